@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
 from lti import claims
+from lti.ags import LineItem
 from lti.keys import SigningKey
 
 RESPONSE_LIFETIME_SECONDS = 600
@@ -51,25 +52,6 @@ class DeepLinkingSettings:
 
 
 @dataclass(frozen=True)
-class LineItemRequest:
-    """Asks the platform to create a gradebook column with the link (points were set)."""
-
-    score_maximum: float
-    label: str | None = None
-    resource_id: str | None = None
-    tag: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        document = {
-            "scoreMaximum": self.score_maximum,
-            "label": self.label,
-            "resourceId": self.resource_id,
-            "tag": self.tag,
-        }
-        return {name: value for name, value in document.items() if value is not None}
-
-
-@dataclass(frozen=True)
 class ResourceLink:
     """An ``ltiResourceLink`` content item; ``url`` None means the tool's launch URL."""
 
@@ -77,7 +59,8 @@ class ResourceLink:
     url: str | None = None
     text: str | None = None
     custom: Mapping[str, str] = field(default_factory=dict)
-    line_item: LineItemRequest | None = None
+    # Set when the instructor gave points: the platform creates the gradebook column.
+    line_item: LineItem | None = None
 
     def to_content_item(self) -> dict[str, Any]:
         not_text = sorted(name for name, value in self.custom.items() if not isinstance(value, str))

@@ -6,12 +6,8 @@ import jwt
 import pytest
 
 from lti import claims
-from lti.deep_linking import (
-    DeepLinkingError,
-    LineItemRequest,
-    ResourceLink,
-    build_deep_linking_response,
-)
+from lti.ags import LineItem
+from lti.deep_linking import DeepLinkingError, ResourceLink, build_deep_linking_response
 
 PLATFORM = "https://lms.example.edu"
 RETURN_URL = "https://lms.example.edu/deep_links/return?course=5"
@@ -46,7 +42,7 @@ def validation_link(points: float | None = None) -> ResourceLink:
         text="Your manager confirms you applied it",
         url=LAUNCH_URL,
         custom={"kind": "validation", "template": "grow", "activity_iri": "https://lms.example.edu/act/9"},
-        line_item=LineItemRequest(points, label="Giving feedback", tag="validation") if points else None,
+        line_item=LineItem(label="Giving feedback", score_maximum=points, tag="validation") if points else None,
     )
 
 
@@ -90,8 +86,8 @@ def test_line_item_only_when_points_are_set(tool_key):
     without = decode(build_deep_linking_response(request_claims(), [validation_link()], tool_key).jwt, tool_key)
 
     assert with_points[claims.DL_CONTENT_ITEMS][0]["lineItem"] == {
-        "scoreMaximum": 10,
         "label": "Giving feedback",
+        "scoreMaximum": 10,
         "tag": "validation",
     }
     assert "lineItem" not in without[claims.DL_CONTENT_ITEMS][0]
