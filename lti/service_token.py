@@ -15,6 +15,7 @@ import json
 import threading
 import time
 import uuid
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from importlib import metadata
 from typing import Any, Callable, Iterable, Iterator, Protocol
@@ -102,11 +103,19 @@ class CachedToken:
 
 
 class TokenCache(Protocol):
-    """Where service tokens live between calls; shared by processes when it is a database."""
+    """Where service tokens live between calls; shared by processes when it is a database.
+
+    ``fetching(key)`` is held while one caller asks the platform for a token for ``key``;
+    the others wait on it and then find that token with ``get``. Over a database it is a
+    lock every process sees (a PostgreSQL advisory lock, SQLite's ``BEGIN IMMEDIATE``),
+    so workers starting together still make one token request per scope set.
+    """
 
     def get(self, key: TokenCacheKey) -> CachedToken | None: ...
 
     def put(self, key: TokenCacheKey, token: str, expires_at: float) -> None: ...
+
+    def fetching(self, key: TokenCacheKey) -> AbstractContextManager[object]: ...
 
 
 class InMemoryTokenCache:
@@ -114,6 +123,7 @@ class InMemoryTokenCache:
 
     def __init__(self) -> None:
         self._tokens: dict[TokenCacheKey, CachedToken] = {}
+        self._fetch_locks: dict[TokenCacheKey, threading.Lock] = {}
         self._lock = threading.Lock()
 
     def get(self, key: TokenCacheKey) -> CachedToken | None:
@@ -123,6 +133,10 @@ class InMemoryTokenCache:
     def put(self, key: TokenCacheKey, token: str, expires_at: float) -> None:
         with self._lock:
             self._tokens[key] = CachedToken(token, expires_at)
+
+    def fetching(self, key: TokenCacheKey) -> threading.Lock:
+        with self._lock:
+            return self._fetch_locks.setdefault(key, threading.Lock())
 
 
 def scope_string(scopes: Iterable[str]) -> str:
@@ -161,7 +175,6 @@ class ServiceTokenClient:
         self.user_agent = user_agent
         self.timeout = timeout
         self.clock = clock
-        self._fetch_lock = threading.Lock()
 
     def client_assertion(self) -> str:
         now = int(self.clock())
@@ -185,7 +198,7 @@ class ServiceTokenClient:
         cached = self._fresh(key)
         if cached is not None:
             return cached
-        with self._fetch_lock:  # threads of one process wait for one fetch, not one each
+        with self.cache.fetching(key):  # the others wait for this fetch, not one each
             return self._fresh(key) or self._fetch_token(key)
 
     def request(
@@ -228,7 +241,7 @@ class ServiceTokenClient:
 
     def _replace_rejected(self, key: TokenCacheKey, rejected: str) -> str:
         """Another process may already have replaced the rejected token: use its one."""
-        with self._fetch_lock:
+        with self.cache.fetching(key):
             cached = self._fresh(key)
             if cached is not None and cached != rejected:
                 return cached

@@ -3,6 +3,7 @@ the way a strict platform would: form fields, the assertion's signature and clai
 from __future__ import annotations
 
 import itertools
+import time
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
@@ -25,6 +26,8 @@ class FakeTokenEndpoint:
     audience: str = TOKEN_URL
     # Seconds of clock skew tolerated, for tests that move the tool's clock forward.
     leeway: float = 0
+    # Seconds each token request takes, to let concurrent callers race for a token.
+    delay: float = 0
     assertions: list[dict[str, Any]] = field(default_factory=list)
     scopes: list[str] = field(default_factory=list)
     user_agents: list[str] = field(default_factory=list)
@@ -45,6 +48,7 @@ class FakeTokenEndpoint:
         self.assertions.append(assertion)
         self.scopes.append(form["scope"])
         self.user_agents.append(request.headers.get("User-Agent", ""))
+        time.sleep(self.delay)
         token = f"token-{next(self._serial)}"
         return 200, {}, f'{{"access_token": "{token}", "token_type": "bearer", "expires_in": 3600}}'
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -60,6 +61,29 @@ def test_a_thousand_calls_share_one_token(mocked, token_client, token_endpoint):
         for call in mocked.calls
         if call.request.url == SCORES
     )
+
+
+def test_workers_sharing_a_cache_make_one_token_request_between_them(mocked, make_client, token_endpoint):
+    """Eight workers (own clients, one shared cache) start together: one token request."""
+    mocked.add(responses.POST, SCORES, status=204)
+    token_endpoint.delay = 0.05
+    shared = InMemoryTokenCache()
+    start = threading.Barrier(8)
+
+    def worker() -> None:
+        client = make_client(cache=shared)
+        start.wait()
+        for _ in range(125):
+            client.request("POST", SCORES, SCORE_SCOPE, json={})
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len([call for call in mocked.calls if call.request.url == SCORES]) == 1000
+    assert token_endpoint.requests_made == 1
 
 
 def test_scope_sets_key_the_cache_in_any_order(token_client, token_endpoint):
