@@ -148,7 +148,8 @@ class ServiceTokenClient:
     """Gets service tokens for one registration and makes authorized calls with them.
 
     ``audience`` is the ``aud`` of the client assertion: the platform's token endpoint
-    unless its configuration names an ``authorization_server`` (Brightspace does).
+    unless it names another authorization server (Brightspace does; see
+    ``PlatformConfiguration.token_audience``).
     """
 
     def __init__(
@@ -194,7 +195,9 @@ class ServiceTokenClient:
 
     def access_token(self, scopes: Iterable[str]) -> str:
         """A token for these scopes: the cached one while it is fresh, else a new one."""
-        key = self.cache_key(scopes)
+        return self._token(self.cache_key(scopes))
+
+    def _token(self, key: TokenCacheKey) -> str:
         cached = self._fresh(key)
         if cached is not None:
             return cached
@@ -212,7 +215,7 @@ class ServiceTokenClient:
     ) -> requests.Response:
         """An authorized call; a 401 gets one new token and one retry, any failure raises."""
         key = self.cache_key(scopes)
-        token = self.access_token(scopes)
+        token = self._token(key)
         response = self._send(method, url, _bearer(token, headers), **kwargs)
         if response.status_code == 401:
             token = self._replace_rejected(key, token)
