@@ -1,0 +1,122 @@
+"""The ``coachbridge`` command."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from adapter.config import Settings
+
+
+def _engine(settings: Settings):
+    from adapter.persistence.database import make_engine, upgrade
+
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    return engine
+
+
+def cmd_db_upgrade(args, settings: Settings) -> int:
+    _engine(settings)
+    print("database schema is up to date")
+    return 0
+
+
+def cmd_keys_rotate(args, settings: Settings) -> int:
+    from adapter.persistence.key_store import ToolKeyStore
+
+    key = ToolKeyStore(_engine(settings)).rotate()
+    print(f"new signing key {key.kid}; previous keys stay published for 7 days")
+    return 0
+
+
+def cmd_keys_list(args, settings: Settings) -> int:
+    from adapter.persistence.key_store import ToolKeyStore
+
+    for key in ToolKeyStore(_engine(settings)).published():
+        print(key.kid)
+    return 0
+
+
+def cmd_platform_add(args, settings: Settings) -> int:
+    from adapter.services.platforms import PlatformSpec, register_platform
+
+    platform_id = register_platform(_engine(settings), PlatformSpec(
+        issuer=args.issuer, client_id=args.client_id, auth_login_url=args.auth_login_url,
+        key_set_url=args.jwks_url, auth_token_url=args.token_url or "", name=args.name or "",
+        deployment_ids=tuple(args.deployment_id or ())))
+    print(f"platform {platform_id} registered")
+    return 0
+
+
+def cmd_platform_list(args, settings: Settings) -> int:
+    from adapter.services.platforms import list_platforms
+
+    for p in list_platforms(_engine(settings)):
+        state = "active" if p["active"] else "disabled"
+        print(json.dumps({"id": p["id"], "name": p["name"], "issuer": p["issuer"], "client_id": p["client_id"],
+                          "deployments": p["deployment_ids"], "status": state}))
+    return 0
+
+
+def cmd_serve(args, settings: Settings) -> int:
+    """Production: gunicorn with the app factory; migrations run once, before forking."""
+    _engine(settings)
+    argv = ["gunicorn", "--bind", args.bind, "--workers", str(args.workers), "--threads", str(args.threads),
+            "--access-logfile", "-", "adapter.wsgi:app"]
+    os.execvp(sys.executable, [sys.executable, "-m", *argv])
+    return 0  # not reached
+
+
+def cmd_demo(args, settings: Settings) -> int:
+    from adapter.demo import run_demo
+
+    run_demo(settings, tool_port=args.port, lms_port=args.lms_port)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="coachbridge", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    db = sub.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="create or migrate the schema").set_defaults(func=cmd_db_upgrade)
+
+    keys = sub.add_parser("keys", help="the tool's signing keys").add_subparsers(dest="keys_command", required=True)
+    keys.add_parser("rotate", help="start signing with a new key").set_defaults(func=cmd_keys_rotate)
+    keys.add_parser("list", help="the published key ids").set_defaults(func=cmd_keys_list)
+
+    platform = sub.add_parser("platform", help="LMS registrations").add_subparsers(dest="platform_command",
+                                                                                  required=True)
+    add = platform.add_parser("add", help="register an LMS by hand")
+    add.add_argument("--issuer", required=True)
+    add.add_argument("--client-id", required=True)
+    add.add_argument("--auth-login-url", required=True, help="the LMS's OIDC authorization endpoint")
+    add.add_argument("--jwks-url", required=True, help="the LMS's public key set URL")
+    add.add_argument("--token-url", help="the LMS's OAuth2 token endpoint (for grades and rosters)")
+    add.add_argument("--deployment-id", action="append", help="repeat for several deployments")
+    add.add_argument("--name")
+    add.set_defaults(func=cmd_platform_add)
+    platform.add_parser("list", help="registered LMSs").set_defaults(func=cmd_platform_list)
+
+    serve = sub.add_parser("serve", help="run the tool under gunicorn (production)")
+    serve.add_argument("--bind", default="127.0.0.1:8000")
+    serve.add_argument("--workers", type=int, default=2)
+    serve.add_argument("--threads", type=int, default=4)
+    serve.set_defaults(func=cmd_serve)
+
+    demo = sub.add_parser("demo", help="the tool and a demo LMS on this machine")
+    demo.add_argument("--port", type=int, default=8000)
+    demo.add_argument("--lms-port", type=int, default=8001)
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args, Settings.from_env())
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,37 @@
+"""Settings, all from the environment, so one image serves every deployment.
+
+Every variable is listed in README.md ("Configuration").
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    instance_path: Path
+    public_url: str  # e.g. https://coachbridge.example.org; empty = derive from requests
+    trusted_proxies: int  # how many reverse proxies' X-Forwarded-* headers to believe
+    production: bool
+    session_lifetime: int = 8 * 3600
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> "Settings":
+        env = os.environ if environ is None else environ
+        instance = Path(env.get("COACHBRIDGE_INSTANCE", "instance")).resolve()
+        database_url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'coachbridge.db'}"
+        settings = cls(
+            database_url=database_url,
+            instance_path=instance,
+            public_url=env.get("COACHBRIDGE_PUBLIC_URL", "").rstrip("/"),
+            trusted_proxies=int(env.get("COACHBRIDGE_TRUSTED_PROXIES", "0") or 0),
+            production=env.get("COACHBRIDGE_ENV", "development").lower() == "production",
+        )
+        return cls(**{**settings.__dict__, **overrides})  # type: ignore[arg-type]

@@ -1,0 +1,228 @@
+"""A small LMS on ``lti1p3platform``: the demo's platform and the tests' real LTI peer.
+
+One module, two uses (DESIGN.md): ``coachbridge demo`` runs it for newcomers and the
+test-suite runs it as the platform side of every launch. It has seeded people, one
+course with resource links, a "launch as …" page, OIDC authorization, and its JWKS.
+"""
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Flask, abort, render_template_string, request
+from lti1p3platform.ltiplatform import LTI1P3PlatformConfAbstract
+from lti1p3platform.message_launch import LTIAdvantageMessageLaunchAbstract
+from lti1p3platform.registration import Registration
+
+from lti import claims as c
+from lti.keys import SigningKey
+
+LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
+ROLE_LEARNER = LIS + "membership#Learner"
+ROLE_MENTOR = LIS + "membership#Mentor"
+ROLE_INSTRUCTOR = LIS + "membership#Instructor"
+ROLE_ADMIN = LIS + "institution/person#Administrator"
+ROLE_SYSADMIN = LIS + "system/person#Administrator"
+
+
+@dataclass
+class DemoPerson:
+    user_id: str
+    name: str
+    email: str
+    roles: list[str]
+    mentees: list[str] = field(default_factory=list)
+    label: str = ""
+
+
+def seeded_people() -> dict[str, DemoPerson]:
+    people = [
+        DemoPerson("learner-ana", "Ana Learner", "ana@example.org", [ROLE_LEARNER], label="learner"),
+        DemoPerson("learner-ben", "Ben Learner", "ben@example.org", [ROLE_LEARNER], label="learner"),
+        DemoPerson("manager-maria", "Maria Manager", "maria@example.org", [ROLE_MENTOR],
+                   mentees=["learner-ana", "learner-ben"], label="their manager (Mentor)"),
+        DemoPerson("instructor-ivan", "Ivan Instructor", "ivan@example.org", [ROLE_INSTRUCTOR], label="instructor"),
+        DemoPerson("admin-ada", "Ada Admin", "ada@example.org", [ROLE_ADMIN, ROLE_SYSADMIN], label="admin"),
+    ]
+    return {p.user_id: p for p in people}
+
+
+COURSE = {"id": "course-coaching-101", "label": "COACH101", "title": "Coaching for application",
+          "type": ["http://purl.imsglobal.org/vocab/lis/v2/course#CourseOffering"]}
+RESOURCE_LINKS = {
+    "rl-feedback": {"id": "rl-feedback", "title": "Giving feedback: apply it at work"},
+    "rl-delegation": {"id": "rl-delegation", "title": "Delegation: check-in with your manager"},
+}
+
+
+class CachedKeyRegistration(Registration):
+    """lti1p3platform re-parses the PEM for every token (~50 ms each); sign with a loaded key."""
+
+    def __init__(self, key: SigningKey) -> None:
+        self.signing_key = key
+        self.previous_keys: list[SigningKey] = []
+        self.set_platform_private_key(key.private_pem().decode())
+
+    def get_kid(self) -> str:
+        return self.signing_key.kid
+
+    def get_jwks(self) -> list[dict[str, Any]]:
+        return [k.public_jwk() for k in [self.signing_key, *self.previous_keys]]
+
+    def platform_encode_and_sign(self, payload: dict[str, Any], expiration: int | None = None) -> str:
+        if expiration:
+            payload.update({"iat": int(time.time()), "exp": int(time.time()) + expiration})
+        return self.signing_key.sign(payload)
+
+
+class DemoPlatformConfig(LTI1P3PlatformConfAbstract):
+    def init_platform_config(self, **kwargs: Any) -> None:
+        self._registration = kwargs["registration"]
+
+    def get_registration_by_params(self, **kwargs: Any) -> Registration:
+        return self._registration
+
+
+class DemoMessageLaunch(LTIAdvantageMessageLaunchAbstract):
+    def get_preflight_response(self) -> dict[str, Any]:
+        return request.values.to_dict()
+
+    def render_launch_form(self, launch_data: dict[str, Any], **kwargs: Any) -> str:
+        return render_template_string(AUTO_POST, **launch_data)
+
+
+AUTO_POST = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Launching…</title></head>
+<body><form method="post" action="{{ launch_url }}" id="launch">
+<input type="hidden" name="id_token" value="{{ id_token }}"><input type="hidden" name="state" value="{{ state }}">
+<noscript><button type="submit">Continue to the tool</button></noscript></form>
+<script>document.getElementById("launch").submit();</script></body></html>"""
+
+LAUNCH_AS = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Demo LMS</title>
+<style>body{font-family:system-ui,sans-serif;margin:1rem}td,th{padding:.3rem .6rem;text-align:left}</style></head>
+<body><main><h1>Demo LMS — {{ course.title }}</h1>
+<p>Launch coachbridge as one of the seeded people. "In the course page" embeds the tool in an
+iframe, as most LMSs do; "new window" opens it on its own.</p>
+<table><thead><tr><th scope="col">Person</th><th scope="col">Activity</th><th scope="col">Launch</th></tr></thead><tbody>
+{% for person in people %}{% for link in links %}
+<tr><td>{{ person.name }} ({{ person.label }})</td><td>{{ link.title }}</td>
+<td><a href="{{ url_for('course_page', user_id=person.user_id, link_id=link.id) }}">in the course page</a> ·
+<a href="{{ login_url(person.user_id, link.id) }}" target="_blank" rel="noopener">new window</a></td></tr>
+{% endfor %}{% endfor %}
+</tbody></table></main></body></html>"""
+
+COURSE_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{{ link.title }} — Demo LMS</title>
+<style>body{font-family:system-ui,sans-serif;margin:1rem}iframe{width:100%;height:80vh;border:1px solid #999}</style>
+</head><body><main><p><a href="{{ url_for('launch_as') }}">Back to the launch list</a> ·
+Signed in to the LMS as {{ person.name }}</p><h1>{{ link.title }}</h1>
+<iframe title="coachbridge" src="{{ src }}" allow="clipboard-write"></iframe></main></body></html>"""
+
+
+class DemoLMS:
+    """The platform: its registration with the tool, its people, and its Flask app."""
+
+    def __init__(self, lms_url: str, tool_url: str, client_id: str = "coachbridge-demo",
+                 deployment_id: str = "demo-deployment") -> None:
+        self.lms_url = lms_url.rstrip("/")
+        self.tool_url = tool_url.rstrip("/")
+        self.client_id = client_id
+        self.deployment_id = deployment_id
+        self.people = seeded_people()
+        self.registration = CachedKeyRegistration(SigningKey.generate())
+        (self.registration.set_iss(self.lms_url).set_client_id(client_id).set_deployment_id(deployment_id)
+         .set_oidc_login_url(self.tool_url + "/lti/login").set_launch_url(self.tool_url + "/lti/launch")
+         .set_tool_key_set_url(self.tool_url + "/lti/jwks"))
+        self.config = DemoPlatformConfig(registration=self.registration)
+
+    # --- what the tool needs to register this platform -------------------------------
+    @property
+    def issuer(self) -> str:
+        return self.lms_url
+
+    @property
+    def auth_login_url(self) -> str:
+        return self.lms_url + "/authorize"
+
+    @property
+    def key_set_url(self) -> str:
+        return self.lms_url + "/jwks"
+
+    @property
+    def token_url(self) -> str:
+        return self.lms_url + "/token"
+
+    # --- keys ------------------------------------------------------------------------
+    def sign(self, claims: dict[str, Any], headers: dict[str, Any] | None = None) -> str:
+        return self.registration.signing_key.sign(claims, headers)
+
+    def rotate_key(self) -> SigningKey:
+        """Publish a new key and sign with it; the old one stays published."""
+        self.registration.previous_keys.insert(0, self.registration.signing_key)
+        self.registration.signing_key = SigningKey.generate()
+        self.registration.set_platform_private_key(self.registration.signing_key.private_pem().decode())
+        return self.registration.signing_key
+
+    # --- launches --------------------------------------------------------------------
+    def login_url(self, user_id: str, message_hint: str) -> str:
+        params = {"iss": self.issuer, "login_hint": user_id, "target_link_uri": self.tool_url + "/lti/launch",
+                  "lti_message_hint": message_hint, "client_id": self.client_id,
+                  "lti_deployment_id": self.deployment_id}
+        return f"{self.tool_url}/lti/login?{urlencode(params)}"
+
+    def _message(self, user_id: str, link_id: str) -> DemoMessageLaunch:
+        """The library's launch message builder, filled in for ``user_id`` opening ``link_id``."""
+        person = self.people[user_id]
+        message = DemoMessageLaunch(None, self.config)
+        message._registration = self.registration  # lti_launch() sets it too; tests skip that step
+        message.set_user_data(person.user_id, list(person.roles), person.name, person.email)
+        message.set_resource_link_claim(link_id, title=RESOURCE_LINKS[link_id]["title"])
+        message.set_launch_context_claim(COURSE["id"], context_title=COURSE["title"], context_label=COURSE["label"],
+                                         context_types=COURSE["type"])
+        message.set_launch_presentation_claim("iframe", self.lms_url + "/")
+        extra: dict[str, Any] = {c.TOOL_PLATFORM: {"guid": "demo-lms", "name": "coachbridge demo LMS"}}
+        if person.mentees:
+            extra[c.ROLE_SCOPE_MENTOR] = list(person.mentees)
+        message.set_extra_claims(extra)
+        return message
+
+    def launch_claims(self, user_id: str, link_id: str, nonce: str) -> dict[str, Any]:
+        """The id_token claims this LMS sends for ``user_id`` opening ``link_id``."""
+        now = int(time.time())
+        claims = self._message(user_id, link_id).get_launch_message()
+        return {**claims, "nonce": nonce, "iat": now, "exp": now + 300}
+
+    def authorize(self):
+        """OIDC authentication request → the auto-posting launch form."""
+        params = request.values
+        user_id, link_id = params.get("login_hint", ""), params.get("lti_message_hint", "")
+        if user_id not in self.people or link_id not in RESOURCE_LINKS:
+            abort(400, description="unknown user or resource link")
+        # lti1p3platform posts to any redirect_uri; a real LMS only to the registered one.
+        if params.get("redirect_uri") != self.registration.get_launch_url():
+            abort(400, description="redirect_uri is not registered for this tool")
+        return self._message(user_id, link_id).lti_launch()
+
+    def create_app(self) -> Flask:
+        app = Flask("coachbridge_demo_lms")
+        # Different cookie name from the tool's: cookies ignore ports (testing-with-real-peers.md).
+        app.config.update(SESSION_COOKIE_NAME="demo_lms_session", SECRET_KEY=secrets.token_hex(16))
+        lms = self
+
+        @app.route("/")
+        def launch_as():
+            return render_template_string(LAUNCH_AS, course=COURSE, people=lms.people.values(),
+                                          links=RESOURCE_LINKS.values(), login_url=lms.login_url)
+
+        @app.route("/course/<user_id>/<link_id>")
+        def course_page(user_id: str, link_id: str):
+            person = lms.people.get(user_id)
+            if person is None or link_id not in RESOURCE_LINKS:
+                abort(404)
+            return render_template_string(COURSE_PAGE, person=person, link=RESOURCE_LINKS[link_id],
+                                          src=lms.login_url(user_id, link_id))
+
+        app.add_url_rule("/authorize", "authorize", lms.authorize, methods=["GET", "POST"])
+        app.add_url_rule("/jwks", "jwks", lambda: lms.config.get_jwks())
+        return app

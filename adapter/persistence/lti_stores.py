@@ -1,0 +1,116 @@
+"""The storage interfaces of lti/ on the database, so logins, nonces and platform keys
+are shared by every web worker on every machine."""
+from __future__ import annotations
+
+from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from lti.storage import CachedKeySet, PendingLogin, Registration
+
+from .tables import deployments, key_set_cache, pending_logins, platforms
+
+
+class SqlRegistrationStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def _load(self, where) -> list[Registration]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(platforms).where(where)).mappings().all()
+            if not rows:
+                return []
+            deployed = conn.execute(
+                select(deployments.c.platform_id, deployments.c.deployment_id)
+                .where(deployments.c.platform_id.in_([r["id"] for r in rows]))
+            ).all()
+        by_platform: dict[int, set[str]] = {}
+        for platform_id, deployment_id in deployed:
+            by_platform.setdefault(platform_id, set()).add(deployment_id)
+        return [
+            Registration(
+                issuer=r["issuer"], client_id=r["client_id"], auth_login_url=r["auth_login_url"],
+                key_set_url=r["key_set_url"], auth_token_url=r["auth_token_url"],
+                deployment_ids=frozenset(by_platform.get(r["id"], ())), active=r["active"], ref=r["id"],
+            )
+            for r in rows
+        ]
+
+    def find_registration(self, issuer: str, client_id: str) -> Registration | None:
+        found = self._load((platforms.c.issuer == issuer) & (platforms.c.client_id == client_id))
+        return found[0] if found else None
+
+    def registrations_for_issuer(self, issuer: str) -> list[Registration]:
+        return self._load(platforms.c.issuer == issuer)
+
+
+def _login(row) -> PendingLogin:
+    return PendingLogin(
+        state=row["state"], nonce=row["nonce"], issuer=row["issuer"], client_id=row["client_id"],
+        browser_binding=row["browser_binding"], target_link_uri=row["target_link_uri"],
+        expires_at=row["expires_at"], consumed=row["consumed_at"] is not None,
+    )
+
+
+class SqlLoginStore:
+    """Pending logins; a consumed row stays until it expires so a replay is recognised."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def save_login(self, login: PendingLogin) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(insert(pending_logins).values(
+                state=login.state, nonce=login.nonce, issuer=login.issuer, client_id=login.client_id,
+                browser_binding=login.browser_binding, target_link_uri=login.target_link_uri,
+                expires_at=login.expires_at,
+            ))
+
+    def _find(self, where) -> PendingLogin | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(pending_logins).where(where)).mappings().first()
+        return _login(row) if row else None
+
+    def find_login(self, state: str) -> PendingLogin | None:
+        return self._find(pending_logins.c.state == state)
+
+    def find_login_by_nonce(self, nonce: str) -> PendingLogin | None:
+        return self._find(pending_logins.c.nonce == nonce)
+
+    def consume_login(self, state: str, now: float) -> bool:
+        # One conditional UPDATE: whichever worker's statement lands first wins.
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(pending_logins)
+                .where(pending_logins.c.state == state, pending_logins.c.consumed_at.is_(None),
+                       pending_logins.c.expires_at > now)
+                .values(consumed_at=now)
+            )
+        return result.rowcount == 1
+
+    def purge_expired(self, now: float, keep_for: float = 3600.0) -> int:
+        """Forget logins long expired; kept an hour so a late replay still reads as a replay."""
+        with self.engine.begin() as conn:
+            return conn.execute(delete(pending_logins).where(pending_logins.c.expires_at < now - keep_for)).rowcount
+
+
+class SqlKeySetCache:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def load_key_set(self, url: str) -> CachedKeySet | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(key_set_cache).where(key_set_cache.c.url == url)).mappings().first()
+        if row is None:
+            return None
+        return CachedKeySet(keys=row["keys"], fetched_at=row["fetched_at"], fresh_until=row["fresh_until"])
+
+    def store_key_set(self, url: str, key_set: CachedKeySet) -> None:
+        values = dict(keys=key_set.keys, fetched_at=key_set.fetched_at, fresh_until=key_set.fresh_until)
+        with self.engine.begin() as conn:
+            if conn.execute(update(key_set_cache).where(key_set_cache.c.url == url).values(**values)).rowcount:
+                return
+            try:
+                with conn.begin_nested():
+                    conn.execute(insert(key_set_cache).values(url=url, **values))
+            except IntegrityError:
+                conn.execute(update(key_set_cache).where(key_set_cache.c.url == url).values(**values))

@@ -1,0 +1,86 @@
+"""People, courses, resource links, memberships and manager links, as launches reveal them."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, and_, insert, select, update
+
+from .tables import contexts, manager_links, memberships, people, resource_links
+from .upsert import upsert
+
+MENTOR_CLAIM = "mentor_claim"
+
+
+def save_person(conn: Connection, platform_id: int, sub: str, profile: dict[str, str], now: float) -> int:
+    # Only the fields the platform sent are updated: a launch with no personal data must
+    # not erase the name an earlier launch (or the roster) gave us.
+    known = {k: v for k, v in profile.items() if v}
+    return upsert(conn, people, {"platform_id": platform_id, "sub": sub},
+                  {**known, "last_launch_at": now}, insert_only={"created_at": now})
+
+
+def stub_person(conn: Connection, platform_id: int, sub: str, now: float) -> int:
+    """A person known only by id so far (a mentee named in role_scope_mentor)."""
+    found = conn.execute(select(people.c.id).where(people.c.platform_id == platform_id,
+                                                   people.c.sub == sub)).scalar()
+    if found is not None:
+        return found
+    return conn.execute(insert(people).values(platform_id=platform_id, sub=sub, created_at=now)
+                        .returning(people.c.id)).scalar_one()
+
+
+def save_context(conn: Connection, platform_id: int, deployment_id: str, claim: dict[str, Any]) -> int:
+    return upsert(conn, contexts, {"platform_id": platform_id, "deployment_id": deployment_id,
+                                   "context_id": str(claim["id"])},
+                  {"title": str(claim.get("title") or ""), "label": str(claim.get("label") or "")})
+
+
+def save_resource_link(conn: Connection, platform_id: int, deployment_id: str, claim: dict[str, Any],
+                       context_pk: int | None, custom: dict[str, Any]) -> int:
+    return upsert(conn, resource_links, {"platform_id": platform_id, "deployment_id": deployment_id,
+                                         "resource_link_id": str(claim["id"])},
+                  {"title": str(claim.get("title") or ""), "context_pk": context_pk, "custom": custom})
+
+
+def save_membership(conn: Connection, context_pk: int, person_id: int, app_roles: list[str],
+                    lti_roles: list[str], now: float) -> None:
+    upsert(conn, memberships, {"context_pk": context_pk, "person_id": person_id},
+           {"app_roles": app_roles, "lti_roles": lti_roles, "updated_at": now})
+
+
+def sync_mentor_claim(conn: Connection, platform_id: int, manager_id: int, mentee_subs: list[str],
+                      now: float) -> None:
+    """Make the mentor-claim links of this manager exactly the platform's current list.
+
+    Links from other sources (admin import, confirmed nomination) are left alone; a mentee
+    the platform no longer lists becomes a former mentee (ended, not deleted: history).
+    """
+    wanted = {stub_person(conn, platform_id, sub, now) for sub in mentee_subs if isinstance(sub, str) and sub}
+    current = dict(conn.execute(
+        select(manager_links.c.learner_id, manager_links.c.ended_at)
+        .where(manager_links.c.manager_id == manager_id, manager_links.c.source == MENTOR_CLAIM)
+    ).all())
+    for learner_id in wanted - current.keys():
+        conn.execute(insert(manager_links).values(learner_id=learner_id, manager_id=manager_id,
+                                                  source=MENTOR_CLAIM, created_at=now))
+    revived = [lid for lid in wanted if lid in current and current[lid] is not None]
+    ended = [lid for lid, ended_at in current.items() if lid not in wanted and ended_at is None]
+    link = and_(manager_links.c.manager_id == manager_id, manager_links.c.source == MENTOR_CLAIM)
+    if revived:
+        conn.execute(update(manager_links).where(link, manager_links.c.learner_id.in_(revived)).values(ended_at=None))
+    if ended:
+        conn.execute(update(manager_links).where(link, manager_links.c.learner_id.in_(ended)).values(ended_at=now))
+
+
+def current_mentees(conn: Connection, manager_id: int) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        select(people.c.id, people.c.sub, people.c.name, people.c.email, manager_links.c.source)
+        .join(manager_links, manager_links.c.learner_id == people.c.id)
+        .where(manager_links.c.manager_id == manager_id, manager_links.c.ended_at.is_(None))
+        .order_by(people.c.name, people.c.sub)
+    ).mappings().all()
+    merged: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        entry = merged.setdefault(row["id"], {**row, "sources": []})
+        entry["sources"].append(row["source"])
+    return list(merged.values())

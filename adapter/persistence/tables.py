@@ -1,0 +1,149 @@
+"""The database schema, as SQLAlchemy Core tables.
+
+Core rather than the ORM on purpose: the launch path runs a handful of statements per
+request and every one of them is visible here; the domain model stays plain Python.
+Alembic migrations in ``adapter/migrations`` create exactly these tables.
+"""
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON, Boolean, Column, Float, ForeignKey, Index, Integer, MetaData, String, Table, Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(naming_convention={
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+})
+
+platforms = Table(
+    "platforms", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("issuer", String(255), nullable=False),
+    Column("client_id", String(255), nullable=False),
+    Column("name", String(255), nullable=False, default=""),
+    Column("auth_login_url", Text, nullable=False),
+    Column("auth_token_url", Text, nullable=False, default=""),
+    Column("key_set_url", Text, nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", Float, nullable=False),
+    UniqueConstraint("issuer", "client_id", name="uq_platforms_issuer_client"),
+)
+
+deployments = Table(
+    "deployments", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("platform_id", Integer, ForeignKey("platforms.id", ondelete="CASCADE"), nullable=False),
+    Column("deployment_id", String(255), nullable=False),
+    Column("created_at", Float, nullable=False),
+    UniqueConstraint("platform_id", "deployment_id", name="uq_deployments_platform_deployment"),
+)
+
+tool_keys = Table(
+    "tool_keys", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kid", String(100), nullable=False, unique=True),
+    Column("private_pem", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    # The newest un-retired key signs; retired keys stay published until published_until.
+    Column("retired_at", Float, nullable=True),
+    Column("published_until", Float, nullable=True),
+)
+
+pending_logins = Table(
+    "pending_logins", metadata,
+    Column("state", String(100), primary_key=True),
+    Column("nonce", String(100), nullable=False, unique=True),
+    Column("issuer", String(255), nullable=False),
+    Column("client_id", String(255), nullable=False),
+    Column("browser_binding", String(100), nullable=False),
+    Column("target_link_uri", Text, nullable=False),
+    Column("expires_at", Float, nullable=False, index=True),
+    Column("consumed_at", Float, nullable=True),
+)
+
+key_set_cache = Table(
+    "key_set_cache", metadata,
+    Column("url", String(1000), primary_key=True),
+    Column("keys", JSON, nullable=False),
+    Column("fetched_at", Float, nullable=False),
+    Column("fresh_until", Float, nullable=False),
+)
+
+people = Table(
+    "people", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("platform_id", Integer, ForeignKey("platforms.id", ondelete="CASCADE"), nullable=False),
+    Column("sub", String(255), nullable=False),
+    Column("name", String(255), nullable=False, default=""),
+    Column("given_name", String(255), nullable=False, default=""),
+    Column("family_name", String(255), nullable=False, default=""),
+    Column("email", String(255), nullable=False, default=""),
+    Column("last_launch_at", Float, nullable=True),
+    Column("created_at", Float, nullable=False),
+    UniqueConstraint("platform_id", "sub", name="uq_people_platform_sub"),
+)
+
+contexts = Table(
+    "contexts", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("platform_id", Integer, ForeignKey("platforms.id", ondelete="CASCADE"), nullable=False),
+    Column("deployment_id", String(255), nullable=False),
+    Column("context_id", String(255), nullable=False),
+    Column("title", String(500), nullable=False, default=""),
+    Column("label", String(255), nullable=False, default=""),
+    UniqueConstraint("platform_id", "deployment_id", "context_id", name="uq_contexts_platform_context"),
+)
+
+resource_links = Table(
+    "resource_links", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("platform_id", Integer, ForeignKey("platforms.id", ondelete="CASCADE"), nullable=False),
+    Column("deployment_id", String(255), nullable=False),
+    Column("resource_link_id", String(255), nullable=False),
+    Column("context_pk", Integer, ForeignKey("contexts.id", ondelete="SET NULL"), nullable=True),
+    Column("title", String(500), nullable=False, default=""),
+    Column("custom", JSON, nullable=False, default=dict),
+    UniqueConstraint("platform_id", "deployment_id", "resource_link_id", name="uq_resource_links_platform_link"),
+)
+
+memberships = Table(
+    "memberships", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("context_pk", Integer, ForeignKey("contexts.id", ondelete="CASCADE"), nullable=False),
+    Column("person_id", Integer, ForeignKey("people.id", ondelete="CASCADE"), nullable=False),
+    Column("app_roles", JSON, nullable=False),
+    Column("lti_roles", JSON, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    UniqueConstraint("context_pk", "person_id", name="uq_memberships_context_person"),
+)
+
+manager_links = Table(
+    "manager_links", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("learner_id", Integer, ForeignKey("people.id", ondelete="CASCADE"), nullable=False),
+    Column("manager_id", Integer, ForeignKey("people.id", ondelete="CASCADE"), nullable=False),
+    # mentor_claim | import | nomination
+    Column("source", String(30), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("ended_at", Float, nullable=True),
+    UniqueConstraint("learner_id", "manager_id", "source", name="uq_manager_links_pair_source"),
+)
+Index("ix_manager_links_manager", manager_links.c.manager_id, manager_links.c.ended_at)
+
+web_sessions = Table(
+    "web_sessions", metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("person_id", Integer, ForeignKey("people.id", ondelete="CASCADE"), nullable=True),
+    Column("platform_id", Integer, ForeignKey("platforms.id", ondelete="CASCADE"), nullable=True),
+    Column("context_pk", Integer, ForeignKey("contexts.id", ondelete="SET NULL"), nullable=True),
+    Column("resource_link_pk", Integer, ForeignKey("resource_links.id", ondelete="SET NULL"), nullable=True),
+    Column("app_role", String(20), nullable=False),
+    Column("app_roles", JSON, nullable=False),
+    Column("launch", JSON, nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False, index=True),
+)

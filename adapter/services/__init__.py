@@ -1,0 +1,1 @@
+"""The service layer: one function per thing a person or a platform asks of the tool."""

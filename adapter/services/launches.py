@@ -1,0 +1,65 @@
+"""Turning a validated launch into a person, their course, and a web session."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine
+
+from adapter.domain.roles import RoleMap
+from adapter.persistence import people_store
+from adapter.persistence.session_store import create_session
+from lti import claims as c
+from lti.validation import ValidLaunch
+
+# What the pages may need later from the launch; the id_token itself is not kept.
+_KEPT_CLAIMS = {
+    "context": c.CONTEXT, "resource_link": c.RESOURCE_LINK, "custom": c.CUSTOM,
+    "launch_presentation": c.LAUNCH_PRESENTATION, "ags": c.AGS_ENDPOINT, "nrps": c.NRPS,
+    "deep_linking_settings": c.DL_SETTINGS, "tool_platform": c.TOOL_PLATFORM,
+}
+
+
+@dataclass(frozen=True)
+class OpenedSession:
+    token: str
+    app_role: str
+    message_type: str
+
+
+def profile_of(claims: dict[str, Any]) -> dict[str, str]:
+    return {field: str(claims.get(field) or "") for field in ("name", "given_name", "family_name", "email")}
+
+
+def open_session(engine: Engine, launch: ValidLaunch, role_map: RoleMap, now: float,
+                 lifetime: float) -> OpenedSession:
+    """Record who launched from where, in one transaction, and start their session."""
+    platform_id = launch.registration.ref
+    lti_roles = [r for r in launch.roles if isinstance(r, str)]
+    app_roles = role_map.app_roles(lti_roles)
+    context_claim = launch.claim(c.CONTEXT)
+    link_claim = launch.claim(c.RESOURCE_LINK)
+    custom = launch.claim(c.CUSTOM)
+    with engine.begin() as conn:
+        person_id = people_store.save_person(conn, platform_id, launch.subject, profile_of(launch.claims), now)
+        context_pk = None
+        if context_claim.get("id"):
+            context_pk = people_store.save_context(conn, platform_id, launch.deployment_id, context_claim)
+            people_store.save_membership(conn, context_pk, person_id, app_roles, lti_roles, now)
+        link_pk = None
+        if link_claim.get("id"):
+            link_pk = people_store.save_resource_link(conn, platform_id, launch.deployment_id, link_claim,
+                                                      context_pk, custom)
+        if role_map.is_mentor(lti_roles):
+            # role_scope_mentor is trusted only with the Mentor role (validation refuses
+            # it otherwise); an empty or absent list means "no mentees through the LMS".
+            mentees = launch.claims.get(c.ROLE_SCOPE_MENTOR) or []
+            people_store.sync_mentor_claim(conn, platform_id, person_id, list(mentees), now)
+        kept = {name: launch.claims[uri] for name, uri in _KEPT_CLAIMS.items() if uri in launch.claims}
+        kept.update(message_type=launch.message_type, deployment_id=launch.deployment_id,
+                    issuer=launch.registration.issuer, client_id=launch.registration.client_id,
+                    lti_roles=lti_roles)
+        token = create_session(conn, now=now, lifetime=lifetime, person_id=person_id, platform_id=platform_id,
+                               context_pk=context_pk, resource_link_pk=link_pk, app_role=app_roles[0],
+                               app_roles=app_roles, launch=kept)
+    return OpenedSession(token=token, app_role=app_roles[0], message_type=launch.message_type)

@@ -1,0 +1,81 @@
+"""Who is asking: the server-side session behind the cookie, role gates and CSRF.
+
+Cookies are ``SameSite=None; Secure; Partitioned`` because the tool lives in an LMS
+iframe on another site: Chromium drops unpartitioned third-party cookies by default.
+"""
+from __future__ import annotations
+
+import hmac
+import time
+from functools import wraps
+from typing import Callable
+
+from flask import Flask, abort, g, request
+
+from adapter.persistence.session_store import WebSession, load_session
+
+SESSION_COOKIE = "cb_session"
+BROWSER_COOKIE = "cb_browser"
+
+
+def set_cookie(response, name: str, value: str, max_age: int) -> None:
+    response.set_cookie(name, value, max_age=max_age, path="/", secure=True, httponly=True,
+                        samesite="None", partitioned=True)
+
+
+def current_session() -> WebSession | None:
+    return g.get("web_session")
+
+
+def _load_session() -> None:
+    from . import components
+
+    token = request.cookies.get(SESSION_COOKIE)
+    g.web_session = load_session(components().engine, token, time.time()) if token else None
+
+
+def _check_csrf() -> None:
+    """Every state-changing request from a page carries the session's CSRF token."""
+    if request.method in ("GET", "HEAD", "OPTIONS") or (request.blueprint or "") == "lti":
+        return
+    session = current_session()
+    sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
+    if session is None or not hmac.compare_digest(sent, session.csrf_token):
+        abort(403, description="This form has expired or did not come from the tool. Please reload the page.")
+
+
+def _secure_headers(response):
+    # Framing is the point of an LTI tool, so no X-Frame-Options; everything else stays strict.
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_load_session)
+    app.before_request(_check_csrf)
+    app.after_request(_secure_headers)
+
+    @app.context_processor
+    def session_values():
+        session = current_session()
+        return {"web_session": session, "csrf_token": session.csrf_token if session else ""}
+
+
+def role_required(*roles: str) -> Callable:
+    """Only a session holding one of ``roles`` gets in; no session is a 401."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            session = current_session()
+            if session is None:
+                abort(401, description="Your session has ended. Please launch the tool again from your course.")
+            if not set(roles) & set(session.app_roles):
+                abort(403, description="This page is not available with your role.")
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator

@@ -1,0 +1,30 @@
+"""Why a login or launch was refused, as a value.
+
+Every rule has its own code so an admin reading a support ticket (or a test) can tell
+exactly which rule refused the request; the reason is one plain line for the error page.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Rejection:
+    code: str
+    reason: str
+    status: int = 401
+
+    def __str__(self) -> str:  # pragma: no cover - convenience for logs
+        return f"{self.code}: {self.reason}"
+
+
+def bad_request(code: str, reason: str) -> Rejection:
+    return Rejection(code, reason, 400)
+
+
+def unauthorized(code: str, reason: str) -> Rejection:
+    return Rejection(code, reason, 401)
+
+
+def forbidden(code: str, reason: str) -> Rejection:
+    return Rejection(code, reason, 403)

@@ -1,0 +1,101 @@
+"""Third-party initiated login: the first step of every LTI 1.3 launch.
+
+The platform sends ``iss``, ``login_hint``, ``target_link_uri`` (and usually
+``client_id`` and ``lti_message_hint``); the tool answers with a redirect to the
+platform's authorization endpoint, carrying a fresh ``state`` and ``nonce`` that it
+remembers server-side together with a hash of the browser that asked.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Callable, Mapping
+from urllib.parse import urlencode, urlsplit
+
+from .errors import Rejection, bad_request, forbidden
+from .storage import LoginStore, PendingLogin, Registration, RegistrationStore
+
+LOGIN_LIFETIME = 600.0
+
+
+@dataclass(frozen=True)
+class LoginRedirect:
+    url: str
+    login: PendingLogin
+
+
+def new_browser_id() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def browser_binding(browser_id: str) -> str:
+    """What is stored server-side: a hash, so a database reader cannot forge the cookie."""
+    return hashlib.sha256(browser_id.encode()).hexdigest()
+
+
+def choose_registration(
+    params: Mapping[str, str], registrations: RegistrationStore
+) -> Registration | Rejection:
+    """The registration a login is for: by (issuer, client_id), or the issuer's only one."""
+    issuer = params.get("iss", "")
+    client_id = params.get("client_id", "")
+    if client_id:
+        registration = registrations.find_registration(issuer, client_id)
+        if registration is None:
+            return forbidden("login_client_unknown", "This LMS client is not registered with the tool.")
+        return registration
+    candidates = registrations.registrations_for_issuer(issuer)
+    if len(candidates) == 1:
+        return candidates[0]
+    if not candidates:
+        return forbidden("login_issuer_unknown", "This LMS is not registered with the tool.")
+    return bad_request("login_client_id_required", "The LMS must send client_id: it has several registrations.")
+
+
+def start_login(
+    params: Mapping[str, str],
+    registrations: RegistrationStore,
+    logins: LoginStore,
+    redirect_uri: str,
+    browser_id: str,
+    clock: Callable[[], float] = time.time,
+) -> LoginRedirect | Rejection:
+    """Validate a login initiation and prepare the authentication request."""
+    for name in ("iss", "login_hint", "target_link_uri"):
+        if not params.get(name):
+            return bad_request(f"login_{name}_missing", f"The LMS did not send {name} to start the launch.")
+    if urlsplit(params["target_link_uri"]).scheme not in ("http", "https"):
+        return bad_request("login_target_link_uri_invalid", "The target link URI is not a web address.")
+    registration = choose_registration(params, registrations)
+    if isinstance(registration, Rejection):
+        return registration
+    if not registration.active:
+        return forbidden("registration_disabled", "This LMS registration is disabled.")
+    login = PendingLogin(
+        state=secrets.token_urlsafe(32),
+        nonce=secrets.token_urlsafe(32),
+        issuer=registration.issuer,
+        client_id=registration.client_id,
+        browser_binding=browser_binding(browser_id),
+        target_link_uri=params["target_link_uri"],
+        expires_at=clock() + LOGIN_LIFETIME,
+    )
+    logins.save_login(login)
+    query = {
+        "scope": "openid",
+        "response_type": "id_token",
+        "response_mode": "form_post",
+        "prompt": "none",
+        "client_id": login.client_id,
+        "redirect_uri": redirect_uri,
+        "login_hint": params["login_hint"],
+        "state": login.state,
+        "nonce": login.nonce,
+    }
+    if params.get("lti_message_hint"):
+        query["lti_message_hint"] = params["lti_message_hint"]
+    base = registration.auth_login_url
+    separator = "&" if urlsplit(base).query else "?"
+    return LoginRedirect(url=f"{base}{separator}{urlencode(query)}", login=login)

@@ -1,0 +1,68 @@
+"""What the LTI code needs from storage, as small interfaces.
+
+The application implements these on its database so that logins started by one web
+worker can finish on another, and a nonce consumed anywhere is consumed everywhere.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class Registration:
+    """One client registration of the tool in a platform: keyed by (issuer, client_id)."""
+
+    issuer: str
+    client_id: str
+    auth_login_url: str
+    key_set_url: str
+    auth_token_url: str = ""
+    deployment_ids: frozenset[str] = field(default_factory=frozenset)
+    active: bool = True
+    ref: Any = None  # the application's own key for this registration
+
+
+@dataclass(frozen=True)
+class PendingLogin:
+    """A login this tool started: the state and nonce it issued and who may finish it."""
+
+    state: str
+    nonce: str
+    issuer: str
+    client_id: str
+    browser_binding: str
+    target_link_uri: str
+    expires_at: float
+    consumed: bool = False
+
+
+@dataclass(frozen=True)
+class CachedKeySet:
+    keys: dict[str, dict[str, Any]]  # kid -> JWK
+    fetched_at: float
+    fresh_until: float
+
+
+class RegistrationStore(Protocol):
+    def find_registration(self, issuer: str, client_id: str) -> Registration | None: ...
+
+    def registrations_for_issuer(self, issuer: str) -> list[Registration]: ...
+
+
+class LoginStore(Protocol):
+    def save_login(self, login: PendingLogin) -> None: ...
+
+    def find_login(self, state: str) -> PendingLogin | None: ...
+
+    def find_login_by_nonce(self, nonce: str) -> PendingLogin | None: ...
+
+    def consume_login(self, state: str, now: float) -> bool:
+        """Mark the login used; True only for the one caller that got there first."""
+        ...
+
+
+class KeySetCache(Protocol):
+    def load_key_set(self, url: str) -> CachedKeySet | None: ...
+
+    def store_key_set(self, url: str, key_set: CachedKeySet) -> None: ...

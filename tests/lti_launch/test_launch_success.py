@@ -1,0 +1,143 @@
+"""Successful launches from the real lti1p3platform peer, for every role and the
+certification-style "must accept" variants."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select, update
+
+from adapter.persistence.tables import key_set_cache, manager_links, memberships, people, web_sessions
+from lti import claims as c
+from tests.peers.lti_platform import full_launch, post_launch, start_login
+
+
+def person(peers, sub):
+    with peers.engine.connect() as conn:
+        return conn.execute(select(people).where(people.c.sub == sub)).mappings().first()
+
+
+@pytest.mark.parametrize("user_id, landing, heading", [
+    ("learner-ana", "/learner/", "Giving feedback: apply it at work"),
+    ("manager-maria", "/manager/", "Your team"),
+    ("instructor-ivan", "/instructor/", "Coaching for application"),
+    ("admin-ada", "/admin/", "Registered platforms"),
+])
+def test_each_role_lands_on_its_page_and_is_stored(peers, user_id, landing, heading):
+    page = full_launch(peers, user_id)
+    assert page.status_code == 200
+    assert page.url == peers.tool_url + landing
+    assert f"<h1>{heading}</h1>" in page.text
+    stored = person(peers, user_id)
+    expected = peers.lms.people[user_id]
+    assert (stored["name"], stored["email"]) == (expected.name, expected.email)
+    assert stored["last_launch_at"] is not None
+
+
+def test_manager_sees_mentees_from_role_scope_mentor(peers):
+    page = full_launch(peers, "manager-maria")
+    with peers.engine.connect() as conn:
+        manager_id = person(peers, "manager-maria")["id"]
+        links = conn.execute(select(manager_links.c.learner_id, manager_links.c.source, manager_links.c.ended_at)
+                             .where(manager_links.c.manager_id == manager_id)).all()
+    mentee_ids = {person(peers, "learner-ana")["id"], person(peers, "learner-ben")["id"]}
+    assert {row.learner_id for row in links} == mentee_ids
+    assert {row.source for row in links} == {"mentor_claim"}
+    assert all(row.ended_at is None for row in links)
+    assert "mentor_claim" in page.text
+
+
+def test_mentee_dropped_from_claim_becomes_former_mentee(peers):
+    full_launch(peers, "manager-maria")
+    login = start_login(peers, "manager-maria")
+    claims = peers.lms.launch_claims("manager-maria", "rl-feedback", login.nonce)
+    claims[c.ROLE_SCOPE_MENTOR] = ["learner-ana"]
+    response = post_launch(peers, login, peers.lms.sign(claims))
+    assert response.status_code == 303
+    team = login.client.get(peers.tool_url + response.headers["Location"])
+    assert "Ana Learner" in team.text and "Ben Learner" not in team.text
+    with peers.engine.connect() as conn:
+        ben = person(peers, "learner-ben")["id"]
+        ended = conn.execute(select(manager_links.c.ended_at).where(manager_links.c.learner_id == ben)).scalar()
+    assert ended is not None
+
+
+def test_landing_page_reload_does_not_repost_the_token(peers):
+    client_page = full_launch(peers, "learner-ben")
+    assert client_page.history and client_page.history[0].status_code == 303
+
+
+def launch_with(peers, mutate, user_id="learner-ana", link_id="rl-feedback"):
+    login = start_login(peers, user_id, link_id)
+    claims = peers.lms.launch_claims(user_id, link_id, login.nonce)
+    mutate(claims)
+    response = post_launch(peers, login, peers.lms.sign(claims))
+    return login, claims, response
+
+
+def roles(*values):
+    return lambda claims: claims.__setitem__(c.ROLES, list(values))
+
+
+def drop(*names):
+    def mutate(claims):
+        for name in names:
+            claims.pop(name, None)
+    return mutate
+
+
+def both(*mutations):
+    def mutate(claims):
+        for m in mutations:
+            m(claims)
+    return mutate
+
+
+@pytest.mark.parametrize("case, mutate, landing", [
+    ("multiple roles", roles("http://purl.imsglobal.org/vocab/lis/v2/membership#Learner",
+                             "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"), "/instructor/"),
+    ("short role name", roles("Instructor"), "/instructor/"),
+    ("unknown role", roles("http://example.org/roles#Astronaut"), "/learner/"),
+    ("empty roles", roles(), "/learner/"),
+    ("email only", drop("name", "given_name", "family_name"), "/learner/"),
+    ("names only", both(drop("email"), lambda cl: cl.update(given_name="Ana", family_name="L")), "/learner/"),
+    ("no personal data", drop("name", "email", "given_name", "family_name"), "/learner/"),
+    ("no context", drop(c.CONTEXT), "/learner/"),
+    ("resource link only", drop(c.CONTEXT, c.TOOL_PLATFORM, c.LAUNCH_PRESENTATION, "name", "email"), "/learner/"),
+])
+def test_must_accept(peers, case, mutate, landing):
+    login, claims, response = launch_with(peers, mutate)
+    assert response.status_code == 303, (case, response.text)
+    assert response.headers["Location"] == landing
+    page = login.client.get(peers.tool_url + landing)
+    assert page.status_code == 200
+    with peers.engine.connect() as conn:
+        session_roles = conn.execute(select(web_sessions.c.app_roles).order_by(web_sessions.c.created_at.desc())
+                                     ).scalar()
+    assert session_roles[0] == landing.strip("/")
+
+
+def test_launch_without_personal_data_keeps_known_name(peers):
+    full_launch(peers, "learner-ana")
+    launch_with(peers, drop("name", "email"))
+    assert person(peers, "learner-ana")["name"] == "Ana Learner"
+
+
+def test_membership_records_lti_and_app_roles(peers):
+    full_launch(peers, "instructor-ivan")
+    with peers.engine.connect() as conn:
+        row = conn.execute(select(memberships).where(memberships.c.person_id == person(peers, "instructor-ivan")["id"])
+                           ).mappings().first()
+    assert row["app_roles"] == ["instructor"]
+    assert row["lti_roles"] == ["http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"]
+
+
+def test_platform_key_rotation_needs_no_restart(peers):
+    assert full_launch(peers, "learner-ana").status_code == 200
+    new_key = peers.lms.rotate_key()
+    # The cached key set is still fresh; age its last fetch past the refetch rate limit,
+    # as if the rotation happened a minute after the last launch.
+    with peers.engine.begin() as conn:
+        conn.execute(update(key_set_cache).values(fetched_at=key_set_cache.c.fetched_at - 60))
+    page = full_launch(peers, "learner-ana")
+    assert page.status_code == 200, page.text
+    assert "Giving feedback" in page.text
+    assert new_key.kid in {k["kid"] for k in peers.lms.registration.get_jwks()}

@@ -1,0 +1,131 @@
+"""The tool and the demo LMS served over HTTP on 127.0.0.1, and a browser-like client.
+
+The LMS is the real ``lti1p3platform`` peer from adapter/demo_lms.py; the tool is the
+real Flask app on a fresh SQLite file. Both run threaded (the LMS fetches the tool's
+JWKS while the tool waits on it during service calls).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from html import unescape
+from http.cookiejar import DefaultCookiePolicy
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+
+from adapter.config import Settings
+from adapter.demo import register_demo_lms
+from adapter.demo_lms import DemoLMS
+from adapter.local_server import ServerThread
+from adapter.web import create_app
+
+
+class LoopbackSecureCookies(DefaultCookiePolicy):
+    """Browsers treat http://localhost and 127.0.0.1 as secure contexts; http.cookiejar does not."""
+
+    def return_ok_secure(self, cookie, request):
+        return True
+
+
+class Browser(requests.Session):
+    """A cookie-keeping client that, like a browser, sends Secure cookies to loopback hosts.
+
+    requests copies the session's cookies into a fresh jar per request (and per redirect),
+    losing the jar's policy, so the policy is put back on that per-request jar.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cookies.set_policy(LoopbackSecureCookies())
+
+    def prepare_request(self, request):
+        prepared = super().prepare_request(request)
+        prepared._cookies.set_policy(self.cookies.get_policy())
+        prepared.headers.pop("Cookie", None)
+        prepared.prepare_cookies(prepared._cookies)
+        return prepared
+
+
+def browser() -> requests.Session:
+    return Browser()
+
+
+@dataclass
+class Peers:
+    app: object
+    lms: DemoLMS
+    tool_url: str
+    lms_url: str
+    tool_server: ServerThread
+    lms_server: ServerThread
+
+    def stop(self) -> None:
+        self.tool_server.stop()
+        self.lms_server.stop()
+
+    @property
+    def engine(self):
+        return self.app.extensions["coachbridge"].engine
+
+
+def start_peers(instance: Path) -> Peers:
+    settings = Settings.from_env({"COACHBRIDGE_INSTANCE": str(instance)})
+    app = create_app(settings)
+    tool_server = ServerThread(app, host="127.0.0.1").start()
+    lms_server = ServerThread(host="127.0.0.1")
+    tool_url, lms_url = f"http://localhost:{tool_server.port}", f"http://127.0.0.1:{lms_server.port}"
+    lms = DemoLMS(lms_url=lms_url, tool_url=tool_url)
+    lms_server.app = lms.create_app()
+    lms_server.start()
+    register_demo_lms(app, lms)
+    return Peers(app, lms, tool_url, lms_url, tool_server, lms_server)
+
+
+FORM_FIELD = re.compile(r'<input type="hidden" name="(\w+)" value="([^"]*)"')
+FORM_ACTION = re.compile(r'<form method="post" action="([^"]+)"')
+
+
+def auto_post_form(html: str) -> tuple[str, dict[str, str]]:
+    action = FORM_ACTION.search(html)
+    assert action, f"no auto-post form in: {html[:300]}"
+    return unescape(action.group(1)), {k: unescape(v) for k, v in FORM_FIELD.findall(html)}
+
+
+def full_launch(peers: Peers, user_id: str, link_id: str = "rl-feedback",
+                client: requests.Session | None = None) -> requests.Response:
+    """Login initiation → LMS authorization → id_token POST → landing page, as a browser does."""
+    client = client or browser()
+    form_page = client.get(peers.lms.login_url(user_id, link_id))
+    assert form_page.status_code == 200, form_page.text
+    action, fields = auto_post_form(form_page.text)
+    return client.post(action, data=fields)
+
+
+@dataclass
+class StartedLogin:
+    client: requests.Session
+    state: str
+    nonce: str
+
+
+def start_login(peers: Peers, user_id: str = "learner-ana", link_id: str = "rl-feedback",
+                client: requests.Session | None = None) -> StartedLogin:
+    """Only the first step: the tool's redirect gives us the state and nonce it issued."""
+    client = client or browser()
+    response = client.get(peers.lms.login_url(user_id, link_id), allow_redirects=False)
+    assert response.status_code == 302, response.text
+    query = parse_qs(urlsplit(response.headers["Location"]).query)
+    return StartedLogin(client, query["state"][0], query["nonce"][0])
+
+
+def post_launch(peers: Peers, login: StartedLogin, id_token: str, state: str | None = None) -> requests.Response:
+    return login.client.post(peers.tool_url + "/lti/launch",
+                             data={"id_token": id_token, "state": login.state if state is None else state},
+                             allow_redirects=False)
+
+
+def error_code(response: requests.Response) -> str:
+    match = re.search(r"Error code: <code>([a-z_]+)</code>", response.text)
+    return match.group(1) if match else ""
