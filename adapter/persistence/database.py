@@ -46,10 +46,12 @@ def upgrade(engine: Engine) -> None:
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        # "heads": features add their tables on branches of their own from the initial
+        # schema; every branch is applied.
+        command.upgrade(config, "heads")
 
 
 def migrations_current(engine: Engine) -> bool:
-    head = ScriptDirectory.from_config(alembic_config(str(engine.url))).get_current_head()
+    heads = set(ScriptDirectory.from_config(alembic_config(str(engine.url))).get_heads())
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision() == head
+        return set(MigrationContext.configure(connection).get_current_heads()) == heads
