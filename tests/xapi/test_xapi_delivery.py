@@ -1,0 +1,187 @@
+"""The delivery loop against mocked LRS answers: split on 413, bisect on 409/400,
+back off on 429/5xx/timeouts, never lose a row."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import requests
+import responses
+
+from xapi.backoff import RetryPolicy
+from xapi.delivery import Deliverer
+from xapi.lrs_client import LrsClient, LrsConfig
+from xapi_memory_outbox import MemoryOutbox
+
+ENDPOINT = "https://lrs.acme.org/xapi/"
+STATEMENTS = ENDPOINT + "statements"
+START = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def setup(count, batch_size=10, policy=None):
+    outbox = MemoryOutbox()
+    for index in range(count):
+        statement_id = f"00000000-0000-0000-0000-{index:012d}"
+        outbox.add("lrs", statement_id, {"id": statement_id, "n": index})
+    clock = Clock()
+    client = LrsClient(LrsConfig(name="lrs", endpoint=ENDPOINT, batch_size=batch_size))
+    deliverer = Deliverer(outbox, client, policy or RetryPolicy(base=1, cap=60), clock=clock, draw=lambda: 0.5)
+    return outbox, deliverer, clock
+
+
+def lrs(rule):
+    """Mock the statements resource: ``rule(ids)`` -> (status, headers, body)."""
+    posted = []
+
+    def callback(request):
+        ids = [s["id"] for s in json.loads(request.body)]
+        posted.append(ids)
+        return rule(ids)
+
+    responses.add_callback(responses.POST, STATEMENTS, callback=callback)
+    return posted
+
+
+def stored(ids):
+    return 200, {}, json.dumps(ids)
+
+
+@responses.activate
+def test_a_batch_is_delivered_in_one_request():
+    outbox, deliverer, _ = setup(10)
+    posted = lrs(stored)
+    report = deliverer.deliver_batch()
+    assert (report.claimed, report.delivered, report.requests) == (10, 10, 1)
+    assert outbox.counts() == {"delivered": 10} and posted == [[row.statement_id for row in outbox.rows.values()]]
+
+
+@responses.activate
+def test_duplicates_are_delivered_and_counted():
+    outbox, deliverer, _ = setup(4)
+    lrs(lambda ids: stored(ids[:1]))  # the LRS lists only the one it did not know
+    report = deliverer.deliver_batch()
+    assert report.delivered == 4 and report.duplicates == 3
+
+
+@responses.activate
+def test_413_splits_down_and_later_batches_stay_small():
+    outbox, deliverer, _ = setup(20, batch_size=16)
+    posted = lrs(lambda ids: (413, {}, "too big") if len(ids) > 3 else stored(ids))
+    while outbox.counts()["pending"]:
+        deliverer.deliver_batch()
+    assert outbox.counts() == {"delivered": 20}
+    assert deliverer.batch_limit <= 3
+    assert max(len(ids) for ids in posted[-2:]) <= 3
+
+
+@responses.activate
+def test_a_single_statement_too_large_is_dead():
+    outbox, deliverer, _ = setup(4)
+    big = outbox.rows[3].statement_id
+    lrs(lambda ids: (413, {}, "too big") if big in ids else stored(ids))
+    deliverer.deliver_batch()
+    assert outbox.counts() == {"delivered": 3, "dead": 1}
+    assert outbox.rows[3].reason.startswith("413")
+
+
+@responses.activate
+def test_409_bisects_and_dead_letters_only_the_conflicting_statement():
+    outbox, deliverer, _ = setup(16, batch_size=16)
+    bad = outbox.rows[11].statement_id
+    posted = lrs(lambda ids: (409, {}, f"differs: {bad}") if bad in ids else stored(ids))
+    report = deliverer.deliver_batch()
+    assert outbox.counts() == {"delivered": 15, "dead": 1}
+    assert outbox.rows[11].state == "dead" and f"409 conflict: differs: {bad}" == outbox.rows[11].reason
+    assert report.requests == len(posted) <= 1 + 2 * 4  # bisection: two requests per level
+    assert sum(len(ids) for ids in posted if bad not in ids) == 15  # each good one sent once after the first try
+
+
+@responses.activate
+def test_400_bisects_and_keeps_the_lrs_message_for_each_bad_one():
+    outbox, deliverer, _ = setup(10)
+    bad = {outbox.rows[2].statement_id, outbox.rows[9].statement_id}
+    lrs(lambda ids: (400, {}, "invalid: " + ",".join(sorted(bad & set(ids)))) if bad & set(ids) else stored(ids))
+    deliverer.deliver_batch()
+    assert outbox.counts() == {"delivered": 8, "dead": 2}
+    for row in outbox.by_state("dead"):
+        assert row.reason == f"400 rejected: invalid: {row.statement_id}"
+
+
+@responses.activate
+def test_429_honours_retry_after_and_pauses_the_target():
+    outbox, deliverer, clock = setup(25)
+    posted = lrs(lambda ids: (429, {"Retry-After": "30"}, "slow down"))
+    report = deliverer.deliver_batch()
+    assert report.retried == 10 and report.paused_until == START + timedelta(seconds=30)
+    assert deliverer.deliver_batch().claimed == 0  # paused: the other 15 due rows wait too
+    assert len(posted) == 1
+    retried = [row for row in outbox.rows.values() if row.attempts]
+    assert len(retried) == 10 and all(row.next_attempt_at == START + timedelta(seconds=30) for row in retried)
+    assert outbox.counts() == {"pending": 25} and outbox.held() == []
+
+
+@responses.activate
+def test_5xx_backs_off_exponentially_with_jitter_capped_and_resets_on_success():
+    outbox, deliverer, clock = setup(2, batch_size=1, policy=RetryPolicy(base=2, cap=10))
+    answers = iter([503, 500, 502, 503, 504, 200, 503])
+    lrs(lambda ids: stored(ids) if (status := next(answers)) == 200 else (status, {}, "down"))
+    delays = []
+    for _ in range(7):
+        report = deliverer.deliver_batch()
+        if report.paused_until:
+            delays.append((report.paused_until - clock.now).total_seconds())
+            clock.now = report.paused_until  # the rescheduled row is due again then
+    # draw = 0.5: half of min(cap, base * 2**(failures - 1)); back to the start after a success
+    assert delays == [1.0, 2.0, 4.0, 5.0, 5.0, 1.0]
+    assert outbox.counts() == {"delivered": 1, "pending": 1}
+    assert outbox.rows[1].attempts == 5 and outbox.rows[2].attempts == 1
+
+
+@pytest.mark.parametrize(
+    "error", [requests.exceptions.ReadTimeout("hung"), requests.exceptions.ConnectionError("refused")]
+)
+@responses.activate
+def test_timeouts_and_refusals_reschedule_everything(error):
+    outbox, deliverer, _ = setup(10)
+    responses.post(STATEMENTS, body=error)
+    report = deliverer.deliver_batch()
+    assert report.retried == 10 and outbox.counts() == {"pending": 10} and outbox.held() == []
+    assert all(row.attempts == 1 and type(error).__name__ in row.reason for row in outbox.rows.values())
+
+
+@responses.activate
+def test_a_failure_mid_bisection_keeps_what_was_settled_and_reschedules_the_rest():
+    outbox, deliverer, _ = setup(8)
+    bad = outbox.rows[1].statement_id
+
+    def rule(ids):  # the 6th request finds the LRS down
+        if len(posted) >= 6:
+            return 503, {}, "down"
+        return (409, {}, "conflict") if bad in ids else stored(ids)
+
+    posted = lrs(rule)
+    report = deliverer.deliver_batch()
+    # [1-8] 409, [1-4] 409, [1-2] 409, [1] 409 -> dead, [2] stored, [3-4] 503 -> 3..8 rescheduled
+    assert [len(ids) for ids in posted] == [8, 4, 2, 1, 1, 2]
+    assert (report.dead, report.delivered, report.retried) == (1, 1, 6)
+    assert outbox.rows[1].state == "dead" and outbox.rows[2].state == "delivered"
+    assert all(outbox.rows[n].state == "pending" and outbox.rows[n].attempts == 1 for n in range(3, 9))
+    assert outbox.held() == []
+
+
+def test_retry_policy():
+    policy = RetryPolicy(base=1, cap=8, max_retry_after=100)
+    assert [policy.delay(n, None, 0.999999) for n in (1, 2, 3, 4, 5, 50)] == pytest.approx([1, 2, 4, 8, 8, 8], rel=1e-5)
+    assert policy.delay(3, None, 0.0) == 0.0
+    assert policy.delay(1, 30, 0.5) == 30 and policy.delay(1, 1000, 0.5) == 100
+    assert policy.delay(10_000, None, 0.5) == 4

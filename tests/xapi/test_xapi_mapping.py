@@ -1,0 +1,90 @@
+"""mappings/xapi.yaml loads, and bad data is refused naming the file and the field."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+import yaml
+
+from xapi.events import EventKind
+from xapi.mapping import MappingError, default_mapping_path, load_mapping, parse_mapping
+from xapi.profile import PROFILE_IRI, expand_iri, profile_document
+
+
+@pytest.fixture(scope="module")
+def raw():
+    return yaml.safe_load(default_mapping_path().read_text(encoding="utf-8"))
+
+
+def test_every_event_but_withdrawal_is_mapped(mapping):
+    assert set(mapping.events) == set(EventKind) - {EventKind.RECORD_WITHDRAWN}
+    assert mapping.voiding_verb.id == "http://adlnet.gov/expapi/verbs/voided"
+
+
+def test_coined_iris_expand_under_the_profile_iri(mapping):
+    confidence = mapping.events[EventKind.REFLECTION_SUBMITTED].fields["confidence"]
+    assert confidence.key == f"{PROFILE_IRI}/extensions/confidence"
+    assert expand_iri("http://adlnet.gov/expapi/verbs/attended") == "http://adlnet.gov/expapi/verbs/attended"
+
+
+def _broken(raw, change):
+    data = copy.deepcopy(raw)
+    change(data)
+    return data
+
+
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        (lambda d: d["record_types"]["check_in"]["events"]["check_in_held"]["verb"].update(id="attended"),
+         "record_types.check_in.events.check_in_held.verb.id"),
+        (lambda d: d["record_types"]["check_in"]["events"]["check_in_held"]["fields"]["rating"].pop("key"),
+         "record_types.check_in.events.check_in_held.fields.rating.key"),
+        (lambda d: d["record_types"]["check_in"]["events"]["check_in_held"]["fields"]["notes"].update(to="result.nowhere"),
+         "record_types.check_in.events.check_in_held.fields.notes.to"),
+        (lambda d: d["record_types"]["reflection"]["events"]["reflection_submitted"].update(object="course"),
+         "record_types.reflection.events.reflection_submitted.object"),
+        (lambda d: d["record_types"]["reflection"]["events"]["reflection_submitted"].update(colour="red"),
+         "record_types.reflection.events.reflection_submitted.colour"),
+        (lambda d: d["record_types"]["action"]["events"].pop("action_agreed"), "record_types"),
+        (lambda d: d["record_types"]["action"]["events"].update(goal_set={}),
+         "record_types.action.events.goal_set"),
+        (lambda d: d["record_types"]["check_in"]["events"]["check_in_held"]["result"].update(completion="yes"),
+         "record_types.check_in.events.check_in_held.result.completion"),
+        (lambda d: d["coined"].pop("extensions/confidence"), "coined"),
+        (lambda d: d["coined"].update({"extensions/unused": {"type": "ResultExtension", "label": "x", "definition": "y"}}),
+         "coined"),
+        (lambda d: d["record_types"]["reflection"]["events"]["reflection_submitted"]["fields"]["confidence"].update(min="one"),
+         "record_types.reflection.events.reflection_submitted.fields.confidence.min"),
+        (lambda d: d.pop("voiding"), "(top).voiding"),
+    ],
+)
+def test_bad_data_names_the_file_and_the_field(raw, change, field):
+    with pytest.raises(MappingError) as error:
+        parse_mapping(_broken(raw, change), source="xapi.yaml")
+    assert str(error.value).startswith(f"xapi.yaml: {field}: ")
+
+
+def test_unreadable_file_is_named(tmp_path):
+    path = tmp_path / "xapi.yaml"
+    path.write_text("record_types: [unclosed", encoding="utf-8")
+    with pytest.raises(MappingError, match=str(path)):
+        load_mapping(path)
+
+
+def test_profile_describes_every_coined_iri_used(mapping, raw):
+    profile = profile_document(mapping)
+    assert profile["@context"] == "https://w3id.org/xapi/profiles/context"
+    assert profile["id"] == PROFILE_IRI and profile["type"] == "Profile"
+    assert profile["conformsTo"] == "https://w3id.org/xapi/profiles#1.0"
+    version = profile["versions"][0]["id"]
+    used = {iri for iri in json.dumps(raw).replace('"', " ").split() if iri.startswith("cb:")}
+    described = {concept["id"] for concept in profile["concepts"]}
+    assert described == {expand_iri(iri) for iri in used}
+    for concept in profile["concepts"]:
+        assert concept["inScheme"] == version
+        assert concept["prefLabel"]["en"] and concept["definition"]["en"]
+        if concept["type"].endswith("Extension"):
+            assert json.loads(concept["inlineSchema"])["type"]

@@ -1,0 +1,204 @@
+"""The statement builder: shape, identity, privacy, deterministic ids, versions."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import hashlib
+from datetime import datetime
+
+import pytest
+import yaml
+
+from xapi.agents import IdentityFormat, PrivacySettings
+from xapi.events import EventKind
+from xapi.mapping import default_mapping_path, parse_mapping
+from xapi.profile import PROFILE_IRI
+from xapi.statements import (
+    BuildSettings,
+    EventDataError,
+    build_statements,
+    format_timestamp,
+    statement_id,
+    voiding_statement_id,
+)
+from xapi_checks import statement_problems
+from xapi_samples import ACTIVITY, COURSE, LEARNER, MANAGER, every_event, sample_event
+
+CONFIDENCE = f"{PROFILE_IRI}/extensions/confidence"
+
+
+def build(event, mapping, **settings):
+    return build_statements(event, BuildSettings(activity_iri_base="https://coach.acme.org/a", **settings), mapping)
+
+
+@pytest.mark.parametrize("version", ["1.0.3", "2.0.0"])
+def test_every_event_builds_statements_that_pass_our_checks(mapping, version):
+    for event in every_event():
+        for statement in build(event, mapping, xapi_version=version):
+            assert statement_problems(statement, version) == [], (event.kind, statement)
+
+
+def test_check_in_statement_shape(mapping):
+    (statement,) = build(sample_event(EventKind.CHECK_IN_HELD), mapping)
+    assert statement["actor"] == {
+        "objectType": "Agent",
+        "account": {"homePage": LEARNER.platform_issuer, "name": LEARNER.lti_sub},
+        "name": LEARNER.name,
+    }
+    assert statement["verb"] == {"id": "http://adlnet.gov/expapi/verbs/attended", "display": {"en-US": "attended"}}
+    assert statement["object"]["id"] == "https://coach.acme.org/a/records/rec-1"
+    assert statement["object"]["definition"]["type"] == "http://adlnet.gov/expapi/activities/meeting"
+    context = statement["context"]
+    assert context["instructor"]["account"]["name"] == MANAGER.lti_sub
+    assert context["contextActivities"]["parent"][0]["id"] == ACTIVITY.iri
+    grouping = context["contextActivities"]["grouping"][0]
+    assert grouping["definition"]["name"] == {"en-US": COURSE.title}
+    assert grouping["definition"]["type"] == "http://adlnet.gov/expapi/activities/course"
+    assert context["registration"] == "6f1a8a4e-2b7b-4b7e-9f8e-0b8b2c3d4e5f"
+    assert context["extensions"] == {f"{PROFILE_IRI}/extensions/template": "check-in"}
+    assert statement["result"]["extensions"] == {f"{PROFILE_IRI}/extensions/usefulness-rating": 5}
+    assert "contextAgents" not in context
+
+
+def test_decisions_carry_success(mapping):
+    (validated,) = build(sample_event(EventKind.APPLICATION_VALIDATED), mapping)
+    (not_yet,) = build(sample_event(EventKind.NEEDS_MORE_EVIDENCE), mapping)
+    assert validated["result"]["success"] is True and not_yet["result"]["success"] is False
+    assert validated["id"] != not_yet["id"]
+
+
+def test_xapi_2_adds_the_manager_as_context_agent(mapping):
+    (statement,) = build(sample_event(EventKind.CHECK_IN_HELD), mapping, xapi_version="2.0.0")
+    (entry,) = statement["context"]["contextAgents"]
+    assert entry["objectType"] == "contextAgent"
+    assert entry["agent"] == statement["context"]["instructor"]
+    assert entry["relevantTypes"] == ["http://purl.imsglobal.org/vocab/lis/v2/membership#Mentor"]
+
+
+def test_unknown_version_is_refused():
+    with pytest.raises(ValueError):
+        BuildSettings(activity_iri_base="https://x.example", xapi_version="1.0.0")
+
+
+def test_identity_formats(mapping):
+    event = sample_event(EventKind.REFLECTION_SUBMITTED)
+    (mbox,) = build(event, mapping, privacy=PrivacySettings(IdentityFormat.MBOX))
+    assert mbox["actor"] == {"objectType": "Agent", "mbox": "mailto:ann.learner@acme.org", "name": "Ann Learner"}
+    (hashed,) = build(event, mapping, privacy=PrivacySettings(IdentityFormat.MBOX_SHA1SUM))
+    digest = hashlib.sha1(b"mailto:ann.learner@acme.org").hexdigest()
+    assert hashed["actor"] == {"objectType": "Agent", "mbox_sha1sum": digest}
+    assert "name" not in hashed["context"]["instructor"]
+
+
+def test_person_without_email_falls_back_to_account(mapping):
+    event = sample_event(EventKind.REFLECTION_SUBMITTED, learner=dataclasses.replace(LEARNER, email=None))
+    (statement,) = build(event, mapping, privacy=PrivacySettings(IdentityFormat.MBOX))
+    assert statement["actor"]["account"]["name"] == LEARNER.lti_sub
+    assert statement_problems(statement) == []
+
+
+def test_free_text_only_when_the_platform_shares_it(mapping):
+    event = sample_event(EventKind.REFLECTION_SUBMITTED)
+    (withheld,) = build(event, mapping)
+    assert "response" not in withheld["result"]
+    assert withheld["result"]["extensions"] == {CONFIDENCE: 4}
+    (shared,) = build(event, mapping, privacy=PrivacySettings(share_free_text=True))
+    assert shared["result"]["response"] == "I used the SBI model in my 1:1s."
+
+
+def test_private_fields_never_leave_even_when_mapped_and_shared(mapping):
+    secret = "Manager's private note: struggling at home"
+    event = sample_event(
+        EventKind.CHECK_IN_HELD,
+        fields={"notes": secret, "rating": 2, "private_note": secret},
+        private_fields=frozenset({"notes", "private_note"}),
+    )
+    for statement in build(event, mapping, privacy=PrivacySettings(share_free_text=True)):
+        assert secret not in repr(statement)
+
+
+def test_unmapped_or_invalid_fields_are_refused(mapping):
+    with pytest.raises(EventDataError, match="'mood'"):
+        build(sample_event(EventKind.CHECK_IN_HELD, fields={"mood": "fine"}), mapping)
+    with pytest.raises(EventDataError, match="1..5"):
+        build(sample_event(EventKind.REFLECTION_SUBMITTED, fields={"confidence": 6}), mapping)
+    with pytest.raises(EventDataError, match="integer"):
+        build(sample_event(EventKind.REFLECTION_SUBMITTED, fields={"confidence": True}), mapping)
+    with pytest.raises(EventDataError, match="date"):
+        build(sample_event(EventKind.ACTION_AGREED, fields={"due_date": "next week"}), mapping)
+
+
+def test_ids_are_deterministic_per_record_version_and_kind(mapping):
+    first = build(sample_event(EventKind.CHECK_IN_HELD), mapping)
+    again = build(sample_event(EventKind.CHECK_IN_HELD), mapping)
+    assert first == again
+    assert first[0]["id"] == statement_id("rec-1", 1, EventKind.CHECK_IN_HELD)
+    (second_version,) = build(sample_event(EventKind.CHECK_IN_HELD, version=2), mapping)
+    assert second_version["id"] != first[0]["id"]
+    (other_record,) = build(sample_event(EventKind.CHECK_IN_HELD, record_id="rec-2"), mapping)
+    assert other_record["id"] != first[0]["id"]
+
+
+def test_an_edit_voids_the_earlier_version_then_sends_the_new_one(mapping):
+    earlier = statement_id("rec-1", 1, EventKind.CHECK_IN_HELD)
+    voiding, new = build(sample_event(EventKind.CHECK_IN_HELD, version=2, voids=(earlier,)), mapping)
+    assert voiding["verb"]["id"] == "http://adlnet.gov/expapi/verbs/voided"
+    assert voiding["object"] == {"objectType": "StatementRef", "id": earlier}
+    assert voiding["id"] == voiding_statement_id(earlier)
+    assert new["id"] == statement_id("rec-1", 2, EventKind.CHECK_IN_HELD)
+
+
+def test_a_withdrawal_only_voids_and_must_name_what(mapping):
+    statements = build(sample_event(EventKind.RECORD_WITHDRAWN), mapping)
+    assert [s["verb"]["id"] for s in statements] == ["http://adlnet.gov/expapi/verbs/voided"]
+    with pytest.raises(EventDataError):
+        build(sample_event(EventKind.RECORD_WITHDRAWN, voids=()), mapping)
+
+
+def test_timestamps_are_utc_with_milliseconds():
+    moment = datetime.fromisoformat("2026-03-04T10:15:30.123456+02:00")
+    assert format_timestamp(moment) == "2026-03-04T08:15:30.123Z"
+    with pytest.raises(EventDataError):
+        format_timestamp(datetime(2026, 3, 4, 10, 15))
+
+
+def _custom_mapping(change):
+    data = yaml.safe_load(default_mapping_path().read_text(encoding="utf-8"))
+    data = copy.deepcopy(data)
+    change(data)
+    return parse_mapping(data)
+
+
+def test_learning_activity_as_object_leaves_parent_out():
+    mapping = _custom_mapping(
+        lambda d: d["record_types"]["reflection"]["events"]["reflection_submitted"].update(object="learning_activity")
+    )
+    (statement,) = build(sample_event(EventKind.REFLECTION_SUBMITTED), mapping)
+    assert statement["object"] == {"objectType": "Activity", "id": ACTIVITY.iri, "definition": {"name": {"en-US": ACTIVITY.name}}}
+    assert "parent" not in statement["context"]["contextActivities"]
+
+
+def test_a_field_can_go_to_the_score():
+    def to_score(data):
+        data["record_types"]["check_in"]["events"]["check_in_held"]["fields"]["rating"] = {
+            "to": "result.score", "type": "integer", "min": 1, "max": 5,
+        }  # the usefulness-rating extension stays in use by coaching conversations
+
+    (statement,) = build(sample_event(EventKind.CHECK_IN_HELD, fields={"rating": 4}), _custom_mapping(to_score))
+    assert statement["result"]["score"] == {"raw": 4, "min": 1, "max": 5, "scaled": 0.75}
+
+
+def test_the_checker_finds_what_it_is_for(mapping):
+    (statement,) = build(sample_event(EventKind.CHECK_IN_HELD), mapping)
+    bad = copy.deepcopy(statement)
+    bad["actor"]["mbox"] = "mailto:ann@acme.org"
+    bad["timestamp"] = "2026-03-04T08:15:30"
+    bad["verb"]["id"] = "http://adlnet.gov/expapi/verbs/voided"
+    problems = statement_problems(bad)
+    assert len(problems) == 3, problems
+    two = copy.deepcopy(statement)
+    two["timestamp"] = "2026-03-04T08:15:30.123-00:00"
+    two["context"]["contextAgents"] = [{"objectType": "contextAgent", "agent": two["actor"]}]
+    assert len(statement_problems(two, "2.0.0")) == 2
+    assert len(statement_problems(two, "1.0.3")) == 2

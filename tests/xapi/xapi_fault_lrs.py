@@ -1,0 +1,138 @@
+"""A fault-injecting LRS stand-in: a real HTTP/1.1 server on 127.0.0.1 (threaded
+``http.server``) that stores statements by id in memory and misbehaves on demand.
+
+Behaviour as an LRS: an atomic batch POST; an identical statement with a known id is a
+duplicate (200 listing only the new ids, 204 when none is new); a differing one is 409;
+a statement without actor/verb/object is 400. Faults: :meth:`go_down` /
+:meth:`come_up` (the port refuses connections in between), :meth:`inject` a queue of
+per-request faults (a status with optional ``Retry-After``, or a hang past the client's
+read timeout after storing), ``max_batch`` (413 above it).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass(frozen=True)
+class Fault:
+    status: int | None = None  # answer this instead of handling the request
+    retry_after: str | None = None
+    hang: float | None = None  # store, then answer only after this many seconds
+
+
+class FaultLrs:
+    def __init__(self) -> None:
+        self.statements: dict[str, dict] = {}
+        self.resent_known = 0  # statements received again after being stored
+        self.max_batch: int | None = None
+        self.requests = 0
+        self.versions_seen: set[str] = set()
+        self._faults: deque[Fault] = deque()
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+        self.port = 0
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}/xapi/"
+
+    def start(self) -> "FaultLrs":
+        self.come_up()
+        return self
+
+    def come_up(self) -> None:
+        server = ThreadingHTTPServer(("127.0.0.1", self.port), _handler_for(self))
+        server.daemon_threads = True
+        self.port = server.server_address[1]
+        self._server = server
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+
+    def go_down(self) -> None:
+        """Stop listening: connections to the port are refused until :meth:`come_up`."""
+        server, self._server = self._server, None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+
+    stop = go_down
+
+    def inject(self, *faults: Fault) -> None:
+        with self._lock:
+            self._faults.extend(faults)
+
+    def preload(self, statement: dict) -> None:
+        with self._lock:
+            self.statements[statement["id"]] = statement
+
+    def handle_post(self, body: bytes) -> tuple[int, dict[str, str], bytes, float]:
+        """(status, headers, body, seconds to wait before answering)."""
+        with self._lock:
+            self.requests += 1
+            fault = self._faults.popleft() if self._faults else None
+            if fault is not None and fault.status is not None:
+                headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
+                return fault.status, headers, b'{"error": "injected"}', 0.0
+            try:
+                batch = json.loads(body)
+            except ValueError:
+                return 400, {}, b'{"error": "invalid JSON"}', 0.0
+            batch = batch if isinstance(batch, list) else [batch]
+            if self.max_batch is not None and len(batch) > self.max_batch:
+                return 413, {}, b'{"error": "batch too large"}', 0.0
+            new = {}
+            for statement in batch:
+                if not all(key in statement for key in ("id", "actor", "verb", "object")):
+                    return 400, {}, json.dumps({"error": f"invalid statement {statement.get('id')}"}).encode(), 0.0
+                known = self.statements.get(statement["id"]) or new.get(statement["id"])
+                if known is not None and known != statement:
+                    return 409, {}, json.dumps({"error": f"differing statement {statement['id']}"}).encode(), 0.0
+                if known is None:
+                    new[statement["id"]] = statement
+            self.statements.update(new)
+            self.resent_known += len(batch) - len(new)
+            wait = fault.hang if fault is not None and fault.hang else 0.0
+            if not new:
+                return 204, {}, b"", wait
+            return 200, {"Content-Type": "application/json"}, json.dumps(list(new)).encode(), wait
+
+
+def _handler_for(lrs: FaultLrs):
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args) -> None:  # keep test output quiet
+            pass
+
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            version = self.headers.get("X-Experience-API-Version")
+            if version is None or not self.path.endswith("/statements"):
+                self._answer(400, {}, b'{"error": "version header missing or wrong path"}')
+                return
+            lrs.versions_seen.add(version)
+            status, headers, payload, wait = lrs.handle_post(body)
+            if wait:
+                time.sleep(wait)
+            self._answer(status, headers, payload)
+
+        def do_GET(self) -> None:
+            if self.path.endswith("/about"):
+                self._answer(200, {"Content-Type": "application/json"}, b'{"version": ["1.0.3", "2.0.0"]}')
+            else:
+                self._answer(404, {}, b"")
+
+        def _answer(self, status: int, headers: dict[str, str], payload: bytes) -> None:
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+    return Handler

@@ -1,0 +1,58 @@
+"""Record events of every kind, with every mapped field filled, for the tests and bench."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from xapi.events import Course, EventKind, LearningActivity, Person, RecordEvent
+from xapi.statements import statement_id
+
+ISSUER = "https://lms.acme.org"
+LEARNER = Person(ISSUER, "learner-sub-1", email="Ann.Learner@acme.org", name="Ann Learner")
+MANAGER = Person(ISSUER, "manager-sub-9", email="bo.manager@acme.org", name="Bo Manager")
+ACTIVITY = LearningActivity("https://lms.acme.org/mod/scorm/view.php?id=42", "Giving feedback")
+COURSE = Course(ISSUER, "course-7", "Leading teams")
+REGISTRATION = "6f1a8a4e-2b7b-4b7e-9f8e-0b8b2c3d4e5f"
+MOMENT = datetime(2026, 3, 4, 10, 15, 30, 123456, tzinfo=timezone(timedelta(hours=2)))
+
+FIELDS = {
+    EventKind.REFLECTION_SUBMITTED: {"response": "I used the SBI model in my 1:1s.", "confidence": 4},
+    EventKind.CHECK_IN_HELD: {"notes": "Talked through the SBI attempts.", "rating": 5, "template": "check-in"},
+    EventKind.COACHING_CONVERSATION_HELD: {"notes": "Goal: weekly feedback.", "rating": 3, "template": "grow"},
+    EventKind.ACTION_AGREED: {"action": "Give one piece of SBI feedback a week", "due_date": "2026-04-01"},
+    EventKind.VALIDATION_REQUESTED: {"evidence": "Feedback notes from three 1:1s."},
+    EventKind.APPLICATION_VALIDATED: {"feedback": "Seen it in the team meeting."},
+    EventKind.NEEDS_MORE_EVIDENCE: {"feedback": "Show me one with a peer too."},
+}
+
+
+def sample_event(kind: EventKind, record_id: str = "rec-1", version: int = 1, **changes) -> RecordEvent:
+    """A full event of ``kind``; a withdrawal voids version 1 of the same record."""
+    values = dict(
+        kind=kind,
+        record_id=record_id,
+        record_version=version,
+        occurred_at=MOMENT,
+        learner=LEARNER,
+        learning_activity=ACTIVITY,
+        course=COURSE,
+        manager=MANAGER,
+        registration=REGISTRATION,
+        fields=dict(FIELDS.get(kind, {})),
+    )
+    if kind is EventKind.RECORD_WITHDRAWN:
+        values["voids"] = (statement_id(record_id, 1, EventKind.CHECK_IN_HELD),)
+    values.update(changes)
+    return RecordEvent(**values)
+
+
+def every_event() -> list[RecordEvent]:
+    """One event of each kind, plus an edit (version 2, voiding version 1)."""
+    events = [sample_event(kind, record_id=f"rec-{kind.value}") for kind in EventKind]
+    edited = sample_event(
+        EventKind.CHECK_IN_HELD,
+        record_id=f"rec-{EventKind.CHECK_IN_HELD.value}",
+        version=2,
+        voids=(statement_id(f"rec-{EventKind.CHECK_IN_HELD.value}", 1, EventKind.CHECK_IN_HELD),),
+    )
+    return events + [edited]

@@ -1,0 +1,137 @@
+"""The delivery loop: from an outbox to one LRS, at least once, losing nothing.
+
+One :class:`Deliverer` per LRS (target). Each batch ends with every claimed row settled:
+
+- stored (2xx, including identical duplicates) -> delivered;
+- 413 -> split in halves down to one statement, and later batches stay at the size
+  that was asked for; a single statement too large -> dead;
+- 409 or 400/422 -> bisect to find the statement(s) at fault, dead-letter those with
+  the LRS's message and deliver the rest;
+- 429, 5xx, timeout, refused connection, auth trouble -> every row not yet settled is
+  rescheduled, and the whole target pauses, with exponential backoff and full jitter
+  honouring ``Retry-After`` (a down LRS is not hammered by the rows behind the batch).
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections import deque
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Callable, Sequence
+
+from xapi.backoff import RetryPolicy
+from xapi.lrs_client import LrsClient
+from xapi.outbox import Outbox, OutboxRow
+from xapi.outcomes import Conflict, Rejected, Retryable, Stored, TooLarge
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class BatchReport:
+    """What one :meth:`Deliverer.deliver_batch` did (for logs and metrics)."""
+
+    claimed: int = 0
+    delivered: int = 0
+    duplicates: int = 0  # delivered rows the LRS said it already had
+    dead: int = 0
+    retried: int = 0
+    requests: int = 0
+    paused_until: datetime | None = None
+
+
+class Deliverer:
+    """Delivers one target's outbox rows through one :class:`LrsClient`."""
+
+    def __init__(
+        self,
+        outbox: Outbox,
+        client: LrsClient,
+        policy: RetryPolicy | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        draw: Callable[[], float] = random.random,
+    ) -> None:
+        self.outbox = outbox
+        self.client = client
+        self.target = client.config.name
+        self.policy = policy or RetryPolicy()
+        self._clock = clock
+        self._draw = draw
+        self.batch_limit = client.config.batch_size
+        self.paused_until: datetime | None = None
+        self._failures = 0  # consecutive retryable failures of this target
+
+    def deliver_batch(self) -> BatchReport:
+        """Claim one batch of due rows and settle each of them."""
+        now = self._clock()
+        if self.paused_until is not None and now < self.paused_until:
+            return BatchReport(paused_until=self.paused_until)
+        rows = self.outbox.claim_due(self.target, self.batch_limit, now)
+        report = BatchReport(claimed=len(rows))
+        pending: deque[list[OutboxRow]] = deque([list(rows)] if rows else [])
+        while pending:
+            chunk = pending.popleft()
+            report.requests += 1
+            outcome = self.client.post_statements([row.statement for row in chunk])
+            if isinstance(outcome, Stored):
+                self._failures = 0
+                self.outbox.mark_delivered([row.id for row in chunk])
+                report.delivered += len(chunk)
+                report.duplicates += _already_stored(chunk, outcome)
+            elif isinstance(outcome, Retryable):
+                unsettled = chunk + [row for rest in pending for row in rest]
+                self._retry_later(unsettled, outcome, report)
+                break
+            else:
+                reason = _reason(outcome)
+                if len(chunk) == 1:
+                    self.outbox.mark_dead(chunk[0].id, reason)
+                    report.dead += 1
+                    continue
+                if isinstance(outcome, TooLarge):
+                    self.batch_limit = min(self.batch_limit, max(1, len(chunk) // 2))
+                half = len(chunk) // 2
+                pending.extendleft([chunk[half:], chunk[:half]])
+        return report
+
+    def run(self, stop: threading.Event, idle_wait: float = 1.0) -> None:
+        """Deliver until ``stop`` is set: the worker's loop for this target."""
+        while not stop.is_set():
+            report = self.deliver_batch()
+            if report.paused_until is not None:
+                stop.wait(min(idle_wait, max(0.0, (report.paused_until - self._clock()).total_seconds())))
+            elif report.claimed == 0:
+                stop.wait(idle_wait)
+
+    def _retry_later(self, rows: Sequence[OutboxRow], outcome: Retryable, report: BatchReport) -> None:
+        self._failures += 1
+        attempts = max(row.attempts for row in rows) + 1
+        delay = self.policy.delay(self._failures, outcome.retry_after, self._draw())
+        at = self._clock() + timedelta(seconds=delay)
+        self.outbox.schedule_retry([row.id for row in rows], at, attempts, outcome.reason)
+        self.paused_until = at
+        report.retried += len(rows)
+        report.paused_until = at
+
+
+def _already_stored(chunk: Sequence[OutboxRow], outcome: Stored) -> int:
+    """How many statements of the chunk the LRS reported as already stored: all of them
+    on 204 (no body), those missing from its id list on 200."""
+    if outcome.status == 204:
+        return len(chunk)
+    if not outcome.returned_ids:
+        return 0
+    returned = set(outcome.returned_ids)
+    return sum(1 for row in chunk if row.statement_id not in returned)
+
+
+def _reason(outcome: Conflict | Rejected | TooLarge) -> str:
+    if isinstance(outcome, Conflict):
+        return f"409 conflict: {outcome.message}"
+    if isinstance(outcome, Rejected):
+        return f"{outcome.status} rejected: {outcome.message}"
+    return f"413 too large even alone: {outcome.message}"

@@ -1,0 +1,85 @@
+"""The domain event the application hands to the statement builder.
+
+A plain value, free of Flask and SQLAlchemy, so that building statements stays a pure
+function of (event, settings, mapping) and can be tested without a database.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Mapping
+
+
+class EventKind(str, enum.Enum):
+    """What happened to a record; each kind maps to one statement shape."""
+
+    REFLECTION_SUBMITTED = "reflection_submitted"
+    CHECK_IN_HELD = "check_in_held"
+    COACHING_CONVERSATION_HELD = "coaching_conversation_held"
+    ACTION_AGREED = "action_agreed"
+    VALIDATION_REQUESTED = "validation_requested"
+    APPLICATION_VALIDATED = "application_validated"
+    NEEDS_MORE_EVIDENCE = "needs_more_evidence"
+    RECORD_WITHDRAWN = "record_withdrawn"
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone as the LMS launched them: identified by (platform issuer, LTI ``sub``)."""
+
+    platform_issuer: str
+    lti_sub: str
+    email: str | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class LearningActivity:
+    """The learning activity a record is about (its xAPI activity IRI)."""
+
+    iri: str
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Course:
+    """The LTI context the record was made in.
+
+    ``iri`` is used when the platform gives the course one; otherwise the builder coins
+    a stable IRI from (platform issuer, context id).
+    """
+
+    platform_issuer: str
+    context_id: str
+    title: str | None = None
+    iri: str | None = None
+
+
+@dataclass(frozen=True)
+class RecordEvent:
+    """One version of a record, as saved, about to become statement(s).
+
+    ``fields`` holds the record's values by the names mappings/xapi.yaml uses (e.g.
+    ``response``, ``confidence``, ``notes``, ``rating``, ``template``). Names listed in
+    ``private_fields`` are dropped before anything else looks at them: the application
+    should not put private notes here at all, this is a second lock.
+
+    ``voids`` lists the statement ids this version replaces (an edit voids the earlier
+    version's statements; a ``RECORD_WITHDRAWN`` event only voids). Compute them with
+    :func:`xapi.statements.statement_id` or read them from the outbox.
+    """
+
+    kind: EventKind
+    record_id: str
+    record_version: int
+    occurred_at: datetime
+    learner: Person
+    learning_activity: LearningActivity
+    course: Course | None = None
+    manager: Person | None = None
+    registration: str | None = None
+    fields: Mapping[str, Any] = field(default_factory=dict)
+    private_fields: frozenset[str] = frozenset()
+    voids: tuple[str, ...] = ()

@@ -1,0 +1,79 @@
+"""What came of one POST of a batch to an LRS, as values the delivery loop matches on.
+
+Exceptions are for bugs; an LRS saying no is an expected outcome with a decision
+attached (deliver, split, bisect, dead-letter, retry later), so each is a value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+
+
+@dataclass(frozen=True)
+class Stored:
+    """2xx: every statement of the batch is in the LRS, new or an identical duplicate.
+
+    ``returned_ids`` is what the LRS listed (only the new ones for some LRSs, nothing on
+    204). The ids are ours, so the batch's ids are known without it; never match these
+    to the inputs by position.
+    """
+
+    status: int
+    returned_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """409: a different statement with one of these ids is already stored."""
+
+    message: str
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """400/422: the LRS refuses some statement of the batch as invalid."""
+
+    status: int
+    message: str
+
+
+@dataclass(frozen=True)
+class TooLarge:
+    """413: the request is too large for the LRS."""
+
+    message: str
+
+
+@dataclass(frozen=True)
+class Retryable:
+    """Nothing decided: 429, 5xx, timeout, refused connection, auth or endpoint trouble.
+
+    ``retry_after`` is the LRS's ``Retry-After`` in seconds from now, when it sent one.
+    """
+
+    reason: str
+    status: int | None = None
+    retry_after: float | None = None
+
+
+PostOutcome = Stored | Conflict | Rejected | TooLarge | Retryable
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """``Retry-After`` as seconds from ``now``: delta-seconds or an HTTP-date; None if absent
+    or unreadable. A date in the past means "now" (0)."""
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    now = now or datetime.now(timezone.utc)
+    return max(0.0, (when - now).total_seconds())
