@@ -5,13 +5,15 @@ Behaviour as an LRS: an atomic batch POST; an identical statement with a known i
 duplicate (200 listing only the new ids, 204 when none is new); a differing one is 409;
 a statement without actor/verb/object is 400. Faults: :meth:`go_down` /
 :meth:`come_up` (the port refuses connections in between), :meth:`inject` a queue of
-per-request faults (a status with optional ``Retry-After``, or a hang past the client's
-read timeout after storing), ``max_batch`` (413 above it).
+per-request faults (a status with optional ``Retry-After``; a hang past the client's read
+timeout, or a dropped connection, both after storing: the LRS has the statements but the
+client cannot know), ``max_batch`` (413 above it).
 """
 
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from collections import deque
@@ -21,9 +23,41 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 @dataclass(frozen=True)
 class Fault:
+    """What to do to one request; ``Fault()`` handles it normally."""
+
     status: int | None = None  # answer this instead of handling the request
     retry_after: str | None = None
     hang: float | None = None  # store, then answer only after this many seconds
+    disconnect: bool = False  # store, then close the connection without answering
+
+
+class _Server(ThreadingHTTPServer):
+    """Keeps its open connections, so that going down closes keep-alive ones too (as an
+    LRS process that dies does), not only the listening socket."""
+
+    daemon_threads = True
+
+    def __init__(self, *args) -> None:
+        self.connections: set[socket.socket] = set()
+        super().__init__(*args)
+
+    def process_request(self, request, client_address) -> None:
+        self.connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request) -> None:
+        self.connections.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        for connection in list(self.connections):
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def handle_error(self, request, client_address) -> None:
+        pass  # a client that gave up on a hanging request leaves a broken pipe behind
 
 
 class FaultLrs:
@@ -47,8 +81,7 @@ class FaultLrs:
         return self
 
     def come_up(self) -> None:
-        server = ThreadingHTTPServer(("127.0.0.1", self.port), _handler_for(self))
-        server.daemon_threads = True
+        server = _Server(("127.0.0.1", self.port), _handler_for(self))
         self.port = server.server_address[1]
         self._server = server
         threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
@@ -59,8 +92,13 @@ class FaultLrs:
         if server is not None:
             server.shutdown()
             server.server_close()
+            server.close_connections()
 
     stop = go_down
+
+    @property
+    def is_up(self) -> bool:
+        return self._server is not None
 
     def inject(self, *faults: Fault) -> None:
         with self._lock:
@@ -70,41 +108,45 @@ class FaultLrs:
         with self._lock:
             self.statements[statement["id"]] = statement
 
-    def handle_post(self, body: bytes) -> tuple[int, dict[str, str], bytes, float]:
-        """(status, headers, body, seconds to wait before answering)."""
+    def pending_faults(self) -> int:
+        with self._lock:
+            return len(self._faults)
+
+    def handle_post(self, body: bytes) -> tuple[int, dict[str, str], bytes, Fault | None]:
+        """(status, headers, body, the fault to apply to the answer)."""
         with self._lock:
             self.requests += 1
             fault = self._faults.popleft() if self._faults else None
             if fault is not None and fault.status is not None:
                 headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
-                return fault.status, headers, b'{"error": "injected"}', 0.0
+                return fault.status, headers, b'{"error": "injected"}', None
             try:
                 batch = json.loads(body)
             except ValueError:
-                return 400, {}, b'{"error": "invalid JSON"}', 0.0
+                return 400, {}, b'{"error": "invalid JSON"}', None
             batch = batch if isinstance(batch, list) else [batch]
             if self.max_batch is not None and len(batch) > self.max_batch:
-                return 413, {}, b'{"error": "batch too large"}', 0.0
+                return 413, {}, b'{"error": "batch too large"}', None
             new = {}
             for statement in batch:
                 if not all(key in statement for key in ("id", "actor", "verb", "object")):
-                    return 400, {}, json.dumps({"error": f"invalid statement {statement.get('id')}"}).encode(), 0.0
+                    return 400, {}, json.dumps({"error": f"invalid statement {statement.get('id')}"}).encode(), None
                 known = self.statements.get(statement["id"]) or new.get(statement["id"])
                 if known is not None and known != statement:
-                    return 409, {}, json.dumps({"error": f"differing statement {statement['id']}"}).encode(), 0.0
+                    return 409, {}, json.dumps({"error": f"differing statement {statement['id']}"}).encode(), None
                 if known is None:
                     new[statement["id"]] = statement
             self.statements.update(new)
             self.resent_known += len(batch) - len(new)
-            wait = fault.hang if fault is not None and fault.hang else 0.0
             if not new:
-                return 204, {}, b"", wait
-            return 200, {"Content-Type": "application/json"}, json.dumps(list(new)).encode(), wait
+                return 204, {}, b"", fault
+            return 200, {"Content-Type": "application/json"}, json.dumps(list(new)).encode(), fault
 
 
 def _handler_for(lrs: FaultLrs):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body go out in two writes
 
         def log_message(self, *args) -> None:  # keep test output quiet
             pass
@@ -116,9 +158,12 @@ def _handler_for(lrs: FaultLrs):
                 self._answer(400, {}, b'{"error": "version header missing or wrong path"}')
                 return
             lrs.versions_seen.add(version)
-            status, headers, payload, wait = lrs.handle_post(body)
-            if wait:
-                time.sleep(wait)
+            status, headers, payload, fault = lrs.handle_post(body)
+            if fault is not None and fault.disconnect:
+                self.close_connection = True
+                return
+            if fault is not None and fault.hang:
+                time.sleep(fault.hang)
             self._answer(status, headers, payload)
 
         def do_GET(self) -> None:

@@ -46,13 +46,12 @@ def sample_event(kind: EventKind, record_id: str = "rec-1", version: int = 1, **
     return RecordEvent(**values)
 
 
-def every_event() -> list[RecordEvent]:
-    """One event of each kind, plus an edit (version 2, voiding version 1)."""
-    events = [sample_event(kind, record_id=f"rec-{kind.value}") for kind in EventKind]
+def every_event(prefix: str = "") -> list[RecordEvent]:
+    """One event of each kind, plus an edit (version 2, voiding version 1); record ids
+    start with ``prefix`` so that several sets can go to one LRS without colliding."""
+    events = [sample_event(kind, record_id=f"{prefix}rec-{kind.value}") for kind in EventKind]
+    check_in = f"{prefix}rec-{EventKind.CHECK_IN_HELD.value}"
     edited = sample_event(
-        EventKind.CHECK_IN_HELD,
-        record_id=f"rec-{EventKind.CHECK_IN_HELD.value}",
-        version=2,
-        voids=(statement_id(f"rec-{EventKind.CHECK_IN_HELD.value}", 1, EventKind.CHECK_IN_HELD),),
+        EventKind.CHECK_IN_HELD, record_id=check_in, version=2, voids=(statement_id(check_in, 1, EventKind.CHECK_IN_HELD),)
     )
     return events + [edited]
