@@ -17,6 +17,7 @@ from lti1p3platform.ltiplatform import LTI1P3PlatformConfAbstract
 from lti1p3platform.message_launch import LTIAdvantageMessageLaunchAbstract
 from lti1p3platform.registration import Registration
 
+from adapter.demo_lms_registration import add_dynamic_registration
 from lti import claims as c
 from lti.keys import SigningKey
 
@@ -225,4 +226,5 @@ class DemoLMS:
 
         app.add_url_rule("/authorize", "authorize", lms.authorize, methods=["GET", "POST"])
         app.add_url_rule("/jwks", "jwks", lambda: lms.config.get_jwks())
+        add_dynamic_registration(app, lms)
         return app

@@ -20,6 +20,10 @@ class Registration:
     auth_token_url: str = ""
     deployment_ids: frozenset[str] = field(default_factory=frozenset)
     active: bool = True
+    # Set for a dynamic registration whose platform named no deployment: deployments are
+    # then learnt from launches that pass every other check (signature included).
+    accept_new_deployments: bool = False
+    token_audience: str = ""
     ref: Any = None  # the application's own key for this registration
 
 

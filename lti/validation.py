@@ -259,7 +259,8 @@ def check_deployment_present(a: LaunchAttempt) -> Rejection | None:
 
 def check_deployment_known(a: LaunchAttempt) -> Rejection | None:
     assert a.registration is not None
-    if a.claims[c.DEPLOYMENT_ID] not in a.registration.deployment_ids:
+    known = a.claims[c.DEPLOYMENT_ID] in a.registration.deployment_ids
+    if not known and not a.registration.accept_new_deployments:
         return forbidden("deployment_unknown", "This deployment of the tool is not registered.")
     return None
 

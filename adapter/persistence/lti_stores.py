@@ -31,6 +31,7 @@ class SqlRegistrationStore:
                 issuer=r["issuer"], client_id=r["client_id"], auth_login_url=r["auth_login_url"],
                 key_set_url=r["key_set_url"], auth_token_url=r["auth_token_url"],
                 deployment_ids=frozenset(by_platform.get(r["id"], ())), active=r["active"], ref=r["id"],
+                accept_new_deployments=r["accept_new_deployments"], token_audience=r["token_audience"],
             )
             for r in rows
         ]

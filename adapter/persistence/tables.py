@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON, Boolean, Column, Float, ForeignKey, Index, Integer, MetaData, String, Table, Text,
-    UniqueConstraint,
+    UniqueConstraint, false,
 )
 
 metadata = MetaData(naming_convention={
@@ -29,6 +29,13 @@ platforms = Table(
     Column("key_set_url", Text, nullable=False),
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", Float, nullable=False),
+    # The aud of client assertions when it is not the token URL (Brightspace).
+    Column("token_audience", Text, nullable=False, server_default=""),
+    Column("product_family_code", String(100), nullable=False, server_default=""),
+    Column("registered_by", String(20), nullable=False, server_default="manual"),
+    # A dynamic registration that named no deployment (Canvas) learns its deployments
+    # from validly signed launches.
+    Column("accept_new_deployments", Boolean, nullable=False, server_default=false()),
     UniqueConstraint("issuer", "client_id", name="uq_platforms_issuer_client"),
 )
 
@@ -133,6 +140,14 @@ manager_links = Table(
 )
 Index("ix_manager_links_manager", manager_links.c.manager_id, manager_links.c.ended_at)
 
+admin_sign_in_links = Table(
+    "admin_sign_in_links", metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+    Column("used_at", Float, nullable=True),
+)
+
 web_sessions = Table(
     "web_sessions", metadata,
     Column("token_hash", String(64), primary_key=True),
@@ -147,3 +162,4 @@ web_sessions = Table(
     Column("created_at", Float, nullable=False),
     Column("expires_at", Float, nullable=False, index=True),
 )
+

@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 
 from adapter.domain.roles import RoleMap
 from adapter.persistence import people_store
+from adapter.persistence.platform_store import add_deployment
 from adapter.persistence.session_store import create_session
 from lti import claims as c
 from lti.validation import ValidLaunch
@@ -41,6 +42,8 @@ def open_session(engine: Engine, launch: ValidLaunch, role_map: RoleMap, now: fl
     link_claim = launch.claim(c.RESOURCE_LINK)
     custom = launch.claim(c.CUSTOM)
     with engine.begin() as conn:
+        if launch.deployment_id not in launch.registration.deployment_ids:
+            add_deployment(conn, platform_id, launch.deployment_id, now)  # accept_new_deployments
         person_id = people_store.save_person(conn, platform_id, launch.subject, profile_of(launch.claims), now)
         context_pk = None
         if context_claim.get("id"):

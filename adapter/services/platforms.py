@@ -4,9 +4,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Engine, select, update
 
+from adapter.persistence.platform_store import add_deployment
 from adapter.persistence.tables import deployments, platforms
 from adapter.persistence.upsert import upsert
 
@@ -20,6 +20,10 @@ class PlatformSpec:
     auth_token_url: str = ""
     name: str = ""
     deployment_ids: tuple[str, ...] = ()
+    token_audience: str = ""
+    product_family_code: str = ""
+    registered_by: str = "manual"
+    accept_new_deployments: bool = False
 
 
 def register_platform(engine: Engine, spec: PlatformSpec, now: float | None = None) -> int:
@@ -29,12 +33,13 @@ def register_platform(engine: Engine, spec: PlatformSpec, now: float | None = No
         platform_id = upsert(conn, platforms, {"issuer": spec.issuer, "client_id": spec.client_id},
                              {"name": spec.name or spec.issuer, "auth_login_url": spec.auth_login_url,
                               "auth_token_url": spec.auth_token_url, "key_set_url": spec.key_set_url,
+                              "token_audience": spec.token_audience,
+                              "product_family_code": spec.product_family_code,
+                              "registered_by": spec.registered_by,
+                              "accept_new_deployments": spec.accept_new_deployments,
                               "active": True}, insert_only={"created_at": now})
-        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
         for deployment_id in spec.deployment_ids:
-            conn.execute(dialect.insert(deployments)
-                         .values(platform_id=platform_id, deployment_id=deployment_id, created_at=now)
-                         .on_conflict_do_nothing())
+            add_deployment(conn, platform_id, deployment_id, now)
     return platform_id
 
 
@@ -46,3 +51,16 @@ def list_platforms(engine: Engine) -> list[dict]:
     for platform_id, deployment_id in deployed:
         by_platform.setdefault(platform_id, []).append(deployment_id)
     return [{**row, "deployment_ids": by_platform.get(row["id"], [])} for row in rows]
+
+
+def set_platform_active(engine: Engine, platform_id: int, active: bool) -> bool:
+    """Disable (or re-enable) a registration; False when there is no such platform.
+
+    A disabled platform's logins and launches are refused; its people and records stay.
+    """
+    with engine.begin() as conn:
+        return conn.execute(update(platforms).where(platforms.c.id == platform_id).values(active=active)).rowcount == 1
+
+
+def find_platform(engine: Engine, platform_id: int) -> dict | None:
+    return next((p for p in list_platforms(engine) if p["id"] == platform_id), None)

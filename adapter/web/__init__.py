@@ -63,9 +63,9 @@ def create_app(settings: Settings | None = None, migrate: bool = True, **overrid
         upgrade(parts.engine)
     app.extensions["coachbridge"] = parts
 
-    from . import admin, auth, instructor, learner, lti_endpoints, manager
+    from . import admin, auth, instructor, learner, lti_endpoints, manager, registration
     auth.init_app(app)
-    for blueprint in (lti_endpoints.bp, learner.bp, manager.bp, instructor.bp, admin.bp):
+    for blueprint in (lti_endpoints.bp, registration.bp, learner.bp, manager.bp, instructor.bp, admin.bp):
         app.register_blueprint(blueprint)
 
     @app.errorhandler(HTTPException)

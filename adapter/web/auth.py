@@ -15,6 +15,9 @@ from flask import Flask, abort, g, request
 from adapter.persistence.session_store import WebSession, load_session
 
 SESSION_COOKIE = "cb_session"
+# Launches are authenticated by the signed id_token and state; Dynamic Registration
+# (no session yet) by its own double-submit token.
+CSRF_CHECKED_ELSEWHERE = frozenset({"lti", "registration"})
 BROWSER_COOKIE = "cb_browser"
 
 
@@ -36,7 +39,7 @@ def _load_session() -> None:
 
 def _check_csrf() -> None:
     """Every state-changing request from a page carries the session's CSRF token."""
-    if request.method in ("GET", "HEAD", "OPTIONS") or (request.blueprint or "") == "lti":
+    if request.method in ("GET", "HEAD", "OPTIONS") or (request.blueprint or "") in CSRF_CHECKED_ELSEWHERE:
         return
     session = current_session()
     sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""

@@ -9,6 +9,7 @@ import requests
 import responses
 
 from lti import claims
+from tests.peers.vendor_platforms import brightspace_configuration, canvas_configuration, moodle_configuration
 from lti.dynamic_registration import (
     FailureKind,
     PlatformConfiguration,
@@ -31,82 +32,6 @@ TOOL = ToolDescription(
     logo_uri="https://coach.example.org/static/logo.svg",
     custom_parameters={"coachbridge_platform": "$ToolPlatformInstance.guid"},
 )
-
-
-def moodle_configuration(wwwroot: str = "https://learn.example.edu/moodle") -> dict:
-    """Moodle: issuer is the site's wwwroot (often with a path), endpoints under mod/lti,
-    messages_supported as bare strings."""
-    return {
-        "issuer": wwwroot,
-        "token_endpoint": f"{wwwroot}/mod/lti/token.php",
-        "token_endpoint_auth_methods_supported": ["private_key_jwt"],
-        "token_endpoint_auth_signing_alg_values_supported": ["RS256"],
-        "jwks_uri": f"{wwwroot}/mod/lti/certs.php",
-        "authorization_endpoint": f"{wwwroot}/mod/lti/auth.php",
-        "registration_endpoint": f"{wwwroot}/mod/lti/openid-registration.php",
-        "scopes_supported": [claims.AGS_SCOPE_LINEITEM, claims.AGS_SCOPE_SCORE, "openid"],
-        "response_types_supported": ["id_token"],
-        "subject_types_supported": ["public", "pairwise"],
-        "id_token_signing_alg_values_supported": ["RS256"],
-        "claims_supported": ["sub", "iss", "name", "email"],
-        claims.PLATFORM_CONFIGURATION: {
-            "product_family_code": "moodle",
-            "version": "4.5",
-            "messages_supported": ["LtiResourceLinkRequest", "LtiDeepLinkingRequest"],
-        },
-    }
-
-
-def canvas_configuration() -> dict:
-    """Canvas cloud: one issuer for every customer, keys and tokens on sso.canvaslms.com,
-    the registration endpoint on the customer's own domain, a bare host as
-    authorization_server."""
-    return {
-        "issuer": "https://canvas.instructure.com",
-        "authorization_endpoint": "https://sso.canvaslms.com/api/lti/authorize_redirect",
-        "registration_endpoint": "https://school.instructure.com/api/lti/registrations",
-        "jwks_uri": "https://sso.canvaslms.com/api/lti/security/jwks",
-        "token_endpoint": "https://sso.canvaslms.com/login/oauth2/token",
-        "token_endpoint_auth_methods_supported": ["private_key_jwt"],
-        "token_endpoint_auth_signing_alg_values_supported": ["RS256"],
-        "scopes_supported": [claims.AGS_SCOPE_SCORE, claims.NRPS_SCOPE_CONTEXTMEMBERSHIP_READONLY],
-        "response_types_supported": ["id_token"],
-        "id_token_signing_alg_values_supported": ["RS256"],
-        "claims_supported": ["sub", "picture", "email", "name"],
-        "subject_types_supported": ["public"],
-        "authorization_server": "sso.canvaslms.com",
-        claims.PLATFORM_CONFIGURATION: {
-            "product_family_code": "canvas",
-            "version": "OpenSource",
-            "messages_supported": [
-                {"type": "LtiResourceLinkRequest", "placements": ["course_navigation"]},
-                {"type": "LtiDeepLinkingRequest", "placements": ["assignment_selection"]},
-            ],
-            "https://canvas.instructure.com/lti/account_name": "School",
-        },
-    }
-
-
-def brightspace_configuration() -> dict:
-    """Brightspace: issuer is the instance, tokens from auth.brightspace.com, and the client
-    assertion's audience is its authorization server, not the token URL."""
-    return {
-        "issuer": "https://school.brightspace.com",
-        "authorization_endpoint": "https://school.brightspace.com/d2l/lti/authenticate",
-        "registration_endpoint": "https://school.brightspace.com/d2l/lti/dynamic-registration/register",
-        "jwks_uri": "https://school.brightspace.com/d2l/.well-known/jwks",
-        "token_endpoint": "https://auth.brightspace.com/core/connect/token",
-        "authorization_server": "https://api.brightspace.com/auth/token",
-        "token_endpoint_auth_methods_supported": ["private_key_jwt"],
-        "id_token_signing_alg_values_supported": ["RS256"],
-        "scopes_supported": [claims.AGS_SCOPE_LINEITEM, claims.AGS_SCOPE_SCORE],
-        "response_types_supported": ["id_token"],
-        claims.PLATFORM_CONFIGURATION: {
-            "product_family_code": "desire2learn",
-            "version": "20.25.3",
-            "messages_supported": [{"type": "LtiResourceLinkRequest"}, {"type": "LtiDeepLinkingRequest"}],
-        },
-    }
 
 
 def serve_configuration(mocked, url: str, document: dict) -> None:
