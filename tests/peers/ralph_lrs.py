@@ -52,6 +52,10 @@ class RalphLrs:
         return f"http://127.0.0.1:{self.port}/xAPI/"
 
     @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
+    @property
     def auth(self) -> tuple[str, str]:
         return (self.username, self.password)
 
@@ -68,32 +72,19 @@ class RalphLrs:
             "RALPH_RUNSERVER_BACKEND": "fs",
             "RALPH_BACKENDS__LRS__FS__DEFAULT_DIRECTORY_PATH": str(data_dir),
         }
-        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(64)
-        self.port = listener.getsockname()[1]
-        command = [
-            sys.executable, "-m", "uvicorn", "--factory", "tests.peers.ralph_lrs:create_app",
-            "--fd", str(listener.fileno()), "--log-level", "warning", "--no-access-log",
-        ]
-        with open(self._log_path, "wb") as log:
-            self._process = subprocess.Popen(
-                command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, pass_fds=(listener.fileno(),)
-            )
-        listener.close()
-        self._wait_ready(timeout)
+        self._process, self.port = spawn_uvicorn(
+            "tests.peers.ralph_lrs:create_app", factory=True, env=env, cwd=REPO_ROOT, log_path=self._log_path
+        )
+        try:
+            wait_until_ready(self._process, f"http://127.0.0.1:{self.port}/__heartbeat__", timeout, self.log)
+        except RuntimeError:
+            self.stop()
+            raise
 
     def stop(self) -> None:
-        if self._process is None:
-            return
-        self._process.terminate()
-        try:
-            self._process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
-        self._process = None
+        if self._process is not None:
+            stop_process(self._process)
+            self._process = None
 
     def log(self) -> str:
         return self._log_path.read_text(errors="replace") if self._log_path.exists() else ""
@@ -110,17 +101,55 @@ class RalphLrs:
         ]
         path.write_text(json.dumps(users), encoding="utf-8")
 
-    def _wait_ready(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        url = f"http://127.0.0.1:{self.port}/__heartbeat__"
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                raise RuntimeError(f"ralph exited with {self._process.returncode}:\n{self.log()}")
-            try:
-                if requests.get(url, timeout=2).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"ralph not ready after {timeout} s:\n{self.log()}")
+
+def spawn_uvicorn(
+    app: str, *, env: dict[str, str], cwd: Path, log_path: Path, factory: bool = False
+) -> tuple[subprocess.Popen, int]:
+    """Serve ``app`` ("module:attr") with uvicorn in a subprocess on 127.0.0.1.
+
+    The socket is bound here on port 0 and handed over (``--fd``), so the port is free
+    and known before the server starts, with no race against other test runs. uvicorn
+    wraps an fd as a socket asyncio does not recognise as TCP, so it would not disable
+    Nagle's algorithm on connections (each answer then waits ~40 ms for a delayed ACK);
+    accepted connections inherit TCP_NODELAY from the listener, so it is set here.
+    """
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(128)
+    port = listener.getsockname()[1]
+    command = [
+        sys.executable, "-m", "uvicorn", app, "--fd", str(listener.fileno()),
+        "--log-level", "warning", "--no-access-log", *(["--factory"] if factory else []),
+    ]
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, pass_fds=(listener.fileno(),)
+        )
+    listener.close()
+    return process, port
+
+
+def wait_until_ready(process: subprocess.Popen, url: str, timeout: float, log) -> None:
+    """Poll ``url`` until it answers 200; raise with the server's log if it dies or stalls."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}:\n{log()}")
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"server not ready after {timeout} s:\n{log()}")
+
+
+def stop_process(process: subprocess.Popen) -> None:
+    """Terminate a server started here (and only it); kill it if it does not stop."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

@@ -32,21 +32,23 @@ class MemoryRow:
 class MemoryOutbox:
     def __init__(self) -> None:
         self.rows: dict[int, MemoryRow] = {}
+        self._pending: dict[int, MemoryRow] = {}  # insertion-ordered: oldest first
         self._lock = threading.Lock()
 
     def add(self, target: str, statement_id: str, statement: Any) -> int:
         with self._lock:
             row_id = len(self.rows) + 1
-            self.rows[row_id] = MemoryRow(row_id, target, statement_id, statement)
+            self.rows[row_id] = self._pending[row_id] = MemoryRow(row_id, target, statement_id, statement)
             return row_id
 
     def claim_due(self, target: str, limit: int, now: datetime) -> Sequence[MemoryRow]:
         with self._lock:
-            due = [
-                row
-                for row in self.rows.values()
-                if row.target == target and row.state == "pending" and not row.claimed and row.next_attempt_at <= now
-            ][:limit]
+            due = []
+            for row in self._pending.values():
+                if len(due) == limit:
+                    break
+                if row.target == target and not row.claimed and row.next_attempt_at <= now:
+                    due.append(row)
             for row in due:
                 row.claimed = True
             return [dataclasses.replace(row) for row in due]
@@ -55,6 +57,7 @@ class MemoryOutbox:
         with self._lock:
             for row in self._held(row_ids):
                 row.state, row.claimed = "delivered", False
+                del self._pending[row.id]
 
     def schedule_retry(self, row_ids: Sequence[int], at: datetime, attempts: int, reason: str) -> None:
         with self._lock:
@@ -65,6 +68,7 @@ class MemoryOutbox:
         with self._lock:
             for row in self._held([row_id]):
                 row.state, row.claimed, row.reason = "dead", False, reason
+                del self._pending[row.id]
 
     def _held(self, row_ids: Sequence[int]) -> list[MemoryRow]:
         rows = [self.rows[row_id] for row_id in row_ids]

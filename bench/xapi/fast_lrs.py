@@ -1,0 +1,46 @@
+"""A fast local LRS stand-in for throughput figures: a bare ASGI app (served by uvicorn)
+that does the least an LRS must: parse the statements, keep them by id, answer the new
+ids (200) or nothing new (204). POST batches and PUT ?statementId= (what TinCanPython
+uses for one statement with an id). ``GET /stats`` tells how many it holds."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import parse_qs
+
+STORE: dict[str, dict] = {}
+
+
+async def app(scope, receive, send):
+    body = b""
+    while True:
+        message = await receive()
+        body += message.get("body", b"")
+        if not message.get("more_body"):
+            break
+    method, path = scope["method"], scope["path"]
+    if path.endswith("/statements") and method == "POST":
+        batch = json.loads(body)
+        batch = batch if isinstance(batch, list) else [batch]
+        new = [s["id"] for s in batch if s["id"] not in STORE]
+        STORE.update((s["id"], s) for s in batch)
+        await _answer(send, 200 if new else 204, json.dumps(new).encode() if new else b"")
+    elif path.endswith("/statements") and method == "PUT":
+        statement = json.loads(body)
+        statement_id = parse_qs(scope["query_string"].decode()).get("statementId", [statement.get("id")])[0]
+        STORE.setdefault(statement_id, statement)
+        await _answer(send, 204, b"")
+    elif path.endswith("/stats"):
+        await _answer(send, 200, json.dumps({"stored": len(STORE)}).encode())
+    elif path.endswith("/about"):
+        await _answer(send, 200, b'{"version": ["1.0.3"]}')
+    else:
+        await _answer(send, 404, b"")
+
+
+async def _answer(send, status: int, payload: bytes) -> None:
+    headers = [(b"content-length", str(len(payload)).encode())]
+    if payload:
+        headers.append((b"content-type", b"application/json"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": payload})

@@ -1,0 +1,287 @@
+"""Statements/s from an outbox to an LRS: coachbridge's delivery loop against the raw
+ceiling and TinCanPython 1.0.0, on a fast local LRS stand-in and on ralph.
+
+    python bench/xapi/run.py [--count 5000] [--batch-size 100] [--repeats 3] [--skip-ralph]
+
+Contestants (each gets fresh statements, ~1.3 KB each, with new ids):
+- raw-batches: pre-serialized JSON batches POSTed over one keep-alive requests.Session
+  (the ceiling: no bookkeeping at all);
+- tincan-one: TinCanPython ``RemoteLRS.save_statement`` one at a time;
+- tincan-batches: TinCanPython ``RemoteLRS.save_statements`` in batches;
+- coachbridge: :class:`xapi.delivery.Deliverer` draining an in-memory outbox of
+  pre-serialized rows (as the database outbox stores them) through :class:`LrsClient`.
+
+Un-timed: building statements, serializing raw bodies, TinCan objects, filling the
+outbox. Timed: sending. Figures are medians of the repeats, ratios come from the same
+run; the driver's own CPU per statement is printed beside them (it shares the 2 cores
+with the LRS). Another contestant (e.g. the database-backed outbox) plugs in by passing
+``main(contestants=[*CONTESTANTS, Contestant(...)])``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path[:0] = [str(REPO), str(REPO / "tests" / "xapi")]
+
+import requests  # noqa: E402
+import tincan  # noqa: E402
+
+from tests.peers.ralph_lrs import RalphLrs, spawn_uvicorn, stop_process, wait_until_ready  # noqa: E402
+from xapi.agents import PrivacySettings  # noqa: E402
+from xapi.delivery import Deliverer  # noqa: E402
+from xapi.events import EventKind  # noqa: E402
+from xapi.lrs_client import BasicAuth, LrsClient, LrsConfig, serialize_batch  # noqa: E402
+from xapi.mapping import load_mapping  # noqa: E402
+from xapi.statements import BuildSettings, build_statements  # noqa: E402
+from xapi_memory_outbox import MemoryOutbox  # noqa: E402
+from xapi_samples import sample_event  # noqa: E402
+
+VERSION_HEADER = {"X-Experience-API-Version": "1.0.3", "Content-Type": "application/json"}
+
+
+@dataclass(frozen=True)
+class Target:
+    """An LRS to send to: xAPI base URL, basic-auth credentials, its server's pid."""
+
+    name: str
+    endpoint: str
+    auth: tuple[str, str]
+    pid: int
+
+
+Send = Callable[[], None]
+
+
+@dataclass(frozen=True)
+class Contestant:
+    """``prepare(target, statements, batch_size)`` does the un-timed set-up and returns
+    the timed ``send()``, which must raise if any statement was not accepted."""
+
+    name: str
+    prepare: Callable[[Target, list[dict], int], Send]
+    one_at_a_time: bool = False
+
+
+def chunks(items: list, size: int) -> list[list]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def prepare_raw(target: Target, statements: list[dict], batch_size: int) -> Send:
+    bodies = [serialize_batch(chunk) for chunk in chunks(statements, batch_size)]
+    session = requests.Session()
+    url = target.endpoint + "statements"
+
+    def send() -> None:
+        for body in bodies:
+            response = session.post(url, data=body, headers=VERSION_HEADER, auth=target.auth, timeout=(3, 60))
+            if response.status_code not in (200, 204):
+                raise RuntimeError(f"raw POST answered {response.status_code}: {response.text[:200]}")
+
+    return send
+
+
+def _prepare_tincan(target: Target, units: list, method: str) -> Send:
+    """Send each unit (a statement, or a list of them) with one TinCanPython call."""
+    lrs = tincan.RemoteLRS(endpoint=target.endpoint, username=target.auth[0], password=target.auth[1], version="1.0.3")
+    save = getattr(lrs, method)
+
+    def send() -> None:
+        for unit in units:
+            response = save(unit)
+            if not response.success:
+                raise RuntimeError(f"{method} answered {response.response.status}: {response.data[:200]}")
+
+    return send
+
+
+def prepare_tincan_one(target: Target, statements: list[dict], batch_size: int) -> Send:
+    return _prepare_tincan(target, [tincan.Statement(s) for s in statements], "save_statement")
+
+
+def prepare_tincan_batches(target: Target, statements: list[dict], batch_size: int) -> Send:
+    batches = [[tincan.Statement(s) for s in chunk] for chunk in chunks(statements, batch_size)]
+    return _prepare_tincan(target, batches, "save_statements")
+
+
+def prepare_coachbridge(target: Target, statements: list[dict], batch_size: int) -> Send:
+    outbox = MemoryOutbox()
+    for statement in statements:
+        outbox.add(target.name, statement["id"], json.dumps(statement, separators=(",", ":"), ensure_ascii=False))
+    config = LrsConfig(name=target.name, endpoint=target.endpoint, auth=BasicAuth(*target.auth), batch_size=batch_size)
+    deliverer = Deliverer(outbox, LrsClient(config))
+
+    def send() -> None:
+        while deliverer.deliver_batch().claimed:
+            pass
+        counts = outbox.counts()
+        if counts != {"delivered": len(statements)}:
+            raise RuntimeError(f"coachbridge left rows undelivered: {dict(counts)}")
+
+    return send
+
+
+CONTESTANTS = [
+    Contestant("raw-batches", prepare_raw),
+    Contestant("tincan-one", prepare_tincan_one, one_at_a_time=True),
+    Contestant("tincan-batches", prepare_tincan_batches),
+    Contestant("coachbridge", prepare_coachbridge),
+]
+
+
+class StatementFactory:
+    """Fresh statements of every kind, with ids never used before in this run."""
+
+    def __init__(self) -> None:
+        self.mapping = load_mapping()
+        self.settings = BuildSettings(
+            "https://coach.acme.org/xapi/activities", privacy=PrivacySettings(share_free_text=True)
+        )
+        self.kinds = [kind for kind in EventKind if kind is not EventKind.RECORD_WITHDRAWN]
+        self.serial = 0
+
+    def make(self, count: int) -> list[dict]:
+        self.serial += 1
+        return [
+            build_statements(
+                sample_event(self.kinds[i % len(self.kinds)], record_id=f"bench-{self.serial}-{i}"),
+                self.settings,
+                self.mapping,
+            )[0]
+            for i in range(count)
+        ]
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a process has used, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Measure:
+    count: int
+    rates: list[float]
+    driver_cpu: list[float]  # µs per statement
+    lrs_cpu: list[float]  # µs per statement
+
+
+def measure(contestant: Contestant, target: Target, statements: list[dict], batch_size: int) -> tuple[float, float, float]:
+    send = contestant.prepare(target, statements, batch_size)
+    lrs_before, cpu_before, start = process_cpu(target.pid), time.process_time(), time.perf_counter()
+    send()
+    elapsed = time.perf_counter() - start
+    driver = time.process_time() - cpu_before
+    lrs = process_cpu(target.pid) - lrs_before
+    n = len(statements)
+    return n / elapsed, driver / n * 1e6, lrs / n * 1e6
+
+
+class FastLrs:
+    def __init__(self, work_dir: Path) -> None:
+        self.log_path = work_dir / "fast_lrs.log"
+        self.process, self.port = spawn_uvicorn(
+            "fast_lrs:app", env={**os.environ, "PYTHONPATH": str(Path(__file__).parent)}, cwd=REPO,
+            log_path=self.log_path,
+        )
+        wait_until_ready(self.process, f"http://127.0.0.1:{self.port}/stats", 30, self.log_path.read_text)
+        self.target = Target("fast", f"http://127.0.0.1:{self.port}/xapi/", ("bench", "bench"), self.process.pid)
+
+    def stored(self) -> int:
+        return requests.get(f"http://127.0.0.1:{self.port}/stats", timeout=5).json()["stored"]
+
+    def stop(self) -> None:
+        stop_process(self.process)
+
+
+def run_fast(contestants, factory, args, work_dir) -> dict[str, Measure]:
+    lrs = FastLrs(work_dir)
+    results: dict[str, Measure] = {}
+    try:
+        for _ in range(args.repeats):  # contestants interleaved, so drift hits all alike
+            for contestant in contestants:
+                count = args.one_count if contestant.one_at_a_time else args.count
+                before = lrs.stored()
+                rate, driver, lrs_cpu = measure(contestant, lrs.target, factory.make(count), args.batch_size)
+                if lrs.stored() - before != count:
+                    raise RuntimeError(f"{contestant.name}: the LRS gained {lrs.stored() - before}, not {count}")
+                entry = results.setdefault(contestant.name, Measure(count, [], [], []))
+                entry.rates.append(rate), entry.driver_cpu.append(driver), entry.lrs_cpu.append(lrs_cpu)
+    finally:
+        lrs.stop()
+    return results
+
+
+def run_ralph(contestants, factory, args, work_dir) -> dict[str, Measure]:
+    results: dict[str, Measure] = {}
+    for repeat in range(args.ralph_repeats):
+        for contestant in contestants:  # a fresh ralph each: its fs store slows as it grows
+            ralph = RalphLrs(Path(tempfile.mkdtemp(prefix=f"ralph-{contestant.name}-{repeat}-", dir=work_dir)))
+            ralph.start()
+            try:
+                count = args.ralph_one_count if contestant.one_at_a_time else args.ralph_count
+                target = Target("ralph", ralph.endpoint, ralph.auth, ralph.pid)
+                rate, driver, lrs_cpu = measure(contestant, target, factory.make(count), args.batch_size)
+            finally:
+                ralph.stop()
+            entry = results.setdefault(contestant.name, Measure(count, [], [], []))
+            entry.rates.append(rate), entry.driver_cpu.append(driver), entry.lrs_cpu.append(lrs_cpu)
+    return results
+
+
+def print_table(title: str, results: dict[str, Measure]) -> None:
+    rate = {name: statistics.median(m.rates) for name, m in results.items()}
+    ceiling, one = rate.get("raw-batches"), rate.get("tincan-one")
+    print(f"\n{title}")
+    header = f"{'contestant':<16}{'stmts':>7}{'runs':>5}{'stmts/s':>10}{'min..max':>17}{'drv µs/st':>10}{'LRS µs/st':>10}{'vs raw':>8}{'vs tc-one':>10}"
+    print(header)
+    print("-" * len(header))
+    for name, m in results.items():
+        spread = f"{min(m.rates):.0f}..{max(m.rates):.0f}"
+        vs_raw = f"{rate[name] / ceiling:.0%}" if ceiling else "-"
+        vs_one = f"{rate[name] / one:.1f}x" if one else "-"
+        print(
+            f"{name:<16}{m.count:>7}{len(m.rates):>5}{rate[name]:>10.0f}{spread:>17}"
+            f"{statistics.median(m.driver_cpu):>10.0f}{statistics.median(m.lrs_cpu):>10.0f}{vs_raw:>8}{vs_one:>10}"
+        )
+
+
+def main(argv: list[str] | None = None, contestants: list[Contestant] = CONTESTANTS) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--count", type=int, default=5000, help="statements per batched run on the fast LRS")
+    parser.add_argument("--one-count", type=int, default=1500, help="statements per one-at-a-time run, fast LRS")
+    parser.add_argument("--batch-size", type=int, default=100)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--ralph-count", type=int, default=1000)
+    parser.add_argument("--ralph-one-count", type=int, default=100)
+    parser.add_argument("--ralph-repeats", type=int, default=1)
+    parser.add_argument("--skip-ralph", action="store_true")
+    args = parser.parse_args(argv)
+    factory = StatementFactory()
+    size = statistics.mean(len(json.dumps(s, separators=(",", ":"))) for s in factory.make(200))
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, batch size {args.batch_size}, statements ~{size:.0f} B")
+    with tempfile.TemporaryDirectory(prefix="bench-xapi-") as work:
+        work_dir = Path(work)
+        print_table(
+            f"fast LRS stand-in (uvicorn + bare ASGI app), median of {args.repeats}",
+            run_fast(contestants, factory, args, work_dir),
+        )
+        if not args.skip_ralph:
+            print_table(
+                f"ralph 5.1 filesystem LRS (fresh store per run), median of {args.ralph_repeats}",
+                run_ralph(contestants, factory, args, work_dir),
+            )
+
+
+if __name__ == "__main__":
+    main()
