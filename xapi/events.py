@@ -62,9 +62,9 @@ class RecordEvent:
     """One version of a record, as saved, about to become statement(s).
 
     ``fields`` holds the record's values by the names mappings/xapi.yaml uses (e.g.
-    ``response``, ``confidence``, ``notes``, ``rating``, ``template``). Names listed in
-    ``private_fields`` are dropped before anything else looks at them: the application
-    should not put private notes here at all, this is a second lock.
+    ``response``, ``confidence``, ``notes``, ``rating``, ``template``); only the fields
+    the mapping lists are sent. Names listed in ``private_fields`` are never sent: the
+    application should not put private notes here at all, this is a second lock.
 
     ``voids`` lists the statement ids this version replaces (an edit voids the earlier
     version's statements; a ``RECORD_WITHDRAWN`` event only voids). Compute them with
@@ -72,7 +72,7 @@ class RecordEvent:
     """
 
     kind: EventKind
-    record_id: str
+    record_id: str | int
     record_version: int
     occurred_at: datetime
     learner: Person

@@ -19,7 +19,8 @@ from xapi.events import EventKind
 from xapi.profile import COINED_PREFIX, expand_iri
 
 FIELD_TARGETS = ("result.response", "result.score", "result.extensions", "context.extensions")
-FIELD_TYPES = ("text", "string", "integer", "number", "boolean", "date")
+FIELD_TYPES = ("text", "string", "integer", "number", "date", "object")
+FREE_TEXT_TYPES = ("text", "object")  # object: a map of questions to answers
 OBJECT_CHOICES = ("record", "learning_activity")
 CONCEPT_TYPES = ("ActivityType", "ResultExtension", "ContextExtension", "ActivityExtension", "Verb")
 RESULT_FLAGS = ("success", "completion")
@@ -266,6 +267,8 @@ class _Parser:
         is_extension = to.endswith(".extensions")
         if is_extension != ("key" in table):
             raise self.fail(f"{where}.key", "required for extensions, not allowed otherwise")
+        if kind == "object" and not is_extension:
+            raise self.fail(f"{where}.to", "an object field can only go to extensions")
         if to == "result.response" and kind != "text":
             raise self.fail(f"{where}.type", "result.response takes text")
         bounds = {}
@@ -281,8 +284,8 @@ class _Parser:
         if len(bounds) == 2 and bounds["min"] >= bounds["max"]:
             raise self.fail(f"{where}.max", "must be greater than min")
         free_text = table.get("free_text", False)
-        if not isinstance(free_text, bool) or (free_text and kind != "text"):
-            raise self.fail(f"{where}.free_text", "must be a boolean, and only text fields are free text")
+        if not isinstance(free_text, bool) or (free_text and kind not in FREE_TEXT_TYPES):
+            raise self.fail(f"{where}.free_text", "must be a boolean, and only text or object fields are free text")
         return FieldRule(
             name=name,
             to=to,

@@ -53,7 +53,7 @@ class BuildSettings:
         check_version(self.xapi_version)
 
 
-def statement_id(record_id: str, record_version: int, kind: EventKind) -> str:
+def statement_id(record_id: str | int, record_version: int, kind: EventKind) -> str:
     """Deterministic id of the statement for one event of one record version."""
     return str(uuid.uuid5(STATEMENT_NAMESPACE, f"{record_id}\x1f{record_version}\x1f{kind.value}"))
 
@@ -71,8 +71,8 @@ def format_timestamp(moment: datetime) -> str:
     return f"{utc:%Y-%m-%dT%H:%M:%S}.{utc.microsecond // 1000:03d}Z"
 
 
-def record_activity_iri(settings: BuildSettings, record_id: str) -> str:
-    return f"{settings.activity_iri_base.rstrip('/')}/records/{quote(record_id, safe='')}"
+def record_activity_iri(settings: BuildSettings, record_id: str | int) -> str:
+    return f"{settings.activity_iri_base.rstrip('/')}/records/{quote(str(record_id), safe='')}"
 
 
 def course_activity_iri(settings: BuildSettings, course: Course) -> str:
@@ -176,18 +176,16 @@ def _context(event, rule, settings, mapping, extensions) -> dict[str, Any]:
 
 
 def _place_fields(event: RecordEvent, rule: EventRule, settings: BuildSettings) -> dict[str, dict[str, Any]]:
-    """Sort the event's fields into statement parts; drop private and unshared text."""
+    """Sort the event's fields into statement parts. The mapping is an allow-list: fields
+    it does not place are not sent; private fields never are, and free text only when
+    the platform shares it."""
     placed: dict[str, dict[str, Any]] = {"result": {}, "result.extensions": {}, "context.extensions": {}}
     for name, value in event.fields.items():
-        if name in event.private_fields or value is None:
-            continue
         field_rule = rule.fields.get(name)
-        if field_rule is None:
-            raise EventDataError(f"{event.kind.value}: field {name!r} has no mapping in mappings/xapi.yaml")
-        if field_rule.free_text and not settings.privacy.share_free_text:
+        if field_rule is None or name in event.private_fields or value is None:
             continue
-        value = _checked_value(event, field_rule, value)
-        if value == "":
+        value = _checked_value(event, field_rule, value)  # checked even when not sent
+        if value in ("", {}) or (field_rule.free_text and not settings.privacy.share_free_text):
             continue
         if field_rule.to == "result.response":
             placed["result"]["response"] = value
@@ -205,10 +203,10 @@ def _checked_value(event: RecordEvent, rule: FieldRule, value: Any) -> Any:
         if not isinstance(value, str):
             raise EventDataError(f"{where} must be a string")
         return value.strip()
-    if rule.type == "boolean":
-        if not isinstance(value, bool):
-            raise EventDataError(f"{where} must be true or false")
-        return value
+    if rule.type == "object":
+        if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+            raise EventDataError(f"{where} must map strings to strings")
+        return {k: v.strip() for k, v in value.items() if v.strip()}
     if rule.type == "date":
         if isinstance(value, datetime):
             raise EventDataError(f"{where} must be a date, not a date and time")

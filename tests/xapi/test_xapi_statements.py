@@ -56,7 +56,11 @@ def test_check_in_statement_shape(mapping):
     assert grouping["definition"]["name"] == {"en-US": COURSE.title}
     assert grouping["definition"]["type"] == "http://adlnet.gov/expapi/activities/course"
     assert context["registration"] == "6f1a8a4e-2b7b-4b7e-9f8e-0b8b2c3d4e5f"
-    assert context["extensions"] == {f"{PROFILE_IRI}/extensions/template": "check-in"}
+    assert context["extensions"] == {
+        f"{PROFILE_IRI}/extensions/template": "check-in",
+        f"{PROFILE_IRI}/extensions/held-on": "2026-03-03",
+        f"{PROFILE_IRI}/extensions/next-on": "2026-03-17",
+    }
     assert statement["result"]["extensions"] == {f"{PROFILE_IRI}/extensions/usefulness-rating": 5}
     assert "contextAgents" not in context
 
@@ -105,6 +109,7 @@ def test_free_text_only_when_the_platform_shares_it(mapping):
     assert withheld["result"]["extensions"] == {CONFIDENCE: 4}
     (shared,) = build(event, mapping, privacy=PrivacySettings(share_free_text=True))
     assert shared["result"]["response"] == "I used the SBI model in my 1:1s."
+    assert shared["result"]["extensions"][f"{PROFILE_IRI}/extensions/support-needed"] == "Time in the agenda."
 
 
 def test_private_fields_never_leave_even_when_mapped_and_shared(mapping):
@@ -118,9 +123,25 @@ def test_private_fields_never_leave_even_when_mapped_and_shared(mapping):
         assert secret not in repr(statement)
 
 
-def test_unmapped_or_invalid_fields_are_refused(mapping):
-    with pytest.raises(EventDataError, match="'mood'"):
-        build(sample_event(EventKind.CHECK_IN_HELD, fields={"mood": "fine"}), mapping)
+def test_the_mapping_is_an_allow_list(mapping):
+    event = sample_event(EventKind.CHECK_IN_HELD, fields={"mood": "tired of it all", "rating": 4})
+    (statement,) = build(event, mapping, privacy=PrivacySettings(share_free_text=True))
+    assert "tired" not in repr(statement)
+    assert statement["result"]["extensions"] == {f"{PROFILE_IRI}/extensions/usefulness-rating": 4}
+
+
+def test_template_answers_are_free_text(mapping):
+    answers = f"{PROFILE_IRI}/extensions/template-answers"
+    event = sample_event(EventKind.COACHING_CONVERSATION_HELD)
+    (shared,) = build(event, mapping, privacy=PrivacySettings(share_free_text=True))
+    assert shared["result"]["extensions"][answers] == {"goal": "Weekly feedback", "will": "Start Monday"}
+    (withheld,) = build(event, mapping)
+    assert answers not in withheld["result"]["extensions"]
+    with pytest.raises(EventDataError, match="strings to strings"):
+        build(sample_event(EventKind.COACHING_CONVERSATION_HELD, fields={"answers": {"goal": 3}}), mapping)
+
+
+def test_invalid_fields_are_refused(mapping):
     with pytest.raises(EventDataError, match="1..5"):
         build(sample_event(EventKind.REFLECTION_SUBMITTED, fields={"confidence": 6}), mapping)
     with pytest.raises(EventDataError, match="integer"):

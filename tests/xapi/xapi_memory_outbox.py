@@ -6,7 +6,7 @@ so the tests catch a delivery loop that loses track of a row.
 
 from __future__ import annotations
 
-import dataclasses
+import copy
 import threading
 from collections import Counter
 from dataclasses import dataclass
@@ -51,7 +51,7 @@ class MemoryOutbox:
                     due.append(row)
             for row in due:
                 row.claimed = True
-            return [dataclasses.replace(row) for row in due]
+            return [copy.copy(row) for row in due]  # a snapshot, as a database row would be
 
     def mark_delivered(self, row_ids: Sequence[int]) -> None:
         with self._lock:

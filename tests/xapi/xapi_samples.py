@@ -16,10 +16,21 @@ REGISTRATION = "6f1a8a4e-2b7b-4b7e-9f8e-0b8b2c3d4e5f"
 MOMENT = datetime(2026, 3, 4, 10, 15, 30, 123456, tzinfo=timezone(timedelta(hours=2)))
 
 FIELDS = {
-    EventKind.REFLECTION_SUBMITTED: {"response": "I used the SBI model in my 1:1s.", "confidence": 4},
-    EventKind.CHECK_IN_HELD: {"notes": "Talked through the SBI attempts.", "rating": 5, "template": "check-in"},
-    EventKind.COACHING_CONVERSATION_HELD: {"notes": "Goal: weekly feedback.", "rating": 3, "template": "grow"},
-    EventKind.ACTION_AGREED: {"action": "Give one piece of SBI feedback a week", "due_date": "2026-04-01"},
+    EventKind.REFLECTION_SUBMITTED: {
+        "response": "I used the SBI model in my 1:1s.", "confidence": 4,
+        "applying": "Every Monday 1:1.", "support_needed": "Time in the agenda.",
+    },
+    EventKind.CHECK_IN_HELD: {
+        "notes": "Talked through the SBI attempts.", "rating": 5, "template": "check-in",
+        "held_on": "2026-03-03", "next_on": "2026-03-17",
+    },
+    EventKind.COACHING_CONVERSATION_HELD: {
+        "notes": "Goal: weekly feedback.", "rating": 3, "template": "grow",
+        "answers": {"goal": "Weekly feedback", "reality": "  ", "will": "Start Monday"},
+    },
+    EventKind.ACTION_AGREED: {
+        "action": "Give one piece of SBI feedback a week", "due_date": "2026-04-01", "owner": "learner", "status": "open",
+    },
     EventKind.VALIDATION_REQUESTED: {"evidence": "Feedback notes from three 1:1s."},
     EventKind.APPLICATION_VALIDATED: {"feedback": "Seen it in the team meeting."},
     EventKind.NEEDS_MORE_EVIDENCE: {"feedback": "Show me one with a peer too."},
