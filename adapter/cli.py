@@ -17,6 +17,17 @@ def _engine(settings: Settings):
     return engine
 
 
+def _key_store(settings: Settings):
+    from adapter.persistence.key_store import ToolKeyStore
+    from adapter.web import key_cipher
+
+    return ToolKeyStore(_engine(settings), key_cipher(settings))
+
+
+def _base_url(args, settings: Settings) -> str:
+    return (args.base_url or settings.public_url or "http://localhost:8000").rstrip("/")
+
+
 def cmd_db_upgrade(args, settings: Settings) -> int:
     _engine(settings)
     print("database schema is up to date")
@@ -24,18 +35,21 @@ def cmd_db_upgrade(args, settings: Settings) -> int:
 
 
 def cmd_keys_rotate(args, settings: Settings) -> int:
-    from adapter.persistence.key_store import ToolKeyStore
-
-    key = ToolKeyStore(_engine(settings)).rotate()
+    key = _key_store(settings).rotate()
     print(f"new signing key {key.kid}; previous keys stay published for 7 days")
     return 0
 
 
 def cmd_keys_list(args, settings: Settings) -> int:
-    from adapter.persistence.key_store import ToolKeyStore
-
-    for key in ToolKeyStore(_engine(settings)).published():
+    for key in _key_store(settings).published():
         print(key.kid)
+    return 0
+
+
+def cmd_keys_new_encryption_key(args, settings: Settings) -> int:
+    from adapter.persistence.key_cipher import new_secret
+
+    print(new_secret())
     return 0
 
 
@@ -60,9 +74,56 @@ def cmd_platform_list(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_platform_show(args, settings: Settings) -> int:
+    from adapter.services.platforms import find_platform
+
+    platform = find_platform(_engine(settings), args.id)
+    if platform is None:
+        print(f"no platform {args.id}", file=sys.stderr)
+        return 1
+    for field in ("id", "name", "issuer", "client_id", "auth_login_url", "key_set_url", "auth_token_url",
+                  "token_audience", "product_family_code", "registered_by", "deployment_ids", "active"):
+        print(f"{field}: {platform[field]}")
+    return 0
+
+
+def _set_active(args, settings: Settings, active: bool) -> int:
+    from adapter.services.platforms import set_platform_active
+
+    if not set_platform_active(_engine(settings), args.id, active):
+        print(f"no platform {args.id}", file=sys.stderr)
+        return 1
+    print(f"platform {args.id} {'enabled' if active else 'disabled'} (running servers follow within seconds)")
+    return 0
+
+
+def cmd_tool_config(args, settings: Settings) -> int:
+    from adapter.services.tool_configuration import ToolUrls, canvas_json
+
+    urls = ToolUrls.for_base(_base_url(args, settings))
+    if args.canvas_json:
+        print(json.dumps(canvas_json(urls), indent=2))
+        return 0
+    for label, value in urls.rows():
+        print(f"{label}: {value}")
+    return 0
+
+
+def cmd_admin_link(args, settings: Settings) -> int:
+    import time
+
+    from adapter.services.admin_access import issue_admin_link
+
+    token = issue_admin_link(_engine(settings), time.time(), lifetime=args.minutes * 60)
+    print(f"{_base_url(args, settings)}/admin/sign-in/{token}")
+    print(f"(works once, for {args.minutes} minutes)", file=sys.stderr)
+    return 0
+
+
 def cmd_serve(args, settings: Settings) -> int:
     """Production: gunicorn with the app factory; migrations run once, before forking."""
-    _engine(settings)
+    settings.check()
+    _key_store(settings).seal_plaintext_keys()
     argv = ["gunicorn", "--bind", args.bind, "--workers", str(args.workers), "--threads", str(args.threads),
             "--access-logfile", "-", "adapter.wsgi:app"]
     os.execvp(sys.executable, [sys.executable, "-m", *argv])
@@ -86,6 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
     keys = sub.add_parser("keys", help="the tool's signing keys").add_subparsers(dest="keys_command", required=True)
     keys.add_parser("rotate", help="start signing with a new key").set_defaults(func=cmd_keys_rotate)
     keys.add_parser("list", help="the published key ids").set_defaults(func=cmd_keys_list)
+    keys.add_parser("new-encryption-key", help="print a secret for COACHBRIDGE_KEY_ENCRYPTION_KEY"
+                    ).set_defaults(func=cmd_keys_new_encryption_key)
 
     platform = sub.add_parser("platform", help="LMS registrations").add_subparsers(dest="platform_command",
                                                                                   required=True)
@@ -99,6 +162,23 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--name")
     add.set_defaults(func=cmd_platform_add)
     platform.add_parser("list", help="registered LMSs").set_defaults(func=cmd_platform_list)
+    for name, func, text in (("show", cmd_platform_show, "one registration in full"),
+                             ("disable", lambda a, s: _set_active(a, s, False), "refuse its launches"),
+                             ("enable", lambda a, s: _set_active(a, s, True), "accept its launches again")):
+        command = platform.add_parser(name, help=text)
+        command.add_argument("id", type=int)
+        command.set_defaults(func=func)
+
+    config = sub.add_parser("tool-config", help="what an LMS admin pastes to register the tool")
+    config.add_argument("--base-url", help="the tool's public URL (default: COACHBRIDGE_PUBLIC_URL)")
+    config.add_argument("--canvas-json", action="store_true", help="a Canvas developer key JSON configuration")
+    config.set_defaults(func=cmd_tool_config)
+
+    admin = sub.add_parser("admin", help="tool administration").add_subparsers(dest="admin_command", required=True)
+    link = admin.add_parser("link", help="print a one-time sign-in link to the admin pages")
+    link.add_argument("--base-url", help="the tool's public URL (default: COACHBRIDGE_PUBLIC_URL)")
+    link.add_argument("--minutes", type=int, default=15)
+    link.set_defaults(func=cmd_admin_link)
 
     serve = sub.add_parser("serve", help="run the tool under gunicorn (production)")
     serve.add_argument("--bind", default="127.0.0.1:8000")
@@ -114,8 +194,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from adapter.config import ConfigurationError
+    from adapter.persistence.key_cipher import KeyEncryptionError
+
     args = build_parser().parse_args(argv)
-    return args.func(args, Settings.from_env())
+    try:
+        return args.func(args, Settings.from_env())
+    except (ConfigurationError, KeyEncryptionError) as error:
+        print(f"coachbridge: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

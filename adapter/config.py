@@ -5,8 +5,12 @@ Every variable is listed in README.md ("Configuration").
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+
+class ConfigurationError(RuntimeError):
+    """The environment does not describe a deployment the tool can safely run."""
 
 
 def _flag(value: str | None) -> bool:
@@ -20,6 +24,7 @@ class Settings:
     public_url: str  # e.g. https://coachbridge.example.org; empty = derive from requests
     trusted_proxies: int  # how many reverse proxies' X-Forwarded-* headers to believe
     production: bool
+    key_encryption_key: str = field(default="", repr=False)
     session_lifetime: int = 8 * 3600
 
     @classmethod
@@ -33,5 +38,13 @@ class Settings:
             public_url=env.get("COACHBRIDGE_PUBLIC_URL", "").rstrip("/"),
             trusted_proxies=int(env.get("COACHBRIDGE_TRUSTED_PROXIES", "0") or 0),
             production=env.get("COACHBRIDGE_ENV", "development").lower() == "production",
+            key_encryption_key=env.get("COACHBRIDGE_KEY_ENCRYPTION_KEY", ""),
         )
         return cls(**{**settings.__dict__, **overrides})  # type: ignore[arg-type]
+
+    def check(self) -> None:
+        """Refuse configurations that would be unsafe in production."""
+        if self.production and not self.key_encryption_key:
+            raise ConfigurationError(
+                "COACHBRIDGE_ENV=production needs COACHBRIDGE_KEY_ENCRYPTION_KEY: the tool's private keys "
+                "are encrypted at rest with it (make one with `coachbridge keys new-encryption-key`).")

@@ -14,6 +14,7 @@ from adapter.config import Settings
 from adapter.domain.roles import RoleMap
 from adapter.mapping_files import load_role_map
 from adapter.persistence.database import make_engine, upgrade
+from adapter.persistence.key_cipher import KeyCipher
 from adapter.persistence.key_store import ToolKeyStore
 from adapter.persistence.lti_stores import SqlKeySetCache, SqlLoginStore, SqlRegistrationStore
 from lti.jwks import PlatformKeys
@@ -43,11 +44,17 @@ def build_components(settings: Settings, engine: Engine | None = None) -> Compon
     logins = SqlLoginStore(engine)
     validator = LaunchValidator(registrations, logins, PlatformKeys(SqlKeySetCache(engine)), clock=time.time)
     return Components(settings=settings, engine=engine, registrations=registrations, logins=logins,
-                      tool_keys=ToolKeyStore(engine), validator=validator, role_map=load_role_map())
+                      tool_keys=ToolKeyStore(engine, key_cipher(settings)), validator=validator,
+                      role_map=load_role_map())
+
+
+def key_cipher(settings: Settings) -> KeyCipher | None:
+    return KeyCipher(settings.key_encryption_key) if settings.key_encryption_key else None
 
 
 def create_app(settings: Settings | None = None, migrate: bool = True, **overrides: Any) -> Flask:
     settings = settings or Settings.from_env()
+    settings.check()
     app = Flask(__name__)
     app.config.update(
         # The id_token is at most 64 KB; nothing a person posts here needs more than a few MB.
@@ -61,9 +68,10 @@ def create_app(settings: Settings | None = None, migrate: bool = True, **overrid
     parts = build_components(settings)
     if migrate:
         upgrade(parts.engine)
+        parts.tool_keys.seal_plaintext_keys()
     app.extensions["coachbridge"] = parts
 
-    from . import admin, auth, instructor, learner, lti_endpoints, manager, registration
+    from . import admin, admin_platforms, auth, instructor, learner, lti_endpoints, manager, registration  # noqa: F401
     auth.init_app(app)
     for blueprint in (lti_endpoints.bp, registration.bp, learner.bp, manager.bp, instructor.bp, admin.bp):
         app.register_blueprint(blueprint)

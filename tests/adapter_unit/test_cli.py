@@ -52,3 +52,15 @@ def test_platform_add_and_list(instance, capsys):
     main(["platform", "list"])
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [(r["client_id"], r["deployments"]) for r in rows] == [("1000", ["d1", "d2"]), ("2000", [])]
+
+
+def test_platform_show_disable_enable(instance, capsys):
+    main(["platform", "add", "--issuer", "https://lms.example", "--client-id", "c1",
+          "--auth-login-url", "https://lms.example/auth", "--jwks-url", "https://lms.example/jwks"])
+    assert main(["platform", "disable", "1"]) == 0
+    capsys.readouterr()
+    assert main(["platform", "show", "1"]) == 0
+    shown = capsys.readouterr().out
+    assert "issuer: https://lms.example" in shown and "active: False" in shown
+    assert main(["platform", "enable", "1"]) == 0
+    assert main(["platform", "show", "99"]) == 1

@@ -1,0 +1,95 @@
+"""Admin pages for LMS registrations: list, details, enable/disable, manual
+registration, what to paste into an LMS, and the CLI's one-time sign-in link."""
+from __future__ import annotations
+
+import json
+import time
+from urllib.parse import urlsplit
+
+from flask import abort, redirect, render_template, request, url_for
+
+from adapter.services.admin_access import redeem_admin_link
+from adapter.services.platforms import PlatformSpec, find_platform, register_platform, set_platform_active
+from adapter.services.tool_configuration import ToolUrls, canvas_json
+
+from . import components
+from .admin import bp
+from .auth import SESSION_COOKIE, role_required, set_cookie
+
+URL_FIELDS = ("issuer", "auth_login_url", "key_set_url", "auth_token_url")
+FIELD_LABELS = {"issuer": "Issuer", "client_id": "Client id", "auth_login_url": "OIDC authorization URL",
+                "key_set_url": "Public keyset (JWKS) URL", "auth_token_url": "Access token URL",
+                "deployment_ids": "Deployment ids", "name": "Name"}
+
+
+def tool_urls() -> ToolUrls:
+    return ToolUrls.for_base(components().settings.public_url or request.host_url)
+
+
+def is_web_address(value: str) -> bool:
+    parts = urlsplit(value)
+    return parts.scheme in ("https", "http") and bool(parts.netloc) and not parts.fragment
+
+
+def platform_form_errors(form: dict[str, str]) -> dict[str, str]:
+    errors = {}
+    for name in ("issuer", "client_id", "auth_login_url", "key_set_url"):
+        if not form.get(name, "").strip():
+            errors[name] = f"{FIELD_LABELS[name]} is required."
+    for name in URL_FIELDS:
+        value = form.get(name, "").strip()
+        if value and not is_web_address(value):
+            errors[name] = f"{FIELD_LABELS[name]} must be a web address (https://…)."
+    return errors
+
+
+@bp.route("/platforms/<int:platform_id>")
+@role_required("admin")
+def platform_detail(platform_id: int):
+    platform = find_platform(components().engine, platform_id)
+    if platform is None:
+        abort(404)
+    return render_template("admin/platform.html", platform=platform)
+
+
+@bp.route("/platforms/<int:platform_id>/active", methods=["POST"])
+@role_required("admin")
+def platform_active(platform_id: int):
+    if not set_platform_active(components().engine, platform_id, request.form.get("active") == "1"):
+        abort(404)
+    return redirect(url_for("admin.platform_detail", platform_id=platform_id), code=303)
+
+
+@bp.route("/platforms/new", methods=["GET", "POST"])
+@role_required("admin")
+def platform_new():
+    form = {name: request.form.get(name, "").strip() for name in FIELD_LABELS} if request.method == "POST" else {}
+    errors = platform_form_errors(form) if request.method == "POST" else {}
+    if request.method == "POST" and not errors:
+        deployment_ids = tuple(d.strip() for d in form["deployment_ids"].replace(",", "\n").splitlines() if d.strip())
+        platform_id = register_platform(components().engine, PlatformSpec(
+            issuer=form["issuer"], client_id=form["client_id"], auth_login_url=form["auth_login_url"],
+            key_set_url=form["key_set_url"], auth_token_url=form["auth_token_url"], name=form["name"],
+            deployment_ids=deployment_ids))
+        return redirect(url_for("admin.platform_detail", platform_id=platform_id), code=303)
+    status = 400 if errors else 200
+    return render_template("admin/platform_new.html", form=form, errors=errors, labels=FIELD_LABELS,
+                           urls=tool_urls()), status
+
+
+@bp.route("/tool-config")
+@role_required("admin")
+def tool_config():
+    urls = tool_urls()
+    return render_template("admin/tool_config.html", urls=urls, canvas=json.dumps(canvas_json(urls), indent=2))
+
+
+@bp.route("/sign-in/<token>")
+def sign_in(token: str):
+    parts = components()
+    session_token = redeem_admin_link(parts.engine, token, time.time(), parts.settings.session_lifetime)
+    if session_token is None:
+        abort(403, description="This sign-in link was already used or has expired. Run `coachbridge admin link` again.")
+    response = redirect(url_for("admin.home"), code=303)
+    set_cookie(response, SESSION_COOKIE, session_token, max_age=parts.settings.session_lifetime)
+    return response
