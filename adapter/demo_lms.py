@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+import jwt
+import requests
 from flask import Flask, abort, render_template_string, request
 from lti1p3platform.ltiplatform import LTI1P3PlatformConfAbstract
 from lti1p3platform.message_launch import LTIAdvantageMessageLaunchAbstract
@@ -54,9 +56,15 @@ def seeded_people() -> dict[str, DemoPerson]:
 COURSE = {"id": "course-coaching-101", "label": "COACH101", "title": "Coaching for application",
           "type": ["http://purl.imsglobal.org/vocab/lis/v2/course#CourseOffering"]}
 RESOURCE_LINKS = {
-    "rl-feedback": {"id": "rl-feedback", "title": "Giving feedback: apply it at work"},
-    "rl-delegation": {"id": "rl-delegation", "title": "Delegation: check-in with your manager"},
+    "rl-feedback": {"id": "rl-feedback", "title": "Giving feedback: apply it at work",
+                    "custom": {"kind": "validation", "template": "check-in", "validation_required": "true",
+                               "activity_iri": "https://lms.example.org/activities/giving-feedback"}},
+    "rl-delegation": {"id": "rl-delegation", "title": "Delegation: check-in with your manager",
+                      "custom": {"kind": "check_in", "template": "check-in", "validation_required": "false",
+                                 "activity_iri": "https://lms.example.org/activities/delegation"}},
 }
+# The lti_message_hint of the course editor's "add an activity" (Deep Linking) launch.
+DEEP_LINK = "deep-link"
 
 
 class CachedKeyRegistration(Registration):
@@ -112,7 +120,19 @@ iframe, as most LMSs do; "new window" opens it on its own.</p>
 <td><a href="{{ url_for('course_page', user_id=person.user_id, link_id=link.id) }}">in the course page</a> ·
 <a href="{{ login_url(person.user_id, link.id) }}" target="_blank" rel="noopener">new window</a></td></tr>
 {% endfor %}{% endfor %}
-</tbody></table></main></body></html>"""
+</tbody></table>
+<h2>Course editor</h2>
+<p>Add a coachbridge activity to the course (Deep Linking), as
+{% for person in editors %}{{ person.name }}:
+<a href="{{ url_for('course_page', user_id=person.user_id, link_id=deep_link) }}">in the course page</a> ·
+<a href="{{ login_url(person.user_id, deep_link) }}" target="_blank" rel="noopener">new window</a>{% endfor %}</p>
+</main></body></html>"""
+
+DEEP_LINK_RETURN = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Activity added — Demo LMS</title>
+</head><body><main><h1>Added to the course</h1><ul>
+{% for link in placed %}<li id="placed-{{ link.id }}">{{ link.title }}
+{% if link.line_item %}(gradebook column: {{ link.line_item.scoreMaximum }} points){% endif %}</li>{% endfor %}
+</ul><p><a href="{{ url_for('launch_as') }}" target="_top">Back to the course</a></p></main></body></html>"""
 
 COURSE_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{{ link.title }} — Demo LMS</title>
 <style>body{font-family:system-ui,sans-serif;margin:1rem}iframe{width:100%;height:80vh;border:1px solid #999}</style>
@@ -131,10 +151,14 @@ class DemoLMS:
         self.client_id = client_id
         self.deployment_id = deployment_id
         self.people = seeded_people()
+        # Links placed by Deep Linking join the seeded ones and launch like them.
+        self.links: dict[str, dict[str, Any]] = {k: dict(v) for k, v in RESOURCE_LINKS.items()}
+        self.placed: list[dict[str, Any]] = []
+        self._deep_link_requests: set[str] = set()
         self.registration = CachedKeyRegistration(SigningKey.generate())
         (self.registration.set_iss(self.lms_url).set_client_id(client_id).set_deployment_id(deployment_id)
          .set_oidc_login_url(self.tool_url + "/lti/login").set_launch_url(self.tool_url + "/lti/launch")
-         .set_tool_key_set_url(self.tool_url + "/lti/jwks"))
+         .set_tool_key_set_url(self.tool_url + "/lti/jwks").set_deeplink_launch_url(self.tool_url + "/lti/launch"))
         self.config = DemoPlatformConfig(registration=self.registration)
 
     # --- what the tool needs to register this platform -------------------------------
@@ -178,7 +202,16 @@ class DemoLMS:
         message = DemoMessageLaunch(None, self.config)
         message._registration = self.registration  # lti_launch() sets it too; tests skip that step
         message.set_user_data(person.user_id, list(person.roles), person.name, person.email)
-        message.set_resource_link_claim(link_id, title=RESOURCE_LINKS[link_id]["title"])
+        if link_id == DEEP_LINK:
+            request_id = secrets.token_urlsafe(12)
+            self._deep_link_requests.add(request_id)
+            message.set_dl(self.lms_url + "/deep-link-return", title="coachbridge activity",
+                           accept_types={"ltiResourceLink"}, extra_data={"request": request_id})
+        else:
+            link = self.links[link_id]
+            message.set_resource_link_claim(link_id, title=link["title"])
+            if link.get("custom"):
+                message.set_custom_parameters_claim(dict(link["custom"]))
         message.set_launch_context_claim(COURSE["id"], context_title=COURSE["title"], context_label=COURSE["label"],
                                          context_types=COURSE["type"])
         message.set_launch_presentation_claim("iframe", self.lms_url + "/")
@@ -198,12 +231,45 @@ class DemoLMS:
         """OIDC authentication request → the auto-posting launch form."""
         params = request.values
         user_id, link_id = params.get("login_hint", ""), params.get("lti_message_hint", "")
-        if user_id not in self.people or link_id not in RESOURCE_LINKS:
+        if user_id not in self.people or not (link_id in self.links or link_id == DEEP_LINK):
             abort(400, description="unknown user or resource link")
         # lti1p3platform posts to any redirect_uri; a real LMS only to the registered one.
         if params.get("redirect_uri") != self.registration.get_launch_url():
             abort(400, description="redirect_uri is not registered for this tool")
         return self._message(user_id, link_id).lti_launch()
+
+    def accept_deep_link_response(self, token: str) -> list[dict[str, Any]]:
+        """Verify the tool's signed answer as a platform must, then add its links to the course.
+
+        Signature by a key from the tool's JWKS; iss = the tool's client id, aud = this
+        platform; exp/iat; message type, version, deployment; ``data`` echoed unchanged
+        from a request this platform issued (and used once)."""
+        kid = jwt.get_unverified_header(token).get("kid")
+        keys = requests.get(self.registration.get_tool_key_set_url(), timeout=5).json()["keys"]
+        key = next((k for k in keys if k.get("kid") == kid), None)
+        if key is None:
+            raise jwt.InvalidTokenError("signed with a key the tool does not publish")
+        body = jwt.decode(token, jwt.PyJWK(key).key, algorithms=["RS256"], audience=self.issuer,
+                          issuer=self.client_id, leeway=5, options={"require": ["exp", "iat", "nonce"]})
+        expected = {c.MESSAGE_TYPE: c.DEEP_LINKING_RESPONSE, c.VERSION: c.LTI_VERSION,
+                    c.DEPLOYMENT_ID: self.deployment_id}
+        for claim, value in expected.items():
+            if body.get(claim) != value:
+                raise jwt.InvalidTokenError(f"{claim} is {body.get(claim)!r}, expected {value!r}")
+        request_id = (body.get(c.DL_DATA) or {}).get("request")
+        if request_id not in self._deep_link_requests:
+            raise jwt.InvalidTokenError("data does not echo a deep-linking request of this platform")
+        self._deep_link_requests.discard(request_id)
+        added = []
+        for item in body.get(c.DL_CONTENT_ITEMS) or []:
+            if item.get("type") != c.CONTENT_ITEM_RESOURCE_LINK or not item.get("title"):
+                raise jwt.InvalidTokenError("content items must be titled ltiResourceLink items")
+            link = {"id": f"dl-{len(self.placed) + 1}", "title": item["title"], "custom": item.get("custom") or {},
+                    "line_item": item.get("lineItem")}
+            self.links[link["id"]] = link
+            self.placed.append(link)
+            added.append(link)
+        return added
 
     def create_app(self) -> Flask:
         app = Flask("coachbridge_demo_lms")
@@ -213,16 +279,26 @@ class DemoLMS:
 
         @app.route("/")
         def launch_as():
+            editors = [p for p in lms.people.values() if ROLE_INSTRUCTOR in p.roles]
             return render_template_string(LAUNCH_AS, course=COURSE, people=lms.people.values(),
-                                          links=RESOURCE_LINKS.values(), login_url=lms.login_url)
+                                          links=lms.links.values(), login_url=lms.login_url, editors=editors,
+                                          deep_link=DEEP_LINK)
 
         @app.route("/course/<user_id>/<link_id>")
         def course_page(user_id: str, link_id: str):
             person = lms.people.get(user_id)
-            if person is None or link_id not in RESOURCE_LINKS:
+            if person is None or not (link_id in lms.links or link_id == DEEP_LINK):
                 abort(404)
-            return render_template_string(COURSE_PAGE, person=person, link=RESOURCE_LINKS[link_id],
-                                          src=lms.login_url(user_id, link_id))
+            link = lms.links.get(link_id) or {"id": DEEP_LINK, "title": "Add a coachbridge activity"}
+            return render_template_string(COURSE_PAGE, person=person, link=link, src=lms.login_url(user_id, link_id))
+
+        @app.route("/deep-link-return", methods=["POST"])
+        def deep_link_return():
+            try:
+                lms.accept_deep_link_response(request.form.get("JWT", ""))
+            except (jwt.InvalidTokenError, requests.RequestException) as refused:
+                abort(400, description=f"deep-linking response refused: {refused}")
+            return render_template_string(DEEP_LINK_RETURN, placed=lms.placed)
 
         app.add_url_rule("/authorize", "authorize", lms.authorize, methods=["GET", "POST"])
         app.add_url_rule("/jwks", "jwks", lambda: lms.config.get_jwks())

@@ -1,12 +1,14 @@
 """Loading the declarative files in mappings/, validated so a mistake names its place."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from adapter.domain.roles import APP_ROLES, RoleMap
+from adapter.domain.templates import CONVERSATION_KINDS, Template, TemplateCatalog, TemplateField
 
 MAPPINGS_DIR = Path(__file__).resolve().parent.parent / "mappings"
 
@@ -47,3 +49,55 @@ def load_role_map(path: Path | None = None) -> RoleMap:
     if default not in APP_ROLES:
         raise MappingError(path, "default", f"{default!r} is not one of {', '.join(APP_ROLES)}")
     return RoleMap(by_scope=by_scope, landing_priority=tuple(priority), default=default)
+
+
+TEMPLATE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def load_templates(directory: Path | None = None) -> TemplateCatalog:
+    """Every ``*.yaml`` in mappings/templates/ is one template; its key is the file name."""
+    directory = directory or MAPPINGS_DIR / "templates"
+    templates = [_load_template(path) for path in sorted(directory.glob("*.yaml"))]
+    if not templates:
+        raise MappingError(directory, "(directory)", "holds no template files")
+    return TemplateCatalog(by_key={t.key: t for t in templates})
+
+
+def _load_template(path: Path) -> Template:
+    data = read_yaml(path)
+    if not isinstance(data, dict):
+        raise MappingError(path, "(file)", "must be a mapping")
+    unknown = set(data) - {"title", "kind", "description", "fields"}
+    if unknown:
+        raise MappingError(path, sorted(unknown)[0], "is not a template setting (title, kind, description, fields)")
+    title = _required_text(path, data, "title")
+    kind = data.get("kind")
+    if kind not in CONVERSATION_KINDS:
+        raise MappingError(path, "kind", f"must be one of {', '.join(CONVERSATION_KINDS)}, not {kind!r}")
+    entries = data.get("fields")
+    if not isinstance(entries, list) or not entries:
+        raise MappingError(path, "fields", "must be a non-empty list of questions")
+    fields: list[TemplateField] = []
+    for index, entry in enumerate(entries):
+        place = f"fields[{index}]"
+        if not isinstance(entry, dict):
+            raise MappingError(path, place, "must be a mapping with name and label")
+        name = entry.get("name")
+        if not isinstance(name, str) or not TEMPLATE_NAME.match(name):
+            raise MappingError(path, f"{place}.name", "must be lower_case letters, digits and underscores")
+        if name in {f.name for f in fields}:
+            raise MappingError(path, f"{place}.name", f"{name!r} is used twice")
+        required = entry.get("required", True)
+        if not isinstance(required, bool):
+            raise MappingError(path, f"{place}.required", "must be true or false")
+        fields.append(TemplateField(name=name, label=_required_text(path, entry, "label", place + "."),
+                                    required=required, help=str(entry.get("help") or "")))
+    return Template(key=path.stem, title=title, kind=kind, description=str(data.get("description") or ""),
+                    fields=tuple(fields))
+
+
+def _required_text(path: Path, data: dict, name: str, prefix: str = "") -> str:
+    value = data.get(name)
+    if not isinstance(value, str) or not value.strip():
+        raise MappingError(path, prefix + name, "must be a non-empty text")
+    return value.strip()

@@ -163,3 +163,5 @@ web_sessions = Table(
     Column("expires_at", Float, nullable=False, index=True),
 )
 
+
+from . import coaching_tables  # noqa: E402,F401  (registers coaching tables on metadata)

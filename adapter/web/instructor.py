@@ -1,33 +1,69 @@
-"""Pages for instructors and course designers: the course, and Deep Linking."""
+"""Pages for instructors and course designers: course progress, and Deep Linking."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
-from sqlalchemy import func, select
+from flask import Blueprint, abort, render_template, request
+from sqlalchemy import select
 
-from adapter.persistence.tables import contexts, memberships
+from adapter.domain.placement import KINDS, Placement
+from adapter.domain.rules import RuleViolation
+from adapter.persistence.tables import contexts, resource_links
+from adapter.services.coaching_views import course_page
+from adapter.services.placements import answer_deep_link
+from lti.deep_linking import DeepLinkingError
 
 from . import components
 from .auth import current_session, role_required
+from .coaching_support import catalog, load_catalog_at_start, viewer
+from .lti_endpoints import tool_url
 
 bp = Blueprint("instructor", __name__, url_prefix="/instructor")
+load_catalog_at_start(bp)
 
 
 @bp.route("/")
 @role_required("instructor", "admin")
 def home():
     session = current_session()
-    course, members = None, 0
+    course, page = None, {"learners": 0, "activities": []}
     if session.context_pk:
         with components().engine.connect() as conn:
             course = conn.execute(select(contexts).where(contexts.c.id == session.context_pk)).mappings().first()
-            members = conn.execute(select(func.count()).select_from(memberships)
-                                   .where(memberships.c.context_pk == session.context_pk)).scalar_one()
-    return render_template("instructor/home.html", course=course, members=members)
+            page = course_page(conn, viewer(conn))
+    return render_template("instructor/home.html", course=course, **page)
 
 
-@bp.route("/deep-link")
+def _deep_link_launch() -> dict:
+    launch = current_session().launch
+    if launch.get("message_type") != "LtiDeepLinkingRequest" or not launch.get("deep_linking_settings"):
+        abort(400, description="Open this page from your course editor's 'add activity' dialog.")
+    return launch
+
+
+def _course_links() -> dict[str, str]:
+    session = current_session()
+    if not session.context_pk:
+        return {}
+    with components().engine.connect() as conn:
+        return dict(conn.execute(select(resource_links.c.resource_link_id, resource_links.c.title)
+                                 .where(resource_links.c.context_pk == session.context_pk,
+                                        resource_links.c.platform_id == session.platform_id)
+                                 .order_by(resource_links.c.title)).all())
+
+
+@bp.route("/deep-link", methods=["GET", "POST"])
 @role_required("instructor", "admin")
 def deep_link():
-    if current_session().launch.get("message_type") != "LtiDeepLinkingRequest":
-        abort(400, description="Open this page from your course editor's 'add activity' dialog.")
-    return render_template("instructor/deep_link.html")
+    launch = _deep_link_launch()
+    links = _course_links()
+    error = None
+    if request.method == "POST":
+        try:
+            placement = Placement.from_form(request.form.to_dict(), catalog(), set(links))
+            answer = answer_deep_link(launch, placement, tool_url("lti.launch"), components().tool_keys.current())
+        except (RuleViolation, DeepLinkingError) as broken:
+            error = broken if isinstance(broken, RuleViolation) else RuleViolation("The LMS", str(broken))
+        else:
+            return render_template("instructor/deep_link_return.html", answer=answer, title=placement.title)
+    templates = sorted(catalog().by_key.values(), key=lambda t: (t.kind, t.title))
+    return render_template("instructor/deep_link.html", kinds=KINDS, templates=templates, links=links,
+                           form=request.form, error=error), 400 if error else 200

@@ -1,26 +1,101 @@
-"""Pages for learners: the activity they launched into."""
+"""Pages for learners: the activity they launched into — reflect, see check-ins and
+agreed actions, ask for validation, rate conversations, name a manager."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 from sqlalchemy import select
 
-from adapter.persistence.tables import people, resource_links
+from adapter.domain.rules import RuleViolation
+from adapter.persistence.tables import resource_links
+from adapter.services import coaching, relationships
+from adapter.services.coaching_views import learner_page
 
 from . import components
 from .auth import current_session, role_required
+from .coaching_support import catalog, done, load_catalog_at_start, now, saved_message, viewer
 
 bp = Blueprint("learner", __name__, url_prefix="/learner")
+load_catalog_at_start(bp)
+ANY_ROLE = ("learner", "manager", "instructor", "admin")
+
+SAVED = {
+    "reflection": "Your reflection is saved.",
+    "validation": "Your manager has been asked to validate.",
+    "rating": "Thank you for rating the conversation.",
+    "action": "The action is updated.",
+    "nomination": "Your manager has been asked to confirm.",
+    "withdrawn": "Withdrawn.",
+}
 
 
 @bp.route("/")
-@role_required("learner", "manager", "instructor", "admin")
+@role_required(*ANY_ROLE)
 def home():
+    return _page()
+
+
+def _page(error: RuleViolation | None = None, status: int = 200):
     session = current_session()
     with components().engine.connect() as conn:
-        person = conn.execute(select(people).where(people.c.id == session.person_id)).mappings().first()
+        me = viewer(conn)
+        page = learner_page(conn, me, session.resource_link_pk, catalog())
         link = None
         if session.resource_link_pk:
             link = conn.execute(select(resource_links).where(resource_links.c.id == session.resource_link_pk)
                                 ).mappings().first()
-    return render_template("learner/home.html", person=person, link=link,
-                           context=session.launch.get("context") or {})
+    return render_template("learner/home.html", link=link, context=session.launch.get("context") or {},
+                           error=error, form=request.form if error else {}, manages=bool(me.mentee_ids),
+                           saved=saved_message(SAVED), **page), status
+
+
+def _run(action, message: str):
+    """Run a service call for the current viewer; a broken rule re-shows the page with it."""
+    with components().engine.connect() as conn:
+        me = viewer(conn)
+    try:
+        action(me)
+    except RuleViolation as error:
+        return _page(error=error, status=400)
+    return done("learner.home", message)
+
+
+@bp.route("/reflection", methods=["POST"])
+@role_required(*ANY_ROLE)
+def reflect():
+    return _run(lambda me: coaching.submit_reflection(components().engine, me, current_session().resource_link_pk,
+                                                      request.form.to_dict(), now()), "reflection")
+
+
+@bp.route("/validation", methods=["POST"])
+@role_required(*ANY_ROLE)
+def ask_validation():
+    return _run(lambda me: coaching.ask_for_validation(components().engine, me, current_session().resource_link_pk,
+                                                       request.form.get("evidence", ""), now()), "validation")
+
+
+@bp.route("/conversations/<int:conversation_id>/rating", methods=["POST"])
+@role_required(*ANY_ROLE)
+def rate(conversation_id: int):
+    return _run(lambda me: coaching.rate_conversation(components().engine, me, conversation_id,
+                                                      request.form.get("rating", ""), now()), "rating")
+
+
+@bp.route("/actions/<int:action_id>", methods=["POST"])
+@role_required(*ANY_ROLE)
+def update_action(action_id: int):
+    return _run(lambda me: coaching.set_action_status(components().engine, me, action_id,
+                                                      request.form.get("status", ""), now()), "action")
+
+
+@bp.route("/nomination", methods=["POST"])
+@role_required(*ANY_ROLE)
+def nominate():
+    return _run(lambda me: relationships.nominate_manager(components().engine, me,
+                                                          request.form.get("manager_email", ""), now()),
+                "nomination")
+
+
+@bp.route("/<any(reflection, validation):record_type>/<int:record_id>/withdrawal", methods=["POST"])
+@role_required(*ANY_ROLE)
+def withdraw(record_type: str, record_id: int):
+    return _run(lambda me: coaching.withdraw(components().engine, me, record_type, record_id, now()), "withdrawn")

@@ -1,0 +1,148 @@
+"""Coaching records: reflections, check-ins and coaching conversations, agreed actions.
+
+Plain Python, no framework: each record checks its own rules and counts its versions
+(an edit is a new version; the version number makes xAPI statement ids deterministic).
+Who may act is decided by the caller's ``Viewer`` (authorization.py).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+from .authorization import Forbidden, Viewer
+from .rules import RuleViolation, check_scale, check_text, parse_date
+from .templates import Template
+
+ACTION_OWNERS = ("learner", "manager")
+ACTION_STATUSES = ("open", "done", "dropped")
+
+
+@dataclass(frozen=True)
+class ActivityRef:
+    """Where a record belongs: the platform, course and resource link it was made in,
+    and the learning activity (xAPI IRI) the instructor attached to that link."""
+
+    platform_id: int
+    context_pk: int | None = None
+    resource_link_pk: int | None = None
+    activity_iri: str | None = None
+
+
+@dataclass(frozen=True)
+class Reflection:
+    learner_id: int
+    activity: ActivityRef
+    learned: str
+    applying: str
+    support_needed: str
+    confidence: int
+    id: int | None = None
+    version: int = 1
+
+    @classmethod
+    def write(cls, viewer: Viewer, activity: ActivityRef, form: dict[str, str]) -> "Reflection":
+        return cls(learner_id=viewer.person_id, activity=activity, **_reflection_fields(form))
+
+    def revise(self, viewer: Viewer, form: dict[str, str]) -> "Reflection":
+        viewer.require_the_learner(self.learner_id)
+        return replace(self, version=self.version + 1, **_reflection_fields(form))
+
+
+def _reflection_fields(form: dict[str, str]) -> dict:
+    return {
+        "learned": check_text("What I learned", form.get("learned")),
+        "applying": check_text("How I will apply it", form.get("applying")),
+        "support_needed": check_text("Support I need", form.get("support_needed"), required=False),
+        "confidence": check_scale("Confidence", form.get("confidence")),
+    }
+
+
+@dataclass(frozen=True)
+class AgreedAction:
+    learner_id: int
+    manager_id: int
+    activity: ActivityRef
+    description: str
+    owner: str
+    due_on: date | None
+    status: str = "open"
+    conversation_id: int | None = None
+    id: int | None = None
+    version: int = 1
+
+    @classmethod
+    def agree(cls, learner_id: int, manager_id: int, activity: ActivityRef, description: str, owner: str,
+              due_on: str | None, held_on: date) -> "AgreedAction":
+        if owner not in ACTION_OWNERS:
+            raise RuleViolation("Action owner", f"must be one of {', '.join(ACTION_OWNERS)}")
+        due = parse_date("Action due date", due_on)
+        if due is not None and due < held_on:
+            raise RuleViolation("Action due date", "cannot be before the conversation")
+        return cls(learner_id=learner_id, manager_id=manager_id, activity=activity,
+                   description=check_text("Action", description, max_length=500),
+                   owner=owner, due_on=due)
+
+    def set_status(self, viewer: Viewer, status: str) -> "AgreedAction":
+        """Open actions carry over to the next conversation until someone closes them."""
+        viewer.require_learner_visible(self.learner_id)
+        if status not in ACTION_STATUSES:
+            raise RuleViolation("Action status", f"must be one of {', '.join(ACTION_STATUSES)}")
+        return replace(self, status=status, version=self.version + 1)
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """A check-in or a coaching conversation held by a manager with a learner."""
+
+    kind: str
+    template: str
+    learner_id: int
+    manager_id: int
+    activity: ActivityRef
+    held_on: date
+    answers: dict[str, str]
+    shared_notes: str
+    private_notes: str  # the author's only: never shown to anyone else, never in an event
+    next_on: date | None
+    rating: int | None = None
+    actions: tuple[AgreedAction, ...] = field(default=())
+    id: int | None = None
+    version: int = 1
+
+    @classmethod
+    def hold(cls, viewer: Viewer, learner_id: int, activity: ActivityRef, template: Template,
+             form: dict[str, str], actions: list[dict[str, str]], today: date) -> "Conversation":
+        viewer.require_manager_of(learner_id)
+        held_on = parse_date("Date held", form.get("held_on"), required=True)
+        if held_on > today:
+            raise RuleViolation("Date held", "cannot be in the future")
+        next_on = parse_date(next_date_label(template.kind), form.get("next_on"))
+        if next_on is not None and next_on <= held_on:
+            raise RuleViolation(next_date_label(template.kind), "must be after the date held")
+        agreed = tuple(AgreedAction.agree(learner_id, viewer.person_id, activity, a.get("description", ""),
+                                          a.get("owner", "learner"), a.get("due_on"), held_on)
+                       for a in actions if (a.get("description") or "").strip())
+        return cls(kind=template.kind, template=template.key, learner_id=learner_id,
+                   manager_id=viewer.person_id, activity=activity, held_on=held_on,
+                   answers=template.answers_from(form),
+                   shared_notes=check_text("Shared notes", form.get("shared_notes"), required=False),
+                   private_notes=check_text("Private notes", form.get("private_notes"), required=False),
+                   next_on=next_on, actions=agreed)
+
+    def rate(self, viewer: Viewer, rating: str | int) -> "Conversation":
+        """Only the learner says how useful it was."""
+        viewer.require_learner_visible(self.learner_id)
+        if not viewer.is_learner(self.learner_id):
+            raise Forbidden("only the learner rates a conversation")
+        return replace(self, rating=check_scale("Usefulness", rating), version=self.version + 1)
+
+    def notes_for(self, viewer: Viewer) -> str | None:
+        return self.private_notes if viewer.may_read_private_notes(self.manager_id) else None
+
+
+def next_date_label(kind: str) -> str:
+    return "Next check-in" if kind == "check_in" else "Follow-up date"
+
+
+def actions_label(kind: str) -> str:
+    return "Agreed actions" if kind == "check_in" else "Commitments"

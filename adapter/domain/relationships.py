@@ -1,0 +1,78 @@
+"""Manager relationships from an administrator's CSV file: parsing and row checks.
+
+Columns (header row required, any order): ``learner_user_id`` or ``learner_email``,
+and ``manager_user_id`` or ``manager_email``; a row names each side by one of them.
+Every bad row is reported with its line number, and nothing is written unless every
+row is good (the service resolves people, then writes all rows in one transaction).
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+COLUMNS = ("learner_user_id", "learner_email", "manager_user_id", "manager_email")
+MAX_ROWS = 10_000
+
+
+@dataclass(frozen=True)
+class PersonKey:
+    """How a CSV row names someone on the platform: their LTI user id, else their email."""
+
+    user_id: str = ""
+    email: str = ""
+
+    def __str__(self) -> str:
+        return self.user_id or self.email
+
+
+@dataclass(frozen=True)
+class RelationshipRow:
+    line: int
+    learner: PersonKey
+    manager: PersonKey
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    line: int
+    problem: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.problem}"
+
+
+def parse_relationship_csv(text: str) -> tuple[list[RelationshipRow], list[RowProblem]]:
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [name.strip() for name in reader.fieldnames or []]
+    reader.fieldnames = header
+    missing = [side for side in ("learner", "manager")
+               if f"{side}_user_id" not in header and f"{side}_email" not in header]
+    if missing:
+        return [], [RowProblem(1, f"the header names no {' or '.join(missing)} column "
+                                  f"(expected some of: {', '.join(COLUMNS)})")]
+    rows, problems = [], []
+    for record in reader:
+        line = reader.line_num
+        if line > MAX_ROWS + 1:
+            problems.append(RowProblem(line, f"more than {MAX_ROWS} rows; split the file"))
+            break
+        if not any((value or "").strip() for value in record.values() if isinstance(value, str)):
+            continue
+        learner, manager = _key(record, "learner"), _key(record, "manager")
+        if learner is None or manager is None:
+            side = "learner" if learner is None else "manager"
+            problems.append(RowProblem(line, f"no {side} user id or email"))
+        elif learner == manager:
+            problems.append(RowProblem(line, "a person cannot be their own manager"))
+        elif (learner.email and "@" not in learner.email) or (manager.email and "@" not in manager.email):
+            problems.append(RowProblem(line, "an email address has no @"))
+        else:
+            rows.append(RelationshipRow(line, learner, manager))
+    return rows, problems
+
+
+def _key(record: dict, side: str) -> PersonKey | None:
+    user_id = (record.get(f"{side}_user_id") or "").strip()
+    email = (record.get(f"{side}_email") or "").strip()
+    return PersonKey(user_id=user_id) if user_id else PersonKey(email=email) if email else None

@@ -1,0 +1,52 @@
+"""The small rules every record shares: text lengths, 1–5 scales, dates."""
+from __future__ import annotations
+
+from datetime import date
+
+MAX_TEXT = 5000
+SCALE = range(1, 6)
+
+
+class RuleViolation(ValueError):
+    """A record would break a rule; ``field`` says which input, ``problem`` says why."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}")
+        self.field, self.problem = field, problem
+
+
+def check_text(field: str, value: str | None, *, required: bool = True, max_length: int = MAX_TEXT) -> str:
+    text = (value or "").strip()
+    if required and not text:
+        raise RuleViolation(field, "is required")
+    if len(text) > max_length:
+        raise RuleViolation(field, f"is longer than {max_length} characters")
+    return text
+
+
+def check_scale(field: str, value: int | str | None, *, required: bool = True) -> int | None:
+    """A 1–5 answer (confidence, usefulness)."""
+    if value in (None, ""):
+        if required:
+            raise RuleViolation(field, "is required")
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise RuleViolation(field, "must be a whole number from 1 to 5") from None
+    if number not in SCALE:
+        raise RuleViolation(field, "must be from 1 to 5")
+    return number
+
+
+def parse_date(field: str, value: str | date | None, *, required: bool = False) -> date | None:
+    if isinstance(value, date):
+        return value
+    if not value:
+        if required:
+            raise RuleViolation(field, "is required")
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise RuleViolation(field, "must be a date (YYYY-MM-DD)") from None

@@ -1,0 +1,52 @@
+"""Check-in and coaching templates: the questions a conversation walks through.
+
+Templates are data (mappings/templates/*.yaml, one file each, key = file name); this
+module only says what a loaded template is and how a filled-in one is checked.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .rules import RuleViolation, check_text
+
+CONVERSATION_KINDS = ("check_in", "coaching")
+
+
+@dataclass(frozen=True)
+class TemplateField:
+    name: str
+    label: str
+    required: bool = True
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class Template:
+    key: str
+    title: str
+    kind: str  # one of CONVERSATION_KINDS
+    description: str
+    fields: tuple[TemplateField, ...]
+
+    def answers_from(self, submitted: dict[str, str]) -> dict[str, str]:
+        """The template's answers from a submitted form, checked; unknown names are ignored."""
+        answers = {}
+        for field in self.fields:
+            value = check_text(field.label, submitted.get(field.name, ""), required=field.required)
+            if value:
+                answers[field.name] = value
+        return answers
+
+
+@dataclass(frozen=True)
+class TemplateCatalog:
+    by_key: dict[str, Template]
+
+    def get(self, key: str) -> Template:
+        template = self.by_key.get(key)
+        if template is None:
+            raise RuleViolation("template", f"there is no template called {key!r}")
+        return template
+
+    def of_kind(self, kind: str) -> list[Template]:
+        return sorted((t for t in self.by_key.values() if t.kind == kind), key=lambda t: t.title)

@@ -1,0 +1,61 @@
+"""Validation of applied learning: the learner asks, a current manager decides.
+
+A decision is "validated" or "needs more evidence"; after the latter the learner adds
+evidence and asks again. Every decision is kept (``decisions``), newest last.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from .authorization import Forbidden, Viewer
+from .coaching import ActivityRef
+from .rules import RuleViolation, check_text
+
+PENDING, VALIDATED, NEEDS_MORE_EVIDENCE = "pending", "validated", "needs_more_evidence"
+OUTCOMES = (VALIDATED, NEEDS_MORE_EVIDENCE)
+
+
+@dataclass(frozen=True)
+class Decision:
+    manager_id: int
+    outcome: str
+    feedback: str
+    evidence_seen: str
+    request_version: int
+
+
+@dataclass(frozen=True)
+class ValidationRequest:
+    learner_id: int
+    activity: ActivityRef
+    evidence: str
+    status: str = PENDING
+    decisions: tuple[Decision, ...] = ()
+    id: int | None = None
+    version: int = 1
+
+    @classmethod
+    def ask(cls, viewer: Viewer, activity: ActivityRef, evidence: str) -> "ValidationRequest":
+        return cls(learner_id=viewer.person_id, activity=activity,
+                   evidence=check_text("Evidence of applying it", evidence))
+
+    def ask_again(self, viewer: Viewer, evidence: str) -> "ValidationRequest":
+        viewer.require_the_learner(self.learner_id)
+        if self.status != NEEDS_MORE_EVIDENCE:
+            raise Forbidden("this request is not waiting for more evidence")
+        return replace(self, evidence=check_text("Evidence of applying it", evidence), status=PENDING,
+                       version=self.version + 1)
+
+    def decide(self, viewer: Viewer, outcome: str, feedback: str) -> "ValidationRequest":
+        viewer.require_manager_of(self.learner_id)
+        if self.status != PENDING:
+            raise Forbidden("this request has already been decided")
+        if outcome not in OUTCOMES:
+            raise RuleViolation("Decision", f"must be one of {', '.join(OUTCOMES)}")
+        feedback = check_text("Feedback", feedback, required=outcome == NEEDS_MORE_EVIDENCE)
+        decision = Decision(viewer.person_id, outcome, feedback, self.evidence, self.version + 1)
+        return replace(self, status=outcome, decisions=(*self.decisions, decision), version=self.version + 1)
+
+    @property
+    def last_decision(self) -> Decision | None:
+        return self.decisions[-1] if self.decisions else None

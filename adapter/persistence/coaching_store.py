@@ -1,0 +1,191 @@
+"""Loading and saving coaching records (domain values) with SQLAlchemy Core."""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from adapter.domain.coaching import ActivityRef, AgreedAction, Conversation, Reflection
+from adapter.domain.validation import Decision, ValidationRequest
+
+from .coaching_tables import (
+    agreed_actions, audit_events, conversations, reflections, validation_decisions, validation_requests,
+)
+
+_ACTIVITY = ("platform_id", "context_pk", "resource_link_pk", "activity_iri")
+
+
+def _activity(row: Any) -> ActivityRef:
+    return ActivityRef(**{name: row[name] for name in _ACTIVITY})
+
+
+def _activity_values(activity: ActivityRef) -> dict[str, Any]:
+    return {name: getattr(activity, name) for name in _ACTIVITY}
+
+
+def _one(conn: Connection, table, record_id: int):
+    return conn.execute(select(table).where(table.c.id == record_id, table.c.withdrawn_at.is_(None))
+                        ).mappings().first()
+
+
+def _insert(conn: Connection, table, values: dict[str, Any], now: float) -> int:
+    return conn.execute(insert(table).values(**values, created_at=now, updated_at=now)
+                        .returning(table.c.id)).scalar_one()
+
+
+def _update(conn: Connection, table, record_id: int, values: dict[str, Any], now: float) -> None:
+    conn.execute(update(table).where(table.c.id == record_id).values(**values, updated_at=now))
+
+
+def withdraw(conn: Connection, table, record_id: int, version: int, now: float) -> None:
+    _update(conn, table, record_id, {"version": version, "withdrawn_at": now}, now)
+
+
+# --- reflections -----------------------------------------------------------------------
+def _reflection_values(r: Reflection) -> dict[str, Any]:
+    return {"learned": r.learned, "applying": r.applying, "support_needed": r.support_needed,
+            "confidence": r.confidence, "version": r.version}
+
+
+def _reflection(row: Any) -> Reflection:
+    return Reflection(learner_id=row["learner_id"], activity=_activity(row), learned=row["learned"],
+                      applying=row["applying"], support_needed=row["support_needed"],
+                      confidence=row["confidence"], id=row["id"], version=row["version"])
+
+
+def add_reflection(conn: Connection, r: Reflection, now: float) -> Reflection:
+    values = {"learner_id": r.learner_id, **_activity_values(r.activity), **_reflection_values(r)}
+    return replace(r, id=_insert(conn, reflections, values, now))
+
+
+def save_reflection(conn: Connection, r: Reflection, now: float) -> None:
+    _update(conn, reflections, r.id, _reflection_values(r), now)
+
+
+def get_reflection(conn: Connection, record_id: int) -> Reflection | None:
+    row = _one(conn, reflections, record_id)
+    return _reflection(row) if row else None
+
+
+def reflection_on(conn: Connection, learner_id: int, resource_link_pk: int | None) -> Reflection | None:
+    row = conn.execute(select(reflections).where(
+        reflections.c.learner_id == learner_id, reflections.c.resource_link_pk == resource_link_pk,
+        reflections.c.withdrawn_at.is_(None)).order_by(reflections.c.id.desc())).mappings().first()
+    return _reflection(row) if row else None
+
+
+# --- conversations and agreed actions -----------------------------------------------------
+def _conversation(row: Any) -> Conversation:
+    return Conversation(kind=row["kind"], template=row["template"], learner_id=row["learner_id"],
+                        manager_id=row["manager_id"], activity=_activity(row), held_on=row["held_on"],
+                        answers=dict(row["answers"]), shared_notes=row["shared_notes"],
+                        private_notes=row["private_notes"], next_on=row["next_on"], rating=row["rating"],
+                        id=row["id"], version=row["version"])
+
+
+def add_conversation(conn: Connection, c: Conversation, now: float) -> Conversation:
+    conversation_id = _insert(conn, conversations, {
+        "kind": c.kind, "template": c.template, "learner_id": c.learner_id, "manager_id": c.manager_id,
+        **_activity_values(c.activity), "held_on": c.held_on, "answers": c.answers,
+        "shared_notes": c.shared_notes, "private_notes": c.private_notes, "next_on": c.next_on,
+        "rating": c.rating, "version": c.version}, now)
+    actions = tuple(add_action(conn, a, conversation_id, now) for a in c.actions)
+    return replace(c, id=conversation_id, actions=actions)
+
+
+def save_rating(conn: Connection, c: Conversation, now: float) -> None:
+    _update(conn, conversations, c.id, {"rating": c.rating, "version": c.version}, now)
+
+
+def get_conversation(conn: Connection, record_id: int) -> Conversation | None:
+    row = _one(conn, conversations, record_id)
+    return _conversation(row) if row else None
+
+
+def conversations_of(conn: Connection, learner_id: int) -> list[Conversation]:
+    rows = conn.execute(select(conversations).where(
+        conversations.c.learner_id == learner_id, conversations.c.withdrawn_at.is_(None))
+        .order_by(conversations.c.held_on.desc(), conversations.c.id.desc())).mappings().all()
+    return [_conversation(row) for row in rows]
+
+
+def _action(row: Any) -> AgreedAction:
+    return AgreedAction(learner_id=row["learner_id"], manager_id=row["manager_id"], activity=_activity(row),
+                        description=row["description"], owner=row["owner"], due_on=row["due_on"],
+                        status=row["status"], conversation_id=row["conversation_id"], id=row["id"],
+                        version=row["version"])
+
+
+def add_action(conn: Connection, a: AgreedAction, conversation_id: int, now: float) -> AgreedAction:
+    action_id = _insert(conn, agreed_actions, {
+        "conversation_id": conversation_id, "learner_id": a.learner_id, "manager_id": a.manager_id,
+        **_activity_values(a.activity), "description": a.description, "owner": a.owner, "due_on": a.due_on,
+        "status": a.status, "version": a.version}, now)
+    return replace(a, id=action_id, conversation_id=conversation_id)
+
+
+def save_action_status(conn: Connection, a: AgreedAction, now: float) -> None:
+    _update(conn, agreed_actions, a.id, {"status": a.status, "version": a.version}, now)
+
+
+def get_action(conn: Connection, record_id: int) -> AgreedAction | None:
+    row = _one(conn, agreed_actions, record_id)
+    return _action(row) if row else None
+
+
+def actions_of(conn: Connection, learner_id: int, open_only: bool = False) -> list[AgreedAction]:
+    query = select(agreed_actions).where(agreed_actions.c.learner_id == learner_id,
+                                         agreed_actions.c.withdrawn_at.is_(None))
+    if open_only:
+        query = query.where(agreed_actions.c.status == "open")
+    rows = conn.execute(query.order_by(agreed_actions.c.due_on, agreed_actions.c.id)).mappings().all()
+    return [_action(row) for row in rows]
+
+
+# --- validation ----------------------------------------------------------------------------
+def _validation(conn: Connection, row: Any) -> ValidationRequest:
+    decisions = conn.execute(select(validation_decisions).where(validation_decisions.c.request_id == row["id"])
+                             .order_by(validation_decisions.c.id)).mappings().all()
+    return ValidationRequest(
+        learner_id=row["learner_id"], activity=_activity(row), evidence=row["evidence"], status=row["status"],
+        decisions=tuple(Decision(d["manager_id"], d["outcome"], d["feedback"], d["evidence_seen"],
+                                 d["request_version"]) for d in decisions),
+        id=row["id"], version=row["version"])
+
+
+def add_validation(conn: Connection, v: ValidationRequest, now: float) -> ValidationRequest:
+    request_id = _insert(conn, validation_requests, {
+        "learner_id": v.learner_id, **_activity_values(v.activity), "evidence": v.evidence,
+        "status": v.status, "version": v.version}, now)
+    return replace(v, id=request_id)
+
+
+def save_validation(conn: Connection, v: ValidationRequest, before: ValidationRequest, now: float) -> None:
+    _update(conn, validation_requests, v.id, {"evidence": v.evidence, "status": v.status,
+                                              "version": v.version}, now)
+    for d in v.decisions[len(before.decisions):]:
+        conn.execute(insert(validation_decisions).values(
+            request_id=v.id, manager_id=d.manager_id, outcome=d.outcome, feedback=d.feedback,
+            evidence_seen=d.evidence_seen, request_version=d.request_version, decided_at=now))
+
+
+def get_validation(conn: Connection, record_id: int) -> ValidationRequest | None:
+    row = _one(conn, validation_requests, record_id)
+    return _validation(conn, row) if row else None
+
+
+def validations_of(conn: Connection, learner_id: int) -> list[ValidationRequest]:
+    rows = conn.execute(select(validation_requests).where(
+        validation_requests.c.learner_id == learner_id, validation_requests.c.withdrawn_at.is_(None))
+        .order_by(validation_requests.c.id.desc())).mappings().all()
+    return [_validation(conn, row) for row in rows]
+
+
+# --- audit trail ---------------------------------------------------------------------------
+def audit(conn: Connection, *, at: float, actor_id: int | None, platform_id: int | None, action: str,
+          record_type: str, record_id: int | None = None, record_version: int | None = None,
+          detail: dict[str, Any] | None = None) -> None:
+    conn.execute(insert(audit_events).values(at=at, actor_id=actor_id, platform_id=platform_id, action=action,
+                                             record_type=record_type, record_id=record_id,
+                                             record_version=record_version, detail=detail or {}))

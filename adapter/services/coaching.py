@@ -1,0 +1,184 @@
+"""Use cases on coaching records: one transaction each, with audit row and domain events.
+
+Each function loads what it needs, lets the domain decide, saves, writes the audit
+trail and publishes the events on the same connection (event_handlers.publish), so the
+record, its audit row and any outbox rows commit together.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import Connection, Engine, select
+
+from adapter.domain import events as ev
+from adapter.domain.authorization import NotFound, Viewer
+from adapter.domain.coaching import ActivityRef, Conversation, Reflection
+from adapter.domain.rules import RuleViolation
+from adapter.domain.templates import Template
+from adapter.domain.validation import NEEDS_MORE_EVIDENCE, ValidationRequest
+from adapter.persistence import coaching_store as store
+from adapter.persistence.coaching_tables import reflections, validation_requests
+from adapter.persistence.people_store import current_mentees
+from adapter.persistence.relationships_store import managers_of
+from adapter.persistence.tables import resource_links
+
+from . import event_handlers
+
+
+def load_viewer(conn: Connection, person_id: int, platform_id: int, roles: list[str],
+                context_pk: int | None) -> Viewer:
+    # Anyone may manage people (an import or a nomination needs no Mentor role).
+    mentees = frozenset(m["id"] for m in current_mentees(conn, person_id))
+    return Viewer(person_id=person_id, platform_id=platform_id, roles=frozenset(roles), mentee_ids=mentees,
+                  context_pk=context_pk)
+
+
+def activity_of(conn: Connection, platform_id: int, resource_link_pk: int | None) -> ActivityRef:
+    """The resource link's place, and the learning activity the instructor attached to it."""
+    if resource_link_pk is None:
+        return ActivityRef(platform_id=platform_id)
+    link = conn.execute(select(resource_links).where(resource_links.c.id == resource_link_pk)).mappings().first()
+    if link is None or link["platform_id"] != platform_id:
+        raise RuleViolation("Activity", "is not an activity of this platform")
+    custom = link["custom"] or {}
+    return ActivityRef(platform_id=platform_id, context_pk=link["context_pk"], resource_link_pk=link["id"],
+                       activity_iri=custom.get("activity_iri") or None)
+
+
+def _commit(conn: Connection, viewer: Viewer, action: str, record_type: str, record: Any,
+            events: list[ev.RecordEvent], now: float, detail: dict[str, Any] | None = None) -> None:
+    store.audit(conn, at=now, actor_id=viewer.person_id, platform_id=viewer.platform_id, action=action,
+                record_type=record_type, record_id=record.id, record_version=record.version, detail=detail)
+    event_handlers.publish(conn, events)
+
+
+def _first_manager(conn: Connection, learner_id: int) -> int | None:
+    managers = managers_of(conn, learner_id)
+    return managers[0] if managers else None
+
+
+def _at(now: float) -> datetime:
+    return datetime.fromtimestamp(now, timezone.utc)
+
+
+def submit_reflection(engine: Engine, viewer: Viewer, resource_link_pk: int | None, form: dict[str, str],
+                      now: float) -> Reflection:
+    """Write the learner's reflection on this activity, or revise the one they wrote."""
+    with engine.begin() as conn:
+        existing = store.reflection_on(conn, viewer.person_id, resource_link_pk)
+        if existing is None:
+            reflection = Reflection.write(viewer, activity_of(conn, viewer.platform_id, resource_link_pk), form)
+            reflection = store.add_reflection(conn, reflection, now)
+        else:
+            reflection = existing.revise(viewer, form)
+            store.save_reflection(conn, reflection, now)
+        event = ev.reflection_submitted(reflection, _at(now), _first_manager(conn, viewer.person_id))
+        _commit(conn, viewer, "reflection.revised" if existing else "reflection.submitted", "reflection",
+                reflection, [event], now, {"confidence": reflection.confidence})
+    return reflection
+
+
+def hold_conversation(engine: Engine, viewer: Viewer, learner_id: int, template: Template,
+                      resource_link_pk: int | None, form: dict[str, str], new_actions: list[dict[str, str]],
+                      carried_statuses: dict[int, str], now: float) -> Conversation:
+    """Record a check-in or coaching conversation, its agreed actions, and what became of
+    the open actions carried over from earlier conversations."""
+    with engine.begin() as conn:
+        activity = activity_of(conn, viewer.platform_id, resource_link_pk)
+        conversation = Conversation.hold(viewer, learner_id, activity, template, form, new_actions, _at(now).date())
+        conversation = store.add_conversation(conn, conversation, now)
+        at = _at(now)
+        events = [ev.conversation_held(conversation, viewer.person_id, at)]
+        events += [ev.action_agreed(action, viewer.person_id, at) for action in conversation.actions]
+        for action_id, status in carried_statuses.items():
+            action = store.get_action(conn, action_id)
+            if action is None or action.learner_id != learner_id:
+                raise NotFound("no such action")
+            if status != action.status:
+                action = action.set_status(viewer, status)
+                store.save_action_status(conn, action, now)
+                events.append(ev.action_agreed(action, viewer.person_id, at))
+        _commit(conn, viewer, f"{conversation.kind}.held", conversation.kind, conversation, events, now,
+                {"template": conversation.template, "actions": len(conversation.actions),
+                 "carried_actions_changed": len(events) - 1 - len(conversation.actions)})
+    return conversation
+
+
+def rate_conversation(engine: Engine, viewer: Viewer, conversation_id: int, rating: str, now: float) -> Conversation:
+    with engine.begin() as conn:
+        conversation = _visible(viewer, store.get_conversation(conn, conversation_id))
+        conversation = conversation.rate(viewer, rating)
+        store.save_rating(conn, conversation, now)
+        _commit(conn, viewer, f"{conversation.kind}.rated", conversation.kind, conversation,
+                [ev.conversation_held(conversation, viewer.person_id, _at(now))], now,
+                {"rating": conversation.rating})
+    return conversation
+
+
+def set_action_status(engine: Engine, viewer: Viewer, action_id: int, status: str, now: float) -> None:
+    with engine.begin() as conn:
+        action = _visible(viewer, store.get_action(conn, action_id)).set_status(viewer, status)
+        store.save_action_status(conn, action, now)
+        _commit(conn, viewer, "action.status_changed", "action", action,
+                [ev.action_agreed(action, viewer.person_id, _at(now))], now, {"status": status})
+
+
+def ask_for_validation(engine: Engine, viewer: Viewer, resource_link_pk: int | None, evidence: str,
+                       now: float) -> ValidationRequest:
+    """Ask a manager to validate; after "needs more evidence", the same request is asked again."""
+    with engine.begin() as conn:
+        waiting = conn.execute(select(validation_requests.c.id).where(
+            validation_requests.c.learner_id == viewer.person_id,
+            validation_requests.c.resource_link_pk == resource_link_pk,
+            validation_requests.c.withdrawn_at.is_(None), validation_requests.c.status != "validated")).scalar()
+        if waiting is None:
+            request = ValidationRequest.ask(viewer, activity_of(conn, viewer.platform_id, resource_link_pk),
+                                            evidence)
+            request = store.add_validation(conn, request, now)
+        else:
+            before = store.get_validation(conn, waiting)
+            request = before.ask_again(viewer, evidence)
+            store.save_validation(conn, request, before, now)
+        event = ev.validation_changed(request, viewer.person_id, _at(now), _first_manager(conn, viewer.person_id))
+        _commit(conn, viewer, "validation.requested", "validation", request, [event], now)
+    return request
+
+
+def decide_validation(engine: Engine, viewer: Viewer, request_id: int, outcome: str, feedback: str,
+                      now: float) -> ValidationRequest:
+    with engine.begin() as conn:
+        before = _visible(viewer, store.get_validation(conn, request_id))
+        request = before.decide(viewer, outcome, feedback)
+        store.save_validation(conn, request, before, now)
+        _commit(conn, viewer, f"validation.{outcome}", "validation", request,
+                [ev.validation_changed(request, viewer.person_id, _at(now), viewer.person_id)], now,
+                {"outcome": outcome})
+    return request
+
+
+_WITHDRAWABLE = {"reflection": (reflections, store.get_reflection),
+                 "validation": (validation_requests, store.get_validation)}
+
+
+def withdraw(engine: Engine, viewer: Viewer, record_type: str, record_id: int, now: float) -> None:
+    """A learner withdraws their own reflection or validation request (statements get voided)."""
+    table, load = _WITHDRAWABLE[record_type]
+    with engine.begin() as conn:
+        record = _visible(viewer, load(conn, record_id))
+        viewer.require_the_learner(record.learner_id)
+        if record_type == "validation" and record.status not in ("pending", NEEDS_MORE_EVIDENCE):
+            raise RuleViolation("Validation", "a validated request stays on record")
+        withdrawn = replace(record, version=record.version + 1)
+        store.withdraw(conn, table, record_id, withdrawn.version, now)
+        event = ev.record_withdrawn(record_type, withdrawn, viewer.person_id, _at(now),
+                                    _first_manager(conn, record.learner_id))
+        _commit(conn, viewer, f"{record_type}.withdrawn", record_type, withdrawn, [event], now)
+
+
+def _visible(viewer: Viewer, record: Any) -> Any:
+    if record is None or record.activity.platform_id != viewer.platform_id:
+        raise NotFound("no such record")
+    viewer.require_learner_visible(record.learner_id)
+    return record

@@ -1,0 +1,160 @@
+"""What each page shows, already cut to what the viewer may see.
+
+Pages get plain dictionaries built here, never records: a learner's page cannot print a
+manager's private notes because they are not in what it receives.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, select
+
+from adapter.domain.authorization import NotFound, Viewer
+from adapter.domain.coaching import Conversation, actions_label, next_date_label
+from adapter.domain.templates import TemplateCatalog
+from adapter.persistence import coaching_store as store
+from adapter.persistence.coaching_tables import conversations, reflections, validation_requests
+from adapter.persistence.people_store import current_mentees
+from adapter.persistence.relationships_store import managers_of, pending_nominations
+from adapter.persistence.tables import memberships, people, resource_links
+
+
+def names(conn: Connection, person_ids: set[int]) -> dict[int, str]:
+    rows = conn.execute(select(people.c.id, people.c.name, people.c.email, people.c.sub)
+                        .where(people.c.id.in_(person_ids))).all() if person_ids else []
+    return {r.id: r.name or r.email or r.sub for r in rows}
+
+
+def conversation_view(c: Conversation, viewer: Viewer, catalog: TemplateCatalog, who: dict[int, str]) -> dict:
+    template = catalog.by_key.get(c.template)
+    labels = {f.name: f.label for f in template.fields} if template else {}
+    return {
+        "id": c.id, "kind": c.kind, "template_title": template.title if template else c.template,
+        "held_on": c.held_on, "manager": who.get(c.manager_id, ""),
+        "answers": [(labels.get(name, name), value) for name, value in c.answers.items()],
+        "shared_notes": c.shared_notes, "private_notes": c.notes_for(viewer),
+        "next_label": next_date_label(c.kind), "next_on": c.next_on, "rating": c.rating,
+        "actions_label": actions_label(c.kind), "can_rate": viewer.is_learner(c.learner_id),
+    }
+
+
+def action_view(a, who: dict[int, str]) -> dict:
+    return {"id": a.id, "description": a.description, "owner": a.owner, "due_on": a.due_on,
+            "status": a.status, "manager": who.get(a.manager_id, "")}
+
+
+def validation_view(v, who: dict[int, str]) -> dict:
+    return {"id": v.id, "status": v.status, "evidence": v.evidence, "resource_link_pk": v.activity.resource_link_pk,
+            "decisions": [{"manager": who.get(d.manager_id, ""), "outcome": d.outcome, "feedback": d.feedback,
+                           "evidence_seen": d.evidence_seen} for d in v.decisions]}
+
+
+def learner_page(conn: Connection, viewer: Viewer, resource_link_pk: int | None,
+                 catalog: TemplateCatalog) -> dict[str, Any]:
+    me = viewer.person_id
+    reflection = store.reflection_on(conn, me, resource_link_pk)
+    talks = store.conversations_of(conn, me)
+    validations = [v for v in store.validations_of(conn, me) if v.activity.resource_link_pk == resource_link_pk]
+    actions = store.actions_of(conn, me)
+    managers = managers_of(conn, me)
+    who = names(conn, {*managers, *(c.manager_id for c in talks), *(a.manager_id for a in actions),
+                       *(d.manager_id for v in validations for d in v.decisions)})
+    return {
+        "reflection": reflection,
+        "conversations": [conversation_view(c, viewer, catalog, who) for c in talks],
+        "open_actions": [action_view(a, who) for a in actions if a.status == "open"],
+        "validations": [validation_view(v, who) for v in validations],
+        "managers": [who[m] for m in managers],
+        "pending_nominations": pending_nominations(conn, learner_id=me),
+    }
+
+
+def team_page(conn: Connection, viewer: Viewer) -> dict[str, Any]:
+    """Per current mentee: each activity's status, last check-in, open actions, pending validations."""
+    team = []
+    for mentee in current_mentees(conn, viewer.person_id):
+        learner_id = mentee["id"]
+        talks = store.conversations_of(conn, learner_id)
+        validations = store.validations_of(conn, learner_id)
+        team.append({
+            "id": learner_id, "name": mentee["name"] or mentee["email"] or mentee["sub"],
+            "sources": mentee["sources"],
+            "activities": activity_statuses(conn, learner_id, validations),
+            "last_check_in": talks[0].held_on if talks else None,
+            "open_actions": len(store.actions_of(conn, learner_id, open_only=True)),
+            "pending_validations": sum(v.status == "pending" for v in validations),
+        })
+    return {"team": team, "nominations": pending_nominations(conn, manager_id=viewer.person_id)}
+
+
+def activity_statuses(conn: Connection, learner_id: int, validations) -> list[dict[str, Any]]:
+    """The activities the learner has opened or written about, with how far they got."""
+    links = conn.execute(
+        select(resource_links.c.id, resource_links.c.title).join(
+            memberships, and_(memberships.c.context_pk == resource_links.c.context_pk,
+                              memberships.c.person_id == learner_id))
+        .order_by(resource_links.c.title)).all()
+    reflected = set(conn.execute(select(reflections.c.resource_link_pk).where(
+        reflections.c.learner_id == learner_id, reflections.c.withdrawn_at.is_(None))).scalars())
+    by_link = {v.activity.resource_link_pk: v.status for v in reversed(validations)}
+    statuses = []
+    for link in links:
+        if link.id in by_link:
+            status = {"pending": "validation requested", "validated": "validated",
+                      "needs_more_evidence": "needs more evidence"}[by_link[link.id]]
+        else:
+            status = "reflected" if link.id in reflected else "not started"
+        statuses.append({"id": link.id, "title": link.title, "status": status})
+    return statuses
+
+
+def mentee_page(conn: Connection, viewer: Viewer, learner_id: int, catalog: TemplateCatalog) -> dict[str, Any]:
+    if not viewer.manages(learner_id):
+        raise NotFound("not one of your current team members")
+    talks = store.conversations_of(conn, learner_id)
+    validations = store.validations_of(conn, learner_id)
+    actions = store.actions_of(conn, learner_id)
+    who = names(conn, {learner_id, *(c.manager_id for c in talks), *(a.manager_id for a in actions),
+                       *(d.manager_id for v in validations for d in v.decisions)})
+    link_titles = dict(conn.execute(select(resource_links.c.id, resource_links.c.title)
+                                    .where(resource_links.c.platform_id == viewer.platform_id)).all())
+    reflection_rows = conn.execute(select(reflections).where(
+        reflections.c.learner_id == learner_id, reflections.c.withdrawn_at.is_(None))).mappings().all()
+    return {
+        "learner": {"id": learner_id, "name": who[learner_id]},
+        "activities": activity_statuses(conn, learner_id, validations),
+        "reflections": [{**r, "activity": link_titles.get(r["resource_link_pk"], "")} for r in reflection_rows],
+        "conversations": [conversation_view(c, viewer, catalog, who) for c in talks],
+        "open_actions": [action_view(a, who) for a in actions if a.status == "open"],
+        "validations": [{**validation_view(v, who), "activity": link_titles.get(v.activity.resource_link_pk, "")}
+                        for v in validations],
+    }
+
+
+def course_page(conn: Connection, viewer: Viewer) -> dict[str, Any]:
+    """Course-level progress per activity: counts and averages, no notes of any kind."""
+    if not viewer.sees_course(viewer.context_pk):
+        raise NotFound("no course in this launch")
+    context_pk = viewer.context_pk
+    learners = conn.execute(select(func.count()).select_from(memberships).where(
+        memberships.c.context_pk == context_pk)).scalar_one()
+    rows = []
+    for link in conn.execute(select(resource_links.c.id, resource_links.c.title, resource_links.c.custom)
+                             .where(resource_links.c.context_pk == context_pk)
+                             .order_by(resource_links.c.title)).all():
+        def live(table):
+            return and_(table.c.resource_link_pk == link.id, table.c.withdrawn_at.is_(None))
+
+        reflected, confidence = conn.execute(select(func.count(), func.avg(reflections.c.confidence))
+                                             .where(live(reflections))).one()
+        talks, usefulness = conn.execute(select(func.count(), func.avg(conversations.c.rating))
+                                         .where(live(conversations))).one()
+        by_status = dict(conn.execute(select(validation_requests.c.status, func.count())
+                                      .where(live(validation_requests))
+                                      .group_by(validation_requests.c.status)).all())
+        rows.append({"title": link.title, "kind": (link.custom or {}).get("kind", ""),
+                     "reflections": reflected, "confidence": confidence, "conversations": talks,
+                     "usefulness": usefulness, "pending": by_status.get("pending", 0),
+                     "validated": by_status.get("validated", 0),
+                     "needs_more_evidence": by_status.get("needs_more_evidence", 0)})
+    return {"learners": learners, "activities": rows}

@@ -1,0 +1,97 @@
+"""Use cases on manager relationships: the admin's CSV import and learner nominations."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, Engine
+
+from adapter.domain.authorization import Forbidden, NotFound, Viewer
+from adapter.domain.relationships import PersonKey, RowProblem, parse_relationship_csv
+from adapter.domain.rules import RuleViolation
+from adapter.persistence import relationships_store as links
+from adapter.persistence.coaching_store import audit
+
+IMPORT, NOMINATION = "import", "nomination"
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    rows: int
+    started: int  # links that were not current before
+    problems: list[RowProblem]
+
+    @property
+    def written(self) -> bool:
+        return not self.problems
+
+
+class _RowRejected(Exception):
+    pass
+
+
+def import_relationships(engine: Engine, admin_id: int | None, platform_id: int, csv_text: str,
+                         now: float) -> ImportResult:
+    """All rows or none: any bad row rolls back the whole file and is reported by line."""
+    rows, problems = parse_relationship_csv(csv_text)
+    if problems:
+        return ImportResult(len(rows), 0, problems)
+    started = 0
+    try:
+        with engine.begin() as conn:
+            pairs = []
+            for row in rows:
+                try:
+                    pairs.append((_resolve(conn, platform_id, row.learner, now),
+                                  _resolve(conn, platform_id, row.manager, now)))
+                except RuleViolation as bad:
+                    problems.append(RowProblem(row.line, f"{bad.field} {bad.problem}"))
+            if problems:
+                raise _RowRejected
+            for learner_id, manager_id in dict.fromkeys(pairs):
+                started += links.link_manager(conn, learner_id, manager_id, IMPORT, now)
+            audit(conn, at=now, actor_id=admin_id, platform_id=platform_id, action="relationships.imported",
+                  record_type="manager_link", detail={"rows": len(rows), "started": started})
+    except _RowRejected:
+        return ImportResult(len(rows), 0, problems)
+    return ImportResult(len(rows), started, [])
+
+
+def _resolve(conn: Connection, platform_id: int, key: PersonKey, now: float) -> int:
+    if key.user_id:
+        return links.person_for_import(conn, platform_id, key.user_id, now)
+    found = links.people_by_email(conn, platform_id, key.email)
+    if not found:
+        raise RuleViolation(key.email, "is not the email of anyone who has launched coachbridge on this "
+                                       "platform; use their LTI user id")
+    if len(found) > 1:
+        raise RuleViolation(key.email, "belongs to several people on this platform; use their LTI user id")
+    return found[0]
+
+
+def nominate_manager(engine: Engine, viewer: Viewer, email: str, now: float) -> None:
+    """A learner names their manager (who must have used coachbridge on this platform)."""
+    with engine.begin() as conn:
+        found = links.people_by_email(conn, viewer.platform_id, email.strip()) if email.strip() else []
+        if len(found) != 1 or found[0] == viewer.person_id:
+            raise RuleViolation("Manager's email", "does not match one person who has opened coachbridge here")
+        if found[0] in links.managers_of(conn, viewer.person_id):
+            raise RuleViolation("Manager's email", "is already your manager")
+        nomination_id = links.add_nomination(conn, viewer.person_id, found[0], now)
+        audit(conn, at=now, actor_id=viewer.person_id, platform_id=viewer.platform_id,
+              action="nomination.requested", record_type="nomination", record_id=nomination_id)
+
+
+def decide_nomination(engine: Engine, viewer: Viewer, nomination_id: int, confirm: bool, now: float) -> None:
+    """Only the nominated manager confirms; a confirmation starts a manager link."""
+    with engine.begin() as conn:
+        nomination = links.get_nomination(conn, nomination_id)
+        if nomination is None or nomination["manager_id"] != viewer.person_id:
+            raise NotFound("no such nomination")
+        if nomination["status"] != "pending":
+            raise Forbidden("this nomination has already been answered")
+        status = "confirmed" if confirm else "declined"
+        links.decide_nomination(conn, nomination_id, status, now)
+        if confirm:
+            links.link_manager(conn, nomination["learner_id"], viewer.person_id, NOMINATION, now)
+        audit(conn, at=now, actor_id=viewer.person_id, platform_id=viewer.platform_id,
+              action=f"nomination.{status}", record_type="nomination", record_id=nomination_id)

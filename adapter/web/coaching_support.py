@@ -1,0 +1,62 @@
+"""What the coaching pages share: the viewer behind the session, the templates, and
+turning domain refusals into HTTP answers (404 for what is not yours, 403, 400)."""
+from __future__ import annotations
+
+import time
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+
+from adapter.domain.authorization import Forbidden, NotFound, Viewer
+from adapter.domain.templates import TemplateCatalog
+from adapter.mapping_files import load_templates
+from adapter.services.coaching import load_viewer
+
+from . import components
+from .auth import current_session
+
+TEMPLATES_KEY = "coachbridge_templates"
+
+
+def catalog() -> TemplateCatalog:
+    return current_app.extensions[TEMPLATES_KEY]
+
+
+def load_catalog_at_start(blueprint: Blueprint) -> None:
+    """Templates are validated when the app starts: a broken file stops it with file and field."""
+    def load(state) -> None:
+        state.app.extensions.setdefault(TEMPLATES_KEY, load_templates())
+    blueprint.record_once(load)
+
+    @blueprint.errorhandler(NotFound)
+    def not_found(error: NotFound):
+        return render_template("error.html", code="not_found", status=404,
+                               reason="There is no such record, or it is not yours to see."), 404
+
+    @blueprint.errorhandler(Forbidden)
+    def forbidden(error: Forbidden):
+        return render_template("error.html", code="forbidden", status=403, reason=f"Not allowed: {error}."), 403
+
+
+def viewer(conn) -> Viewer:
+    session = current_session()
+    if session is None or session.person_id is None:
+        abort(401, description="Your session has ended. Please launch the tool again from your course.")
+    return load_viewer(conn, session.person_id, session.platform_id, session.app_roles, session.context_pk)
+
+
+def current_viewer() -> Viewer:
+    with components().engine.connect() as conn:
+        return viewer(conn)
+
+
+def now() -> float:
+    return time.time()
+
+
+def done(endpoint: str, message: str, **values) -> object:
+    """Redirect after a successful POST (303), saying what was saved."""
+    return redirect(url_for(endpoint, done=message, **values), code=303)
+
+
+def saved_message(messages: dict[str, str]) -> str:
+    return messages.get(request.args.get("done", ""), "")
