@@ -45,8 +45,7 @@ class Team:
     manager: str
 
 
-@pytest.fixture
-def team(peers) -> Team:
+def _new_team(peers) -> Team:
     """A manager (Mentor, role_scope_mentor) with two learners, all new to the tool."""
     n = next(_serial)
     learner, other, manager = f"learner-{n}a", f"learner-{n}b", f"manager-{n}"
@@ -77,3 +76,13 @@ def check_in_form(**overrides) -> dict:
             "learned": "Timing matters", "next_focus": "Feedback to peers", "shared_notes": "Good progress",
             "private_notes": "Seems stretched by the release", "action_0_description": "Ask a peer for feedback",
             "action_0_owner": "learner", "action_0_due_on": "2026-12-01", "next_on": "2026-12-04", **overrides}
+
+
+@pytest.fixture
+def team(peers) -> Team:
+    return _new_team(peers)
+
+
+@pytest.fixture
+def other_team(peers) -> Team:
+    return _new_team(peers)

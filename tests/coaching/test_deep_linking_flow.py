@@ -1,0 +1,67 @@
+"""Deep Linking 2.0 end to end: the instructor picks an activity, the demo LMS verifies
+the signed answer and places the link, and launches of the new link carry its choices."""
+from __future__ import annotations
+
+import jwt
+
+from adapter.services import event_handlers
+from tests.peers.lti_platform import auto_post_form, browser, full_launch
+
+from .conftest import Launched, reflection_form
+
+IRI = "https://lms.example.org/activities/coaching-skills"
+
+
+def deep_link_answer(peers, **choices):
+    client = browser()
+    page = full_launch(peers, "instructor-ivan", "deep-link", client=client)
+    assert page.status_code == 200 and "Add a coaching activity" in page.text, page.text[:300]
+    ivan = Launched("instructor-ivan", client, peers.tool_url)
+    form = {"kind": "validation", "title": "Validate: coaching skills", "template": "grow",
+            "activity_iri": IRI, "validation_required": "yes", "points": "10", **choices}
+    answer = ivan.post("/instructor/deep-link", form, "/instructor/deep-link")
+    return client, answer
+
+
+def test_platform_verifies_and_places_the_activity(peers, team, launch):
+    client, answer = deep_link_answer(peers)
+    action, fields = auto_post_form(answer.text)
+    assert action == peers.lms_url + "/deep-link-return"
+    placed = client.post(action, data=fields)
+    assert placed.status_code == 200 and "Validate: coaching skills" in placed.text
+    link = peers.lms.placed[-1]
+    assert link["custom"] == {"kind": "validation", "template": "grow", "validation_required": "true",
+                              "activity_iri": IRI}
+    assert link["line_item"]["scoreMaximum"] == 10 and link["line_item"]["tag"] == "validation"
+
+    heard = []
+    event_handlers.register(hear := lambda conn, events: heard.extend(events))
+    try:
+        learner = launch(team.learner, link["id"])
+        learner.post("/learner/reflection", reflection_form(), "/learner/")
+    finally:
+        event_handlers.unregister(hear)
+    assert heard[-1].activity_iri == IRI
+
+
+def test_platform_refuses_a_tampered_answer(peers):
+    client, answer = deep_link_answer(peers, points="")
+    action, fields = auto_post_form(answer.text)
+    body = jwt.decode(fields["JWT"], options={"verify_signature": False})
+    body["https://purl.imsglobal.org/spec/lti-dl/claim/content_items"][0]["title"] = "Something else"
+    header, _, signature = fields["JWT"].split(".")
+    forged = jwt.encode(body, "not-the-key", algorithm="HS256").split(".")[1]
+    refused = client.post(action, data={"JWT": f"{header}.{forged}.{signature}"})
+    assert refused.status_code == 400
+    # the genuine answer is still accepted once, and not twice
+    assert client.post(action, data=fields).status_code == 200
+    assert client.post(action, data=fields).status_code == 400
+
+
+def test_the_form_refuses_an_activity_without_a_learning_activity(peers):
+    _, answer = deep_link_answer(peers, activity_iri="", follows="")
+    assert answer.status_code == 400 and "Learning activity" in answer.text
+
+
+def test_the_page_needs_a_deep_linking_launch(team, launch):
+    assert launch("instructor-ivan").get("/instructor/deep-link").status_code == 400

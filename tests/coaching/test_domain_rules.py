@@ -1,0 +1,110 @@
+"""Domain rules without a database: ranges, dates, who may act, templates as data."""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from adapter.domain.authorization import Forbidden, NotFound, Viewer
+from adapter.domain.coaching import ActivityRef, Conversation
+from adapter.domain.placement import Placement
+from adapter.domain.rules import RuleViolation
+from adapter.domain.validation import ValidationRequest
+from adapter.mapping_files import MappingError, load_templates
+
+CATALOG = load_templates()
+HERE = ActivityRef(platform_id=1, resource_link_pk=7)
+LEARNER = Viewer(person_id=10, platform_id=1, roles=frozenset({"learner"}))
+MANAGER = Viewer(person_id=20, platform_id=1, roles=frozenset({"manager"}), mentee_ids=frozenset({10}))
+FORMER = Viewer(person_id=30, platform_id=1, roles=frozenset({"manager"}))
+TODAY = date(2026, 11, 22)
+
+
+def hold(form: dict, viewer: Viewer = MANAGER) -> Conversation:
+    base = {"held_on": "2026-11-20", "goal": "g", "reality": "r", "options": "o", "will": "w"}
+    return Conversation.hold(viewer, 10, HERE, CATALOG.get("grow"), {**base, **form}, [], TODAY)
+
+
+def test_every_template_file_loads():
+    assert {"check-in", "grow", "oskar", "clear", "start-stop-continue", "after-action-review"} <= set(CATALOG.by_key)
+    assert CATALOG.get("check-in").kind == "check_in" and CATALOG.get("grow").kind == "coaching"
+
+
+@pytest.mark.parametrize("text, field", [
+    ("title: X\nkind: coaching\nfields: []\n", "fields"),
+    ("title: X\nkind: pep-talk\nfields: [{name: a, label: A}]\n", "kind"),
+    ("title: X\nkind: coaching\nfields: [{name: a, label: A}, {name: a, label: B}]\n", "fields[1].name"),
+    ("title: X\nkind: coaching\nfields: [{name: Bad-Name, label: A}]\n", "fields[0].name"),
+    ("title: X\nkind: coaching\nfields: [{name: a}]\n", "fields[0].label"),
+    ("kind: coaching\nfields: [{name: a, label: A}]\n", "title"),
+    ("title: [unclosed\n", "(file)"),
+])
+def test_a_broken_template_names_its_file_and_field(tmp_path: Path, text, field):
+    (tmp_path / "good.yaml").write_text("title: Good\nkind: check_in\nfields: [{name: a, label: A}]\n")
+    (tmp_path / "broken.yaml").write_text(text)
+    with pytest.raises(MappingError) as raised:
+        load_templates(tmp_path)
+    assert raised.value.path.name == "broken.yaml" and raised.value.field == field
+    assert str(raised.value).startswith(f"broken.yaml: {field}: ")
+
+
+def test_required_template_answers_and_dates():
+    with pytest.raises(RuleViolation, match="Goal"):
+        hold({"goal": " "})
+    with pytest.raises(RuleViolation, match="future"):
+        hold({"held_on": "2026-11-23"})
+    with pytest.raises(RuleViolation, match="after the date held"):
+        hold({"next_on": "2026-11-20"})
+    assert hold({"next_on": "2026-12-01"}).next_on == date(2026, 12, 1)
+
+
+def test_only_a_current_manager_holds_conversations_and_only_the_learner_rates():
+    with pytest.raises(NotFound):
+        hold({}, viewer=FORMER)
+    with pytest.raises(Forbidden):
+        hold({}, viewer=LEARNER)
+    talk = hold({})
+    with pytest.raises(Forbidden):
+        talk.rate(MANAGER, 5)
+    with pytest.raises(RuleViolation):
+        talk.rate(LEARNER, 6)
+    rated = talk.rate(LEARNER, "4")
+    assert rated.rating == 4 and rated.version == 2
+
+
+def test_private_notes_only_for_their_author():
+    talk = hold({"private_notes": "between us"})
+    other_manager = Viewer(person_id=21, platform_id=1, roles=frozenset({"manager"}), mentee_ids=frozenset({10}))
+    assert talk.notes_for(MANAGER) == "between us"
+    assert talk.notes_for(other_manager) is None and talk.notes_for(LEARNER) is None
+
+
+def test_validation_history_and_who_decides():
+    asked = ValidationRequest.ask(LEARNER, HERE, "Ran the retro")
+    with pytest.raises(Forbidden):
+        asked.decide(LEARNER, "validated", "")
+    with pytest.raises(NotFound):
+        asked.decide(FORMER, "validated", "")
+    with pytest.raises(RuleViolation, match="Feedback"):
+        asked.decide(MANAGER, "needs_more_evidence", "")
+    back = asked.decide(MANAGER, "needs_more_evidence", "Which retro?")
+    again = back.ask_again(LEARNER, "The Q3 retro")
+    done = again.decide(MANAGER, "validated", "")
+    assert [d.outcome for d in done.decisions] == ["needs_more_evidence", "validated"]
+    assert done.decisions[0].evidence_seen == "Ran the retro" and done.version == 4
+    with pytest.raises(Forbidden):
+        done.decide(MANAGER, "validated", "")
+
+
+def test_placement_custom_parameters():
+    placement = Placement.from_form({"kind": "coaching", "template": "oskar", "title": "Coach it",
+                                     "follows": "rl-feedback", "points": ""}, CATALOG, {"rl-feedback"})
+    assert placement.custom_parameters() == {"kind": "coaching", "template": "oskar",
+                                             "validation_required": "false", "follows": "rl-feedback"}
+    with pytest.raises(RuleViolation, match="not a coaching"):
+        Placement.from_form({"kind": "coaching", "template": "check-in", "title": "x", "follows": "rl-feedback"},
+                            CATALOG, {"rl-feedback"})
+    with pytest.raises(RuleViolation, match="Points"):
+        Placement.from_form({"kind": "validation", "template": "grow", "title": "x", "activity_iri": "https://a/b",
+                             "points": "-3"}, CATALOG, set())
