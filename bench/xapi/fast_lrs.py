@@ -1,6 +1,8 @@
 """A fast local LRS stand-in for throughput figures: a bare ASGI app (served by uvicorn)
-that does the least an LRS must: parse the statements, keep them by id, answer the new
-ids (200) or nothing new (204). POST batches and PUT ?statementId= (what TinCanPython
+that does the least an LRS must: parse the statements, remember their ids, answer the
+new ids (200) or nothing new (204). Only ids are kept: holding every parsed statement
+would grow the heap run after run and make the garbage collector's pauses, not the
+client, decide the figures. POST batches and PUT ?statementId= (what TinCanPython
 uses for one statement with an id). ``GET /stats`` tells how many it holds."""
 
 from __future__ import annotations
@@ -8,7 +10,7 @@ from __future__ import annotations
 import json
 from urllib.parse import parse_qs
 
-STORE: dict[str, dict] = {}
+STORE: set[str] = set()
 
 
 async def app(scope, receive, send):
@@ -23,12 +25,12 @@ async def app(scope, receive, send):
         batch = json.loads(body)
         batch = batch if isinstance(batch, list) else [batch]
         new = [s["id"] for s in batch if s["id"] not in STORE]
-        STORE.update((s["id"], s) for s in batch)
+        STORE.update(new)
         await _answer(send, 200 if new else 204, json.dumps(new).encode() if new else b"")
     elif path.endswith("/statements") and method == "PUT":
         statement = json.loads(body)
         statement_id = parse_qs(scope["query_string"].decode()).get("statementId", [statement.get("id")])[0]
-        STORE.setdefault(statement_id, statement)
+        STORE.add(statement_id)
         await _answer(send, 204, b"")
     elif path.endswith("/stats"):
         await _answer(send, 200, json.dumps({"stored": len(STORE)}).encode())
