@@ -20,6 +20,7 @@ from lti1p3platform.message_launch import LTIAdvantageMessageLaunchAbstract
 from lti1p3platform.registration import Registration
 
 from adapter.demo_lms_registration import add_dynamic_registration
+from adapter.demo_lms_services import add_lms_services, service_claims
 from lti import claims as c
 from lti.keys import SigningKey
 
@@ -144,6 +145,8 @@ Signed in to the LMS as {{ person.name }}</p><h1>{{ link.title }}</h1>
 class DemoLMS:
     """The platform: its registration with the tool, its people, and its Flask app."""
 
+    course_id = COURSE["id"]
+
     def __init__(self, lms_url: str, tool_url: str, client_id: str = "coachbridge-demo",
                  deployment_id: str = "demo-deployment") -> None:
         self.lms_url = lms_url.rstrip("/")
@@ -218,6 +221,7 @@ class DemoLMS:
         extra: dict[str, Any] = {c.TOOL_PLATFORM: {"guid": "demo-lms", "name": "coachbridge demo LMS"}}
         if person.mentees:
             extra[c.ROLE_SCOPE_MENTOR] = list(person.mentees)
+        extra.update(service_claims(self, self.links.get(link_id)))
         message.set_extra_claims(extra)
         return message
 
@@ -303,4 +307,5 @@ class DemoLMS:
         app.add_url_rule("/authorize", "authorize", lms.authorize, methods=["GET", "POST"])
         app.add_url_rule("/jwks", "jwks", lambda: lms.config.get_jwks())
         add_dynamic_registration(app, lms)
+        add_lms_services(app, lms)
         return app

@@ -3,20 +3,46 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, and_, insert, select, update
+from sqlalchemy import Connection, Table, and_, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from .tables import contexts, manager_links, memberships, people, resource_links
-from .upsert import upsert
 
 MENTOR_CLAIM = "mentor_claim"
 
+# Every launch runs these upserts; building an INSERT … ON CONFLICT statement costs
+# several times more than executing it, so each shape (table, columns) is built once and
+# executed with its values as parameters.
+_UPSERTS: dict[tuple, Any] = {}
 
-def save_person(conn: Connection, platform_id: int, sub: str, profile: dict[str, str], now: float) -> int:
+
+def upsert(conn: Connection, table: Table, keys: dict[str, Any], values: dict[str, Any],
+           insert_only: dict[str, Any] | None = None) -> int:
+    """Insert ``keys | values | insert_only`` or update ``values`` on the row with ``keys``;
+    return its id. (adapter.persistence.upsert.upsert, with the statement built once.)"""
+    insert_only = insert_only or {}
+    shape = (conn.dialect.name, table.name, tuple(keys), tuple(values), tuple(insert_only))
+    statement = _UPSERTS.get(shape)
+    if statement is None:
+        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+        statement = dialect.insert(table)
+        statement = statement.on_conflict_do_update(
+            index_elements=list(keys), set_={name: statement.excluded[name] for name in values},
+        ).returning(table.c.id)
+        _UPSERTS[shape] = statement
+    return conn.execute(statement, {**keys, **values, **insert_only}).scalar_one()
+
+
+def save_person(conn: Connection, platform_id: int, sub: str, profile: dict[str, str], now: float,
+                launched: bool = True) -> int:
     # Only the fields the platform sent are updated: a launch with no personal data must
     # not erase the name an earlier launch (or the roster) gave us.
     known = {k: v for k, v in profile.items() if v}
-    return upsert(conn, people, {"platform_id": platform_id, "sub": sub},
-                  {**known, "last_launch_at": now}, insert_only={"created_at": now})
+    if launched:
+        known["last_launch_at"] = now
+    if not known:
+        return stub_person(conn, platform_id, sub, now)
+    return upsert(conn, people, {"platform_id": platform_id, "sub": sub}, known, insert_only={"created_at": now})
 
 
 def stub_person(conn: Connection, platform_id: int, sub: str, now: float) -> int:
@@ -29,10 +55,14 @@ def stub_person(conn: Connection, platform_id: int, sub: str, now: float) -> int
                         .returning(people.c.id)).scalar_one()
 
 
-def save_context(conn: Connection, platform_id: int, deployment_id: str, claim: dict[str, Any]) -> int:
+def save_context(conn: Connection, platform_id: int, deployment_id: str, claim: dict[str, Any],
+                 service_urls: dict[str, str] | None = None) -> int:
+    """The course; ``service_urls`` (lineitems_url, memberships_url) only when the launch
+    carried them, so a launch without AGS/NRPS claims does not forget them."""
+    known_urls = {k: v for k, v in (service_urls or {}).items() if v}
     return upsert(conn, contexts, {"platform_id": platform_id, "deployment_id": deployment_id,
                                    "context_id": str(claim["id"])},
-                  {"title": str(claim.get("title") or ""), "label": str(claim.get("label") or "")})
+                  {"title": str(claim.get("title") or ""), "label": str(claim.get("label") or ""), **known_urls})
 
 
 def save_resource_link(conn: Connection, platform_id: int, deployment_id: str, claim: dict[str, Any],
@@ -45,7 +75,7 @@ def save_resource_link(conn: Connection, platform_id: int, deployment_id: str, c
 def save_membership(conn: Connection, context_pk: int, person_id: int, app_roles: list[str],
                     lti_roles: list[str], now: float) -> None:
     upsert(conn, memberships, {"context_pk": context_pk, "person_id": person_id},
-           {"app_roles": app_roles, "lti_roles": lti_roles, "updated_at": now})
+           {"app_roles": app_roles, "lti_roles": lti_roles, "updated_at": now, "status": "Active"})
 
 
 def sync_mentor_claim(conn: Connection, platform_id: int, manager_id: int, mentee_subs: list[str],

@@ -101,6 +101,12 @@ contexts = Table(
     Column("context_id", String(255), nullable=False),
     Column("title", String(500), nullable=False, default=""),
     Column("label", String(255), nullable=False, default=""),
+    # Service endpoints from the latest launch's AGS and NRPS claims.
+    Column("lineitems_url", Text, nullable=False, server_default=""),
+    Column("memberships_url", Text, nullable=False, server_default=""),
+    # NRPS "differences" link from the last roster sync: the next sync asks only for changes.
+    Column("roster_differences_url", Text, nullable=False, server_default=""),
+    Column("roster_synced_at", Float, nullable=True),
     UniqueConstraint("platform_id", "deployment_id", "context_id", name="uq_contexts_platform_context"),
 )
 
@@ -124,6 +130,8 @@ memberships = Table(
     Column("app_roles", JSON, nullable=False),
     Column("lti_roles", JSON, nullable=False),
     Column("updated_at", Float, nullable=False),
+    # Active | Inactive | Deleted, as the LMS roster says; a launch means Active.
+    Column("status", String(20), nullable=False, server_default="Active"),
     UniqueConstraint("context_pk", "person_id", name="uq_memberships_context_person"),
 )
 
@@ -139,6 +147,21 @@ manager_links = Table(
     UniqueConstraint("learner_id", "manager_id", "source", name="uq_manager_links_pair_source"),
 )
 Index("ix_manager_links_manager", manager_links.c.manager_id, manager_links.c.ended_at)
+
+service_tokens = Table(
+    "service_tokens", metadata,
+    # issuer, client id and sorted scopes: one token per scope set per registration.
+    Column("cache_key", String(64), primary_key=True),
+    Column("access_token", Text, nullable=False),
+    Column("expires_at", Float, nullable=False),
+)
+
+service_token_locks = Table(
+    "service_token_locks", metadata,
+    Column("cache_key", String(64), primary_key=True),
+    Column("holder", String(64), nullable=False),
+    Column("lease_until", Float, nullable=False),
+)
 
 admin_sign_in_links = Table(
     "admin_sign_in_links", metadata,
@@ -162,6 +185,5 @@ web_sessions = Table(
     Column("created_at", Float, nullable=False),
     Column("expires_at", Float, nullable=False, index=True),
 )
-
 
 from . import coaching_tables  # noqa: E402,F401  (registers coaching tables on metadata)

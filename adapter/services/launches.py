@@ -47,7 +47,10 @@ def open_session(engine: Engine, launch: ValidLaunch, role_map: RoleMap, now: fl
         person_id = people_store.save_person(conn, platform_id, launch.subject, profile_of(launch.claims), now)
         context_pk = None
         if context_claim.get("id"):
-            context_pk = people_store.save_context(conn, platform_id, launch.deployment_id, context_claim)
+            service_urls = {"lineitems_url": str(launch.claim(c.AGS_ENDPOINT).get("lineitems") or ""),
+                            "memberships_url": str(launch.claim(c.NRPS).get("context_memberships_url") or "")}
+            context_pk = people_store.save_context(conn, platform_id, launch.deployment_id, context_claim,
+                                                   service_urls)
             people_store.save_membership(conn, context_pk, person_id, app_roles, lti_roles, now)
         link_pk = None
         if link_claim.get("id"):

@@ -1,0 +1,92 @@
+"""Calling back into the LMS: service tokens per registration and the course roster (NRPS)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, select, update
+
+from adapter.domain.roles import RoleMap
+from adapter.persistence import people_store
+from adapter.persistence.key_cipher import KeyCipher
+from adapter.persistence.key_store import ToolKeyStore
+from adapter.persistence.service_token_store import SqlTokenCache
+from adapter.persistence.tables import contexts, memberships, platforms
+from lti.nrps import NrpsClient
+from lti.service_token import ServiceTokenClient
+
+ACTIVE = "Active"
+
+
+class NoServiceAccess(Exception):
+    """The registration or the course lacks what a service call needs."""
+
+
+@dataclass(frozen=True)
+class LmsAccess:
+    """What calling a platform's services needs; one per process, shared by threads."""
+
+    engine: Engine
+    tool_keys: ToolKeyStore
+    cipher: KeyCipher | None = None
+
+    def token_client(self, platform_id: int) -> ServiceTokenClient:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(platforms).where(platforms.c.id == platform_id)).mappings().first()
+        if row is None or not row["auth_token_url"]:
+            raise NoServiceAccess(f"platform {platform_id} has no access token URL registered")
+        return ServiceTokenClient(self.tool_keys.current(), issuer=row["issuer"], client_id=row["client_id"],
+                                  token_url=row["auth_token_url"], audience=row["token_audience"] or None,
+                                  cache=SqlTokenCache(self.engine, self.cipher))
+
+
+@dataclass(frozen=True)
+class RosterSync:
+    context_pk: int
+    active: int
+    departed: int
+    used_differences: bool
+
+
+def sync_roster(access: LmsAccess, role_map: RoleMap, context_pk: int, now: float) -> RosterSync:
+    """Read the course roster from the LMS and record who is in it, with their roles.
+
+    The first read is the whole roster, and members no longer in it become inactive;
+    later reads use the platform's ``differences`` link when it offered one.
+    """
+    with access.engine.connect() as conn:
+        course = conn.execute(select(contexts).where(contexts.c.id == context_pk)).mappings().first()
+    if course is None or not course["memberships_url"]:
+        raise NoServiceAccess("this course's launches carried no roster (NRPS) service")
+    differences = bool(course["roster_differences_url"])
+    roster = NrpsClient(access.token_client(course["platform_id"])).fetch_roster(
+        course["roster_differences_url"] or course["memberships_url"])
+    active = departed = 0
+    with access.engine.begin() as conn:
+        seen: set[int] = set()
+        for member in roster.members:
+            person_id = people_store.stub_person(conn, course["platform_id"], member.user_id, now)
+            seen.add(person_id)
+            if member.status != ACTIVE:
+                departed += conn.execute(update(memberships).where(
+                    memberships.c.context_pk == context_pk, memberships.c.person_id == person_id
+                ).values(status=member.status, updated_at=now)).rowcount
+                continue
+            profile = {"name": member.name or "", "given_name": member.given_name or "",
+                       "family_name": member.family_name or "", "email": member.email or ""}
+            people_store.save_person(conn, course["platform_id"], member.user_id, profile, now, launched=False)
+            people_store.save_membership(conn, context_pk, person_id, role_map.app_roles(list(member.roles)),
+                                         list(member.roles), now)
+            active += 1
+        if not differences:
+            departed += conn.execute(update(memberships).where(
+                memberships.c.context_pk == context_pk, memberships.c.person_id.not_in(seen),
+                memberships.c.status == ACTIVE).values(status="Inactive", updated_at=now)).rowcount
+        conn.execute(update(contexts).where(contexts.c.id == context_pk).values(
+            roster_differences_url=roster.differences_url or "", roster_synced_at=now))
+    return RosterSync(context_pk, active, departed, differences)
+
+
+def contexts_with_roster(engine: Engine) -> list[int]:
+    with engine.connect() as conn:
+        return list(conn.execute(select(contexts.c.id).where(contexts.c.memberships_url != "")
+                                 .order_by(contexts.c.id)).scalars())
