@@ -9,6 +9,7 @@ import time
 
 from adapter.config import Settings
 from adapter.demo_lms import DemoLMS
+from adapter.demo_seed import seed_demo_records
 from adapter.local_server import ServerThread
 from adapter.services.platforms import PlatformSpec, register_platform
 from adapter.web import components, create_app
@@ -26,7 +27,9 @@ def run_demo(settings: Settings, tool_port: int = 8000, lms_port: int = 8001) ->
     tool_url, lms_url = f"http://localhost:{tool_port}", f"http://127.0.0.1:{lms_port}"
     app = create_app(settings)
     lms = DemoLMS(lms_url=lms_url, tool_url=tool_url)
-    register_demo_lms(app, lms)
+    platform_id = register_demo_lms(app, lms)
+    with app.app_context():
+        seed_demo_records(components().engine, platform_id, lms, components().role_map)
     tool = ServerThread(app, host="localhost", port=tool_port).start()
     platform = ServerThread(lms.create_app(), host="127.0.0.1", port=lms_port).start()
     print(f"coachbridge demo\n  demo LMS (launch as …): {lms_url}/\n  tool:                   {tool_url}/\n"

@@ -1,0 +1,26 @@
+"""``coachbridge demo`` seeds records once, through the service layer."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from adapter.config import Settings
+from adapter.demo import register_demo_lms
+from adapter.demo_lms import DemoLMS
+from adapter.demo_seed import seed_demo_records
+from adapter.persistence.coaching_tables import agreed_actions, audit_events, validation_requests
+from adapter.web import create_app
+
+
+def test_seed_writes_records_once(tmp_path):
+    app = create_app(Settings.from_env({"COACHBRIDGE_INSTANCE": str(tmp_path)}))
+    parts = app.extensions["coachbridge"]
+    lms = DemoLMS(lms_url="http://127.0.0.1:9", tool_url="http://localhost:9")
+    platform_id = register_demo_lms(app, lms)
+    first = seed_demo_records(parts.engine, platform_id, lms, parts.role_map)
+    again = seed_demo_records(parts.engine, platform_id, lms, parts.role_map)
+    assert (first, again) == (True, False)
+    with parts.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(validation_requests)
+                            .where(validation_requests.c.status == "pending")).scalar_one() == 1
+        assert conn.execute(select(func.count()).select_from(agreed_actions)).scalar_one() == 2
+        assert conn.execute(select(func.count()).select_from(audit_events)).scalar_one() == 4
