@@ -120,6 +120,31 @@ def cmd_admin_link(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_roster_sync(args, settings: Settings) -> int:
+    """Read course rosters from the LMS (NRPS): every course whose launches offered it."""
+    import time
+
+    from adapter.mapping_files import load_role_map
+    from adapter.persistence.key_store import ToolKeyStore
+    from adapter.services.lms_services import LmsAccess, NoServiceAccess, contexts_with_roster, sync_roster
+    from adapter.web import key_cipher
+    from lti.service_token import PlatformServiceError
+
+    engine = _engine(settings)
+    access = LmsAccess(engine, ToolKeyStore(engine, key_cipher(settings)), key_cipher(settings))
+    failures = 0
+    for context_pk in args.context or contexts_with_roster(engine):
+        try:
+            result = sync_roster(access, load_role_map(), context_pk, time.time())
+        except (NoServiceAccess, PlatformServiceError) as error:
+            failures += 1
+            print(f"course {context_pk}: not synced: {error}", file=sys.stderr)
+            continue
+        how = "changes since last sync" if result.used_differences else "full roster"
+        print(f"course {context_pk}: {result.active} active, {result.departed} left ({how})")
+    return 1 if failures else 0
+
+
 def cmd_serve(args, settings: Settings) -> int:
     """Production: gunicorn with the app factory; migrations run once, before forking."""
     settings.check()
@@ -179,6 +204,12 @@ def build_parser() -> argparse.ArgumentParser:
     link.add_argument("--base-url", help="the tool's public URL (default: COACHBRIDGE_PUBLIC_URL)")
     link.add_argument("--minutes", type=int, default=15)
     link.set_defaults(func=cmd_admin_link)
+
+    roster = sub.add_parser("roster", help="course rosters from the LMS").add_subparsers(dest="roster_command",
+                                                                                      required=True)
+    sync = roster.add_parser("sync", help="read rosters (NRPS) of courses the tool was launched from")
+    sync.add_argument("--context", type=int, action="append", help="a course id (default: every course)")
+    sync.set_defaults(func=cmd_roster_sync)
 
     serve = sub.add_parser("serve", help="run the tool under gunicorn (production)")
     serve.add_argument("--bind", default="127.0.0.1:8000")

@@ -121,3 +121,16 @@ def test_score_timestamps_must_increase(peers, access):
     with pytest.raises(PlatformServiceError) as refused:
         client.post_score(validated_score("learner-ana", at, 2, 2, "again"), lineitem_url=item.id)
     assert refused.value.status == 409 and not refused.value.retryable
+
+
+def test_roster_sync_command(peers, monkeypatch, capsys):
+    from adapter.cli import main
+
+    pk = course_pk(peers)
+    monkeypatch.setenv("DATABASE_URL", peers.engine.url.render_as_string(hide_password=False))
+    with peers.engine.begin() as conn:  # a first sync reads the whole roster
+        conn.execute(update(contexts).where(contexts.c.id == pk).values(roster_differences_url=""))
+    assert main(["roster", "sync", "--context", str(pk)]) == 0
+    assert f"course {pk}: {len(peers.lms.people)} active, 0 left (full roster)" in capsys.readouterr().out
+    assert main(["roster", "sync", "--context", str(pk)]) == 0
+    assert "(changes since last sync)" in capsys.readouterr().out
