@@ -163,6 +163,28 @@ service_token_locks = Table(
     Column("lease_until", Float, nullable=False),
 )
 
+outbox = Table(
+    "outbox", metadata,
+    Column("id", Integer, primary_key=True),
+    # xapi: a statement for the LRS named by target; ags: a score for the platform target.
+    Column("channel", String(10), nullable=False),
+    Column("target", String(200), nullable=False),
+    Column("message_id", String(100), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("source", String(100), nullable=False, server_default=""),  # e.g. validation 12 v3
+    Column("status", String(10), nullable=False, server_default="pending"),  # pending|delivered|dead
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", Float, nullable=False),
+    # A worker's claim is a lease: if it dies, the rows are due again when it lapses.
+    Column("claimed_until", Float, nullable=True),
+    Column("claimed_by", String(64), nullable=True),
+    Column("last_error", Text, nullable=False, server_default=""),
+    Column("created_at", Float, nullable=False),
+    Column("delivered_at", Float, nullable=True),
+    UniqueConstraint("channel", "target", "message_id", name="uq_outbox_message"),
+)
+Index("ix_outbox_due", outbox.c.channel, outbox.c.target, outbox.c.status, outbox.c.next_attempt_at)
+
 admin_sign_in_links = Table(
     "admin_sign_in_links", metadata,
     Column("token_hash", String(64), primary_key=True),

@@ -1,0 +1,86 @@
+"""The database outbox: idempotent enqueue, leased claims, settling, operator actions."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from adapter.persistence.database import make_engine, upgrade
+from adapter.persistence.outbox_store import (
+    SqlOutbox, dead_messages, enqueue, queue_status, retry_dead,
+)
+
+
+class Clock:
+    def __init__(self, now=1_000_000.0):
+        self.now = now
+
+    def __call__(self):
+        return self.now
+
+    def dt(self):
+        return datetime.fromtimestamp(self.now, timezone.utc)
+
+
+@pytest.fixture
+def engine(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'outbox.db'}")
+    upgrade(engine)
+    return engine
+
+
+def fill(engine, n, now, target="lrs-a", channel="xapi"):
+    with engine.begin() as conn:
+        for i in range(n):
+            enqueue(conn, channel, target, f"id-{i}", {"id": f"id-{i}"}, now, source=f"reflection {i} v1")
+
+
+def test_enqueue_is_idempotent_per_message(engine):
+    fill(engine, 3, 1.0)
+    fill(engine, 3, 2.0)
+    assert [(s.pending, s.target) for s in queue_status(engine, 10.0)] == [(3, "lrs-a")]
+
+
+def test_claims_are_exclusive_until_the_lease_lapses(engine):
+    clock = Clock()
+    fill(engine, 5, clock.now)
+    first, second = SqlOutbox(engine, "xapi", lease=60, clock=clock), SqlOutbox(engine, "xapi", lease=60, clock=clock)
+    claimed = first.claim_due("lrs-a", 3, clock.dt())
+    assert [m.statement_id for m in claimed] == ["id-0", "id-1", "id-2"]
+    assert claimed[0].payload == {"id": "id-0"}
+    others = second.claim_due("lrs-a", 10, clock.dt())
+    assert [m.statement_id for m in others] == ["id-3", "id-4"]
+    assert second.claim_due("lrs-a", 10, clock.dt()) == []
+    second.mark_delivered([m.id for m in others])
+    clock.now += 61  # the first worker died holding its claim
+    assert [m.statement_id for m in second.claim_due("lrs-a", 10, clock.dt())] == ["id-0", "id-1", "id-2"]
+
+
+def test_settling_rows(engine):
+    clock = Clock()
+    fill(engine, 3, clock.now)
+    box = SqlOutbox(engine, "xapi", clock=clock)
+    a, b, c = box.claim_due("lrs-a", 3, clock.dt())
+    box.mark_delivered([a.id])
+    box.schedule_retry([b.id], datetime.fromtimestamp(clock.now + 30, timezone.utc), 1, "503 from the LRS")
+    box.mark_dead(c.id, "409: a different statement has this id")
+    assert box.claim_due("lrs-a", 10, clock.dt()) == []  # b waits for its retry time
+    clock.now += 31
+    retried = box.claim_due("lrs-a", 10, clock.dt())
+    assert [(m.id, m.attempts) for m in retried] == [(b.id, 1)]
+    status = queue_status(engine, clock.now)[0]
+    assert (status.pending, status.delivered, status.dead) == (1, 1, 1)
+    assert status.oldest_pending_age == pytest.approx(31)
+    assert dead_messages(engine)[0]["last_error"] == "409: a different statement has this id"
+    assert retry_dead(engine, clock.now, channel="xapi") == 1
+    assert {m.id for m in box.claim_due("lrs-a", 10, clock.dt())} == {c.id}
+
+
+def test_channels_and_targets_are_separate(engine):
+    clock = Clock()
+    fill(engine, 2, clock.now, target="lrs-a")
+    fill(engine, 2, clock.now, target="platform:1", channel="ags")
+    xapi = SqlOutbox(engine, "xapi", clock=clock)
+    assert xapi.targets_with_due(clock.now) == ["lrs-a"]
+    assert len(xapi.claim_due("platform:1", 10, clock.dt())) == 0
+    assert len(SqlOutbox(engine, "ags", clock=clock).claim_due("platform:1", 10, clock.dt())) == 2
