@@ -50,7 +50,7 @@ def test_platform_refuses_a_tampered_answer(peers):
     body = jwt.decode(fields["JWT"], options={"verify_signature": False})
     body["https://purl.imsglobal.org/spec/lti-dl/claim/content_items"][0]["title"] = "Something else"
     header, _, signature = fields["JWT"].split(".")
-    forged = jwt.encode(body, "not-the-key", algorithm="HS256").split(".")[1]
+    forged = jwt.encode(body, "not-the-tool-key-" * 4, algorithm="HS256").split(".")[1]
     refused = client.post(action, data={"JWT": f"{header}.{forged}.{signature}"})
     assert refused.status_code == 400
     # the genuine answer is still accepted once, and not twice
