@@ -33,6 +33,8 @@ class LmsServiceState:
         self.ids = itertools.count(1)
         self.departed: set[str] = set()  # user ids removed from the course since the last roster read
         self.link_items: dict[str, str] = {}  # resource link id -> line item id
+        # Set by tests to make the score endpoint fail the way a real LMS does (503, 400 …).
+        self.score_failure: tuple[int, str] | None = None
 
     def line_item_for(self, lms_url: str, link: dict[str, Any]) -> str:
         """The gradebook column a deep-linked activity with points gets, made on first launch."""
@@ -125,6 +127,9 @@ def add_lms_services(app: Flask, lms) -> None:
     @app.post("/ags/lineitems/<item_id>/scores")
     def scores(item_id: str):
         _require_scope(lms, c.AGS_SCOPE_SCORE)
+        if state.score_failure:
+            status, message = state.score_failure
+            return jsonify(error="unavailable" if status >= 500 else "invalid_request", error_description=message), status
         if item_id not in state.line_items:
             abort(404, description="no such line item")
         if request.mimetype != SCORE_MEDIA_TYPE:

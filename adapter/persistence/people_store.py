@@ -66,10 +66,13 @@ def save_context(conn: Connection, platform_id: int, deployment_id: str, claim: 
 
 
 def save_resource_link(conn: Connection, platform_id: int, deployment_id: str, claim: dict[str, Any],
-                       context_pk: int | None, custom: dict[str, Any]) -> int:
+                       context_pk: int | None, custom: dict[str, Any], lineitem_url: str = "") -> int:
+    """The link; its line item only when the launch's AGS claim named one (kept otherwise)."""
+    values = {"title": str(claim.get("title") or ""), "context_pk": context_pk, "custom": custom}
+    if lineitem_url:
+        values["lineitem_url"] = lineitem_url
     return upsert(conn, resource_links, {"platform_id": platform_id, "deployment_id": deployment_id,
-                                         "resource_link_id": str(claim["id"])},
-                  {"title": str(claim.get("title") or ""), "context_pk": context_pk, "custom": custom})
+                                         "resource_link_id": str(claim["id"])}, values)
 
 
 def save_membership(conn: Connection, context_pk: int, person_id: int, app_roles: list[str],

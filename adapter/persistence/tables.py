@@ -119,6 +119,9 @@ resource_links = Table(
     Column("context_pk", Integer, ForeignKey("contexts.id", ondelete="SET NULL"), nullable=True),
     Column("title", String(500), nullable=False, default=""),
     Column("custom", JSON, nullable=False, default=dict),
+    # The gradebook column validations go to: from the launch's AGS claim, or found/created.
+    Column("lineitem_url", Text, nullable=False, server_default=""),
+    Column("score_maximum", Float, nullable=True),
     UniqueConstraint("platform_id", "deployment_id", "resource_link_id", name="uq_resource_links_platform_link"),
 )
 
@@ -161,6 +164,15 @@ service_token_locks = Table(
     Column("cache_key", String(64), primary_key=True),
     Column("holder", String(64), nullable=False),
     Column("lease_until", Float, nullable=False),
+)
+
+score_clock = Table(
+    "score_clock", metadata,
+    # AGS: a score counts only if its timestamp is after the last one for that user and
+    # line item, so the tool hands out strictly increasing ones.
+    Column("resource_link_pk", Integer, ForeignKey("resource_links.id", ondelete="CASCADE"), primary_key=True),
+    Column("person_id", Integer, ForeignKey("people.id", ondelete="CASCADE"), primary_key=True),
+    Column("last_timestamp_ms", Integer, nullable=False),
 )
 
 outbox = Table(

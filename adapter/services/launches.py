@@ -55,7 +55,8 @@ def open_session(engine: Engine, launch: ValidLaunch, role_map: RoleMap, now: fl
         link_pk = None
         if link_claim.get("id"):
             link_pk = people_store.save_resource_link(conn, platform_id, launch.deployment_id, link_claim,
-                                                      context_pk, custom)
+                                                      context_pk, custom,
+                                                      str(launch.claim(c.AGS_ENDPOINT).get("lineitem") or ""))
         if role_map.is_mentor(lti_roles):
             # role_scope_mentor is trusted only with the Mentor role (validation refuses
             # it otherwise); an empty or absent list means "no mentees through the LMS".

@@ -15,6 +15,7 @@ from adapter.domain.roles import RoleMap
 from adapter.mapping_files import load_role_map
 from adapter.persistence.database import make_engine, upgrade
 from adapter.persistence.key_cipher import KeyCipher
+from adapter.services import event_handlers, gradebook
 from adapter.persistence.key_store import ToolKeyStore
 from adapter.persistence.lti_stores import SqlKeySetCache, SqlLoginStore, SqlRegistrationStore
 from lti.jwks import PlatformKeys
@@ -43,6 +44,7 @@ def build_components(settings: Settings, engine: Engine | None = None) -> Compon
     registrations = SqlRegistrationStore(engine)
     logins = SqlLoginStore(engine)
     validator = LaunchValidator(registrations, logins, PlatformKeys(SqlKeySetCache(engine)), clock=time.time)
+    event_handlers.register(gradebook.enqueue_scores)
     return Components(settings=settings, engine=engine, registrations=registrations, logins=logins,
                       tool_keys=ToolKeyStore(engine, key_cipher(settings)), validator=validator,
                       role_map=load_role_map())

@@ -1,0 +1,164 @@
+"""Validations in the LMS gradebook (AGS), through the outbox.
+
+A validation request, decision or send-back writes an ``ags`` outbox row in the record's
+own transaction (so an LMS outage delays the score and loses none); the delivery job
+finds or creates the line item and posts the score. The platform keeps the score with
+the latest timestamp, so timestamps are made strictly increasing per user and link.
+"""
+from __future__ import annotations
+
+import random
+import time
+from datetime import datetime, timezone
+from typing import Any, Callable, Sequence
+
+from sqlalchemy import Connection, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from adapter.domain.events import (
+    ApplicationValidated, MoreEvidenceRequested, RecordEvent, ValidationRequested,
+)
+from adapter.persistence.outbox_store import OutboxMessage, SqlOutbox, enqueue
+from adapter.persistence.tables import contexts, people, resource_links, score_clock
+from adapter.services.lms_services import LmsAccess, NoServiceAccess
+from lti import claims as c
+from lti.ags import (
+    AgsClient, AgsEndpoint, AgsNotGranted, LineItem, Score, needs_more_evidence_score, validated_score,
+    validation_requested_score,
+)
+from lti.service_token import PlatformServiceError, ServiceTokenClient
+from xapi.backoff import RetryPolicy
+
+CHANNEL = "ags"
+LINE_ITEM_TAG = "coachbridge-validation"
+DECISIONS = {ValidationRequested.kind: "requested", ApplicationValidated.kind: "validated",
+             MoreEvidenceRequested.kind: "needs_more_evidence"}
+AGS_SCOPES = frozenset({c.AGS_SCOPE_LINEITEM, c.AGS_SCOPE_LINEITEM_READONLY, c.AGS_SCOPE_SCORE})
+
+
+def target_for(platform_id: int) -> str:
+    return f"platform:{platform_id}"
+
+
+def next_score_timestamp(conn: Connection, resource_link_pk: int, person_id: int, wanted_ms: int) -> int:
+    last = conn.execute(select(score_clock.c.last_timestamp_ms).where(
+        score_clock.c.resource_link_pk == resource_link_pk, score_clock.c.person_id == person_id)).scalar()
+    stamp = wanted_ms if last is None else max(wanted_ms, last + 1)
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    conn.execute(dialect.insert(score_clock).values(resource_link_pk=resource_link_pk, person_id=person_id,
+                                                    last_timestamp_ms=stamp)
+                 .on_conflict_do_update(index_elements=["resource_link_pk", "person_id"],
+                                        set_={"last_timestamp_ms": stamp}))
+    return stamp
+
+
+def enqueue_scores(conn: Connection, events: Sequence[RecordEvent]) -> None:
+    """Event handler: one score per validation event, for links whose LMS grants AGS."""
+    for event in events:
+        decision = DECISIONS.get(event.kind)
+        if decision is None or event.resource_link_pk is None:
+            continue
+        link = conn.execute(select(resource_links.c.lineitem_url, contexts.c.lineitems_url)
+                            .select_from(resource_links.outerjoin(contexts, contexts.c.id == resource_links.c.context_pk))
+                            .where(resource_links.c.id == event.resource_link_pk)).first()
+        if link is None or not (link.lineitem_url or link.lineitems_url):
+            continue  # the LMS offered no gradebook for this link
+        stamp = next_score_timestamp(conn, event.resource_link_pk, event.learner_id,
+                                     int(event.occurred_at.timestamp() * 1000))
+        payload = {"resource_link_pk": event.resource_link_pk, "learner_id": event.learner_id,
+                   "decision": decision, "comment": str(event.shared_fields.get("feedback") or ""),
+                   "timestamp_ms": stamp}
+        enqueue(conn, CHANNEL, target_for(event.platform_id),
+                f"{event.resource_link_pk}:{event.learner_id}:{stamp}", payload, time.time(),
+                source=f"{event.record_type} {event.record_id} v{event.record_version}")
+
+
+def score_for(decision: str, user_id: str, at: datetime, maximum: float, comment: str) -> Score:
+    if decision == "validated":
+        return validated_score(user_id, at, maximum, maximum, comment or "Application validated")
+    if decision == "needs_more_evidence":
+        return needs_more_evidence_score(user_id, at, comment or "More evidence needed")
+    return validation_requested_score(user_id, at)
+
+
+class ScoreDeliveryJob:
+    """Posts due scores, platform by platform; a platform that fails transiently is left
+    alone (backoff) with all its claimed scores, a permanent refusal is dead-lettered."""
+
+    def __init__(self, access: LmsAccess, policy: RetryPolicy = RetryPolicy(), batch_size: int = 20,
+                 draw: Callable[[], float] = random.random) -> None:
+        self.access = access
+        self.outbox = SqlOutbox(access.engine, CHANNEL)
+        self.policy = policy
+        self.batch_size = batch_size
+        self.draw = draw
+
+    def run_once(self, now: float | None = None) -> int:
+        """Deliver what is due; how many scores were settled (delivered or dead)."""
+        now = time.time() if now is None else now
+        settled = 0
+        for target in self.outbox.targets_with_due(now):
+            rows = self.outbox.claim_due(target, self.batch_size, datetime.fromtimestamp(now, timezone.utc))
+            settled += self._deliver(int(target.split(":", 1)[1]), rows, now)
+        return settled
+
+    def _deliver(self, platform_id: int, rows: Sequence[OutboxMessage], now: float) -> int:
+        settled = 0
+        try:
+            token_client = self.access.token_client(platform_id)
+        except NoServiceAccess as error:
+            for row in rows:
+                self.outbox.mark_dead(row.id, str(error))
+            return len(rows)
+        for index, row in enumerate(rows):
+            try:
+                self._post(token_client, row.payload)
+            except PlatformServiceError as error:
+                if error.retryable:
+                    delay = self.policy.delay(row.attempts + 1, None, self.draw())
+                    self.outbox.schedule_retry([r.id for r in rows[index:]],
+                                               datetime.fromtimestamp(now + delay, timezone.utc),
+                                               row.attempts + 1, error.message)
+                    return settled
+                self.outbox.mark_dead(row.id, error.message)
+            except (AgsNotGranted, NoServiceAccess) as error:
+                self.outbox.mark_dead(row.id, str(error))
+            else:
+                self.outbox.mark_delivered([row.id])
+            settled += 1
+        return settled
+
+    def _post(self, token_client: ServiceTokenClient, payload: dict[str, Any]) -> None:
+        engine = self.access.engine
+        with engine.connect() as conn:
+            link = conn.execute(select(resource_links, contexts.c.lineitems_url)
+                                .select_from(resource_links.outerjoin(contexts,
+                                                                      contexts.c.id == resource_links.c.context_pk))
+                                .where(resource_links.c.id == payload["resource_link_pk"])).mappings().first()
+            user_id = conn.execute(select(people.c.sub).where(people.c.id == payload["learner_id"])).scalar()
+        if link is None or user_id is None:
+            raise NoServiceAccess("the activity or the learner of this score no longer exists")
+        client = AgsClient(token_client, AgsEndpoint(scopes=AGS_SCOPES, lineitems=link["lineitems_url"] or None,
+                                                     lineitem=link["lineitem_url"] or None))
+        lineitem_url, maximum = link["lineitem_url"], link["score_maximum"]
+        if not lineitem_url or maximum is None:
+            item = self._line_item(client, link)
+            lineitem_url, maximum = item.id, item.score_maximum
+            with engine.begin() as conn:
+                conn.execute(update(resource_links).where(resource_links.c.id == link["id"])
+                             .values(lineitem_url=lineitem_url, score_maximum=maximum))
+        at = datetime.fromtimestamp(payload["timestamp_ms"] / 1000, timezone.utc)
+        client.post_score(score_for(payload["decision"], user_id, at, maximum, payload["comment"]),
+                          lineitem_url=lineitem_url)
+
+    def _line_item(self, client: AgsClient, link: dict[str, Any]) -> LineItem:
+        """The link's line item as the platform has it: the one its AGS claim named, else the
+        one found by resource link and tag, else a new one."""
+        for item in client.list_line_items(resource_link_id=link["resource_link_id"]):
+            if item.id == link["lineitem_url"] or (not link["lineitem_url"] and item.tag == LINE_ITEM_TAG):
+                return item
+        if link["lineitem_url"]:
+            return LineItem(label=link["title"], score_maximum=1.0, id=link["lineitem_url"])
+        return client.ensure_line_item(LineItem(label=link["title"] or "Validation of applied learning",
+                                                score_maximum=1.0, resource_link_id=link["resource_link_id"],
+                                                tag=LINE_ITEM_TAG))

@@ -1,0 +1,108 @@
+"""Validations in the LMS gradebook: through the outbox to the demo LMS's real AGS
+endpoints (line items, scores), including an outage and a permanent refusal."""
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from sqlalchemy import select
+
+from adapter.persistence.outbox_store import dead_messages, queue_status, retry_dead
+from adapter.persistence.tables import outbox
+from adapter.services.gradebook import LINE_ITEM_TAG, ScoreDeliveryJob
+from adapter.services.lms_services import LmsAccess
+from tests.coaching.test_coaching_flows import person_id
+
+
+@pytest.fixture
+def job(peers):
+    parts = peers.app.extensions["coachbridge"]
+    return ScoreDeliveryJob(LmsAccess(parts.engine, parts.tool_keys), draw=lambda: 0.5)
+
+
+def scores_for(peers, user_id):
+    return [s for s in peers.lms.services.scores if s["userId"] == user_id]
+
+
+def pending_ags(peers):
+    with peers.engine.connect() as conn:
+        return conn.execute(select(outbox.c.id).where(outbox.c.channel == "ags", outbox.c.status == "pending")).all()
+
+
+def ask_and_decide(peers, team, launch, outcome, feedback):
+    ana = launch(team.learner)
+    ana.post("/learner/validation", {"evidence": "Ran a feedback session"}, "/learner/")
+    maria = launch(team.manager)
+    learner_id = person_id(peers, team.learner)
+    request_id = re.search(r"/manager/validations/(\d+)", maria.get(f"/manager/team/{learner_id}").text).group(1)
+    maria.post(f"/manager/validations/{request_id}", {"outcome": outcome, "feedback": feedback,
+                                                      "learner_id": learner_id}, f"/manager/team/{learner_id}")
+    return ana, maria, learner_id, request_id
+
+
+def test_validation_flow_reaches_the_gradebook(peers, team, launch, job):
+    ana, maria, learner_id, request_id = ask_and_decide(peers, team, launch, "needs_more_evidence",
+                                                        "Tell me how the team responded")
+    ana.post("/learner/validation", {"evidence": "Two people changed their stand-ups"}, "/learner/")
+    maria.post(f"/manager/validations/{request_id}", {"outcome": "validated", "feedback": "Well done",
+                                                      "learner_id": learner_id}, f"/manager/team/{learner_id}")
+    assert job.run_once() >= 4
+    scores = scores_for(peers, team.learner)
+    assert [(s["activityProgress"], s["gradingProgress"]) for s in scores] == [
+        ("Submitted", "PendingManual"), ("InProgress", "Pending"), ("Submitted", "PendingManual"),
+        ("Completed", "FullyGraded")]
+    assert scores[1]["comment"] == "Tell me how the team responded"
+    assert scores[3]["comment"] == "Well done" and scores[3]["scoreGiven"] == scores[3]["scoreMaximum"] == 1.0
+    stamps = [s["timestamp"] for s in scores]
+    assert stamps == sorted(stamps) and len(set(stamps)) == 4
+    # The line item was found-or-created for the resource link, with our tag.
+    item = peers.lms.services.line_items[scores[0]["lineitem"]]
+    assert item["resourceLinkId"] == "rl-feedback" and item["tag"] == LINE_ITEM_TAG
+
+
+def test_deep_linked_points_use_the_platforms_line_item(peers, team, launch, job):
+    peers.lms.links["dl-points"] = {"id": "dl-points", "title": "Apply feedback (10 points)",
+                                    "custom": {"kind": "validation", "template": "check-in",
+                                               "activity_iri": "https://example.org/activities/feedback"},
+                                    "line_item": {"scoreMaximum": 10, "label": "Feedback applied"}}
+    ana = launch(team.learner, "dl-points")
+    ana.post("/learner/validation", {"evidence": "Did it"}, "/learner/")
+    maria = launch(team.manager, "dl-points")
+    learner_id = person_id(peers, team.learner)
+    request_id = re.search(r"/manager/validations/(\d+)", maria.get(f"/manager/team/{learner_id}").text).group(1)
+    maria.post(f"/manager/validations/{request_id}", {"outcome": "validated", "feedback": "Yes",
+                                                      "learner_id": learner_id}, f"/manager/team/{learner_id}")
+    job.run_once()
+    final = scores_for(peers, team.learner)[-1]
+    assert peers.lms.services.link_items["dl-points"] == final["lineitem"]
+    assert (final["scoreGiven"], final["scoreMaximum"]) == (10, 10)
+
+
+def test_lms_outage_delays_scores_and_loses_none(peers, team, launch, job):
+    peers.lms.services.score_failure = (503, "maintenance window")
+    try:
+        ask_and_decide(peers, team, launch, "validated", "Great")
+        job.run_once()
+        assert scores_for(peers, team.learner) == []
+        waiting = [s for s in queue_status(peers.engine, time.time()) if s.channel == "ags"]
+        assert waiting and waiting[0].pending >= 2
+    finally:
+        peers.lms.services.score_failure = None
+    job.run_once(time.time() + 3600)  # after the backoff
+    assert [s["gradingProgress"] for s in scores_for(peers, team.learner)] == ["PendingManual", "FullyGraded"]
+    assert pending_ags(peers) == []
+
+
+def test_permanent_refusal_is_dead_lettered_and_can_be_requeued(peers, team, launch, job):
+    peers.lms.services.score_failure = (400, "user is not enrolled")
+    try:
+        ask_and_decide(peers, team, launch, "validated", "Great")
+        job.run_once()
+    finally:
+        peers.lms.services.score_failure = None
+    dead = [d for d in dead_messages(peers.engine) if d["channel"] == "ags"]
+    assert dead and "user is not enrolled" in dead[0]["last_error"] and "400" in dead[0]["last_error"]
+    assert retry_dead(peers.engine, time.time(), channel="ags") >= 2
+    job.run_once()
+    assert [s["gradingProgress"] for s in scores_for(peers, team.learner)] == ["PendingManual", "FullyGraded"]
