@@ -4,6 +4,10 @@ The cache honours the platform's ``Cache-Control``; a ``kid`` the cache does not
 triggers one refetch (platforms such as Brightspace rotate often), but never more than
 one per :attr:`PlatformKeys.refetch_interval` per URL, so a flood of forged ``kid``\\ s
 cannot turn the tool into a traffic amplifier against the platform.
+
+Each process keeps the key sets it has seen in memory while they are fresh; the shared
+:class:`KeySetCache` (the database) is read only when the memory copy is stale or lacks
+the ``kid``, so workers still learn each other's fetches and a rotation needs no restart.
 """
 from __future__ import annotations
 
@@ -57,15 +61,21 @@ class PlatformKeys:
         self.refetch_interval = refetch_interval
         self.timeout = timeout
         self._parsed: dict[tuple[str, str], Any] = {}
+        self._memory: dict[str, CachedKeySet] = {}  # url -> the last key set this process saw
 
     def find_key(self, url: str, kid: str) -> Any | None:
         """The public key object for ``kid``, or None when the platform does not publish it."""
         now = self.clock()
+        cached = self._memory.get(url)
+        if cached is not None and cached.fresh_until > now and kid in cached.keys:
+            return self._to_key(kid, cached.keys[kid])
         cached = self.cache.load_key_set(url)
         if cached is None or cached.fresh_until <= now:
             cached = self._refresh(url, cached, now)
         elif kid not in cached.keys and now - cached.fetched_at >= self.refetch_interval:
             cached = self._refresh(url, cached, now)
+        if cached is not None:
+            self._memory[url] = cached
         jwk = cached.keys.get(kid) if cached else None
         return self._to_key(kid, jwk) if jwk else None
 

@@ -1,18 +1,60 @@
 """The storage interfaces of lti/ on the database, so logins, nonces and platform keys
-are shared by every web worker on every machine."""
+are shared by every web worker on every machine.
+
+Every launch reads its registration twice (login and id_token POST), so registrations
+found are kept in process memory for :data:`REGISTRATION_TTL` seconds; a write to
+``platforms`` or ``deployments`` through this process's engine drops them at once, other
+processes see it within the TTL. Unknown registrations are never cached, and nothing
+about logins, states or nonces is: those decisions are always the database's.
+"""
 from __future__ import annotations
 
-from sqlalchemy import Engine, delete, insert, select, update
+import re
+import threading
+import time
+from typing import Callable
+
+from sqlalchemy import Engine, bindparam, delete, event, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from lti.storage import CachedKeySet, PendingLogin, Registration
 
 from .tables import deployments, key_set_cache, pending_logins, platforms
 
+REGISTRATION_TTL = 5.0
+_REGISTRATION_TABLES = re.compile(r"\b(platforms|deployments)\b", re.IGNORECASE)
+
 
 class SqlRegistrationStore:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, ttl: float = REGISTRATION_TTL,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.engine = engine
+        self.ttl = ttl
+        self.clock = clock
+        self._cached: dict[tuple, tuple[float, list[Registration]]] = {}
+        self._lock = threading.Lock()
+        event.listen(engine, "after_cursor_execute", self._forget_on_write)
+
+    def _forget_on_write(self, conn, cursor, statement, parameters, context, executemany) -> None:
+        if (context is not None and (context.isinsert or context.isupdate or context.isdelete)
+                and _REGISTRATION_TABLES.search(statement)):
+            self.forget()
+
+    def forget(self) -> None:
+        """Drop every cached registration (called on writes to the registration tables)."""
+        with self._lock:
+            self._cached.clear()
+
+    def _cached_load(self, key: tuple, where) -> list[Registration]:
+        now = self.clock()
+        hit = self._cached.get(key)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        found = self._load(where)
+        if found:
+            with self._lock:
+                self._cached[key] = (now + self.ttl, found)
+        return found
 
     def _load(self, where) -> list[Registration]:
         with self.engine.connect() as conn:
@@ -37,11 +79,12 @@ class SqlRegistrationStore:
         ]
 
     def find_registration(self, issuer: str, client_id: str) -> Registration | None:
-        found = self._load((platforms.c.issuer == issuer) & (platforms.c.client_id == client_id))
+        found = self._cached_load(("client", issuer, client_id),
+                                  (platforms.c.issuer == issuer) & (platforms.c.client_id == client_id))
         return found[0] if found else None
 
     def registrations_for_issuer(self, issuer: str) -> list[Registration]:
-        return self._load(platforms.c.issuer == issuer)
+        return list(self._cached_load(("issuer", issuer), platforms.c.issuer == issuer))
 
 
 def _login(row) -> PendingLogin:
@@ -52,6 +95,16 @@ def _login(row) -> PendingLogin:
     )
 
 
+# Built once: the launch path runs these on every request.
+_INSERT_LOGIN = insert(pending_logins)
+_LOGIN_BY_STATE = select(pending_logins).where(pending_logins.c.state == bindparam("b_state"))
+_LOGIN_BY_NONCE = select(pending_logins).where(pending_logins.c.nonce == bindparam("b_nonce"))
+_CONSUME_LOGIN = (update(pending_logins)
+                  .where(pending_logins.c.state == bindparam("b_state"), pending_logins.c.consumed_at.is_(None),
+                         pending_logins.c.expires_at > bindparam("b_now"))
+                  .values(consumed_at=bindparam("b_now")))
+
+
 class SqlLoginStore:
     """Pending logins; a consumed row stays until it expires so a replay is recognised."""
 
@@ -60,32 +113,27 @@ class SqlLoginStore:
 
     def save_login(self, login: PendingLogin) -> None:
         with self.engine.begin() as conn:
-            conn.execute(insert(pending_logins).values(
-                state=login.state, nonce=login.nonce, issuer=login.issuer, client_id=login.client_id,
-                browser_binding=login.browser_binding, target_link_uri=login.target_link_uri,
-                expires_at=login.expires_at,
-            ))
+            conn.execute(_INSERT_LOGIN, {
+                "state": login.state, "nonce": login.nonce, "issuer": login.issuer, "client_id": login.client_id,
+                "browser_binding": login.browser_binding, "target_link_uri": login.target_link_uri,
+                "expires_at": login.expires_at,
+            })
 
-    def _find(self, where) -> PendingLogin | None:
+    def _find(self, statement, params: dict) -> PendingLogin | None:
         with self.engine.connect() as conn:
-            row = conn.execute(select(pending_logins).where(where)).mappings().first()
+            row = conn.execute(statement, params).mappings().first()
         return _login(row) if row else None
 
     def find_login(self, state: str) -> PendingLogin | None:
-        return self._find(pending_logins.c.state == state)
+        return self._find(_LOGIN_BY_STATE, {"b_state": state})
 
     def find_login_by_nonce(self, nonce: str) -> PendingLogin | None:
-        return self._find(pending_logins.c.nonce == nonce)
+        return self._find(_LOGIN_BY_NONCE, {"b_nonce": nonce})
 
     def consume_login(self, state: str, now: float) -> bool:
         # One conditional UPDATE: whichever worker's statement lands first wins.
         with self.engine.begin() as conn:
-            result = conn.execute(
-                update(pending_logins)
-                .where(pending_logins.c.state == state, pending_logins.c.consumed_at.is_(None),
-                       pending_logins.c.expires_at > now)
-                .values(consumed_at=now)
-            )
+            result = conn.execute(_CONSUME_LOGIN, {"b_state": state, "b_now": now})
         return result.rowcount == 1
 
     def purge_expired(self, now: float, keep_for: float = 3600.0) -> int:

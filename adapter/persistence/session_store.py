@@ -6,9 +6,14 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, insert, select
+from sqlalchemy import Connection, Engine, bindparam, delete, insert, select
 
 from .tables import web_sessions
+
+# Built once: every request with a session cookie loads it, every launch creates one.
+_INSERT_SESSION = insert(web_sessions)
+_SESSION_BY_HASH = select(web_sessions).where(web_sessions.c.token_hash == bindparam("b_hash"),
+                                              web_sessions.c.expires_at > bindparam("b_now"))
 
 
 @dataclass(frozen=True)
@@ -30,17 +35,16 @@ def token_hash(token: str) -> str:
 
 def create_session(conn: Connection, *, now: float, lifetime: float, **fields: Any) -> str:
     token = secrets.token_urlsafe(32)
-    conn.execute(insert(web_sessions).values(
-        token_hash=token_hash(token), csrf_token=secrets.token_urlsafe(32), created_at=now,
-        expires_at=now + lifetime, **fields,
-    ))
+    conn.execute(_INSERT_SESSION, {
+        "token_hash": token_hash(token), "csrf_token": secrets.token_urlsafe(32), "created_at": now,
+        "expires_at": now + lifetime, **fields,
+    })
     return token
 
 
 def load_session(engine: Engine, token: str, now: float) -> WebSession | None:
     with engine.connect() as conn:
-        row = conn.execute(select(web_sessions).where(web_sessions.c.token_hash == token_hash(token),
-                                                      web_sessions.c.expires_at > now)).mappings().first()
+        row = conn.execute(_SESSION_BY_HASH, {"b_hash": token_hash(token), "b_now": now}).mappings().first()
     if row is None:
         return None
     return WebSession(**{k: row[k] for k in WebSession.__dataclass_fields__})
