@@ -1,0 +1,231 @@
+"""Run the launch benchmark: coachbridge vs a pylti1p3 2.0.0 tool, same driver, same gunicorn.
+
+    .venv/bin/pip install -r bench/launch/requirements.txt   # bench-only extras
+    apt-get install -y redis-server                          # the anchor's launch storage
+    .venv/bin/python bench/launch/run.py [--seconds 10] [--warmup 2] [--browsers 1,8,32]
+
+It starts, on 127.0.0.1 and free ports: a redis-server (no persistence), the platform's
+JWKS server (in this process), ``coachbridge serve`` on a fresh instance directory with
+the platform registered, and the pylti1p3 tool under gunicorn with the same workers ×
+threads; runs each concurrency level against each tool; prints launches/s, p50/p95/p99,
+the ratio, and the CPU of the driver and of each tool; and stops everything.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform as host_platform
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+sys.path.insert(0, str(HERE))
+
+from driver import HEADER, BenchPlatform, ToolUnderTest, proc_cpu_seconds, run_phase, serve_platform_jwks  # noqa: E402
+
+PY = sys.executable
+BIN = Path(PY).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url: str, timeout: float = 30.0, proc: subprocess.Popen | None = None) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"{url}: the server exited with {proc.returncode}")
+        try:
+            urllib.request.urlopen(url, timeout=1).read()
+            return
+        except urllib.error.HTTPError:
+            return  # it answers
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not come up")
+
+
+def wait_port(port: int, timeout: float = 15.0) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on {port}")
+
+
+def children(pid: int) -> list[int]:
+    found: list[int] = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                found += [int(x) for x in f.read().split()]
+    except FileNotFoundError:
+        pass
+    return found
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per level")
+    parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds before each level")
+    parser.add_argument("--browsers", default="1,8,32")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--only", choices=["coachbridge", "pylti1p3"], help="run one tool only")
+    parser.add_argument("--keep", action="store_true", help="keep the work directory (logs, databases)")
+    args = parser.parse_args()
+    levels = [int(x) for x in args.browsers.split(",")]
+
+    redis_server = shutil.which("redis-server")
+    if redis_server is None and args.only != "coachbridge":
+        print("redis-server is missing: apt-get install -y redis-server", file=sys.stderr)
+        return 2
+
+    work = Path(tempfile.mkdtemp(prefix="bench-launch-"))
+    procs: list[subprocess.Popen] = []
+    logs = []
+
+    def log(name: str):
+        f = open(work / f"{name}.log", "wb")
+        logs.append(f)
+        return f
+
+    jwks_port = free_port()
+    lms = BenchPlatform(issuer=f"http://127.0.0.1:{jwks_port}")
+    jwks_server = serve_platform_jwks(lms, jwks_port)
+    gunicorn_opts = ["--workers", str(args.workers), "--threads", str(args.threads)]
+    tools: list[tuple[ToolUnderTest, subprocess.Popen]] = []
+    try:
+        if args.only != "pylti1p3":
+            # --- coachbridge serve, fresh instance, the platform registered by the CLI ----
+            env = {**os.environ, "COACHBRIDGE_INSTANCE": str(work / "coachbridge")}
+            env.pop("DATABASE_URL", None)
+            subprocess.run([str(BIN / "coachbridge"), "platform", "add", "--issuer", lms.issuer,
+                            "--client-id", lms.client_id, "--auth-login-url", lms.auth_login_url,
+                            "--jwks-url", lms.jwks_url, "--deployment-id", lms.deployment_id,
+                            "--name", "bench LMS"], env=env, check=True, stdout=subprocess.DEVNULL)
+            port = free_port()
+            proc = subprocess.Popen([str(BIN / "coachbridge"), "serve", "--bind", f"127.0.0.1:{port}",
+                                     "--workers", str(args.workers), "--threads", str(args.threads)],
+                                    env=env, stdout=log("coachbridge"), stderr=subprocess.STDOUT, cwd=work)
+            procs.append(proc)
+            wait_http(f"http://127.0.0.1:{port}/lti/jwks", proc=proc)
+            tools.append((ToolUnderTest("coachbridge", "127.0.0.1", port, "/lti/login", "/lti/launch"), proc))
+
+        if args.only != "coachbridge":
+            # --- redis + the pylti1p3 tool, same gunicorn settings -------------------------
+            redis_port = free_port()
+            redis = subprocess.Popen([redis_server, "--bind", "127.0.0.1", "--port", str(redis_port),
+                                      "--save", "", "--appendonly", "no", "--protected-mode", "yes"],
+                                     stdout=log("redis"), stderr=subprocess.STDOUT, cwd=work)
+            procs.append(redis)
+            wait_port(redis_port)
+            conf = {lms.issuer: [{
+                "default": True, "client_id": lms.client_id, "auth_login_url": lms.auth_login_url,
+                "auth_token_url": lms.issuer + "/token", "key_set_url": lms.jwks_url, "key_set": None,
+                "deployment_ids": [lms.deployment_id]}]}
+            (work / "pylti.json").write_text(json.dumps(conf))
+            env = {**os.environ, "PYLTI_BENCH_CONFIG": str(work / "pylti.json"),
+                   "PYLTI_BENCH_REDIS_URL": f"redis://127.0.0.1:{redis_port}/0"}
+            port = free_port()
+            # The same gunicorn command line coachbridge serve uses (adapter/cli.py).
+            proc = subprocess.Popen([PY, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", *gunicorn_opts,
+                                     "--access-logfile", "-", "pylti_tool:app"],
+                                    env=env, stdout=log("pylti1p3"), stderr=subprocess.STDOUT, cwd=HERE)
+            procs.append(proc)
+            wait_http(f"http://127.0.0.1:{port}/landing/", proc=proc)
+            tools.append((ToolUnderTest("pylti1p3", "127.0.0.1", port, "/login/", "/launch/"), proc))
+
+        redis_pids = [p.pid for p in procs if p.args and "redis-server" in str(p.args[0])]
+        print(f"machine: {os.cpu_count()} CPUs ({_cpu_model()}), Python {host_platform.python_version()}, "
+              f"gunicorn {args.workers} workers x {args.threads} threads; {args.seconds:g} s per level "
+              f"after {args.warmup:g} s warm-up")
+        print(HEADER)
+        results = {}
+        for level in levels:
+            for tool, proc in tools:
+                pids = [proc.pid, *children(proc.pid)]
+                if tool.name == "pylti1p3":
+                    pids += redis_pids  # its launch storage is part of its cost
+
+                def tool_cpu(pids=pids):
+                    return proc_cpu_seconds(pids)
+
+                result = run_phase(tool, lms, level, args.seconds, args.warmup, tool_cpu)
+                results[(tool.name, level)] = result
+                print(result.row(), flush=True)
+                if result.first_error:
+                    print(f"  first error: {result.first_error}")
+        if args.only != "pylti1p3":
+            # Every counted launch consumed its nonce and wrote a session, in the database.
+            import sqlite3
+            db = sqlite3.connect(work / "coachbridge" / "coachbridge.db")
+            sessions = db.execute("SELECT count(*) FROM web_sessions").fetchone()[0]
+            consumed = db.execute("SELECT count(*) FROM pending_logins WHERE consumed_at IS NOT NULL").fetchone()[0]
+            db.close()
+            counted = sum(r.launches for (name, _), r in results.items() if name == "coachbridge")
+            print(f"coachbridge database: {consumed} logins consumed, {sessions} sessions written "
+                  f"(>= {counted} launches counted, warm-ups included)")
+        if len(tools) == 2:
+            print()
+            for level in levels:
+                cb, py = results[("coachbridge", level)], results[("pylti1p3", level)]
+                ratio = cb.rate / py.rate if py.rate else float("inf")
+                print(f"{level:>3} browsers: coachbridge / pylti1p3 = {ratio:.2f}x launches/s; "
+                      f"p99 {cb.pct(99):.1f} ms vs {py.pct(99):.1f} ms")
+            top = max(levels)
+            cb, py = results[("coachbridge", top)], results[("pylti1p3", top)]
+            met = cb.rate >= 2 * py.rate and cb.pct(99) < 100 and cb.errors == 0
+            print(f"target at {top} browsers (>= 2x launches/s, p99 < 100 ms, no errors): "
+                  f"{'MET' if met else 'NOT MET'}")
+        return 0
+    finally:
+        for proc in reversed(procs):
+            stop(proc)
+        jwks_server.shutdown()
+        for f in logs:
+            f.close()
+        if args.keep:
+            print(f"work directory kept: {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return host_platform.processor() or "unknown CPU"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
