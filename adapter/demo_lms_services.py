@@ -7,8 +7,8 @@ Built on lti1p3platform's token issuing and checking, with the checks it leaves 
 from __future__ import annotations
 
 import itertools
+import secrets
 import threading
-import time
 from typing import Any
 
 import jwt
@@ -31,7 +31,8 @@ class LmsServiceState:
         self.line_items: dict[str, dict[str, Any]] = {}
         self.scores: list[dict[str, Any]] = []
         self.ids = itertools.count(1)
-        self.departed: set[str] = set()  # user ids removed from the course since the last roster read
+        self.departed: set[str] = set()  # user ids removed from the course
+        self.roster_snapshots: dict[str, set[str]] = {}  # differences token -> active ids then
         self.link_items: dict[str, str] = {}  # resource link id -> line item id
         # Set by tests to make the score endpoint fail the way a real LMS does (503, 400 …).
         self.score_failure: tuple[int, str] | None = None
@@ -149,17 +150,25 @@ def add_lms_services(app: Flask, lms) -> None:
     @app.get("/nrps/memberships")
     def memberships():
         _require_scope(lms, c.NRPS_SCOPE_CONTEXTMEMBERSHIP_READONLY)
-        departed = [{"user_id": user_id, "roles": [], "status": "Deleted"} for user_id in sorted(state.departed)]
-        if "since" in request.args:  # the differences URL: this LMS only tracks departures
-            members = departed
+        active = {p.user_id: p for p in lms.people.values() if p.user_id not in state.departed}
+        since = request.args.get("since")
+        if since is not None:  # the differences URL: who joined or left since that read
+            known = state.roster_snapshots.get(since, set())
+            joined = [active[user_id] for user_id in active if user_id not in known]
+            left = sorted((known | state.departed) - set(active))
         else:
-            members = [{"user_id": p.user_id, "name": p.name, "email": p.email, "roles": list(p.roles),
-                        "status": "Active"} for p in lms.people.values() if p.user_id not in state.departed]
+            joined, left = list(active.values()), sorted(state.departed)
+        members = [{"user_id": p.user_id, "name": p.name, "email": p.email, "roles": list(p.roles),
+                    "status": "Active"} for p in joined]
+        members += [{"user_id": user_id, "roles": [], "status": "Deleted"} for user_id in left]
         offset = int(request.args.get("offset", 0))
         page = members[offset:offset + PAGE_SIZE]
-        links = [f'<{base}/nrps/memberships?since={int(time.time())}>; rel="differences"']
+        snapshot = secrets.token_hex(8)
+        state.roster_snapshots[snapshot] = set(active)
+        links = [f'<{base}/nrps/memberships?since={snapshot}>; rel="differences"']
         if offset + PAGE_SIZE < len(members):
-            links.append(f'<{base}/nrps/memberships?offset={offset + PAGE_SIZE}>; rel="next"')
+            query = f"since={since}&" if since is not None else ""
+            links.append(f'<{base}/nrps/memberships?{query}offset={offset + PAGE_SIZE}>; rel="next"')
         response = jsonify({"id": request.url, "context": {"id": lms.course_id}, "members": page})
         response.mimetype = c.MEDIA_TYPE_MEMBERSHIP_CONTAINER
         response.headers["Link"] = ", ".join(links)

@@ -16,7 +16,7 @@ from adapter.persistence import coaching_store as store
 from adapter.persistence.coaching_tables import conversations, reflections, validation_requests
 from adapter.persistence.people_store import current_mentees
 from adapter.persistence.relationships_store import managers_of, pending_nominations
-from adapter.persistence.tables import memberships, people, resource_links
+from adapter.persistence.tables import contexts, memberships, people, resource_links
 
 
 def names(conn: Connection, person_ids: set[int]) -> dict[int, str]:
@@ -136,8 +136,6 @@ def course_page(conn: Connection, viewer: Viewer) -> dict[str, Any]:
     if not viewer.sees_course(viewer.context_pk):
         raise NotFound("no course in this launch")
     context_pk = viewer.context_pk
-    learners = conn.execute(select(func.count()).select_from(memberships).where(
-        memberships.c.context_pk == context_pk)).scalar_one()
     rows = []
     for link in conn.execute(select(resource_links.c.id, resource_links.c.title, resource_links.c.custom)
                              .where(resource_links.c.context_pk == context_pk)
@@ -157,4 +155,21 @@ def course_page(conn: Connection, viewer: Viewer) -> dict[str, Any]:
                      "usefulness": usefulness, "pending": by_status.get("pending", 0),
                      "validated": by_status.get("validated", 0),
                      "needs_more_evidence": by_status.get("needs_more_evidence", 0)})
-    return {"learners": learners, "activities": rows}
+    return {**roster_summary(conn, context_pk), "activities": rows}
+
+
+def roster_summary(conn: Connection, context_pk: int) -> dict[str, Any]:
+    """Who is in the course, from launches and the LMS roster (NRPS), and who has started.
+
+    ``learners`` counts active course members with the learner role; ``started`` those of
+    them who have opened coachbridge. Without a roster sync, only people who launched are known.
+    """
+    members = conn.execute(select(memberships.c.app_roles, people.c.last_launch_at)
+                           .join(people, people.c.id == memberships.c.person_id)
+                           .where(memberships.c.context_pk == context_pk, memberships.c.status == "Active")).all()
+    learners = [m for m in members if "learner" in (m.app_roles or [])]
+    course = conn.execute(select(contexts.c.memberships_url, contexts.c.roster_synced_at)
+                          .where(contexts.c.id == context_pk)).one()
+    return {"members": len(members), "learners": len(learners),
+            "started": sum(m.last_launch_at is not None for m in learners),
+            "roster_available": bool(course.memberships_url), "roster_synced_at": course.roster_synced_at}

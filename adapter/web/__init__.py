@@ -73,7 +73,9 @@ def create_app(settings: Settings | None = None, migrate: bool = True, **overrid
         parts.tool_keys.seal_plaintext_keys()
     app.extensions["coachbridge"] = parts
 
-    from . import admin, admin_platforms, auth, instructor, learner, lti_endpoints, manager, registration  # noqa: F401
+    from . import (  # noqa: F401  (modules that add routes to the blueprints)
+        admin, admin_platforms, auth, instructor, learner, lti_endpoints, manager, registration, roster,
+    )
     auth.init_app(app)
     for blueprint in (lti_endpoints.bp, registration.bp, learner.bp, manager.bp, instructor.bp, admin.bp):
         app.register_blueprint(blueprint)

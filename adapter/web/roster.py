@@ -1,0 +1,43 @@
+"""Reading the course roster from the LMS (NRPS) on demand, for instructors and managers.
+
+Both audiences get the same action on their own blueprint: the course they launched from
+is synced, then they return to their page, which now knows everyone in the course.
+"""
+from __future__ import annotations
+
+import time
+
+from flask import abort, redirect, url_for
+
+from adapter.services.lms_services import LmsAccess, NoServiceAccess, sync_roster
+from lti.service_token import PlatformServiceError
+
+from . import components, instructor, key_cipher, manager
+from .auth import current_session, role_required
+
+
+def sync_current_course(back_to: str):
+    session = current_session()
+    if not session.context_pk:
+        abort(400, description="This launch did not come from a course.")
+    parts = components()
+    access = LmsAccess(parts.engine, parts.tool_keys, key_cipher(parts.settings))
+    try:
+        result = sync_roster(access, parts.role_map, session.context_pk, time.time())
+    except NoServiceAccess as error:
+        abort(409, description=f"The roster cannot be read: {error}.")
+    except PlatformServiceError as error:
+        abort(502, description=f"The LMS did not give the roster: {error.message}")
+    return redirect(url_for(back_to, synced=result.active), code=303)
+
+
+@instructor.bp.route("/roster", methods=["POST"])
+@role_required("instructor", "admin")
+def instructor_roster():
+    return sync_current_course("instructor.home")
+
+
+@manager.bp.route("/roster", methods=["POST"])
+@manager.manager_required
+def manager_roster():
+    return sync_current_course("manager.home")
