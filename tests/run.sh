@@ -11,13 +11,19 @@ fi
 .venv/bin/python -c 'import adapter, lti, xapi, ralph, playwright' # the install above must have worked
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
-if ! command -v chromium >/dev/null 2>&1; then
-  # Debian's Chromium drives the browser tests (Playwright never downloads a browser here).
+missing=""
+command -v chromium >/dev/null 2>&1 || missing="$missing chromium"   # browser tests (never a Playwright download)
+ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing="$missing postgresql"   # the PostgreSQL run
+if [ -n "$missing" ]; then
   as_root apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium >/dev/null
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq $missing >/dev/null
 fi
 if [ ! -f tests/browser/node_modules/axe-core/axe.min.js ]; then
   npm install --no-save --silent --no-audit --no-fund --prefix tests/browser axe-core >/dev/null
 fi
 
-exec .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
+# The whole suite twice: on SQLite files, then on a throwaway PostgreSQL cluster.
+echo "== test run on SQLite"
+.venv/bin/python -m pytest -q -p no:cacheprovider "$@"
+echo "== test run on PostgreSQL"
+COACHBRIDGE_TEST_DATABASE=postgresql .venv/bin/python -m pytest -q -p no:cacheprovider "$@"

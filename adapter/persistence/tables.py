@@ -7,7 +7,7 @@ Alembic migrations in ``adapter/migrations`` create exactly these tables.
 from __future__ import annotations
 
 from sqlalchemy import (
-    JSON, Boolean, Column, Float, ForeignKey, Index, Integer, MetaData, String, Table, Text,
+    JSON, BigInteger, Boolean, Column, Float, ForeignKey, Index, Integer, MetaData, String, Table, Text,
     UniqueConstraint, false,
 )
 
@@ -172,7 +172,7 @@ score_clock = Table(
     # line item, so the tool hands out strictly increasing ones.
     Column("resource_link_pk", Integer, ForeignKey("resource_links.id", ondelete="CASCADE"), primary_key=True),
     Column("person_id", Integer, ForeignKey("people.id", ondelete="CASCADE"), primary_key=True),
-    Column("last_timestamp_ms", Integer, nullable=False),
+    Column("last_timestamp_ms", BigInteger, nullable=False),
 )
 
 outbox = Table(

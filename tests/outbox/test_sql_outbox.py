@@ -23,8 +23,8 @@ class Clock:
 
 
 @pytest.fixture
-def engine(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'outbox.db'}")
+def engine(database_url):
+    engine = make_engine(database_url)
     upgrade(engine)
     return engine
 

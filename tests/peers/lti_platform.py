@@ -70,8 +70,11 @@ class Peers:
         return self.app.extensions["coachbridge"].engine
 
 
-def start_peers(instance: Path) -> Peers:
-    settings = Settings.from_env({"COACHBRIDGE_INSTANCE": str(instance)})
+def start_peers(instance: Path, database_url: str | None = None) -> Peers:
+    environ = {"COACHBRIDGE_INSTANCE": str(instance)}
+    if database_url:
+        environ["DATABASE_URL"] = database_url
+    settings = Settings.from_env(environ)
     app = create_app(settings)
     tool_server = ServerThread(app, host="127.0.0.1").start()
     lms_server = ServerThread(host="127.0.0.1")

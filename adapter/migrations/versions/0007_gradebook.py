@@ -20,7 +20,7 @@ def upgrade() -> None:
         "score_clock",
         sa.Column("resource_link_pk", sa.Integer(), nullable=False),
         sa.Column("person_id", sa.Integer(), nullable=False),
-        sa.Column("last_timestamp_ms", sa.Integer(), nullable=False),
+        sa.Column("last_timestamp_ms", sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(["resource_link_pk"], ["resource_links.id"], ondelete="CASCADE",
                                 name=op.f("fk_score_clock_resource_link_pk_resource_links")),
         sa.ForeignKeyConstraint(["person_id"], ["people.id"], ondelete="CASCADE",
