@@ -33,13 +33,16 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_session(conn: Connection, *, now: float, lifetime: float, **fields: Any) -> str:
+def start_session(conn: Connection, *, now: float, lifetime: float, **fields: Any) -> tuple[str, WebSession]:
+    """Store a new session; return the browser's token and the session as loaded later."""
     token = secrets.token_urlsafe(32)
-    conn.execute(_INSERT_SESSION, {
-        "token_hash": token_hash(token), "csrf_token": secrets.token_urlsafe(32), "created_at": now,
-        "expires_at": now + lifetime, **fields,
-    })
-    return token
+    values = {"csrf_token": secrets.token_urlsafe(32), "expires_at": now + lifetime, **fields}
+    conn.execute(_INSERT_SESSION, {"token_hash": token_hash(token), "created_at": now, **values})
+    return token, WebSession(**{k: values.get(k) for k in WebSession.__dataclass_fields__})
+
+
+def create_session(conn: Connection, *, now: float, lifetime: float, **fields: Any) -> str:
+    return start_session(conn, now=now, lifetime=lifetime, **fields)[0]
 
 
 def load_session(engine: Engine, token: str, now: float) -> WebSession | None:

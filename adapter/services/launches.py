@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 from adapter.domain.roles import RoleMap
 from adapter.persistence import people_store
 from adapter.persistence.platform_store import add_deployment
-from adapter.persistence.session_store import create_session
+from adapter.persistence.session_store import WebSession, start_session
 from lti import claims as c
 from lti.validation import ValidLaunch
 
@@ -24,8 +24,12 @@ _KEPT_CLAIMS = {
 @dataclass(frozen=True)
 class OpenedSession:
     token: str
-    app_role: str
+    session: WebSession
     message_type: str
+
+    @property
+    def app_role(self) -> str:
+        return self.session.app_role
 
 
 def profile_of(claims: dict[str, Any]) -> dict[str, str]:
@@ -66,7 +70,7 @@ def open_session(engine: Engine, launch: ValidLaunch, role_map: RoleMap, now: fl
         kept.update(message_type=launch.message_type, deployment_id=launch.deployment_id,
                     issuer=launch.registration.issuer, client_id=launch.registration.client_id,
                     lti_roles=lti_roles)
-        token = create_session(conn, now=now, lifetime=lifetime, person_id=person_id, platform_id=platform_id,
-                               context_pk=context_pk, resource_link_pk=link_pk, app_role=app_roles[0],
-                               app_roles=app_roles, launch=kept)
-    return OpenedSession(token=token, app_role=app_roles[0], message_type=launch.message_type)
+        token, session = start_session(conn, now=now, lifetime=lifetime, person_id=person_id,
+                                       platform_id=platform_id, context_pk=context_pk, resource_link_pk=link_pk,
+                                       app_role=app_roles[0], app_roles=app_roles, launch=kept)
+    return OpenedSession(token=token, session=session, message_type=launch.message_type)

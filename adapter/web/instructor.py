@@ -64,6 +64,17 @@ def deep_link():
             error = broken if isinstance(broken, RuleViolation) else RuleViolation("The LMS", str(broken))
         else:
             return render_template("instructor/deep_link_return.html", answer=answer, title=placement.title)
+    return _deep_link_form(links, request.form, error)
+
+
+@role_required("instructor", "admin")
+def deep_link_page():
+    """The form as first shown: also the answer to the Deep Linking launch itself."""
+    _deep_link_launch()
+    return _deep_link_form(_course_links(), {}, None)
+
+
+def _deep_link_form(links: dict[str, str], form, error: RuleViolation | None):
     templates = sorted(catalog().by_key.values(), key=lambda t: (t.kind, t.title))
     return render_template("instructor/deep_link.html", kinds=KINDS, templates=templates, links=links,
-                           form=request.form, error=error), 400 if error else 200
+                           form=form, error=error), 400 if error else 200

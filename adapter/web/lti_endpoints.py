@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import time
+from typing import Callable
 
-from flask import Blueprint, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, g, jsonify, make_response, redirect, render_template, request, url_for
 
 from adapter.services.launches import open_session
 from lti.errors import Rejection
@@ -45,19 +46,31 @@ def login():
 
 @bp.route("/lti/launch", methods=["POST"])
 def launch():
+    """Validate the id_token, open the session, and answer with the landing page itself.
+
+    No redirect: the page is the response to the form post (as LTI tools do), with the
+    session cookie its links and forms use. Reloading it re-posts the used id_token, which
+    is refused with "launch again from your course".
+    """
     parts = components()
     outcome = parts.validator.validate(request.form.get("id_token", ""), request.form.get("state", ""),
                                        request.cookies.get(BROWSER_COOKIE))
     if isinstance(outcome, Rejection):
         return rejected(outcome)
     opened = open_session(parts.engine, outcome, parts.role_map, time.time(), parts.settings.session_lifetime)
-    target = url_for(LANDING[opened.app_role])
-    if opened.message_type == "LtiDeepLinkingRequest":
-        target = url_for("instructor.deep_link")
-    # Redirect after POST: reloading the landing page never re-posts the used id_token.
-    response = redirect(target, code=303)
+    g.web_session = opened.session  # the page is rendered for the session just opened
+    response = make_response(landing_page(opened.message_type, opened.app_role)())
     set_cookie(response, SESSION_COOKIE, opened.token, max_age=parts.settings.session_lifetime)
     return response
+
+
+def landing_page(message_type: str, app_role: str) -> Callable:
+    """The view that renders the page a launch lands on; its own role checks apply."""
+    if message_type == "LtiDeepLinkingRequest":
+        from .instructor import deep_link_page  # instructor imports this module
+
+        return deep_link_page
+    return current_app.view_functions[LANDING[app_role]]
 
 
 @bp.route("/lti/jwks")

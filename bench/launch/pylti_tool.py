@@ -9,8 +9,9 @@ its Flask example recommend for production.
   cookies get ``Secure; SameSite=None`` and its cache keys get the session-id prefix.
 
 The launch POST validates (state cookie, nonce, registration, signature, deployment,
-message) and stores the launch in the cache, then redirects to a landing page that
-restores it with ``from_cache`` — the same three tool requests per launch as coachbridge.
+message), stores the launch in the cache and answers with the page, as pylti1p3's Flask
+example does; ``/landing/`` restores a launch with ``from_cache`` for later pages — the
+same two tool requests per launch as coachbridge.
 
 Environment: ``PYLTI_BENCH_CONFIG`` (a JSON file in ``ToolConfDict`` form),
 ``PYLTI_BENCH_REDIS_URL``.
@@ -22,7 +23,7 @@ import json
 import os
 import secrets
 
-from flask import Flask, abort, redirect, request
+from flask import Flask, abort, request
 from flask_caching import Cache
 from pylti1p3.contrib.flask import (FlaskCacheDataStorage, FlaskMessageLaunch, FlaskOIDCLogin,
                                     FlaskRequest)
@@ -78,17 +79,25 @@ def launch():
     flask_request = FlaskRequest()
     message_launch = FlaskMessageLaunch(flask_request, TOOL_CONF, launch_data_storage=launch_data_storage())
     message_launch.set_public_key_caching(launch_data_storage(), cache_lifetime=7200)
-    message_launch.get_launch_data()  # validates, then saves the launch in the cache
-    return redirect(f"/landing/?launch_id={message_launch.get_launch_id()}", code=303)
+    data = message_launch.get_launch_data()  # validates, then saves the launch in the cache
+    # As pylti1p3's Flask example does: the page is the answer to the launch POST, and
+    # later requests find the launch again with from_cache(launch_id) (see /landing/).
+    return page(data, message_launch.get_launch_id())
 
 
 @app.route("/landing/")
 def landing():
+    """A later page of the same launch: the launch data restored from the cache."""
     flask_request = FlaskRequest()
     launch_id = request.args.get("launch_id", "")
     message_launch = FlaskMessageLaunch.from_cache(launch_id, flask_request, TOOL_CONF,
                                                    launch_data_storage=launch_data_storage())
-    data = message_launch.get_launch_data()
+    return page(message_launch.get_launch_data(), launch_id)
+
+
+def page(data: dict, launch_id: str) -> str:
     link = data.get("https://purl.imsglobal.org/spec/lti/claim/resource_link", {})
-    return (f"<!doctype html><html lang=en><title>{html.escape(link.get('title', ''))}</title>"
-            f"<h1>{html.escape(link.get('title', ''))}</h1><p>Signed in as {html.escape(data.get('name', ''))}</p>")
+    title = html.escape(link.get("title", ""))
+    return (f"<!doctype html><html lang=en><title>{title}</title><h1>{title}</h1>"
+            f"<p>Signed in as {html.escape(data.get('name', ''))}</p>"
+            f"<p><a href=\"/landing/?launch_id={html.escape(launch_id)}\">This activity</a></p>")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, update
 
-from adapter.persistence.tables import key_set_cache, manager_links, memberships, people, web_sessions
+from adapter.persistence.tables import key_set_cache, manager_links, memberships, pending_logins, people
 from lti import claims as c
-from tests.peers.lti_platform import full_launch, post_launch, start_login
+from tests.peers.lti_platform import browser, full_launch, launch_session, post_launch, start_login
 
 
 def person(peers, sub):
@@ -22,14 +22,23 @@ def person(peers, sub):
     ("admin-ada", "/admin/", "Registered platforms"),
 ])
 def test_each_role_lands_on_its_page_and_is_stored(peers, user_id, landing, heading):
-    page = full_launch(peers, user_id)
-    assert page.status_code == 200
-    assert page.url == peers.tool_url + landing
+    client = browser()
+    page = full_launch(peers, user_id, client=client)
+    # The answer to the id_token POST is the landing page itself: no redirect.
+    assert page.status_code == 200 and not page.history
+    assert page.url == peers.tool_url + "/lti/launch"
     assert f"<h1>{heading}</h1>" in page.text
     stored = person(peers, user_id)
     expected = peers.lms.people[user_id]
     assert (stored["name"], stored["email"]) == (expected.name, expected.email)
     assert stored["last_launch_at"] is not None
+    session = launch_session(peers, page)
+    assert (session["person_id"], session["app_role"]) == (stored["id"], landing.strip("/"))
+    assert f'name="csrf_token" value="{session["csrf_token"]}"' in page.text or "<form" not in page.text
+    # The page's links work with the session cookie set on that response.
+    assert f'href="{landing}"' in page.text
+    again = client.get(peers.tool_url + landing)
+    assert again.status_code == 200 and f"<h1>{heading}</h1>" in again.text
 
 
 def test_manager_sees_mentees_from_role_scope_mentor(peers):
@@ -50,9 +59,8 @@ def test_mentee_dropped_from_claim_becomes_former_mentee(peers):
     login = start_login(peers, "manager-maria")
     claims = peers.lms.launch_claims("manager-maria", "rl-feedback", login.nonce)
     claims[c.ROLE_SCOPE_MENTOR] = ["learner-ana"]
-    response = post_launch(peers, login, peers.lms.sign(claims))
-    assert response.status_code == 303
-    team = login.client.get(peers.tool_url + response.headers["Location"])
+    team = post_launch(peers, login, peers.lms.sign(claims))
+    assert team.status_code == 200 and "<h1>Your team</h1>" in team.text
     assert "Ana Learner" in team.text and "Ben Learner" not in team.text
     with peers.engine.connect() as conn:
         ben = person(peers, "learner-ben")["id"]
@@ -60,9 +68,24 @@ def test_mentee_dropped_from_claim_becomes_former_mentee(peers):
     assert ended is not None
 
 
-def test_landing_page_reload_does_not_repost_the_token(peers):
-    client_page = full_launch(peers, "learner-ben")
-    assert client_page.history and client_page.history[0].status_code == 303
+def test_the_launch_answers_with_the_page_and_consumes_its_login(peers):
+    """No redirect after the POST: the page is the answer, its login is consumed, the same
+    page by GET needs only the session, and re-posting the used id_token (a reload) is
+    refused with "launch again"."""
+    login = start_login(peers, "learner-ben")
+    token = peers.lms.sign(peers.lms.launch_claims("learner-ben", "rl-feedback", login.nonce))
+    page = post_launch(peers, login, token)
+    assert page.status_code == 200 and "<h1>Giving feedback: apply it at work</h1>" in page.text
+    assert page.headers["Cache-Control"] == "no-store"
+    assert launch_session(peers, page)["resource_link_pk"] is not None
+    with peers.engine.connect() as conn:
+        consumed = conn.execute(select(pending_logins.c.consumed_at).where(pending_logins.c.state == login.state)
+                                ).scalar()
+    assert consumed is not None
+    landing = login.client.get(peers.tool_url + "/learner/")
+    assert landing.status_code == 200 and "Giving feedback" in landing.text
+    reloaded = post_launch(peers, login, token)
+    assert reloaded.status_code == 400 and "launch again from your course" in reloaded.text
 
 
 def launch_with(peers, mutate, user_id="learner-ana", link_id="rl-feedback"):
@@ -105,14 +128,12 @@ def both(*mutations):
 ])
 def test_must_accept(peers, case, mutate, landing):
     login, claims, response = launch_with(peers, mutate)
-    assert response.status_code == 303, (case, response.text)
-    assert response.headers["Location"] == landing
+    assert response.status_code == 200, (case, response.text)
+    assert f'href="{landing}"' in response.text
+    session = launch_session(peers, response)
+    assert session["app_roles"][0] == session["app_role"] == landing.strip("/")
     page = login.client.get(peers.tool_url + landing)
     assert page.status_code == 200
-    with peers.engine.connect() as conn:
-        session_roles = conn.execute(select(web_sessions.c.app_roles).order_by(web_sessions.c.created_at.desc())
-                                     ).scalar()
-    assert session_roles[0] == landing.strip("/")
 
 
 def test_launch_without_personal_data_keeps_known_name(peers):

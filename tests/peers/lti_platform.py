@@ -14,12 +14,16 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import requests
+from sqlalchemy import select
 
 from adapter.config import Settings
 from adapter.demo import register_demo_lms
 from adapter.demo_lms import DemoLMS
 from adapter.local_server import ServerThread
+from adapter.persistence.session_store import token_hash
+from adapter.persistence.tables import web_sessions
 from adapter.web import create_app
+from adapter.web.auth import SESSION_COOKIE
 
 
 class LoopbackSecureCookies(DefaultCookiePolicy):
@@ -98,7 +102,8 @@ def auto_post_form(html: str) -> tuple[str, dict[str, str]]:
 
 def full_launch(peers: Peers, user_id: str, link_id: str = "rl-feedback",
                 client: requests.Session | None = None) -> requests.Response:
-    """Login initiation → LMS authorization → id_token POST → landing page, as a browser does."""
+    """Login initiation → LMS authorization → id_token POST, as a browser does; the tool
+    answers the POST with the landing page itself."""
     client = client or browser()
     form_page = client.get(peers.lms.login_url(user_id, link_id))
     assert form_page.status_code == 200, form_page.text
@@ -127,6 +132,20 @@ def post_launch(peers: Peers, login: StartedLogin, id_token: str, state: str | N
     return login.client.post(peers.tool_url + "/lti/launch",
                              data={"id_token": id_token, "state": login.state if state is None else state},
                              allow_redirects=False)
+
+
+def launch_session(peers: Peers, response: requests.Response) -> dict:
+    """The stored session behind the cookie a launch response set; the cookie must be
+    fit for an LMS iframe (Secure, HttpOnly, SameSite=None, Partitioned)."""
+    cookies = [c for c in response.raw.headers.getlist("Set-Cookie") if c.startswith(SESSION_COOKIE + "=")]
+    assert len(cookies) == 1, response.raw.headers.getlist("Set-Cookie")
+    attributes = {part.strip().split("=")[0].lower(): part.strip() for part in cookies[0].split(";")[1:]}
+    assert {"secure", "httponly", "partitioned"} <= attributes.keys(), cookies[0]
+    assert attributes["samesite"] == "SameSite=None" and attributes["path"] == "Path=/", cookies[0]
+    token = cookies[0].split(";", 1)[0].split("=", 1)[1]
+    with peers.engine.connect() as conn:
+        return dict(conn.execute(select(web_sessions).where(web_sessions.c.token_hash == token_hash(token)))
+                    .mappings().one())
 
 
 def error_code(response: requests.Response) -> str:
