@@ -144,14 +144,18 @@ def actions_of(conn: Connection, learner_id: int, open_only: bool = False) -> li
 
 
 # --- validation ----------------------------------------------------------------------------
-def _validation(conn: Connection, row: Any) -> ValidationRequest:
-    decisions = conn.execute(select(validation_decisions).where(validation_decisions.c.request_id == row["id"])
-                             .order_by(validation_decisions.c.id)).mappings().all()
-    return ValidationRequest(
+def _validations(conn: Connection, rows: list[Any]) -> list[ValidationRequest]:
+    """Requests with their decisions, read in one query for all of them."""
+    decided: dict[int, list[Decision]] = {row["id"]: [] for row in rows}
+    if decided:
+        for d in conn.execute(select(validation_decisions)
+                              .where(validation_decisions.c.request_id.in_(list(decided)))
+                              .order_by(validation_decisions.c.id)).mappings():
+            decided[d["request_id"]].append(Decision(d["manager_id"], d["outcome"], d["feedback"],
+                                                     d["evidence_seen"], d["request_version"]))
+    return [ValidationRequest(
         learner_id=row["learner_id"], activity=_activity(row), evidence=row["evidence"], status=row["status"],
-        decisions=tuple(Decision(d["manager_id"], d["outcome"], d["feedback"], d["evidence_seen"],
-                                 d["request_version"]) for d in decisions),
-        id=row["id"], version=row["version"])
+        decisions=tuple(decided[row["id"]]), id=row["id"], version=row["version"]) for row in rows]
 
 
 def add_validation(conn: Connection, v: ValidationRequest, now: float) -> ValidationRequest:
@@ -172,14 +176,14 @@ def save_validation(conn: Connection, v: ValidationRequest, before: ValidationRe
 
 def get_validation(conn: Connection, record_id: int) -> ValidationRequest | None:
     row = _one(conn, validation_requests, record_id)
-    return _validation(conn, row) if row else None
+    return _validations(conn, [row])[0] if row else None
 
 
 def validations_of(conn: Connection, learner_id: int) -> list[ValidationRequest]:
     rows = conn.execute(select(validation_requests).where(
         validation_requests.c.learner_id == learner_id, validation_requests.c.withdrawn_at.is_(None))
         .order_by(validation_requests.c.id.desc())).mappings().all()
-    return [_validation(conn, row) for row in rows]
+    return _validations(conn, rows)
 
 
 # --- audit trail ---------------------------------------------------------------------------

@@ -7,16 +7,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, and_, bindparam, exists, func, select
 
 from adapter.domain.authorization import NotFound, Viewer
 from adapter.domain.coaching import Conversation, actions_label, next_date_label
 from adapter.domain.templates import TemplateCatalog
 from adapter.persistence import coaching_store as store
-from adapter.persistence.coaching_tables import conversations, reflections, validation_requests
+from adapter.persistence.coaching_tables import (
+    agreed_actions, conversations, manager_nominations, reflections, validation_requests,
+)
 from adapter.persistence.people_store import current_mentees
 from adapter.persistence.relationships_store import managers_of, pending_nominations
-from adapter.persistence.tables import contexts, memberships, people, resource_links
+from adapter.persistence.tables import contexts, manager_links, memberships, people, resource_links
 
 
 def names(conn: Connection, person_ids: set[int]) -> dict[int, str]:
@@ -49,23 +51,49 @@ def validation_view(v, who: dict[int, str]) -> dict:
                            "evidence_seen": d.evidence_seen} for d in v.decisions]}
 
 
+def _exists(table, *conditions):
+    return exists().where(*conditions).label(table.name)
+
+
+# What a learner has at all, with the launched activity's title, in one statement built
+# once: the learner page answers every learner launch, and a section with nothing in it
+# then costs no query (a learner who just arrived costs this one query).
+_LEARNER_HAS = select(
+    select(resource_links.c.title).where(resource_links.c.id == bindparam("link")).scalar_subquery()
+    .label("link_title"),
+    _exists(reflections, reflections.c.learner_id == bindparam("me"), reflections.c.withdrawn_at.is_(None)),
+    _exists(conversations, conversations.c.learner_id == bindparam("me"), conversations.c.withdrawn_at.is_(None)),
+    _exists(validation_requests, validation_requests.c.learner_id == bindparam("me"),
+            validation_requests.c.withdrawn_at.is_(None)),
+    _exists(agreed_actions, agreed_actions.c.learner_id == bindparam("me"), agreed_actions.c.withdrawn_at.is_(None)),
+    _exists(manager_links, manager_links.c.learner_id == bindparam("me"), manager_links.c.ended_at.is_(None)),
+    _exists(manager_nominations, manager_nominations.c.learner_id == bindparam("me"),
+            manager_nominations.c.status == "pending"),
+)
+
+
 def learner_page(conn: Connection, viewer: Viewer, resource_link_pk: int | None,
                  catalog: TemplateCatalog) -> dict[str, Any]:
+    """The launched activity (``link``: its title, or None without a resource link) and
+    the learner's own records: one query per table at most, none for an empty table."""
     me = viewer.person_id
-    reflection = store.reflection_on(conn, me, resource_link_pk)
-    talks = store.conversations_of(conn, me)
-    validations = [v for v in store.validations_of(conn, me) if v.activity.resource_link_pk == resource_link_pk]
-    actions = store.actions_of(conn, me)
-    managers = managers_of(conn, me)
+    has = conn.execute(_LEARNER_HAS, {"me": me, "link": resource_link_pk}).one()._mapping
+    reflection = store.reflection_on(conn, me, resource_link_pk) if has["reflections"] else None
+    talks = store.conversations_of(conn, me) if has["conversations"] else []
+    validations = [v for v in store.validations_of(conn, me) if v.activity.resource_link_pk == resource_link_pk
+                   ] if has["validation_requests"] else []
+    actions = store.actions_of(conn, me) if has["agreed_actions"] else []
+    managers = managers_of(conn, me) if has["manager_links"] else []
     who = names(conn, {*managers, *(c.manager_id for c in talks), *(a.manager_id for a in actions),
                        *(d.manager_id for v in validations for d in v.decisions)})
     return {
+        "link": {"title": has["link_title"] or ""} if resource_link_pk else None,
         "reflection": reflection,
         "conversations": [conversation_view(c, viewer, catalog, who) for c in talks],
         "open_actions": [action_view(a, who) for a in actions if a.status == "open"],
         "validations": [validation_view(v, who) for v in validations],
         "managers": [who[m] for m in managers],
-        "pending_nominations": pending_nominations(conn, learner_id=me),
+        "pending_nominations": pending_nominations(conn, learner_id=me) if has["manager_nominations"] else [],
     }
 
 

@@ -3,10 +3,8 @@ agreed actions, ask for validation, rate conversations, name a manager."""
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
-from sqlalchemy import select
 
 from adapter.domain.rules import RuleViolation
-from adapter.persistence.tables import resource_links
 from adapter.services import coaching, relationships
 from adapter.services.coaching_views import learner_page
 
@@ -39,11 +37,7 @@ def _page(error: RuleViolation | None = None, status: int = 200):
     with components().engine.connect() as conn:
         me = viewer(conn)
         page = learner_page(conn, me, session.resource_link_pk, catalog())
-        link = None
-        if session.resource_link_pk:
-            link = conn.execute(select(resource_links).where(resource_links.c.id == session.resource_link_pk)
-                                ).mappings().first()
-    return render_template("learner/home.html", link=link, context=session.launch.get("context") or {},
+    return render_template("learner/home.html", context=session.launch.get("context") or {},
                            error=error, form=request.form if error else {}, manages=bool(me.mentee_ids),
                            saved=saved_message(SAVED), **page), status
 
