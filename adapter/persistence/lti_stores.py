@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from typing import Callable
+from typing import Any, Callable
 
 from sqlalchemy import Engine, bindparam, delete, event, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -45,12 +45,14 @@ class SqlRegistrationStore:
         with self._lock:
             self._cached.clear()
 
-    def _cached_load(self, key: tuple, where) -> list[Registration]:
+    def _cached_load(self, key: tuple, where: Callable[[], Any]) -> list[Registration]:
+        """``where`` builds the query's condition, only on a miss (building it costs more
+        than the cache lookup)."""
         now = self.clock()
         hit = self._cached.get(key)
         if hit is not None and hit[0] > now:
             return hit[1]
-        found = self._load(where)
+        found = self._load(where())
         if found:
             with self._lock:
                 self._cached[key] = (now + self.ttl, found)
@@ -80,11 +82,11 @@ class SqlRegistrationStore:
 
     def find_registration(self, issuer: str, client_id: str) -> Registration | None:
         found = self._cached_load(("client", issuer, client_id),
-                                  (platforms.c.issuer == issuer) & (platforms.c.client_id == client_id))
+                                  lambda: (platforms.c.issuer == issuer) & (platforms.c.client_id == client_id))
         return found[0] if found else None
 
     def registrations_for_issuer(self, issuer: str) -> list[Registration]:
-        return list(self._cached_load(("issuer", issuer), platforms.c.issuer == issuer))
+        return list(self._cached_load(("issuer", issuer), lambda: platforms.c.issuer == issuer))
 
 
 def _login(row) -> PendingLogin:

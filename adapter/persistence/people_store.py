@@ -3,34 +3,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, and_, bindparam, insert, select, update
 
 from .tables import contexts, manager_links, memberships, people, resource_links
+from .upsert import upsert
 
 MENTOR_CLAIM = "mentor_claim"
-
-# Every launch runs these upserts; building an INSERT … ON CONFLICT statement costs
-# several times more than executing it, so each shape (table, columns) is built once and
-# executed with its values as parameters.
-_UPSERTS: dict[tuple, Any] = {}
-
-
-def upsert(conn: Connection, table: Table, keys: dict[str, Any], values: dict[str, Any],
-           insert_only: dict[str, Any] | None = None) -> int:
-    """Insert ``keys | values | insert_only`` or update ``values`` on the row with ``keys``;
-    return its id. (adapter.persistence.upsert.upsert, with the statement built once.)"""
-    insert_only = insert_only or {}
-    shape = (conn.dialect.name, table.name, tuple(keys), tuple(values), tuple(insert_only))
-    statement = _UPSERTS.get(shape)
-    if statement is None:
-        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-        statement = dialect.insert(table)
-        statement = statement.on_conflict_do_update(
-            index_elements=list(keys), set_={name: statement.excluded[name] for name in values},
-        ).returning(table.c.id)
-        _UPSERTS[shape] = statement
-    return conn.execute(statement, {**keys, **values, **insert_only}).scalar_one()
 
 
 def save_person(conn: Connection, platform_id: int, sub: str, profile: dict[str, str], now: float,
@@ -105,13 +83,17 @@ def sync_mentor_claim(conn: Connection, platform_id: int, manager_id: int, mente
         conn.execute(update(manager_links).where(link, manager_links.c.learner_id.in_(ended)).values(ended_at=now))
 
 
+# Built once: every page a person opens asks who their current mentees are.
+_CURRENT_MENTEES = (
+    select(people.c.id, people.c.sub, people.c.name, people.c.email, manager_links.c.source)
+    .join(manager_links, manager_links.c.learner_id == people.c.id)
+    .where(manager_links.c.manager_id == bindparam("manager_id"), manager_links.c.ended_at.is_(None))
+    .order_by(people.c.name, people.c.sub)
+)
+
+
 def current_mentees(conn: Connection, manager_id: int) -> list[dict[str, Any]]:
-    rows = conn.execute(
-        select(people.c.id, people.c.sub, people.c.name, people.c.email, manager_links.c.source)
-        .join(manager_links, manager_links.c.learner_id == people.c.id)
-        .where(manager_links.c.manager_id == manager_id, manager_links.c.ended_at.is_(None))
-        .order_by(people.c.name, people.c.sub)
-    ).mappings().all()
+    rows = conn.execute(_CURRENT_MENTEES, {"manager_id": manager_id}).mappings().all()
     merged: dict[int, dict[str, Any]] = {}
     for row in rows:
         entry = merged.setdefault(row["id"], {**row, "sources": []})
