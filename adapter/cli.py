@@ -145,6 +145,48 @@ def cmd_roster_sync(args, settings: Settings) -> int:
     return 1 if failures else 0
 
 
+def cmd_report(args, settings: Settings) -> int:
+    """The organisation's measures, from the database or recomputed from an LRS alone."""
+    import dataclasses
+    from datetime import date
+
+    from adapter.domain.measures import measures, total
+
+    as_of = date.fromisoformat(args.as_of) if args.as_of else date.today()
+    if args.from_lrs:
+        from adapter.services.lrs_measures import StatementReading
+        from xapi.lrs_client import BasicAuth, LrsConfig
+        from xapi.mapping import load_mapping
+        from xapi.statement_reader import LrsReadError, StatementReader
+
+        password = os.environ.get(args.password_env, "")
+        config = LrsConfig(name="report", endpoint=args.from_lrs,
+                           auth=BasicAuth(args.username, password) if args.username else None)
+        try:
+            statements = StatementReader(config).all_statements()
+        except LrsReadError as error:
+            print(f"coachbridge report: {error}", file=sys.stderr)
+            return 1
+        facts = total(StatementReading(load_mapping()).facts_by_course(statements, as_of).values())
+        source = f"{len(statements)} statements from {args.from_lrs}"
+    else:
+        from adapter.services.reports import organisation_dashboard
+
+        with _engine(settings).connect() as conn:
+            facts = organisation_dashboard(conn, {"admin"}, as_of).facts
+        source = "the database"
+    shown = measures(facts)
+    if args.json:
+        print(json.dumps({"as_of": as_of.isoformat(), "facts": dataclasses.asdict(facts),
+                          "measures": [{"key": m.key, "value": m.value, "count": m.count, "numerator": m.numerator}
+                                       for m in shown]}, indent=2))
+        return 0
+    print(f"Measures on {as_of.isoformat()}, from {source}:")
+    for m in shown:
+        print(f"  {m.label}: {m.display} (of {m.count})")
+    return 0
+
+
 def cmd_serve(args, settings: Settings) -> int:
     """Production: gunicorn with the app factory; migrations run once, before forking."""
     settings.check()
@@ -210,6 +252,16 @@ def build_parser() -> argparse.ArgumentParser:
     sync = roster.add_parser("sync", help="read rosters (NRPS) of courses the tool was launched from")
     sync.add_argument("--context", type=int, action="append", help="a course id (default: every course)")
     sync.set_defaults(func=cmd_roster_sync)
+
+    report = sub.add_parser("report", help="the organisation's outcome measures")
+    report.add_argument("--from-lrs", metavar="URL", help="recompute them from this LRS's statements alone "
+                        "(the xAPI base URL, e.g. https://lrs.example.org/xAPI/)")
+    report.add_argument("--username", help="the LRS's basic-auth user")
+    report.add_argument("--password-env", default="COACHBRIDGE_LRS_PASSWORD",
+                        help="the environment variable holding the LRS password")
+    report.add_argument("--as-of", help="the report date, YYYY-MM-DD (default: today)")
+    report.add_argument("--json", action="store_true", help="facts and measures as JSON")
+    report.set_defaults(func=cmd_report)
 
     serve = sub.add_parser("serve", help="run the tool under gunicorn (production)")
     serve.add_argument("--bind", default="127.0.0.1:8000")

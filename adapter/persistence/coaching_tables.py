@@ -129,3 +129,7 @@ audit_events = Table(
     Column("detail", JSON, nullable=False),
 )
 Index("ix_audit_events_record", audit_events.c.record_type, audit_events.c.record_id)
+
+# Course-level reports (instructor dashboards) read each record table by course (migration 0008).
+for _table in (reflections, conversations, agreed_actions, validation_requests):
+    Index(f"ix_{_table.name}_course", _table.c.context_pk)

@@ -221,3 +221,4 @@ web_sessions = Table(
 )
 
 from . import coaching_tables  # noqa: E402,F401  (registers coaching tables on metadata)
+from . import targets_tables  # noqa: E402,F401  (registers learning targets on metadata)

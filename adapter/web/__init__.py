@@ -76,6 +76,7 @@ def create_app(settings: Settings | None = None, migrate: bool = True, **overrid
     from . import (  # noqa: F401  (modules that add routes to the blueprints)
         admin, admin_platforms, auth, instructor, learner, lti_endpoints, manager, registration, roster,
     )
+    from . import admin_reports, instructor_reports, manager_reports  # noqa: F401  (dashboards, by audience)
     auth.init_app(app)
     for blueprint in (lti_endpoints.bp, registration.bp, learner.bp, manager.bp, instructor.bp, admin.bp):
         app.register_blueprint(blueprint)

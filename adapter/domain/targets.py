@@ -1,0 +1,101 @@
+"""Quarterly learning targets per team, and progress against them.
+
+A team is a manager's current mentees. The manager sets their own team's targets, an
+admin anyone's; the better target is validated application, not minutes or courses.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from .authorization import Forbidden, Viewer
+from .rules import RuleViolation
+
+TARGET_MEASURES = {
+    "validated_applications": "Validated applications",
+    "conversations_held": "Check-ins and coaching conversations held",
+}
+MAX_TARGET = 100_000
+_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+
+
+@dataclass(frozen=True)
+class Quarter:
+    year: int
+    number: int
+
+    @classmethod
+    def of(cls, day: date) -> "Quarter":
+        return cls(day.year, (day.month - 1) // 3 + 1)
+
+    @classmethod
+    def parse(cls, text: str | None) -> "Quarter":
+        match = _QUARTER.match((text or "").strip())
+        if not match:
+            raise RuleViolation("Quarter", "must look like 2026-Q4")
+        return cls(int(match.group(1)), int(match.group(2)))
+
+    def __str__(self) -> str:
+        return f"{self.year}-Q{self.number}"
+
+    @property
+    def starts_on(self) -> date:
+        return date(self.year, 3 * self.number - 2, 1)
+
+    @property
+    def ends_before(self) -> date:
+        """The first day of the next quarter."""
+        return date(self.year + 1, 1, 1) if self.number == 4 else date(self.year, 3 * self.number + 1, 1)
+
+    def elapsed(self, today: date) -> float:
+        """How much of the quarter is behind us on ``today``, 0 to 1."""
+        length = (self.ends_before - self.starts_on).days
+        return min(max((today - self.starts_on).days + 1, 0), length) / length
+
+
+@dataclass(frozen=True)
+class Target:
+    manager_id: int
+    quarter: Quarter
+    measure: str
+    target: int
+
+    @classmethod
+    def set_by(cls, viewer: Viewer, manager_id: int, form: dict[str, str]) -> "Target":
+        """A manager sets their own team's target; an admin any team's."""
+        if viewer.person_id != manager_id and "admin" not in viewer.roles:
+            raise Forbidden("only the team's manager or an admin sets its targets")
+        measure = form.get("measure", "")
+        if measure not in TARGET_MEASURES:
+            raise RuleViolation("Measure", f"must be one of {', '.join(TARGET_MEASURES)}")
+        try:
+            number = int(form.get("target", ""))
+        except ValueError:
+            raise RuleViolation("Target", "must be a whole number") from None
+        if not 1 <= number <= MAX_TARGET:
+            raise RuleViolation("Target", f"must be from 1 to {MAX_TARGET}")
+        return cls(manager_id, Quarter.parse(form.get("quarter")), measure, number)
+
+
+@dataclass(frozen=True)
+class Progress:
+    target: Target
+    actual: int
+    today: date
+    manager: str = ""  # the team's manager, as admins see the list
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.actual / self.target.target
+
+    @property
+    def expected_by_now(self) -> float:
+        """Where a steady pace would be today."""
+        return self.target.target * self.target.quarter.elapsed(self.today)
+
+    @property
+    def status(self) -> str:
+        if self.actual >= self.target.target:
+            return "met"
+        return "on track" if self.actual >= self.expected_by_now else "behind"

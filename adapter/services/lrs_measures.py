@@ -1,0 +1,160 @@
+"""The measures recomputed from LRS statements alone, with nothing from the database.
+
+Proof that the statements carry enough: the record types are told apart by the
+activity types in mappings/xapi.yaml, people by their agent's identifier, the learning
+activity by ``contextActivities.parent`` and the course by ``grouping``. A record is the
+statements about one object (its record IRI); it is live while one of its statements is
+not voided, and its live statement with the latest timestamp is its current state.
+Voided versions still count as history: they say when a reflection was first written
+or when a request was asked.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Iterable
+
+from adapter.domain.measures import (
+    ActivityStart, Commitment, DecisionWait, Facts, HeldConversation, PlannedConversation, tally,
+)
+from xapi.events import EventKind
+from xapi.mapping import XapiMapping
+
+CONVERSATION_TYPES = ("check_in", "coaching_conversation")
+EPOCH = date(1970, 1, 1)
+
+
+@dataclass
+class Record:
+    record_type: str
+    learner: str
+    activity: str | None
+    course: str | None
+    statements: list[dict[str, Any]] = field(default_factory=list)
+    live: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def current(self) -> dict[str, Any]:
+        return max(self.live, key=lambda s: s["timestamp"])
+
+    @property
+    def first_at(self) -> float:
+        return min(_moment(s) for s in self.statements)
+
+
+def _moment(statement: dict[str, Any]) -> float:
+    return datetime.fromisoformat(statement["timestamp"]).timestamp()
+
+
+def _day(statement: dict[str, Any]) -> date:
+    return datetime.fromisoformat(statement["timestamp"]).date()
+
+
+def _agent_key(agent: dict[str, Any]) -> str:
+    return json.dumps({k: v for k, v in agent.items() if k in ("account", "mbox", "mbox_sha1sum", "openid")},
+                      sort_keys=True)
+
+
+def _first_id(activities: dict[str, Any], kind: str) -> str | None:
+    found = activities.get(kind) or []
+    return found[0]["id"] if found else None
+
+
+class StatementReading:
+    """What the mapping says each statement part means."""
+
+    def __init__(self, mapping: XapiMapping) -> None:
+        rules = mapping.events
+        self.record_types = {rule.activity_type: rule.record_type for rule in rules.values()}
+        self.voiding_verb = mapping.voiding_verb.id
+        self.requested_verb = rules[EventKind.VALIDATION_REQUESTED].verb.id
+        self.validated_verb = rules[EventKind.APPLICATION_VALIDATED].verb.id
+        talk, action = rules[EventKind.CHECK_IN_HELD].fields, rules[EventKind.ACTION_AGREED].fields
+        self.held_on_key, self.next_on_key, self.rating_key = (talk[n].key for n in ("held_on", "next_on", "rating"))
+        self.due_date_key, self.status_key = action["due_date"].key, action["status"].key
+
+    def records(self, statements: Iterable[dict[str, Any]]) -> list[Record]:
+        statements = list(statements)
+        voided = {s["object"]["id"] for s in statements if s["verb"]["id"] == self.voiding_verb}
+        records: dict[str, Record] = {}
+        for s in statements:
+            record_type = self.record_types.get(s["object"].get("definition", {}).get("type"))
+            if record_type is None or s["verb"]["id"] == self.voiding_verb:
+                continue
+            activities = s.get("context", {}).get("contextActivities", {})
+            record = records.setdefault(s["object"]["id"], Record(
+                record_type, _agent_key(s["actor"]), _first_id(activities, "parent"), _first_id(activities, "grouping")))
+            record.statements.append(s)
+            if s["id"] not in voided:
+                record.live.append(s)
+        return [r for r in records.values() if r.live]
+
+    def _extension(self, record: Record, where: str, key: str) -> Any:
+        return record.current.get(where, {}).get("extensions", {}).get(key)
+
+    def held_on(self, record: Record) -> date:
+        return date.fromisoformat(self._extension(record, "context", self.held_on_key))
+
+    def facts_by_course(self, statements: Iterable[dict[str, Any]], as_of: date) -> dict[str | None, Facts]:
+        records = self.records(statements)
+        talks = [r for r in records if r.record_type in CONVERSATION_TYPES]
+        talk_days: dict[str, list[date]] = {}
+        for talk in talks:
+            talk_days.setdefault(talk.learner, []).append(self.held_on(talk))
+        by_course: dict[str | None, dict[str, list]] = {}
+
+        def add(course: str | None, kind: str, value: Any) -> None:
+            by_course.setdefault(course, {}).setdefault(kind, []).append(value)
+
+        for start in self._activity_starts(records, talk_days):
+            add(*start)
+        for record in records:
+            if record.record_type == "validation":
+                for wait in self._waits(record):
+                    add(record.course, "waits", wait)
+            elif record.record_type == "action":
+                due = self._extension(record, "result", self.due_date_key)
+                if due:
+                    done = self._extension(record, "result", self.status_key) == "done"
+                    add(record.course, "commitments",
+                        Commitment(date.fromisoformat(due), _day(record.current) if done else None))
+        for talk in talks:
+            add(talk.course, "conversations", HeldConversation(self._extension(talk, "result", self.rating_key)))
+            next_on = self._extension(talk, "context", self.next_on_key)
+            if next_on:
+                held = self.held_on(talk)
+                later = [d for d in talk_days[talk.learner] if d > held]
+                add(talk.course, "planned", PlannedConversation(held, date.fromisoformat(next_on),
+                                                                min(later) if later else None))
+        return {course: tally(as_of, **values) for course, values in by_course.items()}
+
+    def _activity_starts(self, records: list[Record], talk_days: dict[str, list[date]]):
+        started: dict[tuple, float] = {}
+        validated: dict[tuple, float] = {}
+        for record in records:
+            key = (record.course, record.learner, record.activity)
+            if record.record_type == "reflection":
+                started[key] = min(started.get(key, record.first_at), record.first_at)
+            elif record.record_type == "validation":
+                for s in record.statements:
+                    if s["verb"]["id"] == self.validated_verb and s.get("result", {}).get("success") is True:
+                        validated[key] = min(validated.get(key, _moment(s)), _moment(s))
+        for key, at in started.items():
+            course, learner, _ = key
+            talks = talk_days.get(learner)
+            yield course, "starts", ActivityStart(
+                _utc_day(at),
+                _utc_day(validated[key]) if key in validated else None, min(talks) if talks else None)
+
+    def _waits(self, record: Record) -> Iterable[DecisionWait]:
+        asked = None
+        for s in sorted(record.statements, key=_moment):
+            if s["verb"]["id"] == self.requested_verb:
+                asked = _moment(s)
+            elif s["verb"]["id"] == self.validated_verb and asked is not None:
+                yield DecisionWait(asked, _moment(s), s.get("result", {}).get("success") is True)
+
+
+def _utc_day(moment: float) -> date:
+    return date.fromordinal(EPOCH.toordinal() + int(moment // 86400))

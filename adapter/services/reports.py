@@ -1,0 +1,140 @@
+"""Dashboards per audience, already cut to what the asker may see, and their CSV.
+
+A manager sees their current mentees' measures and their team's targets; an instructor
+their course's; an admin the organisation's, by platform and by course. Every figure is
+a count, a share or a mean: no note, no evidence and no name of a learner is in what a
+dashboard receives.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Iterable
+
+from sqlalchemy import Connection, Engine, select
+
+from adapter.domain.authorization import Forbidden, NotFound, Viewer
+from adapter.domain.measures import Facts, Measure, measures, total
+from adapter.domain.targets import TARGET_MEASURES, Progress, Quarter, Target
+from adapter.persistence import targets_store
+from adapter.persistence.people_store import current_mentees
+from adapter.persistence.relationships_store import people_by_email, person_by_sub
+from adapter.persistence.report_queries import Scope, facts_by_course
+from adapter.persistence.tables import contexts, platforms
+
+
+@dataclass(frozen=True)
+class Group:
+    """One row of a breakdown: a platform or a course."""
+
+    name: str
+    facts: Facts
+
+    @property
+    def measures(self) -> list[Measure]:
+        return measures(self.facts)
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    title: str
+    as_of: date
+    facts: Facts
+    by_platform: list[Group] = field(default_factory=list)
+    by_course: list[Group] = field(default_factory=list)
+    targets: list[Progress] = field(default_factory=list)
+    quarter: Quarter | None = None
+
+    @property
+    def measures(self) -> list[Measure]:
+        return measures(self.facts)
+
+
+def manager_dashboard(conn: Connection, viewer: Viewer, today: date) -> Dashboard:
+    """The viewer's current mentees, whoever held their conversations."""
+    by_course = facts_by_course(conn, Scope(learner_ids=viewer.mentee_ids), today)
+    quarter = Quarter.of(today)
+    return Dashboard("Your team", today, total(by_course.values()), by_course=_courses(conn, by_course),
+                     targets=_progress(conn, quarter, today, viewer.person_id), quarter=quarter)
+
+
+def course_dashboard(conn: Connection, viewer: Viewer, today: date) -> Dashboard:
+    if not viewer.sees_course(viewer.context_pk):
+        raise NotFound("no course in this launch")
+    by_course = facts_by_course(conn, Scope(context_pk=viewer.context_pk), today)
+    title = conn.execute(select(contexts.c.title).where(contexts.c.id == viewer.context_pk)).scalar()
+    return Dashboard(title or "Your course", today, total(by_course.values()))
+
+
+def organisation_dashboard(conn: Connection, roles: Iterable[str], today: date) -> Dashboard:
+    if "admin" not in roles:
+        raise Forbidden("organisation reports are for administrators")
+    by_course = facts_by_course(conn, Scope(), today)
+    names = dict(conn.execute(select(platforms.c.id, platforms.c.name)).all())
+    by_platform: dict[int, Facts] = {}
+    for (platform_id, _), facts in by_course.items():
+        by_platform[platform_id] = by_platform.get(platform_id, Facts()) + facts
+    quarter = Quarter.of(today)
+    return Dashboard("Organisation", today, total(by_course.values()),
+                     by_platform=sorted((Group(names.get(p) or f"Platform {p}", f) for p, f in by_platform.items()),
+                                        key=lambda g: g.name),
+                     by_course=_courses(conn, by_course), targets=_progress(conn, quarter, today), quarter=quarter)
+
+
+def _courses(conn: Connection, by_course: dict) -> list[Group]:
+    titles = dict(conn.execute(select(contexts.c.id, contexts.c.title)
+                               .where(contexts.c.id.in_([c for _, c in by_course if c is not None]))).all())
+    groups = [Group(titles.get(course) or ("No course" if course is None else f"Course {course}"), facts)
+              for (_, course), facts in by_course.items()]
+    return sorted(groups, key=lambda g: g.name)
+
+
+def _progress(conn: Connection, quarter: Quarter, today: date, manager_id: int | None = None) -> list[Progress]:
+    actuals = targets_store.team_actuals(conn, quarter, manager_id)
+    return [Progress(Target(row["manager_id"], quarter, row["measure"], row["target"]),
+                     actuals.get((row["manager_id"], row["measure"]), 0), today, row["manager"])
+            for row in targets_store.targets_of(conn, quarter, manager_id)]
+
+
+def set_target(engine: Engine, viewer: Viewer, manager_id: int, form: dict[str, str], now: float) -> Target:
+    target = Target.set_by(viewer, manager_id, form)
+    with engine.begin() as conn:
+        targets_store.save_target(conn, target, viewer.person_id or None, now)
+    return target
+
+
+def find_manager(conn: Connection, platform_id: int, email_or_id: str) -> int:
+    """The manager an admin names by email or LTI user id on a platform; they must manage someone."""
+    wanted = email_or_id.strip()
+    found = people_by_email(conn, platform_id, wanted) if "@" in wanted else [person_by_sub(conn, platform_id, wanted)]
+    managers = [p for p in found if p is not None and current_mentees(conn, p)]
+    if len(managers) != 1:
+        raise NotFound("no single manager with a team goes by that email or user id on that platform")
+    return managers[0]
+
+
+CSV_HEADER = ["group", "measure", "label", "value", "unit", "count", "numerator", "definition"]
+
+
+def csv_text(dashboard: Dashboard) -> str:
+    """Every measure of every group, one row each; cells a spreadsheet would run as a
+    formula are quoted with a leading apostrophe (course titles come from the LMS)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_HEADER)
+    groups = [Group(dashboard.title, dashboard.facts), *dashboard.by_platform, *dashboard.by_course]
+    for group in groups:
+        for m in group.measures:
+            writer.writerow([_cell(group.name), m.key, m.label, "" if m.value is None else f"{m.value:.2f}", m.unit,
+                             m.count, "" if m.numerator is None else m.numerator, m.definition])
+    for p in dashboard.targets:
+        writer.writerow([_cell(p.manager), f"target:{p.target.measure}", TARGET_MEASURES[p.target.measure],
+                         p.actual, f"of {p.target.target} in {p.target.quarter}", p.target.target, p.actual,
+                         p.status])
+    return out.getvalue()
+
+
+def _cell(text: str) -> str:
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -1,0 +1,27 @@
+"""The instructor's dashboard: the course launched from, counts and rates only."""
+from __future__ import annotations
+
+from flask import render_template
+
+from adapter.services.reports import course_dashboard
+
+from . import components
+from .auth import role_required
+from .coaching_support import viewer
+from .instructor import bp
+from .report_pages import csv_download, page_values, today
+
+
+@bp.route("/reports")
+@role_required("instructor", "admin")
+def reports():
+    with components().engine.connect() as conn:
+        dashboard = course_dashboard(conn, viewer(conn), today())
+    return render_template("instructor/reports.html", **page_values(dashboard, "course"))
+
+
+@bp.route("/reports.csv")
+@role_required("instructor", "admin")
+def reports_csv():
+    with components().engine.connect() as conn:
+        return csv_download(course_dashboard(conn, viewer(conn), today()), "course")

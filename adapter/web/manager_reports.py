@@ -1,0 +1,47 @@
+"""The manager's dashboard: their current team's outcomes and quarterly targets."""
+from __future__ import annotations
+
+from flask import render_template, request
+
+from adapter.domain.rules import RuleViolation
+from adapter.domain.targets import TARGET_MEASURES
+from adapter.services.reports import manager_dashboard, set_target
+
+from . import components
+from .coaching_support import done, now, saved_message, viewer
+from .manager import bp, manager_required
+from .report_pages import csv_download, page_values, today
+
+
+def _page(error: RuleViolation | None = None, status: int = 200):
+    with components().engine.connect() as conn:
+        dashboard = manager_dashboard(conn, viewer(conn), today())
+    return render_template("manager/reports.html", **page_values(dashboard, "team"),
+                           target_measures=TARGET_MEASURES, error=error, form=request.form,
+                           saved=saved_message({"target": "The target is saved."})), status
+
+
+@bp.route("/reports")
+@manager_required
+def reports():
+    return _page()
+
+
+@bp.route("/reports.csv")
+@manager_required
+def reports_csv():
+    with components().engine.connect() as conn:
+        return csv_download(manager_dashboard(conn, viewer(conn), today()), "team")
+
+
+@bp.route("/reports/targets", methods=["POST"])
+@manager_required
+def team_target():
+    """A manager sets a target for their own team."""
+    with components().engine.connect() as conn:
+        me = viewer(conn)
+    try:
+        set_target(components().engine, me, me.person_id, request.form.to_dict(), now())
+    except RuleViolation as broken:
+        return _page(broken, 400)
+    return done("manager.reports", "target")

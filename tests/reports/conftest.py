@@ -1,0 +1,35 @@
+"""A fresh database seeded with the hand-worked organisation of seeded.py."""
+from __future__ import annotations
+
+import pytest
+
+from adapter.persistence.database import make_engine, upgrade
+
+from .seeded import seed
+
+
+@pytest.fixture
+def engine(database_url):
+    engine = make_engine(database_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def organisation(engine):
+    return seed(engine)
+
+
+@pytest.fixture(scope="session")
+def ralph(tmp_path_factory):
+    from tests.peers.ralph_lrs import RalphLrs
+
+    lrs = RalphLrs(tmp_path_factory.mktemp("ralph-reports"))
+    lrs.start()
+    yield lrs
+    lrs.stop()
+
+
+# The coaching tests' people and launches: new demo-LMS people per test.
+from tests.coaching.conftest import launch, team  # noqa: E402,F401

@@ -1,0 +1,64 @@
+"""Read every statement back from an LRS: what ``coachbridge report --from-lrs`` works on.
+
+``GET statements`` pages through ``more`` links. A conforming LRS leaves voided
+statements out of that list, but a measure needs their timestamps (the first version of
+a revised reflection, a request a decision superseded), so each statement a voiding
+statement names and the list did not include is fetched by ``voidedStatementId``.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterator
+from urllib.parse import urljoin
+
+import requests
+
+from xapi.lrs_client import BasicAuth, LrsConfig
+
+VOIDED = "http://adlnet.gov/expapi/verbs/voided"
+PAGE_SIZE = 500
+
+
+class LrsReadError(RuntimeError):
+    """The LRS did not answer a read with statements."""
+
+
+class StatementReader:
+    def __init__(self, config: LrsConfig, session: requests.Session | None = None) -> None:
+        self.config = config
+        self.session = session or requests.Session()
+
+    def _get(self, url: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        auth = self.config.auth
+        response = self.session.get(
+            url, params=params, headers={"X-Experience-API-Version": self.config.xapi_version},
+            auth=(auth.username, auth.password) if isinstance(auth, BasicAuth) else None,
+            timeout=(self.config.connect_timeout, self.config.read_timeout))
+        if response.status_code != 200:
+            raise LrsReadError(f"{url} answered {response.status_code}: {response.text.strip()[:300]}")
+        return response.json()
+
+    def pages(self) -> Iterator[dict[str, Any]]:
+        url, params = self.config.url("statements"), {"limit": PAGE_SIZE, "ascending": "true"}
+        while url:
+            body = self._get(url, params)
+            yield from body.get("statements", [])
+            more = body.get("more") or ""
+            url, params = (urljoin(self.config.endpoint, more) if more else ""), None
+
+    def voided(self, statement_id: str) -> dict[str, Any] | None:
+        try:
+            return self._get(self.config.url("statements"), {"voidedStatementId": statement_id})
+        except LrsReadError:
+            return None  # voided before it reached this LRS, or the LRS keeps no voided statements
+
+    def all_statements(self) -> list[dict[str, Any]]:
+        """Every statement, voided ones included (each once)."""
+        found = {s["id"]: s for s in self.pages()}
+        for statement in list(found.values()):
+            target = statement.get("object", {})
+            if statement["verb"]["id"] == VOIDED and target.get("objectType") == "StatementRef" \
+                    and target["id"] not in found:
+                voided = self.voided(target["id"])
+                if voided is not None:
+                    found[voided["id"]] = voided
+        return list(found.values())
