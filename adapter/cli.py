@@ -187,10 +187,76 @@ def cmd_report(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_worker(args, settings: Settings) -> int:
+    """Deliver the outboxes in the foreground until SIGTERM or SIGINT."""
+    import logging
+    import signal
+
+    from adapter.web import key_cipher
+    from adapter.worker import Worker, default_jobs
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    worker = Worker(default_jobs(_engine(settings), key_cipher(settings), lease=args.lease),
+                    idle_wait=args.idle_wait)
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: worker.stop())
+    print("coachbridge worker: delivering; SIGTERM or Ctrl+C stops it", flush=True)
+    worker.run()
+    print("coachbridge worker: stopped", flush=True)
+    return 0
+
+
+def _print_queues(engine) -> int:
+    """Print the queue table; how many messages are pending."""
+    import time
+
+    from adapter.persistence.outbox_store import queue_status
+
+    rows = queue_status(engine, time.time())
+    print(f"{'channel':8} {'target':30} {'pending':>8} {'delivered':>10} {'dead':>6} {'oldest pending':>15}")
+    for q in rows:
+        age = f"{q.oldest_pending_age:.0f} s" if q.oldest_pending_age is not None else "-"
+        print(f"{q.channel:8} {q.target:30} {q.pending:>8} {q.delivered:>10} {q.dead:>6} {age:>15}")
+    return sum(q.pending for q in rows)
+
+
+def cmd_outbox_status(args, settings: Settings) -> int:
+    _print_queues(_engine(settings))
+    return 0
+
+
+def cmd_outbox_retry_dead(args, settings: Settings) -> int:
+    import time
+
+    from adapter.persistence.outbox_store import retry_dead
+
+    count = retry_dead(_engine(settings), time.time(), channel=args.channel, target=args.target)
+    print(f"{count} dead message(s) requeued")
+    return 0
+
+
+def cmd_outbox_drain(args, settings: Settings) -> int:
+    """Deliver everything due now, then exit; 1 if anything is left (a target down or backing off)."""
+    from adapter.web import key_cipher
+    from adapter.worker import default_jobs, drain
+
+    engine = _engine(settings)
+    settled = drain(default_jobs(engine, key_cipher(settings)))
+    print(f"{settled} message(s) settled")
+    pending = _print_queues(engine)
+    if pending:
+        print(f"{pending} message(s) still pending", file=sys.stderr)
+    return 1 if pending else 0
+
+
 def cmd_serve(args, settings: Settings) -> int:
-    """Production: gunicorn with the app factory; migrations run once, before forking."""
+    """Production: gunicorn with the app factory; migrations run once, before forking.
+    Each gunicorn worker also delivers the outboxes in a thread unless ``--no-worker``."""
+    from adapter.worker import DELIVERY_THREAD
+
     settings.check()
     _key_store(settings).seal_plaintext_keys()
+    os.environ[DELIVERY_THREAD] = "0" if args.no_worker else "1"
     argv = ["gunicorn", "--bind", args.bind, "--workers", str(args.workers), "--threads", str(args.threads),
             "--access-logfile", "-", "adapter.wsgi:app"]
     os.execvp(sys.executable, [sys.executable, "-m", *argv])
@@ -200,7 +266,8 @@ def cmd_serve(args, settings: Settings) -> int:
 def cmd_demo(args, settings: Settings) -> int:
     from adapter.demo import run_demo
 
-    run_demo(settings, tool_port=args.port, lms_port=args.lms_port)
+    run_demo(settings, tool_port=args.port, lms_port=args.lms_port, lrs_port=args.lrs_port,
+             with_worker=not args.no_worker)
     return 0
 
 
@@ -263,15 +330,35 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--json", action="store_true", help="facts and measures as JSON")
     report.set_defaults(func=cmd_report)
 
+    worker = sub.add_parser("worker", help="deliver statements and scores (foreground)")
+    worker.add_argument("--lease", type=float, default=120.0,
+                        help="seconds a claimed batch stays with this worker if it dies (default 120)")
+    worker.add_argument("--idle-wait", type=float, default=1.0, help="seconds between polls when idle")
+    worker.set_defaults(func=cmd_worker)
+
+    outbox = sub.add_parser("outbox", help="the delivery queues").add_subparsers(dest="outbox_command",
+                                                                                required=True)
+    outbox.add_parser("status", help="pending, delivered, dead and oldest pending age per channel and target"
+                      ).set_defaults(func=cmd_outbox_status)
+    retry = outbox.add_parser("retry-dead", help="requeue dead messages once their cause is fixed")
+    retry.add_argument("--channel", help="xapi or ags (default: every channel)")
+    retry.add_argument("--target", help="an LRS endpoint name or platform:<id> (default: every target)")
+    retry.set_defaults(func=cmd_outbox_retry_dead)
+    outbox.add_parser("drain", help="deliver everything due now, then exit (1 if anything is left pending)"
+                      ).set_defaults(func=cmd_outbox_drain)
+
     serve = sub.add_parser("serve", help="run the tool under gunicorn (production)")
     serve.add_argument("--bind", default="127.0.0.1:8000")
     serve.add_argument("--workers", type=int, default=2)
     serve.add_argument("--threads", type=int, default=4)
+    serve.add_argument("--no-worker", action="store_true", help="do not deliver outboxes here (run `worker`)")
     serve.set_defaults(func=cmd_serve)
 
     demo = sub.add_parser("demo", help="the tool and a demo LMS on this machine")
     demo.add_argument("--port", type=int, default=8000)
     demo.add_argument("--lms-port", type=int, default=8001)
+    demo.add_argument("--lrs-port", type=int, default=8002, help="the demo LRS the statements go to")
+    demo.add_argument("--no-worker", action="store_true", help="queue statements but do not deliver them")
     demo.set_defaults(func=cmd_demo)
     return parser
 

@@ -9,10 +9,15 @@ import time
 
 from adapter.config import Settings
 from adapter.demo_lms import DemoLMS
+from adapter.demo_lrs import DemoLrs
 from adapter.demo_seed import seed_demo_records
 from adapter.local_server import ServerThread
+from adapter.persistence import lrs_store
 from adapter.services.platforms import PlatformSpec, register_platform
-from adapter.web import components, create_app
+from adapter.web import components, create_app, key_cipher
+from adapter.worker import Worker, default_jobs
+
+DEMO_LRS_NAME = "demo-lrs"
 
 
 def register_demo_lms(app, lms: DemoLMS) -> int:
@@ -23,16 +28,38 @@ def register_demo_lms(app, lms: DemoLMS) -> int:
             deployment_ids=(lms.deployment_id,)))
 
 
-def run_demo(settings: Settings, tool_port: int = 8000, lms_port: int = 8001) -> None:
-    tool_url, lms_url = f"http://localhost:{tool_port}", f"http://127.0.0.1:{lms_port}"
+def register_demo_lrs(app, platform_id: int, lrs: DemoLrs, endpoint: str) -> None:
+    """The demo platform's statements go to the demo LRS (its password is new each run)."""
+    parts = app.extensions["coachbridge"]
+    settings = {"platform_id": platform_id, "endpoint": endpoint, "auth_kind": "basic", "username": lrs.username,
+                "token_url": "", "client_id": "", "scope": "", "xapi_version": "1.0.3", "batch_size": 100}
+    secret = lrs_store.seal(lrs.password, key_cipher(parts.settings))
+    now = time.time()
+    with parts.engine.begin() as conn:
+        known = next((e for e in lrs_store.endpoints(conn) if e.name == DEMO_LRS_NAME), None)
+        if known is None:
+            lrs_store.add_endpoint(conn, DEMO_LRS_NAME, settings, secret, now)
+        else:
+            lrs_store.update_endpoint(conn, known.id, settings, secret, now)
+
+
+def run_demo(settings: Settings, tool_port: int = 8000, lms_port: int = 8001, lrs_port: int = 8002,
+             with_worker: bool = True) -> None:
+    tool_url, lms_url, lrs_url = (f"http://localhost:{tool_port}", f"http://127.0.0.1:{lms_port}",
+                                  f"http://127.0.0.1:{lrs_port}")
     app = create_app(settings)
-    lms = DemoLMS(lms_url=lms_url, tool_url=tool_url)
+    lms, lrs = DemoLMS(lms_url=lms_url, tool_url=tool_url), DemoLrs()
     platform_id = register_demo_lms(app, lms)
+    register_demo_lrs(app, platform_id, lrs, f"{lrs_url}/xapi/")
     with app.app_context():
         seed_demo_records(components().engine, platform_id, lms, components().role_map)
-    tool = ServerThread(app, host="localhost", port=tool_port).start()
-    platform = ServerThread(lms.create_app(), host="127.0.0.1", port=lms_port).start()
+    servers = [ServerThread(app, host="localhost", port=tool_port).start(),
+               ServerThread(lms.create_app(), host="127.0.0.1", port=lms_port).start(),
+               ServerThread(lrs.create_app(), host="127.0.0.1", port=lrs_port).start()]
+    engine = app.extensions["coachbridge"].engine
+    worker = Worker(default_jobs(engine, key_cipher(settings))).start() if with_worker else None
     print(f"coachbridge demo\n  demo LMS (launch as …): {lms_url}/\n  tool:                   {tool_url}/\n"
+          f"  demo LRS (statements):  {lrs_url}/{'' if worker else '  (not delivered: --no-worker)'}\n"
           f"  database:               {settings.database_url}\nPress Ctrl+C to stop.", flush=True)
     try:
         while True:
@@ -40,5 +67,7 @@ def run_demo(settings: Settings, tool_port: int = 8000, lms_port: int = 8001) ->
     except KeyboardInterrupt:
         pass
     finally:
-        tool.stop()
-        platform.stop()
+        if worker is not None:
+            worker.stop()
+        for server in servers:
+            server.stop()

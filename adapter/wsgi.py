@@ -1,4 +1,16 @@
-"""The WSGI entry point gunicorn loads (``coachbridge serve``); migrations ran already."""
-from adapter.web import create_app
+"""The WSGI entry point gunicorn loads (``coachbridge serve``); migrations ran already.
+
+``coachbridge serve`` sets ``COACHBRIDGE_DELIVERY_THREAD=1`` unless ``--no-worker``: each
+gunicorn worker process then delivers the outboxes in a background thread (claims are
+leases, so several of them never send a message twice at once).
+"""
+import os
+
+from adapter.web import create_app, key_cipher
+from adapter.worker import DELIVERY_THREAD, Worker, default_jobs
 
 app = create_app(migrate=False)
+
+if os.environ.get(DELIVERY_THREAD) == "1":
+    _parts = app.extensions["coachbridge"]
+    Worker(default_jobs(_parts.engine, key_cipher(_parts.settings))).start()

@@ -15,7 +15,7 @@ from adapter.domain.roles import RoleMap
 from adapter.mapping_files import load_role_map
 from adapter.persistence.database import make_engine, upgrade
 from adapter.persistence.key_cipher import KeyCipher
-from adapter.services import event_handlers, gradebook
+from adapter.services import event_handlers, gradebook, xapi_bridge
 from adapter.persistence.key_store import ToolKeyStore
 from adapter.persistence.lti_stores import SqlKeySetCache, SqlLoginStore, SqlRegistrationStore
 from lti.jwks import PlatformKeys
@@ -45,6 +45,7 @@ def build_components(settings: Settings, engine: Engine | None = None) -> Compon
     logins = SqlLoginStore(engine)
     validator = LaunchValidator(registrations, logins, PlatformKeys(SqlKeySetCache(engine)), clock=time.time)
     event_handlers.register(gradebook.enqueue_scores)
+    xapi_bridge.install(xapi_bridge.XapiBridge(xapi_bridge.activity_iri_base(settings.public_url)))
     return Components(settings=settings, engine=engine, registrations=registrations, logins=logins,
                       tool_keys=ToolKeyStore(engine, key_cipher(settings)), validator=validator,
                       role_map=load_role_map())
@@ -74,11 +75,13 @@ def create_app(settings: Settings | None = None, migrate: bool = True, **overrid
     app.extensions["coachbridge"] = parts
 
     from . import (  # noqa: F401  (modules that add routes to the blueprints)
-        admin, admin_platforms, auth, instructor, learner, lti_endpoints, manager, registration, roster,
+        admin, admin_delivery, admin_lrs, admin_platforms, auth, instructor, learner, lti_endpoints, manager,
+        registration, roster, xapi_public,
     )
     from . import admin_reports, instructor_reports, manager_reports  # noqa: F401  (dashboards, by audience)
     auth.init_app(app)
-    for blueprint in (lti_endpoints.bp, registration.bp, learner.bp, manager.bp, instructor.bp, admin.bp):
+    for blueprint in (lti_endpoints.bp, registration.bp, learner.bp, manager.bp, instructor.bp, admin.bp,
+                      xapi_public.bp):
         app.register_blueprint(blueprint)
 
     @app.errorhandler(HTTPException)

@@ -1,0 +1,126 @@
+"""Use cases of the LRS settings (admin pages and CLI): check a form, save an endpoint,
+test its connection, set a platform's privacy options.
+
+A secret typed into a form is sealed before it is stored and never shown again: an edit
+that leaves the secret blank keeps the stored one.
+"""
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from typing import Any, Mapping
+from urllib.parse import urlsplit
+
+from sqlalchemy import Engine, select
+
+from adapter.persistence import lrs_store
+from adapter.persistence.key_cipher import KeyCipher, KeyEncryptionError
+from adapter.persistence.tables import platforms
+from xapi.agents import IdentityFormat, PrivacySettings
+from xapi.lrs_client import ConnectionCheck, LrsClient
+from xapi.versions import SUPPORTED_VERSIONS as VERSIONS
+
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+MAX_BATCH = 1000
+LABELS = {"platform_id": "Platform", "name": "Name", "endpoint": "xAPI endpoint", "auth_kind": "Authentication",
+          "username": "Username", "secret": "Password or client secret", "token_url": "Token URL",
+          "client_id": "Client id", "scope": "Scope", "xapi_version": "xAPI version", "batch_size": "Batch size"}
+
+
+@dataclass(frozen=True)
+class EndpointForm:
+    """What an admin typed, checked: ``settings`` to store, or ``errors`` by field."""
+
+    settings: dict[str, Any]
+    name: str
+    secret: str
+    errors: dict[str, str]
+
+
+def _is_web_address(value: str) -> bool:
+    parts = urlsplit(value)
+    # Credentials in the URL would be shown and logged with it: they go in their own fields.
+    return parts.scheme in ("https", "http") and bool(parts.hostname) and not parts.username and not parts.fragment
+
+
+def check_form(engine: Engine, form: Mapping[str, str], existing: lrs_store.LrsEndpoint | None) -> EndpointForm:
+    value = {name: (form.get(name) or "").strip() for name in LABELS}
+    value["secret"] = form.get("secret") or ""  # a password may start or end with a space
+    errors: dict[str, str] = {}
+    with engine.connect() as conn:
+        known_platforms = set(conn.execute(select(platforms.c.id)).scalars())
+        if existing is None:
+            if not NAME.match(value["name"]):
+                errors["name"] = "Name is required: letters, digits, dots, dashes or underscores (up to 100)."
+            elif lrs_store.name_taken(conn, value["name"]):
+                errors["name"] = "Name is already used by another LRS endpoint."
+    if not value["platform_id"].isdigit() or int(value["platform_id"]) not in known_platforms:
+        errors["platform_id"] = "Choose the platform whose records go to this LRS."
+    if not _is_web_address(value["endpoint"]):
+        errors["endpoint"] = "xAPI endpoint must be a web address (https://…), without credentials."
+    if value["auth_kind"] not in lrs_store.AUTH_KINDS:
+        errors["auth_kind"] = "Choose how coachbridge signs in to the LRS."
+    has_secret = bool(value["secret"]) or (existing is not None and existing.has_secret
+                                           and existing.auth_kind == value["auth_kind"])
+    if value["auth_kind"] == "basic":
+        if not value["username"]:
+            errors["username"] = "Username is required for basic authentication."
+        if not has_secret:
+            errors["secret"] = "Password is required for basic authentication."
+    if value["auth_kind"] == "oauth2":
+        if not _is_web_address(value["token_url"]):
+            errors["token_url"] = "Token URL must be a web address (https://…) for OAuth2."
+        if not value["client_id"]:
+            errors["client_id"] = "Client id is required for OAuth2."
+        if not has_secret:
+            errors["secret"] = "Client secret is required for OAuth2."
+    if value["xapi_version"] not in VERSIONS:
+        errors["xapi_version"] = f"xAPI version must be {' or '.join(VERSIONS)}."
+    if not value["batch_size"].isdigit() or not 1 <= int(value["batch_size"]) <= MAX_BATCH:
+        errors["batch_size"] = f"Batch size must be a whole number from 1 to {MAX_BATCH}."
+    settings = {name: value[name] for name in lrs_store.SETTINGS_FIELDS}
+    if not errors:
+        settings["platform_id"], settings["batch_size"] = int(value["platform_id"]), int(value["batch_size"])
+    return EndpointForm(settings=settings, name=value["name"], secret=value["secret"], errors=errors)
+
+
+def save_endpoint(engine: Engine, checked: EndpointForm, cipher: KeyCipher | None,
+                  existing: lrs_store.LrsEndpoint | None = None, now: float | None = None) -> int:
+    """Store a checked form; with auth ``none`` any stored secret is dropped."""
+    now = time.time() if now is None else now
+    secret: str | None = lrs_store.seal(checked.secret, cipher) if checked.secret else None
+    if checked.settings["auth_kind"] == "none":
+        secret = ""
+    with engine.begin() as conn:
+        if existing is None:
+            return lrs_store.add_endpoint(conn, checked.name, checked.settings, secret or "", now)
+        lrs_store.update_endpoint(conn, existing.id, checked.settings, secret, now)
+        return existing.id
+
+
+def check_connection(endpoint: lrs_store.LrsEndpoint, cipher: KeyCipher | None) -> ConnectionCheck:
+    """``GET about`` with the stored credentials: no statement is sent."""
+    try:
+        config = lrs_store.lrs_config(endpoint, cipher)
+    except KeyEncryptionError as error:
+        return ConnectionCheck(ok=False, message=str(error))
+    client = LrsClient(config)
+    try:
+        return client.check_connection()
+    finally:
+        client.close()
+
+
+def save_privacy(engine: Engine, platform_id: int, form: Mapping[str, str], now: float | None = None) -> str | None:
+    """Store the platform's privacy options; the problem with the form, if any."""
+    try:
+        identity = IdentityFormat(form.get("identity_format", ""))
+    except ValueError:
+        return "Choose how people are identified in statements."
+    with engine.begin() as conn:
+        if conn.execute(select(platforms.c.id).where(platforms.c.id == platform_id)).first() is None:
+            return "No such platform."
+        lrs_store.save_privacy(conn, platform_id, PrivacySettings(identity, form.get("share_free_text") == "1"),
+                               time.time() if now is None else now)
+    return None

@@ -1,0 +1,147 @@
+"""The xAPI bridge: domain events become outbox rows, one per statement per LRS.
+
+Runs as an event handler inside the record's transaction (event_handlers), so the
+statements commit with the record or not at all. Each active LRS endpoint of the
+event's platform gets the statements built for it (its xAPI version, the platform's
+privacy settings); the worker delivers them later.
+
+Voiding follows the domain's notion of an edit: the same event kind again for a higher
+record version (a revised reflection, a rated check-in, an action's new status, a
+validation asked again) voids the statement of that kind the LRS holds; another kind is a
+new fact next to the earlier ones (asked, sent back, validated); a withdrawal voids every
+statement the LRS holds for the record. What an LRS holds is tracked per LRS
+(``xapi_live_statements``): an endpoint added later never got the earlier versions.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Sequence
+from urllib.parse import quote
+
+from sqlalchemy import Connection, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from adapter.domain.events import RecordEvent
+from adapter.persistence import lrs_store
+from adapter.persistence.outbox_store import enqueue
+from adapter.persistence.tables import contexts, people, platforms, resource_links
+from adapter.persistence.xapi_tables import xapi_live_statements
+from xapi import events as x
+from xapi.mapping import XapiMapping, load_mapping
+from xapi.statements import BuildSettings, build_statements
+
+from . import event_handlers
+
+CHANNEL = "xapi"
+VOIDING_VERB = "http://adlnet.gov/expapi/verbs/voided"
+
+
+def activity_iri_base(public_url: str) -> str:
+    """Where the IRIs the tool coins live; they are stable only if the public URL is."""
+    return f"{(public_url or 'http://localhost:8000').rstrip('/')}/xapi/activities"
+
+
+def record_key(event: RecordEvent) -> str:
+    """Record ids are per table: the type keeps a reflection and a check-in with the same
+    id apart (in statement ids and in the record's activity IRI)."""
+    return f"{event.record_type}-{event.record_id}"
+
+
+@dataclass(frozen=True)
+class XapiBridge:
+    """The event handler; equal bridges are one handler (see :func:`install`)."""
+
+    activity_iri_base: str
+    mapping: XapiMapping = field(default_factory=load_mapping, compare=False, repr=False)
+
+    def __call__(self, conn: Connection, events: Sequence[RecordEvent]) -> None:
+        for event in events:
+            targets = lrs_store.endpoints(conn, event.platform_id, active_only=True)
+            if not targets:
+                continue
+            privacy = lrs_store.privacy_of(conn, event.platform_id)
+            subject = _subject(conn, event, self.activity_iri_base)
+            for target in targets:
+                settings = BuildSettings(self.activity_iri_base, privacy=privacy, xapi_version=target.xapi_version)
+                self._enqueue(conn, event, subject, target.name, settings)
+
+    def _enqueue(self, conn: Connection, event: RecordEvent, subject: x.RecordEvent, target: str,
+                 settings: BuildSettings) -> None:
+        key = record_key(event)
+        withdrawn = event.kind == x.EventKind.RECORD_WITHDRAWN.value
+        live = xapi_live_statements.c
+        held = select(live.statement_id).where(live.target == target, live.record_key == key)
+        if not withdrawn:
+            held = held.where(live.kind == event.kind)
+        voids = tuple(conn.execute(held.order_by(live.record_version)).scalars())
+        if withdrawn and not voids:
+            return  # this LRS never got the record: nothing to take back
+        statements = build_statements(replace(subject, voids=voids), settings, self.mapping)
+        at = event.occurred_at.timestamp()
+        source = f"{event.record_type} {event.record_id} v{event.record_version}"
+        for statement in statements:
+            voiding = statement["verb"]["id"] == VOIDING_VERB
+            enqueue(conn, CHANNEL, target, statement["id"], statement, at, source=source + (" voids" if voiding else ""))
+        if withdrawn:
+            conn.execute(delete(xapi_live_statements).where(live.target == target, live.record_key == key))
+        else:
+            _remember(conn, target, key, event.kind, event.record_version, statements[-1]["id"])
+
+
+def _remember(conn: Connection, target: str, key: str, kind: str, version: int, statement_id: str) -> None:
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    values = {"record_version": version, "statement_id": statement_id}
+    conn.execute(dialect.insert(xapi_live_statements).values(target=target, record_key=key, kind=kind, **values)
+                 .on_conflict_do_update(index_elements=["target", "record_key", "kind"], set_=values))
+
+
+def _person(conn: Connection, person_id: int | None, issuer: str) -> x.Person | None:
+    if person_id is None:
+        return None
+    row = conn.execute(select(people.c.sub, people.c.name, people.c.email).where(people.c.id == person_id)).one()
+    return x.Person(platform_issuer=issuer, lti_sub=row.sub, email=row.email or None, name=row.name or None)
+
+
+def _subject(conn: Connection, event: RecordEvent, iri_base: str) -> x.RecordEvent:
+    """The event as the statement builder sees it: people, course and learning activity
+    read from the launch data the tool keeps (voids are per LRS, added later)."""
+    issuer = conn.execute(select(platforms.c.issuer).where(platforms.c.id == event.platform_id)).scalar_one()
+    course = None
+    if event.context_pk is not None:
+        row = conn.execute(select(contexts.c.context_id, contexts.c.title)
+                           .where(contexts.c.id == event.context_pk)).one()
+        course = x.Course(platform_issuer=issuer, context_id=row.context_id, title=row.title or None)
+    return x.RecordEvent(
+        kind=x.EventKind(event.kind), record_id=record_key(event), record_version=event.record_version,
+        occurred_at=event.occurred_at, learner=_person(conn, event.learner_id, issuer),
+        learning_activity=_learning_activity(conn, event, issuer, iri_base), course=course,
+        manager=_person(conn, event.manager_id, issuer), fields=dict(event.shared_fields),
+        private_fields=frozenset(event.private_fields))
+
+
+def _learning_activity(conn: Connection, event: RecordEvent, issuer: str, iri_base: str) -> x.LearningActivity:
+    """The IRI the instructor attached to the link, or one coined from the platform and the
+    resource link (stable: the same link always gets the same IRI)."""
+    link = None
+    if event.resource_link_pk is not None:
+        link = conn.execute(select(resource_links.c.deployment_id, resource_links.c.resource_link_id,
+                                   resource_links.c.title)
+                            .where(resource_links.c.id == event.resource_link_pk)).one()
+    name = link.title if link is not None and link.title else None
+    if event.activity_iri:
+        return x.LearningActivity(event.activity_iri, name)
+    parts = [issuer] + ([link.deployment_id, link.resource_link_id] if link is not None else [])
+    return x.LearningActivity(f"{iri_base}/links/" + "/".join(quote(p, safe="") for p in parts), name)
+
+
+_installed: XapiBridge | None = None
+
+
+def install(bridge: XapiBridge) -> XapiBridge:
+    """Register ``bridge`` as the process's xAPI handler, replacing a different one: calling
+    it again (another app in the same process) never makes statements twice."""
+    global _installed
+    if _installed is not None and _installed != bridge:
+        event_handlers.unregister(_installed)
+    _installed = bridge
+    return event_handlers.register(bridge)

@@ -1,0 +1,30 @@
+"""Admin page for the delivery queues (every outbox channel: xAPI statements, AGS scores):
+what waits, what was delivered, what is dead and why, and a requeue button for the
+dead once their cause is fixed. The same as ``coachbridge outbox status|retry-dead``."""
+from __future__ import annotations
+
+import time
+
+from flask import redirect, render_template, request, url_for
+
+from adapter.persistence.outbox_store import dead_messages, queue_status, retry_dead
+
+from . import components
+from .admin import bp
+from .auth import role_required
+
+
+@bp.route("/delivery")
+@role_required("admin")
+def delivery():
+    engine = components().engine
+    return render_template("admin/delivery.html", queues=queue_status(engine, time.time()),
+                           dead=dead_messages(engine), requeued=request.args.get("requeued"))
+
+
+@bp.route("/delivery/retry-dead", methods=["POST"])
+@role_required("admin")
+def delivery_retry_dead():
+    count = retry_dead(components().engine, time.time(), channel=request.form.get("channel") or None,
+                       target=request.form.get("target") or None)
+    return redirect(url_for("admin.delivery", requeued=count), code=303)

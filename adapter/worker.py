@@ -1,0 +1,145 @@
+"""The delivery worker: drains the outboxes until told to stop.
+
+Work comes as *delivery jobs*, anything with ``run_once() -> int`` that delivers what is
+due now and says how many messages it settled (delivered or dead-lettered; 0 means idle
+or backing off, so the worker waits ``idle_wait`` before asking again). Each job runs in
+its own thread, so a slow LMS never holds up the LRSs or the other way round. To add a
+job, pass it in ``jobs`` (``default_jobs`` lists the ones ``coachbridge worker``,
+``serve`` and ``demo`` run).
+
+Several workers may run at once (threads, processes, machines): outbox claims are leases,
+so each message is held by one worker at a time, and one killed mid-batch only delays
+its claimed messages until the lease lapses.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Protocol, Sequence
+
+from sqlalchemy import Engine
+
+from adapter.persistence import lrs_store
+from adapter.persistence.key_cipher import KeyCipher, KeyEncryptionError
+from adapter.persistence.outbox_store import CLAIM_LEASE_SECONDS, SqlOutbox
+from adapter.services.xapi_bridge import CHANNEL as XAPI
+from xapi.backoff import RetryPolicy
+from xapi.delivery import Deliverer
+from xapi.lrs_client import LrsClient
+
+log = logging.getLogger("coachbridge.worker")
+DELIVERY_THREAD = "COACHBRIDGE_DELIVERY_THREAD"  # "1": each `coachbridge serve` process delivers too
+
+
+class DeliveryJob(Protocol):
+    def run_once(self) -> int:
+        """Deliver what is due now; how many messages were settled."""
+
+
+class XapiDelivery:
+    """One :class:`Deliverer` per active LRS endpoint over the ``xapi`` outbox channel.
+
+    The endpoints are re-read every ``refresh`` seconds: an endpoint added, changed
+    (e.g. a new password) or disabled on the settings page is picked up without a restart.
+    The LRSs are served in turn, so a hanging one holds the others up for at most its read
+    timeout, after which it backs off.
+    """
+
+    def __init__(self, engine: Engine, cipher: KeyCipher | None, lease: float = CLAIM_LEASE_SECONDS,
+                 policy: RetryPolicy | None = None, refresh: float = 2.0) -> None:
+        self.engine = engine
+        self.cipher = cipher
+        self.outbox = SqlOutbox(engine, XAPI, lease=lease)
+        self.policy = policy or RetryPolicy()
+        self.refresh = refresh
+        self._deliverers: dict[str, tuple[lrs_store.LrsEndpoint, Deliverer]] = {}
+        self._read_at: float | None = None
+
+    def deliverers(self) -> list[Deliverer]:
+        now = self.outbox.clock()
+        if self._read_at is None or now - self._read_at >= self.refresh:
+            self._read_at = now
+            with self.engine.connect() as conn:
+                self._update(lrs_store.endpoints(conn, active_only=True))
+        return [deliverer for _, deliverer in self._deliverers.values()]
+
+    def _update(self, active: list[lrs_store.LrsEndpoint]) -> None:
+        current: dict[str, tuple[lrs_store.LrsEndpoint, Deliverer]] = {}
+        for endpoint in active:
+            known = self._deliverers.pop(endpoint.name, None)
+            if known is not None and known[0] == endpoint:
+                current[endpoint.name] = known
+                continue
+            if known is not None:
+                known[1].client.close()
+            try:
+                config = lrs_store.lrs_config(endpoint, self.cipher)
+            except KeyEncryptionError as error:
+                log.error("LRS %s: cannot read its secret: %s", endpoint.name, error)
+                continue
+            current[endpoint.name] = (endpoint, Deliverer(self.outbox, LrsClient(config), self.policy))
+        for _, gone in self._deliverers.values():
+            gone.client.close()
+        self._deliverers = current
+
+    def run_once(self) -> int:
+        settled = 0
+        for deliverer in self.deliverers():
+            report = deliverer.deliver_batch()
+            settled += report.delivered + report.dead
+            if report.dead:
+                log.warning("LRS %s: %d statement(s) dead-lettered", deliverer.target, report.dead)
+        return settled
+
+
+def default_jobs(engine: Engine, cipher: KeyCipher | None, lease: float = CLAIM_LEASE_SECONDS) -> list[DeliveryJob]:
+    return [XapiDelivery(engine, cipher, lease=lease)]
+
+
+def drain(jobs: Sequence[DeliveryJob]) -> int:
+    """Run each job until it has nothing due (or backs off); how many were settled."""
+    total = 0
+    for job in jobs:
+        while settled := job.run_once():
+            total += settled
+    return total
+
+
+class Worker:
+    def __init__(self, jobs: Sequence[DeliveryJob], idle_wait: float = 1.0) -> None:
+        self.jobs = list(jobs)
+        self.idle_wait = idle_wait
+        self.stop_event = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> "Worker":
+        """Run every job in a daemon thread and return (``serve`` and ``demo``)."""
+        self._threads = [threading.Thread(target=self._loop, args=(job,), daemon=True,
+                                          name=f"delivery-{type(job).__name__}") for job in self.jobs]
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def run(self) -> None:
+        """Run in the foreground until :meth:`stop` (``coachbridge worker``; signals call it)."""
+        self.start()
+        while not self.stop_event.wait(0.5):
+            pass
+        self.join()
+
+    def stop(self) -> None:
+        self.stop_event.set()
+
+    def join(self, timeout: float | None = None) -> None:
+        for thread in self._threads:
+            thread.join(timeout)
+
+    def _loop(self, job: DeliveryJob) -> None:
+        while not self.stop_event.is_set():
+            try:
+                settled = job.run_once()
+            except Exception:  # a bug or a database hiccup must not end deliveries for good
+                log.exception("delivery job %s failed; retrying", type(job).__name__)
+                settled = 0
+            if not settled:
+                self.stop_event.wait(self.idle_wait)

@@ -1,0 +1,91 @@
+"""What the bridge queues, read from the outbox (no LRS needed): the platform's privacy
+options, xAPI 2.0 per endpoint, private notes never, voiding per LRS, disabled endpoints."""
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+
+from sqlalchemy import select
+
+from adapter.persistence import lrs_store
+from adapter.persistence.tables import outbox
+from xapi.agents import IdentityFormat, PrivacySettings
+
+NOWHERE = "http://127.0.0.1:9/xapi/"  # never contacted here: the outbox is what is checked
+PRIVATE = "Worried about the reorg (private-91c2)"
+CONFIDENCE = "https://w3id.org/xapi/coachbridge/extensions/confidence"
+
+
+def payloads(world, target: str) -> list[dict]:
+    return [json.loads(row["payload"]) for row in world.outbox_rows(target)]
+
+
+def test_defaults_identify_by_account_and_keep_free_text_in_the_tool(world):
+    world.add_lrs("rules-default", NOWHERE)
+    world.reflect(learned="A sentence I wrote")
+    (statement,) = payloads(world, "rules-default")
+    assert statement["actor"] == {"objectType": "Agent", "name": world.viewer_name("learner"),
+                                  "account": {"homePage": world.issuer, "name": world.learner_sub}}
+    assert "response" not in statement["result"] and statement["result"]["extensions"] == {CONFIDENCE: 4}
+
+
+def test_mbox_sha1sum_hides_names_and_free_text_is_sent_when_allowed(world):
+    world.add_lrs("rules-private", NOWHERE)
+    world.set_privacy(PrivacySettings(IdentityFormat.MBOX_SHA1SUM, share_free_text=True))
+    world.reflect(learned="A sentence I wrote")
+    world.check_in(private_notes=PRIVATE)
+    statements = payloads(world, "rules-private")
+    email = f"mailto:{world.learner_sub.replace('learner-', 'lena')}@example.org"
+    for statement in statements:
+        assert statement["actor"] == {"objectType": "Agent", "mbox_sha1sum": hashlib.sha1(email.encode()).hexdigest()}
+        assert "name" not in statement["context"]["instructor"]
+    assert statements[0]["result"]["response"] == "A sentence I wrote"
+    assert statements[1]["result"]["response"] == "Good progress"  # shared notes: allowed here
+    assert all(PRIVATE not in row["payload"] for row in world.outbox_rows("rules-private"))
+
+
+def test_private_notes_never_reach_the_outbox_whatever_the_settings(world, engine):
+    world.add_lrs("rules-any", NOWHERE, version="2.0.0")
+    world.set_privacy(PrivacySettings(IdentityFormat.MBOX, share_free_text=True))
+    world.check_in(private_notes=PRIVATE)
+    with engine.connect() as conn:
+        everything = conn.execute(select(outbox.c.payload)).scalars().all()
+    assert everything and not any(PRIVATE in payload for payload in everything)
+    check_in = payloads(world, "rules-any")[0]
+    assert check_in["context"]["contextAgents"][0]["agent"]["mbox"].startswith("mailto:max")
+
+
+def test_each_lrs_voids_only_what_it_holds_and_disabled_ones_get_nothing(world, engine):
+    world.add_lrs("rules-early", NOWHERE)
+    reflection = world.reflect()
+    late = world.add_lrs("rules-late", NOWHERE)
+    world.reflect(confidence="2")  # an edit
+    early_verbs = [s["verb"]["display"]["en-US"] for s in payloads(world, "rules-early")]
+    late_verbs = [s["verb"]["display"]["en-US"] for s in payloads(world, "rules-late")]
+    assert early_verbs == ["submitted", "voided", "submitted"]
+    assert late_verbs == ["submitted"]  # it never got v1: nothing to void there
+    with engine.begin() as conn:
+        lrs_store.set_endpoint_active(conn, late, False, time.time())
+    world.withdraw("reflection", reflection.id)
+    assert [s["verb"]["display"]["en-US"] for s in payloads(world, "rules-early")][-1] == "voided"
+    assert len(payloads(world, "rules-late")) == 1
+
+
+def test_withdrawing_a_validation_voids_each_statement_the_lrs_holds(world):
+    world.add_lrs("rules-withdraw", NOWHERE)
+    asked = world.ask_validation()
+    world.decide(asked.id, "needs_more_evidence")
+    world.withdraw("validation", asked.id)
+    statements = payloads(world, "rules-withdraw")
+    held = {s["id"] for s in statements[:2]}
+    assert {s["object"]["id"] for s in statements[2:]} == held
+    assert {s["object"]["objectType"] for s in statements[2:]} == {"StatementRef"}
+
+
+def test_a_platform_without_an_lrs_queues_nothing(world, engine):
+    with engine.connect() as conn:
+        before = conn.execute(select(outbox.c.id).where(outbox.c.channel == "xapi")).all()
+    world.reflect()
+    with engine.connect() as conn:
+        assert conn.execute(select(outbox.c.id).where(outbox.c.channel == "xapi")).all() == before

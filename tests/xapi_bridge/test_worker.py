@@ -1,0 +1,110 @@
+"""The worker process: ``coachbridge worker`` killed with SIGKILL mid-batch loses nothing
+and, after a restart, leaves every statement in the LRS exactly once; a running worker
+picks up LRS endpoints added or disabled on the settings page without a restart."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import func, select
+
+from adapter.domain.events import ReflectionSubmitted
+from adapter.persistence import lrs_store
+from adapter.persistence.outbox_store import queue_status
+from adapter.persistence.tables import outbox
+from adapter.services import event_handlers
+from adapter.worker import Worker, XapiDelivery
+from tests.peers.ralph_lrs import REPO_ROOT
+from tests.xapi.xapi_fault_lrs import Fault, FaultLrs
+from xapi.backoff import RetryPolicy
+
+COUNT = 5000
+
+
+def wait_for(condition, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+def queue_statements(world, count: int) -> None:
+    """``count`` reflection events through the bridge in one transaction, as if ``count``
+    learners had written one each (only the statements matter here)."""
+    at = datetime.now(timezone.utc) - timedelta(seconds=1)
+    events = [ReflectionSubmitted(record_type="reflection", record_id=100_000 + i, record_version=1, occurred_at=at,
+                                  actor_id=world.learner_id, learner_id=world.learner_id, manager_id=world.manager_id,
+                                  platform_id=world.platform_id, context_pk=world.context_pk,
+                                  resource_link_pk=world.link_pk, activity_iri=None,
+                                  shared_fields={"response": f"reflection {i}", "confidence": 1 + i % 5})
+              for i in range(count)]
+    with world.engine.begin() as conn:
+        event_handlers.publish(conn, events)
+
+
+def start_worker(engine, log_path) -> subprocess.Popen:
+    env = {**os.environ, "DATABASE_URL": engine.url.render_as_string(hide_password=False)}
+    with open(log_path, "ab") as log:
+        return subprocess.Popen([sys.executable, "-m", "adapter.cli", "worker", "--lease", "1", "--idle-wait", "0.1"],
+                                cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def counts(engine, target: str) -> dict[str, int]:
+    with engine.connect() as conn:
+        return dict(conn.execute(select(outbox.c.status, func.count()).where(outbox.c.target == target)
+                                 .group_by(outbox.c.status)).all())
+
+
+def test_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(world, engine, tmp_path):
+    lrs = FaultLrs().start()
+    try:
+        world.add_lrs("sigkill", lrs.endpoint)
+        queue_statements(world, COUNT)
+        ids = {row["message_id"] for row in world.outbox_rows("sigkill")}
+        assert len(ids) == COUNT
+        lrs.inject(*[Fault()] * 5, Fault(hang=30))  # the 6th batch is stored, its answer never comes
+        worker = start_worker(engine, tmp_path / "worker.log")
+        wait_for(lambda: len(lrs.statements) == 600, 30, "the 6th batch stored")
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(10)
+        held = counts(engine, "sigkill")
+        assert held["delivered"] == 500 and held["pending"] == COUNT - 500  # mid-batch: 100 stored, unmarked
+        assert len(lrs.statements) == 600
+
+        restarted = start_worker(engine, tmp_path / "worker.log")
+        wait_for(lambda: counts(engine, "sigkill") == {"delivered": COUNT}, 60, "every statement delivered")
+        restarted.send_signal(signal.SIGTERM)
+        assert restarted.wait(10) == 0, (tmp_path / "worker.log").read_text()
+    finally:
+        lrs.stop()
+    assert set(lrs.statements) == ids  # none lost, none extra (stored by id: once each)
+    assert lrs.resent_known == 100  # the killed batch came again and the LRS kept it once
+    assert "stopped" in (tmp_path / "worker.log").read_text()
+
+
+def test_running_worker_follows_endpoint_changes(world, engine):
+    first, second = FaultLrs().start(), FaultLrs().start()
+    job = XapiDelivery(engine, None, policy=RetryPolicy(base=0.01, cap=0.05), refresh=0.1)
+    worker = Worker([job], idle_wait=0.05).start()
+    try:
+        first_id = world.add_lrs("follow-1", first.endpoint)
+        world.reflect()
+        wait_for(lambda: len(first.statements) == 1, 10, "the first LRS")
+        world.add_lrs("follow-2", second.endpoint)
+        world.reflect(confidence="1")  # an edit: void + new for the first, new for the second
+        wait_for(lambda: len(first.statements) == 3 and len(second.statements) == 1, 10, "both LRSs")
+        with engine.begin() as conn:
+            lrs_store.set_endpoint_active(conn, first_id, False, time.time())
+        world.reflect(confidence="3")
+        wait_for(lambda: len(second.statements) == 3, 10, "the second LRS")
+        assert len(first.statements) == 3
+    finally:
+        worker.stop()
+        worker.join(5)
+        first.stop()
+        second.stop()
+    assert [q for q in queue_status(engine, time.time()) if q.target.startswith("follow-") and q.pending] == []

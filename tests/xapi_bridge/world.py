@@ -1,0 +1,112 @@
+"""A platform with a learner, their manager, a course and a linked learning activity,
+written as launches would write them, plus an LRS endpoint: records are then made through
+the service layer (adapter.services.coaching), exactly as the pages make them."""
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, select
+
+from adapter.domain.authorization import Viewer
+from adapter.mapping_files import load_templates
+from adapter.persistence import lrs_store, people_store, relationships_store
+from adapter.persistence.tables import outbox
+from adapter.services import coaching
+from adapter.services.platforms import PlatformSpec, register_platform
+
+ACTIVITY_IRI = "https://lms.example.org/activities/giving-feedback"
+_serial = itertools.count(1)
+
+
+@dataclass
+class World:
+    engine: Engine
+    platform_id: int
+    issuer: str
+    learner_id: int
+    manager_id: int
+    context_pk: int
+    link_pk: int
+    learner_sub: str
+    manager_sub: str
+
+    def viewer(self, person_id: int, roles: list[str]) -> Viewer:
+        with self.engine.connect() as conn:
+            return coaching.load_viewer(conn, person_id, self.platform_id, roles, self.context_pk)
+
+    def viewer_name(self, who: str) -> str:
+        n = self.learner_sub.removeprefix("learner-")
+        return {"learner": f"Lena {n}", "manager": f"Max {n}"}[who]
+
+    @property
+    def learner(self) -> Viewer:
+        return self.viewer(self.learner_id, ["learner"])
+
+    @property
+    def manager(self) -> Viewer:
+        return self.viewer(self.manager_id, ["manager"])
+
+    def add_lrs(self, name: str, endpoint: str, auth: tuple[str, str] | None = None, version: str = "1.0.3") -> int:
+        settings = {"platform_id": self.platform_id, "endpoint": endpoint, "auth_kind": "basic" if auth else "none",
+                    "username": auth[0] if auth else "", "token_url": "", "client_id": "", "scope": "",
+                    "xapi_version": version, "batch_size": 100}
+        with self.engine.begin() as conn:
+            return lrs_store.add_endpoint(conn, name, settings, auth[1] if auth else "", time.time())
+
+    def set_privacy(self, privacy) -> None:
+        with self.engine.begin() as conn:
+            lrs_store.save_privacy(conn, self.platform_id, privacy, time.time())
+
+    # --- records, through the service layer -------------------------------------------------
+    def reflect(self, **form):
+        return coaching.submit_reflection(self.engine, self.learner, self.link_pk, {
+            "learned": "Specific feedback lands", "applying": "SBI in my next 1-to-1", "support_needed": "",
+            "confidence": "4", **form}, time.time())
+
+    def check_in(self, private_notes: str, **form):
+        return coaching.hold_conversation(
+            self.engine, self.manager, self.learner_id, load_templates().get("check-in"), self.link_pk, {
+                "held_on": "2026-11-20", "progress": "Gave SBI feedback twice", "learned": "Timing matters",
+                "next_focus": "Peers", "shared_notes": "Good progress", "private_notes": private_notes,
+                "next_on": "2026-12-04", **form},
+            [{"description": "Ask a peer for feedback", "owner": "learner", "due_on": "2026-12-01"}], {},
+            time.time())
+
+    def ask_validation(self, evidence: str = "I gave SBI feedback to Joe after the client call."):
+        return coaching.ask_for_validation(self.engine, self.learner, self.link_pk, evidence, time.time())
+
+    def decide(self, request_id: int, outcome: str, feedback: str = "Seen it in the review."):
+        return coaching.decide_validation(self.engine, self.manager, request_id, outcome, feedback, time.time())
+
+    def withdraw(self, record_type: str, record_id: int) -> None:
+        coaching.withdraw(self.engine, self.learner, record_type, record_id, time.time())
+
+    def outbox_rows(self, target: str) -> list[dict]:
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(
+                select(outbox).where(outbox.c.channel == "xapi", outbox.c.target == target)
+                .order_by(outbox.c.id)).mappings()]
+
+
+def new_world(engine: Engine) -> World:
+    n = next(_serial)
+    issuer = f"https://lms-{n}.example.org"
+    platform_id = register_platform(engine, PlatformSpec(
+        issuer=issuer, client_id="coachbridge", auth_login_url=f"{issuer}/auth", key_set_url=f"{issuer}/jwks",
+        name=f"LMS {n}", deployment_ids=("dep-1",)))
+    now = time.time()
+    learner_sub, manager_sub = f"learner-{n}", f"manager-{n}"
+    with engine.begin() as conn:
+        learner_id = people_store.save_person(conn, platform_id, learner_sub,
+                                              {"name": f"Lena {n}", "email": f"lena{n}@example.org"}, now)
+        manager_id = people_store.save_person(conn, platform_id, manager_sub,
+                                              {"name": f"Max {n}", "email": f"max{n}@example.org"}, now)
+        context_pk = people_store.save_context(conn, platform_id, "dep-1",
+                                               {"id": "course-1", "title": "Coaching 101", "label": "C101"})
+        link_pk = people_store.save_resource_link(conn, platform_id, "dep-1",
+                                                  {"id": "rl-1", "title": "Giving feedback"}, context_pk,
+                                                  {"activity_iri": ACTIVITY_IRI})
+        relationships_store.link_manager(conn, learner_id, manager_id, "import", now)
+    return World(engine, platform_id, issuer, learner_id, manager_id, context_pk, link_pk, learner_sub, manager_sub)
