@@ -110,8 +110,9 @@ def launch_form(session: requests.Session, url: str) -> dict[str, str]:
     return auto_post_form(page.text)[1]
 
 
-def set_up(work: Path, args) -> tuple[dict, list, SimpleNamespace]:
-    """Everything the contestants need; returns their config, the processes, the servers."""
+def set_up(work: Path, args, procs: list[subprocess.Popen], servers: SimpleNamespace) -> dict:
+    """Everything the contestants need; returns their config. What it starts goes into
+    ``procs`` and ``servers`` as it starts, so a failed set-up is still stopped."""
     from sqlalchemy import select
 
     from adapter.config import Settings
@@ -126,8 +127,6 @@ def set_up(work: Path, args) -> tuple[dict, list, SimpleNamespace]:
     from pylti_glue import PyltiTool, write_tool_config
     from tests.peers.lti_platform import browser
 
-    procs: list[subprocess.Popen] = []
-    servers = SimpleNamespace(tool=None, jwks=None)
     log = open(work / "servers.log", "w")
     lms_port = free_port()
     lms_url = f"http://127.0.0.1:{lms_port}"
@@ -205,7 +204,7 @@ def set_up(work: Path, args) -> tuple[dict, list, SimpleNamespace]:
            "learner_pk": learner_pk, "context_pk": link.context_pk, "resource_link_pk": link.id,
            "pylti_config": str(pylti_config), "redis_url": redis_url, "pylti_launch_id": pylti_launch_id,
            "posts": args.posts, "redis_pid": procs[0].pid}
-    return cfg, procs, servers
+    return cfg
 
 
 def run_contestant(name: str, cfg_path: Path, cfg: dict, run: int) -> dict:
@@ -246,10 +245,10 @@ def main() -> None:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the set-up servers' request log
     work = Path(tempfile.mkdtemp(prefix="bench-ags-"))
     procs: list[subprocess.Popen] = []
-    servers = None
+    servers = SimpleNamespace(tool=None, jwks=None)
     load_before = load_average()
     try:
-        cfg, procs, servers = set_up(work, args)
+        cfg = set_up(work, args, procs, servers)
         cfg_path = work / "contestants.json"
         cfg_path.write_text(json.dumps(cfg))
         runs: list[dict] = []
@@ -272,10 +271,9 @@ def main() -> None:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 proc.kill()
-        if servers is not None:
-            for server in (servers.jwks, servers.tool):
-                if server is not None:
-                    server.stop()
+        for server in (servers.jwks, servers.tool):
+            if server is not None:
+                server.stop()
         shutil.rmtree(work, ignore_errors=True)
 
 
