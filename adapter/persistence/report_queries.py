@@ -120,15 +120,17 @@ def _activity_starts(conn: Connection, scope: Scope, as_of: date):
 
 
 def _decisions(conn: Connection, scope: Scope, as_of: date):
-    """Each decision against the moment the request version it decided was asked (the
-    audit trail keeps one row per version asked)."""
+    """Each decision against the moment the request version it decided was asked: the
+    request's creation for a first decision, else the audit row of the version asked again."""
     v, d, a = validation_requests, validation_decisions, audit_events
-    hours = _whole(conn, (d.c.decided_at - a.c.at) / 3600).label("hours")
+    asked_again = (select(a.c.at).where(a.c.record_type == "validation", a.c.record_id == d.c.request_id,
+                                        a.c.record_version == d.c.request_version - 1,
+                                        a.c.action == "validation.requested").limit(1).scalar_subquery())
+    asked = case((d.c.request_version == 2, v.c.created_at), else_=asked_again)
+    hours = _whole(conn, (d.c.decided_at - asked) / 3600).label("hours")
     query = (select(*_course(v), hours, func.count().label("n"),
                     func.sum(case((d.c.outcome == "validated", 1), else_=0)).label("validated"))
-             .select_from(d.join(v, v.c.id == d.c.request_id).join(a, and_(
-                 a.c.record_type == "validation", a.c.record_id == d.c.request_id,
-                 a.c.record_version == d.c.request_version - 1, a.c.action == "validation.requested")))
+             .select_from(d.join(v, v.c.id == d.c.request_id))
              .where(*scope.where(v)).group_by(*_course(v), hours))
     by_course: dict[CourseKey, dict[str, Any]] = {}
     for row in conn.execute(query):

@@ -14,6 +14,7 @@ from .coaching_support import now
 from .svg_charts import Bar, application_chart, bar_chart
 
 COACHING_MEASURES = ("cadence_kept", "commitments_on_time", "conversation_before")
+STATUSES = ("met", "on track", "behind")
 
 
 def today() -> date:
@@ -36,11 +37,17 @@ def charts(dashboard: Dashboard, chart_prefix: str) -> dict:
         "coaching": bar_chart(f"{chart_prefix}-coaching", "Coaching: follow-through and quality",
                               [Bar(m.label, m.value, m.display) for m in coaching]),
     }
-    if dashboard.targets:
+    if dashboard.targets and chart_prefix == "admin":
+        # Hundreds of teams: how many are where, not one bar each (the table lists them).
+        teams = len(dashboard.targets)
+        result["targets"] = bar_chart(
+            "admin-targets", f"Teams against their {dashboard.quarter} targets",
+            [Bar(f"Teams {status}", 100.0 * n / teams, f"{n} of {teams}") for status in STATUSES
+             for n in [sum(p.status == status for p in dashboard.targets)]])
+    elif dashboard.targets:
         result["targets"] = bar_chart(
             f"{chart_prefix}-targets", f"Progress against {dashboard.quarter} targets",
-            [Bar(f"{p.manager}: {TARGET_MEASURES[p.target.measure]}" if chart_prefix == "admin"
-                 else TARGET_MEASURES[p.target.measure], p.percent, f"{p.actual} of {p.target.target}")
+            [Bar(TARGET_MEASURES[p.target.measure], p.percent, f"{p.actual} of {p.target.target}")
              for p in dashboard.targets])
     return result
 
