@@ -83,9 +83,14 @@ class CachedKeyRegistration(Registration):
         return [k.public_jwk() for k in [self.signing_key, *self.previous_keys]]
 
     def platform_encode_and_sign(self, payload: dict[str, Any], expiration: int | None = None) -> str:
+        return self.encode_and_sign(payload, "", expiration=expiration)
+
+    def encode_and_sign(self, payload: dict[str, Any], private_key: str, headers: Any = None,
+                        expiration: int | None = None) -> str:
+        """Every platform signature (id_tokens, access tokens) with the loaded key."""
         if expiration:
             payload.update({"iat": int(time.time()), "exp": int(time.time()) + expiration})
-        return self.signing_key.sign(payload)
+        return self.signing_key.sign(payload, headers)
 
 
 class DemoPlatformConfig(LTI1P3PlatformConfAbstract):

@@ -68,6 +68,22 @@ def _require_scope(lms, *accepted: str) -> None:
         abort(403, description="token lacks the scope for this service")
 
 
+def issue_access_token(lms, form: dict[str, str]) -> dict[str, Any]:
+    """lti1p3platform's token issuing, made safe for a threaded server and key rotation.
+
+    The library keeps the assertion under check on the shared config object (so one
+    request at a time), and fetches the tool's key set once: an unknown key refetches it.
+    """
+    with lms.services.lock:
+        try:
+            return lms.config.get_access_token(form)
+        except LtiException as error:
+            if "Unable to find public key" not in str(error):
+                raise
+            lms.registration.set_tool_key_set(None)
+            return lms.config.get_access_token(form)
+
+
 def add_lms_services(app: Flask, lms) -> None:
     state = lms.services = LmsServiceState()
     base = lms.lms_url
@@ -95,7 +111,7 @@ def add_lms_services(app: Flask, lms) -> None:
                 return jsonify(error="invalid_client", error_description="assertion replayed"), 400
             state.seen_assertions.add(assertion["jti"])
         try:
-            return jsonify(lms.config.get_access_token(form))
+            return jsonify(issue_access_token(lms, form))
         except (LtiException, jwt.InvalidTokenError, KeyError, AssertionError) as error:
             return jsonify(error="invalid_client", error_description=str(error)), 400
 

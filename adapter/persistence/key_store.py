@@ -62,12 +62,18 @@ class ToolKeyStore:
         return self._key(row.kid, row.private_pem)
 
     def published(self, now: float | None = None) -> list[SigningKey]:
-        """Every key a platform may still need to check a signature with."""
+        """Every key a platform may still need to check a signature with.
+
+        A fresh instance has no key until one is needed; a platform may read (and cache)
+        the key set before that, so publishing creates the first key too.
+        """
         now = time.time() if now is None else now
         with self.engine.connect() as conn:
             rows = conn.execute(select(tool_keys.c.kid, tool_keys.c.private_pem)
                                 .where(or_(tool_keys.c.retired_at.is_(None), tool_keys.c.published_until > now))
                                 .order_by(tool_keys.c.created_at.desc(), tool_keys.c.id.desc())).all()
+        if not rows:
+            return [self.current()]
         return [self._key(r.kid, r.private_pem) for r in rows]
 
     def rotate(self, now: float | None = None) -> SigningKey:

@@ -134,3 +134,24 @@ def test_roster_sync_command(peers, monkeypatch, capsys):
     assert f"course {pk}: {len(peers.lms.people)} active, 0 left (full roster)" in capsys.readouterr().out
     assert main(["roster", "sync", "--context", str(pk)]) == 0
     assert "(changes since last sync)" in capsys.readouterr().out
+
+
+def test_tool_key_rotation_keeps_service_calls_working(peers, access):
+    """The LMS cached the tool's key set; after a rotation it refetches it for the new kid."""
+    from adapter.persistence.tables import service_tokens
+
+    platform_id = demo_platform_id(peers)
+    endpoint = AgsEndpoint(scopes=frozenset({c.AGS_SCOPE_LINEITEM}), lineitems=peers.lms_url + "/ags/lineitems")
+    AgsClient(access.token_client(platform_id), endpoint).list_line_items()
+    access.tool_keys.rotate()
+    with peers.engine.begin() as conn:
+        conn.execute(service_tokens.delete())
+    AgsClient(access.token_client(platform_id), endpoint).list_line_items()  # a new assertion, new kid
+
+
+def test_a_fresh_tool_publishes_a_key_before_any_signature(tmp_path):
+    from adapter.config import Settings
+    from adapter.web import create_app
+
+    keys = create_app(Settings.from_env({"COACHBRIDGE_INSTANCE": str(tmp_path)})).test_client().get("/lti/jwks")
+    assert len(keys.get_json()["keys"]) == 1
