@@ -21,7 +21,10 @@ from sqlalchemy import Engine
 
 from adapter.persistence import lrs_store
 from adapter.persistence.key_cipher import KeyCipher, KeyEncryptionError
+from adapter.persistence.key_store import ToolKeyStore
 from adapter.persistence.outbox_store import CLAIM_LEASE_SECONDS, SqlOutbox
+from adapter.services.gradebook import ScoreDeliveryJob
+from adapter.services.lms_services import LmsAccess
 from adapter.services.xapi_bridge import CHANNEL as XAPI
 from xapi.backoff import RetryPolicy
 from xapi.delivery import Deliverer
@@ -93,7 +96,9 @@ class XapiDelivery:
 
 
 def default_jobs(engine: Engine, cipher: KeyCipher | None, lease: float = CLAIM_LEASE_SECONDS) -> list[DeliveryJob]:
-    return [XapiDelivery(engine, cipher, lease=lease)]
+    """xAPI statements to the LRSs, and AGS scores to the LMSs' gradebooks."""
+    access = LmsAccess(engine, ToolKeyStore(engine, cipher), cipher)
+    return [XapiDelivery(engine, cipher, lease=lease), ScoreDeliveryJob(access, lease=lease)]
 
 
 def drain(jobs: Sequence[DeliveryJob]) -> int:

@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from adapter.domain.events import (
     ApplicationValidated, MoreEvidenceRequested, RecordEvent, ValidationRequested,
 )
-from adapter.persistence.outbox_store import OutboxMessage, SqlOutbox, enqueue
+from adapter.persistence.outbox_store import CLAIM_LEASE_SECONDS, OutboxMessage, SqlOutbox, enqueue
 from adapter.persistence.tables import contexts, people, resource_links, score_clock
 from adapter.services.lms_services import LmsAccess, NoServiceAccess
 from lti import claims as c
@@ -86,9 +86,9 @@ class ScoreDeliveryJob:
     alone (backoff) with all its claimed scores, a permanent refusal is dead-lettered."""
 
     def __init__(self, access: LmsAccess, policy: RetryPolicy = RetryPolicy(), batch_size: int = 20,
-                 draw: Callable[[], float] = random.random) -> None:
+                 draw: Callable[[], float] = random.random, lease: float = CLAIM_LEASE_SECONDS) -> None:
         self.access = access
-        self.outbox = SqlOutbox(access.engine, CHANNEL)
+        self.outbox = SqlOutbox(access.engine, CHANNEL, lease=lease)
         self.policy = policy
         self.batch_size = batch_size
         self.draw = draw

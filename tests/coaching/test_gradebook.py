@@ -106,3 +106,11 @@ def test_permanent_refusal_is_dead_lettered_and_can_be_requeued(peers, team, lau
     assert retry_dead(peers.engine, time.time(), channel="ags") >= 2
     job.run_once()
     assert [s["gradingProgress"] for s in scores_for(peers, team.learner)] == ["PendingManual", "FullyGraded"]
+
+
+def test_the_worker_delivers_scores_too(peers, team, launch):
+    from adapter.worker import default_jobs, drain
+
+    ask_and_decide(peers, team, launch, "validated", "Applied it well")
+    drain(default_jobs(peers.engine, None))
+    assert [s["gradingProgress"] for s in scores_for(peers, team.learner)] == ["PendingManual", "FullyGraded"]
