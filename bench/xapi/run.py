@@ -9,10 +9,15 @@ Contestants (each gets fresh statements, ~1.3 KB each, with new ids):
 - tincan-one: TinCanPython ``RemoteLRS.save_statement`` one at a time;
 - tincan-batches: TinCanPython ``RemoteLRS.save_statements`` in batches;
 - coachbridge: :class:`xapi.delivery.Deliverer` draining an in-memory outbox of
-  pre-serialized rows (as the database outbox stores them) through :class:`LrsClient`.
+  pre-serialized rows (as the database outbox stores them) through :class:`LrsClient`;
+- db-outbox: the application's path: the statements are written to the outbox table of a
+  fresh SQLite database in one transaction, as the bridge's event handler writes them
+  (``adapter.services.xapi_bridge``), and drained by the worker's job
+  (``adapter.worker.XapiDelivery``: leased claims and marks on the table) — both timed,
+  the database work included.
 
 Un-timed: building statements, serializing raw bodies, TinCan objects, filling the
-outbox. Timed: sending. Figures are medians of the repeats, ratios come from the same
+in-memory outbox, creating the database. Timed: sending (and, for db-outbox, enqueueing). Figures are medians of the repeats, ratios come from the same
 run; the driver's own CPU per statement is printed beside them (it shares the 2 cores
 with the LRS). Another contestant (e.g. the database-backed outbox) plugs in by passing
 ``main(contestants=[*CONTESTANTS, Contestant(...)])``.
@@ -131,11 +136,47 @@ def prepare_coachbridge(target: Target, statements: list[dict], batch_size: int)
     return send
 
 
+_DATABASES = tempfile.TemporaryDirectory(prefix="bench-xapi-db-")  # removed at exit
+
+
+def prepare_db_outbox(target: Target, statements: list[dict], batch_size: int) -> Send:
+    from adapter.persistence import lrs_store
+    from adapter.persistence.database import make_engine, upgrade
+    from adapter.persistence.outbox_store import queue_status
+    from adapter.services.platforms import PlatformSpec, register_platform
+    from adapter.services.xapi_bridge import insert_outbox_rows, outbox_rows
+    from adapter.worker import XapiDelivery
+
+    engine = make_engine(f"sqlite:///{tempfile.mkdtemp(dir=_DATABASES.name)}/coachbridge.db")
+    upgrade(engine)
+    platform_id = register_platform(engine, PlatformSpec(
+        issuer="https://lms.bench", client_id="bench", auth_login_url="https://lms.bench/auth",
+        key_set_url="https://lms.bench/jwks"))
+    with engine.begin() as conn:
+        lrs_store.add_endpoint(conn, target.name, {
+            "platform_id": platform_id, "endpoint": target.endpoint, "auth_kind": "basic", "username": target.auth[0],
+            "token_url": "", "client_id": "", "scope": "", "xapi_version": "1.0.3", "batch_size": batch_size},
+            target.auth[1], time.time())
+    job = XapiDelivery(engine, None)
+
+    def send() -> None:
+        with engine.begin() as conn:
+            insert_outbox_rows(conn, outbox_rows(target.name, statements, time.time(), "bench"))
+        while job.run_once():
+            pass
+        (status,) = queue_status(engine, time.time())
+        if (status.delivered, status.pending, status.dead) != (len(statements), 0, 0):
+            raise RuntimeError(f"db-outbox left rows undelivered: {status}")
+
+    return send
+
+
 CONTESTANTS = [
     Contestant("raw-batches", prepare_raw),
     Contestant("tincan-one", prepare_tincan_one, one_at_a_time=True),
     Contestant("tincan-batches", prepare_tincan_batches),
     Contestant("coachbridge", prepare_coachbridge),
+    Contestant("db-outbox", prepare_db_outbox),
 ]
 
 
