@@ -1,6 +1,10 @@
 """The engine, its SQLite tuning, and migrations on first start."""
 from __future__ import annotations
 
+import fcntl
+import os
+import sqlite3
+import threading
 from pathlib import Path
 
 from alembic import command
@@ -17,10 +21,106 @@ def make_engine(database_url: str) -> Engine:
         path = database_url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(database_url, connect_args={"timeout": 30})
+        write_lock = WriteLock(Path(path + ".write-lock")) if path and path != ":memory:" else None
+        connect_args: dict = {"timeout": 30}
+        if write_lock is not None:
+            connect_args["factory"] = _queued_writes(write_lock)
+        engine = create_engine(database_url, connect_args=connect_args)
         event.listen(engine, "connect", _tune_sqlite)
         return engine
     return create_engine(database_url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+class WriteLock:
+    """One writer at a time on a SQLite file, across threads and processes, waiting in a
+    queue instead of in SQLite's busy handler.
+
+    SQLite lets one transaction write; the others get SQLITE_BUSY and its busy handler
+    sleeps 1, 2, 5, 10… ms before trying again, so under load writers sleep while the
+    database is free, and the cores idle. Here a write transaction first takes a thread
+    lock (bounded wait: a thread that already writes on another connection gets an error
+    after ``timeout``, as SQLite would give it) and then an ``flock`` on a file beside the
+    database (the kernel wakes the next process as soon as it is released).
+    """
+
+    def __init__(self, path: Path, timeout: float = 30.0) -> None:
+        self.path = path
+        self.timeout = timeout
+        self._thread_lock = threading.Lock()
+        self._fd: int | None = None
+        self._pid = 0
+
+    def acquire(self) -> None:
+        if not self._thread_lock.acquire(timeout=self.timeout):
+            raise sqlite3.OperationalError("database is locked (waited for the write lock)")
+        try:
+            if self._pid != os.getpid():  # a forked worker opens its own file description
+                self._fd, self._pid = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600), os.getpid()
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+        except BaseException:
+            self._thread_lock.release()
+            raise
+
+    def release(self) -> None:
+        fcntl.flock(self._fd, fcntl.LOCK_UN)
+        self._thread_lock.release()
+
+
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+def _queued_writes(lock: WriteLock) -> type[sqlite3.Connection]:
+    """A sqlite3 connection class that holds ``lock`` from its first INSERT/UPDATE/DELETE
+    (where pysqlite begins the write transaction) until commit, rollback or close."""
+
+    class Cursor(sqlite3.Cursor):
+        def execute(self, sql, parameters=()):
+            self.connection._before(sql)
+            return super().execute(sql, parameters)
+
+        def executemany(self, sql, seq_of_parameters):
+            self.connection._before(sql)
+            return super().executemany(sql, seq_of_parameters)
+
+    class Connection(sqlite3.Connection):
+        _lock = lock
+        _writing = False
+
+        def _before(self, sql: str) -> None:
+            if not self._writing and sql.lstrip()[:7].upper().startswith(_WRITES):
+                lock.acquire()
+                self._writing = True
+
+        def _done(self) -> None:
+            if self._writing:
+                self._writing = False
+                lock.release()
+
+        def cursor(self, factory=Cursor):
+            return super().cursor(factory)
+
+        def execute(self, sql, parameters=()):
+            return self.cursor().execute(sql, parameters)
+
+        def commit(self):
+            try:
+                super().commit()
+            finally:
+                self._done()
+
+        def rollback(self):
+            try:
+                super().rollback()
+            finally:
+                self._done()
+
+        def close(self):
+            try:
+                super().close()
+            finally:
+                self._done()
+
+    return Connection
 
 
 def _tune_sqlite(dbapi_connection, _record) -> None:
