@@ -17,7 +17,10 @@ import logging
 import threading
 from typing import Protocol, Sequence
 
+import requests
 from sqlalchemy import Engine
+
+from adapter.metrics import record_delivery, time_peer_requests
 
 from adapter.persistence import lrs_store
 from adapter.persistence.key_cipher import KeyCipher, KeyEncryptionError
@@ -80,7 +83,8 @@ class XapiDelivery:
             except KeyEncryptionError as error:
                 log.error("LRS %s: cannot read its secret: %s", endpoint.name, error)
                 continue
-            current[endpoint.name] = (endpoint, Deliverer(self.outbox, LrsClient(config), self.policy))
+            client = LrsClient(config, session=time_peer_requests(requests.Session(), "lrs"))
+            current[endpoint.name] = (endpoint, Deliverer(self.outbox, client, self.policy))
         for _, gone in self._deliverers.values():
             gone.client.close()
         self._deliverers = current
@@ -89,6 +93,8 @@ class XapiDelivery:
         settled = 0
         for deliverer in self.deliverers():
             report = deliverer.deliver_batch()
+            record_delivery(XAPI, deliverer.target, "delivered", report.delivered)
+            record_delivery(XAPI, deliverer.target, "dead", report.dead)
             settled += report.delivered + report.dead
             if report.dead:
                 log.warning("LRS %s: %d statement(s) dead-lettered", deliverer.target, report.dead)

@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from adapter.domain.events import (
     ApplicationValidated, MoreEvidenceRequested, RecordEvent, ValidationRequested,
 )
+from adapter.metrics import record_delivery
 from adapter.persistence.outbox_store import CLAIM_LEASE_SECONDS, OutboxMessage, SqlOutbox, enqueue
 from adapter.persistence.tables import contexts, people, resource_links, score_clock
 from adapter.services.lms_services import LmsAccess, NoServiceAccess
@@ -109,22 +110,27 @@ class ScoreDeliveryJob:
         except NoServiceAccess as error:
             for row in rows:
                 self.outbox.mark_dead(row.id, str(error))
+            record_delivery(CHANNEL, target_for(platform_id), "dead", len(rows))
             return len(rows)
         for index, row in enumerate(rows):
             try:
                 self._post(token_client, row.payload)
             except PlatformServiceError as error:
                 if error.retryable:
+                    record_delivery(CHANNEL, target_for(platform_id), "retry")
                     delay = self.policy.delay(row.attempts + 1, None, self.draw())
                     self.outbox.schedule_retry([r.id for r in rows[index:]],
                                                datetime.fromtimestamp(now + delay, timezone.utc),
                                                row.attempts + 1, error.message)
                     return settled
                 self.outbox.mark_dead(row.id, error.message)
+                record_delivery(CHANNEL, target_for(platform_id), "dead")
             except (AgsNotGranted, NoServiceAccess) as error:
                 self.outbox.mark_dead(row.id, str(error))
+                record_delivery(CHANNEL, target_for(platform_id), "dead")
             else:
                 self.outbox.mark_delivered([row.id])
+                record_delivery(CHANNEL, target_for(platform_id), "delivered")
             settled += 1
         return settled
 

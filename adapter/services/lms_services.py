@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import requests
 from sqlalchemy import Engine, select, update
 
 from adapter.domain.roles import RoleMap
+from adapter.metrics import time_peer_requests
 from adapter.persistence import people_store
 from adapter.persistence.key_cipher import KeyCipher
 from adapter.persistence.key_store import ToolKeyStore
@@ -36,7 +38,8 @@ class LmsAccess:
             raise NoServiceAccess(f"platform {platform_id} has no access token URL registered")
         return ServiceTokenClient(self.tool_keys.current(), issuer=row["issuer"], client_id=row["client_id"],
                                   token_url=row["auth_token_url"], audience=row["token_audience"] or None,
-                                  cache=SqlTokenCache(self.engine, self.cipher))
+                                  cache=SqlTokenCache(self.engine, self.cipher),
+                                  session=time_peer_requests(requests.Session(), "lms"))
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from typing import Callable
 
 from flask import Blueprint, current_app, g, jsonify, make_response, redirect, render_template, request, url_for
 
+from adapter.metrics import record_launch
 from adapter.services.launches import open_session
 from lti.errors import Rejection
 from lti.keys import jwks_document
@@ -56,7 +57,9 @@ def launch():
     outcome = parts.validator.validate(request.form.get("id_token", ""), request.form.get("state", ""),
                                        request.cookies.get(BROWSER_COOKIE))
     if isinstance(outcome, Rejection):
+        record_launch(outcome.code)
         return rejected(outcome)
+    record_launch("ok")
     opened = open_session(parts.engine, outcome, parts.role_map, time.time(), parts.settings.session_lifetime)
     g.web_session = opened.session  # the page is rendered for the session just opened
     response = make_response(landing_page(opened.message_type, opened.app_role)())

@@ -114,3 +114,7 @@ def test_the_worker_delivers_scores_too(peers, team, launch):
     ask_and_decide(peers, team, launch, "validated", "Applied it well")
     drain(default_jobs(peers.engine, None))
     assert [s["gradingProgress"] for s in scores_for(peers, team.learner)] == ["PendingManual", "FullyGraded"]
+    metrics = launch(team.learner).get("/metrics").text
+    delivered = [line for line in metrics.splitlines() if line.startswith("coachbridge_deliveries_total{")
+                 and 'channel="ags"' in line and 'result="delivered"' in line]
+    assert delivered and float(delivered[0].rsplit(" ", 1)[1]) >= 2

@@ -1,0 +1,71 @@
+"""Probes and metrics for operators: /healthz (the process answers), /readyz (the
+database answers and its schema is current), /metrics (Prometheus), and one JSON log
+line per request with its request id."""
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+
+from flask import Blueprint, Flask, Response, g, jsonify, request
+from sqlalchemy import text
+
+from adapter.metrics import metrics_page
+from adapter.persistence.database import migrations_current
+
+from . import components
+
+bp = Blueprint("health", __name__)
+log = logging.getLogger("coachbridge.requests")
+
+# Paths whose last segment is a secret (one-time sign-in links) are logged without it.
+SECRET_PATH_ENDPOINTS = {"admin.sign_in"}
+
+
+@bp.route("/healthz")
+def healthz():
+    return jsonify(status="ok")
+
+
+@bp.route("/readyz")
+def readyz():
+    engine = components().engine
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        current = migrations_current(engine)
+    except Exception as error:  # any database failure means "not ready", said plainly
+        return jsonify(status="unavailable", database="unreachable", reason=type(error).__name__), 503
+    if not current:
+        return jsonify(status="unavailable", database="ok", migrations="pending: run coachbridge db upgrade"), 503
+    return jsonify(status="ok", database="ok", migrations="current")
+
+
+@bp.route("/metrics")
+def metrics():
+    body, content_type = metrics_page(components().engine)
+    return Response(body, content_type=content_type)
+
+
+def _start_request() -> None:
+    g.request_started = time.perf_counter()
+    sent = request.headers.get("X-Request-Id", "")
+    # A client's id is kept only behind a trusted proxy, which sets it; otherwise make one.
+    trusted = components().settings.trusted_proxies and 0 < len(sent) <= 64 and sent.isprintable()
+    g.request_id = sent if trusted else uuid.uuid4().hex
+
+
+def _log_request(response):
+    response.headers["X-Request-Id"] = g.get("request_id", "")
+    path = request.path
+    if request.endpoint in SECRET_PATH_ENDPOINTS:
+        path = path.rsplit("/", 1)[0] + "/[redacted]"
+    log.info("request", extra={"request_id": g.get("request_id", ""), "method": request.method, "path": path,
+                               "status": response.status_code,
+                               "duration_ms": round((time.perf_counter() - g.get("request_started", 0)) * 1000, 1)})
+    return response
+
+
+def init_request_logging(app: Flask) -> None:
+    app.before_request(_start_request)
+    app.after_request(_log_request)

@@ -1,0 +1,97 @@
+"""Operators' view: health probes, Prometheus metrics and JSON logs without secrets."""
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+from adapter.config import Settings
+from adapter.logging_setup import JsonFormatter, redact
+from adapter.persistence.outbox_store import enqueue
+from adapter.web import create_app
+from tests.lti_launch.test_launch_rejections import unknown_kid
+from tests.peers.lti_platform import browser, full_launch, post_launch, start_login
+
+
+def test_healthz_and_readyz(peers):
+    client = browser()
+    assert client.get(peers.tool_url + "/healthz").json() == {"status": "ok"}
+    ready = client.get(peers.tool_url + "/readyz")
+    assert ready.status_code == 200 and ready.json()["migrations"] == "current"
+
+
+def test_readyz_says_when_migrations_are_pending(tmp_path):
+    app = create_app(Settings.from_env({"COACHBRIDGE_INSTANCE": str(tmp_path)}), migrate=False)
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 503 and "coachbridge db upgrade" in response.get_json()["migrations"]
+
+
+def test_readyz_when_the_database_is_unreachable(tmp_path):
+    settings = Settings.from_env({"COACHBRIDGE_INSTANCE": str(tmp_path),
+                                  "DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:9/none"})
+    response = create_app(settings, migrate=False).test_client().get("/readyz")
+    assert response.status_code == 503 and response.get_json()["database"] == "unreachable"
+
+
+def metric_value(text: str, name: str, **labels: str) -> float:
+    wanted = ",".join(f'{k}="{v}"' for k, v in labels.items())
+    for line in text.splitlines():
+        if line.startswith(f"{name}{{") and all(f'{k}="{v}"' in line for k, v in labels.items()):
+            return float(line.rsplit(" ", 1)[1])
+    raise AssertionError(f"no {name}{{{wanted}}} in metrics")
+
+
+def test_metrics_count_launches_and_show_the_outbox(peers):
+    client = browser()
+    before = client.get(peers.tool_url + "/metrics").text
+    ok_before = metric_value(before, "coachbridge_launches_total", outcome="ok") if 'outcome="ok"' in before else 0
+    full_launch(peers, "learner-ana")
+    login = start_login(peers)
+    post_launch(peers, login, unknown_kid(peers, peers.lms.launch_claims("learner-ana", "rl-feedback", login.nonce)))
+    with peers.engine.begin() as conn:
+        enqueue(conn, "xapi", "metrics-test-lrs", f"m-{time.time()}", {"id": "x"}, time.time() - 30)
+    page = client.get(peers.tool_url + "/metrics")
+    assert page.headers["Content-Type"].startswith("text/plain")
+    assert metric_value(page.text, "coachbridge_launches_total", outcome="ok") >= ok_before + 1
+    assert metric_value(page.text, "coachbridge_launches_total", outcome="kid_unknown") >= 1
+    assert metric_value(page.text, "coachbridge_outbox_pending", channel="xapi", target="metrics-test-lrs") >= 1
+    assert metric_value(page.text, "coachbridge_outbox_oldest_pending_seconds", channel="xapi",
+                        target="metrics-test-lrs") >= 29
+
+
+def test_request_log_lines_are_json_with_request_id_and_no_secrets(peers, caplog):
+    caplog.set_level(logging.INFO, logger="coachbridge.requests")
+    client = browser()
+    response = client.get(peers.tool_url + "/admin/sign-in/secret-token-value")
+    assert response.headers["X-Request-Id"]
+    formatted = [json.loads(JsonFormatter().format(r)) for r in caplog.records if r.name == "coachbridge.requests"]
+    line = next(entry for entry in formatted if entry["request_id"] == response.headers["X-Request-Id"])
+    assert line["path"] == "/admin/sign-in/[redacted]" and line["status"] == 403
+    assert "secret-token-value" not in json.dumps(formatted)
+
+
+def test_redaction_of_secrets_in_any_message():
+    message = ("POST id_token=eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhYmMifQ.c2lnbmF0dXJl&state=abc123 "
+               "Authorization: Bearer tok.en-value password: hunter2 "
+               "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----")
+    cleaned = redact(message)
+    for secret in ("eyJhbGciOiJSUzI1NiJ9", "abc123", "tok.en-value", "hunter2", "MIIE"):
+        assert secret not in cleaned
+    record = logging.LogRecord("x", logging.ERROR, __file__, 1, "client_secret=s3cr3t", None, None)
+    assert "s3cr3t" not in JsonFormatter().format(record)
+
+
+def test_metrics_time_lms_calls(peers):
+    """Calls to the LMS's services are timed."""
+    from adapter.services.lms_services import LmsAccess
+    from lti import claims as c
+    from lti.ags import AgsClient, AgsEndpoint
+
+    parts = peers.app.extensions["coachbridge"]
+    access = LmsAccess(parts.engine, parts.tool_keys)
+    from tests.lms_services.test_roster_and_tokens import demo_platform_id
+    AgsClient(access.token_client(demo_platform_id(peers)),
+              AgsEndpoint(scopes=frozenset({c.AGS_SCOPE_LINEITEM}), lineitems=peers.lms_url + "/ags/lineitems")
+              ).list_line_items()
+    text = browser().get(peers.tool_url + "/metrics").text
+    assert metric_value(text, "coachbridge_peer_request_seconds_count", peer="lms") >= 1
