@@ -6,9 +6,11 @@ leases, so several of them never send a message twice at once).
 """
 import os
 
+from adapter.logging_setup import configure_logging
 from adapter.web import create_app, key_cipher
 from adapter.worker import DELIVERY_THREAD, Worker, default_jobs
 
+configure_logging(os.environ.get("COACHBRIDGE_LOG_LEVEL", "INFO"))
 app = create_app(migrate=False)
 
 if os.environ.get(DELIVERY_THREAD) == "1":
