@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 
 from adapter.config import Settings
@@ -257,8 +258,15 @@ def cmd_serve(args, settings: Settings) -> int:
     settings.check()
     _key_store(settings).seal_plaintext_keys()
     os.environ[DELIVERY_THREAD] = "0" if args.no_worker else "1"
+    # Each gunicorn worker counts its own metrics; this folder lets /metrics add them up.
+    metrics_dir = settings.instance_path / "prometheus"
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+    metrics_dir.mkdir(parents=True)
+    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(metrics_dir))
+    # No gunicorn access log: the app logs each request as JSON, with secrets scrubbed
+    # (a sign-in link's token is in its path).
     argv = ["gunicorn", "--bind", args.bind, "--workers", str(args.workers), "--threads", str(args.threads),
-            "--access-logfile", "-", "adapter.wsgi:app"]
+            "adapter.wsgi:app"]
     os.execvp(sys.executable, [sys.executable, "-m", *argv])
     return 0  # not reached
 
