@@ -5,6 +5,7 @@ the iframe launch meets the same third-party-cookie rules as in a real LMS.
 """
 from __future__ import annotations
 
+import dataclasses
 import time
 
 from adapter.config import Settings
@@ -47,6 +48,8 @@ def run_demo(settings: Settings, tool_port: int = 8000, lms_port: int = 8001, lr
              with_worker: bool = True) -> None:
     tool_url, lms_url, lrs_url = (f"http://localhost:{tool_port}", f"http://127.0.0.1:{lms_port}",
                                   f"http://127.0.0.1:{lrs_port}")
+    if not settings.public_url:  # the IRIs the tool coins name the tool the demo runs
+        settings = dataclasses.replace(settings, public_url=tool_url)
     app = create_app(settings)
     lms, lrs = DemoLMS(lms_url=lms_url, tool_url=tool_url), DemoLrs()
     platform_id = register_demo_lms(app, lms)
