@@ -11,14 +11,15 @@ import csv
 import io
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from sqlalchemy import Connection, Engine, select
 
 from adapter.domain.authorization import Forbidden, NotFound, Viewer
+from adapter.domain.events import RecordEvent
 from adapter.domain.measures import Facts, Measure, measures, total
 from adapter.domain.targets import TARGET_MEASURES, Progress, Quarter, Target
-from adapter.persistence import targets_store
+from adapter.persistence import report_summaries, targets_store
 from adapter.persistence.people_store import current_mentees
 from adapter.persistence.relationships_store import people_by_email, person_by_sub
 from adapter.persistence.report_queries import Scope, facts_by_course
@@ -69,9 +70,11 @@ def course_dashboard(conn: Connection, viewer: Viewer, today: date) -> Dashboard
 
 
 def organisation_dashboard(conn: Connection, roles: Iterable[str], today: date) -> Dashboard:
+    """From the course summary (kept in each record's transaction by ``keep_summaries``),
+    not from every record: the same facts as facts_by_course(conn, Scope(), today)."""
     if "admin" not in roles:
         raise Forbidden("organisation reports are for administrators")
-    by_course = facts_by_course(conn, Scope(), today)
+    by_course = report_summaries.course_facts(conn, today)
     names = dict(conn.execute(select(platforms.c.id, platforms.c.name)).all())
     by_platform: dict[int, Facts] = {}
     for (platform_id, _), facts in by_course.items():
@@ -81,6 +84,18 @@ def organisation_dashboard(conn: Connection, roles: Iterable[str], today: date) 
                      by_platform=sorted((Group(names.get(p) or f"Platform {p}", f) for p, f in by_platform.items()),
                                         key=lambda g: g.name),
                      by_course=_courses(conn, by_course), targets=_progress(conn, quarter, today), quarter=quarter)
+
+
+def keep_summaries(conn: Connection, events: Sequence[RecordEvent]) -> None:
+    """Event handler, in the record's transaction: the learners whose records changed get
+    their share of the organisation's summary recomputed (adapter/persistence/report_summaries.py)."""
+    report_summaries.refresh_learners(conn, (event.learner_id for event in events))
+
+
+def rebuild_summaries(engine: Engine) -> dict[str, int]:
+    """Recompute the organisation's summary from every record, in one transaction."""
+    with engine.begin() as conn:
+        return report_summaries.rebuild(conn)
 
 
 def _courses(conn: Connection, by_course: dict) -> list[Group]:

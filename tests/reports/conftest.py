@@ -4,14 +4,18 @@ from __future__ import annotations
 import pytest
 
 from adapter.persistence.database import make_engine, upgrade
+from adapter.services import event_handlers, reports
 
 from .seeded import seed
 
 
 @pytest.fixture
 def engine(database_url):
+    """A migrated database whose records keep the admin summary, as the app's do
+    (build_components registers the same handler)."""
     engine = make_engine(database_url)
     upgrade(engine)
+    event_handlers.register(reports.keep_summaries)
     yield engine
     engine.dispose()
 

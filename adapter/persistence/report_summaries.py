@@ -1,0 +1,247 @@
+"""The organisation's facts kept up to date, so the admin dashboard reads a summary.
+
+Every measure's inputs are one learner's own records (a start's validation, the first
+conversation before it, the next conversation after a plan are all the same learner's),
+so the organisation's dated facts (adapter.domain.measures.dated_facts) are a sum over
+learners. ``refresh_learners`` recomputes the share of the learners whose records just
+changed, from their records as they now are, and adds the difference to each course's
+rows; it runs in the record's own transaction (adapter.services.reports.keep_summaries,
+an event handler), so an edit, a re-ask, a decision or a withdrawal is in the summary
+exactly when it is in the records. ``rebuild`` computes everything from scratch (the
+migration and `coachbridge report rebuild-summaries`). ``course_facts`` reads the summary
+for a report date: one short query per kind over a few hundred rows per course.
+
+The record-level values mirror report_queries.py, which the manager and instructor
+dashboards still run live; tests/reports proves both give the same facts.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, timezone
+from typing import Any, Iterable, Sequence
+
+from sqlalchemy import Connection, String, case, cast, delete, func, insert, literal_column, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+
+from adapter.domain.measures import (
+    APPLICATION_DAYS, COMMITMENT, CONVERSATION, DECISION, FOLLOW_UP_GRACE_DAYS, PLAN, START, ActivityStart,
+    Commitment, Counts, DecisionWait, Facts, HeldConversation, PlannedConversation, add_dated,
+    dated_facts, day_number,
+)
+
+from .coaching_tables import agreed_actions, audit_events, conversations, reflections, validation_decisions, \
+    validation_requests
+from .report_summary_tables import NO_COURSE, report_course_facts, report_learner_facts
+
+CourseKey = tuple[int, "int | None"]  # (platform id, course id)
+Share = dict[tuple[int, int, str, int], Counts]  # (platform, context or NO_COURSE, kind, bucket) -> counts
+REBUILD_BATCH = 2000  # learners per pass of rebuild
+
+
+# --- one learner's records as the measures see them ----------------------------------------
+def _utc_day(moment: float) -> date:
+    return datetime.fromtimestamp(moment, timezone.utc).date()
+
+
+def _activity(row: Any) -> str:
+    return row.activity_iri or f"link:{row.resource_link_pk}"
+
+
+def _learner_filter(table, learner_ids: Sequence[int]):
+    return [table.c.learner_id.in_(learner_ids), table.c.withdrawn_at.is_(None)]
+
+
+def shares_of(conn: Connection, learner_ids: Sequence[int]) -> dict[int, Share]:
+    """Each learner's dated facts per course, from their records as they are now."""
+    r, v, d, c, a, au = (reflections, validation_requests, validation_decisions, conversations, agreed_actions,
+                         audit_events)
+    learner_ids = sorted(set(learner_ids))
+    values: dict[int, dict[tuple[int, int], dict[str, list]]] = defaultdict(
+        lambda: defaultdict(lambda: {"starts": [], "waits": [], "planned": [], "commitments": [], "talks": []}))
+
+    talks: dict[int, list[Any]] = defaultdict(list)
+    for row in conn.execute(select(c.c.learner_id, c.c.platform_id, c.c.context_pk, c.c.held_on, c.c.next_on,
+                                   c.c.rating).where(*_learner_filter(c, learner_ids))):
+        talks[row.learner_id].append(row)
+    first_talk = {learner: min(t.held_on for t in rows) for learner, rows in talks.items()}
+    for learner, rows in talks.items():
+        held = sorted({t.held_on for t in rows})
+        for t in rows:
+            course = values[learner][(t.platform_id, t.context_pk or NO_COURSE)]
+            course["talks"].append(HeldConversation(t.rating))
+            if t.next_on is not None:
+                after = next((h for h in held if h > t.held_on), None)
+                course["planned"].append(PlannedConversation(t.held_on, t.next_on, after))
+
+    # Decisions, against when the version they decided was asked (as report_queries._decisions).
+    asked_again = (select(au.c.at).where(au.c.record_type == "validation", au.c.record_id == d.c.request_id,
+                                         au.c.record_version == d.c.request_version - 1,
+                                         au.c.action == "validation.requested").limit(1).scalar_subquery())
+    validated: dict[tuple[int, int, str], float] = {}
+    for row in conn.execute(select(v.c.learner_id, v.c.platform_id, v.c.context_pk, v.c.resource_link_pk,
+                                   v.c.activity_iri, v.c.created_at, d.c.request_version, d.c.decided_at, d.c.outcome,
+                                   asked_again.label("asked_again"))
+                            .select_from(d.join(v, v.c.id == d.c.request_id)).where(*_learner_filter(v, learner_ids))):
+        asked = row.created_at if row.request_version == 2 else row.asked_again
+        if asked is not None:  # the service writes that audit row with the request: always there
+            values[row.learner_id][(row.platform_id, row.context_pk or NO_COURSE)]["waits"].append(
+                DecisionWait(asked, row.decided_at, row.outcome == "validated"))
+        if row.outcome == "validated" and row.resource_link_pk is not None and row.context_pk is not None:
+            key = (row.learner_id, row.context_pk, _activity(row))
+            validated[key] = min(validated.get(key, row.decided_at), row.decided_at)
+
+    started: dict[tuple[int, int, int, str], float] = {}
+    for row in conn.execute(select(r.c.learner_id, r.c.platform_id, r.c.context_pk, r.c.resource_link_pk,
+                                   r.c.activity_iri, r.c.created_at)
+                            .where(*_learner_filter(r, learner_ids), r.c.resource_link_pk.is_not(None),
+                                   r.c.context_pk.is_not(None))):
+        key = (row.learner_id, row.platform_id, row.context_pk, _activity(row))
+        started[key] = min(started.get(key, row.created_at), row.created_at)
+    for (learner, platform, context, activity), at in started.items():
+        validated_at = validated.get((learner, context, activity))
+        values[learner][(platform, context)]["starts"].append(ActivityStart(
+            _utc_day(at), None if validated_at is None else _utc_day(validated_at), first_talk.get(learner)))
+
+    for row in conn.execute(select(a.c.learner_id, a.c.platform_id, a.c.context_pk, a.c.due_on, a.c.status,
+                                   a.c.updated_at)
+                            .where(*_learner_filter(a, learner_ids), a.c.due_on.is_not(None))):
+        values[row.learner_id][(row.platform_id, row.context_pk or NO_COURSE)]["commitments"].append(
+            Commitment(row.due_on, _utc_day(row.updated_at) if row.status == "done" else None))
+
+    shares: dict[int, Share] = {learner: {} for learner in learner_ids}
+    for learner, courses in values.items():
+        for (platform, context), records in courses.items():
+            for (kind, bucket), counts in dated_facts(records["starts"], records["waits"], records["planned"],
+                                                      records["commitments"], records["talks"]).items():
+                shares[learner][(platform, context, kind, bucket)] = counts
+    return shares
+
+
+def _stored(share: Share) -> list[list[Any]]:
+    return [[*key, *counts] for key, counts in sorted(share.items())]
+
+
+def _loaded(stored: Iterable[Sequence[Any]]) -> Share:
+    return {(p, c, kind, bucket): tuple(counts) for p, c, kind, bucket, *counts in stored}  # type: ignore[misc]
+
+
+# --- keeping the summary up to date ------------------------------------------------------------
+def _dialect(conn: Connection):
+    return postgresql if conn.dialect.name == "postgresql" else sqlite
+
+
+def refresh_learners(conn: Connection, learner_ids: Iterable[int]) -> int:
+    """Replace these learners' shares of the course summary by what their records now say,
+    on ``conn`` (the record's transaction). Returns how many course rows changed."""
+    learner_ids = sorted(set(learner_ids))
+    if not learner_ids:
+        return 0
+    lf = report_learner_facts
+    dialect = _dialect(conn)
+    # Lock the learners' rows first (in id order), then read their records: on PostgreSQL
+    # a concurrent change to the same learner waits here and, once it committed, is seen.
+    conn.execute(dialect.insert(lf).values([{"learner_id": i, "facts": []} for i in learner_ids])
+                 .on_conflict_do_nothing(index_elements=["learner_id"]))
+    before = {row.learner_id: _loaded(row.facts) for row in conn.execute(
+        select(lf.c.learner_id, lf.c.facts).where(lf.c.learner_id.in_(learner_ids)).order_by(lf.c.learner_id)
+        .with_for_update())}
+    after = shares_of(conn, learner_ids)
+    delta: dict[Any, Counts] = {}
+    for learner in learner_ids:
+        old, new = before.get(learner, {}), after[learner]
+        if old == new:
+            continue
+        add_dated(delta, new)
+        add_dated(delta, old, -1)
+        conn.execute(lf.update().where(lf.c.learner_id == learner).values(facts=_stored(new)))
+    _apply(conn, delta)
+    return len(delta)
+
+
+def _apply(conn: Connection, delta: dict[Any, Counts]) -> None:
+    """Add ``delta`` to the course rows, in key order (concurrent writers never deadlock
+    on them), and drop rows that fell to nothing."""
+    if not delta:
+        return
+    t = report_course_facts
+    rows = [{"platform_id": p, "context_pk": c, "kind": kind, "bucket": bucket,
+             **dict(zip("nabcd", counts))} for (p, c, kind, bucket), counts in sorted(delta.items(),
+                                                                                       key=lambda kv: (kv[0][2], kv[0]))]
+    statement = _dialect(conn).insert(t)
+    conn.execute(statement.on_conflict_do_update(
+        index_elements=["kind", "platform_id", "context_pk", "bucket"],
+        set_={name: getattr(t.c, name) + getattr(statement.excluded, name) for name in "nabcd"}), rows)
+    emptied = [(r["kind"], r["platform_id"], r["context_pk"], r["bucket"]) for r in rows if r["n"] < 0]
+    if emptied:
+        conn.execute(delete(t).where(t.c.n == 0, tuple_(t.c.kind, t.c.platform_id, t.c.context_pk, t.c.bucket)
+                                     .in_(emptied)))
+
+
+def rebuild(conn: Connection, batch: int = REBUILD_BATCH) -> dict[str, int]:
+    """Recompute the whole summary from the records, on ``conn``; returns row counts."""
+    conn.execute(delete(report_course_facts))
+    conn.execute(delete(report_learner_facts))
+    ids = select(reflections.c.learner_id).union(
+        *(select(t.c.learner_id) for t in (conversations, agreed_actions, validation_requests))).subquery()
+    learners = sorted(conn.execute(select(ids.c.learner_id)).scalars())
+    totals: dict[Any, Counts] = {}
+    learner_rows = 0
+    for start in range(0, len(learners), batch):
+        shares = shares_of(conn, learners[start:start + batch])
+        rows = [{"learner_id": learner, "facts": _stored(share)} for learner, share in shares.items() if share]
+        if rows:
+            conn.execute(insert(report_learner_facts), rows)
+        learner_rows += len(rows)
+        for share in shares.values():
+            add_dated(totals, share)
+    _apply(conn, totals)
+    return {"learners": learner_rows, "course_rows": len(totals)}
+
+
+# --- reading it ------------------------------------------------------------------------------
+def course_facts(conn: Connection, as_of: date) -> dict[CourseKey, Facts]:
+    """Every course's facts on ``as_of``, from the summary; the same as
+    report_queries.facts_by_course(conn, Scope(), as_of)."""
+    t = report_course_facts
+    today = day_number(as_of)
+    parts: dict[CourseKey, dict[str, Any]] = defaultdict(dict)
+
+    def course(row) -> CourseKey:
+        return row.platform_id, None if row.context_pk == NO_COURSE else row.context_pk
+
+    def grouped(kind: str, *columns, where=()):
+        return conn.execute(select(t.c.platform_id, t.c.context_pk, *columns)
+                            .where(t.c.kind == kind, *where).group_by(t.c.platform_id, t.c.context_pk))
+
+    def when(condition, column):
+        return func.sum(case((condition, column), else_=0))
+
+    start_columns = [func.sum(t.c.n).label("activity_starts"), func.sum(t.c.d).label("conversation_before")]
+    for days, applied in zip(APPLICATION_DAYS, (t.c.a, t.c.b, t.c.c)):
+        old_enough = t.c.bucket <= today - days
+        start_columns += [when(old_enough, t.c.n).label(f"cohort_{days}"),
+                          when(old_enough, applied).label(f"applied_{days}")]
+    for row in grouped(START, *start_columns):
+        parts[course(row)].update({k: int(v or 0) for k, v in row._mapping.items()
+                                   if k not in ("platform_id", "context_pk")})
+    for row in grouped(PLAN, func.sum(t.c.n).label("planned"), func.sum(t.c.a).label("kept"),
+                       where=[t.c.bucket < today - FOLLOW_UP_GRACE_DAYS]):
+        parts[course(row)].update(planned=int(row.planned), kept=int(row.kept))
+    for row in grouped(COMMITMENT, func.sum(t.c.n).label("due"), func.sum(t.c.a).label("done"),
+                       where=[t.c.bucket < today]):
+        parts[course(row)].update(commitments_due=int(row.due), done_on_time=int(row.done))
+    for row in grouped(CONVERSATION, func.sum(t.c.n).label("n"), func.sum(t.c.a).label("rated"),
+                       func.sum(t.c.b).label("total"), func.sum(t.c.c).label("useful")):
+        parts[course(row)].update(conversations=int(row.n), rated=int(row.rated), rating_total=int(row.total),
+                                  rated_useful=int(row.useful))
+    # The decision-time histogram, one "hours:count,…" text per course (a few hundred
+    # values each): far cheaper than a row per value through the driver.
+    pair = cast(t.c.bucket, String) + literal_column("':'", String) + cast(t.c.n, String)
+    joined = func.string_agg(pair, literal_column("','", String)) if conn.dialect.name == "postgresql" \
+        else func.group_concat(pair, literal_column("','", String))
+    for row in grouped(DECISION, func.sum(t.c.n).label("n"), func.sum(t.c.a).label("validated"),
+                       joined.label("histogram")):
+        numbers = iter(map(int, row.histogram.replace(":", ",").split(",")))
+        parts[course(row)].update(decisions=int(row.n), validated=int(row.validated),
+                                  decision_hours=tuple(sorted(zip(numbers, numbers))))  # hours are unique per course
+    return {key: Facts(**values) for key, values in parts.items()}

@@ -1,0 +1,39 @@
+"""What the admin dashboard reads instead of every record: each course's dated facts.
+
+``report_course_facts`` holds, per course, kind and bucket, the date-free counts of
+adapter.domain.measures.dated_facts, summed over learners; ``report_learner_facts`` holds
+each learner's own share, so that a change to one learner's records replaces exactly that
+share (adapter/persistence/report_summaries.py, run in the record's transaction). Its own
+module and migration (0009); tables.py imports it so Alembic sees one metadata.
+"""
+from __future__ import annotations
+
+from sqlalchemy import JSON, Column, Integer, PrimaryKeyConstraint, String, Table
+
+from .tables import metadata
+
+NO_COURSE = 0  # context_pk of records made outside any course (contexts.id starts at 1)
+
+report_course_facts = Table(
+    "report_course_facts", metadata,
+    Column("kind", String(12), nullable=False),  # adapter.domain.measures.DATED_KINDS
+    Column("platform_id", Integer, nullable=False),
+    Column("context_pk", Integer, nullable=False),  # NO_COURSE for records outside a course
+    Column("bucket", Integer, nullable=False),  # a day number or whole hours, by kind
+    Column("n", Integer, nullable=False),
+    Column("a", Integer, nullable=False),
+    Column("b", Integer, nullable=False),
+    Column("c", Integer, nullable=False),
+    Column("d", Integer, nullable=False),
+    # Kind first: each of the admin page's queries reads one kind, in course order.
+    PrimaryKeyConstraint("kind", "platform_id", "context_pk", "bucket", name="pk_report_course_facts"),
+)
+
+report_learner_facts = Table(
+    "report_learner_facts", metadata,
+    # No foreign key: people are not deleted by the tool; after a manual deletion run
+    # `coachbridge report rebuild-summaries`.
+    Column("learner_id", Integer, primary_key=True, autoincrement=False),
+    # [[platform_id, context_pk, kind, bucket, n, a, b, c, d], ...]
+    Column("facts", JSON, nullable=False),
+)
