@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
+from typing import Callable
 
 from sqlalchemy import Engine
 
@@ -77,8 +78,12 @@ def _setup(engine: Engine) -> Organisation:
     return Organisation(platform_id, courses["c-feedback"], courses["c-delegation"], links, people)
 
 
-def seed(engine: Engine) -> Organisation:
+def seed(engine: Engine, before_records: Callable[[Organisation], None] | None = None) -> Organisation:
+    """The organisation, then its records; ``before_records`` sees the platform first
+    (to give it an LRS, as an admin would)."""
     org = _setup(engine)
+    if before_records is not None:
+        before_records(org)
     catalog = load_templates()
     p, links = org.people, org.links
 

@@ -1,41 +1,70 @@
 """`coachbridge report --from-lrs` gives the database's numbers from the statements alone.
 
-The seeded records' statements (as the bridge builds them: revisions and withdrawals
-void earlier ones) go to a real LRS (ralph); the report then reads nothing but that LRS.
+The seeded records are made through the services of a running app whose platform has a
+real LRS (ralph) configured, as an admin would configure it; the app's xAPI bridge writes
+their statements to the outbox in each record's transaction (revisions and withdrawals
+void earlier ones) and the delivery worker sends them. The report then reads nothing but
+that LRS.
 """
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
+from sqlalchemy import select
 
 from adapter.cli import main
+from adapter.config import Settings
 from adapter.domain.measures import total
-from adapter.mapping_files import load_templates  # noqa: F401  (templates load before the handler is on)
-from adapter.services import event_handlers
+from adapter.persistence import lrs_store
+from adapter.persistence.tables import outbox
 from adapter.services.lrs_measures import StatementReading
-from xapi.lrs_client import BasicAuth, LrsClient, LrsConfig
+from adapter.web import create_app, key_cipher
+from adapter.worker import default_jobs, drain
+from xapi.lrs_client import BasicAuth, LrsConfig
 from xapi.mapping import load_mapping
-from xapi.outcomes import Stored
+from xapi.statement_reader import StatementReader
 
-from .bridge_statements import StatementRecorder
 from .seeded import AS_OF, EXPECTED, seed
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
-def statements(engine):
-    recorder = StatementRecorder()
-    event_handlers.register(recorder)
-    try:
-        seed(engine)
-    finally:
-        event_handlers.unregister(recorder)
-    return recorder.statements
+@pytest.fixture(scope="module")
+def delivered(postgres, ralph, tmp_path_factory):
+    """The seeded organisation, its statements delivered to ralph by the worker; the
+    database's URL (one database for the module: ralph keeps what it was sent)."""
+    instance = tmp_path_factory.mktemp("reports-instance")
+    database_url = postgres.new_database() if postgres else f"sqlite:///{instance / 'tool.db'}"
+    app = create_app(Settings.from_env({"DATABASE_URL": database_url, "COACHBRIDGE_INSTANCE": str(instance)}))
+    engine = app.extensions["coachbridge"].engine
+    cipher = key_cipher(app.extensions["coachbridge"].settings)
+
+    def give_it_ralph(org) -> None:
+        settings = {"platform_id": org.platform_id, "endpoint": ralph.endpoint, "auth_kind": "basic",
+                    "username": ralph.username, "token_url": "", "client_id": "", "scope": "",
+                    "xapi_version": "1.0.3", "batch_size": 100}
+        with engine.begin() as conn:
+            lrs_store.add_endpoint(conn, "ralph", settings, lrs_store.seal(ralph.password, cipher), time.time())
+
+    seed(engine, before_records=give_it_ralph)
+    assert drain(default_jobs(engine, cipher)) > 0
+    with engine.connect() as conn:
+        statuses = set(conn.execute(select(outbox.c.status).where(outbox.c.channel == "xapi")).scalars())
+    assert statuses == {"delivered"}
+    statements = StatementReader(_ralph_config(ralph)).all_statements()
+    assert any(s["verb"]["id"].endswith("/voided") for s in statements)  # revisions and a withdrawal
+    yield database_url
+    engine.dispose()
 
 
-def test_the_statements_alone_give_the_hand_worked_facts(statements):
+def _ralph_config(ralph) -> LrsConfig:
+    return LrsConfig(name="ralph", endpoint=ralph.endpoint, auth=BasicAuth(*ralph.auth), read_timeout=30)
+
+
+def test_the_statements_alone_give_the_hand_worked_facts(delivered, ralph):
+    statements = StatementReader(_ralph_config(ralph)).all_statements()
     by_course = StatementReading(load_mapping()).facts_by_course(statements, AS_OF)
     assert total(by_course.values()) == EXPECTED
 
@@ -45,12 +74,8 @@ def _report(capsys, *args: str) -> dict:
     return json.loads(capsys.readouterr().out)
 
 
-def test_report_from_the_lrs_equals_report_from_the_database(statements, database_url, ralph, monkeypatch, capsys):
-    client = LrsClient(LrsConfig(name="ralph", endpoint=ralph.endpoint, auth=BasicAuth(*ralph.auth), read_timeout=30))
-    assert isinstance(client.post_statements(statements), Stored)
-    assert any(s["verb"]["id"].endswith("/voided") for s in statements)  # revisions and a withdrawal
-
-    monkeypatch.setenv("DATABASE_URL", database_url)
+def test_report_from_the_lrs_equals_report_from_the_database(delivered, ralph, monkeypatch, capsys):
+    monkeypatch.setenv("DATABASE_URL", delivered)
     monkeypatch.setenv("COACHBRIDGE_LRS_PASSWORD", ralph.password)
     from_database = _report(capsys)
     from_lrs = _report(capsys, "--from-lrs", ralph.endpoint, "--username", ralph.username)
