@@ -146,6 +146,20 @@ def cmd_roster_sync(args, settings: Settings) -> int:
     return 1 if failures else 0
 
 
+def _rebuild_report_summaries(settings: Settings) -> int:
+    """Recompute the admin dashboard's summary from every record (the records'
+    transactions keep it; this is for after changing records outside the tool)."""
+    import time
+
+    from adapter.services.reports import rebuild_summaries
+
+    started = time.perf_counter()
+    built = rebuild_summaries(_engine(settings))
+    print(f"report summaries rebuilt: {built['learners']} learners, {built['course_rows']} course rows "
+          f"in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
 def cmd_report(args, settings: Settings) -> int:
     """The organisation's measures, from the database or recomputed from an LRS alone."""
     import dataclasses
@@ -153,6 +167,8 @@ def cmd_report(args, settings: Settings) -> int:
 
     from adapter.domain.measures import measures, total
 
+    if args.action == "rebuild-summaries":
+        return _rebuild_report_summaries(settings)
     as_of = date.fromisoformat(args.as_of) if args.as_of else date.today()
     if args.from_lrs:
         from adapter.services.lrs_measures import StatementReading
@@ -329,6 +345,8 @@ def build_parser() -> argparse.ArgumentParser:
     sync.set_defaults(func=cmd_roster_sync)
 
     report = sub.add_parser("report", help="the organisation's outcome measures")
+    report.add_argument("action", nargs="?", choices=["rebuild-summaries"],
+                        help="rebuild-summaries: recompute the admin dashboard's summary from every record")
     report.add_argument("--from-lrs", metavar="URL", help="recompute them from this LRS's statements alone "
                         "(the xAPI base URL, e.g. https://lrs.example.org/xAPI/)")
     report.add_argument("--username", help="the LRS's basic-auth user")

@@ -185,3 +185,15 @@ def test_the_migration_fills_the_summary_from_records_already_there(engine):
     with engine.connect() as conn:
         assert total(course_facts(conn, AS_OF).values()) == EXPECTED
     _assert_summary_is_live(engine)
+
+
+def test_coachbridge_report_rebuild_summaries(engine, organisation, database_url, monkeypatch, capsys):
+    from adapter.cli import main
+
+    kept = _summary_rows(engine)
+    with engine.begin() as conn:
+        conn.execute(report_course_facts.delete())
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    assert main(["report", "rebuild-summaries"]) == 0
+    assert "report summaries rebuilt: 3 learners" in capsys.readouterr().out
+    assert _summary_rows(engine) == kept
