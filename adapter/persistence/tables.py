@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON, BigInteger, Boolean, Column, Float, ForeignKey, Index, Integer, MetaData, String, Table, Text,
-    UniqueConstraint, false,
+    UniqueConstraint, false, text,
 )
 
 metadata = MetaData(naming_convention={
@@ -182,7 +182,6 @@ outbox = Table(
     Column("channel", String(10), nullable=False),
     Column("target", String(200), nullable=False),
     Column("message_id", String(100), nullable=False),
-    Column("payload", Text, nullable=False),
     Column("source", String(100), nullable=False, server_default=""),  # e.g. validation 12 v3
     Column("status", String(10), nullable=False, server_default="pending"),  # pending|delivered|dead
     Column("attempts", Integer, nullable=False, server_default="0"),
@@ -195,7 +194,21 @@ outbox = Table(
     Column("delivered_at", Float, nullable=True),
     UniqueConstraint("channel", "target", "message_id", name="uq_outbox_message"),
 )
-Index("ix_outbox_due", outbox.c.channel, outbox.c.target, outbox.c.status, outbox.c.next_attempt_at)
+# Only pending rows, in queue order: a claim walks it from the oldest and stops after a
+# batch; settled rows leave it. (Queries must say status = 'pending' literally to use it.)
+Index("ix_outbox_pending", outbox.c.channel, outbox.c.target, outbox.c.id,
+      sqlite_where=text("status = 'pending'"), postgresql_where=text("status = 'pending'"))
+
+# The message itself, apart from the row that claims and settlements update: SQLite
+# rewrites a whole row on UPDATE, so a ~1.3 KB statement beside the status would be
+# copied by every claim and mark. Written once with its outbox row (same id), read when
+# claimed. No foreign key: outbox rows are never deleted, and SQLite's table rebuilds
+# (Alembic batch migrations) would cascade a DROP of the old outbox into the payloads.
+outbox_payloads = Table(
+    "outbox_payloads", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),  # = outbox.id
+    Column("payload", Text, nullable=False),
+)
 
 admin_sign_in_links = Table(
     "admin_sign_in_links", metadata,

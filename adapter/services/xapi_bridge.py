@@ -23,8 +23,8 @@ from sqlalchemy import Connection, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from adapter.domain.events import RecordEvent
-from adapter.persistence import lrs_store
-from adapter.persistence.tables import contexts, outbox, people, platforms, resource_links
+from adapter.persistence import lrs_store, outbox_store
+from adapter.persistence.tables import contexts, people, platforms, resource_links
 from adapter.persistence.xapi_tables import xapi_live_statements
 from xapi import events as x
 from xapi.mapping import XapiMapping, load_mapping
@@ -110,9 +110,9 @@ def _prepared(conn: Connection, name: str, build) -> Any:
 
 
 def insert_outbox_rows(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    """All rows of a handler call in one executemany; a message already queued is kept
-    once (the same as adapter.persistence.outbox_store.enqueue, row by row)."""
-    conn.execute(_prepared(conn, "outbox", lambda d: d.insert(outbox).on_conflict_do_nothing()), rows)
+    """All rows of a handler call at once (prebuilt executemany statements); a message
+    already queued is kept once."""
+    outbox_store.enqueue_many(conn, rows)
 
 
 def _remember(conn: Connection, target: str, key: str, kind: str, version: int, statement_id: str) -> None:

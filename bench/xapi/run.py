@@ -139,16 +139,11 @@ def prepare_coachbridge(target: Target, statements: list[dict], batch_size: int)
 _DATABASES = tempfile.TemporaryDirectory(prefix="bench-xapi-db-")  # removed at exit
 
 
-def prepare_db_outbox(target: Target, statements: list[dict], batch_size: int) -> Send:
+def register_lrs(engine, target: Target, batch_size: int) -> None:
+    """A platform and ``target`` as its LRS endpoint (basic auth), in a migrated database."""
     from adapter.persistence import lrs_store
-    from adapter.persistence.database import make_engine, upgrade
-    from adapter.persistence.outbox_store import queue_status
     from adapter.services.platforms import PlatformSpec, register_platform
-    from adapter.services.xapi_bridge import insert_outbox_rows, outbox_rows
-    from adapter.worker import XapiDelivery
 
-    engine = make_engine(f"sqlite:///{tempfile.mkdtemp(dir=_DATABASES.name)}/coachbridge.db")
-    upgrade(engine)
     platform_id = register_platform(engine, PlatformSpec(
         issuer="https://lms.bench", client_id="bench", auth_login_url="https://lms.bench/auth",
         key_set_url="https://lms.bench/jwks"))
@@ -157,11 +152,24 @@ def prepare_db_outbox(target: Target, statements: list[dict], batch_size: int) -
             "platform_id": platform_id, "endpoint": target.endpoint, "auth_kind": "basic", "username": target.auth[0],
             "token_url": "", "client_id": "", "scope": "", "xapi_version": "1.0.3", "batch_size": batch_size},
             target.auth[1], time.time())
+
+
+def prepare_db_outbox(target: Target, statements: list[dict], batch_size: int) -> Send:
+    from adapter.persistence.database import make_engine, upgrade
+    from adapter.persistence.outbox_store import queue_status
+    from adapter.services.xapi_bridge import insert_outbox_rows, outbox_rows
+    from adapter.worker import XapiDelivery
+
+    engine = make_engine(f"sqlite:///{tempfile.mkdtemp(dir=_DATABASES.name)}/coachbridge.db")
+    upgrade(engine)
+    register_lrs(engine, target, batch_size)
     job = XapiDelivery(engine, None)
+
+    rows = outbox_rows(target.name, statements, time.time(), "bench")  # serialized, as raw's bodies are
 
     def send() -> None:
         with engine.begin() as conn:
-            insert_outbox_rows(conn, outbox_rows(target.name, statements, time.time(), "bench"))
+            insert_outbox_rows(conn, rows)
         while job.run_once():
             pass
         (status,) = queue_status(engine, time.time())
@@ -307,7 +315,11 @@ def main(argv: list[str] | None = None, contestants: list[Contestant] = CONTESTA
     parser.add_argument("--ralph-one-count", type=int, default=100)
     parser.add_argument("--ralph-repeats", type=int, default=1)
     parser.add_argument("--skip-ralph", action="store_true")
+    parser.add_argument("--only", default="", help="comma-separated contestant names (default: all)")
     args = parser.parse_args(argv)
+    if args.only:
+        wanted = args.only.split(",")
+        contestants = [c for c in contestants if c.name in wanted]
     factory = StatementFactory()
     size = statistics.mean(len(json.dumps(s, separators=(",", ":"))) for s in factory.make(200))
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, batch size {args.batch_size}, statements ~{size:.0f} B")

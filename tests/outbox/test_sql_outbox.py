@@ -7,7 +7,7 @@ import pytest
 
 from adapter.persistence.database import make_engine, upgrade
 from adapter.persistence.outbox_store import (
-    SqlOutbox, dead_messages, enqueue, queue_status, retry_dead,
+    SqlOutbox, dead_messages, enqueue, enqueue_many, message_row, queue_status, retry_dead,
 )
 
 
@@ -84,3 +84,41 @@ def test_channels_and_targets_are_separate(engine):
     assert xapi.targets_with_due(clock.now) == ["lrs-a"]
     assert len(xapi.claim_due("platform:1", 10, clock.dt())) == 0
     assert len(SqlOutbox(engine, "ags", clock=clock).claim_due("platform:1", 10, clock.dt())) == 2
+
+
+def test_a_repeated_message_keeps_its_first_payload(engine):
+    with engine.begin() as conn:
+        enqueue(conn, "xapi", "lrs-a", "same", {"v": 1}, 1.0)
+    with engine.begin() as conn:
+        enqueue_many(conn, [message_row("xapi", "lrs-a", "same", {"v": 2}, 2.0),
+                            message_row("xapi", "lrs-a", "other", '{"v":3}', 2.0)])
+    claimed = SqlOutbox(engine, "xapi", clock=lambda: 10.0).claim_due("lrs-a", 10, datetime.now(timezone.utc))
+    assert [(m.statement_id, m.payload) for m in claimed] == [("same", {"v": 1}), ("other", {"v": 3})]
+    assert claimed[0].next_attempt_at == datetime.fromtimestamp(1.0, timezone.utc)
+
+
+def test_the_migration_moves_queued_payloads_out_of_the_outbox_rows(database_url):
+    """Rows queued before revision 0010 keep their payloads and are claimed as before."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from adapter.persistence.database import alembic_config
+
+    engine = make_engine(database_url)
+    config = alembic_config(database_url)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0005")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO outbox (channel, target, message_id, payload, source, status, attempts, "
+                          "next_attempt_at, created_at) VALUES ('xapi', 'lrs-a', :m, :p, '', :s, 0, 1.0, 1.0)"),
+                     [{"m": "old-1", "p": '{"id":"old-1"}', "s": "pending"},
+                      {"m": "old-2", "p": '{"id":"old-2"}', "s": "delivered"}])
+    upgrade(engine)
+    box = SqlOutbox(engine, "xapi", clock=lambda: 10.0)
+    assert [(m.statement_id, m.payload) for m in box.claim_due("lrs-a", 10, datetime.now(timezone.utc))] == [
+        ("old-1", {"id": "old-1"})]
+    fill(engine, 1, 5.0)
+    assert [m.payload for m in box.claim_due("lrs-a", 10, datetime.now(timezone.utc))] == [{"id": "id-0"}]
+    status = queue_status(engine, 10.0)[0]
+    assert (status.pending, status.delivered) == (2, 1)

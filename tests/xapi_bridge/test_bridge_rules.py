@@ -9,7 +9,7 @@ import time
 from sqlalchemy import select
 
 from adapter.persistence import lrs_store
-from adapter.persistence.tables import outbox
+from adapter.persistence.tables import outbox, outbox_payloads
 from xapi.agents import IdentityFormat, PrivacySettings
 
 NOWHERE = "http://127.0.0.1:9/xapi/"  # never contacted here: the outbox is what is checked
@@ -50,7 +50,7 @@ def test_private_notes_never_reach_the_outbox_whatever_the_settings(world, engin
     world.set_privacy(PrivacySettings(IdentityFormat.MBOX, share_free_text=True))
     world.check_in(private_notes=PRIVATE)
     with engine.connect() as conn:
-        everything = conn.execute(select(outbox.c.payload)).scalars().all()
+        everything = conn.execute(select(outbox_payloads.c.payload)).scalars().all()
     assert everything and not any(PRIVATE in payload for payload in everything)
     check_in = payloads(world, "rules-any")[0]
     assert check_in["context"]["contextAgents"][0]["agent"]["mbox"].startswith("mailto:max")

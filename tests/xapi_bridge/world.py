@@ -12,7 +12,7 @@ from sqlalchemy import Engine, select
 from adapter.domain.authorization import Viewer
 from adapter.mapping_files import load_templates
 from adapter.persistence import lrs_store, people_store, relationships_store
-from adapter.persistence.tables import outbox
+from adapter.persistence.tables import outbox, outbox_payloads
 from adapter.services import coaching
 from adapter.services.platforms import PlatformSpec, register_platform
 
@@ -86,7 +86,8 @@ class World:
     def outbox_rows(self, target: str) -> list[dict]:
         with self.engine.connect() as conn:
             return [dict(r) for r in conn.execute(
-                select(outbox).where(outbox.c.channel == "xapi", outbox.c.target == target)
+                select(outbox, outbox_payloads.c.payload).join(outbox_payloads, outbox_payloads.c.id == outbox.c.id)
+                .where(outbox.c.channel == "xapi", outbox.c.target == target)
                 .order_by(outbox.c.id)).mappings()]
 
 
