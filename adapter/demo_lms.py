@@ -2,7 +2,9 @@
 
 One module, two uses (DESIGN.md): ``coachbridge demo`` runs it for newcomers and the
 test-suite runs it as the platform side of every launch. It has seeded people, one
-course with resource links, a "launch as …" page, OIDC authorization, and its JWKS.
+course with resource links, a "launch as …" page, OIDC authorization, and its JWKS. Its
+course page offers LTI client-side storage (a hidden postMessage frame, see
+demo_lms_storage.py) unless opened with ``?storage=off``.
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from lti1p3platform.registration import Registration
 
 from adapter.demo_lms_registration import add_dynamic_registration
 from adapter.demo_lms_services import add_lms_services, service_claims
+from adapter.demo_lms_storage import STORAGE_FRAME, add_platform_storage, storage_frame_tag
 from lti import claims as c
 from lti.keys import SigningKey
 
@@ -106,12 +109,13 @@ class DemoMessageLaunch(LTIAdvantageMessageLaunchAbstract):
         return request.values.to_dict()
 
     def render_launch_form(self, launch_data: dict[str, Any], **kwargs: Any) -> str:
-        return render_template_string(AUTO_POST, **launch_data)
+        return render_template_string(AUTO_POST, storage_target=STORAGE_FRAME, **launch_data)
 
 
 AUTO_POST = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Launching…</title></head>
 <body><form method="post" action="{{ launch_url }}" id="launch">
 <input type="hidden" name="id_token" value="{{ id_token }}"><input type="hidden" name="state" value="{{ state }}">
+<input type="hidden" name="lti_storage_target" value="{{ storage_target }}">
 <noscript><button type="submit">Continue to the tool</button></noscript></form>
 <script>document.getElementById("launch").submit();</script></body></html>"""
 
@@ -144,6 +148,8 @@ COURSE_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><tit
 <style>body{font-family:system-ui,sans-serif;margin:1rem}iframe{width:100%;height:80vh;border:1px solid #999}</style>
 </head><body><main><p><a href="{{ url_for('launch_as') }}">Back to the launch list</a> ·
 Signed in to the LMS as {{ person.name }}</p><h1>{{ link.title }}</h1>
+{% if storage_frame %}<iframe name="{{ storage_frame.name }}" src="{{ storage_frame.src }}" hidden
+title="LMS storage for tools"></iframe>{% endif %}
 <iframe title="coachbridge" src="{{ src }}" allow="clipboard-write"></iframe></main></body></html>"""
 
 
@@ -198,10 +204,13 @@ class DemoLMS:
         return self.registration.signing_key
 
     # --- launches --------------------------------------------------------------------
-    def login_url(self, user_id: str, message_hint: str) -> str:
+    def login_url(self, user_id: str, message_hint: str, storage: bool = False) -> str:
+        """The tool's login initiation; ``storage`` when the page offers its storage frame."""
         params = {"iss": self.issuer, "login_hint": user_id, "target_link_uri": self.tool_url + "/lti/launch",
                   "lti_message_hint": message_hint, "client_id": self.client_id,
                   "lti_deployment_id": self.deployment_id}
+        if storage:
+            params["lti_storage_target"] = STORAGE_FRAME
         return f"{self.tool_url}/lti/login?{urlencode(params)}"
 
     def _message(self, user_id: str, link_id: str) -> DemoMessageLaunch:
@@ -299,7 +308,10 @@ class DemoLMS:
             if person is None or not (link_id in lms.links or link_id == DEEP_LINK):
                 abort(404)
             link = lms.links.get(link_id) or {"id": DEEP_LINK, "title": "Add a coachbridge activity"}
-            return render_template_string(COURSE_PAGE, person=person, link=link, src=lms.login_url(user_id, link_id))
+            storage = request.args.get("storage") != "off"
+            frame = storage_frame_tag(request.args.get("storage_delay_ms", 0, type=int)) if storage else None
+            return render_template_string(COURSE_PAGE, person=person, link=link, storage_frame=frame,
+                                          src=lms.login_url(user_id, link_id, storage=storage))
 
         @app.route("/deep-link-return", methods=["POST"])
         def deep_link_return():
@@ -313,4 +325,5 @@ class DemoLMS:
         app.add_url_rule("/jwks", "jwks", lambda: lms.config.get_jwks())
         add_dynamic_registration(app, lms)
         add_lms_services(app, lms)
+        add_platform_storage(app, lms)
         return app
