@@ -194,7 +194,10 @@ def rebuild(conn: Connection, batch: int = REBUILD_BATCH) -> dict[str, int]:
         learner_rows += len(rows)
         for share in shares.values():
             add_dated(totals, share)
-    _apply(conn, totals)
+    if totals:  # the table is empty: plain inserts, no upsert
+        conn.execute(insert(report_course_facts), [
+            {"platform_id": p, "context_pk": c, "kind": kind, "bucket": bucket, **dict(zip("nabcd", counts))}
+            for (p, c, kind, bucket), counts in totals.items()])
     return {"learners": learner_rows, "course_rows": len(totals)}
 
 
