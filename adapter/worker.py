@@ -47,17 +47,19 @@ class XapiDelivery:
 
     The endpoints are re-read every ``refresh`` seconds: an endpoint added, changed
     (e.g. a new password) or disabled on the settings page is picked up without a restart.
-    The LRSs are served in turn, so a hanging one holds the others up for at most its read
-    timeout, after which it backs off.
+    The LRSs are served in turn, up to ``batches_per_turn`` batches each (pipelined: the
+    next batch is claimed while the LRS takes the one before), so a hanging one holds the
+    others up for at most its read timeout, after which it backs off.
     """
 
     def __init__(self, engine: Engine, cipher: KeyCipher | None, lease: float = CLAIM_LEASE_SECONDS,
-                 policy: RetryPolicy | None = None, refresh: float = 2.0) -> None:
+                 policy: RetryPolicy | None = None, refresh: float = 2.0, batches_per_turn: int = 10) -> None:
         self.engine = engine
         self.cipher = cipher
         self.outbox = SqlOutbox(engine, XAPI, lease=lease)
         self.policy = policy or RetryPolicy()
         self.refresh = refresh
+        self.batches_per_turn = batches_per_turn
         self._deliverers: dict[str, tuple[lrs_store.LrsEndpoint, Deliverer]] = {}
         self._read_at: float | None = None
 
@@ -77,7 +79,7 @@ class XapiDelivery:
                 current[endpoint.name] = known
                 continue
             if known is not None:
-                known[1].client.close()
+                known[1].close()
             try:
                 config = lrs_store.lrs_config(endpoint, self.cipher)
             except KeyEncryptionError as error:
@@ -86,13 +88,13 @@ class XapiDelivery:
             client = LrsClient(config, session=time_peer_requests(requests.Session(), "lrs"))
             current[endpoint.name] = (endpoint, Deliverer(self.outbox, client, self.policy))
         for _, gone in self._deliverers.values():
-            gone.client.close()
+            gone.close()
         self._deliverers = current
 
     def run_once(self) -> int:
         settled = 0
         for deliverer in self.deliverers():
-            report = deliverer.deliver_batch()
+            report = deliverer.deliver(self.batches_per_turn)
             record_delivery(XAPI, deliverer.target, "delivered", report.delivered)
             record_delivery(XAPI, deliverer.target, "dead", report.dead)
             settled += report.delivered + report.dead

@@ -10,6 +10,13 @@ One :class:`Deliverer` per LRS (target). Each batch ends with every claimed row 
 - 429, 5xx, timeout, refused connection, auth trouble -> every row not yet settled is
   rescheduled, and the whole target pauses, with exponential backoff and full jitter
   honouring ``Retry-After`` (a down LRS is not hammered by the rows behind the batch).
+
+:meth:`Deliverer.deliver` runs several batches as a pipeline: the next batch is claimed
+while the LRS is taking the current one (its POST goes out from the deliverer's own
+thread), so the database's time overlaps the LRS's. A batch is marked before the next
+one is sent, so a worker killed at any moment leaves at most one batch stored but not
+marked (sent again once its lease lapses; the LRS keeps one copy per id); a batch
+claimed ahead and not sent because the LRS failed is released with the failed rows.
 """
 
 from __future__ import annotations
@@ -17,14 +24,18 @@ from __future__ import annotations
 import random
 import threading
 from collections import deque
+from concurrent.futures import Future
+from itertools import groupby
+from operator import attrgetter
+from queue import SimpleQueue
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Sequence
 
 from xapi.backoff import RetryPolicy
-from xapi.lrs_client import LrsClient
+from xapi.lrs_client import LrsClient, serialize_batch
 from xapi.outbox import Outbox, OutboxRow
-from xapi.outcomes import Conflict, Rejected, Retryable, Stored, TooLarge
+from xapi.outcomes import Conflict, PostOutcome, Rejected, Retryable, Stored, TooLarge
 
 
 def utc_now() -> datetime:
@@ -64,19 +75,57 @@ class Deliverer:
         self.batch_limit = client.config.batch_size
         self.paused_until: datetime | None = None
         self._failures = 0  # consecutive retryable failures of this target
+        self._courier = _Courier(f"lrs-post-{self.target}")
 
     def deliver_batch(self) -> BatchReport:
         """Claim one batch of due rows and settle each of them."""
+        return self.deliver(max_batches=1)
+
+    def deliver(self, max_batches: int = 1) -> BatchReport:
+        """Claim and settle up to ``max_batches`` batches of due rows, claiming each batch
+        while the one before is in flight; returns with every claimed row settled."""
         now = self._clock()
         if self.paused_until is not None and now < self.paused_until:
             return BatchReport(paused_until=self.paused_until)
+        report = BatchReport()
         rows = self.outbox.claim_due(self.target, self.batch_limit, now)
-        report = BatchReport(claimed=len(rows))
-        pending: deque[list[OutboxRow]] = deque([list(rows)] if rows else [])
+        batches = 0
+        while rows:
+            batches += 1
+            report.claimed += len(rows)
+            body = serialize_batch([row.statement for row in rows])
+            ahead: Sequence[OutboxRow] = ()
+            if batches < max_batches:
+                in_flight = self._courier.submit(self.client.post_body, body)
+                try:
+                    ahead = self.outbox.claim_due(self.target, self.batch_limit, self._clock())
+                finally:
+                    _wait(in_flight)  # never two requests on the session at once
+                outcome = in_flight.result()
+            else:
+                outcome = self.client.post_body(body)
+            if self._settle(rows, outcome, report) and ahead:
+                self._release(ahead, report)
+                ahead = ()
+            rows = ahead
+        return report
+
+    def close(self) -> None:
+        """Stop the sending thread and close the LRS session."""
+        self._courier.close()
+        self.client.close()
+
+    def _settle(self, rows: Sequence[OutboxRow], outcome: PostOutcome, report: BatchReport) -> bool:
+        """Settle ``rows`` given the LRS's answer to them (splitting and bisecting with
+        further requests as needed); True if the target is now paused."""
+        pending: deque[list[OutboxRow]] = deque([list(rows)])
+        answer: PostOutcome | None = outcome
         while pending:
             chunk = pending.popleft()
             report.requests += 1
-            outcome = self.client.post_statements([row.statement for row in chunk])
+            if answer is None:
+                answer = self.client.post_statements([row.statement for row in chunk])
+            outcome, answer = answer, None
             if isinstance(outcome, Stored):
                 self._failures = 0
                 self.outbox.mark_delivered([row.id for row in chunk])
@@ -85,7 +134,7 @@ class Deliverer:
             elif isinstance(outcome, Retryable):
                 unsettled = chunk + [row for rest in pending for row in rest]
                 self._retry_later(unsettled, outcome, report)
-                break
+                return True
             else:
                 reason = _reason(outcome)
                 if len(chunk) == 1:
@@ -96,12 +145,22 @@ class Deliverer:
                     self.batch_limit = min(self.batch_limit, max(1, len(chunk) // 2))
                 half = len(chunk) // 2
                 pending.extendleft([chunk[half:], chunk[:half]])
-        return report
+        return False
 
-    def run(self, stop: threading.Event, idle_wait: float = 1.0) -> None:
+    def _release(self, rows: Sequence[OutboxRow], report: BatchReport) -> None:
+        """Rows claimed ahead and never sent: due again when the target's pause ends,
+        their attempts unchanged (they were not tried)."""
+        assert self.paused_until is not None
+        for attempts, group in groupby(sorted(rows, key=attrgetter("attempts")), key=attrgetter("attempts")):
+            self.outbox.schedule_retry([row.id for row in group], self.paused_until, attempts,
+                                       "not sent: the LRS failed the batch before")
+        report.claimed += len(rows)
+        report.retried += len(rows)
+
+    def run(self, stop: threading.Event, idle_wait: float = 1.0, max_batches: int = 10) -> None:
         """Deliver until ``stop`` is set: the worker's loop for this target."""
         while not stop.is_set():
-            report = self.deliver_batch()
+            report = self.deliver(max_batches)
             if report.paused_until is not None:
                 stop.wait(min(idle_wait, max(0.0, (report.paused_until - self._clock()).total_seconds())))
             elif report.claimed == 0:
@@ -135,3 +194,45 @@ def _reason(outcome: Conflict | Rejected | TooLarge) -> str:
     if isinstance(outcome, Rejected):
         return f"{outcome.status} rejected: {outcome.message}"
     return f"413 too large even alone: {outcome.message}"
+
+
+class _Courier:
+    """One daemon thread running a deliverer's POSTs in turn, started when first needed
+    (again after a fork), so the caller's thread does the database work meanwhile."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._queue: SimpleQueue = SimpleQueue()
+        self._thread: threading.Thread | None = None
+
+    def submit(self, function: Callable, *args) -> Future:
+        if self._thread is None or not self._thread.is_alive():
+            self._queue = SimpleQueue()
+            self._thread = threading.Thread(target=self._serve, args=(self._queue,), name=self.name, daemon=True)
+            self._thread.start()
+        future: Future = Future()
+        self._queue.put((future, function, args))
+        return future
+
+    def close(self) -> None:
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread = None
+
+    @staticmethod
+    def _serve(queue: SimpleQueue) -> None:
+        while (job := queue.get()) is not None:
+            future, function, args = job
+            if future.set_running_or_notify_cancel():
+                try:
+                    future.set_result(function(*args))
+                except BaseException as error:  # handed to the caller, which re-raises it
+                    future.set_exception(error)
+
+
+def _wait(future: Future) -> None:
+    """Wait until ``future`` is done, whatever its outcome."""
+    try:
+        future.exception()
+    except BaseException:
+        pass

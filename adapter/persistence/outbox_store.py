@@ -32,7 +32,7 @@ class OutboxMessage(NamedTuple):
     id: int
     target: str
     statement_id: str
-    statement: str  # the payload, serialized JSON
+    statement: str | bytes  # the payload, serialized JSON (UTF-8 bytes as read on SQLite)
     attempts: int
     due_at: float  # next_attempt_at, epoch seconds
 
@@ -96,29 +96,61 @@ def _build(dialect) -> dict[str, Any]:
         select(c.id, cast(bindparam("payload"), Text))
         .where(c.channel == bindparam("channel"), c.target == bindparam("target"),
                c.message_id == bindparam("message_id"))).on_conflict_do_nothing()
-    due = (select(c.id)
-           .where(c.channel == bindparam("b_channel"), c.target == bindparam("b_target"), c.status == _PENDING,
-                  c.next_attempt_at <= bindparam("b_now"),
-                  or_(c.claimed_until.is_(None), c.claimed_until < bindparam("b_now")))
-           .order_by(c.id).limit(bindparam("b_limit")).with_for_update(skip_locked=True))
-    claim = (update(outbox).where(c.id.in_(due.scalar_subquery()))
-             .values(claimed_until=bindparam("b_until"), claimed_by=bindparam("b_worker"))
-             .returning(c.id, c.target, c.message_id, c.attempts, c.next_attempt_at))
-    read = select(outbox_payloads.c.id, outbox_payloads.c.payload).where(
-        outbox_payloads.c.id.in_(bindparam("b_ids", expanding=True)))
-    settle = update(outbox).where(c.id.in_(bindparam("b_ids", expanding=True)), c.status == _PENDING)
+    ids = _DRIVER_IDS[dialect.__name__.rsplit(".", 1)[-1]]
+    due = (
+        "SELECT id FROM outbox WHERE channel = {channel} AND target = {target} AND status = 'pending'"
+        " AND next_attempt_at <= {now} AND (claimed_until IS NULL OR claimed_until < {now})"
+        " ORDER BY id LIMIT {limit}" + (" FOR UPDATE SKIP LOCKED" if dialect is postgresql else ""))
+    # On PostgreSQL ``id IN (due)`` is planned as a hash join over a scan of the whole
+    # table; ``id = ANY(ARRAY(due))`` looks the claimed ids up in the primary key.
+    claim = ("UPDATE outbox SET claimed_until = {until}, claimed_by = {worker} WHERE "
+             + (f"id = ANY(ARRAY({due}))" if dialect is postgresql else f"id IN ({due})")
+             + " RETURNING id, target, message_id, attempts, next_attempt_at")
+    if dialect is postgresql:  # one round trip: claim and read the payloads
+        claim = ("WITH claimed AS (" + claim + ") SELECT claimed.id, claimed.target, claimed.message_id,"
+                 " claimed.attempts, claimed.next_attempt_at, outbox_payloads.payload FROM claimed"
+                 " LEFT JOIN outbox_payloads ON outbox_payloads.id = claimed.id")
+    settle = "UPDATE outbox SET {values}, claimed_until = NULL, claimed_by = NULL WHERE " + ids + " AND status = 'pending'"
+    driver = {
+        "claim": claim,
+        # As UTF-8 bytes: no decoding into str, and they go into a request body as they are.
+        "read": "SELECT id, CAST(payload AS BLOB) FROM outbox_payloads WHERE " + ids,
+        "delivered": settle.replace("{values}", "status = 'delivered', delivered_at = {at}, last_error = ''"),
+        "retry": settle.replace("{values}", "next_attempt_at = {at}, attempts = {attempts}, last_error = {reason}"),
+        "dead": settle.replace("{values}", "status = 'dead', last_error = {reason}"),
+    }
+    style = "%({})s" if dialect is postgresql else ":{}"
+    names = ("channel", "target", "now", "limit", "until", "worker", "ids", "at", "attempts", "reason")
     return {
         "enqueue": [_driver_sql(queue, dialect), _driver_sql(payloads, dialect)],
-        "claim": claim, "read": read,
-        "delivered": settle.values(status=DELIVERED, delivered_at=bindparam("b_at"), last_error="",
-                                   claimed_until=None, claimed_by=None),
-        "retry": settle.values(next_attempt_at=bindparam("b_at"), attempts=bindparam("b_attempts"),
-                               last_error=bindparam("b_reason"), claimed_until=None, claimed_by=None),
-        "dead": settle.values(status=DEAD, last_error=bindparam("b_reason"), claimed_until=None, claimed_by=None),
+        **{kind: sql.format(**{name: style.format(name) for name in names}) for kind, sql in driver.items()},
         "targets": select(c.target).distinct().where(
             c.channel == bindparam("b_channel"), c.status == _PENDING, c.next_attempt_at <= bindparam("b_now"),
             or_(c.claimed_until.is_(None), c.claimed_until < bindparam("b_now"))),
     }
+
+
+# Claims and settlements go to the driver as fixed SQL (built once, cached by the driver):
+# the ids of a batch are one parameter, a JSON array on SQLite and an array on PostgreSQL,
+# instead of an expanding IN list that SQLAlchemy renders anew for every batch.
+_DRIVER_IDS = {"sqlite": "id IN (SELECT value FROM json_each({ids}))",
+               "postgresql": "id = ANY(CAST({ids} AS INTEGER[]))"}
+
+
+def _run(conn: Connection, sql: str, params: dict[str, Any]) -> list[Any]:
+    """Execute on the DBAPI cursor in ``conn``'s transaction (what exec_driver_sql does,
+    ~40 µs a statement cheaper); the rows, if it returns any."""
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(sql, params)
+        return cursor.fetchall() if cursor.description else []
+    finally:
+        cursor.close()
+
+
+def _ids_param(conn: Connection, row_ids: Sequence[int]) -> Any:
+    ids = [int(i) for i in row_ids]
+    return ids if conn.dialect.name == "postgresql" else json.dumps(ids)
 
 
 def _driver_sql(statement: Any, dialect) -> tuple[str, Callable[[dict[str, Any]], Any]]:
@@ -156,30 +188,36 @@ class SqlOutbox:
         at = _epoch(now)
         with self.engine.begin() as conn:
             built = _statements(conn)
-            rows = conn.execute(built["claim"], {
-                "b_channel": self.channel, "b_target": target, "b_now": at, "b_limit": limit,
-                "b_until": at + self.lease, "b_worker": self.worker}).all()
+            rows = _run(conn, built["claim"], {
+                "channel": self.channel, "target": target, "now": at, "limit": limit,
+                "until": at + self.lease, "worker": self.worker})
             if not rows:
                 return []
-            payloads = dict(conn.execute(built["read"], {"b_ids": [r[0] for r in rows]}).all())
+            if conn.dialect.name != "postgresql":  # PostgreSQL read them with the claim
+                payloads = dict(_run(conn, built["read"], {"ids": _ids_param(conn, [r[0] for r in rows])}))
+                rows = [(*row, payloads.get(row[0])) for row in rows]
         rows.sort(key=itemgetter(0))
-        return [OutboxMessage(row_id, row_target, message_id, payloads[row_id], attempts, due)
-                for row_id, row_target, message_id, attempts, due in rows]
+        messages = [OutboxMessage(row_id, row_target, message_id, payload, attempts, due)
+                    for row_id, row_target, message_id, attempts, due, payload in rows]
+        for message in messages:
+            if message.statement is None:
+                raise LookupError(f"outbox row {message.id} has no payload")
+        return messages
 
     def _settle(self, kind: str, row_ids: Sequence[int], **values: Any) -> None:
         if not row_ids:
             return
         with self.engine.begin() as conn:
-            conn.execute(_statements(conn)[kind], {"b_ids": list(row_ids), **values})
+            _run(conn, _statements(conn)[kind], {"ids": _ids_param(conn, row_ids), **values})
 
     def mark_delivered(self, row_ids: Sequence[int]) -> None:
-        self._settle("delivered", row_ids, b_at=self.clock())
+        self._settle("delivered", row_ids, at=self.clock())
 
     def schedule_retry(self, row_ids: Sequence[int], at: datetime, attempts: int, reason: str) -> None:
-        self._settle("retry", row_ids, b_at=_epoch(at), b_attempts=attempts, b_reason=reason[:2000])
+        self._settle("retry", row_ids, at=_epoch(at), attempts=attempts, reason=reason[:2000])
 
     def mark_dead(self, row_id: int, reason: str) -> None:
-        self._settle("dead", [row_id], b_reason=reason[:2000])
+        self._settle("dead", [row_id], reason=reason[:2000])
 
     def targets_with_due(self, now: float) -> list[str]:
         with self.engine.connect() as conn:

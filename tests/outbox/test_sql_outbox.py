@@ -1,6 +1,7 @@
 """The database outbox: idempotent enqueue, leased claims, settling, operator actions."""
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 
 import pytest
@@ -122,3 +123,13 @@ def test_the_migration_moves_queued_payloads_out_of_the_outbox_rows(database_url
     assert [m.payload for m in box.claim_due("lrs-a", 10, datetime.now(timezone.utc))] == [{"id": "id-0"}]
     status = queue_status(engine, 10.0)[0]
     assert (status.pending, status.delivered) == (2, 1)
+
+
+def test_claimed_payloads_join_into_a_request_body_as_stored(engine):
+    from xapi.lrs_client import serialize_batch
+
+    payloads = [{"id": f"id-{i}", "name": {"fr-FR": "réflexion"}} for i in range(3)]
+    with engine.begin() as conn:
+        enqueue_many(conn, [message_row("xapi", "lrs-a", p["id"], p, 1.0) for p in payloads])
+    claimed = SqlOutbox(engine, "xapi").claim_due("lrs-a", 10, datetime.now(timezone.utc))
+    assert json.loads(serialize_batch([m.statement for m in claimed])) == payloads

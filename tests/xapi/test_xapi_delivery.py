@@ -211,3 +211,117 @@ def test_the_worker_loop_drains_a_real_lrs_and_stops_when_told(fault_lrs):
     assert not worker.is_alive()
     assert outbox.counts() == {"delivered": 250} and len(fault_lrs.statements) == 250
     assert fault_lrs.pending_faults() == 0
+
+
+class WatchedOutbox(MemoryOutbox):
+    """Counts its claims (``claimed`` is notified on each)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.claims = 0
+        self.claimed = threading.Condition()
+
+    def claim_due(self, target, limit, now):
+        rows = super().claim_due(target, limit, now)
+        with self.claimed:
+            self.claims += 1
+            self.claimed.notify_all()
+        return rows
+
+
+def pipelined(count, batch_size=10):
+    outbox = WatchedOutbox()
+    for index in range(count):
+        statement_id = f"00000000-0000-0000-0000-{index:012d}"
+        outbox.add("lrs", statement_id, {"id": statement_id, "n": index})
+    client = LrsClient(LrsConfig(name="lrs", endpoint=ENDPOINT, batch_size=batch_size))
+    return outbox, Deliverer(outbox, client, RetryPolicy(base=1, cap=60), clock=Clock(), draw=lambda: 0.5)
+
+
+def watched_lrs(outbox, rule, wait=2.0):
+    """Like :func:`lrs`, and the n-th POST is answered only once claim n + 1 is made (or
+    after ``wait`` seconds): ``overlapped`` says, for each, whether the next claim came
+    while it was in flight."""
+    overlapped = []
+
+    def watched(ids):
+        with outbox.claimed:
+            overlapped.append(outbox.claimed.wait_for(lambda: outbox.claims > len(overlapped) + 1, wait))
+        return rule(ids)
+
+    return lrs(watched), overlapped
+
+
+@responses.activate
+def test_deliver_claims_the_next_batch_while_the_lrs_takes_the_current_one():
+    outbox, deliverer = pipelined(35)
+    posted, overlapped = watched_lrs(outbox, stored)
+    report = deliverer.deliver(max_batches=10)
+    assert (report.claimed, report.delivered, report.requests) == (35, 35, 4)
+    assert outbox.counts() == {"delivered": 35} and outbox.held() == []
+    assert [ids for batch in posted for ids in batch] == [row.statement_id for row in outbox.rows.values()]
+    # batches 2-4 and the last (empty) claim were made while the POST before was in flight
+    assert outbox.claims == 5 and overlapped == [True] * 4
+
+
+@responses.activate
+def test_deliver_stops_after_max_batches_with_every_claimed_row_settled():
+    outbox, deliverer = pipelined(50)
+    posted, overlapped = watched_lrs(outbox, stored, wait=0.3)
+    report = deliverer.deliver(max_batches=3)
+    assert (report.claimed, report.delivered, report.requests) == (30, 30, 3)
+    assert outbox.counts() == {"delivered": 30, "pending": 20} and outbox.held() == []
+    assert overlapped == [True, True, False]  # nothing is claimed ahead of the last batch
+
+
+@responses.activate
+def test_a_failed_batch_releases_the_batch_claimed_ahead_untried():
+    outbox, deliverer = pipelined(30)
+    answers = iter([200, 503])
+    posted, _ = watched_lrs(outbox, lambda ids: stored(ids) if next(answers) == 200 else (503, {"Retry-After": "30"}, "down"))
+    report = deliverer.deliver(max_batches=10)
+    assert len(posted) == 2  # the third batch, claimed while the second failed, is not sent
+    assert (report.claimed, report.delivered, report.retried) == (30, 10, 20)
+    assert report.paused_until == START + timedelta(seconds=30)
+    assert outbox.counts() == {"delivered": 10, "pending": 20} and outbox.held() == []
+    pending = [row for row in outbox.rows.values() if row.state == "pending"]
+    assert all(row.next_attempt_at == START + timedelta(seconds=30) for row in pending)
+    assert [row.attempts for row in pending] == [1] * 10 + [0] * 10  # tried once / never tried
+    assert all(row.reason.startswith("not sent") for row in pending[10:])
+
+
+@responses.activate
+def test_a_conflict_mid_pipeline_is_bisected_and_the_batch_claimed_ahead_goes_on():
+    outbox, deliverer = pipelined(30)
+    bad = outbox.rows[14].statement_id
+    lrs(lambda ids: (409, {}, "differs") if bad in ids else stored(ids))
+    report = deliverer.deliver(max_batches=10)
+    assert outbox.counts() == {"delivered": 29, "dead": 1} and outbox.held() == []
+    assert (report.claimed, report.delivered, report.dead) == (30, 29, 1)
+    assert outbox.rows[14].state == "dead"
+
+
+@responses.activate
+def test_a_database_error_while_claiming_ahead_waits_for_the_post_in_flight():
+    outbox, deliverer = pipelined(20)
+    calls = []
+
+    def failing_claim(target, limit, now, _claim=outbox.claim_due):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("database gone")
+        return _claim(target, limit, now)
+
+    outbox.claim_due = failing_claim
+    answered = threading.Event()
+
+    def slow(ids):
+        time.sleep(0.2)
+        answered.set()
+        return stored(ids)
+
+    lrs(slow)
+    with pytest.raises(RuntimeError, match="database gone"):
+        deliverer.deliver(max_batches=10)
+    assert answered.is_set()  # the POST finished before the error was raised: the session is free
+    deliverer.close()
