@@ -1,26 +1,31 @@
-"""Statements/s from an outbox to an LRS: coachbridge's delivery loop against the raw
-ceiling and TinCanPython 1.0.0, on a fast local LRS stand-in and on ralph.
+"""Statements/s from an outbox to an LRS: coachbridge's delivery against the raw ceiling
+and TinCanPython 1.0.0, on a fast local LRS stand-in and on ralph.
 
-    python bench/xapi/run.py [--count 5000] [--batch-size 100] [--repeats 3] [--skip-ralph]
+    python bench/xapi/run.py [--count 5000] [--batch-size 100] [--repeats 3] [--skip-ralph] [--postgresql]
 
-Contestants (each gets fresh statements, ~1.3 KB each, with new ids):
+Contestants (each gets fresh statements, ~1.35 KB each, with new ids; one batch size):
 - raw-batches: pre-serialized JSON batches POSTed over one keep-alive requests.Session
   (the ceiling: no bookkeeping at all);
 - tincan-one: TinCanPython ``RemoteLRS.save_statement`` one at a time;
 - tincan-batches: TinCanPython ``RemoteLRS.save_statements`` in batches;
-- coachbridge: :class:`xapi.delivery.Deliverer` draining an in-memory outbox of
-  pre-serialized rows (as the database outbox stores them) through :class:`LrsClient`;
-- db-outbox: the application's path: the statements are written to the outbox table of a
-  fresh SQLite database in one transaction, as the bridge's event handler writes them
-  (``adapter.services.xapi_bridge``), and drained by the worker's job
-  (``adapter.worker.XapiDelivery``: leased claims and marks on the table) — both timed,
-  the database work included.
+- db-drain: **coachbridge, outbox to LRS** (issue 4's figure): the statements are already
+  committed in the outbox of a fresh SQLite database, as the bridge's event handler writes
+  them in the record transaction, before the clock starts; timed is the delivery worker's
+  job draining them (``adapter.worker.XapiDelivery`` -> ``xapi.delivery.Deliverer`` over
+  ``SqlOutbox``: leased claims, payload reads, marks, the POSTs), the database work
+  included;
+- db-enqueue+drain: end to end, the same plus writing the rows (one transaction of
+  ``insert_outbox_rows``) inside the timing;
+- memory-drain: the same delivery loop, one batch at a time, over an in-memory outbox (no
+  database: what the loop and the client cost);
+- with ``--postgresql``, pg-drain and pg-enqueue+drain: db-drain and db-enqueue+drain on a
+  throwaway PostgreSQL cluster (fsync off).
 
-Un-timed: building statements, serializing raw bodies, TinCan objects, filling the
-in-memory outbox, creating the database. Timed: sending (and, for db-outbox, enqueueing). Figures are medians of the repeats, ratios come from the same
-run; the driver's own CPU per statement is printed beside them (it shares the 2 cores
-with the LRS). Another contestant (e.g. the database-backed outbox) plugs in by passing
-``main(contestants=[*CONTESTANTS, Contestant(...)])``.
+Un-timed: building and serializing statements, TinCan objects, filling the outboxes,
+creating the databases. Figures are medians of the repeats (contestants interleaved),
+ratios come from the same run; the driver's own CPU per statement is printed beside
+them (it shares the 2 cores with the LRS; for PostgreSQL the server's CPU is not in it).
+Another contestant plugs in by passing ``main(contestants=[*CONTESTANTS, Contestant(...)])``.
 """
 
 from __future__ import annotations
@@ -154,27 +159,81 @@ def register_lrs(engine, target: Target, batch_size: int) -> None:
             target.auth[1], time.time())
 
 
-def prepare_db_outbox(target: Target, statements: list[dict], batch_size: int) -> Send:
+class _Postgres:
+    """A throwaway PostgreSQL cluster (tests/peers/postgres.py: fsync off), started on first
+    use and stopped at exit; a new database for each run."""
+
+    cluster = None
+
+    @classmethod
+    def new_database(cls) -> str:
+        if cls.cluster is None:
+            import atexit
+
+            from tests.peers.postgres import PostgresCluster
+
+            cls.cluster = PostgresCluster()
+            atexit.register(cls.cluster.stop)
+        return cls.cluster.new_database()
+
+
+def _db_outbox(target: Target, statements: list[dict], batch_size: int, database: str):
+    """A fresh migrated database (``sqlite`` or ``postgresql``) with ``target`` as its LRS,
+    the worker's xAPI job over it, and the statements as the bridge's outbox rows
+    (serialized, as raw's bodies are); what the database contestants share."""
     from adapter.persistence.database import make_engine, upgrade
-    from adapter.persistence.outbox_store import queue_status
-    from adapter.services.xapi_bridge import insert_outbox_rows, outbox_rows
+    from adapter.services.xapi_bridge import outbox_rows
     from adapter.worker import XapiDelivery
 
-    engine = make_engine(f"sqlite:///{tempfile.mkdtemp(dir=_DATABASES.name)}/coachbridge.db")
+    engine = make_engine(_Postgres.new_database() if database == "postgresql"
+                         else f"sqlite:///{tempfile.mkdtemp(dir=_DATABASES.name)}/coachbridge.db")
     upgrade(engine)
     register_lrs(engine, target, batch_size)
     job = XapiDelivery(engine, None)
+    job.deliverers()  # reads the LRS endpoint and opens its session, as a running worker has
+    return engine, job, outbox_rows(target.name, statements, time.time(), "bench")
 
-    rows = outbox_rows(target.name, statements, time.time(), "bench")  # serialized, as raw's bodies are
+
+def _drain_all(engine, job, count: int, name: str) -> None:
+    from adapter.persistence.outbox_store import queue_status
+
+    while job.run_once():
+        pass
+    (status,) = queue_status(engine, time.time())
+    if (status.delivered, status.pending, status.dead) != (count, 0, 0):
+        raise RuntimeError(f"{name} left rows undelivered: {status}")
+
+
+def prepare_db_drain(target: Target, statements: list[dict], batch_size: int, database: str = "sqlite") -> Send:
+    """Outbox to LRS: the rows are committed (and SQLite's WAL checkpointed, PostgreSQL's
+    table analysed) before the clock starts, as the web processes leave them; timed is the
+    worker's drain only."""
+    from adapter.services.xapi_bridge import insert_outbox_rows
+
+    engine, job, rows = _db_outbox(target, statements, batch_size, database)
+    with engine.begin() as conn:
+        insert_outbox_rows(conn, rows)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("ANALYZE outbox" if database == "postgresql" else "PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def send() -> None:
+        _drain_all(engine, job, len(statements), "db-drain")
+
+    return send
+
+
+def prepare_db_end_to_end(target: Target, statements: list[dict], batch_size: int,
+                          database: str = "sqlite") -> Send:
+    """Enqueue then drain: writing the rows in one transaction (in production, part of
+    the web request's record transaction) and the worker's drain, both timed."""
+    from adapter.services.xapi_bridge import insert_outbox_rows
+
+    engine, job, rows = _db_outbox(target, statements, batch_size, database)
 
     def send() -> None:
         with engine.begin() as conn:
             insert_outbox_rows(conn, rows)
-        while job.run_once():
-            pass
-        (status,) = queue_status(engine, time.time())
-        if (status.delivered, status.pending, status.dead) != (len(statements), 0, 0):
-            raise RuntimeError(f"db-outbox left rows undelivered: {status}")
+        _drain_all(engine, job, len(statements), "db-enqueue+drain")
 
     return send
 
@@ -183,8 +242,13 @@ CONTESTANTS = [
     Contestant("raw-batches", prepare_raw),
     Contestant("tincan-one", prepare_tincan_one, one_at_a_time=True),
     Contestant("tincan-batches", prepare_tincan_batches),
-    Contestant("coachbridge", prepare_coachbridge),
-    Contestant("db-outbox", prepare_db_outbox),
+    Contestant("db-drain", prepare_db_drain),
+    Contestant("db-enqueue+drain", prepare_db_end_to_end),
+    Contestant("memory-drain", prepare_coachbridge),
+]
+ON_POSTGRES = [  # --postgresql: the same two on a throwaway PostgreSQL cluster
+    Contestant("pg-drain", lambda *a: prepare_db_drain(*a, database="postgresql")),
+    Contestant("pg-enqueue+drain", lambda *a: prepare_db_end_to_end(*a, database="postgresql")),
 ]
 
 
@@ -316,7 +380,10 @@ def main(argv: list[str] | None = None, contestants: list[Contestant] = CONTESTA
     parser.add_argument("--ralph-repeats", type=int, default=1)
     parser.add_argument("--skip-ralph", action="store_true")
     parser.add_argument("--only", default="", help="comma-separated contestant names (default: all)")
+    parser.add_argument("--postgresql", action="store_true", help="also pg-drain and pg-enqueue+drain")
     args = parser.parse_args(argv)
+    if args.postgresql:
+        contestants = [*contestants, *ON_POSTGRES]
     if args.only:
         wanted = args.only.split(",")
         contestants = [c for c in contestants if c.name in wanted]
