@@ -101,6 +101,10 @@ class Deliverer:
                     ahead = self.outbox.claim_due(self.target, self.batch_limit, self._clock())
                 finally:
                     _wait(in_flight)  # never two requests on the session at once
+                # A lease shorter than this batch's wait lets the claim take the batch in
+                # flight again; it is settled by its own outcome, never sent twice from here.
+                sending = {row.id for row in rows}
+                ahead = [row for row in ahead if row.id not in sending]
                 outcome = in_flight.result()
             else:
                 outcome = self.client.post_body(body)

@@ -325,3 +325,26 @@ def test_a_database_error_while_claiming_ahead_waits_for_the_post_in_flight():
         deliverer.deliver(max_batches=10)
     assert answered.is_set()  # the POST finished before the error was raised: the session is free
     deliverer.close()
+
+
+class LapsingOutbox(WatchedOutbox):
+    """A lease shorter than a POST: every claim hands back the rows still in flight too."""
+
+    def claim_due(self, target, limit, now):
+        in_flight = [row for row in self.rows.values() if row.claimed and row.state == "pending"]
+        return [*in_flight, *super().claim_due(target, limit, now)]
+
+
+@responses.activate
+def test_a_lapsed_lease_never_sends_the_batch_in_flight_twice():
+    outbox = LapsingOutbox()
+    for index in range(25):
+        statement_id = f"00000000-0000-0000-0000-{index:012d}"
+        outbox.add("lrs", statement_id, {"id": statement_id, "n": index})
+    client = LrsClient(LrsConfig(name="lrs", endpoint=ENDPOINT, batch_size=10))
+    deliverer = Deliverer(outbox, client, RetryPolicy(base=1, cap=60), clock=Clock(), draw=lambda: 0.5)
+    posted = lrs(stored)
+    report = deliverer.deliver(max_batches=10)
+    sent = [statement_id for batch in posted for statement_id in batch]
+    assert len(sent) == len(set(sent)) == 25
+    assert report.delivered == 25 and outbox.counts() == {"delivered": 25}
