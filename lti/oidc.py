@@ -3,7 +3,9 @@
 The platform sends ``iss``, ``login_hint``, ``target_link_uri`` (and usually
 ``client_id`` and ``lti_message_hint``); the tool answers with a redirect to the
 platform's authorization endpoint, carrying a fresh ``state`` and ``nonce`` that it
-remembers server-side together with a hash of the browser that asked.
+remembers server-side together with a hash of the browser that asked: a cookie's
+value, or, where the browser keeps no cookie in the LMS iframe, a secret the tool stores
+in the platform's frame (``through_storage``, see :mod:`lti.client_storage`).
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 from typing import Callable, Mapping
 from urllib.parse import urlencode, urlsplit
 
+from . import client_storage
 from .errors import Rejection, bad_request, forbidden
 from .storage import LoginStore, PendingLogin, Registration, RegistrationStore
 
@@ -61,8 +64,12 @@ def start_login(
     redirect_uri: str,
     browser_id: str,
     clock: Callable[[], float] = time.time,
+    through_storage: bool = False,
 ) -> LoginRedirect | Rejection:
-    """Validate a login initiation and prepare the authentication request."""
+    """Validate a login initiation and prepare the authentication request.
+
+    ``browser_id`` is the cookie's value, or with ``through_storage`` the secret the
+    login page stores in the platform; either way only its hash is kept."""
     for name in ("iss", "login_hint", "target_link_uri"):
         if not params.get(name):
             return bad_request(f"login_{name}_missing", f"The LMS did not send {name} to start the launch.")
@@ -74,7 +81,7 @@ def start_login(
     if not registration.active:
         return forbidden("registration_disabled", "This LMS registration is disabled.")
     login = PendingLogin(
-        state=secrets.token_urlsafe(32),
+        state=client_storage.new_state() if through_storage else secrets.token_urlsafe(32),
         nonce=secrets.token_urlsafe(32),
         issuer=registration.issuer,
         client_id=registration.client_id,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hmac
 import json
 import re
 import time
@@ -18,6 +19,7 @@ from typing import Any, Callable, Iterable
 import jwt
 
 from . import claims as c
+from .client_storage import is_storage_state
 from .errors import Rejection, bad_request, forbidden, unauthorized
 from .jwks import KeySetUnavailable, PlatformKeys
 from .oidc import browser_binding
@@ -38,6 +40,7 @@ class LaunchAttempt:
     browser_id: str | None
     now: float
     leeway: int
+    storage_value: str | None = None  # read back from the platform frame (client-side storage)
     header: dict[str, Any] = field(default_factory=dict)
     claims: dict[str, Any] = field(default_factory=dict)
     login: PendingLogin | None = None
@@ -181,10 +184,21 @@ def check_login_unexpired(a: LaunchAttempt) -> Rejection | None:
 
 
 def check_state_bound_to_browser(a: LaunchAttempt) -> Rejection | None:
+    """The browser that finishes the launch proves it started it: with the cookie, or for
+    a login bound through platform storage (its state says so) with the value it stored
+    in the platform frame. Only the channel the login chose counts."""
     assert a.login is not None
-    if not a.browser_id:
-        return unauthorized("state_cookie_missing", "The browser that started this launch did not send its state cookie.")
-    if browser_binding(a.browser_id) != a.login.browser_binding:
+    if is_storage_state(a.state):
+        proof = a.storage_value
+        if not proof:
+            return unauthorized("state_storage_missing",
+                                "The LMS did not hand back the value this launch stored in it.")
+    else:
+        proof = a.browser_id
+        if not proof:
+            return unauthorized("state_cookie_missing",
+                                "The browser that started this launch did not send its state cookie.")
+    if not hmac.compare_digest(browser_binding(proof), a.login.browser_binding):
         return unauthorized("state_mismatch", "This launch was started in another browser.")
     return None
 
@@ -374,9 +388,12 @@ class LaunchValidator:
         self.clock = clock
         self.leeway = leeway
 
-    def validate(self, id_token: str, state: str, browser_id: str | None) -> ValidLaunch | Rejection:
+    def validate(self, id_token: str, state: str, browser_id: str | None,
+                 storage_value: str | None = None) -> ValidLaunch | Rejection:
+        """``browser_id`` is the cookie's value; ``storage_value`` what the platform frame
+        handed back, for a login bound through client-side storage."""
         a = LaunchAttempt(id_token=id_token or "", state=state or "", browser_id=browser_id,
-                          now=self.clock(), leeway=self.leeway)
+                          now=self.clock(), leeway=self.leeway, storage_value=storage_value)
         rejection = first_rejection(REQUEST_CHECKS, a)
         if rejection:
             return rejection

@@ -1,16 +1,25 @@
-"""The endpoints an LMS calls: login initiation, launch, and the tool's public keys."""
+"""The endpoints an LMS calls: login initiation, launch, and the tool's public keys.
+
+Login and launch bind the state to the browser with the ``cb_browser`` cookie; inside an
+LMS iframe whose browser drops it, through the LMS's client-side storage frame when the
+LMS offers one (``lti_storage_target``), else with an offer to continue in a new window
+(lti/client_storage.py decides; the pages are templates/lti/).
+"""
 from __future__ import annotations
 
 import time
-from typing import Callable
+from typing import Callable, Mapping
+from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, g, jsonify, make_response, redirect, render_template, request, url_for
 
 from adapter.metrics import record_launch
 from adapter.services.launches import open_session
-from lti.errors import Rejection
+from lti import client_storage
+from lti.errors import Rejection, forbidden
 from lti.keys import jwks_document
 from lti.oidc import LOGIN_LIFETIME, LoginRedirect, new_browser_id, start_login
+from lti.validation import ValidLaunch
 
 from . import components
 from .auth import BROWSER_COOKIE, SESSION_COOKIE, set_cookie
@@ -31,15 +40,47 @@ def tool_url(endpoint: str) -> str:
     return public + url_for(endpoint) if public else url_for(endpoint, _external=True)
 
 
+# Marks the login initiation the tool sends back to itself to see whether its cookie stayed.
+PROBE_PARAM = "cb_cookie_probe"
+# The storage pages run one script from this origin; their data is a JSON script tag.
+STORAGE_PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; form-action 'self'; "
+                    "base-uri 'none'")
+
+
+def login_url(params: Mapping[str, str], probe: bool = False) -> str:
+    return tool_url("lti.login") + "?" + urlencode({**params, **({PROBE_PARAM: "1"} if probe else {})})
+
+
+def storage_page(template: str, **context):
+    response = make_response(render_template(template, **context))
+    response.headers["Content-Security-Policy"] = STORAGE_PAGE_CSP
+    return response
+
+
 @bp.route("/lti/login", methods=["GET", "POST"])
 def login():
     params = request.values.to_dict()
-    browser_id = request.cookies.get(BROWSER_COOKIE) or new_browser_id()
+    probed = params.pop(PROBE_PARAM, None) is not None
+    cookie = request.cookies.get(BROWSER_COOKIE)
+    target = params.get("lti_storage_target")
+    binding = client_storage.login_binding(bool(cookie), probed, request.headers.get("Sec-Fetch-Dest"), target)
+    if binding == client_storage.PROBE:
+        response = redirect(login_url(params, probe=True), code=302)
+        set_cookie(response, BROWSER_COOKIE, new_browser_id(), max_age=int(LOGIN_LIFETIME))
+        return response
+    if binding == client_storage.NEW_WINDOW:
+        return storage_page("lti/login_storage.html", data=None, new_window_url=login_url(params))
     parts = components()
-    outcome = start_login(params, parts.registrations, parts.logins, tool_url("lti.launch"), browser_id)
+    through_storage = binding == client_storage.STORAGE
+    browser_id = cookie or new_browser_id()  # with storage: the secret the platform frame keeps
+    outcome = start_login(params, parts.registrations, parts.logins, tool_url("lti.launch"), browser_id,
+                          through_storage=through_storage)
     if isinstance(outcome, Rejection):
         return rejected(outcome)
     assert isinstance(outcome, LoginRedirect)
+    if through_storage:
+        data = client_storage.login_page(outcome.login, browser_id, outcome.url, target or "")
+        return storage_page("lti/login_storage.html", data=data, new_window_url=login_url(params))
     response = redirect(outcome.url, code=302)
     set_cookie(response, BROWSER_COOKIE, browser_id, max_age=int(LOGIN_LIFETIME))
     return response
@@ -54,8 +95,19 @@ def launch():
     is refused with "launch again from your course".
     """
     parts = components()
-    outcome = parts.validator.validate(request.form.get("id_token", ""), request.form.get("state", ""),
-                                       request.cookies.get(BROWSER_COOKIE))
+    id_token, state = request.form.get("id_token", ""), request.form.get("state", "")
+    storage_value = request.form.get(client_storage.VALUE_FIELD)
+    if storage_value is None and client_storage.is_storage_state(state):
+        page = storage_launch_page(parts, id_token, state)
+        if page is not None:
+            return page
+    if storage_value is not None and not client_storage.value_posted_by_tool(
+            request.headers.get("Sec-Fetch-Site"), request.headers.get("Origin"),
+            client_storage.web_origin(tool_url("lti.launch"))):
+        outcome: ValidLaunch | Rejection = forbidden(
+            "state_storage_cross_site", "This launch was not sent by coachbridge's own page. Please launch again.")
+    else:
+        outcome = parts.validator.validate(id_token, state, request.cookies.get(BROWSER_COOKIE), storage_value)
     if isinstance(outcome, Rejection):
         record_launch(outcome.code)
         return rejected(outcome)
@@ -65,6 +117,20 @@ def launch():
     response = make_response(landing_page(opened.message_type, opened.app_role)())
     set_cookie(response, SESSION_COOKIE, opened.token, max_age=parts.settings.session_lifetime)
     return response
+
+
+def storage_launch_page(parts, id_token: str, state: str):
+    """For a login bound through platform storage: the page that reads the value back
+    from the platform frame and posts it with the id_token (None: let the validator say
+    why this state cannot be used)."""
+    login = parts.logins.find_login(state)
+    if login is None or not client_storage.awaiting_value(state, None, login, time.time()):
+        return None
+    registration = parts.registrations.find_registration(login.issuer, login.client_id)
+    if registration is None:
+        return None
+    data = client_storage.launch_page(state, registration.auth_login_url, request.form.get("lti_storage_target"))
+    return storage_page("lti/launch_storage.html", data=data, id_token=id_token, state=state)
 
 
 def landing_page(message_type: str, app_role: str) -> Callable:
