@@ -13,7 +13,7 @@ import time
 REDACTIONS = [
     (re.compile(r"(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+", re.IGNORECASE), r"\1 [redacted]"),
     (re.compile(r"((?:id_token|client_assertion|access_token|registration_token|password|client_secret|"
-                r"state|nonce)[\"']?\s*[=:]\s*[\"']?)[^\s&\"',}]+", re.IGNORECASE), r"\1[redacted]"),
+                r"state|nonce|cb_s|lti_storage_value)[\"']?\s*[=:]\s*[\"']?)[^\s&\"',}]+", re.IGNORECASE), r"\1[redacted]"),
     (re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"), "[jwt redacted]"),
     (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.S), "[key redacted]"),
 ]

@@ -37,8 +37,12 @@ def profile_of(claims: dict[str, Any]) -> dict[str, str]:
 
 
 def open_session(engine: Engine, launch: ValidLaunch, role_map: RoleMap, now: float,
-                 lifetime: float) -> OpenedSession:
-    """Record who launched from where, in one transaction, and start their session."""
+                 lifetime: float, session_in_urls: bool = False) -> OpenedSession:
+    """Record who launched from where, in one transaction, and start their session.
+
+    ``session_in_urls``: the browser keeps no cookie of the tool's (the launch came through
+    platform storage), so the session may travel in the tool's own links and forms.
+    """
     platform_id = launch.registration.ref
     lti_roles = [r for r in launch.roles if isinstance(r, str)]
     app_roles = role_map.app_roles(lti_roles)
@@ -69,7 +73,7 @@ def open_session(engine: Engine, launch: ValidLaunch, role_map: RoleMap, now: fl
         kept = {name: launch.claims[uri] for name, uri in _KEPT_CLAIMS.items() if uri in launch.claims}
         kept.update(message_type=launch.message_type, deployment_id=launch.deployment_id,
                     issuer=launch.registration.issuer, client_id=launch.registration.client_id,
-                    lti_roles=lti_roles)
+                    lti_roles=lti_roles, session_in_urls=session_in_urls)
         token, session = start_session(conn, now=now, lifetime=lifetime, person_id=person_id,
                                        platform_id=platform_id, context_pk=context_pk, resource_link_pk=link_pk,
                                        app_role=app_roles[0], app_roles=app_roles, launch=kept)

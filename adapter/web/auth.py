@@ -10,7 +10,7 @@ import time
 from functools import wraps
 from typing import Callable
 
-from flask import Flask, abort, g, request
+from flask import Flask, abort, g, has_request_context, request
 
 from adapter.persistence.session_store import WebSession, load_session
 
@@ -18,6 +18,8 @@ SESSION_COOKIE = "cb_session"
 # Launches are authenticated by the signed id_token and state; Dynamic Registration
 # (no session yet) by its own double-submit token.
 CSRF_CHECKED_ELSEWHERE = frozenset({"lti", "registration"})
+# The query/form field a cookieless session travels in (launches through platform storage).
+URL_SESSION_PARAM = "cb_s"
 BROWSER_COOKIE = "cb_browser"
 
 
@@ -31,10 +33,28 @@ def current_session() -> WebSession | None:
 
 
 def _load_session() -> None:
+    """The session from its cookie; or, for a launch made without cookies (through
+    platform storage), from the tool's own links and forms, which carry it then."""
     from . import components
 
     token = request.cookies.get(SESSION_COOKIE)
-    g.web_session = load_session(components().engine, token, time.time()) if token else None
+    from_url = not token and request.endpoint != "lti.launch"
+    if from_url:
+        token = request.args.get(URL_SESSION_PARAM) or request.form.get(URL_SESSION_PARAM)
+    session = load_session(components().engine, token, time.time()) if token else None
+    if session is not None and from_url:
+        if not session.launch.get("session_in_urls"):
+            session = None  # a cookie session never travels in URLs: a leaked link opens nothing
+        else:
+            g.session_url_token = token
+    g.web_session = session
+
+
+def _keep_session_in_urls(endpoint: str, values: dict) -> None:
+    """Every link and form the tool renders carries the cookieless session onwards."""
+    token = g.get("session_url_token") if has_request_context() else None
+    if token and endpoint != "static":
+        values.setdefault(URL_SESSION_PARAM, token)
 
 
 def _check_csrf() -> None:
@@ -57,6 +77,7 @@ def _secure_headers(response):
 
 def init_app(app: Flask) -> None:
     app.before_request(_load_session)
+    app.url_defaults(_keep_session_in_urls)
     app.before_request(_check_csrf)
     app.after_request(_secure_headers)
 

@@ -112,8 +112,12 @@ def launch():
         record_launch(outcome.code)
         return rejected(outcome)
     record_launch("ok")
-    opened = open_session(parts.engine, outcome, parts.role_map, time.time(), parts.settings.session_lifetime)
+    through_storage = storage_value is not None
+    opened = open_session(parts.engine, outcome, parts.role_map, time.time(), parts.settings.session_lifetime,
+                          session_in_urls=through_storage)
     g.web_session = opened.session  # the page is rendered for the session just opened
+    if through_storage:
+        g.session_url_token = opened.token
     response = make_response(landing_page(opened.message_type, opened.app_role)())
     set_cookie(response, SESSION_COOKIE, opened.token, max_age=parts.settings.session_lifetime)
     return response

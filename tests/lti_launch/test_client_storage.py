@@ -217,3 +217,32 @@ def test_platform_origin_and_waiting_for_a_value():
     assert not cs.awaiting_value("plain", None, login, now=50)
     assert not cs.awaiting_value("cs.x", None, login, now=150)
     assert not cs.awaiting_value("cs.x", None, None, now=50)
+
+
+def test_after_a_storage_launch_the_pages_work_without_cookies(peers):
+    """No cookie of the tool's survives in such a browser: the session travels in the
+    tool's own links and forms, and only a session opened through storage does."""
+    client, page = storage_login(peers)
+    data = page_data(page)
+    action, fields, _ = platform_launch(peers, client, data)
+    landed = client.post(action, data={"id_token": fields["id_token"], "state": fields["state"],
+                                       "lti_storage_value": data["request"]["value"]}, allow_redirects=False)
+    assert landed.status_code == 200 and HEADING in landed.text
+    form = re.search(r'<form method="post" action="([^"]*reflection[^"]*)".*?name="csrf_token" value="([^"]+)"',
+                     landed.text, re.S)
+    assert form and "cb_s=" in form.group(1), landed.text[:2000]
+    target = peers.tool_url + unescape(form.group(1))
+    saved = requests.post(target, data={"csrf_token": unescape(form.group(2)), "learned": "Listen first",
+                                        "applying": "In my next 1-to-1", "support_needed": "", "confidence": "4"})
+    assert saved.status_code == 200 and "Listen first" in saved.text
+    assert "cb_s=" in saved.text  # the next page's links carry it on
+    assert requests.get(peers.tool_url + "/learner/").status_code == 401  # nothing without it
+
+
+def test_a_cookie_session_never_opens_from_a_url(peers):
+    from tests.peers.lti_platform import full_launch
+
+    client = browser()
+    assert full_launch(peers, "learner-ana", client=client).status_code == 200
+    cookie_token = client.cookies.get("cb_session")
+    assert requests.get(peers.tool_url + "/learner/", params={"cb_s": cookie_token}).status_code == 401
