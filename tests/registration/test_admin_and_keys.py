@@ -43,6 +43,8 @@ def test_admin_link_signs_in_once(same_db, capsys):
     page = client.get(link)
     assert page.status_code == 200 and page.url == peers.tool_url + "/admin/"
     assert "<h1>Registered platforms</h1>" in page.text
+    for path in ("/admin/lrs", "/admin/delivery", "/admin/relationships", "/admin/reports", "/admin/tool-config"):
+        assert f'href="{path}"' in page.text and client.get(peers.tool_url + path).status_code == 200
     again = browser().get(link)
     assert again.status_code == 403 and "already used or has expired" in again.text
 
