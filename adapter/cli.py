@@ -7,7 +7,7 @@ import os
 import shutil
 import sys
 
-from adapter.config import Settings
+from adapter.config import DEFAULT_PUBLIC_URL, ConfigurationError, Settings
 
 
 def _engine(settings: Settings):
@@ -26,7 +26,7 @@ def _key_store(settings: Settings):
 
 
 def _base_url(args, settings: Settings) -> str:
-    return (args.base_url or settings.public_url or "http://localhost:8000").rstrip("/")
+    return (args.base_url or settings.public_url or DEFAULT_PUBLIC_URL).rstrip("/")
 
 
 def cmd_db_upgrade(args, settings: Settings) -> int:
@@ -390,7 +390,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from adapter.config import ConfigurationError
     from adapter.persistence.key_cipher import KeyEncryptionError
 
     args = build_parser().parse_args(argv)

@@ -9,6 +9,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
+# Where the tool answers when nothing says otherwise (`coachbridge serve`'s default bind):
+# the base of URLs printed by the CLI and of activity IRIs coined before one is set.
+DEFAULT_PUBLIC_URL = "http://localhost:8000"
+
+
 class ConfigurationError(RuntimeError):
     """The environment does not describe a deployment the tool can safely run."""
 

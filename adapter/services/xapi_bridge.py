@@ -22,6 +22,7 @@ from urllib.parse import quote
 from sqlalchemy import Connection, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from adapter.config import DEFAULT_PUBLIC_URL
 from adapter.domain.events import RecordEvent
 from adapter.persistence import lrs_store, outbox_store
 from adapter.persistence.tables import contexts, people, platforms, resource_links
@@ -38,7 +39,7 @@ VOIDING_VERB = "http://adlnet.gov/expapi/verbs/voided"
 
 def activity_iri_base(public_url: str) -> str:
     """Where the IRIs the tool coins live; they are stable only if the public URL is."""
-    return f"{(public_url or 'http://localhost:8000').rstrip('/')}/xapi/activities"
+    return f"{(public_url or DEFAULT_PUBLIC_URL).rstrip('/')}/xapi/activities"
 
 
 def record_key(event: RecordEvent) -> str:

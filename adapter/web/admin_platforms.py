@@ -10,20 +10,17 @@ from flask import abort, redirect, render_template, request, url_for
 
 from adapter.services.admin_access import redeem_admin_link
 from adapter.services.platforms import PlatformSpec, find_platform, register_platform, set_platform_active
-from adapter.services.tool_configuration import ToolUrls, canvas_json
+from adapter.services.tool_configuration import canvas_json
 
 from . import components
 from .admin import bp
 from .auth import SESSION_COOKIE, role_required, set_cookie
+from .lti_endpoints import tool_urls
 
 URL_FIELDS = ("issuer", "auth_login_url", "key_set_url", "auth_token_url")
 FIELD_LABELS = {"issuer": "Issuer", "client_id": "Client id", "auth_login_url": "OIDC authorization URL",
                 "key_set_url": "Public keyset (JWKS) URL", "auth_token_url": "Access token URL",
                 "deployment_ids": "Deployment ids", "name": "Name"}
-
-
-def tool_urls() -> ToolUrls:
-    return ToolUrls.for_base(components().settings.public_url or request.host_url)
 
 
 def is_web_address(value: str) -> bool:

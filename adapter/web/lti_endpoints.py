@@ -15,6 +15,7 @@ from flask import Blueprint, current_app, g, jsonify, make_response, redirect, r
 
 from adapter.metrics import record_launch
 from adapter.services.launches import open_session
+from adapter.services.tool_configuration import ToolUrls
 from lti import client_storage
 from lti.errors import Rejection, forbidden
 from lti.keys import jwks_document
@@ -38,6 +39,11 @@ def rejected(rejection: Rejection):
 def tool_url(endpoint: str) -> str:
     public = components().settings.public_url
     return public + url_for(endpoint) if public else url_for(endpoint, _external=True)
+
+
+def tool_urls() -> ToolUrls:
+    """Everything an LMS is given to reach the tool, from the same base as :func:`tool_url`."""
+    return ToolUrls.for_base(components().settings.public_url or request.host_url)
 
 
 # Marks the login initiation the tool sends back to itself to see whether its cookie stayed.

@@ -12,20 +12,16 @@ import secrets
 from flask import Blueprint, make_response, render_template, request
 
 from adapter.services.dynamic_registration import complete_registration, read_platform
-from adapter.services.tool_configuration import ToolUrls
 from lti.dynamic_registration import FailureKind, RegistrationFailure
 
 from . import components
 from .auth import set_cookie
+from .lti_endpoints import tool_urls
 
 bp = Blueprint("registration", __name__)
 
 FORM_COOKIE = "cb_registration_form"
 UNREACHABLE = {FailureKind.CONFIGURATION_UNREACHABLE, FailureKind.REGISTRATION_UNREACHABLE}
-
-
-def tool_urls() -> ToolUrls:
-    return ToolUrls.for_base(components().settings.public_url or request.host_url)
 
 
 def failed(failure: RegistrationFailure):
