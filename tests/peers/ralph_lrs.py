@@ -37,7 +37,8 @@ def create_app():
 
 
 class RalphLrs:
-    """Start with :meth:`start`, stop with :meth:`stop`; ``endpoint`` is the xAPI base URL."""
+    """Start with :meth:`start`, stop with :meth:`stop` (or use it as a context manager);
+    ``endpoint`` is the xAPI base URL."""
 
     def __init__(self, work_dir: Path, username: str = "coachbridge") -> None:
         self.work_dir = Path(work_dir)
@@ -80,6 +81,13 @@ class RalphLrs:
         except RuntimeError:
             self.stop()
             raise
+
+    def __enter__(self) -> "RalphLrs":
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
 
     def stop(self) -> None:
         if self._process is not None:

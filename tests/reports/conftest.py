@@ -29,10 +29,8 @@ def organisation(engine):
 def ralph(tmp_path_factory):
     from tests.peers.ralph_lrs import RalphLrs
 
-    lrs = RalphLrs(tmp_path_factory.mktemp("ralph-reports"))
-    lrs.start()
-    yield lrs
-    lrs.stop()
+    with RalphLrs(tmp_path_factory.mktemp("ralph-reports")) as lrs:
+        yield lrs
 
 
 # The coaching tests' people and launches: new demo-LMS people per test.

@@ -25,10 +25,8 @@ def settings():
 
 @pytest.fixture(scope="session")
 def ralph(tmp_path_factory):
-    lrs = RalphLrs(tmp_path_factory.mktemp("ralph"))
-    lrs.start()
-    yield lrs
-    lrs.stop()
+    with RalphLrs(tmp_path_factory.mktemp("ralph")) as lrs:
+        yield lrs
 
 
 @pytest.fixture

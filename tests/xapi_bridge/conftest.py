@@ -32,10 +32,8 @@ def world(engine):
 
 @pytest.fixture(scope="module")
 def ralph(tmp_path_factory):
-    lrs = RalphLrs(tmp_path_factory.mktemp("ralph"))
-    lrs.start()
-    yield lrs
-    lrs.stop()
+    with RalphLrs(tmp_path_factory.mktemp("ralph")) as lrs:
+        yield lrs
 
 
 @pytest.fixture
