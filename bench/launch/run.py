@@ -9,6 +9,10 @@ JWKS server (in this process), ``coachbridge serve`` on a fresh instance directo
 the platform registered, and the pylti1p3 tool under gunicorn with the same workers ×
 threads; runs each concurrency level against each tool; prints launches/s, p50/p95/p99,
 the ratio, and the CPU of the driver and of each tool; and stops everything.
+
+Two floors run beside them under the same gunicorn settings (``floor_tools.py``): a bare
+WSGI callable and an empty Flask app that answer the same two requests and check nothing.
+What they reach is the most any tool can reach with this driver on this machine.
 """
 from __future__ import annotations
 
@@ -96,7 +100,8 @@ def main() -> int:
     parser.add_argument("--browsers", default="1,8,32")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--only", choices=["coachbridge", "pylti1p3"], help="run one tool only")
+    parser.add_argument("--only", choices=["coachbridge", "pylti1p3"], help="run one tool only (no floors)")
+    parser.add_argument("--no-floors", action="store_true", help="skip the two do-nothing floor tools")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs, databases)")
     args = parser.parse_args()
     levels = [int(x) for x in args.browsers.split(",")]
@@ -161,6 +166,18 @@ def main() -> int:
             wait_http(f"http://127.0.0.1:{port}/landing/", proc=proc)
             tools.append((ToolUnderTest("pylti1p3", "127.0.0.1", port, "/login/", "/launch/"), proc))
 
+        if args.only is None and not args.no_floors:
+            # --- the floors: the same two requests answered without any LTI work ----------
+            env = {**os.environ, "FLOOR_AUTH_LOGIN_URL": lms.auth_login_url}
+            for name, app in (("wsgi-floor", "floor_tools:wsgi_floor"), ("flask-floor", "floor_tools:flask_floor")):
+                port = free_port()
+                proc = subprocess.Popen([PY, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", *gunicorn_opts,
+                                         "--access-logfile", "-", app],
+                                        env=env, stdout=log(name), stderr=subprocess.STDOUT, cwd=HERE)
+                procs.append(proc)
+                wait_port(port)
+                tools.append((ToolUnderTest(name, "127.0.0.1", port, "/login/", "/launch/"), proc))
+
         redis_pids = [p.pid for p in procs if p.args and "redis-server" in str(p.args[0])]
         print(f"machine: {os.cpu_count()} CPUs ({_cpu_model()}), Python {host_platform.python_version()}, "
               f"gunicorn {args.workers} workers x {args.threads} threads; {args.seconds:g} s per level "
@@ -191,13 +208,14 @@ def main() -> int:
             counted = sum(r.launches for (name, _), r in results.items() if name == "coachbridge")
             print(f"coachbridge database: {consumed} logins consumed, {sessions} sessions written "
                   f"(>= {counted} launches counted, warm-ups included)")
-        if len(tools) == 2:
+        if args.only is None:
             print()
             for level in levels:
-                cb, py = results[("coachbridge", level)], results[("pylti1p3", level)]
-                ratio = cb.rate / py.rate if py.rate else float("inf")
-                print(f"{level:>3} browsers: coachbridge / pylti1p3 = {ratio:.2f}x launches/s; "
-                      f"p99 {cb.pct(99):.1f} ms vs {py.pct(99):.1f} ms")
+                py = results[("pylti1p3", level)]
+                ratios = ", ".join(f"{tool.name} {results[(tool.name, level)].rate / py.rate:.2f}x"
+                                   for tool, _ in tools if tool.name != "pylti1p3" and py.rate)
+                print(f"{level:>3} browsers, launches/s / pylti1p3's: {ratios}; p99 ms: "
+                      + ", ".join(f"{tool.name} {results[(tool.name, level)].pct(99):.1f}" for tool, _ in tools))
             top = max(levels)
             cb, py = results[("coachbridge", top)], results[("pylti1p3", top)]
             met = cb.rate >= 2 * py.rate and cb.pct(99) < 100 and cb.errors == 0
