@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Iterator
+from typing import Callable, Iterator
 
 import requests
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
@@ -31,6 +31,12 @@ def record_launch(outcome: str) -> None:
 def record_delivery(channel: str, target: str, result: str, count: int = 1) -> None:
     if count:
         DELIVERIES.labels(channel=channel, target=target, result=result).inc(count)
+
+
+def peer_latency(peer: str) -> Callable[[float], None]:
+    """What records one request's duration in seconds to ``peer`` ("lrs" or "lms"), for
+    clients that do not go through a requests session (statement batches)."""
+    return PEER_LATENCY.labels(peer=peer).observe
 
 
 def time_peer_requests(session: requests.Session, peer: str) -> requests.Session:

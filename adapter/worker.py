@@ -20,7 +20,7 @@ from typing import Protocol, Sequence
 import requests
 from sqlalchemy import Engine
 
-from adapter.metrics import record_delivery, time_peer_requests
+from adapter.metrics import peer_latency, record_delivery, time_peer_requests
 
 from adapter.persistence import lrs_store
 from adapter.persistence.key_cipher import KeyCipher, KeyEncryptionError
@@ -85,7 +85,8 @@ class XapiDelivery:
             except KeyEncryptionError as error:
                 log.error("LRS %s: cannot read its secret: %s", endpoint.name, error)
                 continue
-            client = LrsClient(config, session=time_peer_requests(requests.Session(), "lrs"))
+            client = LrsClient(config, session=time_peer_requests(requests.Session(), "lrs"),
+                               observe=peer_latency("lrs"))
             current[endpoint.name] = (endpoint, Deliverer(self.outbox, client, self.policy))
         for _, gone in self._deliverers.values():
             gone.close()

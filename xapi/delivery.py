@@ -11,12 +11,13 @@ One :class:`Deliverer` per LRS (target). Each batch ends with every claimed row 
   rescheduled, and the whole target pauses, with exponential backoff and full jitter
   honouring ``Retry-After`` (a down LRS is not hammered by the rows behind the batch).
 
-:meth:`Deliverer.deliver` runs several batches as a pipeline: the next batch is claimed
-while the LRS is taking the current one (its POST goes out from the deliverer's own
-thread), so the database's time overlaps the LRS's. A batch is marked before the next
-one is sent, so a worker killed at any moment leaves at most one batch stored but not
-marked (sent again once its lease lapses; the LRS keeps one copy per id); a batch
-claimed ahead and not sent because the LRS failed is released with the failed rows.
+:meth:`Deliverer.deliver` runs several batches as a pipeline: while the LRS is taking
+one batch (its POST goes out from the deliverer's own thread), the batch before it is
+marked delivered and the next one is claimed, so the database's time overlaps the LRS's.
+A batch is marked before the one after the next is sent, so a worker killed at any
+moment leaves at most two batches stored but not marked (sent again once their lease
+lapses; the LRS keeps one copy per id). A batch claimed ahead and not sent because the
+LRS failed is released with the failed rows.
 """
 
 from __future__ import annotations
@@ -89,16 +90,21 @@ class Deliverer:
             return BatchReport(paused_until=self.paused_until)
         report = BatchReport()
         rows = self.outbox.claim_due(self.target, self.batch_limit, now)
+        stored: tuple[Sequence[OutboxRow], Stored] | None = None  # to mark while the next batch is out
         batches = 0
         while rows:
             batches += 1
             report.claimed += len(rows)
             body = serialize_batch([row.statement for row in rows])
             ahead: Sequence[OutboxRow] = ()
-            if batches < max_batches:
+            if batches < max_batches or stored is not None:
                 in_flight = self._courier.submit(self.client.post_body, body)
                 try:
-                    ahead = self.outbox.claim_due(self.target, self.batch_limit, self._clock())
+                    if stored is not None:
+                        self._mark_stored(*stored, report)
+                        stored = None
+                    if batches < max_batches:
+                        ahead = self.outbox.claim_due(self.target, self.batch_limit, self._clock())
                 finally:
                     _wait(in_flight)  # never two requests on the session at once
                 # A lease shorter than this batch's wait lets the claim take the batch in
@@ -108,11 +114,20 @@ class Deliverer:
                 outcome = in_flight.result()
             else:
                 outcome = self.client.post_body(body)
-            if self._settle(rows, outcome, report) and ahead:
+            if isinstance(outcome, Stored) and ahead:
+                report.requests += 1
+                stored = (rows, outcome)  # marked while ``ahead`` is in flight
+            elif self._settle(rows, outcome, report) and ahead:
                 self._release(ahead, report)
                 ahead = ()
             rows = ahead
         return report
+
+    def _mark_stored(self, rows: Sequence[OutboxRow], outcome: Stored, report: BatchReport) -> None:
+        self._failures = 0
+        self.outbox.mark_delivered([row.id for row in rows])
+        report.delivered += len(rows)
+        report.duplicates += _already_stored(rows, outcome)
 
     def close(self) -> None:
         """Stop the sending thread and close the LRS session."""
@@ -131,10 +146,7 @@ class Deliverer:
                 answer = self.client.post_statements([row.statement for row in chunk])
             outcome, answer = answer, None
             if isinstance(outcome, Stored):
-                self._failures = 0
-                self.outbox.mark_delivered([row.id for row in chunk])
-                report.delivered += len(chunk)
-                report.duplicates += _already_stored(chunk, outcome)
+                self._mark_stored(chunk, outcome, report)
             elif isinstance(outcome, Retryable):
                 unsettled = chunk + [row for rest in pending for row in rest]
                 self._retry_later(unsettled, outcome, report)

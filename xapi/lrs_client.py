@@ -1,19 +1,31 @@
-"""Talk to one LRS over one keep-alive ``requests.Session``.
+"""Talk to one LRS: statement batches over one keep-alive urllib3 connection, the rest
+(``about``, OAuth2 tokens) over a ``requests.Session``.
 
 Every request carries ``X-Experience-API-Version`` and connect + read timeouts (a silent
 LRS must not block a worker forever). Outcomes are values (:mod:`xapi.outcomes`), and a
 2xx means every statement of the batch is stored: the ids are ours, so the ids the LRS
 lists back are never matched to inputs by position.
+
+Why urllib3 for the batches: they are the delivery loop's hot path, and
+``requests.Session.post`` spends ~0.9 ms of CPU on each (merging settings and scanning the
+environment for proxies every time) against ~0.4 ms for the urllib3 pool underneath it.
+The pool is set up once with what requests would use for that URL: the proxy and CA
+bundle from the environment (``HTTPS_PROXY``, ``NO_PROXY``, ``REQUESTS_CA_BUNDLE``) and
+certifi's CAs otherwise.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence, Union
 
+import certifi
 import requests
+import urllib3
+from requests.utils import select_proxy
 
 from xapi.oauth2 import OAuth2ClientCredentials, TokenError, TokenSource
 from xapi.outcomes import Conflict, PostOutcome, Rejected, Retryable, Stored, TooLarge, parse_retry_after
@@ -81,13 +93,18 @@ def serialize_batch(statements: Sequence[StatementPayload]) -> bytes:
 
 
 class LrsClient:
-    """POSTs statement batches to one LRS and classifies what it answers."""
+    """POSTs statement batches to one LRS and classifies what it answers.
+
+    ``observe``, when given, is called with each statement POST's duration in seconds
+    (the worker feeds its latency histogram with it).
+    """
 
     def __init__(
         self,
         config: LrsConfig,
         session: requests.Session | None = None,
         clock: Callable[[], float] = time.monotonic,
+        observe: Callable[[float], None] | None = None,
     ) -> None:
         self.config = config
         self.session = session or requests.Session()
@@ -97,8 +114,18 @@ class LrsClient:
             if isinstance(config.auth, OAuth2ClientCredentials)
             else None
         )
+        self._statements_url = config.url("statements")
+        self._pool = _connection_pool(self._statements_url, self.session)
+        self._pool_timeout = urllib3.Timeout(connect=config.connect_timeout, read=config.read_timeout)
+        self._basic = (
+            urllib3.make_headers(basic_auth=f"{config.auth.username}:{config.auth.password}")
+            if isinstance(config.auth, BasicAuth)
+            else {}
+        )
+        self._observe = observe
 
     def close(self) -> None:
+        self._pool.clear()
         self.session.close()
 
     def post_statements(self, statements: Sequence[StatementPayload]) -> PostOutcome:
@@ -111,13 +138,18 @@ class LrsClient:
         except TokenError as exc:
             return Retryable(reason=f"oauth2: {exc}")
         headers["Content-Type"] = "application/json"
+        headers.update(self._basic)
+        started = time.perf_counter()
         try:
-            response = self.session.post(
-                self.config.url("statements"), data=body, headers=headers, auth=self._basic_auth(), timeout=self._timeout
+            response = self._pool.urlopen(
+                "POST", self._statements_url, body=body, headers=headers, timeout=self._pool_timeout,
+                retries=False, redirect=False,
             )
-        except requests.RequestException as exc:
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
             return Retryable(reason=f"{type(exc).__name__}: {exc}")
-        return self._classify(response)
+        if self._observe is not None:
+            self._observe(time.perf_counter() - started)
+        return self._classify(response.status, response.headers.get("Retry-After"), response.data, response.reason)
 
     def check_connection(self) -> ConnectionCheck:
         """``GET about``: is the LRS there, and does it speak our version? Sends no statement."""
@@ -128,8 +160,9 @@ class LrsClient:
         except (requests.RequestException, TokenError) as exc:
             return ConnectionCheck(ok=False, message=f"{type(exc).__name__}: {exc}")
         if response.status_code != 200:
+            message = _message(response.content, response.reason)
             return ConnectionCheck(
-                ok=False, status=response.status_code, message=f"about answered {response.status_code}: {_message(response)}"
+                ok=False, status=response.status_code, message=f"about answered {response.status_code}: {message}"
             )
         try:
             versions = tuple(str(v) for v in response.json().get("version", []))
@@ -150,11 +183,10 @@ class LrsClient:
         auth = self.config.auth
         return (auth.username, auth.password) if isinstance(auth, BasicAuth) else None
 
-    def _classify(self, response: requests.Response) -> PostOutcome:
-        status = response.status_code
+    def _classify(self, status: int, retry_after: str | None, content: bytes, reason: str | None) -> PostOutcome:
         if 200 <= status < 300:
-            return Stored(status=status, returned_ids=_returned_ids(response))
-        message = _message(response)
+            return Stored(status=status, returned_ids=_returned_ids(content))
+        message = _message(content, reason)
         if status == 409:
             return Conflict(message=message)
         if status in (400, 422):
@@ -163,19 +195,34 @@ class LrsClient:
             return TooLarge(message=message)
         if status == 401 and self._tokens is not None:
             self._tokens.invalidate()
-        retry_after = parse_retry_after(response.headers.get("Retry-After"))
-        return Retryable(reason=f"LRS answered {status}: {message}", status=status, retry_after=retry_after)
+        return Retryable(reason=f"LRS answered {status}: {message}", status=status, retry_after=parse_retry_after(retry_after))
 
 
-def _message(response: requests.Response) -> str:
-    return response.text.strip()[:MESSAGE_LIMIT] or response.reason or ""
+def _connection_pool(url: str, session: requests.Session) -> urllib3.PoolManager:
+    """One keep-alive connection to ``url``'s host, set up as ``session`` would send to it:
+    through the proxy the environment names for it, verifying TLS against the CA bundle
+    the environment names, or certifi's."""
+    settings = session.merge_environment_settings(url, {}, None, None, None)
+    verify = settings["verify"]
+    tls: dict[str, Any] = {"cert_reqs": "CERT_REQUIRED" if verify else "CERT_NONE"}
+    if verify:
+        bundle = certifi.where() if verify is True else verify
+        tls["ca_cert_dir" if os.path.isdir(bundle) else "ca_certs"] = bundle
+    proxy = select_proxy(url, settings["proxies"])
+    if proxy:
+        return urllib3.ProxyManager(proxy, num_pools=1, maxsize=1, **tls)
+    return urllib3.PoolManager(num_pools=1, maxsize=1, **tls)
 
 
-def _returned_ids(response: requests.Response) -> tuple[str, ...]:
-    if not response.content:
+def _message(content: bytes, reason: str | None) -> str:
+    return content.decode("utf-8", "replace").strip()[:MESSAGE_LIMIT] or reason or ""
+
+
+def _returned_ids(content: bytes) -> tuple[str, ...]:
+    if not content:
         return ()
     try:
-        body: Any = response.json()
+        body: Any = json.loads(content)
     except ValueError:
         return ()
     return tuple(str(i) for i in body) if isinstance(body, list) else ()

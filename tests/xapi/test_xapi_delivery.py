@@ -1,5 +1,5 @@
-"""The delivery loop against mocked LRS answers: split on 413, bisect on 409/400,
-back off on 429/5xx/timeouts, never lose a row."""
+"""The delivery loop against scripted answers of a real HTTP LRS stand-in: split on 413,
+bisect on 409/400, back off on 429/5xx/timeouts, never lose a row."""
 
 from __future__ import annotations
 
@@ -9,17 +9,13 @@ import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
-import requests
-import responses
 
 from xapi.backoff import RetryPolicy
 from xapi.delivery import Deliverer
 from xapi.lrs_client import LrsClient, LrsConfig
-from xapi_fault_lrs import Fault
+from xapi_fault_lrs import Fault, FaultLrs
 from xapi_memory_outbox import MemoryOutbox
 
-ENDPOINT = "https://lrs.acme.org/xapi/"
-STATEMENTS = ENDPOINT + "statements"
 START = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
@@ -31,35 +27,37 @@ class Clock:
         return self.now
 
 
-def setup(count, batch_size=10, policy=None):
+LRS: FaultLrs  # the running test's LRS stand-in (set by the autouse fixture below)
+
+
+@pytest.fixture(autouse=True)
+def scripted_lrs(fault_lrs):
+    global LRS
+    LRS = fault_lrs
+    return fault_lrs
+
+
+def setup(count, batch_size=10, policy=None, read_timeout=30.0):
     outbox = MemoryOutbox()
     for index in range(count):
         statement_id = f"00000000-0000-0000-0000-{index:012d}"
         outbox.add("lrs", statement_id, {"id": statement_id, "n": index})
     clock = Clock()
-    client = LrsClient(LrsConfig(name="lrs", endpoint=ENDPOINT, batch_size=batch_size))
+    client = LrsClient(LrsConfig(name="lrs", endpoint=LRS.endpoint, batch_size=batch_size, read_timeout=read_timeout))
     deliverer = Deliverer(outbox, client, policy or RetryPolicy(base=1, cap=60), clock=clock, draw=lambda: 0.5)
     return outbox, deliverer, clock
 
 
 def lrs(rule):
-    """Mock the statements resource: ``rule(ids)`` -> (status, headers, body)."""
-    posted = []
-
-    def callback(request):
-        ids = [s["id"] for s in json.loads(request.body)]
-        posted.append(ids)
-        return rule(ids)
-
-    responses.add_callback(responses.POST, STATEMENTS, callback=callback)
-    return posted
+    """Script the statements resource: ``rule(ids)`` -> (status, headers, body); returns
+    the ids of each POST, as they arrive."""
+    return LRS.answer_with(rule)
 
 
 def stored(ids):
     return 200, {}, json.dumps(ids)
 
 
-@responses.activate
 def test_a_batch_is_delivered_in_one_request():
     outbox, deliverer, _ = setup(10)
     posted = lrs(stored)
@@ -68,7 +66,6 @@ def test_a_batch_is_delivered_in_one_request():
     assert outbox.counts() == {"delivered": 10} and posted == [[row.statement_id for row in outbox.rows.values()]]
 
 
-@responses.activate
 def test_duplicates_are_delivered_and_counted():
     outbox, deliverer, _ = setup(4)
     lrs(lambda ids: stored(ids[:1]))  # the LRS lists only the one it did not know
@@ -76,7 +73,6 @@ def test_duplicates_are_delivered_and_counted():
     assert report.delivered == 4 and report.duplicates == 3
 
 
-@responses.activate
 def test_413_splits_down_and_later_batches_stay_small():
     outbox, deliverer, _ = setup(20, batch_size=16)
     posted = lrs(lambda ids: (413, {}, "too big") if len(ids) > 3 else stored(ids))
@@ -87,7 +83,6 @@ def test_413_splits_down_and_later_batches_stay_small():
     assert max(len(ids) for ids in posted[-2:]) <= 3
 
 
-@responses.activate
 def test_a_single_statement_too_large_is_dead():
     outbox, deliverer, _ = setup(4)
     big = outbox.rows[3].statement_id
@@ -97,7 +92,6 @@ def test_a_single_statement_too_large_is_dead():
     assert outbox.rows[3].reason.startswith("413")
 
 
-@responses.activate
 def test_409_bisects_and_dead_letters_only_the_conflicting_statement():
     outbox, deliverer, _ = setup(16, batch_size=16)
     bad = outbox.rows[11].statement_id
@@ -109,7 +103,6 @@ def test_409_bisects_and_dead_letters_only_the_conflicting_statement():
     assert sum(len(ids) for ids in posted if bad not in ids) == 15  # each good one sent once after the first try
 
 
-@responses.activate
 def test_400_bisects_and_keeps_the_lrs_message_for_each_bad_one():
     outbox, deliverer, _ = setup(10)
     bad = {outbox.rows[2].statement_id, outbox.rows[9].statement_id}
@@ -120,7 +113,6 @@ def test_400_bisects_and_keeps_the_lrs_message_for_each_bad_one():
         assert row.reason == f"400 rejected: invalid: {row.statement_id}"
 
 
-@responses.activate
 def test_429_honours_retry_after_and_pauses_the_target():
     outbox, deliverer, clock = setup(25)
     posted = lrs(lambda ids: (429, {"Retry-After": "30"}, "slow down"))
@@ -133,7 +125,6 @@ def test_429_honours_retry_after_and_pauses_the_target():
     assert outbox.counts() == {"pending": 25} and outbox.held() == []
 
 
-@responses.activate
 def test_5xx_backs_off_exponentially_with_jitter_capped_and_resets_on_success():
     outbox, deliverer, clock = setup(2, batch_size=1, policy=RetryPolicy(base=2, cap=10))
     answers = iter([503, 500, 502, 503, 504, 200, 503])
@@ -150,19 +141,19 @@ def test_5xx_backs_off_exponentially_with_jitter_capped_and_resets_on_success():
     assert outbox.rows[1].attempts == 5 and outbox.rows[2].attempts == 1
 
 
-@pytest.mark.parametrize(
-    "error", [requests.exceptions.ReadTimeout("hung"), requests.exceptions.ConnectionError("refused")]
-)
-@responses.activate
-def test_timeouts_and_refusals_reschedule_everything(error):
-    outbox, deliverer, _ = setup(10)
-    responses.post(STATEMENTS, body=error)
+@pytest.mark.parametrize("trouble, error", [("hang", "ReadTimeoutError"), ("down", "NewConnectionError")])
+def test_timeouts_and_refusals_reschedule_everything(trouble, error):
+    outbox, deliverer, _ = setup(10, read_timeout=0.2)
+    lrs(stored)
+    if trouble == "hang":
+        LRS.inject(Fault(hang=0.6))
+    else:
+        LRS.go_down()
     report = deliverer.deliver_batch()
     assert report.retried == 10 and outbox.counts() == {"pending": 10} and outbox.held() == []
-    assert all(row.attempts == 1 and type(error).__name__ in row.reason for row in outbox.rows.values())
+    assert all(row.attempts == 1 and row.reason.startswith(error) for row in outbox.rows.values())
 
 
-@responses.activate
 def test_a_failure_mid_bisection_keeps_what_was_settled_and_reschedules_the_rest():
     outbox, deliverer, _ = setup(8)
     bad = outbox.rows[1].statement_id
@@ -234,7 +225,7 @@ def pipelined(count, batch_size=10):
     for index in range(count):
         statement_id = f"00000000-0000-0000-0000-{index:012d}"
         outbox.add("lrs", statement_id, {"id": statement_id, "n": index})
-    client = LrsClient(LrsConfig(name="lrs", endpoint=ENDPOINT, batch_size=batch_size))
+    client = LrsClient(LrsConfig(name="lrs", endpoint=LRS.endpoint, batch_size=batch_size))
     return outbox, Deliverer(outbox, client, RetryPolicy(base=1, cap=60), clock=Clock(), draw=lambda: 0.5)
 
 
@@ -252,7 +243,6 @@ def watched_lrs(outbox, rule, wait=2.0):
     return lrs(watched), overlapped
 
 
-@responses.activate
 def test_deliver_claims_the_next_batch_while_the_lrs_takes_the_current_one():
     outbox, deliverer = pipelined(35)
     posted, overlapped = watched_lrs(outbox, stored)
@@ -264,7 +254,25 @@ def test_deliver_claims_the_next_batch_while_the_lrs_takes_the_current_one():
     assert outbox.claims == 5 and overlapped == [True] * 4
 
 
-@responses.activate
+def test_a_stored_batch_is_marked_while_the_next_one_is_in_flight():
+    outbox, deliverer = pipelined(30)
+    posted = lrs(stored)
+    next_batch_out = []  # for each mark: had the LRS received the next batch already?
+
+    def mark_delivered(row_ids, _mark=outbox.mark_delivered):
+        deadline = time.monotonic() + 0.5
+        while len(posted) <= len(next_batch_out) + 1 and time.monotonic() < deadline:
+            time.sleep(0.005)
+        next_batch_out.append(len(posted) > len(next_batch_out) + 1)
+        _mark(row_ids)
+
+    outbox.mark_delivered = mark_delivered
+    report = deliverer.deliver(max_batches=10)
+    assert (report.claimed, report.delivered, report.requests) == (30, 30, 3)
+    assert next_batch_out == [True, True, False]  # the last one has no next batch
+    assert outbox.counts() == {"delivered": 30} and outbox.held() == []
+
+
 def test_deliver_stops_after_max_batches_with_every_claimed_row_settled():
     outbox, deliverer = pipelined(50)
     posted, overlapped = watched_lrs(outbox, stored, wait=0.3)
@@ -274,7 +282,6 @@ def test_deliver_stops_after_max_batches_with_every_claimed_row_settled():
     assert overlapped == [True, True, False]  # nothing is claimed ahead of the last batch
 
 
-@responses.activate
 def test_a_failed_batch_releases_the_batch_claimed_ahead_untried():
     outbox, deliverer = pipelined(30)
     answers = iter([200, 503])
@@ -290,7 +297,6 @@ def test_a_failed_batch_releases_the_batch_claimed_ahead_untried():
     assert all(row.reason.startswith("not sent") for row in pending[10:])
 
 
-@responses.activate
 def test_a_conflict_mid_pipeline_is_bisected_and_the_batch_claimed_ahead_goes_on():
     outbox, deliverer = pipelined(30)
     bad = outbox.rows[14].statement_id
@@ -301,7 +307,6 @@ def test_a_conflict_mid_pipeline_is_bisected_and_the_batch_claimed_ahead_goes_on
     assert outbox.rows[14].state == "dead"
 
 
-@responses.activate
 def test_a_database_error_while_claiming_ahead_waits_for_the_post_in_flight():
     outbox, deliverer = pipelined(20)
     calls = []
@@ -335,13 +340,12 @@ class LapsingOutbox(WatchedOutbox):
         return [*in_flight, *super().claim_due(target, limit, now)]
 
 
-@responses.activate
 def test_a_lapsed_lease_never_sends_the_batch_in_flight_twice():
     outbox = LapsingOutbox()
     for index in range(25):
         statement_id = f"00000000-0000-0000-0000-{index:012d}"
         outbox.add("lrs", statement_id, {"id": statement_id, "n": index})
-    client = LrsClient(LrsConfig(name="lrs", endpoint=ENDPOINT, batch_size=10))
+    client = LrsClient(LrsConfig(name="lrs", endpoint=LRS.endpoint, batch_size=10))
     deliverer = Deliverer(outbox, client, RetryPolicy(base=1, cap=60), clock=Clock(), draw=lambda: 0.5)
     posted = lrs(stored)
     report = deliverer.deliver(max_batches=10)

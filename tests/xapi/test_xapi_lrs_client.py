@@ -1,11 +1,13 @@
-"""The LRS client against mocked answers (``responses``): every outcome class, headers,
-basic auth and OAuth2 token caching; plus a real refused connection."""
+"""The LRS client against the fault-injecting LRS stand-in (a real HTTP server): every
+outcome class, headers, basic auth, timeouts, refused and dropped connections; OAuth2
+token caching with the token endpoint mocked (``responses``)."""
 
 from __future__ import annotations
 
 import base64
 import json
 import socket
+import time
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 
@@ -16,36 +18,37 @@ import responses
 from xapi.lrs_client import BasicAuth, LrsClient, LrsConfig, serialize_batch
 from xapi.oauth2 import OAuth2ClientCredentials
 from xapi.outcomes import Conflict, Rejected, Retryable, Stored, TooLarge, parse_retry_after
+from xapi_fault_lrs import Fault
 
-ENDPOINT = "https://lrs.acme.org/xapi/"
-STATEMENTS = ENDPOINT + "statements"
 TOKEN_URL = "https://auth.acme.org/token"
 BATCH = [{"id": "a"}, '{"id":"b"}', b'{"id":"c"}']
 
 
-def client(**config) -> LrsClient:
-    return LrsClient(LrsConfig(name="lrs", endpoint=ENDPOINT, auth=BasicAuth("u", "p"), **config))
+@pytest.fixture
+def lrs(fault_lrs):
+    """The stand-in, and a client of it with basic auth: ``lrs.client(**config)``."""
+    fault_lrs.client = lambda **config: LrsClient(
+        LrsConfig(name="lrs", endpoint=fault_lrs.endpoint, auth=BasicAuth("u", "p"), **config))
+    return fault_lrs
 
 
-@responses.activate
-def test_stored_sends_version_header_basic_auth_and_one_json_array():
-    responses.post(STATEMENTS, json=["c", "a"])
-    outcome = client(xapi_version="2.0.0").post_statements(BATCH)
+def test_stored_sends_version_header_basic_auth_and_one_json_array(lrs):
+    lrs.answer_with(lambda ids: (200, {}, json.dumps(["c", "a"])))
+    outcome = lrs.client(xapi_version="2.0.0").post_statements(BATCH)
     assert outcome == Stored(status=200, returned_ids=("c", "a"))
-    request = responses.calls[0].request
-    assert request.headers["X-Experience-API-Version"] == "2.0.0"
-    assert request.headers["Authorization"] == "Basic " + base64.b64encode(b"u:p").decode()
-    assert json.loads(request.body) == [{"id": "a"}, {"id": "b"}, {"id": "c"}]
+    assert lrs.last_headers["X-Experience-API-Version"] == "2.0.0"
+    assert lrs.last_headers["Authorization"] == "Basic " + base64.b64encode(b"u:p").decode()
+    assert lrs.last_headers["Content-Type"] == "application/json"
+    assert json.loads(lrs.last_body) == [{"id": "a"}, {"id": "b"}, {"id": "c"}]
 
 
 def test_serialize_batch_splices_preserialized_statements():
     assert serialize_batch(BATCH) == b'[{"id":"a"},{"id":"b"},{"id":"c"}]'
 
 
-@responses.activate
-def test_all_known_is_stored_too():
-    responses.post(STATEMENTS, status=204)
-    assert client().post_statements(BATCH) == Stored(status=204)
+def test_all_known_is_stored_too(lrs):
+    lrs.answer_with(lambda ids: (204, {}, ""))
+    assert lrs.client().post_statements(BATCH) == Stored(status=204)
 
 
 @pytest.mark.parametrize(
@@ -57,27 +60,25 @@ def test_all_known_is_stored_too():
         (413, TooLarge(message='{"detail": "differing statement a"}')),
     ],
 )
-@responses.activate
-def test_refusals_keep_the_lrs_message(status, expected):
-    responses.post(STATEMENTS, status=status, body='{"detail": "differing statement a"}')
-    assert client().post_statements(BATCH) == expected
+def test_refusals_keep_the_lrs_message(lrs, status, expected):
+    lrs.answer_with(lambda ids: (status, {}, '{"detail": "differing statement a"}'))
+    assert lrs.client().post_statements(BATCH) == expected
 
 
 @pytest.mark.parametrize("status", [429, 500, 502, 503, 504, 401, 403, 404])
-@responses.activate
-def test_server_side_trouble_is_retryable(status):
-    responses.post(STATEMENTS, status=status, body="busy")
-    outcome = client().post_statements(BATCH)
-    assert isinstance(outcome, Retryable) and outcome.status == status and outcome.retry_after is None
+def test_server_side_trouble_is_retryable(lrs, status):
+    lrs.answer_with(lambda ids: (status, {}, "busy"))
+    outcome = lrs.client().post_statements(BATCH)
+    assert outcome == Retryable(reason=f"LRS answered {status}: busy", status=status)
 
 
-@responses.activate
-def test_retry_after_in_seconds_and_as_http_date():
-    responses.post(STATEMENTS, status=429, headers={"Retry-After": "7"})
+def test_retry_after_in_seconds_and_as_http_date(lrs):
     later = datetime.now(timezone.utc) + timedelta(seconds=120)
-    responses.post(STATEMENTS, status=503, headers={"Retry-After": format_datetime(later, usegmt=True)})
-    assert client().post_statements(BATCH).retry_after == 7.0
-    assert 100 < client().post_statements(BATCH).retry_after <= 120
+    answers = iter([(429, {"Retry-After": "7"}, ""), (503, {"Retry-After": format_datetime(later, usegmt=True)}, "")])
+    lrs.answer_with(lambda ids: next(answers))
+    client = lrs.client()
+    assert client.post_statements(BATCH).retry_after == 7.0
+    assert 100 < client.post_statements(BATCH).retry_after <= 120
 
 
 def test_parse_retry_after():
@@ -88,14 +89,30 @@ def test_parse_retry_after():
     assert parse_retry_after("soon", now) is None and parse_retry_after(None, now) is None
 
 
-@pytest.mark.parametrize(
-    "error", [requests.exceptions.ConnectTimeout, requests.exceptions.ReadTimeout, requests.exceptions.ConnectionError]
-)
-@responses.activate
-def test_timeouts_and_connection_errors_are_retryable(error):
-    responses.post(STATEMENTS, body=error("boom"))
-    outcome = client().post_statements(BATCH)
-    assert isinstance(outcome, Retryable) and error.__name__ in outcome.reason
+def test_a_hanging_lrs_times_out_at_the_read_timeout(lrs):
+    lrs.inject(Fault(hang=2.0))
+    started = time.monotonic()
+    outcome = lrs.client(read_timeout=0.3).post_statements([{"id": "a", "actor": {}, "verb": {}, "object": {}}])
+    assert isinstance(outcome, Retryable) and outcome.reason.startswith("ReadTimeoutError")
+    assert time.monotonic() - started < 1.5
+
+
+def test_a_dropped_connection_is_retryable_and_the_next_post_reconnects(lrs):
+    statement = {"id": "a", "actor": {}, "verb": {}, "object": {}}
+    lrs.inject(Fault(disconnect=True))
+    client = lrs.client()
+    outcome = client.post_statements([statement])
+    assert isinstance(outcome, Retryable) and outcome.reason.startswith("ProtocolError")
+    assert client.post_statements([statement]) == Stored(status=204)  # it was stored before the drop
+
+
+def test_a_keep_alive_connection_the_lrs_closed_is_replaced(lrs):
+    statement = {"id": "a", "actor": {}, "verb": {}, "object": {}}
+    client = lrs.client()
+    assert client.post_statements([statement]).status == 200
+    lrs.go_down()  # closes the kept-alive connection too
+    lrs.come_up()
+    assert client.post_statements([statement]) == Stored(status=204)
 
 
 def test_a_real_refused_connection_is_retryable():
@@ -104,11 +121,12 @@ def test_a_real_refused_connection_is_retryable():
         port = probe.getsockname()[1]
     lrs = LrsClient(LrsConfig(name="down", endpoint=f"http://127.0.0.1:{port}/xapi/", connect_timeout=1))
     outcome = lrs.post_statements(BATCH)
-    assert isinstance(outcome, Retryable) and "ConnectionError" in outcome.reason
-    assert not lrs.check_connection().ok
+    assert isinstance(outcome, Retryable) and outcome.reason.startswith("NewConnectionError")
+    check = lrs.check_connection()
+    assert not check.ok and "ConnectionError" in check.message
 
 
-def test_timeouts_are_passed_on_every_request():
+def test_the_connection_check_passes_its_timeouts():
     seen = []
 
     class Recorder(requests.Session):
@@ -116,10 +134,18 @@ def test_timeouts_are_passed_on_every_request():
             seen.append(kwargs["timeout"])
             raise requests.exceptions.ConnectTimeout()
 
-    lrs = LrsClient(LrsConfig(name="x", endpoint=ENDPOINT, connect_timeout=2, read_timeout=9), session=Recorder())
-    lrs.post_statements(BATCH)
-    lrs.check_connection()
-    assert seen == [(2, 9), (2, 9)]
+    lrs = LrsClient(LrsConfig(name="x", endpoint="https://lrs.acme.org/xapi/", connect_timeout=2, read_timeout=9),
+                    session=Recorder())
+    assert not lrs.check_connection().ok
+    assert seen == [(2, 9)]
+
+
+def test_statement_posts_are_observed(lrs):
+    seen = []
+    lrs.answer_with(lambda ids: (200, {}, "[]"))
+    client = LrsClient(LrsConfig(name="lrs", endpoint=lrs.endpoint), observe=seen.append)
+    client.post_statements(BATCH)
+    assert len(seen) == 1 and 0 < seen[0] < 5
 
 
 class FakeClock:
@@ -130,52 +156,67 @@ class FakeClock:
         return self.now
 
 
-def oauth_client(clock) -> LrsClient:
+def oauth_client(endpoint, clock) -> LrsClient:
     credentials = OAuth2ClientCredentials(TOKEN_URL, "client", "secret", scope="xapi:write")
-    return LrsClient(LrsConfig(name="lrs", endpoint=ENDPOINT, auth=credentials), clock=clock)
+    return LrsClient(LrsConfig(name="lrs", endpoint=endpoint, auth=credentials), clock=clock)
 
 
 @responses.activate
-def test_oauth2_token_is_fetched_once_and_refreshed_before_expiry():
+def test_oauth2_token_is_fetched_once_and_refreshed_before_expiry(lrs):
     tokens = iter(["t1", "t2"])
     responses.add_callback(
         responses.POST, TOKEN_URL, callback=lambda r: (200, {}, json.dumps({"access_token": next(tokens), "expires_in": 600}))
     )
-    responses.post(STATEMENTS, json=[])
+    lrs.answer_with(lambda ids: (200, {}, "[]"))
     clock = FakeClock()
-    lrs = oauth_client(clock)
+    client = oauth_client(lrs.endpoint, clock)
+    bearers = []
+
+    def post():
+        assert isinstance(client.post_statements(BATCH), Stored)
+        bearers.append(lrs.last_headers["Authorization"])
+
     for _ in range(3):
-        assert isinstance(lrs.post_statements(BATCH), Stored)
+        post()
     clock.now += 569  # 600 s token, refreshed 30 s early
-    lrs.post_statements(BATCH)
+    post()
     clock.now += 2
-    lrs.post_statements(BATCH)
+    post()
     token_calls = [c for c in responses.calls if c.request.url == TOKEN_URL]
     assert len(token_calls) == 2
     assert "grant_type=client_credentials" in token_calls[0].request.body
     assert "scope=xapi%3Awrite" in token_calls[0].request.body
     assert token_calls[0].request.headers["Authorization"] == "Basic " + base64.b64encode(b"client:secret").decode()
-    bearers = [c.request.headers["Authorization"] for c in responses.calls if c.request.url == STATEMENTS]
     assert bearers == ["Bearer t1"] * 4 + ["Bearer t2"]
 
 
 @responses.activate
-def test_oauth2_401_forgets_the_token_and_a_failing_token_endpoint_is_retryable():
+def test_oauth2_401_forgets_the_token_and_a_failing_token_endpoint_is_retryable(lrs):
     responses.post(TOKEN_URL, json={"access_token": "t1", "expires_in": 600})
     responses.post(TOKEN_URL, status=503)
-    responses.post(STATEMENTS, status=401)
-    lrs = oauth_client(FakeClock())
-    assert lrs.post_statements(BATCH).status == 401
-    outcome = lrs.post_statements(BATCH)
+    lrs.answer_with(lambda ids: (401, {}, "expired"))
+    client = oauth_client(lrs.endpoint, FakeClock())
+    assert client.post_statements(BATCH).status == 401
+    outcome = client.post_statements(BATCH)
     assert isinstance(outcome, Retryable) and outcome.reason.startswith("oauth2: token endpoint answered 503")
 
 
-@responses.activate
-def test_check_connection_reads_about_and_sends_no_statement():
-    responses.get(ENDPOINT + "about", json={"version": ["1.0.3"]})
-    check = client().check_connection()
+def test_check_connection_reads_about_and_sends_no_statement(lrs):
+    lrs.about_versions = ["1.0.3"]
+    check = lrs.client().check_connection()
     assert check.ok and check.versions == ("1.0.3",)
-    assert not client(xapi_version="2.0.0").check_connection().ok
-    assert all(call.request.method == "GET" for call in responses.calls)
-    responses.replace(responses.GET, ENDPOINT + "about", status=404)
-    assert client().check_connection().status == 404
+    assert not lrs.client(xapi_version="2.0.0").check_connection().ok
+    assert lrs.requests == 0  # no statements POST
+    lrs.about_versions = None
+    assert lrs.client().check_connection().status == 404
+
+
+def test_statements_go_through_the_proxy_the_environment_names(lrs, monkeypatch):
+    # The stand-in plays the proxy: it answers the absolute-URI request for the LRS host.
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{lrs.port}")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    lrs.answer_with(lambda ids: (200, {}, json.dumps(ids)))
+    client = LrsClient(LrsConfig(name="lrs", endpoint="http://lrs.example.invalid/xapi/"))
+    assert client.post_statements(BATCH) == Stored(status=200, returned_ids=("a", "b", "c"))
+    assert lrs.last_headers["Host"] == "lrs.example.invalid"

@@ -7,7 +7,8 @@ a statement without actor/verb/object is 400. Faults: :meth:`go_down` /
 :meth:`come_up` (the port refuses connections in between), :meth:`inject` a queue of
 per-request faults (a status with optional ``Retry-After``; a hang past the client's read
 timeout, or a dropped connection, both after storing: the LRS has the statements but the
-client cannot know), ``max_batch`` (413 above it).
+client cannot know), ``max_batch`` (413 above it). :meth:`answer_with` scripts the
+answers instead (``rule(ids) -> (status, headers, body)``), for the delivery loop's tests.
 """
 
 from __future__ import annotations
@@ -19,6 +20,10 @@ import time
 from collections import deque
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from email.message import Message
+from typing import Callable
+
+Rule = Callable[[list[str]], tuple[int, dict[str, str], "str | bytes"]]
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,11 @@ class FaultLrs:
         self.max_batch: int | None = None
         self.requests = 0
         self.versions_seen: set[str] = set()
+        self.last_headers: Message | None = None  # of the last statements POST (any case)
+        self.last_body = b""
+        self.about_versions: list[str] | None = ["1.0.3", "2.0.0"]  # None: GET about is a 404
+        self.posted: list[list[str]] = []  # the statement ids of each scripted POST
+        self._rule: Rule | None = None
         self._faults: deque[Fault] = deque()
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -104,6 +114,11 @@ class FaultLrs:
         with self._lock:
             self._faults.extend(faults)
 
+    def answer_with(self, rule: Rule) -> list[list[str]]:
+        """Answer each POST with ``rule(ids of its statements)``; returns :attr:`posted`."""
+        self._rule = rule
+        return self.posted
+
     def preload(self, statement: dict) -> None:
         with self._lock:
             self.statements[statement["id"]] = statement
@@ -125,6 +140,11 @@ class FaultLrs:
             except ValueError:
                 return 400, {}, b'{"error": "invalid JSON"}', None
             batch = batch if isinstance(batch, list) else [batch]
+            if self._rule is not None:
+                ids = [statement["id"] for statement in batch]
+                self.posted.append(ids)
+                status, headers, payload = self._rule(ids)
+                return status, headers, payload.encode() if isinstance(payload, str) else payload, fault
             if self.max_batch is not None and len(batch) > self.max_batch:
                 return 413, {}, b'{"error": "batch too large"}', None
             new = {}
@@ -158,6 +178,7 @@ def _handler_for(lrs: FaultLrs):
                 self._answer(400, {}, b'{"error": "version header missing or wrong path"}')
                 return
             lrs.versions_seen.add(version)
+            lrs.last_headers, lrs.last_body = self.headers, body
             status, headers, payload, fault = lrs.handle_post(body)
             if fault is not None and fault.disconnect:
                 self.close_connection = True
@@ -167,8 +188,8 @@ def _handler_for(lrs: FaultLrs):
             self._answer(status, headers, payload)
 
         def do_GET(self) -> None:
-            if self.path.endswith("/about"):
-                self._answer(200, {"Content-Type": "application/json"}, b'{"version": ["1.0.3", "2.0.0"]}')
+            if self.path.endswith("/about") and lrs.about_versions is not None:
+                self._answer(200, {"Content-Type": "application/json"}, json.dumps({"version": lrs.about_versions}).encode())
             else:
                 self._answer(404, {}, b"")
 

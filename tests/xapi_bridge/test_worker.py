@@ -10,6 +10,7 @@ import sys
 import time
 from datetime import datetime, timedelta, timezone
 
+from prometheus_client import REGISTRY
 from sqlalchemy import func, select
 
 from adapter.domain.events import ReflectionSubmitted
@@ -69,6 +70,8 @@ def test_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(world, en
         lrs.inject(*[Fault()] * 5, Fault(hang=30))  # the 6th batch is stored, its answer never comes
         worker = start_worker(engine, tmp_path / "worker.log")
         wait_for(lambda: len(lrs.statements) == 600, 30, "the 6th batch stored")
+        # the 5th batch is marked while the 6th is out (the 6th hangs: it stays unmarked)
+        wait_for(lambda: counts(engine, "sigkill").get("delivered") == 500, 30, "the 5th batch marked")
         worker.send_signal(signal.SIGKILL)
         worker.wait(10)
         held = counts(engine, "sigkill")
@@ -86,7 +89,12 @@ def test_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(world, en
     assert "stopped" in (tmp_path / "worker.log").read_text()
 
 
+def lrs_posts_timed() -> float:
+    return REGISTRY.get_sample_value("coachbridge_peer_request_seconds_count", {"peer": "lrs"}) or 0.0
+
+
 def test_running_worker_follows_endpoint_changes(world, engine):
+    timed_before = lrs_posts_timed()
     first, second = FaultLrs().start(), FaultLrs().start()
     job = XapiDelivery(engine, None, policy=RetryPolicy(base=0.01, cap=0.05), refresh=0.1)
     worker = Worker([job], idle_wait=0.05).start()
@@ -108,3 +116,4 @@ def test_running_worker_follows_endpoint_changes(world, engine):
         first.stop()
         second.stop()
     assert [q for q in queue_status(engine, time.time()) if q.target.startswith("follow-") and q.pending] == []
+    assert lrs_posts_timed() - timed_before >= first.requests + second.requests  # /metrics times each POST
