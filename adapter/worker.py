@@ -47,19 +47,24 @@ class XapiDelivery:
 
     The endpoints are re-read every ``refresh`` seconds: an endpoint added, changed
     (e.g. a new password) or disabled on the settings page is picked up without a restart.
-    The LRSs are served in turn, up to ``batches_per_turn`` batches each (pipelined: the
-    next batch is claimed while the LRS takes the one before), so a hanging one holds the
-    others up for at most its read timeout, after which it backs off.
+    The LRSs are served in turn, each for up to ``turn_seconds`` (or ``batches_per_turn``
+    batches, whichever ends first), pipelined: the next batch is claimed, and the one
+    before marked, while the LRS takes the current one. A turn starts and ends the pipeline,
+    so turns are long enough for a busy outbox to stream (in the benchmark, turns of 10
+    batches drained ~15 % slower than turns of 50); a hanging LRS holds the others up for
+    at most its read timeout, after which it backs off.
     """
 
     def __init__(self, engine: Engine, cipher: KeyCipher | None, lease: float = CLAIM_LEASE_SECONDS,
-                 policy: RetryPolicy | None = None, refresh: float = 2.0, batches_per_turn: int = 10) -> None:
+                 policy: RetryPolicy | None = None, refresh: float = 2.0, batches_per_turn: int = 1000,
+                 turn_seconds: float = 0.5) -> None:
         self.engine = engine
         self.cipher = cipher
         self.outbox = SqlOutbox(engine, XAPI, lease=lease)
         self.policy = policy or RetryPolicy()
         self.refresh = refresh
         self.batches_per_turn = batches_per_turn
+        self.turn_seconds = turn_seconds
         self._deliverers: dict[str, tuple[lrs_store.LrsEndpoint, Deliverer]] = {}
         self._read_at: float | None = None
 
@@ -95,7 +100,7 @@ class XapiDelivery:
     def run_once(self) -> int:
         settled = 0
         for deliverer in self.deliverers():
-            report = deliverer.deliver(self.batches_per_turn)
+            report = deliverer.deliver(self.batches_per_turn, self.turn_seconds)
             record_delivery(XAPI, deliverer.target, "delivered", report.delivered)
             record_delivery(XAPI, deliverer.target, "dead", report.dead)
             settled += report.delivered + report.dead

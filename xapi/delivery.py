@@ -22,8 +22,10 @@ LRS failed is released with the failed rows.
 
 from __future__ import annotations
 
+import math
 import random
 import threading
+import time
 from collections import deque
 from concurrent.futures import Future
 from itertools import groupby
@@ -82,9 +84,11 @@ class Deliverer:
         """Claim one batch of due rows and settle each of them."""
         return self.deliver(max_batches=1)
 
-    def deliver(self, max_batches: int = 1) -> BatchReport:
+    def deliver(self, max_batches: int = 1, max_seconds: float = math.inf) -> BatchReport:
         """Claim and settle up to ``max_batches`` batches of due rows, claiming each batch
-        while the one before is in flight; returns with every claimed row settled."""
+        while the one before is in flight, and no batch more once ``max_seconds`` have
+        passed; returns with every claimed row settled."""
+        deadline = time.monotonic() + max_seconds
         now = self._clock()
         if self.paused_until is not None and now < self.paused_until:
             return BatchReport(paused_until=self.paused_until)
@@ -103,7 +107,7 @@ class Deliverer:
                     if stored is not None:
                         self._mark_stored(*stored, report)
                         stored = None
-                    if batches < max_batches:
+                    if batches < max_batches and time.monotonic() < deadline:
                         ahead = self.outbox.claim_due(self.target, self.batch_limit, self._clock())
                 finally:
                     _wait(in_flight)  # never two requests on the session at once

@@ -282,6 +282,14 @@ def test_deliver_stops_after_max_batches_with_every_claimed_row_settled():
     assert overlapped == [True, True, False]  # nothing is claimed ahead of the last batch
 
 
+def test_deliver_claims_no_batch_ahead_once_its_time_is_up():
+    outbox, deliverer = pipelined(50)
+    lrs(stored)
+    report = deliverer.deliver(max_batches=10, max_seconds=0)
+    assert (report.claimed, report.delivered) == (10, 10)
+    assert outbox.counts() == {"delivered": 10, "pending": 40} and outbox.claims == 1
+
+
 def test_a_failed_batch_releases_the_batch_claimed_ahead_untried():
     outbox, deliverer = pipelined(30)
     answers = iter([200, 503])
