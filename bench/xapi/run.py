@@ -377,7 +377,7 @@ def main(argv: list[str] | None = None, contestants: list[Contestant] = CONTESTA
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--ralph-count", type=int, default=1000)
     parser.add_argument("--ralph-one-count", type=int, default=100)
-    parser.add_argument("--ralph-repeats", type=int, default=1)
+    parser.add_argument("--ralph-repeats", type=int, default=3)
     parser.add_argument("--skip-ralph", action="store_true")
     parser.add_argument("--only", default="", help="comma-separated contestant names (default: all)")
     parser.add_argument("--postgresql", action="store_true", help="also pg-drain and pg-enqueue+drain")
