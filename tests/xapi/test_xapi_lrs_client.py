@@ -18,7 +18,7 @@ import responses
 from xapi.lrs_client import BasicAuth, LrsClient, LrsConfig, serialize_batch
 from xapi.oauth2 import OAuth2ClientCredentials
 from xapi.outcomes import Conflict, Rejected, Retryable, Stored, TooLarge, parse_retry_after
-from xapi_fault_lrs import Fault
+from xapi_fault_lrs import Fault, FaultLrs, self_signed_tls
 
 TOKEN_URL = "https://auth.acme.org/token"
 BATCH = [{"id": "a"}, '{"id":"b"}', b'{"id":"c"}']
@@ -220,3 +220,22 @@ def test_statements_go_through_the_proxy_the_environment_names(lrs, monkeypatch)
     client = LrsClient(LrsConfig(name="lrs", endpoint="http://lrs.example.invalid/xapi/"))
     assert client.post_statements(BATCH) == Stored(status=200, returned_ids=("a", "b", "c"))
     assert lrs.last_headers["Host"] == "lrs.example.invalid"
+
+
+def test_https_lrs_is_verified_against_the_ca_bundle_the_environment_names(tmp_path, monkeypatch):
+    tls, certificate = self_signed_tls(tmp_path)
+    lrs = FaultLrs(tls=tls).start()
+    try:
+        statement = {"id": "a", "actor": {}, "verb": {}, "object": {}}
+        config = LrsConfig(name="tls", endpoint=lrs.endpoint)
+        monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+        monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+        untrusted = LrsClient(config).post_statements([statement])
+        assert isinstance(untrusted, Retryable) and "CERTIFICATE_VERIFY_FAILED" in untrusted.reason
+        assert lrs.requests == 0  # nothing was sent to a server that could not prove who it is
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", certificate)
+        client = LrsClient(config)
+        assert client.post_statements([statement]) == Stored(status=200, returned_ids=("a",))
+        assert client.check_connection().ok  # the requests session trusts the same bundle
+    finally:
+        lrs.stop()

@@ -13,8 +13,10 @@ answers instead (``rule(ids) -> (status, headers, body)``), for the delivery loo
 
 from __future__ import annotations
 
+import datetime
 import json
 import socket
+import ssl
 import threading
 import time
 from collections import deque
@@ -66,7 +68,10 @@ class _Server(ThreadingHTTPServer):
 
 
 class FaultLrs:
-    def __init__(self) -> None:
+    """``tls``: serve HTTPS with this server-side context (see :func:`self_signed_tls`)."""
+
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
+        self.tls = tls
         self.statements: dict[str, dict] = {}
         self.resent_known = 0  # statements received again after being stored
         self.max_batch: int | None = None
@@ -84,7 +89,7 @@ class FaultLrs:
 
     @property
     def endpoint(self) -> str:
-        return f"http://127.0.0.1:{self.port}/xapi/"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}/xapi/"
 
     def start(self) -> "FaultLrs":
         self.come_up()
@@ -92,6 +97,8 @@ class FaultLrs:
 
     def come_up(self) -> None:
         server = _Server(("127.0.0.1", self.port), _handler_for(self))
+        if self.tls is not None:
+            server.socket = self.tls.wrap_socket(server.socket, server_side=True)
         self.port = server.server_address[1]
         self._server = server
         threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
@@ -202,3 +209,34 @@ def _handler_for(lrs: FaultLrs):
             self.wfile.write(payload)
 
     return Handler
+
+
+def self_signed_tls(directory) -> tuple[ssl.SSLContext, str]:
+    """A server context for 127.0.0.1 with a fresh self-signed certificate, and the path of
+    that certificate (PEM), which a client must trust to connect."""
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "fault-lrs.test")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                   .serial_number(x509.random_serial_number())
+                   .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=1))
+                   .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                                  critical=False)
+                   .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                   .sign(key, hashes.SHA256()))
+    cert_path, key_path = f"{directory}/lrs-cert.pem", f"{directory}/lrs-key.pem"
+    with open(cert_path, "wb") as f:
+        f.write(certificate.public_bytes(serialization.Encoding.PEM))
+    with open(key_path, "wb") as f:
+        f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                  serialization.NoEncryption()))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_path, key_path)
+    return context, cert_path
