@@ -90,8 +90,12 @@ class XapiDelivery:
             except KeyEncryptionError as error:
                 log.error("LRS %s: cannot read its secret: %s", endpoint.name, error)
                 continue
-            client = LrsClient(config, session=time_peer_requests(requests.Session(), "lrs"),
-                               observe=peer_latency("lrs"))
+            try:
+                client = LrsClient(config, session=time_peer_requests(requests.Session(), "lrs"),
+                                   observe=peer_latency("lrs"))
+            except ValueError as error:  # e.g. a proxy URL in the environment it cannot use
+                log.error("LRS %s: cannot connect as configured: %s", endpoint.name, error)
+                continue
             current[endpoint.name] = (endpoint, Deliverer(self.outbox, client, self.policy))
         for _, gone in self._deliverers.values():
             gone.close()

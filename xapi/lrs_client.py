@@ -16,6 +16,7 @@ certifi's CAs otherwise.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import time
@@ -117,11 +118,7 @@ class LrsClient:
         self._statements_url = config.url("statements")
         self._pool = _connection_pool(self._statements_url, self.session)
         self._pool_timeout = urllib3.Timeout(connect=config.connect_timeout, read=config.read_timeout)
-        self._basic = (
-            urllib3.make_headers(basic_auth=f"{config.auth.username}:{config.auth.password}")
-            if isinstance(config.auth, BasicAuth)
-            else {}
-        )
+        self._basic = {"Authorization": _basic_authorization(config.auth)} if isinstance(config.auth, BasicAuth) else {}
         self._observe = observe
 
     def close(self) -> None:
@@ -196,6 +193,16 @@ class LrsClient:
         if status == 401 and self._tokens is not None:
             self._tokens.invalidate()
         return Retryable(reason=f"LRS answered {status}: {message}", status=status, retry_after=parse_retry_after(retry_after))
+
+
+def _basic_authorization(auth: BasicAuth) -> str:
+    """Latin-1 as requests sends it, or UTF-8 (RFC 7617) for what Latin-1 cannot encode."""
+    credentials = f"{auth.username}:{auth.password}"
+    try:
+        raw = credentials.encode("latin-1")
+    except UnicodeEncodeError:
+        raw = credentials.encode("utf-8")
+    return "Basic " + base64.b64encode(raw).decode("ascii")
 
 
 def _connection_pool(url: str, session: requests.Session) -> urllib3.PoolManager:

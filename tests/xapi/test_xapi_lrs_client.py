@@ -42,6 +42,17 @@ def test_stored_sends_version_header_basic_auth_and_one_json_array(lrs):
     assert json.loads(lrs.last_body) == [{"id": "a"}, {"id": "b"}, {"id": "c"}]
 
 
+@pytest.mark.parametrize("password, encoding", [("pässword", "latin-1"), ("пароль", "utf-8")])
+def test_basic_auth_is_latin1_as_requests_sends_it_or_utf8_beyond(lrs, password, encoding):
+    lrs.answer_with(lambda ids: (204, {}, ""))
+    client = LrsClient(LrsConfig(name="lrs", endpoint=lrs.endpoint, auth=BasicAuth("ü", password)))
+    assert client.post_statements(BATCH) == Stored(status=204)
+    credentials = base64.b64encode(f"ü:{password}".encode(encoding)).decode()
+    assert lrs.last_headers["Authorization"] == f"Basic {credentials}"
+    assert requests.Request("GET", "http://x", auth=("ü", "pässword")).prepare().headers["Authorization"] == (
+        "Basic " + base64.b64encode("ü:pässword".encode("latin-1")).decode())
+
+
 def test_serialize_batch_splices_preserialized_statements():
     assert serialize_batch(BATCH) == b'[{"id":"a"},{"id":"b"},{"id":"c"}]'
 

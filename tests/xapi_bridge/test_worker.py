@@ -3,6 +3,7 @@ and, after a restart, leaves every statement in the LRS exactly once; a running 
 picks up LRS endpoints added or disabled on the settings page without a restart."""
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -18,7 +19,7 @@ from adapter.persistence import lrs_store
 from adapter.persistence.outbox_store import queue_status
 from adapter.persistence.tables import outbox
 from adapter.services import event_handlers
-from adapter.worker import Worker, XapiDelivery
+from adapter.worker import Worker, XapiDelivery, drain
 from tests.peers.ralph_lrs import REPO_ROOT
 from tests.xapi.xapi_fault_lrs import Fault, FaultLrs
 from xapi.backoff import RetryPolicy
@@ -117,3 +118,22 @@ def test_running_worker_follows_endpoint_changes(world, engine):
         second.stop()
     assert [q for q in queue_status(engine, time.time()) if q.target.startswith("follow-") and q.pending] == []
     assert lrs_posts_timed() - timed_before >= first.requests + second.requests  # /metrics times each POST
+
+
+def test_an_endpoint_that_cannot_be_set_up_does_not_hold_up_the_others(world, engine, monkeypatch, caplog):
+    for name in ("http_proxy", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", "ftp://proxy.invalid:21")  # a proxy scheme nothing can use
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    lrs = FaultLrs().start()
+    try:
+        world.add_lrs("unusable-proxy", "http://lrs.example.invalid/xapi/")
+        world.add_lrs("reachable", lrs.endpoint)
+        world.reflect()
+        with caplog.at_level(logging.ERROR, logger="coachbridge.worker"):
+            drain([XapiDelivery(engine, None)])
+    finally:
+        lrs.stop()
+    assert len(lrs.statements) == 1
+    assert "LRS unusable-proxy: cannot connect as configured" in caplog.text
+    assert counts(engine, "unusable-proxy") == {"pending": 1}  # kept for when it is fixed
