@@ -103,9 +103,9 @@ def check_connection(endpoint: lrs_store.LrsEndpoint, cipher: KeyCipher | None) 
     """``GET about`` with the stored credentials: no statement is sent."""
     try:
         config = lrs_store.lrs_config(endpoint, cipher)
-    except KeyEncryptionError as error:
+        client = LrsClient(config)
+    except (KeyEncryptionError, ValueError) as error:  # ValueError: e.g. an unusable proxy setting
         return ConnectionCheck(ok=False, message=str(error))
-    client = LrsClient(config)
     try:
         return client.check_connection()
     finally:

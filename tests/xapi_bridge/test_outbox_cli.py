@@ -80,3 +80,14 @@ def test_secrets_are_sealed_at_rest_with_the_key_encryption_key(world, engine, f
     # a worker without the key skips that LRS (and says so) instead of failing the others
     assert "sealed" not in [d.target for d in XapiDelivery(engine, None).deliverers()]
     assert "sealed" in [d.target for d in XapiDelivery(engine, cipher).deliverers()]
+
+
+def test_the_connection_test_reports_an_unusable_proxy_setting(world, engine, monkeypatch):
+    for name in ("http_proxy", "no_proxy", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", "ftp://proxy.invalid:21")
+    endpoint_id = world.add_lrs("proxied", "http://lrs.example.invalid/xapi/")
+    with engine.connect() as conn:
+        endpoint = lrs_store.get_endpoint(conn, endpoint_id)
+    check = lrs_settings.check_connection(endpoint, None)
+    assert not check.ok and "unsupported scheme ftp" in check.message
