@@ -23,7 +23,8 @@ from xapi.profile import PROFILE_IRI
 from xapi.versions import XAPI_1_0_3, XAPI_2_0_0, check_version
 
 STATEMENT_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, f"{PROFILE_IRI}/statements")
-"""uuid5 namespace of our statement ids; changing it would re-send every statement as new."""
+"""uuid5 namespace of our statement ids; changing it would re-send every statement as new.
+(Voids name the ids stored when the statements were queued, never recomputed ones.)"""
 
 VERB_LANGUAGE = "en-US"  # the verb displays in mappings/xapi.yaml are English
 PLATFORM = "coachbridge"
@@ -53,9 +54,14 @@ class BuildSettings:
         check_version(self.xapi_version)
 
 
-def statement_id(record_id: str | int, record_version: int, kind: EventKind) -> str:
-    """Deterministic id of the statement for one event of one record version."""
-    return str(uuid.uuid5(STATEMENT_NAMESPACE, f"{record_id}\x1f{record_version}\x1f{kind.value}"))
+def statement_id(record_iri: str, record_version: int, kind: EventKind) -> str:
+    """Deterministic id of the statement for one event of one record version.
+
+    The record is named by its activity IRI (:func:`record_activity_iri`), which lives
+    under the installation's public URL: two installations sending to one LRS number their
+    records alike, and would otherwise give different statements the same id (a 409).
+    """
+    return str(uuid.uuid5(STATEMENT_NAMESPACE, f"{record_iri}\x1f{record_version}\x1f{kind.value}"))
 
 
 def voiding_statement_id(voided_id: str) -> str:
@@ -107,7 +113,7 @@ def build_statements(event: RecordEvent, settings: BuildSettings, mapping: XapiM
     rule = mapping.events[event.kind]
     placed = _place_fields(event, rule, settings)
     statement: dict[str, Any] = {
-        "id": statement_id(event.record_id, event.record_version, event.kind),
+        "id": statement_id(record_activity_iri(settings, event.record_id), event.record_version, event.kind),
         "actor": actor,
         "verb": _verb(rule.verb),
         "object": _object(event, rule, settings),

@@ -9,8 +9,7 @@ from tests.peers.ralph_lrs import RalphLrs
 from xapi.mapping import load_mapping
 from xapi.statements import BuildSettings
 from xapi_fault_lrs import FaultLrs
-
-ACTIVITY_BASE = "https://coach.acme.org/xapi/activities"
+from xapi_samples import SAMPLE_ACTIVITY_BASE
 
 
 @pytest.fixture(scope="session")
@@ -20,7 +19,7 @@ def mapping():
 
 @pytest.fixture
 def settings():
-    return BuildSettings(activity_iri_base=ACTIVITY_BASE)
+    return BuildSettings(activity_iri_base=SAMPLE_ACTIVITY_BASE)
 
 
 @pytest.fixture(scope="session")

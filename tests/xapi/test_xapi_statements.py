@@ -19,6 +19,7 @@ from xapi.statements import (
     EventDataError,
     build_statements,
     format_timestamp,
+    record_activity_iri,
     statement_id,
     voiding_statement_id,
 )
@@ -28,8 +29,15 @@ from xapi_samples import ACTIVITY, COURSE, LEARNER, MANAGER, every_event, sample
 CONFIDENCE = f"{PROFILE_IRI}/extensions/confidence"
 
 
+BASE = "https://coach.acme.org/a"
+
+
 def build(event, mapping, **settings):
-    return build_statements(event, BuildSettings(activity_iri_base="https://coach.acme.org/a", **settings), mapping)
+    return build_statements(event, BuildSettings(activity_iri_base=BASE, **settings), mapping)
+
+
+def record_statement_id(record_id, version, kind, base=BASE):
+    return statement_id(record_activity_iri(BuildSettings(activity_iri_base=base), record_id), version, kind)
 
 
 @pytest.mark.parametrize("version", ["1.0.3", "2.0.0"])
@@ -154,20 +162,27 @@ def test_ids_are_deterministic_per_record_version_and_kind(mapping):
     first = build(sample_event(EventKind.CHECK_IN_HELD), mapping)
     again = build(sample_event(EventKind.CHECK_IN_HELD), mapping)
     assert first == again
-    assert first[0]["id"] == statement_id("rec-1", 1, EventKind.CHECK_IN_HELD)
+    assert first[0]["id"] == record_statement_id("rec-1", 1, EventKind.CHECK_IN_HELD)
     (second_version,) = build(sample_event(EventKind.CHECK_IN_HELD, version=2), mapping)
     assert second_version["id"] != first[0]["id"]
     (other_record,) = build(sample_event(EventKind.CHECK_IN_HELD, record_id="rec-2"), mapping)
     assert other_record["id"] != first[0]["id"]
 
 
+def test_two_installations_never_share_a_statement_id(mapping):
+    event = sample_event(EventKind.CHECK_IN_HELD)
+    here = build(event, mapping)[0]["id"]
+    there = build_statements(event, BuildSettings(activity_iri_base="https://coach.other.org/a"), mapping)[0]["id"]
+    assert here != there and there == record_statement_id("rec-1", 1, EventKind.CHECK_IN_HELD, "https://coach.other.org/a")
+
+
 def test_an_edit_voids_the_earlier_version_then_sends_the_new_one(mapping):
-    earlier = statement_id("rec-1", 1, EventKind.CHECK_IN_HELD)
+    earlier = record_statement_id("rec-1", 1, EventKind.CHECK_IN_HELD)
     voiding, new = build(sample_event(EventKind.CHECK_IN_HELD, version=2, voids=(earlier,)), mapping)
     assert voiding["verb"]["id"] == "http://adlnet.gov/expapi/verbs/voided"
     assert voiding["object"] == {"objectType": "StatementRef", "id": earlier}
     assert voiding["id"] == voiding_statement_id(earlier)
-    assert new["id"] == statement_id("rec-1", 2, EventKind.CHECK_IN_HELD)
+    assert new["id"] == record_statement_id("rec-1", 2, EventKind.CHECK_IN_HELD)
 
 
 def test_a_withdrawal_only_voids_and_must_name_what(mapping):

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from xapi.events import Course, EventKind, LearningActivity, Person, RecordEvent
-from xapi.statements import statement_id
+from xapi.statements import BuildSettings, record_activity_iri, statement_id
 
 ISSUER = "https://lms.acme.org"
 LEARNER = Person(ISSUER, "learner-sub-1", email="Ann.Learner@acme.org", name="Ann Learner")
 MANAGER = Person(ISSUER, "manager-sub-9", email="bo.manager@acme.org", name="Bo Manager")
 ACTIVITY = LearningActivity("https://lms.acme.org/mod/scorm/view.php?id=42", "Giving feedback")
 COURSE = Course(ISSUER, "course-7", "Leading teams")
+SAMPLE_ACTIVITY_BASE = "https://coach.acme.org/xapi/activities"  # where the tool coins IRIs in these tests
 REGISTRATION = "6f1a8a4e-2b7b-4b7e-9f8e-0b8b2c3d4e5f"
 MOMENT = datetime(2026, 3, 4, 10, 15, 30, 123456, tzinfo=timezone(timedelta(hours=2)))
 
@@ -52,9 +53,15 @@ def sample_event(kind: EventKind, record_id: str = "rec-1", version: int = 1, **
         fields=dict(FIELDS.get(kind, {})),
     )
     if kind is EventKind.RECORD_WITHDRAWN:
-        values["voids"] = (statement_id(record_id, 1, EventKind.CHECK_IN_HELD),)
+        values["voids"] = (earlier_statement_id(record_id),)
     values.update(changes)
     return RecordEvent(**values)
+
+
+def earlier_statement_id(record_id: str) -> str:
+    """The id version 1 of check-in ``record_id`` got, built with the tests' activity base."""
+    record_iri = record_activity_iri(BuildSettings(activity_iri_base=SAMPLE_ACTIVITY_BASE), record_id)
+    return statement_id(record_iri, 1, EventKind.CHECK_IN_HELD)
 
 
 def every_event(prefix: str = "") -> list[RecordEvent]:
@@ -63,6 +70,6 @@ def every_event(prefix: str = "") -> list[RecordEvent]:
     events = [sample_event(kind, record_id=f"{prefix}rec-{kind.value}") for kind in EventKind]
     check_in = f"{prefix}rec-{EventKind.CHECK_IN_HELD.value}"
     edited = sample_event(
-        EventKind.CHECK_IN_HELD, record_id=check_in, version=2, voids=(statement_id(check_in, 1, EventKind.CHECK_IN_HELD),)
+        EventKind.CHECK_IN_HELD, record_id=check_in, version=2, voids=(earlier_statement_id(check_in),)
     )
     return events + [edited]

@@ -10,16 +10,23 @@ import requests
 import tincan
 from ralph.models.xapi.base.statements import BaseXapiStatement
 
+from adapter.services.xapi_bridge import activity_iri_base
 from adapter.worker import default_jobs, drain
 from tests.xapi.xapi_checks import statement_problems
 from xapi.agents import PrivacySettings
 from xapi.events import EventKind
-from xapi.statements import statement_id
+from xapi.statements import BuildSettings, record_activity_iri, statement_id
 
 from .world import ACTIVITY_IRI
 
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
 PRIVATE = "Seems stretched by the release (private-7f3a)"
+
+
+def record_statement_id(record_key: str, version: int, kind: EventKind) -> str:
+    """The id the bridge gives that statement (the test app runs on the default public URL)."""
+    settings = BuildSettings(activity_iri_base(""))
+    return statement_id(record_activity_iri(settings, record_key), version, kind)
 
 
 def ralph_statements(ralph) -> list[dict]:
@@ -67,9 +74,9 @@ def test_every_kind_of_record_reaches_ralph_once_valid_and_in_shape(world, ralph
         assert course["id"].endswith("/courses/https%3A%2F%2F" + world.issuer.removeprefix("https://") + "/course-1")
         assert course["definition"]["name"] == {"en-US": "Coaching 101"}
 
-    v1 = statement_id(f"reflection-{first.id}", 1, EventKind.REFLECTION_SUBMITTED)
-    v2 = statement_id(f"reflection-{revised.id}", 2, EventKind.REFLECTION_SUBMITTED)
-    first_ask = statement_id(f"validation-{asked.id}", 1, EventKind.VALIDATION_REQUESTED)
+    v1 = record_statement_id(f"reflection-{first.id}", 1, EventKind.REFLECTION_SUBMITTED)
+    v2 = record_statement_id(f"reflection-{revised.id}", 2, EventKind.REFLECTION_SUBMITTED)
+    first_ask = record_statement_id(f"validation-{asked.id}", 1, EventKind.VALIDATION_REQUESTED)
     voided = [s["object"]["id"] for s in sent if s["verb"]["id"] == VOIDED]
     assert voided == [v1, first_ask, v2] and all(i in by_id for i in voided)
     assert by_id[v2]["result"]["extensions"]["https://w3id.org/xapi/coachbridge/extensions/confidence"] == 5
