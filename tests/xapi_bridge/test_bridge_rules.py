@@ -6,10 +6,11 @@ import hashlib
 import json
 import time
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from adapter.persistence import lrs_store
 from adapter.persistence.tables import outbox, outbox_payloads
+from adapter.persistence.xapi_tables import xapi_live_statements
 from xapi.agents import IdentityFormat, PrivacySettings
 
 NOWHERE = "http://127.0.0.1:9/xapi/"  # never contacted here: the outbox is what is checked
@@ -89,3 +90,18 @@ def test_a_platform_without_an_lrs_queues_nothing(world, engine):
     world.reflect()
     with engine.connect() as conn:
         assert conn.execute(select(outbox.c.id).where(outbox.c.channel == "xapi")).all() == before
+
+
+def test_an_edit_voids_the_id_stored_for_the_earlier_version_however_it_was_derived(world, engine):
+    # A statement queued before an upgrade that changed how ids are derived keeps its id
+    # in the LRS: the void must name that id, not one recomputed today.
+    world.add_lrs("rules-upgrade", NOWHERE)
+    world.reflect()
+    legacy_id = "0b0e4a3c-6d55-5f0e-9a61-3c2f1d7b8e90"
+    with engine.begin() as conn:
+        changed = conn.execute(update(xapi_live_statements).where(xapi_live_statements.c.target == "rules-upgrade")
+                               .values(statement_id=legacy_id)).rowcount
+    assert changed == 1
+    world.reflect(confidence="2")  # an edit
+    voiding = [s for s in payloads(world, "rules-upgrade") if s["verb"]["display"]["en-US"] == "voided"]
+    assert [s["object"]["id"] for s in voiding] == [legacy_id]
