@@ -7,10 +7,12 @@ import os
 import shutil
 import sys
 
+from adapter.cli_lrs import add_lrs_commands
 from adapter.config import DEFAULT_PUBLIC_URL, ConfigurationError, Settings
 
 
-def _engine(settings: Settings):
+def migrated_engine(settings: Settings):
+    """The configured database, created or migrated first (every command may be the first)."""
     from adapter.persistence.database import make_engine, upgrade
 
     engine = make_engine(settings.database_url)
@@ -22,7 +24,7 @@ def _key_store(settings: Settings):
     from adapter.persistence.key_store import ToolKeyStore
     from adapter.web import key_cipher
 
-    return ToolKeyStore(_engine(settings), key_cipher(settings))
+    return ToolKeyStore(migrated_engine(settings), key_cipher(settings))
 
 
 def _base_url(args, settings: Settings) -> str:
@@ -30,7 +32,7 @@ def _base_url(args, settings: Settings) -> str:
 
 
 def cmd_db_upgrade(args, settings: Settings) -> int:
-    _engine(settings)
+    migrated_engine(settings)
     print("database schema is up to date")
     return 0
 
@@ -57,7 +59,7 @@ def cmd_keys_new_encryption_key(args, settings: Settings) -> int:
 def cmd_platform_add(args, settings: Settings) -> int:
     from adapter.services.platforms import PlatformSpec, register_platform
 
-    platform_id = register_platform(_engine(settings), PlatformSpec(
+    platform_id = register_platform(migrated_engine(settings), PlatformSpec(
         issuer=args.issuer, client_id=args.client_id, auth_login_url=args.auth_login_url,
         key_set_url=args.jwks_url, auth_token_url=args.token_url or "", name=args.name or "",
         deployment_ids=tuple(args.deployment_id or ())))
@@ -68,7 +70,7 @@ def cmd_platform_add(args, settings: Settings) -> int:
 def cmd_platform_list(args, settings: Settings) -> int:
     from adapter.services.platforms import list_platforms
 
-    for p in list_platforms(_engine(settings)):
+    for p in list_platforms(migrated_engine(settings)):
         state = "active" if p["active"] else "disabled"
         print(json.dumps({"id": p["id"], "name": p["name"], "issuer": p["issuer"], "client_id": p["client_id"],
                           "deployments": p["deployment_ids"], "status": state}))
@@ -78,7 +80,7 @@ def cmd_platform_list(args, settings: Settings) -> int:
 def cmd_platform_show(args, settings: Settings) -> int:
     from adapter.services.platforms import find_platform
 
-    platform = find_platform(_engine(settings), args.id)
+    platform = find_platform(migrated_engine(settings), args.id)
     if platform is None:
         print(f"no platform {args.id}", file=sys.stderr)
         return 1
@@ -91,7 +93,7 @@ def cmd_platform_show(args, settings: Settings) -> int:
 def _set_active(args, settings: Settings, active: bool) -> int:
     from adapter.services.platforms import set_platform_active
 
-    if not set_platform_active(_engine(settings), args.id, active):
+    if not set_platform_active(migrated_engine(settings), args.id, active):
         print(f"no platform {args.id}", file=sys.stderr)
         return 1
     print(f"platform {args.id} {'enabled' if active else 'disabled'} (running servers follow within seconds)")
@@ -115,7 +117,7 @@ def cmd_admin_link(args, settings: Settings) -> int:
 
     from adapter.services.admin_access import issue_admin_link
 
-    token = issue_admin_link(_engine(settings), time.time(), lifetime=args.minutes * 60)
+    token = issue_admin_link(migrated_engine(settings), time.time(), lifetime=args.minutes * 60)
     print(f"{_base_url(args, settings)}/admin/sign-in/{token}")
     print(f"(works once, for {args.minutes} minutes)", file=sys.stderr)
     return 0
@@ -131,7 +133,7 @@ def cmd_roster_sync(args, settings: Settings) -> int:
     from adapter.web import key_cipher
     from lti.service_token import PlatformServiceError
 
-    engine = _engine(settings)
+    engine = migrated_engine(settings)
     access = LmsAccess(engine, ToolKeyStore(engine, key_cipher(settings)), key_cipher(settings))
     failures = 0
     for context_pk in args.context or contexts_with_roster(engine):
@@ -154,7 +156,7 @@ def _rebuild_report_summaries(settings: Settings) -> int:
     from adapter.services.reports import rebuild_summaries
 
     started = time.perf_counter()
-    built = rebuild_summaries(_engine(settings))
+    built = rebuild_summaries(migrated_engine(settings))
     print(f"report summaries rebuilt: {built['learners']} learners, {built['course_rows']} course rows "
           f"in {time.perf_counter() - started:.1f} s")
     return 0
@@ -189,7 +191,7 @@ def cmd_report(args, settings: Settings) -> int:
     else:
         from adapter.services.reports import organisation_dashboard
 
-        with _engine(settings).connect() as conn:
+        with migrated_engine(settings).connect() as conn:
             facts = organisation_dashboard(conn, {"admin"}, as_of).facts
         source = "the database"
     shown = measures(facts)
@@ -213,7 +215,7 @@ def cmd_worker(args, settings: Settings) -> int:
     from adapter.worker import Worker, default_jobs
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    worker = Worker(default_jobs(_engine(settings), key_cipher(settings), lease=args.lease),
+    worker = Worker(default_jobs(migrated_engine(settings), key_cipher(settings), lease=args.lease),
                     idle_wait=args.idle_wait)
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: worker.stop())
@@ -238,7 +240,7 @@ def _print_queues(engine) -> int:
 
 
 def cmd_outbox_status(args, settings: Settings) -> int:
-    _print_queues(_engine(settings))
+    _print_queues(migrated_engine(settings))
     return 0
 
 
@@ -247,7 +249,7 @@ def cmd_outbox_retry_dead(args, settings: Settings) -> int:
 
     from adapter.persistence.outbox_store import retry_dead
 
-    count = retry_dead(_engine(settings), time.time(), channel=args.channel, target=args.target)
+    count = retry_dead(migrated_engine(settings), time.time(), channel=args.channel, target=args.target)
     print(f"{count} dead message(s) requeued")
     return 0
 
@@ -257,7 +259,7 @@ def cmd_outbox_drain(args, settings: Settings) -> int:
     from adapter.web import key_cipher
     from adapter.worker import default_jobs, drain
 
-    engine = _engine(settings)
+    engine = migrated_engine(settings)
     settled = drain(default_jobs(engine, key_cipher(settings)))
     print(f"{settled} message(s) settled")
     pending = _print_queues(engine)
@@ -372,6 +374,8 @@ def build_parser() -> argparse.ArgumentParser:
     retry.set_defaults(func=cmd_outbox_retry_dead)
     outbox.add_parser("drain", help="deliver everything due now, then exit (1 if anything is left pending)"
                       ).set_defaults(func=cmd_outbox_drain)
+
+    add_lrs_commands(sub)
 
     serve = sub.add_parser("serve", help="run the tool under gunicorn (production)")
     serve.add_argument("--bind", default="127.0.0.1:8000")
