@@ -136,6 +136,17 @@ class Conversation:
             raise Forbidden("only the learner rates a conversation")
         return replace(self, rating=check_scale("Usefulness", rating), version=self.version + 1)
 
+    def withdraw(self, viewer: Viewer) -> "Conversation":
+        """Taken back by the manager who recorded it, while they manage the learner (a
+        record of the wrong person or a conversation that did not happen)."""
+        viewer.require_manager_of(self.learner_id)
+        if self.manager_id != viewer.person_id:
+            raise Forbidden("only the manager who recorded a conversation withdraws it")
+        return replace(self, version=self.version + 1)
+
+    def may_be_withdrawn_by(self, viewer: Viewer) -> bool:
+        return self.manager_id == viewer.person_id and viewer.manages(self.learner_id)
+
     def notes_for(self, viewer: Viewer) -> str | None:
         return self.private_notes if viewer.may_read_private_notes(self.manager_id) else None
 

@@ -134,6 +134,13 @@ def get_action(conn: Connection, record_id: int) -> AgreedAction | None:
     return _action(row) if row else None
 
 
+def actions_agreed_in(conn: Connection, conversation_id: int) -> list[AgreedAction]:
+    rows = conn.execute(select(agreed_actions).where(agreed_actions.c.conversation_id == conversation_id,
+                                                     agreed_actions.c.withdrawn_at.is_(None))
+                        .order_by(agreed_actions.c.id)).mappings().all()
+    return [_action(row) for row in rows]
+
+
 def actions_of(conn: Connection, learner_id: int, open_only: bool = False) -> list[AgreedAction]:
     query = select(agreed_actions).where(agreed_actions.c.learner_id == learner_id,
                                          agreed_actions.c.withdrawn_at.is_(None))

@@ -19,7 +19,7 @@ from adapter.domain.rules import RuleViolation
 from adapter.domain.templates import Template
 from adapter.domain.validation import NEEDS_MORE_EVIDENCE, ValidationRequest
 from adapter.persistence import coaching_store as store
-from adapter.persistence.coaching_tables import reflections, validation_requests
+from adapter.persistence.coaching_tables import agreed_actions, conversations, reflections, validation_requests
 from adapter.persistence.people_store import current_mentees
 from adapter.persistence.relationships_store import managers_of
 from adapter.persistence.tables import resource_links
@@ -175,6 +175,23 @@ def withdraw(engine: Engine, viewer: Viewer, record_type: str, record_id: int, n
         event = ev.record_withdrawn(record_type, withdrawn, viewer.person_id, _at(now),
                                     _first_manager(conn, record.learner_id))
         _commit(conn, viewer, f"{record_type}.withdrawn", record_type, withdrawn, [event], now)
+
+
+def withdraw_conversation(engine: Engine, viewer: Viewer, conversation_id: int, now: float) -> Conversation:
+    """The manager who recorded a conversation withdraws it, with the actions agreed in it
+    (statements the LRSs hold for them get voided)."""
+    with engine.begin() as conn:
+        withdrawn = _visible(viewer, store.get_conversation(conn, conversation_id)).withdraw(viewer)
+        store.withdraw(conn, conversations, conversation_id, withdrawn.version, now)
+        at = _at(now)
+        events = [ev.record_withdrawn(withdrawn.kind, withdrawn, viewer.person_id, at, withdrawn.manager_id)]
+        for action in store.actions_agreed_in(conn, conversation_id):
+            action = replace(action, version=action.version + 1)
+            store.withdraw(conn, agreed_actions, action.id, action.version, now)
+            events.append(ev.record_withdrawn("action", action, viewer.person_id, at, action.manager_id))
+        _commit(conn, viewer, f"{withdrawn.kind}.withdrawn", withdrawn.kind, withdrawn, events, now,
+                {"actions": len(events) - 1})
+    return withdrawn
 
 
 def _visible(viewer: Viewer, record: Any) -> Any:

@@ -37,6 +37,7 @@ def conversation_view(c: Conversation, viewer: Viewer, catalog: TemplateCatalog,
         "shared_notes": c.shared_notes, "private_notes": c.notes_for(viewer),
         "next_label": next_date_label(c.kind), "next_on": c.next_on, "rating": c.rating,
         "actions_label": actions_label(c.kind), "can_rate": viewer.is_learner(c.learner_id),
+        "can_withdraw": c.may_be_withdrawn_by(viewer),
     }
 
 

@@ -45,6 +45,7 @@ SAVED = {
     "conversation": "The conversation is recorded.",
     "validation": "Your decision is recorded.",
     "nomination": "Your answer is recorded.",
+    "withdrawn": "The conversation is withdrawn, with the actions agreed in it.",
 }
 
 
@@ -103,6 +104,15 @@ def conversation(learner_id: int):
                            form=request.form, rows=range(NEW_ACTION_ROWS),
                            next_label=next_date_label(template.kind),
                            actions_label=actions_label(template.kind)), 400 if error else 200
+
+
+@bp.route("/conversations/<int:conversation_id>/withdrawal", methods=["POST"])
+@manager_required
+def withdraw_conversation(conversation_id: int):
+    with components().engine.connect() as conn:
+        me = viewer(conn)
+    withdrawn = coaching.withdraw_conversation(components().engine, me, conversation_id, now())
+    return done("manager.mentee", "withdrawn", learner_id=withdrawn.learner_id)
 
 
 @bp.route("/validations/<int:request_id>", methods=["POST"])

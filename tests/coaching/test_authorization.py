@@ -113,3 +113,27 @@ def test_roles_gate_the_instructor_and_admin_pages(peers, team, launch):
     assert learner.get("/admin/relationships").status_code == 403
     admin = launch("admin-ada")
     assert admin.get(f"/manager/team/{person_id(peers, team.learner)}").status_code in (403, 404)
+
+
+def test_only_the_manager_who_recorded_a_conversation_withdraws_it(peers, team, launch, other_team):
+    maria, learner_id, conversation_id, _ = record_check_in(peers, launch, team)
+    withdrawal = f"/manager/conversations/{conversation_id}/withdrawal"
+    ana = launch(team.learner)
+    assert ana.post(withdrawal, {}, "/learner/").status_code == 403  # a learner is no manager here
+    stranger = launch(other_team.manager)
+    launch(other_team.learner)  # the stranger manages someone, so the manager pages open
+    own_form = f"/manager/team/{person_id(peers, other_team.learner)}/conversation?template=check-in"
+    assert stranger.post(withdrawal, {}, own_form).status_code == 404
+
+    # A second manager of the same learner sees the conversation but may not withdraw it.
+    with peers.engine.connect() as conn:
+        platform_id = conn.execute(select(people.c.platform_id).where(people.c.id == learner_id)).scalar_one()
+    assert import_relationships(peers.engine, None, platform_id,
+                                f"learner_user_id,manager_user_id\n{team.learner},{other_team.manager}\n",
+                                time.time()).written
+    page = stranger.get(f"/manager/team/{learner_id}").text
+    assert "Good progress" in page and withdrawal not in page
+    assert stranger.post(withdrawal, {}, own_form).status_code == 403
+    assert withdrawal in maria.get(f"/manager/team/{learner_id}").text
+    with peers.engine.connect() as conn:
+        assert coaching_store.get_conversation(conn, conversation_id) is not None  # still on record

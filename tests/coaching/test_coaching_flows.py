@@ -96,6 +96,32 @@ def test_check_in_shares_notes_but_keeps_private_notes_with_their_author(peers, 
     assert heard[-1].shared_fields["rating"] == 5 and heard[-1].record_version == 2
 
 
+def test_the_manager_withdraws_a_conversation_with_its_actions(peers, team, launch, heard):
+    maria = launch(team.manager)
+    learner_id = person_id(peers, team.learner)
+    mentee_page = f"/manager/team/{learner_id}"
+    maria.post(f"/manager/team/{learner_id}/conversation", check_in_form(shared_notes="Recorded for the wrong person"),
+               f"/manager/team/{learner_id}/conversation?template=check-in")
+    conversation_id = re.search(r"/manager/conversations/(\d+)/withdrawal", maria.get(mentee_page).text).group(1)
+    token = maria.csrf(mentee_page)
+    page = maria.client.post(f"{maria.tool_url}/manager/conversations/{conversation_id}/withdrawal",
+                             data={"csrf_token": token})
+    assert page.status_code == 200 and "The conversation is withdrawn, with the actions agreed in it." in page.text
+    assert "Recorded for the wrong person" not in page.text and "Ask a peer for feedback" not in page.text
+    withdrawn = [(e.kind, e.record_type, e.record_version) for e in heard[-2:]]
+    assert withdrawn == [("record_withdrawn", "check_in", 2), ("record_withdrawn", "action", 2)]
+    mine = launch(team.learner).get("/learner/").text
+    assert "Recorded for the wrong person" not in mine and "Ask a peer for feedback" not in mine
+    with peers.engine.connect() as conn:
+        audit = conn.execute(select(audit_events.c.action).where(audit_events.c.record_type == "check_in",
+                                                                 audit_events.c.record_id == int(conversation_id))
+                             .order_by(audit_events.c.id)).scalars().all()
+    assert audit == ["check_in.held", "check_in.withdrawn"]
+    again = maria.client.post(f"{maria.tool_url}/manager/conversations/{conversation_id}/withdrawal",
+                              data={"csrf_token": token})
+    assert again.status_code == 404  # withdrawn records are gone from every page and action
+
+
 def test_open_actions_carry_over_until_done(peers, team, launch):
     maria = launch(team.manager)
     learner_id = person_id(peers, team.learner)

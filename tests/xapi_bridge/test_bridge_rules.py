@@ -9,6 +9,7 @@ import time
 from sqlalchemy import select, update
 
 from adapter.persistence import lrs_store
+from adapter.services import coaching
 from adapter.persistence.tables import outbox, outbox_payloads
 from adapter.persistence.xapi_tables import xapi_live_statements
 from xapi.agents import IdentityFormat, PrivacySettings
@@ -105,3 +106,15 @@ def test_an_edit_voids_the_id_stored_for_the_earlier_version_however_it_was_deri
     world.reflect(confidence="2")  # an edit
     voiding = [s for s in payloads(world, "rules-upgrade") if s["verb"]["display"]["en-US"] == "voided"]
     assert [s["object"]["id"] for s in voiding] == [legacy_id]
+
+
+def test_a_withdrawn_conversation_voids_its_statement_and_its_actions(world):
+    world.add_lrs("rules-conversation", NOWHERE)
+    conversation = world.check_in(private_notes=PRIVATE)
+    held, agreed = payloads(world, "rules-conversation")
+    coaching.withdraw_conversation(world.engine, world.manager, conversation.id, time.time())
+    voiding = payloads(world, "rules-conversation")[2:]
+    assert [s["verb"]["display"]["en-US"] for s in voiding] == ["voided", "voided"]
+    assert [s["object"] for s in voiding] == [{"objectType": "StatementRef", "id": held["id"]},
+                                              {"objectType": "StatementRef", "id": agreed["id"]}]
+    assert all(PRIVATE not in json.dumps(s) for s in voiding)
