@@ -104,11 +104,15 @@ class Deliverer:
             if batches < max_batches or stored is not None:
                 in_flight = self._courier.submit(self.client.post_body, body)
                 try:
-                    if stored is not None:
-                        self._mark_stored(*stored, report)
-                        stored = None
+                    marking = [row.id for row in stored[0]] if stored is not None else []
                     if batches < max_batches and time.monotonic() < deadline:
-                        ahead = self.outbox.claim_due(self.target, self.batch_limit, self._clock())
+                        # one transaction: the batch before is marked, the next one claimed
+                        ahead = self.outbox.claim_due(self.target, self.batch_limit, self._clock(), marking)
+                    elif marking:
+                        self.outbox.mark_delivered(marking)
+                    if stored is not None:
+                        self._count_stored(*stored, report)
+                        stored = None
                 finally:
                     _wait(in_flight)  # never two requests on the session at once
                 # A lease shorter than this batch's wait lets the claim take the batch in
@@ -128,8 +132,11 @@ class Deliverer:
         return report
 
     def _mark_stored(self, rows: Sequence[OutboxRow], outcome: Stored, report: BatchReport) -> None:
-        self._failures = 0
         self.outbox.mark_delivered([row.id for row in rows])
+        self._count_stored(rows, outcome, report)
+
+    def _count_stored(self, rows: Sequence[OutboxRow], outcome: Stored, report: BatchReport) -> None:
+        self._failures = 0
         report.delivered += len(rows)
         report.duplicates += _already_stored(rows, outcome)
 

@@ -41,11 +41,15 @@ class Outbox(Protocol):
     """Storage for statements on their way to an LRS. Every row ends delivered or dead:
     none is ever deleted unsent."""
 
-    def claim_due(self, target: str, limit: int, now: datetime) -> Sequence[OutboxRow]:
+    def claim_due(self, target: str, limit: int, now: datetime,
+                  delivered: Sequence[RowId] = ()) -> Sequence[OutboxRow]:
         """Up to ``limit`` pending rows for ``target`` whose ``next_attempt_at`` <= ``now``,
         oldest first, that no other worker holds. The caller holds them until it marks
         each one; a claim whose worker died must lapse so that another worker takes the
-        rows again (a lease, or a transaction that ends with the worker)."""
+        rows again (a lease, or a transaction that ends with the worker).
+
+        ``delivered``: held rows to mark delivered first, in the same transaction (the
+        pipelined loop settles one batch as it claims the next)."""
 
     def mark_delivered(self, row_ids: Sequence[RowId]) -> None:
         """The LRS has these statements (stored now or earlier)."""

@@ -184,10 +184,13 @@ class SqlOutbox:
         self.clock = clock
         self.worker = secrets.token_hex(8)
 
-    def claim_due(self, target: str, limit: int, now: datetime) -> Sequence[OutboxMessage]:
+    def claim_due(self, target: str, limit: int, now: datetime,
+                  delivered: Sequence[int] = ()) -> Sequence[OutboxMessage]:
         at = _epoch(now)
         with self.engine.begin() as conn:
             built = _statements(conn)
+            if delivered:
+                _run(conn, built["delivered"], {"ids": _ids_param(conn, delivered), "at": self.clock()})
             rows = _run(conn, built["claim"], {
                 "channel": self.channel, "target": target, "now": at, "limit": limit,
                 "until": at + self.lease, "worker": self.worker})

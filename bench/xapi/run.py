@@ -1,7 +1,7 @@
 """Statements/s from an outbox to an LRS: coachbridge's delivery against the raw ceiling
 and TinCanPython 1.0.0, on a fast local LRS stand-in and on ralph.
 
-    python bench/xapi/run.py [--count 5000] [--batch-size 100] [--repeats 3] [--skip-ralph] [--postgresql]
+    python bench/xapi/run.py [--count 20000] [--batch-size 100] [--repeats 3] [--skip-ralph] [--postgresql]
 
 Contestants (each gets fresh statements, ~1.35 KB each, with new ids; one batch size):
 - raw-batches: pre-serialized JSON batches POSTed over one keep-alive requests.Session
@@ -371,8 +371,8 @@ def print_table(title: str, results: dict[str, Measure]) -> None:
 
 def main(argv: list[str] | None = None, contestants: list[Contestant] = CONTESTANTS) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--count", type=int, default=5000, help="statements per batched run on the fast LRS")
-    parser.add_argument("--one-count", type=int, default=1500, help="statements per one-at-a-time run, fast LRS")
+    parser.add_argument("--count", type=int, default=20000, help="statements per batched run on the fast LRS")
+    parser.add_argument("--one-count", type=int, default=3000, help="statements per one-at-a-time run, fast LRS")
     parser.add_argument("--batch-size", type=int, default=100)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--ralph-count", type=int, default=1000)

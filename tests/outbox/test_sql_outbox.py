@@ -77,6 +77,22 @@ def test_settling_rows(engine):
     assert {m.id for m in box.claim_due("lrs-a", 10, clock.dt())} == {c.id}
 
 
+def test_a_claim_can_mark_the_batch_before_delivered_in_its_transaction(engine):
+    clock = Clock()
+    fill(engine, 5, clock.now)
+    box = SqlOutbox(engine, "xapi", clock=clock)
+    first = box.claim_due("lrs-a", 2, clock.dt())
+    second = box.claim_due("lrs-a", 2, clock.dt(), delivered=[m.id for m in first])
+    assert [m.statement_id for m in second] == ["id-2", "id-3"]
+    status = queue_status(engine, clock.now)[0]
+    assert (status.pending, status.delivered) == (3, 2)
+    # the marks and the claim are one transaction: a claim that fails marks nothing
+    with pytest.raises(Exception):
+        box.claim_due("lrs-a", -1 if engine.dialect.name == "postgresql" else "not a number",
+                      clock.dt(), delivered=[m.id for m in second])
+    assert queue_status(engine, clock.now)[0].delivered == 2
+
+
 def test_channels_and_targets_are_separate(engine):
     clock = Clock()
     fill(engine, 2, clock.now, target="lrs-a")

@@ -212,8 +212,8 @@ class WatchedOutbox(MemoryOutbox):
         self.claims = 0
         self.claimed = threading.Condition()
 
-    def claim_due(self, target, limit, now):
-        rows = super().claim_due(target, limit, now)
+    def claim_due(self, target, limit, now, delivered=()):
+        rows = super().claim_due(target, limit, now, delivered)
         with self.claimed:
             self.claims += 1
             self.claimed.notify_all()
@@ -319,11 +319,11 @@ def test_a_database_error_while_claiming_ahead_waits_for_the_post_in_flight():
     outbox, deliverer = pipelined(20)
     calls = []
 
-    def failing_claim(target, limit, now, _claim=outbox.claim_due):
+    def failing_claim(target, limit, now, delivered=(), _claim=outbox.claim_due):
         calls.append(1)
         if len(calls) == 2:
             raise RuntimeError("database gone")
-        return _claim(target, limit, now)
+        return _claim(target, limit, now, delivered)
 
     outbox.claim_due = failing_claim
     answered = threading.Event()
@@ -343,7 +343,9 @@ def test_a_database_error_while_claiming_ahead_waits_for_the_post_in_flight():
 class LapsingOutbox(WatchedOutbox):
     """A lease shorter than a POST: every claim hands back the rows still in flight too."""
 
-    def claim_due(self, target, limit, now):
+    def claim_due(self, target, limit, now, delivered=()):
+        if delivered:
+            self.mark_delivered(delivered)
         in_flight = [row for row in self.rows.values() if row.claimed and row.state == "pending"]
         return [*in_flight, *super().claim_due(target, limit, now)]
 

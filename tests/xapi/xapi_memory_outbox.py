@@ -41,7 +41,9 @@ class MemoryOutbox:
             self.rows[row_id] = self._pending[row_id] = MemoryRow(row_id, target, statement_id, statement)
             return row_id
 
-    def claim_due(self, target: str, limit: int, now: datetime) -> Sequence[MemoryRow]:
+    def claim_due(self, target: str, limit: int, now: datetime, delivered: Sequence[int] = ()) -> Sequence[MemoryRow]:
+        if delivered:
+            self.mark_delivered(delivered)
         with self._lock:
             due = []
             for row in self._pending.values():
