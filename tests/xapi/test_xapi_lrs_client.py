@@ -250,3 +250,12 @@ def test_https_lrs_is_verified_against_the_ca_bundle_the_environment_names(tmp_p
         assert client.check_connection().ok  # the requests session trusts the same bundle
     finally:
         lrs.stop()
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+def test_a_redirect_is_not_followed_and_not_taken_for_stored(lrs, status):
+    # Following it could turn the POST into a GET whose 200 would read as "stored" (an
+    # http:// endpoint behind an https redirect, say): the operator fixes the URL instead.
+    lrs.answer_with(lambda ids: (status, {"Location": "https://lrs.example.org/xapi/statements"}, ""))
+    outcome = lrs.client().post_statements(BATCH)
+    assert isinstance(outcome, Retryable) and outcome.status == status and lrs.requests == 1
