@@ -10,7 +10,7 @@ from adapter.services.coaching_views import learner_page
 
 from . import components
 from .auth import current_session, role_required
-from .coaching_support import catalog, done, load_catalog_at_start, now, saved_message, viewer
+from .coaching_support import catalog, current_viewer, done, load_catalog_at_start, now, saved_message, viewer
 
 bp = Blueprint("learner", __name__, url_prefix="/learner")
 load_catalog_at_start(bp)
@@ -44,8 +44,7 @@ def _page(error: RuleViolation | None = None, status: int = 200):
 
 def _run(action, message: str):
     """Run a service call for the current viewer; a broken rule re-shows the page with it."""
-    with components().engine.connect() as conn:
-        me = viewer(conn)
+    me = current_viewer()
     try:
         action(me)
     except RuleViolation as error:

@@ -19,7 +19,7 @@ from adapter.services.coaching_views import activity_statuses, mentee_page, team
 
 from . import components
 from .auth import current_session, role_required
-from .coaching_support import catalog, done, load_catalog_at_start, now, saved_message, viewer
+from .coaching_support import catalog, current_viewer, done, load_catalog_at_start, now, saved_message, viewer
 
 bp = Blueprint("manager", __name__, url_prefix="/manager")
 load_catalog_at_start(bp)
@@ -109,8 +109,7 @@ def conversation(learner_id: int):
 @bp.route("/conversations/<int:conversation_id>/withdrawal", methods=["POST"])
 @manager_required
 def withdraw_conversation(conversation_id: int):
-    with components().engine.connect() as conn:
-        me = viewer(conn)
+    me = current_viewer()
     withdrawn = coaching.withdraw_conversation(components().engine, me, conversation_id, now())
     return done("manager.mentee", "withdrawn", learner_id=withdrawn.learner_id)
 
@@ -118,8 +117,7 @@ def withdraw_conversation(conversation_id: int):
 @bp.route("/validations/<int:request_id>", methods=["POST"])
 @manager_required
 def decide(request_id: int):
-    with components().engine.connect() as conn:
-        me = viewer(conn)
+    me = current_viewer()
     try:
         decided = coaching.decide_validation(components().engine, me, request_id, request.form.get("outcome", ""),
                                              request.form.get("feedback", ""), now())
@@ -132,8 +130,7 @@ def decide(request_id: int):
 @bp.route("/nominations/<int:nomination_id>", methods=["POST"])
 @manager_required
 def answer_nomination(nomination_id: int):
-    with components().engine.connect() as conn:
-        me = viewer(conn)
+    me = current_viewer()
     relationships.decide_nomination(components().engine, me, nomination_id,
                                     request.form.get("answer") == "confirm", now())
     return done("manager.home", "nomination")

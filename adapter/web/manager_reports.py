@@ -8,7 +8,7 @@ from adapter.domain.targets import TARGET_MEASURES
 from adapter.services.reports import manager_dashboard, set_target
 
 from . import components
-from .coaching_support import done, now, saved_message, viewer
+from .coaching_support import current_viewer, done, now, saved_message, viewer
 from .manager import bp, manager_required
 from .report_pages import csv_download, page_values, today
 
@@ -38,8 +38,7 @@ def reports_csv():
 @manager_required
 def team_target():
     """A manager sets a target for their own team."""
-    with components().engine.connect() as conn:
-        me = viewer(conn)
+    me = current_viewer()
     try:
         set_target(components().engine, me, me.person_id, request.form.to_dict(), now())
     except RuleViolation as broken:
