@@ -24,9 +24,14 @@ def _activity_values(activity: ActivityRef) -> dict[str, Any]:
     return {name: getattr(activity, name) for name in _ACTIVITY}
 
 
+def _live(table, *conditions):
+    """The rows of ``table`` meeting ``conditions`` that were not withdrawn: every read here
+    goes through it, so a withdrawn record is gone from every page and action."""
+    return select(table).where(*conditions, table.c.withdrawn_at.is_(None))
+
+
 def _one(conn: Connection, table, record_id: int):
-    return conn.execute(select(table).where(table.c.id == record_id, table.c.withdrawn_at.is_(None))
-                        ).mappings().first()
+    return conn.execute(_live(table, table.c.id == record_id)).mappings().first()
 
 
 def _insert(conn: Connection, table, values: dict[str, Any], now: float) -> int:
@@ -69,9 +74,9 @@ def get_reflection(conn: Connection, record_id: int) -> Reflection | None:
 
 
 def reflection_on(conn: Connection, learner_id: int, resource_link_pk: int | None) -> Reflection | None:
-    row = conn.execute(select(reflections).where(
-        reflections.c.learner_id == learner_id, reflections.c.resource_link_pk == resource_link_pk,
-        reflections.c.withdrawn_at.is_(None)).order_by(reflections.c.id.desc())).mappings().first()
+    row = conn.execute(_live(reflections, reflections.c.learner_id == learner_id,
+                             reflections.c.resource_link_pk == resource_link_pk)
+                       .order_by(reflections.c.id.desc())).mappings().first()
     return _reflection(row) if row else None
 
 
@@ -104,9 +109,8 @@ def get_conversation(conn: Connection, record_id: int) -> Conversation | None:
 
 
 def conversations_of(conn: Connection, learner_id: int) -> list[Conversation]:
-    rows = conn.execute(select(conversations).where(
-        conversations.c.learner_id == learner_id, conversations.c.withdrawn_at.is_(None))
-        .order_by(conversations.c.held_on.desc(), conversations.c.id.desc())).mappings().all()
+    rows = conn.execute(_live(conversations, conversations.c.learner_id == learner_id)
+                        .order_by(conversations.c.held_on.desc(), conversations.c.id.desc())).mappings().all()
     return [_conversation(row) for row in rows]
 
 
@@ -135,15 +139,13 @@ def get_action(conn: Connection, record_id: int) -> AgreedAction | None:
 
 
 def actions_agreed_in(conn: Connection, conversation_id: int) -> list[AgreedAction]:
-    rows = conn.execute(select(agreed_actions).where(agreed_actions.c.conversation_id == conversation_id,
-                                                     agreed_actions.c.withdrawn_at.is_(None))
+    rows = conn.execute(_live(agreed_actions, agreed_actions.c.conversation_id == conversation_id)
                         .order_by(agreed_actions.c.id)).mappings().all()
     return [_action(row) for row in rows]
 
 
 def actions_of(conn: Connection, learner_id: int, open_only: bool = False) -> list[AgreedAction]:
-    query = select(agreed_actions).where(agreed_actions.c.learner_id == learner_id,
-                                         agreed_actions.c.withdrawn_at.is_(None))
+    query = _live(agreed_actions, agreed_actions.c.learner_id == learner_id)
     if open_only:
         query = query.where(agreed_actions.c.status == "open")
     rows = conn.execute(query.order_by(agreed_actions.c.due_on, agreed_actions.c.id)).mappings().all()
@@ -187,9 +189,8 @@ def get_validation(conn: Connection, record_id: int) -> ValidationRequest | None
 
 
 def validations_of(conn: Connection, learner_id: int) -> list[ValidationRequest]:
-    rows = conn.execute(select(validation_requests).where(
-        validation_requests.c.learner_id == learner_id, validation_requests.c.withdrawn_at.is_(None))
-        .order_by(validation_requests.c.id.desc())).mappings().all()
+    rows = conn.execute(_live(validation_requests, validation_requests.c.learner_id == learner_id)
+                        .order_by(validation_requests.c.id.desc())).mappings().all()
     return _validations(conn, rows)
 
 
