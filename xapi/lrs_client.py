@@ -135,7 +135,6 @@ class LrsClient:
         except TokenError as exc:
             return Retryable(reason=f"oauth2: {exc}")
         headers["Content-Type"] = "application/json"
-        headers.update(self._basic)
         started = time.perf_counter()
         try:
             response = self._pool.urlopen(
@@ -152,7 +151,7 @@ class LrsClient:
         """``GET about``: is the LRS there, and does it speak our version? Sends no statement."""
         try:
             response = self.session.get(
-                self.config.url("about"), headers=self._headers(), auth=self._basic_auth(), timeout=self._timeout
+                self.config.url("about"), headers=self._headers(), timeout=self._timeout
             )
         except (requests.RequestException, TokenError) as exc:
             return ConnectionCheck(ok=False, message=f"{type(exc).__name__}: {exc}")
@@ -171,14 +170,11 @@ class LrsClient:
         return ConnectionCheck(ok=speaks, status=200, versions=versions, message=message)
 
     def _headers(self) -> dict[str, str]:
-        headers = {"X-Experience-API-Version": self.config.xapi_version}
+        """Version and credentials, the same for statements and ``about``."""
+        headers = {"X-Experience-API-Version": self.config.xapi_version, **self._basic}
         if self._tokens is not None:
             headers["Authorization"] = f"Bearer {self._tokens.token()}"
         return headers
-
-    def _basic_auth(self) -> tuple[str, str] | None:
-        auth = self.config.auth
-        return (auth.username, auth.password) if isinstance(auth, BasicAuth) else None
 
     def _classify(self, status: int, retry_after: str | None, content: bytes, reason: str | None) -> PostOutcome:
         if 200 <= status < 300:
