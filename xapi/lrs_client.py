@@ -188,7 +188,8 @@ class LrsClient:
             return TooLarge(message=message)
         if status == 401 and self._tokens is not None:
             self._tokens.invalidate()
-        return Retryable(reason=f"LRS answered {status}: {message}", status=status, retry_after=parse_retry_after(retry_after))
+        return Retryable(reason=f"LRS answered {status}: {message}", status=status,
+                         retry_after=parse_retry_after(retry_after))
 
 
 def _basic_authorization(auth: BasicAuth) -> str:

@@ -140,11 +140,12 @@ class Conversation:
         """Taken back by the manager who recorded it, while they manage the learner (a
         record of the wrong person or a conversation that did not happen)."""
         viewer.require_manager_of(self.learner_id)
-        if self.manager_id != viewer.person_id:
+        if not self.may_be_withdrawn_by(viewer):
             raise Forbidden("only the manager who recorded a conversation withdraws it")
         return replace(self, version=self.version + 1)
 
     def may_be_withdrawn_by(self, viewer: Viewer) -> bool:
+        """The rule :meth:`withdraw` applies (pages ask it to show the button or not)."""
         return self.manager_id == viewer.person_id and viewer.manages(self.learner_id)
 
     def notes_for(self, viewer: Viewer) -> str | None:

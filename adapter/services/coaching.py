@@ -171,9 +171,8 @@ def withdraw(engine: Engine, viewer: Viewer, record_type: str, record_id: int, n
         if record_type == "validation" and record.status not in ("pending", NEEDS_MORE_EVIDENCE):
             raise RuleViolation("Validation", "a validated request stays on record")
         withdrawn = replace(record, version=record.version + 1)
-        store.withdraw(conn, table, record_id, withdrawn.version, now)
-        event = ev.record_withdrawn(record_type, withdrawn, viewer.person_id, _at(now),
-                                    _first_manager(conn, record.learner_id))
+        event = _store_withdrawal(conn, table, record_type, withdrawn, viewer, now,
+                                  _first_manager(conn, record.learner_id))
         _commit(conn, viewer, f"{record_type}.withdrawn", record_type, withdrawn, [event], now)
 
 
@@ -182,16 +181,20 @@ def withdraw_conversation(engine: Engine, viewer: Viewer, conversation_id: int, 
     (statements the LRSs hold for them get voided)."""
     with engine.begin() as conn:
         withdrawn = _visible(viewer, store.get_conversation(conn, conversation_id)).withdraw(viewer)
-        store.withdraw(conn, conversations, conversation_id, withdrawn.version, now)
-        at = _at(now)
-        events = [ev.record_withdrawn(withdrawn.kind, withdrawn, viewer.person_id, at, withdrawn.manager_id)]
-        for action in store.actions_agreed_in(conn, conversation_id):
-            action = replace(action, version=action.version + 1)
-            store.withdraw(conn, agreed_actions, action.id, action.version, now)
-            events.append(ev.record_withdrawn("action", action, viewer.person_id, at, action.manager_id))
+        events = [_store_withdrawal(conn, conversations, withdrawn.kind, withdrawn, viewer, now, withdrawn.manager_id)]
+        events += [_store_withdrawal(conn, agreed_actions, "action", replace(action, version=action.version + 1),
+                                     viewer, now, action.manager_id)
+                   for action in store.actions_agreed_in(conn, conversation_id)]
         _commit(conn, viewer, f"{withdrawn.kind}.withdrawn", withdrawn.kind, withdrawn, events, now,
                 {"actions": len(events) - 1})
     return withdrawn
+
+
+def _store_withdrawal(conn: Connection, table, record_type: str, withdrawn: Any, viewer: Viewer, now: float,
+                      manager_id: int | None) -> ev.RecordEvent:
+    """Store ``withdrawn`` (its version already bumped) as withdrawn; the event saying so."""
+    store.withdraw(conn, table, withdrawn.id, withdrawn.version, now)
+    return ev.record_withdrawn(record_type, withdrawn, viewer.person_id, _at(now), manager_id)
 
 
 def _visible(viewer: Viewer, record: Any) -> Any:
