@@ -54,13 +54,14 @@ class BuildSettings:
         check_version(self.xapi_version)
 
 
-def statement_id(record_iri: str, record_version: int, kind: EventKind) -> str:
+def statement_id(settings: BuildSettings, record_id: str | int, record_version: int, kind: EventKind) -> str:
     """Deterministic id of the statement for one event of one record version.
 
     The record is named by its activity IRI (:func:`record_activity_iri`), which lives
     under the installation's public URL: two installations sending to one LRS number their
     records alike, and would otherwise give different statements the same id (a 409).
     """
+    record_iri = record_activity_iri(settings, record_id)
     return str(uuid.uuid5(STATEMENT_NAMESPACE, f"{record_iri}\x1f{record_version}\x1f{kind.value}"))
 
 
@@ -113,7 +114,7 @@ def build_statements(event: RecordEvent, settings: BuildSettings, mapping: XapiM
     rule = mapping.events[event.kind]
     placed = _place_fields(event, rule, settings)
     statement: dict[str, Any] = {
-        "id": statement_id(record_activity_iri(settings, event.record_id), event.record_version, event.kind),
+        "id": statement_id(settings, event.record_id, event.record_version, event.kind),
         "actor": actor,
         "verb": _verb(rule.verb),
         "object": _object(event, rule, settings),

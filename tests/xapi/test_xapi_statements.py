@@ -19,7 +19,6 @@ from xapi.statements import (
     EventDataError,
     build_statements,
     format_timestamp,
-    record_activity_iri,
     statement_id,
     voiding_statement_id,
 )
@@ -37,7 +36,7 @@ def build(event, mapping, **settings):
 
 
 def record_statement_id(record_id, version, kind, base=BASE):
-    return statement_id(record_activity_iri(BuildSettings(activity_iri_base=base), record_id), version, kind)
+    return statement_id(BuildSettings(activity_iri_base=base), record_id, version, kind)
 
 
 @pytest.mark.parametrize("version", ["1.0.3", "2.0.0"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from xapi.events import Course, EventKind, LearningActivity, Person, RecordEvent
-from xapi.statements import BuildSettings, record_activity_iri, statement_id
+from xapi.statements import BuildSettings, statement_id
 
 ISSUER = "https://lms.acme.org"
 LEARNER = Person(ISSUER, "learner-sub-1", email="Ann.Learner@acme.org", name="Ann Learner")
@@ -60,8 +60,7 @@ def sample_event(kind: EventKind, record_id: str = "rec-1", version: int = 1, **
 
 def earlier_statement_id(record_id: str) -> str:
     """The id version 1 of check-in ``record_id`` got, built with the tests' activity base."""
-    record_iri = record_activity_iri(BuildSettings(activity_iri_base=SAMPLE_ACTIVITY_BASE), record_id)
-    return statement_id(record_iri, 1, EventKind.CHECK_IN_HELD)
+    return statement_id(BuildSettings(activity_iri_base=SAMPLE_ACTIVITY_BASE), record_id, 1, EventKind.CHECK_IN_HELD)
 
 
 def every_event(prefix: str = "") -> list[RecordEvent]:

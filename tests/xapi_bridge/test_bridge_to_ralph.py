@@ -15,7 +15,7 @@ from adapter.worker import default_jobs, drain
 from tests.xapi.xapi_checks import statement_problems
 from xapi.agents import PrivacySettings
 from xapi.events import EventKind
-from xapi.statements import BuildSettings, record_activity_iri, statement_id
+from xapi.statements import BuildSettings, statement_id
 
 from .world import ACTIVITY_IRI
 
@@ -25,8 +25,7 @@ PRIVATE = "Seems stretched by the release (private-7f3a)"
 
 def record_statement_id(record_key: str, version: int, kind: EventKind) -> str:
     """The id the bridge gives that statement (the test app runs on the default public URL)."""
-    settings = BuildSettings(activity_iri_base(""))
-    return statement_id(record_activity_iri(settings, record_key), version, kind)
+    return statement_id(BuildSettings(activity_iri_base("")), record_key, version, kind)
 
 
 def ralph_statements(ralph) -> list[dict]:
