@@ -125,6 +125,17 @@ def main() -> int:
     jwks_server = serve_platform_jwks(lms, jwks_port)
     gunicorn_opts = ["--workers", str(args.workers), "--threads", str(args.threads)]
     tools: list[tuple[ToolUnderTest, subprocess.Popen]] = []
+
+    def start_bench_tool(name: str, app: str, env: dict[str, str]) -> tuple[subprocess.Popen, int]:
+        """A tool of this directory (not coachbridge) under gunicorn, with the same command
+        line ``coachbridge serve`` uses (adapter/cli.py) plus the access log; on the tools list."""
+        port = free_port()
+        proc = subprocess.Popen([PY, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", *gunicorn_opts,
+                                 "--access-logfile", "-", app],
+                                env=env, stdout=log(name), stderr=subprocess.STDOUT, cwd=HERE)
+        procs.append(proc)
+        tools.append((ToolUnderTest(name, "127.0.0.1", port, "/login/", "/launch/"), proc))
+        return proc, port
     try:
         if args.only != "pylti1p3":
             # --- coachbridge serve, fresh instance, the platform registered by the CLI ----
@@ -157,26 +168,14 @@ def main() -> int:
             (work / "pylti.json").write_text(json.dumps(conf))
             env = {**os.environ, "PYLTI_BENCH_CONFIG": str(work / "pylti.json"),
                    "PYLTI_BENCH_REDIS_URL": f"redis://127.0.0.1:{redis_port}/0"}
-            port = free_port()
-            # The same gunicorn command line coachbridge serve uses (adapter/cli.py).
-            proc = subprocess.Popen([PY, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", *gunicorn_opts,
-                                     "--access-logfile", "-", "pylti_tool:app"],
-                                    env=env, stdout=log("pylti1p3"), stderr=subprocess.STDOUT, cwd=HERE)
-            procs.append(proc)
+            proc, port = start_bench_tool("pylti1p3", "pylti_tool:app", env)
             wait_http(f"http://127.0.0.1:{port}/landing/", proc=proc)
-            tools.append((ToolUnderTest("pylti1p3", "127.0.0.1", port, "/login/", "/launch/"), proc))
 
         if args.only is None and not args.no_floors:
             # --- the floors: the same two requests answered without any LTI work ----------
             env = {**os.environ, "FLOOR_AUTH_LOGIN_URL": lms.auth_login_url}
             for name, app in (("wsgi-floor", "floor_tools:wsgi_floor"), ("flask-floor", "floor_tools:flask_floor")):
-                port = free_port()
-                proc = subprocess.Popen([PY, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", *gunicorn_opts,
-                                         "--access-logfile", "-", app],
-                                        env=env, stdout=log(name), stderr=subprocess.STDOUT, cwd=HERE)
-                procs.append(proc)
-                wait_port(port)
-                tools.append((ToolUnderTest(name, "127.0.0.1", port, "/login/", "/launch/"), proc))
+                wait_port(start_bench_tool(name, app, env)[1])
 
         redis_pids = [p.pid for p in procs if p.args and "redis-server" in str(p.args[0])]
         print(f"machine: {os.cpu_count()} CPUs ({_cpu_model()}), Python {host_platform.python_version()}, "
