@@ -9,6 +9,7 @@ from sqlalchemy import Connection, insert, select, update
 from adapter.domain.coaching import ActivityRef, AgreedAction, Conversation, Reflection
 from adapter.domain.validation import Decision, ValidationRequest
 
+from . import driver_sql
 from .coaching_tables import (
     agreed_actions, audit_events, conversations, reflections, validation_decisions, validation_requests,
 )
@@ -22,6 +23,28 @@ def _activity(row: Any) -> ActivityRef:
 
 def _activity_values(activity: ActivityRef) -> dict[str, Any]:
     return {name: getattr(activity, name) for name in _ACTIVITY}
+
+
+# What a learner has at all, with the launched activity's title, in one statement: the
+# learner page answers every learner launch, and a section with nothing in it then costs
+# no query (a learner who just arrived costs this one). SQL text: driver_sql.py says why.
+_LEARNER_HAS_SECTIONS = {
+    "reflections": "reflections WHERE learner_id = :me AND withdrawn_at IS NULL",
+    "conversations": "conversations WHERE learner_id = :me AND withdrawn_at IS NULL",
+    "validation_requests": "validation_requests WHERE learner_id = :me AND withdrawn_at IS NULL",
+    "agreed_actions": "agreed_actions WHERE learner_id = :me AND withdrawn_at IS NULL",
+    "manager_links": "manager_links WHERE learner_id = :me AND ended_at IS NULL",
+    "manager_nominations": "manager_nominations WHERE learner_id = :me AND status = 'pending'",
+}
+_LEARNER_HAS = driver_sql.both(
+    "SELECT (SELECT title FROM resource_links WHERE id = :link) AS link_title, "
+    + ", ".join(f"EXISTS (SELECT 1 FROM {where}) AS {name}" for name, where in _LEARNER_HAS_SECTIONS.items()))
+
+
+def learner_has(conn: Connection, learner_id: int, resource_link_pk: int | None) -> dict[str, Any]:
+    """``link_title`` (None without that link) and, per table, whether the learner has rows there."""
+    row = driver_sql.run(conn, _LEARNER_HAS, {"me": learner_id, "link": resource_link_pk})[0]
+    return dict(zip(("link_title", *_LEARNER_HAS_SECTIONS), row))
 
 
 def _live(table, *conditions):

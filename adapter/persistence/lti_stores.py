@@ -14,11 +14,12 @@ import threading
 import time
 from typing import Any, Callable
 
-from sqlalchemy import Engine, bindparam, delete, event, insert, select, update
+from sqlalchemy import Engine, delete, event, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from lti.storage import CachedKeySet, PendingLogin, Registration
 
+from . import driver_sql
 from .tables import deployments, key_set_cache, pending_logins, platforms
 
 REGISTRATION_TTL = 5.0
@@ -89,22 +90,24 @@ class SqlRegistrationStore:
         return list(self._cached_load(("issuer", issuer), lambda: platforms.c.issuer == issuer))
 
 
+_LOGIN_COLUMNS = "state, nonce, issuer, client_id, browser_binding, target_link_uri, expires_at, consumed_at"
+
+
 def _login(row) -> PendingLogin:
-    return PendingLogin(
-        state=row["state"], nonce=row["nonce"], issuer=row["issuer"], client_id=row["client_id"],
-        browser_binding=row["browser_binding"], target_link_uri=row["target_link_uri"],
-        expires_at=row["expires_at"], consumed=row["consumed_at"] is not None,
-    )
+    state, nonce, issuer, client_id, browser_binding, target_link_uri, expires_at, consumed_at = row
+    return PendingLogin(state=state, nonce=nonce, issuer=issuer, client_id=client_id,
+                        browser_binding=browser_binding, target_link_uri=target_link_uri,
+                        expires_at=expires_at, consumed=consumed_at is not None)
 
 
-# Built once: the launch path runs these on every request.
-_INSERT_LOGIN = insert(pending_logins)
-_LOGIN_BY_STATE = select(pending_logins).where(pending_logins.c.state == bindparam("b_state"))
-_LOGIN_BY_NONCE = select(pending_logins).where(pending_logins.c.nonce == bindparam("b_nonce"))
-_CONSUME_LOGIN = (update(pending_logins)
-                  .where(pending_logins.c.state == bindparam("b_state"), pending_logins.c.consumed_at.is_(None),
-                         pending_logins.c.expires_at > bindparam("b_now"))
-                  .values(consumed_at=bindparam("b_now")))
+# Every launch runs these (driver_sql.py says why as SQL text).
+_INSERT_LOGIN = driver_sql.both(
+    "INSERT INTO pending_logins (state, nonce, issuer, client_id, browser_binding, target_link_uri, expires_at)"
+    " VALUES (:state, :nonce, :issuer, :client_id, :browser_binding, :target_link_uri, :expires_at)")
+_LOGIN_BY_STATE = driver_sql.both(f"SELECT {_LOGIN_COLUMNS} FROM pending_logins WHERE state = :state")
+_LOGIN_BY_NONCE = driver_sql.both(f"SELECT {_LOGIN_COLUMNS} FROM pending_logins WHERE nonce = :nonce")
+_CONSUME_LOGIN = driver_sql.both(
+    "UPDATE pending_logins SET consumed_at = :now WHERE state = :state AND consumed_at IS NULL AND expires_at > :now")
 
 
 class SqlLoginStore:
@@ -115,28 +118,27 @@ class SqlLoginStore:
 
     def save_login(self, login: PendingLogin) -> None:
         with self.engine.begin() as conn:
-            conn.execute(_INSERT_LOGIN, {
+            driver_sql.run(conn, _INSERT_LOGIN, {
                 "state": login.state, "nonce": login.nonce, "issuer": login.issuer, "client_id": login.client_id,
                 "browser_binding": login.browser_binding, "target_link_uri": login.target_link_uri,
                 "expires_at": login.expires_at,
             })
 
-    def _find(self, statement, params: dict) -> PendingLogin | None:
+    def _find(self, statement: dict[str, str], params: dict) -> PendingLogin | None:
         with self.engine.connect() as conn:
-            row = conn.execute(statement, params).mappings().first()
-        return _login(row) if row else None
+            rows = driver_sql.run(conn, statement, params)
+        return _login(rows[0]) if rows else None
 
     def find_login(self, state: str) -> PendingLogin | None:
-        return self._find(_LOGIN_BY_STATE, {"b_state": state})
+        return self._find(_LOGIN_BY_STATE, {"state": state})
 
     def find_login_by_nonce(self, nonce: str) -> PendingLogin | None:
-        return self._find(_LOGIN_BY_NONCE, {"b_nonce": nonce})
+        return self._find(_LOGIN_BY_NONCE, {"nonce": nonce})
 
     def consume_login(self, state: str, now: float) -> bool:
         # One conditional UPDATE: whichever worker's statement lands first wins.
         with self.engine.begin() as conn:
-            result = conn.execute(_CONSUME_LOGIN, {"b_state": state, "b_now": now})
-        return result.rowcount == 1
+            return driver_sql.run_count(conn, _CONSUME_LOGIN, {"state": state, "now": now}) == 1
 
     def purge_expired(self, now: float, keep_for: float = 3600.0) -> int:
         """Forget logins long expired; kept an hour so a late replay still reads as a replay."""

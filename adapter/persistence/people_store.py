@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, insert, select, update
+from sqlalchemy import Connection, and_, insert, select, update
 
+from . import driver_sql
 from .tables import contexts, manager_links, memberships, people, resource_links
 from .upsert import upsert
 
@@ -83,19 +84,19 @@ def sync_mentor_claim(conn: Connection, platform_id: int, manager_id: int, mente
         conn.execute(update(manager_links).where(link, manager_links.c.learner_id.in_(ended)).values(ended_at=now))
 
 
-# Built once: every page a person opens asks who their current mentees are.
-_CURRENT_MENTEES = (
-    select(people.c.id, people.c.sub, people.c.name, people.c.email, manager_links.c.source)
-    .join(manager_links, manager_links.c.learner_id == people.c.id)
-    .where(manager_links.c.manager_id == bindparam("manager_id"), manager_links.c.ended_at.is_(None))
-    .order_by(people.c.name, people.c.sub)
-)
+# Every page a person opens asks who their current mentees are (driver_sql.py: why as text).
+_MENTEE_COLUMNS = ("id", "sub", "name", "email", "source")
+_CURRENT_MENTEES = driver_sql.both(
+    "SELECT people.id, people.sub, people.name, people.email, manager_links.source FROM people"
+    " JOIN manager_links ON manager_links.learner_id = people.id"
+    " WHERE manager_links.manager_id = :manager_id AND manager_links.ended_at IS NULL"
+    " ORDER BY people.name, people.sub")
 
 
 def current_mentees(conn: Connection, manager_id: int) -> list[dict[str, Any]]:
-    rows = conn.execute(_CURRENT_MENTEES, {"manager_id": manager_id}).mappings().all()
     merged: dict[int, dict[str, Any]] = {}
-    for row in rows:
+    for values in driver_sql.run(conn, _CURRENT_MENTEES, {"manager_id": manager_id}):
+        row = dict(zip(_MENTEE_COLUMNS, values))
         entry = merged.setdefault(row["id"], {**row, "sources": []})
         entry["sources"].append(row["source"])
     return list(merged.values())

@@ -2,16 +2,22 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, delete, insert, select
+from sqlalchemy import Connection, Engine, bindparam, delete, select
 
+from . import driver_sql
 from .tables import web_sessions
 
-# Built once: every request with a session cookie loads it, every launch creates one.
-_INSERT_SESSION = insert(web_sessions)
+# Every launch creates one (driver_sql.py says why as SQL text); every request with a
+# session cookie loads it.
+_INSERT_SESSION = driver_sql.both(
+    "INSERT INTO web_sessions (token_hash, person_id, platform_id, context_pk, resource_link_pk, app_role,"
+    " app_roles, launch, csrf_token, created_at, expires_at) VALUES (:token_hash, :person_id, :platform_id,"
+    " :context_pk, :resource_link_pk, :app_role, :app_roles, :launch, :csrf_token, :created_at, :expires_at)")
 _SESSION_BY_HASH = select(web_sessions).where(web_sessions.c.token_hash == bindparam("b_hash"),
                                               web_sessions.c.expires_at > bindparam("b_now"))
 
@@ -37,7 +43,10 @@ def start_session(conn: Connection, *, now: float, lifetime: float, **fields: An
     """Store a new session; return the browser's token and the session as loaded later."""
     token = secrets.token_urlsafe(32)
     values = {"csrf_token": secrets.token_urlsafe(32), "expires_at": now + lifetime, **fields}
-    conn.execute(_INSERT_SESSION, {"token_hash": token_hash(token), "created_at": now, **values})
+    row = {name: values.get(name) for name in WebSession.__dataclass_fields__}
+    row.update(token_hash=token_hash(token), created_at=now, app_roles=json.dumps(row["app_roles"]),
+               launch=json.dumps(row["launch"]))
+    driver_sql.run(conn, _INSERT_SESSION, row)
     return token, WebSession(**{k: values.get(k) for k in WebSession.__dataclass_fields__})
 
 

@@ -1,15 +1,20 @@
 """Insert-or-update that works the same on SQLite and PostgreSQL."""
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from sqlalchemy import Connection, Table
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import JSON, Connection, Table, text
 
-# Every launch runs several upserts; building an INSERT … ON CONFLICT statement costs
-# several times more than executing it, so each shape (dialect, table, columns) is built
-# once and executed with its values as parameters.
-_BUILT: dict[tuple, Any] = {}
+from . import driver_sql
+
+# Every launch runs several upserts, so each shape (dialect, table, columns) is written
+# once as SQL text and goes to the driver as it is (driver_sql.py); JSON columns are
+# serialised here, as SQLAlchemy's JSON type would.
+_BUILT: dict[tuple, tuple[str, tuple[str, ...], dict[str, Any]]] = {}
+# Writes to these go through SQLAlchemy's execute, whose events drop the registration
+# cache (lti_stores.SqlRegistrationStore); none of them is on the launch path.
+_WATCHED_TABLES = frozenset({"platforms", "deployments"})
 
 
 def upsert(conn: Connection, table: Table, keys: dict[str, Any], values: dict[str, Any],
@@ -18,11 +23,30 @@ def upsert(conn: Connection, table: Table, keys: dict[str, Any], values: dict[st
     return its id."""
     insert_only = insert_only or {}
     shape = (conn.dialect.name, table, tuple(keys), tuple(values), tuple(insert_only))
-    statement = _BUILT.get(shape)
-    if statement is None:
-        statement = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
-        statement = statement.on_conflict_do_update(
-            index_elements=list(keys), set_={name: statement.excluded[name] for name in values},
-        ).returning(table.c.id)
-        _BUILT[shape] = statement
-    return conn.execute(statement, {**keys, **values, **insert_only}).scalar_one()
+    built = _BUILT.get(shape)
+    if built is None:
+        built = _BUILT[shape] = _build(conn.dialect.name, table, list(keys), list(values), list(insert_only))
+    sql, json_columns, defaults = built
+    params = {**{name: default(None) if callable(default) else default for name, default in defaults.items()},
+              **keys, **values, **insert_only}
+    for name in json_columns:
+        params[name] = json.dumps(params[name])
+    if table.name in _WATCHED_TABLES:
+        return conn.execute(text(sql), params).scalar_one()
+    return driver_sql.run(conn, sql, params)[0][0]
+
+
+def _build(dialect_name: str, table: Table, keys: list[str], values: list[str],
+           insert_only: list[str]) -> tuple[str, tuple[str, ...], dict[str, Any]]:
+    """The statement, its JSON columns, and the Python-side defaults (``Column(default=…)``)
+    of the columns not given, which SQLAlchemy's insert would have filled in."""
+    defaults = {column.name: column.default.arg for column in table.columns
+                if column.default is not None and column.name not in (*keys, *values, *insert_only)}
+    columns = keys + values + insert_only + list(defaults)
+    updates = ", ".join(f"{name} = excluded.{name}" for name in values)
+    sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})"
+           f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates} RETURNING id")
+    json_columns = tuple(c for c in columns if isinstance(table.c[c].type, JSON))
+    if table.name in _WATCHED_TABLES:
+        return sql, json_columns, defaults  # text() takes the :name style on every dialect
+    return driver_sql.for_dialect(sql, dialect_name), json_columns, defaults

@@ -7,18 +7,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, exists, func, select
+from sqlalchemy import Connection, and_, func, select
 
 from adapter.domain.authorization import NotFound, Viewer
 from adapter.domain.coaching import Conversation, actions_label, next_date_label
 from adapter.domain.templates import TemplateCatalog
 from adapter.persistence import coaching_store as store
-from adapter.persistence.coaching_tables import (
-    agreed_actions, conversations, manager_nominations, reflections, validation_requests,
-)
+from adapter.persistence.coaching_tables import conversations, reflections, validation_requests
 from adapter.persistence.people_store import current_mentees
 from adapter.persistence.relationships_store import managers_of, pending_nominations
-from adapter.persistence.tables import contexts, manager_links, memberships, people, resource_links
+from adapter.persistence.tables import contexts, memberships, people, resource_links
 
 
 def names(conn: Connection, person_ids: set[int]) -> dict[int, str]:
@@ -52,33 +50,12 @@ def validation_view(v, who: dict[int, str]) -> dict:
                            "evidence_seen": d.evidence_seen} for d in v.decisions]}
 
 
-def _exists(table, *conditions):
-    return exists().where(*conditions).label(table.name)
-
-
-# What a learner has at all, with the launched activity's title, in one statement built
-# once: the learner page answers every learner launch, and a section with nothing in it
-# then costs no query (a learner who just arrived costs this one query).
-_LEARNER_HAS = select(
-    select(resource_links.c.title).where(resource_links.c.id == bindparam("link")).scalar_subquery()
-    .label("link_title"),
-    _exists(reflections, reflections.c.learner_id == bindparam("me"), reflections.c.withdrawn_at.is_(None)),
-    _exists(conversations, conversations.c.learner_id == bindparam("me"), conversations.c.withdrawn_at.is_(None)),
-    _exists(validation_requests, validation_requests.c.learner_id == bindparam("me"),
-            validation_requests.c.withdrawn_at.is_(None)),
-    _exists(agreed_actions, agreed_actions.c.learner_id == bindparam("me"), agreed_actions.c.withdrawn_at.is_(None)),
-    _exists(manager_links, manager_links.c.learner_id == bindparam("me"), manager_links.c.ended_at.is_(None)),
-    _exists(manager_nominations, manager_nominations.c.learner_id == bindparam("me"),
-            manager_nominations.c.status == "pending"),
-)
-
-
 def learner_page(conn: Connection, viewer: Viewer, resource_link_pk: int | None,
                  catalog: TemplateCatalog) -> dict[str, Any]:
     """The launched activity (``link``: its title, or None without a resource link) and
     the learner's own records: one query per table at most, none for an empty table."""
     me = viewer.person_id
-    has = conn.execute(_LEARNER_HAS, {"me": me, "link": resource_link_pk}).one()._mapping
+    has = store.learner_has(conn, me, resource_link_pk)
     reflection = store.reflection_on(conn, me, resource_link_pk) if has["reflections"] else None
     talks = store.conversations_of(conn, me) if has["conversations"] else []
     validations = [v for v in store.validations_of(conn, me) if v.activity.resource_link_pk == resource_link_pk
