@@ -12,17 +12,16 @@ from adapter.config import DEFAULT_PUBLIC_URL, ConfigurationError, Settings
 
 
 def migrated_engine(settings: Settings):
-    """The configured database, created or migrated first (every command may be the first)."""
-    from adapter.persistence.database import make_engine, upgrade
+    """The configured database, created or migrated first (every command may be the first),
+    with the application's event handlers bound to it."""
+    from adapter.bootstrap import bootstrap
 
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
-    return engine
+    return bootstrap(settings).engine
 
 
 def _key_store(settings: Settings):
     from adapter.persistence.key_store import ToolKeyStore
-    from adapter.web import key_cipher
+    from adapter.bootstrap import key_cipher
 
     return ToolKeyStore(migrated_engine(settings), key_cipher(settings))
 
@@ -130,7 +129,7 @@ def cmd_roster_sync(args, settings: Settings) -> int:
     from adapter.mapping_files import load_role_map
     from adapter.persistence.key_store import ToolKeyStore
     from adapter.services.lms_services import LmsAccess, NoServiceAccess, contexts_with_roster, sync_roster
-    from adapter.web import key_cipher
+    from adapter.bootstrap import key_cipher
     from lti.service_token import PlatformServiceError
 
     engine = migrated_engine(settings)
@@ -211,7 +210,7 @@ def cmd_worker(args, settings: Settings) -> int:
     import logging
     import signal
 
-    from adapter.web import key_cipher
+    from adapter.bootstrap import key_cipher
     from adapter.worker import Worker, default_jobs
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
@@ -256,7 +255,7 @@ def cmd_outbox_retry_dead(args, settings: Settings) -> int:
 
 def cmd_outbox_drain(args, settings: Settings) -> int:
     """Deliver everything due now, then exit; 1 if anything is left (a target down or backing off)."""
-    from adapter.web import key_cipher
+    from adapter.bootstrap import key_cipher
     from adapter.worker import default_jobs, drain
 
     engine = migrated_engine(settings)

@@ -18,7 +18,7 @@ from adapter.config import Settings
 
 def _engine_and_cipher(settings: Settings):
     from adapter.cli import migrated_engine
-    from adapter.web import key_cipher
+    from adapter.bootstrap import key_cipher
 
     return migrated_engine(settings), key_cipher(settings)
 
