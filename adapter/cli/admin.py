@@ -7,11 +7,11 @@ import time
 from adapter.config import Settings
 from adapter.services.admin_access import issue_admin_link
 
-from .common import add_base_url_option, app_parts, base_url
+from .common import add_base_url_option, app_parts, base_url, command_group
 
 
 def add_commands(sub) -> None:
-    admin = sub.add_parser("admin", help="tool administration").add_subparsers(dest="admin_command", required=True)
+    admin = command_group(sub, "admin", "tool administration")
     link = admin.add_parser("link", help="print a one-time sign-in link to the admin pages")
     add_base_url_option(link)
     link.add_argument("--minutes", type=int, default=15)

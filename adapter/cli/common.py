@@ -11,6 +11,11 @@ def app_parts(settings: Settings) -> Parts:
     return bootstrap(settings)
 
 
+def command_group(sub, name: str, help: str):
+    """``coachbridge <name> <command>``: the group's parser for its commands."""
+    return sub.add_parser(name, help=help).add_subparsers(dest=f"{name}_command", required=True)
+
+
 def add_base_url_option(parser) -> None:
     parser.add_argument("--base-url", help="the tool's public URL (default: COACHBRIDGE_PUBLIC_URL)")
 

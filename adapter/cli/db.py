@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from adapter.config import Settings
 
-from .common import app_parts
+from .common import app_parts, command_group
 
 
 def add_commands(sub) -> None:
-    db = sub.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)
+    db = command_group(sub, "db", "database schema")
     db.add_parser("upgrade", help="create or migrate the schema").set_defaults(func=upgrade)
 
 

@@ -5,11 +5,11 @@ from adapter.config import Settings
 from adapter.persistence.key_cipher import new_secret
 from adapter.persistence.key_store import ToolKeyStore
 
-from .common import app_parts
+from .common import app_parts, command_group
 
 
 def add_commands(sub) -> None:
-    keys = sub.add_parser("keys", help="the tool's signing keys").add_subparsers(dest="keys_command", required=True)
+    keys = command_group(sub, "keys", "the tool's signing keys")
     keys.add_parser("rotate", help="start signing with a new key").set_defaults(func=rotate)
     keys.add_parser("list", help="the published key ids").set_defaults(func=list_keys)
     keys.add_parser("new-encryption-key", help="print a secret for COACHBRIDGE_KEY_ENCRYPTION_KEY"

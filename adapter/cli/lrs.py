@@ -18,12 +18,11 @@ from adapter.config import Settings
 from adapter.persistence import lrs_store
 from adapter.services import lrs_settings
 
-from .common import app_parts
+from .common import app_parts, command_group
 
 
 def add_commands(sub) -> None:
-    lrs = sub.add_parser("lrs", help="LRS endpoints (as on /admin/lrs)").add_subparsers(dest="lrs_command",
-                                                                                       required=True)
+    lrs = command_group(sub, "lrs", "LRS endpoints (as on /admin/lrs)")
     lrs.add_parser("list", help="the LRS endpoints, one JSON object per line (no secrets)"
                    ).set_defaults(func=list_endpoints)
     add = lrs.add_parser("add", help="send a platform's statements to one more LRS")

@@ -10,12 +10,11 @@ from adapter.config import Settings
 from adapter.persistence.outbox_store import queue_status, retry_dead
 from adapter.worker import default_jobs, drain
 
-from .common import app_parts
+from .common import app_parts, command_group
 
 
 def add_commands(sub) -> None:
-    outbox = sub.add_parser("outbox", help="the delivery queues").add_subparsers(dest="outbox_command",
-                                                                                required=True)
+    outbox = command_group(sub, "outbox", "the delivery queues")
     outbox.add_parser("status", help="pending, delivered, dead and oldest pending age per channel and target"
                       ).set_defaults(func=status)
     retry = outbox.add_parser("retry-dead", help="requeue dead messages once their cause is fixed")

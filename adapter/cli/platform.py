@@ -11,15 +11,14 @@ from adapter.services.platforms import (
 )
 from adapter.services.tool_configuration import ToolUrls, canvas_json
 
-from .common import add_base_url_option, app_parts, base_url
+from .common import add_base_url_option, app_parts, base_url, command_group
 
 SHOWN_FIELDS = ("id", "name", "issuer", "client_id", "auth_login_url", "key_set_url", "auth_token_url",
                 "token_audience", "product_family_code", "registered_by", "deployment_ids", "active")
 
 
 def add_commands(sub) -> None:
-    platform = sub.add_parser("platform", help="LMS registrations").add_subparsers(dest="platform_command",
-                                                                                  required=True)
+    platform = command_group(sub, "platform", "LMS registrations")
     add = platform.add_parser("add", help="register an LMS by hand")
     add.add_argument("--issuer", required=True)
     add.add_argument("--client-id", required=True)

@@ -9,12 +9,11 @@ from adapter.persistence.key_store import ToolKeyStore
 from adapter.services.lms_services import LmsAccess, NoServiceAccess, contexts_with_roster, sync_roster
 from lti.service_token import PlatformServiceError
 
-from .common import app_parts
+from .common import app_parts, command_group
 
 
 def add_commands(sub) -> None:
-    roster = sub.add_parser("roster", help="course rosters from the LMS").add_subparsers(dest="roster_command",
-                                                                                      required=True)
+    roster = command_group(sub, "roster", "course rosters from the LMS")
     sync = roster.add_parser("sync", help="read rosters (NRPS) of courses the tool was launched from")
     sync.add_argument("--context", type=int, action="append", help="a course id (default: every course)")
     sync.set_defaults(func=sync_rosters)
