@@ -15,7 +15,7 @@ def add_commands(sub) -> None:
 
 def run(args, settings: Settings) -> int:
     # Imported here: the demo runs the web app, and no other command should load Flask.
-    from adapter.demo import run_demo
+    from adapter.demo.run import run_demo
 
     run_demo(settings, tool_port=args.port, lms_port=args.lms_port, lrs_port=args.lrs_port,
              with_worker=not args.no_worker)

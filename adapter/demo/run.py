@@ -9,10 +9,10 @@ import dataclasses
 import time
 
 from adapter.config import Settings
-from adapter.demo_lms import DemoLMS
-from adapter.demo_lrs import DemoLrs
-from adapter.demo_seed import seed_demo_records
-from adapter.local_server import ServerThread
+from adapter.demo.lms import DemoLMS
+from adapter.demo.lrs import DemoLrs
+from adapter.demo.seed import seed_demo_records
+from adapter.demo.local_server import ServerThread
 from adapter.persistence import lrs_store
 from adapter.services.platforms import PlatformSpec, register_platform
 from adapter.web import components, create_app
