@@ -13,8 +13,8 @@ import pytest
 from xapi.backoff import RetryPolicy
 from xapi.delivery import Deliverer
 from xapi.lrs_client import LrsClient, LrsConfig
-from xapi_fault_lrs import Fault, FaultLrs
-from xapi_memory_outbox import MemoryOutbox
+from .xapi_fault_lrs import Fault, FaultLrs
+from .xapi_memory_outbox import MemoryOutbox
 
 START = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
