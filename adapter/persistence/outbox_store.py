@@ -11,14 +11,16 @@ from __future__ import annotations
 import json
 import secrets
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
-from operator import itemgetter
 from datetime import datetime, timezone
-from typing import Any, Callable, NamedTuple, Sequence
+from operator import itemgetter
+from typing import Any, Callable, Iterator, NamedTuple, Sequence
 
-from sqlalchemy import Connection, Engine, Text, and_, bindparam, cast, func, literal_column, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Engine, and_, func, select, update
 
+from .driver_sql import run
+from .outbox_sql import BY_DIALECT
 from .tables import outbox, outbox_payloads
 
 CLAIM_LEASE_SECONDS = 120.0
@@ -61,109 +63,22 @@ def enqueue(conn: Connection, channel: str, target: str, message_id: str, payloa
 
 def enqueue_many(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     """Add messages (dicts as :func:`message_row` makes them) in the caller's transaction,
-    two executemany statements built once: the outbox rows, then each new row's payload
-    under the same id. A message already queued (channel, target, message_id) is kept
-    once, its first payload with it."""
+    two executemany statements: the outbox rows, then each new row's payload under the
+    same id. A message already queued (channel, target, message_id) is kept once, its
+    first payload with it."""
     if rows:
-        for sql, params in _statements(conn)["enqueue"]:
-            conn.exec_driver_sql(sql, list(map(params, rows)))
-
-
-# What a claim and the settlements run, built once per dialect: building an UPDATE or an
-# INSERT costs far more than executing it. ``status = 'pending'`` is literal so that the
-# partial index of pending rows (ix_outbox_pending) applies on SQLite and PostgreSQL.
-_PENDING = literal_column("'pending'")
-_BUILT: dict[str, dict[str, Any]] = {}
-
-
-def _statements(conn: Connection) -> dict[str, Any]:
-    built = _BUILT.get(conn.dialect.name)
-    if built is None:
-        built = _BUILT[conn.dialect.name] = _build(postgresql if conn.dialect.name == "postgresql" else sqlite)
-    return built
-
-
-def _build(dialect) -> dict[str, Any]:
-    c = outbox.c
-    queue = dialect.insert(outbox).values(
-        channel=bindparam("channel"), target=bindparam("target"), message_id=bindparam("message_id"),
-        source=bindparam("source"), next_attempt_at=bindparam("next_attempt_at"),
-        created_at=bindparam("created_at")).on_conflict_do_nothing()
-    # The payload goes in only if its outbox row is the one just queued (a repeat finds
-    # its id taken and does nothing).
-    payloads = dialect.insert(outbox_payloads).from_select(
-        ["id", "payload"],
-        select(c.id, cast(bindparam("payload"), Text))
-        .where(c.channel == bindparam("channel"), c.target == bindparam("target"),
-               c.message_id == bindparam("message_id"))).on_conflict_do_nothing()
-    ids = _DRIVER_IDS[dialect.__name__.rsplit(".", 1)[-1]]
-    due = (
-        "SELECT id FROM outbox WHERE channel = {channel} AND target = {target} AND status = 'pending'"
-        " AND next_attempt_at <= {now} AND (claimed_until IS NULL OR claimed_until < {now})"
-        " ORDER BY id LIMIT {limit}" + (" FOR UPDATE SKIP LOCKED" if dialect is postgresql else ""))
-    # On PostgreSQL ``id IN (due)`` is planned as a hash join over a scan of the whole
-    # table; ``id = ANY(ARRAY(due))`` looks the claimed ids up in the primary key.
-    claim = ("UPDATE outbox SET claimed_until = {until}, claimed_by = {worker} WHERE "
-             + (f"id = ANY(ARRAY({due}))" if dialect is postgresql else f"id IN ({due})")
-             + " RETURNING id, target, message_id, attempts, next_attempt_at")
-    if dialect is postgresql:  # one round trip: claim and read the payloads
-        claim = ("WITH claimed AS (" + claim + ") SELECT claimed.id, claimed.target, claimed.message_id,"
-                 " claimed.attempts, claimed.next_attempt_at, outbox_payloads.payload FROM claimed"
-                 " LEFT JOIN outbox_payloads ON outbox_payloads.id = claimed.id")
-    settle = "UPDATE outbox SET {values}, claimed_until = NULL, claimed_by = NULL WHERE " + ids + " AND status = 'pending'"
-    driver = {
-        "claim": claim,
-        # As UTF-8 bytes: no decoding into str, and they go into a request body as they are.
-        "read": "SELECT id, CAST(payload AS BLOB) FROM outbox_payloads WHERE " + ids,
-        "delivered": settle.replace("{values}", "status = 'delivered', delivered_at = {at}, last_error = ''"),
-        "retry": settle.replace("{values}", "next_attempt_at = {at}, attempts = {attempts}, last_error = {reason}"),
-        "dead": settle.replace("{values}", "status = 'dead', last_error = {reason}"),
-    }
-    style = "%({})s" if dialect is postgresql else ":{}"
-    names = ("channel", "target", "now", "limit", "until", "worker", "ids", "at", "attempts", "reason")
-    return {
-        "enqueue": [_driver_sql(queue, dialect), _driver_sql(payloads, dialect)],
-        **{kind: sql.format(**{name: style.format(name) for name in names}) for kind, sql in driver.items()},
-        "targets": select(c.target).distinct().where(
-            c.channel == bindparam("b_channel"), c.status == _PENDING, c.next_attempt_at <= bindparam("b_now"),
-            or_(c.claimed_until.is_(None), c.claimed_until < bindparam("b_now"))),
-    }
-
-
-# Claims and settlements go to the driver as fixed SQL (built once, cached by the driver):
-# the ids of a batch are one parameter, a JSON array on SQLite and an array on PostgreSQL,
-# instead of an expanding IN list that SQLAlchemy renders anew for every batch.
-_DRIVER_IDS = {"sqlite": "id IN (SELECT value FROM json_each({ids}))",
-               "postgresql": "id = ANY(CAST({ids} AS INTEGER[]))"}
-
-
-def _run(conn: Connection, sql: str, params: dict[str, Any]) -> list[Any]:
-    """Execute on the DBAPI cursor in ``conn``'s transaction (what exec_driver_sql does,
-    ~40 µs a statement cheaper); the rows, if it returns any."""
-    cursor = conn.connection.cursor()
-    try:
-        cursor.execute(sql, params)
-        return cursor.fetchall() if cursor.description else []
-    finally:
-        cursor.close()
+        statements = BY_DIALECT[conn.dialect.name]
+        cursor = conn.connection.cursor()
+        try:
+            cursor.executemany(statements["enqueue"], rows)
+            cursor.executemany(statements["enqueue_payload"], rows)
+        finally:
+            cursor.close()
 
 
 def _ids_param(conn: Connection, row_ids: Sequence[int]) -> Any:
     ids = [int(i) for i in row_ids]
     return ids if conn.dialect.name == "postgresql" else json.dumps(ids)
-
-
-def _driver_sql(statement: Any, dialect) -> tuple[str, Callable[[dict[str, Any]], Any]]:
-    """``statement`` compiled once to the driver's SQL, and how to turn a row dict into its
-    parameters: executemany through SQLAlchemy processes every row's parameters in Python
-    (~10 µs a row and statement), the driver takes them as they are."""
-    compiled = statement.compile(dialect=dialect.dialect())
-    if compiled.positional:
-        names = list(compiled.positiontup)
-        getter = itemgetter(*names)
-        return compiled.string, (lambda row: (getter(row),)) if len(names) == 1 else getter
-    names = list(compiled.binds)
-    return compiled.string, lambda row: {name: row[name] for name in names}
 
 
 def _epoch(moment: datetime) -> float:
@@ -173,8 +88,10 @@ def _epoch(moment: datetime) -> float:
 class SqlOutbox:
     """One channel's rows; implements xapi.outbox.Outbox.
 
-    A claim is one transaction (mark the batch claimed, read its payloads), and so is
-    each settlement; the rows it updates are narrow (the payloads live apart)."""
+    A claim is atomic (mark the batch claimed, read its payloads), and so is each
+    settlement; the rows it updates are narrow (the payloads live apart). On SQLite a
+    claim is one transaction of up to three statements; on PostgreSQL one statement run
+    on its own (autocommit), so a claim costs one round trip."""
 
     def __init__(self, engine: Engine, channel: str, lease: float = CLAIM_LEASE_SECONDS,
                  clock: Callable[[], float] = time.time) -> None:
@@ -183,22 +100,35 @@ class SqlOutbox:
         self.lease = lease
         self.clock = clock
         self.worker = secrets.token_hex(8)
+        self._postgresql = engine.dialect.name == "postgresql"
+        self._sql = BY_DIALECT[engine.dialect.name]
+
+    @contextmanager
+    def _writing(self) -> Iterator[Connection]:
+        """A connection whose statements are atomic: one transaction on SQLite; on
+        PostgreSQL each statement on its own (every write here is one statement)."""
+        if self._postgresql:
+            with self.engine.connect() as conn:
+                yield conn.execution_options(isolation_level="AUTOCOMMIT")
+        else:
+            with self.engine.begin() as conn:
+                yield conn
 
     def claim_due(self, target: str, limit: int, now: datetime,
                   delivered: Sequence[int] = ()) -> Sequence[OutboxMessage]:
         at = _epoch(now)
-        with self.engine.begin() as conn:
-            built = _statements(conn)
-            if delivered:
-                _run(conn, built["delivered"], {"ids": _ids_param(conn, delivered), "at": self.clock()})
-            rows = _run(conn, built["claim"], {
-                "channel": self.channel, "target": target, "now": at, "limit": limit,
-                "until": at + self.lease, "worker": self.worker})
-            if not rows:
-                return []
-            if conn.dialect.name != "postgresql":  # PostgreSQL read them with the claim
-                payloads = dict(_run(conn, built["read"], {"ids": _ids_param(conn, [r[0] for r in rows])}))
-                rows = [(*row, payloads.get(row[0])) for row in rows]
+        claim = {"channel": self.channel, "target": target, "now": at, "limit": limit, "until": at + self.lease,
+                 "worker": self.worker}
+        with self._writing() as conn:
+            if delivered and self._postgresql:
+                rows = run(conn, self._sql["claim_marking"], {**claim, "ids": list(delivered), "at": self.clock()})
+            else:
+                if delivered:
+                    run(conn, self._sql["delivered"], {"ids": _ids_param(conn, delivered), "at": self.clock()})
+                rows = run(conn, self._sql["claim"], claim)
+                if rows and not self._postgresql:  # PostgreSQL read the payloads with the claim
+                    payloads = dict(run(conn, self._sql["read"], {"ids": _ids_param(conn, [r[0] for r in rows])}))
+                    rows = [(*row, payloads.get(row[0])) for row in rows]
         rows.sort(key=itemgetter(0))
         messages = [OutboxMessage(row_id, row_target, message_id, payload, attempts, due)
                     for row_id, row_target, message_id, attempts, due, payload in rows]
@@ -210,8 +140,8 @@ class SqlOutbox:
     def _settle(self, kind: str, row_ids: Sequence[int], **values: Any) -> None:
         if not row_ids:
             return
-        with self.engine.begin() as conn:
-            _run(conn, _statements(conn)[kind], {"ids": _ids_param(conn, row_ids), **values})
+        with self._writing() as conn:
+            run(conn, self._sql[kind], {"ids": _ids_param(conn, row_ids), **values})
 
     def mark_delivered(self, row_ids: Sequence[int]) -> None:
         self._settle("delivered", row_ids, at=self.clock())
@@ -224,8 +154,7 @@ class SqlOutbox:
 
     def targets_with_due(self, now: float) -> list[str]:
         with self.engine.connect() as conn:
-            return list(conn.execute(_statements(conn)["targets"], {"b_channel": self.channel, "b_now": now})
-                        .scalars())
+            return [target for (target,) in run(conn, self._sql["targets"], {"channel": self.channel, "now": now})]
 
 
 @dataclass(frozen=True)

@@ -194,9 +194,11 @@ outbox = Table(
     Column("delivered_at", Float, nullable=True),
     UniqueConstraint("channel", "target", "message_id", name="uq_outbox_message"),
 )
-# Only pending rows, in queue order: a claim walks it from the oldest and stops after a
-# batch; settled rows leave it. (Queries must say status = 'pending' literally to use it.)
-Index("ix_outbox_pending", outbox.c.channel, outbox.c.target, outbox.c.id,
+# Only pending rows, the longest due first: a claim walks it from the oldest due row and
+# stops after a batch (rows waiting for a retry are not visited); settled rows leave it.
+# (Queries must say status = 'pending' literally to use it.) Migration 0018a says why
+# not (channel, target, id).
+Index("ix_outbox_pending", outbox.c.channel, outbox.c.target, outbox.c.next_attempt_at, outbox.c.id,
       sqlite_where=text("status = 'pending'"), postgresql_where=text("status = 'pending'"))
 
 # The message itself, apart from the row that claims and settlements update: SQLite

@@ -14,7 +14,6 @@ statement the LRS holds for the record. What an LRS holds is tracked per LRS
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field, replace
 from typing import Any, Sequence
 from urllib.parse import quote
@@ -89,9 +88,8 @@ class XapiBridge:
 
 def outbox_rows(target: str, statements: Sequence[dict[str, Any]], at: float, source: str) -> list[dict[str, Any]]:
     """The ``xapi`` outbox rows for ``statements`` (voiding ones marked in their source)."""
-    return [{"channel": CHANNEL, "target": target, "message_id": statement["id"],
-             "source": (source + " voids" if statement["verb"]["id"] == VOIDING_VERB else source)[:100],
-             "payload": json.dumps(statement, separators=(",", ":")), "next_attempt_at": at, "created_at": at}
+    return [outbox_store.message_row(CHANNEL, target, statement["id"], statement, at,
+                                     source + " voids" if statement["verb"]["id"] == VOIDING_VERB else source)
             for statement in statements]
 
 

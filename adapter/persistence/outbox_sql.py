@@ -1,0 +1,69 @@
+"""The outbox's SQL, written out per database: what writers, claims and settlements run.
+
+The statements go to the DBAPI driver as they are (driver_sql.py says why), written with
+``:name`` parameters (PostgreSQL gets ``%(name)s``). Writers pass the dicts
+:func:`outbox_store.message_row` builds (a driver takes the names it needs from them);
+a batch's ids are one parameter, a JSON array on SQLite and an ``INTEGER[]`` on
+PostgreSQL, so a statement's text never changes with its batch. Claims take the rows due
+longest, ``ORDER BY next_attempt_at, id``, the order of the partial index of pending rows
+(ix_outbox_pending; migration 0018a says why), and say ``status = 'pending'`` literally
+so that it applies.
+"""
+from __future__ import annotations
+
+from .driver_sql import for_dialect
+
+_DUE = "status = 'pending' AND next_attempt_at <= :now AND (claimed_until IS NULL OR claimed_until < :now)"
+_TARGET_DUE = "channel = :channel AND target = :target AND " + _DUE
+_COMMON = {
+    # A message already queued (channel, target, message_id) is kept once; its payload goes
+    # in only if its outbox row is the one just queued (a repeat finds its id taken).
+    "enqueue": "INSERT INTO outbox (channel, target, message_id, source, next_attempt_at, created_at)"
+               " VALUES (:channel, :target, :message_id, :source, :next_attempt_at, :created_at)"
+               " ON CONFLICT DO NOTHING",
+    "enqueue_payload": "INSERT INTO outbox_payloads (id, payload) SELECT id, CAST(:payload AS TEXT) FROM outbox"
+                       " WHERE channel = :channel AND target = :target AND message_id = :message_id"
+                       " ON CONFLICT DO NOTHING",
+    "targets": f"SELECT DISTINCT target FROM outbox WHERE channel = :channel AND {_DUE}",
+}
+_SETTLE = "UPDATE outbox SET {values}, claimed_until = NULL, claimed_by = NULL WHERE {ids} AND status = 'pending'"
+
+
+def _settlements(ids: str) -> dict[str, str]:
+    return {kind: _SETTLE.format(values=values, ids=ids) for kind, values in (
+        ("delivered", "status = 'delivered', delivered_at = :at, last_error = ''"),
+        ("retry", "next_attempt_at = :at, attempts = :attempts, last_error = :reason"),
+        ("dead", "status = 'dead', last_error = :reason"))}
+
+
+SQLITE = {
+    **_COMMON,
+    # SQLite serialises writers: one UPDATE … RETURNING is an atomic claim.
+    "claim": f"UPDATE outbox SET claimed_until = :until, claimed_by = :worker WHERE id IN (SELECT id FROM outbox"
+             f" WHERE {_TARGET_DUE} ORDER BY next_attempt_at, id LIMIT :limit)"
+             " RETURNING id, target, message_id, attempts, next_attempt_at",
+    # As UTF-8 bytes: no decoding into str, and they go into a request body as they are.
+    "read": "SELECT id, CAST(payload AS BLOB) FROM outbox_payloads WHERE id IN (SELECT value FROM json_each(:ids))",
+    **_settlements("id IN (SELECT value FROM json_each(:ids))"),
+}
+
+# ``id = ANY(ARRAY(due))`` looks the claimed ids up in the primary key (``id IN (due)`` is
+# planned as a hash join over the whole table); concurrent workers skip each other's rows.
+# The claim reads the payloads in the same statement.
+_PG_CLAIM = (
+    "claimed AS (UPDATE outbox SET claimed_until = :until, claimed_by = :worker WHERE id = ANY(ARRAY("
+    f"SELECT id FROM outbox WHERE {_TARGET_DUE} ORDER BY next_attempt_at, id LIMIT :limit FOR UPDATE SKIP LOCKED))"
+    " RETURNING id, target, message_id, attempts, next_attempt_at)"
+    " SELECT claimed.id, claimed.target, claimed.message_id, claimed.attempts, claimed.next_attempt_at,"
+    " outbox_payloads.payload FROM claimed LEFT JOIN outbox_payloads ON outbox_payloads.id = claimed.id")
+_PG_SETTLE = _settlements("id = ANY(CAST(:ids AS INTEGER[]))")
+POSTGRESQL = {name: for_dialect(sql, "postgresql") for name, sql in {
+    **_COMMON,
+    # Each of these is one statement, run on its own (no explicit transaction): one round
+    # trip per claim, and a claim marks the batch before delivered in the same statement.
+    "claim": "WITH " + _PG_CLAIM,
+    "claim_marking": "WITH delivered AS (" + _PG_SETTLE["delivered"] + "), " + _PG_CLAIM,
+    **_PG_SETTLE,
+}.items()}
+
+BY_DIALECT = {"sqlite": SQLITE, "postgresql": POSTGRESQL}
