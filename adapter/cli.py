@@ -57,35 +57,44 @@ def cmd_keys_new_encryption_key(args, settings: Settings) -> int:
 
 
 def cmd_platform_add(args, settings: Settings) -> int:
-    from adapter.services.platforms import PlatformSpec, register_platform
+    from adapter.services.platforms import PlatformExists, PlatformSpec, register_platform
 
-    platform_id = register_platform(migrated_engine(settings), PlatformSpec(
-        issuer=args.issuer, client_id=args.client_id, auth_login_url=args.auth_login_url,
-        key_set_url=args.jwks_url, auth_token_url=args.token_url or "", name=args.name or "",
-        deployment_ids=tuple(args.deployment_id or ())))
+    try:
+        platform_id = register_platform(migrated_engine(settings), PlatformSpec(
+            issuer=args.issuer, client_id=args.client_id, auth_login_url=args.auth_login_url,
+            key_set_url=args.jwks_url, auth_token_url=args.token_url or "", name=args.name or "",
+            deployment_ids=tuple(args.deployment_id or ())))
+    except PlatformExists as taken:
+        known = f" (platform {taken.platform_id})" if taken.platform_id else ""
+        print(f"refused: an LMS with this issuer and client id is already registered{known}; "
+              "nothing was changed", file=sys.stderr)
+        return 1
     print(f"platform {platform_id} registered")
     return 0
 
 
 def cmd_platform_list(args, settings: Settings) -> int:
+    from adapter.domain.admin_scope import AdminScope
     from adapter.services.platforms import list_platforms
 
-    for p in list_platforms(migrated_engine(settings)):
-        state = "active" if p["active"] else "disabled"
+    for p in list_platforms(migrated_engine(settings), AdminScope.operator()):
+        state = "pending approval" if p["pending"] else "active" if p["active"] else "disabled"
         print(json.dumps({"id": p["id"], "name": p["name"], "issuer": p["issuer"], "client_id": p["client_id"],
                           "deployments": p["deployment_ids"], "status": state}))
     return 0
 
 
 def cmd_platform_show(args, settings: Settings) -> int:
+    from adapter.domain.admin_scope import AdminScope
     from adapter.services.platforms import find_platform
 
-    platform = find_platform(migrated_engine(settings), args.id)
+    platform = find_platform(migrated_engine(settings), args.id, AdminScope.operator())
     if platform is None:
         print(f"no platform {args.id}", file=sys.stderr)
         return 1
     for field in ("id", "name", "issuer", "client_id", "auth_login_url", "key_set_url", "auth_token_url",
-                  "token_audience", "product_family_code", "registered_by", "deployment_ids", "active"):
+                  "token_audience", "product_family_code", "registered_by", "deployment_ids", "active",
+                  "pending"):
         print(f"{field}: {platform[field]}")
     return 0
 
@@ -120,6 +129,19 @@ def cmd_admin_link(args, settings: Settings) -> int:
     token = issue_admin_link(migrated_engine(settings), time.time(), lifetime=args.minutes * 60)
     print(f"{_base_url(args, settings)}/admin/sign-in/{token}")
     print(f"(works once, for {args.minutes} minutes)", file=sys.stderr)
+    return 0
+
+
+def cmd_platform_invite(args, settings: Settings) -> int:
+    import time
+
+    from adapter.services.invitations import invite
+
+    invitation = invite(migrated_engine(settings), _base_url(args, settings), time.time(), args.note or "",
+                        lifetime=args.days * 24 * 3600)
+    print(f"Give this link to the LMS administrator; they paste it into the LMS to add a tool by URL "
+          f"(Dynamic Registration). It works once, for {args.days} days, and is not shown again:")
+    print(invitation.link)
     return 0
 
 
@@ -189,10 +211,11 @@ def cmd_report(args, settings: Settings) -> int:
         facts = total(StatementReading(load_mapping()).facts_by_course(statements, as_of).values())
         source = f"{len(statements)} statements from {args.from_lrs}"
     else:
+        from adapter.domain.admin_scope import AdminScope
         from adapter.services.reports import organisation_dashboard
 
         with migrated_engine(settings).connect() as conn:
-            facts = organisation_dashboard(conn, {"admin"}, as_of).facts
+            facts = organisation_dashboard(conn, AdminScope.operator(), as_of).facts
         source = "the database"
     shown = measures(facts)
     if args.json:
@@ -322,9 +345,15 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--name")
     add.set_defaults(func=cmd_platform_add)
     platform.add_parser("list", help="registered LMSs").set_defaults(func=cmd_platform_list)
+    invite_parser = platform.add_parser("invite", help="print a one-time link an LMS registers itself with")
+    invite_parser.add_argument("--base-url", help="the tool's public URL (default: COACHBRIDGE_PUBLIC_URL)")
+    invite_parser.add_argument("--days", type=int, default=7, help="how long the link works (default 7)")
+    invite_parser.add_argument("--note", help="who it is for (shown on the admin page)")
+    invite_parser.set_defaults(func=cmd_platform_invite)
     for name, func, text in (("show", cmd_platform_show, "one registration in full"),
                              ("disable", lambda a, s: _set_active(a, s, False), "refuse its launches"),
-                             ("enable", lambda a, s: _set_active(a, s, True), "accept its launches again")):
+                             ("enable", lambda a, s: _set_active(a, s, True),
+                              "accept its launches again, or approve one registered openly")):
         command = platform.add_parser(name, help=text)
         command.add_argument("id", type=int)
         command.set_defaults(func=func)

@@ -14,6 +14,7 @@ import sys
 import time
 
 from adapter.config import Settings
+from adapter.domain.admin_scope import AdminScope
 
 
 def _engine_and_cipher(settings: Settings):
@@ -60,7 +61,7 @@ def cmd_lrs_add(args, settings: Settings) -> int:
             return 2
         secret = os.environ[args.secret_env]
     engine, cipher = _engine_and_cipher(settings)
-    checked = lrs_settings.check_form(engine, {
+    checked = lrs_settings.check_form(engine, AdminScope.operator(), {
         "platform_id": str(args.platform), "name": args.name, "endpoint": args.endpoint, "auth_kind": args.auth,
         "username": args.username, "secret": secret, "token_url": args.token_url, "client_id": args.client_id,
         "scope": args.scope, "xapi_version": args.xapi_version, "batch_size": str(args.batch_size)}, None)

@@ -26,11 +26,14 @@ def load_catalog_at_start(blueprint: Blueprint) -> None:
     def load(state) -> None:
         state.app.extensions.setdefault(TEMPLATES_KEY, load_templates())
     blueprint.record_once(load)
+    refusals_as_pages(blueprint, "There is no such record, or it is not yours to see.")
 
+
+def refusals_as_pages(blueprint: Blueprint, missing: str) -> None:
+    """The domain's refusals on this blueprint's pages: NotFound as 404 saying ``missing``, Forbidden as 403."""
     @blueprint.errorhandler(NotFound)
     def not_found(error: NotFound):
-        return render_template("error.html", code="not_found", status=404,
-                               reason="There is no such record, or it is not yours to see."), 404
+        return render_template("error.html", code="not_found", status=404, reason=missing), 404
 
     @blueprint.errorhandler(Forbidden)
     def forbidden(error: Forbidden):

@@ -1,9 +1,11 @@
 """Dynamic Registration end to end over HTTP: the tool's /lti/register pages against the
-demo LMS and against platforms shaped like Moodle, Canvas and Brightspace."""
+demo LMS and against platforms shaped like Moodle, Canvas and Brightspace, each opened
+from a registration link (invitation) a tool operator created."""
 from __future__ import annotations
 
 import itertools
 import re
+import time
 from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
@@ -13,6 +15,7 @@ from sqlalchemy import func, select
 
 from adapter.local_server import ServerThread
 from adapter.persistence.tables import deployments, platforms
+from adapter.services.invitations import invite
 from lti import claims as c
 from tests.peers.lti_platform import browser, error_code
 from tests.peers.vendor_platforms import brightspace_configuration, canvas_configuration, moodle_configuration
@@ -23,8 +26,13 @@ class VendorPlatforms:
 
     def __init__(self):
         self.received: list[dict] = []
+        self.requested: list[str] = []  # every path asked for, to prove what the tool did not fetch
         self.client_ids = itertools.count(10000000000017)
         app = Flask("vendor_platforms")
+
+        @app.before_request
+        def note_request():
+            self.requested.append(request.path)
         self.server = ServerThread(app)
         self.base = f"http://127.0.0.1:{self.server.port}"
         base = self.base
@@ -76,19 +84,25 @@ def vendors():
     running.server.stop()
 
 
-def open_registration(peers, client, config_url, token="reg-token"):
-    return client.get(peers.tool_url + "/lti/register",
-                      params={"openid_configuration": config_url, "registration_token": token})
+def invitation(peers) -> str:
+    """A registration link, as `coachbridge platform invite` prints it."""
+    return invite(peers.engine, peers.tool_url, time.time()).link
+
+
+def open_registration(peers, client, config_url, token="reg-token", link=None):
+    return client.get(link or invitation(peers), params={"openid_configuration": config_url,
+                                                         "registration_token": token})
 
 
 def confirm(peers, client, page):
     fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', page.text))
-    return client.post(peers.tool_url + "/lti/register", data={k: unescape(v) for k, v in fields.items()})
+    action = unescape(re.search(r'<form method="post" action="([^"]+)"', page.text).group(1))
+    return client.post(peers.tool_url + action, data={k: unescape(v) for k, v in fields.items()})
 
 
-def register(peers, config_url, token="reg-token"):
+def register(peers, config_url, token="reg-token", link=None):
     client = browser()
-    page = open_registration(peers, client, config_url, token)
+    page = open_registration(peers, client, config_url, token, link)
     assert page.status_code == 200, page.text
     return page, confirm(peers, client, page)
 
@@ -166,7 +180,8 @@ def test_platform_refusing_the_registration_stores_nothing(peers, vendors):
     before = platform_count(peers)
     page, done = register(peers, vendors.base + "/refusing/config")
     assert done.status_code == 400 and error_code(done) == "registration_refused"
-    assert "scope not allowed here" in done.text
+    # The platform's OAuth error code is shown, never its free text (any server's words).
+    assert "invalid_client_metadata" in done.text and "scope not allowed here" not in done.text
     assert platform_count(peers) == before
 
 
@@ -178,21 +193,27 @@ def test_confirmation_needs_the_form_token_from_the_same_browser(peers, vendors)
 
 
 def test_missing_openid_configuration(peers):
-    page = browser().get(peers.tool_url + "/lti/register")
+    page = browser().get(invitation(peers))
     assert page.status_code == 400 and error_code(page) == "openid_configuration_missing"
 
 
 def test_demo_lms_registration_page_and_endpoint(peers):
     client = browser()
-    lms_page = client.get(peers.lms_url + "/admin/register-tool", params={"tool_url": peers.tool_url + "/lti/register"})
+    # The demo LMS's "add a tool" page offers the invitation link the tool gave it at start.
+    assert peers.lms.tool_registration_url.startswith(peers.tool_url + "/lti/register/")
+    lms_page = client.get(peers.lms_url + "/admin/register-tool", params={"tool_url": invitation(peers)})
     src = unescape(re.search(r'<iframe title="Tool registration" src="([^"]+)"', lms_page.text).group(1))
     query = parse_qs(urlsplit(src).query)
-    page, done = register(peers, query["openid_configuration"][0], query["registration_token"][0])
+    link = src.split("?")[0]
+    page, done = register(peers, query["openid_configuration"][0], query["registration_token"][0], link)
     assert done.status_code == 200
     registration = peers.lms.tool_registrations[-1]
     rows, deployed = stored(peers, peers.lms.issuer)
     mine = [r for r in rows if r["client_id"] == registration["client_id"]]
     assert len(mine) == 1 and deployed[mine[0]["id"]] == [registration["deployment_id"]]
+    # The invitation is spent: opening the link again fetches nothing and registers nothing.
+    spent = open_registration(peers, browser(), query["openid_configuration"][0], "another-token", link)
+    assert spent.status_code == 403 and error_code(spent) == "invitation_invalid"
     # The registration token is single-use at the LMS: a second registration with it is refused.
     again = register(peers, query["openid_configuration"][0], query["registration_token"][0])[1]
     assert again.status_code == 400 and error_code(again) == "registration_refused"
