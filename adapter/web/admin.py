@@ -12,10 +12,10 @@ from adapter.services.platforms import list_platforms
 
 from . import components
 from .auth import admin_required, admin_scope, current_session
-from .coaching_support import now, refusals_as_pages
+from .coaching_support import now, answer_refusals
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-refusals_as_pages(bp, "There is no such record, or it belongs to a platform you do not manage.")
+answer_refusals(bp, "There is no such record, or it belongs to a platform you do not manage.")
 
 
 def scoped_platforms() -> list[dict]:

@@ -15,9 +15,9 @@ import pytest
 from sqlalchemy import delete, func, insert, select
 
 from adapter.cli import main
-from adapter.demo_lms import DemoLMS
+from adapter.demo.lms import DemoLMS
 from adapter.domain.measures import CONVERSATION
-from adapter.local_server import ServerThread
+from adapter.demo.local_server import ServerThread
 from adapter.persistence import lrs_store
 from adapter.persistence.report_summary_tables import NO_COURSE, report_course_facts
 from adapter.persistence.tables import manager_links, people, platforms
