@@ -45,7 +45,7 @@ ERROR_CODE = re.compile(r"[a-z_]{1,64}")
 
 class FailureKind(StrEnum):
     CONFIGURATION_UNREACHABLE = "configuration_unreachable"
-    ADDRESS_NOT_ALLOWED = "address_not_allowed"
+    FETCH_REFUSED = "fetch_refused"
     CONFIGURATION_INVALID = "configuration_invalid"
     ISSUER_MISMATCH = "issuer_mismatch"
     REGISTRATION_UNREACHABLE = "registration_unreachable"
@@ -126,7 +126,7 @@ def fetch_platform_configuration(
         response = _send("GET", openid_configuration_url, registration_token, limits)
     except FetchRefused as refused:
         return RegistrationFailure(
-            FailureKind.ADDRESS_NOT_ALLOWED,
+            FailureKind.FETCH_REFUSED,
             f"the platform configuration at {openid_configuration_url} was not read: {refused.reason}",
         )
     except requests.RequestException:
@@ -248,7 +248,7 @@ def register_tool(
                          json_body=client_registration_document(tool))
     except FetchRefused as refused:
         return RegistrationFailure(
-            FailureKind.ADDRESS_NOT_ALLOWED,
+            FailureKind.FETCH_REFUSED,
             f"the registration endpoint {platform.registration_endpoint} was not used: {refused.reason}",
         )
     except requests.RequestException:
