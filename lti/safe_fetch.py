@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import socket
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -56,16 +57,26 @@ def is_public(address: str) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
+PRIVATE = "its address is private, loopback or link-local, which this tool does not reach"
+
+
 class _PublicOnly:
-    """Mixed into urllib3's connections: refuse a socket connected to a private address."""
+    """Mixed into urllib3's connections: refuse a host with any private address before
+    connecting (so a closed port and an open one answer alike), and the connected socket
+    if it ended up at one anyway (a DNS answer that changed in between)."""
 
     allow_private = False
 
     def _new_conn(self):
+        if not self.allow_private:
+            host = self._dns_host  # type: ignore[attr-defined]
+            resolved = socket.getaddrinfo(host, self.port, type=socket.SOCK_STREAM)  # type: ignore[attr-defined]
+            if not all(is_public(info[4][0]) for info in resolved):
+                raise FetchRefused(PRIVATE)
         sock = super()._new_conn()  # type: ignore[misc]
         if not self.allow_private and not is_public(sock.getpeername()[0]):
             sock.close()
-            raise FetchRefused("its address is private, loopback or link-local, which this tool does not reach")
+            raise FetchRefused(PRIVATE)
         return sock
 
 

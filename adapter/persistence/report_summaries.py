@@ -216,7 +216,8 @@ def course_facts(conn: Connection, as_of: date, scope: AdminScope) -> dict[Cours
 
     def grouped(kind: str, *columns, where=()):
         return conn.execute(select(t.c.platform_id, t.c.context_pk, *columns)
-                            .where(t.c.kind == kind, within(scope, t.c.platform_id), *where).group_by(t.c.platform_id, t.c.context_pk))
+                            .where(t.c.kind == kind, within(scope, t.c.platform_id), *where)
+                            .group_by(t.c.platform_id, t.c.context_pk))
 
     def when(condition, column):
         return func.sum(case((condition, column), else_=0))

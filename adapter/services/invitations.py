@@ -27,8 +27,13 @@ def invite(engine: Engine, base_url: str, now: float, note: str = "",
            lifetime: float = INVITATION_LIFETIME) -> Invitation:
     token = secrets.token_urlsafe(32)
     with engine.begin() as conn:
-        invitation_id = invitation_store.add_invitation(conn, token, note.strip()[:200], now, now + lifetime)
+        invitation_id = invitation_store.add_invitation(conn, token, _plain(note), now, now + lifetime)
     return Invitation(invitation_id, base_url.rstrip("/") + REGISTER_PATH + token)
+
+
+def _plain(note: str) -> str:
+    """The operator's note as one line of text (no control characters: PostgreSQL refuses NUL)."""
+    return "".join(ch if ch.isprintable() else " " for ch in note).strip()[:200]
 
 
 def is_usable(engine: Engine, token: str, now: float) -> bool:

@@ -87,7 +87,8 @@ def organisation_dashboard(conn: Connection, scope: AdminScope | None, today: da
     return Dashboard("Organisation", today, total(by_course.values()),
                      by_platform=sorted((Group(names.get(p) or f"Platform {p}", f) for p, f in by_platform.items()),
                                         key=lambda g: g.name),
-                     by_course=_courses(conn, by_course), targets=_progress(conn, quarter, today, scope), quarter=quarter)
+                     by_course=_courses(conn, by_course), targets=_progress(conn, quarter, today, scope),
+                     quarter=quarter)
 
 
 def keep_summaries(conn: Connection, events: Sequence[RecordEvent]) -> None:

@@ -20,8 +20,8 @@ def _page(error: RuleViolation | None = None, status: int = 200):
     with components().engine.connect() as conn:
         dashboard = organisation_dashboard(conn, admin_scope(), today())
     return render_template("admin/reports.html", **page_values(dashboard, "admin"),
-                           target_measures=TARGET_MEASURES, platforms=scoped_platforms(), error=error, form=request.form,
-                           saved=saved_message({"target": "The target is saved."})), status
+                           target_measures=TARGET_MEASURES, platforms=scoped_platforms(), error=error,
+                           form=request.form, saved=saved_message({"target": "The target is saved."})), status
 
 
 @bp.route("/reports")

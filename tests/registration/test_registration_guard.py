@@ -79,7 +79,8 @@ def test_operator_page_shows_a_new_link_once_and_withdraws_it(peers, vendors, mo
     operator = operator_browser(peers, monkeypatch, capsys)
     page = operator.get(peers.tool_url + "/admin/invitations")
     token = unescape(re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1))
-    created = operator.post(peers.tool_url + "/admin/invitations", data={"csrf_token": token, "note": "<Brightspace>"})
+    created = operator.post(peers.tool_url + "/admin/invitations",
+                            data={"csrf_token": token, "note": "<Brightspace>\x00"})  # NUL: PostgreSQL refuses it
     assert created.status_code == 201 and "&lt;Brightspace&gt;" in created.text
     link = unescape(re.search(r'<code class="wrap">([^<]+)</code>', created.text).group(1))
     assert link.startswith(peers.tool_url + "/lti/register/")
@@ -113,7 +114,8 @@ def test_open_registration_waits_for_an_operator(peers, vendors, settings_of, mo
     token = unescape(re.search(r'name="csrf_token" value="([^"]+)"', detail.text).group(1))
     operator.post(f"{peers.tool_url}/admin/platforms/{pending['id']}/active", data={"csrf_token": token, "active": "1"})
     approved = browser().get(peers.tool_url + "/lti/login", params=login, allow_redirects=False)
-    assert approved.status_code == 302 and approved.headers["Location"].startswith(vendors.base + "/bs/d2l/lti/authenticate")
+    assert approved.status_code == 302
+    assert approved.headers["Location"].startswith(vendors.base + "/bs/d2l/lti/authenticate")
 
 
 def test_private_addresses_are_refused_unless_allowed(peers, vendors, settings_of):
@@ -122,6 +124,8 @@ def test_private_addresses_are_refused_unless_allowed(peers, vendors, settings_o
     page = open_registration(peers, browser(), vendors.base + MOODLE, link=link)
     assert page.status_code == 400 and error_code(page) == "fetch_refused" and "private" in page.text
     assert len(vendors.requested) == before and platform_count(peers) == count  # nothing was sent
+    closed = open_registration(peers, browser(), "http://127.0.0.1:9/config", link=link)
+    assert error_code(closed) == "fetch_refused"  # a closed port answers as an open one: no port scanning
     settings_of(allow_private_addresses=True)
     assert open_registration(peers, browser(), vendors.base + MOODLE, link=link).status_code == 200  # still usable
 

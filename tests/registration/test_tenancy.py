@@ -124,7 +124,8 @@ def test_an_lrs_endpoint_or_privacy_on_another_platform_is_refused(peers, tenant
         assert conn.execute(select(xapi_privacy).where(xapi_privacy.c.platform_id == a)).all() == privacy_before
     endpoint = f"{peers.tool_url}/admin/lrs/{tenants['endpoint_a']}"
     assert admin_b.get(endpoint).status_code == 404
-    for path, data in (("", {**LRS_FORM, "platform_id": str(tenants["b"])}), ("/test", {}), ("/active", {"active": "0"})):
+    attempts = (("", {**LRS_FORM, "platform_id": str(tenants["b"])}), ("/test", {}), ("/active", {"active": "0"}))
+    for path, data in attempts:
         assert admin_b.post(endpoint + path, data={**data, "csrf_token": csrf(page)}).status_code == 404, path
     with peers.engine.connect() as conn:
         row = conn.execute(select(lrs_endpoints).where(lrs_endpoints.c.id == tenants["endpoint_a"])).mappings().one()
