@@ -47,6 +47,10 @@ def platform_choices(conn: Connection, scope: AdminScope) -> list[dict[str, Any]
         .where(within(scope, platforms.c.id)).order_by(platforms.c.name, platforms.c.id)).mappings()]
 
 
+def is_active(conn: Connection, platform_id: int) -> bool:
+    return bool(conn.execute(select(platforms.c.active).where(platforms.c.id == platform_id)).scalar())
+
+
 def set_active(conn: Connection, platform_id: int, active: bool) -> bool:
     """Enabling a platform also approves it when it was waiting (open registration)."""
     values: dict[str, Any] = {"active": active}

@@ -15,6 +15,7 @@ from flask import Flask, abort, g, has_request_context, request
 from adapter.domain.admin_scope import AdminScope
 from adapter.persistence.session_store import WebSession, load_session
 from adapter.services.admin_access import OPERATOR_SIGN_IN
+from adapter.services.platforms import is_active
 
 SESSION_COOKIE = "cb_session"
 # Launches are authenticated by the signed id_token and state; Dynamic Registration
@@ -109,14 +110,17 @@ def role_required(*roles: str) -> Callable:
 
 def admin_scope() -> AdminScope | None:
     """The asking admin's scope, worked out once per request: a tool operator's session
-    (no LMS behind it) sees every platform; an LMS Administrator launch sees its own."""
+    (no LMS behind it) sees every platform; an LMS Administrator launch sees its own, while
+    that LMS's registration is active (disabling an LMS also ends its admins' reach)."""
+    from . import components
+
     if "admin_scope" not in g:
         session = current_session()
         scope = None
         if session is not None and "admin" in session.app_roles:
             if session.platform_id is None and session.launch.get("signed_in_by") == OPERATOR_SIGN_IN:
                 scope = AdminScope.operator()
-            elif session.platform_id is not None:
+            elif session.platform_id is not None and is_active(components().engine, session.platform_id):
                 scope = AdminScope.of_platform(session.platform_id)
         g.admin_scope = scope
     return g.admin_scope

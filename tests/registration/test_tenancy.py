@@ -189,3 +189,14 @@ def test_an_existing_registration_is_never_replaced(peers, tenants, operator, ca
     client = browser()
     action, fields = auto_post_form(client.get(tenants["lms_b"].login_url("learner-ana", "rl-feedback")).text)
     assert client.post(action, data=fields).status_code == 200
+
+
+def test_disabling_a_platform_ends_its_admins_reach(peers, tenants, operator):
+    admin_b, b = tenants["admin_b"], tenants["b"]
+    token = csrf(operator.get(peers.tool_url + "/admin/relationships"))
+    operator.post(f"{peers.tool_url}/admin/platforms/{b}/active", data={"csrf_token": token, "active": "0"})
+    try:
+        assert admin_b.get(peers.tool_url + "/admin/lrs").status_code == 403  # the session from before
+    finally:
+        operator.post(f"{peers.tool_url}/admin/platforms/{b}/active", data={"csrf_token": token, "active": "1"})
+    assert admin_b.get(peers.tool_url + "/admin/lrs").status_code == 200
