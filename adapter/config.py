@@ -14,12 +14,12 @@ from pathlib import Path
 DEFAULT_PUBLIC_URL = "http://localhost:8000"
 
 
-class ConfigurationError(RuntimeError):
-    """The environment does not describe a deployment the tool can safely run."""
-
-
 def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+class ConfigurationError(RuntimeError):
+    """The environment does not describe a deployment the tool can safely run."""
 
 
 @dataclass(frozen=True)

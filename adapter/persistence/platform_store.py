@@ -4,17 +4,16 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from adapter.domain.admin_scope import AdminScope
 
+from .database import conflict_insert
 from .scoping import within
 from .tables import deployments, platforms
 
 
 def add_deployment(conn: Connection, platform_id: int, deployment_id: str, now: float) -> None:
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    conn.execute(dialect.insert(deployments)
+    conn.execute(conflict_insert(conn, deployments)
                  .values(platform_id=platform_id, deployment_id=deployment_id, created_at=now)
                  .on_conflict_do_nothing())
 

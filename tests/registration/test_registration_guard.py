@@ -82,7 +82,7 @@ def test_operator_page_shows_a_new_link_once_and_withdraws_it(peers, vendors, mo
     created = operator.post(peers.tool_url + "/admin/invitations",
                             data={"csrf_token": token, "note": "<Brightspace>\x00"})  # NUL: PostgreSQL refuses it
     assert created.status_code == 201 and "&lt;Brightspace&gt;" in created.text
-    link = unescape(re.search(r'<code class="wrap">([^<]+)</code>', created.text).group(1))
+    link = unescape(re.search(r'<code>(http[^<]+/lti/register/[^<]+)</code>', created.text).group(1))
     assert link.startswith(peers.tool_url + "/lti/register/")
     listing = operator.get(peers.tool_url + "/admin/invitations")
     assert link not in listing.text and "waiting" in listing.text
