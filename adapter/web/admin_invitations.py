@@ -15,7 +15,7 @@ from .auth import operator_required
 
 def _page(link: str | None = None, status: int = 200):
     return render_template("admin/invitations.html", invitations=service.invitations(components().engine),
-                           now=time.time(), link=link), status
+                           now=time.time(), link=link, days=service.INVITATION_LIFETIME // 86400), status
 
 
 @bp.route("/invitations", methods=["GET", "POST"])

@@ -82,7 +82,7 @@ def platform_new():
 
 
 @bp.route("/tool-config")
-@admin_required
+@operator_required
 def tool_config():
     urls = tool_urls()
     return render_template("admin/tool_config.html", urls=urls, canvas=json.dumps(canvas_json(urls), indent=2))

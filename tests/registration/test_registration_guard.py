@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import socket
 import time
 from html import unescape
 
@@ -49,6 +50,7 @@ def test_without_a_registration_link_nothing_is_fetched(peers, vendors):
 
 def test_cli_invitation_works_once_and_only_its_hash_is_stored(peers, vendors, monkeypatch, capsys):
     monkeypatch.setenv("DATABASE_URL", peers.engine.url.render_as_string(hide_password=False))
+    assert main(["platform", "invite", "--days", "0"]) == 2
     assert main(["platform", "invite", "--base-url", peers.tool_url, "--note", "Acme Moodle"]) == 0
     link = capsys.readouterr().out.strip().splitlines()[-1]
     assert re.fullmatch(re.escape(peers.tool_url) + r"/lti/register/[A-Za-z0-9_-]{40,}", link)
@@ -148,6 +150,22 @@ def test_connection_errors_are_not_described(peers):
     page = open_registration(peers, browser(), "http://127.0.0.1:9/nothing-listens-here")
     assert page.status_code == 502 and error_code(page) == "configuration_unreachable"
     assert "Errno" not in page.text and "refused" not in page.text and "HTTPConnectionPool" not in page.text
+
+
+def test_a_name_that_resolves_elsewhere_when_connecting_is_caught_on_the_socket(vendors, monkeypatch):
+    """DNS rebinding: the name looks public when checked, then points at loopback for the
+    connection. No real resolver here answers that way, so the resolver is stood in for."""
+    real = socket.getaddrinfo
+    answers = iter([[(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", 80))]])
+
+    def rebinding(host, port, *args, **kwargs):
+        return next(answers, None) or real("127.0.0.1", port, *args, **kwargs)
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    before = len(vendors.requested)
+    port = vendors.base.rsplit(":", 1)[1]
+    with pytest.raises(FetchRefused, match="private"):
+        fetch("GET", f"http://rebinding.example:{port}{MOODLE}", FetchLimits())
+    assert len(vendors.requested) == before
 
 
 def test_a_slow_answer_is_cut_off(vendors):
