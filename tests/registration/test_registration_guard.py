@@ -5,6 +5,7 @@ public addresses (unless allowed), no redirects, small answers, quickly, never e
 from __future__ import annotations
 
 import dataclasses
+import logging
 import re
 import socket
 import time
@@ -182,3 +183,13 @@ def test_private_loopback_and_link_local_addresses_are_not_public(address):
 
 def test_public_addresses_are_public():
     assert is_public("93.184.216.34") and is_public("2606:2800:220:1:248:1893:25c8:1946")
+
+
+def test_a_registration_link_is_not_written_to_the_request_log(peers, caplog):
+    caplog.set_level(logging.INFO, logger="coachbridge.requests")
+    link = invitation(peers)
+    browser().get(link)  # no openid_configuration: a 400, after the link was checked
+    browser().get(peers.tool_url + "/lti/register")
+    ours = [record for record in caplog.records if record.name == "coachbridge.requests"]  # the tool's own log
+    assert {"/lti/register/[redacted]", "/lti/register"} <= {record.path for record in ours}
+    assert link.rsplit("/", 1)[1] not in " ".join(str(record.__dict__) for record in ours)
