@@ -20,12 +20,12 @@ def catalog() -> TemplateCatalog:
     return components().parts.templates
 
 
-def answer_refusals(blueprint: Blueprint) -> None:
-    """The domain's refusals, as the blueprint's pages answer them."""
+def answer_refusals(blueprint: Blueprint,
+                    missing: str = "There is no such record, or it is not yours to see.") -> None:
+    """The domain's refusals, as the blueprint's pages answer them: NotFound as 404 saying ``missing``."""
     @blueprint.errorhandler(NotFound)
     def not_found(error: NotFound):
-        return render_template("error.html", code="not_found", status=404,
-                               reason="There is no such record, or it is not yours to see."), 404
+        return render_template("error.html", code="not_found", status=404, reason=missing), 404
 
     @blueprint.errorhandler(Forbidden)
     def forbidden(error: Forbidden):
