@@ -1,4 +1,9 @@
-"""Manager relationships from an administrator's CSV file: parsing and row checks.
+"""Manager relationships: the rule every source of them obeys, and the administrator's
+CSV file (parsing and row checks).
+
+A link comes from the LMS's mentor claim, an admin import, a confirmed nomination (and
+later SCIM); each source builds a :class:`ManagerLink`, so nobody is ever recorded as
+their own manager, and so nobody validates their own application.
 
 Columns (header row required, any order): ``learner_user_id`` or ``learner_email``,
 and ``manager_user_id`` or ``manager_email``; a row names each side by one of them.
@@ -10,9 +15,30 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
+from typing import Iterable
+
+from .rules import RuleViolation
 
 COLUMNS = ("learner_user_id", "learner_email", "manager_user_id", "manager_email")
 MAX_ROWS = 10_000
+
+
+@dataclass(frozen=True)
+class ManagerLink:
+    """``manager_id`` manages ``learner_id``: two different people, whatever the source."""
+
+    learner_id: int
+    manager_id: int
+
+    def __post_init__(self) -> None:
+        if self.learner_id == self.manager_id:
+            raise RuleViolation("Manager", "a person cannot be their own manager")
+
+
+def links_from_claim(manager_id: int, learner_ids: Iterable[int]) -> set[ManagerLink]:
+    """The links a platform's mentee list makes; a list naming the mentor themself does not
+    make them their own manager (the rest of the list still counts)."""
+    return {ManagerLink(learner_id, manager_id) for learner_id in learner_ids if learner_id != manager_id}
 
 
 @dataclass(frozen=True)
