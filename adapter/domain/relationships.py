@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -21,6 +22,7 @@ from .rules import RuleViolation
 
 COLUMNS = ("learner_user_id", "learner_email", "manager_user_id", "manager_email")
 MAX_ROWS = 10_000
+MAX_CELL = 255  # an LTI user id is at most 255 characters, an email address 254
 
 
 @dataclass(frozen=True)
@@ -68,8 +70,23 @@ class RowProblem:
         return f"line {self.line}: {self.problem}"
 
 
+def decode_csv(data: bytes) -> str:
+    """An uploaded file's text; anything but UTF-8 text is refused, not guessed at."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise RuleViolation("The file", "is not a CSV text file (save it as CSV, UTF-8)") from None
+
+
 def parse_relationship_csv(text: str) -> tuple[list[RelationshipRow], list[RowProblem]]:
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    try:
+        return _parse_rows(reader)
+    except csv.Error as error:  # a cell beyond the csv module's limit, say: raised reading the next line
+        return [], [RowProblem(reader.line_num + 1, f"cannot be read as CSV ({error})")]
+
+
+def _parse_rows(reader: csv.DictReader) -> tuple[list[RelationshipRow], list[RowProblem]]:
     header = [name.strip() for name in reader.fieldnames or []]
     reader.fieldnames = header
     missing = [side for side in ("learner", "manager")
@@ -86,7 +103,10 @@ def parse_relationship_csv(text: str) -> tuple[list[RelationshipRow], list[RowPr
         if not any((value or "").strip() for value in record.values() if isinstance(value, str)):
             continue
         learner, manager = _key(record, "learner"), _key(record, "manager")
-        if learner is None or manager is None:
+        unreadable = _unreadable(record)
+        if unreadable:
+            problems.append(RowProblem(line, unreadable))
+        elif learner is None or manager is None:
             side = "learner" if learner is None else "manager"
             problems.append(RowProblem(line, f"no {side} user id or email"))
         elif learner == manager:
@@ -96,6 +116,15 @@ def parse_relationship_csv(text: str) -> tuple[list[RelationshipRow], list[RowPr
         else:
             rows.append(RelationshipRow(line, learner, manager))
     return rows, problems
+
+
+def _unreadable(record: dict) -> str:
+    cells = [value for name, value in record.items() if name in COLUMNS and isinstance(value, str)]
+    if any(len(value) > MAX_CELL for value in cells):
+        return f"a user id or email is longer than {MAX_CELL} characters"
+    if any(unicodedata.category(char) == "Cc" for value in cells for char in value.strip()):
+        return "a user id or email holds a control character (a NUL byte, say)"
+    return ""
 
 
 def _key(record: dict, side: str) -> PersonKey | None:

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import Engine, select
 
+from adapter.domain.rules import whole_number
 from adapter.persistence import lrs_store
 from adapter.persistence.key_cipher import KeyCipher, KeyEncryptionError
 from adapter.persistence.tables import platforms
@@ -55,7 +56,8 @@ def check_form(engine: Engine, form: Mapping[str, str], existing: lrs_store.LrsE
                 errors["name"] = "Name is required: letters, digits, dots, dashes or underscores (up to 100)."
             elif lrs_store.name_taken(conn, value["name"]):
                 errors["name"] = "Name is already used by another LRS endpoint."
-    if not value["platform_id"].isdigit() or int(value["platform_id"]) not in known_platforms:
+    platform_id, batch_size = whole_number(value["platform_id"]), whole_number(value["batch_size"])
+    if platform_id not in known_platforms:
         errors["platform_id"] = "Choose the platform whose records go to this LRS."
     if not _is_web_address(value["endpoint"]):
         errors["endpoint"] = "xAPI endpoint must be a web address (https://…), without credentials."
@@ -77,11 +79,11 @@ def check_form(engine: Engine, form: Mapping[str, str], existing: lrs_store.LrsE
             errors["secret"] = "Client secret is required for OAuth2."
     if value["xapi_version"] not in VERSIONS:
         errors["xapi_version"] = f"xAPI version must be {' or '.join(VERSIONS)}."
-    if not value["batch_size"].isdigit() or not 1 <= int(value["batch_size"]) <= MAX_BATCH:
+    if batch_size is None or not 1 <= batch_size <= MAX_BATCH:
         errors["batch_size"] = f"Batch size must be a whole number from 1 to {MAX_BATCH}."
     settings = {name: value[name] for name in lrs_store.SETTINGS_FIELDS}
     if not errors:
-        settings["platform_id"], settings["batch_size"] = int(value["platform_id"]), int(value["batch_size"])
+        settings["platform_id"], settings["batch_size"] = platform_id, batch_size
     return EndpointForm(settings=settings, name=value["name"], secret=value["secret"], errors=errors)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 from sqlalchemy import func, select
 
+from adapter.domain.rules import whole_number
 from adapter.persistence.tables import deployments, platforms
 
 from . import components
@@ -28,6 +29,8 @@ def home():
 @role_required("admin")
 def relationships():
     """Import learner ↔ manager pairs from CSV: every row good, or nothing written."""
+    from adapter.domain.relationships import decode_csv
+    from adapter.domain.rules import RuleViolation
     from adapter.services.relationships import import_relationships
 
     from .auth import current_session
@@ -39,12 +42,13 @@ def relationships():
     result = None
     if request.method == "POST":
         upload = request.files.get("csv_file")
-        text = upload.read().decode("utf-8-sig", errors="replace") if upload and upload.filename else \
-            request.form.get("csv_text", "")
-        platform_id = request.form.get("platform_id", "")
-        if not platform_id.isdigit() or int(platform_id) not in {p["id"] for p in choices}:
+        try:
+            text = decode_csv(upload.read()) if upload and upload.filename else request.form.get("csv_text", "")
+        except RuleViolation as unreadable:
+            abort(400, description=f"{unreadable.field} {unreadable.problem}.")
+        platform_id = whole_number(request.form.get("platform_id"))
+        if platform_id not in {p["id"] for p in choices}:
             abort(400, description="Choose the platform these people launch from.")
-        result = import_relationships(components().engine, current_session().person_id, int(platform_id),
-                                      text, now())
+        result = import_relationships(components().engine, current_session().person_id, platform_id, text, now())
     return render_template("admin/relationships.html", platforms=choices, result=result,
                            form=request.form), 400 if result and not result.written else 200

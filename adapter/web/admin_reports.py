@@ -6,7 +6,7 @@ from flask import abort, render_template, request
 from sqlalchemy import select
 
 from adapter.domain.authorization import NotFound, Viewer
-from adapter.domain.rules import RuleViolation
+from adapter.domain.rules import RuleViolation, whole_number
 from adapter.domain.targets import TARGET_MEASURES
 from adapter.persistence.tables import platforms
 from adapter.services.reports import find_manager, organisation_dashboard, set_target
@@ -45,13 +45,13 @@ def reports_csv():
 def team_target():
     """An admin sets a target for any manager's team, named by email or LTI user id."""
     session = current_session()
-    platform_id = request.form.get("platform_id", "")
-    if not platform_id.isdigit():
+    platform_id = whole_number(request.form.get("platform_id"))
+    if platform_id is None:
         abort(400, description="Choose the platform the manager launches from.")
-    admin = Viewer(person_id=session.person_id or 0, platform_id=int(platform_id), roles=frozenset(session.app_roles))
+    admin = Viewer(person_id=session.person_id or 0, platform_id=platform_id, roles=frozenset(session.app_roles))
     try:
         with components().engine.connect() as conn:
-            manager_id = find_manager(conn, int(platform_id), request.form.get("manager", ""))
+            manager_id = find_manager(conn, platform_id, request.form.get("manager", ""))
         set_target(components().engine, admin, manager_id, request.form.to_dict(), now())
     except NotFound as missing:
         return _page(RuleViolation("Manager", str(missing)), 400)
