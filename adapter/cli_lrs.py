@@ -119,7 +119,8 @@ def add_lrs_commands(sub: argparse._SubParsersAction) -> None:
     add.add_argument("--xapi-version", default="1.0.3")
     add.add_argument("--batch-size", type=int, default=100)
     add.set_defaults(func=cmd_lrs_add)
-    test = lrs.add_parser("test", help="ask the LRS's about resource with the stored credentials (sends no statement)")
+    test = lrs.add_parser("test", help="ask the LRS's about resource, then read one statement with the stored "
+                                       "credentials (sends none)")
     test.add_argument("ref", help="the endpoint's id or name")
     test.set_defaults(func=cmd_lrs_test)
     for name, active in (("enable", True), ("disable", False)):

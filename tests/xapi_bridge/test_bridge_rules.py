@@ -55,7 +55,7 @@ def test_private_notes_never_reach_the_outbox_whatever_the_settings(world, engin
         everything = conn.execute(select(outbox_payloads.c.payload)).scalars().all()
     assert everything and not any(PRIVATE in payload for payload in everything)
     check_in = payloads(world, "rules-any")[0]
-    assert check_in["context"]["contextAgents"][0]["agent"]["mbox"].startswith("mailto:max")
+    assert check_in["context"]["instructor"]["mbox"].startswith("mailto:max")  # 2.0.0: the 1.0.3 content
 
 
 def test_each_lrs_voids_only_what_it_holds_and_disabled_ones_get_nothing(world, engine):
