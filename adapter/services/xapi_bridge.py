@@ -98,8 +98,10 @@ class XapiBridge:
 def outbox_rows(target: str, statements: Sequence[dict[str, Any]], at: float, source: str) -> list[dict[str, Any]]:
     """The ``xapi`` outbox rows for ``statements`` (voiding ones, whose object is a
     StatementRef, marked in their source)."""
-    return [{"channel": CHANNEL, "target": target, "message_id": statement["id"],
-             "source": (source + " voids" if statement["object"]["objectType"] == "StatementRef" else source)[:100],
+    def marked(statement: dict[str, Any]) -> str:
+        return (source + " voids" if statement["object"].get("objectType") == "StatementRef" else source)[:100]
+
+    return [{"channel": CHANNEL, "target": target, "message_id": statement["id"], "source": marked(statement),
              "payload": json.dumps(statement, separators=(",", ":")), "next_attempt_at": at, "created_at": at}
             for statement in statements]
 
