@@ -8,8 +8,9 @@ the statement is the same whatever the LRS's xAPI version); the worker delivers 
 Voiding follows the domain: a new state is a new statement next to the earlier ones
 (an action completed, a request asked again, a decision); a correction voids the live
 statements of the kinds it names (``RecordEvent.corrects``); a withdrawal voids every
-statement the LRS holds for the record. What an LRS holds is tracked per LRS
-(``xapi_live_statements``): an endpoint added later never got the earlier versions.
+statement the LRS holds for the record, in a disabled LRS too (delivered once it is
+enabled again). What an LRS holds is tracked per LRS (``xapi_live_statements``): an
+endpoint added later never got the earlier versions.
 To void a record's statements (a withdrawal, an erasure), publish
 :func:`adapter.domain.events.record_withdrawn`.
 """
@@ -56,7 +57,10 @@ class XapiBridge:
     def __call__(self, conn: Connection, events: Sequence[RecordEvent]) -> None:
         rows: list[dict[str, Any]] = []
         for event in events:
-            targets = lrs_store.endpoints(conn, event.platform_id, active_only=True)
+            # A withdrawal reaches every LRS holding the record, a disabled one too (its
+            # voids wait until it is enabled again): nothing withdrawn stays live anywhere.
+            withdrawn = event.kind == x.EventKind.RECORD_WITHDRAWN.value
+            targets = lrs_store.endpoints(conn, event.platform_id, active_only=not withdrawn)
             if not targets:
                 continue
             privacy = lrs_store.privacy_of(conn, event.platform_id)
@@ -73,7 +77,7 @@ class XapiBridge:
         live = xapi_live_statements.c
         held = select(live.statement_id).where(live.target == target, live.record_key == key)
         voids: tuple[str, ...] = ()
-        if event.kind == x.EventKind.RECORD_WITHDRAWN.value:
+        if subject.kind is x.EventKind.RECORD_WITHDRAWN:
             voids = tuple(conn.execute(held.order_by(live.record_version)).scalars())
         elif event.corrects:
             voids = tuple(conn.execute(held.where(live.kind.in_(event.corrects)).order_by(live.record_version))
