@@ -121,10 +121,11 @@ def test_every_kind_of_withdrawal_voids_every_statement_of_the_record(world, eng
         assert void["context"]["contextActivities"]["grouping"] == fact["context"]["contextActivities"]["grouping"]
 
 
+@pytest.mark.parametrize("version", VERSIONS)
 @pytest.mark.parametrize("privacy", sorted(PRIVACY))
-def test_a_new_state_is_a_new_statement_and_only_corrections_void(world, engine, ralph, privacy):
-    target = f"states-{privacy}"
-    world.add_lrs(target, ralph.endpoint, auth=ralph.auth)
+def test_a_new_state_is_a_new_statement_and_only_corrections_void(world, engine, ralph, privacy, version):
+    target = f"states-{privacy}-{version}"
+    world.add_lrs(target, ralph.endpoint, auth=ralph.auth, version=version)
     world.set_privacy(PRIVACY[privacy])
     action = world.check_in(private_notes="").actions[0]
     world.set_status(action.id, "done")
