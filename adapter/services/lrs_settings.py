@@ -105,7 +105,7 @@ def save_endpoint(engine: Engine, checked: EndpointForm, cipher: KeyCipher | Non
 
 
 def check_connection(endpoint: lrs_store.LrsEndpoint, cipher: KeyCipher | None) -> ConnectionCheck:
-    """``GET about`` with the stored credentials: no statement is sent."""
+    """``GET about``, then one statement read with the stored credentials: no statement is sent."""
     try:
         config = lrs_store.lrs_config(endpoint, cipher)
         client = LrsClient(config)
