@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, and_, func, insert, select, update
 
 from .coaching_tables import manager_nominations
 from .people_store import stub_person
-from .tables import manager_links, people
+from .tables import manager_links, memberships, people
 
 
 def managers_of(conn: Connection, learner_id: int) -> list[int]:
@@ -77,3 +77,18 @@ def pending_nominations(conn: Connection, *, manager_id: int | None = None,
     if learner_id is not None:
         query = query.where(manager_nominations.c.learner_id == learner_id)
     return [dict(row) for row in conn.execute(query.order_by(manager_nominations.c.id)).mappings()]
+
+
+def manages_anyone(conn: Connection, person_id: int) -> bool:
+    """Whether the person currently manages someone, from any source."""
+    return conn.execute(select(manager_links.c.id).where(
+        manager_links.c.manager_id == person_id, manager_links.c.ended_at.is_(None)).limit(1)).first() is not None
+
+
+def mentee_in_course(conn: Connection, manager_id: int, context_pk: int) -> bool:
+    """Whether one of the manager's current mentees is a member of the course."""
+    return conn.execute(select(manager_links.c.id).join(
+        memberships, and_(memberships.c.person_id == manager_links.c.learner_id,
+                          memberships.c.context_pk == context_pk))
+        .where(manager_links.c.manager_id == manager_id, manager_links.c.ended_at.is_(None)).limit(1)
+    ).first() is not None
