@@ -1,7 +1,8 @@
 """Manager relationships from an administrator's CSV file: parsing and row checks.
 
-Columns (header row required, any order): ``learner_user_id`` or ``learner_email``,
-and ``manager_user_id`` or ``manager_email``; a row names each side by one of them.
+Columns (header row required, any order, separated by commas or Excel's semicolons):
+``learner_user_id`` and/or ``learner_email``, ``manager_user_id`` and/or ``manager_email``;
+a row names each side by at least one of them.
 Every bad row is reported with its line number, and nothing is written unless every
 row is good (the service resolves people, then writes all rows in one transaction).
 """
@@ -17,7 +18,8 @@ MAX_ROWS = 10_000
 
 @dataclass(frozen=True)
 class PersonKey:
-    """How a CSV row names someone on the platform: their LTI user id, else their email."""
+    """How a CSV row names someone on the platform: their LTI user id and/or their email
+    (the user id wins when both are given; the email then helps recognise them)."""
 
     user_id: str = ""
     email: str = ""
@@ -42,8 +44,20 @@ class RowProblem:
         return f"line {self.line}: {self.problem}"
 
 
+TEMPLATE_CSV = ("learner_email,learner_user_id,manager_email,manager_user_id\r\n"
+                "ana@example.org,,maria@example.org,\r\n"
+                ",lms-user-1042,maria@example.org,\r\n")
+
+
+def delimiter_of(text: str) -> str:
+    """Excel saves "CSV" with semicolons where the decimal mark is a comma: the header says which."""
+    header = text.split("\n", 1)[0]
+    return ";" if header.count(";") > header.count(",") else ","
+
+
 def parse_relationship_csv(text: str) -> tuple[list[RelationshipRow], list[RowProblem]]:
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    text = text.lstrip("\ufeff")  # UTF-8 with BOM, as Excel writes "CSV UTF-8"
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter_of(text))
     header = [name.strip() for name in reader.fieldnames or []]
     reader.fieldnames = header
     missing = [side for side in ("learner", "manager")
@@ -75,4 +89,4 @@ def parse_relationship_csv(text: str) -> tuple[list[RelationshipRow], list[RowPr
 def _key(record: dict, side: str) -> PersonKey | None:
     user_id = (record.get(f"{side}_user_id") or "").strip()
     email = (record.get(f"{side}_email") or "").strip()
-    return PersonKey(user_id=user_id) if user_id else PersonKey(email=email) if email else None
+    return PersonKey(user_id=user_id, email=email) if user_id or email else None

@@ -6,7 +6,6 @@ from typing import Any
 from sqlalchemy import Connection, and_, func, insert, select, update
 
 from .coaching_tables import manager_nominations
-from .people_store import stub_person
 from .tables import manager_links, memberships, people
 
 
@@ -28,9 +27,9 @@ def person_by_sub(conn: Connection, platform_id: int, sub: str) -> int | None:
                                                   people.c.sub == sub)).scalar()
 
 
-def person_for_import(conn: Connection, platform_id: int, sub: str, now: float) -> int:
-    """An imported LTI user id may not have launched yet: they are known from now on."""
-    return stub_person(conn, platform_id, sub, now)
+def count_not_launched(conn: Connection, person_ids: set[int]) -> int:
+    return conn.execute(select(func.count()).select_from(people).where(
+        people.c.id.in_(person_ids), people.c.last_launch_at.is_(None))).scalar_one() if person_ids else 0
 
 
 def link_manager(conn: Connection, learner_id: int, manager_id: int, source: str, now: float) -> bool:

@@ -10,6 +10,7 @@ from adapter.domain.relationships import PersonKey, RowProblem, parse_relationsh
 from adapter.domain.rules import RuleViolation
 from adapter.persistence import relationships_store as links
 from adapter.persistence.coaching_store import audit
+from adapter.persistence.expected_people_store import expect_person
 
 IMPORT, NOMINATION = "import", "nomination"
 
@@ -19,6 +20,7 @@ class ImportResult:
     rows: int
     started: int  # links that were not current before
     problems: list[RowProblem]
+    expected: int = 0  # people in the file who have not launched yet
 
     @property
     def written(self) -> bool:
@@ -41,31 +43,35 @@ def import_relationships(engine: Engine, admin_id: int | None, platform_id: int,
             pairs = []
             for row in rows:
                 try:
-                    pairs.append((_resolve(conn, platform_id, row.learner, now),
-                                  _resolve(conn, platform_id, row.manager, now)))
+                    pair = (_resolve(conn, platform_id, row.learner, now), _resolve(conn, platform_id, row.manager, now))
                 except RuleViolation as bad:
                     problems.append(RowProblem(row.line, f"{bad.field} {bad.problem}"))
+                    continue
+                if pair[0] == pair[1]:
+                    problems.append(RowProblem(row.line, "a person cannot be their own manager"))
+                pairs.append(pair)
             if problems:
                 raise _RowRejected
             for learner_id, manager_id in dict.fromkeys(pairs):
                 started += links.link_manager(conn, learner_id, manager_id, IMPORT, now)
+            expected = links.count_not_launched(conn, {person for pair in pairs for person in pair})
             audit(conn, at=now, actor_id=admin_id, platform_id=platform_id, action="relationships.imported",
-                  record_type="manager_link", detail={"rows": len(rows), "started": started})
+                  record_type="manager_link", detail={"rows": len(rows), "started": started, "expected": expected})
     except _RowRejected:
         return ImportResult(len(rows), 0, problems)
-    return ImportResult(len(rows), started, [])
+    return ImportResult(len(rows), started, [], expected)
 
 
 def _resolve(conn: Connection, platform_id: int, key: PersonKey, now: float) -> int:
-    if key.user_id:
-        return links.person_for_import(conn, platform_id, key.user_id, now)
-    found = links.people_by_email(conn, platform_id, key.email)
-    if not found:
-        raise RuleViolation(key.email, "is not the email of anyone who has launched coachbridge on this "
-                                       "platform; use their LTI user id")
-    if len(found) > 1:
-        raise RuleViolation(key.email, "belongs to several people on this platform; use their LTI user id")
-    return found[0]
+    """The person a row names; someone who has not launched yet is expected from now on
+    (matched at their first launch by LMS user id, else by email)."""
+    if not key.user_id:
+        found = links.people_by_email(conn, platform_id, key.email)
+        if len(found) > 1:
+            raise RuleViolation(key.email, "belongs to several people on this platform; use their LTI user id")
+        if found:
+            return found[0]
+    return expect_person(conn, platform_id, user_id=key.user_id, email=key.email, source=IMPORT, now=now)
 
 
 def nominate_manager(engine: Engine, viewer: Viewer, email: str, now: float) -> None:
