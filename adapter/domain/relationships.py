@@ -12,6 +12,20 @@ import csv
 import io
 from dataclasses import dataclass
 
+# Where a manager relationship comes from, strongest first. The Mentor claim is the LMS's
+# own word for its course and is never overridden; the HR system (provisioning) then names
+# a learner's line manager, ending import and nomination links to anyone else; an import
+# ends nomination links to anyone else; a nomination adds a manager only where none is known.
+SOURCES = {
+    "mentor_claim": "the LMS's Mentor role (role_scope_mentor), in a launch or the roster",
+    "provisioning": "the HR system or identity provider, through SCIM",
+    "import": "an administrator's CSV import",
+    "nomination": "a learner's nomination, confirmed by the manager",
+}
+PRECEDENCE = tuple(SOURCES)
+# The sources a source's new link ends for the same learner (links to other managers).
+SUPERSEDES = {"provisioning": ("import", "nomination"), "import": ("nomination",)}
+
 COLUMNS = ("learner_user_id", "learner_email", "manager_user_id", "manager_email")
 MAX_ROWS = 10_000
 

@@ -50,6 +50,33 @@ def expect_person(conn: Connection, platform_id: int, *, user_id: str = "", emai
     return person_id
 
 
+def find_or_expect(conn: Connection, platform_id: int, *, user_id: str = "", email: str = "", name: str = "",
+                   source: str, now: float) -> int | None:
+    """The person named by LMS user id, else the one person with that email, else a new
+    expected person; None when the email (without a user id) belongs to several people."""
+    if not user_id and email:
+        found = list(conn.execute(select(people.c.id).where(
+            people.c.platform_id == platform_id, func.lower(people.c.email) == email.strip().lower())).scalars())
+        if len(found) > 1:
+            return None
+        if found:
+            return found[0]
+    return expect_person(conn, platform_id, user_id=user_id, email=email, name=name, source=source, now=now)
+
+
+def update_expected(conn: Connection, person_id: int, *, email: str, name: str) -> None:
+    """A source renamed someone who has not launched yet: their row follows (a launched
+    person's profile comes from the LMS, not from here)."""
+    email = email.strip().lower()
+    waiting = conn.execute(select(expected_people.c.person_id).where(
+        expected_people.c.person_id == person_id, expected_people.c.matched_at.is_(None))).first()
+    if waiting is None:
+        return
+    conn.execute(update(expected_people).where(expected_people.c.person_id == person_id).values(email=email))
+    conn.execute(update(people).where(people.c.id == person_id, people.c.last_launch_at.is_(None))
+                 .values(email=email, **({"name": name} if name else {})))
+
+
 def match_expected(conn: Connection, platform_id: int, sub: str, email: str, now: float) -> Match | None:
     """Match the person the platform vouches for (``sub``; ``email`` only if the platform vouches for it)
     to the expected person waiting for them, once. One query when nobody is waiting."""

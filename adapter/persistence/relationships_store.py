@@ -91,3 +91,20 @@ def mentee_in_course(conn: Connection, manager_id: int, context_pk: int) -> bool
                           memberships.c.context_pk == context_pk))
         .where(manager_links.c.manager_id == manager_id, manager_links.c.ended_at.is_(None)).limit(1)
     ).first() is not None
+
+
+def end_other_managers(conn: Connection, learner_id: int, keep: set[int], sources: tuple[str, ...],
+                       now: float) -> int:
+    """End the learner's current links from ``sources`` to managers not in ``keep``; how many."""
+    return conn.execute(update(manager_links).where(
+        manager_links.c.learner_id == learner_id, manager_links.c.ended_at.is_(None),
+        manager_links.c.source.in_(sources), manager_links.c.manager_id.not_in(keep or {-1})).values(ended_at=now)
+    ).rowcount
+
+
+def end_links_of(conn: Connection, person_id: int, now: float) -> int:
+    """Every current link the person is in, as learner or as manager, from any source."""
+    return conn.execute(update(manager_links).where(
+        manager_links.c.ended_at.is_(None),
+        (manager_links.c.learner_id == person_id) | (manager_links.c.manager_id == person_id)
+    ).values(ended_at=now)).rowcount

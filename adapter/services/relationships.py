@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine
 
 from adapter.domain.authorization import Forbidden, NotFound, Viewer
-from adapter.domain.relationships import PersonKey, RowProblem, parse_relationship_csv
+from adapter.domain.relationships import SUPERSEDES, PersonKey, RowProblem, parse_relationship_csv
 from adapter.domain.rules import RuleViolation
 from adapter.persistence import relationships_store as links
 from adapter.persistence.coaching_store import audit
-from adapter.persistence.expected_people_store import expect_person
+from adapter.persistence.expected_people_store import find_or_expect
 
 IMPORT, NOMINATION = "import", "nomination"
 
@@ -54,6 +54,9 @@ def import_relationships(engine: Engine, admin_id: int | None, platform_id: int,
                 raise _RowRejected
             for learner_id, manager_id in dict.fromkeys(pairs):
                 started += links.link_manager(conn, learner_id, manager_id, IMPORT, now)
+            for learner_id in {learner for learner, _ in pairs}:  # the file outranks nominations
+                links.end_other_managers(conn, learner_id, {m for l, m in pairs if l == learner_id},
+                                         SUPERSEDES[IMPORT], now)
             expected = links.count_not_launched(conn, {person for pair in pairs for person in pair})
             audit(conn, at=now, actor_id=admin_id, platform_id=platform_id, action="relationships.imported",
                   record_type="manager_link", detail={"rows": len(rows), "started": started, "expected": expected})
@@ -65,13 +68,10 @@ def import_relationships(engine: Engine, admin_id: int | None, platform_id: int,
 def _resolve(conn: Connection, platform_id: int, key: PersonKey, now: float) -> int:
     """The person a row names; someone who has not launched yet is expected from now on
     (matched at their first launch by LMS user id, else by email)."""
-    if not key.user_id:
-        found = links.people_by_email(conn, platform_id, key.email)
-        if len(found) > 1:
-            raise RuleViolation(key.email, "belongs to several people on this platform; use their LTI user id")
-        if found:
-            return found[0]
-    return expect_person(conn, platform_id, user_id=key.user_id, email=key.email, source=IMPORT, now=now)
+    person_id = find_or_expect(conn, platform_id, user_id=key.user_id, email=key.email, source=IMPORT, now=now)
+    if person_id is None:
+        raise RuleViolation(key.email, "belongs to several people on this platform; use their LTI user id")
+    return person_id
 
 
 def nominate_manager(engine: Engine, viewer: Viewer, email: str, now: float) -> None:
