@@ -8,7 +8,7 @@ import time
 
 from sqlalchemy import func, select
 
-from adapter.demo_lms import ROLE_LEARNER, DemoPerson
+from adapter.demo.lms import ROLE_LEARNER, DemoPerson
 from adapter.domain.relationships import parse_relationship_csv
 from adapter.persistence.coaching_tables import audit_events
 from adapter.persistence.people_tables import expected_people

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from adapter.demo_lms import ROLE_INSTRUCTOR, DemoPerson
+from adapter.demo.lms import ROLE_INSTRUCTOR, DemoPerson
 from tests.peers.lti_platform import full_launch
 
 NAV = re.compile(r'<nav aria-label="Sections">(.*?)</nav>', re.S)

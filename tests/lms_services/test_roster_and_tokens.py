@@ -160,7 +160,7 @@ def test_a_fresh_tool_publishes_a_key_before_any_signature(tmp_path):
 def test_roster_sync_records_mentors_like_a_launch_would(peers, access):
     """A Mentor member with role_scope_mentor in the roster: their mentees are known before
     anyone launches (source mentor_claim); a mentee the next roster drops becomes a former one."""
-    from adapter.demo_lms import ROLE_LEARNER, ROLE_MENTOR, DemoPerson
+    from adapter.demo.lms import ROLE_LEARNER, ROLE_MENTOR, DemoPerson
     from adapter.persistence.tables import manager_links
 
     pk = course_pk(peers)

@@ -6,7 +6,7 @@ import time
 
 import requests
 
-from adapter.demo_lms import ROLE_LEARNER, DemoPerson
+from adapter.demo.lms import ROLE_LEARNER, DemoPerson
 from adapter.services.scim_tokens import create_token
 from tests.coaching.test_navigation import sections
 from tests.coaching.test_relationships import platform_of
