@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, select, update
+from sqlalchemy import Connection, and_, func, insert, or_, select, update
 
 from .coaching_tables import manager_nominations
 from .tables import manager_links, memberships, people
@@ -108,3 +108,36 @@ def end_links_of(conn: Connection, person_id: int, now: float) -> int:
         manager_links.c.ended_at.is_(None),
         (manager_links.c.learner_id == person_id) | (manager_links.c.manager_id == person_id)
     ).values(ended_at=now)).rowcount
+
+
+def current_pairs(conn: Connection, platform_id: int, person: str = "") -> list[dict[str, Any]]:
+    """Every current link of the platform (one row per source), learner and manager named;
+    ``person`` keeps the pairs where either side's name, email or user id contains it."""
+    learner, manager = people.alias("learner"), people.alias("manager")
+    query = (select(manager_links.c.learner_id, manager_links.c.manager_id, manager_links.c.source,
+                    manager_links.c.created_at, learner.c.name.label("learner_name"),
+                    learner.c.email.label("learner_email"), learner.c.sub.label("learner_sub"),
+                    manager.c.name.label("manager_name"), manager.c.email.label("manager_email"),
+                    manager.c.sub.label("manager_sub"))
+             .join(learner, learner.c.id == manager_links.c.learner_id)
+             .join(manager, manager.c.id == manager_links.c.manager_id)
+             .where(learner.c.platform_id == platform_id, manager_links.c.ended_at.is_(None))
+             .order_by(learner.c.name, learner.c.email, manager.c.name, manager_links.c.id))
+    if person.strip():
+        pattern = f"%{person.strip().lower()}%"
+        query = query.where(or_(*(func.lower(column).like(pattern) for side in (learner, manager)
+                                  for column in (side.c.name, side.c.email, side.c.sub))))
+    return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def end_pair(conn: Connection, learner_id: int, manager_id: int, now: float) -> list[str]:
+    """End the pair's current links from every source; the sources that had it."""
+    current = and_(manager_links.c.learner_id == learner_id, manager_links.c.manager_id == manager_id,
+                   manager_links.c.ended_at.is_(None))
+    sources = list(conn.execute(select(manager_links.c.source).where(current)).scalars())
+    conn.execute(update(manager_links).where(current).values(ended_at=now))
+    return sources
+
+
+def platform_of_person(conn: Connection, person_id: int) -> int | None:
+    return conn.execute(select(people.c.platform_id).where(people.c.id == person_id)).scalar()

@@ -2,6 +2,7 @@
 platform's admin, audited. The token is shown once; only its hash is stored."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import Engine, select
@@ -38,5 +39,13 @@ def revoke_token(engine: Engine, token_id: int, actor_id: int | None, now: float
 
 
 def list_tokens(engine: Engine, platform_id: int | None = None) -> list[dict[str, Any]]:
+    """Ids, platforms and dates (the tokens themselves are not stored)."""
     with engine.connect() as conn:
-        return scim_store.tokens(conn, platform_id)
+        rows = scim_store.tokens(conn, platform_id)
+    for row in rows:
+        row.update(created_on=_day(row["created_at"]), last_used_on=_day(row["last_used_at"]))
+    return rows
+
+
+def _day(at: float | None) -> str:
+    return datetime.fromtimestamp(at, tz=timezone.utc).date().isoformat() if at else ""

@@ -1,7 +1,7 @@
 """Pages for tool administrators: the registered platforms."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, abort, render_template, request
 from sqlalchemy import func, select
 
 from adapter.persistence.tables import deployments, platforms
@@ -48,13 +48,3 @@ def relationships():
                                       text, now())
     return render_template("admin/relationships.html", platforms=choices, result=result,
                            form=request.form), 400 if result and not result.written else 200
-
-
-@bp.route("/relationships/template.csv")
-@role_required("admin")
-def relationships_template():
-    """A file to fill in, with the columns the import reads (comma-separated, UTF-8)."""
-    from adapter.domain.relationships import TEMPLATE_CSV
-
-    return Response(TEMPLATE_CSV, mimetype="text/csv",
-                    headers={"Content-Disposition": 'attachment; filename="manager-relationships.csv"'})
