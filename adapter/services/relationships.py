@@ -43,7 +43,8 @@ def import_relationships(engine: Engine, admin_id: int | None, platform_id: int,
             pairs = []
             for row in rows:
                 try:
-                    pair = (_resolve(conn, platform_id, row.learner, now), _resolve(conn, platform_id, row.manager, now))
+                    pair = (_resolve(conn, platform_id, row.learner, now),
+                            _resolve(conn, platform_id, row.manager, now))
                 except RuleViolation as bad:
                     problems.append(RowProblem(row.line, f"{bad.field} {bad.problem}"))
                     continue
