@@ -32,7 +32,7 @@ def test_a_provisioned_manager_reaches_their_team_at_first_launch(peers):
     landed = full_launch(peers, boss, client=client)  # matched by the email the LMS signs
     assert "Your team" in sections(landed.text)
     team = client.get(peers.tool_url + "/manager/")
-    assert f"{report}@example.org" in team.text and "provisioning" in team.text
+    assert f"{report}@example.org" in team.text and "HR directory" in team.text
 
     off = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
            "Operations": [{"op": "replace", "path": "active", "value": False}]}
