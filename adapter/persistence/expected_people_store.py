@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
 
 from .coaching_tables import manager_nominations
-from .people_tables import expected_people
+from .people_tables import expected_people, scim_users
 from .people_store import stub_person
 from .tables import manager_links, people
 
@@ -112,8 +112,9 @@ def _matched(conn: Connection, person_id: int, by: str, source: str, now: float)
 
 
 def _move_relationships(conn: Connection, old: int, new: int) -> None:
-    """Point the placeholder's links and nominations at the person who launched; a link
-    they already have (or one to themselves) is dropped instead of duplicated."""
+    """Point the placeholder's links, nominations and SCIM user at the person who launched;
+    a link they already have (or one to themselves) is dropped instead of duplicated."""
+    conn.execute(update(scim_users).where(scim_users.c.person_id == old).values(person_id=new))
     for table, unique in ((manager_links, ("learner_id", "manager_id", "source")),
                           (manager_nominations, None)):
         for side, other in (("learner_id", "manager_id"), ("manager_id", "learner_id")):
