@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from .people_tables import scim_tokens, scim_users
+from .tables import platforms
 
 
 def token_hash(token: str) -> str:
@@ -23,8 +24,11 @@ def create_token(conn: Connection, platform_id: int, now: float) -> tuple[int, s
 
 
 def platform_of_token(conn: Connection, token: str, now: float) -> int | None:
-    row = conn.execute(select(scim_tokens.c.id, scim_tokens.c.platform_id).where(
-        scim_tokens.c.token_hash == token_hash(token), scim_tokens.c.revoked_at.is_(None))).first()
+    """The platform a live token provisions; none once revoked or while the platform is disabled."""
+    row = conn.execute(select(scim_tokens.c.id, scim_tokens.c.platform_id)
+                       .join(platforms, platforms.c.id == scim_tokens.c.platform_id)
+                       .where(scim_tokens.c.token_hash == token_hash(token), scim_tokens.c.revoked_at.is_(None),
+                              platforms.c.active.is_(True))).first()
     if row is None:
         return None
     conn.execute(update(scim_tokens).where(scim_tokens.c.id == row.id).values(last_used_at=now))

@@ -20,7 +20,8 @@ from scim2_models import (
 from scim2_models.path.expressions import Comparison, CompareOperator
 from sqlalchemy import Connection, Engine
 
-from adapter.domain.relationships import SUPERSEDES
+from adapter.domain.relationships import SUPERSEDES, ManagerLink
+from adapter.domain.rules import RuleViolation
 from adapter.persistence import relationships_store as links
 from adapter.persistence import scim_store
 from adapter.persistence.coaching_store import audit
@@ -166,8 +167,13 @@ class Provisioner:
         manager_person = manager["person_id"] if manager and manager["active"] else None
         ended = links.end_other_managers(conn, row["person_id"], {manager_person} - {None},
                                          (PROVISIONING, *SUPERSEDES[PROVISIONING]), now)
-        started = links.link_manager(conn, row["person_id"], manager_person, PROVISIONING, now) \
-            if manager_person is not None else False
+        if manager_person is None:
+            return ended
+        try:
+            link = ManagerLink(row["person_id"], manager_person)
+        except RuleViolation as same_person:  # two provisioned users who are one person here
+            raise InvalidValueException(detail=f"{same_person.field}: {same_person.problem}") from None
+        started = links.link_manager(conn, link, PROVISIONING, now)
         return ended + started
 
     # --- helpers ---------------------------------------------------------------------

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine
 
 from adapter.domain.authorization import Forbidden, NotFound, Viewer
-from adapter.domain.relationships import SUPERSEDES, PersonKey, RowProblem, parse_relationship_csv
+from adapter.domain.relationships import SUPERSEDES, ManagerLink, PersonKey, RowProblem, parse_relationship_csv
 from adapter.domain.rules import RuleViolation
 from adapter.persistence import relationships_store as links
 from adapter.persistence.coaching_store import audit
@@ -43,27 +43,28 @@ def import_relationships(engine: Engine, admin_id: int | None, platform_id: int,
             pairs = []
             for row in rows:
                 try:
-                    pair = (_resolve(conn, platform_id, row.learner, now),
-                            _resolve(conn, platform_id, row.manager, now))
+                    # Two names (a user id and an email, say) may be one person: checked once resolved.
+                    pairs.append(ManagerLink(_resolve(conn, platform_id, row.learner, now),
+                                             _resolve(conn, platform_id, row.manager, now)))
                 except RuleViolation as bad:
-                    problems.append(RowProblem(row.line, f"{bad.field} {bad.problem}"))
-                    continue
-                if pair[0] == pair[1]:
-                    problems.append(RowProblem(row.line, "a person cannot be their own manager"))
-                pairs.append(pair)
+                    problems.append(RowProblem(row.line, _row_problem(bad)))
             if problems:
                 raise _RowRejected
-            for learner_id, manager_id in dict.fromkeys(pairs):
-                started += links.link_manager(conn, learner_id, manager_id, IMPORT, now)
-            for learner_id in {learner for learner, _ in pairs}:  # the file outranks nominations
-                links.end_other_managers(conn, learner_id, {m for l, m in pairs if l == learner_id},
+            for link in dict.fromkeys(pairs):
+                started += links.link_manager(conn, link, IMPORT, now)
+            for learner_id in {link.learner_id for link in pairs}:  # the file outranks nominations
+                links.end_other_managers(conn, learner_id, {l.manager_id for l in pairs if l.learner_id == learner_id},
                                          SUPERSEDES[IMPORT], now)
-            expected = links.count_not_launched(conn, {person for pair in pairs for person in pair})
+            expected = links.count_not_launched(conn, {p for link in pairs for p in (link.learner_id, link.manager_id)})
             audit(conn, at=now, actor_id=admin_id, platform_id=platform_id, action="relationships.imported",
                   record_type="manager_link", detail={"rows": len(rows), "started": started, "expected": expected})
     except _RowRejected:
         return ImportResult(len(rows), 0, problems)
     return ImportResult(len(rows), started, [], expected)
+
+
+def _row_problem(bad: RuleViolation) -> str:
+    return bad.problem if bad.field == "Manager" else f"{bad.field} {bad.problem}"
 
 
 def _resolve(conn: Connection, platform_id: int, key: PersonKey, now: float) -> int:
@@ -79,11 +80,14 @@ def nominate_manager(engine: Engine, viewer: Viewer, email: str, now: float) -> 
     """A learner names their manager (who must have used coachbridge on this platform)."""
     with engine.begin() as conn:
         found = links.people_by_email(conn, viewer.platform_id, email.strip()) if email.strip() else []
-        if len(found) != 1 or found[0] == viewer.person_id:
+        if len(found) != 1:
             raise RuleViolation("Manager's email", "does not match one person who has opened coachbridge here")
-        if found[0] in links.managers_of(conn, viewer.person_id):
+        if found[0] == viewer.person_id:
+            raise RuleViolation("Manager's email", "is your own: a person cannot be their own manager")
+        link = ManagerLink(viewer.person_id, found[0])
+        if link.manager_id in links.managers_of(conn, viewer.person_id):
             raise RuleViolation("Manager's email", "is already your manager")
-        nomination_id = links.add_nomination(conn, viewer.person_id, found[0], now)
+        nomination_id = links.add_nomination(conn, link.learner_id, link.manager_id, now)
         audit(conn, at=now, actor_id=viewer.person_id, platform_id=viewer.platform_id,
               action="nomination.requested", record_type="nomination", record_id=nomination_id)
 
@@ -99,6 +103,6 @@ def decide_nomination(engine: Engine, viewer: Viewer, nomination_id: int, confir
         status = "confirmed" if confirm else "declined"
         links.decide_nomination(conn, nomination_id, status, now)
         if confirm:
-            links.link_manager(conn, nomination["learner_id"], viewer.person_id, NOMINATION, now)
+            links.link_manager(conn, ManagerLink(nomination["learner_id"], viewer.person_id), NOMINATION, now)
         audit(conn, at=now, actor_id=viewer.person_id, platform_id=viewer.platform_id,
               action=f"nomination.{status}", record_type="nomination", record_id=nomination_id)

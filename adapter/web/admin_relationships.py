@@ -1,8 +1,8 @@
 """Admin pages for who manages whom: the current pairs of a platform (filter, remove,
 CSV export), the import template, and the SCIM tokens of provisioning.
 
-The logic is in services (relationship_admin, scim_tokens): each page takes the platform
-it shows as an argument, so it narrows to the admin's own platform with the admin scope."""
+Scoped like every admin page: a platform admin sees and changes their own platform only,
+a tool operator any (the platform in a request must be one ``scoped_platforms()`` offers)."""
 from __future__ import annotations
 
 from flask import Response, abort, redirect, render_template, request, url_for
@@ -10,33 +10,25 @@ from flask import Response, abort, redirect, render_template, request, url_for
 from adapter.domain.authorization import NotFound
 from adapter.domain.relationships import SOURCES, TEMPLATE_CSV
 from adapter.services import relationship_admin, scim_tokens
-from adapter.services.platforms import list_platforms
 
 from . import components
-from .admin import bp
-from .auth import current_session, role_required
+from .admin import bp, chosen_platform, scoped_platforms
+from .auth import admin_required, current_session
 from .coaching_support import now
 
 
-def platform_choices() -> list[dict]:
-    return list_platforms(components().engine)
-
-
-def chosen_platform(choices: list[dict]) -> int | None:
-    """The platform named in the request (the first one by default); 400 for one not offered."""
-    value = request.values.get("platform_id", "")
-    if not value:
+def platform_in_request(choices: list[dict]) -> int | None:
+    """The platform the request names (else the admin's first), one they may act on (400 otherwise)."""
+    if not request.values.get("platform_id", ""):
         return choices[0]["id"] if choices else None
-    if not value.isdigit() or int(value) not in {p["id"] for p in choices}:
-        abort(400, description="Choose one of the platforms listed.")
-    return int(value)
+    return chosen_platform(request.values["platform_id"], "Choose one of the platforms listed.")
 
 
 @bp.route("/relationships/pairs")
-@role_required("admin")
+@admin_required
 def relationship_pairs():
-    choices = platform_choices()
-    platform_id = chosen_platform(choices)
+    choices = scoped_platforms()
+    platform_id = platform_in_request(choices)
     person = request.args.get("person", "")[:200]
     rows = relationship_admin.pairs(components().engine, platform_id, person) if platform_id else []
     return render_template("admin/relationship_pairs.html", platforms=choices, platform_id=platform_id,
@@ -44,9 +36,9 @@ def relationship_pairs():
 
 
 @bp.route("/relationships/pairs.csv")
-@role_required("admin")
+@admin_required
 def relationship_pairs_csv():
-    platform_id = chosen_platform(platform_choices())
+    platform_id = platform_in_request(scoped_platforms())
     rows = relationship_admin.pairs(components().engine, platform_id, request.args.get("person", "")[:200]) \
         if platform_id else []
     return Response(relationship_admin.pairs_csv(rows), mimetype="text/csv",
@@ -54,9 +46,9 @@ def relationship_pairs_csv():
 
 
 @bp.route("/relationships/pairs/removal", methods=["POST"])
-@role_required("admin")
+@admin_required
 def remove_relationship_pair():
-    platform_id = chosen_platform(platform_choices())
+    platform_id = platform_in_request(scoped_platforms())
     learner, manager = request.form.get("learner_id", ""), request.form.get("manager_id", "")
     if platform_id is None or not (learner.isdigit() and manager.isdigit()):
         abort(400, description="Choose a pair to remove.")
@@ -69,7 +61,7 @@ def remove_relationship_pair():
 
 
 @bp.route("/relationships/template.csv")
-@role_required("admin")
+@admin_required
 def relationships_template():
     """A file to fill in, with the columns the import reads (comma-separated, UTF-8)."""
     return Response(TEMPLATE_CSV, mimetype="text/csv",
@@ -77,13 +69,13 @@ def relationships_template():
 
 
 @bp.route("/provisioning", methods=["GET", "POST"])
-@role_required("admin")
+@admin_required
 def provisioning():
     """SCIM tokens per platform: create one (shown once), revoke one."""
-    choices = platform_choices()
+    choices = scoped_platforms()
     new_token = None
     if request.method == "POST":
-        platform_id = chosen_platform(choices)
+        platform_id = platform_in_request(choices)
         if request.form.get("revoke", "").isdigit():
             if not scim_tokens.revoke_token(components().engine, int(request.form["revoke"]),
                                             current_session().person_id, now(), platform_id=platform_id):

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from adapter.persistence.coaching_tables import audit_events, reflections
 from adapter.persistence.tables import manager_links, people
+from adapter.services.platforms import PlatformSpec, register_platform
 from adapter.services.relationships import import_relationships
 
 from .conftest import reflection_form
@@ -81,3 +82,18 @@ def test_admin_makes_and_revokes_a_scim_token_on_the_page(peers, launch):
                          "/admin/provisioning")
     assert revoked.status_code == 200 and token not in revoked.text
     assert requests.get(users, headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+def test_a_platform_admin_sees_and_changes_only_their_own_platform(peers, launch):
+    other = register_platform(peers.engine, PlatformSpec(
+        issuer="https://other-lms.example.org", client_id=f"other-{time.time_ns()}",
+        auth_login_url="https://other-lms.example.org/auth", key_set_url="https://other-lms.example.org/jwks",
+        deployment_ids=("1",)))
+    admin = launch("admin-ada")  # the demo LMS's Administrator: a platform admin of that LMS only
+    assert admin.get(f"/admin/relationships/pairs?platform_id={other}").status_code == 400
+    assert admin.get(f"/admin/relationships/pairs.csv?platform_id={other}").status_code == 400
+    page = admin.get("/admin/provisioning")
+    assert "other-lms.example.org" not in page.text
+    made = admin.client.post(peers.tool_url + "/admin/provisioning", data={
+        "platform_id": str(other), "csrf_token": admin.csrf("/admin/provisioning")})
+    assert made.status_code == 400
