@@ -8,6 +8,7 @@ import shutil
 import sys
 
 from adapter.cli_lrs import add_lrs_commands
+from adapter.cli_person import add_person_commands
 from adapter.config import DEFAULT_PUBLIC_URL, ConfigurationError, Settings
 
 
@@ -376,6 +377,7 @@ def build_parser() -> argparse.ArgumentParser:
                       ).set_defaults(func=cmd_outbox_drain)
 
     add_lrs_commands(sub)
+    add_person_commands(sub)
 
     serve = sub.add_parser("serve", help="run the tool under gunicorn (production)")
     serve.add_argument("--bind", default="127.0.0.1:8000")

@@ -1,0 +1,124 @@
+"""``coachbridge person export|erase`` and ``coachbridge retention``: personal data from the
+command line, as on /admin/people and /admin/retention (README "Personal data").
+
+The command line is the tool operator's: it may act on any platform, so ``--platform`` is
+always explicit. Every export, erasure and retention run is audited ("via": "command line").
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+from adapter.config import Settings
+
+COMMAND_LINE = "command line"
+
+
+def _engine(settings: Settings):
+    """The database with the event handlers installed (an erasure voids through the xAPI bridge)."""
+    from adapter.cli import migrated_engine
+    from adapter.web import build_components
+
+    return build_components(settings, migrated_engine(settings)).engine
+
+
+def _who(args) -> dict:
+    return {"sub": args.user, "email": None if args.user else args.email}
+
+
+def cmd_person_export(args, settings: Settings) -> int:
+    from adapter.services.personal_data import Actor, find_person, export_person
+    from adapter.web.export_page import export_html
+
+    engine = _engine(settings)
+    try:
+        with engine.connect() as conn:
+            person_id = find_person(conn, args.platform, **_who(args))
+    except LookupError as error:
+        print(f"coachbridge person export: {error}", file=sys.stderr)
+        return 1
+    document = export_person(engine, args.platform, person_id, Actor(None, COMMAND_LINE), time.time())
+    text = export_html(document) if args.html else json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as out:
+            out.write(text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def describe_plan(plan) -> list[str]:
+    """What an erasure removes, in plain lines (the command line and the admin page)."""
+    c = plan.counts
+    lines = [f"{c['reflections']} reflection(s), {c['conversations']} conversation(s) held with them, "
+             f"{c['agreed_actions']} agreed action(s), {c['validation_requests']} validation request(s) "
+             "with their decisions: deleted",
+             "their name, email and LMS user id, course memberships, manager links, nominations and team targets: "
+             "deleted",
+             f"{plan.statements_to_void} statement(s) sent to LRSs about or naming them: voided",
+             "their share of the report summaries: removed"]
+    if plan.authored_kept:
+        lines.append(f"{plan.authored_kept} conversation(s) they recorded about others: kept for those learners, "
+                     "author anonymised, private notes deleted")
+    return lines
+
+
+def describe_gradebook(entries) -> list[str]:
+    return [f"{e['course_title'] or 'no course'} / {e['activity_title'] or 'untitled activity'}: "
+            f"{e['lineitem_url'] or e['lineitems_url']}" for e in entries]
+
+
+def cmd_person_erase(args, settings: Settings) -> int:
+    from adapter.services.personal_data import Actor, PersonNotFound, erase_person, find_person, plan_erasure
+
+    engine = _engine(settings)
+    try:
+        with engine.connect() as conn:
+            person_id = find_person(conn, args.platform, **_who(args))
+    except PersonNotFound:
+        print("nobody to erase: no such person on this platform (already erased, or never known)")
+        return 0
+    except LookupError as error:
+        print(f"coachbridge person erase: {error}", file=sys.stderr)
+        return 1
+    plan = plan_erasure(engine, args.platform, person_id)
+    gradebook = describe_gradebook(plan.gradebook_entries)
+    if not args.yes:
+        print("Erasing this person would remove:")
+        print("\n".join(f"  - {line}" for line in describe_plan(plan)))
+        print("Run again with --yes to erase.")
+        return 1
+    result = erase_person(engine, args.platform, args.user, None if args.user else args.email,
+                          Actor(None, COMMAND_LINE), time.time())
+    if not result.erased:
+        print("nobody to erase: already erased")
+        return 0
+    print("erased:")
+    print("\n".join(f"  - {line}" for line in describe_plan(plan)))
+    if gradebook:
+        print("LMS gradebook entries exist for them (the LMS keeps these scores; remove them there if needed):")
+        print("\n".join(f"  - {line}" for line in gradebook))
+    return 0
+
+
+def _person_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--platform", type=int, required=True, help="the platform id (`coachbridge platform list`)")
+    who = command.add_mutually_exclusive_group(required=True)
+    who.add_argument("--user", metavar="SUB", help="the person's LMS user id (LTI sub)")
+    who.add_argument("--email", help="the person's email")
+
+
+def add_person_commands(sub: argparse._SubParsersAction) -> None:
+    person = sub.add_parser("person", help="a person's data: export or erase (GDPR)").add_subparsers(
+        dest="person_command", required=True)
+    export = person.add_parser("export", help="everything held about one person, as JSON (or HTML)")
+    _person_arguments(export)
+    export.add_argument("--html", action="store_true", help="a readable page instead of JSON")
+    export.add_argument("--output", metavar="FILE", help="write here instead of standard output")
+    export.set_defaults(func=cmd_person_export)
+    erase = person.add_parser("erase", help="delete a person's data and void their statements at each LRS")
+    _person_arguments(erase)
+    erase.add_argument("--yes", action="store_true", help="erase (without it: only list what would go)")
+    erase.set_defaults(func=cmd_person_erase)

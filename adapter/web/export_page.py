@@ -1,0 +1,15 @@
+"""A person's export as a self-contained HTML page: the admin page serves it and
+`coachbridge person export --html` writes it, from the one template."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+_TEMPLATES = Path(__file__).resolve().parent / "templates"
+_environment = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=select_autoescape(default=True))
+
+
+def export_html(document: dict[str, Any]) -> str:
+    return _environment.get_template("person_export.html").render(document=document)
