@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import Connection, and_, delete, false, or_, select, update
+from sqlalchemy import Connection, Engine, and_, delete, false, or_, select, update
 
 from .coaching_tables import (
     agreed_actions, audit_events, conversations, manager_nominations, reflections, validation_decisions,
@@ -20,9 +20,9 @@ from .tables import contexts, manager_links, memberships, people, platforms, res
     web_sessions
 from .targets_tables import learning_targets
 
-# A record's type as events, statements and the outbox name it, per table.
-RECORD_TABLES = {"reflection": reflections, "conversation": conversations, "action": agreed_actions,
-                 "validation": validation_requests}
+# The record groups of records_of(), and the table name each holds rows of.
+RECORD_KEYS = {"reflections": "reflection", "conversations": "conversation", "agreed_actions": "action",
+               "validation_requests": "validation"}
 
 
 def event_record_type(table_name: str, row: Any) -> str:
@@ -135,9 +135,7 @@ def gradebook_entries(conn: Connection, person_id: int) -> list[dict[str, Any]]:
 def record_sources(records: dict[str, list[dict[str, Any]]], learner_id: int | None = None) -> list[str]:
     """The outbox source names ("reflection 12") of these records; only the ones about
     ``learner_id`` when given."""
-    tables = {"reflections": "reflection", "conversations": "conversation", "agreed_actions": "action",
-              "validation_requests": "validation"}
-    return [f"{event_record_type(name, row)} {row['id']}" for key, name in tables.items() for row in records[key]
+    return [f"{event_record_type(name, row)} {row['id']}" for key, name in RECORD_KEYS.items() for row in records[key]
             if learner_id is None or row["learner_id"] == learner_id]
 
 
@@ -145,9 +143,7 @@ def audit_of(conn: Connection, person_id: int, records: dict[str, list[dict[str,
     """Audit entries by this person, about them, or about their records."""
     ae = audit_events
     about = [and_(ae.c.record_type == "person", ae.c.record_id == person_id)]
-    tables = {"reflections": "reflection", "conversations": "conversation", "agreed_actions": "action",
-              "validation_requests": "validation"}
-    for key, name in tables.items():
+    for key, name in RECORD_KEYS.items():
         ids = [row["id"] for row in records[key]]
         if ids:
             about.append(and_(ae.c.record_type.in_(audit_record_types(name)), ae.c.record_id.in_(ids)))
@@ -208,6 +204,18 @@ def delete_person(conn: Connection, person_id: int, keep_row: bool) -> None:
         conn.execute(delete(table).where(column == person_id))
     if not keep_row:
         conn.execute(delete(people).where(people.c.id == person_id))
+
+
+def purge_freed_space(engine: Engine) -> None:
+    """SQLite keeps deleted and overwritten values in free pages, and old pages in its WAL,
+    until they are reused: rebuild the file (VACUUM) and empty the WAL, so what was erased
+    is gone from the disk too. PostgreSQL's dead rows are not readable through SQL and
+    autovacuum reclaims them."""
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("VACUUM")
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def learners_managed_by(conn: Connection, person_id: int) -> list[int]:

@@ -263,9 +263,7 @@ def erase_person_by_id(engine: Engine, platform_id: int, person_id: int, actor: 
               record_type="person", record_id=person_id,
               detail={"via": actor.via, **plan.counts, "statements_voided": plan.statements_to_void,
                       "authored_kept": plan.authored_kept, "gradebook_entries": len(plan.gradebook_entries)})
-    if engine.dialect.name == "sqlite":
-        with engine.connect() as conn:  # the WAL still holds the old pages until checkpointed
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.purge_freed_space(engine)
     return ErasureResult(True, plan)
 
 
@@ -291,21 +289,16 @@ def _void_and_forget(conn: Connection, profile: dict[str, Any], records, now: fl
         outbox_store.replace_payload(conn, message.id, statement)
     outbox_store.forget(conn, [m.id for m in naming if m not in still_to_send])
     at = datetime.fromtimestamp(now, timezone.utc)
-    voided = {_record_source(m.source) for m in naming}
-    everything = {**{k: v for k, v in records.items()}}
+    held = {_record_source(m.source) for m in naming}
     others = store.learner_record_rows(conn, store.learners_managed_by(conn, person_id))
-    events = []
-    tables = {"reflections": "reflection", "conversations": "conversation", "agreed_actions": "action",
-              "validation_requests": "validation"}
-    seen = set()
-    for group in (everything, others):
-        for key, name in tables.items():
+    events: dict[str, RecordWithdrawn] = {}
+    for group in (records, others):
+        for key, name in store.RECORD_KEYS.items():
             for row in group[key]:
                 source = f"{store.event_record_type(name, row)} {row['id']}"
-                if source in voided and source not in seen and row["withdrawn_at"] is None:
-                    seen.add(source)
-                    events.append(_withdrawal(store.event_record_type(name, row), row, person_id, at))
-    event_handlers.publish(conn, events)
+                if source in held and row["withdrawn_at"] is None:  # a withdrawal voided the others already
+                    events[source] = _withdrawal(store.event_record_type(name, row), row, person_id, at)
+    event_handlers.publish(conn, list(events.values()))
 
 
 def _record_source(source: str) -> str:
