@@ -10,10 +10,10 @@ from adapter.services.coaching_views import learner_page
 
 from . import components
 from .auth import current_session, role_required
-from .coaching_support import catalog, current_viewer, done, load_catalog_at_start, now, saved_message, viewer
+from .coaching_support import answer_refusals, catalog, current_viewer, done, now, saved_message, viewer
 
 bp = Blueprint("learner", __name__, url_prefix="/learner")
-load_catalog_at_start(bp)
+answer_refusals(bp)
 ANY_ROLE = ("learner", "manager", "instructor", "admin")
 
 SAVED = {

@@ -19,10 +19,10 @@ from adapter.services.coaching_views import activity_statuses, mentee_page, team
 
 from . import components
 from .auth import current_session, role_required
-from .coaching_support import catalog, current_viewer, done, load_catalog_at_start, now, saved_message, viewer
+from .coaching_support import answer_refusals, catalog, current_viewer, done, now, saved_message, viewer
 
 bp = Blueprint("manager", __name__, url_prefix="/manager")
-load_catalog_at_start(bp)
+answer_refusals(bp)
 NEW_ACTION_ROWS = 3
 
 

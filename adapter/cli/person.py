@@ -12,26 +12,26 @@ import sys
 import time
 
 from adapter.config import Settings
+from adapter.services.personal_data import (
+    Actor, PersonNotFound, erase_person, export_person, find_person, plan_erasure,
+)
+from adapter.web.export_page import export_html
+
+from .common import app_parts, command_group
 
 COMMAND_LINE = "command line"
 
 
 def _engine(settings: Settings):
-    """The database with the event handlers installed (an erasure voids through the xAPI bridge)."""
-    from adapter.cli import migrated_engine
-    from adapter.web import build_components
-
-    return build_components(settings, migrated_engine(settings)).engine
+    """The database with the event handlers bound (an erasure voids through the xAPI bridge)."""
+    return app_parts(settings).engine
 
 
 def _who(args) -> dict:
     return {"sub": args.user, "email": None if args.user else args.email}
 
 
-def cmd_person_export(args, settings: Settings) -> int:
-    from adapter.services.personal_data import Actor, find_person, export_person
-    from adapter.web.export_page import export_html
-
+def export(args, settings: Settings) -> int:
     engine = _engine(settings)
     try:
         with engine.connect() as conn:
@@ -70,9 +70,7 @@ def describe_gradebook(entries) -> list[str]:
             f"{e['lineitem_url'] or e['lineitems_url']}" for e in entries]
 
 
-def cmd_person_erase(args, settings: Settings) -> int:
-    from adapter.services.personal_data import Actor, PersonNotFound, erase_person, find_person, plan_erasure
-
+def erase(args, settings: Settings) -> int:
     engine = _engine(settings)
     try:
         with engine.connect() as conn:
@@ -110,15 +108,14 @@ def _person_arguments(command: argparse.ArgumentParser) -> None:
     who.add_argument("--email", help="the person's email")
 
 
-def add_person_commands(sub: argparse._SubParsersAction) -> None:
-    person = sub.add_parser("person", help="a person's data: export or erase (GDPR)").add_subparsers(
-        dest="person_command", required=True)
-    export = person.add_parser("export", help="everything held about one person, as JSON (or HTML)")
-    _person_arguments(export)
-    export.add_argument("--html", action="store_true", help="a readable page instead of JSON")
-    export.add_argument("--output", metavar="FILE", help="write here instead of standard output")
-    export.set_defaults(func=cmd_person_export)
-    erase = person.add_parser("erase", help="delete a person's data and void their statements at each LRS")
-    _person_arguments(erase)
-    erase.add_argument("--yes", action="store_true", help="erase (without it: only list what would go)")
-    erase.set_defaults(func=cmd_person_erase)
+def add_commands(sub) -> None:
+    person = command_group(sub, "person", "a person's data: export or erase (GDPR)")
+    exporting = person.add_parser("export", help="everything held about one person, as JSON (or HTML)")
+    _person_arguments(exporting)
+    exporting.add_argument("--html", action="store_true", help="a readable page instead of JSON")
+    exporting.add_argument("--output", metavar="FILE", help="write here instead of standard output")
+    exporting.set_defaults(func=export)
+    erasing = person.add_parser("erase", help="delete a person's data and void their statements at each LRS")
+    _person_arguments(erasing)
+    erasing.add_argument("--yes", action="store_true", help="erase (without it: only list what would go)")
+    erasing.set_defaults(func=erase)
