@@ -15,7 +15,6 @@ from adapter.config import Settings
 from adapter.services.personal_data import (
     Actor, PersonNotFound, erase_person, export_person, find_person, plan_erasure,
 )
-from adapter.web.export_page import export_html
 
 from .common import app_parts, command_group
 
@@ -40,6 +39,9 @@ def export(args, settings: Settings) -> int:
         print(f"coachbridge person export: {error}", file=sys.stderr)
         return 1
     document = export_person(engine, args.platform, person_id, Actor(None, COMMAND_LINE), time.time())
+    if args.html:
+        from adapter.web.export_page import export_html  # the page's template lives with the web app's
+
     text = export_html(document) if args.html else json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     if args.output:
         with open(args.output, "w", encoding="utf-8") as out:
