@@ -51,27 +51,6 @@ def export(args, settings: Settings) -> int:
     return 0
 
 
-def describe_plan(plan) -> list[str]:
-    """What an erasure removes, in plain lines (the command line and the admin page)."""
-    c = plan.counts
-    lines = [f"{c['reflections']} reflection(s), {c['conversations']} conversation(s) held with them, "
-             f"{c['agreed_actions']} agreed action(s), {c['validation_requests']} validation request(s) "
-             "with their decisions: deleted",
-             "their name, email and LMS user id, course memberships, manager links, nominations and team targets: "
-             "deleted",
-             f"{plan.statements_to_void} statement(s) sent to LRSs about or naming them: voided",
-             "their share of the report summaries: removed"]
-    if plan.authored_kept:
-        lines.append(f"{plan.authored_kept} conversation(s) they recorded about others: kept for those learners, "
-                     "author anonymised, private notes deleted")
-    return lines
-
-
-def describe_gradebook(entries) -> list[str]:
-    return [f"{e['course_title'] or 'no course'} / {e['activity_title'] or 'untitled activity'}: "
-            f"{e['lineitem_url'] or e['lineitems_url']}" for e in entries]
-
-
 def erase(args, settings: Settings) -> int:
     engine = _engine(settings)
     try:
@@ -84,10 +63,10 @@ def erase(args, settings: Settings) -> int:
         print(f"coachbridge person erase: {error}", file=sys.stderr)
         return 1
     plan = plan_erasure(engine, args.platform, person_id)
-    gradebook = describe_gradebook(plan.gradebook_entries)
+    gradebook = plan.gradebook_lines()
     if not args.yes:
         print("Erasing this person would remove:")
-        print("\n".join(f"  - {line}" for line in describe_plan(plan)))
+        print("\n".join(f"  - {line}" for line in plan.lines()))
         print("Run again with --yes to erase.")
         return 1
     result = erase_person(engine, args.platform, args.user, None if args.user else args.email,
@@ -96,7 +75,7 @@ def erase(args, settings: Settings) -> int:
         print("nobody to erase: already erased")
         return 0
     print("erased:")
-    print("\n".join(f"  - {line}" for line in describe_plan(plan)))
+    print("\n".join(f"  - {line}" for line in plan.lines()))
     if gradebook:
         print("LMS gradebook entries exist for them (the LMS keeps these scores; remove them there if needed):")
         print("\n".join(f"  - {line}" for line in gradebook))

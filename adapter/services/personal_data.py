@@ -163,6 +163,26 @@ class ErasurePlan:
     statements_to_void: int = 0
     gradebook_entries: list[dict[str, Any]] = field(default_factory=list)
 
+    def lines(self) -> list[str]:
+        """What goes, in plain lines (the command line and the admin page say the same)."""
+        c = self.counts
+        lines = [f"{c['reflections']} reflection(s), {c['conversations']} conversation(s) held with them, "
+                 f"{c['agreed_actions']} agreed action(s), {c['validation_requests']} validation request(s) "
+                 "with their decisions: deleted",
+                 "their name, email and LMS user id, course memberships, manager links, nominations and team "
+                 "targets: deleted",
+                 f"{self.statements_to_void} statement(s) sent to LRSs about or naming them: voided",
+                 "their share of the report summaries: removed"]
+        if self.authored_kept:
+            lines.append(f"{self.authored_kept} conversation(s) they recorded about others: kept for those "
+                         "learners, author anonymised, private notes deleted")
+        return lines
+
+    def gradebook_lines(self) -> list[str]:
+        """The LMS gradebook columns holding their scores (the LMS keeps those)."""
+        return [f"{e['course_title'] or 'no course'} / {e['activity_title'] or 'untitled activity'}: "
+                f"{e['lineitem_url'] or e['lineitems_url']}" for e in self.gradebook_entries]
+
 
 def plan_erasure(engine: Engine, platform_id: int, person_id: int) -> ErasurePlan:
     with engine.connect() as conn:
