@@ -81,7 +81,7 @@ def create_app(settings: Settings | None = None, migrate: bool = True, **overrid
         manager, registration, roster, xapi_public,
     )
     from . import admin_reports, instructor_reports, manager_reports  # noqa: F401  (dashboards, by audience)
-    from . import admin_audit, admin_people  # noqa: F401  (a person's data; the audit trail)
+    from . import admin_audit, admin_people, admin_retention  # noqa: F401  (personal data; the audit trail)
     health.init_request_logging(app)
     auth.init_app(app)
     for blueprint in (lti_endpoints.bp, registration.bp, learner.bp, manager.bp, instructor.bp, admin.bp,

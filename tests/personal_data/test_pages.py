@@ -11,12 +11,13 @@ import time
 from html import unescape
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from adapter.persistence.coaching_tables import audit_events
+from adapter.persistence.coaching_tables import audit_events, reflections
 from adapter.persistence.session_store import create_session
 from adapter.persistence.tables import people
 from adapter.web.auth import SESSION_COOKIE
+from tests.xapi_bridge.world import new_world
 
 from .traces import make_distinct
 from .test_export import PRIVATE, seed
@@ -87,8 +88,6 @@ def test_an_admin_finds_exports_and_erases_a_person_after_a_confirmation(tool, e
 
 
 def test_a_platform_admin_reaches_only_their_platforms_people(tool, engine, world):
-    from tests.xapi_bridge.world import new_world
-
     other = new_world(engine)
     admin = signed_in(tool, engine, app_role="admin", app_roles=["admin"], platform_id=other.platform_id)
     get(admin, f"/admin/people/{world.learner_id}", 404)
@@ -129,3 +128,20 @@ def test_the_audit_trail_filters_by_person_and_date_and_downloads_as_csv(tool, e
     assert "Nothing matches." in get(admin, f"/admin/audit?person={world.learner_id}&to=2000-01-01").get_data(
         as_text=True)
     get(admin, "/admin/audit?from=yesterday", 400)
+
+
+def test_an_admin_sets_retention_limits_and_sees_what_the_next_run_removes(tool, engine, world):
+    reflection = world.reflect()
+    world.withdraw("reflection", reflection.id)
+    admin = signed_in(tool, engine, app_role="admin", app_roles=["admin"], platform_id=world.platform_id)
+    page = get(admin, "/admin/retention").get_data(as_text=True)
+    assert page.count('name="withdrawn_days"') == 1  # only their own platform
+    post(admin, "/admin/retention", {"platform_id": world.platform_id, "withdrawn_days": "ten"}, 400)
+    post(admin, "/admin/retention", {"platform_id": new_world(engine).platform_id, "withdrawn_days": "1"}, 400)
+    with engine.begin() as conn:  # withdrawn two days ago
+        conn.execute(update(reflections).where(reflections.c.id == reflection.id)
+                     .values(withdrawn_at=time.time() - 2 * 86400))
+    saved = post(admin, "/admin/retention", {"platform_id": world.platform_id, "withdrawn_days": "1",
+                                             "private_notes_days": "", "inactive_months": "12"}).get_data(as_text=True)
+    assert "Saved." in saved and 'value="12"' in saved
+    assert "The next run removes 1 item(s):" in saved and f"reflection {reflection.id}" in saved
