@@ -15,6 +15,7 @@ from .coaching_tables import (
     agreed_actions, audit_events, conversations, manager_nominations, reflections, validation_decisions,
     validation_requests,
 )
+from .database import is_postgresql
 from .report_summary_tables import report_learner_facts
 from .tables import contexts, manager_links, memberships, people, platforms, resource_links, score_clock, \
     web_sessions
@@ -214,12 +215,18 @@ def delete_person(conn: Connection, person_id: int, keep_row: bool) -> None:
         conn.execute(delete(people).where(people.c.id == person_id))
 
 
+def overwrite_deletions(conn: Connection) -> None:
+    """SQLite: what this connection deletes from now on is overwritten with zeros."""
+    if not is_postgresql(conn):
+        conn.exec_driver_sql("PRAGMA secure_delete = ON")
+
+
 def purge_freed_space(engine: Engine) -> None:
     """SQLite keeps deleted and overwritten values in free pages, and old pages in its WAL,
     until they are reused: rebuild the file (VACUUM) and empty the WAL, so what was erased
     is gone from the disk too. PostgreSQL's dead rows are not readable through SQL and
     autovacuum reclaims them."""
-    if engine.dialect.name != "sqlite":
+    if is_postgresql(engine):
         return
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.exec_driver_sql("VACUUM")

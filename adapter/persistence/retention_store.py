@@ -10,9 +10,9 @@ from datetime import date, datetime, timezone
 from typing import Any, Sequence
 
 from sqlalchemy import Connection, delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from .coaching_tables import agreed_actions, conversations, reflections, validation_decisions, validation_requests
+from .database import conflict_insert
 from .retention_tables import retention_settings
 from .tables import people
 
@@ -49,7 +49,7 @@ def settings_of(conn: Connection, platform_id: int | None = None) -> list[dict[s
 
 def save_settings(conn: Connection, platform_id: int, limits: dict[str, int | None], now: float) -> None:
     values = {**{name: limits.get(name) for name in LIMITS}, "updated_at": now}
-    insert = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(retention_settings)
+    insert = conflict_insert(conn, retention_settings)
     conn.execute(insert.values(platform_id=platform_id, **values)
                  .on_conflict_do_update(index_elements=["platform_id"], set_=values))
 

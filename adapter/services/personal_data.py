@@ -266,8 +266,7 @@ def erase_person(engine: Engine, platform_id: int, sub: str | None, email: str |
 
 def erase_person_by_id(engine: Engine, platform_id: int, person_id: int, actor: Actor, now: float) -> ErasureResult:
     with engine.begin() as conn:
-        if conn.dialect.name == "sqlite":  # overwrite what is deleted, in the file and its WAL
-            conn.exec_driver_sql("PRAGMA secure_delete = ON")
+        store.overwrite_deletions(conn)
         profile = store.person(conn, person_id)
         if profile is None or profile["platform_id"] != platform_id or profile["sub"].startswith(ERASED_PREFIX):
             return ErasureResult(False)

@@ -1,13 +1,13 @@
-"""The bridge tests' fixtures (engine, world, a real ralph LRS per module, the fault LRS
-stand-in), on a tool database of this module's own that is PostgreSQL under
-COACHBRIDGE_TEST_DATABASE=postgresql (an erasure is checked in both databases)."""
+"""The bridge tests' engine and world (the LRSs are tests/conftest.py's), on a tool database
+of this module's own that is PostgreSQL under COACHBRIDGE_TEST_DATABASE=postgresql (an
+erasure is checked in both databases)."""
 from __future__ import annotations
 
 import pytest
 
 from adapter.config import Settings
 from adapter.web import create_app
-from tests.xapi_bridge.conftest import engine, fault_lrs, ralph, world  # noqa: F401
+from tests.xapi_bridge.conftest import engine, world  # noqa: F401
 
 
 @pytest.fixture(scope="module")
