@@ -26,7 +26,8 @@ from typing import Any, Iterator
 
 from sqlalchemy import Connection, Engine
 
-from adapter.domain.events import RecordWithdrawn
+from adapter.domain import events as ev
+from adapter.domain.coaching import ActivityRef
 from adapter.persistence import outbox_store, person_data_store as store, report_summaries
 from adapter.persistence.coaching_store import audit
 
@@ -310,7 +311,7 @@ def _void_and_forget(conn: Connection, profile: dict[str, Any], records, now: fl
     at = datetime.fromtimestamp(now, timezone.utc)
     held = {_record_source(m.source) for m in naming}
     others = store.learner_record_rows(conn, store.learners_managed_by(conn, person_id))
-    events: dict[str, RecordWithdrawn] = {}
+    events: dict[str, ev.RecordEvent] = {}
     for group in (records, others):
         for key, name in store.RECORD_KEYS.items():
             for row in group[key]:
@@ -325,10 +326,21 @@ def _record_source(source: str) -> str:
     return " ".join(source.split(" ")[:2])
 
 
-def _withdrawal(record_type: str, row: dict[str, Any], person_id: int, at: datetime) -> RecordWithdrawn:
-    """The event that makes the bridge void what each LRS holds for the record (the record
-    itself is deleted or kept by the erasure, not withdrawn); it names no manager."""
-    return RecordWithdrawn(record_type=record_type, record_id=row["id"], record_version=row["version"],
-                           occurred_at=at, actor_id=person_id, learner_id=row["learner_id"], manager_id=None,
-                           platform_id=row["platform_id"], context_pk=row["context_pk"],
-                           resource_link_pk=row["resource_link_pk"], activity_iri=row["activity_iri"])
+@dataclass(frozen=True)
+class _StoredRecord:
+    """A record row as the domain's event builder reads a record."""
+
+    id: int
+    version: int
+    learner_id: int
+    activity: ActivityRef
+
+
+def _withdrawal(record_type: str, row: dict[str, Any], person_id: int, at: datetime) -> ev.RecordEvent:
+    """The event that makes the bridge void what each LRS holds for the record (the one
+    voiding path; the record itself is deleted or kept by the erasure, not withdrawn). It
+    names no manager, and its actor is the erased person, by then a pseudonym."""
+    record = _StoredRecord(row["id"], row["version"], row["learner_id"], ActivityRef(
+        platform_id=row["platform_id"], context_pk=row["context_pk"], resource_link_pk=row["resource_link_pk"],
+        activity_iri=row["activity_iri"]))
+    return ev.record_withdrawn(record_type, record, person_id, at, None)
