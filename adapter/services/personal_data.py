@@ -237,14 +237,26 @@ def _agents(value: Any) -> Iterator[dict[str, Any]]:
             yield from _agents(inner)
 
 
+def _is_them(agent: dict[str, Any], marks: set[tuple[str, str]]) -> bool:
+    account = agent.get("account") or {}
+    found = {("account", f"{account.get('homePage')}\x1f{account.get('name')}"), ("mbox", agent.get("mbox")),
+             ("mbox_sha1sum", agent.get("mbox_sha1sum"))}
+    return bool(found & marks)
+
+
 def _names(statement: Any, marks: set[tuple[str, str]]) -> bool:
-    for a in _agents(statement):
-        account = a.get("account") or {}
-        found = {("account", f"{account.get('homePage')}\x1f{account.get('name')}"), ("mbox", a.get("mbox")),
-                 ("mbox_sha1sum", a.get("mbox_sha1sum"))}
-        if found & marks:
-            return True
-    return False
+    return any(_is_them(agent, marks) for agent in _agents(statement))
+
+
+def _replace_agents(value: Any, marks: set[tuple[str, str]], stand_in: dict[str, Any]) -> Any:
+    """``value`` with every agent that is the person replaced by ``stand_in``."""
+    if isinstance(value, dict):
+        if _is_them(value, marks):
+            return dict(stand_in)
+        return {k: _replace_agents(v, marks, stand_in) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_replace_agents(v, marks, stand_in) for v in value]
+    return value
 
 
 @dataclass(frozen=True)
@@ -298,15 +310,14 @@ def _void_and_forget(conn: Connection, profile: dict[str, Any], records, now: fl
     naming = _messages_naming(conn, profile, records)
     pseudonym = ERASED_PREFIX + secrets.token_hex(8)
     store.scrub_person(conn, person_id, pseudonym)
-    own_sources = set(store.record_sources(records, learner_id=person_id))
-    still_to_send = [m for m in naming if m.source.endswith(" voids") and m.status == outbox_store.PENDING
-                     and _record_source(m.source) in own_sources]
+    # An earlier withdrawal's void not sent yet must still go (an outage delays, never
+    # loses): it goes naming the pseudonym instead of them. Everything else is forgotten.
+    still_to_send = [m for m in naming if m.source.endswith(" voids") and m.status == outbox_store.PENDING]
     kept = outbox_store.payloads(conn, [m.id for m in still_to_send])
-    for message in still_to_send:  # an earlier withdrawal's void, not sent yet: keep it, without them
-        statement = json.loads(kept[message.id])
-        statement["actor"] = {"objectType": "Agent",
-                              "account": {"homePage": profile["platform_issuer"], "name": pseudonym}}
-        outbox_store.replace_payload(conn, message.id, statement)
+    marks, stand_in = _agent_marks(profile), {"objectType": "Agent", "account": {
+        "homePage": profile["platform_issuer"], "name": pseudonym}}
+    for message in still_to_send:
+        outbox_store.replace_payload(conn, message.id, _replace_agents(json.loads(kept[message.id]), marks, stand_in))
     outbox_store.forget(conn, [m.id for m in naming if m not in still_to_send])
     at = datetime.fromtimestamp(now, timezone.utc)
     held = {_record_source(m.source) for m in naming}

@@ -10,7 +10,6 @@ import re
 import time
 from html import unescape
 
-import pytest
 from sqlalchemy import select, update
 
 from adapter.persistence.coaching_tables import audit_events, reflections
