@@ -7,7 +7,8 @@ import sys
 import time
 
 from adapter.config import Settings
-from adapter.persistence.person_data_store import platform_choices
+from adapter.domain.admin_scope import AdminScope
+from adapter.persistence.platform_store import platform_choices
 from adapter.services import retention
 
 from .common import app_parts
@@ -59,7 +60,7 @@ def set_limits(args, settings: Settings) -> int:
         return 2
     engine = app_parts(settings).engine
     with engine.connect() as conn:
-        if not platform_choices(conn, args.platform_to_set):
+        if not platform_choices(conn, AdminScope.of_platform(args.platform_to_set)):
             print(f"coachbridge retention set: no platform {args.platform_to_set}", file=sys.stderr)
             return 1
     retention.save_limits(engine, args.platform_to_set, limits, None, time.time())

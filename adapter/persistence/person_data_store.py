@@ -51,14 +51,6 @@ def find_people(conn: Connection, platform_id: int, sub: str | None = None, emai
                              .order_by(people.c.id)).scalars())
 
 
-def platform_choices(conn: Connection, only: int | None) -> list[Any]:
-    """The platforms an admin may act on: ``only`` that one, or every one (None)."""
-    query = select(platforms.c.id, platforms.c.name, platforms.c.issuer).order_by(platforms.c.name)
-    if only is not None:
-        query = query.where(platforms.c.id == only)
-    return list(conn.execute(query).mappings())
-
-
 def person(conn: Connection, person_id: int) -> dict[str, Any] | None:
     row = conn.execute(select(people, platforms.c.name.label("platform_name"),
                               platforms.c.issuer.label("platform_issuer"))

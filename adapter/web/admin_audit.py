@@ -12,7 +12,7 @@ from adapter.persistence import audit_store
 
 from . import components
 from .admin import bp
-from .auth import current_session, role_required
+from .auth import admin_required, admin_scope
 
 COLUMNS = ("when (UTC)", "who", "action", "record", "record id", "version", "detail")
 
@@ -42,10 +42,10 @@ def _rows(limit: int | None) -> list[tuple]:
     if person and not person.isdigit():
         abort(400, description="The person filter is a person's number (from their page).")
     since, until = _day("from"), _day("to")
-    session = current_session()
+    scope = admin_scope()
     with components().engine.connect() as conn:
         found = audit_store.events(
-            conn, platform_ids=None if session.platform_id is None else [session.platform_id],
+            conn, platform_ids=None if scope.is_operator else [scope.platform_id],
             person_id=int(person) if person else None, since=_epoch(since) if since else None,
             until=_epoch(until + timedelta(days=1)) if until else None, limit=limit)
     return [(datetime.fromtimestamp(e["at"], timezone.utc).isoformat(timespec="seconds"), _who(e), e["action"],
@@ -55,13 +55,13 @@ def _rows(limit: int | None) -> list[tuple]:
 
 
 @bp.route("/audit")
-@role_required("admin")
+@admin_required
 def audit_page():
     return render_template("admin/audit.html", columns=COLUMNS, rows=_rows(limit=500), filters=request.args)
 
 
 @bp.route("/audit.csv")
-@role_required("admin")
+@admin_required
 def audit_csv():
     out = io.StringIO()
     writer = csv.writer(out)

@@ -2,7 +2,7 @@
 erase them after a confirmation naming what will go; and the audit of admin pages.
 
 A platform admin (launched from their LMS) acts only on people of that platform; a tool
-operator (signed in with a link from the command line) on any. People are looked up with a
+operator (signed in with a link from the command line) on any (``admin_scope()``). People are looked up with a
 POST, so their email never sits in a URL or a request log. Every admin page view is
 audited, and every export and erasure (adapter/services/personal_data.py).
 """
@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from flask import abort, redirect, render_template, request, url_for
 from adapter.persistence.coaching_store import audit
-from adapter.persistence.person_data_store import person as load_person, platform_choices
+from adapter.persistence.person_data_store import person as load_person
 from adapter.services.personal_data import (
     Actor, PersonNotFound, SeveralPeople, erase_person_by_id, export_person, find_person, plan_erasure,
 )
 
 from . import components
-from .admin import bp
-from .auth import current_session, role_required
+from .admin import CHOOSE_PLATFORM, bp, chosen_platform, scoped_platforms
+from .auth import admin_required, admin_scope, current_session
 from .coaching_support import now
 from .export_page import export_response
 
@@ -36,16 +36,10 @@ def audit_admin_page_views():
                                                                       "method": request.method})
 
 
-def _platform_choices() -> list:
-    """The platforms this admin may act on: their own, or all for a tool operator."""
-    with components().engine.connect() as conn:
-        return platform_choices(conn, current_session().platform_id)
-
-
 def _person_in_scope(person_id: int) -> dict:
     with components().engine.connect() as conn:
         found = load_person(conn, person_id)
-    if found is None or found["platform_id"] not in {p["id"] for p in _platform_choices()}:
+    if found is None or not admin_scope().allows(found["platform_id"]):
         abort(404, description="Nobody with that id is known on the platforms you administer.")
     return found
 
@@ -55,31 +49,28 @@ def _actor() -> Actor:
 
 
 @bp.route("/people", methods=["GET", "POST"])
-@role_required("admin")
+@admin_required
 def people():
-    choices = _platform_choices()
     error = ""
     if request.method == "POST":
-        platform_id = request.form.get("platform_id", "")
+        platform_id = chosen_platform(request.form.get("platform_id", ""), CHOOSE_PLATFORM)
         who = request.form.get("who", "").strip()
-        if not platform_id.isdigit() or int(platform_id) not in {p["id"] for p in choices}:
-            abort(400, description="Choose one of the platforms you administer.")
         if not who:
             error = "Give the person's LMS user id or email."
         else:
             try:
                 with components().engine.connect() as conn:
-                    person_id = find_person(conn, int(platform_id), sub=None if "@" in who else who,
+                    person_id = find_person(conn, platform_id, sub=None if "@" in who else who,
                                             email=who if "@" in who else None)
                 return redirect(url_for("admin.person_detail", person_id=person_id))
             except (PersonNotFound, SeveralPeople) as problem:
                 error = str(problem)
-    return render_template("admin/people.html", platforms=choices, error=error, form=request.form), \
+    return render_template("admin/people.html", platforms=scoped_platforms(), error=error, form=request.form), \
         400 if error else 200
 
 
 @bp.route("/people/<int:person_id>")
-@role_required("admin")
+@admin_required
 def person_detail(person_id: int):
     found = _person_in_scope(person_id)
     plan = plan_erasure(components().engine, found["platform_id"], person_id)
@@ -87,7 +78,7 @@ def person_detail(person_id: int):
 
 
 @bp.route("/people/<int:person_id>/export.<kind>")
-@role_required("admin")
+@admin_required
 def person_export(person_id: int, kind: str):
     found = _person_in_scope(person_id)
     if kind not in ("json", "html"):
@@ -97,7 +88,7 @@ def person_export(person_id: int, kind: str):
 
 
 @bp.route("/people/<int:person_id>/erase", methods=["GET", "POST"])
-@role_required("admin")
+@admin_required
 def person_erase(person_id: int):
     found = _person_in_scope(person_id)
     plan = plan_erasure(components().engine, found["platform_id"], person_id)

@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 
 from adapter.persistence.coaching_tables import audit_events, reflections
 from adapter.persistence.session_store import create_session
+from adapter.services.admin_access import OPERATOR_SIGN_IN
 from adapter.persistence.tables import people
 from adapter.web.auth import SESSION_COOKIE
 from tests.xapi_bridge.world import new_world
@@ -24,7 +25,7 @@ from .test_export import PRIVATE, seed
 
 def signed_in(tool, engine, **fields):
     with engine.begin() as conn:
-        token = create_session(conn, now=time.time(), lifetime=3600, launch={}, **fields)
+        token = create_session(conn, now=time.time(), lifetime=3600, **{"launch": {}, **fields})
     client = tool.test_client()
     client.set_cookie(SESSION_COOKIE, token, domain="localhost")
     return client
@@ -32,7 +33,7 @@ def signed_in(tool, engine, **fields):
 
 def operator(tool, engine):
     """A tool operator: signed in with a link from the command line (no platform)."""
-    return signed_in(tool, engine, app_role="admin", app_roles=["admin"])
+    return signed_in(tool, engine, app_role="admin", app_roles=["admin"], launch={"signed_in_by": OPERATOR_SIGN_IN})
 
 
 def get(client, path: str, status: int = 200):
