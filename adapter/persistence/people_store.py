@@ -5,6 +5,8 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, insert, select, update
 
+from adapter.domain.relationships import links_from_claim
+
 from . import driver_sql
 from .tables import contexts, manager_links, memberships, people, resource_links
 from .upsert import upsert
@@ -46,8 +48,11 @@ def save_context(conn: Connection, platform_id: int, deployment_id: str, claim: 
 
 def save_resource_link(conn: Connection, platform_id: int, deployment_id: str, claim: dict[str, Any],
                        context_pk: int | None, custom: dict[str, Any], lineitem_url: str = "") -> int:
-    """The link; its line item only when the launch's AGS claim named one (kept otherwise)."""
-    values = {"title": str(claim.get("title") or ""), "context_pk": context_pk, "custom": custom}
+    """The link; its line item only when the launch's AGS claim named one (kept otherwise).
+    A link the LMS sends without a title (Open edX sends only an id) keeps the title it was
+    deep-linked with, carried in its custom parameters."""
+    values = {"title": str(claim.get("title") or custom.get("title") or ""), "context_pk": context_pk,
+              "custom": custom}
     if lineitem_url:
         values["lineitem_url"] = lineitem_url
     return upsert(conn, resource_links, {"platform_id": platform_id, "deployment_id": deployment_id,
@@ -67,7 +72,8 @@ def sync_mentor_claim(conn: Connection, platform_id: int, manager_id: int, mente
     Links from other sources (admin import, confirmed nomination) are left alone; a mentee
     the platform no longer lists becomes a former mentee (ended, not deleted: history).
     """
-    wanted = {stub_person(conn, platform_id, sub, now) for sub in mentee_subs if isinstance(sub, str) and sub}
+    wanted = {link.learner_id for link in links_from_claim(
+        manager_id, (stub_person(conn, platform_id, sub, now) for sub in mentee_subs if isinstance(sub, str) and sub))}
     current = dict(conn.execute(
         select(manager_links.c.learner_id, manager_links.c.ended_at)
         .where(manager_links.c.manager_id == manager_id, manager_links.c.source == MENTOR_CLAIM)

@@ -12,12 +12,16 @@ from typing import Callable
 
 from flask import Flask, abort, g, has_request_context, request
 
+from adapter.domain.admin_scope import AdminScope
 from adapter.persistence.session_store import WebSession, load_session
+from adapter.services.admin_access import OPERATOR_SIGN_IN
+from adapter.services.platforms import is_active
 
 SESSION_COOKIE = "cb_session"
 # Launches are authenticated by the signed id_token and state; Dynamic Registration
-# (no session yet) by its own double-submit token.
-CSRF_CHECKED_ELSEWHERE = frozenset({"lti", "registration"})
+# (no session yet) by its own double-submit token; SCIM by a bearer token, never a cookie.
+CSRF_CHECKED_ELSEWHERE = frozenset({"lti", "registration", "scim"})
+SCIM_PATHS = "/scim/v2/"  # also when no route matches (a 404 or 405 there is a SCIM error, not a CSRF one)
 # The query/form field a cookieless session travels in (launches through platform storage).
 URL_SESSION_PARAM = "cb_s"
 BROWSER_COOKIE = "cb_browser"
@@ -59,7 +63,8 @@ def _keep_session_in_urls(endpoint: str, values: dict) -> None:
 
 def _check_csrf() -> None:
     """Every state-changing request from a page carries the session's CSRF token."""
-    if request.method in ("GET", "HEAD", "OPTIONS") or (request.blueprint or "") in CSRF_CHECKED_ELSEWHERE:
+    if request.method in ("GET", "HEAD", "OPTIONS") or (request.blueprint or "") in CSRF_CHECKED_ELSEWHERE \
+            or request.path.startswith(SCIM_PATHS):
         return
     session = current_session()
     sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
@@ -103,3 +108,47 @@ def role_required(*roles: str) -> Callable:
         return wrapped
 
     return decorator
+
+
+def admin_scope() -> AdminScope | None:
+    """The asking admin's scope, worked out once per request: a tool operator's session
+    (no LMS behind it) sees every platform; an LMS Administrator launch sees its own, while
+    that LMS's registration is active (disabling an LMS also ends its admins' reach)."""
+    from . import components
+
+    if "admin_scope" not in g:
+        session = current_session()
+        scope = None
+        if session is not None and "admin" in session.app_roles:
+            if session.platform_id is None and session.launch.get("signed_in_by") == OPERATOR_SIGN_IN:
+                scope = AdminScope.operator()
+            elif session.platform_id is not None and is_active(components().engine, session.platform_id):
+                scope = AdminScope.of_platform(session.platform_id)
+        g.admin_scope = scope
+    return g.admin_scope
+
+
+def admin_required(view: Callable) -> Callable:
+    """Tool operators and platform admins; the view reads ``admin_scope()`` for whose data it may touch."""
+
+    @wraps(view)
+    @role_required("admin")
+    def wrapped(*args, **kwargs):
+        if admin_scope() is None:
+            abort(403, description="This page is not available with your role.")
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def operator_required(view: Callable) -> Callable:
+    """Registrations and the tool's own settings: tool operators only."""
+
+    @wraps(view)
+    @admin_required
+    def wrapped(*args, **kwargs):
+        if not admin_scope().is_operator:
+            abort(403, description="Only a tool operator (signed in with `coachbridge admin link`) can do this.")
+        return view(*args, **kwargs)
+
+    return wrapped

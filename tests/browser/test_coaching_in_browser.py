@@ -3,6 +3,7 @@ and in a new window, by mouse and by keyboard."""
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 
@@ -41,9 +42,12 @@ def test_manager_records_a_check_in_and_validates(page, peers, people):
 
     page.goto(f"{peers.lms_url}/course/{manager}/rl-feedback")
     tool = page.frame_locator("iframe[title=coachbridge]")
-    tool.get_by_role("link", name=re.compile("Lena Browser")).click()
-    tool.get_by_label("Template").select_option("check-in")
+    tool.get_by_role("status").get_by_text("1 validation request waiting for your decision").wait_for()
+    tool.get_by_role("rowheader").get_by_role("link", name=re.compile("Lena Browser")).click()
+    tool.get_by_role("radio", name="Check-in").check()
     tool.get_by_role("button", name="Start").click()
+    tool.get_by_role("heading", name=re.compile(r"^Check-in with Lena Browser")).wait_for()
+    assert tool.get_by_label("Date held").input_value() == date.today().isoformat()  # pre-filled: today
     tool.get_by_label("Date held").fill("2026-11-20")
     tool.get_by_label("What has the learner applied since the last check-in?").fill("Ran the retro")
     tool.get_by_label("What did they learn from doing it?").fill("Silence is useful")
@@ -68,8 +72,8 @@ def test_instructor_deep_links_an_activity_in_a_new_window(page, peers):
     page.goto(peers.lms.login_url("instructor-ivan", "deep-link"))  # what the "new window" link opens
     page.get_by_label("Validation of applied learning").check()
     page.get_by_label("Title in the course").fill("Validate: running retros")
-    page.get_by_label("xAPI activity IRI").fill("https://lms.example.org/activities/retros")
-    page.get_by_label("Points in the gradebook (leave empty for none)").fill("5")
+    page.get_by_label("Web address of the learning activity").fill("https://lms.example.org/activities/retros")
+    page.get_by_label("Points in the gradebook").fill("5")
     check_accessibility(page, "instructor-deep-link", page)
     page.get_by_role("button", name="Add to the course").click()
     page.get_by_role("heading", name="Added to the course").wait_for()
