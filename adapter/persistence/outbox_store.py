@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from operator import itemgetter
 from typing import Any, Callable, Iterator, NamedTuple, Sequence
 
-from sqlalchemy import Connection, Engine, and_, func, select, update
+from sqlalchemy import Connection, Engine, and_, func, or_, select, update
 
 from .driver_sql import run
 from .outbox_sql import BY_DIALECT
