@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from typing import NamedTuple
 
-from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
+from . import driver_sql
 from .coaching_tables import manager_nominations
 from .people_tables import expected_people, scim_users
 from .people_store import stub_person
@@ -77,18 +79,29 @@ def update_expected(conn: Connection, person_id: int, *, email: str, name: str) 
                  .values(email=email, **({"name": name} if name else {})))
 
 
+# Every launch asks it (driver_sql.py: why as SQL text). An email matches only when the
+# platform vouched for it (``:email`` NULL otherwise), a placeholder not yet matched by id.
+_WAITING = driver_sql.both(
+    "SELECT expected_people.person_id, expected_people.source, people.sub = :sub FROM expected_people"
+    " JOIN people ON people.id = expected_people.person_id"
+    " WHERE expected_people.platform_id = :platform_id AND expected_people.matched_at IS NULL"
+    " AND (people.sub = :sub OR (lower(expected_people.email) = :email AND expected_people.user_id = ''"
+    " AND people.sub LIKE :placeholder))")
+
+
+class _Waiting(NamedTuple):
+    person_id: int
+    source: str
+    by_sub: bool
+
+
 def match_expected(conn: Connection, platform_id: int, sub: str, email: str, now: float) -> Match | None:
     """Match the person the platform vouches for (``sub``; ``email`` only if the platform vouches for it)
     to the expected person waiting for them, once. One query when nobody is waiting."""
     email = email.strip().lower()
     by_sub = people.c.sub == sub
-    by_email = and_(func.lower(expected_people.c.email) == email, expected_people.c.user_id == "",
-                    people.c.sub.startswith(PLACEHOLDER_SUB)) if email else None
-    waiting = conn.execute(
-        select(expected_people.c.person_id, expected_people.c.source, by_sub.label("by_sub"))
-        .join(people, people.c.id == expected_people.c.person_id)
-        .where(expected_people.c.platform_id == platform_id, expected_people.c.matched_at.is_(None),
-               or_(by_sub, by_email) if by_email is not None else by_sub)).all()
+    waiting = [_Waiting(*row) for row in driver_sql.run(conn, _WAITING, {
+        "platform_id": platform_id, "sub": sub, "email": email or None, "placeholder": PLACEHOLDER_SUB + "%"})]
     by_id = [row for row in waiting if row.by_sub]
     by_mail = [row for row in waiting if not row.by_sub]
     match = _matched(conn, by_id[0].person_id, "sub", by_id[0].source, now) if by_id else None

@@ -7,6 +7,7 @@ from sqlalchemy import Connection, and_, func, insert, or_, select, update
 
 from adapter.domain.relationships import ManagerLink
 
+from . import driver_sql
 from .coaching_tables import manager_nominations
 from .tables import manager_links, memberships, people
 
@@ -66,24 +67,31 @@ def decide_nomination(conn: Connection, nomination_id: int, status: str, now: fl
                  .values(status=status, decided_at=now))
 
 
+# Every page's navigation asks these (driver_sql.py: why as SQL text).
+_NOMINATION_COLUMNS = ("id", "learner_id", "manager_id", "created_at", "name", "email", "sub")
+_PENDING_NOMINATIONS = {
+    side: driver_sql.both(
+        "SELECT manager_nominations.id, manager_nominations.learner_id, manager_nominations.manager_id,"
+        " manager_nominations.created_at, people.name, people.email, people.sub FROM manager_nominations"
+        f" JOIN people ON people.id = manager_nominations.{other} WHERE manager_nominations.status = 'pending'"
+        f" AND manager_nominations.{side} = :person ORDER BY manager_nominations.id")
+    for side, other in (("manager_id", "learner_id"), ("learner_id", "manager_id"))}
+_MANAGES_ANYONE = driver_sql.both(
+    "SELECT 1 FROM manager_links WHERE manager_id = :person AND ended_at IS NULL LIMIT 1")
+
+
 def pending_nominations(conn: Connection, *, manager_id: int | None = None,
                         learner_id: int | None = None) -> list[dict[str, Any]]:
-    query = (select(manager_nominations.c.id, manager_nominations.c.learner_id, manager_nominations.c.manager_id,
-                    manager_nominations.c.created_at, people.c.name, people.c.email, people.c.sub)
-             .join(people, people.c.id == (manager_nominations.c.learner_id if manager_id is not None
-                                           else manager_nominations.c.manager_id))
-             .where(manager_nominations.c.status == "pending"))
-    if manager_id is not None:
-        query = query.where(manager_nominations.c.manager_id == manager_id)
-    if learner_id is not None:
-        query = query.where(manager_nominations.c.learner_id == learner_id)
-    return [dict(row) for row in conn.execute(query.order_by(manager_nominations.c.id)).mappings()]
+    """Nominations waiting for ``manager_id``'s answer (with the learner's name), or made
+    by ``learner_id`` (with the manager's)."""
+    side, person = ("manager_id", manager_id) if manager_id is not None else ("learner_id", learner_id)
+    return [dict(zip(_NOMINATION_COLUMNS, row))
+            for row in driver_sql.run(conn, _PENDING_NOMINATIONS[side], {"person": person})]
 
 
 def manages_anyone(conn: Connection, person_id: int) -> bool:
     """Whether the person currently manages someone, from any source."""
-    return conn.execute(select(manager_links.c.id).where(
-        manager_links.c.manager_id == person_id, manager_links.c.ended_at.is_(None)).limit(1)).first() is not None
+    return bool(driver_sql.run(conn, _MANAGES_ANYONE, {"person": person_id}))
 
 
 def mentee_in_course(conn: Connection, manager_id: int, context_pk: int) -> bool:
