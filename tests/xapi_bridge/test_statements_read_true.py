@@ -137,7 +137,9 @@ def test_a_new_state_is_a_new_statement_and_only_corrections_void(world, engine,
     sent = delivered(world, engine, target)
     assert [s for s in sent if s["verb"]["id"] == VOIDED] == []
     records = by_record(sent)
-    assert sorted(map(verb, records[sent[1]["object"]["id"]])) == ["agreed", "completed"]
+    agreed, done = records[sent[1]["object"]["id"]]
+    assert (verb(agreed), verb(done)) == ("agreed", "completed") and done["actor"] == agreed["actor"]  # hers
+    assert done["context"]["statement"] == {"objectType": "StatementRef", "id": agreed["id"]}
     request = records[sent[-1]["object"]["id"]]
     assert list(map(verb, request)) == ["requested", "validated", "requested", "validated"]
     assert [s["result"]["success"] for s in request if verb(s) == "validated"] == [False, True]
