@@ -10,6 +10,7 @@ import time
 from datetime import date
 
 from adapter.config import Settings
+from adapter.domain.admin_scope import AdminScope
 from adapter.domain.measures import Facts, measures, total
 from adapter.services.lrs_measures import StatementReading
 from adapter.services.reports import organisation_dashboard, rebuild_summaries
@@ -52,7 +53,7 @@ def report_measures(args, settings: Settings) -> int:
         source = f"{len(statements)} statements from {args.from_lrs}"
     else:
         with app_parts(settings).engine.connect() as conn:
-            facts = organisation_dashboard(conn, {"admin"}, as_of).facts
+            facts = organisation_dashboard(conn, AdminScope.operator(), as_of).facts
         source = "the database"
     print_measures(facts, as_of, source, as_json=args.json)
     return 0

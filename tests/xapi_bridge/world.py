@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, select
 
 from adapter.domain.authorization import Viewer
+from adapter.domain.relationships import ManagerLink
 from adapter.mapping_files import load_templates
 from adapter.persistence import lrs_store, people_store, relationships_store
 from adapter.persistence.tables import outbox, outbox_payloads
@@ -135,5 +136,5 @@ def new_world(engine: Engine, learner_email: str | None = None) -> World:
         link_pk = people_store.save_resource_link(conn, platform_id, "dep-1",
                                                   {"id": "rl-1", "title": "Giving feedback"}, context_pk,
                                                   {"activity_iri": ACTIVITY_IRI})
-        relationships_store.link_manager(conn, learner_id, manager_id, "import", now)
+        relationships_store.link_manager(conn, ManagerLink(learner_id, manager_id), "import", now)
     return World(engine, platform_id, issuer, learner_id, manager_id, context_pk, link_pk, learner_sub, manager_sub)
