@@ -237,7 +237,7 @@ def test_lrs_test_against_ralph_without_about_says_what_it_checked(world, engine
     assert main(["lrs", "test", "ralph-checked"]) == 0
     assert capsys.readouterr().out.strip() == (
         "ralph-checked: ok: no about resource (404), version not asked; GET statements?limit=1 with the stored "
-        "credentials and version 1.0.3: 200, credentials accepted (no statement sent)")
+        "credentials and version 1.0.3: 200, credentials accepted")
     assert main(["lrs", "test", "ralph-wrong-password"]) == 1
     out = capsys.readouterr().out
     assert out.startswith("ralph-wrong-password: failed: no about resource (404)") and ": 401" in out
