@@ -99,6 +99,7 @@ def test_every_kind_of_withdrawal_voids_every_statement_of_the_record(world, eng
     talks = [world.conversation(key, held_on) for key in sorted(load_templates().by_key)]
     assert {talk.kind for talk in talks} == {"check_in", "coaching"}
     world.set_status(talks[1].actions[0].id, "done")
+    world.rate(talks[2].id, "4")  # a correction by the learner: re-sent with the rating
     world.withdraw("reflection", reflection.id)
     world.withdraw("validation", asked.id)
     for talk in talks:
@@ -113,9 +114,11 @@ def test_every_kind_of_withdrawal_voids_every_statement_of_the_record(world, eng
     learner = facts[0]["actor"]  # the reflection's
     manager = next(s["context"]["instructor"] for s in facts if verb(s) == "attended")
     voids_of = {s["object"]["id"]: s for s in sent if s["verb"]["id"] == VOIDED}
-    for fact in facts:
+    for index, fact in enumerate(facts):
         void = voids_of[fact["id"]]
-        by_manager = verb(fact) in ("attended", "agreed", "completed")  # a conversation and its actions
+        corrected = any(later["object"]["id"] == fact["object"]["id"] and verb(later) == verb(fact)
+                        for later in facts[index + 1:])  # by the learner: a revision or a rating
+        by_manager = verb(fact) in ("attended", "agreed", "completed") and not corrected  # a withdrawn conversation
         assert void["actor"] == (manager if by_manager else learner), (verb(fact), void)
         assert void["context"]["contextActivities"]["parent"] == fact["context"]["contextActivities"]["parent"]
         assert void["context"]["contextActivities"]["grouping"] == fact["context"]["contextActivities"]["grouping"]
