@@ -187,10 +187,10 @@ class LrsClient:
         done = f"{checked}; {asked}: {read.status_code}"
         if read.status_code == 200:
             return ConnectionCheck(ok=True, status=200, versions=versions,
-                                   message=f"{done}, credentials accepted (no statement sent)")
+                                   message=f"{done}, credentials accepted")
         if read.status_code == 403:  # known, but not allowed to read: writing may still be allowed
             return ConnectionCheck(ok=True, status=403, versions=versions, message=(
-                f"{done}, credentials accepted without read access (writing is not tried: no statement sent)"))
+                f"{done}, credentials accepted without read access (writing is not tried)"))
         return ConnectionCheck(ok=False, status=read.status_code, versions=versions,
                                message=f"{done}: {_message(read.content, read.reason)}")
 

@@ -68,7 +68,7 @@ def test_add_edit_test_and_disable_an_endpoint_without_showing_its_secret(peers,
     edit_url = created.url.split("?")[0]
     tested = admin.post(edit_url + "/test", data={"csrf_token": csrf(created)})
     assert "Connection test: the LRS answered" in tested.text and "1.0.3, 2.0.0" in tested.text
-    assert fault_lrs.requests == 0  # GET about only: no statement sent
+    assert fault_lrs.requests == 0  # GET about and one read: no statement sent
 
     edited = admin.post(edit_url, data={**add_form(peers, "ignored", fault_lrs.endpoint, batch_size="25", secret=""),
                                         "csrf_token": csrf(created)})

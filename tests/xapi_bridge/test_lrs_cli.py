@@ -40,7 +40,7 @@ def test_add_test_disable_and_deliver(engine, fault_lrs, world, monkeypatch, cap
     assert main(["lrs", "test", "cli-lrs"]) == 0
     assert capsys.readouterr().out.strip() == (
         "cli-lrs: ok: about: speaks 1.0.3, 2.0.0; GET statements?limit=1 with the stored credentials and "
-        "version 1.0.3: 200, credentials accepted (no statement sent)")
+        "version 1.0.3: 200, credentials accepted")
     world.reflect()
     drain([XapiDelivery(engine, None)])
     assert len(fault_lrs.statements) == 1
