@@ -87,8 +87,11 @@ def test_connection_test_reports_an_lrs_that_is_not_there(peers, admin):
     page = admin.get(peers.tool_url + "/admin/lrs/new")
     created = admin.post(peers.tool_url + "/admin/lrs/new",
                          data={**add_form(peers, "admin-down", "http://127.0.0.1:9/xapi/"), "csrf_token": csrf(page)})
+    assert "Saved, but not turned on" in created.text  # an endpoint that never answered queues nothing
+    assert "disabled (new records are not queued for it)" in created.text
     tested = admin.post(created.url.split("?")[0] + "/test", data={"csrf_token": csrf(created)})
-    assert "Connection test: failed" in tested.text and "ConnectionError" in tested.text
+    assert "Connection test: failed" in tested.text and "nothing answered at" in tested.text
+    assert "Errno" not in tested.text and "ConnectionError" not in tested.text
     assert SECRET not in tested.text
 
 
