@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from html import unescape
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from adapter.persistence.outbox_store import SqlOutbox, enqueue
-from adapter.persistence.tables import platforms
+from adapter.persistence.tables import outbox, platforms
 from adapter.persistence.xapi_tables import lrs_endpoints
 from tests.peers.lti_platform import browser, full_launch, operator_browser
 
@@ -151,3 +151,18 @@ def test_profile_is_served_as_json_ld_without_sign_in(peers):
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def test_delivery_page_says_why_messages_wait_and_names_the_gradebook(peers, admin):
+    platform_id = demo_platform_id(peers)
+    with peers.engine.begin() as conn:
+        enqueue(conn, "xapi", "admin-slow", "m-2", {"id": "m-2"}, time.time(), source="reflection 2 v1")
+        enqueue(conn, "ags", f"platform:{platform_id}", "s-1", {"id": "s-1"}, time.time(), source="validation 1 v1")
+    box = SqlOutbox(peers.engine, "xapi")
+    (row,) = box.claim_due("admin-slow", 10, _now())
+    box.schedule_retry([row.id], _now() + timedelta(minutes=5), 1, "503 the LRS is busy")
+    page = admin.get(peers.tool_url + "/admin/delivery").text
+    assert "Last try failed: 503 the LRS is busy." in page and "Next try in" in page
+    assert "Scores to an LMS gradebook" in page and f"platform:{platform_id}" not in page
+    with peers.engine.begin() as conn:  # leave nothing queued for the other tests' workers
+        conn.execute(delete(outbox).where(outbox.c.message_id.in_(["m-2", "s-1"])))
