@@ -30,7 +30,9 @@ def names(conn: Connection, person_ids: set[int]) -> dict[int, str]:
 def conversation_view(c: Conversation, viewer: Viewer, catalog: TemplateCatalog, who: dict[int, str],
                       titles: dict[int, str] | None = None) -> dict:
     template = catalog.by_key.get(c.template)
-    labels = {f.name: f.label for f in template.fields} if template else {}
+    speaks_to_learner = viewer.is_learner(c.learner_id)
+    labels = {f.name: (f.shared_label or f.label) if speaks_to_learner else f.label
+              for f in template.fields} if template else {}
     return {
         "id": c.id, "kind": c.kind, "template_title": template.title if template else c.template,
         "activity": activity_title(c.activity.resource_link_pk, titles),
