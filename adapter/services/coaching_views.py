@@ -17,6 +17,7 @@ from adapter.persistence.coaching_tables import (
     agreed_actions, conversations, manager_nominations, reflections, validation_requests,
 )
 from adapter.persistence.people_store import current_mentees
+from adapter.persistence.placement_store import unopened_placements
 from adapter.persistence.relationships_store import managers_of, pending_nominations
 from adapter.persistence.tables import contexts, manager_links, memberships, people, resource_links
 
@@ -239,6 +240,9 @@ def course_page(conn: Connection, viewer: Viewer) -> dict[str, Any]:
                      "usefulness": usefulness, "pending": by_status.get("pending", 0),
                      "validated": by_status.get("validated", 0),
                      "needs_more_evidence": by_status.get("needs_more_evidence", 0)})
+    rows += [{"title": p["title"], "kind": p["custom"].get("kind", ""), "not_opened": True, "reflections": 0,
+              "confidence": None, "conversations": 0, "usefulness": None, "pending": 0, "validated": 0,
+              "needs_more_evidence": 0} for p in unopened_placements(conn, context_pk)]
     return {**roster_summary(conn, context_pk), "activities": rows}
 
 
