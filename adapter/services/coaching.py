@@ -14,7 +14,7 @@ from sqlalchemy import Connection, Engine, select
 
 from adapter.domain import events as ev
 from adapter.domain.authorization import NotFound, Viewer
-from adapter.domain.coaching import ActivityRef, Conversation, Reflection
+from adapter.domain.coaching import ActivityRef, AgreedAction, Conversation, Reflection
 from adapter.domain.rules import RuleViolation
 from adapter.domain.templates import Template
 from adapter.domain.validation import NEEDS_MORE_EVIDENCE, ValidationRequest
@@ -117,12 +117,13 @@ def rate_conversation(engine: Engine, viewer: Viewer, conversation_id: int, rati
     return conversation
 
 
-def set_action_status(engine: Engine, viewer: Viewer, action_id: int, status: str, now: float) -> None:
+def set_action_status(engine: Engine, viewer: Viewer, action_id: int, status: str, now: float) -> AgreedAction:
     with engine.begin() as conn:
         action = _visible(viewer, store.get_action(conn, action_id)).set_status(viewer, status)
         store.save_action_status(conn, action, now)
         _commit(conn, viewer, "action.status_changed", "action", action,
                 [ev.action_agreed(action, viewer.person_id, _at(now))], now, {"status": status})
+    return action
 
 
 def ask_for_validation(engine: Engine, viewer: Viewer, resource_link_pk: int | None, evidence: str,

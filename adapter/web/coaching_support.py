@@ -3,6 +3,7 @@ turning domain refusals into HTTP answers (404 for what is not yours, 403, 400).
 from __future__ import annotations
 
 import time
+from datetime import date, datetime, timezone
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
@@ -45,6 +46,11 @@ def current_viewer() -> Viewer:
 
 def now() -> float:
     return time.time()
+
+
+def today() -> date:
+    """The day forms pre-fill (a conversation is usually recorded the day it is held)."""
+    return datetime.fromtimestamp(now(), timezone.utc).date()
 
 
 def done(endpoint: str, message: str, **values) -> object:
