@@ -112,6 +112,9 @@ def test_open_registration_waits_for_an_operator(peers, vendors, settings_of, mo
     refused = browser().get(peers.tool_url + "/lti/login", params=login, allow_redirects=False)
     assert refused.status_code == 403  # no login, so no launch and no key fetch
     operator = operator_browser(peers, monkeypatch, capsys)
+    assert main(["platform", "list"]) == 0
+    assert '"status": "pending approval"' in next(line for line in capsys.readouterr().out.splitlines()
+                                                  if f'"id": {pending["id"]},' in line)
     detail = operator.get(f"{peers.tool_url}/admin/platforms/{pending['id']}")
     assert "Approve this platform" in detail.text
     token = unescape(re.search(r'name="csrf_token" value="([^"]+)"', detail.text).group(1))
