@@ -40,7 +40,8 @@ def add_commands(sub) -> None:
     add.add_argument("--xapi-version", default="1.0.3")
     add.add_argument("--batch-size", type=int, default=100)
     add.set_defaults(func=add_endpoint)
-    test = lrs.add_parser("test", help="ask the LRS's about resource with the stored credentials (sends no statement)")
+    test = lrs.add_parser("test", help="ask the LRS's about resource, then read one statement with the stored "
+                                       "credentials (sends none)")
     test.add_argument("ref", help="the endpoint's id or name")
     test.set_defaults(func=try_connection)
     for name, active in (("enable", True), ("disable", False)):

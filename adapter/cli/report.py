@@ -43,12 +43,13 @@ def report_measures(args, settings: Settings) -> int:
         password = os.environ.get(args.password_env, "")
         config = LrsConfig(name="report", endpoint=args.from_lrs,
                            auth=BasicAuth(args.username, password) if args.username else None)
+        mapping = load_mapping()
         try:
-            statements = StatementReader(config).all_statements()
+            statements = StatementReader(config, mapping.voiding_verb.id).all_statements()
         except LrsReadError as error:
             print(f"coachbridge report: {error}", file=sys.stderr)
             return 1
-        facts = total(StatementReading(load_mapping()).facts_by_course(statements, as_of).values())
+        facts = total(StatementReading(mapping).facts_by_course(statements, as_of).values())
         source = f"{len(statements)} statements from {args.from_lrs}"
     else:
         with app_parts(settings).engine.connect() as conn:

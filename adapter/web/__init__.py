@@ -19,6 +19,8 @@ from adapter.persistence.lti_stores import SqlKeySetCache, SqlLoginStore, SqlReg
 from lti.jwks import PlatformKeys
 from lti.validation import LaunchValidator
 
+from . import parsing
+
 
 @dataclass
 class Components:
@@ -62,6 +64,7 @@ def create_app(settings: Settings | None = None, migrate: bool = True, **overrid
     settings = settings or Settings.from_env()
     settings.check()
     app = Flask(__name__)
+    parsing.init_app(app)
     app.config.update(
         # The id_token is at most 64 KB; nothing a person posts here needs more than a few MB.
         MAX_CONTENT_LENGTH=4 * 1024 * 1024,

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
 
+from adapter.domain.relationships import decode_csv
+from adapter.domain.rules import RuleViolation, whole_number
 from adapter.persistence.platform_store import platform_choices
 from adapter.services.platforms import list_platforms
 
@@ -26,11 +28,10 @@ def scoped_platforms() -> list[dict]:
 
 def chosen_platform(value: str, problem: str) -> int:
     """A platform id from a form, which must be one the asking admin may act on (400 otherwise)."""
-    value = value.strip()
-    if not (value.isascii() and value.isdigit() and len(value) < 10) or \
-            int(value) not in {p["id"] for p in scoped_platforms()}:
+    platform_id = whole_number(value)
+    if platform_id is None or platform_id not in {p["id"] for p in scoped_platforms()}:
         abort(400, description=problem)
-    return int(value)
+    return platform_id
 
 
 @bp.route("/")
@@ -49,8 +50,10 @@ def relationships():
     result = None
     if request.method == "POST":
         upload = request.files.get("csv_file")
-        text = upload.read().decode("utf-8-sig", errors="replace") if upload and upload.filename else \
-            request.form.get("csv_text", "")
+        try:
+            text = decode_csv(upload.read()) if upload and upload.filename else request.form.get("csv_text", "")
+        except RuleViolation as unreadable:
+            abort(400, description=f"{unreadable.field} {unreadable.problem}.")
         platform_id = chosen_platform(request.form.get("platform_id", ""),
                                       "Choose the platform these people launch from.")
         result = import_relationships(components().engine, current_session().person_id, platform_id, text, now())

@@ -34,8 +34,11 @@ def answer_refusals(blueprint: Blueprint,
 
 def viewer(conn) -> Viewer:
     session = current_session()
-    if session is None or session.person_id is None:
+    if session is None:
         abort(401, description="Your session has ended. Please launch the tool again from your course.")
+    if session.person_id is None:
+        abort(403, description="You are signed in as the tool operator, who has no learner or manager pages. "
+                               "Open them by launching the tool from an LMS course.")
     return load_viewer(conn, session.person_id, session.platform_id, session.app_roles, session.context_pk)
 
 

@@ -11,7 +11,7 @@ from functools import wraps
 from flask import Blueprint, abort, render_template, request, url_for
 
 from adapter.domain.coaching import next_date_label
-from adapter.domain.rules import RuleViolation
+from adapter.domain.rules import RuleViolation, whole_number
 from adapter.persistence import coaching_store
 from adapter.persistence.relationships_store import pending_nominations
 from adapter.services import coaching, relationships
@@ -103,9 +103,10 @@ def conversation(learner_id: int):
         carried = {a.id: form.get(f"carried_{a.id}", a.status) for a in open_actions}
         link = form.get("resource_link_pk", "")
         try:
-            coaching.hold_conversation(components().engine, me, learner_id, template,
-                                       int(link) if link.isdigit() else None, form.to_dict(), new_actions,
-                                       carried, now())
+            if link and whole_number(link) is None:
+                raise RuleViolation("Activity", "is not one of the learner's activities")
+            coaching.hold_conversation(components().engine, me, learner_id, template, whole_number(link),
+                                       form.to_dict(), new_actions, carried, now())
         except RuleViolation as broken:
             error = broken
         else:
@@ -160,7 +161,9 @@ def decide(request_id: int):
         decided = coaching.decide_validation(components().engine, me, request_id, request.form.get("outcome", ""),
                                              request.form.get("feedback", ""), now())
     except RuleViolation as broken:
-        learner_id = int(request.form.get("learner_id", "0") or 0)
+        learner_id = whole_number(request.form.get("learner_id"))
+        if learner_id is None:
+            abort(400, description=f"The decision is not recorded: {broken}.")
         return _mentee_page(learner_id, error=broken, status=400)
     return done("manager.mentee", "validation", learner_id=decided.learner_id)
 

@@ -37,7 +37,8 @@ def test_learner_reflects_and_revises_with_events_and_audit(peers, team, launch,
 
     first, second = heard[-2:]
     assert isinstance(first, ReflectionSubmitted) and first.kind == "reflection_submitted"
-    assert (first.record_version, second.record_version, second.supersedes_version) == (1, 2, 1)
+    assert (first.record_version, second.record_version) == (1, 2)
+    assert (first.corrects, second.corrects) == (frozenset(), {"reflection_submitted"})  # a revision corrects
     assert second.record_id == first.record_id and second.shared_fields["confidence"] == 5
     assert second.activity_iri == "https://lms.example.org/activities/giving-feedback"
     assert second.occurred_at.tzinfo is not None and second.learner_id == person_id(peers, team.learner)

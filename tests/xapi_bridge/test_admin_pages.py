@@ -142,6 +142,8 @@ def test_profile_is_served_as_json_ld_without_sign_in(peers):
     profile = response.json()
     assert profile["id"] == "https://w3id.org/xapi/coachbridge" and profile["type"] == "Profile"
     assert any(c["id"].endswith("/extensions/confidence") for c in profile["concepts"])
+    validated = next(t for t in profile["templates"] if t["id"].endswith("/templates/application-validated"))
+    assert "The actor is the manager who decided" in validated["definition"]["en"]
 
 
 def _now() -> datetime:
