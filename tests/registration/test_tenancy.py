@@ -201,7 +201,8 @@ def test_disabling_a_platform_ends_its_admins_reach(peers, tenants, operator):
     token = csrf(operator.get(peers.tool_url + "/admin/relationships"))
     operator.post(f"{peers.tool_url}/admin/platforms/{b}/active", data={"csrf_token": token, "active": "0"})
     try:
-        assert admin_b.get(peers.tool_url + "/admin/lrs").status_code == 403  # the session from before
+        refused = admin_b.get(peers.tool_url + "/admin/lrs")  # the session from before
+        assert refused.status_code == 403 and "registration with coachbridge is disabled" in refused.text
     finally:
         operator.post(f"{peers.tool_url}/admin/platforms/{b}/active", data={"csrf_token": token, "active": "1"})
     assert admin_b.get(peers.tool_url + "/admin/lrs").status_code == 200
