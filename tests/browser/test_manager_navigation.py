@@ -87,6 +87,7 @@ def test_the_relationships_and_provisioning_pages_fit_a_phone(chromium, peers):
     page.goto(peers.lms.login_url("admin-ada", "rl-feedback"))
     page.goto(peers.tool_url + f"/admin/relationships/pairs?person={learner}")
     page.get_by_role("button", name=re.compile("Remove: .* manages Learner Plain")).wait_for()
+    assert page.get_by_text("not launched yet", exact=True).count() == 1  # the imported manager
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     check_accessibility(page, "admin-relationship-pairs-390", page)
     page.goto(peers.tool_url + "/admin/provisioning")
