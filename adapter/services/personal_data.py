@@ -116,6 +116,7 @@ def _document(conn: Connection, profile: dict[str, Any], now: float) -> dict[str
                               "manager": _who(names, row["manager_id"])})
     sources = store.record_sources(records)
     messages = outbox_store.messages_from(conn, sources)
+    contents = outbox_store.payloads(conn, [m.id for m in messages])
     return {
         "format": EXPORT_FORMAT,
         "schema": f"/static/{EXPORT_SCHEMA}",
@@ -146,7 +147,8 @@ def _document(conn: Connection, profile: dict[str, Any], now: float) -> dict[str
         "learning_targets": [_clean(t) for t in store.targets_of(conn, person_id)],
         "audit_events": [_clean(e) for e in store.audit_of(conn, person_id, records)],
         "sent": [{"channel": m.channel, "to": m.target, "message_id": m.message_id, "about": m.source,
-                  "status": m.status, "queued_at": _iso(m.created_at), "delivered_at": _iso(m.delivered_at)}
+                  "status": m.status, "queued_at": _iso(m.created_at), "delivered_at": _iso(m.delivered_at),
+                  "content": json.loads(contents[m.id]) if m.id in contents else None}
                  for m in messages],
         "gradebook_entries": [_clean(g) for g in store.gradebook_entries(conn, person_id)],
     }
