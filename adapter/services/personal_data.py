@@ -267,19 +267,8 @@ class ErasureResult:
     plan: ErasurePlan | None = None
 
 
-def erase_person(engine: Engine, platform_id: int, sub: str | None, email: str | None, actor: Actor,
-                 now: float) -> ErasureResult:
-    """Erase whoever has this LMS user id (or email) on the platform; nobody is a no-op."""
-    with engine.begin() as conn:
-        found = store.find_people(conn, platform_id, sub=sub, email=email)
-        if len(found) > 1:
-            raise SeveralPeople("Several people have that email on this platform; use their LMS user id.")
-    if not found:
-        return ErasureResult(False)
-    return erase_person_by_id(engine, platform_id, found[0], actor, now)
-
-
 def erase_person_by_id(engine: Engine, platform_id: int, person_id: int, actor: Actor, now: float) -> ErasureResult:
+    """Erase the person (see the rule above); one already erased, or not of this platform, is a no-op."""
     with engine.begin() as conn:
         store.overwrite_deletions(conn)
         profile = store.person(conn, person_id)
