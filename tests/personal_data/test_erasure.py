@@ -11,12 +11,12 @@ import time
 import uuid
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from adapter.cli import main
 from adapter.persistence import people_store
 from adapter.persistence.coaching_tables import audit_events, conversations, reflections
-from adapter.persistence.tables import outbox
+from adapter.persistence.tables import outbox, resource_links
 from adapter.worker import default_jobs, drain
 from xapi.agents import IdentityFormat, PrivacySettings
 
@@ -173,3 +173,19 @@ def test_an_lrs_outage_during_an_erasure_delays_the_voids_and_loses_none(world, 
     voided = {s["object"]["id"] for s in fault_lrs.statements.values() if s["verb"]["id"].endswith("/voided")}
     assert set(sent) <= voided  # the withdrawal's void too, now naming a pseudonym
     assert identity["sub"] not in json.dumps([s for s in fault_lrs.statements.values() if s["id"] not in sent])
+
+
+def test_the_admin_is_told_which_lms_gradebook_columns_hold_scores_and_queued_ones_are_cancelled(
+        world, engine, database_url, monkeypatch, capsys):
+    lineitem = f"https://lms.example.org/lineitems/{uuid.uuid4().hex[:8]}"
+    with engine.begin() as conn:  # the LMS granted a gradebook column for this activity
+        conn.execute(update(resource_links).where(resource_links.c.id == world.link_pk)
+                     .values(lineitem_url=lineitem))
+    identity = make_distinct(world, "learner")
+    _seed(world, uuid.uuid4().hex[:10])  # asked and validated: two scores queued for the LMS
+    out = _erase(monkeypatch, capsys, database_url, world, identity["sub"], "--yes")
+    assert f"Coaching 101 / Giving feedback: {lineitem}" in out and "the LMS keeps these scores" in out
+    with engine.connect() as conn:
+        scores = conn.execute(select(outbox.c.status).where(outbox.c.channel == "ags",
+                                                            outbox.c.target == f"platform:{world.platform_id}")).all()
+    assert scores and {s for s, in scores} == {"cancelled"}  # never posted for someone erased
