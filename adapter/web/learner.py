@@ -23,6 +23,7 @@ SAVED = {
     "action": "The action is updated.",
     "nomination": "Your manager has been asked to confirm.",
     "withdrawn": "Withdrawn.",
+    "answered": "Your answer is recorded.",
 }
 
 
