@@ -74,7 +74,7 @@ def _iso(value: Any) -> Any:
 def _clean(row: dict[str, Any], drop: tuple[str, ...] = ()) -> dict[str, Any]:
     """A row as JSON: times as ISO 8601 (UTC), internal keys left out."""
     times = ("created_at", "updated_at", "withdrawn_at", "decided_at", "ended_at", "at", "set_at", "delivered_at",
-             "last_launch_at")
+             "last_launch_at", "matched_at")
     return {k: (_iso(v) if k in times or k.endswith("_on") else v) for k, v in row.items()
             if k not in drop and k not in ("platform_id",)}
 
@@ -126,6 +126,7 @@ def _document(conn: Connection, profile: dict[str, Any], now: float) -> dict[str
                    "lms_user_id": profile["sub"], "name": profile["name"], "given_name": profile["given_name"],
                    "family_name": profile["family_name"], "email": profile["email"],
                    "created_at": _iso(profile["created_at"]), "last_launch_at": _iso(profile["last_launch_at"])},
+        "provisioning": _provisioning(store.provisioning_of(conn, person_id)),
         "courses": [_clean(m) for m in store.memberships_of(conn, person_id)],
         "managers": [{"manager": _who(names, link["manager_id"]), "source": link["source"],
                       "since": _iso(link["created_at"]), "ended_at": _iso(link["ended_at"])}
@@ -152,6 +153,12 @@ def _document(conn: Connection, profile: dict[str, Any], now: float) -> dict[str
                  for m in messages],
         "gradebook_entries": [_clean(g) for g in store.gradebook_entries(conn, person_id)],
     }
+
+
+def _provisioning(found: dict[str, Any]) -> dict[str, Any]:
+    expected = found["expected"]
+    return {"expected": _clean(expected, drop=("person_id",)) if expected else None,
+            "scim_users": [_clean(u) for u in found["scim_users"]]}
 
 
 # --- erasure ---------------------------------------------------------------------------------

@@ -14,9 +14,11 @@ import pytest
 from sqlalchemy import select, update
 
 from adapter.cli import main
-from adapter.persistence import people_store
+from adapter.persistence import people_store, scim_store
+from adapter.persistence.expected_people_store import expect_person
 from adapter.persistence.coaching_tables import audit_events, conversations, reflections
 from adapter.persistence.tables import outbox, resource_links
+from adapter.services.personal_data import Actor, export_person
 from adapter.worker import default_jobs, drain
 from xapi.agents import IdentityFormat, PrivacySettings
 
@@ -189,3 +191,29 @@ def test_the_admin_is_told_which_lms_gradebook_columns_hold_scores_and_queued_on
         scores = conn.execute(select(outbox.c.status).where(outbox.c.channel == "ags",
                                                             outbox.c.target == f"platform:{world.platform_id}")).all()
     assert scores and {s for s, in scores} == {"cancelled"}  # never posted for someone erased
+
+
+def test_what_an_import_or_provisioning_said_about_them_is_exported_then_erased(world, engine, database_url,
+                                                                                monkeypatch, capsys):
+    tag = uuid.uuid4().hex[:10]
+    now = time.time()
+    with engine.begin() as conn:  # an import named someone who never launched; provisioning sent the manager
+        expected = expect_person(conn, world.platform_id, email=f"e{tag}@example.org", name=f"Expected {tag}",
+                                 source="import", now=now)
+        scim_store.save_user(conn, {
+            "id": str(uuid.uuid4()), "platform_id": world.platform_id, "person_id": world.manager_id,
+            "user_name_key": f"scim-{tag}", "external_id": f"ext-{tag}", "active": True, "manager_id": None,
+            "resource": {"userName": f"scim-{tag}", "name": {"formatted": f"Scim Name {tag}"}},
+            "created_at": now, "updated_at": now, "version": 1})
+    world.check_in(private_notes=f"private-{tag}")  # the manager's conversation: their row stays, scrubbed
+    exported = export_person(engine, world.platform_id, world.manager_id, Actor(None, "command line"), now)
+    assert exported["provisioning"]["scim_users"][0]["resource"]["userName"] == f"scim-{tag}"
+    assert export_person(engine, world.platform_id, expected, Actor(None, "command line"), now)[
+        "provisioning"]["expected"]["email"] == f"e{tag}@example.org"
+
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    assert main(["person", "erase", "--platform", str(world.platform_id), "--email", f"e{tag}@example.org",
+                 "--yes"]) == 0
+    _erase(monkeypatch, capsys, database_url, world, world.manager_sub, "--yes")
+    assert found_in_database(engine, [f"e{tag}@example.org", f"Expected {tag}", f"scim-{tag}", f"ext-{tag}",
+                                      f"Scim Name {tag}", f"private-{tag}"]) == []
