@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import Connection, Engine, and_, delete, false, or_, select, update
+from sqlalchemy import Connection, Engine, delete, false, or_, select, update
 
 from .coaching_tables import (
     agreed_actions, audit_events, conversations, manager_nominations, reflections, validation_decisions,
@@ -150,17 +150,6 @@ def record_sources(records: dict[str, list[dict[str, Any]]], learner_id: int | N
     ``learner_id`` when given."""
     return [f"{event_record_type(name, row)} {row['id']}" for key, name in RECORD_KEYS.items() for row in records[key]
             if learner_id is None or row["learner_id"] == learner_id]
-
-
-def audit_of(conn: Connection, person_id: int, records: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
-    """Audit entries by this person, about them, or about their records."""
-    ae = audit_events
-    about = [and_(ae.c.record_type == "person", ae.c.record_id == person_id)]
-    for key, name in RECORD_KEYS.items():
-        ids = [row["id"] for row in records[key]]
-        if ids:
-            about.append(and_(ae.c.record_type.in_(audit_record_types(name)), ae.c.record_id.in_(ids)))
-    return _rows(conn, select(ae).where(or_(ae.c.actor_id == person_id, *about)).order_by(ae.c.id))
 
 
 # --- erasing -----------------------------------------------------------------------------

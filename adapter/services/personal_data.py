@@ -28,7 +28,7 @@ from sqlalchemy import Connection, Engine
 
 from adapter.domain import events as ev
 from adapter.domain.coaching import ActivityRef
-from adapter.persistence import outbox_store, person_data_store as store, report_summaries
+from adapter.persistence import audit_store, outbox_store, person_data_store as store, report_summaries
 from adapter.persistence.coaching_store import audit
 
 from . import event_handlers
@@ -146,7 +146,8 @@ def _document(conn: Connection, profile: dict[str, Any], now: float) -> dict[str
                                                for d in r["decisions"]]}
                                 for r in records["validation_requests"]],
         "learning_targets": [_clean(t) for t in store.targets_of(conn, person_id)],
-        "audit_events": [_clean(e) for e in store.audit_of(conn, person_id, records)],
+        "audit_events": [_clean(e, drop=("actor_sub",)) for e in reversed(audit_store.events(
+            conn, platform_ids=None, person_id=person_id, limit=None))],
         "sent": [{"channel": m.channel, "to": m.target, "message_id": m.message_id, "about": m.source,
                   "status": m.status, "queued_at": _iso(m.created_at), "delivered_at": _iso(m.delivered_at),
                   "content": json.loads(contents[m.id]) if m.id in contents else None}
