@@ -27,6 +27,9 @@ class Settings:
     production: bool
     key_encryption_key: str = field(default="", repr=False)
     session_lifetime: int = 8 * 3600
+    # Origins besides the registered platforms' own that may frame the tool (an LMS whose
+    # course pages live elsewhere than its issuer, e.g. https://*.instructure.com).
+    frame_ancestors: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> "Settings":
@@ -40,6 +43,7 @@ class Settings:
             trusted_proxies=int(env.get("COACHBRIDGE_TRUSTED_PROXIES", "0") or 0),
             production=env.get("COACHBRIDGE_ENV", "development").lower() == "production",
             key_encryption_key=env.get("COACHBRIDGE_KEY_ENCRYPTION_KEY", ""),
+            frame_ancestors=tuple(env.get("COACHBRIDGE_FRAME_ANCESTORS", "").split()),
         )
         return cls(**{**settings.__dict__, **overrides})  # type: ignore[arg-type]
 

@@ -86,8 +86,10 @@ def create_app(settings: Settings | None = None, migrate: bool = True, **overrid
     from . import admin_reports, instructor_reports, manager_reports  # noqa: F401  (dashboards, by audience)
     health.init_request_logging(app)
     auth.init_app(app)
+    from . import content_policy
+    content_policy.init_app(app)
     for blueprint in (lti_endpoints.bp, registration.bp, learner.bp, manager.bp, instructor.bp, admin.bp,
-                      xapi_public.bp, health.bp, home.bp):
+                      xapi_public.bp, health.bp, home.bp, auth.bp):
         app.register_blueprint(blueprint)
 
     @app.errorhandler(HTTPException)

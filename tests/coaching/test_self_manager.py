@@ -8,7 +8,7 @@ import time
 import pytest
 from sqlalchemy import insert, select
 
-from adapter.demo_lms import ROLE_MENTOR, DemoPerson
+from adapter.demo.lms import ROLE_MENTOR, DemoPerson
 from adapter.domain.authorization import Viewer
 from adapter.domain.relationships import ManagerLink, links_from_claim
 from adapter.domain.rules import RuleViolation
