@@ -14,6 +14,10 @@ from pathlib import Path
 DEFAULT_PUBLIC_URL = "http://localhost:8000"
 
 
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
 class ConfigurationError(RuntimeError):
     """The environment does not describe a deployment the tool can safely run."""
 
@@ -30,6 +34,11 @@ class Settings:
     # Origins besides the registered platforms' own that may frame the tool (an LMS whose
     # course pages live elsewhere than its issuer, e.g. https://*.instructure.com).
     frame_ancestors: tuple[str, ...] = ()
+    # An LMS may register without an invitation, stored pending until an operator approves it.
+    open_registration: bool = False
+    # Registration fetches may reach private, loopback and link-local addresses (the demo, tests,
+    # an LMS on the same private network); otherwise only public ones.
+    allow_private_addresses: bool = False
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> "Settings":
@@ -44,6 +53,8 @@ class Settings:
             production=env.get("COACHBRIDGE_ENV", "development").lower() == "production",
             key_encryption_key=env.get("COACHBRIDGE_KEY_ENCRYPTION_KEY", ""),
             frame_ancestors=tuple(env.get("COACHBRIDGE_FRAME_ANCESTORS", "").split()),
+            open_registration=_flag(env.get("COACHBRIDGE_OPEN_REGISTRATION")),
+            allow_private_addresses=_flag(env.get("COACHBRIDGE_ALLOW_PRIVATE_ADDRESSES")),
         )
         return cls(**{**settings.__dict__, **overrides})  # type: ignore[arg-type]
 

@@ -80,11 +80,12 @@ def create_app(settings: Settings | None = None, migrate: bool = True, **overrid
     app.extensions["coachbridge"] = parts
 
     from . import (  # noqa: F401  (modules that add routes to the blueprints)
-        admin, admin_delivery, admin_lrs, admin_platforms, auth, health, home, instructor, learner, lti_endpoints,
-        manager, registration, roster, xapi_public,
+        admin, admin_delivery, admin_invitations, admin_lrs, admin_platforms, auth, formatting, health, home,
+        instructor, learner, lti_endpoints, manager, registration, roster, xapi_public,
     )
     from . import admin_reports, instructor_reports, manager_reports  # noqa: F401  (dashboards, by audience)
     health.init_request_logging(app)
+    formatting.init_app(app)
     auth.init_app(app)
     from . import content_policy
     content_policy.init_app(app)

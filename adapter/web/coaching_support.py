@@ -3,6 +3,7 @@ turning domain refusals into HTTP answers (404 for what is not yours, 403, 400).
 from __future__ import annotations
 
 import time
+from datetime import date, datetime, timezone
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
@@ -19,12 +20,12 @@ def catalog() -> TemplateCatalog:
     return components().parts.templates
 
 
-def answer_refusals(blueprint: Blueprint) -> None:
-    """The domain's refusals, as the blueprint's pages answer them."""
+def answer_refusals(blueprint: Blueprint,
+                    missing: str = "There is no such record, or it is not yours to see.") -> None:
+    """The domain's refusals, as the blueprint's pages answer them: NotFound as 404 saying ``missing``."""
     @blueprint.errorhandler(NotFound)
     def not_found(error: NotFound):
-        return render_template("error.html", code="not_found", status=404,
-                               reason="There is no such record, or it is not yours to see."), 404
+        return render_template("error.html", code="not_found", status=404, reason=missing), 404
 
     @blueprint.errorhandler(Forbidden)
     def forbidden(error: Forbidden):
@@ -48,6 +49,11 @@ def current_viewer() -> Viewer:
 
 def now() -> float:
     return time.time()
+
+
+def today() -> date:
+    """The day forms pre-fill (a conversation is usually recorded the day it is held)."""
+    return datetime.fromtimestamp(now(), timezone.utc).date()
 
 
 def done(endpoint: str, message: str, **values) -> object:
