@@ -29,6 +29,7 @@ from adapter.persistence.outbox_store import CLAIM_LEASE_SECONDS, SqlOutbox
 from adapter.services.gradebook import ScoreDeliveryJob
 from adapter.services.housekeeping import PurgeExpired
 from adapter.services.lms_services import LmsAccess
+from adapter.services.retention import RetentionJob
 from adapter.services.xapi_bridge import CHANNEL as XAPI
 from xapi.backoff import RetryPolicy
 from xapi.delivery import Deliverer
@@ -119,6 +120,11 @@ def default_jobs(engine: Engine, cipher: KeyCipher | None, lease: float = CLAIM_
     expired sessions and pending logins."""
     access = LmsAccess(engine, ToolKeyStore(engine, cipher), cipher)
     return [XapiDelivery(engine, cipher, lease=lease), ScoreDeliveryJob(access, lease=lease), PurgeExpired(engine)]
+
+
+def background_jobs(engine: Engine, cipher: KeyCipher | None, lease: float = CLAIM_LEASE_SECONDS) -> list[DeliveryJob]:
+    """What a long-running worker does: the deliveries, and each platform's retention once a day."""
+    return [*default_jobs(engine, cipher, lease), RetentionJob(engine)]
 
 
 def drain(jobs: Sequence[DeliveryJob]) -> int:
