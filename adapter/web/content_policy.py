@@ -7,6 +7,10 @@ the origin of the ``openid_configuration`` it was opened with may frame it.
 """
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import Flask, request
@@ -18,8 +22,20 @@ from . import components
 REGISTRATION_ENDPOINTS = {"registration.confirm", "registration.register"}
 # Pages whose form posts to the LMS (the Deep Linking answer); every other form posts to the tool.
 OFF_SITE_FORMS = {"instructor.deep_link"}
-_FIXED = ("default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:",
-          "object-src 'none'", "base-uri 'none'")
+# Pages that must read the same saved as a file (a person's export) keep their own <style>
+# block; the policy allows exactly that block, by its hash.
+SELF_CONTAINED_TEMPLATES = ("person_export.html",)
+
+
+def inline_style_hashes() -> list[str]:
+    templates = Path(__file__).resolve().parent / "templates"
+    blocks = [block for name in SELF_CONTAINED_TEMPLATES
+              for block in re.findall(r"<style>(.*?)</style>", (templates / name).read_text(), re.S)]
+    return [f"'sha256-{base64.b64encode(hashlib.sha256(block.encode()).digest()).decode()}'" for block in blocks]
+
+
+_FIXED = ("default-src 'self'", "script-src 'self'", " ".join(["style-src 'self'", *inline_style_hashes()]),
+          "img-src 'self' data:", "object-src 'none'", "base-uri 'none'")
 
 
 def origin(url: str) -> str | None:
