@@ -77,11 +77,12 @@ def provisioning():
     new_token = None
     if request.method == "POST":
         platform_id = platform_in_request(choices)
-        if request.form.get("revoke"):
-            token_id = whole_number(request.form["revoke"])
-            if token_id is None or not scim_tokens.revoke_token(components().engine, token_id,
-                                                                current_session().person_id, now(),
-                                                                platform_id=platform_id):
+        revoke = whole_number(request.form.get("revoke"))
+        if request.form.get("revoke") and revoke is None:
+            abort(400, description="Choose a token to revoke.")
+        if revoke is not None:
+            if not scim_tokens.revoke_token(components().engine, revoke,
+                                            current_session().person_id, now(), platform_id=platform_id):
                 abort(404, description="There is no such live token on this platform.")
         elif platform_id is not None:
             new_token = scim_tokens.create_token(components().engine, platform_id, current_session().person_id,
