@@ -48,7 +48,7 @@ def _from_home(page, link: str, heading: str, name: str) -> None:
 
 def test_an_lms_admin_erases_a_person_on_a_phone(chromium, peers, people):
     learner, _ = people
-    erased_id = _a_reflection(peers, learner)
+    _a_reflection(peers, learner)
     context = chromium.new_context(viewport=PHONE)
     context.set_default_timeout(10_000)
     page = context.new_page()
@@ -72,8 +72,8 @@ def test_an_lms_admin_erases_a_person_on_a_phone(chromium, peers, people):
     launched = full_launch(peers, learner)  # launching again starts fresh: a new person, no records
     assert launched.status_code == 200 and "Name the behaviour" not in launched.text
     with peers.engine.connect() as conn:
+        # SQLite may hand the freed id to the new row: "fresh" is about what it holds, not its number.
         again = conn.execute(select(people_table.c.id).where(people_table.c.sub == learner)).scalar_one()
-        assert again != erased_id
         assert conn.execute(select(reflections.c.id).where(reflections.c.learner_id == again)).first() is None
 
     page.get_by_role("link", name="Find someone else").click()
