@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine
 
 from adapter.domain import events as ev
 from adapter.domain.authorization import NotFound, Viewer
@@ -19,10 +19,8 @@ from adapter.domain.rules import RuleViolation
 from adapter.domain.templates import Template
 from adapter.domain.validation import NEEDS_MORE_EVIDENCE, ValidationRequest
 from adapter.persistence import coaching_store as store
-from adapter.persistence.coaching_tables import agreed_actions, conversations, reflections, validation_requests
-from adapter.persistence.people_store import current_mentees
+from adapter.persistence.people_store import current_mentees, resource_link
 from adapter.persistence.relationships_store import managers_of
-from adapter.persistence.tables import resource_links
 
 from . import event_handlers
 
@@ -39,7 +37,7 @@ def activity_of(conn: Connection, platform_id: int, resource_link_pk: int | None
     """The resource link's place, and the learning activity the instructor attached to it."""
     if resource_link_pk is None:
         return ActivityRef(platform_id=platform_id)
-    link = conn.execute(select(resource_links).where(resource_links.c.id == resource_link_pk)).mappings().first()
+    link = resource_link(conn, resource_link_pk)
     if link is None or link["platform_id"] != platform_id:
         raise RuleViolation("Activity", "is not an activity of this platform")
     custom = link["custom"] or {}
@@ -129,16 +127,12 @@ def ask_for_validation(engine: Engine, viewer: Viewer, resource_link_pk: int | N
                        now: float) -> ValidationRequest:
     """Ask a manager to validate; after "needs more evidence", the same request is asked again."""
     with engine.begin() as conn:
-        waiting = conn.execute(select(validation_requests.c.id).where(
-            validation_requests.c.learner_id == viewer.person_id,
-            validation_requests.c.resource_link_pk == resource_link_pk,
-            validation_requests.c.withdrawn_at.is_(None), validation_requests.c.status != "validated")).scalar()
-        if waiting is None:
+        before = store.open_validation_on(conn, viewer.person_id, resource_link_pk)
+        if before is None:
             request = ValidationRequest.ask(viewer, activity_of(conn, viewer.platform_id, resource_link_pk),
                                             evidence)
             request = store.add_validation(conn, request, now)
         else:
-            before = store.get_validation(conn, waiting)
             request = before.ask_again(viewer, evidence)
             store.save_validation(conn, request, before, now)
         event = ev.validation_changed(request, viewer.person_id, _at(now), _first_manager(conn, viewer.person_id))
@@ -158,20 +152,19 @@ def decide_validation(engine: Engine, viewer: Viewer, request_id: int, outcome: 
     return request
 
 
-_WITHDRAWABLE = {"reflection": (reflections, store.get_reflection),
-                 "validation": (validation_requests, store.get_validation)}
+_WITHDRAWABLE = {"reflection": store.get_reflection, "validation": store.get_validation}
 
 
 def withdraw(engine: Engine, viewer: Viewer, record_type: str, record_id: int, now: float) -> None:
     """A learner withdraws their own reflection or validation request (statements get voided)."""
-    table, load = _WITHDRAWABLE[record_type]
+    load = _WITHDRAWABLE[record_type]
     with engine.begin() as conn:
         record = _visible(viewer, load(conn, record_id))
         viewer.require_the_learner(record.learner_id)
         if record_type == "validation" and record.status not in ("pending", NEEDS_MORE_EVIDENCE):
             raise RuleViolation("Validation", "a validated request stays on record")
         withdrawn = replace(record, version=record.version + 1)
-        event = _store_withdrawal(conn, table, record_type, withdrawn, viewer, now,
+        event = _store_withdrawal(conn, record_type, withdrawn, viewer, now,
                                   _first_manager(conn, record.learner_id))
         _commit(conn, viewer, f"{record_type}.withdrawn", record_type, withdrawn, [event], now)
 
@@ -181,8 +174,8 @@ def withdraw_conversation(engine: Engine, viewer: Viewer, conversation_id: int, 
     (statements the LRSs hold for them get voided)."""
     with engine.begin() as conn:
         withdrawn = _visible(viewer, store.get_conversation(conn, conversation_id)).withdraw(viewer)
-        events = [_store_withdrawal(conn, conversations, withdrawn.kind, withdrawn, viewer, now, withdrawn.manager_id)]
-        events += [_store_withdrawal(conn, agreed_actions, "action", replace(action, version=action.version + 1),
+        events = [_store_withdrawal(conn, withdrawn.kind, withdrawn, viewer, now, withdrawn.manager_id)]
+        events += [_store_withdrawal(conn, "action", replace(action, version=action.version + 1),
                                      viewer, now, action.manager_id)
                    for action in store.actions_agreed_in(conn, conversation_id)]
         _commit(conn, viewer, f"{withdrawn.kind}.withdrawn", withdrawn.kind, withdrawn, events, now,
@@ -190,10 +183,10 @@ def withdraw_conversation(engine: Engine, viewer: Viewer, conversation_id: int, 
     return withdrawn
 
 
-def _store_withdrawal(conn: Connection, table, record_type: str, withdrawn: Any, viewer: Viewer, now: float,
+def _store_withdrawal(conn: Connection, record_type: str, withdrawn: Any, viewer: Viewer, now: float,
                       manager_id: int | None) -> ev.RecordEvent:
     """Store ``withdrawn`` (its version already bumped) as withdrawn; the event saying so."""
-    store.withdraw(conn, table, withdrawn.id, withdrawn.version, now)
+    store.withdraw(conn, record_type, withdrawn.id, withdrawn.version, now)
     return ev.record_withdrawn(record_type, withdrawn, viewer.person_id, _at(now), manager_id)
 
 

@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
-from adapter.persistence import lrs_store
+from adapter.persistence import lrs_store, platform_store
 from adapter.persistence.key_cipher import KeyCipher, KeyEncryptionError
-from adapter.persistence.tables import platforms
 from xapi.agents import IdentityFormat, PrivacySettings
 from xapi.lrs_client import ConnectionCheck, LrsClient
 from xapi.versions import SUPPORTED_VERSIONS as VERSIONS
@@ -49,7 +48,7 @@ def check_form(engine: Engine, form: Mapping[str, str], existing: lrs_store.LrsE
     value["secret"] = form.get("secret") or ""  # a password may start or end with a space
     errors: dict[str, str] = {}
     with engine.connect() as conn:
-        known_platforms = set(conn.execute(select(platforms.c.id)).scalars())
+        known_platforms = set(platform_store.platform_names(conn))
         if existing is None:
             if not NAME.match(value["name"]):
                 errors["name"] = "Name is required: letters, digits, dots, dashes or underscores (up to 100)."
@@ -119,7 +118,7 @@ def save_privacy(engine: Engine, platform_id: int, form: Mapping[str, str], now:
     except ValueError:
         return "Choose how people are identified in statements."
     with engine.begin() as conn:
-        if conn.execute(select(platforms.c.id).where(platforms.c.id == platform_id)).first() is None:
+        if not platform_store.platform_exists(conn, platform_id):
             return "No such platform."
         lrs_store.save_privacy(conn, platform_id, PrivacySettings(identity, form.get("share_free_text") == "1"),
                                time.time() if now is None else now)

@@ -4,11 +4,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine
 
-from adapter.persistence.platform_store import add_deployment
-from adapter.persistence.tables import deployments, platforms
-from adapter.persistence.upsert import upsert
+from adapter.persistence import platform_store
 
 
 @dataclass(frozen=True)
@@ -30,27 +28,20 @@ def register_platform(engine: Engine, spec: PlatformSpec, now: float | None = No
     """Add or update a registration (keyed by issuer and client id) with its deployments."""
     now = time.time() if now is None else now
     with engine.begin() as conn:
-        platform_id = upsert(conn, platforms, {"issuer": spec.issuer, "client_id": spec.client_id},
-                             {"name": spec.name or spec.issuer, "auth_login_url": spec.auth_login_url,
-                              "auth_token_url": spec.auth_token_url, "key_set_url": spec.key_set_url,
-                              "token_audience": spec.token_audience,
-                              "product_family_code": spec.product_family_code,
-                              "registered_by": spec.registered_by,
-                              "accept_new_deployments": spec.accept_new_deployments,
-                              "active": True}, insert_only={"created_at": now})
+        platform_id = platform_store.save_platform(conn, spec.issuer, spec.client_id, {
+            "name": spec.name or spec.issuer, "auth_login_url": spec.auth_login_url,
+            "auth_token_url": spec.auth_token_url, "key_set_url": spec.key_set_url,
+            "token_audience": spec.token_audience, "product_family_code": spec.product_family_code,
+            "registered_by": spec.registered_by, "accept_new_deployments": spec.accept_new_deployments,
+            "active": True}, now)
         for deployment_id in spec.deployment_ids:
-            add_deployment(conn, platform_id, deployment_id, now)
+            platform_store.add_deployment(conn, platform_id, deployment_id, now)
     return platform_id
 
 
 def list_platforms(engine: Engine) -> list[dict]:
     with engine.connect() as conn:
-        rows = conn.execute(select(platforms).order_by(platforms.c.id)).mappings().all()
-        deployed = conn.execute(select(deployments.c.platform_id, deployments.c.deployment_id)).all()
-    by_platform: dict[int, list[str]] = {}
-    for platform_id, deployment_id in deployed:
-        by_platform.setdefault(platform_id, []).append(deployment_id)
-    return [{**row, "deployment_ids": by_platform.get(row["id"], [])} for row in rows]
+        return platform_store.all_platforms(conn)
 
 
 def set_platform_active(engine: Engine, platform_id: int, active: bool) -> bool:
@@ -59,7 +50,7 @@ def set_platform_active(engine: Engine, platform_id: int, active: bool) -> bool:
     A disabled platform's logins and launches are refused; its people and records stay.
     """
     with engine.begin() as conn:
-        return conn.execute(update(platforms).where(platforms.c.id == platform_id).values(active=active)).rowcount == 1
+        return platform_store.set_active(conn, platform_id, active)
 
 
 def find_platform(engine: Engine, platform_id: int) -> dict | None:

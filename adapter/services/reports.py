@@ -13,17 +13,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Iterable, Sequence
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine
 
 from adapter.domain.authorization import Forbidden, NotFound, Viewer
 from adapter.domain.events import RecordEvent
 from adapter.domain.measures import Facts, Measure, measures, total
 from adapter.domain.targets import TARGET_MEASURES, Progress, Quarter, Target
-from adapter.persistence import report_summaries, targets_store
-from adapter.persistence.people_store import current_mentees
+from adapter.persistence import platform_store, report_summaries, targets_store
+from adapter.persistence.people_store import course_titles, current_mentees
 from adapter.persistence.relationships_store import people_by_email, person_by_sub
 from adapter.persistence.report_queries import Scope, facts_by_course
-from adapter.persistence.tables import contexts, platforms
 
 
 @dataclass(frozen=True)
@@ -65,7 +64,7 @@ def course_dashboard(conn: Connection, viewer: Viewer, today: date) -> Dashboard
     if not viewer.sees_course(viewer.context_pk):
         raise NotFound("no course in this launch")
     by_course = facts_by_course(conn, Scope(context_pk=viewer.context_pk), today)
-    title = conn.execute(select(contexts.c.title).where(contexts.c.id == viewer.context_pk)).scalar()
+    title = course_titles(conn, [viewer.context_pk]).get(viewer.context_pk)
     return Dashboard(title or "Your course", today, total(by_course.values()))
 
 
@@ -75,7 +74,7 @@ def organisation_dashboard(conn: Connection, roles: Iterable[str], today: date) 
     if "admin" not in roles:
         raise Forbidden("organisation reports are for administrators")
     by_course = report_summaries.course_facts(conn, today)
-    names = dict(conn.execute(select(platforms.c.id, platforms.c.name)).all())
+    names = platform_store.platform_names(conn)
     by_platform: dict[int, Facts] = {}
     for (platform_id, _), facts in by_course.items():
         by_platform[platform_id] = by_platform.get(platform_id, Facts()) + facts
@@ -99,8 +98,7 @@ def rebuild_summaries(engine: Engine) -> dict[str, int]:
 
 
 def _courses(conn: Connection, by_course: dict) -> list[Group]:
-    titles = dict(conn.execute(select(contexts.c.id, contexts.c.title)
-                               .where(contexts.c.id.in_([c for _, c in by_course if c is not None]))).all())
+    titles = course_titles(conn, [c for _, c in by_course if c is not None])
     groups = [Group(titles.get(course) or ("No course" if course is None else f"Course {course}"), facts)
               for (_, course), facts in by_course.items()]
     return sorted(groups, key=lambda g: g.name)

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
-from sqlalchemy import select
 
 from adapter.domain.placement import KINDS, Placement
 from adapter.domain.rules import RuleViolation
-from adapter.persistence.tables import contexts, resource_links
+from adapter.persistence import roster_store
+from adapter.persistence.people_store import course_link_titles
 from adapter.services.coaching_views import course_page
 from adapter.services.placements import answer_deep_link
 from lti.deep_linking import DeepLinkingError
@@ -27,7 +27,7 @@ def home():
     course, page = None, {"learners": 0, "activities": []}
     if session.context_pk:
         with components().engine.connect() as conn:
-            course = conn.execute(select(contexts).where(contexts.c.id == session.context_pk)).mappings().first()
+            course = roster_store.course(conn, session.context_pk)
             page = course_page(conn, viewer(conn))
     return render_template("instructor/home.html", course=course, **page)
 
@@ -44,10 +44,7 @@ def _course_links() -> dict[str, str]:
     if not session.context_pk:
         return {}
     with components().engine.connect() as conn:
-        return dict(conn.execute(select(resource_links.c.resource_link_id, resource_links.c.title)
-                                 .where(resource_links.c.context_pk == session.context_pk,
-                                        resource_links.c.platform_id == session.platform_id)
-                                 .order_by(resource_links.c.title)).all())
+        return course_link_titles(conn, session.platform_id, session.context_pk)
 
 
 @bp.route("/deep-link", methods=["GET", "POST"])
