@@ -9,7 +9,7 @@ from adapter.domain.authorization import NotFound, Viewer
 from adapter.domain.rules import RuleViolation
 from adapter.domain.targets import TARGET_MEASURES
 from adapter.persistence.tables import platforms
-from adapter.services.reports import find_manager, organisation_dashboard, set_target
+from adapter.reports.dashboards import find_manager, organisation_dashboard, set_target
 
 from . import components
 from .admin import bp

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import render_template
 
-from adapter.services.reports import course_dashboard
+from adapter.reports.dashboards import course_dashboard
 
 from . import components
 from .auth import role_required

@@ -5,7 +5,7 @@ from flask import render_template, request
 
 from adapter.domain.rules import RuleViolation
 from adapter.domain.targets import TARGET_MEASURES
-from adapter.services.reports import manager_dashboard, set_target
+from adapter.reports.dashboards import manager_dashboard, set_target
 
 from . import components
 from .coaching_support import current_viewer, done, now, saved_message, viewer

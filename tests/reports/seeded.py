@@ -12,10 +12,10 @@ from typing import Callable
 
 from sqlalchemy import Engine
 
-from adapter.domain.measures import Facts
 from adapter.mapping_files import load_templates
 from adapter.persistence import people_store
 from adapter.persistence.relationships_store import link_manager
+from adapter.reports.measures import Facts
 from adapter.services import coaching
 from adapter.services.platforms import PlatformSpec, register_platform
 

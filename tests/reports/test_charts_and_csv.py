@@ -6,10 +6,10 @@ from datetime import date
 import pytest
 
 from adapter.domain.authorization import Forbidden, Viewer
-from adapter.domain.measures import Facts, median_hours, measures
 from adapter.domain.rules import RuleViolation
 from adapter.domain.targets import Progress, Quarter, Target
-from adapter.services.reports import Dashboard, csv_text
+from adapter.reports.dashboards import Dashboard, csv_text
+from adapter.reports.measures import Facts, median_hours, measures
 from adapter.web.svg_charts import Bar, application_chart, bar_chart
 
 

@@ -17,12 +17,13 @@ from sqlalchemy import Connection, Engine
 
 from adapter.domain.authorization import Forbidden, NotFound, Viewer
 from adapter.domain.events import RecordEvent
-from adapter.domain.measures import Facts, Measure, measures, total
 from adapter.domain.targets import TARGET_MEASURES, Progress, Quarter, Target
 from adapter.persistence import platform_store, report_summaries, targets_store
 from adapter.persistence.people_store import course_titles, current_mentees
 from adapter.persistence.relationships_store import people_by_email, person_by_sub
 from adapter.persistence.report_queries import Scope, facts_by_course
+
+from .measures import Facts, Measure, measures, total
 
 
 @dataclass(frozen=True)
