@@ -4,7 +4,7 @@
 adapter.reports.measures.dated_facts, summed over learners; ``report_learner_facts`` holds
 each learner's own share, so that a change to one learner's records replaces exactly that
 share (adapter/persistence/report_summaries.py, run in the record's transaction). Its own
-module and migration (0009); tables.py imports it so Alembic sees one metadata.
+module and migration (0009); schema.py imports it so Alembic sees one metadata.
 """
 from __future__ import annotations
 

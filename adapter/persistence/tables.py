@@ -232,8 +232,3 @@ web_sessions = Table(
     Column("created_at", Float, nullable=False),
     Column("expires_at", Float, nullable=False, index=True),
 )
-
-from . import coaching_tables  # noqa: E402,F401  (registers coaching tables on metadata)
-from . import xapi_tables  # noqa: E402,F401  (registers the xAPI settings tables on metadata)
-from . import targets_tables  # noqa: E402,F401  (registers learning targets on metadata)
-from . import report_summary_tables  # noqa: E402,F401  (registers the report summaries on metadata)

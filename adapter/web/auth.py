@@ -14,6 +14,8 @@ from flask import Flask, abort, g, has_request_context, request
 
 from adapter.persistence.session_store import WebSession, load_session
 
+from .app_components import components
+
 SESSION_COOKIE = "cb_session"
 # Launches are authenticated by the signed id_token and state; Dynamic Registration
 # (no session yet) by its own double-submit token.
@@ -35,8 +37,6 @@ def current_session() -> WebSession | None:
 def _load_session() -> None:
     """The session from its cookie; or, for a launch made without cookies (through
     platform storage), from the tool's own links and forms, which carry it then."""
-    from . import components
-
     token = request.cookies.get(SESSION_COOKIE)
     from_url = not token and request.endpoint != "lti.launch"
     if from_url:

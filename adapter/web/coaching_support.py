@@ -10,7 +10,7 @@ from adapter.domain.authorization import Forbidden, NotFound, Viewer
 from adapter.domain.templates import TemplateCatalog
 from adapter.services.coaching import load_viewer
 
-from . import components
+from .app_components import components
 from .auth import current_session
 
 

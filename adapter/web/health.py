@@ -12,7 +12,7 @@ from flask import Blueprint, Flask, Response, g, jsonify, request
 from adapter.metrics import metrics_page
 from adapter.persistence.database import migrations_current
 
-from . import components
+from .app_components import components
 
 bp = Blueprint("health", __name__)
 log = logging.getLogger("coachbridge.requests")

@@ -11,10 +11,11 @@ from adapter.services.coaching_views import course_page
 from adapter.services.placements import answer_deep_link
 from lti.deep_linking import DeepLinkingError
 
-from . import components
+from .app_components import components
 from .auth import current_session, role_required
 from .coaching_support import answer_refusals, catalog, viewer
-from .lti_endpoints import tool_url
+from .roster import sync_current_course
+from .tool_links import tool_url
 
 bp = Blueprint("instructor", __name__, url_prefix="/instructor")
 answer_refusals(bp)
@@ -30,6 +31,12 @@ def home():
             course = roster_store.course(conn, session.context_pk)
             page = course_page(conn, viewer(conn))
     return render_template("instructor/home.html", course=course, **page)
+
+
+@bp.route("/roster", methods=["POST"])
+@role_required("instructor", "admin")
+def roster():
+    return sync_current_course("instructor.home")
 
 
 def _deep_link_launch() -> dict:

@@ -8,7 +8,7 @@ from adapter.domain.rules import RuleViolation
 from adapter.services import coaching, relationships
 from adapter.services.coaching_views import learner_page
 
-from . import components
+from .app_components import components
 from .auth import current_session, role_required
 from .coaching_support import answer_refusals, catalog, current_viewer, done, now, saved_message, viewer
 

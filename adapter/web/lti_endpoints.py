@@ -15,15 +15,16 @@ from flask import Blueprint, current_app, g, jsonify, make_response, redirect, r
 
 from adapter.metrics import record_launch
 from adapter.services.launches import open_session
-from adapter.services.tool_configuration import ToolUrls
 from lti import client_storage
 from lti.errors import Rejection, forbidden
 from lti.keys import jwks_document
 from lti.oidc import LOGIN_LIFETIME, LoginRedirect, new_browser_id, start_login
 from lti.validation import ValidLaunch
 
-from . import components
+from .app_components import components
 from .auth import BROWSER_COOKIE, SESSION_COOKIE, set_cookie
+from .instructor import deep_link_page
+from .tool_links import tool_url, tool_urls  # noqa: F401  (tool_urls: admin_platforms.py and registration.py import it here)
 
 bp = Blueprint("lti", __name__)
 
@@ -34,16 +35,6 @@ LANDING = {"learner": "learner.home", "manager": "manager.home", "instructor": "
 def rejected(rejection: Rejection):
     return render_template("error.html", code=rejection.code, reason=rejection.reason,
                            status=rejection.status), rejection.status
-
-
-def tool_url(endpoint: str) -> str:
-    public = components().settings.public_url
-    return public + url_for(endpoint) if public else url_for(endpoint, _external=True)
-
-
-def tool_urls() -> ToolUrls:
-    """Everything an LMS is given to reach the tool, from the same base as :func:`tool_url`."""
-    return ToolUrls.for_base(components().settings.public_url or request.host_url)
 
 
 # Marks the login initiation the tool sends back to itself to see whether its cookie stayed.
@@ -146,8 +137,6 @@ def storage_launch_page(parts, id_token: str, state: str):
 def landing_page(message_type: str, app_role: str) -> Callable:
     """The view that renders the page a launch lands on; its own role checks apply."""
     if message_type == "LtiDeepLinkingRequest":
-        from .instructor import deep_link_page  # instructor imports this module
-
         return deep_link_page
     return current_app.view_functions[LANDING[app_role]]
 

@@ -17,9 +17,10 @@ from adapter.persistence.relationships_store import pending_nominations
 from adapter.services import coaching, relationships
 from adapter.services.coaching_views import activity_statuses, mentee_page, team_page
 
-from . import components
+from .app_components import components
 from .auth import current_session, role_required
 from .coaching_support import answer_refusals, catalog, current_viewer, done, now, saved_message, viewer
+from .roster import sync_current_course
 
 bp = Blueprint("manager", __name__, url_prefix="/manager")
 answer_refusals(bp)
@@ -55,6 +56,12 @@ def home():
     with components().engine.connect() as conn:
         page = team_page(conn, viewer(conn))
     return render_template("manager/home.html", saved=saved_message(SAVED), **page)
+
+
+@bp.route("/roster", methods=["POST"])
+@manager_required
+def roster():
+    return sync_current_course("manager.home")
 
 
 @bp.route("/team/<int:learner_id>")
