@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from .commands import PlaceActivity
 from .rules import RuleViolation, check_text
 from .templates import TemplateCatalog
 
@@ -26,26 +27,26 @@ class Placement:
     points: float | None
 
     @classmethod
-    def from_form(cls, form: dict[str, str], catalog: TemplateCatalog, known_links: set[str]) -> "Placement":
-        kind = form.get("kind", "")
+    def place(cls, command: PlaceActivity, catalog: TemplateCatalog, known_links: set[str]) -> "Placement":
+        kind = command.kind
         if kind not in KINDS:
             raise RuleViolation("Kind", f"must be one of {', '.join(KINDS.values())}")
-        template = catalog.get(form.get("template", ""))
+        template = catalog.get(command.template)
         if kind != "validation" and template.kind != kind:
             raise RuleViolation("Template", f"{template.title} is not a {KINDS[kind].lower()} template")
-        iri = check_text("Learning activity IRI", form.get("activity_iri"), required=False, max_length=1000)
+        iri = check_text("Learning activity IRI", command.activity_iri, required=False, max_length=1000)
         if iri and not (urlsplit(iri).scheme and (urlsplit(iri).netloc or urlsplit(iri).scheme == "urn")):
             raise RuleViolation("Learning activity IRI", "must be an absolute IRI such as https://…")
-        follows = (form.get("follows") or "").strip()
+        follows = command.follows.strip()
         if follows and follows not in known_links:
             raise RuleViolation("LMS resource it follows", "is not an activity of this course")
         if not iri and not follows:
             raise RuleViolation("Learning activity", "give its xAPI activity IRI or pick the LMS resource it follows")
         return cls(kind=kind, template=template.key,
-                   title=check_text("Title", form.get("title"), max_length=200),
+                   title=check_text("Title", command.title, max_length=200),
                    activity_iri=iri, follows=follows,
-                   validation_required=kind == "validation" or form.get("validation_required") == "yes",
-                   points=_points(form.get("points")))
+                   validation_required=kind == "validation" or command.validation_required,
+                   points=_points(command.points))
 
     def custom_parameters(self) -> dict[str, str]:
         custom = {"kind": self.kind, "template": self.template,

@@ -16,6 +16,7 @@ from typing import Iterable, Sequence
 from sqlalchemy import Connection, Engine
 
 from adapter.domain.authorization import Forbidden, NotFound, Viewer
+from adapter.domain.commands import SetTarget
 from adapter.domain.events import RecordEvent
 from adapter.domain.targets import TARGET_MEASURES, Progress, Quarter, Target
 from adapter.persistence import platform_store, report_summaries, targets_store
@@ -112,8 +113,8 @@ def _progress(conn: Connection, quarter: Quarter, today: date, manager_id: int |
             for row in targets_store.targets_of(conn, quarter, manager_id)]
 
 
-def set_target(engine: Engine, viewer: Viewer, manager_id: int, form: dict[str, str], now: float) -> Target:
-    target = Target.set_by(viewer, manager_id, form)
+def set_target(engine: Engine, viewer: Viewer, command: SetTarget, now: float) -> Target:
+    target = Target.set_by(viewer, command)
     with engine.begin() as conn:
         targets_store.save_target(conn, target, viewer.person_id or None, now)
     return target

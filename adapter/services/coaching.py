@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Engine
 from adapter.domain import events as ev
 from adapter.domain.authorization import NotFound, Viewer
 from adapter.domain.coaching import ActivityRef, Conversation, Reflection
+from adapter.domain.commands import HoldConversation, WriteReflection
 from adapter.domain.rules import RuleViolation
 from adapter.domain.templates import Template
 from adapter.domain.validation import NEEDS_MORE_EVIDENCE, ValidationRequest
@@ -61,16 +62,16 @@ def _at(now: float) -> datetime:
     return datetime.fromtimestamp(now, timezone.utc)
 
 
-def submit_reflection(engine: Engine, viewer: Viewer, resource_link_pk: int | None, form: dict[str, str],
+def submit_reflection(engine: Engine, viewer: Viewer, resource_link_pk: int | None, command: WriteReflection,
                       now: float) -> Reflection:
     """Write the learner's reflection on this activity, or revise the one they wrote."""
     with engine.begin() as conn:
         existing = store.reflection_on(conn, viewer.person_id, resource_link_pk)
         if existing is None:
-            reflection = Reflection.write(viewer, activity_of(conn, viewer.platform_id, resource_link_pk), form)
+            reflection = Reflection.write(viewer, activity_of(conn, viewer.platform_id, resource_link_pk), command)
             reflection = store.add_reflection(conn, reflection, now)
         else:
-            reflection = existing.revise(viewer, form)
+            reflection = existing.revise(viewer, command)
             store.save_reflection(conn, reflection, now)
         event = ev.reflection_submitted(reflection, _at(now), _first_manager(conn, viewer.person_id))
         _commit(conn, viewer, "reflection.revised" if existing else "reflection.submitted", "reflection",
@@ -78,19 +79,19 @@ def submit_reflection(engine: Engine, viewer: Viewer, resource_link_pk: int | No
     return reflection
 
 
-def hold_conversation(engine: Engine, viewer: Viewer, learner_id: int, template: Template,
-                      resource_link_pk: int | None, form: dict[str, str], new_actions: list[dict[str, str]],
-                      carried_statuses: dict[int, str], now: float) -> Conversation:
+def hold_conversation(engine: Engine, viewer: Viewer, template: Template, command: HoldConversation,
+                      now: float) -> Conversation:
     """Record a check-in or coaching conversation, its agreed actions, and what became of
     the open actions carried over from earlier conversations."""
+    learner_id = command.learner_id
     with engine.begin() as conn:
-        activity = activity_of(conn, viewer.platform_id, resource_link_pk)
-        conversation = Conversation.hold(viewer, learner_id, activity, template, form, new_actions, _at(now).date())
+        activity = activity_of(conn, viewer.platform_id, command.resource_link_pk)
+        conversation = Conversation.hold(viewer, activity, template, command, _at(now).date())
         conversation = store.add_conversation(conn, conversation, now)
         at = _at(now)
         events = [ev.conversation_held(conversation, viewer.person_id, at)]
         events += [ev.action_agreed(action, viewer.person_id, at) for action in conversation.actions]
-        for action_id, status in carried_statuses.items():
+        for action_id, status in command.carried_statuses.items():
             action = store.get_action(conn, action_id)
             if action is None or action.learner_id != learner_id:
                 raise NotFound("no such action")

@@ -11,7 +11,7 @@ from adapter.domain.targets import TARGET_MEASURES
 from adapter.persistence.tables import platforms
 from adapter.reports.dashboards import find_manager, organisation_dashboard, set_target
 
-from . import components
+from . import components, submitted
 from .admin import bp
 from .auth import current_session, role_required
 from .coaching_support import done, now, saved_message
@@ -52,7 +52,7 @@ def team_target():
     try:
         with components().engine.connect() as conn:
             manager_id = find_manager(conn, int(platform_id), request.form.get("manager", ""))
-        set_target(components().engine, admin, manager_id, request.form.to_dict(), now())
+        set_target(components().engine, admin, submitted.target(request.form, manager_id), now())
     except NotFound as missing:
         return _page(RuleViolation("Manager", str(missing)), 400)
     except RuleViolation as broken:

@@ -11,6 +11,7 @@ from adapter.services.coaching_views import course_page
 from adapter.services.placements import answer_deep_link
 from lti.deep_linking import DeepLinkingError
 
+from . import submitted
 from .app_components import components
 from .auth import current_session, role_required
 from .coaching_support import answer_refusals, catalog, viewer
@@ -62,7 +63,7 @@ def deep_link():
     error = None
     if request.method == "POST":
         try:
-            placement = Placement.from_form(request.form.to_dict(), catalog(), set(links))
+            placement = Placement.place(submitted.placement(request.form), catalog(), set(links))
             answer = answer_deep_link(launch, placement, tool_url("lti.launch"), components().tool_keys.current())
         except (RuleViolation, DeepLinkingError) as broken:
             error = broken if isinstance(broken, RuleViolation) else RuleViolation("The LMS", str(broken))

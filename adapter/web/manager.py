@@ -17,6 +17,7 @@ from adapter.persistence.relationships_store import pending_nominations
 from adapter.services import coaching, relationships
 from adapter.services.coaching_views import activity_statuses, mentee_page, team_page
 
+from . import submitted
 from .app_components import components
 from .auth import current_session, role_required
 from .coaching_support import answer_refusals, catalog, current_viewer, done, now, saved_message, viewer
@@ -24,7 +25,6 @@ from .roster import sync_current_course
 
 bp = Blueprint("manager", __name__, url_prefix="/manager")
 answer_refusals(bp)
-NEW_ACTION_ROWS = 3
 
 
 
@@ -92,23 +92,17 @@ def conversation(learner_id: int):
         activities = activity_statuses(conn, learner_id, [])
     error = None
     if request.method == "POST":
-        form = request.form
-        new_actions = [{"description": form.get(f"action_{i}_description", ""),
-                        "owner": form.get(f"action_{i}_owner", "learner"),
-                        "due_on": form.get(f"action_{i}_due_on", "")} for i in range(NEW_ACTION_ROWS)]
-        carried = {a.id: form.get(f"carried_{a.id}", a.status) for a in open_actions}
-        link = form.get("resource_link_pk", "")
         try:
-            coaching.hold_conversation(components().engine, me, learner_id, template,
-                                       int(link) if link.isdigit() else None, form.to_dict(), new_actions,
-                                       carried, now())
+            coaching.hold_conversation(components().engine, me, template,
+                                       submitted.conversation(request.form, learner_id, template, open_actions),
+                                       now())
         except RuleViolation as broken:
             error = broken
         else:
             return done("manager.mentee", "conversation", learner_id=learner_id)
     return render_template("manager/conversation.html", template=template, learner_id=learner_id,
                            open_actions=open_actions, activities=activities, error=error,
-                           form=request.form, rows=range(NEW_ACTION_ROWS),
+                           form=request.form, rows=range(submitted.NEW_ACTION_ROWS),
                            next_label=next_date_label(template.kind),
                            actions_label=actions_label(template.kind)), 400 if error else 200
 

@@ -7,6 +7,7 @@ from adapter.domain.rules import RuleViolation
 from adapter.domain.targets import TARGET_MEASURES
 from adapter.reports.dashboards import manager_dashboard, set_target
 
+from . import submitted
 from .app_components import components
 from .coaching_support import answer_refusals, current_viewer, done, now, saved_message, viewer
 from .manager import manager_required
@@ -43,7 +44,7 @@ def team_target():
     """A manager sets a target for their own team."""
     me = current_viewer()
     try:
-        set_target(components().engine, me, me.person_id, request.form.to_dict(), now())
+        set_target(components().engine, me, submitted.target(request.form, me.person_id), now())
     except RuleViolation as broken:
         return _page(broken, 400)
     return done("manager_reports.reports", "target")

@@ -9,6 +9,7 @@ from alembic import command
 from sqlalchemy import select
 
 from adapter.domain.authorization import Viewer
+from adapter.domain.commands import AgreeAction, HoldConversation, WriteReflection
 from adapter.domain.rules import RuleViolation
 from adapter.mapping_files import load_templates
 from adapter.persistence.database import alembic_config
@@ -107,20 +108,20 @@ def test_every_kind_of_change_keeps_the_summary_equal_to_the_live_facts(engine, 
 
     def reflect(learner):
         day, now = moment()
-        coaching.submit_reflection(engine, viewer(learner), rnd.choice(links), {
-            "learned": "x", "applying": "y", "support_needed": "", "confidence": str(rnd.randint(1, 5))}, now)
+        coaching.submit_reflection(engine, viewer(learner), rnd.choice(links), WriteReflection(
+            learned="x", applying="y", confidence=str(rnd.randint(1, 5))), now)
 
     def hold(learner):
         day, now = moment()
         plus = lambda n: (date.fromisoformat(day) + timedelta(days=n)).isoformat()  # noqa: E731
-        form = {"held_on": day, "next_on": plus(rnd.choice([7, 14, 30])) if rnd.random() < 0.7 else "",
-                "progress": "p", "learned": "l", "next_focus": "f", "goal": "g", "reality": "r", "options": "o",
-                "will": "w", "shared_notes": "", "private_notes": ""}
-        actions = [{"description": "Do it", "owner": "learner", "due_on": plus(rnd.randrange(3, 20))}
-                   for _ in range(rnd.randrange(3))]
-        coaching.hold_conversation(engine, viewer("maria", ("manager",)), org.people[learner],
-                                   catalog.by_key[rnd.choice(["check-in", "grow"])], rnd.choice(links), form,
-                                   actions, {}, now)
+        next_on = plus(rnd.choice([7, 14, 30])) if rnd.random() < 0.7 else ""
+        answers = {"progress": "p", "learned": "l", "next_focus": "f", "goal": "g", "reality": "r", "options": "o",
+                   "will": "w"}
+        actions = tuple(AgreeAction("Do it", "learner", plus(rnd.randrange(3, 20))) for _ in range(rnd.randrange(3)))
+        template = catalog.by_key[rnd.choice(["check-in", "grow"])]
+        coaching.hold_conversation(engine, viewer("maria", ("manager",)), template, HoldConversation(
+            org.people[learner], held_on=day, next_on=next_on, answers=answers, new_actions=actions,
+            resource_link_pk=rnd.choice(links)), now)
 
     def rate(learner):
         talks = records("conversation", learner)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, select
 
 from adapter.domain.authorization import Viewer
+from adapter.domain.commands import AgreeAction, HoldConversation, WriteReflection
 from adapter.mapping_files import load_templates
 from adapter.persistence import lrs_store, people_store, relationships_store
 from adapter.persistence.tables import outbox, outbox_payloads
@@ -60,19 +61,18 @@ class World:
             lrs_store.save_privacy(conn, self.platform_id, privacy, time.time())
 
     # --- records, through the service layer -------------------------------------------------
-    def reflect(self, **form):
-        return coaching.submit_reflection(self.engine, self.learner, self.link_pk, {
-            "learned": "Specific feedback lands", "applying": "SBI in my next 1-to-1", "support_needed": "",
-            "confidence": "4", **form}, time.time())
-
-    def check_in(self, private_notes: str, **form):
-        return coaching.hold_conversation(
-            self.engine, self.manager, self.learner_id, load_templates().get("check-in"), self.link_pk, {
-                "held_on": "2026-11-20", "progress": "Gave SBI feedback twice", "learned": "Timing matters",
-                "next_focus": "Peers", "shared_notes": "Good progress", "private_notes": private_notes,
-                "next_on": "2026-12-04", **form},
-            [{"description": "Ask a peer for feedback", "owner": "learner", "due_on": "2026-12-01"}], {},
+    def reflect(self, **fields):
+        return coaching.submit_reflection(self.engine, self.learner, self.link_pk, WriteReflection(**{
+            "learned": "Specific feedback lands", "applying": "SBI in my next 1-to-1", "confidence": "4", **fields}),
             time.time())
+
+    def check_in(self, private_notes: str):
+        return coaching.hold_conversation(self.engine, self.manager, load_templates().get("check-in"), HoldConversation(
+            self.learner_id, held_on="2026-11-20", next_on="2026-12-04",
+            answers={"progress": "Gave SBI feedback twice", "learned": "Timing matters", "next_focus": "Peers"},
+            shared_notes="Good progress", private_notes=private_notes,
+            new_actions=(AgreeAction("Ask a peer for feedback", "learner", "2026-12-01"),),
+            resource_link_pk=self.link_pk), time.time())
 
     def ask_validation(self, evidence: str = "I gave SBI feedback to Joe after the client call."):
         return coaching.ask_for_validation(self.engine, self.learner, self.link_pk, evidence, time.time())
