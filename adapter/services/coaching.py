@@ -107,7 +107,7 @@ def hold_conversation(engine: Engine, viewer: Viewer, template: Template, comman
 
 def rate_conversation(engine: Engine, viewer: Viewer, conversation_id: int, rating: str, now: float) -> Conversation:
     with engine.begin() as conn:
-        conversation = _visible(viewer, store.get_conversation(conn, conversation_id))
+        conversation = viewer.visible(store.get_conversation(conn, conversation_id))
         conversation = conversation.rate(viewer, rating)
         store.save_rating(conn, conversation, now)
         _commit(conn, viewer, f"{conversation.kind}.rated", conversation.kind, conversation,
@@ -118,7 +118,7 @@ def rate_conversation(engine: Engine, viewer: Viewer, conversation_id: int, rati
 
 def set_action_status(engine: Engine, viewer: Viewer, action_id: int, status: str, now: float) -> None:
     with engine.begin() as conn:
-        action = _visible(viewer, store.get_action(conn, action_id)).set_status(viewer, status)
+        action = viewer.visible(store.get_action(conn, action_id)).set_status(viewer, status)
         store.save_action_status(conn, action, now)
         _commit(conn, viewer, "action.status_changed", "action", action,
                 [ev.action_agreed(action, viewer.person_id, _at(now))], now, {"status": status})
@@ -144,7 +144,7 @@ def ask_for_validation(engine: Engine, viewer: Viewer, resource_link_pk: int | N
 def decide_validation(engine: Engine, viewer: Viewer, request_id: int, outcome: str, feedback: str,
                       now: float) -> ValidationRequest:
     with engine.begin() as conn:
-        before = _visible(viewer, store.get_validation(conn, request_id))
+        before = viewer.visible(store.get_validation(conn, request_id))
         request = before.decide(viewer, outcome, feedback)
         store.save_validation(conn, request, before, now)
         _commit(conn, viewer, f"validation.{outcome}", "validation", request,
@@ -160,7 +160,7 @@ def withdraw(engine: Engine, viewer: Viewer, record_type: str, record_id: int, n
     """A learner withdraws their own reflection or validation request (statements get voided)."""
     load = _WITHDRAWABLE[record_type]
     with engine.begin() as conn:
-        record = _visible(viewer, load(conn, record_id))
+        record = viewer.visible(load(conn, record_id))
         viewer.require_the_learner(record.learner_id)
         if record_type == "validation" and record.status not in ("pending", NEEDS_MORE_EVIDENCE):
             raise RuleViolation("Validation", "a validated request stays on record")
@@ -174,7 +174,7 @@ def withdraw_conversation(engine: Engine, viewer: Viewer, conversation_id: int, 
     """The manager who recorded a conversation withdraws it, with the actions agreed in it
     (statements the LRSs hold for them get voided)."""
     with engine.begin() as conn:
-        withdrawn = _visible(viewer, store.get_conversation(conn, conversation_id)).withdraw(viewer)
+        withdrawn = viewer.visible(store.get_conversation(conn, conversation_id)).withdraw(viewer)
         events = [_store_withdrawal(conn, withdrawn.kind, withdrawn, viewer, now, withdrawn.manager_id)]
         events += [_store_withdrawal(conn, "action", replace(action, version=action.version + 1),
                                      viewer, now, action.manager_id)
@@ -189,10 +189,3 @@ def _store_withdrawal(conn: Connection, record_type: str, withdrawn: Any, viewer
     """Store ``withdrawn`` (its version already bumped) as withdrawn; the event saying so."""
     store.withdraw(conn, record_type, withdrawn.id, withdrawn.version, now)
     return ev.record_withdrawn(record_type, withdrawn, viewer.person_id, _at(now), manager_id)
-
-
-def _visible(viewer: Viewer, record: Any) -> Any:
-    if record is None or record.activity.platform_id != viewer.platform_id:
-        raise NotFound("no such record")
-    viewer.require_learner_visible(record.learner_id)
-    return record

@@ -104,8 +104,7 @@ def activity_statuses(conn: Connection, learner_id: int, validations) -> list[di
 
 
 def mentee_page(conn: Connection, viewer: Viewer, learner_id: int, catalog: TemplateCatalog) -> dict[str, Any]:
-    if not viewer.manages(learner_id):
-        raise NotFound("not one of your current team members")
+    viewer.require_mentee(learner_id)
     talks = store.conversations_of(conn, learner_id)
     validations = store.validations_of(conn, learner_id)
     actions = store.actions_of(conn, learner_id)

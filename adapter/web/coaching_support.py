@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 
 from adapter.domain.authorization import Forbidden, NotFound, Viewer
 from adapter.domain.templates import TemplateCatalog
@@ -32,13 +32,18 @@ def answer_refusals(blueprint: Blueprint) -> None:
 
 
 def viewer(conn) -> Viewer:
-    session = current_session()
-    if session is None or session.person_id is None:
-        abort(401, description="Your session has ended. Please launch the tool again from your course.")
-    return load_viewer(conn, session.person_id, session.platform_id, session.app_roles, session.context_pk)
+    """Who is asking, loaded once per request (on ``conn`` the first time)."""
+    if "viewer" not in g:
+        session = current_session()
+        if session is None or session.person_id is None:
+            abort(401, description="Your session has ended. Please launch the tool again from your course.")
+        g.viewer = load_viewer(conn, session.person_id, session.platform_id, session.app_roles, session.context_pk)
+    return g.viewer
 
 
 def current_viewer() -> Viewer:
+    if "viewer" in g:
+        return g.viewer
     with components().engine.connect() as conn:
         return viewer(conn)
 

@@ -29,14 +29,15 @@ answer_refusals(bp)
 
 
 def manager_required(view):
-    """The Mentor role, or current mentees, or a nomination waiting for this person."""
+    """Someone who leads a team (adapter.domain.authorization), or whose answer to a
+    nomination is awaited."""
     @wraps(view)
     @role_required("learner", "manager", "instructor", "admin")
     def wrapped(*args, **kwargs):
-        if "manager" not in current_session().app_roles:
+        me = current_viewer()
+        if not me.leads_a_team():
             with components().engine.connect() as conn:
-                me = viewer(conn)
-                if not me.mentee_ids and not pending_nominations(conn, manager_id=me.person_id):
+                if not pending_nominations(conn, manager_id=me.person_id):
                     abort(403, description="This page is for managers; nobody has named you as their manager.")
         return view(*args, **kwargs)
     return wrapped
@@ -86,8 +87,7 @@ def conversation(learner_id: int):
         abort(404, description="There is no such conversation template.")
     with components().engine.connect() as conn:
         me = viewer(conn)
-        if not me.manages(learner_id):
-            abort(404, description="There is no such record, or it is not yours to see.")
+        me.require_mentee(learner_id)
         open_actions = coaching_store.actions_of(conn, learner_id, open_only=True)
         activities = activity_statuses(conn, learner_id, [])
     error = None
