@@ -11,7 +11,7 @@ from datetime import date
 
 from .authorization import Forbidden, Viewer
 from .commands import SetTarget
-from .rules import RuleViolation
+from .rules import RuleViolation, whole_number
 
 TARGET_MEASURES = {
     "validated_applications": "Validated applications",
@@ -69,10 +69,9 @@ class Target:
             raise Forbidden("only the team's manager or an admin sets its targets")
         if command.measure not in TARGET_MEASURES:
             raise RuleViolation("Measure", f"must be one of {', '.join(TARGET_MEASURES)}")
-        try:
-            number = int(command.target)
-        except ValueError:
-            raise RuleViolation("Target", "must be a whole number") from None
+        number = whole_number(command.target)
+        if number is None:
+            raise RuleViolation("Target", "must be a whole number")
         if not 1 <= number <= MAX_TARGET:
             raise RuleViolation("Target", f"must be from 1 to {MAX_TARGET}")
         return cls(command.manager_id, Quarter.parse(command.quarter), command.measure, number)

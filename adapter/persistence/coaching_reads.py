@@ -56,9 +56,24 @@ def links_reflected_on(conn: Connection, learner_id: int) -> set[int]:
         reflections.c.learner_id == learner_id, reflections.c.withdrawn_at.is_(None))).scalars())
 
 
-def link_titles(conn: Connection, platform_id: int) -> dict[int, str]:
+def platform_link_titles(conn: Connection, platform_id: int) -> dict[int, str]:
     return dict(conn.execute(select(resource_links.c.id, resource_links.c.title)
                              .where(resource_links.c.platform_id == platform_id)).all())
+
+
+def titles_of_links(conn: Connection, link_ids: set[int]) -> dict[int, str]:
+    if not link_ids:
+        return {}
+    return dict(conn.execute(select(resource_links.c.id, resource_links.c.title)
+                             .where(resource_links.c.id.in_(link_ids))).all())
+
+
+def reflection_to_show(conn: Connection, learner_id: int, resource_link_pk: int | None) -> Mapping[str, Any] | None:
+    """The learner's live reflection on this link, else their latest."""
+    return conn.execute(select(reflections).where(
+        reflections.c.learner_id == learner_id, reflections.c.withdrawn_at.is_(None))
+        .order_by((reflections.c.resource_link_pk == resource_link_pk).desc(), reflections.c.updated_at.desc())
+        .limit(1)).mappings().first()
 
 
 def live_reflections(conn: Connection, learner_id: int) -> list[Mapping[str, Any]]:

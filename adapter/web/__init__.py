@@ -10,19 +10,18 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from adapter.bootstrap import bootstrap
 from adapter.config import Settings
 
-# First: admin*.py and registration.py still reach ``components`` through this package.
-from .app_components import EXTENSION, components, web_components  # noqa: F401,I001
-
-from . import (  # noqa: E402
-    admin, admin_delivery, admin_lrs, admin_platforms, admin_reports, auth, health, home, instructor,
-    instructor_reports, learner, lti_endpoints, manager, manager_reports, registration, xapi_public,
+from . import (
+    admin, admin_delivery, admin_invitations, admin_lrs, admin_platforms, admin_reports, auth, formatting, health,
+    home, instructor, instructor_reports, learner, lti_endpoints, manager, manager_reports, parsing, registration,
+    xapi_public,
 )
+from .app_components import EXTENSION, web_components
 
 # Every page, by audience: each module's one blueprint, registered in this order.
 BLUEPRINTS = (
     lti_endpoints.bp, registration.bp, home.bp, health.bp, xapi_public.bp,
     learner.bp, manager.bp, manager_reports.bp, instructor.bp, instructor_reports.bp,
-    admin.bp,  # with admin_delivery, admin_lrs, admin_platforms and admin_reports's routes (issue 13 splits them)
+    admin.bp, admin_platforms.bp, admin_invitations.bp, admin_lrs.bp, admin_delivery.bp, admin_reports.bp,
 )
 
 
@@ -30,6 +29,7 @@ def create_app(settings: Settings | None = None, migrate: bool = True, **overrid
     settings = settings or Settings.from_env()
     settings.check()
     app = Flask(__name__)
+    parsing.init_app(app)
     app.config.update(
         # The id_token is at most 64 KB; nothing a person posts here needs more than a few MB.
         MAX_CONTENT_LENGTH=4 * 1024 * 1024,
@@ -44,6 +44,7 @@ def create_app(settings: Settings | None = None, migrate: bool = True, **overrid
         parts.tool_keys.seal_plaintext_keys()
     app.extensions[EXTENSION] = parts
     health.init_request_logging(app)
+    formatting.init_app(app)
     auth.init_app(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)

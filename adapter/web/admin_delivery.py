@@ -1,21 +1,26 @@
 """Admin page for the delivery queues (every outbox channel: xAPI statements, AGS scores):
 what waits, what was delivered, what is dead and why, and a requeue button for the
-dead once their cause is fixed. The same as ``coachbridge outbox status|retry-dead``."""
+dead once their cause is fixed. The same as ``coachbridge outbox status|retry-dead``.
+The queues hold every platform's messages: a tool operator's page."""
 from __future__ import annotations
 
 import time
 
-from flask import redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 
 from adapter.persistence.outbox_store import dead_messages, queue_status, retry_dead
 
-from . import components
-from .admin import bp
-from .auth import role_required
+from .admin import NOT_YOURS
+from .app_components import components
+from .auth import operator_required
+from .coaching_support import answer_refusals
+
+bp = Blueprint("admin_delivery", __name__, url_prefix="/admin")
+answer_refusals(bp, NOT_YOURS)
 
 
 @bp.route("/delivery")
-@role_required("admin")
+@operator_required
 def delivery():
     engine = components().engine
     return render_template("admin/delivery.html", queues=queue_status(engine, time.time()),
@@ -23,8 +28,8 @@ def delivery():
 
 
 @bp.route("/delivery/retry-dead", methods=["POST"])
-@role_required("admin")
+@operator_required
 def delivery_retry_dead():
     count = retry_dead(components().engine, time.time(), channel=request.form.get("channel") or None,
                        target=request.form.get("target") or None)
-    return redirect(url_for("admin.delivery", requeued=count), code=303)
+    return redirect(url_for("admin_delivery.delivery", requeued=count), code=303)

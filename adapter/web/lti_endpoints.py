@@ -24,7 +24,7 @@ from lti.validation import ValidLaunch
 from .app_components import components
 from .auth import BROWSER_COOKIE, SESSION_COOKIE, set_cookie
 from .instructor import deep_link_page
-from .tool_links import tool_url, tool_urls  # noqa: F401  (tool_urls: admin_platforms.py and registration.py import it here)
+from .tool_links import tool_url
 
 bp = Blueprint("lti", __name__)
 

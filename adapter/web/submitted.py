@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Iterable, Mapping
 
 from adapter.domain.commands import AgreeAction, HoldConversation, PlaceActivity, SetTarget, WriteReflection
+from adapter.domain.rules import RuleViolation, whole_number
 from adapter.domain.templates import Template
 
 NEW_ACTION_ROWS = 3  # empty rows for new actions on the conversation form
@@ -19,6 +20,8 @@ def conversation(form: Mapping[str, str], learner_id: int, template: Template,
                  open_actions: Iterable) -> HoldConversation:
     """The conversation, its new action rows, and a status for each open action carried over."""
     link = form.get("resource_link_pk", "")
+    if link and whole_number(link) is None:
+        raise RuleViolation("Activity", "is not one of the learner's activities")
     return HoldConversation(
         learner_id=learner_id, held_on=form.get("held_on", ""),
         next_on=form.get("next_on", ""), answers={f.name: form.get(f.name, "") for f in template.fields},
@@ -27,7 +30,7 @@ def conversation(form: Mapping[str, str], learner_id: int, template: Template,
                                       owner=form.get(f"action_{i}_owner", "learner"),
                                       due_on=form.get(f"action_{i}_due_on", "")) for i in range(NEW_ACTION_ROWS)),
         carried_statuses={a.id: form.get(f"carried_{a.id}", a.status) for a in open_actions},
-        resource_link_pk=int(link) if link.isdigit() else None)
+        resource_link_pk=whole_number(link))
 
 
 def target(form: Mapping[str, str], manager_id: int) -> SetTarget:
