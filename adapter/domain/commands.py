@@ -53,3 +53,26 @@ class PlaceActivity:
     follows: str = ""  # the LMS resource link id it follows
     validation_required: bool = False
     points: str = ""
+
+
+@dataclass(frozen=True)
+class ConfigureLrs:
+    """An LRS endpoint as an admin gives it (adapter/services/lrs_settings.py checks it)."""
+
+    platform_id: str = ""
+    name: str = ""  # fixed once added: queued statements are addressed by it
+    endpoint: str = ""
+    auth_kind: str = ""  # none | basic | oauth2
+    username: str = ""
+    secret: str = ""  # empty on an edit keeps the stored one
+    token_url: str = ""
+    client_id: str = ""
+    scope: str = ""
+    xapi_version: str = ""
+    batch_size: str = ""
+
+
+@dataclass(frozen=True)
+class SetPrivacy:
+    identity_format: str = ""  # account | mbox | mbox_sha1sum
+    share_free_text: bool = False

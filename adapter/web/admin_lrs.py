@@ -14,6 +14,7 @@ from adapter.persistence import lrs_store
 from adapter.services import lrs_settings
 from xapi.agents import IdentityFormat
 
+from . import submitted
 from .admin import NOT_YOURS, scoped_platforms
 from .app_components import components
 from .auth import admin_required, admin_scope
@@ -60,7 +61,7 @@ def lrs_new():
     if request.method == "GET":
         return _edit_page(None, {"auth_kind": "basic", "xapi_version": "1.0.3", "batch_size": "100",
                                  "platform_id": request.args.get("platform_id", "")}, {})
-    checked = lrs_settings.check_form(components().engine, admin_scope(), request.form, None)
+    checked = lrs_settings.check_form(components().engine, admin_scope(), submitted.lrs_endpoint(request.form), None)
     if checked.errors:
         return _edit_page(None, {**request.form, "secret": ""}, checked.errors, status=400)
     endpoint_id = lrs_settings.save_endpoint(components().engine, checked, components().cipher)
@@ -73,7 +74,8 @@ def lrs_edit(endpoint_id: int):
     endpoint = _endpoint_or_404(endpoint_id)
     if request.method == "GET":
         return _edit_page(endpoint, _form_values(endpoint), {})
-    checked = lrs_settings.check_form(components().engine, admin_scope(), request.form, endpoint)
+    checked = lrs_settings.check_form(components().engine, admin_scope(), submitted.lrs_endpoint(request.form),
+                                      endpoint)
     if checked.errors:
         return _edit_page(endpoint, {**request.form, "name": endpoint.name, "secret": ""}, checked.errors,
                           status=400)
@@ -102,7 +104,7 @@ def lrs_active(endpoint_id: int):
 @admin_required
 def lrs_privacy(platform_id: int):
     admin_scope().require(platform_id)
-    problem = lrs_settings.save_privacy(components().engine, platform_id, request.form)
+    problem = lrs_settings.save_privacy(components().engine, platform_id, submitted.privacy(request.form))
     if problem:
         abort(400, description=problem)
     return redirect(url_for("admin_lrs.lrs_list", saved=platform_id), code=303)

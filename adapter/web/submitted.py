@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping
 
-from adapter.domain.commands import AgreeAction, HoldConversation, PlaceActivity, SetTarget, WriteReflection
+from adapter.domain.commands import (
+    AgreeAction, ConfigureLrs, HoldConversation, PlaceActivity, SetPrivacy, SetTarget, WriteReflection,
+)
 from adapter.domain.rules import RuleViolation, whole_number
 from adapter.domain.templates import Template
 
@@ -43,3 +45,12 @@ def placement(form: Mapping[str, str]) -> PlaceActivity:
                          activity_iri=form.get("activity_iri", ""), follows=form.get("follows", ""),
                          validation_required=form.get("validation_required") == "yes",
                          points=form.get("points", ""))
+
+
+def lrs_endpoint(form: Mapping[str, str]) -> ConfigureLrs:
+    return ConfigureLrs(**{name: form.get(name, "") for name in ConfigureLrs.__dataclass_fields__})
+
+
+def privacy(form: Mapping[str, str]) -> SetPrivacy:
+    return SetPrivacy(identity_format=form.get("identity_format", ""),
+                      share_free_text=form.get("share_free_text") == "1")
