@@ -28,6 +28,7 @@ from adapter.persistence.key_store import ToolKeyStore
 from adapter.persistence.outbox_store import CLAIM_LEASE_SECONDS, SqlOutbox
 from adapter.services.gradebook import ScoreDeliveryJob
 from adapter.services.lms_services import LmsAccess
+from adapter.services.retention import RetentionJob
 from adapter.services.xapi_bridge import CHANNEL as XAPI
 from xapi.backoff import RetryPolicy
 from xapi.delivery import Deliverer
@@ -117,6 +118,11 @@ def default_jobs(engine: Engine, cipher: KeyCipher | None, lease: float = CLAIM_
     """xAPI statements to the LRSs, and AGS scores to the LMSs' gradebooks."""
     access = LmsAccess(engine, ToolKeyStore(engine, cipher), cipher)
     return [XapiDelivery(engine, cipher, lease=lease), ScoreDeliveryJob(access, lease=lease)]
+
+
+def background_jobs(engine: Engine, cipher: KeyCipher | None, lease: float = CLAIM_LEASE_SECONDS) -> list[DeliveryJob]:
+    """What a long-running worker does: the deliveries, and each platform's retention once a day."""
+    return [*default_jobs(engine, cipher, lease), RetentionJob(engine)]
 
 
 def drain(jobs: Sequence[DeliveryJob]) -> int:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -11,8 +11,9 @@ from adapter.bootstrap import bootstrap
 from adapter.config import Settings
 
 from . import (
-    admin, admin_delivery, admin_invitations, admin_lrs, admin_platforms, admin_reports, auth, formatting, health,
-    home, instructor, instructor_reports, learner, lti_endpoints, manager, manager_reports, parsing, registration,
+    admin, admin_audit, admin_delivery, admin_invitations, admin_lrs, admin_people, admin_platforms,
+    admin_relationships, admin_reports, admin_retention, auth, formatting, health, home, instructor,
+    instructor_reports, learner, lti_endpoints, manager, manager_reports, navigation, parsing, registration, scim,
     xapi_public,
 )
 from .app_components import EXTENSION, web_components
@@ -21,7 +22,9 @@ from .app_components import EXTENSION, web_components
 BLUEPRINTS = (
     lti_endpoints.bp, registration.bp, home.bp, health.bp, xapi_public.bp,
     learner.bp, manager.bp, manager_reports.bp, instructor.bp, instructor_reports.bp,
-    admin.bp, admin_platforms.bp, admin_invitations.bp, admin_lrs.bp, admin_delivery.bp, admin_reports.bp,
+    admin.bp, admin_platforms.bp, admin_invitations.bp, admin_relationships.bp, admin_lrs.bp, admin_delivery.bp,
+    admin_reports.bp, admin_people.bp, admin_retention.bp, admin_audit.bp,
+    scim.bp,
 )
 
 
@@ -46,11 +49,14 @@ def create_app(settings: Settings | None = None, migrate: bool = True, **overrid
     health.init_request_logging(app)
     formatting.init_app(app)
     auth.init_app(app)
+    navigation.init_app(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
 
     @app.errorhandler(HTTPException)
     def plain_error(error: HTTPException):
+        if request.path.startswith(scim.bp.url_prefix + "/"):  # an unknown SCIM path gets a SCIM error
+            return scim.error_response(error.code or 500, error.description or error.name)
         return render_template("error.html", code=error.name.lower().replace(" ", "_"),
                                reason=error.description, status=error.code), error.code or 500
 

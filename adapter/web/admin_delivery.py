@@ -6,17 +6,15 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 
 from adapter.persistence.outbox_store import dead_messages, queue_status, retry_dead
 
-from .admin import NOT_YOURS
+from .admin import admin_blueprint
 from .app_components import components
 from .auth import operator_required
-from .coaching_support import answer_refusals
 
-bp = Blueprint("admin_delivery", __name__, url_prefix="/admin")
-answer_refusals(bp, NOT_YOURS)
+bp = admin_blueprint(__name__)
 
 
 @bp.route("/delivery")

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 
 from adapter.services import invitations as service
 
-from .admin import NOT_YOURS
+from .admin import admin_blueprint
 from .app_components import components
 from .auth import operator_required
-from .coaching_support import answer_refusals
 
-bp = Blueprint("admin_invitations", __name__, url_prefix="/admin")
-answer_refusals(bp, NOT_YOURS)
+bp = admin_blueprint(__name__)
 
 
 def _page(link: str | None = None, status: int = 200):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 
 from adapter.domain.authorization import NotFound
 from adapter.persistence import lrs_store
@@ -15,13 +15,11 @@ from adapter.services import lrs_settings
 from xapi.agents import IdentityFormat
 
 from . import submitted
-from .admin import NOT_YOURS, scoped_platforms
+from .admin import admin_blueprint, scoped_platforms
 from .app_components import components
 from .auth import admin_required, admin_scope
-from .coaching_support import answer_refusals
 
-bp = Blueprint("admin_lrs", __name__, url_prefix="/admin")
-answer_refusals(bp, NOT_YOURS)
+bp = admin_blueprint(__name__)
 
 
 def _endpoint_or_404(endpoint_id: int) -> lrs_store.LrsEndpoint:

@@ -6,7 +6,7 @@ import json
 import time
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 
 from adapter.services.admin_access import redeem_admin_link
 from adapter.services.platforms import (
@@ -14,14 +14,12 @@ from adapter.services.platforms import (
 )
 from adapter.services.tool_configuration import canvas_json
 
-from .admin import NOT_YOURS
+from .admin import admin_blueprint
 from .app_components import components
 from .auth import SESSION_COOKIE, admin_required, admin_scope, operator_required, set_cookie
-from .coaching_support import answer_refusals
 from .tool_links import tool_urls
 
-bp = Blueprint("admin_platforms", __name__, url_prefix="/admin")
-answer_refusals(bp, NOT_YOURS)
+bp = admin_blueprint(__name__)
 
 URL_FIELDS = ("issuer", "auth_login_url", "key_set_url", "auth_token_url")
 FIELD_LABELS = {"issuer": "Issuer", "client_id": "Client id", "auth_login_url": "OIDC authorization URL",

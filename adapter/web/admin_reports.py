@@ -2,7 +2,7 @@
 team's quarterly targets (counts only: admins never see notes)."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import render_template, request
 
 from adapter.domain.authorization import NotFound, Viewer
 from adapter.domain.rules import RuleViolation
@@ -10,14 +10,13 @@ from adapter.domain.targets import TARGET_MEASURES
 from adapter.reports.dashboards import find_manager, organisation_dashboard, set_target
 
 from . import submitted
-from .admin import NOT_YOURS, chosen_platform, scoped_platforms
+from .admin import admin_blueprint, chosen_platform, scoped_platforms
 from .app_components import components
 from .auth import admin_required, admin_scope, current_session
-from .coaching_support import answer_refusals, done, now, saved_message
+from .coaching_support import done, now, saved_message
 from .report_pages import csv_download, page_values, today
 
-bp = Blueprint("admin_reports", __name__, url_prefix="/admin")
-answer_refusals(bp, NOT_YOURS)
+bp = admin_blueprint(__name__)
 
 
 def _page(error: RuleViolation | None = None, status: int = 200):

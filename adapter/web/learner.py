@@ -2,7 +2,7 @@
 agreed actions, ask for validation, rate conversations, name a manager."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 
 from adapter.domain.rules import RuleViolation
 from adapter.services import coaching, relationships
@@ -24,6 +24,7 @@ SAVED = {
     "action": "The action is updated.",
     "nomination": "Your manager has been asked to confirm.",
     "withdrawn": "Withdrawn.",
+    "answered": "Your answer is recorded.",
 }
 
 
@@ -107,3 +108,19 @@ def withdraw(record_type: str, record_id: int):
                                action_url=url_for("learner.withdraw", record_type=record_type, record_id=record_id),
                                cancel_url=url_for("learner.home"))
     return _run(lambda me: coaching.withdraw(components().engine, me, record_type, record_id, now()), "withdrawn")
+
+
+@bp.route("/my-data.<any(json, html):kind>")
+@role_required(*ANY_ROLE)
+def my_data(kind: str):
+    """Everything the tool holds about the person asking (their own export, audited)."""
+    from adapter.services.personal_data import Actor, export_person
+
+    from .export_page import export_response
+
+    session = current_session()
+    if session.person_id is None:
+        abort(404, description="This sign-in is not a person of an LMS: there is no data of yours here.")
+    document = export_person(components().engine, session.platform_id, session.person_id,
+                             Actor(session.person_id, "own page"), now())
+    return export_response(document, kind, "my-coachbridge-data")

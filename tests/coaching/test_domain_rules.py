@@ -10,7 +10,7 @@ from adapter.domain.authorization import Forbidden, NotFound, Viewer
 from adapter.domain.coaching import ActivityRef, Conversation
 from adapter.domain.commands import HoldConversation, PlaceActivity
 from adapter.domain.placement import Placement
-from adapter.domain.rules import RuleViolation
+from adapter.domain.rules import RuleViolation, RuleViolations
 from adapter.domain.validation import ValidationRequest
 from adapter.mapping_files import MappingError, load_templates
 
@@ -102,7 +102,7 @@ def test_validation_history_and_who_decides():
 def test_placement_custom_parameters():
     placement = Placement.place(PlaceActivity(kind="coaching", template="oskar", title="Coach it",
                                               follows="rl-feedback"), CATALOG, {"rl-feedback"})
-    assert placement.custom_parameters() == {"kind": "coaching", "template": "oskar",
+    assert placement.custom_parameters() == {"kind": "coaching", "template": "oskar", "title": "Coach it",
                                              "validation_required": "false", "follows": "rl-feedback"}
     with pytest.raises(RuleViolation, match="not a coaching"):
         Placement.place(PlaceActivity(kind="coaching", template="check-in", title="x", follows="rl-feedback"),
@@ -110,3 +110,11 @@ def test_placement_custom_parameters():
     with pytest.raises(RuleViolation, match="Points"):
         Placement.place(PlaceActivity(kind="validation", template="grow", title="x", activity_iri="https://a/b",
                                       points="-3"), CATALOG, set())
+
+
+def test_placement_reports_every_problem_at_once():
+    with pytest.raises(RuleViolations) as refused:
+        Placement.place(PlaceActivity(kind="coaching", template="check-in", title="", points="lots"), CATALOG, set())
+    assert [(v.name, v.field) for v in refused.value.all] == [
+        ("template", "Conversation template"), ("title", "Title in the course"),
+        ("activity_iri", "Learning activity"), ("points", "Points")]

@@ -54,11 +54,11 @@ def tenants(peers):
                                                                 "batch_size": 10}, "", time.time())
         summary_row = (report_course_facts.c.platform_id == a_id, report_course_facts.c.context_pk == NO_COURSE,
                        report_course_facts.c.kind == CONVERSATION, report_course_facts.c.bucket == 0)
-        # Tests run before this module may have left A a summary row already (a conversation without a course).
-        added_row = conn.execute(select(report_course_facts.c.n).where(*summary_row)).first() is None
-        if added_row:
-            conn.execute(insert(report_course_facts).values(kind=CONVERSATION, platform_id=a_id, context_pk=NO_COURSE,
-                                                            bucket=0, n=1, a=0, b=0, c=0, d=0))
+        # The session's shared database may hold A's row already (other tests record conversations).
+        added_summary = conn.execute(select(report_course_facts.c.n).where(*summary_row)).first() is None
+        if added_summary:
+            conn.execute(insert(report_course_facts).values(kind=CONVERSATION, platform_id=a_id,
+                                                            context_pk=NO_COURSE, bucket=0, n=1, a=0, b=0, c=0, d=0))
     admin_b = browser()
     action, fields = auto_post_form(admin_b.get(lms_b.login_url("admin-ada", "rl-feedback")).text)
     assert admin_b.post(action, data=fields).status_code == 200
@@ -66,7 +66,7 @@ def tenants(peers):
     assert full_launch(peers, "admin-ada", client=admin_a).status_code == 200
     yield {"a": a_id, "b": b_id, "endpoint_a": endpoint_a, "admin_a": admin_a, "admin_b": admin_b, "lms_b": lms_b}
     with peers.engine.begin() as conn:
-        if added_row:
+        if added_summary:
             conn.execute(delete(report_course_facts).where(*summary_row))
         conn.execute(delete(lrs_endpoints).where(lrs_endpoints.c.id == endpoint_a))
     server.stop()

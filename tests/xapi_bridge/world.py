@@ -67,11 +67,11 @@ class World:
             "learned": "Specific feedback lands", "applying": "SBI in my next 1-to-1", "confidence": "4", **fields}),
             time.time() if now is None else now)
 
-    def check_in(self, private_notes: str):
+    def check_in(self, private_notes: str, shared_notes: str = "Good progress"):
         return coaching.hold_conversation(self.engine, self.manager, load_templates().get("check-in"), HoldConversation(
             self.learner_id, held_on="2026-11-20", next_on="2026-12-04",
             answers={"progress": "Gave SBI feedback twice", "learned": "Timing matters", "next_focus": "Peers"},
-            shared_notes="Good progress", private_notes=private_notes,
+            shared_notes=shared_notes, private_notes=private_notes,
             new_actions=(AgreeAction("Ask a peer for feedback", "learner", "2026-12-01"),),
             resource_link_pk=self.link_pk), time.time())
 
