@@ -21,7 +21,7 @@ def retention_page():
     if request.method == "POST":
         platform_id = chosen_platform(request.form.get("platform_id", ""), CHOOSE_PLATFORM)
         try:
-            limits = retention.parse_limits(request.form.to_dict())
+            limits = retention.parse_limits({name: request.form.get(name, "") for name in retention.LIMITS})
         except retention.RetentionSettingsError as problem:
             error = str(problem)
         else:
