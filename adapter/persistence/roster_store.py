@@ -46,12 +46,14 @@ def roster_summary(conn: Connection, context_pk: int) -> dict[str, Any]:
     ``learners`` counts active course members with the learner role; ``started`` those of
     them who have opened coachbridge. Without a roster sync, only people who launched are known.
     """
-    members = conn.execute(select(memberships.c.app_roles, people.c.last_launch_at)
+    members = conn.execute(select(memberships.c.app_roles, people.c.last_launch_at, people.c.name, people.c.email,
+                                  people.c.sub)
                            .join(people, people.c.id == memberships.c.person_id)
                            .where(memberships.c.context_pk == context_pk, memberships.c.status == ACTIVE)).all()
     learners = [m for m in members if "learner" in (m.app_roles or [])]
+    not_started = sorted(m.name or m.email or m.sub for m in learners if m.last_launch_at is None)
     known = conn.execute(select(contexts.c.memberships_url, contexts.c.roster_synced_at)
                          .where(contexts.c.id == context_pk)).one()
-    return {"members": len(members), "learners": len(learners),
+    return {"members": len(members), "learners": len(learners), "not_started": not_started,
             "started": sum(m.last_launch_at is not None for m in learners),
             "roster_available": bool(known.memberships_url), "roster_synced_at": known.roster_synced_at}

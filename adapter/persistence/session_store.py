@@ -70,3 +70,9 @@ def use_sign_in_link(conn: Connection, token: str, now: float) -> bool:
     return conn.execute(update(admin_sign_in_links)
                         .where(links.token_hash == token_hash(token), links.used_at.is_(None), links.expires_at > now)
                         .values(used_at=now)).rowcount == 1
+
+
+def purge_expired_sessions(engine: Engine, now: float) -> int:
+    """Forget sessions past their end (they already open nothing); how many."""
+    with engine.begin() as conn:
+        return conn.execute(delete(web_sessions).where(web_sessions.c.expires_at < now)).rowcount

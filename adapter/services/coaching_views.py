@@ -16,13 +16,16 @@ from adapter.persistence import coaching_reads as reads
 from adapter.persistence import coaching_store as store
 from adapter.persistence import roster_store
 from adapter.persistence.people_store import current_mentees
+from adapter.persistence.placement_store import unopened_placements
 from adapter.persistence.relationships_store import managers_of, pending_nominations
 
 
 def conversation_view(c: Conversation, viewer: Viewer, catalog: TemplateCatalog, who: dict[int, str],
                       titles: dict[int, str] | None = None) -> dict:
     template = catalog.by_key.get(c.template)
-    labels = {f.name: f.label for f in template.fields} if template else {}
+    speaks_to_learner = viewer.is_learner(c.learner_id)
+    labels = {f.name: (f.shared_label or f.label) if speaks_to_learner else f.label
+              for f in template.fields} if template else {}
     return {
         "id": c.id, "kind": c.kind, "template_title": template.title if template else c.template,
         "activity": activity_title(c.activity.resource_link_pk, titles),
@@ -172,4 +175,7 @@ def course_page(conn: Connection, viewer: Viewer) -> dict[str, Any]:
     context_pk = viewer.context_pk
     rows = [{"title": a["title"], "kind": (a["custom"] or {}).get("kind", ""), **a["progress"]}
             for a in reads.course_activity_progress(conn, context_pk)]
+    rows += [{"title": p["title"], "kind": p["custom"].get("kind", ""), "not_opened": True, "reflections": 0,
+              "confidence": None, "conversations": 0, "usefulness": None, "pending": 0, "validated": 0,
+              "needs_more_evidence": 0} for p in unopened_placements(conn, context_pk)]
     return {**roster_store.roster_summary(conn, context_pk), "activities": rows}

@@ -12,7 +12,7 @@ from adapter.config import Settings
 
 from . import (
     admin, admin_audit, admin_delivery, admin_invitations, admin_lrs, admin_people, admin_platforms,
-    admin_relationships, admin_reports, admin_retention, auth, formatting, health, home, instructor,
+    admin_relationships, admin_reports, admin_retention, auth, content_policy, formatting, health, home, instructor,
     instructor_reports, learner, lti_endpoints, manager, manager_reports, navigation, parsing, registration, scim,
     xapi_public,
 )
@@ -24,7 +24,7 @@ BLUEPRINTS = (
     learner.bp, manager.bp, manager_reports.bp, instructor.bp, instructor_reports.bp,
     admin.bp, admin_platforms.bp, admin_invitations.bp, admin_relationships.bp, admin_lrs.bp, admin_delivery.bp,
     admin_reports.bp, admin_people.bp, admin_retention.bp, admin_audit.bp,
-    scim.bp,
+    scim.bp, auth.bp,
 )
 
 
@@ -50,6 +50,7 @@ def create_app(settings: Settings | None = None, migrate: bool = True, **overrid
     formatting.init_app(app)
     auth.init_app(app)
     navigation.init_app(app)
+    content_policy.init_app(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
 
