@@ -15,7 +15,7 @@ from adapter.services import scim_documents as docs
 from adapter.services.provisioning import BadRequest, Provisioner, response_parameters, search_request
 from adapter.services.scim_tokens import platform_for_token
 
-from . import components
+from .app_components import components
 
 bp = Blueprint("scim", __name__, url_prefix="/scim/v2")
 # Far above any user an identity provider sends (a few KB); a bigger body is refused unread.

@@ -8,6 +8,7 @@ import time
 import pytest
 from sqlalchemy import select
 
+from adapter.domain.commands import WriteReflection
 from adapter.persistence.coaching_tables import reflections
 from adapter.persistence.tables import people as people_table, resource_links
 from adapter.services import coaching
@@ -28,8 +29,8 @@ def _a_reflection(peers, learner: str) -> int:
         link = conn.execute(select(resource_links.c.id).where(resource_links.c.resource_link_id == "rl-feedback")
                             ).scalars().first()
         me = coaching.load_viewer(conn, person_id, platform_id, ["learner"], None)
-    coaching.submit_reflection(peers.engine, me, link, {"learned": "Name the behaviour", "applying": "In reviews",
-                                                        "confidence": "4"}, time.time())
+    coaching.submit_reflection(peers.engine, me, link, WriteReflection(
+        learned="Name the behaviour", applying="In reviews", confidence="4"), time.time())
     return person_id
 
 
