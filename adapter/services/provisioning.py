@@ -21,7 +21,7 @@ from scim2_models.path.expressions import Comparison, CompareOperator
 from sqlalchemy import Connection, Engine
 
 from adapter.domain.relationships import SUPERSEDES, ManagerLink
-from adapter.domain.rules import RuleViolation
+from adapter.domain.rules import MAX_ID, RuleViolation
 from adapter.persistence import relationships_store as links
 from adapter.persistence import scim_store
 from adapter.persistence.coaching_store import audit
@@ -57,7 +57,7 @@ class Provisioner:
     def search(self, filter_text: str | None, start_index: int, count: int, shown: Any = None) -> dict[str, Any]:
         """A page of users (``start_index`` from 1), filtered: ``userName eq`` and
         ``externalId eq`` are looked up directly, any other filter is evaluated on each user."""
-        start_index, count = max(start_index, 1), max(min(count, MAX_RESULTS), 0)
+        start_index, count = min(max(start_index, 1), MAX_ID), max(min(count, MAX_RESULTS), 0)
         with self.engine.connect() as conn:
             if not filter_text:
                 total, rows = scim_store.page_of_users(conn, self.platform_id, start_index - 1, count)
