@@ -137,3 +137,13 @@ def test_paging_parameters_out_of_range_are_read_as_the_rfc_says(api):
     searched = api.post("/Users/.search", json={"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
                                                "startIndex": 10 ** 30, "count": 1})
     assert searched.status_code == 200 and searched.json()["Resources"] == []
+
+
+def test_nul_characters_and_overlong_names_are_invalid_values(api, scim_db):
+    before = counts(scim_db)
+    assert_scim_error(api.post("/Users", json={**user(new_name()), "displayName": "Ann\x00Lee"}), 400, "invalidValue")
+    assert_scim_error(api.post("/Users", json=user("x" * 300)), 400, "invalidValue")
+    assert_scim_error(api.post("/Users", json={**user(new_name()), "externalId": "e" * 300}), 400, "invalidValue")
+    assert counts(scim_db) == before
+    long_name = api.post("/Users", json={**user(new_name()), "displayName": "N" * 400})
+    assert long_name.status_code == 201  # kept as sent; the person's name in coachbridge is cut to fit
