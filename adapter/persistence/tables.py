@@ -254,3 +254,4 @@ from . import targets_tables  # noqa: E402,F401  (registers learning targets on 
 from . import report_summary_tables  # noqa: E402,F401  (registers the report summaries on metadata)
 from . import people_tables  # noqa: E402,F401  (registers people expected before launch on metadata)
 from . import retention_tables  # noqa: E402,F401  (registers the retention settings on metadata)
+from . import placement_tables  # noqa: E402,F401  (registers Deep Linking placements on metadata)
