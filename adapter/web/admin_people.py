@@ -12,7 +12,7 @@ from flask import abort, redirect, render_template, request, url_for
 
 from adapter.persistence.person_data_store import person as load_person
 from adapter.services.personal_data import (
-    Actor, PersonNotFound, SeveralPeople, erase_person_by_id, export_person, find_person, plan_erasure,
+    Actor, PersonNotFound, SeveralPeople, erase_person_by_id, export_person, find_person, is_known, plan_erasure,
 )
 
 from .admin import CHOOSE_PLATFORM, admin_blueprint, chosen_platform, scoped_platforms
@@ -29,7 +29,7 @@ ADMIN_PAGE = "admin page"
 def _person_in_scope(person_id: int) -> dict:
     with components().engine.connect() as conn:
         found = load_person(conn, person_id)
-    if found is None or not admin_scope().allows(found["platform_id"]):
+    if not is_known(found) or not admin_scope().allows(found["platform_id"]):
         abort(404, description="Nobody with that id is known on the platforms you administer.")
     return found
 
