@@ -16,10 +16,12 @@ from adapter.config import Settings
 from adapter.domain import events as ev
 from adapter.domain.roles import RoleMap
 from adapter.domain.templates import TemplateCatalog
+from adapter.logging_setup import redact_every_log
 from adapter.mapping_files import load_role_map, load_templates
 from adapter.persistence.database import make_engine, upgrade
 from adapter.persistence.key_cipher import KeyCipher
-from adapter.services import event_handlers, gradebook, reports
+from adapter.reports import dashboards
+from adapter.services import event_handlers, gradebook
 from adapter.services.xapi_bridge import XapiBridge, activity_iri_base
 from xapi.mapping import XapiMapping, load_mapping
 
@@ -45,7 +47,7 @@ def handler_table(settings: Settings, mapping: XapiMapping) -> event_handlers.Ha
     only), and the organisation's report summary."""
     statements = XapiBridge(activity_iri_base(settings.public_url), mapping)
     scores = gradebook.enqueue_scores
-    summaries = reports.keep_summaries
+    summaries = dashboards.keep_summaries
     return {
         ev.ReflectionSubmitted: (statements, summaries),
         ev.CheckInHeld: (statements, summaries),
@@ -64,6 +66,7 @@ def handler_table(settings: Settings, mapping: XapiMapping) -> event_handlers.Ha
 def bootstrap(settings: Settings | None = None, *, engine: Engine | None = None, migrate: bool = True) -> Parts:
     """Build the parts from ``settings`` (default: the environment). ``migrate`` creates or
     upgrades the schema first (every command may be the first to run); ``engine`` reuses one."""
+    redact_every_log()
     settings = settings or Settings.from_env()
     engine = engine or make_engine(settings.database_url)
     if migrate:

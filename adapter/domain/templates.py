@@ -6,6 +6,7 @@ module only says what a loaded template is and how a filled-in one is checked.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Mapping
 
 from .rules import RuleViolation, check_text
 
@@ -18,6 +19,7 @@ class TemplateField:
     label: str
     required: bool = True
     help: str = ""
+    shared_label: str = ""  # the question as the learner reads it on their own page ("you", not "the learner")
 
 
 @dataclass(frozen=True)
@@ -27,9 +29,11 @@ class Template:
     kind: str  # one of CONVERSATION_KINDS
     description: str
     fields: tuple[TemplateField, ...]
+    example: str = ""  # one filled-in example, shown where a manager picks a template
 
-    def answers_from(self, submitted: dict[str, str]) -> dict[str, str]:
-        """The template's answers from a submitted form, checked; unknown names are ignored."""
+    def answers_from(self, submitted: Mapping[str, str]) -> dict[str, str]:
+        """The template's answers from what was submitted by field name, checked; unknown
+        names are ignored."""
         answers = {}
         for field in self.fields:
             value = check_text(field.label, submitted.get(field.name, ""), required=field.required)

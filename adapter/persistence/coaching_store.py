@@ -9,7 +9,6 @@ from sqlalchemy import Connection, insert, select, update
 from adapter.domain.coaching import ActivityRef, AgreedAction, Conversation, Reflection
 from adapter.domain.validation import Decision, ValidationRequest
 
-from . import driver_sql
 from .coaching_tables import (
     agreed_actions, audit_events, conversations, reflections, validation_decisions, validation_requests,
 )
@@ -23,28 +22,6 @@ def _activity(row: Any) -> ActivityRef:
 
 def _activity_values(activity: ActivityRef) -> dict[str, Any]:
     return {name: getattr(activity, name) for name in _ACTIVITY}
-
-
-# What a learner has at all, with the launched activity's title, in one statement: the
-# learner page answers every learner launch, and a section with nothing in it then costs
-# no query (a learner who just arrived costs this one). SQL text: driver_sql.py says why.
-_LEARNER_HAS_SECTIONS = {
-    "reflections": "reflections WHERE learner_id = :me AND withdrawn_at IS NULL",
-    "conversations": "conversations WHERE learner_id = :me AND withdrawn_at IS NULL",
-    "validation_requests": "validation_requests WHERE learner_id = :me AND withdrawn_at IS NULL",
-    "agreed_actions": "agreed_actions WHERE learner_id = :me AND withdrawn_at IS NULL",
-    "manager_links": "manager_links WHERE learner_id = :me AND ended_at IS NULL",
-    "manager_nominations": "manager_nominations WHERE learner_id = :me AND status = 'pending'",
-}
-_LEARNER_HAS = driver_sql.both(
-    "SELECT (SELECT title FROM resource_links WHERE id = :link) AS link_title, "
-    + ", ".join(f"EXISTS (SELECT 1 FROM {where}) AS {name}" for name, where in _LEARNER_HAS_SECTIONS.items()))
-
-
-def learner_has(conn: Connection, learner_id: int, resource_link_pk: int | None) -> dict[str, Any]:
-    """``link_title`` (None without that link) and, per table, whether the learner has rows there."""
-    row = driver_sql.run(conn, _LEARNER_HAS, {"me": learner_id, "link": resource_link_pk})[0]
-    return dict(zip(("link_title", *_LEARNER_HAS_SECTIONS), row))
 
 
 def _live(table, *conditions):
@@ -66,8 +43,12 @@ def _update(conn: Connection, table, record_id: int, values: dict[str, Any], now
     conn.execute(update(table).where(table.c.id == record_id).values(**values, updated_at=now))
 
 
-def withdraw(conn: Connection, table, record_id: int, version: int, now: float) -> None:
-    _update(conn, table, record_id, {"version": version, "withdrawn_at": now}, now)
+_TABLE_OF = {"reflection": reflections, "check_in": conversations, "coaching_conversation": conversations,
+             "action": agreed_actions, "validation": validation_requests}
+
+
+def withdraw(conn: Connection, record_type: str, record_id: int, version: int, now: float) -> None:
+    _update(conn, _TABLE_OF[record_type], record_id, {"version": version, "withdrawn_at": now}, now)
 
 
 # --- reflections -----------------------------------------------------------------------
@@ -209,6 +190,14 @@ def save_validation(conn: Connection, v: ValidationRequest, before: ValidationRe
 
 def get_validation(conn: Connection, record_id: int) -> ValidationRequest | None:
     row = _one(conn, validation_requests, record_id)
+    return _validations(conn, [row])[0] if row else None
+
+
+def open_validation_on(conn: Connection, learner_id: int, resource_link_pk: int | None) -> ValidationRequest | None:
+    """The learner's request on this activity that is not validated yet, if any."""
+    row = conn.execute(_live(validation_requests, validation_requests.c.learner_id == learner_id,
+                             validation_requests.c.resource_link_pk == resource_link_pk,
+                             validation_requests.c.status != "validated")).mappings().first()
     return _validations(conn, [row])[0] if row else None
 
 

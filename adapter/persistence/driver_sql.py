@@ -9,9 +9,10 @@ written with ``:name`` parameters; :func:`for_dialect` gives PostgreSQL's ``%(na
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Callable, Sequence
 
 from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError
 
 _NAMED = re.compile(r"(?<![:\w]):(\w+)")
 
@@ -29,23 +30,30 @@ def both(sql: str) -> dict[str, str]:
 def run(conn: Connection, sql: str | dict[str, str], params: dict[str, Any] | None = None) -> list[Any]:
     """Execute in ``conn``'s transaction; the rows (tuples), if it returns any.
     ``sql`` is one statement, or one per dialect name."""
-    if isinstance(sql, dict):
-        sql = sql[conn.dialect.name]
-    cursor = conn.connection.cursor()
-    try:
-        cursor.execute(sql, params or {})
-        return cursor.fetchall() if cursor.description else []
-    finally:
-        cursor.close()
+    return _execute(conn, sql, params or {}, lambda cursor: cursor.fetchall() if cursor.description else [])
 
 
 def run_count(conn: Connection, sql: str | dict[str, str], params: dict[str, Any]) -> int:
     """Execute a write in ``conn``'s transaction; the number of rows it changed."""
+    return _execute(conn, sql, params, lambda cursor: cursor.rowcount)
+
+
+def run_many(conn: Connection, sql: str | dict[str, str], rows: Sequence[dict[str, Any]]) -> None:
+    """Execute once per row (executemany) in ``conn``'s transaction."""
+    _execute(conn, sql, rows, lambda cursor: None, many=True)
+
+
+def _execute(conn: Connection, sql: str | dict[str, str], params: Any, result: Callable[[Any], Any],
+             many: bool = False) -> Any:
+    """A driver error is raised as SQLAlchemy would raise it (``sqlalchemy.exc.OperationalError``,
+    ``IntegrityError``…), so callers catch the same exceptions either way."""
     if isinstance(sql, dict):
         sql = sql[conn.dialect.name]
     cursor = conn.connection.cursor()
     try:
-        cursor.execute(sql, params)
-        return cursor.rowcount
+        (cursor.executemany if many else cursor.execute)(sql, params)
+        return result(cursor)
+    except conn.dialect.loaded_dbapi.Error as error:
+        raise DBAPIError.instance(sql, params, error, conn.dialect.loaded_dbapi.Error) from error
     finally:
         cursor.close()

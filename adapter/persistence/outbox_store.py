@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterator, NamedTuple, Sequence
 
 from sqlalchemy import Connection, Engine, and_, func, or_, select, update
 
-from .driver_sql import run
+from .driver_sql import run, run_many
 from .outbox_sql import BY_DIALECT
 from .tables import outbox, outbox_payloads
 
@@ -69,12 +69,8 @@ def enqueue_many(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     first payload with it."""
     if rows:
         statements = BY_DIALECT[conn.dialect.name]
-        cursor = conn.connection.cursor()
-        try:
-            cursor.executemany(statements["enqueue"], rows)
-            cursor.executemany(statements["enqueue_payload"], rows)
-        finally:
-            cursor.close()
+        run_many(conn, statements["enqueue"], rows)
+        run_many(conn, statements["enqueue_payload"], rows)
 
 
 def _ids_param(conn: Connection, row_ids: Sequence[int]) -> Any:

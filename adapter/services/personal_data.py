@@ -7,7 +7,7 @@ The erasure rule, as the README states it for DPOs:
   validation requests and their decisions) are deleted, with their audit entries;
 - records they wrote about someone else (as a manager: conversations, actions, decisions)
   are that learner's record and stay, without private notes, the author anonymised: the
-  person's row is kept without name, email or LMS user id only while such records point at it;
+  person's row stays as a tombstone without name, email or LMS user id (a pseudonym);
 - every statement sent about or by them is voided at each LRS through the outbox (an LRS
   outage delays the voids and loses none); the voids name a pseudonym, never the person;
   pending messages about them are cancelled and no copy of what was sent is kept;
@@ -28,13 +28,14 @@ from sqlalchemy import Connection, Engine
 
 from adapter.domain import events as ev
 from adapter.domain.coaching import ActivityRef
-from adapter.persistence import outbox_store, person_data_store as store, report_summaries
+from adapter.persistence import audit_store, outbox_store, person_data_store as store, report_summaries
 from adapter.persistence.coaching_store import audit
 
 from . import event_handlers
 
 EXPORT_SCHEMA = "person-export.schema.json"  # in adapter/web/static/, served at /static/
 EXPORT_FORMAT = 1
+ERASED_PREFIX = "erased-"  # the LMS user id of a tombstone: what an erasure leaves of a person's row
 
 
 class PersonNotFound(LookupError):
@@ -54,8 +55,15 @@ class Actor:
     via: str  # "command line" | "admin page" | "own page" | "retention"
 
 
+def is_known(profile: dict[str, Any] | None, platform_id: int | None = None) -> bool:
+    """Whether ``profile`` is a person of the platform (any platform: None), not an
+    erased person's tombstone."""
+    return profile is not None and not profile["sub"].startswith(ERASED_PREFIX) and \
+        platform_id in (None, profile["platform_id"])
+
+
 def find_person(conn: Connection, platform_id: int, sub: str | None = None, email: str | None = None) -> int:
-    found = store.find_people(conn, platform_id, sub=sub, email=email)
+    found = [i for i in store.find_people(conn, platform_id, sub=sub, email=email) if is_known(store.person(conn, i))]
     if not found:
         raise PersonNotFound("Nobody with that LMS user id or email is known on this platform.")
     if len(found) > 1:
@@ -74,7 +82,7 @@ def _iso(value: Any) -> Any:
 def _clean(row: dict[str, Any], drop: tuple[str, ...] = ()) -> dict[str, Any]:
     """A row as JSON: times as ISO 8601 (UTC), internal keys left out."""
     times = ("created_at", "updated_at", "withdrawn_at", "decided_at", "ended_at", "at", "set_at", "delivered_at",
-             "last_launch_at")
+             "last_launch_at", "matched_at")
     return {k: (_iso(v) if k in times or k.endswith("_on") else v) for k, v in row.items()
             if k not in drop and k not in ("platform_id",)}
 
@@ -92,7 +100,7 @@ def export_person(engine: Engine, platform_id: int, person_id: int, actor: Actor
     the export itself is audited. Private notes only where they are the author."""
     with engine.begin() as conn:
         profile = store.person(conn, person_id)
-        if profile is None or profile["platform_id"] != platform_id:
+        if not is_known(profile, platform_id):
             raise PersonNotFound("Nobody with that id is known on this platform.")
         document = _document(conn, profile, now)
         audit(conn, at=now, actor_id=actor.person_id, platform_id=platform_id, action="person.exported",
@@ -116,6 +124,7 @@ def _document(conn: Connection, profile: dict[str, Any], now: float) -> dict[str
                               "manager": _who(names, row["manager_id"])})
     sources = store.record_sources(records)
     messages = outbox_store.messages_from(conn, sources)
+    contents = outbox_store.payloads(conn, [m.id for m in messages])
     return {
         "format": EXPORT_FORMAT,
         "schema": f"/static/{EXPORT_SCHEMA}",
@@ -125,6 +134,7 @@ def _document(conn: Connection, profile: dict[str, Any], now: float) -> dict[str
                    "lms_user_id": profile["sub"], "name": profile["name"], "given_name": profile["given_name"],
                    "family_name": profile["family_name"], "email": profile["email"],
                    "created_at": _iso(profile["created_at"]), "last_launch_at": _iso(profile["last_launch_at"])},
+        "provisioning": _provisioning(store.provisioning_of(conn, person_id)),
         "courses": [_clean(m) for m in store.memberships_of(conn, person_id)],
         "managers": [{"manager": _who(names, link["manager_id"]), "source": link["source"],
                       "since": _iso(link["created_at"]), "ended_at": _iso(link["ended_at"])}
@@ -144,12 +154,20 @@ def _document(conn: Connection, profile: dict[str, Any], now: float) -> dict[str
                                                for d in r["decisions"]]}
                                 for r in records["validation_requests"]],
         "learning_targets": [_clean(t) for t in store.targets_of(conn, person_id)],
-        "audit_events": [_clean(e) for e in store.audit_of(conn, person_id, records)],
+        "audit_events": [_clean(e, drop=("actor_sub",)) for e in reversed(audit_store.events(
+            conn, platform_ids=None, person_id=person_id, limit=None))],
         "sent": [{"channel": m.channel, "to": m.target, "message_id": m.message_id, "about": m.source,
-                  "status": m.status, "queued_at": _iso(m.created_at), "delivered_at": _iso(m.delivered_at)}
+                  "status": m.status, "queued_at": _iso(m.created_at), "delivered_at": _iso(m.delivered_at),
+                  "content": json.loads(contents[m.id]) if m.id in contents else None}
                  for m in messages],
         "gradebook_entries": [_clean(g) for g in store.gradebook_entries(conn, person_id)],
     }
+
+
+def _provisioning(found: dict[str, Any]) -> dict[str, Any]:
+    expected = found["expected"]
+    return {"expected": _clean(expected, drop=("person_id",)) if expected else None,
+            "scim_users": [_clean(u) for u in found["scim_users"]]}
 
 
 # --- erasure ---------------------------------------------------------------------------------
@@ -188,7 +206,7 @@ class ErasurePlan:
 def plan_erasure(engine: Engine, platform_id: int, person_id: int) -> ErasurePlan:
     with engine.connect() as conn:
         profile = store.person(conn, person_id)
-        if profile is None or profile["platform_id"] != platform_id:
+        if not is_known(profile, platform_id):
             raise PersonNotFound("Nobody with that id is known on this platform.")
         return _plan(conn, profile)
 
@@ -265,23 +283,12 @@ class ErasureResult:
     plan: ErasurePlan | None = None
 
 
-def erase_person(engine: Engine, platform_id: int, sub: str | None, email: str | None, actor: Actor,
-                 now: float) -> ErasureResult:
-    """Erase whoever has this LMS user id (or email) on the platform; nobody is a no-op."""
-    with engine.begin() as conn:
-        found = store.find_people(conn, platform_id, sub=sub, email=email)
-        if len(found) > 1:
-            raise SeveralPeople("Several people have that email on this platform; use their LMS user id.")
-    if not found:
-        return ErasureResult(False)
-    return erase_person_by_id(engine, platform_id, found[0], actor, now)
-
-
 def erase_person_by_id(engine: Engine, platform_id: int, person_id: int, actor: Actor, now: float) -> ErasureResult:
+    """Erase the person (see the rule above); one already erased, or not of this platform, is a no-op."""
     with engine.begin() as conn:
         store.overwrite_deletions(conn)
         profile = store.person(conn, person_id)
-        if profile is None or profile["platform_id"] != platform_id or profile["sub"].startswith(ERASED_PREFIX):
+        if not is_known(profile, platform_id):
             return ErasureResult(False)
         plan = _plan(conn, profile)
         records = store.records_of(conn, person_id)
@@ -290,7 +297,7 @@ def erase_person_by_id(engine: Engine, platform_id: int, person_id: int, actor: 
         store.delete_records_about(conn, person_id)
         report_summaries.refresh_learners(conn, [person_id])
         store.drop_learner_facts(conn, person_id)
-        store.delete_person(conn, person_id, keep_row=store.still_referenced(conn, person_id))
+        store.delete_links(conn, person_id)
         audit(conn, at=now, actor_id=actor.person_id, platform_id=platform_id, action="person.erased",
               record_type="person", record_id=person_id,
               detail={"via": actor.via, **plan.counts, "statements_voided": plan.statements_to_void,
@@ -298,8 +305,6 @@ def erase_person_by_id(engine: Engine, platform_id: int, person_id: int, actor: 
     store.purge_freed_space(engine)
     return ErasureResult(True, plan)
 
-
-ERASED_PREFIX = "erased-"
 
 
 def _void_and_forget(conn: Connection, profile: dict[str, Any], records, now: float) -> None:

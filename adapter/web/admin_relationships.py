@@ -9,12 +9,15 @@ from flask import Response, abort, redirect, render_template, request, url_for
 
 from adapter.domain.authorization import NotFound
 from adapter.domain.relationships import SOURCES, TEMPLATE_CSV
+from adapter.domain.rules import whole_number
 from adapter.services import relationship_admin, scim_tokens
 
-from . import components
-from .admin import bp, chosen_platform, scoped_platforms
+from .admin import admin_blueprint, chosen_platform, scoped_platforms
+from .app_components import components
 from .auth import admin_required, current_session
 from .coaching_support import now
+
+bp = admin_blueprint(__name__)
 
 
 def platform_in_request(choices: list[dict]) -> int | None:
@@ -49,15 +52,15 @@ def relationship_pairs_csv():
 @admin_required
 def remove_relationship_pair():
     platform_id = platform_in_request(scoped_platforms())
-    learner, manager = request.form.get("learner_id", ""), request.form.get("manager_id", "")
-    if platform_id is None or not (learner.isdigit() and manager.isdigit()):
+    learner, manager = whole_number(request.form.get("learner_id")), whole_number(request.form.get("manager_id"))
+    if platform_id is None or learner is None or manager is None:
         abort(400, description="Choose a pair to remove.")
     try:
-        relationship_admin.remove_pair(components().engine, platform_id, int(learner), int(manager),
+        relationship_admin.remove_pair(components().engine, platform_id, learner, manager,
                                        current_session().person_id, now())
     except NotFound:
         abort(404, description="There is no such current pair on this platform.")
-    return redirect(url_for("admin.relationship_pairs", platform_id=platform_id, removed=1), code=303)
+    return redirect(url_for("admin_relationships.relationship_pairs", platform_id=platform_id, removed=1), code=303)
 
 
 @bp.route("/relationships/template.csv")
@@ -76,8 +79,11 @@ def provisioning():
     new_token = None
     if request.method == "POST":
         platform_id = platform_in_request(choices)
-        if request.form.get("revoke", "").isdigit():
-            if not scim_tokens.revoke_token(components().engine, int(request.form["revoke"]),
+        revoke = whole_number(request.form.get("revoke"))
+        if request.form.get("revoke") and revoke is None:
+            abort(400, description="Choose a token to revoke.")
+        if revoke is not None:
+            if not scim_tokens.revoke_token(components().engine, revoke,
                                             current_session().person_id, now(), platform_id=platform_id):
                 abort(404, description="There is no such live token on this platform.")
         elif platform_id is not None:

@@ -11,11 +11,12 @@ from flask import Blueprint, Response, g, request
 from scim2_models import Error, NotImplementedException, SCIMException, UnauthorizedException
 from werkzeug.exceptions import HTTPException
 
-from adapter.persistence import scim_store
+from adapter.domain.rules import whole_number
 from adapter.services import scim_documents as docs
 from adapter.services.provisioning import BadRequest, Provisioner, response_parameters, search_request
+from adapter.services.scim_tokens import platform_for_token
 
-from . import components
+from .app_components import components
 
 bp = Blueprint("scim", __name__, url_prefix="/scim/v2")
 # Far above any user an identity provider sends (a few KB); a bigger body is refused unread.
@@ -38,10 +39,7 @@ def error_response(status: int, detail: str, scim_type: str | None = None) -> Re
 def authenticate():
     header = request.headers.get("Authorization", "")
     token = header[7:].strip() if header[:7].lower() == "bearer " else ""
-    platform_id = None
-    if token:
-        with components().engine.begin() as conn:
-            platform_id = scim_store.platform_of_token(conn, token, time.time())
+    platform_id = platform_for_token(components().engine, token, time.time()) if token else None
     if platform_id is None:
         raise UnauthorizedException(detail="A valid SCIM bearer token is required")
     length = request.content_length
@@ -130,8 +128,10 @@ def search_users():
 
 
 def _int_arg(name: str, default: int) -> int:
-    value = request.args.get(name, "")
-    return int(value) if value.lstrip("-").isdigit() else default
+    """RFC 7644 §3.4.2.4: a negative count means 0, a startIndex below 1 means 1."""
+    value = request.args.get(name, "").strip()
+    number = whole_number(value)
+    return 0 if value.startswith("-") else default if number is None else number
 
 
 @bp.post("/Users")

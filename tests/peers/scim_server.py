@@ -6,8 +6,9 @@ Everything is set up through the CLI, as an operator would: ``platform add``, th
 """
 from __future__ import annotations
 
-import json
 import os
+import re
+import signal
 import subprocess
 import sys
 import time
@@ -34,7 +35,7 @@ class ScimServer:
         return subprocess.run([COACHBRIDGE, *args], env=self.environ, capture_output=True, text=True, timeout=60)
 
     def stop(self) -> None:
-        self.process.terminate()
+        self.process.send_signal(signal.SIGINT)  # gunicorn's quick shutdown (SIGTERM waits for its workers)
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -51,10 +52,10 @@ def start_scim_server(instance: Path, database_url: str) -> ScimServer:
         assert done.returncode == 0, done.stderr
         return done.stdout
 
-    cli("platform", "add", "--name", "HR-provisioned LMS", "--issuer", "https://lms.example.org",
-        "--client-id", "scim-tests", "--auth-login-url", "https://lms.example.org/auth",
-        "--jwks-url", "https://lms.example.org/jwks", "--deployment-id", "1")
-    platform_id = json.loads(cli("platform", "list").splitlines()[-1])["id"]
+    added = cli("platform", "add", "--name", "HR-provisioned LMS", "--issuer", "https://lms.example.org",
+                "--client-id", "scim-tests", "--auth-login-url", "https://lms.example.org/auth",
+                "--jwks-url", "https://lms.example.org/jwks", "--deployment-id", "1")
+    platform_id = int(re.fullmatch(r"platform (\d+) registered", added.strip()).group(1))
     token = cli("scim", "token", "create", "--platform", str(platform_id)).splitlines()[-1]
     port = _free_port()
     process = subprocess.Popen([COACHBRIDGE, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1",
