@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, delete, insert, select
+from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, update
 
 from .tables import web_sessions
 
@@ -56,3 +56,9 @@ def load_session(engine: Engine, token: str, now: float) -> WebSession | None:
 def end_session(engine: Engine, token: str) -> None:
     with engine.begin() as conn:
         conn.execute(delete(web_sessions).where(web_sessions.c.token_hash == token_hash(token)))
+
+
+def move_session(conn: Connection, token: str, resource_link_pk: int, context_pk: int | None) -> None:
+    """The session now concerns another resource link (a learner opening another activity)."""
+    conn.execute(update(web_sessions).where(web_sessions.c.token_hash == token_hash(token))
+                 .values(resource_link_pk=resource_link_pk, context_pk=context_pk))

@@ -32,6 +32,11 @@ def current_session() -> WebSession | None:
     return g.get("web_session")
 
 
+def session_token() -> str:
+    """The token of the current request's session (its cookie, or the cookieless URL one)."""
+    return request.cookies.get(SESSION_COOKIE) or g.get("session_url_token") or ""
+
+
 def _load_session() -> None:
     """The session from its cookie; or, for a launch made without cookies (through
     platform storage), from the tool's own links and forms, which carry it then."""

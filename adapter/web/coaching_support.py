@@ -3,6 +3,7 @@ turning domain refusals into HTTP answers (404 for what is not yours, 403, 400).
 from __future__ import annotations
 
 import time
+from datetime import date, datetime, timezone
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
@@ -51,6 +52,11 @@ def current_viewer() -> Viewer:
 
 def now() -> float:
     return time.time()
+
+
+def today_of(moment: float) -> date:
+    """The calendar day of ``moment`` (UTC), for what is due today or this week."""
+    return datetime.fromtimestamp(moment, timezone.utc).date()
 
 
 def done(endpoint: str, message: str, **values) -> object:

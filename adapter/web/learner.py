@@ -2,19 +2,24 @@
 agreed actions, ask for validation, rate conversations, name a manager."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from adapter.domain.rules import RuleViolation
 from adapter.services import coaching, relationships
+from adapter.services import todo as todo_service
 from adapter.services.coaching_views import learner_page
+from adapter.services.todo import learner_todo
 
 from . import components
-from .auth import current_session, role_required
-from .coaching_support import catalog, current_viewer, done, load_catalog_at_start, now, saved_message, viewer
+from .auth import current_session, role_required, session_token
+from .coaching_support import (
+    catalog, current_viewer, done, load_catalog_at_start, now, saved_message, today_of, viewer,
+)
 
 bp = Blueprint("learner", __name__, url_prefix="/learner")
 load_catalog_at_start(bp)
 ANY_ROLE = ("learner", "manager", "instructor", "admin")
+SECTIONS = {"validation": "#validation-heading"}  # where the to-do list's buttons land on the activity page
 
 SAVED = {
     "reflection": "Your reflection is saved.",
@@ -92,3 +97,22 @@ def nominate():
 @role_required(*ANY_ROLE)
 def withdraw(record_type: str, record_id: int):
     return _run(lambda me: coaching.withdraw(components().engine, me, record_type, record_id, now()), "withdrawn")
+
+
+@bp.route("/todo")
+@role_required(*ANY_ROLE)
+def todo():
+    with components().engine.connect() as conn:
+        page = learner_todo(conn, viewer(conn), today_of(now()))
+    return render_template("learner/todo.html", saved=saved_message(SAVED), **page)
+
+
+@bp.route("/activity", methods=["POST"])
+@role_required(*ANY_ROLE)
+def open_activity():
+    link = request.form.get("resource_link_pk", "")
+    if not link.isdigit():
+        abort(400, description="Choose one of your activities.")
+    todo_service.open_activity(components().engine, current_viewer(), session_token(), int(link))
+    section = SECTIONS.get(request.form.get("section", ""), "")
+    return redirect(url_for("learner.home") + section, code=303)

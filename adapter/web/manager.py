@@ -16,10 +16,14 @@ from adapter.persistence import coaching_store
 from adapter.persistence.relationships_store import pending_nominations
 from adapter.services import coaching, relationships
 from adapter.services.coaching_views import activity_statuses, mentee_page, team_page
+from adapter.services import todo as todo_service
+from adapter.services.todo import manager_todo
 
 from . import components
 from .auth import current_session, role_required
-from .coaching_support import catalog, current_viewer, done, load_catalog_at_start, now, saved_message, viewer
+from .coaching_support import (
+    catalog, current_viewer, done, load_catalog_at_start, now, saved_message, today_of, viewer,
+)
 
 bp = Blueprint("manager", __name__, url_prefix="/manager")
 load_catalog_at_start(bp)
@@ -46,6 +50,7 @@ SAVED = {
     "validation": "Your decision is recorded.",
     "nomination": "Your answer is recorded.",
     "withdrawn": "The conversation is withdrawn, with the actions agreed in it.",
+    "cadence": "Your check-in rhythm is saved.",
 }
 
 
@@ -134,3 +139,25 @@ def answer_nomination(nomination_id: int):
     relationships.decide_nomination(components().engine, me, nomination_id,
                                     request.form.get("answer") == "confirm", now())
     return done("manager.home", "nomination")
+
+
+@bp.route("/todo")
+@manager_required
+def todo():
+    moment = now()
+    with components().engine.connect() as conn:
+        page = manager_todo(conn, viewer(conn), today_of(moment), moment)
+    return render_template("manager/todo.html", saved=saved_message(SAVED), error=None, **page)
+
+
+@bp.route("/cadence", methods=["POST"])
+@manager_required
+def cadence():
+    try:
+        todo_service.set_cadence(components().engine, current_viewer(), request.form.get("weeks", ""), now())
+    except RuleViolation as broken:
+        moment = now()
+        with components().engine.connect() as conn:
+            page = manager_todo(conn, viewer(conn), today_of(moment), moment)
+        return render_template("manager/todo.html", saved="", error=broken, **page), 400
+    return done("manager.todo", "cadence")

@@ -1,0 +1,150 @@
+"""The reads behind the to-do lists and the reminder scan: what is waiting or due.
+
+Page reads take one manager's or learner's ids; the scan's reads walk the due-date
+indexes by range (ix_conversations_next_on, ix_agreed_actions_due_on) so a scan costs
+what is due, not the size of the tables.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Iterable
+
+from sqlalchemy import Connection, and_, exists, func, insert, or_, select, update
+from sqlalchemy.orm import aliased
+
+from adapter.domain.due import CheckInPlan, check_in_due_on
+
+from .coaching_tables import agreed_actions, conversations, reflections, validation_requests
+from .reminder_tables import check_in_cadences
+from .tables import manager_links, people, resource_links
+
+PERSON_NAME = func.coalesce(func.nullif(people.c.name, ""), func.nullif(people.c.email, ""), people.c.sub)
+
+
+def _live(table):
+    return table.c.withdrawn_at.is_(None)
+
+
+def pending_validations(conn: Connection, learner_ids: Iterable[int]) -> list[dict[str, Any]]:
+    """Requests waiting for a decision, the longest-waiting first (asked_at: when last asked)."""
+    ids = list(learner_ids)
+    if not ids:
+        return []
+    v = validation_requests
+    return [dict(r) for r in conn.execute(
+        select(v.c.id, v.c.learner_id, v.c.resource_link_pk, v.c.updated_at.label("asked_at"),
+               resource_links.c.title.label("activity"))
+        .outerjoin(resource_links, resource_links.c.id == v.c.resource_link_pk)
+        .where(v.c.learner_id.in_(ids), v.c.status == "pending", _live(v))
+        .order_by(v.c.updated_at, v.c.id)).mappings()]
+
+
+def latest_conversations(conn: Connection, learner_ids: Iterable[int]) -> dict[int, CheckInPlan]:
+    """Each learner's last live conversation (with any manager): when, and what it planned."""
+    ids = list(learner_ids)
+    if not ids:
+        return {}
+    c = conversations
+    ranked = select(c.c.id, c.c.learner_id, c.c.held_on, c.c.next_on, func.row_number().over(
+        partition_by=c.c.learner_id, order_by=(c.c.held_on.desc(), c.c.id.desc())).label("n")
+    ).where(c.c.learner_id.in_(ids), _live(c)).subquery()
+    rows = conn.execute(select(ranked).where(ranked.c.n == 1)).mappings()
+    return {r["learner_id"]: CheckInPlan(r["learner_id"], r["held_on"], r["next_on"], r["id"]) for r in rows}
+
+
+def open_actions_due_by(conn: Connection, learner_ids: Iterable[int], until: date) -> list[dict[str, Any]]:
+    ids = list(learner_ids)
+    if not ids:
+        return []
+    a = agreed_actions
+    return [dict(r) for r in conn.execute(
+        select(a.c.id, a.c.learner_id, a.c.manager_id, a.c.description, a.c.owner, a.c.due_on,
+               a.c.resource_link_pk)
+        .where(a.c.learner_id.in_(ids), a.c.status == "open", a.c.due_on <= until, _live(a))
+        .order_by(a.c.due_on, a.c.id)).mappings()]
+
+
+def reflected_without_talking(conn: Connection, manager_id: int, learner_ids: Iterable[int]) -> list[int]:
+    """Learners with a reflection and no conversation with this manager."""
+    ids = list(learner_ids)
+    if not ids:
+        return []
+    r, c = reflections, conversations
+    talked = exists().where(c.c.learner_id == r.c.learner_id, c.c.manager_id == manager_id, _live(c))
+    return list(conn.execute(select(r.c.learner_id).distinct()
+                             .where(r.c.learner_id.in_(ids), _live(r), ~talked)).scalars())
+
+
+def unrated_conversations(conn: Connection, learner_id: int) -> list[dict[str, Any]]:
+    c = conversations
+    return [dict(r) for r in conn.execute(
+        select(c.c.id, c.c.held_on, c.c.manager_id, c.c.kind)
+        .where(c.c.learner_id == learner_id, c.c.rating.is_(None), _live(c))
+        .order_by(c.c.held_on.desc())).mappings()]
+
+
+def cadence_of(conn: Connection, manager_id: int) -> int | None:
+    return conn.execute(select(check_in_cadences.c.every_days)
+                        .where(check_in_cadences.c.manager_id == manager_id)).scalar()
+
+
+def set_cadence(conn: Connection, manager_id: int, every_days: int | None, now: float) -> None:
+    t = check_in_cadences
+    if every_days is None:
+        conn.execute(t.delete().where(t.c.manager_id == manager_id))
+    elif conn.execute(update(t).where(t.c.manager_id == manager_id)
+                      .values(every_days=every_days, updated_at=now)).rowcount == 0:
+        conn.execute(insert(t).values(manager_id=manager_id, every_days=every_days, updated_at=now))
+
+
+# --- the reminder scan: everything due in a date window, for every manager at once -------------
+def _current_pairs():
+    return select(manager_links.c.manager_id, manager_links.c.learner_id).where(
+        manager_links.c.ended_at.is_(None)).distinct().subquery()
+
+
+def _superseded():
+    """A later live conversation exists for the same learner (so this one is not the latest)."""
+    c, later = conversations, aliased(conversations)
+    return exists().where(later.c.learner_id == c.c.learner_id, _live(later), or_(
+        later.c.held_on > c.c.held_on, and_(later.c.held_on == c.c.held_on, later.c.id > c.c.id)))
+
+
+def planned_check_ins_between(conn: Connection, start: date, end: date) -> list[dict[str, Any]]:
+    """Check-ins planned for start..end by a learner's latest conversation, to each current
+    manager of that learner."""
+    c, superseded = conversations, _superseded()
+    pairs = _current_pairs()
+    return [dict(r) for r in conn.execute(
+        select(c.c.id.label("conversation_id"), c.c.learner_id, pairs.c.manager_id, c.c.next_on.label("due_on"))
+        .join(pairs, pairs.c.learner_id == c.c.learner_id)
+        .where(c.c.next_on >= start, c.c.next_on <= end, _live(c), ~superseded)).mappings()]
+
+
+def cadence_check_ins_between(conn: Connection, start: date, end: date) -> list[dict[str, Any]]:
+    """For managers with a cadence: learners whose latest conversation planned no date and
+    whose cadence falls due in start..end (the cadence tables are small: managers who set one)."""
+    c, superseded = conversations, _superseded()
+    pairs = _current_pairs()
+    rows = conn.execute(
+        select(c.c.id.label("conversation_id"), c.c.learner_id, pairs.c.manager_id, c.c.held_on,
+               check_in_cadences.c.every_days)
+        .join(pairs, pairs.c.learner_id == c.c.learner_id)
+        .join(check_in_cadences, check_in_cadences.c.manager_id == pairs.c.manager_id)
+        .where(c.c.next_on.is_(None), _live(c), ~superseded)).mappings()
+    found = []
+    for r in rows:
+        plan = CheckInPlan(r["learner_id"], r["held_on"], None, r["conversation_id"])
+        due = check_in_due_on(plan, r["every_days"])
+        if due is not None and start <= due <= end:
+            found.append({"conversation_id": r["conversation_id"], "learner_id": r["learner_id"],
+                          "manager_id": r["manager_id"], "due_on": due})
+    return found
+
+
+def actions_due_between(conn: Connection, start: date, end: date) -> list[dict[str, Any]]:
+    a = agreed_actions
+    return [dict(r) for r in conn.execute(
+        select(a.c.id, a.c.learner_id, a.c.manager_id, a.c.description, a.c.owner, a.c.due_on,
+               a.c.resource_link_pk)
+        .where(a.c.due_on >= start, a.c.due_on <= end, a.c.status == "open", _live(a))).mappings()]
