@@ -28,6 +28,7 @@ from adapter.persistence.key_store import ToolKeyStore
 from adapter.persistence.outbox_store import CLAIM_LEASE_SECONDS, SqlOutbox
 from adapter.services.gradebook import ScoreDeliveryJob
 from adapter.services.lms_services import LmsAccess
+from adapter.services.mail_delivery import MailDelivery
 from adapter.services.xapi_bridge import CHANNEL as XAPI
 from xapi.backoff import RetryPolicy
 from xapi.delivery import Deliverer
@@ -114,9 +115,10 @@ class XapiDelivery:
 
 
 def default_jobs(engine: Engine, cipher: KeyCipher | None, lease: float = CLAIM_LEASE_SECONDS) -> list[DeliveryJob]:
-    """xAPI statements to the LRSs, and AGS scores to the LMSs' gradebooks."""
+    """xAPI statements to the LRSs, AGS scores to the LMSs' gradebooks, and mail."""
     access = LmsAccess(engine, ToolKeyStore(engine, cipher), cipher)
-    return [XapiDelivery(engine, cipher, lease=lease), ScoreDeliveryJob(access, lease=lease)]
+    return [XapiDelivery(engine, cipher, lease=lease), ScoreDeliveryJob(access, lease=lease),
+            MailDelivery(engine, cipher, lease=lease)]
 
 
 def drain(jobs: Sequence[DeliveryJob]) -> int:

@@ -91,3 +91,12 @@ scheduler_turns = Table(
     Column("next_run_at", Float, nullable=False),
     Column("last_run_at", Float, nullable=True),
 )
+
+mail_daily_counts = Table(
+    "mail_daily_counts", metadata,
+    # How many mails each person was sent on a (UTC) day: the daily cap counts here.
+    _person("person_id"),
+    Column("day", Date, nullable=False),
+    Column("sent", Integer, nullable=False),
+    UniqueConstraint("person_id", "day", name="uq_mail_daily_counts_person_day"),
+)

@@ -15,7 +15,7 @@ from adapter.domain.roles import RoleMap
 from adapter.mapping_files import load_role_map
 from adapter.persistence.database import make_engine, upgrade
 from adapter.persistence.key_cipher import KeyCipher
-from adapter.services import event_handlers, gradebook, reports, xapi_bridge
+from adapter.services import event_handlers, gradebook, mail_events, reports, xapi_bridge
 from adapter.persistence.key_store import ToolKeyStore
 from adapter.persistence.lti_stores import SqlKeySetCache, SqlLoginStore, SqlRegistrationStore
 from lti.jwks import PlatformKeys
@@ -47,6 +47,7 @@ def build_components(settings: Settings, engine: Engine | None = None) -> Compon
     event_handlers.register(gradebook.enqueue_scores)
     event_handlers.register(reports.keep_summaries)  # the admin dashboard's summary, in the record's transaction
     xapi_bridge.install(xapi_bridge.XapiBridge(xapi_bridge.activity_iri_base(settings.public_url)))
+    mail_events.install(settings.public_url)  # mail and invitations, in the record's transaction
     return Components(settings=settings, engine=engine, registrations=registrations, logins=logins,
                       tool_keys=ToolKeyStore(engine, key_cipher(settings)), validator=validator,
                       role_map=load_role_map())

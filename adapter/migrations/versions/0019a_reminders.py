@@ -85,6 +85,13 @@ def upgrade() -> None:
         sa.Column("next_run_at", sa.Float(), nullable=False),
         sa.Column("last_run_at", sa.Float(), nullable=True),
     )
+    op.create_table(
+        "mail_daily_counts",
+        _person("person_id", table="mail_daily_counts", nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("sent", sa.Integer(), nullable=False),
+        sa.UniqueConstraint("person_id", "day", name="uq_mail_daily_counts_person_day"),
+    )
     # The reminder scan walks due dates by range, not the whole tables.
     op.create_index("ix_conversations_next_on", "conversations", ["next_on"])
     op.create_index("ix_agreed_actions_due_on", "agreed_actions", ["due_on"])
@@ -93,6 +100,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_agreed_actions_due_on", table_name="agreed_actions")
     op.drop_index("ix_conversations_next_on", table_name="conversations")
-    for table in ("scheduler_turns", "activity_urls", "check_in_plans", "personal_links", "mail_preferences",
+    for table in ("mail_daily_counts", "scheduler_turns", "activity_urls", "check_in_plans", "personal_links", "mail_preferences",
                   "mail_settings", "check_in_cadences"):
         op.drop_table(table)

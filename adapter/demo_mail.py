@@ -1,0 +1,75 @@
+"""The demo's mail catcher: a real SMTP server (aiosmtpd) on 127.0.0.1; the tests use it too.
+
+Every message the server accepts is kept, parsed with the standard ``email`` package.
+``refuse`` makes it answer the next DATA commands with given replies (e.g. "451 4.3.0
+try later", "550 5.1.1 no such user"), and ``stop``/``start`` make an outage.
+"""
+from __future__ import annotations
+
+import email
+import email.policy
+import socket
+import threading
+from email.message import EmailMessage
+
+from aiosmtpd.controller import Controller
+
+
+class Catcher:
+    """aiosmtpd handler: keeps what it accepts."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.replies: list[str] = []  # answers to give instead of accepting, first first
+        self.lock = threading.Lock()
+        self.arrived = threading.Condition(self.lock)
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        with self.lock:
+            if self.replies:
+                return self.replies.pop(0)
+            message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+            message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
+            self.messages.append(message)
+            self.arrived.notify_all()
+        return "250 2.0.0 OK queued"
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> list[EmailMessage]:
+        with self.arrived:
+            self.arrived.wait_for(lambda: len(self.messages) >= count, timeout)
+            return list(self.messages)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class SmtpServer:
+    def __init__(self, port: int = 0) -> None:
+        self.catcher = Catcher()
+        self.port = port
+        self._controller: Controller | None = None
+
+    def start(self) -> "SmtpServer":
+        # aiosmtpd's Controller checks its server by connecting to the port it was given,
+        # so it needs a real one (0 fails): a free port, kept for restarts after an outage.
+        self.port = self.port or _free_port()
+        self._controller = Controller(self.catcher, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    def refuse(self, *replies: str) -> None:
+        with self.catcher.lock:
+            self.catcher.replies.extend(replies)
+
+    @property
+    def messages(self) -> list[EmailMessage]:
+        with self.catcher.lock:
+            return list(self.catcher.messages)

@@ -1,0 +1,157 @@
+"""Mail settings, people's preferences and personal links, the daily counts, and where
+activities live in the LMS."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from .key_cipher import KeyCipher
+from .lrs_store import seal, unseal
+from .reminder_tables import activity_urls, mail_daily_counts, mail_preferences, mail_settings, personal_links
+from .tables import people
+
+SETTINGS_ROW = 1
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    host: str
+    port: int
+    security: str
+    username: str
+    password_sealed: str  # never shown; opened only to sign in to the server
+    from_address: str
+    daily_cap: int
+    defaults: dict[str, bool]
+    enabled: bool
+
+    @property
+    def has_password(self) -> bool:
+        return bool(self.password_sealed)
+
+    def password(self, cipher: KeyCipher | None) -> str:
+        return unseal(self.password_sealed, cipher)
+
+
+def load_settings(conn: Connection) -> MailSettings | None:
+    row = conn.execute(select(mail_settings).where(mail_settings.c.id == SETTINGS_ROW)).mappings().first()
+    if row is None:
+        return None
+    return MailSettings(**{name: row[name] for name in MailSettings.__dataclass_fields__})
+
+
+def save_settings(conn: Connection, values: dict[str, Any], password: str | None, cipher: KeyCipher | None,
+                  now: float) -> None:
+    """``password`` None keeps the stored one; "" removes it."""
+    row = {**values, "updated_at": now}
+    if password is not None:
+        row["password_sealed"] = seal(password, cipher)
+    if conn.execute(update(mail_settings).where(mail_settings.c.id == SETTINGS_ROW).values(**row)).rowcount == 0:
+        conn.execute(insert(mail_settings).values(id=SETTINGS_ROW, defaults={}, enabled=True,
+                                                  **{"password_sealed": "", **row}))
+
+
+def save_defaults(conn: Connection, defaults: dict[str, bool], now: float) -> bool:
+    """The organisation's defaults per kind; False when mail is not set up yet."""
+    return conn.execute(update(mail_settings).where(mail_settings.c.id == SETTINGS_ROW)
+                        .values(defaults=defaults, updated_at=now)).rowcount == 1
+
+
+def preferences(conn: Connection, person_id: int) -> dict[str, bool]:
+    return dict(conn.execute(select(mail_preferences.c.kind, mail_preferences.c.wanted)
+                             .where(mail_preferences.c.person_id == person_id)).all())
+
+
+def set_preference(conn: Connection, person_id: int, kind: str, wanted: bool, now: float) -> None:
+    t = mail_preferences
+    if conn.execute(update(t).where(t.c.person_id == person_id, t.c.kind == kind)
+                    .values(wanted=wanted, updated_at=now)).rowcount == 0:
+        conn.execute(insert(t).values(person_id=person_id, kind=kind, wanted=wanted, updated_at=now))
+
+
+def contact(conn: Connection, person_id: int) -> dict[str, Any] | None:
+    row = conn.execute(select(people.c.id, people.c.name, people.c.email, people.c.sub)
+                       .where(people.c.id == person_id)).mappings().first()
+    return {"id": row["id"], "name": row["name"] or row["email"] or row["sub"], "email": row["email"]} if row else None
+
+
+# --- personal links: secrets that act without a session -----------------------------------
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def unsubscribe_token(conn: Connection, person_id: int, now: float) -> str:
+    """The person's unsubscribe token, made on first use."""
+    found = conn.execute(select(personal_links.c.unsubscribe_token)
+                         .where(personal_links.c.person_id == person_id)).scalar()
+    if found:
+        return found
+    token = secrets.token_urlsafe(24)
+    conn.execute(insert(personal_links).values(person_id=person_id, unsubscribe_token=token, created_at=now))
+    return token
+
+
+def person_by_unsubscribe_token(conn: Connection, token: str) -> int | None:
+    return conn.execute(select(personal_links.c.person_id)
+                        .where(personal_links.c.unsubscribe_token == token)).scalar()
+
+
+def new_feed_token(conn: Connection, person_id: int, now: float) -> str:
+    """A fresh calendar feed secret (the previous address stops working); only its hash is kept."""
+    unsubscribe_token(conn, person_id, now)
+    token = secrets.token_urlsafe(32)
+    conn.execute(update(personal_links).where(personal_links.c.person_id == person_id)
+                 .values(feed_token_hash=_hash(token)))
+    return token
+
+
+def revoke_feed(conn: Connection, person_id: int) -> None:
+    conn.execute(update(personal_links).where(personal_links.c.person_id == person_id).values(feed_token_hash=None))
+
+
+def has_feed(conn: Connection, person_id: int) -> bool:
+    return conn.execute(select(personal_links.c.feed_token_hash)
+                        .where(personal_links.c.person_id == person_id)).scalar() is not None
+
+
+def person_by_feed_token(conn: Connection, token: str) -> int | None:
+    return conn.execute(select(personal_links.c.person_id)
+                        .where(personal_links.c.feed_token_hash == _hash(token))).scalar()
+
+
+# --- the daily cap ------------------------------------------------------------------------
+def count_if_under_cap(conn: Connection, person_id: int, day: date, cap: int) -> bool:
+    """Count one more mail for the person today, unless the cap is reached (then False).
+    Safe with several workers: the day's row is created once, the count is one UPDATE."""
+    t = mail_daily_counts
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    conn.execute(dialect.insert(t).values(person_id=person_id, day=day, sent=0).on_conflict_do_nothing())
+    return bool(conn.execute(update(t).where(t.c.person_id == person_id, t.c.day == day, t.c.sent < cap)
+                             .values(sent=t.c.sent + 1)).rowcount)
+
+
+def uncount(conn: Connection, person_id: int, day: date) -> None:
+    """A counted mail was not sent after all."""
+    t = mail_daily_counts
+    conn.execute(update(t).where(t.c.person_id == person_id, t.c.day == day, t.c.sent > 0).values(sent=t.c.sent - 1))
+
+
+# --- where activities live in the LMS ------------------------------------------------------
+def save_activity_url(conn: Connection, resource_link_pk: int, url: str, now: float) -> None:
+    t = activity_urls
+    if conn.execute(update(t).where(t.c.resource_link_pk == resource_link_pk)
+                    .values(url=url, updated_at=now)).rowcount == 0:
+        conn.execute(insert(t).values(resource_link_pk=resource_link_pk, url=url, updated_at=now))
+
+
+def activity_url(conn: Connection, resource_link_pk: int | None) -> str:
+    if resource_link_pk is None:
+        return ""
+    return conn.execute(select(activity_urls.c.url).where(activity_urls.c.resource_link_pk == resource_link_pk)
+                        ).scalar() or ""
