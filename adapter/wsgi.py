@@ -7,7 +7,7 @@ leases, so several of them never send a message twice at once).
 import os
 
 from adapter.logging_setup import configure_logging
-from adapter.web import create_app, key_cipher
+from adapter.web import create_app
 from adapter.worker import DELIVERY_THREAD, Worker, default_jobs
 
 configure_logging(os.environ.get("COACHBRIDGE_LOG_LEVEL", "INFO"))
@@ -15,4 +15,4 @@ app = create_app(migrate=False)
 
 if os.environ.get(DELIVERY_THREAD) == "1":
     _parts = app.extensions["coachbridge"]
-    Worker(default_jobs(_parts.engine, key_cipher(_parts.settings))).start()
+    Worker(default_jobs(_parts.engine, _parts.cipher)).start()

@@ -1,40 +1,54 @@
 """Who hears about coaching records: handlers run inside the record's own transaction.
 
-The xAPI outbox and AGS score posts register here at start-up; a handler writes its
-outbox rows on the connection it is given, so they commit with the record or not at
-all. With no handler registered, publishing does nothing.
+The table of event → handlers is built once, by ``adapter.bootstrap.bootstrap``, and bound
+to the application's engine; :func:`publish` hands each event to its handlers on the
+record's connection, so their outbox rows commit with the record or not at all. A
+connection whose engine was never bootstrapped is refused loudly: saving records there
+would queue no statement and no score.
 
     def handler(conn: Connection, events: Sequence[RecordEvent]) -> None: ...
-    event_handlers.register(handler)
 """
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
 from adapter.domain.events import RecordEvent
 
 EventHandler = Callable[[Connection, Sequence[RecordEvent]], None]
+HandlerTable = Mapping[type[RecordEvent], tuple[EventHandler, ...]]
 
-_handlers: list[EventHandler] = []
-
-
-def register(handler: EventHandler) -> EventHandler:
-    """Add ``handler`` (once); returns it, so it also works as a decorator."""
-    if handler not in _handlers:
-        _handlers.append(handler)
-    return handler
+_tables: WeakKeyDictionary[Engine, HandlerTable] = WeakKeyDictionary()
 
 
-def unregister(handler: EventHandler) -> None:
-    if handler in _handlers:
-        _handlers.remove(handler)
+class NotBootstrapped(RuntimeError):
+    """Records were saved on a database the application's parts were not built for."""
+
+
+def bind(engine: Engine, table: HandlerTable) -> None:
+    """Records saved on ``engine`` from now on go to the handlers of ``table``."""
+    _tables[engine] = table
+
+
+def table_of(engine: Engine) -> HandlerTable:
+    table = _tables.get(engine)
+    if table is None:
+        raise NotBootstrapped("this database has no event handlers: build the application's parts with "
+                              "adapter.bootstrap.bootstrap() before saving records, or they would queue nothing")
+    return table
 
 
 def publish(conn: Connection, events: Sequence[RecordEvent]) -> None:
-    """Hand ``events`` to every handler on ``conn``; an exception rolls the record back."""
+    """Hand ``events`` to their handlers on ``conn``, each handler once with the events it
+    takes (in order); an exception rolls the record back."""
     if not events:
         return
-    for handler in list(_handlers):
-        handler(conn, events)
+    table = table_of(conn.engine)
+    batches: dict[EventHandler, list[RecordEvent]] = {}
+    for event in events:
+        for handler in table[type(event)]:
+            batches.setdefault(handler, []).append(event)
+    for handler, batch in batches.items():
+        handler(conn, batch)

@@ -19,7 +19,6 @@ from adapter.persistence import mail_store, plan_store
 from adapter.persistence.relationships_store import managers_of
 from adapter.persistence.tables import resource_links
 
-from . import event_handlers
 from .calendar import PlannedCheckIn, invitation
 from .mail_messages import Mailer
 
@@ -96,16 +95,3 @@ class MailOnEvents:
                               {"other": other["name"], "due_on": planned.planned_on.isoformat(),
                                "cancelled": planned.cancelled}, now, ics=ics, ics_method=method)
 
-
-_installed: MailOnEvents | None = None
-
-
-def install(public_url: str) -> MailOnEvents:
-    """Register the process's mail handler, replacing one for another public URL: building
-    another app in the same process never queues a message twice."""
-    global _installed
-    if _installed is not None and _installed.mailer.base_url != public_url.rstrip("/"):
-        event_handlers.unregister(_installed)
-        _installed = None
-    _installed = _installed or MailOnEvents(Mailer(public_url))
-    return event_handlers.register(_installed)

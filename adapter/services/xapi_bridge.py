@@ -31,8 +31,6 @@ from xapi import events as x
 from xapi.mapping import XapiMapping, load_mapping
 from xapi.statements import BuildSettings, build_statements
 
-from . import event_handlers
-
 CHANNEL = "xapi"
 VOIDING_VERB = "http://adlnet.gov/expapi/verbs/voided"
 
@@ -50,7 +48,7 @@ def record_key(event: RecordEvent) -> str:
 
 @dataclass(frozen=True)
 class XapiBridge:
-    """The event handler; equal bridges are one handler (see :func:`install`)."""
+    """The event handler (adapter/bootstrap.py puts it in the table of handlers)."""
 
     activity_iri_base: str
     mapping: XapiMapping = field(default_factory=load_mapping, compare=False, repr=False)
@@ -165,15 +163,3 @@ def _learning_activity(conn: Connection, event: RecordEvent, issuer: str, iri_ba
     parts = [issuer] + ([link.deployment_id, link.resource_link_id] if link is not None else [])
     return x.LearningActivity(f"{iri_base}/links/" + "/".join(quote(p, safe="") for p in parts), name)
 
-
-_installed: XapiBridge | None = None
-
-
-def install(bridge: XapiBridge) -> XapiBridge:
-    """Register ``bridge`` as the process's xAPI handler, replacing a different one: calling
-    it again (another app in the same process) never makes statements twice."""
-    global _installed
-    if _installed is not None and _installed != bridge:
-        event_handlers.unregister(_installed)
-    _installed = bridge
-    return event_handlers.register(bridge)

@@ -10,12 +10,10 @@ from sqlalchemy import Engine
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from adapter.bootstrap import Parts, bootstrap
 from adapter.config import Settings
 from adapter.domain.roles import RoleMap
-from adapter.mapping_files import load_role_map
-from adapter.persistence.database import make_engine, upgrade
 from adapter.persistence.key_cipher import KeyCipher
-from adapter.services import event_handlers, gradebook, mail_events, reports, xapi_bridge
 from adapter.persistence.key_store import ToolKeyStore
 from adapter.persistence.lti_stores import SqlKeySetCache, SqlLoginStore, SqlRegistrationStore
 from lti.jwks import PlatformKeys
@@ -26,35 +24,38 @@ from lti.validation import LaunchValidator
 class Components:
     """What the request handlers share: built once per process."""
 
-    settings: Settings
-    engine: Engine
+    parts: Parts
     registrations: SqlRegistrationStore
     logins: SqlLoginStore
     tool_keys: ToolKeyStore
     validator: LaunchValidator
-    role_map: RoleMap
+
+    @property
+    def settings(self) -> Settings:
+        return self.parts.settings
+
+    @property
+    def engine(self) -> Engine:
+        return self.parts.engine
+
+    @property
+    def cipher(self) -> KeyCipher | None:
+        return self.parts.cipher
+
+    @property
+    def role_map(self) -> RoleMap:
+        return self.parts.role_map
 
 
 def components() -> Components:
     return current_app.extensions["coachbridge"]
 
 
-def build_components(settings: Settings, engine: Engine | None = None) -> Components:
-    engine = engine or make_engine(settings.database_url)
-    registrations = SqlRegistrationStore(engine)
-    logins = SqlLoginStore(engine)
-    validator = LaunchValidator(registrations, logins, PlatformKeys(SqlKeySetCache(engine)), clock=time.time)
-    event_handlers.register(gradebook.enqueue_scores)
-    event_handlers.register(reports.keep_summaries)  # the admin dashboard's summary, in the record's transaction
-    xapi_bridge.install(xapi_bridge.XapiBridge(xapi_bridge.activity_iri_base(settings.public_url)))
-    mail_events.install(settings.public_url)  # mail and invitations, in the record's transaction
-    return Components(settings=settings, engine=engine, registrations=registrations, logins=logins,
-                      tool_keys=ToolKeyStore(engine, key_cipher(settings)), validator=validator,
-                      role_map=load_role_map())
-
-
-def key_cipher(settings: Settings) -> KeyCipher | None:
-    return KeyCipher(settings.key_encryption_key) if settings.key_encryption_key else None
+def web_components(parts: Parts) -> Components:
+    registrations, logins = SqlRegistrationStore(parts.engine), SqlLoginStore(parts.engine)
+    validator = LaunchValidator(registrations, logins, PlatformKeys(SqlKeySetCache(parts.engine)), clock=time.time)
+    return Components(parts=parts, registrations=registrations, logins=logins,
+                      tool_keys=ToolKeyStore(parts.engine, parts.cipher), validator=validator)
 
 
 def create_app(settings: Settings | None = None, migrate: bool = True, **overrides: Any) -> Flask:
@@ -70,9 +71,8 @@ def create_app(settings: Settings | None = None, migrate: bool = True, **overrid
     if settings.trusted_proxies:
         n = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=n)  # type: ignore[method-assign]
-    parts = build_components(settings)
+    parts = web_components(bootstrap(settings, migrate=migrate))
     if migrate:
-        upgrade(parts.engine)
         parts.tool_keys.seal_plaintext_keys()
     app.extensions["coachbridge"] = parts
 

@@ -15,7 +15,7 @@ from adapter.persistence.tables import platforms
 from adapter.services import lrs_settings
 from xapi.agents import IdentityFormat
 
-from . import components, key_cipher
+from . import components
 from .admin import bp
 from .auth import role_required
 
@@ -64,7 +64,7 @@ def lrs_new():
     checked = lrs_settings.check_form(components().engine, request.form, None)
     if checked.errors:
         return _edit_page(None, {**request.form, "secret": ""}, checked.errors, status=400)
-    endpoint_id = lrs_settings.save_endpoint(components().engine, checked, key_cipher(components().settings))
+    endpoint_id = lrs_settings.save_endpoint(components().engine, checked, components().cipher)
     return redirect(url_for("admin.lrs_edit", endpoint_id=endpoint_id, saved=1), code=303)
 
 
@@ -78,7 +78,7 @@ def lrs_edit(endpoint_id: int):
     if checked.errors:
         return _edit_page(endpoint, {**request.form, "name": endpoint.name, "secret": ""}, checked.errors,
                           status=400)
-    lrs_settings.save_endpoint(components().engine, checked, key_cipher(components().settings), endpoint)
+    lrs_settings.save_endpoint(components().engine, checked, components().cipher, endpoint)
     return redirect(url_for("admin.lrs_edit", endpoint_id=endpoint_id, saved=1), code=303)
 
 
@@ -86,7 +86,7 @@ def lrs_edit(endpoint_id: int):
 @role_required("admin")
 def lrs_test(endpoint_id: int):
     endpoint = _endpoint_or_404(endpoint_id)
-    check = lrs_settings.check_connection(endpoint, key_cipher(components().settings))
+    check = lrs_settings.check_connection(endpoint, components().cipher)
     return _edit_page(endpoint, _form_values(endpoint), {}, check=check)
 
 

@@ -5,29 +5,23 @@ from __future__ import annotations
 import time
 from datetime import date, datetime, timezone
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from adapter.domain.authorization import Forbidden, NotFound, Viewer
 from adapter.domain.templates import TemplateCatalog
-from adapter.mapping_files import load_templates
 from adapter.services.coaching import load_viewer
 
 from . import components
 from .auth import current_session
 
-TEMPLATES_KEY = "coachbridge_templates"
-
 
 def catalog() -> TemplateCatalog:
-    return current_app.extensions[TEMPLATES_KEY]
+    """The templates, validated when the app's parts were built (adapter/bootstrap.py)."""
+    return components().parts.templates
 
 
-def load_catalog_at_start(blueprint: Blueprint) -> None:
-    """Templates are validated when the app starts: a broken file stops it with file and field."""
-    def load(state) -> None:
-        state.app.extensions.setdefault(TEMPLATES_KEY, load_templates())
-    blueprint.record_once(load)
-
+def answer_refusals(blueprint: Blueprint) -> None:
+    """The domain's refusals, as the blueprint's pages answer them."""
     @blueprint.errorhandler(NotFound)
     def not_found(error: NotFound):
         return render_template("error.html", code="not_found", status=404,

@@ -13,11 +13,11 @@ from lti.deep_linking import DeepLinkingError
 
 from . import components
 from .auth import current_session, role_required
-from .coaching_support import catalog, load_catalog_at_start, viewer
+from .coaching_support import answer_refusals, catalog, viewer
 from .lti_endpoints import tool_url
 
 bp = Blueprint("instructor", __name__, url_prefix="/instructor")
-load_catalog_at_start(bp)
+answer_refusals(bp)
 
 
 @bp.route("/")

@@ -13,11 +13,11 @@ from adapter.services.todo import learner_todo
 from . import components
 from .auth import current_session, role_required, session_token
 from .coaching_support import (
-    catalog, current_viewer, done, load_catalog_at_start, now, saved_message, today_of, viewer,
+    answer_refusals, catalog, current_viewer, done, now, saved_message, today_of, viewer,
 )
 
 bp = Blueprint("learner", __name__, url_prefix="/learner")
-load_catalog_at_start(bp)
+answer_refusals(bp)
 ANY_ROLE = ("learner", "manager", "instructor", "admin")
 SECTIONS = {"validation": "#validation-heading"}  # where the to-do list's buttons land on the activity page
 

@@ -22,11 +22,11 @@ from adapter.services.todo import manager_todo
 from . import components
 from .auth import current_session, role_required
 from .coaching_support import (
-    catalog, current_viewer, done, load_catalog_at_start, now, saved_message, today_of, viewer,
+    answer_refusals, catalog, current_viewer, done, now, saved_message, today_of, viewer,
 )
 
 bp = Blueprint("manager", __name__, url_prefix="/manager")
-load_catalog_at_start(bp)
+answer_refusals(bp)
 NEW_ACTION_ROWS = 3
 
 

@@ -12,7 +12,7 @@ from flask import abort, redirect, url_for
 from adapter.services.lms_services import LmsAccess, NoServiceAccess, sync_roster
 from lti.service_token import PlatformServiceError
 
-from . import components, instructor, key_cipher, manager
+from . import components, instructor, manager
 from .auth import current_session, role_required
 
 
@@ -21,7 +21,7 @@ def sync_current_course(back_to: str):
     if not session.context_pk:
         abort(400, description="This launch did not come from a course.")
     parts = components()
-    access = LmsAccess(parts.engine, parts.tool_keys, key_cipher(parts.settings))
+    access = LmsAccess(parts.engine, parts.tool_keys, parts.cipher)
     try:
         result = sync_roster(access, parts.role_map, session.context_pk, time.time())
     except NoServiceAccess as error:

@@ -32,7 +32,7 @@ from adapter.persistence.database import make_engine  # noqa: E402
 from adapter.persistence.key_store import ToolKeyStore  # noqa: E402
 from adapter.persistence.tables import outbox, service_tokens  # noqa: E402
 from adapter.services.lms_services import LmsAccess  # noqa: E402
-from adapter.web import key_cipher  # noqa: E402
+from adapter.bootstrap import key_cipher  # noqa: E402
 from lti import claims as c  # noqa: E402
 from lti.ags import AgsClient, AgsEndpoint, rfc3339_millis, validated_score  # noqa: E402
 

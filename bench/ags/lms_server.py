@@ -1,4 +1,4 @@
-"""The demo LMS (adapter/demo_lms.py) in its own process under gunicorn (1 worker, gthread):
+"""The demo LMS (adapter/demo/lms.py) in its own process under gunicorn (1 worker, gthread):
 its services keep their state in memory, so one worker process with several threads.
 
 Bench-only additions, here and not in the product: the tool's JWKS URL (one key set for
@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 from flask import jsonify  # noqa: E402
 from gunicorn.app.base import BaseApplication  # noqa: E402
 
-from adapter.demo_lms import DemoLMS  # noqa: E402
+from adapter.demo.lms import DemoLMS  # noqa: E402
 
 
 def build_app(lms_url: str, tool_url: str, tool_jwks: str, fast_token_signing: bool):

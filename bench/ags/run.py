@@ -4,7 +4,7 @@
                                       [--fast-token-signing] [--only NAME,NAME]
 
 It starts, on 127.0.0.1 and free ports, in a temporary directory:
-  - the demo LMS (adapter/demo_lms.py) in its own process under gunicorn, 1 worker × N
+  - the demo LMS (adapter/demo/lms.py) in its own process under gunicorn, 1 worker × N
     threads (bench/ags/lms_server.py);
   - a redis-server (no persistence): pylti1p3's launch data cache;
   - coachbridge on a fresh instance (SQLite), served from this process, only for the
@@ -91,7 +91,7 @@ def load_average() -> str:
 
 
 def serve_json(document_fn):
-    from adapter.local_server import ServerThread
+    from adapter.demo.local_server import ServerThread
 
     def app(environ, start_response):
         body = json.dumps(document_fn()).encode()
@@ -116,7 +116,7 @@ def set_up(work: Path, args, procs: list[subprocess.Popen], servers: SimpleNames
     from sqlalchemy import select
 
     from adapter.config import Settings
-    from adapter.local_server import ServerThread
+    from adapter.demo.local_server import ServerThread
     from adapter.persistence.tables import contexts, people, platforms, resource_links
     from adapter.services.gradebook import LINE_ITEM_TAG
     from adapter.services.lms_services import LmsAccess

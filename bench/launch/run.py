@@ -128,7 +128,7 @@ def main() -> int:
 
     def start_bench_tool(name: str, app: str, env: dict[str, str]) -> tuple[subprocess.Popen, int]:
         """A tool of this directory (not coachbridge) under gunicorn, with the same command
-        line ``coachbridge serve`` uses (adapter/cli.py) plus the access log; on the tools list."""
+        line ``coachbridge serve`` uses (adapter/cli/serve.py) plus the access log; on the tools list."""
         port = free_port()
         proc = subprocess.Popen([PY, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", *gunicorn_opts,
                                  "--access-logfile", "-", app],

@@ -221,8 +221,9 @@ def write_times(engine, writes: int, seed: int = 11) -> tuple[list[float], list[
         took, _ = _timed(lambda: reports.keep_summaries(conn, events))
         timed.append(took)
 
-    event_handlers.unregister(reports.keep_summaries)
-    event_handlers.register(keep_summaries_timed)
+    table = event_handlers.table_of(engine)
+    event_handlers.bind(engine, {kind: tuple(keep_summaries_timed if h == reports.keep_summaries else h
+                                             for h in handlers) for kind, handlers in table.items()})
     rnd = random.Random(seed)
     whole = []
     try:
@@ -236,8 +237,7 @@ def write_times(engine, writes: int, seed: int = 11) -> tuple[list[float], list[
                                                                 time.time()))
             whole.append(took)
     finally:
-        event_handlers.unregister(keep_summaries_timed)
-        event_handlers.register(reports.keep_summaries)
+        event_handlers.bind(engine, table)
     return whole, timed
 
 
@@ -257,9 +257,10 @@ def run(name: str, database_url: str, args) -> None:
     from adapter.services.reports import rebuild_summaries
     from adapter.web import create_app
 
-    # The app first (it registers the summary handler the writes below use).
+    # The app's engine: the one its parts bound the event handlers to (the writes below use them).
     app = create_app(Settings.from_env({"DATABASE_URL": database_url,
                                         "COACHBRIDGE_INSTANCE": tempfile.mkdtemp(prefix="cb-report-")}))
+    engine = app.extensions["coachbridge"].engine
     took, built = _timed(lambda: rebuild_summaries(engine))
     print(f"  rebuild-summaries: {took:.1f} s ({built['learners']:,} learners, {built['course_rows']:,} course rows)")
     if engine.dialect.name == "postgresql":

@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect
 
 from adapter.cli import main
 from adapter.persistence.database import make_engine, migrations_current
-from adapter.web import create_app
 from adapter.config import Settings
+from adapter.web import create_app
 
 
 @pytest.fixture
@@ -64,3 +68,15 @@ def test_platform_show_disable_enable(instance, capsys):
     assert "issuer: https://lms.example" in shown and "active: False" in shown
     assert main(["platform", "enable", "1"]) == 0
     assert main(["platform", "show", "99"]) == 1
+
+
+def test_commands_without_pages_never_load_flask(instance):
+    """Only ``demo`` runs the web app; the others (a cron job, a worker) stay light."""
+    script = ("import sys; from adapter.cli import main; "
+              "codes = [main(['db', 'upgrade']), main(['platform', 'list']), main(['outbox', 'status'])]; "
+              "print(codes, 'flask' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", script], cwd=Path(__file__).resolve().parents[2],
+                          env={**os.environ, "COACHBRIDGE_INSTANCE": str(instance)}, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "[0, 0, 0] False"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from adapter.demo_lms import ROLE_LEARNER, ROLE_MENTOR, DemoPerson
+from adapter.demo.lms import ROLE_LEARNER, ROLE_MENTOR, DemoPerson
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",

@@ -9,7 +9,7 @@ from html import unescape
 import pytest
 import requests
 
-from adapter.demo_lms import ROLE_LEARNER, ROLE_MENTOR, DemoPerson
+from adapter.demo.lms import ROLE_LEARNER, ROLE_MENTOR, DemoPerson
 from tests.peers.lti_platform import browser, full_launch
 
 _serial = itertools.count(1)

@@ -9,20 +9,17 @@ from sqlalchemy import select
 from adapter.domain.events import ApplicationValidated, CheckInHeld, ReflectionSubmitted
 from adapter.persistence.coaching_tables import audit_events, reflections
 from adapter.persistence.tables import people
-from adapter.services import event_handlers
+
+from tests.event_tables import also_heard_by
 
 from .conftest import check_in_form, reflection_form
 
 
 @pytest.fixture
-def heard():
+def heard(peers):
     events = []
-
-    def handler(conn, batch):
-        events.extend(batch)
-    event_handlers.register(handler)
-    yield events
-    event_handlers.unregister(handler)
+    with also_heard_by(peers.engine, lambda conn, batch: events.extend(batch)):
+        yield events
 
 
 def person_id(peers, sub: str) -> int:
@@ -61,11 +58,8 @@ def test_confidence_outside_one_to_five_is_refused(team, launch, confidence):
 def test_a_failing_handler_rolls_the_record_back(peers, team, launch):
     def broken(conn, events):
         raise RuntimeError("outbox unavailable")
-    event_handlers.register(broken)
-    try:
+    with also_heard_by(peers.engine, broken):
         response = launch(team.learner).post("/learner/reflection", reflection_form(), "/learner/")
-    finally:
-        event_handlers.unregister(broken)
     assert response.status_code == 500
     with peers.engine.connect() as conn:
         assert conn.execute(select(reflections.c.id).where(

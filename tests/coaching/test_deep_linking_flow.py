@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import jwt
 
-from adapter.services import event_handlers
+from tests.event_tables import also_heard_by
 from tests.peers.lti_platform import auto_post_form, browser, full_launch
 
 from .conftest import Launched, reflection_form
@@ -35,12 +35,9 @@ def test_platform_verifies_and_places_the_activity(peers, team, launch):
     assert link["line_item"]["scoreMaximum"] == 10 and link["line_item"]["tag"] == "validation"
 
     heard = []
-    event_handlers.register(hear := lambda conn, events: heard.extend(events))
-    try:
+    with also_heard_by(peers.engine, lambda conn, events: heard.extend(events)):
         learner = launch(team.learner, link["id"])
         learner.post("/learner/reflection", reflection_form(), "/learner/")
-    finally:
-        event_handlers.unregister(hear)
     assert heard[-1].activity_iri == IRI
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from adapter.config import Settings
-from adapter.demo import register_demo_lms
-from adapter.demo_lms import DemoLMS
-from adapter.demo_seed import seed_demo_records
+from adapter.demo.run import register_demo_lms
+from adapter.demo.lms import DemoLMS
+from adapter.demo.seed import seed_demo_records
 from adapter.persistence.coaching_tables import agreed_actions, audit_events, validation_requests
 from adapter.web import create_app
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from html import unescape
 
-from adapter.demo_lms import ROLE_LEARNER, ROLE_MENTOR, DemoPerson
+from adapter.demo.lms import ROLE_LEARNER, ROLE_MENTOR, DemoPerson
 from tests.peers.lti_platform import browser, full_launch
 
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Engine
 
 from adapter.config import Settings
-from adapter.demo_mail import SmtpServer
+from adapter.demo.mail import SmtpServer
 from adapter.mapping_files import load_templates
 from adapter.persistence import mail_store, people_store
 from adapter.persistence.relationships_store import link_manager

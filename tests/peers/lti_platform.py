@@ -1,6 +1,6 @@
 """The tool and the demo LMS served over HTTP on 127.0.0.1, and a browser-like client.
 
-The LMS is the real ``lti1p3platform`` peer from adapter/demo_lms.py; the tool is the
+The LMS is the real ``lti1p3platform`` peer from adapter/demo/lms.py; the tool is the
 real Flask app on a fresh SQLite file. Both run threaded (the LMS fetches the tool's
 JWKS while the tool waits on it during service calls).
 """
@@ -17,9 +17,9 @@ import requests
 from sqlalchemy import select
 
 from adapter.config import Settings
-from adapter.demo import register_demo_lms
-from adapter.demo_lms import DemoLMS
-from adapter.local_server import ServerThread
+from adapter.demo.run import register_demo_lms
+from adapter.demo.lms import DemoLMS
+from adapter.demo.local_server import ServerThread
 from adapter.persistence.session_store import token_hash
 from adapter.persistence.tables import web_sessions
 from adapter.web import create_app

@@ -11,7 +11,7 @@ import pytest
 from flask import Flask, jsonify, request
 from sqlalchemy import func, select
 
-from adapter.local_server import ServerThread
+from adapter.demo.local_server import ServerThread
 from adapter.persistence.tables import deployments, platforms
 from lti import claims as c
 from tests.peers.lti_platform import browser, error_code

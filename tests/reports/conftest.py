@@ -3,19 +3,17 @@ from __future__ import annotations
 
 import pytest
 
-from adapter.persistence.database import make_engine, upgrade
-from adapter.services import event_handlers, reports
+from adapter.bootstrap import bootstrap
+from adapter.config import Settings
 
 from .seeded import seed
 
 
 @pytest.fixture
-def engine(database_url):
-    """A migrated database whose records keep the admin summary, as the app's do
-    (build_components registers the same handler)."""
-    engine = make_engine(database_url)
-    upgrade(engine)
-    event_handlers.register(reports.keep_summaries)
+def engine(database_url, tmp_path):
+    """A migrated database whose records keep the admin summary, as the app's do."""
+    settings = Settings.from_env({"DATABASE_URL": database_url, "COACHBRIDGE_INSTANCE": str(tmp_path)})
+    engine = bootstrap(settings).engine
     yield engine
     engine.dispose()
 

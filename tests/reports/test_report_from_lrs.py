@@ -20,7 +20,7 @@ from adapter.domain.measures import total
 from adapter.persistence import lrs_store
 from adapter.persistence.tables import outbox
 from adapter.services.lrs_measures import StatementReading
-from adapter.web import create_app, key_cipher
+from adapter.web import create_app
 from adapter.worker import default_jobs, drain
 from xapi.lrs_client import BasicAuth, LrsConfig
 from xapi.mapping import load_mapping
@@ -39,7 +39,7 @@ def delivered(postgres, ralph, tmp_path_factory):
     database_url = postgres.new_database() if postgres else f"sqlite:///{instance / 'tool.db'}"
     app = create_app(Settings.from_env({"DATABASE_URL": database_url, "COACHBRIDGE_INSTANCE": str(instance)}))
     engine = app.extensions["coachbridge"].engine
-    cipher = key_cipher(app.extensions["coachbridge"].settings)
+    cipher = app.extensions["coachbridge"].cipher
 
     def give_it_ralph(org) -> None:
         settings = {"platform_id": org.platform_id, "endpoint": ralph.endpoint, "auth_kind": "basic",

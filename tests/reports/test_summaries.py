@@ -19,7 +19,8 @@ from adapter.persistence.database import alembic_config
 from adapter.persistence.report_queries import Scope, facts_by_course
 from adapter.persistence.report_summaries import course_facts, rebuild
 from adapter.persistence.report_summary_tables import report_course_facts, report_learner_facts
-from adapter.services import coaching, event_handlers, reports
+from adapter.services import coaching, reports
+from tests.event_tables import not_heard_by
 
 from .seeded import AS_OF, EXPECTED, EXPECTED_FEEDBACK_COURSE, at, seed
 
@@ -172,11 +173,8 @@ def test_every_kind_of_change_keeps_the_summary_equal_to_the_live_facts(engine, 
 
 def test_the_migration_fills_the_summary_from_records_already_there(engine):
     """Records written before 0009 (no handler then): upgrading builds their summary."""
-    event_handlers.unregister(reports.keep_summaries)
-    try:
+    with not_heard_by(engine, reports.keep_summaries):
         seed(engine)
-    finally:
-        event_handlers.register(reports.keep_summaries)
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as conn:
         config.attributes["connection"] = conn

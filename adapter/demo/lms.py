@@ -4,7 +4,7 @@ One module, two uses (DESIGN.md): ``coachbridge demo`` runs it for newcomers and
 test-suite runs it as the platform side of every launch. It has seeded people, one
 course with resource links, a "launch as …" page, OIDC authorization, and its JWKS. Its
 course page offers LTI client-side storage (a hidden postMessage frame, see
-demo_lms_storage.py) unless opened with ``?storage=off``.
+lms_storage.py) unless opened with ``?storage=off``.
 """
 from __future__ import annotations
 
@@ -21,9 +21,9 @@ from lti1p3platform.ltiplatform import LTI1P3PlatformConfAbstract
 from lti1p3platform.message_launch import LTIAdvantageMessageLaunchAbstract
 from lti1p3platform.registration import Registration
 
-from adapter.demo_lms_registration import add_dynamic_registration
-from adapter.demo_lms_services import add_lms_services, service_claims
-from adapter.demo_lms_storage import STORAGE_FRAME, add_platform_storage, storage_frame_tag
+from adapter.demo.lms_registration import add_dynamic_registration
+from adapter.demo.lms_services import add_lms_services, service_claims
+from adapter.demo.lms_storage import STORAGE_FRAME, add_platform_storage, storage_frame_tag
 from lti import claims as c
 from lti.keys import SigningKey
 

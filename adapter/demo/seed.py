@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import Engine, exists, select
 
-from adapter.demo_lms import COURSE, ROLE_MENTOR, RESOURCE_LINKS, DemoLMS
+from adapter.demo.lms import COURSE, ROLE_MENTOR, RESOURCE_LINKS, DemoLMS
 from adapter.domain.roles import RoleMap
 from adapter.mapping_files import load_templates
 from adapter.persistence import people_store

@@ -1,7 +1,7 @@
 """The demo LMS's side of LTI Dynamic Registration: its OpenID configuration, its
 registration endpoint, and an admin page that opens a tool's registration URL.
 
-Kept apart from demo_lms.py because it is the one part of the demo LMS that is about
+Kept apart from lms.py because it is the one part of the demo LMS that is about
 adding tools rather than launching them.
 """
 from __future__ import annotations

@@ -9,13 +9,13 @@ import dataclasses
 import time
 
 from adapter.config import Settings
-from adapter.demo_lms import DemoLMS
-from adapter.demo_lrs import DemoLrs
-from adapter.demo_seed import seed_demo_records
-from adapter.local_server import ServerThread
+from adapter.demo.lms import DemoLMS
+from adapter.demo.lrs import DemoLrs
+from adapter.demo.seed import seed_demo_records
+from adapter.demo.local_server import ServerThread
 from adapter.persistence import lrs_store
 from adapter.services.platforms import PlatformSpec, register_platform
-from adapter.web import components, create_app, key_cipher
+from adapter.web import components, create_app
 from adapter.worker import Worker, default_jobs
 
 DEMO_LRS_NAME = "demo-lrs"
@@ -34,7 +34,7 @@ def register_demo_lrs(app, platform_id: int, lrs: DemoLrs, endpoint: str) -> Non
     parts = app.extensions["coachbridge"]
     settings = {"platform_id": platform_id, "endpoint": endpoint, "auth_kind": "basic", "username": lrs.username,
                 "token_url": "", "client_id": "", "scope": "", "xapi_version": "1.0.3", "batch_size": 100}
-    secret = lrs_store.seal(lrs.password, key_cipher(parts.settings))
+    secret = lrs_store.seal(lrs.password, parts.cipher)
     now = time.time()
     with parts.engine.begin() as conn:
         known = next((e for e in lrs_store.endpoints(conn) if e.name == DEMO_LRS_NAME), None)
@@ -59,8 +59,8 @@ def run_demo(settings: Settings, tool_port: int = 8000, lms_port: int = 8001, lr
     servers = [ServerThread(app, host="localhost", port=tool_port).start(),
                ServerThread(lms.create_app(), host="127.0.0.1", port=lms_port).start(),
                ServerThread(lrs.create_app(), host="127.0.0.1", port=lrs_port).start()]
-    engine = app.extensions["coachbridge"].engine
-    worker = Worker(default_jobs(engine, key_cipher(settings))).start() if with_worker else None
+    parts = app.extensions["coachbridge"]
+    worker = Worker(default_jobs(parts.engine, parts.cipher)).start() if with_worker else None
     print(f"coachbridge demo\n  demo LMS (launch as …): {lms_url}/\n  tool:                   {tool_url}/\n"
           f"  demo LRS (statements):  {lrs_url}/{'' if worker else '  (not delivered: --no-worker)'}\n"
           f"  database:               {settings.database_url}\nPress Ctrl+C to stop.", flush=True)

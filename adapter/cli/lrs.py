@@ -1,0 +1,113 @@
+"""``coachbridge lrs``: the LRS endpoints from the command line, as on /admin/lrs.
+
+For set-up scripts and configuration management. The same checks as the admin page
+apply; a password or client secret is read from an environment variable named on the
+command line (``--secret-env``), never taken as an argument, where shell history and
+process listings would keep it. Secrets are never printed.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+
+from sqlalchemy import Connection
+
+from adapter.config import Settings
+from adapter.persistence import lrs_store
+from adapter.services import lrs_settings
+
+from .common import app_parts, command_group
+
+
+def add_commands(sub) -> None:
+    lrs = command_group(sub, "lrs", "LRS endpoints (as on /admin/lrs)")
+    lrs.add_parser("list", help="the LRS endpoints, one JSON object per line (no secrets)"
+                   ).set_defaults(func=list_endpoints)
+    add = lrs.add_parser("add", help="send a platform's statements to one more LRS")
+    add.add_argument("--platform", type=int, required=True, help="the platform id (`coachbridge platform list`)")
+    add.add_argument("--name", required=True, help="a fixed name: queued statements are addressed by it")
+    add.add_argument("--endpoint", required=True, help="the xAPI base URL that statements and about hang off")
+    add.add_argument("--auth", choices=("none", "basic", "oauth2"), default="basic")
+    add.add_argument("--username", default="", help="basic authentication")
+    add.add_argument("--secret-env", metavar="VARIABLE",
+                     help="the environment variable holding the password or client secret")
+    add.add_argument("--token-url", default="", help="OAuth2 client credentials")
+    add.add_argument("--client-id", default="", help="OAuth2 client credentials")
+    add.add_argument("--scope", default="", help="OAuth2 client credentials")
+    add.add_argument("--xapi-version", default="1.0.3")
+    add.add_argument("--batch-size", type=int, default=100)
+    add.set_defaults(func=add_endpoint)
+    test = lrs.add_parser("test", help="ask the LRS's about resource with the stored credentials (sends no statement)")
+    test.add_argument("ref", help="the endpoint's id or name")
+    test.set_defaults(func=try_connection)
+    for name, active in (("enable", True), ("disable", False)):
+        command = lrs.add_parser(name, help=f"{name} an endpoint")
+        command.add_argument("ref", help="the endpoint's id or name")
+        command.set_defaults(func=lambda args, settings, active=active: set_active(args, settings, active))
+
+
+def find(conn: Connection, ref: str) -> lrs_store.LrsEndpoint | None:
+    """An endpoint by id or by name; None (and why, on stderr) if there is none."""
+    if ref.isdigit():
+        endpoint = lrs_store.get_endpoint(conn, int(ref))
+    else:
+        endpoint = next((e for e in lrs_store.endpoints(conn) if e.name == ref), None)
+    if endpoint is None:
+        print(f"no LRS endpoint {ref}", file=sys.stderr)
+    return endpoint
+
+
+def list_endpoints(args, settings: Settings) -> int:
+    with app_parts(settings).engine.connect() as conn:
+        for e in lrs_store.endpoints(conn):
+            print(json.dumps({"id": e.id, "name": e.name, "platform_id": e.platform_id, "endpoint": e.endpoint,
+                              "auth": e.auth_kind, "username": e.username, "token_url": e.token_url,
+                              "client_id": e.client_id, "xapi_version": e.xapi_version,
+                              "batch_size": e.batch_size, "secret": "set" if e.has_secret else "not set",
+                              "status": "active" if e.active else "disabled"}))
+    return 0
+
+
+def add_endpoint(args, settings: Settings) -> int:
+    secret = ""
+    if args.secret_env:
+        if args.secret_env not in os.environ:
+            print(f"coachbridge: the environment variable {args.secret_env} is not set", file=sys.stderr)
+            return 2
+        secret = os.environ[args.secret_env]
+    parts = app_parts(settings)
+    checked = lrs_settings.check_form(parts.engine, {
+        "platform_id": str(args.platform), "name": args.name, "endpoint": args.endpoint, "auth_kind": args.auth,
+        "username": args.username, "secret": secret, "token_url": args.token_url, "client_id": args.client_id,
+        "scope": args.scope, "xapi_version": args.xapi_version, "batch_size": str(args.batch_size)}, None)
+    if checked.errors:
+        for field, problem in checked.errors.items():
+            print(f"{lrs_settings.LABELS[field]}: {problem}", file=sys.stderr)
+        return 2
+    endpoint_id = lrs_settings.save_endpoint(parts.engine, checked, parts.cipher)
+    print(f"LRS endpoint {endpoint_id} ({checked.name}) added; statements of new records go to it")
+    return 0
+
+
+def try_connection(args, settings: Settings) -> int:
+    parts = app_parts(settings)
+    with parts.engine.connect() as conn:
+        endpoint = find(conn, args.ref)
+    if endpoint is None:
+        return 1
+    check = lrs_settings.check_connection(endpoint, parts.cipher)
+    print(f"{endpoint.name}: {'ok' if check.ok else 'failed'}: {check.message}")
+    return 0 if check.ok else 1
+
+
+def set_active(args, settings: Settings, active: bool) -> int:
+    with app_parts(settings).engine.begin() as conn:
+        endpoint = find(conn, args.ref)
+        if endpoint is None:
+            return 1
+        lrs_store.set_endpoint_active(conn, endpoint.id, active, time.time())
+    state = "enabled" if active else "disabled (new records are not queued for it)"
+    print(f"LRS endpoint {endpoint.name} {state}")
+    return 0

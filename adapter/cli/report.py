@@ -1,0 +1,79 @@
+"""``coachbridge report``: the organisation's outcome measures, from the database or
+recomputed from an LRS alone; and rebuilding the admin dashboard's summary."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import sys
+import time
+from datetime import date
+
+from adapter.config import Settings
+from adapter.domain.measures import Facts, measures, total
+from adapter.services.lrs_measures import StatementReading
+from adapter.services.reports import organisation_dashboard, rebuild_summaries
+from xapi.lrs_client import BasicAuth, LrsConfig
+from xapi.mapping import load_mapping
+from xapi.statement_reader import LrsReadError, StatementReader
+
+from .common import app_parts
+
+
+def add_commands(sub) -> None:
+    report = sub.add_parser("report", help="the organisation's outcome measures")
+    report.add_argument("action", nargs="?", choices=["rebuild-summaries"],
+                        help="rebuild-summaries: recompute the admin dashboard's summary from every record")
+    report.add_argument("--from-lrs", metavar="URL", help="recompute them from this LRS's statements alone "
+                        "(the xAPI base URL, e.g. https://lrs.example.org/xAPI/)")
+    report.add_argument("--username", help="the LRS's basic-auth user")
+    report.add_argument("--password-env", default="COACHBRIDGE_LRS_PASSWORD",
+                        help="the environment variable holding the LRS password")
+    report.add_argument("--as-of", help="the report date, YYYY-MM-DD (default: today)")
+    report.add_argument("--json", action="store_true", help="facts and measures as JSON")
+    report.set_defaults(func=report_measures)
+
+
+def report_measures(args, settings: Settings) -> int:
+    if args.action == "rebuild-summaries":
+        return rebuild(settings)
+    as_of = date.fromisoformat(args.as_of) if args.as_of else date.today()
+    if args.from_lrs:
+        password = os.environ.get(args.password_env, "")
+        config = LrsConfig(name="report", endpoint=args.from_lrs,
+                           auth=BasicAuth(args.username, password) if args.username else None)
+        try:
+            statements = StatementReader(config).all_statements()
+        except LrsReadError as error:
+            print(f"coachbridge report: {error}", file=sys.stderr)
+            return 1
+        facts = total(StatementReading(load_mapping()).facts_by_course(statements, as_of).values())
+        source = f"{len(statements)} statements from {args.from_lrs}"
+    else:
+        with app_parts(settings).engine.connect() as conn:
+            facts = organisation_dashboard(conn, {"admin"}, as_of).facts
+        source = "the database"
+    print_measures(facts, as_of, source, as_json=args.json)
+    return 0
+
+
+def print_measures(facts: Facts, as_of: date, source: str, as_json: bool) -> None:
+    shown = measures(facts)
+    if as_json:
+        print(json.dumps({"as_of": as_of.isoformat(), "facts": dataclasses.asdict(facts),
+                          "measures": [{"key": m.key, "value": m.value, "count": m.count, "numerator": m.numerator}
+                                       for m in shown]}, indent=2))
+        return
+    print(f"Measures on {as_of.isoformat()}, from {source}:")
+    for m in shown:
+        print(f"  {m.label}: {m.display} (of {m.count})")
+
+
+def rebuild(settings: Settings) -> int:
+    """Recompute the admin dashboard's summary from every record (the records'
+    transactions keep it; this is for after changing records outside the tool)."""
+    started = time.perf_counter()
+    built = rebuild_summaries(app_parts(settings).engine)
+    print(f"report summaries rebuilt: {built['learners']} learners, {built['course_rows']} course rows "
+          f"in {time.perf_counter() - started:.1f} s")
+    return 0

@@ -1,0 +1,31 @@
+"""``coachbridge worker``: deliver statements and scores in the foreground."""
+from __future__ import annotations
+
+import logging
+import signal
+
+from adapter.config import Settings
+from adapter.worker import Worker, default_jobs
+
+from .common import app_parts
+
+
+def add_commands(sub) -> None:
+    worker = sub.add_parser("worker", help="deliver statements and scores (foreground)")
+    worker.add_argument("--lease", type=float, default=120.0,
+                        help="seconds a claimed batch stays with this worker if it dies (default 120)")
+    worker.add_argument("--idle-wait", type=float, default=1.0, help="seconds between polls when idle")
+    worker.set_defaults(func=deliver)
+
+
+def deliver(args, settings: Settings) -> int:
+    """Deliver the outboxes in the foreground until SIGTERM or SIGINT."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    parts = app_parts(settings)
+    worker = Worker(default_jobs(parts.engine, parts.cipher, lease=args.lease), idle_wait=args.idle_wait)
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: worker.stop())
+    print("coachbridge worker: delivering; SIGTERM or Ctrl+C stops it", flush=True)
+    worker.run()
+    print("coachbridge worker: stopped", flush=True)
+    return 0
