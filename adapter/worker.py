@@ -29,6 +29,7 @@ from adapter.persistence.outbox_store import CLAIM_LEASE_SECONDS, SqlOutbox
 from adapter.services.gradebook import ScoreDeliveryJob
 from adapter.services.lms_services import LmsAccess
 from adapter.services.mail_delivery import MailDelivery
+from adapter.services.reminders import ReminderScan
 from adapter.services.xapi_bridge import CHANNEL as XAPI
 from xapi.backoff import RetryPolicy
 from xapi.delivery import Deliverer
@@ -114,11 +115,13 @@ class XapiDelivery:
         return settled
 
 
-def default_jobs(engine: Engine, cipher: KeyCipher | None, lease: float = CLAIM_LEASE_SECONDS) -> list[DeliveryJob]:
-    """xAPI statements to the LRSs, AGS scores to the LMSs' gradebooks, and mail."""
+def default_jobs(engine: Engine, cipher: KeyCipher | None, lease: float = CLAIM_LEASE_SECONDS,
+                 public_url: str = "") -> list[DeliveryJob]:
+    """xAPI statements to the LRSs, AGS scores to the LMSs' gradebooks, the reminder scan
+    (``public_url``: where the unsubscribe links in reminders point), and mail."""
     access = LmsAccess(engine, ToolKeyStore(engine, cipher), cipher)
     return [XapiDelivery(engine, cipher, lease=lease), ScoreDeliveryJob(access, lease=lease),
-            MailDelivery(engine, cipher, lease=lease)]
+            ReminderScan(engine, public_url), MailDelivery(engine, cipher, lease=lease)]
 
 
 def drain(jobs: Sequence[DeliveryJob]) -> int:

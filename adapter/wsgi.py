@@ -15,4 +15,4 @@ app = create_app(migrate=False)
 
 if os.environ.get(DELIVERY_THREAD) == "1":
     _parts = app.extensions["coachbridge"]
-    Worker(default_jobs(_parts.engine, _parts.cipher)).start()
+    Worker(default_jobs(_parts.engine, _parts.cipher, public_url=_parts.settings.public_url)).start()

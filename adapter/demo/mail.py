@@ -2,10 +2,12 @@
 
 Every message the server accepts is kept, parsed with the standard ``email`` package.
 ``refuse`` makes it answer the next DATA commands with given replies (e.g. "451 4.3.0
-try later", "550 5.1.1 no such user"), and ``stop``/``start`` make an outage.
+try later", "550 5.1.1 no such user"), ``hold_after`` keeps a sender waiting for the
+server's answer (to kill it mid-message), and ``stop``/``start`` make an outage.
 """
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import socket
@@ -21,10 +23,18 @@ class Catcher:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
         self.replies: list[str] = []  # answers to give instead of accepting, first first
+        self.hold_from: int | None = None  # messages from this many on wait for ``release``
+        self.released = threading.Event()
+        self.holding = threading.Event()  # set while a message waits
         self.lock = threading.Lock()
         self.arrived = threading.Condition(self.lock)
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        if self.hold_from is not None and len(self.messages) >= self.hold_from:
+            self.holding.set()
+            while not self.released.is_set():
+                await asyncio.sleep(0.02)
+            return "451 4.3.0 Not accepted: the server was interrupted"
         with self.lock:
             if self.replies:
                 return self.replies.pop(0)
@@ -68,6 +78,15 @@ class SmtpServer:
     def refuse(self, *replies: str) -> None:
         with self.catcher.lock:
             self.catcher.replies.extend(replies)
+
+    def hold_after(self, accepted: int) -> None:
+        """Accept ``accepted`` more messages, then keep the sender of the next waiting
+        until :meth:`release` (which answers it 451, not kept)."""
+        self.catcher.hold_from = len(self.messages) + accepted
+
+    def release(self) -> None:
+        self.catcher.hold_from = None
+        self.catcher.released.set()
 
     @property
     def messages(self) -> list[EmailMessage]:

@@ -148,3 +148,13 @@ def actions_due_between(conn: Connection, start: date, end: date) -> list[dict[s
         select(a.c.id, a.c.learner_id, a.c.manager_id, a.c.description, a.c.owner, a.c.due_on,
                a.c.resource_link_pk)
         .where(a.c.due_on >= start, a.c.due_on <= end, a.c.status == "open", _live(a))).mappings()]
+
+
+def pending_validations_by_manager(conn: Connection) -> list[dict[str, Any]]:
+    """Every pending validation request, to each current manager of its learner."""
+    v, pairs = validation_requests, _current_pairs()
+    return [dict(r) for r in conn.execute(
+        select(pairs.c.manager_id, v.c.learner_id, resource_links.c.title.label("activity"))
+        .join(pairs, pairs.c.learner_id == v.c.learner_id)
+        .outerjoin(resource_links, resource_links.c.id == v.c.resource_link_pk)
+        .where(v.c.status == "pending", _live(v))).mappings()]

@@ -53,8 +53,8 @@ def save_settings(conn: Connection, values: dict[str, Any], password: str | None
     if password is not None:
         row["password_sealed"] = seal(password, cipher)
     if conn.execute(update(mail_settings).where(mail_settings.c.id == SETTINGS_ROW).values(**row)).rowcount == 0:
-        conn.execute(insert(mail_settings).values(id=SETTINGS_ROW, defaults={}, enabled=True,
-                                                  **{"password_sealed": "", **row}))
+        conn.execute(insert(mail_settings).values(
+            **{"id": SETTINGS_ROW, "defaults": {}, "enabled": True, "password_sealed": "", **row}))
 
 
 def save_defaults(conn: Connection, defaults: dict[str, bool], now: float) -> bool:

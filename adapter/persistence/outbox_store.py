@@ -273,3 +273,10 @@ def dead_messages(engine: Engine, limit: int = 50) -> list[dict[str, Any]]:
             select(outbox.c.id, outbox.c.channel, outbox.c.target, outbox.c.source, outbox.c.attempts,
                    outbox.c.last_error, outbox.c.created_at)
             .where(outbox.c.status == DEAD).order_by(outbox.c.id.desc()).limit(limit)).mappings()]
+
+
+def is_queued(conn: Connection, channel: str, target: str, message_id: str) -> bool:
+    """Whether the message is in the outbox already (in any state): a producer that
+    repeats itself (a periodic scan) skips composing it again."""
+    return conn.execute(select(outbox.c.id).where(outbox.c.channel == channel, outbox.c.target == target,
+                                                  outbox.c.message_id == message_id)).first() is not None

@@ -17,7 +17,7 @@ from sqlalchemy import Connection
 
 from adapter.domain.mail import message_id, wanted
 from adapter.persistence import mail_store
-from adapter.persistence.outbox_store import enqueue
+from adapter.persistence.outbox_store import enqueue, is_queued
 
 CHANNEL, TARGET = "mail", "smtp"
 _TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "mail_templates"),
@@ -33,12 +33,19 @@ class Mailer:
         self.domain = (urlsplit(self.base_url).hostname or "coachbridge.invalid")[:60]  # Message-IDs fit the outbox
 
     def queue(self, conn: Connection, recipient_id: int, kind: str, event: str, subject: str,
-              values: Mapping[str, Any], now: float, ics: str | None = None, ics_method: str = "") -> bool:
+              values: Mapping[str, Any], now: float, ics: str | None = None, ics_method: str = "",
+              settings: mail_store.MailSettings | None = None) -> bool:
         """Queue ``kind`` for the person about ``event`` (a stable key: the same event
-        queued twice is kept once); whether it was queued."""
-        settings = mail_store.load_settings(conn)
+        queued twice is kept once); whether it was newly queued. ``settings``: already
+        read by the caller (the reminder scan queues many)."""
+        settings = settings or mail_store.load_settings(conn)
+        if settings is None or not settings.enabled:
+            return False
+        identity = message_id(event, recipient_id, self.domain)
+        if is_queued(conn, CHANNEL, TARGET, identity):  # a scan repeated: nothing to compose
+            return False
         person = mail_store.contact(conn, recipient_id)
-        if settings is None or not settings.enabled or person is None or not person["email"]:
+        if person is None or not person["email"]:
             return False
         if not wanted(kind, mail_store.preferences(conn, recipient_id), settings.defaults):
             return False
@@ -47,7 +54,7 @@ class Mailer:
         context = {**values, "recipient": person["name"], "subject": subject, "unsubscribe_url": unsubscribe}
         payload = {
             "person_id": recipient_id, "kind": kind, "to": person["email"], "to_name": person["name"],
-            "message_id": message_id(event, recipient_id, self.domain), "subject": subject,
+            "message_id": identity, "subject": subject,
             "text": _TEMPLATES.get_template(f"{kind}.txt").render(context),
             "html": _TEMPLATES.get_template(f"{kind}.html").render(context),
             "unsubscribe_url": unsubscribe, "ics": ics, "ics_method": ics_method,

@@ -16,8 +16,9 @@ from adapter.persistence.session_store import WebSession, load_session
 
 SESSION_COOKIE = "cb_session"
 # Launches are authenticated by the signed id_token and state; Dynamic Registration
-# (no session yet) by its own double-submit token.
-CSRF_CHECKED_ELSEWHERE = frozenset({"lti", "registration"})
+# (no session yet) by its own double-submit token; one-click unsubscribe links (RFC 8058,
+# posted by mail clients) by the secret in the link, and they change only that preference.
+CSRF_CHECKED_ELSEWHERE = frozenset({"lti", "registration", "mail_links"})
 # The query/form field a cookieless session travels in (launches through platform storage).
 URL_SESSION_PARAM = "cb_s"
 BROWSER_COOKIE = "cb_browser"
