@@ -18,10 +18,6 @@ class ConfigurationError(RuntimeError):
     """The environment does not describe a deployment the tool can safely run."""
 
 
-def _flag(value: str | None) -> bool:
-    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
-
-
 @dataclass(frozen=True)
 class Settings:
     database_url: str

@@ -39,7 +39,3 @@ def parse_role(uri: str) -> Role:
     if path.startswith("membership/"):
         return Role("context", path.split("/", 1)[1], fragment)
     return Role("unknown", uri)
-
-
-def parse_roles(uris: list[str]) -> list[Role]:
-    return [parse_role(uri) for uri in uris]

@@ -1,4 +1,6 @@
-"""Session-wide peers: the tool and the demo LMS over HTTP, on SQLite or on PostgreSQL.
+"""The peers every folder shares: the tool and the demo LMS over HTTP (one per session),
+on SQLite or on PostgreSQL; a real ralph LRS (one per test module: its file store slows
+down as it grows) and the fault-injecting LRS stand-in of tests/xapi (one per test).
 
 ``COACHBRIDGE_TEST_DATABASE=postgresql`` runs the suite against a throwaway PostgreSQL
 cluster (tests/run.sh does both runs); otherwise every database is a fresh SQLite file.
@@ -8,6 +10,8 @@ import os
 import pytest
 
 from tests.peers.lti_platform import start_peers
+from tests.peers.ralph_lrs import RalphLrs
+from tests.xapi.xapi_fault_lrs import FaultLrs
 
 
 @pytest.fixture(scope="session")
@@ -34,3 +38,16 @@ def peers(tmp_path_factory, postgres):
                           database_url=postgres.new_database() if postgres else None)
     yield running
     running.stop()
+
+
+@pytest.fixture(scope="module")
+def ralph(tmp_path_factory):
+    with RalphLrs(tmp_path_factory.mktemp("ralph")) as lrs:
+        yield lrs
+
+
+@pytest.fixture
+def fault_lrs():
+    lrs = FaultLrs().start()
+    yield lrs
+    lrs.stop()

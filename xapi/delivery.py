@@ -184,15 +184,6 @@ class Deliverer:
         report.claimed += len(rows)
         report.retried += len(rows)
 
-    def run(self, stop: threading.Event, idle_wait: float = 1.0, max_batches: int = 10) -> None:
-        """Deliver until ``stop`` is set: the worker's loop for this target."""
-        while not stop.is_set():
-            report = self.deliver(max_batches)
-            if report.paused_until is not None:
-                stop.wait(min(idle_wait, max(0.0, (report.paused_until - self._clock()).total_seconds())))
-            elif report.claimed == 0:
-                stop.wait(idle_wait)
-
     def _retry_later(self, rows: Sequence[OutboxRow], outcome: Retryable, report: BatchReport) -> None:
         self._failures += 1
         attempts = max(row.attempts for row in rows) + 1

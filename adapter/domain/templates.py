@@ -47,6 +47,3 @@ class TemplateCatalog:
         if template is None:
             raise RuleViolation("template", f"there is no template called {key!r}")
         return template
-
-    def of_kind(self, kind: str) -> list[Template]:
-        return sorted((t for t in self.by_key.values() if t.kind == kind), key=lambda t: t.title)

@@ -6,14 +6,27 @@ import os
 import sqlite3
 import threading
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, Table, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def is_postgresql(bind: Connection | Engine) -> bool:
+    """Which database this is: PostgreSQL, or else SQLite (the two the tool runs on)."""
+    return bind.dialect.name == "postgresql"
+
+
+def conflict_insert(bind: Connection | Engine, table: Table) -> Any:
+    """An INSERT in the database's own dialect, which takes ``on_conflict_do_update`` and
+    ``on_conflict_do_nothing`` (both dialects spell them alike)."""
+    return (postgresql if is_postgresql(bind) else sqlite).insert(table)
 
 
 def make_engine(database_url: str) -> Engine:

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from xapi.agents import IdentityFormat, PrivacySettings
 from xapi.lrs_client import BasicAuth, LrsConfig
 from xapi.oauth2 import OAuth2ClientCredentials
 
+from .database import conflict_insert
 from .key_cipher import KeyCipher, KeyEncryptionError, is_sealed
 from .xapi_tables import lrs_endpoints, xapi_privacy
 
@@ -129,6 +129,5 @@ def privacy_of(conn: Connection, platform_id: int) -> PrivacySettings:
 def save_privacy(conn: Connection, platform_id: int, privacy: PrivacySettings, now: float) -> None:
     values = {"identity_format": privacy.identity.value, "share_free_text": privacy.share_free_text,
               "updated_at": now}
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    conn.execute(dialect.insert(xapi_privacy).values(platform_id=platform_id, **values)
+    conn.execute(conflict_insert(conn, xapi_privacy).values(platform_id=platform_id, **values)
                  .on_conflict_do_update(index_elements=["platform_id"], set_=values))

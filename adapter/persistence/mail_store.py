@@ -9,10 +9,10 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from .key_cipher import KeyCipher
 from .lrs_store import seal, unseal
+from .database import conflict_insert
 from .reminder_tables import activity_urls, mail_daily_counts, mail_preferences, mail_settings, personal_links
 from .tables import people
 
@@ -130,8 +130,7 @@ def count_if_under_cap(conn: Connection, person_id: int, day: date, cap: int) ->
     """Count one more mail for the person today, unless the cap is reached (then False).
     Safe with several workers: the day's row is created once, the count is one UPDATE."""
     t = mail_daily_counts
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    conn.execute(dialect.insert(t).values(person_id=person_id, day=day, sent=0).on_conflict_do_nothing())
+    conn.execute(conflict_insert(conn, t).values(person_id=person_id, day=day, sent=0).on_conflict_do_nothing())
     return bool(conn.execute(update(t).where(t.c.person_id == person_id, t.c.day == day, t.c.sent < cap)
                              .values(sent=t.c.sent + 1)).rowcount)
 

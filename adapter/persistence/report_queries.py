@@ -17,6 +17,7 @@ from adapter.domain.measures import APPLICATION_DAYS, FOLLOW_UP_GRACE_DAYS, USEF
 
 from .coaching_tables import agreed_actions, audit_events, conversations, reflections, validation_decisions, \
     validation_requests
+from .database import is_postgresql
 
 EPOCH = date(1970, 1, 1)
 CourseKey = tuple[int, "int | None"]  # (platform id, course id)
@@ -44,7 +45,7 @@ def day_number(day: date) -> int:
 
 def _whole(conn: Connection, value):
     """Round down to an integer: PostgreSQL's cast rounds, SQLite's truncates."""
-    return cast(func.floor(value), Integer) if conn.dialect.name == "postgresql" else cast(value, Integer)
+    return cast(func.floor(value), Integer) if is_postgresql(conn) else cast(value, Integer)
 
 
 def _epoch_day(conn: Connection, seconds):
@@ -52,13 +53,13 @@ def _epoch_day(conn: Connection, seconds):
 
 
 def _date_day(conn: Connection, column):
-    if conn.dialect.name == "postgresql":
+    if is_postgresql(conn):
         return cast(func.extract("epoch", column) / 86400, Integer)
     return cast(func.julianday(column) - 2440587.5, Integer)
 
 
 def _date_plus(conn: Connection, column, days: int):
-    if conn.dialect.name == "postgresql":
+    if is_postgresql(conn):
         return column + days
     return func.date(column, f"+{days} days")
 

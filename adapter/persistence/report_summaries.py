@@ -21,7 +21,6 @@ from datetime import date, datetime, timezone
 from typing import Any, Iterable, Sequence
 
 from sqlalchemy import Connection, String, case, cast, delete, func, insert, literal_column, select, tuple_
-from sqlalchemy.dialects import postgresql, sqlite
 
 from adapter.domain.measures import (
     APPLICATION_DAYS, COMMITMENT, CONVERSATION, DECISION, FOLLOW_UP_GRACE_DAYS, PLAN, START, ActivityStart,
@@ -31,6 +30,7 @@ from adapter.domain.measures import (
 
 from .coaching_tables import agreed_actions, audit_events, conversations, reflections, validation_decisions, \
     validation_requests
+from .database import conflict_insert, is_postgresql
 from .report_summary_tables import NO_COURSE, report_course_facts, report_learner_facts
 
 CourseKey = tuple[int, "int | None"]  # (platform id, course id)
@@ -126,10 +126,6 @@ def _loaded(stored: Iterable[Sequence[Any]]) -> Share:
 
 
 # --- keeping the summary up to date ------------------------------------------------------------
-def _dialect(conn: Connection):
-    return postgresql if conn.dialect.name == "postgresql" else sqlite
-
-
 def refresh_learners(conn: Connection, learner_ids: Iterable[int]) -> int:
     """Replace these learners' shares of the course summary by what their records now say,
     on ``conn`` (the record's transaction). Returns how many course rows changed."""
@@ -137,10 +133,9 @@ def refresh_learners(conn: Connection, learner_ids: Iterable[int]) -> int:
     if not learner_ids:
         return 0
     lf = report_learner_facts
-    dialect = _dialect(conn)
     # Lock the learners' rows first (in id order), then read their records: on PostgreSQL
     # a concurrent change to the same learner waits here and, once it committed, is seen.
-    conn.execute(dialect.insert(lf).values([{"learner_id": i, "facts": []} for i in learner_ids])
+    conn.execute(conflict_insert(conn, lf).values([{"learner_id": i, "facts": []} for i in learner_ids])
                  .on_conflict_do_nothing(index_elements=["learner_id"]))
     before = {row.learner_id: _loaded(row.facts) for row in conn.execute(
         select(lf.c.learner_id, lf.c.facts).where(lf.c.learner_id.in_(learner_ids)).order_by(lf.c.learner_id)
@@ -167,7 +162,7 @@ def _apply(conn: Connection, delta: dict[Any, Counts]) -> None:
     rows = [{"platform_id": p, "context_pk": c, "kind": kind, "bucket": bucket,
              **dict(zip("nabcd", counts))} for (p, c, kind, bucket), counts in sorted(delta.items(),
                                                                                        key=lambda kv: (kv[0][2], kv[0]))]
-    statement = _dialect(conn).insert(t)
+    statement = conflict_insert(conn, t)
     conn.execute(statement.on_conflict_do_update(
         index_elements=["kind", "platform_id", "context_pk", "bucket"],
         set_={name: getattr(t.c, name) + getattr(statement.excluded, name) for name in "nabcd"}), rows)
@@ -240,7 +235,7 @@ def course_facts(conn: Connection, as_of: date) -> dict[CourseKey, Facts]:
     # The decision-time histogram, one "hours:count,…" text per course (a few hundred
     # values each): far cheaper than a row per value through the driver.
     pair = cast(t.c.bucket, String) + literal_column("':'", String) + cast(t.c.n, String)
-    joined = func.string_agg(pair, literal_column("','", String)) if conn.dialect.name == "postgresql" \
+    joined = func.string_agg(pair, literal_column("','", String)) if is_postgresql(conn) \
         else func.group_concat(pair, literal_column("','", String))
     for row in grouped(DECISION, func.sum(t.c.n).label("n"), func.sum(t.c.a).label("validated"),
                        joined.label("histogram")):

@@ -9,10 +9,10 @@ from contextlib import contextmanager
 from typing import Callable, Iterator
 
 from sqlalchemy import Engine, delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from lti.service_token import CachedToken, TokenCacheKey
 
+from .database import conflict_insert
 from .key_cipher import KeyCipher, is_sealed
 from .tables import service_token_locks, service_tokens
 
@@ -35,9 +35,6 @@ class SqlTokenCache:
         self.clock = clock
         self.sleep = sleep
 
-    def _dialect(self):
-        return postgresql if self.engine.dialect.name == "postgresql" else sqlite
-
     def get(self, key: TokenCacheKey) -> CachedToken | None:
         with self.engine.connect() as conn:
             row = conn.execute(select(service_tokens.c.access_token, service_tokens.c.expires_at)
@@ -53,7 +50,7 @@ class SqlTokenCache:
 
     def put(self, key: TokenCacheKey, token: str, expires_at: float) -> None:
         stored = self.cipher.seal(token.encode()) if self.cipher else token
-        statement = self._dialect().insert(service_tokens).values(
+        statement = conflict_insert(self.engine, service_tokens).values(
             cache_key=_row_key(key), access_token=stored, expires_at=expires_at)
         with self.engine.begin() as conn:
             conn.execute(statement.on_conflict_do_update(
@@ -61,7 +58,7 @@ class SqlTokenCache:
 
     def _try_lease(self, row_key: str, holder: str) -> bool:
         now = self.clock()
-        insert = self._dialect().insert(service_token_locks).values(
+        insert = conflict_insert(self.engine, service_token_locks).values(
             cache_key=row_key, holder=holder, lease_until=now + LEASE_SECONDS)
         statement = insert.on_conflict_do_update(
             index_elements=["cache_key"], set_={"holder": holder, "lease_until": now + LEASE_SECONDS},

@@ -5,20 +5,19 @@ from datetime import datetime, time, timezone
 from typing import Any
 
 from sqlalchemy import Connection, and_, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from adapter.domain.targets import Quarter, Target
 
 from .coaching_tables import conversations, validation_decisions, validation_requests
+from .database import conflict_insert
 from .tables import manager_links, people
 from .targets_tables import learning_targets
 
 
 def save_target(conn: Connection, target: Target, set_by: int | None, now: float) -> None:
     """One target per team, quarter and measure: setting it again replaces it."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     values = {"target": target.target, "set_by": set_by, "set_at": now}
-    conn.execute(dialect.insert(learning_targets).values(
+    conn.execute(conflict_insert(conn, learning_targets).values(
         manager_id=target.manager_id, quarter=str(target.quarter), measure=target.measure, **values)
         .on_conflict_do_update(index_elements=["manager_id", "quarter", "measure"], set_=values))
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Connection, Table
-from sqlalchemy.dialects import postgresql, sqlite
+
+from .database import conflict_insert
 
 # Every launch runs several upserts; building an INSERT … ON CONFLICT statement costs
 # several times more than executing it, so each shape (dialect, table, columns) is built
@@ -20,7 +21,7 @@ def upsert(conn: Connection, table: Table, keys: dict[str, Any], values: dict[st
     shape = (conn.dialect.name, table, tuple(keys), tuple(values), tuple(insert_only))
     statement = _BUILT.get(shape)
     if statement is None:
-        statement = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
+        statement = conflict_insert(conn, table)
         statement = statement.on_conflict_do_update(
             index_elements=list(keys), set_={name: statement.excluded[name] for name in values},
         ).returning(table.c.id)

@@ -77,7 +77,7 @@ def create_app(settings: Settings | None = None, migrate: bool = True, **overrid
     app.extensions["coachbridge"] = parts
 
     from . import (  # noqa: F401  (modules that add routes to the blueprints)
-        admin, admin_delivery, admin_lrs, admin_platforms, auth, health, instructor, learner, lti_endpoints,
+        admin, admin_delivery, admin_lrs, admin_platforms, auth, health, home, instructor, learner, lti_endpoints,
         manager, notifications, registration, roster, xapi_public,
     )
     from . import admin_mail  # noqa: F401  (the SMTP settings page)
@@ -85,7 +85,7 @@ def create_app(settings: Settings | None = None, migrate: bool = True, **overrid
     health.init_request_logging(app)
     auth.init_app(app)
     for blueprint in (lti_endpoints.bp, registration.bp, learner.bp, manager.bp, instructor.bp, admin.bp,
-                      xapi_public.bp, health.bp, notifications.bp, notifications.links):
+                      xapi_public.bp, health.bp, home.bp, notifications.bp, notifications.links):
         app.register_blueprint(blueprint)
 
     @app.errorhandler(HTTPException)

@@ -6,16 +6,20 @@ import base64
 import hashlib
 import hmac
 import json
+import socket
 import time
+from urllib.parse import parse_qs, urlsplit
 
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
+from sqlalchemy import delete, update
 
+from adapter.persistence.tables import pending_logins, platforms
 from adapter.services.platforms import PlatformSpec, register_platform
 from lti import claims as c
 from lti.keys import SigningKey
-from tests.peers.lti_platform import browser, error_code, full_launch, post_launch, start_login
+from tests.peers.lti_platform import StartedLogin, browser, error_code, full_launch, post_launch, start_login
 
 
 def b64(data: bytes) -> str:
@@ -119,6 +123,9 @@ CASES = [
     ("missing deployment_id", without(c.DEPLOYMENT_ID), None, 400, "deployment_id_missing"),
     ("missing resource link id", drop_resource_link_id, None, 400, "resource_link_missing"),
     ("missing sub", without("sub"), None, 400, "sub_missing"),
+    ("no expiry", without("exp"), None, 401, "exp_missing"),
+    ("no issue time", without("iat"), None, 401, "iat_missing"),
+    ("not valid yet (nbf)", lambda cl: cl.update(nbf=now() + 3600), None, 401, "token_not_yet_valid"),
     ("expired", lambda cl: cl.update(iat=now() - 3600, exp=now() - 1800), None, 401, "token_expired"),
     ("iat in the future", lambda cl: cl.update(iat=now() + 3600, exp=now() + 7200), None, 401, "iat_in_future"),
     ("wrong iss", setting("iss", "https://evil.example"), None, 401, "iss_mismatch"),
@@ -139,6 +146,66 @@ CASES = [
 @pytest.mark.parametrize("case, mutate, make_token, status, code", CASES, ids=[case[0] for case in CASES])
 def test_must_reject(peers, case, mutate, make_token, status, code):
     refuse(peers, mutate, make_token, status, code)
+
+
+def test_launch_without_an_id_token(peers):
+    assert_refused(post_launch(peers, start_login(peers), ""), 400, "id_token_missing")
+
+
+def test_deep_linking_request_without_its_settings(peers):
+    login = start_login(peers, "instructor-ivan")
+    claims = {**peers.lms.launch_claims("instructor-ivan", "rl-feedback", login.nonce),
+              c.MESSAGE_TYPE: c.DEEP_LINKING_REQUEST}
+    del claims[c.RESOURCE_LINK]  # a deep-linking request names no link, and here no return URL either
+    assert_refused(post_launch(peers, login, signed(peers, claims)), 400, "deep_linking_settings_missing")
+
+
+def test_login_that_waited_past_its_lifetime(peers):
+    login = start_login(peers)
+    with peers.engine.begin() as conn:  # the browser took longer than the login may wait
+        conn.execute(update(pending_logins).where(pending_logins.c.state == login.state)
+                     .values(expires_at=time.time() - 1))
+    assert_refused(post_launch(peers, login, signed(peers, claims_for(peers, login))), 401, "state_expired")
+
+
+def other_client(peers, client_id: str, key_set_url: str | None = None) -> int:
+    """A second registration of the demo LMS's issuer (another client id)."""
+    return register_platform(peers.engine, PlatformSpec(
+        issuer=peers.lms.issuer, client_id=client_id, auth_login_url=peers.lms.auth_login_url,
+        key_set_url=key_set_url or peers.lms.key_set_url, deployment_ids=(peers.lms.deployment_id,)))
+
+
+def start_login_as(peers, client_id: str) -> StartedLogin:
+    """Login initiation as the LMS sends it for ``client_id``: the state and nonce the tool issued."""
+    client = browser()
+    response = client.get(peers.tool_url + "/lti/login", params={
+        "iss": peers.lms.issuer, "login_hint": "learner-ana", "target_link_uri": peers.tool_url + "/lti/launch",
+        "lti_message_hint": "rl-feedback", "client_id": client_id}, allow_redirects=False)
+    assert response.status_code == 302, response.text
+    query = parse_qs(urlsplit(response.headers["Location"]).query)
+    return StartedLogin(client, query["state"][0], query["nonce"][0])
+
+
+def launch_as(peers, login: StartedLogin, client_id: str):
+    claims = {**claims_for(peers, login), "aud": client_id, "azp": client_id}
+    return post_launch(peers, login, signed(peers, claims))
+
+
+def test_registration_removed_while_the_browser_was_at_the_lms(peers):
+    platform_id = other_client(peers, "removed-client")
+    login = start_login_as(peers, "removed-client")
+    with peers.engine.begin() as conn:  # an operator deletes the registration meanwhile
+        conn.execute(delete(platforms).where(platforms.c.id == platform_id))
+    assert_refused(launch_as(peers, login, "removed-client"), 403, "registration_unknown")
+
+
+def test_platform_keys_that_cannot_be_fetched(peers):
+    with socket.socket() as closed:  # a port nothing listens on once this block ends
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    other_client(peers, "keys-down-client", key_set_url=f"http://127.0.0.1:{port}/jwks")
+    login = start_login_as(peers, "keys-down-client")
+    assert_refused(launch_as(peers, login, "keys-down-client"), 503, "platform_keys_unavailable")
 
 
 def test_id_token_for_another_client_of_the_same_issuer(peers):

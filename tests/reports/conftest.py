@@ -23,13 +23,6 @@ def organisation(engine):
     return seed(engine)
 
 
-@pytest.fixture(scope="session")
-def ralph(tmp_path_factory):
-    from tests.peers.ralph_lrs import RalphLrs
-
-    with RalphLrs(tmp_path_factory.mktemp("ralph-reports")) as lrs:
-        yield lrs
-
 
 # The coaching tests' people and launches: new demo-LMS people per test.
 from tests.coaching.conftest import launch, team  # noqa: E402,F401

@@ -1,15 +1,14 @@
-"""Fixtures for the xAPI tests: the mapping, build settings, the real ralph LRS (one per
-session, fresh data directory) and the fault-injecting stand-in (one per test)."""
+"""Fixtures for the xAPI tests: the mapping and build settings (the LRSs, real and
+fault-injecting, are tests/conftest.py's)."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.peers.ralph_lrs import RalphLrs
 from xapi.mapping import load_mapping
 from xapi.statements import BuildSettings
-from xapi_fault_lrs import FaultLrs
-from xapi_samples import SAMPLE_ACTIVITY_BASE
+
+from .xapi_samples import SAMPLE_ACTIVITY_BASE
 
 
 @pytest.fixture(scope="session")
@@ -21,15 +20,3 @@ def mapping():
 def settings():
     return BuildSettings(activity_iri_base=SAMPLE_ACTIVITY_BASE)
 
-
-@pytest.fixture(scope="session")
-def ralph(tmp_path_factory):
-    with RalphLrs(tmp_path_factory.mktemp("ralph")) as lrs:
-        yield lrs
-
-
-@pytest.fixture
-def fault_lrs():
-    lrs = FaultLrs().start()
-    yield lrs
-    lrs.stop()

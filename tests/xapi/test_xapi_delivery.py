@@ -13,8 +13,8 @@ import pytest
 from xapi.backoff import RetryPolicy
 from xapi.delivery import Deliverer
 from xapi.lrs_client import LrsClient, LrsConfig
-from xapi_fault_lrs import Fault, FaultLrs
-from xapi_memory_outbox import MemoryOutbox
+from .xapi_fault_lrs import Fault, FaultLrs
+from .xapi_memory_outbox import MemoryOutbox
 
 START = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
@@ -179,29 +179,6 @@ def test_retry_policy():
     assert policy.delay(3, None, 0.0) == 0.0
     assert policy.delay(1, 30, 0.5) == 30 and policy.delay(1, 1000, 0.5) == 100
     assert policy.delay(10_000, None, 0.5) == 4
-
-
-def test_the_worker_loop_drains_a_real_lrs_and_stops_when_told(fault_lrs):
-    outbox = MemoryOutbox()
-    for index in range(250):
-        statement_id = f"00000000-0000-0000-0000-{index:012d}"
-        outbox.add("worker", statement_id, {"id": statement_id, "actor": {}, "verb": {}, "object": {}})
-    fault_lrs.inject(Fault(status=503))
-    client = LrsClient(LrsConfig(name="worker", endpoint=fault_lrs.endpoint, batch_size=50))
-    deliverer = Deliverer(outbox, client, RetryPolicy(base=0.01, cap=0.02))
-    stop = threading.Event()
-    worker = threading.Thread(target=deliverer.run, args=(stop,), kwargs={"idle_wait": 0.01})
-    worker.start()
-    try:
-        deadline = time.monotonic() + 30
-        while outbox.counts()["pending"] and time.monotonic() < deadline:
-            time.sleep(0.01)
-    finally:
-        stop.set()
-        worker.join(timeout=10)
-    assert not worker.is_alive()
-    assert outbox.counts() == {"delivered": 250} and len(fault_lrs.statements) == 250
-    assert fault_lrs.pending_faults() == 0
 
 
 class WatchedOutbox(MemoryOutbox):

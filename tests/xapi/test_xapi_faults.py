@@ -18,9 +18,9 @@ from xapi.delivery import Deliverer
 from xapi.events import EventKind
 from xapi.lrs_client import LrsClient, LrsConfig
 from xapi.statements import BuildSettings, build_statements
-from xapi_fault_lrs import Fault
-from xapi_memory_outbox import MemoryOutbox
-from xapi_samples import sample_event
+from .xapi_fault_lrs import Fault
+from .xapi_memory_outbox import MemoryOutbox
+from .xapi_samples import sample_event
 
 COUNT = 5000
 KINDS = [kind for kind in EventKind if kind is not EventKind.RECORD_WITHDRAWN]

@@ -18,7 +18,7 @@ import responses
 from xapi.lrs_client import BasicAuth, LrsClient, LrsConfig, serialize_batch
 from xapi.oauth2 import OAuth2ClientCredentials
 from xapi.outcomes import Conflict, Rejected, Retryable, Stored, TooLarge, parse_retry_after
-from xapi_fault_lrs import Fault, FaultLrs, self_signed_tls
+from .xapi_fault_lrs import Fault, FaultLrs, self_signed_tls
 
 TOKEN_URL = "https://auth.acme.org/token"
 BATCH = [{"id": "a"}, '{"id":"b"}', b'{"id":"c"}']

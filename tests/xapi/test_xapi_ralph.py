@@ -20,9 +20,9 @@ from xapi.delivery import Deliverer
 from xapi.lrs_client import BasicAuth, LrsClient, LrsConfig
 from xapi.outcomes import Conflict, Rejected, Stored
 from xapi.statements import BuildSettings, build_statements
-from xapi_checks import statement_problems
-from xapi_memory_outbox import MemoryOutbox
-from xapi_samples import every_event
+from .xapi_checks import statement_problems
+from .xapi_memory_outbox import MemoryOutbox
+from .xapi_samples import every_event
 
 VARIANTS = {
     "account": PrivacySettings(IdentityFormat.ACCOUNT, share_free_text=True),

@@ -22,8 +22,8 @@ from xapi.statements import (
     statement_id,
     voiding_statement_id,
 )
-from xapi_checks import statement_problems
-from xapi_samples import ACTIVITY, COURSE, LEARNER, MANAGER, every_event, sample_event
+from .xapi_checks import statement_problems
+from .xapi_samples import ACTIVITY, COURSE, LEARNER, MANAGER, every_event, sample_event
 
 CONFIDENCE = f"{PROFILE_IRI}/extensions/confidence"
 

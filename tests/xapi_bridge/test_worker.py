@@ -120,6 +120,20 @@ def test_running_worker_follows_endpoint_changes(world, engine):
     assert lrs_posts_timed() - timed_before >= first.requests + second.requests  # /metrics times each POST
 
 
+def test_the_worker_loop_rides_out_an_unavailable_lrs_and_stops_when_told(world, engine, fault_lrs):
+    world.add_lrs("unavailable-first", fault_lrs.endpoint)
+    queue_statements(world, 250)
+    fault_lrs.inject(Fault(status=503))
+    worker = Worker([XapiDelivery(engine, None, policy=RetryPolicy(base=0.01, cap=0.02))], idle_wait=0.01).start()
+    try:
+        wait_for(lambda: counts(engine, "unavailable-first") == {"delivered": 250}, 30, "every statement delivered")
+    finally:
+        worker.stop()
+        worker.join(10)
+    assert not any(thread.is_alive() for thread in worker._threads)
+    assert len(fault_lrs.statements) == 250 and fault_lrs.pending_faults() == 0
+
+
 def test_an_endpoint_that_cannot_be_set_up_does_not_hold_up_the_others(world, engine, monkeypatch, caplog):
     for name in ("http_proxy", "no_proxy"):
         monkeypatch.delenv(name, raising=False)
