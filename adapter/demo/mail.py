@@ -92,3 +92,42 @@ class SmtpServer:
     def messages(self) -> list[EmailMessage]:
         with self.catcher.lock:
             return list(self.catcher.messages)
+
+
+PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Demo mail catcher</title></head><body>
+<h1>Demo mail catcher: {{ messages|length }} message(s)</h1>
+<p>What coachbridge emailed, newest first (memory only: a restart forgets them). Reload to see new ones.
+Nothing here leaves this machine.</p>
+{% for m in messages %}<article><h2>{{ m["Subject"] }}</h2>
+<p>To {{ m["To"] }} · {{ m["Date"] }}{% if calendar(m) %} · with a calendar invitation ({{ method(m) }}){% endif %}</p>
+<details><summary>Read it</summary><pre>{{ text(m) }}</pre>
+{% if calendar(m) %}<p>Invitation (.ics):</p><pre>{{ calendar(m) }}</pre>{% endif %}
+<p>Headers:</p><pre>{% for name, value in m.items() %}{{ name }}: {{ value }}
+{% endfor %}</pre></details></article><hr>
+{% endfor %}</body></html>"""
+
+
+def _part(message: EmailMessage, content_type: str) -> str:
+    part = next((p for p in message.walk() if p.get_content_type() == content_type), None)
+    return part.get_content() if part is not None else ""
+
+
+def _calendar_method(message: EmailMessage) -> str:
+    """REQUEST or CANCEL, from the invitation part's ``method`` parameter."""
+    return next((str(p.get_param("method")) for p in message.walk() if p.get_content_type() == "text/calendar"), "")
+
+
+def create_app(server: SmtpServer):
+    """The catcher's page: the messages ``server`` received."""
+    from flask import Flask, render_template_string  # the demo's pages only: the tests use the server alone
+
+    app = Flask(__name__)
+
+    @app.get("/")
+    def inbox():
+        return render_template_string(PAGE, messages=list(reversed(server.messages)),
+                                      text=lambda m: _part(m, "text/plain"),
+                                      calendar=lambda m: _part(m, "text/calendar"),
+                                      method=_calendar_method)
+
+    return app
