@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Iterable, Iterator
 
 from sqlalchemy import Connection, insert, select, update
 
@@ -64,8 +64,7 @@ def save_defaults(conn: Connection, defaults: dict[str, bool], now: float) -> bo
 
 
 def preferences(conn: Connection, person_id: int) -> dict[str, bool]:
-    return dict(conn.execute(select(mail_preferences.c.kind, mail_preferences.c.wanted)
-                             .where(mail_preferences.c.person_id == person_id)).all())
+    return preferences_of(conn, [person_id]).get(person_id, {})
 
 
 def set_preference(conn: Connection, person_id: int, kind: str, wanted: bool, now: float) -> None:
@@ -76,9 +75,34 @@ def set_preference(conn: Connection, person_id: int, kind: str, wanted: bool, no
 
 
 def contact(conn: Connection, person_id: int) -> dict[str, Any] | None:
-    row = conn.execute(select(people.c.id, people.c.name, people.c.email, people.c.sub)
-                       .where(people.c.id == person_id)).mappings().first()
-    return {"id": row["id"], "name": row["name"] or row["email"] or row["sub"], "email": row["email"]} if row else None
+    return contacts(conn, [person_id]).get(person_id)
+
+
+def contacts(conn: Connection, person_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """Name (or email, or LMS id) and email of each person, read in chunks."""
+    found: dict[int, dict[str, Any]] = {}
+    for chunk in _chunks(person_ids):
+        for row in conn.execute(select(people.c.id, people.c.name, people.c.email, people.c.sub)
+                                .where(people.c.id.in_(chunk))).mappings():
+            found[row["id"]] = {"id": row["id"], "name": row["name"] or row["email"] or row["sub"],
+                                "email": row["email"]}
+    return found
+
+
+def preferences_of(conn: Connection, person_ids: Iterable[int]) -> dict[int, dict[str, bool]]:
+    found: dict[int, dict[str, bool]] = {}
+    for chunk in _chunks(person_ids):
+        for person_id, kind, chosen in conn.execute(
+                select(mail_preferences.c.person_id, mail_preferences.c.kind, mail_preferences.c.wanted)
+                .where(mail_preferences.c.person_id.in_(chunk))):
+            found.setdefault(person_id, {})[kind] = chosen
+    return found
+
+
+def _chunks(ids: Iterable[int], size: int = 500) -> Iterator[list[int]]:
+    ordered = sorted(set(ids))
+    for start in range(0, len(ordered), size):
+        yield ordered[start:start + size]
 
 
 # --- personal links: secrets that act without a session -----------------------------------
@@ -88,13 +112,21 @@ def _hash(token: str) -> str:
 
 def unsubscribe_token(conn: Connection, person_id: int, now: float) -> str:
     """The person's unsubscribe token, made on first use."""
-    found = conn.execute(select(personal_links.c.unsubscribe_token)
-                         .where(personal_links.c.person_id == person_id)).scalar()
-    if found:
-        return found
-    token = secrets.token_urlsafe(24)
-    conn.execute(insert(personal_links).values(person_id=person_id, unsubscribe_token=token, created_at=now))
-    return token
+    return unsubscribe_tokens(conn, [person_id], now)[person_id]
+
+
+def unsubscribe_tokens(conn: Connection, person_ids: Iterable[int], now: float) -> dict[int, str]:
+    """Each person's unsubscribe token; the missing ones are made (one insert for all)."""
+    found: dict[int, str] = {}
+    for chunk in _chunks(person_ids):
+        found.update(conn.execute(select(personal_links.c.person_id, personal_links.c.unsubscribe_token)
+                                  .where(personal_links.c.person_id.in_(chunk))).all())
+    missing = [{"person_id": person_id, "unsubscribe_token": secrets.token_urlsafe(24), "created_at": now}
+               for person_id in sorted(set(person_ids) - found.keys())]
+    if missing:
+        conn.execute(insert(personal_links), missing)
+        found.update((row["person_id"], row["unsubscribe_token"]) for row in missing)
+    return found
 
 
 def person_by_unsubscribe_token(conn: Connection, token: str) -> int | None:

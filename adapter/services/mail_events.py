@@ -20,7 +20,7 @@ from adapter.persistence.relationships_store import managers_of
 from adapter.persistence.tables import resource_links
 
 from .calendar import PlannedCheckIn, invitation
-from .mail_messages import Mailer
+from .mail_messages import Draft, Mailer
 
 OUTCOME_TEXT = {"validated": "validated: applied on the job", "needs_more_evidence": "needs more evidence"}
 CONVERSATION_TYPES = ("check_in", "coaching_conversation")
@@ -65,9 +65,9 @@ class MailOnEvents:
                   "activity": activity_title(conn, event.resource_link_pk),
                   "evidence": event.shared_fields.get("evidence", ""),  # the manager may read it
                   "url": mail_store.activity_url(conn, event.resource_link_pk)}
-        for manager_id in managers_of(conn, event.learner_id):
-            self.mailer.queue(conn, manager_id, "validation_requested", self._event_key(event),
-                              f"{values['learner']} asks you to validate applied learning", values, now)
+        self.mailer.queue_many(conn, [Draft(manager_id, "validation_requested", self._event_key(event),
+                                            f"{values['learner']} asks you to validate applied learning", values)
+                                      for manager_id in managers_of(conn, event.learner_id)], now)
 
     def _validation_decided(self, conn: Connection, event: ev.RecordEvent, now: float) -> None:
         manager = mail_store.contact(conn, event.manager_id) if event.manager_id else None
@@ -76,8 +76,8 @@ class MailOnEvents:
                   "activity": activity_title(conn, event.resource_link_pk),
                   "feedback": event.shared_fields.get("feedback", ""),
                   "url": mail_store.activity_url(conn, event.resource_link_pk)}
-        self.mailer.queue(conn, event.learner_id, "validation_decided", self._event_key(event),
-                          f"Your validation request: {outcome}", values, now)
+        self.mailer.queue(conn, Draft(event.learner_id, "validation_decided", self._event_key(event),
+                                      f"Your validation request: {outcome}", values), now)
 
     def send_invitation(self, conn: Connection, plan: dict, now: float) -> None:
         settings = mail_store.load_settings(conn)
@@ -89,9 +89,9 @@ class MailOnEvents:
         ics = invitation(planned, self.mailer.domain, settings.from_address, now)
         method = "CANCEL" if planned.cancelled else "REQUEST"
         subject = ("Cancelled: " if planned.cancelled else "") + f"Check-in on {planned.planned_on.isoformat()}"
-        for me, other in ((manager, learner), (learner, manager)):
-            self.mailer.queue(conn, me["id"], "check_in_invitation",
-                              f"plan:{plan['id']}:seq:{plan['sequence']}", subject,
-                              {"other": other["name"], "due_on": planned.planned_on.isoformat(),
-                               "cancelled": planned.cancelled}, now, ics=ics, ics_method=method)
+        self.mailer.queue_many(conn, [
+            Draft(me["id"], "check_in_invitation", f"plan:{plan['id']}:seq:{plan['sequence']}", subject,
+                  {"other": other["name"], "due_on": planned.planned_on.isoformat(), "cancelled": planned.cancelled},
+                  ics=ics, ics_method=method)
+            for me, other in ((manager, learner), (learner, manager))], now, settings=settings)
 

@@ -8,8 +8,9 @@ in the LMS (learned from launches), never to a page that signs anyone in by itse
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -17,12 +18,25 @@ from sqlalchemy import Connection
 
 from adapter.domain.mail import message_id, wanted
 from adapter.persistence import mail_store
-from adapter.persistence.outbox_store import enqueue, is_queued
+from adapter.persistence.outbox_store import already_queued, enqueue_many, message_row
 
 CHANNEL, TARGET = "mail", "smtp"
 _TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "mail_templates"),
                          autoescape=select_autoescape(["html"]), undefined=StrictUndefined,
                          keep_trailing_newline=True)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A message to queue: ``event`` is a stable key (the same event queued twice is kept once)."""
+
+    recipient_id: int
+    kind: str
+    event: str
+    subject: str
+    values: Mapping[str, Any] = field(default_factory=dict)
+    ics: str | None = None
+    ics_method: str = ""
 
 
 class Mailer:
@@ -32,32 +46,39 @@ class Mailer:
         self.base_url = public_url.rstrip("/")
         self.domain = (urlsplit(self.base_url).hostname or "coachbridge.invalid")[:60]  # Message-IDs fit the outbox
 
-    def queue(self, conn: Connection, recipient_id: int, kind: str, event: str, subject: str,
-              values: Mapping[str, Any], now: float, ics: str | None = None, ics_method: str = "",
-              settings: mail_store.MailSettings | None = None) -> bool:
-        """Queue ``kind`` for the person about ``event`` (a stable key: the same event
-        queued twice is kept once); whether it was newly queued. ``settings``: already
-        read by the caller (the reminder scan queues many)."""
+    def queue(self, conn: Connection, draft: Draft, now: float) -> int:
+        return self.queue_many(conn, [draft], now)
+
+    def queue_many(self, conn: Connection, drafts: Sequence[Draft], now: float,
+                   settings: mail_store.MailSettings | None = None) -> int:
+        """Queue the drafts that are new, wanted and addressable; how many were queued.
+        Reads what it needs for all of them at once (the reminder scan queues thousands)."""
         settings = settings or mail_store.load_settings(conn)
-        if settings is None or not settings.enabled:
-            return False
-        identity = message_id(event, recipient_id, self.domain)
-        if is_queued(conn, CHANNEL, TARGET, identity):  # a scan repeated: nothing to compose
-            return False
-        person = mail_store.contact(conn, recipient_id)
-        if person is None or not person["email"]:
-            return False
-        if not wanted(kind, mail_store.preferences(conn, recipient_id), settings.defaults):
-            return False
-        token = mail_store.unsubscribe_token(conn, recipient_id, now)
-        unsubscribe = f"{self.base_url}/mail/unsubscribe/{token}/{kind}" if self.base_url else ""
-        context = {**values, "recipient": person["name"], "subject": subject, "unsubscribe_url": unsubscribe}
-        payload = {
-            "person_id": recipient_id, "kind": kind, "to": person["email"], "to_name": person["name"],
-            "message_id": identity, "subject": subject,
-            "text": _TEMPLATES.get_template(f"{kind}.txt").render(context),
-            "html": _TEMPLATES.get_template(f"{kind}.html").render(context),
-            "unsubscribe_url": unsubscribe, "ics": ics, "ics_method": ics_method,
+        if settings is None or not settings.enabled or not drafts:
+            return 0
+        identified = [(message_id(d.event, d.recipient_id, self.domain), d) for d in drafts]
+        queued = already_queued(conn, CHANNEL, TARGET, [identity for identity, _ in identified])
+        fresh = [(identity, d) for identity, d in identified if identity not in queued]
+        recipients = {d.recipient_id for _, d in fresh}
+        people = mail_store.contacts(conn, recipients)
+        choices = mail_store.preferences_of(conn, recipients)
+        sendable = [(identity, d) for identity, d in fresh if people.get(d.recipient_id, {}).get("email")
+                    and wanted(d.kind, choices.get(d.recipient_id, {}), settings.defaults)]
+        tokens = mail_store.unsubscribe_tokens(conn, {d.recipient_id for _, d in sendable}, now)
+        rows = [message_row(CHANNEL, TARGET, identity,
+                            self._payload(d, identity, people[d.recipient_id], tokens[d.recipient_id]),
+                            now, source=f"{d.kind} to person {d.recipient_id}") for identity, d in sendable]
+        enqueue_many(conn, rows)
+        return len(rows)
+
+    def _payload(self, draft: Draft, identity: str, person: dict[str, Any], token: str) -> dict[str, Any]:
+        unsubscribe = f"{self.base_url}/mail/unsubscribe/{token}/{draft.kind}" if self.base_url else ""
+        context = {**draft.values, "recipient": person["name"], "subject": draft.subject,
+                   "unsubscribe_url": unsubscribe}
+        return {
+            "person_id": draft.recipient_id, "kind": draft.kind, "to": person["email"], "to_name": person["name"],
+            "message_id": identity, "subject": draft.subject,
+            "text": _TEMPLATES.get_template(f"{draft.kind}.txt").render(context),
+            "html": _TEMPLATES.get_template(f"{draft.kind}.html").render(context),
+            "unsubscribe_url": unsubscribe, "ics": draft.ics, "ics_method": draft.ics_method,
         }
-        enqueue(conn, CHANNEL, TARGET, payload["message_id"], payload, now, source=f"{kind} to person {recipient_id}")
-        return True

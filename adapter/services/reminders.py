@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Callable
 
@@ -22,91 +21,80 @@ from adapter.domain.mail import iso_week
 from adapter.persistence import due_queries, mail_store
 from adapter.persistence.scheduler_store import take_turn
 
-from .mail_messages import Mailer
+from .mail_messages import Draft, Mailer
 
 SCAN_EVERY = 15 * 60.0  # seconds between scans
 OVERDUE_WINDOW = 7  # days: an overdue check-in is reminded once, if it fell due within the last week
 JOB = "reminders"
 
 
-@dataclass
-class ScanReport:
-    considered: int = 0
-    queued: int = 0
-
-
-def scan(conn: Connection, mailer: Mailer, now: float) -> ScanReport:
-    """Queue every reminder due at ``now`` on ``conn`` (one transaction)."""
-    report = ScanReport()
+def scan(conn: Connection, mailer: Mailer, now: float) -> int:
+    """Queue every reminder due at ``now`` on ``conn`` (one transaction); how many were new."""
     settings = mail_store.load_settings(conn)
     if settings is None or not settings.enabled:
-        return report
+        return 0
     today = datetime.fromtimestamp(now, timezone.utc).date()
+    window = (today - timedelta(days=OVERDUE_WINDOW), end_of_week(today) + timedelta(days=COMING_UP_DAYS))
+    check_ins = (due_queries.planned_check_ins_between(conn, *window)
+                 + due_queries.cadence_check_ins_between(conn, *window))
+    actions = due_queries.actions_due_between(conn, window[0], end_of_week(today))
+    validations = due_queries.pending_validations_by_manager(conn)
+    people = mail_store.contacts(conn, {p for row in (*check_ins, *actions, *validations)
+                                        for p in (row["learner_id"], row["manager_id"])})
 
-    def queue(person_id: int, kind: str, key: str, subject: str, values: dict) -> None:
-        report.considered += 1
-        report.queued += mailer.queue(conn, person_id, kind, key, subject, values, now, settings=settings)
+    urls: dict[int | None, str] = {}
 
-    names = _Names(conn)
-    check_ins = (due_queries.planned_check_ins_between(conn, today - timedelta(days=OVERDUE_WINDOW),
-                                                       end_of_week(today) + timedelta(days=COMING_UP_DAYS))
-                 + due_queries.cadence_check_ins_between(conn, today - timedelta(days=OVERDUE_WINDOW),
-                                                         end_of_week(today) + timedelta(days=COMING_UP_DAYS)))
+    def name(person_id: int) -> str:
+        return people[person_id]["name"] if person_id in people else "a team member"
+
+    def url(link: int | None) -> str:
+        if link not in urls:
+            urls[link] = mail_store.activity_url(conn, link)
+        return urls[link]
+
+    drafts: list[Draft] = []
     for c in check_ins:
         due: date = c["due_on"]
         pair = f"{c['manager_id']}:{c['learner_id']}:{due.isoformat()}"
         if today < due <= today + timedelta(days=COMING_UP_DAYS):
-            for me, other in ((c["manager_id"], c["learner_id"]), (c["learner_id"], c["manager_id"])):
-                queue(me, "check_in_coming_up", f"check-in-coming-up:{pair}", f"Check-in on {due.isoformat()}",
-                      {"other": names(other), "due_on": due.isoformat(), "url": ""})
+            drafts += [Draft(me, "check_in_coming_up", f"check-in-coming-up:{pair}", f"Check-in on {due.isoformat()}",
+                             {"other": name(other), "due_on": due.isoformat(), "url": ""})
+                       for me, other in ((c["manager_id"], c["learner_id"]), (c["learner_id"], c["manager_id"]))]
         elif due < today:
-            queue(c["manager_id"], "check_in_overdue", f"check-in-overdue:{pair}",
-                  f"Overdue check-in with {names(c['learner_id'])}",
-                  {"other": names(c["learner_id"]), "due_on": due.isoformat()})
-    actions = due_queries.actions_due_between(conn, today - timedelta(days=OVERDUE_WINDOW), end_of_week(today))
+            drafts.append(Draft(c["manager_id"], "check_in_overdue", f"check-in-overdue:{pair}",
+                                f"Overdue check-in with {name(c['learner_id'])}",
+                                {"other": name(c["learner_id"]), "due_on": due.isoformat()}))
     for a in actions:
         if today <= a["due_on"] <= today + timedelta(days=1):
             owner, other = ((a["learner_id"], a["manager_id"]) if a["owner"] == "learner"
                             else (a["manager_id"], a["learner_id"]))
-            queue(owner, "action_due", f"action-due:{a['id']}:{a['due_on'].isoformat()}",
-                  f"Action due {a['due_on'].isoformat()}",
-                  {"other": names(other), "due_on": a["due_on"].isoformat(), "description": a["description"],
-                   "url": mail_store.activity_url(conn, a["resource_link_pk"])})
-    for manager_id, lines in _digests(conn, today, check_ins, actions, names).items():
-        queue(manager_id, "weekly_digest", f"digest:{manager_id}:{iso_week(today)}",
-              f"Your team this week: {len(lines)} thing(s) due", {"lines": lines})
-    return report
+            drafts.append(Draft(owner, "action_due", f"action-due:{a['id']}:{a['due_on'].isoformat()}",
+                                f"Action due {a['due_on'].isoformat()}",
+                                {"other": name(other), "due_on": a["due_on"].isoformat(),
+                                 "description": a["description"],
+                                 "url": url(a["resource_link_pk"])}))
+    for manager_id, lines in _digests(today, check_ins, actions, validations, name).items():
+        drafts.append(Draft(manager_id, "weekly_digest", f"digest:{manager_id}:{iso_week(today)}",
+                            f"Your team this week: {len(lines)} thing(s) due", {"lines": lines}))
+    return mailer.queue_many(conn, drafts, now, settings=settings)
 
 
-def _digests(conn: Connection, today: date, check_ins: list[dict], actions: list[dict], names) -> dict[int, list[str]]:
+def _digests(today: date, check_ins: list[dict], actions: list[dict], validations: list[dict],
+             name: Callable[[int], str]) -> dict[int, list[str]]:
     """Per manager, what is due this week; managers with nothing due get no digest."""
     lines: dict[int, list[str]] = defaultdict(list)
-    for v in due_queries.pending_validations_by_manager(conn):
-        lines[v["manager_id"]].append(f"{names(v['learner_id'])} waits for your validation"
+    for v in validations:
+        lines[v["manager_id"]].append(f"{name(v['learner_id'])} waits for your validation"
                                       + (f" of {v['activity']}" if v["activity"] else ""))
     for c in check_ins:
         if c["due_on"] <= end_of_week(today):
-            lines[c["manager_id"]].append(f"Check-in with {names(c['learner_id'])}: "
+            lines[c["manager_id"]].append(f"Check-in with {name(c['learner_id'])}: "
                                           + ("overdue since " if c["due_on"] < today else "due ")
                                           + c["due_on"].isoformat())
     for a in actions:
-        lines[a["manager_id"]].append(f"Action for {names(a['learner_id'])} due {a['due_on'].isoformat()}: "
+        lines[a["manager_id"]].append(f"Action for {name(a['learner_id'])} due {a['due_on'].isoformat()}: "
                                       f"{a['description']}")
     return dict(lines)
-
-
-class _Names:
-    """People's names, each read once per scan."""
-
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-        self.known: dict[int, str] = {}
-
-    def __call__(self, person_id: int) -> str:
-        if person_id not in self.known:
-            found = mail_store.contact(self.conn, person_id)
-            self.known[person_id] = found["name"] if found else "a team member"
-        return self.known[person_id]
 
 
 class ReminderScan:
@@ -125,4 +113,4 @@ class ReminderScan:
         with self.engine.begin() as conn:
             if not take_turn(conn, JOB, now, self.every):
                 return 0
-            return scan(conn, self.mailer, now).queued
+            return scan(conn, self.mailer, now)
