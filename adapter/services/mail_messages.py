@@ -72,7 +72,7 @@ class Mailer:
         return len(rows)
 
     def _payload(self, draft: Draft, identity: str, person: dict[str, Any], token: str) -> dict[str, Any]:
-        unsubscribe = f"{self.base_url}/mail/unsubscribe/{token}/{draft.kind}" if self.base_url else ""
+        unsubscribe = f"{self.base_url}/mail/unsubscribe/{draft.kind}/{token}" if self.base_url else ""
         context = {**draft.values, "recipient": person["name"], "subject": draft.subject,
                    "unsubscribe_url": unsubscribe}
         return {

@@ -18,8 +18,9 @@ from . import components
 bp = Blueprint("health", __name__)
 log = logging.getLogger("coachbridge.requests")
 
-# Paths whose last segment is a secret (one-time sign-in links) are logged without it.
-SECRET_PATH_ENDPOINTS = {"admin.sign_in"}
+# Paths whose last segment is a secret (one-time sign-in links, unsubscribe links, calendar
+# feed addresses) are logged without it.
+SECRET_PATH_ENDPOINTS = {"admin.sign_in", "mail_links.unsubscribe", "mail_links.calendar"}
 
 
 @bp.route("/healthz")

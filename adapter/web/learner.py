@@ -54,7 +54,8 @@ def _run(action, message: str):
         action(me)
     except RuleViolation as error:
         return _page(error=error, status=400)
-    return done("learner.home", message)
+    # The to-do list's buttons come back to it; everything else to the activity page.
+    return done("learner.todo" if request.form.get("back") == "todo" else "learner.home", message)
 
 
 @bp.route("/reflection", methods=["POST"])

@@ -70,6 +70,9 @@ def test_learner_sees_all_activities_and_what_waits(team, launch):
     page = learner.get("/learner/todo").text
     assert "Add evidence:" in page and "Tell me what changed" in page
     assert "Mark done" in page and "Rate your conversation" in page
+    action_id = page.split("/learner/actions/")[1].split('"')[0]
+    back = learner.post(f"/learner/actions/{action_id}", {"status": "done", "back": "todo"}, "/learner/todo")
+    assert back.url.endswith("/learner/todo?done=action") and "Mark done" not in back.text
     assert page.count('aria-label="Open ') >= 2
 
     # Opening another activity points the page at it; one not in the learner's courses is refused.

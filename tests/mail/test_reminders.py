@@ -3,6 +3,7 @@ each kind once, none twice across repeated scans or several workers, none of a k
 person unsubscribed from (through the one-click link the mail carries)."""
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from datetime import timedelta
@@ -65,18 +66,22 @@ def test_workers_scanning_at_once_queue_each_reminder_once(team, smtp):
     assert _mail_rows(team.engine) == before + 3
 
 
-def test_one_click_unsubscribe_stops_that_kind_only(team, smtp):
+def test_one_click_unsubscribe_stops_that_kind_only(team, smtp, caplog):
     request = team.ask_validation()
     team.decide(request.id)
     team.drain()
     decided = next(m for m in smtp.catcher.wait_for(2) if m["To"].startswith("Ana"))
     link = decided["List-Unsubscribe"].strip("<>").removeprefix(PUBLIC_URL)
     client = team.app.test_client()
+    caplog.set_level(logging.INFO, logger="coachbridge.requests")
     assert "Stop these emails?" in client.get(link).get_data(as_text=True)  # a GET changes nothing
     answer = client.post(link, data="List-Unsubscribe=One-Click",
                          content_type="application/x-www-form-urlencoded")
     assert answer.status_code == 200 and "You are unsubscribed" in answer.get_data(as_text=True)
-    assert client.post(link.replace("/validation_decided", "/no_such_kind")).status_code == 404
+    assert client.post(link.replace("/validation_decided/", "/no_such_kind/")).status_code == 404
+    token = link.rsplit("/", 1)[1]
+    logged = [getattr(r, "path", "") for r in caplog.records]
+    assert "/mail/unsubscribe/validation_decided/[redacted]" in logged and not any(token in p for p in logged)
 
     again = team.ask_validation("More evidence: the team now runs it without me")
     team.decide(again.id, "validated", "")
