@@ -2,7 +2,8 @@
 
 Plain Python over dates, no framework. A check-in is due on the next date the last
 conversation planned, or, when it planned none, one cadence after it (a cadence the
-manager sets, e.g. every 2 weeks). "This week" ends on Sunday.
+manager sets for their team, e.g. every 2 weeks; else the shortest one an instructor set
+on an activity of the learner's courses). "This week" ends on Sunday.
 """
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from .rules import RuleViolation
 
 COMING_UP_DAYS = 2  # a check-in due within two days is "coming up"
 MAX_CADENCE_WEEKS = 26
+# The custom parameter an instructor's placement carries its course's check-in rhythm in.
+CADENCE_PARAMETER = "check_in_every_weeks"
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,12 @@ def how_long(seconds: float) -> str:
     if days < 14:
         return f"{days} days"
     return f"{days // 7} weeks"
+
+
+def course_cadence_days(custom: dict | None) -> int | None:
+    """The rhythm an instructor set on a placement (its custom parameters), in days."""
+    weeks = str((custom or {}).get(CADENCE_PARAMETER) or "")
+    return int(weeks) * 7 if weeks.isdigit() and 1 <= int(weeks) <= MAX_CADENCE_WEEKS else None
 
 
 def check_cadence(weeks: str | None) -> int | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from .due import CADENCE_PARAMETER, check_cadence
 from .rules import RuleViolation, check_text
 from .templates import TemplateCatalog
 
@@ -24,6 +25,7 @@ class Placement:
     follows: str  # the LMS resource link id it follows, or ""
     validation_required: bool
     points: float | None
+    check_in_every_weeks: int | None = None  # the course's check-in rhythm, when the instructor sets one
 
     @classmethod
     def from_form(cls, form: dict[str, str], catalog: TemplateCatalog, known_links: set[str]) -> "Placement":
@@ -45,7 +47,8 @@ class Placement:
                    title=check_text("Title", form.get("title"), max_length=200),
                    activity_iri=iri, follows=follows,
                    validation_required=kind == "validation" or form.get("validation_required") == "yes",
-                   points=_points(form.get("points")))
+                   points=_points(form.get("points")),
+                   check_in_every_weeks=_weeks(form.get("check_in_every_weeks")))
 
     def custom_parameters(self) -> dict[str, str]:
         custom = {"kind": self.kind, "template": self.template,
@@ -54,7 +57,14 @@ class Placement:
             custom["activity_iri"] = self.activity_iri
         if self.follows:
             custom["follows"] = self.follows
+        if self.check_in_every_weeks:
+            custom[CADENCE_PARAMETER] = str(self.check_in_every_weeks)
         return custom
+
+
+def _weeks(value: str | None) -> int | None:
+    days = check_cadence(value)
+    return days // 7 if days else None
 
 
 def _points(value: str | None) -> float | None:

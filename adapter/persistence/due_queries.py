@@ -9,17 +9,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Iterable
 
-from sqlalchemy import Connection, and_, exists, func, insert, or_, select, update
+from sqlalchemy import Connection, Text, and_, cast, exists, func, insert, or_, select, update
 from sqlalchemy.orm import aliased
 
-from adapter.domain.due import CheckInPlan, check_in_due_on
+from adapter.domain.due import CADENCE_PARAMETER, CheckInPlan, check_in_due_on, course_cadence_days
 
 from .coaching_tables import agreed_actions, conversations, reflections, validation_requests
 from .reminder_tables import check_in_cadences
-from .tables import manager_links, people, resource_links
-
-PERSON_NAME = func.coalesce(func.nullif(people.c.name, ""), func.nullif(people.c.email, ""), people.c.sub)
-
+from .tables import manager_links, memberships, resource_links
 
 def _live(table):
     return table.c.withdrawn_at.is_(None)
@@ -121,21 +118,41 @@ def planned_check_ins_between(conn: Connection, start: date, end: date) -> list[
         .where(c.c.next_on >= start, c.c.next_on <= end, _live(c), ~superseded)).mappings()]
 
 
+def course_cadences(conn: Connection, learner_ids: Iterable[int] | None = None) -> dict[int, int]:
+    """Per learner (all, or ``learner_ids``), the shortest check-in rhythm in days that an
+    instructor set on an activity of a course they are an active member of."""
+    links = resource_links
+    query = (select(memberships.c.person_id, links.c.custom)
+             .join(links, links.c.context_pk == memberships.c.context_pk)
+             .where(memberships.c.status == "Active", cast(links.c.custom, Text).like(f"%{CADENCE_PARAMETER}%")))
+    if learner_ids is not None:
+        query = query.where(memberships.c.person_id.in_(list(learner_ids)))
+    found: dict[int, int] = {}
+    for person_id, custom in conn.execute(query):
+        days = course_cadence_days(custom)
+        if days:
+            found[person_id] = min(days, found.get(person_id, days))
+    return found
+
+
 def cadence_check_ins_between(conn: Connection, start: date, end: date) -> list[dict[str, Any]]:
-    """For managers with a cadence: learners whose latest conversation planned no date and
-    whose cadence falls due in start..end (the cadence tables are small: managers who set one)."""
-    c, superseded = conversations, _superseded()
-    pairs = _current_pairs()
-    rows = conn.execute(
-        select(c.c.id.label("conversation_id"), c.c.learner_id, pairs.c.manager_id, c.c.held_on,
-               check_in_cadences.c.every_days)
-        .join(pairs, pairs.c.learner_id == c.c.learner_id)
-        .join(check_in_cadences, check_in_cadences.c.manager_id == pairs.c.manager_id)
-        .where(c.c.next_on.is_(None), _live(c), ~superseded)).mappings()
+    """Learners whose latest conversation planned no date and whose rhythm (their manager's,
+    else their courses') falls due in start..end. Only learners with a rhythm are read:
+    managers who set one, courses whose instructor did."""
+    c, superseded, pairs = conversations, _superseded(), _current_pairs()
+    by_course = course_cadences(conn)
+    query = (select(c.c.id.label("conversation_id"), c.c.learner_id, pairs.c.manager_id, c.c.held_on,
+                    check_in_cadences.c.every_days)
+             .join(pairs, pairs.c.learner_id == c.c.learner_id)
+             .where(c.c.next_on.is_(None), _live(c), ~superseded))
+    if by_course:
+        query = query.outerjoin(check_in_cadences, check_in_cadences.c.manager_id == pairs.c.manager_id)
+    else:
+        query = query.join(check_in_cadences, check_in_cadences.c.manager_id == pairs.c.manager_id)
     found = []
-    for r in rows:
-        plan = CheckInPlan(r["learner_id"], r["held_on"], None, r["conversation_id"])
-        due = check_in_due_on(plan, r["every_days"])
+    for r in conn.execute(query).mappings():
+        cadence = r["every_days"] or by_course.get(r["learner_id"])
+        due = check_in_due_on(CheckInPlan(r["learner_id"], r["held_on"], None, r["conversation_id"]), cadence)
         if due is not None and start <= due <= end:
             found.append({"conversation_id": r["conversation_id"], "learner_id": r["learner_id"],
                           "manager_id": r["manager_id"], "due_on": due})

@@ -27,9 +27,11 @@ def manager_todo(conn: Connection, viewer: Viewer, today: date, now: float) -> d
     validations = [{**v, "learner": team[v["learner_id"]], "waited": how_long(now - v["asked_at"])}
                    for v in due_queries.pending_validations(conn, team)]
     latest = due_queries.latest_conversations(conn, team)
+    by_course = {} if cadence else due_queries.course_cadences(conn, team)
     check_ins = []
     for learner_id, name in team.items():
-        due_on = check_in_due_on(latest.get(learner_id, CheckInPlan(learner_id, None, None)), cadence)
+        due_on = check_in_due_on(latest.get(learner_id, CheckInPlan(learner_id, None, None)),
+                                 cadence or by_course.get(learner_id))
         state = check_in_state(due_on, today)
         if state:
             check_ins.append({"learner_id": learner_id, "learner": name, "due_on": due_on, "state": state})

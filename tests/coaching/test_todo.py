@@ -3,7 +3,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from adapter.domain.due import CheckInPlan, check_in_due_on, check_in_state, end_of_week, how_long
+from adapter.domain.due import (
+    CheckInPlan, check_in_due_on, check_in_state, course_cadence_days, end_of_week, how_long,
+)
+from adapter.domain.placement import Placement
+from adapter.mapping_files import load_templates
 
 from .conftest import check_in_form, reflection_form
 
@@ -18,6 +22,10 @@ def test_due_rules():
     assert check_in_due_on(unplanned, None) is None
     assert [check_in_state(today + timedelta(days=d), today) for d in (-1, 0, 2, 3)] == [
         "overdue", "due", "coming up", None]
+    assert course_cadence_days({"check_in_every_weeks": "2"}) == 14 and course_cadence_days({}) is None
+    assert Placement.from_form({"kind": "check_in", "template": "check-in", "title": "Weekly check-in",
+                                "activity_iri": "https://lms.example.org/a/1", "check_in_every_weeks": "2"},
+                               load_templates(), set()).custom_parameters()["check_in_every_weeks"] == "2"
     assert [how_long(s) for s in (60, 7200, 3 * 86400, 30 * 86400)] == ["under an hour", "2 hours", "3 days",
                                                                         "4 weeks"]
 

@@ -8,9 +8,9 @@ import threading
 import time
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from adapter.persistence.tables import outbox
+from adapter.persistence.tables import outbox, resource_links
 from adapter.services.reminders import SCAN_EVERY, ReminderScan
 
 from .conftest import PUBLIC_URL, TODAY, in_days
@@ -49,6 +49,17 @@ def test_an_overdue_check_in_is_reminded_to_the_manager(team, smtp):
     team.drain()
     subjects = {m["Subject"] for m in smtp.messages if m["To"].startswith("Maria")}
     assert "Overdue check-in with Ana" in subjects
+
+
+def test_an_instructors_course_rhythm_makes_a_check_in_due(team, smtp):
+    with team.engine.begin() as conn:
+        conn.execute(update(resource_links).where(resource_links.c.id == team.link)
+                     .values(custom={"kind": "check_in", "check_in_every_weeks": "1"}))
+    team.check_in(held_on=TODAY - timedelta(days=9))  # planned no date: the course's weekly rhythm applies
+    team.drain()
+    assert ReminderScan(team.engine, PUBLIC_URL).run_once() == 2  # overdue since 2 days ago, and the digest
+    team.drain()
+    assert "Overdue check-in with Ana" in {m["Subject"] for m in smtp.messages}
 
 
 def test_workers_scanning_at_once_queue_each_reminder_once(team, smtp):
