@@ -104,8 +104,8 @@ def build(engine, learners: int, seed: int = 19) -> dict[str, int]:
         mail_store.save_settings(conn, {"host": "127.0.0.1", "port": 25, "security": "none", "username": "",
                                         "from_address": "coaching@example.org", "daily_cap": 10, "enabled": True},
                                  "", None, NOW)
-    if engine.dialect.name == "postgresql":
-        with engine.connect() as conn:
+    if engine.dialect.name == "postgresql":  # planner statistics, as autovacuum keeps them (committed)
+        with engine.begin() as conn:
             conn.exec_driver_sql("ANALYZE")
     return counts
 
