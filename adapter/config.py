@@ -14,6 +14,10 @@ from pathlib import Path
 DEFAULT_PUBLIC_URL = "http://localhost:8000"
 
 
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
 class ConfigurationError(RuntimeError):
     """The environment does not describe a deployment the tool can safely run."""
 
@@ -27,6 +31,11 @@ class Settings:
     production: bool
     key_encryption_key: str = field(default="", repr=False)
     session_lifetime: int = 8 * 3600
+    # An LMS may register without an invitation, stored pending until an operator approves it.
+    open_registration: bool = False
+    # Registration fetches may reach private, loopback and link-local addresses (the demo, tests,
+    # an LMS on the same private network); otherwise only public ones.
+    allow_private_addresses: bool = False
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> "Settings":
@@ -40,6 +49,8 @@ class Settings:
             trusted_proxies=int(env.get("COACHBRIDGE_TRUSTED_PROXIES", "0") or 0),
             production=env.get("COACHBRIDGE_ENV", "development").lower() == "production",
             key_encryption_key=env.get("COACHBRIDGE_KEY_ENCRYPTION_KEY", ""),
+            open_registration=_flag(env.get("COACHBRIDGE_OPEN_REGISTRATION")),
+            allow_private_addresses=_flag(env.get("COACHBRIDGE_ALLOW_PRIVATE_ADDRESSES")),
         )
         return cls(**{**settings.__dict__, **overrides})  # type: ignore[arg-type]
 

@@ -13,6 +13,7 @@ registrations by (issuer, client_id), never by issuer alone.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Mapping, Sequence
@@ -21,7 +22,8 @@ from urllib.parse import urlsplit
 import requests
 
 from lti import claims
-from lti.service_token import DEFAULT_TIMEOUT_SECONDS, USER_AGENT, platform_message
+from lti.safe_fetch import FetchLimits, FetchRefused, Fetched, fetch
+from lti.service_token import USER_AGENT
 
 REQUIRED_CONFIGURATION_URLS = (
     "issuer",
@@ -38,10 +40,12 @@ TOOL_SCOPES = (
     claims.NRPS_SCOPE_CONTEXTMEMBERSHIP_READONLY,
 )
 TOOL_CLAIMS = ("iss", "sub", "name", "given_name", "family_name", "email")
+ERROR_CODE = re.compile(r"[a-z_]{1,64}")
 
 
 class FailureKind(StrEnum):
     CONFIGURATION_UNREACHABLE = "configuration_unreachable"
+    FETCH_REFUSED = "fetch_refused"
     CONFIGURATION_INVALID = "configuration_invalid"
     ISSUER_MISMATCH = "issuer_mismatch"
     REGISTRATION_UNREACHABLE = "registration_unreachable"
@@ -114,25 +118,26 @@ class RegisteredClient:
 def fetch_platform_configuration(
     openid_configuration_url: str,
     registration_token: str | None = None,
-    *,
-    session: requests.Session | None = None,
-    timeout: float = DEFAULT_TIMEOUT_SECONDS,
+    limits: FetchLimits = FetchLimits(),
 ) -> PlatformConfiguration | RegistrationFailure:
-    """Reads and checks the configuration the registration URL was opened with."""
+    """Reads and checks the configuration the registration URL was opened with. A failure
+    names the URL and the status, never what the server sent (see lti/safe_fetch.py)."""
     try:
-        response = _send(
-            "GET", openid_configuration_url, registration_token, session=session, timeout=timeout
+        response = _send("GET", openid_configuration_url, registration_token, limits)
+    except FetchRefused as refused:
+        return RegistrationFailure(
+            FailureKind.FETCH_REFUSED,
+            f"the platform configuration at {openid_configuration_url} was not read: {refused.reason}",
         )
-    except requests.RequestException as error:
+    except requests.RequestException:
         return RegistrationFailure(
             FailureKind.CONFIGURATION_UNREACHABLE,
-            f"the platform configuration at {openid_configuration_url} could not be read: {error}",
+            f"the platform configuration at {openid_configuration_url} could not be reached",
         )
     if not response.ok:
         return RegistrationFailure(
             FailureKind.CONFIGURATION_UNREACHABLE,
-            f"the platform configuration at {openid_configuration_url} answered "
-            f"{response.status_code}: {platform_message(response)}",
+            f"the platform configuration at {openid_configuration_url} answered {response.status}",
         )
     try:
         document = response.json()
@@ -235,35 +240,31 @@ def register_tool(
     platform: PlatformConfiguration,
     tool: ToolDescription,
     registration_token: str | None = None,
-    *,
-    session: requests.Session | None = None,
-    timeout: float = DEFAULT_TIMEOUT_SECONDS,
+    limits: FetchLimits = FetchLimits(),
 ) -> RegisteredClient | RegistrationFailure:
     """Posts the client registration and reads the client id the platform assigned."""
     try:
-        response = _send(
-            "POST",
-            platform.registration_endpoint,
-            registration_token,
-            session=session,
-            timeout=timeout,
-            json=client_registration_document(tool),
+        response = _send("POST", platform.registration_endpoint, registration_token, limits,
+                         json_body=client_registration_document(tool))
+    except FetchRefused as refused:
+        return RegistrationFailure(
+            FailureKind.FETCH_REFUSED,
+            f"the registration endpoint {platform.registration_endpoint} was not used: {refused.reason}",
         )
-    except requests.RequestException as error:
+    except requests.RequestException:
         return RegistrationFailure(
             FailureKind.REGISTRATION_UNREACHABLE,
-            f"the registration endpoint {platform.registration_endpoint} could not be reached: {error}",
-        )
-    if not response.ok:
-        return RegistrationFailure(
-            FailureKind.REGISTRATION_REFUSED,
-            f"the platform refused the registration ({response.status_code}): "
-            f"{platform_message(response)}",
+            f"the registration endpoint {platform.registration_endpoint} could not be reached",
         )
     try:
         answer = response.json()
     except ValueError:
         answer = None
+    if not response.ok:
+        return RegistrationFailure(
+            FailureKind.REGISTRATION_REFUSED,
+            f"the platform refused the registration ({response.status}{_error_code(answer)})",
+        )
     if not isinstance(answer, dict) or answer.get("client_id") in (None, ""):
         return RegistrationFailure(
             FailureKind.REGISTRATION_RESPONSE_INVALID,
@@ -283,22 +284,20 @@ def register_tool(
     )
 
 
-def _send(
-    method: str,
-    url: str,
-    registration_token: str | None,
-    *,
-    session: requests.Session | None,
-    timeout: float,
-    **kwargs: Any,
-) -> requests.Response:
+def _send(method: str, url: str, registration_token: str | None, limits: FetchLimits,
+          json_body: Any = None) -> Fetched:
     """A call to the platform, authorized by the registration token when there is one."""
     headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
     if registration_token:
         headers["Authorization"] = f"Bearer {registration_token}"
-    return (session or requests.Session()).request(
-        method, url, headers=headers, timeout=timeout, **kwargs
-    )
+    return fetch(method, url, limits, headers=headers, json_body=json_body)
+
+
+def _error_code(answer: Any) -> str:
+    """The OAuth error code of a refusal (RFC 7591, e.g. ``invalid_redirect_uri``): a code
+    from a fixed vocabulary, unlike a description, which could carry any server's text."""
+    code = answer.get("error") if isinstance(answer, dict) else None
+    return f": {code}" if isinstance(code, str) and ERROR_CODE.fullmatch(code) else ""
 
 
 def _message_types(messages_supported: Any) -> tuple[str, ...]:

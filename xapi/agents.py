@@ -5,6 +5,11 @@ Each agent carries exactly one inverse functional identifier (IFI). The default 
 stable across renames. An admin may choose ``mbox`` or ``mbox_sha1sum`` per platform when
 the LRS must match people by email; a person the LMS sent no email for falls back to the
 account IFI, so a statement is never left without one.
+
+An email address is used as the LMS sent it, with only its domain lowercased: the domain
+is case-insensitive, the part before ``@`` belongs to the mail server and may not be
+(RFC 5321). The same rule for ``mbox`` and ``mbox_sha1sum``, so a person's hash stays
+the same however the LMS capitalises the domain.
 """
 
 from __future__ import annotations
@@ -40,7 +45,7 @@ class PrivacySettings:
 def agent(person: Person, privacy: PrivacySettings) -> dict[str, Any]:
     """The xAPI Agent for ``person`` with exactly one IFI, per ``privacy.identity``."""
     result: dict[str, Any] = {"objectType": "Agent"}
-    email = person.email.strip().lower() if person.email else None
+    email = email_for_ifi(person.email) if person.email else None
     if privacy.identity is IdentityFormat.MBOX and email:
         result["mbox"] = f"mailto:{email}"
     elif privacy.identity is IdentityFormat.MBOX_SHA1SUM and email:
@@ -50,3 +55,9 @@ def agent(person: Person, privacy: PrivacySettings) -> dict[str, Any]:
     if person.name and privacy.identity is not IdentityFormat.MBOX_SHA1SUM:
         result["name"] = person.name
     return result
+
+
+def email_for_ifi(email: str) -> str:
+    """``Ann.Lee@Example.ORG`` -> ``Ann.Lee@example.org``: the local part kept, the domain lowercased."""
+    local, at, domain = email.strip().rpartition("@")
+    return f"{local}{at}{domain.lower()}" if at else email.strip()

@@ -19,10 +19,18 @@ class EventKind(str, enum.Enum):
     CHECK_IN_HELD = "check_in_held"
     COACHING_CONVERSATION_HELD = "coaching_conversation_held"
     ACTION_AGREED = "action_agreed"
+    ACTION_COMPLETED = "action_completed"
+    ACTION_DROPPED = "action_dropped"
+    ACTION_REOPENED = "action_reopened"
     VALIDATION_REQUESTED = "validation_requested"
     APPLICATION_VALIDATED = "application_validated"
     NEEDS_MORE_EVIDENCE = "needs_more_evidence"
     RECORD_WITHDRAWN = "record_withdrawn"
+
+
+VOID_ONLY = frozenset({EventKind.RECORD_WITHDRAWN, EventKind.ACTION_REOPENED})
+"""Kinds that only take statements back: a withdrawal, and an action's closing undone
+(marked done or dropped by mistake); they send no statement of their own."""
 
 
 @dataclass(frozen=True)
@@ -66,9 +74,18 @@ class RecordEvent:
     the mapping lists are sent. Names listed in ``private_fields`` are never sent: the
     application should not put private notes here at all, this is a second lock.
 
-    ``voids`` lists the statement ids this version replaces (an edit voids the earlier
-    version's statements; a ``RECORD_WITHDRAWN`` event only voids). Compute them with
-    :func:`xapi.statements.statement_id` or read them from the outbox.
+    ``voids`` lists the statement ids this event takes back: a correction voids the
+    statement it corrects, a withdrawal every statement of the record (kinds in
+    :data:`VOID_ONLY` only void). A new state is a new statement and voids nothing.
+    Compute them with :func:`xapi.statements.statement_id` or read them from the outbox.
+
+    ``occurred_at`` is when it happened (the statement's ``timestamp``: the date held, the
+    submission or decision time); ``recorded_at`` when the tool learned of it, the time
+    of the voiding statements (a rating re-sends the conversation as of the day it was
+    held, but voids the unrated statement at the time of rating). ``by`` is who did it:
+    the actor of the voiding statements (the learner when not given).
+    ``context_statement`` names the statement this one answers (a decision answers the
+    learner's request): ``context.statement``.
     """
 
     kind: EventKind
@@ -79,7 +96,9 @@ class RecordEvent:
     learning_activity: LearningActivity
     course: Course | None = None
     manager: Person | None = None
-    registration: str | None = None
     fields: Mapping[str, Any] = field(default_factory=dict)
     private_fields: frozenset[str] = frozenset()
     voids: tuple[str, ...] = ()
+    recorded_at: datetime | None = None
+    by: Person | None = None
+    context_statement: str | None = None

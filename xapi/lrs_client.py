@@ -72,7 +72,8 @@ class LrsConfig:
 
 @dataclass(frozen=True)
 class ConnectionCheck:
-    """Result of :meth:`LrsClient.check_connection` (``GET about``, no statement sent)."""
+    """Result of :meth:`LrsClient.check_connection` (``GET about`` and a read of one
+    statement; no statement sent)."""
 
     ok: bool
     message: str
@@ -148,26 +149,50 @@ class LrsClient:
         return self._classify(response.status, response.headers.get("Retry-After"), response.data, response.reason)
 
     def check_connection(self) -> ConnectionCheck:
-        """``GET about``: is the LRS there, and does it speak our version? Sends no statement."""
+        """What can be checked without sending a statement: ``GET about`` for the versions
+        the LRS speaks (an LRS without it, such as ralph 5.1, is not failed for that), then
+        ``GET statements?limit=1`` with the stored credentials, as ``about`` may answer
+        anyone. The message says what was checked."""
         try:
-            response = self.session.get(
-                self.config.url("about"), headers=self._headers(), timeout=self._timeout
-            )
+            about = self.session.get(self.config.url("about"), headers=self._headers(), timeout=self._timeout)
         except (requests.RequestException, TokenError) as exc:
             return ConnectionCheck(ok=False, message=f"{type(exc).__name__}: {exc}")
-        if response.status_code != 200:
-            message = _message(response.content, response.reason)
-            return ConnectionCheck(
-                ok=False, status=response.status_code, message=f"about answered {response.status_code}: {message}"
-            )
+        versions: tuple[str, ...] = ()
+        if about.status_code == 404:
+            checked = "no about resource (404), version not asked"
+        elif about.status_code != 200:
+            message = _message(about.content, about.reason)
+            return ConnectionCheck(ok=False, status=about.status_code,
+                                   message=f"about answered {about.status_code}: {message}")
+        else:
+            try:
+                versions = tuple(str(v) for v in about.json().get("version", []))
+            except (ValueError, AttributeError):
+                return ConnectionCheck(ok=False, status=200, message="about did not answer a JSON object")
+            wanted = self.config.xapi_version.rsplit(".", 1)[0]
+            if not any(v == self.config.xapi_version or v.startswith(wanted + ".") for v in versions):
+                return ConnectionCheck(ok=False, status=200, versions=versions, message=(
+                    f"LRS speaks {', '.join(versions) or 'no version'}, not {self.config.xapi_version}"))
+            checked = f"about: speaks {', '.join(versions)}"
+        return self._check_credentials(checked, versions)
+
+    def _check_credentials(self, checked: str, versions: tuple[str, ...]) -> ConnectionCheck:
+        """A harmless authenticated request: read at most one statement."""
+        asked = f"GET statements?limit=1 with the stored credentials and version {self.config.xapi_version}"
         try:
-            versions = tuple(str(v) for v in response.json().get("version", []))
-        except (ValueError, AttributeError):
-            return ConnectionCheck(ok=False, status=200, message="about did not answer a JSON object")
-        wanted = self.config.xapi_version.rsplit(".", 1)[0]
-        speaks = any(v == self.config.xapi_version or v.startswith(wanted + ".") for v in versions)
-        message = "ok" if speaks else f"LRS speaks {', '.join(versions) or 'no version'}, not {self.config.xapi_version}"
-        return ConnectionCheck(ok=speaks, status=200, versions=versions, message=message)
+            read = self.session.get(self._statements_url, params={"limit": 1}, headers=self._headers(),
+                                    timeout=self._timeout)
+        except (requests.RequestException, TokenError) as exc:
+            return ConnectionCheck(ok=False, versions=versions, message=f"{checked}; {asked}: {type(exc).__name__}")
+        done = f"{checked}; {asked}: {read.status_code}"
+        if read.status_code == 200:
+            return ConnectionCheck(ok=True, status=200, versions=versions,
+                                   message=f"{done}, credentials accepted (no statement sent)")
+        if read.status_code == 403:  # known, but not allowed to read: writing may still be allowed
+            return ConnectionCheck(ok=True, status=403, versions=versions, message=(
+                f"{done}, credentials accepted without read access (writing is not tried: no statement sent)"))
+        return ConnectionCheck(ok=False, status=read.status_code, versions=versions,
+                               message=f"{done}: {_message(read.content, read.reason)}")
 
     def _headers(self) -> dict[str, str]:
         """Version and credentials, the same for statements and ``about``."""

@@ -15,13 +15,14 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from xapi.events import EventKind
+from xapi.events import VOID_ONLY, EventKind
 from xapi.profile import COINED_PREFIX, expand_iri
 
 FIELD_TARGETS = ("result.response", "result.score", "result.extensions", "context.extensions")
 FIELD_TYPES = ("text", "string", "integer", "number", "date", "object")
 FREE_TEXT_TYPES = ("text", "object")  # object: a map of questions to answers
 OBJECT_CHOICES = ("record", "learning_activity")
+ACTOR_CHOICES = ("learner", "manager")
 CONCEPT_TYPES = ("ActivityType", "ResultExtension", "ContextExtension", "ActivityExtension", "Verb")
 RESULT_FLAGS = ("success", "completion")
 
@@ -57,6 +58,8 @@ class EventRule:
     activity_type: str
     verb: Verb
     object: str
+    actor: str  # learner | manager: whose statement it is
+    timestamp: str  # what the timestamp is the time of (for the xAPI Profile)
     result_flags: dict[str, bool]
     fields: dict[str, FieldRule]
 
@@ -83,7 +86,6 @@ class XapiMapping:
     events: dict[EventKind, EventRule]
     voiding_verb: Verb
     course_activity_type: str
-    manager_relevant_type: str
     coined: tuple[CoinedConcept, ...]
     profile: ProfileMeta
 
@@ -150,7 +152,7 @@ class _Parser:
         top = self.keys(
             data,
             "(top)",
-            ("profile", "coined", "record_types", "voiding", "course_activity_type", "manager_relevant_type"),
+            ("profile", "coined", "record_types", "voiding", "course_activity_type"),
         )
         coined = self.coined(top["coined"])
         events: dict[EventKind, EventRule] = {}
@@ -159,7 +161,7 @@ class _Parser:
                 if rule.kind in events:
                     raise self.fail(f"record_types.{name}.events.{rule.kind.value}", "event mapped twice")
                 events[rule.kind] = rule
-        expected = set(EventKind) - {EventKind.RECORD_WITHDRAWN}
+        expected = set(EventKind) - VOID_ONLY
         missing = sorted(kind.value for kind in expected - set(events))
         if missing:
             raise self.fail("record_types", f"no mapping for event(s): {', '.join(missing)}")
@@ -168,7 +170,6 @@ class _Parser:
             events=events,
             voiding_verb=self.verb(voiding["verb"], "voiding.verb"),
             course_activity_type=self.iri(top["course_activity_type"], "course_activity_type"),
-            manager_relevant_type=self.iri(top["manager_relevant_type"], "manager_relevant_type"),
             coined=coined,
             profile=self.profile(top["profile"]),
         )
@@ -229,15 +230,18 @@ class _Parser:
                 kind = EventKind(kind_name)
             except ValueError:
                 raise self.fail(event_where, "unknown event kind") from None
-            if kind is EventKind.RECORD_WITHDRAWN:
-                raise self.fail(event_where, "withdrawal is described by `voiding`, not as an event")
+            if kind in VOID_ONLY:
+                raise self.fail(event_where, "it only voids: described by `voiding`, not as an event")
             rules.append(self.event(kind, name, record_name, activity_type, event, event_where))
         return rules
 
     def event(self, kind, record_type, record_name, activity_type, value, where) -> EventRule:
-        table = self.keys(value, where, ("verb", "object"), ("result", "fields"))
+        table = self.keys(value, where, ("verb", "object", "timestamp"), ("actor", "result", "fields"))
         if table["object"] not in OBJECT_CHOICES:
             raise self.fail(f"{where}.object", f"must be one of {', '.join(OBJECT_CHOICES)}")
+        actor = table.get("actor", "learner")
+        if actor not in ACTOR_CHOICES:
+            raise self.fail(f"{where}.actor", f"must be one of {', '.join(ACTOR_CHOICES)}")
         flags = self.keys(table.get("result", {}), f"{where}.result", (), RESULT_FLAGS)
         for flag, flag_value in flags.items():
             if not isinstance(flag_value, bool):
@@ -253,6 +257,8 @@ class _Parser:
             activity_type=activity_type,
             verb=self.verb(table["verb"], f"{where}.verb"),
             object=table["object"],
+            actor=actor,
+            timestamp=self.text(table["timestamp"], f"{where}.timestamp"),
             result_flags=dict(flags),
             fields=fields,
         )

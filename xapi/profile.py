@@ -37,8 +37,53 @@ def profile_version_iri(version: int) -> str:
     return f"{PROFILE_IRI}/v{version}"
 
 
+ACTORS = {
+    "learner": "The actor is the learner: the statement belongs to their learning record. The manager, "
+               "when there is one, is context.instructor.",
+    "manager": "The actor is the manager who decided; context.statement names the learner's request "
+               "the decision answers.",
+}
+def _template(version_iri: str, rule, course_type: str) -> dict[str, Any]:
+    name = rule.kind.value
+    template: dict[str, Any] = {
+        "id": f"{PROFILE_IRI}/templates/{name.replace('_', '-')}",
+        "type": "StatementTemplate",
+        "inScheme": version_iri,
+        "prefLabel": {"en": name.replace("_", " ")},
+        "definition": {"en": f"{rule.record_name}: {name.replace('_', ' ')}. {ACTORS[rule.actor]} "
+                             f"The timestamp is {rule.timestamp}."},
+        "verb": rule.verb.id,
+        "contextGroupingActivityType": [course_type],
+        "rules": [{"location": "$.timestamp", "presence": "included",
+                   "scopeNote": {"en": rule.timestamp}}],
+    }
+    if rule.object == "record":
+        template["objectActivityType"] = rule.activity_type
+    if rule.actor == "manager":
+        template["rules"].append({"location": "$.context.statement", "presence": "recommended",
+                                  "scopeNote": {"en": "the learner's request this decision answers"}})
+    return template
+
+
+def _voiding_template(version_iri: str, verb_id: str) -> dict[str, Any]:
+    return {
+        "id": f"{PROFILE_IRI}/templates/voided",
+        "type": "StatementTemplate",
+        "inScheme": version_iri,
+        "prefLabel": {"en": "statement voided"},
+        "definition": {"en": "A record withdrawn (every statement of it is voided) or corrected (the statement "
+                             "corrected is voided, the corrected one sent). The actor is the person who withdrew "
+                             "or corrected it; the timestamp is when they did; context.contextActivities places "
+                             "it like the record's statements. A new state of a record (an action completed, a "
+                             "request asked again, a decision) never voids: the earlier statements stay."},
+        "verb": verb_id,
+        "rules": [{"location": "$.object.objectType", "presence": "included", "all": ["StatementRef"]}],
+    }
+
+
 def profile_document(mapping: XapiMapping) -> dict[str, Any]:
-    """The xAPI Profile (JSON-LD, xAPI Profiles 1.0 shape) describing our coined IRIs."""
+    """The xAPI Profile (JSON-LD, xAPI Profiles 1.0 shape): our coined IRIs, and one
+    statement template per event saying who the actor is and what the timestamp means."""
     meta = mapping.profile
     version_iri = profile_version_iri(meta.version)
     concepts = []
@@ -63,4 +108,6 @@ def profile_document(mapping: XapiMapping) -> dict[str, Any]:
         "author": {"type": "Organization", "name": "coachbridge"},
         "versions": [{"id": version_iri, "generatedAtTime": meta.generated_at}],
         "concepts": concepts,
+        "templates": [_template(version_iri, rule, mapping.course_activity_type) for rule in mapping.events.values()]
+        + [_voiding_template(version_iri, mapping.voiding_verb.id)],
     }

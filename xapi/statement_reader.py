@@ -4,6 +4,7 @@
 statements out of that list, but a measure needs their timestamps (the first version of
 a revised reflection, a request a decision superseded), so each statement a voiding
 statement names and the list did not include is fetched by ``voidedStatementId``.
+Which verb voids comes from the mapping (``XapiMapping.voiding_verb``).
 """
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ import requests
 
 from xapi.lrs_client import BasicAuth, LrsConfig
 
-VOIDED = "http://adlnet.gov/expapi/verbs/voided"
 PAGE_SIZE = 500
 
 
@@ -23,8 +23,9 @@ class LrsReadError(RuntimeError):
 
 
 class StatementReader:
-    def __init__(self, config: LrsConfig, session: requests.Session | None = None) -> None:
+    def __init__(self, config: LrsConfig, voiding_verb: str, session: requests.Session | None = None) -> None:
         self.config = config
+        self.voiding_verb = voiding_verb
         self.session = session or requests.Session()
 
     def _get(self, url: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -56,7 +57,7 @@ class StatementReader:
         found = {s["id"]: s for s in self.pages()}
         for statement in list(found.values()):
             target = statement.get("object", {})
-            if statement["verb"]["id"] == VOIDED and target.get("objectType") == "StatementRef" \
+            if statement["verb"]["id"] == self.voiding_verb and target.get("objectType") == "StatementRef" \
                     and target["id"] not in found:
                 voided = self.voided(target["id"])
                 if voided is not None:

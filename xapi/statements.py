@@ -1,11 +1,18 @@
 """Build xAPI statements from record events: pure functions, no I/O.
 
-The rules (DESIGN "xAPI rules the bridge follows"): the learner is the actor; the manager
-is ``context.instructor`` (and a ``contextAgent`` in 2.0.0); the learning activity the
+The rules (README "What the statements say"): each verb's actor is set in
+mappings/xapi.yaml (the learner, whose learning record it is, except for a manager's
+decision); the manager is otherwise ``context.instructor``; the learning activity the
 record is about is ``contextActivities.parent`` and the course ``grouping``; timestamps
-are RFC 3339 UTC with milliseconds and ``Z``; statement ids are deterministic per record
-version, so a statement re-sent after a crash or a timeout is the same statement and the
-LRS treats it as a duplicate rather than a new fact.
+are when it happened, RFC 3339 UTC with milliseconds and ``Z``; statement ids are
+deterministic per record version, so a statement re-sent after a crash or a timeout is
+the same statement and the LRS treats it as a duplicate rather than a new fact.
+
+One id, one content: a statement is built alike for xAPI 1.0.3 and 2.0.0 (only what
+both versions define: no ``contextAgents``), so an LRS reached through endpoints of both
+versions, or an endpoint switched from one to the other, sees the same statement for an
+id and never a conflicting one. No ``context.registration``: an LTI launch carries no
+attempt to name, and one coined per learner and activity would repeat actor and parent.
 """
 
 from __future__ import annotations
@@ -17,10 +24,9 @@ from typing import Any
 from urllib.parse import quote
 
 from xapi.agents import PrivacySettings, agent
-from xapi.events import Course, EventKind, RecordEvent
+from xapi.events import VOID_ONLY, Course, EventKind, RecordEvent
 from xapi.mapping import EventRule, FieldRule, XapiMapping
 from xapi.profile import PROFILE_IRI
-from xapi.versions import XAPI_1_0_3, XAPI_2_0_0, check_version
 
 STATEMENT_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, f"{PROFILE_IRI}/statements")
 """uuid5 namespace of our statement ids; changing it would re-send every statement as new.
@@ -41,17 +47,13 @@ class BuildSettings:
     ``activity_iri_base``: the tool's public base URL for the activities it coins (one per
     record, one per course without an IRI of its own), e.g.
     ``https://coach.example.org/xapi/activities``. ``privacy`` comes from the platform,
-    ``xapi_version`` from the LRS the statement is for, ``language`` tags activity names
-    (which come from the LMS).
+    ``language`` tags activity names (which come from the LMS). The LRS's xAPI version
+    is not here: the statement is the same for both.
     """
 
     activity_iri_base: str
     privacy: PrivacySettings = field(default_factory=PrivacySettings)
-    xapi_version: str = XAPI_1_0_3
     language: str = "en-US"
-
-    def __post_init__(self) -> None:
-        check_version(self.xapi_version)
 
 
 def statement_id(settings: BuildSettings, record_id: str | int, record_version: int, kind: EventKind) -> str:
@@ -92,30 +94,23 @@ def course_activity_iri(settings: BuildSettings, course: Course) -> str:
 def build_statements(event: RecordEvent, settings: BuildSettings, mapping: XapiMapping) -> list[dict[str, Any]]:
     """The statements one record event produces, in the order to send them.
 
-    Voiding statements for ``event.voids`` come first, then (unless the record was
-    withdrawn) the statement for this version.
+    Voiding statements for ``event.voids`` come first (by the person who withdrew or
+    corrected, at the time they did), then, unless the event only voids, the statement
+    for this version.
     """
-    actor = agent(event.learner, settings.privacy)
-    timestamp = format_timestamp(event.occurred_at)
-    statements = [
-        {
-            "id": voiding_statement_id(voided),
-            "actor": actor,
-            "verb": _verb(mapping.voiding_verb),
-            "object": {"objectType": "StatementRef", "id": str(uuid.UUID(voided))},
-            "timestamp": timestamp,
-        }
-        for voided in event.voids
-    ]
-    if event.kind is EventKind.RECORD_WITHDRAWN:
+    statements = [_voiding(event, voided, settings, mapping) for voided in event.voids]
+    if event.kind in VOID_ONLY:
         if not statements:
-            raise EventDataError(f"record {event.record_id}: a withdrawal must name the statements it voids")
+            raise EventDataError(f"record {event.record_id}: {event.kind.value} must name the statements it voids")
         return statements
     rule = mapping.events[event.kind]
     placed = _place_fields(event, rule, settings)
+    actor = event.manager if rule.actor == "manager" else event.learner
+    if actor is None:
+        raise EventDataError(f"record {event.record_id}: {event.kind.value} needs the manager who did it")
     statement: dict[str, Any] = {
         "id": statement_id(settings, event.record_id, event.record_version, event.kind),
-        "actor": actor,
+        "actor": agent(actor, settings.privacy),
         "verb": _verb(rule.verb),
         "object": _object(event, rule, settings),
     }
@@ -125,9 +120,26 @@ def build_statements(event: RecordEvent, settings: BuildSettings, mapping: XapiM
     if result:
         statement["result"] = result
     statement["context"] = _context(event, rule, settings, mapping, placed["context.extensions"])
-    statement["timestamp"] = timestamp
+    statement["timestamp"] = format_timestamp(event.occurred_at)
     statements.append(statement)
     return statements
+
+
+def _voiding(event: RecordEvent, voided: str, settings: BuildSettings, mapping: XapiMapping) -> dict[str, Any]:
+    """The statement taking ``voided`` back. Its context places it like the record's own
+    statements (learning activity, course) so that a query by activity finds it too;
+    ``platform`` is left out, as xAPI allows it only with an Activity object."""
+    context = _context_activities(event, settings, mapping, with_parent=True)
+    statement: dict[str, Any] = {
+        "id": voiding_statement_id(voided),
+        "actor": agent(event.by or event.learner, settings.privacy),
+        "verb": _verb(mapping.voiding_verb),
+        "object": {"objectType": "StatementRef", "id": str(uuid.UUID(voided))},
+    }
+    if context:
+        statement["context"] = {"contextActivities": context}
+    statement["timestamp"] = format_timestamp(event.recorded_at or event.occurred_at)
+    return statement
 
 
 def _verb(verb) -> dict[str, Any]:
@@ -156,17 +168,23 @@ def _object(event: RecordEvent, rule: EventRule, settings: BuildSettings) -> dic
 
 def _context(event, rule, settings, mapping, extensions) -> dict[str, Any]:
     context: dict[str, Any] = {}
-    if event.registration:
-        context["registration"] = str(uuid.UUID(event.registration))
-    if event.manager:
-        manager = agent(event.manager, settings.privacy)
-        context["instructor"] = manager
-        if settings.xapi_version == XAPI_2_0_0:
-            context["contextAgents"] = [
-                {"objectType": "contextAgent", "agent": manager, "relevantTypes": [mapping.manager_relevant_type]}
-            ]
+    if event.manager and rule.actor != "manager":
+        context["instructor"] = agent(event.manager, settings.privacy)
+    activities = _context_activities(event, settings, mapping, with_parent=rule.object == "record")
+    if activities:
+        context["contextActivities"] = activities
+    if event.context_statement:
+        context["statement"] = {"objectType": "StatementRef", "id": str(uuid.UUID(event.context_statement))}
+    context["platform"] = PLATFORM
+    if extensions:
+        context["extensions"] = extensions
+    return context
+
+
+def _context_activities(event: RecordEvent, settings: BuildSettings, mapping: XapiMapping,
+                        with_parent: bool) -> dict[str, Any]:
     activities: dict[str, Any] = {}
-    if rule.object == "record":
+    if with_parent:
         learning = event.learning_activity
         activities["parent"] = [_activity(learning.iri, learning.name, None, settings.language)]
     if event.course:
@@ -174,12 +192,7 @@ def _context(event, rule, settings, mapping, extensions) -> dict[str, Any]:
         activities["grouping"] = [
             _activity(course_activity_iri(settings, course), course.title, mapping.course_activity_type, settings.language)
         ]
-    if activities:
-        context["contextActivities"] = activities
-    context["platform"] = PLATFORM
-    if extensions:
-        context["extensions"] = extensions
-    return context
+    return activities
 
 
 def _place_fields(event: RecordEvent, rule: EventRule, settings: BuildSettings) -> dict[str, dict[str, Any]]:

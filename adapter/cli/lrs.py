@@ -14,6 +14,7 @@ import time
 from sqlalchemy import Connection
 
 from adapter.config import Settings
+from adapter.domain.admin_scope import AdminScope
 from adapter.persistence import lrs_store
 from adapter.services import lrs_settings
 
@@ -38,7 +39,8 @@ def add_commands(sub) -> None:
     add.add_argument("--xapi-version", default="1.0.3")
     add.add_argument("--batch-size", type=int, default=100)
     add.set_defaults(func=add_endpoint)
-    test = lrs.add_parser("test", help="ask the LRS's about resource with the stored credentials (sends no statement)")
+    test = lrs.add_parser("test", help="ask the LRS's about resource, then read one statement with the stored "
+                                       "credentials (sends none)")
     test.add_argument("ref", help="the endpoint's id or name")
     test.set_defaults(func=try_connection)
     for name, active in (("enable", True), ("disable", False)):
@@ -74,7 +76,7 @@ def add_endpoint(args, settings: Settings) -> int:
     if secret is None:
         return 2
     parts = app_parts(settings)
-    checked = lrs_settings.check_form(parts.engine, {
+    checked = lrs_settings.check_form(parts.engine, AdminScope.operator(), {
         "platform_id": str(args.platform), "name": args.name, "endpoint": args.endpoint, "auth_kind": args.auth,
         "username": args.username, "secret": secret, "token_url": args.token_url, "client_id": args.client_id,
         "scope": args.scope, "xapi_version": args.xapi_version, "batch_size": str(args.batch_size)}, None)

@@ -10,6 +10,7 @@ import time
 from datetime import date
 
 from adapter.config import Settings
+from adapter.domain.admin_scope import AdminScope
 from adapter.domain.measures import Facts, measures, total
 from adapter.services.lrs_measures import StatementReading
 from adapter.services.reports import organisation_dashboard, rebuild_summaries
@@ -42,16 +43,17 @@ def report_measures(args, settings: Settings) -> int:
         password = os.environ.get(args.password_env, "")
         config = LrsConfig(name="report", endpoint=args.from_lrs,
                            auth=BasicAuth(args.username, password) if args.username else None)
+        mapping = load_mapping()
         try:
-            statements = StatementReader(config).all_statements()
+            statements = StatementReader(config, mapping.voiding_verb.id).all_statements()
         except LrsReadError as error:
             print(f"coachbridge report: {error}", file=sys.stderr)
             return 1
-        facts = total(StatementReading(load_mapping()).facts_by_course(statements, as_of).values())
+        facts = total(StatementReading(mapping).facts_by_course(statements, as_of).values())
         source = f"{len(statements)} statements from {args.from_lrs}"
     else:
         with app_parts(settings).engine.connect() as conn:
-            facts = organisation_dashboard(conn, {"admin"}, as_of).facts
+            facts = organisation_dashboard(conn, AdminScope.operator(), as_of).facts
         source = "the database"
     print_measures(facts, as_of, source, as_json=args.json)
     return 0

@@ -164,6 +164,8 @@ class DemoLMS:
         self.tool_url = tool_url.rstrip("/")
         self.client_id = client_id
         self.deployment_id = deployment_id
+        # What the "add a tool" page offers: a registration link (invitation) the tool gave us.
+        self.tool_registration_url = ""
         self.people = seeded_people()
         # Links placed by Deep Linking join the seeded ones and launch like them.
         self.links: dict[str, dict[str, Any]] = {k: dict(v) for k, v in RESOURCE_LINKS.items()}

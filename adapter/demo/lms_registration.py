@@ -97,4 +97,4 @@ def add_dynamic_registration(app: Flask, lms) -> None:
             src = tool_url + separator + urlencode({
                 "openid_configuration": lms.lms_url + "/.well-known/openid-configuration",
                 "registration_token": token})
-        return render_template_string(REGISTER_PAGE, tool_url=tool_url or lms.tool_url + "/lti/register", src=src)
+        return render_template_string(REGISTER_PAGE, tool_url=tool_url or lms.tool_registration_url, src=src)

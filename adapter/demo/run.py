@@ -17,6 +17,8 @@ from adapter.demo.seed import seed_demo_records
 from adapter.demo.local_server import ServerThread
 from adapter.domain.mail import DEFAULT_DAILY_CAP
 from adapter.persistence import lrs_store, mail_store
+from adapter.persistence.platform_store import platform_with
+from adapter.services.invitations import invite
 from adapter.services.platforms import PlatformSpec, register_platform
 from adapter.web import components, create_app
 from adapter.worker import Worker, default_jobs
@@ -25,11 +27,16 @@ DEMO_LRS_NAME = "demo-lrs"
 
 
 def register_demo_lms(app, lms: DemoLMS) -> int:
-    with app.app_context():
-        return register_platform(components().engine, PlatformSpec(
-            issuer=lms.issuer, client_id=lms.client_id, auth_login_url=lms.auth_login_url,
-            key_set_url=lms.key_set_url, auth_token_url=lms.token_url, name="Demo LMS",
-            deployment_ids=(lms.deployment_id,)))
+    """Registered by hand, as an operator would (kept from an earlier run of the demo); and a
+    fresh invitation link on the demo LMS's "add a tool" page, to try Dynamic Registration."""
+    engine = app.extensions["coachbridge"].engine
+    lms.tool_registration_url = invite(engine, lms.tool_url, time.time(), "the demo LMS's add-a-tool page").link
+    with engine.connect() as conn:
+        known = platform_with(conn, lms.issuer, lms.client_id)
+    return known if known is not None else register_platform(engine, PlatformSpec(
+        issuer=lms.issuer, client_id=lms.client_id, auth_login_url=lms.auth_login_url,
+        key_set_url=lms.key_set_url, auth_token_url=lms.token_url, name="Demo LMS",
+        deployment_ids=(lms.deployment_id,)))
 
 
 def register_demo_lrs(app, platform_id: int, lrs: DemoLrs, endpoint: str) -> None:
@@ -62,6 +69,8 @@ def run_demo(settings: Settings, tool_port: int = 8000, lms_port: int = 8001, lr
                                             f"http://127.0.0.1:{lrs_port}", f"http://127.0.0.1:{mail_port}")
     if not settings.public_url:  # the IRIs the tool coins name the tool the demo runs
         settings = dataclasses.replace(settings, public_url=tool_url)
+    # The demo LMS answers on 127.0.0.1: its registration configuration is on a loopback address.
+    settings = dataclasses.replace(settings, allow_private_addresses=True)
     app = create_app(settings)
     lms, lrs = DemoLMS(lms_url=lms_url, tool_url=tool_url), DemoLrs()
     platform_id = register_demo_lms(app, lms)

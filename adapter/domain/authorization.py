@@ -30,7 +30,8 @@ class Viewer:
         return learner_id == self.person_id
 
     def manages(self, learner_id: int) -> bool:
-        return learner_id in self.mentee_ids
+        # Never oneself, even if a link recorded before the rule says so: nobody validates their own work.
+        return learner_id in self.mentee_ids and learner_id != self.person_id
 
     def may_read_learner(self, learner_id: int) -> bool:
         """A learner their own records; a manager their current mentees' records."""

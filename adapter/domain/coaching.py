@@ -83,11 +83,18 @@ class AgreedAction:
                    owner=owner, due_on=due)
 
     def set_status(self, viewer: Viewer, status: str) -> "AgreedAction":
-        """Open actions carry over to the next conversation until someone closes them."""
+        """Open actions carry over to the next conversation until someone closes them: the
+        learner closes their own actions, their manager any of them."""
         viewer.require_learner_visible(self.learner_id)
+        if not self.may_be_closed_by(viewer):
+            raise Forbidden("only your manager closes an action they own")
         if status not in ACTION_STATUSES:
             raise RuleViolation("Action status", f"must be one of {', '.join(ACTION_STATUSES)}")
         return replace(self, status=status, version=self.version + 1)
+
+    def may_be_closed_by(self, viewer: Viewer) -> bool:
+        """The rule :meth:`set_status` applies (pages ask it to show the button or not)."""
+        return viewer.manages(self.learner_id) or (viewer.is_learner(self.learner_id) and self.owner == "learner")
 
 
 @dataclass(frozen=True)
@@ -154,7 +161,3 @@ class Conversation:
 
 def next_date_label(kind: str) -> str:
     return "Next check-in" if kind == "check_in" else "Follow-up date"
-
-
-def actions_label(kind: str) -> str:
-    return "Agreed actions" if kind == "check_in" else "Commitments"

@@ -1,4 +1,9 @@
-"""Manager relationships from an administrator's CSV file: parsing and row checks.
+"""Manager relationships: the rule every source of them obeys, and the administrator's
+CSV file (parsing and row checks).
+
+A link comes from the LMS's mentor claim, an admin import, a confirmed nomination (and
+later SCIM); each source builds a :class:`ManagerLink`, so nobody is ever recorded as
+their own manager, and so nobody validates their own application.
 
 Columns (header row required, any order): ``learner_user_id`` or ``learner_email``,
 and ``manager_user_id`` or ``manager_email``; a row names each side by one of them.
@@ -9,10 +14,33 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from dataclasses import dataclass
+from typing import Iterable
+
+from .rules import RuleViolation
 
 COLUMNS = ("learner_user_id", "learner_email", "manager_user_id", "manager_email")
 MAX_ROWS = 10_000
+MAX_CELL = 255  # an LTI user id is at most 255 characters, an email address 254
+
+
+@dataclass(frozen=True)
+class ManagerLink:
+    """``manager_id`` manages ``learner_id``: two different people, whatever the source."""
+
+    learner_id: int
+    manager_id: int
+
+    def __post_init__(self) -> None:
+        if self.learner_id == self.manager_id:
+            raise RuleViolation("Manager", "a person cannot be their own manager")
+
+
+def links_from_claim(manager_id: int, learner_ids: Iterable[int]) -> set[ManagerLink]:
+    """The links a platform's mentee list makes; a list naming the mentor themself does not
+    make them their own manager (the rest of the list still counts)."""
+    return {ManagerLink(learner_id, manager_id) for learner_id in learner_ids if learner_id != manager_id}
 
 
 @dataclass(frozen=True)
@@ -42,8 +70,23 @@ class RowProblem:
         return f"line {self.line}: {self.problem}"
 
 
+def decode_csv(data: bytes) -> str:
+    """An uploaded file's text; anything but UTF-8 text is refused, not guessed at."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise RuleViolation("The file", "is not a CSV text file (save it as CSV, UTF-8)") from None
+
+
 def parse_relationship_csv(text: str) -> tuple[list[RelationshipRow], list[RowProblem]]:
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    try:
+        return _parse_rows(reader)
+    except csv.Error as error:  # a cell beyond the csv module's limit, say: raised reading the next line
+        return [], [RowProblem(reader.line_num + 1, f"cannot be read as CSV ({error})")]
+
+
+def _parse_rows(reader: csv.DictReader) -> tuple[list[RelationshipRow], list[RowProblem]]:
     header = [name.strip() for name in reader.fieldnames or []]
     reader.fieldnames = header
     missing = [side for side in ("learner", "manager")
@@ -60,7 +103,10 @@ def parse_relationship_csv(text: str) -> tuple[list[RelationshipRow], list[RowPr
         if not any((value or "").strip() for value in record.values() if isinstance(value, str)):
             continue
         learner, manager = _key(record, "learner"), _key(record, "manager")
-        if learner is None or manager is None:
+        unreadable = _unreadable(record)
+        if unreadable:
+            problems.append(RowProblem(line, unreadable))
+        elif learner is None or manager is None:
             side = "learner" if learner is None else "manager"
             problems.append(RowProblem(line, f"no {side} user id or email"))
         elif learner == manager:
@@ -70,6 +116,15 @@ def parse_relationship_csv(text: str) -> tuple[list[RelationshipRow], list[RowPr
         else:
             rows.append(RelationshipRow(line, learner, manager))
     return rows, problems
+
+
+def _unreadable(record: dict) -> str:
+    cells = [value for name, value in record.items() if name in COLUMNS and isinstance(value, str)]
+    if any(len(value) > MAX_CELL for value in cells):
+        return f"a user id or email is longer than {MAX_CELL} characters"
+    if any(unicodedata.category(char) == "Cc" for value in cells for char in value.strip()):
+        return "a user id or email holds a control character (a NUL byte, say)"
+    return ""
 
 
 def _key(record: dict, side: str) -> PersonKey | None:

@@ -5,6 +5,7 @@ from datetime import date
 
 MAX_TEXT = 5000
 SCALE = range(1, 6)
+MAX_ID = 2 ** 63 - 1  # the database's BIGINT: a larger number names no record
 
 
 class RuleViolation(ValueError):
@@ -13,6 +14,16 @@ class RuleViolation(ValueError):
     def __init__(self, field: str, problem: str) -> None:
         super().__init__(f"{field}: {problem}")
         self.field, self.problem = field, problem
+
+
+def whole_number(value: str | None) -> int | None:
+    """A record id or a count as a form or URL sends it, or None: ASCII digits only
+    (``"²".isdigit()`` is true but ``int("²")`` fails) and within the database's 64 bits."""
+    text = (value or "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_ID)):
+        return None
+    number = int(text)
+    return number if number <= MAX_ID else None
 
 
 def check_text(field: str, value: str | None, *, required: bool = True, max_length: int = MAX_TEXT) -> str:

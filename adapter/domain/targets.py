@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from .authorization import Forbidden, Viewer
-from .rules import RuleViolation
+from .rules import RuleViolation, whole_number
 
 TARGET_MEASURES = {
     "validated_applications": "Validated applications",
@@ -69,10 +69,9 @@ class Target:
         measure = form.get("measure", "")
         if measure not in TARGET_MEASURES:
             raise RuleViolation("Measure", f"must be one of {', '.join(TARGET_MEASURES)}")
-        try:
-            number = int(form.get("target", ""))
-        except ValueError:
-            raise RuleViolation("Target", "must be a whole number") from None
+        number = whole_number(form.get("target"))
+        if number is None:
+            raise RuleViolation("Target", "must be a whole number")
         if not 1 <= number <= MAX_TARGET:
             raise RuleViolation("Target", f"must be from 1 to {MAX_TARGET}")
         return cls(manager_id, Quarter.parse(form.get("quarter")), measure, number)

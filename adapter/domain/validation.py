@@ -22,6 +22,7 @@ class Decision:
     feedback: str
     evidence_seen: str
     request_version: int
+    decided_at: float | None = None  # known once stored
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ class ValidationRequest:
     decisions: tuple[Decision, ...] = ()
     id: int | None = None
     version: int = 1
+    asked_at: float | None = None      # the first ask, once stored
+    updated_at: float | None = None    # the latest ask or decision, once stored
 
     @classmethod
     def ask(cls, viewer: Viewer, activity: ActivityRef, evidence: str) -> "ValidationRequest":

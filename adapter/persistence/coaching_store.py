@@ -161,10 +161,11 @@ def _validations(conn: Connection, rows: list[Any]) -> list[ValidationRequest]:
                               .where(validation_decisions.c.request_id.in_(list(decided)))
                               .order_by(validation_decisions.c.id)).mappings():
             decided[d["request_id"]].append(Decision(d["manager_id"], d["outcome"], d["feedback"],
-                                                     d["evidence_seen"], d["request_version"]))
+                                                     d["evidence_seen"], d["request_version"], d["decided_at"]))
     return [ValidationRequest(
         learner_id=row["learner_id"], activity=_activity(row), evidence=row["evidence"], status=row["status"],
-        decisions=tuple(decided[row["id"]]), id=row["id"], version=row["version"]) for row in rows]
+        decisions=tuple(decided[row["id"]]), id=row["id"], version=row["version"],
+        asked_at=row["created_at"], updated_at=row["updated_at"]) for row in rows]
 
 
 def add_validation(conn: Connection, v: ValidationRequest, now: float) -> ValidationRequest:

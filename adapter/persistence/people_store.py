@@ -5,6 +5,8 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, insert, select, update
 
+from adapter.domain.relationships import links_from_claim
+
 from .tables import contexts, manager_links, memberships, people, resource_links
 from .upsert import upsert
 
@@ -66,7 +68,8 @@ def sync_mentor_claim(conn: Connection, platform_id: int, manager_id: int, mente
     Links from other sources (admin import, confirmed nomination) are left alone; a mentee
     the platform no longer lists becomes a former mentee (ended, not deleted: history).
     """
-    wanted = {stub_person(conn, platform_id, sub, now) for sub in mentee_subs if isinstance(sub, str) and sub}
+    wanted = {link.learner_id for link in links_from_claim(
+        manager_id, (stub_person(conn, platform_id, sub, now) for sub in mentee_subs if isinstance(sub, str) and sub))}
     current = dict(conn.execute(
         select(manager_links.c.learner_id, manager_links.c.ended_at)
         .where(manager_links.c.manager_id == manager_id, manager_links.c.source == MENTOR_CLAIM)

@@ -1,13 +1,58 @@
-"""Registered platforms and their deployments."""
+"""Registered platforms and their deployments; every read for an admin takes their scope."""
 from __future__ import annotations
 
-from sqlalchemy import Connection
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from adapter.domain.admin_scope import AdminScope
 
 from .database import conflict_insert
-from .tables import deployments
+from .scoping import within
+from .tables import deployments, platforms
 
 
 def add_deployment(conn: Connection, platform_id: int, deployment_id: str, now: float) -> None:
     conn.execute(conflict_insert(conn, deployments)
                  .values(platform_id=platform_id, deployment_id=deployment_id, created_at=now)
                  .on_conflict_do_nothing())
+
+
+def platform_with(conn: Connection, issuer: str, client_id: str) -> int | None:
+    return conn.execute(select(platforms.c.id).where(platforms.c.issuer == issuer,
+                                                     platforms.c.client_id == client_id)).scalar()
+
+
+def insert_platform(conn: Connection, values: dict[str, Any]) -> int:
+    return conn.execute(insert(platforms).values(**values).returning(platforms.c.id)).scalar_one()
+
+
+def platform_rows(conn: Connection, scope: AdminScope) -> list[dict[str, Any]]:
+    """The platforms this admin may see, each with its deployment ids."""
+    rows = conn.execute(select(platforms).where(within(scope, platforms.c.id)).order_by(platforms.c.id)).mappings()
+    rows = [dict(row) for row in rows]
+    deployed = conn.execute(select(deployments.c.platform_id, deployments.c.deployment_id)
+                            .where(within(scope, deployments.c.platform_id)).order_by(deployments.c.id)).all()
+    by_platform: dict[int, list[str]] = {}
+    for platform_id, deployment_id in deployed:
+        by_platform.setdefault(platform_id, []).append(deployment_id)
+    return [{**row, "deployment_ids": by_platform.get(row["id"], [])} for row in rows]
+
+
+def platform_choices(conn: Connection, scope: AdminScope) -> list[dict[str, Any]]:
+    """What an admin's forms offer to pick from: id, name and issuer, by name."""
+    return [dict(row) for row in conn.execute(
+        select(platforms.c.id, platforms.c.name, platforms.c.issuer)
+        .where(within(scope, platforms.c.id)).order_by(platforms.c.name, platforms.c.id)).mappings()]
+
+
+def is_active(conn: Connection, platform_id: int) -> bool:
+    return bool(conn.execute(select(platforms.c.active).where(platforms.c.id == platform_id)).scalar())
+
+
+def set_active(conn: Connection, platform_id: int, active: bool) -> bool:
+    """Enabling a platform also approves it when it was waiting (open registration)."""
+    values: dict[str, Any] = {"active": active}
+    if active:
+        values["pending"] = False
+    return conn.execute(update(platforms).where(platforms.c.id == platform_id).values(**values)).rowcount == 1

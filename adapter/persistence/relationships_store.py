@@ -5,6 +5,8 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
 
+from adapter.domain.relationships import ManagerLink
+
 from .coaching_tables import manager_nominations
 from .people_store import stub_person
 from .tables import manager_links, people
@@ -33,14 +35,14 @@ def person_for_import(conn: Connection, platform_id: int, sub: str, now: float) 
     return stub_person(conn, platform_id, sub, now)
 
 
-def link_manager(conn: Connection, learner_id: int, manager_id: int, source: str, now: float) -> bool:
+def link_manager(conn: Connection, link: ManagerLink, source: str, now: float) -> bool:
     """Start (or restart) a link from ``source``; True when it was not current before."""
     row = conn.execute(select(manager_links.c.id, manager_links.c.ended_at).where(
-        manager_links.c.learner_id == learner_id, manager_links.c.manager_id == manager_id,
+        manager_links.c.learner_id == link.learner_id, manager_links.c.manager_id == link.manager_id,
         manager_links.c.source == source)).first()
     if row is None:
-        conn.execute(insert(manager_links).values(learner_id=learner_id, manager_id=manager_id, source=source,
-                                                  created_at=now))
+        conn.execute(insert(manager_links).values(learner_id=link.learner_id, manager_id=link.manager_id,
+                                                  source=source, created_at=now))
         return True
     if row.ended_at is not None:
         conn.execute(update(manager_links).where(manager_links.c.id == row.id).values(ended_at=None))

@@ -22,6 +22,7 @@ from typing import Any, Iterable, Sequence
 
 from sqlalchemy import Connection, String, case, cast, delete, func, insert, literal_column, select, tuple_
 
+from adapter.domain.admin_scope import AdminScope
 from adapter.domain.measures import (
     APPLICATION_DAYS, COMMITMENT, CONVERSATION, DECISION, FOLLOW_UP_GRACE_DAYS, PLAN, START, ActivityStart,
     Commitment, Counts, DecisionWait, Facts, HeldConversation, PlannedConversation, add_dated,
@@ -32,6 +33,7 @@ from .coaching_tables import agreed_actions, audit_events, conversations, reflec
     validation_requests
 from .database import conflict_insert, is_postgresql
 from .report_summary_tables import NO_COURSE, report_course_facts, report_learner_facts
+from .scoping import within
 
 CourseKey = tuple[int, "int | None"]  # (platform id, course id)
 Share = dict[tuple[int, int, str, int], Counts]  # (platform, context or NO_COURSE, kind, bucket) -> counts
@@ -197,9 +199,9 @@ def rebuild(conn: Connection, batch: int = REBUILD_BATCH) -> dict[str, int]:
 
 
 # --- reading it ------------------------------------------------------------------------------
-def course_facts(conn: Connection, as_of: date) -> dict[CourseKey, Facts]:
-    """Every course's facts on ``as_of``, from the summary; the same as
-    report_queries.facts_by_course(conn, Scope(), as_of)."""
+def course_facts(conn: Connection, as_of: date, scope: AdminScope) -> dict[CourseKey, Facts]:
+    """Every course's facts on ``as_of`` on the platforms in ``scope``, from the summary; for a
+    tool operator the same as report_queries.facts_by_course(conn, Scope(), as_of)."""
     t = report_course_facts
     today = day_number(as_of)
     parts: dict[CourseKey, dict[str, Any]] = defaultdict(dict)
@@ -209,7 +211,8 @@ def course_facts(conn: Connection, as_of: date) -> dict[CourseKey, Facts]:
 
     def grouped(kind: str, *columns, where=()):
         return conn.execute(select(t.c.platform_id, t.c.context_pk, *columns)
-                            .where(t.c.kind == kind, *where).group_by(t.c.platform_id, t.c.context_pk))
+                            .where(t.c.kind == kind, within(scope, t.c.platform_id), *where)
+                            .group_by(t.c.platform_id, t.c.context_pk))
 
     def when(condition, column):
         return func.sum(case((condition, column), else_=0))

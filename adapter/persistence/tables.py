@@ -36,7 +36,22 @@ platforms = Table(
     # A dynamic registration that named no deployment (Canvas) learns its deployments
     # from validly signed launches.
     Column("accept_new_deployments", Boolean, nullable=False, server_default=false()),
+    # Registered openly (no invitation): inactive until a tool operator approves it.
+    Column("pending", Boolean, nullable=False, server_default=false()),
     UniqueConstraint("issuer", "client_id", name="uq_platforms_issuer_client"),
+)
+
+# One-time links a tool operator gives an LMS admin for Dynamic Registration; only the
+# token's hash is stored, and the link is spent by the registration it allowed.
+registration_invitations = Table(
+    "registration_invitations", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("note", String(200), nullable=False, server_default=""),
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+    Column("used_at", Float, nullable=True),
+    Column("platform_id", Integer, ForeignKey("platforms.id", ondelete="SET NULL"), nullable=True),
 )
 
 deployments = Table(

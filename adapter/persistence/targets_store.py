@@ -6,10 +6,12 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, select
 
+from adapter.domain.admin_scope import AdminScope
 from adapter.domain.targets import Quarter, Target
 
 from .coaching_tables import conversations, validation_decisions, validation_requests
 from .database import conflict_insert
+from .scoping import within
 from .tables import manager_links, people
 from .targets_tables import learning_targets
 
@@ -22,13 +24,14 @@ def save_target(conn: Connection, target: Target, set_by: int | None, now: float
         .on_conflict_do_update(index_elements=["manager_id", "quarter", "measure"], set_=values))
 
 
-def targets_of(conn: Connection, quarter: Quarter, manager_id: int | None = None) -> list[dict[str, Any]]:
-    """The quarter's targets (one team's, or every team's) with the manager's name."""
+def targets_of(conn: Connection, quarter: Quarter, scope: AdminScope,
+               manager_id: int | None = None) -> list[dict[str, Any]]:
+    """The quarter's targets (one team's, or every team's in ``scope``) with the manager's name."""
     query = (select(learning_targets.c.manager_id, learning_targets.c.measure, learning_targets.c.target,
                     func.coalesce(func.nullif(people.c.name, ""), func.nullif(people.c.email, ""), people.c.sub)
                     .label("manager"))
              .join(people, people.c.id == learning_targets.c.manager_id)
-             .where(learning_targets.c.quarter == str(quarter)))
+             .where(learning_targets.c.quarter == str(quarter), within(scope, people.c.platform_id)))
     if manager_id is not None:
         query = query.where(learning_targets.c.manager_id == manager_id)
     return [dict(row) for row in conn.execute(query.order_by("manager", learning_targets.c.measure)).mappings()]
@@ -38,12 +41,14 @@ def _epoch(day) -> float:
     return datetime.combine(day, time(), tzinfo=timezone.utc).timestamp()
 
 
-def team_actuals(conn: Connection, quarter: Quarter, manager_id: int | None = None) -> dict[tuple[int, str], int]:
+def team_actuals(conn: Connection, quarter: Quarter, scope: AdminScope,
+                 manager_id: int | None = None) -> dict[tuple[int, str], int]:
     """Per (manager, measure): validated applications of their current mentees decided in
     the quarter, and the conversations they held with them in it; for one manager, or for
-    every manager with a target in the quarter."""
+    every manager in ``scope`` with a target in the quarter."""
     managers = ([manager_id] if manager_id is not None else
-                select(learning_targets.c.manager_id).where(learning_targets.c.quarter == str(quarter)))
+                select(learning_targets.c.manager_id).join(people, people.c.id == learning_targets.c.manager_id)
+                .where(learning_targets.c.quarter == str(quarter), within(scope, people.c.platform_id)))
     team = (select(manager_links.c.manager_id, manager_links.c.learner_id)
             .where(manager_links.c.ended_at.is_(None), manager_links.c.manager_id.in_(managers))
             .distinct().subquery())

@@ -40,14 +40,14 @@ xapi_privacy = Table(
     Column("updated_at", Float, nullable=False),
 )
 
-# The statements each LRS holds for each record, by event kind: an edit (the same kind
-# again, a higher version) voids the one of its kind, a withdrawal voids them all. Per
-# target, because an endpoint added later never got the earlier versions.
+# The statements each LRS holds for each record, with their event kind: a correction
+# voids the ones of the kinds it corrects, a withdrawal voids them all; a new state adds
+# one. Per target, because an endpoint added later never got the earlier versions.
 xapi_live_statements = Table(
     "xapi_live_statements", metadata,
     Column("target", String(200), primary_key=True),
     Column("record_key", String(100), primary_key=True),  # e.g. "validation-12"
-    Column("kind", String(40), primary_key=True),  # e.g. "validation_requested"
+    Column("statement_id", String(36), primary_key=True),
+    Column("kind", String(40), nullable=False),  # e.g. "validation_requested"
     Column("record_version", Integer, nullable=False),
-    Column("statement_id", String(36), nullable=False),
 )

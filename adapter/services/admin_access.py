@@ -9,6 +9,8 @@ from adapter.persistence.session_store import create_session, token_hash
 from adapter.persistence.tables import admin_sign_in_links
 
 ADMIN_LINK_LIFETIME = 15 * 60
+# How a tool operator's session is marked (a launch never sets this key).
+OPERATOR_SIGN_IN = "admin_link"
 
 
 def issue_admin_link(engine: Engine, now: float, lifetime: float = ADMIN_LINK_LIFETIME) -> str:
@@ -32,4 +34,4 @@ def redeem_admin_link(engine: Engine, token: str, now: float, session_lifetime: 
         if used != 1:
             return None
         return create_session(conn, now=now, lifetime=session_lifetime, app_role="admin", app_roles=["admin"],
-                              launch={"signed_in_by": "admin_link"})
+                              launch={"signed_in_by": OPERATOR_SIGN_IN})

@@ -14,7 +14,7 @@ from sqlalchemy import Connection, Engine, select
 
 from adapter.domain import events as ev
 from adapter.domain.authorization import NotFound, Viewer
-from adapter.domain.coaching import ActivityRef, Conversation, Reflection
+from adapter.domain.coaching import ActivityRef, AgreedAction, Conversation, Reflection
 from adapter.domain.rules import RuleViolation
 from adapter.domain.templates import Template
 from adapter.domain.validation import NEEDS_MORE_EVIDENCE, ValidationRequest
@@ -91,7 +91,8 @@ def hold_conversation(engine: Engine, viewer: Viewer, learner_id: int, template:
         conversation = store.add_conversation(conn, conversation, now)
         at = _at(now)
         events = [ev.conversation_held(conversation, viewer.person_id, at)]
-        events += [ev.action_agreed(action, viewer.person_id, at) for action in conversation.actions]
+        events += [ev.action_agreed(action, viewer.person_id, conversation.held_on, at)
+                   for action in conversation.actions]
         for action_id, status in carried_statuses.items():
             action = store.get_action(conn, action_id)
             if action is None or action.learner_id != learner_id:
@@ -99,7 +100,7 @@ def hold_conversation(engine: Engine, viewer: Viewer, learner_id: int, template:
             if status != action.status:
                 action = action.set_status(viewer, status)
                 store.save_action_status(conn, action, now)
-                events.append(ev.action_agreed(action, viewer.person_id, at))
+                events.append(ev.action_status_changed(action, viewer.person_id, at))
         _commit(conn, viewer, f"{conversation.kind}.held", conversation.kind, conversation, events, now,
                 {"template": conversation.template, "actions": len(conversation.actions),
                  "carried_actions_changed": len(events) - 1 - len(conversation.actions)})
@@ -117,12 +118,13 @@ def rate_conversation(engine: Engine, viewer: Viewer, conversation_id: int, rati
     return conversation
 
 
-def set_action_status(engine: Engine, viewer: Viewer, action_id: int, status: str, now: float) -> None:
+def set_action_status(engine: Engine, viewer: Viewer, action_id: int, status: str, now: float) -> AgreedAction:
     with engine.begin() as conn:
         action = _visible(viewer, store.get_action(conn, action_id)).set_status(viewer, status)
         store.save_action_status(conn, action, now)
         _commit(conn, viewer, "action.status_changed", "action", action,
-                [ev.action_agreed(action, viewer.person_id, _at(now))], now, {"status": status})
+                [ev.action_status_changed(action, viewer.person_id, _at(now))], now, {"status": status})
+    return action
 
 
 def ask_for_validation(engine: Engine, viewer: Viewer, resource_link_pk: int | None, evidence: str,
@@ -181,7 +183,8 @@ def withdraw_conversation(engine: Engine, viewer: Viewer, conversation_id: int, 
     (statements the LRSs hold for them get voided)."""
     with engine.begin() as conn:
         withdrawn = _visible(viewer, store.get_conversation(conn, conversation_id)).withdraw(viewer)
-        events = [_store_withdrawal(conn, conversations, withdrawn.kind, withdrawn, viewer, now, withdrawn.manager_id)]
+        events = [_store_withdrawal(conn, conversations, ev.conversation_record_type(withdrawn), withdrawn, viewer, now,
+                                    withdrawn.manager_id)]
         events += [_store_withdrawal(conn, agreed_actions, "action", replace(action, version=action.version + 1),
                                      viewer, now, action.manager_id)
                    for action in store.actions_agreed_in(conn, conversation_id)]

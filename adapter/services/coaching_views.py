@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, exists, func, select
 
 from adapter.domain.authorization import NotFound, Viewer
-from adapter.domain.coaching import Conversation, actions_label, next_date_label
+from adapter.domain.coaching import Conversation, next_date_label
 from adapter.domain.templates import TemplateCatalog
 from adapter.persistence import coaching_store as store
 from adapter.persistence.coaching_tables import (
@@ -27,29 +27,63 @@ def names(conn: Connection, person_ids: set[int]) -> dict[int, str]:
     return {r.id: r.name or r.email or r.sub for r in rows}
 
 
-def conversation_view(c: Conversation, viewer: Viewer, catalog: TemplateCatalog, who: dict[int, str]) -> dict:
+def conversation_view(c: Conversation, viewer: Viewer, catalog: TemplateCatalog, who: dict[int, str],
+                      titles: dict[int, str] | None = None) -> dict:
     template = catalog.by_key.get(c.template)
     labels = {f.name: f.label for f in template.fields} if template else {}
     return {
         "id": c.id, "kind": c.kind, "template_title": template.title if template else c.template,
+        "activity": activity_title(c.activity.resource_link_pk, titles),
         "held_on": c.held_on, "manager": who.get(c.manager_id, ""),
         "answers": [(labels.get(name, name), value) for name, value in c.answers.items()],
         "shared_notes": c.shared_notes, "private_notes": c.notes_for(viewer),
         "next_label": next_date_label(c.kind), "next_on": c.next_on, "rating": c.rating,
-        "actions_label": actions_label(c.kind), "can_rate": viewer.is_learner(c.learner_id),
+        "can_rate": viewer.is_learner(c.learner_id),
         "can_withdraw": c.may_be_withdrawn_by(viewer),
     }
 
 
-def action_view(a, who: dict[int, str]) -> dict:
+def activity_title(resource_link_pk: int | None, titles: dict[int, str] | None) -> str | None:
+    """What a record is about, for pages that list records of several activities: the
+    activity's title, a plain fallback for an untitled one, None for a record about no
+    one activity (or when the page shows one activity only)."""
+    if titles is None or resource_link_pk is None:
+        return None
+    return titles.get(resource_link_pk) or "an untitled activity"
+
+
+def action_view(a, who: dict[int, str], viewer: Viewer | None = None, titles: dict[int, str] | None = None) -> dict:
     return {"id": a.id, "description": a.description, "owner": a.owner, "due_on": a.due_on,
-            "status": a.status, "manager": who.get(a.manager_id, "")}
+            "status": a.status, "manager": who.get(a.manager_id, ""),
+            "activity": activity_title(a.activity.resource_link_pk, titles),
+            "can_close": a.may_be_closed_by(viewer) if viewer else False}
 
 
 def validation_view(v, who: dict[int, str]) -> dict:
+    """A request and its history, oldest first: each ask with the evidence given, each
+    decision with its date, so a second ask never hides the first."""
+    history, asked_at = [], v.asked_at
+    for d in v.decisions:
+        history.append({"kind": "ask", "at": asked_at, "evidence": d.evidence_seen})
+        history.append({"kind": "decision", "at": d.decided_at, "manager": who.get(d.manager_id, ""),
+                        "outcome": d.outcome, "feedback": d.feedback})
+        asked_at = None  # a later ask's own date is not kept; it follows this decision
+    if v.status == "pending":
+        history.append({"kind": "ask", "at": asked_at or v.updated_at, "evidence": v.evidence})
+    validated = next((d for d in v.decisions if d.outcome == "validated"), None)
     return {"id": v.id, "status": v.status, "evidence": v.evidence, "resource_link_pk": v.activity.resource_link_pk,
+            "history": history, "asked_again": len(v.decisions) > 0 and v.status == "pending",
+            "validated_by": who.get(validated.manager_id, "") if validated else None,
+            "validated_at": validated.decided_at if validated else None,
             "decisions": [{"manager": who.get(d.manager_id, ""), "outcome": d.outcome, "feedback": d.feedback,
-                           "evidence_seen": d.evidence_seen} for d in v.decisions]}
+                           "evidence_seen": d.evidence_seen, "at": d.decided_at} for d in v.decisions]}
+
+
+def link_titles(conn: Connection, link_ids: set[int]) -> dict[int, str]:
+    if not link_ids:
+        return {}
+    return dict(conn.execute(select(resource_links.c.id, resource_links.c.title)
+                             .where(resource_links.c.id.in_(link_ids))).all())
 
 
 def _exists(table, *conditions):
@@ -87,11 +121,14 @@ def learner_page(conn: Connection, viewer: Viewer, resource_link_pk: int | None,
     managers = managers_of(conn, me) if has["manager_links"] else []
     who = names(conn, {*managers, *(c.manager_id for c in talks), *(a.manager_id for a in actions),
                        *(d.manager_id for v in validations for d in v.decisions)})
+    titles = link_titles(conn, {*(c.activity.resource_link_pk for c in talks),
+                                *(a.activity.resource_link_pk for a in actions)} - {None})
     return {
         "link": {"title": has["link_title"] or ""} if resource_link_pk else None,
         "reflection": reflection,
-        "conversations": [conversation_view(c, viewer, catalog, who) for c in talks],
-        "open_actions": [action_view(a, who) for a in actions if a.status == "open"],
+        "conversations": [conversation_view(c, viewer, catalog, who, titles) for c in talks],
+        "open_actions": [action_view(a, who, viewer, titles) for a in actions if a.status == "open"],
+        "done_actions": [action_view(a, who, viewer, titles) for a in actions if a.status == "done"],
         "validations": [validation_view(v, who) for v in validations],
         "managers": [who[m] for m in managers],
         "pending_nominations": pending_nominations(conn, learner_id=me) if has["manager_nominations"] else [],
@@ -110,6 +147,7 @@ def team_page(conn: Connection, viewer: Viewer) -> dict[str, Any]:
             "sources": mentee["sources"],
             "activities": activity_statuses(conn, learner_id, validations),
             "last_check_in": talks[0].held_on if talks else None,
+            "next_check_in": talks[0].next_on if talks else None,
             "open_actions": len(store.actions_of(conn, learner_id, open_only=True)),
             "pending_validations": sum(v.status == "pending" for v in validations),
         })
@@ -145,19 +183,29 @@ def mentee_page(conn: Connection, viewer: Viewer, learner_id: int, catalog: Temp
     actions = store.actions_of(conn, learner_id)
     who = names(conn, {learner_id, *(c.manager_id for c in talks), *(a.manager_id for a in actions),
                        *(d.manager_id for v in validations for d in v.decisions)})
-    link_titles = dict(conn.execute(select(resource_links.c.id, resource_links.c.title)
-                                    .where(resource_links.c.platform_id == viewer.platform_id)).all())
+    titles = dict(conn.execute(select(resource_links.c.id, resource_links.c.title)
+                               .where(resource_links.c.platform_id == viewer.platform_id)).all())
     reflection_rows = conn.execute(select(reflections).where(
         reflections.c.learner_id == learner_id, reflections.c.withdrawn_at.is_(None))).mappings().all()
     return {
         "learner": {"id": learner_id, "name": who[learner_id]},
         "activities": activity_statuses(conn, learner_id, validations),
-        "reflections": [{**r, "activity": link_titles.get(r["resource_link_pk"], "")} for r in reflection_rows],
-        "conversations": [conversation_view(c, viewer, catalog, who) for c in talks],
-        "open_actions": [action_view(a, who) for a in actions if a.status == "open"],
-        "validations": [{**validation_view(v, who), "activity": link_titles.get(v.activity.resource_link_pk, "")}
+        "reflections": [{**r, "activity": activity_title(r["resource_link_pk"], titles)} for r in reflection_rows],
+        "conversations": [conversation_view(c, viewer, catalog, who, titles) for c in talks],
+        "open_actions": [action_view(a, who, viewer, titles) for a in actions if a.status == "open"],
+        "validations": [{**validation_view(v, who), "activity": activity_title(v.activity.resource_link_pk, titles)}
                         for v in validations],
     }
+
+
+def mentee_summary(conn: Connection, learner_id: int, resource_link_pk: int | None) -> dict[str, Any]:
+    """Who a conversation form is about, with their reflection beside it: the one on the
+    launched activity, else their latest."""
+    reflection = conn.execute(select(reflections).where(
+        reflections.c.learner_id == learner_id, reflections.c.withdrawn_at.is_(None))
+        .order_by((reflections.c.resource_link_pk == resource_link_pk).desc(), reflections.c.updated_at.desc())
+        .limit(1)).mappings().first()
+    return {"name": names(conn, {learner_id}).get(learner_id, ""), "reflection": reflection}
 
 
 def course_page(conn: Connection, viewer: Viewer) -> dict[str, Any]:

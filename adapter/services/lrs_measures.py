@@ -1,12 +1,17 @@
 """The measures recomputed from LRS statements alone, with nothing from the database.
 
 Proof that the statements carry enough: the record types are told apart by the
-activity types in mappings/xapi.yaml, people by their agent's identifier, the learning
+activity types in mappings/xapi.yaml, people by their agent's identifier (the learner is
+the actor of the learner's verbs; a decision's actor is the manager), the learning
 activity by ``contextActivities.parent`` and the course by ``grouping``. A record is the
 statements about one object (its record IRI); it is live while one of its statements is
-not voided, and its live statement with the latest timestamp is its current state.
-Voided versions still count as history: they say when a reflection was first written
-or when a request was asked.
+not voided. Voided versions still count as history: they say when a reflection was first
+written or when a request was asked.
+
+Statements sent before profile version 2 stay readable: an action done was then its
+"agreed" statement re-sent with status ``done`` (read as completed at that statement's
+time), a request asked again voided the first one (still read, being fetched), and a
+decision's actor was the learner (the record's learner comes from the learner's verbs).
 """
 from __future__ import annotations
 
@@ -28,7 +33,7 @@ EPOCH = date(1970, 1, 1)
 @dataclass
 class Record:
     record_type: str
-    learner: str
+    learner: str | None
     activity: str | None
     course: str | None
     statements: list[dict[str, Any]] = field(default_factory=list)
@@ -37,6 +42,10 @@ class Record:
     @property
     def current(self) -> dict[str, Any]:
         return max(self.live, key=lambda s: s["timestamp"])
+
+    def latest_live(self, verb: str) -> dict[str, Any] | None:
+        found = [s for s in self.live if s["verb"]["id"] == verb]
+        return max(found, key=lambda s: s["timestamp"]) if found else None
 
     @property
     def first_at(self) -> float:
@@ -70,6 +79,9 @@ class StatementReading:
         self.voiding_verb = mapping.voiding_verb.id
         self.requested_verb = rules[EventKind.VALIDATION_REQUESTED].verb.id
         self.validated_verb = rules[EventKind.APPLICATION_VALIDATED].verb.id
+        self.agreed_verb = rules[EventKind.ACTION_AGREED].verb.id
+        self.completed_verb = rules[EventKind.ACTION_COMPLETED].verb.id
+        self.learner_verbs = {rule.verb.id for rule in rules.values() if rule.actor == "learner"}
         talk, action = rules[EventKind.CHECK_IN_HELD].fields, rules[EventKind.ACTION_AGREED].fields
         self.held_on_key, self.next_on_key, self.rating_key = (talk[n].key for n in ("held_on", "next_on", "rating"))
         self.due_date_key, self.status_key = action["due_date"].key, action["status"].key
@@ -84,7 +96,9 @@ class StatementReading:
                 continue
             activities = s.get("context", {}).get("contextActivities", {})
             record = records.setdefault(s["object"]["id"], Record(
-                record_type, _agent_key(s["actor"]), _first_id(activities, "parent"), _first_id(activities, "grouping")))
+                record_type, None, _first_id(activities, "parent"), _first_id(activities, "grouping")))
+            if record.learner is None and s["verb"]["id"] in self.learner_verbs:
+                record.learner = _agent_key(s["actor"])
             record.statements.append(s)
             if s["id"] not in voided:
                 record.live.append(s)
@@ -114,11 +128,9 @@ class StatementReading:
                 for wait in self._waits(record):
                     add(record.course, "waits", wait)
             elif record.record_type == "action":
-                due = self._extension(record, "result", self.due_date_key)
-                if due:
-                    done = self._extension(record, "result", self.status_key) == "done"
-                    add(record.course, "commitments",
-                        Commitment(date.fromisoformat(due), _day(record.current) if done else None))
+                commitment = self._commitment(record)
+                if commitment is not None:
+                    add(record.course, "commitments", commitment)
         for talk in talks:
             add(talk.course, "conversations", HeldConversation(self._extension(talk, "result", self.rating_key)))
             next_on = self._extension(talk, "context", self.next_on_key)
@@ -128,6 +140,18 @@ class StatementReading:
                 add(talk.course, "planned", PlannedConversation(held, date.fromisoformat(next_on),
                                                                 min(later) if later else None))
         return {course: tally(as_of, **values) for course, values in by_course.items()}
+
+    def _commitment(self, record: Record) -> Commitment | None:
+        """Due from the agreement; done when a completed statement is live (or, before
+        profile version 2, when the agreement was re-sent with status done)."""
+        agreed = record.latest_live(self.agreed_verb)
+        due = agreed and agreed.get("result", {}).get("extensions", {}).get(self.due_date_key)
+        if not due:
+            return None
+        completed = record.latest_live(self.completed_verb)
+        if completed is None and agreed["result"]["extensions"].get(self.status_key) == "done":
+            completed = agreed
+        return Commitment(date.fromisoformat(due), _day(completed) if completed else None)
 
     def _activity_starts(self, records: list[Record], talk_days: dict[str, list[date]]):
         started: dict[tuple, float] = {}

@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
+from adapter.domain.admin_scope import AdminScope
+from adapter.domain.rules import whole_number
 from adapter.persistence import lrs_store
 from adapter.persistence.key_cipher import KeyCipher, KeyEncryptionError
-from adapter.persistence.tables import platforms
+from adapter.persistence.platform_store import platform_choices
 from xapi.agents import IdentityFormat, PrivacySettings
 from xapi.lrs_client import ConnectionCheck, LrsClient
 from xapi.versions import SUPPORTED_VERSIONS as VERSIONS
@@ -44,18 +46,21 @@ def _is_web_address(value: str) -> bool:
     return parts.scheme in ("https", "http") and bool(parts.hostname) and not parts.username and not parts.fragment
 
 
-def check_form(engine: Engine, form: Mapping[str, str], existing: lrs_store.LrsEndpoint | None) -> EndpointForm:
+def check_form(engine: Engine, scope: AdminScope, form: Mapping[str, str],
+               existing: lrs_store.LrsEndpoint | None) -> EndpointForm:
+    """``scope``: the platforms the asking admin may send (or move) an endpoint's statements for."""
     value = {name: (form.get(name) or "").strip() for name in LABELS}
     value["secret"] = form.get("secret") or ""  # a password may start or end with a space
     errors: dict[str, str] = {}
     with engine.connect() as conn:
-        known_platforms = set(conn.execute(select(platforms.c.id)).scalars())
+        known_platforms = {p["id"] for p in platform_choices(conn, scope)}
         if existing is None:
             if not NAME.match(value["name"]):
                 errors["name"] = "Name is required: letters, digits, dots, dashes or underscores (up to 100)."
             elif lrs_store.name_taken(conn, value["name"]):
                 errors["name"] = "Name is already used by another LRS endpoint."
-    if not value["platform_id"].isdigit() or int(value["platform_id"]) not in known_platforms:
+    platform_id, batch_size = whole_number(value["platform_id"]), whole_number(value["batch_size"])
+    if platform_id not in known_platforms:
         errors["platform_id"] = "Choose the platform whose records go to this LRS."
     if not _is_web_address(value["endpoint"]):
         errors["endpoint"] = "xAPI endpoint must be a web address (https://…), without credentials."
@@ -77,11 +82,11 @@ def check_form(engine: Engine, form: Mapping[str, str], existing: lrs_store.LrsE
             errors["secret"] = "Client secret is required for OAuth2."
     if value["xapi_version"] not in VERSIONS:
         errors["xapi_version"] = f"xAPI version must be {' or '.join(VERSIONS)}."
-    if not value["batch_size"].isdigit() or not 1 <= int(value["batch_size"]) <= MAX_BATCH:
+    if batch_size is None or not 1 <= batch_size <= MAX_BATCH:
         errors["batch_size"] = f"Batch size must be a whole number from 1 to {MAX_BATCH}."
     settings = {name: value[name] for name in lrs_store.SETTINGS_FIELDS}
     if not errors:
-        settings["platform_id"], settings["batch_size"] = int(value["platform_id"]), int(value["batch_size"])
+        settings["platform_id"], settings["batch_size"] = platform_id, batch_size
     return EndpointForm(settings=settings, name=value["name"], secret=value["secret"], errors=errors)
 
 
@@ -100,7 +105,7 @@ def save_endpoint(engine: Engine, checked: EndpointForm, cipher: KeyCipher | Non
 
 
 def check_connection(endpoint: lrs_store.LrsEndpoint, cipher: KeyCipher | None) -> ConnectionCheck:
-    """``GET about`` with the stored credentials: no statement is sent."""
+    """``GET about``, then one statement read with the stored credentials: no statement is sent."""
     try:
         config = lrs_store.lrs_config(endpoint, cipher)
         client = LrsClient(config)
@@ -119,7 +124,7 @@ def save_privacy(engine: Engine, platform_id: int, form: Mapping[str, str], now:
     except ValueError:
         return "Choose how people are identified in statements."
     with engine.begin() as conn:
-        if conn.execute(select(platforms.c.id).where(platforms.c.id == platform_id)).first() is None:
+        if not platform_choices(conn, AdminScope.of_platform(platform_id)):
             return "No such platform."
         lrs_store.save_privacy(conn, platform_id, PrivacySettings(identity, form.get("share_free_text") == "1"),
                                time.time() if now is None else now)

@@ -40,13 +40,13 @@ class MailOnEvents:
 
     def __call__(self, conn: Connection, events: Sequence[ev.RecordEvent]) -> None:
         for event in events:
-            now = event.occurred_at.timestamp()
+            now = (event.recorded_at or event.occurred_at).timestamp()  # when written, not the day held
             if isinstance(event, ev.ValidationRequested):
                 self._validation_requested(conn, event, now)
             elif isinstance(event, (ev.ApplicationValidated, ev.MoreEvidenceRequested)):
                 self._validation_decided(conn, event, now)
             elif isinstance(event, (ev.CheckInHeld, ev.CoachingConversationHeld)) and event.shared_fields.get(
-                    "next_on") and event.supersedes_version is None:
+                    "next_on") and not event.corrects:  # a rating re-sends it: not a new plan
                 plan = plan_store.plan_next(conn, event.manager_id, event.learner_id, event.record_id,
                                             date.fromisoformat(event.shared_fields["next_on"]), now)
                 if plan:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine
 
 from adapter.domain.authorization import Forbidden, NotFound, Viewer
-from adapter.domain.relationships import PersonKey, RowProblem, parse_relationship_csv
+from adapter.domain.relationships import ManagerLink, PersonKey, RowProblem, parse_relationship_csv
 from adapter.domain.rules import RuleViolation
 from adapter.persistence import relationships_store as links
 from adapter.persistence.coaching_store import audit
@@ -41,19 +41,24 @@ def import_relationships(engine: Engine, admin_id: int | None, platform_id: int,
             pairs = []
             for row in rows:
                 try:
-                    pairs.append((_resolve(conn, platform_id, row.learner, now),
-                                  _resolve(conn, platform_id, row.manager, now)))
+                    # Two names (a user id and an email, say) may be one person: checked once resolved.
+                    pairs.append(ManagerLink(_resolve(conn, platform_id, row.learner, now),
+                                             _resolve(conn, platform_id, row.manager, now)))
                 except RuleViolation as bad:
-                    problems.append(RowProblem(row.line, f"{bad.field} {bad.problem}"))
+                    problems.append(RowProblem(row.line, _row_problem(bad)))
             if problems:
                 raise _RowRejected
-            for learner_id, manager_id in dict.fromkeys(pairs):
-                started += links.link_manager(conn, learner_id, manager_id, IMPORT, now)
+            for link in dict.fromkeys(pairs):
+                started += links.link_manager(conn, link, IMPORT, now)
             audit(conn, at=now, actor_id=admin_id, platform_id=platform_id, action="relationships.imported",
                   record_type="manager_link", detail={"rows": len(rows), "started": started})
     except _RowRejected:
         return ImportResult(len(rows), 0, problems)
     return ImportResult(len(rows), started, [])
+
+
+def _row_problem(bad: RuleViolation) -> str:
+    return bad.problem if bad.field == "Manager" else f"{bad.field} {bad.problem}"
 
 
 def _resolve(conn: Connection, platform_id: int, key: PersonKey, now: float) -> int:
@@ -72,11 +77,14 @@ def nominate_manager(engine: Engine, viewer: Viewer, email: str, now: float) -> 
     """A learner names their manager (who must have used coachbridge on this platform)."""
     with engine.begin() as conn:
         found = links.people_by_email(conn, viewer.platform_id, email.strip()) if email.strip() else []
-        if len(found) != 1 or found[0] == viewer.person_id:
+        if len(found) != 1:
             raise RuleViolation("Manager's email", "does not match one person who has opened coachbridge here")
-        if found[0] in links.managers_of(conn, viewer.person_id):
+        if found[0] == viewer.person_id:
+            raise RuleViolation("Manager's email", "is your own: a person cannot be their own manager")
+        link = ManagerLink(viewer.person_id, found[0])
+        if link.manager_id in links.managers_of(conn, viewer.person_id):
             raise RuleViolation("Manager's email", "is already your manager")
-        nomination_id = links.add_nomination(conn, viewer.person_id, found[0], now)
+        nomination_id = links.add_nomination(conn, link.learner_id, link.manager_id, now)
         audit(conn, at=now, actor_id=viewer.person_id, platform_id=viewer.platform_id,
               action="nomination.requested", record_type="nomination", record_id=nomination_id)
 
@@ -92,6 +100,6 @@ def decide_nomination(engine: Engine, viewer: Viewer, nomination_id: int, confir
         status = "confirmed" if confirm else "declined"
         links.decide_nomination(conn, nomination_id, status, now)
         if confirm:
-            links.link_manager(conn, nomination["learner_id"], viewer.person_id, NOMINATION, now)
+            links.link_manager(conn, ManagerLink(nomination["learner_id"], viewer.person_id), NOMINATION, now)
         audit(conn, at=now, actor_id=viewer.person_id, platform_id=viewer.platform_id,
               action=f"nomination.{status}", record_type="nomination", record_id=nomination_id)

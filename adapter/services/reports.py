@@ -11,10 +11,11 @@ import csv
 import io
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Iterable, Sequence
+from typing import Sequence
 
 from sqlalchemy import Connection, Engine, select
 
+from adapter.domain.admin_scope import AdminScope
 from adapter.domain.authorization import Forbidden, NotFound, Viewer
 from adapter.domain.events import RecordEvent
 from adapter.domain.measures import Facts, Measure, measures, total
@@ -23,7 +24,8 @@ from adapter.persistence import report_summaries, targets_store
 from adapter.persistence.people_store import current_mentees
 from adapter.persistence.relationships_store import people_by_email, person_by_sub
 from adapter.persistence.report_queries import Scope, facts_by_course
-from adapter.persistence.tables import contexts, platforms
+from adapter.persistence.platform_store import platform_choices
+from adapter.persistence.tables import contexts
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,8 @@ def manager_dashboard(conn: Connection, viewer: Viewer, today: date) -> Dashboar
     by_course = facts_by_course(conn, Scope(learner_ids=viewer.mentee_ids), today)
     quarter = Quarter.of(today)
     return Dashboard("Your team", today, total(by_course.values()), by_course=_courses(conn, by_course),
-                     targets=_progress(conn, quarter, today, viewer.person_id), quarter=quarter)
+                     targets=_progress(conn, quarter, today, AdminScope.of_platform(viewer.platform_id),
+                                       viewer.person_id), quarter=quarter)
 
 
 def course_dashboard(conn: Connection, viewer: Viewer, today: date) -> Dashboard:
@@ -69,13 +72,14 @@ def course_dashboard(conn: Connection, viewer: Viewer, today: date) -> Dashboard
     return Dashboard(title or "Your course", today, total(by_course.values()))
 
 
-def organisation_dashboard(conn: Connection, roles: Iterable[str], today: date) -> Dashboard:
-    """From the course summary (kept in each record's transaction by ``keep_summaries``),
-    not from every record: the same facts as facts_by_course(conn, Scope(), today)."""
-    if "admin" not in roles:
+def organisation_dashboard(conn: Connection, scope: AdminScope | None, today: date) -> Dashboard:
+    """The platforms in the admin's ``scope`` (every one for a tool operator), from the
+    course summary (kept in each record's transaction by ``keep_summaries``), not from
+    every record: for an operator the same facts as facts_by_course(conn, Scope(), today)."""
+    if scope is None:
         raise Forbidden("organisation reports are for administrators")
-    by_course = report_summaries.course_facts(conn, today)
-    names = dict(conn.execute(select(platforms.c.id, platforms.c.name)).all())
+    by_course = report_summaries.course_facts(conn, today, scope)
+    names = {p["id"]: p["name"] for p in platform_choices(conn, scope)}
     by_platform: dict[int, Facts] = {}
     for (platform_id, _), facts in by_course.items():
         by_platform[platform_id] = by_platform.get(platform_id, Facts()) + facts
@@ -83,7 +87,8 @@ def organisation_dashboard(conn: Connection, roles: Iterable[str], today: date) 
     return Dashboard("Organisation", today, total(by_course.values()),
                      by_platform=sorted((Group(names.get(p) or f"Platform {p}", f) for p, f in by_platform.items()),
                                         key=lambda g: g.name),
-                     by_course=_courses(conn, by_course), targets=_progress(conn, quarter, today), quarter=quarter)
+                     by_course=_courses(conn, by_course), targets=_progress(conn, quarter, today, scope),
+                     quarter=quarter)
 
 
 def keep_summaries(conn: Connection, events: Sequence[RecordEvent]) -> None:
@@ -106,11 +111,12 @@ def _courses(conn: Connection, by_course: dict) -> list[Group]:
     return sorted(groups, key=lambda g: g.name)
 
 
-def _progress(conn: Connection, quarter: Quarter, today: date, manager_id: int | None = None) -> list[Progress]:
-    actuals = targets_store.team_actuals(conn, quarter, manager_id)
+def _progress(conn: Connection, quarter: Quarter, today: date, scope: AdminScope,
+              manager_id: int | None = None) -> list[Progress]:
+    actuals = targets_store.team_actuals(conn, quarter, scope, manager_id)
     return [Progress(Target(row["manager_id"], quarter, row["measure"], row["target"]),
                      actuals.get((row["manager_id"], row["measure"]), 0), today, row["manager"])
-            for row in targets_store.targets_of(conn, quarter, manager_id)]
+            for row in targets_store.targets_of(conn, quarter, scope, manager_id)]
 
 
 def set_target(engine: Engine, viewer: Viewer, manager_id: int, form: dict[str, str], now: float) -> Target:

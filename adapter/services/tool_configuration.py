@@ -22,13 +22,12 @@ class ToolUrls:
     launch: str
     jwks: str
     deep_linking: str
-    registration: str
 
     @classmethod
     def for_base(cls, base_url: str) -> "ToolUrls":
         base = base_url.rstrip("/")
         return cls(login=base + "/lti/login", launch=base + "/lti/launch", jwks=base + "/lti/jwks",
-                   deep_linking=base + "/lti/launch", registration=base + "/lti/register")
+                   deep_linking=base + "/lti/launch")
 
     @property
     def redirect_uris(self) -> list[str]:
@@ -47,7 +46,6 @@ class ToolUrls:
             ("Public keyset (JWKS) URL", self.jwks),
             ("Deep linking URL", self.deep_linking),
             ("Domain", self.domain),
-            ("Dynamic Registration URL", self.registration),
         ]
 
 

@@ -2,15 +2,17 @@
 
 Runs as an event handler inside the record's transaction (event_handlers), so the
 statements commit with the record or not at all. Each active LRS endpoint of the
-event's platform gets the statements built for it (its xAPI version, the platform's
-privacy settings); the worker delivers them later.
+event's platform gets the statements built for it (the platform's privacy settings;
+the statement is the same whatever the LRS's xAPI version); the worker delivers them.
 
-Voiding follows the domain's notion of an edit: the same event kind again for a higher
-record version (a revised reflection, a rated check-in, an action's new status, a
-validation asked again) voids the statement of that kind the LRS holds; another kind is a
-new fact next to the earlier ones (asked, sent back, validated); a withdrawal voids every
-statement the LRS holds for the record. What an LRS holds is tracked per LRS
-(``xapi_live_statements``): an endpoint added later never got the earlier versions.
+Voiding follows the domain: a new state is a new statement next to the earlier ones
+(an action completed, a request asked again, a decision); a correction voids the live
+statements of the kinds it names (``RecordEvent.corrects``); a withdrawal voids every
+statement the LRS holds for the record, in a disabled LRS too (delivered once it is
+enabled again). What an LRS holds is tracked per LRS (``xapi_live_statements``): an
+endpoint added later never got the earlier versions.
+To void a record's statements (a withdrawal, an erasure), publish
+:func:`adapter.domain.events.record_withdrawn`.
 """
 from __future__ import annotations
 
@@ -32,7 +34,6 @@ from xapi.mapping import XapiMapping, load_mapping
 from xapi.statements import BuildSettings, build_statements
 
 CHANNEL = "xapi"
-VOIDING_VERB = "http://adlnet.gov/expapi/verbs/voided"
 
 
 def activity_iri_base(public_url: str) -> str:
@@ -56,13 +57,16 @@ class XapiBridge:
     def __call__(self, conn: Connection, events: Sequence[RecordEvent]) -> None:
         rows: list[dict[str, Any]] = []
         for event in events:
-            targets = lrs_store.endpoints(conn, event.platform_id, active_only=True)
+            # A withdrawal reaches every LRS holding the record, a disabled one too (its
+            # voids wait until it is enabled again): nothing withdrawn stays live anywhere.
+            withdrawn = event.kind == x.EventKind.RECORD_WITHDRAWN.value
+            targets = lrs_store.endpoints(conn, event.platform_id, active_only=not withdrawn)
             if not targets:
                 continue
             privacy = lrs_store.privacy_of(conn, event.platform_id)
             subject = _subject(conn, event, self.activity_iri_base)
+            settings = BuildSettings(self.activity_iri_base, privacy=privacy)
             for target in targets:
-                settings = BuildSettings(self.activity_iri_base, privacy=privacy, xapi_version=target.xapi_version)
                 rows += self._statement_rows(conn, event, subject, target.name, settings)
         if rows:
             insert_outbox_rows(conn, rows)
@@ -70,27 +74,38 @@ class XapiBridge:
     def _statement_rows(self, conn: Connection, event: RecordEvent, subject: x.RecordEvent, target: str,
                         settings: BuildSettings) -> list[dict[str, Any]]:
         key = record_key(event)
-        withdrawn = event.kind == x.EventKind.RECORD_WITHDRAWN.value
         live = xapi_live_statements.c
         held = select(live.statement_id).where(live.target == target, live.record_key == key)
-        if not withdrawn:
-            held = held.where(live.kind == event.kind)
-        voids = tuple(conn.execute(held.order_by(live.record_version)).scalars())
-        if withdrawn and not voids:
-            return []  # this LRS never got the record: nothing to take back
-        statements = build_statements(replace(subject, voids=voids), settings, self.mapping)
-        if withdrawn:
-            conn.execute(delete(xapi_live_statements).where(live.target == target, live.record_key == key))
-        else:
+        voids: tuple[str, ...] = ()
+        if subject.kind is x.EventKind.RECORD_WITHDRAWN:
+            voids = tuple(conn.execute(held.order_by(live.record_version)).scalars())
+        elif event.corrects:
+            voids = tuple(conn.execute(held.where(live.kind.in_(event.corrects)).order_by(live.record_version))
+                          .scalars())
+        if subject.kind in x.VOID_ONLY and not voids:
+            return []  # this LRS holds nothing to take back
+        answered = None
+        if event.answers:
+            answered = conn.execute(held.where(live.kind == event.answers)
+                                    .order_by(live.record_version.desc()).limit(1)).scalar()
+        statements = build_statements(replace(subject, voids=voids, context_statement=answered), settings,
+                                      self.mapping)
+        if voids:
+            conn.execute(delete(xapi_live_statements).where(live.target == target, live.record_key == key,
+                                                            live.statement_id.in_(voids)))
+        if subject.kind not in x.VOID_ONLY:
             _remember(conn, target, key, event.kind, event.record_version, statements[-1]["id"])
         source = f"{event.record_type} {event.record_id} v{event.record_version}"
-        return outbox_rows(target, statements, event.occurred_at.timestamp(), source)
+        return outbox_rows(target, statements, (event.recorded_at or event.occurred_at).timestamp(), source)
 
 
 def outbox_rows(target: str, statements: Sequence[dict[str, Any]], at: float, source: str) -> list[dict[str, Any]]:
-    """The ``xapi`` outbox rows for ``statements`` (voiding ones marked in their source)."""
-    return [{"channel": CHANNEL, "target": target, "message_id": statement["id"],
-             "source": (source + " voids" if statement["verb"]["id"] == VOIDING_VERB else source)[:100],
+    """The ``xapi`` outbox rows for ``statements`` (voiding ones, whose object is a
+    StatementRef, marked in their source)."""
+    def marked(statement: dict[str, Any]) -> str:
+        return (source + " voids" if statement["object"].get("objectType") == "StatementRef" else source)[:100]
+
+    return [{"channel": CHANNEL, "target": target, "message_id": statement["id"], "source": marked(statement),
              "payload": json.dumps(statement, separators=(",", ":")), "next_attempt_at": at, "created_at": at}
             for statement in statements]
 
@@ -118,8 +133,8 @@ def _remember(conn: Connection, target: str, key: str, kind: str, version: int, 
     def build(dialect):
         insert = dialect.insert(xapi_live_statements)
         return insert.on_conflict_do_update(
-            index_elements=["target", "record_key", "kind"],
-            set_={"record_version": insert.excluded.record_version, "statement_id": insert.excluded.statement_id})
+            index_elements=["target", "record_key", "statement_id"],
+            set_={"record_version": insert.excluded.record_version, "kind": insert.excluded.kind})
 
     conn.execute(_prepared(conn, "live", build), {"target": target, "record_key": key, "kind": kind,
                                                    "record_version": version, "statement_id": statement_id})
@@ -134,19 +149,22 @@ def _person(conn: Connection, person_id: int | None, issuer: str) -> x.Person | 
 
 def _subject(conn: Connection, event: RecordEvent, iri_base: str) -> x.RecordEvent:
     """The event as the statement builder sees it: people, course and learning activity
-    read from the launch data the tool keeps (voids are per LRS, added later)."""
+    read from the launch data the tool keeps (voids and the statement answered are per
+    LRS, added later)."""
     issuer = conn.execute(select(platforms.c.issuer).where(platforms.c.id == event.platform_id)).scalar_one()
     course = None
     if event.context_pk is not None:
         row = conn.execute(select(contexts.c.context_id, contexts.c.title)
                            .where(contexts.c.id == event.context_pk)).one()
         course = x.Course(platform_issuer=issuer, context_id=row.context_id, title=row.title or None)
+    learner = _person(conn, event.learner_id, issuer)
     return x.RecordEvent(
         kind=x.EventKind(event.kind), record_id=record_key(event), record_version=event.record_version,
-        occurred_at=event.occurred_at, learner=_person(conn, event.learner_id, issuer),
+        occurred_at=event.occurred_at, recorded_at=event.recorded_at, learner=learner,
         learning_activity=_learning_activity(conn, event, issuer, iri_base), course=course,
         manager=_person(conn, event.manager_id, issuer), fields=dict(event.shared_fields),
-        private_fields=frozenset(event.private_fields))
+        private_fields=frozenset(event.private_fields),
+        by=learner if event.actor_id == event.learner_id else _person(conn, event.actor_id, issuer))
 
 
 def _learning_activity(conn: Connection, event: RecordEvent, issuer: str, iri_base: str) -> x.LearningActivity:

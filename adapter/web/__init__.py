@@ -19,6 +19,8 @@ from adapter.persistence.lti_stores import SqlKeySetCache, SqlLoginStore, SqlReg
 from lti.jwks import PlatformKeys
 from lti.validation import LaunchValidator
 
+from . import parsing
+
 
 @dataclass
 class Components:
@@ -62,6 +64,7 @@ def create_app(settings: Settings | None = None, migrate: bool = True, **overrid
     settings = settings or Settings.from_env()
     settings.check()
     app = Flask(__name__)
+    parsing.init_app(app)
     app.config.update(
         # The id_token is at most 64 KB; nothing a person posts here needs more than a few MB.
         MAX_CONTENT_LENGTH=4 * 1024 * 1024,
@@ -77,12 +80,13 @@ def create_app(settings: Settings | None = None, migrate: bool = True, **overrid
     app.extensions["coachbridge"] = parts
 
     from . import (  # noqa: F401  (modules that add routes to the blueprints)
-        admin, admin_delivery, admin_lrs, admin_platforms, auth, health, home, instructor, learner, lti_endpoints,
-        manager, notifications, registration, roster, xapi_public,
+        admin, admin_delivery, admin_invitations, admin_lrs, admin_platforms, auth, formatting, health, home,
+        instructor, learner, lti_endpoints, manager, notifications, registration, roster, xapi_public,
     )
     from . import admin_mail  # noqa: F401  (the SMTP settings page)
     from . import admin_reports, instructor_reports, manager_reports  # noqa: F401  (dashboards, by audience)
     health.init_request_logging(app)
+    formatting.init_app(app)
     auth.init_app(app)
     for blueprint in (lti_endpoints.bp, registration.bp, learner.bp, manager.bp, instructor.bp, admin.bp,
                       xapi_public.bp, health.bp, home.bp, notifications.bp, notifications.links):

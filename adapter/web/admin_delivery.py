@@ -1,6 +1,7 @@
 """Admin page for the delivery queues (every outbox channel: xAPI statements, AGS scores):
 what waits, what was delivered, what is dead and why, and a requeue button for the
-dead once their cause is fixed. The same as ``coachbridge outbox status|retry-dead``."""
+dead once their cause is fixed. The same as ``coachbridge outbox status|retry-dead``.
+The queues hold every platform's messages: a tool operator's page."""
 from __future__ import annotations
 
 import time
@@ -11,11 +12,11 @@ from adapter.persistence.outbox_store import dead_messages, queue_status, retry_
 
 from . import components
 from .admin import bp
-from .auth import role_required
+from .auth import operator_required
 
 
 @bp.route("/delivery")
-@role_required("admin")
+@operator_required
 def delivery():
     engine = components().engine
     return render_template("admin/delivery.html", queues=queue_status(engine, time.time()),
@@ -23,7 +24,7 @@ def delivery():
 
 
 @bp.route("/delivery/retry-dead", methods=["POST"])
-@role_required("admin")
+@operator_required
 def delivery_retry_dead():
     count = retry_dead(components().engine, time.time(), channel=request.form.get("channel") or None,
                        target=request.form.get("target") or None)

@@ -8,29 +8,23 @@ from __future__ import annotations
 import time
 
 from flask import abort, redirect, render_template, request, url_for
-from sqlalchemy import select
 
+from adapter.domain.authorization import NotFound
 from adapter.persistence import lrs_store
-from adapter.persistence.tables import platforms
 from adapter.services import lrs_settings
 from xapi.agents import IdentityFormat
 
 from . import components
-from .admin import bp
-from .auth import role_required
-
-
-def _platforms() -> list[dict]:
-    with components().engine.connect() as conn:
-        return [dict(row) for row in conn.execute(
-            select(platforms.c.id, platforms.c.name, platforms.c.issuer).order_by(platforms.c.name)).mappings()]
+from .admin import bp, scoped_platforms
+from .auth import admin_required, admin_scope
 
 
 def _endpoint_or_404(endpoint_id: int) -> lrs_store.LrsEndpoint:
+    """The endpoint, when it belongs to a platform the asking admin manages."""
     with components().engine.connect() as conn:
         endpoint = lrs_store.get_endpoint(conn, endpoint_id)
-    if endpoint is None:
-        abort(404)
+    if endpoint is None or not admin_scope().allows(endpoint.platform_id):
+        raise NotFound("no such LRS endpoint")
     return endpoint
 
 
@@ -39,11 +33,12 @@ def _form_values(endpoint: lrs_store.LrsEndpoint) -> dict[str, str]:
 
 
 @bp.route("/lrs")
-@role_required("admin")
+@admin_required
 def lrs_list():
+    choices = scoped_platforms()
     with components().engine.connect() as conn:
         by_platform = [(p, lrs_store.endpoints(conn, p["id"]), lrs_store.privacy_of(conn, p["id"]))
-                       for p in _platforms()]
+                       for p in choices]
     return render_template("admin/lrs.html", by_platform=by_platform, identities=list(IdentityFormat),
                            saved=request.args.get("saved"))
 
@@ -51,17 +46,17 @@ def lrs_list():
 def _edit_page(endpoint: lrs_store.LrsEndpoint | None, form: dict[str, str], errors: dict[str, str],
                check=None, status: int = 200):
     return render_template("admin/lrs_form.html", endpoint=endpoint, form=form, errors=errors, check=check,
-                           platforms=_platforms(), labels=lrs_settings.LABELS, auth_kinds=lrs_store.AUTH_KINDS,
+                           platforms=scoped_platforms(), labels=lrs_settings.LABELS, auth_kinds=lrs_store.AUTH_KINDS,
                            versions=lrs_settings.VERSIONS), status
 
 
 @bp.route("/lrs/new", methods=["GET", "POST"])
-@role_required("admin")
+@admin_required
 def lrs_new():
     if request.method == "GET":
         return _edit_page(None, {"auth_kind": "basic", "xapi_version": "1.0.3", "batch_size": "100",
                                  "platform_id": request.args.get("platform_id", "")}, {})
-    checked = lrs_settings.check_form(components().engine, request.form, None)
+    checked = lrs_settings.check_form(components().engine, admin_scope(), request.form, None)
     if checked.errors:
         return _edit_page(None, {**request.form, "secret": ""}, checked.errors, status=400)
     endpoint_id = lrs_settings.save_endpoint(components().engine, checked, components().cipher)
@@ -69,12 +64,12 @@ def lrs_new():
 
 
 @bp.route("/lrs/<int:endpoint_id>", methods=["GET", "POST"])
-@role_required("admin")
+@admin_required
 def lrs_edit(endpoint_id: int):
     endpoint = _endpoint_or_404(endpoint_id)
     if request.method == "GET":
         return _edit_page(endpoint, _form_values(endpoint), {})
-    checked = lrs_settings.check_form(components().engine, request.form, endpoint)
+    checked = lrs_settings.check_form(components().engine, admin_scope(), request.form, endpoint)
     if checked.errors:
         return _edit_page(endpoint, {**request.form, "name": endpoint.name, "secret": ""}, checked.errors,
                           status=400)
@@ -83,7 +78,7 @@ def lrs_edit(endpoint_id: int):
 
 
 @bp.route("/lrs/<int:endpoint_id>/test", methods=["POST"])
-@role_required("admin")
+@admin_required
 def lrs_test(endpoint_id: int):
     endpoint = _endpoint_or_404(endpoint_id)
     check = lrs_settings.check_connection(endpoint, components().cipher)
@@ -91,17 +86,18 @@ def lrs_test(endpoint_id: int):
 
 
 @bp.route("/lrs/<int:endpoint_id>/active", methods=["POST"])
-@role_required("admin")
+@admin_required
 def lrs_active(endpoint_id: int):
+    _endpoint_or_404(endpoint_id)
     with components().engine.begin() as conn:
-        if not lrs_store.set_endpoint_active(conn, endpoint_id, request.form.get("active") == "1", time.time()):
-            abort(404)
+        lrs_store.set_endpoint_active(conn, endpoint_id, request.form.get("active") == "1", time.time())
     return redirect(url_for("admin.lrs_edit", endpoint_id=endpoint_id), code=303)
 
 
 @bp.route("/lrs/privacy/<int:platform_id>", methods=["POST"])
-@role_required("admin")
+@admin_required
 def lrs_privacy(platform_id: int):
+    admin_scope().require(platform_id)
     problem = lrs_settings.save_privacy(components().engine, platform_id, request.form)
     if problem:
         abort(400, description=problem)

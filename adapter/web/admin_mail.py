@@ -1,5 +1,6 @@
 """Admin page for mail: the SMTP server, the sender, the daily cap per person, the
-organisation's defaults per kind of message, and a test message. Same as ``coachbridge mail``."""
+organisation's defaults per kind of message, and a test message. Same as ``coachbridge mail``.
+One server for every platform the tool serves: a tool operator's page."""
 from __future__ import annotations
 
 from flask import render_template, request
@@ -10,7 +11,7 @@ from adapter.services import mail_settings
 
 from . import components
 from .admin import bp
-from .auth import role_required
+from .auth import operator_required
 from .coaching_support import done, now, saved_message
 
 SAVED = {"settings": "Mail settings saved.", "defaults": "Organisation defaults saved."}
@@ -30,7 +31,7 @@ def _page(error: RuleViolation | None = None, test_result: tuple[bool, str] | No
 
 
 @bp.route("/mail", methods=["GET", "POST"])
-@role_required("admin")
+@operator_required
 def mail():
     if request.method == "POST":
         try:
@@ -42,7 +43,7 @@ def mail():
 
 
 @bp.route("/mail/defaults", methods=["POST"])
-@role_required("admin")
+@operator_required
 def mail_defaults():
     if not mail_settings.save_defaults(components().engine, request.form, now()):
         return _page(error=RuleViolation("Mail", "must be set up before its defaults"), status=400)
@@ -50,7 +51,7 @@ def mail_defaults():
 
 
 @bp.route("/mail/test", methods=["POST"])
-@role_required("admin")
+@operator_required
 def mail_test():
     address = (request.form.get("address") or "").strip()
     if not ADDRESS.match(address):

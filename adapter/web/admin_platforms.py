@@ -9,12 +9,14 @@ from urllib.parse import urlsplit
 from flask import abort, redirect, render_template, request, url_for
 
 from adapter.services.admin_access import redeem_admin_link
-from adapter.services.platforms import PlatformSpec, find_platform, register_platform, set_platform_active
+from adapter.services.platforms import (
+    PlatformExists, PlatformSpec, find_platform, register_platform, set_platform_active,
+)
 from adapter.services.tool_configuration import canvas_json
 
 from . import components
 from .admin import bp
-from .auth import SESSION_COOKIE, role_required, set_cookie
+from .auth import SESSION_COOKIE, admin_required, admin_scope, operator_required, set_cookie
 from .lti_endpoints import tool_urls
 
 URL_FIELDS = ("issuer", "auth_login_url", "key_set_url", "auth_token_url")
@@ -41,41 +43,46 @@ def platform_form_errors(form: dict[str, str]) -> dict[str, str]:
 
 
 @bp.route("/platforms/<int:platform_id>")
-@role_required("admin")
+@admin_required
 def platform_detail(platform_id: int):
-    platform = find_platform(components().engine, platform_id)
+    platform = find_platform(components().engine, platform_id, admin_scope())
     if platform is None:
         abort(404)
-    return render_template("admin/platform.html", platform=platform)
+    return render_template("admin/platform.html", platform=platform, operator=admin_scope().is_operator)
 
 
 @bp.route("/platforms/<int:platform_id>/active", methods=["POST"])
-@role_required("admin")
+@operator_required
 def platform_active(platform_id: int):
+    """Disable, enable or approve a registration: a tool operator's act."""
     if not set_platform_active(components().engine, platform_id, request.form.get("active") == "1"):
         abort(404)
     return redirect(url_for("admin.platform_detail", platform_id=platform_id), code=303)
 
 
 @bp.route("/platforms/new", methods=["GET", "POST"])
-@role_required("admin")
+@operator_required
 def platform_new():
     form = {name: request.form.get(name, "").strip() for name in FIELD_LABELS} if request.method == "POST" else {}
     errors = platform_form_errors(form) if request.method == "POST" else {}
+    status = 400 if errors else 200
     if request.method == "POST" and not errors:
         deployment_ids = tuple(d.strip() for d in form["deployment_ids"].replace(",", "\n").splitlines() if d.strip())
-        platform_id = register_platform(components().engine, PlatformSpec(
-            issuer=form["issuer"], client_id=form["client_id"], auth_login_url=form["auth_login_url"],
-            key_set_url=form["key_set_url"], auth_token_url=form["auth_token_url"], name=form["name"],
-            deployment_ids=deployment_ids))
-        return redirect(url_for("admin.platform_detail", platform_id=platform_id), code=303)
-    status = 400 if errors else 200
+        try:
+            platform_id = register_platform(components().engine, PlatformSpec(
+                issuer=form["issuer"], client_id=form["client_id"], auth_login_url=form["auth_login_url"],
+                key_set_url=form["key_set_url"], auth_token_url=form["auth_token_url"], name=form["name"],
+                deployment_ids=deployment_ids))
+            return redirect(url_for("admin.platform_detail", platform_id=platform_id), code=303)
+        except PlatformExists:
+            errors, status = {"client_id": "An LMS with this issuer and client id is already registered; "
+                                           "nothing was changed."}, 409
     return render_template("admin/platform_new.html", form=form, errors=errors, labels=FIELD_LABELS,
                            urls=tool_urls()), status
 
 
 @bp.route("/tool-config")
-@role_required("admin")
+@operator_required
 def tool_config():
     urls = tool_urls()
     return render_template("admin/tool_config.html", urls=urls, canvas=json.dumps(canvas_json(urls), indent=2))

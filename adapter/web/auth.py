@@ -12,7 +12,10 @@ from typing import Callable
 
 from flask import Flask, abort, g, has_request_context, request
 
+from adapter.domain.admin_scope import AdminScope
 from adapter.persistence.session_store import WebSession, load_session
+from adapter.services.admin_access import OPERATOR_SIGN_IN
+from adapter.services.platforms import is_active
 
 SESSION_COOKIE = "cb_session"
 # Launches are authenticated by the signed id_token and state; Dynamic Registration
@@ -109,3 +112,47 @@ def role_required(*roles: str) -> Callable:
         return wrapped
 
     return decorator
+
+
+def admin_scope() -> AdminScope | None:
+    """The asking admin's scope, worked out once per request: a tool operator's session
+    (no LMS behind it) sees every platform; an LMS Administrator launch sees its own, while
+    that LMS's registration is active (disabling an LMS also ends its admins' reach)."""
+    from . import components
+
+    if "admin_scope" not in g:
+        session = current_session()
+        scope = None
+        if session is not None and "admin" in session.app_roles:
+            if session.platform_id is None and session.launch.get("signed_in_by") == OPERATOR_SIGN_IN:
+                scope = AdminScope.operator()
+            elif session.platform_id is not None and is_active(components().engine, session.platform_id):
+                scope = AdminScope.of_platform(session.platform_id)
+        g.admin_scope = scope
+    return g.admin_scope
+
+
+def admin_required(view: Callable) -> Callable:
+    """Tool operators and platform admins; the view reads ``admin_scope()`` for whose data it may touch."""
+
+    @wraps(view)
+    @role_required("admin")
+    def wrapped(*args, **kwargs):
+        if admin_scope() is None:
+            abort(403, description="This page is not available with your role.")
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def operator_required(view: Callable) -> Callable:
+    """Registrations and the tool's own settings: tool operators only."""
+
+    @wraps(view)
+    @admin_required
+    def wrapped(*args, **kwargs):
+        if not admin_scope().is_operator:
+            abort(403, description="Only a tool operator (signed in with `coachbridge admin link`) can do this.")
+        return view(*args, **kwargs)
+
+    return wrapped

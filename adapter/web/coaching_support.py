@@ -20,12 +20,12 @@ def catalog() -> TemplateCatalog:
     return components().parts.templates
 
 
-def answer_refusals(blueprint: Blueprint) -> None:
-    """The domain's refusals, as the blueprint's pages answer them."""
+def answer_refusals(blueprint: Blueprint,
+                    missing: str = "There is no such record, or it is not yours to see.") -> None:
+    """The domain's refusals, as the blueprint's pages answer them: NotFound as 404 saying ``missing``."""
     @blueprint.errorhandler(NotFound)
     def not_found(error: NotFound):
-        return render_template("error.html", code="not_found", status=404,
-                               reason="There is no such record, or it is not yours to see."), 404
+        return render_template("error.html", code="not_found", status=404, reason=missing), 404
 
     @blueprint.errorhandler(Forbidden)
     def forbidden(error: Forbidden):
@@ -34,8 +34,11 @@ def answer_refusals(blueprint: Blueprint) -> None:
 
 def viewer(conn) -> Viewer:
     session = current_session()
-    if session is None or session.person_id is None:
+    if session is None:
         abort(401, description="Your session has ended. Please launch the tool again from your course.")
+    if session.person_id is None:
+        abort(403, description="You are signed in as the tool operator, who has no learner or manager pages. "
+                               "Open them by launching the tool from an LMS course.")
     return load_viewer(conn, session.person_id, session.platform_id, session.app_roles, session.context_pk)
 
 
@@ -51,6 +54,11 @@ def now() -> float:
 def today_of(moment: float) -> date:
     """The calendar day of ``moment`` (UTC), for what is due today or this week."""
     return datetime.fromtimestamp(moment, timezone.utc).date()
+
+
+def today() -> date:
+    """The day forms pre-fill (a conversation is usually recorded the day it is held)."""
+    return today_of(now())
 
 
 def done(endpoint: str, message: str, **values) -> object:

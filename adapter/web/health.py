@@ -18,9 +18,10 @@ from . import components
 bp = Blueprint("health", __name__)
 log = logging.getLogger("coachbridge.requests")
 
-# Paths whose last segment is a secret (one-time sign-in links, unsubscribe links, calendar
-# feed addresses) are logged without it.
-SECRET_PATH_ENDPOINTS = {"admin.sign_in", "mail_links.unsubscribe", "mail_links.calendar"}
+# Paths whose last segment is a secret (one-time sign-in and registration links, unsubscribe
+# links, calendar feed addresses) are logged without it.
+SECRET_PATH_ENDPOINTS = {"admin.sign_in", "registration.confirm", "registration.register", "mail_links.unsubscribe",
+                         "mail_links.calendar"}
 
 
 @bp.route("/healthz")
@@ -59,7 +60,7 @@ def _start_request() -> None:
 def _log_request(response):
     response.headers["X-Request-Id"] = g.get("request_id", "")
     path = request.path
-    if request.endpoint in SECRET_PATH_ENDPOINTS:
+    if request.endpoint in SECRET_PATH_ENDPOINTS and any((request.view_args or {}).values()):
         path = path.rsplit("/", 1)[0] + "/[redacted]"
     log.info("request", extra={"request_id": g.get("request_id", ""), "method": request.method, "path": path,
                                "status": response.status_code,

@@ -94,9 +94,23 @@ def nominate():
                 "nomination")
 
 
-@bp.route("/<any(reflection, validation):record_type>/<int:record_id>/withdrawal", methods=["POST"])
+WITHDRAWAL_CONSEQUENCES = {
+    "reflection": ("your reflection", ["Your manager will no longer see it.",
+                                       "You can write a new reflection afterwards."]),
+    "validation": ("your request for validation", ["Your manager will no longer be asked to decide.",
+                                                    "You can ask again afterwards."]),
+}
+
+
+@bp.route("/<any(reflection, validation):record_type>/<int:record_id>/withdrawal", methods=["GET", "POST"])
 @role_required(*ANY_ROLE)
 def withdraw(record_type: str, record_id: int):
+    """GET asks for confirmation, naming what goes; POST withdraws."""
+    if request.method == "GET":
+        what, consequences = WITHDRAWAL_CONSEQUENCES[record_type]
+        return render_template("confirm_withdrawal.html", what=what, consequences=consequences,
+                               action_url=url_for("learner.withdraw", record_type=record_type, record_id=record_id),
+                               cancel_url=url_for("learner.home"))
     return _run(lambda me: coaching.withdraw(components().engine, me, record_type, record_id, now()), "withdrawn")
 
 

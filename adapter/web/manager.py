@@ -8,21 +8,21 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, render_template, request, url_for
 
-from adapter.domain.coaching import actions_label, next_date_label
-from adapter.domain.rules import RuleViolation
+from adapter.domain.coaching import next_date_label
+from adapter.domain.rules import RuleViolation, whole_number
 from adapter.persistence import coaching_store
 from adapter.persistence.relationships_store import pending_nominations
 from adapter.services import coaching, relationships
-from adapter.services.coaching_views import activity_statuses, mentee_page, team_page
 from adapter.services import todo as todo_service
+from adapter.services.coaching_views import activity_statuses, mentee_page, mentee_summary, names, team_page
 from adapter.services.todo import manager_todo
 
 from . import components
 from .auth import current_session, role_required
 from .coaching_support import (
-    answer_refusals, catalog, current_viewer, done, now, saved_message, today_of, viewer,
+    answer_refusals, catalog, current_viewer, done, now, saved_message, today, today_of, viewer,
 )
 
 bp = Blueprint("manager", __name__, url_prefix="/manager")
@@ -51,6 +51,7 @@ SAVED = {
     "nomination": "Your answer is recorded.",
     "withdrawn": "The conversation is withdrawn, with the actions agreed in it.",
     "cadence": "Your check-in rhythm is saved.",
+    "action": "The action is marked done.",
 }
 
 
@@ -59,7 +60,7 @@ SAVED = {
 def home():
     with components().engine.connect() as conn:
         page = team_page(conn, viewer(conn))
-    return render_template("manager/home.html", saved=saved_message(SAVED), **page)
+    return render_template("manager/home.html", saved=saved_message(SAVED), today=today(), **page)
 
 
 @bp.route("/team/<int:learner_id>")
@@ -73,21 +74,31 @@ def _mentee_page(learner_id: int, error: RuleViolation | None = None, status: in
         page = mentee_page(conn, viewer(conn), learner_id, catalog())
     return render_template("manager/mentee.html", saved=saved_message(SAVED), error=error,
                            templates=sorted(catalog().by_key.values(), key=lambda t: (t.kind, t.title)),
-                           **page), status
+                           launched_template=_launched_template(), **page), status
+
+
+def _launched_template() -> str:
+    """The template the instructor set on the activity this launch came from, if any:
+    a manager launched from a GROW activity starts a GROW conversation by default."""
+    custom = current_session().launch.get("custom") or {}
+    key = custom.get("template", "")
+    return key if key in catalog().by_key else "check-in"
 
 
 @bp.route("/team/<int:learner_id>/conversation", methods=["GET", "POST"])
 @manager_required
 def conversation(learner_id: int):
-    template = catalog().by_key.get(request.values.get("template", "check-in"))
+    template = catalog().by_key.get(request.values.get("template") or _launched_template())
     if template is None:
         abort(404, description="There is no such conversation template.")
+    session = current_session()
     with components().engine.connect() as conn:
         me = viewer(conn)
         if not me.manages(learner_id):
             abort(404, description="There is no such record, or it is not yours to see.")
         open_actions = coaching_store.actions_of(conn, learner_id, open_only=True)
         activities = activity_statuses(conn, learner_id, [])
+        learner = mentee_summary(conn, learner_id, session.resource_link_pk)
     error = None
     if request.method == "POST":
         form = request.form
@@ -97,24 +108,52 @@ def conversation(learner_id: int):
         carried = {a.id: form.get(f"carried_{a.id}", a.status) for a in open_actions}
         link = form.get("resource_link_pk", "")
         try:
-            coaching.hold_conversation(components().engine, me, learner_id, template,
-                                       int(link) if link.isdigit() else None, form.to_dict(), new_actions,
-                                       carried, now())
+            if link and whole_number(link) is None:
+                raise RuleViolation("Activity", "is not one of the learner's activities")
+            coaching.hold_conversation(components().engine, me, learner_id, template, whole_number(link),
+                                       form.to_dict(), new_actions, carried, now())
         except RuleViolation as broken:
             error = broken
         else:
             return done("manager.mentee", "conversation", learner_id=learner_id)
+    launched_link = session.resource_link_pk if any(a["id"] == session.resource_link_pk for a in activities) else None
+    defaults = {"held_on": today().isoformat(), "resource_link_pk": str(launched_link or "")}
     return render_template("manager/conversation.html", template=template, learner_id=learner_id,
-                           open_actions=open_actions, activities=activities, error=error,
-                           form=request.form, rows=range(NEW_ACTION_ROWS),
-                           next_label=next_date_label(template.kind),
-                           actions_label=actions_label(template.kind)), 400 if error else 200
+                           learner=learner, open_actions=open_actions, activities=activities, error=error,
+                           form=request.form if request.method == "POST" else defaults,
+                           rows=range(NEW_ACTION_ROWS), next_label=next_date_label(template.kind)
+                           ), 400 if error else 200
 
 
-@bp.route("/conversations/<int:conversation_id>/withdrawal", methods=["POST"])
+@bp.route("/actions/<int:action_id>", methods=["POST"])
+@manager_required
+def close_action(action_id: int):
+    """A manager closes an action (their own or the learner's) without recording a conversation."""
+    me = current_viewer()
+    action = coaching.set_action_status(components().engine, me, action_id, "done", now())
+    return done("manager.mentee", "action", learner_id=action.learner_id)
+
+
+@bp.route("/conversations/<int:conversation_id>/withdrawal", methods=["GET", "POST"])
 @manager_required
 def withdraw_conversation(conversation_id: int):
+    """GET asks for confirmation, naming what goes; POST withdraws."""
     me = current_viewer()
+    if request.method == "GET":
+        with components().engine.connect() as conn:
+            talk = coaching_store.get_conversation(conn, conversation_id)
+            if talk is None or not talk.may_be_withdrawn_by(me):
+                abort(404, description="There is no such record, or it is not yours to withdraw.")
+            name = names(conn, {talk.learner_id})[talk.learner_id]
+        template = catalog().by_key.get(talk.template)
+        return render_template(
+            "confirm_withdrawal.html",
+            what=f"the {template.title if template else 'conversation'} with {name} on {talk.held_on.isoformat()}",
+            consequences=[f"{name} will no longer see it, and the actions agreed in it are withdrawn with it.",
+                          "The learning record store is told to disregard what it was sent about it.",
+                          "Withdraw only a conversation recorded for the wrong person or one that did not take place."],
+            action_url=url_for("manager.withdraw_conversation", conversation_id=conversation_id),
+            cancel_url=url_for("manager.mentee", learner_id=talk.learner_id))
     withdrawn = coaching.withdraw_conversation(components().engine, me, conversation_id, now())
     return done("manager.mentee", "withdrawn", learner_id=withdrawn.learner_id)
 
@@ -127,7 +166,9 @@ def decide(request_id: int):
         decided = coaching.decide_validation(components().engine, me, request_id, request.form.get("outcome", ""),
                                              request.form.get("feedback", ""), now())
     except RuleViolation as broken:
-        learner_id = int(request.form.get("learner_id", "0") or 0)
+        learner_id = whole_number(request.form.get("learner_id"))
+        if learner_id is None:
+            abort(400, description=f"The decision is not recorded: {broken}.")
         return _mentee_page(learner_id, error=broken, status=400)
     return done("manager.mentee", "validation", learner_id=decided.learner_id)
 

@@ -50,7 +50,7 @@ import tincan  # noqa: E402
 from tests.peers.ralph_lrs import RalphLrs, spawn_uvicorn, stop_process, wait_until_ready  # noqa: E402
 from xapi.agents import PrivacySettings  # noqa: E402
 from xapi.delivery import Deliverer  # noqa: E402
-from xapi.events import EventKind  # noqa: E402
+from xapi.events import VOID_ONLY, EventKind  # noqa: E402
 from xapi.lrs_client import BasicAuth, LrsClient, LrsConfig, serialize_batch  # noqa: E402
 from xapi.mapping import load_mapping  # noqa: E402
 from xapi.statements import BuildSettings, build_statements  # noqa: E402
@@ -260,7 +260,7 @@ class StatementFactory:
         self.settings = BuildSettings(
             "https://coach.acme.org/xapi/activities", privacy=PrivacySettings(share_free_text=True)
         )
-        self.kinds = [kind for kind in EventKind if kind is not EventKind.RECORD_WITHDRAWN]
+        self.kinds = [kind for kind in EventKind if kind not in VOID_ONLY]
         self.serial = 0
 
     def make(self, count: int) -> list[dict]:

@@ -3,6 +3,7 @@ and in a new window, by mouse and by keyboard."""
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 
@@ -41,9 +42,12 @@ def test_manager_records_a_check_in_and_validates(page, peers, people):
 
     page.goto(f"{peers.lms_url}/course/{manager}/rl-feedback")
     tool = page.frame_locator("iframe[title=coachbridge]")
-    tool.get_by_role("link", name=re.compile("Lena Browser")).click()
-    tool.get_by_label("Template").select_option("check-in")
+    tool.get_by_role("status").get_by_text("1 validation request waiting for your decision").wait_for()
+    tool.get_by_role("rowheader").get_by_role("link", name=re.compile("Lena Browser")).click()
+    tool.get_by_role("radio", name="Check-in").check()
     tool.get_by_role("button", name="Start").click()
+    tool.get_by_role("heading", name=re.compile(r"^Check-in with Lena Browser")).wait_for()
+    assert tool.get_by_label("Date held").input_value() == date.today().isoformat()  # pre-filled: today
     tool.get_by_label("Date held").fill("2026-11-20")
     tool.get_by_label("What has the learner applied since the last check-in?").fill("Ran the retro")
     tool.get_by_label("What did they learn from doing it?").fill("Silence is useful")

@@ -1,17 +1,21 @@
 """An LMS admin registers coachbridge from the demo LMS's "add a tool" page, in Chromium,
-with the tool in a cross-site iframe (third-party cookies blocked, as by default)."""
+with the tool in a cross-site iframe (third-party cookies blocked, as by default), from a
+registration link a tool operator created."""
 from __future__ import annotations
+
+import time
 
 from sqlalchemy import select
 
 from adapter.persistence.tables import deployments, platforms
+from adapter.services.invitations import invite
 from tests.browser.conftest import check_accessibility, tool_frame
 
 
 def test_admin_completes_dynamic_registration(peers, page):
     before = len(peers.lms.tool_registrations)
     page.goto(f"{peers.lms_url}/admin/register-tool")
-    page.get_by_label("Tool registration URL").fill(peers.tool_url + "/lti/register")
+    page.get_by_label("Tool registration URL").fill(invite(peers.engine, peers.tool_url, time.time()).link)
     page.get_by_role("button", name="Register tool").click()
     page.wait_for_selector("iframe")
     frame = page.frame_locator("iframe")

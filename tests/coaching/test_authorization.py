@@ -137,3 +137,21 @@ def test_only_the_manager_who_recorded_a_conversation_withdraws_it(peers, team, 
     assert withdrawal in maria.get(f"/manager/team/{learner_id}").text
     with peers.engine.connect() as conn:
         assert coaching_store.get_conversation(conn, conversation_id) is not None  # still on record
+
+
+def test_a_learner_closes_their_own_actions_and_only_the_manager_closes_the_managers(peers, team, launch):
+    maria = launch(team.manager)
+    learner_id = person_id(peers, team.learner)
+    maria.post(f"/manager/team/{learner_id}/conversation",
+               check_in_form(action_1_description="Book the refresher", action_1_owner="manager"),
+               f"/manager/team/{learner_id}/conversation?template=check-in")
+    mentee = maria.get(f"/manager/team/{learner_id}").text
+    managers_action = int(re.search(r"/manager/actions/(\d+)\"[^>]*>\s*<input[^>]*>\s*<button[^>]*Book the refresher",
+                                    mentee, re.S).group(1))
+    ana = launch(team.learner)
+    assert ana.post(f"/learner/actions/{managers_action}", {"status": "done"}, "/learner/").status_code == 403
+    own_action = int(re.search(r"/learner/actions/(\d+)", ana.get("/learner/").text).group(1))
+    assert ana.post(f"/learner/actions/{own_action}", {"status": "done"}, "/learner/").status_code == 200
+    closed = maria.post(f"/manager/actions/{managers_action}", {}, f"/manager/team/{learner_id}")
+    assert closed.status_code == 200 and "The action is marked done." in closed.text
+    assert "Book the refresher" not in ana.get("/learner/").text.split("Done (")[0]

@@ -37,7 +37,8 @@ def test_learner_reflects_and_revises_with_events_and_audit(peers, team, launch,
 
     first, second = heard[-2:]
     assert isinstance(first, ReflectionSubmitted) and first.kind == "reflection_submitted"
-    assert (first.record_version, second.record_version, second.supersedes_version) == (1, 2, 1)
+    assert (first.record_version, second.record_version) == (1, 2)
+    assert (first.corrects, second.corrects) == (frozenset(), {"reflection_submitted"})  # a revision corrects
     assert second.record_id == first.record_id and second.shared_fields["confidence"] == 5
     assert second.activity_iri == "https://lms.example.org/activities/giving-feedback"
     assert second.occurred_at.tzinfo is not None and second.learner_id == person_id(peers, team.learner)
@@ -122,22 +123,23 @@ def test_open_actions_carry_over_until_done(peers, team, launch):
     form_page = f"/manager/team/{learner_id}/conversation?template=grow"
     maria.post(f"/manager/team/{learner_id}/conversation", check_in_form(), form_page)
     again = maria.get(form_page)
-    assert "Actions carried over" in again.text and "Ask a peer for feedback" in again.text
+    assert "Agreed actions from earlier conversations" in again.text and "Ask a peer for feedback" in again.text
     action_id = re.search(r'name="carried_(\d+)"', again.text).group(1)
     grow = {"template": "grow", "held_on": "2026-11-21", "goal": "g", "reality": "r", "options": "o", "will": "w",
             f"carried_{action_id}": "done"}
     maria.post(f"/manager/team/{learner_id}/conversation", grow, form_page)
-    assert "Actions carried over" not in maria.get(form_page).text
+    assert "Agreed actions from earlier conversations" not in maria.get(form_page).text
 
 
 def test_validation_asked_sent_back_and_validated_keeps_its_history(peers, team, launch, heard):
     ana = launch(team.learner)
     asked = ana.post("/learner/validation", {"evidence": "Ran a feedback session with my team"}, "/learner/")
-    assert "waiting for your manager" in asked.text
+    assert "Waiting for your manager" in asked.text
     maria = launch(team.manager)
     learner_id = person_id(peers, team.learner)
     team_page = maria.get("/manager/")
-    assert re.search(r"Learner \d+A</a></th>.*?<td>1</td>\s*<td>", team_page.text, re.S)  # 1 pending validation
+    assert re.search(r"Learner \d+A</a></th>.*?1 to validate", team_page.text, re.S)
+    assert "1 validation request waiting for your decision" in team_page.text
     detail = maria.get(f"/manager/team/{learner_id}")
     request_id = re.search(r"/manager/validations/(\d+)", detail.text).group(1)
     sent_back = maria.post(f"/manager/validations/{request_id}",
@@ -150,6 +152,11 @@ def test_validation_asked_sent_back_and_validated_keeps_its_history(peers, team,
                f"/manager/team/{learner_id}")
     final = ana.get("/learner/").text
     assert "Tell me how the team responded" in final and "Well done" in final
+    # The history keeps both asks with their evidence, and the validation is recognised,
+    # with no form to ask again.
+    assert "Ran a feedback session with my team" in final and "Two people changed how they run stand-ups" in final
+    assert "You asked again" in final and "Validated</span>" in final
+    assert "/learner/validation" not in final
     assert isinstance(heard[-1], ApplicationValidated) and heard[-1].record_version == 4
     assert [e.kind for e in heard[-4:]] == ["validation_requested", "needs_more_evidence",
                                             "validation_requested", "application_validated"]

@@ -51,7 +51,7 @@ def test_manager_sees_mentees_from_role_scope_mentor(peers):
     assert {row.learner_id for row in links} == mentee_ids
     assert {row.source for row in links} == {"mentor_claim"}
     assert all(row.ended_at is None for row in links)
-    assert "mentor_claim" in page.text
+    assert "your LMS lists you as their mentor" in page.text and "mentor_claim" not in page.text
 
 
 def test_mentee_dropped_from_claim_becomes_former_mentee(peers):

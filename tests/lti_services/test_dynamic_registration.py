@@ -239,10 +239,13 @@ def registered_with(mocked, **answer):
 
 
 def test_platform_refuses_the_registration(mocked):
-    result = failure(registered_with(mocked, status=400, json={"error": "redirect_uris must use https"}))
+    result = failure(registered_with(mocked, status=400, json={"error": "invalid_redirect_uri",
+                                                               "error_description": "redirect_uris must use https"}))
 
     assert result.kind is FailureKind.REGISTRATION_REFUSED
-    assert "400" in result.reason and "redirect_uris must use https" in result.reason
+    # Its error code, from RFC 7591's vocabulary; never its free text (any server's words).
+    assert "400" in result.reason and "invalid_redirect_uri" in result.reason
+    assert "must use https" not in result.reason
 
 
 def test_registration_endpoint_unreachable(mocked):

@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 
 from adapter.config import Settings
 from adapter.demo.mail import SmtpServer
+from adapter.domain.relationships import ManagerLink
 from adapter.mapping_files import load_templates
 from adapter.persistence import mail_store, people_store
 from adapter.persistence.relationships_store import link_manager
@@ -95,7 +96,7 @@ def team(database_url, tmp_path, smtp) -> Team:
         link = people_store.save_resource_link(conn, platform_id, "d1", {"id": "rl-12", "title": "Giving feedback"},
                                                course, {})
         mail_store.save_activity_url(conn, link, ACTIVITY_URL, now)
-        link_manager(conn, people["ana"], people["maria"], "import", now)
+        link_manager(conn, ManagerLink(people["ana"], people["maria"]), "import", now)
     configure_mail(engine, smtp.port)
     return Team(app, engine, people, link, platform_id)
 

@@ -14,14 +14,18 @@ from adapter.persistence.key_cipher import KeyCipher
 from adapter.persistence.reminder_tables import mail_settings
 from adapter.persistence.session_store import create_session
 from adapter.services import mail_settings as settings_service
+from adapter.services.admin_access import OPERATOR_SIGN_IN
 
 from .conftest import in_days
 
 
-def _signed_in(team, name: str, roles=("learner",)):
+def _signed_in(team, name: str | None, roles=("learner",)):
+    """A session of ``name`` launched from the team's LMS; None: a tool operator (CLI sign-in link)."""
+    person = {"person_id": team.people[name], "platform_id": team.platform_id, "launch": {}} if name else {
+        "person_id": None, "platform_id": None, "launch": {"signed_in_by": OPERATOR_SIGN_IN}}
     with team.engine.begin() as conn:
-        token = create_session(conn, now=time.time(), lifetime=600, person_id=team.people[name],
-                               platform_id=team.platform_id, app_role=roles[0], app_roles=list(roles), launch={})
+        token = create_session(conn, now=time.time(), lifetime=600, app_role=roles[0], app_roles=list(roles),
+                               **person)
     client = team.app.test_client()
     client.set_cookie("cb_session", token, domain="localhost")
     return client
@@ -74,7 +78,8 @@ def test_admin_settings_keep_the_password_sealed_and_unseen(team, smtp):
     with team.engine.connect() as conn:
         stored = conn.execute(select(mail_settings.c.password_sealed)).scalar()
     assert stored.startswith("fernet:") and "s3cret-pass" not in stored
-    admin = _signed_in(team, "maria", roles=("admin",))
+    assert _signed_in(team, "maria", roles=("admin",)).get("/admin/mail").status_code == 403  # an LMS's admin
+    admin = _signed_in(team, None, roles=("admin",))
     page = admin.get("/admin/mail").get_data(as_text=True)
     assert "currently set" in page and "s3cret-pass" not in page
     refused = admin.post("/admin/mail", data={"csrf_token": _csrf(page), "host": "smtp.example.org", "port": "99999",

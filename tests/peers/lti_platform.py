@@ -75,7 +75,8 @@ class Peers:
 
 
 def start_peers(instance: Path, database_url: str | None = None) -> Peers:
-    environ = {"COACHBRIDGE_INSTANCE": str(instance)}
+    # Every peer here is on 127.0.0.1: registration fetches must be allowed to reach it.
+    environ = {"COACHBRIDGE_INSTANCE": str(instance), "COACHBRIDGE_ALLOW_PRIVATE_ADDRESSES": "1"}
     if database_url:
         environ["DATABASE_URL"] = database_url
     settings = Settings.from_env(environ)
@@ -146,6 +147,18 @@ def launch_session(peers: Peers, response: requests.Response) -> dict:
     with peers.engine.connect() as conn:
         return dict(conn.execute(select(web_sessions).where(web_sessions.c.token_hash == token_hash(token)))
                     .mappings().one())
+
+
+def operator_browser(peers: Peers, monkeypatch, capsys) -> requests.Session:
+    """A browser signed in as a tool operator, with the CLI's one-time link (the CLI
+    pointed at the running tool's database)."""
+    from adapter.cli import main
+
+    monkeypatch.setenv("DATABASE_URL", peers.engine.url.render_as_string(hide_password=False))
+    assert main(["admin", "link", "--base-url", peers.tool_url]) == 0
+    client = browser()
+    assert client.get(capsys.readouterr().out.strip()).status_code == 200
+    return client
 
 
 def error_code(response: requests.Response) -> str:

@@ -13,6 +13,7 @@ from typing import Callable
 from sqlalchemy import Engine
 
 from adapter.domain.measures import Facts
+from adapter.domain.relationships import ManagerLink
 from adapter.mapping_files import load_templates
 from adapter.persistence import people_store
 from adapter.persistence.relationships_store import link_manager
@@ -74,7 +75,7 @@ def _setup(engine: Engine) -> Organisation:
                 conn, platform_id, "d1", {"id": "rl-delegation", "title": "Delegation"}, courses["c-delegation"], {}),
         }
         for learner in ("ana", "ben", "cai"):
-            link_manager(conn, people[learner], people["maria"], "import", now)
+            link_manager(conn, ManagerLink(people[learner], people["maria"]), "import", now)
     return Organisation(platform_id, courses["c-feedback"], courses["c-delegation"], links, people)
 
 

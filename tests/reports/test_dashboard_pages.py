@@ -72,7 +72,9 @@ def test_admin_sets_a_target_for_a_managers_team(peers, launch, team):
         from sqlalchemy import select
 
         from adapter.persistence.tables import platforms
-        platform_id = conn.execute(select(platforms.c.id).where(platforms.c.issuer == platform)).scalars().first()
+        # The demo LMS's own registration: its admin may set targets on it and on no other.
+        platform_id = conn.execute(select(platforms.c.id).where(
+            platforms.c.issuer == platform, platforms.c.client_id == peers.lms.client_id)).scalar_one()
     form = {"platform_id": str(platform_id), "manager": f"{team.manager}@example.org", "quarter": "2026-Q4",
             "measure": "validated_applications", "target": "5"}
     saved = admin.post("/admin/reports/targets", form, "/admin/reports")

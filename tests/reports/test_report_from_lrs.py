@@ -53,7 +53,7 @@ def delivered(postgres, ralph, tmp_path_factory):
     with engine.connect() as conn:
         statuses = set(conn.execute(select(outbox.c.status).where(outbox.c.channel == "xapi")).scalars())
     assert statuses == {"delivered"}
-    statements = StatementReader(_ralph_config(ralph)).all_statements()
+    statements = StatementReader(_ralph_config(ralph), load_mapping().voiding_verb.id).all_statements()
     assert any(s["verb"]["id"].endswith("/voided") for s in statements)  # revisions and a withdrawal
     yield database_url
     engine.dispose()
@@ -64,7 +64,7 @@ def _ralph_config(ralph) -> LrsConfig:
 
 
 def test_the_statements_alone_give_the_hand_worked_facts(delivered, ralph):
-    statements = StatementReader(_ralph_config(ralph)).all_statements()
+    statements = StatementReader(_ralph_config(ralph), load_mapping().voiding_verb.id).all_statements()
     by_course = StatementReading(load_mapping()).facts_by_course(statements, AS_OF)
     assert total(by_course.values()) == EXPECTED
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from adapter.domain.admin_scope import AdminScope
 from adapter.domain.authorization import NotFound, Viewer
 from adapter.domain.measures import Facts, total
 from adapter.persistence.report_queries import Scope, facts_by_course
@@ -20,7 +21,8 @@ def test_the_organisation_adds_up_to_the_hand_worked_facts(engine, organisation)
 
 def test_the_measures_read_as_worked_out(engine, organisation):
     with engine.connect() as conn:
-        shown = {m.key: (m.display, m.count) for m in reports.organisation_dashboard(conn, {"admin"}, AS_OF).measures}
+        dashboard = reports.organisation_dashboard(conn, AdminScope.operator(), AS_OF)
+        shown = {m.key: (m.display, m.count) for m in dashboard.measures}
     assert shown == {
         "applied_30": ("50 %", 2), "applied_60": ("100 %", 2), "applied_90": ("100 %", 2),
         "decision_days": ("2.0 days", 3), "cadence_kept": ("50 %", 2), "commitments_on_time": ("50 %", 2),
@@ -58,7 +60,7 @@ def test_an_instructor_sees_their_course_and_nothing_without_one(engine, organis
 def test_organisation_reports_are_for_admins(engine, organisation):
     with engine.connect() as conn:
         with pytest.raises(PermissionError):
-            reports.organisation_dashboard(conn, {"instructor", "manager"}, AS_OF)
-        dashboard = reports.organisation_dashboard(conn, {"admin"}, AS_OF)
+            reports.organisation_dashboard(conn, None, AS_OF)
+        dashboard = reports.organisation_dashboard(conn, AdminScope.operator(), AS_OF)
     assert [g.name for g in dashboard.by_platform] == ["Example LMS"]
     assert [g.name for g in dashboard.by_course] == ["Delegation", "Giving feedback"]

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from alembic import command
 from sqlalchemy import select
 
+from adapter.domain.admin_scope import AdminScope
 from adapter.domain.authorization import Viewer
 from adapter.domain.measures import (
     ActivityStart, Commitment, DecisionWait, HeldConversation, PlannedConversation, dated_facts, facts_on, tally,
@@ -36,12 +37,12 @@ def _summary_rows(engine) -> tuple[list, list]:
 def _assert_summary_is_live(engine) -> None:
     with engine.connect() as conn:
         for as_of in REPORT_DATES:
-            assert course_facts(conn, as_of) == facts_by_course(conn, Scope(), as_of), as_of
+            assert course_facts(conn, as_of, AdminScope.operator()) == facts_by_course(conn, Scope(), as_of), as_of
 
 
 def test_the_summary_gives_the_hand_worked_facts(engine, organisation):
     with engine.connect() as conn:
-        by_course = course_facts(conn, AS_OF)
+        by_course = course_facts(conn, AS_OF, AdminScope.operator())
     assert total(by_course.values()) == EXPECTED
     assert by_course[(organisation.platform_id, organisation.feedback_course)] == EXPECTED_FEEDBACK_COURSE
     _assert_summary_is_live(engine)
@@ -181,7 +182,7 @@ def test_the_migration_fills_the_summary_from_records_already_there(engine):
         command.downgrade(config, "0008")
         command.upgrade(config, "heads")
     with engine.connect() as conn:
-        assert total(course_facts(conn, AS_OF).values()) == EXPECTED
+        assert total(course_facts(conn, AS_OF, AdminScope.operator()).values()) == EXPECTED
     _assert_summary_is_live(engine)
 
 

@@ -212,14 +212,21 @@ def test_oauth2_401_forgets_the_token_and_a_failing_token_endpoint_is_retryable(
     assert isinstance(outcome, Retryable) and outcome.reason.startswith("oauth2: token endpoint answered 503")
 
 
-def test_check_connection_reads_about_and_sends_no_statement(lrs):
+def test_check_connection_reads_about_then_one_statement_and_sends_none(lrs):
     lrs.about_versions = ["1.0.3"]
     check = lrs.client().check_connection()
-    assert check.ok and check.versions == ("1.0.3",)
+    assert check.ok and check.versions == ("1.0.3",) and "about: speaks 1.0.3" in check.message
     assert not lrs.client(xapi_version="2.0.0").check_connection().ok
+    lrs.about_versions = None  # ralph 5.1 has no about: the read alone is checked
+    check = lrs.client().check_connection()
+    assert check.ok and check.message.startswith("no about resource (404), version not asked; GET statements")
+    lrs.read_status = 401
+    check = lrs.client().check_connection()
+    assert not check.ok and check.status == 401 and ": 401: " in check.message
+    lrs.read_status = 403  # known but without read access: writing may still be allowed
+    check = lrs.client().check_connection()
+    assert check.ok and "without read access" in check.message
     assert lrs.requests == 0  # no statements POST
-    lrs.about_versions = None
-    assert lrs.client().check_connection().status == 404
 
 
 def test_statements_go_through_the_proxy_the_environment_names(lrs, monkeypatch):

@@ -8,7 +8,7 @@ import json
 import pytest
 import yaml
 
-from xapi.events import EventKind
+from xapi.events import VOID_ONLY, EventKind
 from xapi.mapping import MappingError, default_mapping_path, load_mapping, parse_mapping
 from xapi.profile import PROFILE_IRI, expand_iri, profile_document
 
@@ -18,8 +18,8 @@ def raw():
     return yaml.safe_load(default_mapping_path().read_text(encoding="utf-8"))
 
 
-def test_every_event_but_withdrawal_is_mapped(mapping):
-    assert set(mapping.events) == set(EventKind) - {EventKind.RECORD_WITHDRAWN}
+def test_every_event_but_the_void_only_ones_is_mapped(mapping):
+    assert set(mapping.events) == set(EventKind) - VOID_ONLY
     assert mapping.voiding_verb.id == "http://adlnet.gov/expapi/verbs/voided"
 
 
@@ -59,6 +59,12 @@ def _broken(raw, change):
         (lambda d: d["record_types"]["reflection"]["events"]["reflection_submitted"]["fields"]["confidence"].update(min="one"),
          "record_types.reflection.events.reflection_submitted.fields.confidence.min"),
         (lambda d: d.pop("voiding"), "(top).voiding"),
+        (lambda d: d["record_types"]["validation"]["events"]["application_validated"].update(actor="admin"),
+         "record_types.validation.events.application_validated.actor"),
+        (lambda d: d["record_types"]["action"]["events"]["action_agreed"].pop("timestamp"),
+         "record_types.action.events.action_agreed.timestamp"),
+        (lambda d: d["record_types"]["action"]["events"].update(action_reopened={}),
+         "record_types.action.events.action_reopened"),
     ],
 )
 def test_bad_data_names_the_file_and_the_field(raw, change, field):
@@ -88,3 +94,16 @@ def test_profile_describes_every_coined_iri_used(mapping, raw):
         assert concept["prefLabel"]["en"] and concept["definition"]["en"]
         if concept["type"].endswith("Extension"):
             assert json.loads(concept["inlineSchema"])["type"]
+
+
+def test_profile_states_each_verbs_actor_and_timestamp(mapping):
+    templates = {t["id"].rsplit("/", 1)[-1]: t for t in profile_document(mapping)["templates"]}
+    assert set(templates) == {kind.value.replace("_", "-") for kind in mapping.events} | {"voided"}
+    for kind, rule in mapping.events.items():
+        template = templates[kind.value.replace("_", "-")]
+        assert template["verb"] == rule.verb.id
+        assert ("The actor is the manager" in template["definition"]["en"]) == (rule.actor == "manager")
+        assert rule.timestamp in template["definition"]["en"]
+    assert mapping.events[EventKind.APPLICATION_VALIDATED].actor == "manager"
+    assert mapping.events[EventKind.CHECK_IN_HELD].actor == "learner"
+    assert "the person who withdrew or corrected" in templates["voided"]["definition"]["en"]

@@ -1,6 +1,6 @@
 """Our own statement checks, beyond what ralph's pydantic models verify: a timezone on
-every timestamp (and no ``-00:00`` in 2.0.0), the voiding shape, and exactly one IFI per
-agent. Returns the problems found, so a test can show all of them at once."""
+every timestamp (and no ``-00:00`` in 2.0.0), the voiding shape, context.platform and
+revision only with an Activity object, and exactly one IFI per agent. Returns the problems found, so a test can show all of them at once."""
 
 from __future__ import annotations
 
@@ -36,6 +36,9 @@ def statement_problems(statement: dict[str, Any], version: str = "1.0.3") -> lis
             problems.append("a voiding statement's object must be a StatementRef with a UUID id")
     problems.extend(_language_map_problems("verb.display", verb.get("display")))
     context = statement.get("context", {})
+    if obj.get("objectType", "Activity") != "Activity":
+        problems.extend(f"context.{key} is only allowed with an Activity object"
+                        for key in ("platform", "revision") if key in context)
     if version.startswith("1.") and ("contextAgents" in context or "contextGroups" in context):
         problems.append("contextAgents/contextGroups are xAPI 2.0 only")
     for index, entry in enumerate(context.get("contextAgents", [])):

@@ -80,6 +80,7 @@ class FaultLrs:
         self.last_headers: Message | None = None  # of the last statements POST (any case)
         self.last_body = b""
         self.about_versions: list[str] | None = ["1.0.3", "2.0.0"]  # None: GET about is a 404
+        self.read_status = 200  # what GET statements answers (with no statement)
         self.posted: list[list[str]] = []  # the statement ids of each scripted POST
         self._rule: Rule | None = None
         self._faults: deque[Fault] = deque()
@@ -197,6 +198,9 @@ def _handler_for(lrs: FaultLrs):
         def do_GET(self) -> None:
             if self.path.endswith("/about") and lrs.about_versions is not None:
                 self._answer(200, {"Content-Type": "application/json"}, json.dumps({"version": lrs.about_versions}).encode())
+            elif self.path.split("?")[0].endswith("/statements"):
+                body = {"statements": [], "more": ""} if lrs.read_status == 200 else {"error": "not allowed"}
+                self._answer(lrs.read_status, {"Content-Type": "application/json"}, json.dumps(body).encode())
             else:
                 self._answer(404, {}, b"")
 

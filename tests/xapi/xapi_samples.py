@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from xapi.events import Course, EventKind, LearningActivity, Person, RecordEvent
+from xapi.events import VOID_ONLY, Course, EventKind, LearningActivity, Person, RecordEvent
 from xapi.statements import BuildSettings, statement_id
 
 ISSUER = "https://lms.acme.org"
@@ -13,7 +13,6 @@ MANAGER = Person(ISSUER, "manager-sub-9", email="bo.manager@acme.org", name="Bo 
 ACTIVITY = LearningActivity("https://lms.acme.org/mod/scorm/view.php?id=42", "Giving feedback")
 COURSE = Course(ISSUER, "course-7", "Leading teams")
 SAMPLE_ACTIVITY_BASE = "https://coach.acme.org/xapi/activities"  # where the tool coins IRIs in these tests
-REGISTRATION = "6f1a8a4e-2b7b-4b7e-9f8e-0b8b2c3d4e5f"
 MOMENT = datetime(2026, 3, 4, 10, 15, 30, 123456, tzinfo=timezone(timedelta(hours=2)))
 
 FIELDS = {
@@ -39,7 +38,7 @@ FIELDS = {
 
 
 def sample_event(kind: EventKind, record_id: str = "rec-1", version: int = 1, **changes) -> RecordEvent:
-    """A full event of ``kind``; a withdrawal voids version 1 of the same record."""
+    """A full event of ``kind``; a withdrawal (or an action reopened) voids version 1 of the same record."""
     values = dict(
         kind=kind,
         record_id=record_id,
@@ -49,10 +48,9 @@ def sample_event(kind: EventKind, record_id: str = "rec-1", version: int = 1, **
         learning_activity=ACTIVITY,
         course=COURSE,
         manager=MANAGER,
-        registration=REGISTRATION,
         fields=dict(FIELDS.get(kind, {})),
     )
-    if kind is EventKind.RECORD_WITHDRAWN:
+    if kind in VOID_ONLY:
         values["voids"] = (earlier_statement_id(record_id),)
     values.update(changes)
     return RecordEvent(**values)

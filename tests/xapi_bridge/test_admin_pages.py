@@ -11,11 +11,10 @@ from html import unescape
 import pytest
 from sqlalchemy import select
 
-from adapter.cli import main
 from adapter.persistence.outbox_store import SqlOutbox, enqueue
 from adapter.persistence.tables import platforms
 from adapter.persistence.xapi_tables import lrs_endpoints
-from tests.peers.lti_platform import browser, full_launch
+from tests.peers.lti_platform import browser, full_launch, operator_browser
 
 SECRET = "pa55-word-never-shown-4b1e"
 
@@ -23,11 +22,7 @@ SECRET = "pa55-word-never-shown-4b1e"
 @pytest.fixture
 def admin(peers, monkeypatch, capsys):
     """A browser signed in to the admin pages with a one-time link from the CLI."""
-    monkeypatch.setenv("DATABASE_URL", peers.engine.url.render_as_string(hide_password=False))
-    assert main(["admin", "link", "--base-url", peers.tool_url]) == 0
-    client = browser()
-    assert client.get(capsys.readouterr().out.strip()).status_code == 200
-    return client
+    return operator_browser(peers, monkeypatch, capsys)
 
 
 def csrf(page) -> str:
@@ -147,6 +142,8 @@ def test_profile_is_served_as_json_ld_without_sign_in(peers):
     profile = response.json()
     assert profile["id"] == "https://w3id.org/xapi/coachbridge" and profile["type"] == "Profile"
     assert any(c["id"].endswith("/extensions/confidence") for c in profile["concepts"])
+    validated = next(t for t in profile["templates"] if t["id"].endswith("/templates/application-validated"))
+    assert "The actor is the manager who decided" in validated["definition"]["en"]
 
 
 def _now() -> datetime:

@@ -1,5 +1,6 @@
 """What the bridge queues, read from the outbox (no LRS needed): the platform's privacy
-options, xAPI 2.0 per endpoint, private notes never, voiding per LRS, disabled endpoints."""
+options, xAPI 2.0 per endpoint, private notes never, voiding per LRS, disabled endpoints
+(withdrawals only)."""
 from __future__ import annotations
 
 import hashlib
@@ -55,10 +56,10 @@ def test_private_notes_never_reach_the_outbox_whatever_the_settings(world, engin
         everything = conn.execute(select(outbox_payloads.c.payload)).scalars().all()
     assert everything and not any(PRIVATE in payload for payload in everything)
     check_in = payloads(world, "rules-any")[0]
-    assert check_in["context"]["contextAgents"][0]["agent"]["mbox"].startswith("mailto:max")
+    assert check_in["context"]["instructor"]["mbox"].startswith("mailto:max")  # 2.0.0: the 1.0.3 content
 
 
-def test_each_lrs_voids_only_what_it_holds_and_disabled_ones_get_nothing(world, engine):
+def test_each_lrs_voids_only_what_it_holds_and_disabled_ones_get_only_withdrawals(world, engine):
     world.add_lrs("rules-early", NOWHERE)
     reflection = world.reflect()
     late = world.add_lrs("rules-late", NOWHERE)
@@ -69,9 +70,13 @@ def test_each_lrs_voids_only_what_it_holds_and_disabled_ones_get_nothing(world, 
     assert late_verbs == ["submitted"]  # it never got v1: nothing to void there
     with engine.begin() as conn:
         lrs_store.set_endpoint_active(conn, late, False, time.time())
+    world.reflect(confidence="3")  # an edit: not for a disabled LRS
+    assert len(payloads(world, "rules-late")) == 1
     world.withdraw("reflection", reflection.id)
     assert [s["verb"]["display"]["en-US"] for s in payloads(world, "rules-early")][-1] == "voided"
-    assert len(payloads(world, "rules-late")) == 1
+    # a withdrawal is for every LRS holding the record: queued for the disabled one, sent once enabled
+    submitted, voiding = payloads(world, "rules-late")
+    assert voiding["object"] == {"objectType": "StatementRef", "id": submitted["id"]}
 
 
 def test_withdrawing_a_validation_voids_each_statement_the_lrs_holds(world):

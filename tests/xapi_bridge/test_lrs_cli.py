@@ -38,7 +38,9 @@ def test_add_test_disable_and_deliver(engine, fault_lrs, world, monkeypatch, cap
         "basic", "coach", 20, "set", "active")
 
     assert main(["lrs", "test", "cli-lrs"]) == 0
-    assert capsys.readouterr().out.strip() == "cli-lrs: ok: ok"
+    assert capsys.readouterr().out.strip() == (
+        "cli-lrs: ok: about: speaks 1.0.3, 2.0.0; GET statements?limit=1 with the stored credentials and "
+        "version 1.0.3: 200, credentials accepted (no statement sent)")
     world.reflect()
     drain([XapiDelivery(engine, None)])
     assert len(fault_lrs.statements) == 1

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, select
 
 from adapter.domain.authorization import Viewer
+from adapter.domain.relationships import ManagerLink
 from adapter.mapping_files import load_templates
 from adapter.persistence import lrs_store, people_store, relationships_store
 from adapter.persistence.tables import outbox, outbox_payloads
@@ -60,10 +61,10 @@ class World:
             lrs_store.save_privacy(conn, self.platform_id, privacy, time.time())
 
     # --- records, through the service layer -------------------------------------------------
-    def reflect(self, **form):
+    def reflect(self, now: float | None = None, **form):
         return coaching.submit_reflection(self.engine, self.learner, self.link_pk, {
             "learned": "Specific feedback lands", "applying": "SBI in my next 1-to-1", "support_needed": "",
-            "confidence": "4", **form}, time.time())
+            "confidence": "4", **form}, time.time() if now is None else now)
 
     def check_in(self, private_notes: str, **form):
         return coaching.hold_conversation(
@@ -74,14 +75,39 @@ class World:
             [{"description": "Ask a peer for feedback", "owner": "learner", "due_on": "2026-12-01"}], {},
             time.time())
 
-    def ask_validation(self, evidence: str = "I gave SBI feedback to Joe after the client call."):
-        return coaching.ask_for_validation(self.engine, self.learner, self.link_pk, evidence, time.time())
+    def conversation(self, template_key: str, held_on: str, now: float | None = None, **form):
+        """A conversation of any template, every question answered, one action agreed."""
+        template = load_templates().get(template_key)
+        answers = {field.name: f"{field.name} answered" for field in template.fields}
+        return coaching.hold_conversation(
+            self.engine, self.manager, self.learner_id, template, self.link_pk,
+            {"held_on": held_on, "shared_notes": "Shared", "private_notes": "", **answers, **form},
+            [{"description": f"Try it ({template_key})", "owner": "learner", "due_on": ""}], {},
+            time.time() if now is None else now)
 
-    def decide(self, request_id: int, outcome: str, feedback: str = "Seen it in the review."):
-        return coaching.decide_validation(self.engine, self.manager, request_id, outcome, feedback, time.time())
+    def rate(self, conversation_id: int, rating: str, now: float | None = None):
+        return coaching.rate_conversation(self.engine, self.learner, conversation_id, rating,
+                                          time.time() if now is None else now)
 
-    def withdraw(self, record_type: str, record_id: int) -> None:
-        coaching.withdraw(self.engine, self.learner, record_type, record_id, time.time())
+    def set_status(self, action_id: int, status: str, now: float | None = None) -> None:
+        coaching.set_action_status(self.engine, self.learner, action_id, status, time.time() if now is None else now)
+
+    def ask_validation(self, evidence: str = "I gave SBI feedback to Joe after the client call.",
+                       now: float | None = None):
+        return coaching.ask_for_validation(self.engine, self.learner, self.link_pk, evidence,
+                                           time.time() if now is None else now)
+
+    def decide(self, request_id: int, outcome: str, feedback: str = "Seen it in the review.",
+               now: float | None = None):
+        return coaching.decide_validation(self.engine, self.manager, request_id, outcome, feedback,
+                                          time.time() if now is None else now)
+
+    def withdraw(self, record_type: str, record_id: int, now: float | None = None) -> None:
+        coaching.withdraw(self.engine, self.learner, record_type, record_id, time.time() if now is None else now)
+
+    def withdraw_conversation(self, conversation_id: int, now: float | None = None) -> None:
+        coaching.withdraw_conversation(self.engine, self.manager, conversation_id,
+                                       time.time() if now is None else now)
 
     def outbox_rows(self, target: str) -> list[dict]:
         with self.engine.connect() as conn:
@@ -91,7 +117,7 @@ class World:
                 .order_by(outbox.c.id)).mappings()]
 
 
-def new_world(engine: Engine) -> World:
+def new_world(engine: Engine, learner_email: str | None = None) -> World:
     n = next(_serial)
     issuer = f"https://lms-{n}.example.org"
     platform_id = register_platform(engine, PlatformSpec(
@@ -101,7 +127,8 @@ def new_world(engine: Engine) -> World:
     learner_sub, manager_sub = f"learner-{n}", f"manager-{n}"
     with engine.begin() as conn:
         learner_id = people_store.save_person(conn, platform_id, learner_sub,
-                                              {"name": f"Lena {n}", "email": f"lena{n}@example.org"}, now)
+                                              {"name": f"Lena {n}", "email": learner_email or f"lena{n}@example.org"},
+                                              now)
         manager_id = people_store.save_person(conn, platform_id, manager_sub,
                                               {"name": f"Max {n}", "email": f"max{n}@example.org"}, now)
         context_pk = people_store.save_context(conn, platform_id, "dep-1",
@@ -109,5 +136,5 @@ def new_world(engine: Engine) -> World:
         link_pk = people_store.save_resource_link(conn, platform_id, "dep-1",
                                                   {"id": "rl-1", "title": "Giving feedback"}, context_pk,
                                                   {"activity_iri": ACTIVITY_IRI})
-        relationships_store.link_manager(conn, learner_id, manager_id, "import", now)
+        relationships_store.link_manager(conn, ManagerLink(learner_id, manager_id), "import", now)
     return World(engine, platform_id, issuer, learner_id, manager_id, context_pk, link_pk, learner_sub, manager_sub)

@@ -1,0 +1,45 @@
+"""What an administrator may see and change: every platform, or one.
+
+Each registered LMS (issuer + client id) is a tenant. A *tool operator* (signed in with
+the CLI's one-time link) looks after the tool itself: registrations, invitations and
+every platform. A *platform admin* (an LMS Administrator launch) looks after their own
+platform only. Every admin route loads one ``AdminScope`` per request and every admin
+query takes it, so "whose data is this?" is answered in one place.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .authorization import Forbidden, NotFound
+
+
+@dataclass(frozen=True)
+class AdminScope:
+    # None: a tool operator (every platform); otherwise the platform admin's own platform.
+    platform_id: int | None
+
+    @classmethod
+    def operator(cls) -> AdminScope:
+        return cls(platform_id=None)
+
+    @classmethod
+    def of_platform(cls, platform_id: int) -> AdminScope:
+        return cls(platform_id=platform_id)
+
+    @property
+    def is_operator(self) -> bool:
+        return self.platform_id is None
+
+    def allows(self, platform_id: int | None) -> bool:
+        return self.is_operator or (platform_id is not None and platform_id == self.platform_id)
+
+    def require(self, platform_id: int | None) -> int:
+        """The platform id when this admin may act on it; another platform is reported as
+        missing, like any record out of reach (its id reveals nothing)."""
+        if platform_id is None or not self.allows(platform_id):
+            raise NotFound("no such platform")
+        return platform_id
+
+    def require_operator(self) -> None:
+        if not self.is_operator:
+            raise Forbidden("only a tool operator (signed in with `coachbridge admin link`) may do this")

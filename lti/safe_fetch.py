@@ -1,0 +1,116 @@
+"""Requests the tool makes to addresses someone else named (Dynamic Registration).
+
+Whoever holds a registration link chooses the URLs the tool then fetches, so those
+fetches are fenced: only public addresses unless an operator allows private ones
+(checked on the connected socket, before anything is sent, so a DNS answer that changes
+between a check and the connection changes nothing), no redirects, no proxy from the
+environment, a small body and a time limit. Callers never show what came back, only
+its status: an error page must not become a way to read other servers.
+"""
+from __future__ import annotations
+
+import ipaddress
+import json
+import socket
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+
+@dataclass(frozen=True)
+class FetchLimits:
+    allow_private_addresses: bool = False
+    timeout: float = 5.0  # seconds, for the whole exchange
+    max_bytes: int = 64 * 1024  # OpenID configurations and registration answers are a few KB
+
+
+class FetchRefused(Exception):
+    """The fetch was stopped by a limit; ``reason`` says which, in plain words."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Fetched:
+    status: int
+    body: bytes
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+    def json(self) -> Any:
+        return json.loads(self.body)  # ValueError when it is not JSON
+
+
+def is_public(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+PRIVATE = "its address is private, loopback or link-local, which this tool does not reach"
+
+
+class _PublicOnly:
+    """Mixed into urllib3's connections: refuse a host with any private address before
+    connecting (so a closed port and an open one answer alike), and the connected socket
+    if it ended up at one anyway (a DNS answer that changed in between)."""
+
+    allow_private = False
+
+    def _new_conn(self):
+        if not self.allow_private:
+            host = self._dns_host  # type: ignore[attr-defined]
+            resolved = socket.getaddrinfo(host, self.port, type=socket.SOCK_STREAM)  # type: ignore[attr-defined]
+            if not all(is_public(info[4][0]) for info in resolved):
+                raise FetchRefused(PRIVATE)
+        sock = super()._new_conn()  # type: ignore[misc]
+        if not self.allow_private and not is_public(sock.getpeername()[0]):
+            sock.close()
+            raise FetchRefused(PRIVATE)
+        return sock
+
+
+def _adapter(allow_private: bool) -> HTTPAdapter:
+    flags = {"allow_private": allow_private}
+    http_conn = type("PublicHTTPConnection", (_PublicOnly, HTTPConnection), flags)
+    https_conn = type("PublicHTTPSConnection", (_PublicOnly, HTTPSConnection), flags)
+    pools = {"http": type("PublicHTTPPool", (HTTPConnectionPool,), {"ConnectionCls": http_conn}),
+             "https": type("PublicHTTPSPool", (HTTPSConnectionPool,), {"ConnectionCls": https_conn})}
+    adapter = HTTPAdapter(max_retries=0)
+    adapter.poolmanager.pool_classes_by_scheme = pools
+    return adapter
+
+
+def fetch(method: str, url: str, limits: FetchLimits, *, headers: dict[str, str] | None = None,
+          json_body: Any = None) -> Fetched:
+    """One request within ``limits``; FetchRefused or requests.RequestException when it fails."""
+    if not url.lower().startswith(("https://", "http://")):
+        raise FetchRefused("it is not a web address")
+    deadline = time.monotonic() + limits.timeout
+    with requests.Session() as session:
+        session.trust_env = False  # no proxy or .netrc from the environment
+        adapter = _adapter(limits.allow_private_addresses)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        with session.request(method, url, headers=headers, json=json_body, timeout=limits.timeout,
+                             allow_redirects=False, stream=True) as response:
+            if response.is_redirect:
+                raise FetchRefused(f"it answered with a redirect ({response.status_code}), which is not followed")
+            body = bytearray()
+            for chunk in response.iter_content(8192):
+                body += chunk
+                if len(body) > limits.max_bytes:
+                    raise FetchRefused(f"its answer is larger than {limits.max_bytes // 1024} KB")
+                if time.monotonic() > deadline:
+                    raise FetchRefused(f"it took longer than {limits.timeout:g} seconds")
+            return Fetched(response.status_code, bytes(body))

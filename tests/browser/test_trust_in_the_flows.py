@@ -1,0 +1,87 @@
+"""The walk-through's rough edges, each checked in Chromium the way a person meets it:
+no rating is recorded by accident, withdrawals ask first, the manager's form starts from
+what the launch said and keeps what was typed, a learner closes only their own actions."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.peers.lti_platform import full_launch
+
+from .conftest import check_accessibility
+
+pytestmark = pytest.mark.browser
+
+
+def _record_check_in(tool, action: str, owner_label: str) -> None:
+    tool.get_by_role("rowheader").get_by_role("link").first.click()
+    tool.get_by_role("radio", name="Check-in").check()
+    tool.get_by_role("button", name="Start").click()
+    tool.get_by_label("What has the learner applied since the last check-in?").fill("Ran the retro")
+    tool.get_by_label("What did they learn from doing it?").fill("Silence is useful")
+    tool.get_by_label("What should they focus on next?").fill("Peers")
+    tool.get_by_label("Action 1").fill(action)
+    tool.get_by_label("Who does it").first.select_option(label=owner_label)
+    tool.get_by_role("button", name="Save the conversation").click()
+    tool.get_by_text("The conversation is recorded.").wait_for()
+
+
+def test_rating_starts_unchosen_and_a_learner_cannot_close_the_managers_action(page, peers, people):
+    learner, manager = people
+    full_launch(peers, manager)
+    full_launch(peers, learner)
+    page.goto(peers.lms.login_url(manager, "rl-feedback"))
+    _record_check_in(page, "Book the refresher", "You")
+
+    page.goto(peers.lms.login_url(learner, "rl-feedback"))
+    rating = page.get_by_label("How useful was this conversation?")
+    assert rating.input_value() == ""  # nothing preset: "Rate" alone records nothing
+    page.get_by_role("button", name="Rate").click()
+    assert page.evaluate("document.querySelector('select[name=rating]').validity.valueMissing")
+    assert page.get_by_text("Thank you for rating").count() == 0
+    assert "Book the refresher" in page.content()
+    assert page.get_by_role("button", name="Mark done: Book the refresher").count() == 0
+    check_accessibility(page, "learner-after-check-in", page)
+
+
+def test_withdrawing_asks_first_and_no_keeps_the_record(page, peers, people):
+    learner, _ = people
+    page.goto(peers.lms.login_url(learner, "rl-feedback"))
+    page.get_by_label("What I learned").fill("Name the behaviour")
+    page.get_by_label("How I will apply it at work").fill("In reviews")
+    page.get_by_label("4").check()
+    page.get_by_role("button", name="Save my reflection").click()
+    page.get_by_role("link", name=re.compile("Withdraw my reflection")).click()
+    page.get_by_role("heading", name="Withdraw your reflection?").wait_for()
+    check_accessibility(page, "confirm-withdrawal", page)
+    page.get_by_role("link", name="No, keep it").click()
+    assert page.get_by_label("What I learned").input_value() == "Name the behaviour"
+    page.get_by_role("link", name=re.compile("Withdraw my reflection")).click()
+    page.get_by_role("button", name="Yes, withdraw it").click()
+    page.get_by_text("Withdrawn.").wait_for()
+    assert page.get_by_label("What I learned").input_value() == ""
+
+
+def test_manager_form_starts_from_the_launch_and_keeps_what_was_typed(page, peers, people):
+    learner, manager = people
+    peers.lms.links["rl-grow"] = {"id": "rl-grow", "title": "Delegation with GROW",
+                                  "custom": {"kind": "coaching", "template": "grow"}}
+    full_launch(peers, manager, "rl-grow")
+    full_launch(peers, learner, "rl-grow")
+    page.goto(peers.lms.login_url(manager, "rl-grow"))
+    page.get_by_role("rowheader").get_by_role("link").first.click()
+    assert page.get_by_role("radio", name="GROW").is_checked()  # the activity's template
+    page.get_by_role("button", name="Start").click()
+    page.get_by_role("heading", name=re.compile(r"^GROW with Lena Browser")).wait_for()
+    assert page.get_by_label("Activity it is about").input_value() != ""  # the launched activity
+    page.get_by_label("Date held").fill("2999-01-01")  # in the future: refused
+    page.get_by_label("Action 1").fill("Delegate the weekly report")
+    page.get_by_label("Who does it").first.select_option(label="You")
+    for field in page.locator("textarea[required]").all():
+        field.fill("Something")
+    page.get_by_role("button", name="Save the conversation").click()
+    page.get_by_role("alert").wait_for()
+    assert page.get_by_label("Who does it").first.input_value() == "manager"  # kept on the error
+    assert page.get_by_label("Action 1").input_value() == "Delegate the weekly report"
+    check_accessibility(page, "manager-grow-form-error", page)
