@@ -1,4 +1,4 @@
-"""The delivery worker: drains the outboxes until told to stop.
+"""The delivery worker: drains the outboxes (and runs the reminder scan) until told to stop.
 
 Work comes as *delivery jobs*, anything with ``run_once() -> int`` that delivers what is
 due now and says how many messages it settled (delivered or dead-lettered; 0 means idle
@@ -9,7 +9,8 @@ job, pass it in ``jobs`` (``default_jobs`` lists the ones ``coachbridge worker``
 
 Several workers may run at once (threads, processes, machines): outbox claims are leases,
 so each message is held by one worker at a time, and one killed mid-batch only delays
-its claimed messages until the lease lapses.
+its claimed messages until the lease lapses; the reminder scan runs in whichever worker
+takes its turn in the database (adapter/services/reminders.py).
 """
 from __future__ import annotations
 

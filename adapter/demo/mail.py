@@ -99,7 +99,8 @@ PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Demo
 <p>What coachbridge emailed, newest first (memory only: a restart forgets them). Reload to see new ones.
 Nothing here leaves this machine.</p>
 {% for m in messages %}<article><h2>{{ m["Subject"] }}</h2>
-<p>To {{ m["To"] }} · {{ m["Date"] }}{% if calendar(m) %} · with a calendar invitation ({{ method(m) }}){% endif %}</p>
+<p>To {{ m["To"] }} · {{ m["Date"] }}
+{%- if calendar(m) %} · with a calendar invitation ({{ method(m) }}){% endif %}</p>
 <details><summary>Read it</summary><pre>{{ text(m) }}</pre>
 {% if calendar(m) %}<p>Invitation (.ics):</p><pre>{{ calendar(m) }}</pre>{% endif %}
 <p>Headers:</p><pre>{% for name, value in m.items() %}{{ name }}: {{ value }}

@@ -84,7 +84,8 @@ def run_demo(settings: Settings, tool_port: int = 8000, lms_port: int = 8001, lr
                ServerThread(lrs.create_app(), host="127.0.0.1", port=lrs_port).start(),
                ServerThread(mail_catcher(smtp), host="127.0.0.1", port=mail_port).start(), smtp]
     parts = app.extensions["coachbridge"]
-    worker = Worker(default_jobs(parts.engine, parts.cipher, public_url=parts.settings.public_url)).start() if with_worker else None
+    jobs = default_jobs(parts.engine, parts.cipher, public_url=parts.settings.public_url)
+    worker = Worker(jobs).start() if with_worker else None
     print(f"coachbridge demo\n  demo LMS (launch as …): {lms_url}/\n  tool:                   {tool_url}/\n"
           f"  demo LRS (statements):  {lrs_url}/{'' if worker else '  (not delivered: --no-worker)'}\n"
           f"  demo mail (emails):     {mail_url}/  (SMTP on 127.0.0.1:{smtp_port})\n"

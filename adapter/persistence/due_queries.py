@@ -113,7 +113,8 @@ def planned_check_ins_between(conn: Connection, start: date, end: date) -> list[
     c, superseded = conversations, _superseded()
     pairs = _current_pairs()
     return [dict(r) for r in conn.execute(
-        select(c.c.id.label("conversation_id"), c.c.learner_id, pairs.c.manager_id, c.c.next_on.label("due_on"))
+        select(c.c.id.label("conversation_id"), c.c.learner_id, pairs.c.manager_id, c.c.next_on.label("due_on"),
+               c.c.resource_link_pk)
         .join(pairs, pairs.c.learner_id == c.c.learner_id)
         .where(c.c.next_on >= start, c.c.next_on <= end, _live(c), ~superseded)).mappings()]
 
@@ -142,7 +143,7 @@ def cadence_check_ins_between(conn: Connection, start: date, end: date) -> list[
     c, superseded, pairs = conversations, _superseded(), _current_pairs()
     by_course = course_cadences(conn)
     query = (select(c.c.id.label("conversation_id"), c.c.learner_id, pairs.c.manager_id, c.c.held_on,
-                    check_in_cadences.c.every_days)
+                    c.c.resource_link_pk, check_in_cadences.c.every_days)
              .join(pairs, pairs.c.learner_id == c.c.learner_id)
              .where(c.c.next_on.is_(None), _live(c), ~superseded))
     if by_course:
@@ -155,7 +156,7 @@ def cadence_check_ins_between(conn: Connection, start: date, end: date) -> list[
         due = check_in_due_on(CheckInPlan(r["learner_id"], r["held_on"], None, r["conversation_id"]), cadence)
         if due is not None and start <= due <= end:
             found.append({"conversation_id": r["conversation_id"], "learner_id": r["learner_id"],
-                          "manager_id": r["manager_id"], "due_on": due})
+                          "manager_id": r["manager_id"], "due_on": due, "resource_link_pk": r["resource_link_pk"]})
     return found
 
 

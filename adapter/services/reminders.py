@@ -58,7 +58,7 @@ def scan(conn: Connection, mailer: Mailer, now: float) -> int:
         pair = f"{c['manager_id']}:{c['learner_id']}:{due.isoformat()}"
         if today < due <= today + timedelta(days=COMING_UP_DAYS):
             drafts += [Draft(me, "check_in_coming_up", f"check-in-coming-up:{pair}", f"Check-in on {due.isoformat()}",
-                             {"other": name(other), "due_on": due.isoformat(), "url": ""})
+                             {"other": name(other), "due_on": due.isoformat(), "url": url(c["resource_link_pk"])})
                        for me, other in ((c["manager_id"], c["learner_id"]), (c["learner_id"], c["manager_id"]))]
         elif due < today:
             drafts.append(Draft(c["manager_id"], "check_in_overdue", f"check-in-overdue:{pair}",

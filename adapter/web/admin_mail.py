@@ -27,6 +27,7 @@ def _page(error: RuleViolation | None = None, test_result: tuple[bool, str] | No
                  "on": wanted(k.key, {}, settings.defaults if settings else {})} for k in KINDS.values()]
     return render_template("admin/mail.html", settings=settings, values=values, security=SECURITY,
                            defaults=defaults, error=error, test_result=test_result,
+                           public_url=components().settings.public_url,
                            saved=saved_message(SAVED)), status
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 from adapter.persistence.tables import outbox, resource_links
 from adapter.services.reminders import SCAN_EVERY, ReminderScan
 
-from .conftest import PUBLIC_URL, TODAY, in_days
+from .conftest import ACTIVITY_URL, PUBLIC_URL, TODAY, in_days
 
 
 def _mail_rows(engine) -> int:
@@ -40,6 +40,8 @@ def test_each_reminder_arrives_once(team, smtp):
     text = digest.get_body(("plain",)).get_content()
     assert "Ana waits for your validation" in text and "SECRET-PRIVATE-NOTE" not in text
     assert all(m["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click" for m in reminders)
+    coming_up = next(m for m in reminders if m["Subject"].startswith("Check-in on"))
+    assert ACTIVITY_URL in coming_up.get_body(("plain",)).get_content()  # into the LMS, not a sign-in link
 
 
 def test_an_overdue_check_in_is_reminded_to_the_manager(team, smtp):

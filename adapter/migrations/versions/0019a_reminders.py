@@ -100,6 +100,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_agreed_actions_due_on", table_name="agreed_actions")
     op.drop_index("ix_conversations_next_on", table_name="conversations")
-    for table in ("mail_daily_counts", "scheduler_turns", "activity_urls", "check_in_plans", "personal_links", "mail_preferences",
-                  "mail_settings", "check_in_cadences"):
+    for table in ("mail_daily_counts", "scheduler_turns", "activity_urls", "check_in_plans", "personal_links",
+                  "mail_preferences", "mail_settings", "check_in_cadences"):
         op.drop_table(table)
