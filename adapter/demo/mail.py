@@ -13,6 +13,7 @@ import email.policy
 import socket
 import threading
 from email.message import EmailMessage
+from typing import Any
 
 from aiosmtpd.controller import Controller
 
@@ -57,16 +58,20 @@ def _free_port() -> int:
 
 
 class SmtpServer:
-    def __init__(self, port: int = 0) -> None:
+    """``options`` go to aiosmtpd's server, e.g. ``tls_context``, ``require_starttls``,
+    ``authenticator`` and ``auth_require_tls`` for STARTTLS and AUTH."""
+
+    def __init__(self, port: int = 0, **options: Any) -> None:
         self.catcher = Catcher()
         self.port = port
+        self.options = options
         self._controller: Controller | None = None
 
     def start(self) -> "SmtpServer":
         # aiosmtpd's Controller checks its server by connecting to the port it was given,
         # so it needs a real one (0 fails): a free port, kept for restarts after an outage.
         self.port = self.port or _free_port()
-        self._controller = Controller(self.catcher, hostname="127.0.0.1", port=self.port)
+        self._controller = Controller(self.catcher, hostname="127.0.0.1", port=self.port, **self.options)
         self._controller.start()
         return self
 
