@@ -31,6 +31,7 @@ from adapter.services.gradebook import ScoreDeliveryJob
 from adapter.services.lms_services import LmsAccess
 from adapter.services.mail_delivery import MailDelivery
 from adapter.services.reminders import ReminderScan
+from adapter.services.retention import RetentionJob
 from adapter.services.xapi_bridge import CHANNEL as XAPI
 from xapi.backoff import RetryPolicy
 from xapi.delivery import Deliverer
@@ -116,13 +117,18 @@ class XapiDelivery:
         return settled
 
 
-def default_jobs(engine: Engine, cipher: KeyCipher | None, lease: float = CLAIM_LEASE_SECONDS,
-                 public_url: str = "") -> list[DeliveryJob]:
-    """xAPI statements to the LRSs, AGS scores to the LMSs' gradebooks, the reminder scan
-    (``public_url``: where the unsubscribe links in reminders point), and mail."""
+def default_jobs(engine: Engine, cipher: KeyCipher | None, lease: float = CLAIM_LEASE_SECONDS) -> list[DeliveryJob]:
+    """xAPI statements to the LRSs, AGS scores to the LMSs' gradebooks, and mail."""
     access = LmsAccess(engine, ToolKeyStore(engine, cipher), cipher)
     return [XapiDelivery(engine, cipher, lease=lease), ScoreDeliveryJob(access, lease=lease),
-            ReminderScan(engine, public_url), MailDelivery(engine, cipher, lease=lease)]
+            MailDelivery(engine, cipher, lease=lease)]
+
+
+def background_jobs(engine: Engine, cipher: KeyCipher | None, lease: float = CLAIM_LEASE_SECONDS,
+                    public_url: str = "") -> list[DeliveryJob]:
+    """What a long-running worker does: the deliveries, the reminder scan (``public_url``:
+    where the unsubscribe links in reminders point), and each platform's retention once a day."""
+    return [*default_jobs(engine, cipher, lease), ReminderScan(engine, public_url), RetentionJob(engine)]
 
 
 def drain(jobs: Sequence[DeliveryJob]) -> int:

@@ -1,18 +1,19 @@
 """The WSGI entry point gunicorn loads (``coachbridge serve``); migrations ran already.
 
 ``coachbridge serve`` sets ``COACHBRIDGE_DELIVERY_THREAD=1`` unless ``--no-worker``: each
-gunicorn worker process then delivers the outboxes in a background thread (claims are
-leases, so several of them never send a message twice at once).
+gunicorn worker process then delivers the outboxes and applies retention daily in a
+background thread (claims are leases, so several of them never send a message twice at
+once; one of them claims each day's retention run).
 """
 import os
 
 from adapter.logging_setup import configure_logging
 from adapter.web import create_app
-from adapter.worker import DELIVERY_THREAD, Worker, default_jobs
+from adapter.worker import DELIVERY_THREAD, Worker, background_jobs
 
 configure_logging(os.environ.get("COACHBRIDGE_LOG_LEVEL", "INFO"))
 app = create_app(migrate=False)
 
 if os.environ.get(DELIVERY_THREAD) == "1":
     _parts = app.extensions["coachbridge"]
-    Worker(default_jobs(_parts.engine, _parts.cipher, public_url=_parts.settings.public_url)).start()
+    Worker(background_jobs(_parts.engine, _parts.cipher, public_url=_parts.settings.public_url)).start()

@@ -97,6 +97,14 @@ class ToolDescription:
     description: str | None = None
     scopes: Sequence[str] = TOOL_SCOPES
     custom_parameters: Mapping[str, str] = field(default_factory=dict)
+    # Where each message appears and what it is called there. Canvas turns a message
+    # without placements into a plain link_selection and keeps one message per placement.
+    resource_link_label: str | None = None
+    resource_link_placements: Sequence[str] = ()
+    deep_linking_label: str | None = None
+    deep_linking_placements: Sequence[str] = ()
+    # Platform-specific keys of the tool configuration (e.g. Canvas's privacy level).
+    configuration_extensions: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def domain(self) -> str:
@@ -201,19 +209,16 @@ def issuer_matches_configuration_url(issuer: str, openid_configuration_url: str)
 
 def client_registration_document(tool: ToolDescription) -> dict[str, Any]:
     """The OpenID client registration with the LTI tool configuration inside it."""
-    messages: list[dict[str, Any]] = [
-        {"type": claims.RESOURCE_LINK_REQUEST, "target_link_uri": tool.target_link_uri},
-        {
-            "type": claims.DEEP_LINKING_REQUEST,
-            "target_link_uri": tool.deep_linking_uri,
-            "label": tool.client_name,
-        },
-    ]
+    messages = [_message(claims.RESOURCE_LINK_REQUEST, tool.target_link_uri,
+                         tool.resource_link_label or tool.client_name, tool.resource_link_placements),
+                _message(claims.DEEP_LINKING_REQUEST, tool.deep_linking_uri,
+                         tool.deep_linking_label or tool.client_name, tool.deep_linking_placements)]
     tool_configuration: dict[str, Any] = {
         "domain": tool.domain,
         "target_link_uri": tool.target_link_uri,
         "claims": list(TOOL_CLAIMS),
         "messages": messages,
+        **tool.configuration_extensions,
     }
     if tool.description:
         tool_configuration["description"] = tool.description
@@ -234,6 +239,13 @@ def client_registration_document(tool: ToolDescription) -> dict[str, Any]:
     if tool.logo_uri:
         document["logo_uri"] = tool.logo_uri
     return document
+
+
+def _message(message_type: str, target_link_uri: str, label: str, placements: Sequence[str]) -> dict[str, Any]:
+    message: dict[str, Any] = {"type": message_type, "target_link_uri": target_link_uri, "label": label}
+    if placements:
+        message["placements"] = list(placements)
+    return message
 
 
 def register_tool(

@@ -41,6 +41,8 @@ class Member:
     family_name: str | None = None
     email: str | None = None
     lis_person_sourcedid: str | None = None
+    # The user ids a Mentor member may see as mentor (as in a launch's role_scope_mentor).
+    role_scope_mentor: tuple[str, ...] = ()
 
     @classmethod
     def from_json(cls, document: Mapping[str, Any]) -> "Member":
@@ -53,6 +55,7 @@ class Member:
             family_name=document.get("family_name"),
             email=document.get("email"),
             lis_person_sourcedid=document.get("lis_person_sourcedid"),
+            role_scope_mentor=tuple(str(u) for u in document.get("role_scope_mentor") or () if isinstance(u, str)),
         )
 
 

@@ -111,6 +111,8 @@ def tool_config(args, settings: Settings) -> int:
     urls = ToolUrls.for_base(base_url(args, settings))
     if args.canvas_json:
         print(json.dumps(canvas_json(urls), indent=2))
+        # The developer key form asks for these apart from the JSON (stderr: stdout stays JSON).
+        print(f"Redirect URIs (the developer key's own field): {' '.join(urls.redirect_uris)}", file=sys.stderr)
         return 0
     for label, value in urls.rows():
         print(f"{label}: {value}")

@@ -5,13 +5,14 @@ import logging
 import signal
 
 from adapter.config import Settings
-from adapter.worker import Worker, default_jobs
+from adapter.worker import Worker, background_jobs
 
 from .common import app_parts
 
 
 def add_commands(sub) -> None:
-    worker = sub.add_parser("worker", help="deliver statements, scores and mail, and send reminders (foreground)")
+    worker = sub.add_parser("worker", help="deliver statements, scores and mail, send reminders, and apply "
+                                           "retention daily (foreground)")
     worker.add_argument("--lease", type=float, default=120.0,
                         help="seconds a claimed batch stays with this worker if it dies (default 120)")
     worker.add_argument("--idle-wait", type=float, default=1.0, help="seconds between polls when idle")
@@ -22,7 +23,7 @@ def deliver(args, settings: Settings) -> int:
     """Deliver the outboxes (and scan for reminders) in the foreground until SIGTERM or SIGINT."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     parts = app_parts(settings)
-    jobs = default_jobs(parts.engine, parts.cipher, lease=args.lease, public_url=parts.settings.public_url)
+    jobs = background_jobs(parts.engine, parts.cipher, lease=args.lease, public_url=parts.settings.public_url)
     worker = Worker(jobs, idle_wait=args.idle_wait)
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: worker.stop())

@@ -35,6 +35,12 @@ ROLE_ADMIN = LIS + "institution/person#Administrator"
 ROLE_SYSADMIN = LIS + "system/person#Administrator"
 
 
+# The demo has two courses: one whose managers launch with the Mentor role (as Canvas can
+# send), and one where nobody has it (as in Moodle or Open edX): there managers are known
+# from an import or a nomination only.
+MENTOR_COURSE, PLAIN_COURSE = "course-coaching-101", "course-hybrid-teams"
+
+
 @dataclass
 class DemoPerson:
     user_id: str
@@ -43,6 +49,7 @@ class DemoPerson:
     roles: list[str]
     mentees: list[str] = field(default_factory=list)
     label: str = ""
+    course: str = MENTOR_COURSE
 
 
 def seeded_people() -> dict[str, DemoPerson]:
@@ -53,12 +60,21 @@ def seeded_people() -> dict[str, DemoPerson]:
                    mentees=["learner-ana", "learner-ben"], label="their manager (Mentor)"),
         DemoPerson("instructor-ivan", "Ivan Instructor", "ivan@example.org", [ROLE_INSTRUCTOR], label="instructor"),
         DemoPerson("admin-ada", "Ada Admin", "ada@example.org", [ROLE_ADMIN, ROLE_SYSADMIN], label="admin"),
+        DemoPerson("learner-carla", "Carla Learner", "carla@example.org", [ROLE_LEARNER], course=PLAIN_COURSE,
+                   label="learner; her manager Omar comes from the HR import"),
+        DemoPerson("learner-dev", "Dev Learner", "dev@example.org", [ROLE_LEARNER], course=PLAIN_COURSE,
+                   label="learner who named Omar as his manager"),
+        DemoPerson("manager-omar", "Omar Manager", "omar@example.org", [ROLE_LEARNER], course=PLAIN_COURSE,
+                   label="a manager without the Mentor role"),
     ]
     return {p.user_id: p for p in people}
 
 
-COURSE = {"id": "course-coaching-101", "label": "COACH101", "title": "Coaching for application",
+COURSE = {"id": MENTOR_COURSE, "label": "COACH101", "title": "Coaching for application",
           "type": ["http://purl.imsglobal.org/vocab/lis/v2/course#CourseOffering"]}
+NO_MENTOR_COURSE = {"id": PLAIN_COURSE, "label": "HYB201", "title": "Leading hybrid teams (no Mentor role)",
+                    "type": COURSE["type"]}
+COURSES = {course["id"]: course for course in (COURSE, NO_MENTOR_COURSE)}
 RESOURCE_LINKS = {
     "rl-feedback": {"id": "rl-feedback", "title": "Giving feedback: apply it at work",
                     "custom": {"kind": "validation", "template": "check-in", "validation_required": "true",
@@ -66,9 +82,17 @@ RESOURCE_LINKS = {
     "rl-delegation": {"id": "rl-delegation", "title": "Delegation: check-in with your manager",
                       "custom": {"kind": "check_in", "template": "check-in", "validation_required": "false",
                                  "activity_iri": "https://lms.example.org/activities/delegation"}},
+    "rl-hybrid": {"id": "rl-hybrid", "title": "Running a hybrid team meeting: apply it", "course": PLAIN_COURSE,
+                  "custom": {"kind": "validation", "template": "check-in", "validation_required": "true",
+                             "activity_iri": "https://lms.example.org/activities/hybrid-meetings"}},
 }
 # The lti_message_hint of the course editor's "add an activity" (Deep Linking) launch.
 DEEP_LINK = "deep-link"
+
+
+def course_of(link: dict[str, Any] | None) -> dict[str, Any]:
+    """The course a link is in (links added by Deep Linking join the Mentor course)."""
+    return COURSES[(link or {}).get("course", MENTOR_COURSE)]
 
 
 class CachedKeyRegistration(Registration):
@@ -121,16 +145,17 @@ AUTO_POST = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title
 
 LAUNCH_AS = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Demo LMS</title>
 <style>body{font-family:system-ui,sans-serif;margin:1rem}td,th{padding:.3rem .6rem;text-align:left}</style></head>
-<body><main><h1>Demo LMS — {{ course.title }}</h1>
+<body><main><h1>Demo LMS</h1>
 <p>Launch coachbridge as one of the seeded people. "In the course page" embeds the tool in an
 iframe, as most LMSs do; "new window" opens it on its own.</p>
+{% for course in courses %}<h2>{{ course.title }}</h2>
 <table><thead><tr><th scope="col">Person</th><th scope="col">Activity</th><th scope="col">Launch</th></tr></thead><tbody>
-{% for person in people %}{% for link in links %}
+{% for person in people if person.course == course.id %}{% for link in links if course_of(link) == course %}
 <tr><td>{{ person.name }} ({{ person.label }})</td><td>{{ link.title }}</td>
 <td><a href="{{ url_for('course_page', user_id=person.user_id, link_id=link.id) }}">in the course page</a> ·
 <a href="{{ login_url(person.user_id, link.id) }}" target="_blank" rel="noopener">new window</a></td></tr>
 {% endfor %}{% endfor %}
-</tbody></table>
+</tbody></table>{% endfor %}
 <h2>Course editor</h2>
 <p>Add a coachbridge activity to the course (Deep Linking), as
 {% for person in editors %}{{ person.name }}:
@@ -231,8 +256,9 @@ class DemoLMS:
             message.set_resource_link_claim(link_id, title=link["title"])
             if link.get("custom"):
                 message.set_custom_parameters_claim(dict(link["custom"]))
-        message.set_launch_context_claim(COURSE["id"], context_title=COURSE["title"], context_label=COURSE["label"],
-                                         context_types=COURSE["type"])
+        course = course_of(self.links.get(link_id))
+        message.set_launch_context_claim(course["id"], context_title=course["title"], context_label=course["label"],
+                                         context_types=course["type"])
         message.set_launch_presentation_claim("iframe", self.lms_url + "/")
         extra: dict[str, Any] = {c.TOOL_PLATFORM: {"guid": "demo-lms", "name": "coachbridge demo LMS"}}
         if person.mentees:
@@ -300,9 +326,9 @@ class DemoLMS:
         @app.route("/")
         def launch_as():
             editors = [p for p in lms.people.values() if ROLE_INSTRUCTOR in p.roles]
-            return render_template_string(LAUNCH_AS, course=COURSE, people=lms.people.values(),
-                                          links=lms.links.values(), login_url=lms.login_url, editors=editors,
-                                          deep_link=DEEP_LINK)
+            return render_template_string(LAUNCH_AS, courses=COURSES.values(), course_of=course_of,
+                                          people=lms.people.values(), links=lms.links.values(),
+                                          login_url=lms.login_url, editors=editors, deep_link=DEEP_LINK)
 
         @app.route("/course/<user_id>/<link_id>")
         def course_page(user_id: str, link_id: str):

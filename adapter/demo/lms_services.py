@@ -175,7 +175,8 @@ def add_lms_services(app: Flask, lms) -> None:
         else:
             joined, left = list(active.values()), sorted(state.departed)
         members = [{"user_id": p.user_id, "name": p.name, "email": p.email, "roles": list(p.roles),
-                    "status": "Active"} for p in joined]
+                    "status": "Active", **({"role_scope_mentor": list(p.mentees)} if p.mentees else {})}
+                   for p in joined]
         members += [{"user_id": user_id, "roles": [], "status": "Deleted"} for user_id in left]
         offset = int(request.args.get("offset", 0))
         page = members[offset:offset + PAGE_SIZE]

@@ -21,6 +21,7 @@ from adapter.persistence.platform_store import platform_with
 from adapter.services.invitations import invite
 from adapter.services.platforms import PlatformSpec, register_platform
 from adapter.web import components, create_app
+from adapter.services.reminders import ReminderScan
 from adapter.worker import Worker, default_jobs
 
 DEMO_LRS_NAME = "demo-lrs"
@@ -84,7 +85,7 @@ def run_demo(settings: Settings, tool_port: int = 8000, lms_port: int = 8001, lr
                ServerThread(lrs.create_app(), host="127.0.0.1", port=lrs_port).start(),
                ServerThread(mail_catcher(smtp), host="127.0.0.1", port=mail_port).start(), smtp]
     parts = app.extensions["coachbridge"]
-    jobs = default_jobs(parts.engine, parts.cipher, public_url=parts.settings.public_url)
+    jobs = [*default_jobs(parts.engine, parts.cipher), ReminderScan(parts.engine, parts.settings.public_url)]
     worker = Worker(jobs).start() if with_worker else None
     print(f"coachbridge demo\n  demo LMS (launch as …): {lms_url}/\n  tool:                   {tool_url}/\n"
           f"  demo LRS (statements):  {lrs_url}/{'' if worker else '  (not delivered: --no-worker)'}\n"

@@ -11,12 +11,12 @@ from datetime import date, timedelta
 
 from sqlalchemy import Engine, exists, select
 
-from adapter.demo.lms import COURSE, ROLE_MENTOR, RESOURCE_LINKS, DemoLMS
+from adapter.demo.lms import COURSE, COURSES, PLAIN_COURSE, RESOURCE_LINKS, ROLE_MENTOR, DemoLMS, course_of
 from adapter.domain.roles import RoleMap
 from adapter.mapping_files import load_templates
 from adapter.persistence import people_store
 from adapter.persistence.coaching_tables import reflections
-from adapter.services import coaching
+from adapter.services import coaching, relationships
 
 
 def seed_demo_records(engine: Engine, platform_id: int, lms: DemoLMS, role_map: RoleMap) -> bool:
@@ -25,18 +25,27 @@ def seed_demo_records(engine: Engine, platform_id: int, lms: DemoLMS, role_map: 
     with engine.begin() as conn:
         if conn.execute(select(exists().where(reflections.c.platform_id == platform_id))).scalar():
             return False
-        context_pk = people_store.save_context(conn, platform_id, lms.deployment_id, COURSE)
+        course_pks = {course_id: people_store.save_context(conn, platform_id, lms.deployment_id, course)
+                      for course_id, course in COURSES.items()}
+        context_pk = course_pks[COURSE["id"]]
         ids = {}
         for person in lms.people.values():
             ids[person.user_id] = people_store.save_person(
                 conn, platform_id, person.user_id, {"name": person.name, "email": person.email}, now)
-            people_store.save_membership(conn, context_pk, ids[person.user_id], role_map.app_roles(person.roles),
-                                         list(person.roles), now)
+            people_store.save_membership(conn, course_pks[person.course], ids[person.user_id],
+                                         role_map.app_roles(person.roles), list(person.roles), now)
             if ROLE_MENTOR in person.roles:
                 people_store.sync_mentor_claim(conn, platform_id, ids[person.user_id], person.mentees, now)
-        links = {link_id: people_store.save_resource_link(conn, platform_id, lms.deployment_id, link, context_pk,
-                                                          link["custom"])
+        links = {link_id: people_store.save_resource_link(conn, platform_id, lms.deployment_id, link,
+                                                          course_pks[course_of(link)["id"]], link["custom"])
                  for link_id, link in RESOURCE_LINKS.items()}
+    # The course without a Mentor role: Omar manages Carla from the HR import, and Dev has
+    # named him as his manager (Omar is asked to confirm on his next launch).
+    relationships.import_relationships(engine, None, platform_id, "learner_email,manager_email\n"
+                                       "carla@example.org,omar@example.org\n", now)
+    with engine.connect() as conn:
+        dev = coaching.load_viewer(conn, ids["learner-dev"], platform_id, ["learner"], course_pks[PLAIN_COURSE])
+    relationships.nominate_manager(engine, dev, "omar@example.org", now)
 
     def as_person(user_id: str):
         with engine.connect() as conn:

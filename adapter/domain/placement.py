@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from .due import CADENCE_PARAMETER, check_cadence
-from .rules import RuleViolation, check_text
+from .rules import FormChecks, RuleViolation, check_text
 from .templates import TemplateCatalog
 
 KINDS = {"check_in": "Check-in", "coaching": "Coaching conversation", "validation": "Validation of applied learning"}
@@ -29,29 +29,37 @@ class Placement:
 
     @classmethod
     def from_form(cls, form: dict[str, str], catalog: TemplateCatalog, known_links: set[str]) -> "Placement":
+        """Every problem of the form at once. The learning activity is given by its web
+        address (IRI), by the course resource it follows, or both: then records are attached
+        to the web address, and the course resource is what the activity follows."""
+        checks = FormChecks()
         kind = form.get("kind", "")
         if kind not in KINDS:
-            raise RuleViolation("Kind", f"must be one of {', '.join(KINDS.values())}")
-        template = catalog.get(form.get("template", ""))
-        if kind != "validation" and template.kind != kind:
-            raise RuleViolation("Template", f"{template.title} is not a {KINDS[kind].lower()} template")
-        iri = check_text("Learning activity IRI", form.get("activity_iri"), required=False, max_length=1000)
+            checks.refuse("kind", "Kind", f"must be one of {', '.join(KINDS.values())}")
+        template = checks.check("template", catalog.get, form.get("template", ""))
+        if template and kind in KINDS and kind != "validation" and template.kind != kind:
+            checks.refuse("template", "Conversation template", f"{template.title} is not a {KINDS[kind].lower()} template")
+        title = checks.check("title", check_text, "Title in the course", form.get("title"), max_length=200)
+        iri = checks.check("activity_iri", check_text, "Web address of the learning activity", form.get("activity_iri"),
+                           required=False, max_length=1000) or ""
         if iri and not (urlsplit(iri).scheme and (urlsplit(iri).netloc or urlsplit(iri).scheme == "urn")):
-            raise RuleViolation("Learning activity IRI", "must be an absolute IRI such as https://…")
+            checks.refuse("activity_iri", "Web address of the learning activity", "must be a full address such as https://…")
         follows = (form.get("follows") or "").strip()
         if follows and follows not in known_links:
-            raise RuleViolation("LMS resource it follows", "is not an activity of this course")
+            checks.refuse("follows", "Course resource it follows", "is not an activity of this course")
         if not iri and not follows:
-            raise RuleViolation("Learning activity", "give its xAPI activity IRI or pick the LMS resource it follows")
-        return cls(kind=kind, template=template.key,
-                   title=check_text("Title", form.get("title"), max_length=200),
-                   activity_iri=iri, follows=follows,
+            checks.refuse("activity_iri", "Learning activity",
+                          "is missing: give its web address, or pick the course resource it follows")
+        points = checks.check("points", _points, form.get("points"))
+        weeks = checks.check("check_in_every_weeks", _weeks, form.get("check_in_every_weeks"))
+        checks.raise_if_broken()
+        return cls(kind=kind, template=template.key, title=title, activity_iri=iri, follows=follows,
                    validation_required=kind == "validation" or form.get("validation_required") == "yes",
-                   points=_points(form.get("points")),
-                   check_in_every_weeks=_weeks(form.get("check_in_every_weeks")))
+                   points=points, check_in_every_weeks=weeks)
 
     def custom_parameters(self) -> dict[str, str]:
-        custom = {"kind": self.kind, "template": self.template,
+        # The title travels too: some LMSs (Open edX) launch a link without its title.
+        custom = {"kind": self.kind, "template": self.template, "title": self.title,
                   "validation_required": "true" if self.validation_required else "false"}
         if self.activity_iri:
             custom["activity_iri"] = self.activity_iri

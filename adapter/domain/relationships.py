@@ -1,12 +1,13 @@
 """Manager relationships: the rule every source of them obeys, and the administrator's
 CSV file (parsing and row checks).
 
-A link comes from the LMS's mentor claim, an admin import, a confirmed nomination (and
-later SCIM); each source builds a :class:`ManagerLink`, so nobody is ever recorded as
+A link comes from the LMS's mentor claim, SCIM provisioning, an admin import or a
+confirmed nomination; each source builds a :class:`ManagerLink`, so nobody is ever recorded as
 their own manager, and so nobody validates their own application.
 
-Columns (header row required, any order): ``learner_user_id`` or ``learner_email``,
-and ``manager_user_id`` or ``manager_email``; a row names each side by one of them.
+Columns (header row required, any order, separated by commas or Excel's semicolons):
+``learner_user_id`` and/or ``learner_email``, ``manager_user_id`` and/or ``manager_email``;
+a row names each side by at least one of them.
 Every bad row is reported with its line number, and nothing is written unless every
 row is good (the service resolves people, then writes all rows in one transaction).
 """
@@ -19,6 +20,20 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from .rules import RuleViolation
+
+# Where a manager relationship comes from, strongest first. The Mentor claim is the LMS's
+# own word for its course and is never overridden; the HR system (provisioning) then names
+# a learner's line manager, ending import and nomination links to anyone else; an import
+# ends nomination links to anyone else; a nomination adds a manager only where none is known.
+SOURCES = {
+    "mentor_claim": "the LMS's Mentor role (role_scope_mentor), in a launch or the roster",
+    "provisioning": "the HR system or identity provider, through SCIM",
+    "import": "an administrator's CSV import",
+    "nomination": "a learner's nomination, confirmed by the manager",
+}
+PRECEDENCE = tuple(SOURCES)
+# The sources a source's new link ends for the same learner (links to other managers).
+SUPERSEDES = {"provisioning": ("import", "nomination"), "import": ("nomination",)}
 
 COLUMNS = ("learner_user_id", "learner_email", "manager_user_id", "manager_email")
 MAX_ROWS = 10_000
@@ -45,7 +60,8 @@ def links_from_claim(manager_id: int, learner_ids: Iterable[int]) -> set[Manager
 
 @dataclass(frozen=True)
 class PersonKey:
-    """How a CSV row names someone on the platform: their LTI user id, else their email."""
+    """How a CSV row names someone on the platform: their LTI user id and/or their email
+    (the user id wins when both are given; the email then helps recognise them)."""
 
     user_id: str = ""
     email: str = ""
@@ -70,6 +86,11 @@ class RowProblem:
         return f"line {self.line}: {self.problem}"
 
 
+TEMPLATE_CSV = ("learner_email,learner_user_id,manager_email,manager_user_id\r\n"
+                "ana@example.org,,maria@example.org,\r\n"
+                ",lms-user-1042,maria@example.org,\r\n")
+
+
 def decode_csv(data: bytes) -> str:
     """An uploaded file's text; anything but UTF-8 text is refused, not guessed at."""
     try:
@@ -78,8 +99,15 @@ def decode_csv(data: bytes) -> str:
         raise RuleViolation("The file", "is not a CSV text file (save it as CSV, UTF-8)") from None
 
 
+def delimiter_of(text: str) -> str:
+    """Excel saves "CSV" with semicolons where the decimal mark is a comma: the header says which."""
+    header = text.split("\n", 1)[0]
+    return ";" if header.count(";") > header.count(",") else ","
+
+
 def parse_relationship_csv(text: str) -> tuple[list[RelationshipRow], list[RowProblem]]:
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    text = text.lstrip("\ufeff")  # UTF-8 with BOM, as Excel writes "CSV UTF-8"
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter_of(text))
     try:
         return _parse_rows(reader)
     except csv.Error as error:  # a cell beyond the csv module's limit, say: raised reading the next line
@@ -130,4 +158,4 @@ def _unreadable(record: dict) -> str:
 def _key(record: dict, side: str) -> PersonKey | None:
     user_id = (record.get(f"{side}_user_id") or "").strip()
     email = (record.get(f"{side}_email") or "").strip()
-    return PersonKey(user_id=user_id) if user_id else PersonKey(email=email) if email else None
+    return PersonKey(user_id=user_id, email=email) if user_id or email else None

@@ -9,11 +9,52 @@ MAX_ID = 2 ** 63 - 1  # the database's BIGINT: a larger number names no record
 
 
 class RuleViolation(ValueError):
-    """A record would break a rule; ``field`` says which input, ``problem`` says why."""
+    """A record would break a rule; ``field`` says which input, ``problem`` says why;
+    ``name``, when known, is the form field it is about (pages link the message to it)."""
 
-    def __init__(self, field: str, problem: str) -> None:
+    def __init__(self, field: str, problem: str, name: str | None = None) -> None:
         super().__init__(f"{field}: {problem}")
-        self.field, self.problem = field, problem
+        self.field, self.problem, self.name = field, problem, name
+
+    @property
+    def all(self) -> list["RuleViolation"]:
+        return [self]
+
+
+class RuleViolations(RuleViolation):
+    """Every rule one form breaks, so a person can fix them all at once."""
+
+    def __init__(self, violations: list[RuleViolation]) -> None:
+        first = violations[0]
+        super().__init__(first.field, first.problem, first.name)
+        self.violations = violations
+
+    @property
+    def all(self) -> list[RuleViolation]:
+        return self.violations
+
+
+class FormChecks:
+    """Runs each field's check, keeping every violation instead of stopping at the first."""
+
+    def __init__(self) -> None:
+        self.broken: list[RuleViolation] = []
+
+    def check(self, name: str, rule, *args, **kwargs):
+        """``rule(*args, **kwargs)``'s value, or None when it is broken (noted under ``name``)."""
+        try:
+            return rule(*args, **kwargs)
+        except RuleViolation as broken:
+            broken.name = broken.name or name
+            self.broken.append(broken)
+            return None
+
+    def refuse(self, name: str, field: str, problem: str) -> None:
+        self.broken.append(RuleViolation(field, problem, name))
+
+    def raise_if_broken(self) -> None:
+        if self.broken:
+            raise RuleViolations(self.broken)
 
 
 def whole_number(value: str | None) -> int | None:

@@ -45,5 +45,5 @@ class TemplateCatalog:
     def get(self, key: str) -> Template:
         template = self.by_key.get(key)
         if template is None:
-            raise RuleViolation("template", f"there is no template called {key!r}")
+            raise RuleViolation("Conversation template", f"there is no template called {key!r}")
         return template

@@ -30,6 +30,11 @@ def _version_columns() -> list[Column]:
     ]
 
 
+# Record ids are never reused on SQLite (migration 0022b): statement ids derive from them, and
+# records can be deleted (erasure, retention).
+NEVER_REUSED = {"sqlite_autoincrement": True}
+
+
 def _person(name: str, nullable: bool = False) -> Column:
     return Column(name, Integer, ForeignKey("people.id", ondelete="CASCADE"), nullable=nullable)
 
@@ -44,6 +49,7 @@ reflections = Table(
     Column("support_needed", Text, nullable=False),
     Column("confidence", Integer, nullable=False),
     *_version_columns(),
+    **NEVER_REUSED,
 )
 Index("ix_reflections_learner", reflections.c.learner_id, reflections.c.resource_link_pk)
 
@@ -62,6 +68,7 @@ conversations = Table(
     Column("next_on", Date, nullable=True),
     Column("rating", Integer, nullable=True),
     *_version_columns(),
+    **NEVER_REUSED,
 )
 Index("ix_conversations_learner", conversations.c.learner_id, conversations.c.held_on)
 
@@ -77,6 +84,7 @@ agreed_actions = Table(
     Column("due_on", Date, nullable=True),
     Column("status", String(20), nullable=False),
     *_version_columns(),
+    **NEVER_REUSED,
 )
 Index("ix_agreed_actions_learner", agreed_actions.c.learner_id, agreed_actions.c.status)
 
@@ -88,6 +96,7 @@ validation_requests = Table(
     Column("evidence", Text, nullable=False),
     Column("status", String(30), nullable=False),
     *_version_columns(),
+    **NEVER_REUSED,
 )
 Index("ix_validation_requests_learner", validation_requests.c.learner_id, validation_requests.c.status)
 

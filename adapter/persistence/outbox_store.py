@@ -23,6 +23,7 @@ from .tables import outbox, outbox_payloads
 
 CLAIM_LEASE_SECONDS = 120.0
 PENDING, DELIVERED, DEAD = "pending", "delivered", "dead"
+CANCELLED = "cancelled"  # never to be sent: its person was erased (see forget)
 
 
 class OutboxMessage(NamedTuple):
@@ -286,3 +287,56 @@ def already_queued(conn: Connection, channel: str, target: str, message_ids: Seq
             outbox.c.channel == channel, outbox.c.target == target,
             outbox.c.message_id.in_(ids[start:start + 500]))).scalars())
     return found
+
+
+# --- personal data: what the outbox holds about records, and forgetting it ----------------
+@dataclass(frozen=True)
+class HeldMessage:
+    id: int
+    channel: str
+    target: str
+    message_id: str
+    source: str
+    status: str
+    created_at: float
+    delivered_at: float | None
+
+
+def messages_from(conn: Connection, sources: Sequence[str]) -> list[HeldMessage]:
+    """Every message written for these records (``sources`` as the writers name them,
+    e.g. "reflection 12"), whatever version or status, in queue order."""
+    found: list[HeldMessage] = []
+    names = sorted(set(sources))
+    for start in range(0, len(names), 200):
+        chunk = names[start:start + 200]
+        found += [HeldMessage(*row) for row in conn.execute(
+            select(outbox.c.id, outbox.c.channel, outbox.c.target, outbox.c.message_id, outbox.c.source,
+                   outbox.c.status, outbox.c.created_at, outbox.c.delivered_at)
+            .where(or_(*(outbox.c.source.like(name.replace("%", "") + " v%") for name in chunk))))]
+    return sorted(found, key=lambda m: m.id)
+
+
+def payloads(conn: Connection, row_ids: Sequence[int]) -> dict[int, str]:
+    """The payloads still kept for these rows (as text)."""
+    if not row_ids:
+        return {}
+    return {row_id: bytes(p).decode() if isinstance(p, (bytes, memoryview)) else p for row_id, p in conn.execute(
+        select(outbox_payloads.c.id, outbox_payloads.c.payload).where(outbox_payloads.c.id.in_(list(row_ids))))}
+
+
+def forget(conn: Connection, row_ids: Sequence[int]) -> None:
+    """In the caller's transaction: the pending or dead ones among these rows will never
+    be sent (cancelled), and no payload is kept for any of them; the rows stay, so the
+    queue's history (what went where, when) is still there without the content."""
+    ids = list(row_ids)
+    if not ids:
+        return
+    conn.execute(update(outbox).where(outbox.c.id.in_(ids), outbox.c.status.in_([PENDING, DEAD]))
+                 .values(status=CANCELLED, claimed_until=None, claimed_by=None))
+    conn.execute(outbox_payloads.delete().where(outbox_payloads.c.id.in_(ids)))
+
+
+def replace_payload(conn: Connection, row_id: int, payload: Any) -> None:
+    """Change a queued message's content before it is sent (e.g. a void's actor after an erasure)."""
+    conn.execute(update(outbox_payloads).where(outbox_payloads.c.id == row_id).values(
+        payload=payload if isinstance(payload, str) else json.dumps(payload, separators=(",", ":"))))

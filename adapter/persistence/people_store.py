@@ -47,8 +47,11 @@ def save_context(conn: Connection, platform_id: int, deployment_id: str, claim: 
 
 def save_resource_link(conn: Connection, platform_id: int, deployment_id: str, claim: dict[str, Any],
                        context_pk: int | None, custom: dict[str, Any], lineitem_url: str = "") -> int:
-    """The link; its line item only when the launch's AGS claim named one (kept otherwise)."""
-    values = {"title": str(claim.get("title") or ""), "context_pk": context_pk, "custom": custom}
+    """The link; its line item only when the launch's AGS claim named one (kept otherwise).
+    A link the LMS sends without a title (Open edX sends only an id) keeps the title it was
+    deep-linked with, carried in its custom parameters."""
+    values = {"title": str(claim.get("title") or custom.get("title") or ""), "context_pk": context_pk,
+              "custom": custom}
     if lineitem_url:
         values["lineitem_url"] = lineitem_url
     return upsert(conn, resource_links, {"platform_id": platform_id, "deployment_id": deployment_id,

@@ -3,13 +3,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, and_, func, insert, or_, select, update
 
 from adapter.domain.relationships import ManagerLink
 
 from .coaching_tables import manager_nominations
-from .people_store import stub_person
-from .tables import manager_links, people
+from .tables import manager_links, memberships, people
 
 
 def managers_of(conn: Connection, learner_id: int) -> list[int]:
@@ -30,9 +29,9 @@ def person_by_sub(conn: Connection, platform_id: int, sub: str) -> int | None:
                                                   people.c.sub == sub)).scalar()
 
 
-def person_for_import(conn: Connection, platform_id: int, sub: str, now: float) -> int:
-    """An imported LTI user id may not have launched yet: they are known from now on."""
-    return stub_person(conn, platform_id, sub, now)
+def count_not_launched(conn: Connection, person_ids: set[int]) -> int:
+    return conn.execute(select(func.count()).select_from(people).where(
+        people.c.id.in_(person_ids), people.c.last_launch_at.is_(None))).scalar_one() if person_ids else 0
 
 
 def link_manager(conn: Connection, link: ManagerLink, source: str, now: float) -> bool:
@@ -79,3 +78,68 @@ def pending_nominations(conn: Connection, *, manager_id: int | None = None,
     if learner_id is not None:
         query = query.where(manager_nominations.c.learner_id == learner_id)
     return [dict(row) for row in conn.execute(query.order_by(manager_nominations.c.id)).mappings()]
+
+
+def manages_anyone(conn: Connection, person_id: int) -> bool:
+    """Whether the person currently manages someone, from any source."""
+    return conn.execute(select(manager_links.c.id).where(
+        manager_links.c.manager_id == person_id, manager_links.c.ended_at.is_(None)).limit(1)).first() is not None
+
+
+def mentee_in_course(conn: Connection, manager_id: int, context_pk: int) -> bool:
+    """Whether one of the manager's current mentees is a member of the course."""
+    return conn.execute(select(manager_links.c.id).join(
+        memberships, and_(memberships.c.person_id == manager_links.c.learner_id,
+                          memberships.c.context_pk == context_pk))
+        .where(manager_links.c.manager_id == manager_id, manager_links.c.ended_at.is_(None)).limit(1)
+    ).first() is not None
+
+
+def end_other_managers(conn: Connection, learner_id: int, keep: set[int], sources: tuple[str, ...],
+                       now: float) -> int:
+    """End the learner's current links from ``sources`` to managers not in ``keep``; how many."""
+    return conn.execute(update(manager_links).where(
+        manager_links.c.learner_id == learner_id, manager_links.c.ended_at.is_(None),
+        manager_links.c.source.in_(sources), manager_links.c.manager_id.not_in(keep or {-1})).values(ended_at=now)
+    ).rowcount
+
+
+def end_links_of(conn: Connection, person_id: int, now: float) -> int:
+    """Every current link the person is in, as learner or as manager, from any source."""
+    return conn.execute(update(manager_links).where(
+        manager_links.c.ended_at.is_(None),
+        (manager_links.c.learner_id == person_id) | (manager_links.c.manager_id == person_id)
+    ).values(ended_at=now)).rowcount
+
+
+def current_pairs(conn: Connection, platform_id: int, person: str = "") -> list[dict[str, Any]]:
+    """Every current link of the platform (one row per source), learner and manager named;
+    ``person`` keeps the pairs where either side's name, email or user id contains it."""
+    learner, manager = people.alias("learner"), people.alias("manager")
+    query = (select(manager_links.c.learner_id, manager_links.c.manager_id, manager_links.c.source,
+                    manager_links.c.created_at, learner.c.name.label("learner_name"),
+                    learner.c.email.label("learner_email"), learner.c.sub.label("learner_sub"),
+                    manager.c.name.label("manager_name"), manager.c.email.label("manager_email"),
+                    manager.c.sub.label("manager_sub"))
+             .join(learner, learner.c.id == manager_links.c.learner_id)
+             .join(manager, manager.c.id == manager_links.c.manager_id)
+             .where(learner.c.platform_id == platform_id, manager_links.c.ended_at.is_(None))
+             .order_by(learner.c.name, learner.c.email, manager.c.name, manager_links.c.id))
+    if person.strip():
+        pattern = f"%{person.strip().lower()}%"
+        query = query.where(or_(*(func.lower(column).like(pattern) for side in (learner, manager)
+                                  for column in (side.c.name, side.c.email, side.c.sub))))
+    return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def end_pair(conn: Connection, learner_id: int, manager_id: int, now: float) -> list[str]:
+    """End the pair's current links from every source; the sources that had it."""
+    current = and_(manager_links.c.learner_id == learner_id, manager_links.c.manager_id == manager_id,
+                   manager_links.c.ended_at.is_(None))
+    sources = list(conn.execute(select(manager_links.c.source).where(current)).scalars())
+    conn.execute(update(manager_links).where(current).values(ended_at=now))
+    return sources
+
+
+def platform_of_person(conn: Connection, person_id: int) -> int | None:
+    return conn.execute(select(people.c.platform_id).where(people.c.id == person_id)).scalar()

@@ -135,23 +135,28 @@ def learner_page(conn: Connection, viewer: Viewer, resource_link_pk: int | None,
     }
 
 
-def team_page(conn: Connection, viewer: Viewer) -> dict[str, Any]:
-    """Per current mentee: each activity's status, last check-in, open actions, pending validations."""
+def team_page(conn: Connection, viewer: Viewer, focus_link_pk: int | None = None) -> dict[str, Any]:
+    """Per current mentee: each activity's status, last check-in, open actions, pending validations;
+    with ``focus_link_pk`` (the activity the manager launched from), each one's status on it."""
+    focus = conn.execute(select(resource_links.c.title).where(resource_links.c.id == focus_link_pk)
+                         ).scalar() if focus_link_pk is not None else None
     team = []
     for mentee in current_mentees(conn, viewer.person_id):
         learner_id = mentee["id"]
         talks = store.conversations_of(conn, learner_id)
         validations = store.validations_of(conn, learner_id)
+        activities = activity_statuses(conn, learner_id, validations)
         team.append({
             "id": learner_id, "name": mentee["name"] or mentee["email"] or mentee["sub"],
             "sources": mentee["sources"],
-            "activities": activity_statuses(conn, learner_id, validations),
+            "focus_status": next((a["status"] for a in activities if a["id"] == focus_link_pk), "not started"),
+            "activities": activities,
             "last_check_in": talks[0].held_on if talks else None,
             "next_check_in": talks[0].next_on if talks else None,
             "open_actions": len(store.actions_of(conn, learner_id, open_only=True)),
             "pending_validations": sum(v.status == "pending" for v in validations),
         })
-    return {"team": team, "nominations": pending_nominations(conn, manager_id=viewer.person_id)}
+    return {"team": team, "focus": {"title": focus or "This activity"} if focus_link_pk is not None else None}
 
 
 def activity_statuses(conn: Connection, learner_id: int, validations) -> list[dict[str, Any]]:

@@ -8,7 +8,8 @@ from urllib.parse import urlsplit
 from sqlalchemy import Engine
 
 from adapter.domain.roles import RoleMap
-from adapter.persistence import mail_store, people_store
+from adapter.persistence import expected_people_store, mail_store, people_store
+from adapter.persistence.coaching_store import audit
 from adapter.persistence.platform_store import add_deployment
 from adapter.persistence.session_store import WebSession, start_session
 from lti import claims as c
@@ -37,6 +38,11 @@ def profile_of(claims: dict[str, Any]) -> dict[str, str]:
     return {field: str(claims.get(field) or "") for field in ("name", "given_name", "family_name", "email")}
 
 
+def vouched_email(claims: dict[str, Any]) -> str:
+    """The email in the platform-signed launch, unless the platform says it is unverified."""
+    return str(claims.get("email") or "") if claims.get("email_verified") is not False else ""
+
+
 def open_session(engine: Engine, launch: ValidLaunch, role_map: RoleMap, now: float,
                  lifetime: float, session_in_urls: bool = False) -> OpenedSession:
     """Record who launched from where, in one transaction, and start their session.
@@ -53,7 +59,12 @@ def open_session(engine: Engine, launch: ValidLaunch, role_map: RoleMap, now: fl
     with engine.begin() as conn:
         if launch.deployment_id not in launch.registration.deployment_ids:
             add_deployment(conn, platform_id, launch.deployment_id, now)  # accept_new_deployments
+        expected = expected_people_store.match_expected(conn, platform_id, launch.subject, vouched_email(launch.claims),
+                                                        now)
         person_id = people_store.save_person(conn, platform_id, launch.subject, profile_of(launch.claims), now)
+        if expected is not None:
+            audit(conn, at=now, actor_id=person_id, platform_id=platform_id, action="person.matched",
+                  record_type="person", record_id=person_id, detail={"by": expected.by, "source": expected.source})
         context_pk = None
         if context_claim.get("id"):
             service_urls = {"lineitems_url": str(launch.claim(c.AGS_ENDPOINT).get("lineitems") or ""),

@@ -9,6 +9,7 @@ from sqlalchemy import Engine, select, update
 from adapter.domain.roles import RoleMap
 from adapter.metrics import time_peer_requests
 from adapter.persistence import people_store
+from adapter.persistence.expected_people_store import match_expected
 from adapter.persistence.key_cipher import KeyCipher
 from adapter.persistence.key_store import ToolKeyStore
 from adapter.persistence.service_token_store import SqlTokenCache
@@ -67,6 +68,8 @@ def sync_roster(access: LmsAccess, role_map: RoleMap, context_pk: int, now: floa
     with access.engine.begin() as conn:
         seen: set[int] = set()
         for member in roster.members:
+            # The roster's email is the LMS's word, as in a launch: it matches expected people.
+            match_expected(conn, course["platform_id"], member.user_id, member.email or "", now)
             person_id = people_store.stub_person(conn, course["platform_id"], member.user_id, now)
             seen.add(person_id)
             if member.status != ACTIVE:
@@ -79,6 +82,9 @@ def sync_roster(access: LmsAccess, role_map: RoleMap, context_pk: int, now: floa
             people_store.save_person(conn, course["platform_id"], member.user_id, profile, now, launched=False)
             people_store.save_membership(conn, context_pk, person_id, role_map.app_roles(list(member.roles)),
                                          list(member.roles), now)
+            if role_map.is_mentor(list(member.roles)):  # as a launch with the Mentor role would
+                people_store.sync_mentor_claim(conn, course["platform_id"], person_id,
+                                               list(member.role_scope_mentor), now)
             active += 1
         if not differences:
             departed += conn.execute(update(memberships).where(

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine
 
 from adapter.domain.authorization import Forbidden, NotFound, Viewer
-from adapter.domain.relationships import ManagerLink, PersonKey, RowProblem, parse_relationship_csv
+from adapter.domain.relationships import SUPERSEDES, ManagerLink, PersonKey, RowProblem, parse_relationship_csv
 from adapter.domain.rules import RuleViolation
 from adapter.persistence import relationships_store as links
 from adapter.persistence.coaching_store import audit
+from adapter.persistence.expected_people_store import find_or_expect
 
 IMPORT, NOMINATION = "import", "nomination"
 
@@ -19,6 +20,7 @@ class ImportResult:
     rows: int
     started: int  # links that were not current before
     problems: list[RowProblem]
+    expected: int = 0  # people in the file who have not launched yet
 
     @property
     def written(self) -> bool:
@@ -50,11 +52,15 @@ def import_relationships(engine: Engine, admin_id: int | None, platform_id: int,
                 raise _RowRejected
             for link in dict.fromkeys(pairs):
                 started += links.link_manager(conn, link, IMPORT, now)
+            for learner_id in {link.learner_id for link in pairs}:  # the file outranks nominations
+                links.end_other_managers(conn, learner_id, {l.manager_id for l in pairs if l.learner_id == learner_id},
+                                         SUPERSEDES[IMPORT], now)
+            expected = links.count_not_launched(conn, {p for link in pairs for p in (link.learner_id, link.manager_id)})
             audit(conn, at=now, actor_id=admin_id, platform_id=platform_id, action="relationships.imported",
-                  record_type="manager_link", detail={"rows": len(rows), "started": started})
+                  record_type="manager_link", detail={"rows": len(rows), "started": started, "expected": expected})
     except _RowRejected:
         return ImportResult(len(rows), 0, problems)
-    return ImportResult(len(rows), started, [])
+    return ImportResult(len(rows), started, [], expected)
 
 
 def _row_problem(bad: RuleViolation) -> str:
@@ -62,15 +68,12 @@ def _row_problem(bad: RuleViolation) -> str:
 
 
 def _resolve(conn: Connection, platform_id: int, key: PersonKey, now: float) -> int:
-    if key.user_id:
-        return links.person_for_import(conn, platform_id, key.user_id, now)
-    found = links.people_by_email(conn, platform_id, key.email)
-    if not found:
-        raise RuleViolation(key.email, "is not the email of anyone who has launched coachbridge on this "
-                                       "platform; use their LTI user id")
-    if len(found) > 1:
+    """The person a row names; someone who has not launched yet is expected from now on
+    (matched at their first launch by LMS user id, else by email)."""
+    person_id = find_or_expect(conn, platform_id, user_id=key.user_id, email=key.email, source=IMPORT, now=now)
+    if person_id is None:
         raise RuleViolation(key.email, "belongs to several people on this platform; use their LTI user id")
-    return found[0]
+    return person_id
 
 
 def nominate_manager(engine: Engine, viewer: Viewer, email: str, now: float) -> None:

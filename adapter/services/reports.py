@@ -148,14 +148,15 @@ def csv_text(dashboard: Dashboard) -> str:
     groups = [Group(dashboard.title, dashboard.facts), *dashboard.by_platform, *dashboard.by_course]
     for group in groups:
         for m in group.measures:
-            writer.writerow([_cell(group.name), m.key, m.label, "" if m.value is None else f"{m.value:.2f}", m.unit,
-                             m.count, "" if m.numerator is None else m.numerator, m.definition])
+            writer.writerow([spreadsheet_cell(group.name), m.key, m.label, "" if m.value is None else f"{m.value:.2f}",
+                             m.unit, m.count, "" if m.numerator is None else m.numerator, m.definition])
     for p in dashboard.targets:
-        writer.writerow([_cell(p.manager), f"target:{p.target.measure}", TARGET_MEASURES[p.target.measure],
-                         p.actual, f"of {p.target.target} in {p.target.quarter}", p.target.target, p.actual,
-                         p.status])
+        writer.writerow([spreadsheet_cell(p.manager), f"target:{p.target.measure}",
+                         TARGET_MEASURES[p.target.measure], p.actual, f"of {p.target.target} in {p.target.quarter}",
+                         p.target.target, p.actual, p.status])
     return out.getvalue()
 
 
-def _cell(text: str) -> str:
+def spreadsheet_cell(text: str) -> str:
+    """A cell a spreadsheet will not run as a formula (names and titles come from other systems)."""
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

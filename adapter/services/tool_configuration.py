@@ -49,10 +49,23 @@ class ToolUrls:
         ]
 
 
+# Where the tool shows up in an LMS (Canvas's placement names; Moodle and Brightspace take
+# the messages by type and ignore placements they do not have): instructors add an
+# activity through Deep Linking when they create an assignment or add a module link, and
+# the course menu opens the tool (a manager's team, a learner's records).
+DEEP_LINKING_PLACEMENTS = ("assignment_selection", "link_selection")
+RESOURCE_LINK_PLACEMENTS = ("course_navigation",)
+DEEP_LINKING_LABEL = "Add a coachbridge check-in or validation"
+# "public" makes Canvas send names, emails and role_scope_mentor (its default is inferred from the claims).
+CANVAS_PRIVACY = {"https://canvas.instructure.com/lti/privacy_level": "public"}
+
+
 def tool_description(urls: ToolUrls) -> ToolDescription:
     return ToolDescription(client_name=TOOL_NAME, initiate_login_uri=urls.login, redirect_uris=urls.redirect_uris,
                            jwks_uri=urls.jwks, target_link_uri=urls.launch, deep_linking_uri=urls.deep_linking,
-                           description=TOOL_DESCRIPTION)
+                           description=TOOL_DESCRIPTION, resource_link_label=TOOL_NAME,
+                           resource_link_placements=RESOURCE_LINK_PLACEMENTS, deep_linking_label=DEEP_LINKING_LABEL,
+                           deep_linking_placements=DEEP_LINKING_PLACEMENTS, configuration_extensions=CANVAS_PRIVACY)
 
 
 def canvas_json(urls: ToolUrls) -> dict[str, Any]:
@@ -60,7 +73,8 @@ def canvas_json(urls: ToolUrls) -> dict[str, Any]:
 
     privacy_level "public" is what makes Canvas send names, emails and role_scope_mentor.
     """
-    placement = {"text": TOOL_NAME, "message_type": c.DEEP_LINKING_REQUEST, "target_link_uri": urls.deep_linking}
+    placement = {"text": DEEP_LINKING_LABEL, "message_type": c.DEEP_LINKING_REQUEST,
+                 "target_link_uri": urls.deep_linking}
     return {
         "title": TOOL_NAME,
         "description": TOOL_DESCRIPTION,
@@ -76,10 +90,9 @@ def canvas_json(urls: ToolUrls) -> dict[str, Any]:
             "settings": {
                 "text": TOOL_NAME,
                 "placements": [
-                    {**placement, "placement": "assignment_selection"},
-                    {**placement, "placement": "link_selection"},
-                    {"placement": "course_navigation", "text": TOOL_NAME,
-                     "message_type": c.RESOURCE_LINK_REQUEST, "target_link_uri": urls.launch},
+                    *({**placement, "placement": name} for name in DEEP_LINKING_PLACEMENTS),
+                    *({"placement": name, "text": TOOL_NAME, "message_type": c.RESOURCE_LINK_REQUEST,
+                       "target_link_uri": urls.launch} for name in RESOURCE_LINK_PLACEMENTS),
                 ],
             },
         }],

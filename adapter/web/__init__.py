@@ -5,7 +5,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, current_app, render_template
+from flask import Flask, current_app, render_template, request
 from sqlalchemy import Engine
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -80,20 +80,25 @@ def create_app(settings: Settings | None = None, migrate: bool = True, **overrid
     app.extensions["coachbridge"] = parts
 
     from . import (  # noqa: F401  (modules that add routes to the blueprints)
-        admin, admin_delivery, admin_invitations, admin_lrs, admin_platforms, auth, formatting, health, home,
-        instructor, learner, lti_endpoints, manager, notifications, registration, roster, xapi_public,
+        admin, admin_delivery, admin_invitations, admin_lrs, admin_platforms, admin_relationships, auth, formatting,
+        health, home, instructor, learner, lti_endpoints, manager, navigation, notifications, registration, roster,
+        scim, xapi_public,
     )
     from . import admin_mail  # noqa: F401  (the SMTP settings page)
     from . import admin_reports, instructor_reports, manager_reports  # noqa: F401  (dashboards, by audience)
+    from . import admin_audit, admin_people, admin_retention  # noqa: F401  (personal data; the audit trail)
     health.init_request_logging(app)
     formatting.init_app(app)
     auth.init_app(app)
+    navigation.init_app(app)
     for blueprint in (lti_endpoints.bp, registration.bp, learner.bp, manager.bp, instructor.bp, admin.bp,
-                      xapi_public.bp, health.bp, home.bp, notifications.bp, notifications.links):
+                      xapi_public.bp, health.bp, home.bp, scim.bp, notifications.bp, notifications.links):
         app.register_blueprint(blueprint)
 
     @app.errorhandler(HTTPException)
     def plain_error(error: HTTPException):
+        if request.path.startswith(scim.bp.url_prefix + "/"):  # an unknown SCIM path gets a SCIM error
+            return scim.error_response(error.code or 500, error.description or error.name)
         return render_template("error.html", code=error.name.lower().replace(" ", "_"),
                                reason=error.description, status=error.code), error.code or 500
 

@@ -20,6 +20,9 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 answer_refusals(bp, "There is no such record, or it belongs to a platform you do not manage.")
 
 
+CHOOSE_PLATFORM = "Choose one of the platforms you administer."
+
+
 def scoped_platforms() -> list[dict]:
     """The platforms the asking admin may pick in a form."""
     with components().engine.connect() as conn:

@@ -19,9 +19,11 @@ from adapter.services.platforms import is_active
 
 SESSION_COOKIE = "cb_session"
 # Launches are authenticated by the signed id_token and state; Dynamic Registration
-# (no session yet) by its own double-submit token; one-click unsubscribe links (RFC 8058,
-# posted by mail clients) by the secret in the link, and they change only that preference.
-CSRF_CHECKED_ELSEWHERE = frozenset({"lti", "registration", "mail_links"})
+# (no session yet) by its own double-submit token; SCIM by a bearer token, never a cookie;
+# one-click unsubscribe links (RFC 8058, posted by mail clients) by the secret in the link,
+# and they change only that preference.
+CSRF_CHECKED_ELSEWHERE = frozenset({"lti", "registration", "scim", "mail_links"})
+SCIM_PATHS = "/scim/v2/"  # also when no route matches (a 404 or 405 there is a SCIM error, not a CSRF one)
 # The query/form field a cookieless session travels in (launches through platform storage).
 URL_SESSION_PARAM = "cb_s"
 BROWSER_COOKIE = "cb_browser"
@@ -68,7 +70,8 @@ def _keep_session_in_urls(endpoint: str, values: dict) -> None:
 
 def _check_csrf() -> None:
     """Every state-changing request from a page carries the session's CSRF token."""
-    if request.method in ("GET", "HEAD", "OPTIONS") or (request.blueprint or "") in CSRF_CHECKED_ELSEWHERE:
+    if request.method in ("GET", "HEAD", "OPTIONS") or (request.blueprint or "") in CSRF_CHECKED_ELSEWHERE \
+            or request.path.startswith(SCIM_PATHS):
         return
     session = current_session()
     sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""

@@ -28,6 +28,7 @@ SAVED = {
     "action": "The action is updated.",
     "nomination": "Your manager has been asked to confirm.",
     "withdrawn": "Withdrawn.",
+    "answered": "Your answer is recorded.",
 }
 
 
@@ -131,3 +132,19 @@ def open_activity():
     todo_service.open_activity(components().engine, current_viewer(), session_token(), int(link))
     section = SECTIONS.get(request.form.get("section", ""), "")
     return redirect(url_for("learner.home") + section, code=303)
+
+
+@bp.route("/my-data.<any(json, html):kind>")
+@role_required(*ANY_ROLE)
+def my_data(kind: str):
+    """Everything the tool holds about the person asking (their own export, audited)."""
+    from adapter.services.personal_data import Actor, export_person
+
+    from .export_page import export_response
+
+    session = current_session()
+    if session.person_id is None:
+        abort(404, description="This sign-in is not a person of an LMS: there is no data of yours here.")
+    document = export_person(components().engine, session.platform_id, session.person_id,
+                             Actor(session.person_id, "own page"), now())
+    return export_response(document, kind, "my-coachbridge-data")

@@ -14,7 +14,8 @@ from urllib.parse import urlencode
 from flask import Blueprint, current_app, g, jsonify, make_response, redirect, render_template, request, url_for
 
 from adapter.metrics import record_launch
-from adapter.services.launches import open_session
+from adapter.services.launches import OpenedSession, open_session
+from adapter.services.navigation import landing_section
 from adapter.services.tool_configuration import ToolUrls
 from lti import client_storage
 from lti.errors import Rejection, forbidden
@@ -124,7 +125,7 @@ def launch():
     g.web_session = opened.session  # the page is rendered for the session just opened
     if through_storage:
         g.session_url_token = opened.token
-    response = make_response(landing_page(opened.message_type, opened.app_role)())
+    response = make_response(landing_page(parts, opened)())
     set_cookie(response, SESSION_COOKIE, opened.token, max_age=parts.settings.session_lifetime)
     return response
 
@@ -143,13 +144,16 @@ def storage_launch_page(parts, id_token: str, state: str):
     return storage_page("lti/launch_storage.html", data=data, id_token=id_token, state=state)
 
 
-def landing_page(message_type: str, app_role: str) -> Callable:
+def landing_page(parts, opened: OpenedSession) -> Callable:
     """The view that renders the page a launch lands on; its own role checks apply."""
-    if message_type == "LtiDeepLinkingRequest":
+    if opened.message_type == "LtiDeepLinkingRequest":
         from .instructor import deep_link_page  # instructor imports this module
 
         return deep_link_page
-    return current_app.view_functions[LANDING[app_role]]
+    session = opened.session
+    with parts.engine.connect() as conn:
+        section = landing_section(conn, session.person_id, session.app_roles, session.context_pk)
+    return current_app.view_functions[LANDING[section]]
 
 
 @bp.route("/lti/jwks")

@@ -48,7 +48,7 @@ def manager_required(view):
 SAVED = {
     "conversation": "The conversation is recorded.",
     "validation": "Your decision is recorded.",
-    "nomination": "Your answer is recorded.",
+    "answered": "Your answer is recorded.",
     "withdrawn": "The conversation is withdrawn, with the actions agreed in it.",
     "cadence": "Your check-in rhythm is saved.",
     "action": "The action is marked done.",
@@ -59,7 +59,7 @@ SAVED = {
 @manager_required
 def home():
     with components().engine.connect() as conn:
-        page = team_page(conn, viewer(conn))
+        page = team_page(conn, viewer(conn), current_session().resource_link_pk)
     return render_template("manager/home.html", saved=saved_message(SAVED), today=today(), **page)
 
 
@@ -177,9 +177,10 @@ def decide(request_id: int):
 @manager_required
 def answer_nomination(nomination_id: int):
     me = current_viewer()
-    relationships.decide_nomination(components().engine, me, nomination_id,
-                                    request.form.get("answer") == "confirm", now())
-    return done("manager.home", "nomination")
+    confirmed = request.form.get("answer") == "confirm"
+    relationships.decide_nomination(components().engine, me, nomination_id, confirmed, now())
+    # Declining may leave nobody to manage: back to the page the launch role opens.
+    return done("manager.home" if confirmed else f"{current_session().app_roles[0]}.home", "answered")
 
 
 @bp.route("/todo")

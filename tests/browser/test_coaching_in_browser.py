@@ -72,8 +72,8 @@ def test_instructor_deep_links_an_activity_in_a_new_window(page, peers):
     page.goto(peers.lms.login_url("instructor-ivan", "deep-link"))  # what the "new window" link opens
     page.get_by_label("Validation of applied learning").check()
     page.get_by_label("Title in the course").fill("Validate: running retros")
-    page.get_by_label("xAPI activity IRI").fill("https://lms.example.org/activities/retros")
-    page.get_by_label("Points in the gradebook (leave empty for none)").fill("5")
+    page.get_by_label("Web address of the learning activity").fill("https://lms.example.org/activities/retros")
+    page.get_by_label("Points in the gradebook").fill("5")
     check_accessibility(page, "instructor-deep-link", page)
     page.get_by_role("button", name="Add to the course").click()
     page.get_by_role("heading", name="Added to the course").wait_for()

@@ -51,7 +51,7 @@ def test_learner_opens_another_activity_from_the_list(page, peers, people):
     tool.get_by_text("Your choices are saved.").wait_for()
     assert not tool.get_by_label("An agreed action is due").is_checked()
     check_accessibility(tool_frame(page, peers), "email-and-calendar", page)
-    tool.get_by_role("link", name="Learner").click()
+    tool.get_by_role("link", name="Your activity").click()
     tool.get_by_role("link", name=re.compile("All your activities")).click()
     tool.get_by_role("button", name=re.compile("Open Delegation")).click()
     tool.get_by_role("heading", name=re.compile("^Delegation")).wait_for()

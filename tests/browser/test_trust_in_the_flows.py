@@ -85,3 +85,21 @@ def test_manager_form_starts_from_the_launch_and_keeps_what_was_typed(page, peer
     assert page.get_by_label("Who does it").first.input_value() == "manager"  # kept on the error
     assert page.get_by_label("Action 1").input_value() == "Delegate the weekly report"
     check_accessibility(page, "manager-grow-form-error", page)
+
+
+def test_deep_linking_shows_every_problem_beside_its_field_and_keeps_what_was_typed(page, peers):
+    page.goto(peers.lms.login_url("instructor-ivan", "deep-link"))
+    page.get_by_label("Coaching conversation").check()
+    page.get_by_label("Conversation template").select_option(label="Check-in")  # not a coaching template
+    page.get_by_label("Points in the gradebook").fill("5000")
+    page.get_by_role("button", name="Add to the course").click()
+    summary = page.get_by_role("alert")
+    summary.wait_for()
+    assert "Please fix these 4 things" in summary.inner_text()
+    for field in ("template", "title", "activity_iri", "points"):
+        assert summary.locator(f'a[href="#{field}"]').count() == 1  # each problem links to its field
+        assert page.locator(f"#{field}-error").is_visible()
+    assert page.evaluate("document.activeElement.id") == "page-message"  # the focus is on the summary
+    assert page.get_by_label("Points in the gradebook").input_value() == "5000"
+    assert page.get_by_label("Coaching conversation").is_checked()
+    check_accessibility(page, "instructor-deep-link-errors", page)

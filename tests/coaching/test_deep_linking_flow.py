@@ -31,7 +31,7 @@ def test_platform_verifies_and_places_the_activity(peers, team, launch):
     assert placed.status_code == 200 and "Validate: coaching skills" in placed.text
     link = peers.lms.placed[-1]
     assert link["custom"] == {"kind": "validation", "template": "grow", "validation_required": "true",
-                              "activity_iri": IRI}
+                              "activity_iri": IRI, "title": "Validate: coaching skills"}
     assert link["line_item"]["scoreMaximum"] == 10 and link["line_item"]["tag"] == "validation"
 
     heard = []
@@ -62,3 +62,14 @@ def test_the_form_refuses_an_activity_without_a_learning_activity(peers):
 
 def test_the_page_needs_a_deep_linking_launch(team, launch):
     assert launch("instructor-ivan").get("/instructor/deep-link").status_code == 400
+
+
+def test_a_link_launched_without_a_title_keeps_the_title_it_was_placed_with(peers, team, launch):
+    """Open edX launches a resource link with its id only: the page still names it."""
+    client, answer = deep_link_answer(peers)
+    action, fields = auto_post_form(answer.text)
+    client.post(action, data=fields)
+    placed = dict(peers.lms.placed[-1])
+    peers.lms.links["rl-untitled"] = {"id": "rl-untitled", "title": "", "custom": placed["custom"]}
+    page = launch(team.learner, "rl-untitled").get("/learner/").text
+    assert "<h1>Validate: coaching skills</h1>" in page

@@ -7,7 +7,8 @@ from adapter.config import Settings
 from adapter.demo.run import register_demo_lms
 from adapter.demo.lms import DemoLMS
 from adapter.demo.seed import seed_demo_records
-from adapter.persistence.coaching_tables import agreed_actions, audit_events, validation_requests
+from adapter.persistence.coaching_tables import agreed_actions, audit_events, manager_nominations, validation_requests
+from adapter.persistence.tables import manager_links, people
 from adapter.web import create_app
 
 
@@ -23,4 +24,9 @@ def test_seed_writes_records_once(tmp_path):
         assert conn.execute(select(func.count()).select_from(validation_requests)
                             .where(validation_requests.c.status == "pending")).scalar_one() == 1
         assert conn.execute(select(func.count()).select_from(agreed_actions)).scalar_one() == 2
-        assert conn.execute(select(func.count()).select_from(audit_events)).scalar_one() == 4
+        assert conn.execute(select(func.count()).select_from(audit_events)).scalar_one() == 6
+        # The course without a Mentor role: an imported pair and a nomination waiting for Omar.
+        sources = conn.execute(select(manager_links.c.source).join(people, people.c.id == manager_links.c.manager_id)
+                               .where(people.c.sub == "manager-omar")).scalars().all()
+        assert sources == ["import"]
+        assert conn.execute(select(manager_nominations.c.status)).scalars().all() == ["pending"]

@@ -9,7 +9,7 @@ import pytest
 from adapter.domain.authorization import Forbidden, NotFound, Viewer
 from adapter.domain.coaching import ActivityRef, Conversation
 from adapter.domain.placement import Placement
-from adapter.domain.rules import RuleViolation
+from adapter.domain.rules import RuleViolation, RuleViolations
 from adapter.domain.validation import ValidationRequest
 from adapter.mapping_files import MappingError, load_templates
 
@@ -100,7 +100,7 @@ def test_validation_history_and_who_decides():
 def test_placement_custom_parameters():
     placement = Placement.from_form({"kind": "coaching", "template": "oskar", "title": "Coach it",
                                      "follows": "rl-feedback", "points": ""}, CATALOG, {"rl-feedback"})
-    assert placement.custom_parameters() == {"kind": "coaching", "template": "oskar",
+    assert placement.custom_parameters() == {"kind": "coaching", "template": "oskar", "title": "Coach it",
                                              "validation_required": "false", "follows": "rl-feedback"}
     with pytest.raises(RuleViolation, match="not a coaching"):
         Placement.from_form({"kind": "coaching", "template": "check-in", "title": "x", "follows": "rl-feedback"},
@@ -108,3 +108,12 @@ def test_placement_custom_parameters():
     with pytest.raises(RuleViolation, match="Points"):
         Placement.from_form({"kind": "validation", "template": "grow", "title": "x", "activity_iri": "https://a/b",
                              "points": "-3"}, CATALOG, set())
+
+
+def test_placement_reports_every_problem_at_once():
+    with pytest.raises(RuleViolations) as refused:
+        Placement.from_form({"kind": "coaching", "template": "check-in", "title": "", "points": "lots"},
+                            CATALOG, set())
+    assert [(v.name, v.field) for v in refused.value.all] == [
+        ("template", "Conversation template"), ("title", "Title in the course"),
+        ("activity_iri", "Learning activity"), ("points", "Points")]

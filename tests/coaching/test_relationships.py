@@ -42,19 +42,24 @@ def test_import_writes_every_row_or_none(peers, team, launch):
     launch(team.learner)
     launch(team.other_learner)
     platform_id = platform_of(peers, team.learner)
-    before = link_count(peers)
+    before = link_count(peers), people_count(peers)
     bad = import_relationships(peers.engine, None, platform_id,
-                               "learner_email,manager_email\n"
-                               f"{team.learner}@example.org,{team.other_learner}@example.org\n"
-                               f"{team.other_learner}@example.org,nobody-{team.learner}@example.org\n", time.time())
-    assert not bad.written and [p.line for p in bad.problems] == [3]
-    assert "use their LTI user id" in str(bad.problems[0])
-    assert link_count(peers) == before  # the good first row was not written either
+                               "learner_email,manager_email,manager_user_id\n"
+                               f"{team.learner}@example.org,{team.other_learner}@example.org,\n"
+                               f"new-{team.learner}@example.org,,not-launched-{team.learner}\n"
+                               f"{team.other_learner}@example.org,,{team.other_learner}\n", time.time())
+    assert not bad.written and [str(p) for p in bad.problems] == ["line 4: a person cannot be their own manager"]
+    assert (link_count(peers), people_count(peers)) == before  # neither the good rows nor the new people
 
     good = import_relationships(peers.engine, None, platform_id,
                                 "learner_email,manager_user_id\n"
                                 f"{team.learner}@example.org,{team.other_learner}\n", time.time())
-    assert good.written and good.started == 1 and link_count(peers) == before + 1
+    assert good.written and good.started == 1 and link_count(peers) == before[0] + 1
+
+
+def people_count(peers) -> int:
+    with peers.engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(people)).scalar_one()
 
 
 def test_admin_imports_through_the_page(peers, team, launch):

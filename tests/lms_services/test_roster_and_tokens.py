@@ -155,3 +155,42 @@ def test_a_fresh_tool_publishes_a_key_before_any_signature(tmp_path):
 
     keys = create_app(Settings.from_env({"COACHBRIDGE_INSTANCE": str(tmp_path)})).test_client().get("/lti/jwks")
     assert len(keys.get_json()["keys"]) == 1
+
+
+def test_roster_sync_records_mentors_like_a_launch_would(peers, access):
+    """A Mentor member with role_scope_mentor in the roster: their mentees are known before
+    anyone launches (source mentor_claim); a mentee the next roster drops becomes a former one."""
+    from adapter.demo.lms import ROLE_LEARNER, ROLE_MENTOR, DemoPerson
+    from adapter.persistence.tables import manager_links
+
+    pk = course_pk(peers)
+    stamp = str(time.time_ns())
+    mentor, kept, dropped = f"roster-mentor-{stamp}", f"roster-kept-{stamp}", f"roster-dropped-{stamp}"
+    peers.lms.people[kept] = DemoPerson(kept, "Kept Mentee", f"{kept}@example.org", [ROLE_LEARNER])
+    peers.lms.people[dropped] = DemoPerson(dropped, "Dropped Mentee", f"{dropped}@example.org", [ROLE_LEARNER])
+    peers.lms.people[mentor] = DemoPerson(mentor, "Roster Mentor", f"{mentor}@example.org", [ROLE_MENTOR],
+                                          mentees=[kept, dropped])
+
+    def current_mentees() -> set[str]:
+        learner = people.alias()
+        with peers.engine.connect() as conn:
+            return set(conn.execute(
+                select(learner.c.sub).join(manager_links, manager_links.c.learner_id == learner.c.id)
+                .join(people, people.c.id == manager_links.c.manager_id)
+                .where(people.c.sub == mentor, manager_links.c.source == "mentor_claim",
+                       manager_links.c.ended_at.is_(None))).scalars())
+
+    role_map = peers.app.extensions["coachbridge"].role_map
+    try:
+        with peers.engine.begin() as conn:
+            conn.execute(update(contexts).where(contexts.c.id == pk).values(roster_differences_url=""))
+        sync_roster(access, role_map, pk, time.time())
+        assert current_mentees() == {kept, dropped}
+        peers.lms.people[mentor].mentees = [kept]
+        with peers.engine.begin() as conn:  # a full read again, so the mentor is in it
+            conn.execute(update(contexts).where(contexts.c.id == pk).values(roster_differences_url=""))
+        sync_roster(access, role_map, pk, time.time())
+        assert current_mentees() == {kept}
+    finally:
+        for user_id in (mentor, kept, dropped):
+            del peers.lms.people[user_id]

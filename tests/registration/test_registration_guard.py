@@ -82,8 +82,10 @@ def test_operator_page_shows_a_new_link_once_and_withdraws_it(peers, vendors, mo
     operator = operator_browser(peers, monkeypatch, capsys)
     page = operator.get(peers.tool_url + "/admin/invitations")
     token = unescape(re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1))
-    created = operator.post(peers.tool_url + "/admin/invitations",
-                            data={"csrf_token": token, "note": "<Brightspace>\x00"})  # NUL: PostgreSQL refuses it
+    refused = operator.post(peers.tool_url + "/admin/invitations",
+                            data={"csrf_token": token, "note": "<Brightspace>\x00"})  # NUL: no field takes one
+    assert refused.status_code == 400 and "NUL" in refused.text
+    created = operator.post(peers.tool_url + "/admin/invitations", data={"csrf_token": token, "note": "<Brightspace>"})
     assert created.status_code == 201 and "&lt;Brightspace&gt;" in created.text
     link = unescape(re.search(r'<code>(http[^<]+/lti/register/[^<]+)</code>', created.text).group(1))
     assert link.startswith(peers.tool_url + "/lti/register/")

@@ -1,0 +1,44 @@
+"""Where a person may go and where a launch lands, from what the tool knows about them.
+
+Launch roles alone are not enough: most LMSs never send the Mentor role, so a manager
+known from provisioning, an import or a confirmed nomination is a manager here too.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection
+
+from adapter.persistence.relationships_store import manages_anyone, mentee_in_course, pending_nominations
+
+# Section (a blueprint with a home page) → its name in the navigation, in display order.
+SECTION_NAMES = {"learner": "Your activity", "manager": "Your team", "instructor": "Your course",
+                 "admin": "Administration"}
+
+
+@dataclass(frozen=True)
+class Navigation:
+    sections: list[tuple[str, str]]  # (section, name shown)
+    # Learners who named this person as their manager and wait for an answer.
+    nominations: list[dict[str, Any]] = field(default_factory=list)
+
+
+def navigation_for(conn: Connection, person_id: int | None, app_roles: list[str]) -> Navigation:
+    if person_id is None:  # an operator signed in from the CLI
+        return Navigation([(role, SECTION_NAMES[role]) for role in app_roles])
+    nominations = pending_nominations(conn, manager_id=person_id)
+    roles = set(app_roles)
+    if nominations or manages_anyone(conn, person_id):
+        roles.add("manager")
+    return Navigation([(role, name) for role, name in SECTION_NAMES.items() if role in roles], nominations)
+
+
+def landing_section(conn: Connection, person_id: int, app_roles: list[str], context_pk: int | None) -> str:
+    """The launch role's page, except that a learner by launch role who manages someone
+    lands on their team when they launched from a course one of their team is in (they
+    came to follow the team); with the other view one click away either way."""
+    primary = app_roles[0]
+    if primary != "learner" or not manages_anyone(conn, person_id):
+        return primary
+    return "manager" if context_pk is None or mentee_in_course(conn, person_id, context_pk) else "learner"

@@ -1,0 +1,71 @@
+"""The audit trail for admins: who did what to which record, when; filtered by person and
+date, as a page and as CSV. A platform admin sees their platform's entries only."""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime, timedelta, timezone
+
+from flask import Response, abort, render_template, request
+
+from adapter.persistence import audit_store
+
+from . import components
+from .admin import bp
+from .auth import admin_required, admin_scope
+
+COLUMNS = ("when (UTC)", "who", "action", "record", "record id", "version", "detail")
+
+
+def _day(name: str) -> date | None:
+    value = request.args.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        abort(400, description=f"The {name} date must look like 2026-12-31.")
+
+
+def _epoch(day: date) -> float:
+    return datetime(day.year, day.month, day.day, tzinfo=timezone.utc).timestamp()
+
+
+def _who(event: dict) -> str:
+    if event["actor_id"] is None:
+        return (event["detail"] or {}).get("via") or "tool operator"
+    return event["actor_name"] or event["actor_sub"] or f"person {event['actor_id']}"
+
+
+def _rows(limit: int | None) -> list[tuple]:
+    person = request.args.get("person", "").strip()
+    if person and not person.isdigit():
+        abort(400, description="The person filter is a person's number (from their page).")
+    since, until = _day("from"), _day("to")
+    scope = admin_scope()
+    with components().engine.connect() as conn:
+        found = audit_store.events(
+            conn, platform_ids=None if scope.is_operator else [scope.platform_id],
+            person_id=int(person) if person else None, since=_epoch(since) if since else None,
+            until=_epoch(until + timedelta(days=1)) if until else None, limit=limit)
+    return [(datetime.fromtimestamp(e["at"], timezone.utc).isoformat(timespec="seconds"), _who(e), e["action"],
+             e["record_type"], e["record_id"] if e["record_id"] is not None else "",
+             e["record_version"] if e["record_version"] is not None else "",
+             ", ".join(f"{k}: {v}" for k, v in sorted((e["detail"] or {}).items()))) for e in found]
+
+
+@bp.route("/audit")
+@admin_required
+def audit_page():
+    return render_template("admin/audit.html", columns=COLUMNS, rows=_rows(limit=500), filters=request.args)
+
+
+@bp.route("/audit.csv")
+@admin_required
+def audit_csv():
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS)
+    writer.writerows(_rows(limit=None))
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="coachbridge-audit.csv"'})

@@ -1,0 +1,102 @@
+"""Admin pages for a person's data: find them, export everything held (JSON or a page),
+erase them after a confirmation naming what will go; and the audit of admin pages.
+
+A platform admin (launched from their LMS) acts only on people of that platform; a tool
+operator (signed in with a link from the command line) on any (``admin_scope()``). People are looked up with a
+POST, so their email never sits in a URL or a request log. Every admin page view is
+audited, and every export and erasure (adapter/services/personal_data.py).
+"""
+from __future__ import annotations
+
+from flask import abort, redirect, render_template, request, url_for
+from adapter.persistence.coaching_store import audit
+from adapter.persistence.person_data_store import person as load_person
+from adapter.services.personal_data import (
+    Actor, PersonNotFound, SeveralPeople, erase_person_by_id, export_person, find_person, plan_erasure,
+)
+
+from . import components
+from .admin import CHOOSE_PLATFORM, bp, chosen_platform, scoped_platforms
+from .auth import admin_required, admin_scope, current_session
+from .coaching_support import now
+from .export_page import export_response
+
+ADMIN_PAGE = "admin page"
+
+
+@bp.before_request
+def audit_admin_page_views():
+    """Who opened which admin page, when (the path only: no query, no form values)."""
+    session = current_session()
+    if session is None or "admin" not in session.app_roles:
+        return
+    with components().engine.begin() as conn:
+        audit(conn, at=now(), actor_id=session.person_id, platform_id=session.platform_id,
+              action="admin.page_viewed", record_type="page", detail={"path": request.path,
+                                                                      "method": request.method})
+
+
+def _person_in_scope(person_id: int) -> dict:
+    with components().engine.connect() as conn:
+        found = load_person(conn, person_id)
+    if found is None or not admin_scope().allows(found["platform_id"]):
+        abort(404, description="Nobody with that id is known on the platforms you administer.")
+    return found
+
+
+def _actor() -> Actor:
+    return Actor(current_session().person_id, ADMIN_PAGE)
+
+
+@bp.route("/people", methods=["GET", "POST"])
+@admin_required
+def people():
+    error = ""
+    if request.method == "POST":
+        platform_id = chosen_platform(request.form.get("platform_id", ""), CHOOSE_PLATFORM)
+        who = request.form.get("who", "").strip()
+        if not who:
+            error = "Give the person's LMS user id or email."
+        else:
+            try:
+                with components().engine.connect() as conn:
+                    person_id = find_person(conn, platform_id, sub=None if "@" in who else who,
+                                            email=who if "@" in who else None)
+                return redirect(url_for("admin.person_detail", person_id=person_id))
+            except (PersonNotFound, SeveralPeople) as problem:
+                error = str(problem)
+    return render_template("admin/people.html", platforms=scoped_platforms(), error=error, form=request.form), \
+        400 if error else 200
+
+
+@bp.route("/people/<int:person_id>")
+@admin_required
+def person_detail(person_id: int):
+    found = _person_in_scope(person_id)
+    plan = plan_erasure(components().engine, found["platform_id"], person_id)
+    return render_template("admin/person.html", person=found, plan=plan, erased=request.args.get("erased"))
+
+
+@bp.route("/people/<int:person_id>/export.<kind>")
+@admin_required
+def person_export(person_id: int, kind: str):
+    found = _person_in_scope(person_id)
+    if kind not in ("json", "html"):
+        abort(404, description="An export is JSON or HTML.")
+    document = export_person(components().engine, found["platform_id"], person_id, _actor(), now())
+    return export_response(document, kind, f"person-{person_id}")
+
+
+@bp.route("/people/<int:person_id>/erase", methods=["GET", "POST"])
+@admin_required
+def person_erase(person_id: int):
+    found = _person_in_scope(person_id)
+    plan = plan_erasure(components().engine, found["platform_id"], person_id)
+    if request.method == "POST":
+        if request.form.get("confirm") != "erase":
+            abort(400, description="Tick the box to confirm the erasure.")
+        result = erase_person_by_id(components().engine, found["platform_id"], person_id, _actor(), now())
+        return render_template("admin/person_erased.html", erased=result.erased,
+                               lines=plan.lines(), gradebook=plan.gradebook_lines())
+    return render_template("admin/person_erase.html", person=found, lines=plan.lines(),
+                           gradebook=plan.gradebook_lines())

@@ -1,0 +1,90 @@
+"""Admin pages for who manages whom: the current pairs of a platform (filter, remove,
+CSV export), the import template, and the SCIM tokens of provisioning.
+
+Scoped like every admin page: a platform admin sees and changes their own platform only,
+a tool operator any (the platform in a request must be one ``scoped_platforms()`` offers)."""
+from __future__ import annotations
+
+from flask import Response, abort, redirect, render_template, request, url_for
+
+from adapter.domain.authorization import NotFound
+from adapter.domain.relationships import SOURCES, TEMPLATE_CSV
+from adapter.services import relationship_admin, scim_tokens
+
+from . import components
+from .admin import bp, chosen_platform, scoped_platforms
+from .auth import admin_required, current_session
+from .coaching_support import now
+
+
+def platform_in_request(choices: list[dict]) -> int | None:
+    """The platform the request names (else the admin's first), one they may act on (400 otherwise)."""
+    if not request.values.get("platform_id", ""):
+        return choices[0]["id"] if choices else None
+    return chosen_platform(request.values["platform_id"], "Choose one of the platforms listed.")
+
+
+@bp.route("/relationships/pairs")
+@admin_required
+def relationship_pairs():
+    choices = scoped_platforms()
+    platform_id = platform_in_request(choices)
+    person = request.args.get("person", "")[:200]
+    rows = relationship_admin.pairs(components().engine, platform_id, person) if platform_id else []
+    return render_template("admin/relationship_pairs.html", platforms=choices, platform_id=platform_id,
+                           person=person, pairs=rows, sources=SOURCES, removed=request.args.get("removed"))
+
+
+@bp.route("/relationships/pairs.csv")
+@admin_required
+def relationship_pairs_csv():
+    platform_id = platform_in_request(scoped_platforms())
+    rows = relationship_admin.pairs(components().engine, platform_id, request.args.get("person", "")[:200]) \
+        if platform_id else []
+    return Response(relationship_admin.pairs_csv(rows), mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="manager-relationships-current.csv"'})
+
+
+@bp.route("/relationships/pairs/removal", methods=["POST"])
+@admin_required
+def remove_relationship_pair():
+    platform_id = platform_in_request(scoped_platforms())
+    learner, manager = request.form.get("learner_id", ""), request.form.get("manager_id", "")
+    if platform_id is None or not (learner.isdigit() and manager.isdigit()):
+        abort(400, description="Choose a pair to remove.")
+    try:
+        relationship_admin.remove_pair(components().engine, platform_id, int(learner), int(manager),
+                                       current_session().person_id, now())
+    except NotFound:
+        abort(404, description="There is no such current pair on this platform.")
+    return redirect(url_for("admin.relationship_pairs", platform_id=platform_id, removed=1), code=303)
+
+
+@bp.route("/relationships/template.csv")
+@admin_required
+def relationships_template():
+    """A file to fill in, with the columns the import reads (comma-separated, UTF-8)."""
+    return Response(TEMPLATE_CSV, mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="manager-relationships.csv"'})
+
+
+@bp.route("/provisioning", methods=["GET", "POST"])
+@admin_required
+def provisioning():
+    """SCIM tokens per platform: create one (shown once), revoke one."""
+    choices = scoped_platforms()
+    new_token = None
+    if request.method == "POST":
+        platform_id = platform_in_request(choices)
+        if request.form.get("revoke", "").isdigit():
+            if not scim_tokens.revoke_token(components().engine, int(request.form["revoke"]),
+                                            current_session().person_id, now(), platform_id=platform_id):
+                abort(404, description="There is no such live token on this platform.")
+        elif platform_id is not None:
+            new_token = scim_tokens.create_token(components().engine, platform_id, current_session().person_id,
+                                                 now())[1]
+    ids = {p["id"] for p in choices}
+    tokens = [t for t in scim_tokens.list_tokens(components().engine) if t["platform_id"] in ids]
+    base = (components().settings.public_url or request.host_url).rstrip("/") + "/scim/v2"
+    return render_template("admin/provisioning.html", platforms=choices, tokens=tokens, new_token=new_token,
+                           scim_url=base)

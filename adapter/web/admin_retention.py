@@ -1,0 +1,31 @@
+"""Retention limits per platform, and what the next daily run will remove (a dry run)."""
+from __future__ import annotations
+
+from flask import render_template, request
+
+from adapter.services import retention
+
+from . import components
+from .admin import CHOOSE_PLATFORM, bp, chosen_platform, scoped_platforms
+from .auth import admin_required, current_session
+from .coaching_support import now
+
+
+@bp.route("/retention", methods=["GET", "POST"])
+@admin_required
+def retention_page():
+    engine = components().engine
+    error, saved = "", False
+    if request.method == "POST":
+        platform_id = chosen_platform(request.form.get("platform_id", ""), CHOOSE_PLATFORM)
+        try:
+            limits = retention.parse_limits(request.form.to_dict())
+        except retention.RetentionSettingsError as problem:
+            error = str(problem)
+        else:
+            retention.save_limits(engine, platform_id, limits, current_session().person_id, now())
+            saved = True
+    at = now()
+    rows = [{"platform": p, "limits": retention.limits_of(engine, p["id"]),
+             "next_run": retention.dry_run(engine, at, p["id"])} for p in scoped_platforms()]
+    return render_template("admin/retention.html", rows=rows, error=error, saved=saved), 400 if error else 200

@@ -1,0 +1,25 @@
+"""A person's export as a self-contained HTML page: the admin page serves it and
+`coachbridge person export --html` writes it, from the one template."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from flask import Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+_TEMPLATES = Path(__file__).resolve().parent / "templates"
+_environment = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=select_autoescape(default=True))
+
+
+def export_html(document: dict[str, Any]) -> str:
+    return _environment.get_template("person_export.html").render(document=document)
+
+
+def export_response(document: dict[str, Any], kind: str, name: str) -> Response:
+    """The export as a JSON download, or as its page."""
+    if kind == "html":
+        return Response(export_html(document), mimetype="text/html")
+    return Response(json.dumps(document, indent=2, ensure_ascii=False), mimetype="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.json"'})

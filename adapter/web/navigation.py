@@ -1,0 +1,26 @@
+"""The navigation every page shows, and the nominations waiting for the viewer's answer.
+
+Built from what the tool knows (current mentees, pending nominations), not from the
+launch's roles alone; looked up once per page, only when the page is rendered."""
+from __future__ import annotations
+
+from flask import Flask, g
+
+from adapter.services.navigation import Navigation, navigation_for
+
+from . import components
+from .auth import current_session
+
+
+def current_navigation() -> Navigation | None:
+    session = current_session()
+    if session is None:
+        return None
+    if "navigation" not in g:
+        with components().engine.connect() as conn:
+            g.navigation = navigation_for(conn, session.person_id, session.app_roles)
+    return g.navigation
+
+
+def init_app(app: Flask) -> None:
+    app.context_processor(lambda: {"navigation": current_navigation})

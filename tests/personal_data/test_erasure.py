@@ -1,0 +1,169 @@
+"""An erasure leaves nothing of the person in the database or live in the LRS: records and
+personal fields deleted, every statement about them voided at ralph through the outbox
+(and `report --from-lrs` no longer counting them); what a manager wrote about a learner
+stays for the learner, author anonymised; a second erasure is a no-op; a new launch
+starts fresh."""
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+import uuid
+
+import pytest
+from sqlalchemy import select
+
+from adapter.cli import main
+from adapter.persistence import people_store
+from adapter.persistence.coaching_tables import audit_events, conversations, reflections
+from adapter.persistence.tables import outbox
+from adapter.worker import default_jobs, drain
+from xapi.agents import IdentityFormat, PrivacySettings
+
+from .traces import found_in_database, live_statements, voided_at, make_distinct
+
+pytestmark = pytest.mark.slow
+
+
+def _erase(monkeypatch, capsys, database_url, world, who_sub: str, *extra: str) -> str:
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    code = main(["person", "erase", "--platform", str(world.platform_id), "--user", who_sub, *extra])
+    out = capsys.readouterr().out
+    assert code == (0 if extra else 1), out
+    return out
+
+
+def _starts_at_lrs(monkeypatch, capsys, ralph) -> int:
+    monkeypatch.setenv("COACHBRIDGE_LRS_PASSWORD", ralph.password)
+    assert main(["report", "--json", "--from-lrs", ralph.endpoint, "--username", ralph.username]) == 0
+    return json.loads(capsys.readouterr().out)["facts"]["activity_starts"]
+
+
+def _seed(world, tag: str) -> dict[str, str]:
+    texts = {"learned": f"learned-{tag}", "applying": f"applying-{tag}", "support": f"support-{tag}",
+             "evidence": f"evidence-{tag}", "private": f"private-{tag}", "shared": f"shared-{tag}",
+             "feedback": f"feedback-{tag}"}
+    world.reflect(learned=texts["learned"], applying=texts["applying"], support_needed=texts["support"])
+    world.check_in(private_notes=texts["private"], shared_notes=texts["shared"])
+    asked = world.ask_validation(texts["evidence"])
+    world.decide(asked.id, "validated", texts["feedback"])
+    return texts
+
+
+def _sent_about(engine, target: str) -> list[str]:
+    with engine.connect() as conn:
+        return list(conn.execute(select(outbox.c.message_id).where(
+            outbox.c.target == target, outbox.c.status == "delivered", ~outbox.c.source.like("% voids"))).scalars())
+
+
+def test_an_erased_learner_is_gone_from_the_database_and_from_what_the_lrs_keeps_live(
+        world, engine, ralph, database_url, monkeypatch, capsys):
+    identity = make_distinct(world, "learner")
+    target = f"ralph-{uuid.uuid4().hex[:6]}"
+    world.add_lrs(target, ralph.endpoint, auth=ralph.auth)
+    world.set_privacy(PrivacySettings(share_free_text=True))
+    texts = _seed(world, uuid.uuid4().hex[:10])
+    assert drain(default_jobs(engine, None)) > 0
+    sent = _sent_about(engine, target)
+    assert sent and not set(sent) & voided_at(ralph)
+    starts_before = _starts_at_lrs(monkeypatch, capsys, ralph)
+    learner_texts = [texts[k] for k in ("learned", "applying", "support", "evidence")]
+    assert found_in_database(engine, [*identity.values(), *learner_texts]) == [*identity.values(), *learner_texts]
+
+    preview = _erase(monkeypatch, capsys, database_url, world, identity["sub"])  # no --yes: only says what goes
+    assert "1 reflection(s)" in preview and "voided" in preview
+    assert found_in_database(engine, [identity["sub"]]) == [identity["sub"]]
+    out = _erase(monkeypatch, capsys, database_url, world, identity["sub"], "--yes")
+    assert "LMS gradebook entries" not in out  # this LMS granted no gradebook
+    assert drain(default_jobs(engine, None)) > 0
+
+    # The voids went to ralph (named by a pseudonym), and nothing live there names them.
+    assert set(sent) <= voided_at(ralph)
+    live = json.dumps(live_statements(ralph))
+    assert [v for v in (*identity.values(), *texts.values()) if v in live] == []
+    assert _starts_at_lrs(monkeypatch, capsys, ralph) == starts_before - 1
+    # Nothing of them is left in the database: name, email, LMS user id, every text they
+    # wrote, and the manager's notes about them.
+    assert found_in_database(engine, [*identity.values(), *texts.values()]) == []
+    with engine.connect() as conn:
+        statuses = set(conn.execute(select(outbox.c.status).where(outbox.c.target == target)).scalars())
+        tombstone = conn.execute(select(audit_events.c.detail).where(
+            audit_events.c.action == "person.erased", audit_events.c.platform_id == world.platform_id)).scalar_one()
+    assert statuses == {"delivered"}
+    assert tombstone["via"] == "command line" and tombstone["reflections"] == 1
+
+    # Erasing again finds nobody; launching again starts a new, empty person.
+    assert "nobody to erase" in _erase(monkeypatch, capsys, database_url, world, identity["sub"], "--yes")
+    with engine.begin() as conn:
+        again = people_store.save_person(conn, world.platform_id, identity["sub"], {"name": identity["name"]},
+                                         time.time())
+        assert again != world.learner_id
+        assert conn.execute(select(reflections.c.id).where(reflections.c.learner_id == again)).first() is None
+
+
+@pytest.mark.parametrize("identity_format", [IdentityFormat.ACCOUNT, IdentityFormat.MBOX_SHA1SUM])
+def test_an_erased_managers_conversations_stay_for_the_learner_without_them(
+        world, engine, ralph, database_url, monkeypatch, capsys, identity_format):
+    identity = make_distinct(world, "manager")
+    target = f"ralph-{uuid.uuid4().hex[:6]}"
+    world.add_lrs(target, ralph.endpoint, auth=ralph.auth)
+    world.set_privacy(PrivacySettings(identity=identity_format))
+    texts = _seed(world, uuid.uuid4().hex[:10])
+    assert drain(default_jobs(engine, None)) > 0
+    marks = {identity["sub"], hashlib.sha1(f"mailto:{identity['email']}".encode()).hexdigest()}
+    naming_them = [s["id"] for s in live_statements(ralph) if any(m in json.dumps(s) for m in marks)]
+    assert naming_them  # the learner's statements name their manager (as context.instructor)
+
+    out = _erase(monkeypatch, capsys, database_url, world, identity["sub"], "--yes")
+    assert "1 conversation(s) they recorded about others: kept" in out
+    assert drain(default_jobs(engine, None)) > 0
+
+    assert set(naming_them) <= voided_at(ralph)
+    assert not any(m in json.dumps(live_statements(ralph)) for m in marks)
+    assert found_in_database(engine, [*identity.values(), texts["private"]]) == []
+    with engine.connect() as conn:
+        kept = conn.execute(select(conversations).where(conversations.c.learner_id == world.learner_id)
+                            ).mappings().one()
+    assert kept["shared_notes"] == texts["shared"] and kept["private_notes"] == ""
+    assert found_in_database(engine, [texts["learned"], texts["evidence"]]) == [texts["learned"], texts["evidence"]]
+
+
+def test_an_lrs_outage_during_an_erasure_delays_the_voids_and_loses_none(world, engine, fault_lrs, database_url,
+                                                                         monkeypatch, capsys):
+    from adapter.worker import XapiDelivery
+    from xapi.backoff import RetryPolicy
+
+    identity = make_distinct(world, "learner")
+    target = f"fault-{uuid.uuid4().hex[:6]}"
+    world.add_lrs(target, fault_lrs.endpoint)
+    _seed(world, uuid.uuid4().hex[:10])
+    job = XapiDelivery(engine, None, policy=RetryPolicy(base=0.01, cap=0.05), refresh=0)
+    assert drain([job]) > 0
+    sent = _sent_about(engine, target)
+    assert sent and set(sent) <= set(fault_lrs.statements)
+
+    fault_lrs.go_down()
+    with engine.connect() as conn:
+        reflection_id = conn.execute(select(reflections.c.id).where(reflections.c.learner_id == world.learner_id)
+                                     ).scalar_one()
+    world.withdraw("reflection", reflection_id)  # its void waits for the LRS, naming the learner
+    _erase(monkeypatch, capsys, database_url, world, identity["sub"], "--yes")
+    for _ in range(3):
+        job.run_once()
+    with engine.connect() as conn:
+        waiting = conn.execute(select(outbox.c.status, outbox.c.attempts).where(
+            outbox.c.target == target, outbox.c.source.like("% voids"))).all()
+    assert len(waiting) == len(sent) and {s for s, _ in waiting} == {"pending"}
+    assert all(attempts >= 1 for _, attempts in waiting)  # tried during the outage, kept
+
+    fault_lrs.come_up()
+    for _ in range(200):  # the retries are due within the policy's cap
+        job.run_once()
+        with engine.connect() as conn:
+            if not conn.execute(select(outbox.c.id).where(outbox.c.target == target,
+                                                          outbox.c.status == "pending")).first():
+                break
+        time.sleep(0.05)
+    voided = {s["object"]["id"] for s in fault_lrs.statements.values() if s["verb"]["id"].endswith("/voided")}
+    assert set(sent) <= voided  # the withdrawal's void too, now naming a pseudonym
+    assert identity["sub"] not in json.dumps([s for s in fault_lrs.statements.values() if s["id"] not in sent])
