@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Iterable, Iterator
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, insert, or_, select, update
 
 from .key_cipher import KeyCipher
 from .lrs_store import seal, unseal
 from .database import conflict_insert
 from .reminder_tables import activity_urls, mail_daily_counts, mail_preferences, mail_settings, personal_links
-from .tables import people
+from .tables import outbox, people
 
 SETTINGS_ROW = 1
 
@@ -186,3 +186,17 @@ def activity_url(conn: Connection, resource_link_pk: int | None) -> str:
         return ""
     return conn.execute(select(activity_urls.c.url).where(activity_urls.c.resource_link_pk == resource_link_pk)
                         ).scalar() or ""
+
+
+# --- the outbox's mail, by person (an erasure cancels what waits and forgets every copy) ---
+def mail_source(kind: str, recipient_id: int, about: int | None) -> str:
+    """How a mail names its people in the outbox's ``source``."""
+    return f"{kind} to person {recipient_id}" + (f" about person {about}" if about is not None else "")
+
+
+def mail_of(conn: Connection, person_id: int) -> list[int]:
+    """The outbox rows of mail to the person or about them."""
+    source = outbox.c.source
+    return list(conn.execute(select(outbox.c.id).where(outbox.c.channel == "mail", or_(
+        source.like(f"% to person {person_id}"), source.like(f"% to person {person_id} about %"),
+        source.like(f"% about person {person_id}")))).scalars())

@@ -66,7 +66,8 @@ class MailOnEvents:
                   "evidence": event.shared_fields.get("evidence", ""),  # the manager may read it
                   "url": mail_store.activity_url(conn, event.resource_link_pk)}
         self.mailer.queue_many(conn, [Draft(manager_id, "validation_requested", self._event_key(event),
-                                            f"{values['learner']} asks you to validate applied learning", values)
+                                            f"{values['learner']} asks you to validate applied learning", values,
+                                            about=event.learner_id)
                                       for manager_id in managers_of(conn, event.learner_id)], now)
 
     def _validation_decided(self, conn: Connection, event: ev.RecordEvent, now: float) -> None:
@@ -77,7 +78,7 @@ class MailOnEvents:
                   "feedback": event.shared_fields.get("feedback", ""),
                   "url": mail_store.activity_url(conn, event.resource_link_pk)}
         self.mailer.queue(conn, Draft(event.learner_id, "validation_decided", self._event_key(event),
-                                      f"Your validation request: {outcome}", values), now)
+                                      f"Your validation request: {outcome}", values, about=event.learner_id), now)
 
     def send_invitation(self, conn: Connection, plan: dict, now: float) -> None:
         settings = mail_store.load_settings(conn)
@@ -92,6 +93,6 @@ class MailOnEvents:
         self.mailer.queue_many(conn, [
             Draft(me["id"], "check_in_invitation", f"plan:{plan['id']}:seq:{plan['sequence']}", subject,
                   {"other": other["name"], "due_on": planned.planned_on.isoformat(), "cancelled": planned.cancelled},
-                  ics=ics, ics_method=method)
+                  ics=ics, ics_method=method, about=plan["learner_id"])
             for me, other in ((manager, learner), (learner, manager))], now, settings=settings)
 

@@ -37,6 +37,7 @@ class Draft:
     values: Mapping[str, Any] = field(default_factory=dict)
     ics: str | None = None
     ics_method: str = ""
+    about: int | None = None  # the learner it is about: erasing them cancels it (mail_store.mail_of)
 
 
 class Mailer:
@@ -67,7 +68,8 @@ class Mailer:
         tokens = mail_store.unsubscribe_tokens(conn, {d.recipient_id for _, d in sendable}, now)
         rows = [message_row(CHANNEL, TARGET, identity,
                             self._payload(d, identity, people[d.recipient_id], tokens[d.recipient_id]),
-                            now, source=f"{d.kind} to person {d.recipient_id}") for identity, d in sendable]
+                            now, source=mail_store.mail_source(d.kind, d.recipient_id, d.about))
+                for identity, d in sendable]
         enqueue_many(conn, rows)
         return len(rows)
 

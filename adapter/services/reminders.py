@@ -58,12 +58,13 @@ def scan(conn: Connection, mailer: Mailer, now: float) -> int:
         pair = f"{c['manager_id']}:{c['learner_id']}:{due.isoformat()}"
         if today < due <= today + timedelta(days=COMING_UP_DAYS):
             drafts += [Draft(me, "check_in_coming_up", f"check-in-coming-up:{pair}", f"Check-in on {due.isoformat()}",
-                             {"other": name(other), "due_on": due.isoformat(), "url": url(c["resource_link_pk"])})
+                             {"other": name(other), "due_on": due.isoformat(), "url": url(c["resource_link_pk"])},
+                             about=c["learner_id"])
                        for me, other in ((c["manager_id"], c["learner_id"]), (c["learner_id"], c["manager_id"]))]
         elif due < today:
             drafts.append(Draft(c["manager_id"], "check_in_overdue", f"check-in-overdue:{pair}",
                                 f"Overdue check-in with {name(c['learner_id'])}",
-                                {"other": name(c["learner_id"]), "due_on": due.isoformat()}))
+                                {"other": name(c["learner_id"]), "due_on": due.isoformat()}, about=c["learner_id"]))
     for a in actions:
         if today <= a["due_on"] <= today + timedelta(days=1):
             owner, other = ((a["learner_id"], a["manager_id"]) if a["owner"] == "learner"
@@ -72,7 +73,7 @@ def scan(conn: Connection, mailer: Mailer, now: float) -> int:
                                 f"Action due {a['due_on'].isoformat()}",
                                 {"other": name(other), "due_on": a["due_on"].isoformat(),
                                  "description": a["description"],
-                                 "url": url(a["resource_link_pk"])}))
+                                 "url": url(a["resource_link_pk"])}, about=a["learner_id"]))
     for manager_id, lines in _digests(today, check_ins, actions, validations, name).items():
         drafts.append(Draft(manager_id, "weekly_digest", f"digest:{manager_id}:{iso_week(today)}",
                             f"Your team this week: {len(lines)} thing(s) due", {"lines": lines}))

@@ -7,12 +7,15 @@ from datetime import datetime, timezone
 
 from aiosmtpd.smtp import AuthResult
 from icalendar import Calendar
+from sqlalchemy import select
 
 from adapter.demo.mail import SmtpServer
 from adapter.persistence.key_cipher import KeyCipher
 from adapter.persistence.outbox_store import dead_messages, queue_status
+from adapter.persistence.tables import outbox, outbox_payloads
 from adapter.services import coaching, mail_settings
 from adapter.services.mail_delivery import MailDelivery
+from adapter.services.personal_data import Actor, erase_person_by_id
 from tests.xapi.xapi_fault_lrs import self_signed_tls
 from xapi.backoff import RetryPolicy
 
@@ -131,3 +134,15 @@ def test_starttls_and_sign_in_with_the_sealed_password(team, tmp_path, monkeypat
         assert message["To"] == "Maria <maria@example.org>"
     finally:
         server.stop()
+
+
+def test_erasing_a_learner_cancels_mail_to_or_about_them_and_keeps_no_copy(team, smtp):
+    team.ask_validation("Evidence that names Ana")  # to Maria, about Ana
+    erase_person_by_id(team.engine, team.platform_id, team.people["ana"], Actor(None, "command line"), time.time())
+    assert team.drain() == 0
+    with team.engine.connect() as conn:
+        mail = conn.execute(select(outbox.c.id, outbox.c.status).where(outbox.c.channel == "mail")).all()
+        kept = conn.execute(select(outbox_payloads.c.payload).where(
+            outbox_payloads.c.id.in_([row_id for row_id, _ in mail]))).all()
+    assert [status for _, status in mail] == ["cancelled"] and kept == []
+    assert smtp.messages == []
