@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from .rules import RuleViolation
+from .rules import RuleViolation, whole_number
 
 COMING_UP_DAYS = 2  # a check-in due within two days is "coming up"
 MAX_CADENCE_WEEKS = 26
@@ -71,8 +71,8 @@ def how_long(seconds: float) -> str:
 
 def course_cadence_days(custom: dict | None) -> int | None:
     """The rhythm an instructor set on a placement (its custom parameters), in days."""
-    weeks = str((custom or {}).get(CADENCE_PARAMETER) or "")
-    return int(weeks) * 7 if weeks.isdigit() and 1 <= int(weeks) <= MAX_CADENCE_WEEKS else None
+    weeks = whole_number(str((custom or {}).get(CADENCE_PARAMETER) or ""))
+    return weeks * 7 if weeks is not None and 1 <= weeks <= MAX_CADENCE_WEEKS else None
 
 
 def check_cadence(weeks: str | None) -> int | None:
@@ -80,6 +80,7 @@ def check_cadence(weeks: str | None) -> int | None:
     text = (weeks or "").strip()
     if not text:
         return None
-    if not text.isdigit() or not 1 <= int(text) <= MAX_CADENCE_WEEKS:
+    weeks = whole_number(text)
+    if weeks is None or not 1 <= weeks <= MAX_CADENCE_WEEKS:
         raise RuleViolation("Check-in cadence", f"must be a whole number of weeks from 1 to {MAX_CADENCE_WEEKS}")
-    return int(text) * 7
+    return weeks * 7

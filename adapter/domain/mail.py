@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Mapping
 
-from .rules import RuleViolation
+from .rules import RuleViolation, whole_number
 
 
 @dataclass(frozen=True)
@@ -68,8 +68,8 @@ def check_settings(form: Mapping[str, str], has_password: bool) -> dict:
     host = (form.get("host") or "").strip()
     if not host or any(c.isspace() for c in host):
         raise RuleViolation("SMTP host", "is required (a host name or address)")
-    port = (form.get("port") or "").strip()
-    if not port.isdigit() or not 1 <= int(port) <= 65535:
+    port = whole_number(form.get("port"))
+    if port is None or not 1 <= port <= 65535:
         raise RuleViolation("SMTP port", "must be a number from 1 to 65535")
     security = form.get("security") or ""
     if security not in SECURITY:
@@ -80,8 +80,8 @@ def check_settings(form: Mapping[str, str], has_password: bool) -> dict:
     sender = (form.get("from_address") or "").strip()
     if not ADDRESS.match(sender):
         raise RuleViolation("From address", "must be an email address")
-    cap = (form.get("daily_cap") or str(DEFAULT_DAILY_CAP)).strip()
-    if not cap.isdigit() or not 1 <= int(cap) <= 1000:
+    cap = whole_number(form.get("daily_cap") or str(DEFAULT_DAILY_CAP))
+    if cap is None or not 1 <= cap <= 1000:
         raise RuleViolation("Daily cap", "must be a whole number from 1 to 1000")
-    return {"host": host, "port": int(port), "security": security, "username": username,
-            "from_address": sender, "daily_cap": int(cap)}
+    return {"host": host, "port": port, "security": security, "username": username,
+            "from_address": sender, "daily_cap": cap}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
-from adapter.domain.rules import RuleViolation
+from adapter.domain.rules import RuleViolation, whole_number
 from adapter.services import coaching, relationships
 from adapter.services import todo as todo_service
 from adapter.services.coaching_views import learner_page
@@ -126,10 +126,10 @@ def todo():
 @bp.route("/activity", methods=["POST"])
 @role_required(*ANY_ROLE)
 def open_activity():
-    link = request.form.get("resource_link_pk", "")
-    if not link.isdigit():
+    link = whole_number(request.form.get("resource_link_pk"))
+    if link is None:
         abort(400, description="Choose one of your activities.")
-    todo_service.open_activity(components().engine, current_viewer(), session_token(), int(link))
+    todo_service.open_activity(components().engine, current_viewer(), session_token(), link)
     section = SECTIONS.get(request.form.get("section", ""), "")
     return redirect(url_for("learner.home") + section, code=303)
 

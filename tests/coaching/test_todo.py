@@ -88,3 +88,11 @@ def test_learner_sees_all_activities_and_what_waits(team, launch):
     opened = learner.post("/learner/activity", {"resource_link_pk": str(links[-1])}, "/learner/todo")
     assert opened.status_code == 200 and "Your reflection" in opened.text
     assert learner.post("/learner/activity", {"resource_link_pk": "999999"}, "/learner/todo").status_code == 404
+
+
+def test_numbers_that_are_not_ascii_digits_are_refused_plainly(team, launch):
+    learner = launch(team.learner)
+    assert learner.post("/learner/activity", {"resource_link_pk": "²"}, "/learner/todo").status_code == 400
+    manager = launch(team.manager)
+    refused = manager.post("/manager/cadence", {"weeks": "²"}, "/manager/todo")
+    assert refused.status_code == 400 and "Check-in cadence" in refused.text
