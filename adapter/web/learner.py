@@ -129,7 +129,7 @@ def open_activity():
     link = whole_number(request.form.get("resource_link_pk"))
     if link is None:
         abort(400, description="Choose one of your activities.")
-    todo_service.open_activity(components().engine, current_viewer(), session_token(), link)
+    todo_service.open_activity(components().engine, current_viewer(), session_token() or "", link)
     section = SECTIONS.get(request.form.get("section", ""), "")
     return redirect(url_for("learner.home") + section, code=303)
 
