@@ -3,10 +3,12 @@ message, and writes nothing."""
 from __future__ import annotations
 
 import io
+import time
 
 import pytest
 from sqlalchemy import func, select
 
+from adapter.persistence import scim_store
 from adapter.persistence.coaching_tables import validation_requests
 from adapter.persistence.tables import manager_links, people
 from adapter.persistence.xapi_tables import lrs_endpoints
@@ -124,3 +126,14 @@ def test_the_tool_operator_opening_a_learner_or_manager_page_is_told_why(world, 
     answer = world.client("operator").get(path)
     assert answer.status_code == 403
     assert "signed in as the tool operator" in answer.get_data(as_text=True)
+
+
+def test_a_nul_character_in_a_scim_document_is_a_scim_error_and_provisions_nobody(world):
+    with world.engine.begin() as conn:
+        token = scim_store.create_token(conn, world.platform_id, time.time())[1]
+    before = count(world, people)
+    answer = world.app.test_client().post(
+        "/scim/v2/Users", headers={"Authorization": f"Bearer {token}"}, content_type="application/scim+json",
+        data='{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "x\\u0000y@example.org"}')
+    assert answer.status_code == 400 and "NUL character" in answer.get_json()["detail"]
+    assert count(world, people) == before
