@@ -141,6 +141,9 @@ def admin_required(view: Callable) -> Callable:
     @role_required("admin")
     def wrapped(*args, **kwargs):
         if admin_scope() is None:
+            if current_session().platform_id is not None:  # an LMS admin whose LMS was disabled
+                abort(403, description="Your LMS's registration with coachbridge is disabled; "
+                                       "ask the tool's operator.")
             abort(403, description="This page is not available with your role.")
         return view(*args, **kwargs)
 
