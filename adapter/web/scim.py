@@ -11,6 +11,7 @@ from flask import Blueprint, Response, g, request
 from scim2_models import Error, NotImplementedException, SCIMException, UnauthorizedException
 from werkzeug.exceptions import HTTPException
 
+from adapter.domain.rules import whole_number
 from adapter.services import scim_documents as docs
 from adapter.services.provisioning import BadRequest, Provisioner, response_parameters, search_request
 from adapter.services.scim_tokens import platform_for_token
@@ -127,8 +128,9 @@ def search_users():
 
 
 def _int_arg(name: str, default: int) -> int:
-    value = request.args.get(name, "")
-    return int(value) if value.lstrip("-").isdigit() else default
+    value = request.args.get(name, "").strip()
+    number = whole_number(value.removeprefix("-"))
+    return default if number is None else -number if value.startswith("-") else number
 
 
 @bp.post("/Users")
