@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime, timezone
-from typing import Callable
+from typing import Callable, Mapping
 
 from sqlalchemy import Engine
 
@@ -28,11 +28,12 @@ class RetentionSettingsError(ValueError):
     pass
 
 
-def parse_limits(form: dict[str, str]) -> dict[str, int | None]:
-    """Each limit a whole number of days or months (1 or more), or empty for "keep"."""
+def parse_limits(given: Mapping[str, str]) -> dict[str, int | None]:
+    """Each limit (``LIMITS``, by name, as typed) a whole number of days or months (1 or
+    more), or empty for "keep"."""
     limits: dict[str, int | None] = {}
     for name in LIMITS:
-        value = str(form.get(name) or "").strip()
+        value = str(given.get(name) or "").strip()
         number = whole_number(value)
         if value and (number is None or not 0 < number <= 100000):
             raise RetentionSettingsError(f"{name.replace('_', ' ')}: a whole number from 1, or empty to keep")
