@@ -82,7 +82,9 @@ def malformed(error: _Malformed):
 
 @bp.errorhandler(HTTPException)
 def http_error(error: HTTPException):
-    return error_response(error.code or 500, error.description or error.name)
+    # A 400 from the checks every request passes (a NUL character in the document) is an invalid value.
+    return error_response(error.code or 500, error.description or error.name,
+                          "invalidValue" if error.code == 400 else None)
 
 
 @bp.get("/ServiceProviderConfig")
