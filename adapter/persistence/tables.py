@@ -105,6 +105,9 @@ people = Table(
     Column("email", String(255), nullable=False, default=""),
     Column("last_launch_at", Float, nullable=True),
     Column("created_at", Float, nullable=False),
+    # Team or department, for the reports' by-team view: from the CSV import (issue 20);
+    # SCIM's enterprise "department" is the other source meant to fill it.
+    Column("team", String(255), nullable=False, server_default=""),
     UniqueConstraint("platform_id", "sub", name="uq_people_platform_sub"),
 )
 
@@ -254,3 +257,4 @@ from . import targets_tables  # noqa: E402,F401  (registers learning targets on 
 from . import report_summary_tables  # noqa: E402,F401  (registers the report summaries on metadata)
 from . import people_tables  # noqa: E402,F401  (registers people expected before launch on metadata)
 from . import retention_tables  # noqa: E402,F401  (registers the retention settings on metadata)
+from . import breakdown_tables  # noqa: E402,F401  (registers the reports' privacy setting on metadata)
