@@ -16,6 +16,7 @@ from adapter.config import Settings
 from adapter.domain import events as ev
 from adapter.domain.roles import RoleMap
 from adapter.domain.templates import TemplateCatalog
+from adapter.logging_setup import redact_every_log
 from adapter.mapping_files import load_role_map, load_templates
 from adapter.persistence.database import make_engine, upgrade
 from adapter.persistence.key_cipher import KeyCipher
@@ -64,6 +65,7 @@ def handler_table(settings: Settings, mapping: XapiMapping) -> event_handlers.Ha
 def bootstrap(settings: Settings | None = None, *, engine: Engine | None = None, migrate: bool = True) -> Parts:
     """Build the parts from ``settings`` (default: the environment). ``migrate`` creates or
     upgrades the schema first (every command may be the first to run); ``engine`` reuses one."""
+    redact_every_log()
     settings = settings or Settings.from_env()
     engine = engine or make_engine(settings.database_url)
     if migrate:

@@ -31,6 +31,9 @@ class Settings:
     production: bool
     key_encryption_key: str = field(default="", repr=False)
     session_lifetime: int = 8 * 3600
+    # Origins besides the registered platforms' own that may frame the tool (an LMS whose
+    # course pages live elsewhere than its issuer, e.g. https://*.instructure.com).
+    frame_ancestors: tuple[str, ...] = ()
     # An LMS may register without an invitation, stored pending until an operator approves it.
     open_registration: bool = False
     # Registration fetches may reach private, loopback and link-local addresses (the demo, tests,
@@ -49,6 +52,7 @@ class Settings:
             trusted_proxies=int(env.get("COACHBRIDGE_TRUSTED_PROXIES", "0") or 0),
             production=env.get("COACHBRIDGE_ENV", "development").lower() == "production",
             key_encryption_key=env.get("COACHBRIDGE_KEY_ENCRYPTION_KEY", ""),
+            frame_ancestors=tuple(env.get("COACHBRIDGE_FRAME_ANCESTORS", "").split()),
             open_registration=_flag(env.get("COACHBRIDGE_OPEN_REGISTRATION")),
             allow_private_addresses=_flag(env.get("COACHBRIDGE_ALLOW_PRIVATE_ADDRESSES")),
         )

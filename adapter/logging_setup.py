@@ -1,7 +1,9 @@
 """Structured logs: one JSON object per line, with the request id, and never a secret.
 
 Tokens, assertions, passwords and keys must not reach a log line even by accident (an
-exception message that quotes a request body, say), so a filter scrubs them last.
+exception message that quotes a request body, say). :func:`redact_every_log` scrubs every
+record as it is made, whichever logger and handler it goes to — werkzeug's request log
+under ``coachbridge demo`` included — and the JSON formatter scrubs again last.
 """
 from __future__ import annotations
 
@@ -16,6 +18,8 @@ REDACTIONS = [
                 r"state|nonce|cb_s|lti_storage_value)[\"']?\s*[=:]\s*[\"']?)[^\s&\"',}]+", re.IGNORECASE), r"\1[redacted]"),
     (re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"), "[jwt redacted]"),
     (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.S), "[key redacted]"),
+    # One-time links whose last segment is the secret: the CLI's sign-in links, registration invitations.
+    (re.compile(r"(/admin/sign-in/|/lti/register/)[A-Za-z0-9_~.%-]+"), r"\1[redacted]"),
 ]
 
 
@@ -35,7 +39,8 @@ class JsonFormatter(logging.Formatter):
         }
         for field in ("request_id", "method", "path", "status", "duration_ms"):
             if hasattr(record, field):
-                entry[field] = getattr(record, field)
+                value = getattr(record, field)
+                entry[field] = redact(value) if isinstance(value, str) else value
         if record.exc_info:
             entry["error"] = redact(self.formatException(record.exc_info))
         return json.dumps(entry, ensure_ascii=False)
@@ -47,3 +52,24 @@ def configure_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+
+
+def _redacting(make_record):
+    def make(*args, **kwargs) -> logging.LogRecord:
+        record = make_record(*args, **kwargs)
+        message = record.getMessage()
+        scrubbed = redact(message)
+        if scrubbed != message:
+            record.msg, record.args = scrubbed, ()
+        if record.exc_info and record.exc_info[0] is not None:
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+        return record
+    make.redacts = True  # type: ignore[attr-defined]
+    return make
+
+
+def redact_every_log() -> None:
+    """Scrub secrets from every log record this process makes (once, however often called)."""
+    factory = logging.getLogRecordFactory()
+    if not getattr(factory, "redacts", False):
+        logging.setLogRecordFactory(_redacting(factory))

@@ -67,9 +67,10 @@ def _load_template(path: Path) -> Template:
     data = read_yaml(path)
     if not isinstance(data, dict):
         raise MappingError(path, "(file)", "must be a mapping")
-    unknown = set(data) - {"title", "kind", "description", "fields"}
+    unknown = set(data) - {"title", "kind", "description", "example", "fields"}
     if unknown:
-        raise MappingError(path, sorted(unknown)[0], "is not a template setting (title, kind, description, fields)")
+        raise MappingError(path, sorted(unknown)[0],
+                           "is not a template setting (title, kind, description, example, fields)")
     title = _required_text(path, data, "title")
     kind = data.get("kind")
     if kind not in CONVERSATION_KINDS:
@@ -90,10 +91,11 @@ def _load_template(path: Path) -> Template:
         required = entry.get("required", True)
         if not isinstance(required, bool):
             raise MappingError(path, f"{place}.required", "must be true or false")
-        fields.append(TemplateField(name=name, label=_required_text(path, entry, "label", place + "."),
-                                    required=required, help=str(entry.get("help") or "")))
+        label = _required_text(path, entry, "label", place + ".")
+        fields.append(TemplateField(name=name, label=label, required=required, help=str(entry.get("help") or ""),
+                                    shared_label=str(entry.get("shared_label") or label)))
     return Template(key=path.stem, title=title, kind=kind, description=str(data.get("description") or ""),
-                    fields=tuple(fields))
+                    example=str(data.get("example") or ""), fields=tuple(fields))
 
 
 def _required_text(path: Path, data: dict, name: str, prefix: str = "") -> str:

@@ -27,6 +27,7 @@ from adapter.persistence.key_cipher import KeyCipher, KeyEncryptionError
 from adapter.persistence.key_store import ToolKeyStore
 from adapter.persistence.outbox_store import CLAIM_LEASE_SECONDS, SqlOutbox
 from adapter.services.gradebook import ScoreDeliveryJob
+from adapter.services.housekeeping import PurgeExpired
 from adapter.services.lms_services import LmsAccess
 from adapter.services.retention import RetentionJob
 from adapter.services.xapi_bridge import CHANNEL as XAPI
@@ -115,9 +116,10 @@ class XapiDelivery:
 
 
 def default_jobs(engine: Engine, cipher: KeyCipher | None, lease: float = CLAIM_LEASE_SECONDS) -> list[DeliveryJob]:
-    """xAPI statements to the LRSs, and AGS scores to the LMSs' gradebooks."""
+    """xAPI statements to the LRSs, AGS scores to the LMSs' gradebooks, and forgetting
+    expired sessions and pending logins."""
     access = LmsAccess(engine, ToolKeyStore(engine, cipher), cipher)
-    return [XapiDelivery(engine, cipher, lease=lease), ScoreDeliveryJob(access, lease=lease)]
+    return [XapiDelivery(engine, cipher, lease=lease), ScoreDeliveryJob(access, lease=lease), PurgeExpired(engine)]
 
 
 def background_jobs(engine: Engine, cipher: KeyCipher | None, lease: float = CLAIM_LEASE_SECONDS) -> list[DeliveryJob]:

@@ -156,7 +156,7 @@ class LrsClient:
         try:
             about = self.session.get(self.config.url("about"), headers=self._headers(), timeout=self._timeout)
         except (requests.RequestException, TokenError) as exc:
-            return ConnectionCheck(ok=False, message=f"{type(exc).__name__}: {exc}")
+            return ConnectionCheck(ok=False, message=self._unreachable(exc))
         versions: tuple[str, ...] = ()
         if about.status_code == 404:
             checked = "no about resource (404), version not asked"
@@ -176,6 +176,21 @@ class LrsClient:
             checked = f"about: speaks {', '.join(versions)}"
         return self._check_credentials(checked, versions)
 
+    def _unreachable(self, exc: Exception) -> str:
+        """A failed request in an administrator's words (never a raw exception)."""
+        where = self.config.url("")
+        if isinstance(exc, TokenError):
+            return f"the OAuth2 token request failed ({exc})"
+        if isinstance(exc, requests.exceptions.SSLError):
+            return f"the certificate of {where} is not trusted (set REQUESTS_CA_BUNDLE to its CA)"
+        if isinstance(exc, requests.exceptions.ProxyError):
+            return "the proxy named in the environment (HTTPS_PROXY) could not be used"
+        if isinstance(exc, requests.exceptions.Timeout):
+            return f"{where} did not answer in time"
+        if isinstance(exc, requests.exceptions.ConnectionError):
+            return f"nothing answered at {where} (wrong address or port, or the LRS is down)"
+        return f"the request to {where} could not be made ({type(exc).__name__})"
+
     def _check_credentials(self, checked: str, versions: tuple[str, ...]) -> ConnectionCheck:
         """A harmless authenticated request: read at most one statement."""
         asked = f"GET statements?limit=1 with the stored credentials and version {self.config.xapi_version}"
@@ -183,14 +198,14 @@ class LrsClient:
             read = self.session.get(self._statements_url, params={"limit": 1}, headers=self._headers(),
                                     timeout=self._timeout)
         except (requests.RequestException, TokenError) as exc:
-            return ConnectionCheck(ok=False, versions=versions, message=f"{checked}; {asked}: {type(exc).__name__}")
+            return ConnectionCheck(ok=False, versions=versions, message=f"{checked}; {asked}: {self._unreachable(exc)}")
         done = f"{checked}; {asked}: {read.status_code}"
         if read.status_code == 200:
             return ConnectionCheck(ok=True, status=200, versions=versions,
-                                   message=f"{done}, credentials accepted (no statement sent)")
+                                   message=f"{done}, credentials accepted")
         if read.status_code == 403:  # known, but not allowed to read: writing may still be allowed
             return ConnectionCheck(ok=True, status=403, versions=versions, message=(
-                f"{done}, credentials accepted without read access (writing is not tried: no statement sent)"))
+                f"{done}, credentials accepted without read access (writing is not tried)"))
         return ConnectionCheck(ok=False, status=read.status_code, versions=versions,
                                message=f"{done}: {_message(read.content, read.reason)}")
 

@@ -22,7 +22,7 @@ FIELD_TARGETS = ("result.response", "result.score", "result.extensions", "contex
 FIELD_TYPES = ("text", "string", "integer", "number", "date", "object")
 FREE_TEXT_TYPES = ("text", "object")  # object: a map of questions to answers
 OBJECT_CHOICES = ("record", "learning_activity")
-ACTOR_CHOICES = ("learner", "manager")
+ACTOR_CHOICES = ("learner", "manager", "owner")  # owner: by the event's owner field
 CONCEPT_TYPES = ("ActivityType", "ResultExtension", "ContextExtension", "ActivityExtension", "Verb")
 RESULT_FLAGS = ("success", "completion")
 
@@ -58,7 +58,7 @@ class EventRule:
     activity_type: str
     verb: Verb
     object: str
-    actor: str  # learner | manager: whose statement it is
+    actor: str  # learner | manager | owner: whose statement it is
     timestamp: str  # what the timestamp is the time of (for the xAPI Profile)
     result_flags: dict[str, bool]
     fields: dict[str, FieldRule]

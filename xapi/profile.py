@@ -42,6 +42,8 @@ ACTORS = {
                "when there is one, is context.instructor.",
     "manager": "The actor is the manager who decided; context.statement names the learner's request "
                "the decision answers.",
+    "owner": "The actor is whom the action was for (its owner: the learner, or the manager, who is otherwise "
+             "context.instructor); context.statement names the agreement.",
 }
 def _template(version_iri: str, rule, course_type: str) -> dict[str, Any]:
     name = rule.kind.value
@@ -59,9 +61,9 @@ def _template(version_iri: str, rule, course_type: str) -> dict[str, Any]:
     }
     if rule.object == "record":
         template["objectActivityType"] = rule.activity_type
-    if rule.actor == "manager":
+    if rule.actor != "learner":
         template["rules"].append({"location": "$.context.statement", "presence": "recommended",
-                                  "scopeNote": {"en": "the learner's request this decision answers"}})
+                                  "scopeNote": {"en": "the statement this one answers"}})
     return template
 
 

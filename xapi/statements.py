@@ -105,12 +105,12 @@ def build_statements(event: RecordEvent, settings: BuildSettings, mapping: XapiM
         return statements
     rule = mapping.events[event.kind]
     placed = _place_fields(event, rule, settings)
-    actor = event.manager if rule.actor == "manager" else event.learner
-    if actor is None:
+    by_manager = _by_manager(event, rule)
+    if by_manager and event.manager is None:
         raise EventDataError(f"record {event.record_id}: {event.kind.value} needs the manager who did it")
     statement: dict[str, Any] = {
         "id": statement_id(settings, event.record_id, event.record_version, event.kind),
-        "actor": agent(actor, settings.privacy),
+        "actor": agent(event.manager if by_manager else event.learner, settings.privacy),
         "verb": _verb(rule.verb),
         "object": _object(event, rule, settings),
     }
@@ -119,10 +119,15 @@ def build_statements(event: RecordEvent, settings: BuildSettings, mapping: XapiM
         result["extensions"] = placed["result.extensions"]
     if result:
         statement["result"] = result
-    statement["context"] = _context(event, rule, settings, mapping, placed["context.extensions"])
+    statement["context"] = _context(event, rule, by_manager, settings, mapping, placed["context.extensions"])
     statement["timestamp"] = format_timestamp(event.occurred_at)
     statements.append(statement)
     return statements
+
+
+def _by_manager(event: RecordEvent, rule) -> bool:
+    """Is the manager the actor (a decision, or an action that was theirs to do)?"""
+    return rule.actor == "manager" or (rule.actor == "owner" and event.fields.get("owner") == "manager")
 
 
 def _voiding(event: RecordEvent, voided: str, settings: BuildSettings, mapping: XapiMapping) -> dict[str, Any]:
@@ -166,9 +171,9 @@ def _object(event: RecordEvent, rule: EventRule, settings: BuildSettings) -> dic
     return _activity(record_activity_iri(settings, event.record_id), name, rule.activity_type, settings.language)
 
 
-def _context(event, rule, settings, mapping, extensions) -> dict[str, Any]:
+def _context(event, rule, by_manager, settings, mapping, extensions) -> dict[str, Any]:
     context: dict[str, Any] = {}
-    if event.manager and rule.actor != "manager":
+    if event.manager and not by_manager:
         context["instructor"] = agent(event.manager, settings.privacy)
     activities = _context_activities(event, settings, mapping, with_parent=rule.object == "record")
     if activities:

@@ -13,7 +13,7 @@ import time
 
 from adapter.config import Settings
 from adapter.services.personal_data import (
-    Actor, PersonNotFound, erase_person, export_person, find_person, plan_erasure,
+    Actor, PersonNotFound, erase_person_by_id, export_person, find_person, plan_erasure,
 )
 
 from .common import app_parts, command_group
@@ -62,23 +62,20 @@ def erase(args, settings: Settings) -> int:
     except LookupError as error:
         print(f"coachbridge person erase: {error}", file=sys.stderr)
         return 1
-    plan = plan_erasure(engine, args.platform, person_id)
-    gradebook = plan.gradebook_lines()
     if not args.yes:
         print("Erasing this person would remove:")
-        print("\n".join(f"  - {line}" for line in plan.lines()))
+        print("\n".join(f"  - {line}" for line in plan_erasure(engine, args.platform, person_id).lines()))
         print("Run again with --yes to erase.")
         return 1
-    result = erase_person(engine, args.platform, args.user, None if args.user else args.email,
-                          Actor(None, COMMAND_LINE), time.time())
+    result = erase_person_by_id(engine, args.platform, person_id, Actor(None, COMMAND_LINE), time.time())
     if not result.erased:
         print("nobody to erase: already erased")
         return 0
     print("erased:")
-    print("\n".join(f"  - {line}" for line in plan.lines()))
-    if gradebook:
+    print("\n".join(f"  - {line}" for line in result.plan.lines()))
+    if result.plan.gradebook_entries:
         print("LMS gradebook entries exist for them (the LMS keeps these scores; remove them there if needed):")
-        print("\n".join(f"  - {line}" for line in gradebook))
+        print("\n".join(f"  - {line}" for line in result.plan.gradebook_lines()))
     return 0
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .authorization import Forbidden, NotFound
+from .authorization import NotFound
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,3 @@ class AdminScope:
         if platform_id is None or not self.allows(platform_id):
             raise NotFound("no such platform")
         return platform_id
-
-    def require_operator(self) -> None:
-        if not self.is_operator:
-            raise Forbidden("only a tool operator (signed in with `coachbridge admin link`) may do this")

@@ -148,10 +148,11 @@ _CLOSINGS = frozenset({ActionCompleted.kind, ActionDropped.kind})
 
 
 def action_status_changed(action, actor_id: int, at: datetime) -> RecordEvent:
-    """Done or dropped is a new fact (the agreement stays); one closing replaces the other,
-    and back to open takes the closing back."""
+    """Done or dropped is a new fact, answering the agreement (which stays); one closing
+    replaces the other, and back to open takes the closing back."""
     cls = {"done": ActionCompleted, "dropped": ActionDropped, "open": ActionReopened}[action.status]
-    return _event(cls, "action", action, actor_id, at, action.manager_id, {}, corrects=_CLOSINGS - {cls.kind})
+    return _event(cls, "action", action, actor_id, at, action.manager_id, {"owner": action.owner},
+                  corrects=_CLOSINGS - {cls.kind}, answers=ActionAgreed.kind)
 
 
 def validation_changed(request, actor_id: int, at: datetime, manager_id: int | None) -> RecordEvent:

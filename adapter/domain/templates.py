@@ -18,6 +18,7 @@ class TemplateField:
     label: str
     required: bool = True
     help: str = ""
+    shared_label: str = ""  # the question as the learner reads it on their own page ("you", not "the learner")
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class Template:
     kind: str  # one of CONVERSATION_KINDS
     description: str
     fields: tuple[TemplateField, ...]
+    example: str = ""  # one filled-in example, shown where a manager picks a template
 
     def answers_from(self, submitted: dict[str, str]) -> dict[str, str]:
         """The template's answers from a submitted form, checked; unknown names are ignored."""

@@ -5,7 +5,9 @@ from typing import Any, Sequence
 
 from sqlalchemy import Connection, and_, or_, select
 
-from .coaching_tables import agreed_actions, audit_events, conversations, reflections, validation_requests
+from .coaching_tables import (
+    agreed_actions, audit_events, conversations, manager_nominations, reflections, validation_requests,
+)
 from .tables import people
 
 # The audit's record types for each record table, and the column naming its learner.
@@ -14,9 +16,13 @@ _ABOUT = ((("reflection",), reflections), (("check_in", "coaching"), conversatio
 
 
 def _concerning(person_id: int):
-    """Entries by the person, about them, or about one of their records."""
-    ae = audit_events
-    return or_(ae.c.actor_id == person_id, and_(ae.c.record_type == "person", ae.c.record_id == person_id),
+    """Entries by the person, about them (their profile, their manager links, their
+    nominations), or about one of their records."""
+    ae, n = audit_events, manager_nominations
+    return or_(ae.c.actor_id == person_id,
+               and_(ae.c.record_type.in_(("person", "manager_link")), ae.c.record_id == person_id),
+               and_(ae.c.record_type == "nomination", ae.c.record_id.in_(
+                   select(n.c.id).where(or_(n.c.learner_id == person_id, n.c.manager_id == person_id)))),
                *(and_(ae.c.record_type.in_(types), ae.c.record_id.in_(
                    select(table.c.id).where(table.c.learner_id == person_id))) for types, table in _ABOUT))
 

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import Connection, Engine, and_, delete, false, or_, select, update
+from sqlalchemy import Connection, Engine, delete, false, or_, select, update
 
 from .coaching_tables import (
     agreed_actions, audit_events, conversations, manager_nominations, reflections, validation_decisions,
     validation_requests,
 )
 from .database import is_postgresql
+from . import scim_store
+from .people_tables import expected_people, scim_users
 from .report_summary_tables import report_learner_facts
 from .tables import contexts, manager_links, memberships, people, platforms, resource_links, score_clock, \
     web_sessions
@@ -118,6 +120,16 @@ def records_of(conn: Connection, person_id: int) -> dict[str, list[dict[str, Any
     }
 
 
+def provisioning_of(conn: Connection, person_id: int) -> dict[str, Any]:
+    """How the tool knew them before a launch: an import or provisioning's expectation,
+    and the identity provider's SCIM resource as last written."""
+    expected = conn.execute(select(expected_people).where(expected_people.c.person_id == person_id)).mappings().first()
+    return {"expected": dict(expected) if expected else None,
+            "scim_users": _rows(conn, select(scim_users.c.id, scim_users.c.external_id, scim_users.c.active,
+                                             scim_users.c.resource, scim_users.c.created_at, scim_users.c.updated_at)
+                                .where(scim_users.c.person_id == person_id).order_by(scim_users.c.created_at))}
+
+
 def targets_of(conn: Connection, person_id: int) -> list[dict[str, Any]]:
     t = learning_targets
     return _rows(conn, select(t).where(or_(t.c.manager_id == person_id, t.c.set_by == person_id)).order_by(t.c.id))
@@ -138,17 +150,6 @@ def record_sources(records: dict[str, list[dict[str, Any]]], learner_id: int | N
     ``learner_id`` when given."""
     return [f"{event_record_type(name, row)} {row['id']}" for key, name in RECORD_KEYS.items() for row in records[key]
             if learner_id is None or row["learner_id"] == learner_id]
-
-
-def audit_of(conn: Connection, person_id: int, records: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
-    """Audit entries by this person, about them, or about their records."""
-    ae = audit_events
-    about = [and_(ae.c.record_type == "person", ae.c.record_id == person_id)]
-    for key, name in RECORD_KEYS.items():
-        ids = [row["id"] for row in records[key]]
-        if ids:
-            about.append(and_(ae.c.record_type.in_(audit_record_types(name)), ae.c.record_id.in_(ids)))
-    return _rows(conn, select(ae).where(or_(ae.c.actor_id == person_id, *about)).order_by(ae.c.id))
 
 
 # --- erasing -----------------------------------------------------------------------------
@@ -196,8 +197,13 @@ def still_referenced(conn: Connection, person_id: int) -> bool:
 
 
 def delete_person(conn: Connection, person_id: int, keep_row: bool) -> None:
-    """Their relationships, sessions, targets and gradebook clock; the row itself unless kept."""
+    """Their relationships, sessions, targets, gradebook clock, what an import or provisioning
+    said about them; the row itself unless kept."""
+    for platform_id, scim_id in conn.execute(select(scim_users.c.platform_id, scim_users.c.id)
+                                             .where(scim_users.c.person_id == person_id)).all():
+        scim_store.delete_user(conn, platform_id, scim_id)  # also unlinks the reports it managed
     for table, column in ((memberships, memberships.c.person_id), (web_sessions, web_sessions.c.person_id),
+                          (expected_people, expected_people.c.person_id),
                           (manager_nominations, manager_nominations.c.learner_id),
                           (manager_nominations, manager_nominations.c.manager_id),
                           (manager_links, manager_links.c.learner_id), (manager_links, manager_links.c.manager_id),

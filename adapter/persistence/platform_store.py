@@ -11,6 +11,10 @@ from .database import conflict_insert
 from .scoping import within
 from .tables import deployments, platforms
 
+# Built once: every page the tool serves names who may frame it (nothing a pending platform sent is trusted).
+_PLATFORM_PAGES = select(platforms.c.issuer, platforms.c.auth_login_url).where(platforms.c.active.is_(True),
+                                                                               platforms.c.pending.is_(False))
+
 
 def add_deployment(conn: Connection, platform_id: int, deployment_id: str, now: float) -> None:
     conn.execute(conflict_insert(conn, deployments)
@@ -56,3 +60,8 @@ def set_active(conn: Connection, platform_id: int, active: bool) -> bool:
     if active:
         values["pending"] = False
     return conn.execute(update(platforms).where(platforms.c.id == platform_id).values(**values)).rowcount == 1
+
+
+def platform_page_urls(conn: Connection) -> list[str]:
+    """Where the active, approved platforms' pages live: their issuer and OIDC authorization URLs."""
+    return [url for row in conn.execute(_PLATFORM_PAGES) for url in row]

@@ -119,8 +119,9 @@ def current_pairs(conn: Connection, platform_id: int, person: str = "") -> list[
     query = (select(manager_links.c.learner_id, manager_links.c.manager_id, manager_links.c.source,
                     manager_links.c.created_at, learner.c.name.label("learner_name"),
                     learner.c.email.label("learner_email"), learner.c.sub.label("learner_sub"),
+                    learner.c.last_launch_at.label("learner_launched"),
                     manager.c.name.label("manager_name"), manager.c.email.label("manager_email"),
-                    manager.c.sub.label("manager_sub"))
+                    manager.c.sub.label("manager_sub"), manager.c.last_launch_at.label("manager_launched"))
              .join(learner, learner.c.id == manager_links.c.learner_id)
              .join(manager, manager.c.id == manager_links.c.manager_id)
              .where(learner.c.platform_id == platform_id, manager_links.c.ended_at.is_(None))

@@ -56,3 +56,9 @@ def load_session(engine: Engine, token: str, now: float) -> WebSession | None:
 def end_session(engine: Engine, token: str) -> None:
     with engine.begin() as conn:
         conn.execute(delete(web_sessions).where(web_sessions.c.token_hash == token_hash(token)))
+
+
+def purge_expired_sessions(engine: Engine, now: float) -> int:
+    """Forget sessions past their end (they already open nothing); how many."""
+    with engine.begin() as conn:
+        return conn.execute(delete(web_sessions).where(web_sessions.c.expires_at < now)).rowcount

@@ -201,7 +201,7 @@ outbox = Table(
     Column("target", String(200), nullable=False),
     Column("message_id", String(100), nullable=False),
     Column("source", String(100), nullable=False, server_default=""),  # e.g. validation 12 v3
-    Column("status", String(10), nullable=False, server_default="pending"),  # pending|delivered|dead
+    Column("status", String(10), nullable=False, server_default="pending"),  # pending|delivered|dead|cancelled
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("next_attempt_at", Float, nullable=False),
     # A worker's claim is a lease: if it dies, the rows are due again when it lapses.
@@ -257,4 +257,5 @@ from . import targets_tables  # noqa: E402,F401  (registers learning targets on 
 from . import report_summary_tables  # noqa: E402,F401  (registers the report summaries on metadata)
 from . import people_tables  # noqa: E402,F401  (registers people expected before launch on metadata)
 from . import retention_tables  # noqa: E402,F401  (registers the retention settings on metadata)
+from . import placement_tables  # noqa: E402,F401  (registers Deep Linking placements on metadata)
 from . import breakdown_tables  # noqa: E402,F401  (registers the reports' privacy setting on metadata)

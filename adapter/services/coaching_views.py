@@ -17,6 +17,7 @@ from adapter.persistence.coaching_tables import (
     agreed_actions, conversations, manager_nominations, reflections, validation_requests,
 )
 from adapter.persistence.people_store import current_mentees
+from adapter.persistence.placement_store import unopened_placements
 from adapter.persistence.relationships_store import managers_of, pending_nominations
 from adapter.persistence.tables import contexts, manager_links, memberships, people, resource_links
 
@@ -30,7 +31,9 @@ def names(conn: Connection, person_ids: set[int]) -> dict[int, str]:
 def conversation_view(c: Conversation, viewer: Viewer, catalog: TemplateCatalog, who: dict[int, str],
                       titles: dict[int, str] | None = None) -> dict:
     template = catalog.by_key.get(c.template)
-    labels = {f.name: f.label for f in template.fields} if template else {}
+    speaks_to_learner = viewer.is_learner(c.learner_id)
+    labels = {f.name: (f.shared_label or f.label) if speaks_to_learner else f.label
+              for f in template.fields} if template else {}
     return {
         "id": c.id, "kind": c.kind, "template_title": template.title if template else c.template,
         "activity": activity_title(c.activity.resource_link_pk, titles),
@@ -237,6 +240,9 @@ def course_page(conn: Connection, viewer: Viewer) -> dict[str, Any]:
                      "usefulness": usefulness, "pending": by_status.get("pending", 0),
                      "validated": by_status.get("validated", 0),
                      "needs_more_evidence": by_status.get("needs_more_evidence", 0)})
+    rows += [{"title": p["title"], "kind": p["custom"].get("kind", ""), "not_opened": True, "reflections": 0,
+              "confidence": None, "conversations": 0, "usefulness": None, "pending": 0, "validated": 0,
+              "needs_more_evidence": 0} for p in unopened_placements(conn, context_pk)]
     return {**roster_summary(conn, context_pk), "activities": rows}
 
 
@@ -246,12 +252,14 @@ def roster_summary(conn: Connection, context_pk: int) -> dict[str, Any]:
     ``learners`` counts active course members with the learner role; ``started`` those of
     them who have opened coachbridge. Without a roster sync, only people who launched are known.
     """
-    members = conn.execute(select(memberships.c.app_roles, people.c.last_launch_at)
+    members = conn.execute(select(memberships.c.app_roles, people.c.last_launch_at, people.c.name, people.c.email,
+                                  people.c.sub)
                            .join(people, people.c.id == memberships.c.person_id)
                            .where(memberships.c.context_pk == context_pk, memberships.c.status == "Active")).all()
     learners = [m for m in members if "learner" in (m.app_roles or [])]
+    not_started = sorted(m.name or m.email or m.sub for m in learners if m.last_launch_at is None)
     course = conn.execute(select(contexts.c.memberships_url, contexts.c.roster_synced_at)
                           .where(contexts.c.id == context_pk)).one()
-    return {"members": len(members), "learners": len(learners),
+    return {"members": len(members), "learners": len(learners), "not_started": not_started,
             "started": sum(m.last_launch_at is not None for m in learners),
             "roster_available": bool(course.memberships_url), "roster_synced_at": course.roster_synced_at}

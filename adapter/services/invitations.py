@@ -32,7 +32,7 @@ def invite(engine: Engine, base_url: str, now: float, note: str = "",
 
 
 def _plain(note: str) -> str:
-    """The operator's note as one line of text (no control characters: PostgreSQL refuses NUL)."""
+    """The operator's note as one line of text, as the list of links shows it."""
     return "".join(ch if ch.isprintable() else " " for ch in note).strip()[:200]
 
 

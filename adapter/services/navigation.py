@@ -24,8 +24,8 @@ class Navigation:
     nominations: list[dict[str, Any]] = field(default_factory=list)
 
 
-def navigation_for(conn: Connection, person_id: int | None, app_roles: list[str]) -> Navigation:
-    if person_id is None:  # an operator signed in from the CLI
+def navigation_for(conn: Connection | None, person_id: int | None, app_roles: list[str]) -> Navigation:
+    if conn is None or person_id is None:  # an operator signed in from the CLI (or no database to ask)
         return Navigation([(role, SECTION_NAMES[role]) for role in app_roles])
     nominations = pending_nominations(conn, manager_id=person_id)
     roles = set(app_roles)

@@ -28,7 +28,7 @@ from sqlalchemy import Connection, Engine
 
 from adapter.domain import events as ev
 from adapter.domain.coaching import ActivityRef
-from adapter.persistence import outbox_store, person_data_store as store, report_summaries
+from adapter.persistence import audit_store, outbox_store, person_data_store as store, report_summaries
 from adapter.persistence.coaching_store import audit
 
 from . import event_handlers
@@ -74,7 +74,7 @@ def _iso(value: Any) -> Any:
 def _clean(row: dict[str, Any], drop: tuple[str, ...] = ()) -> dict[str, Any]:
     """A row as JSON: times as ISO 8601 (UTC), internal keys left out."""
     times = ("created_at", "updated_at", "withdrawn_at", "decided_at", "ended_at", "at", "set_at", "delivered_at",
-             "last_launch_at")
+             "last_launch_at", "matched_at")
     return {k: (_iso(v) if k in times or k.endswith("_on") else v) for k, v in row.items()
             if k not in drop and k not in ("platform_id",)}
 
@@ -116,6 +116,7 @@ def _document(conn: Connection, profile: dict[str, Any], now: float) -> dict[str
                               "manager": _who(names, row["manager_id"])})
     sources = store.record_sources(records)
     messages = outbox_store.messages_from(conn, sources)
+    contents = outbox_store.payloads(conn, [m.id for m in messages])
     return {
         "format": EXPORT_FORMAT,
         "schema": f"/static/{EXPORT_SCHEMA}",
@@ -125,6 +126,7 @@ def _document(conn: Connection, profile: dict[str, Any], now: float) -> dict[str
                    "lms_user_id": profile["sub"], "name": profile["name"], "given_name": profile["given_name"],
                    "family_name": profile["family_name"], "email": profile["email"],
                    "created_at": _iso(profile["created_at"]), "last_launch_at": _iso(profile["last_launch_at"])},
+        "provisioning": _provisioning(store.provisioning_of(conn, person_id)),
         "courses": [_clean(m) for m in store.memberships_of(conn, person_id)],
         "managers": [{"manager": _who(names, link["manager_id"]), "source": link["source"],
                       "since": _iso(link["created_at"]), "ended_at": _iso(link["ended_at"])}
@@ -144,12 +146,20 @@ def _document(conn: Connection, profile: dict[str, Any], now: float) -> dict[str
                                                for d in r["decisions"]]}
                                 for r in records["validation_requests"]],
         "learning_targets": [_clean(t) for t in store.targets_of(conn, person_id)],
-        "audit_events": [_clean(e) for e in store.audit_of(conn, person_id, records)],
+        "audit_events": [_clean(e, drop=("actor_sub",)) for e in reversed(audit_store.events(
+            conn, platform_ids=None, person_id=person_id, limit=None))],
         "sent": [{"channel": m.channel, "to": m.target, "message_id": m.message_id, "about": m.source,
-                  "status": m.status, "queued_at": _iso(m.created_at), "delivered_at": _iso(m.delivered_at)}
+                  "status": m.status, "queued_at": _iso(m.created_at), "delivered_at": _iso(m.delivered_at),
+                  "content": json.loads(contents[m.id]) if m.id in contents else None}
                  for m in messages],
         "gradebook_entries": [_clean(g) for g in store.gradebook_entries(conn, person_id)],
     }
+
+
+def _provisioning(found: dict[str, Any]) -> dict[str, Any]:
+    expected = found["expected"]
+    return {"expected": _clean(expected, drop=("person_id",)) if expected else None,
+            "scim_users": [_clean(u) for u in found["scim_users"]]}
 
 
 # --- erasure ---------------------------------------------------------------------------------
@@ -265,19 +275,8 @@ class ErasureResult:
     plan: ErasurePlan | None = None
 
 
-def erase_person(engine: Engine, platform_id: int, sub: str | None, email: str | None, actor: Actor,
-                 now: float) -> ErasureResult:
-    """Erase whoever has this LMS user id (or email) on the platform; nobody is a no-op."""
-    with engine.begin() as conn:
-        found = store.find_people(conn, platform_id, sub=sub, email=email)
-        if len(found) > 1:
-            raise SeveralPeople("Several people have that email on this platform; use their LMS user id.")
-    if not found:
-        return ErasureResult(False)
-    return erase_person_by_id(engine, platform_id, found[0], actor, now)
-
-
 def erase_person_by_id(engine: Engine, platform_id: int, person_id: int, actor: Actor, now: float) -> ErasureResult:
+    """Erase the person (see the rule above); one already erased, or not of this platform, is a no-op."""
     with engine.begin() as conn:
         store.overwrite_deletions(conn)
         profile = store.person(conn, person_id)

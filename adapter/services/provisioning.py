@@ -68,7 +68,7 @@ class Provisioner:
                     total, rows = scim_store.page_of_users(conn, self.platform_id, start_index - 1, count, **lookup)
                 else:
                     matching = [row for row in scim_store.all_users(conn, self.platform_id)
-                                if scim_filter.match(self._model(row))]
+                                if scim_filter.match(self._served(row))]
                     total, rows = len(matching), matching[start_index - 1:start_index - 1 + count]
         return docs.list_response([self._body(row, Context.SEARCH_RESPONSE, shown) for row in rows], total,
                                   start_index)
@@ -186,9 +186,12 @@ class Provisioner:
     def _model(self, row: dict[str, Any]) -> Any:
         return UserModel.model_validate(row["resource"])
 
+    def _served(self, row: dict[str, Any]) -> Any:
+        return docs.as_served(self._model(row), row["id"], row["created_at"], row["updated_at"], row["version"],
+                              self.base_url)
+
     def _body(self, row: dict[str, Any], context: Context, shown: Any = None) -> dict[str, Any]:
-        return docs.to_body(self._model(row), row["id"], row["created_at"], row["updated_at"], row["version"],
-                            self.base_url, context, shown)
+        return self._served(row).model_dump(scim_ctx=context, response_parameters=shown)
 
 
 def _validated(payload: Any, context: Context, model: Any = UserModel) -> Any:

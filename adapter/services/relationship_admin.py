@@ -27,6 +27,8 @@ def pairs(engine: Engine, platform_id: int, person: str = "") -> list[dict[str, 
             "learner_id": row["learner_id"], "manager_id": row["manager_id"],
             "learner": _name(row, "learner"), "manager": _name(row, "manager"),
             "learner_email": row["learner_email"], "manager_email": row["manager_email"],
+            # Known from an import, provisioning or a nomination, matched at their first launch.
+            "learner_expected": row["learner_launched"] is None, "manager_expected": row["manager_launched"] is None,
             "sources": [], "since": row["created_at"]})
         pair["sources"].append(row["source"])
         pair["since"] = min(pair["since"], row["created_at"])

@@ -81,14 +81,18 @@ def _resolve(conn: Connection, platform_id: int, key: PersonKey, now: float) -> 
 
 
 def nominate_manager(engine: Engine, viewer: Viewer, email: str, now: float) -> None:
-    """A learner names their manager (who must have used coachbridge on this platform)."""
+    """A learner names their manager by email; someone who has not opened coachbridge yet
+    is expected, and asked at their first launch (matched by the email their LMS sends)."""
+    email = email.strip()
+    if "@" not in email or len(email) > 254:
+        raise RuleViolation("Manager's email", "is not an email address")
     with engine.begin() as conn:
-        found = links.people_by_email(conn, viewer.platform_id, email.strip()) if email.strip() else []
-        if len(found) != 1:
-            raise RuleViolation("Manager's email", "does not match one person who has opened coachbridge here")
-        if found[0] == viewer.person_id:
+        manager_id = find_or_expect(conn, viewer.platform_id, email=email, source=NOMINATION, now=now)
+        if manager_id is None:
+            raise RuleViolation("Manager's email", "belongs to several people here; ask an administrator")
+        if manager_id == viewer.person_id:
             raise RuleViolation("Manager's email", "is your own: a person cannot be their own manager")
-        link = ManagerLink(viewer.person_id, found[0])
+        link = ManagerLink(viewer.person_id, manager_id)
         if link.manager_id in links.managers_of(conn, viewer.person_id):
             raise RuleViolation("Manager's email", "is already your manager")
         nomination_id = links.add_nomination(conn, link.learner_id, link.manager_id, now)

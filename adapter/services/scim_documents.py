@@ -103,14 +103,13 @@ def patch_with_manager_refs(payload: Any, base_url: str) -> Any:
     return payload
 
 
-def to_body(user: Any, user_id: str, created_at: float, updated_at: float, version: int, base_url: str,
-            context: Context, shown: Any = None) -> dict[str, Any]:
-    """The user as a response: id and meta set here, never taken from a client."""
+def as_served(user: Any, user_id: str, created_at: float, updated_at: float, version: int, base_url: str) -> Any:
+    """The user as the service shows it: id and meta set here, never taken from a client."""
     user = user.model_copy(deep=True)
     user.id = user_id
     user.meta = Meta(resource_type="User", created=_datetime(created_at), last_modified=_datetime(updated_at),
                      version=f'W/"{version}"', location=f"{base_url}/Users/{user_id}")
-    return user.model_dump(scim_ctx=context, response_parameters=shown)
+    return user
 
 
 def _datetime(at: float) -> datetime:

@@ -38,6 +38,12 @@ def revoke_token(engine: Engine, token_id: int, actor_id: int | None, now: float
     return True
 
 
+def platform_for_token(engine: Engine, token: str, now: float) -> int | None:
+    """The platform a presented bearer token provisions (None: unknown, revoked, or the platform disabled)."""
+    with engine.begin() as conn:
+        return scim_store.platform_of_token(conn, token, now)
+
+
 def list_tokens(engine: Engine, platform_id: int | None = None) -> list[dict[str, Any]]:
     """Ids, platforms and dates (the tokens themselves are not stored)."""
     with engine.connect() as conn:

@@ -90,8 +90,10 @@ def create_app(settings: Settings | None = None, migrate: bool = True, **overrid
     formatting.init_app(app)
     auth.init_app(app)
     navigation.init_app(app)
+    from . import content_policy
+    content_policy.init_app(app)
     for blueprint in (lti_endpoints.bp, registration.bp, learner.bp, manager.bp, instructor.bp, admin.bp,
-                      xapi_public.bp, health.bp, home.bp, scim.bp):
+                      xapi_public.bp, health.bp, home.bp, scim.bp, auth.bp):
         app.register_blueprint(blueprint)
 
     @app.errorhandler(HTTPException)

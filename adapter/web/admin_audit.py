@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from flask import Response, abort, render_template, request
 
+from adapter.domain.rules import whole_number
 from adapter.persistence import audit_store
 
 from . import components
@@ -39,14 +40,15 @@ def _who(event: dict) -> str:
 
 def _rows(limit: int | None) -> list[tuple]:
     person = request.args.get("person", "").strip()
-    if person and not person.isdigit():
+    person_id = whole_number(person)
+    if person and person_id is None:
         abort(400, description="The person filter is a person's number (from their page).")
     since, until = _day("from"), _day("to")
     scope = admin_scope()
     with components().engine.connect() as conn:
         found = audit_store.events(
             conn, platform_ids=None if scope.is_operator else [scope.platform_id],
-            person_id=int(person) if person else None, since=_epoch(since) if since else None,
+            person_id=person_id, since=_epoch(since) if since else None,
             until=_epoch(until + timedelta(days=1)) if until else None, limit=limit)
     return [(datetime.fromtimestamp(e["at"], timezone.utc).isoformat(timespec="seconds"), _who(e), e["action"],
              e["record_type"], e["record_id"] if e["record_id"] is not None else "",

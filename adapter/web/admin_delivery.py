@@ -8,6 +8,7 @@ import time
 
 from flask import redirect, render_template, request, url_for
 
+from adapter.persistence.delivery_view import target_names, waiting_reasons
 from adapter.persistence.outbox_store import dead_messages, queue_status, retry_dead
 
 from . import components
@@ -15,11 +16,18 @@ from .admin import bp
 from .auth import operator_required
 
 
+CHANNEL_WORDS = {"xapi": "Statements to a learning record store", "ags": "Scores to an LMS gradebook",
+                 "mail": "Email"}
+
+
 @bp.route("/delivery")
 @operator_required
 def delivery():
     engine = components().engine
-    return render_template("admin/delivery.html", queues=queue_status(engine, time.time()),
+    with engine.connect() as conn:
+        reasons, names = waiting_reasons(conn), target_names(conn)
+    return render_template("admin/delivery.html", queues=queue_status(engine, time.time()), now=time.time(),
+                           reasons=reasons, names=names, channels=CHANNEL_WORDS,
                            dead=dead_messages(engine), requeued=request.args.get("requeued"))
 
 

@@ -60,7 +60,13 @@ def lrs_new():
     if checked.errors:
         return _edit_page(None, {**request.form, "secret": ""}, checked.errors, status=400)
     endpoint_id = lrs_settings.save_endpoint(components().engine, checked, components().cipher)
-    return redirect(url_for("admin.lrs_edit", endpoint_id=endpoint_id, saved=1), code=303)
+    # A new endpoint is turned on only once its connection test passes: statements queued
+    # for an address that never answers would only pile up.
+    check = lrs_settings.check_connection(_endpoint_or_404(endpoint_id), components().cipher)
+    if not check.ok:
+        with components().engine.begin() as conn:
+            lrs_store.set_endpoint_active(conn, endpoint_id, False, time.time())
+    return redirect(url_for("admin.lrs_edit", endpoint_id=endpoint_id, saved="on" if check.ok else "off"), code=303)
 
 
 @bp.route("/lrs/<int:endpoint_id>", methods=["GET", "POST"])

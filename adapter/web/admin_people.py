@@ -91,12 +91,13 @@ def person_export(person_id: int, kind: str):
 @admin_required
 def person_erase(person_id: int):
     found = _person_in_scope(person_id)
-    plan = plan_erasure(components().engine, found["platform_id"], person_id)
     if request.method == "POST":
         if request.form.get("confirm") != "erase":
             abort(400, description="Tick the box to confirm the erasure.")
         result = erase_person_by_id(components().engine, found["platform_id"], person_id, _actor(), now())
         return render_template("admin/person_erased.html", erased=result.erased,
-                               lines=plan.lines(), gradebook=plan.gradebook_lines())
+                               lines=result.plan.lines() if result.erased else [],
+                               gradebook=result.plan.gradebook_lines() if result.erased else [])
+    plan = plan_erasure(components().engine, found["platform_id"], person_id)
     return render_template("admin/person_erase.html", person=found, lines=plan.lines(),
                            gradebook=plan.gradebook_lines())

@@ -9,6 +9,7 @@ from flask import Response, abort, redirect, render_template, request, url_for
 
 from adapter.domain.authorization import NotFound
 from adapter.domain.relationships import SOURCES, TEMPLATE_CSV
+from adapter.domain.rules import whole_number
 from adapter.services import relationship_admin, scim_tokens
 
 from . import components
@@ -49,11 +50,11 @@ def relationship_pairs_csv():
 @admin_required
 def remove_relationship_pair():
     platform_id = platform_in_request(scoped_platforms())
-    learner, manager = request.form.get("learner_id", ""), request.form.get("manager_id", "")
-    if platform_id is None or not (learner.isdigit() and manager.isdigit()):
+    learner, manager = whole_number(request.form.get("learner_id")), whole_number(request.form.get("manager_id"))
+    if platform_id is None or learner is None or manager is None:
         abort(400, description="Choose a pair to remove.")
     try:
-        relationship_admin.remove_pair(components().engine, platform_id, int(learner), int(manager),
+        relationship_admin.remove_pair(components().engine, platform_id, learner, manager,
                                        current_session().person_id, now())
     except NotFound:
         abort(404, description="There is no such current pair on this platform.")
@@ -76,8 +77,11 @@ def provisioning():
     new_token = None
     if request.method == "POST":
         platform_id = platform_in_request(choices)
-        if request.form.get("revoke", "").isdigit():
-            if not scim_tokens.revoke_token(components().engine, int(request.form["revoke"]),
+        revoke = whole_number(request.form.get("revoke"))
+        if request.form.get("revoke") and revoke is None:
+            abort(400, description="Choose a token to revoke.")
+        if revoke is not None:
+            if not scim_tokens.revoke_token(components().engine, revoke,
                                             current_session().person_id, now(), platform_id=platform_id):
                 abort(404, description="There is no such live token on this platform.")
         elif platform_id is not None:

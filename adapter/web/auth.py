@@ -10,10 +10,10 @@ import time
 from functools import wraps
 from typing import Callable
 
-from flask import Flask, abort, g, has_request_context, request
+from flask import Blueprint, Flask, abort, g, has_request_context, make_response, render_template, request
 
 from adapter.domain.admin_scope import AdminScope
-from adapter.persistence.session_store import WebSession, load_session
+from adapter.persistence.session_store import WebSession, end_session, load_session
 from adapter.services.admin_access import OPERATOR_SIGN_IN
 from adapter.services.platforms import is_active
 
@@ -26,6 +26,8 @@ SCIM_PATHS = "/scim/v2/"  # also when no route matches (a 404 or 405 there is a 
 URL_SESSION_PARAM = "cb_s"
 BROWSER_COOKIE = "cb_browser"
 
+bp = Blueprint("auth", __name__)
+
 
 def set_cookie(response, name: str, value: str, max_age: int) -> None:
     response.set_cookie(name, value, max_age=max_age, path="/", secure=True, httponly=True,
@@ -34,6 +36,10 @@ def set_cookie(response, name: str, value: str, max_age: int) -> None:
 
 def current_session() -> WebSession | None:
     return g.get("web_session")
+
+
+def _session_token() -> str | None:
+    return request.cookies.get(SESSION_COOKIE) or g.get("session_url_token")
 
 
 def _load_session() -> None:
@@ -135,6 +141,9 @@ def admin_required(view: Callable) -> Callable:
     @role_required("admin")
     def wrapped(*args, **kwargs):
         if admin_scope() is None:
+            if current_session().platform_id is not None:  # an LMS admin whose LMS was disabled
+                abort(403, description="Your LMS's registration with coachbridge is disabled; "
+                                       "ask the tool's operator.")
             abort(403, description="This page is not available with your role.")
         return view(*args, **kwargs)
 
@@ -152,3 +161,17 @@ def operator_required(view: Callable) -> Callable:
         return view(*args, **kwargs)
 
     return wrapped
+
+
+@bp.route("/sign-out", methods=["POST"])
+def sign_out():
+    """End the session on the server (its token opens nothing afterwards) and drop the cookie."""
+    from . import components
+
+    token = _session_token()
+    if token and current_session() is not None:
+        end_session(components().engine, token)
+    g.web_session = g.session_url_token = None  # the page below carries no session onwards
+    response = make_response(render_template("signed_out.html"))
+    set_cookie(response, SESSION_COOKIE, "", max_age=0)
+    return response

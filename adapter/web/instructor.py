@@ -1,6 +1,8 @@
 """Pages for instructors and course designers: course progress, and Deep Linking."""
 from __future__ import annotations
 
+import time
+
 from flask import Blueprint, abort, render_template, request
 from sqlalchemy import select
 
@@ -8,6 +10,7 @@ from adapter.domain.placement import KINDS, Placement
 from adapter.domain.rules import RuleViolation
 from adapter.persistence.tables import contexts, resource_links
 from adapter.services.coaching_views import course_page
+from adapter.persistence.placement_store import add_placement
 from adapter.services.placements import answer_deep_link
 from lti.deep_linking import DeepLinkingError
 
@@ -63,6 +66,10 @@ def deep_link():
         except (RuleViolation, DeepLinkingError) as broken:
             error = broken if isinstance(broken, RuleViolation) else RuleViolation("The LMS", str(broken))
         else:
+            session = current_session()
+            with components().engine.begin() as conn:
+                add_placement(conn, session.platform_id, session.context_pk, placement.title,
+                              placement.custom_parameters(), time.time())
             return render_template("instructor/deep_link_return.html", answer=answer, title=placement.title)
     return _deep_link_form(links, request.form, error)
 

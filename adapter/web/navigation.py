@@ -5,6 +5,7 @@ launch's roles alone; looked up once per page, only when the page is rendered.""
 from __future__ import annotations
 
 from flask import Flask, g
+from sqlalchemy.exc import SQLAlchemyError
 
 from adapter.services.navigation import Navigation, navigation_for
 
@@ -17,8 +18,11 @@ def current_navigation() -> Navigation | None:
     if session is None:
         return None
     if "navigation" not in g:
-        with components().engine.connect() as conn:
-            g.navigation = navigation_for(conn, session.person_id, session.app_roles)
+        try:
+            with components().engine.connect() as conn:
+                g.navigation = navigation_for(conn, session.person_id, session.app_roles)
+        except SQLAlchemyError:  # an error page while the database is down still renders
+            g.navigation = navigation_for(None, None, session.app_roles)
     return g.navigation
 
 

@@ -11,9 +11,9 @@ from flask import Blueprint, Response, g, request
 from scim2_models import Error, NotImplementedException, SCIMException, UnauthorizedException
 from werkzeug.exceptions import HTTPException
 
-from adapter.persistence import scim_store
 from adapter.services import scim_documents as docs
 from adapter.services.provisioning import BadRequest, Provisioner, response_parameters, search_request
+from adapter.services.scim_tokens import platform_for_token
 
 from . import components
 
@@ -38,10 +38,7 @@ def error_response(status: int, detail: str, scim_type: str | None = None) -> Re
 def authenticate():
     header = request.headers.get("Authorization", "")
     token = header[7:].strip() if header[:7].lower() == "bearer " else ""
-    platform_id = None
-    if token:
-        with components().engine.begin() as conn:
-            platform_id = scim_store.platform_of_token(conn, token, time.time())
+    platform_id = platform_for_token(components().engine, token, time.time()) if token else None
     if platform_id is None:
         raise UnauthorizedException(detail="A valid SCIM bearer token is required")
     length = request.content_length

@@ -19,7 +19,7 @@ import requests
 
 from tests.peers.lti_platform import error_code
 
-from .conftest import ARGS, CHROMIUM, check_accessibility, tool_frame
+from .conftest import ARGS, CHROMIUM, check_accessibility, refusals_of_policy, tool_frame
 
 pytestmark = pytest.mark.browser
 
@@ -42,10 +42,12 @@ def blocking(chromium, peers, tmp_path_factory):
         "content_settings": {"exceptions": {"cookies": {f"{peers.tool_url},{peers.lms_url}": {"setting": 2}}}},
     }}))
     context = chromium.browser_type.launch_persistent_context(
-        str(profile), executable_path=CHROMIUM, args=ARGS, headless=True, bypass_csp=True)
+        str(profile), executable_path=CHROMIUM, args=ARGS, headless=True)
     context.set_default_timeout(10_000)
+    refused = refusals_of_policy(context)
     yield context
     context.close()
+    assert not refused, refused
 
 
 @pytest.fixture

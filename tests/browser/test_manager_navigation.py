@@ -15,6 +15,7 @@ from tests.coaching.test_relationships import platform_of
 from tests.peers.lti_platform import full_launch
 
 from .conftest import check_accessibility, tool_frame
+from .test_front_door_and_layout import PHONE
 
 pytestmark = pytest.mark.browser
 _serial = itertools.count(1)
@@ -74,3 +75,24 @@ def test_a_named_manager_is_asked_on_their_next_launch_and_confirms_there(page, 
     tool.get_by_role("heading", name="Your team", exact=True).wait_for()
     assert tool.get_by_role("link", name=re.compile("Learner Plain")).count() == 1
     assert tool.get_by_text("named you as their manager").count() == 0
+
+
+def test_the_relationships_and_provisioning_pages_fit_a_phone(chromium, peers):
+    learner, manager = plain_course_people(peers, "learner", "manager")
+    full_launch(peers, learner, LINK)
+    import_relationships(peers.engine, None, platform_of(peers, learner),
+                         f"learner_user_id,manager_email\n{learner},{manager}@example.org\n", time.time())
+    context = chromium.new_context(viewport=PHONE)
+    page = context.new_page()
+    page.goto(peers.lms.login_url("admin-ada", "rl-feedback"))
+    page.goto(peers.tool_url + f"/admin/relationships/pairs?person={learner}")
+    page.get_by_role("button", name=re.compile("Remove: .* manages Learner Plain")).wait_for()
+    assert page.get_by_text("not launched yet", exact=True).count() == 1  # the imported manager
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    check_accessibility(page, "admin-relationship-pairs-390", page)
+    page.goto(peers.tool_url + "/admin/provisioning")
+    page.get_by_role("button", name="Make a token").click()
+    page.get_by_text("It is not shown again.").wait_for()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    check_accessibility(page, "admin-provisioning-390", page)
+    context.close()

@@ -8,6 +8,7 @@ import time
 import pytest
 from sqlalchemy import select
 
+from adapter.persistence.coaching_tables import reflections
 from adapter.persistence.tables import people as people_table, resource_links
 from adapter.services import coaching
 from tests.peers.lti_platform import full_launch
@@ -18,7 +19,8 @@ from .test_front_door_and_layout import PHONE, _fits
 pytestmark = pytest.mark.browser
 
 
-def _a_reflection(peers, learner: str) -> None:
+def _a_reflection(peers, learner: str) -> int:
+    """The learner launches and writes a reflection; their person id."""
     full_launch(peers, learner)
     with peers.engine.connect() as conn:
         person_id, platform_id = conn.execute(select(people_table.c.id, people_table.c.platform_id)
@@ -28,6 +30,7 @@ def _a_reflection(peers, learner: str) -> None:
         me = coaching.load_viewer(conn, person_id, platform_id, ["learner"], None)
     coaching.submit_reflection(peers.engine, me, link, {"learned": "Name the behaviour", "applying": "In reviews",
                                                         "confidence": "4"}, time.time())
+    return person_id
 
 
 def _check(page, name: str) -> None:
@@ -45,7 +48,7 @@ def _from_home(page, link: str, heading: str, name: str) -> None:
 
 def test_an_lms_admin_erases_a_person_on_a_phone(chromium, peers, people):
     learner, _ = people
-    _a_reflection(peers, learner)
+    erased_id = _a_reflection(peers, learner)
     context = chromium.new_context(viewport=PHONE)
     context.set_default_timeout(10_000)
     page = context.new_page()
@@ -66,6 +69,12 @@ def test_an_lms_admin_erases_a_person_on_a_phone(chromium, peers, people):
     page.get_by_role("heading", name="Erased").wait_for()
     with peers.engine.connect() as conn:
         assert conn.execute(select(people_table.c.id).where(people_table.c.sub == learner)).first() is None
+    launched = full_launch(peers, learner)  # launching again starts fresh: a new person, no records
+    assert launched.status_code == 200 and "Name the behaviour" not in launched.text
+    with peers.engine.connect() as conn:
+        again = conn.execute(select(people_table.c.id).where(people_table.c.sub == learner)).scalar_one()
+        assert again != erased_id
+        assert conn.execute(select(reflections.c.id).where(reflections.c.learner_id == again)).first() is None
 
     page.get_by_role("link", name="Find someone else").click()
     _from_home(page, "Audit trail", "Audit trail", "audit-390")

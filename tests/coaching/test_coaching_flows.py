@@ -196,3 +196,14 @@ def test_output_is_escaped(peers, team, launch):
     ana = launch(team.learner)
     page = ana.post("/learner/reflection", reflection_form(learned="<script>alert(1)</script>"), "/learner/")
     assert "<script>alert(1)</script>" not in page.text and "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+
+
+def test_shared_grow_answers_speak_to_the_learner_as_you(peers, team, launch):
+    maria = launch(team.manager)
+    learner_id = person_id(peers, team.learner)
+    grow = {"template": "grow", "held_on": "2026-11-20", "goal": "Lead the stand-up", "reality": "Once a month",
+            "options": "Co-host first", "will": "From the 15th"}
+    maria.post(f"/manager/team/{learner_id}/conversation", grow, f"/manager/team/{learner_id}/conversation?template=grow")
+    assert "Goal — what does the learner want to achieve?" in maria.get(f"/manager/team/{learner_id}").text
+    mine = launch(team.learner).get("/learner/").text
+    assert "Goal — what you want to achieve" in mine and "the learner" not in mine.split("Check-ins and coaching")[1]

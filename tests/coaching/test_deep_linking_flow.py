@@ -73,3 +73,17 @@ def test_a_link_launched_without_a_title_keeps_the_title_it_was_placed_with(peer
     peers.lms.links["rl-untitled"] = {"id": "rl-untitled", "title": "", "custom": placed["custom"]}
     page = launch(team.learner, "rl-untitled").get("/learner/").text
     assert "<h1>Validate: coaching skills</h1>" in page
+
+
+def test_a_placed_activity_shows_in_the_course_before_anyone_opens_it(peers, team, launch):
+    client, answer = deep_link_answer(peers, title="Validate: before the first launch")
+    action, fields = auto_post_form(answer.text)
+    client.post(action, data=fields)
+    placed = peers.lms.placed[-1]
+    course = launch("instructor-ivan").get("/instructor/").text
+    row = course.split("Validate: before the first launch")[1].split("</tr>")[0]
+    assert "added, not opened yet" in row
+    launch(team.learner, placed["id"])
+    course = launch("instructor-ivan").get("/instructor/").text
+    assert course.count("Validate: before the first launch") == 1 and "added, not opened yet" not in \
+        course.split("Validate: before the first launch")[1].split("</tr>")[0]

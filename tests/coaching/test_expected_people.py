@@ -4,6 +4,7 @@ audited; Excel's semicolons and BOM are read; the template is a file the import 
 from __future__ import annotations
 
 import itertools
+import re
 import time
 
 from sqlalchemy import func, select
@@ -16,7 +17,7 @@ from adapter.persistence.tables import manager_links, people
 from adapter.persistence.expected_people_store import match_expected
 from adapter.services.launches import vouched_email
 from adapter.services.relationships import import_relationships
-from tests.peers.lti_platform import full_launch
+from tests.peers.lti_platform import browser, full_launch
 
 from .test_navigation import sections
 from .test_relationships import platform_of
@@ -117,3 +118,23 @@ def test_the_template_is_a_file_the_import_reads(peers, launch):
     assert "attachment" in template.headers["Content-Disposition"]
     rows, problems = parse_relationship_csv(template.text)
     assert len(rows) == 2 and not problems
+
+
+def test_a_learner_can_name_a_manager_who_never_opened_coachbridge(peers, launch):
+    learner, manager = newcomers(peers)
+    named = launch(learner)
+    refused = named.post("/learner/nomination", {"manager_email": "not an address"}, "/learner/")
+    assert refused.status_code == 400 and "is not an email address" in refused.text
+    asked = named.post("/learner/nomination", {"manager_email": peers.lms.people[manager].email.upper()}, "/learner/")
+    assert "Waiting for" in asked.text
+
+    first = browser()
+    page = full_launch(peers, manager, client=first)  # their first launch: the email their LMS sends matches
+    assert "named you as their manager" in page.text
+    nomination = re.search(r'action="/manager/nominations/(\d+)"', page.text).group(1)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    confirmed = first.post(f"{peers.tool_url}/manager/nominations/{nomination}",
+                           data={"answer": "confirm", "csrf_token": csrf})
+    assert confirmed.status_code == 200 and peers.lms.people[learner].name in confirmed.text
+    [boss] = rows_for(peers, peers.lms.people[manager].email)
+    assert boss["sub"] == manager and matches(peers, boss["id"]) == [{"by": "email", "source": "nomination"}]

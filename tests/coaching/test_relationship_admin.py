@@ -35,6 +35,7 @@ def test_admin_sees_filters_exports_and_removes_a_pair(peers, team, launch):
     row = re.search(r"<tr><th scope=\"row\">Learner [^<]*</th>.*?</tr>", page.text, re.S).group(0)
     assert f"Manager {team.manager.split('-')[1]}" in row and "mentor_claim, import" in row  # strongest first
     assert team.other_learner not in page.text  # filtered by person
+    assert "not launched yet" not in row  # both have launched
     assert "Where pairs come from, strongest first" in page.text and "provisioning" in page.text
 
     export = admin.get(f"/admin/relationships/pairs.csv?platform_id={platform_id}&person={team.learner}")

@@ -1,20 +1,23 @@
 """Nobody is their own manager, whichever source a manager link comes from (the mentor
-claim, an admin import, a nomination), so nobody validates their own application."""
+claim of a launch or a roster, an admin import, a nomination; SCIM's provisioning tests
+cover its own), so nobody validates their own application."""
 from __future__ import annotations
 
 import re
 import time
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from adapter.demo.lms import ROLE_MENTOR, DemoPerson
 from adapter.domain.authorization import Viewer
 from adapter.domain.relationships import ManagerLink, links_from_claim
 from adapter.domain.rules import RuleViolation
 from adapter.persistence.coaching_tables import validation_requests
-from adapter.persistence.tables import manager_links, people
+from adapter.persistence.tables import contexts, manager_links, people
+from adapter.services.lms_services import LmsAccess, sync_roster
 from adapter.services.relationships import import_relationships
+from tests.peers.lti_platform import full_launch
 
 
 def person_id(peers, sub: str) -> int:
@@ -82,3 +85,21 @@ def test_a_self_link_recorded_before_the_rule_does_not_let_anyone_validate_their
     decided = learner.post(f"/manager/validations/{request_id}", {"outcome": "validated", "feedback": "Great"},
                            "/learner/")
     assert decided.status_code in (403, 404)
+
+
+def test_a_roster_naming_a_mentor_as_their_own_mentee_does_not_link_them_to_themselves(peers):
+    mentor = "roster-mentor-of-self"
+    peers.lms.people[mentor] = DemoPerson(mentor, "Ro Self", "ro@example.org", [ROLE_MENTOR],
+                                          mentees=[mentor, "roster-mentee-of-ro"])
+    try:
+        full_launch(peers, "instructor-ivan")  # the course's launch carries its roster (NRPS) service
+        parts = peers.app.extensions["coachbridge"]
+        with peers.engine.begin() as conn:  # a full read, so every member is in it
+            context_pk = conn.execute(select(contexts.c.id).where(contexts.c.context_id == peers.lms.course_id,
+                                                                  contexts.c.memberships_url != "")).scalar_one()
+            conn.execute(update(contexts).where(contexts.c.id == context_pk).values(roster_differences_url=""))
+        sync_roster(LmsAccess(parts.engine, parts.tool_keys), parts.role_map, context_pk, time.time())
+        me, mentee = person_id(peers, mentor), person_id(peers, "roster-mentee-of-ro")
+        assert links_of(peers, me) == {(mentee, me, "mentor_claim")}
+    finally:
+        del peers.lms.people[mentor]

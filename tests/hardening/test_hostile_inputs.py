@@ -25,7 +25,7 @@ from adapter.web import create_app
 
 WEB = Path(__file__).parents[2] / "adapter" / "web"
 # Per route and role; COACHBRIDGE_FUZZ_EXAMPLES=500 for a long hunt on a developer's machine.
-EXAMPLES_PER_ROUTE = int(os.environ.get("COACHBRIDGE_FUZZ_EXAMPLES", "10"))
+EXAMPLES_PER_ROUTE = int(os.environ.get("COACHBRIDGE_FUZZ_EXAMPLES", "8"))
 ROLES = ("learner", "manager", "instructor", "admin", "operator", "nobody")
 # Outbound fetches to whatever a hostile value names are another test's subject (SSRF).
 FETCHING_ENDPOINTS = {"registration.confirm"}

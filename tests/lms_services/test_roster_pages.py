@@ -23,6 +23,18 @@ def test_instructor_reads_the_roster(peers):
     assert re.search(rf"of {learners} learners have opened coachbridge", synced.text), synced.text
 
 
+def test_instructor_sees_who_has_not_started(peers):
+    quiet = DemoPerson("roster-quiet", "Quinn Quiet", "quinn@example.org", [ROLE_LEARNER])
+    peers.lms.people[quiet.user_id] = quiet
+    client = browser()
+    page = full_launch(peers, "instructor-ivan", client=client)
+    synced = client.post(peers.tool_url + "/instructor/roster", data={"csrf_token": csrf(page)})
+    not_started = synced.text.split('id="not-started-heading"')[1].split("</section>")[0]
+    assert "Quinn Quiet" in not_started
+    full_launch(peers, quiet.user_id)
+    assert "Quinn Quiet" not in client.get(peers.tool_url + "/instructor/").text
+
+
 def test_manager_learns_mentee_names_before_they_launch(peers):
     newcomer = DemoPerson("roster-newcomer", "Nora Newcomer", "nora@example.org", [ROLE_LEARNER])
     coach = DemoPerson("roster-coach", "Carl Coach", "carl@example.org", [ROLE_MENTOR], mentees=[newcomer.user_id])

@@ -6,8 +6,8 @@ Everything is set up through the CLI, as an operator would: ``platform add``, th
 """
 from __future__ import annotations
 
-import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -51,10 +51,10 @@ def start_scim_server(instance: Path, database_url: str) -> ScimServer:
         assert done.returncode == 0, done.stderr
         return done.stdout
 
-    cli("platform", "add", "--name", "HR-provisioned LMS", "--issuer", "https://lms.example.org",
-        "--client-id", "scim-tests", "--auth-login-url", "https://lms.example.org/auth",
-        "--jwks-url", "https://lms.example.org/jwks", "--deployment-id", "1")
-    platform_id = json.loads(cli("platform", "list").splitlines()[-1])["id"]
+    added = cli("platform", "add", "--name", "HR-provisioned LMS", "--issuer", "https://lms.example.org",
+                "--client-id", "scim-tests", "--auth-login-url", "https://lms.example.org/auth",
+                "--jwks-url", "https://lms.example.org/jwks", "--deployment-id", "1")
+    platform_id = int(re.fullmatch(r"platform (\d+) registered", added.strip()).group(1))
     token = cli("scim", "token", "create", "--platform", str(platform_id)).splitlines()[-1]
     port = _free_port()
     process = subprocess.Popen([COACHBRIDGE, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1",

@@ -11,12 +11,14 @@ import time
 import uuid
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from adapter.cli import main
-from adapter.persistence import people_store
+from adapter.persistence import people_store, scim_store
+from adapter.persistence.expected_people_store import expect_person
 from adapter.persistence.coaching_tables import audit_events, conversations, reflections
-from adapter.persistence.tables import outbox
+from adapter.persistence.tables import outbox, resource_links
+from adapter.services.personal_data import Actor, export_person
 from adapter.worker import default_jobs, drain
 from xapi.agents import IdentityFormat, PrivacySettings
 
@@ -33,9 +35,13 @@ def _erase(monkeypatch, capsys, database_url, world, who_sub: str, *extra: str) 
     return out
 
 
-def _starts_at_lrs(monkeypatch, capsys, ralph) -> int:
-    monkeypatch.setenv("COACHBRIDGE_LRS_PASSWORD", ralph.password)
-    assert main(["report", "--json", "--from-lrs", ralph.endpoint, "--username", ralph.username]) == 0
+def _starts(monkeypatch, capsys, ralph=None) -> int:
+    """Activity starts as `coachbridge report` counts them: from the database's report
+    summary, or from what the LRS keeps."""
+    lrs = ["--from-lrs", ralph.endpoint, "--username", ralph.username] if ralph else []
+    if ralph:
+        monkeypatch.setenv("COACHBRIDGE_LRS_PASSWORD", ralph.password)
+    assert main(["report", "--json", *lrs]) == 0
     return json.loads(capsys.readouterr().out)["facts"]["activity_starts"]
 
 
@@ -66,7 +72,8 @@ def test_an_erased_learner_is_gone_from_the_database_and_from_what_the_lrs_keeps
     assert drain(default_jobs(engine, None)) > 0
     sent = _sent_about(engine, target)
     assert sent and not set(sent) & voided_at(ralph)
-    starts_before = _starts_at_lrs(monkeypatch, capsys, ralph)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    starts_before = (_starts(monkeypatch, capsys), _starts(monkeypatch, capsys, ralph))
     learner_texts = [texts[k] for k in ("learned", "applying", "support", "evidence")]
     assert found_in_database(engine, [*identity.values(), *learner_texts]) == [*identity.values(), *learner_texts]
 
@@ -81,7 +88,8 @@ def test_an_erased_learner_is_gone_from_the_database_and_from_what_the_lrs_keeps
     assert set(sent) <= voided_at(ralph)
     live = json.dumps(live_statements(ralph))
     assert [v for v in (*identity.values(), *texts.values()) if v in live] == []
-    assert _starts_at_lrs(monkeypatch, capsys, ralph) == starts_before - 1
+    assert (_starts(monkeypatch, capsys), _starts(monkeypatch, capsys, ralph)) == (
+        starts_before[0] - 1, starts_before[1] - 1)  # gone from the report summaries and from the LRS
     # Nothing of them is left in the database: name, email, LMS user id, every text they
     # wrote, and the manager's notes about them.
     assert found_in_database(engine, [*identity.values(), *texts.values()]) == []
@@ -167,3 +175,45 @@ def test_an_lrs_outage_during_an_erasure_delays_the_voids_and_loses_none(world, 
     voided = {s["object"]["id"] for s in fault_lrs.statements.values() if s["verb"]["id"].endswith("/voided")}
     assert set(sent) <= voided  # the withdrawal's void too, now naming a pseudonym
     assert identity["sub"] not in json.dumps([s for s in fault_lrs.statements.values() if s["id"] not in sent])
+
+
+def test_the_admin_is_told_which_lms_gradebook_columns_hold_scores_and_queued_ones_are_cancelled(
+        world, engine, database_url, monkeypatch, capsys):
+    lineitem = f"https://lms.example.org/lineitems/{uuid.uuid4().hex[:8]}"
+    with engine.begin() as conn:  # the LMS granted a gradebook column for this activity
+        conn.execute(update(resource_links).where(resource_links.c.id == world.link_pk)
+                     .values(lineitem_url=lineitem))
+    identity = make_distinct(world, "learner")
+    _seed(world, uuid.uuid4().hex[:10])  # asked and validated: two scores queued for the LMS
+    out = _erase(monkeypatch, capsys, database_url, world, identity["sub"], "--yes")
+    assert f"Coaching 101 / Giving feedback: {lineitem}" in out and "the LMS keeps these scores" in out
+    with engine.connect() as conn:
+        scores = conn.execute(select(outbox.c.status).where(outbox.c.channel == "ags",
+                                                            outbox.c.target == f"platform:{world.platform_id}")).all()
+    assert scores and {s for s, in scores} == {"cancelled"}  # never posted for someone erased
+
+
+def test_what_an_import_or_provisioning_said_about_them_is_exported_then_erased(world, engine, database_url,
+                                                                                monkeypatch, capsys):
+    tag = uuid.uuid4().hex[:10]
+    now = time.time()
+    with engine.begin() as conn:  # an import named someone who never launched; provisioning sent the manager
+        expected = expect_person(conn, world.platform_id, email=f"e{tag}@example.org", name=f"Expected {tag}",
+                                 source="import", now=now)
+        scim_store.save_user(conn, {
+            "id": str(uuid.uuid4()), "platform_id": world.platform_id, "person_id": world.manager_id,
+            "user_name_key": f"scim-{tag}", "external_id": f"ext-{tag}", "active": True, "manager_id": None,
+            "resource": {"userName": f"scim-{tag}", "name": {"formatted": f"Scim Name {tag}"}},
+            "created_at": now, "updated_at": now, "version": 1})
+    world.check_in(private_notes=f"private-{tag}")  # the manager's conversation: their row stays, scrubbed
+    exported = export_person(engine, world.platform_id, world.manager_id, Actor(None, "command line"), now)
+    assert exported["provisioning"]["scim_users"][0]["resource"]["userName"] == f"scim-{tag}"
+    assert export_person(engine, world.platform_id, expected, Actor(None, "command line"), now)[
+        "provisioning"]["expected"]["email"] == f"e{tag}@example.org"
+
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    assert main(["person", "erase", "--platform", str(world.platform_id), "--email", f"e{tag}@example.org",
+                 "--yes"]) == 0
+    _erase(monkeypatch, capsys, database_url, world, world.manager_sub, "--yes")
+    assert found_in_database(engine, [f"e{tag}@example.org", f"Expected {tag}", f"scim-{tag}", f"ext-{tag}",
+                                      f"Scim Name {tag}", f"private-{tag}"]) == []

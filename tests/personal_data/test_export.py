@@ -30,6 +30,7 @@ def export(world, person_id: int, via: str = "command line") -> dict:
 
 
 def test_a_seeded_learners_export_holds_their_records_and_round_trips_through_its_schema(world):
+    world.add_lrs(f"lrs-{world.platform_id}", "http://127.0.0.1:9/xapi/")  # queued, never reached
     seed(world)
     document = export(world, world.learner_id)
     jsonschema.validate(document, SCHEMA, format_checker=jsonschema.FormatChecker())
@@ -46,6 +47,10 @@ def test_a_seeded_learners_export_holds_their_records_and_round_trips_through_it
     assert [m["manager"]["lms_user_id"] for m in document["managers"]] == [world.manager_sub]
     assert {e["action"] for e in document["audit_events"]} >= {"reflection.submitted", "validation.requested",
                                                                 "validation.validated", "check_in.held"}
+    sent = {m["about"]: m for m in document["sent"]}
+    assert {m["to"] for m in document["sent"]} == {f"lrs-{world.platform_id}"}
+    statement = next(m["content"] for about, m in sent.items() if about.startswith("reflection "))
+    assert statement["actor"]["account"]["name"] == world.learner_sub
     assert PRIVATE not in json.dumps(document)
 
 

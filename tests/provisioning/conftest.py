@@ -1,4 +1,5 @@
-"""A real ``coachbridge serve`` for the SCIM peers, one per test module, on SQLite or PostgreSQL."""
+"""A real ``coachbridge serve`` for the SCIM peers, one for the whole folder (starting one
+costs seconds), on SQLite or PostgreSQL; each test reads counts before and after."""
 from __future__ import annotations
 
 import pytest
@@ -9,7 +10,7 @@ from sqlalchemy import create_engine
 from tests.peers.scim_server import start_scim_server
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def scim_server(tmp_path_factory, postgres):
     instance = tmp_path_factory.mktemp("scim-instance")
     url = postgres.new_database() if postgres else f"sqlite:///{instance / 'scim.db'}"
@@ -18,7 +19,7 @@ def scim_server(tmp_path_factory, postgres):
     server.stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def scim_db(scim_server):
     engine = create_engine(scim_server.database_url)
     yield engine

@@ -32,6 +32,7 @@ def test_the_relationships_follow_the_identity_provider(scim_client, scim_db):
     emails = [f"employee-{i}@org-chart.example.org" for i in range(PEOPLE)]
     boss = {i: (i - 1) // 10 if i else None for i in range(PEOPLE)}  # ten reports each, top-down
     ids: dict[int, str] = {}
+    before = scim_client.query(UserModel, query_parameters=SearchRequest(count=0)).total_results
     for i, email in enumerate(emails):  # a manager is always created before their reports
         user = UserModel(user_name=email, display_name=f"Employee {i}", active=True, external_id=f"hr-{i}")
         if boss[i] is not None:
@@ -61,5 +62,7 @@ def test_the_relationships_follow_the_identity_provider(scim_client, scim_db):
     assert current_pairs(scim_db, set(emails)) == expected
     found = scim_client.query(UserModel, query_parameters=SearchRequest(filter='externalId eq "hr-7"'))
     assert found.total_results == 1 and found.resources[0].user_name == emails[7]
-    page = scim_client.query(UserModel, query_parameters=SearchRequest(start_index=991, count=50))
-    assert (page.total_results, page.start_index, len(page.resources)) == (PEOPLE, 991, PEOPLE - 990)
+    last = before + PEOPLE - 9  # the last ten users, as they were created
+    page = scim_client.query(UserModel, query_parameters=SearchRequest(start_index=last, count=50))
+    assert (page.total_results, page.start_index, len(page.resources)) == (before + PEOPLE, last, 10)
+    assert [u.user_name for u in page.resources] == emails[-10:]

@@ -85,8 +85,9 @@ def test_operator_page_shows_a_new_link_once_and_withdraws_it(peers, vendors, mo
     refused = operator.post(peers.tool_url + "/admin/invitations",
                             data={"csrf_token": token, "note": "<Brightspace>\x00"})  # NUL: no field takes one
     assert refused.status_code == 400 and "NUL" in refused.text
-    created = operator.post(peers.tool_url + "/admin/invitations", data={"csrf_token": token, "note": "<Brightspace>"})
-    assert created.status_code == 201 and "&lt;Brightspace&gt;" in created.text
+    created = operator.post(peers.tool_url + "/admin/invitations",
+                            data={"csrf_token": token, "note": "<Brightspace>\r\nsecond line"})
+    assert created.status_code == 201 and "&lt;Brightspace&gt;  second line" in created.text
     link = unescape(re.search(r'<code>(http[^<]+/lti/register/[^<]+)</code>', created.text).group(1))
     assert link.startswith(peers.tool_url + "/lti/register/")
     listing = operator.get(peers.tool_url + "/admin/invitations")
@@ -114,6 +115,9 @@ def test_open_registration_waits_for_an_operator(peers, vendors, settings_of, mo
     refused = browser().get(peers.tool_url + "/lti/login", params=login, allow_redirects=False)
     assert refused.status_code == 403  # no login, so no launch and no key fetch
     operator = operator_browser(peers, monkeypatch, capsys)
+    assert main(["platform", "list"]) == 0
+    assert '"status": "pending approval"' in next(line for line in capsys.readouterr().out.splitlines()
+                                                  if f'"id": {pending["id"]},' in line)
     detail = operator.get(f"{peers.tool_url}/admin/platforms/{pending['id']}")
     assert "Approve this platform" in detail.text
     token = unescape(re.search(r'name="csrf_token" value="([^"]+)"', detail.text).group(1))

@@ -130,6 +130,19 @@ def test_an_action_done_or_dropped_is_a_statement_of_its_own(mapping):
     assert undone["object"]["objectType"] == "StatementRef"
 
 
+def test_an_action_is_completed_by_whom_it_was_for(mapping):
+    agreed = record_statement_id("rec-1", 1, EventKind.ACTION_AGREED)
+    (learners,) = build(sample_event(EventKind.ACTION_COMPLETED, version=2, fields={"owner": "learner"},
+                                     context_statement=agreed), mapping)
+    (managers,) = build(sample_event(EventKind.ACTION_COMPLETED, version=2, fields={"owner": "manager"},
+                                     context_statement=agreed), mapping)
+    assert learners["actor"]["account"]["name"] == LEARNER.lti_sub
+    assert learners["context"]["instructor"]["account"]["name"] == MANAGER.lti_sub
+    assert managers["actor"]["account"]["name"] == MANAGER.lti_sub and "instructor" not in managers["context"]
+    assert managers["context"]["statement"] == {"objectType": "StatementRef", "id": agreed}
+    assert managers["result"]["extensions"] == {f"{PROFILE_IRI}/extensions/action-owner": "manager"}
+
+
 def test_email_ifis_keep_the_local_part_and_lowercase_the_domain():
     assert email_for_ifi(" Ann.Learner@ACME.Org ") == "Ann.Learner@acme.org"
     assert email_for_ifi("a@b@Example.COM") == "a@b@example.com"  # the domain follows the last @

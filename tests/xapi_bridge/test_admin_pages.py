@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from html import unescape
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from adapter.persistence.outbox_store import SqlOutbox, enqueue
-from adapter.persistence.tables import platforms
+from adapter.persistence.tables import outbox, platforms
 from adapter.persistence.xapi_tables import lrs_endpoints
 from tests.peers.lti_platform import browser, full_launch, operator_browser
 
@@ -68,7 +68,7 @@ def test_add_edit_test_and_disable_an_endpoint_without_showing_its_secret(peers,
     edit_url = created.url.split("?")[0]
     tested = admin.post(edit_url + "/test", data={"csrf_token": csrf(created)})
     assert "Connection test: the LRS answered" in tested.text and "1.0.3, 2.0.0" in tested.text
-    assert fault_lrs.requests == 0  # GET about only: no statement sent
+    assert fault_lrs.requests == 0  # GET about and one read: no statement sent
 
     edited = admin.post(edit_url, data={**add_form(peers, "ignored", fault_lrs.endpoint, batch_size="25", secret=""),
                                         "csrf_token": csrf(created)})
@@ -87,8 +87,11 @@ def test_connection_test_reports_an_lrs_that_is_not_there(peers, admin):
     page = admin.get(peers.tool_url + "/admin/lrs/new")
     created = admin.post(peers.tool_url + "/admin/lrs/new",
                          data={**add_form(peers, "admin-down", "http://127.0.0.1:9/xapi/"), "csrf_token": csrf(page)})
+    assert "Saved, but not turned on" in created.text  # an endpoint that never answered queues nothing
+    assert "disabled (new records are not queued for it)" in created.text
     tested = admin.post(created.url.split("?")[0] + "/test", data={"csrf_token": csrf(created)})
-    assert "Connection test: failed" in tested.text and "ConnectionError" in tested.text
+    assert "Connection test: failed" in tested.text and "nothing answered at" in tested.text
+    assert "Errno" not in tested.text and "ConnectionError" not in tested.text
     assert SECRET not in tested.text
 
 
@@ -148,3 +151,18 @@ def test_profile_is_served_as_json_ld_without_sign_in(peers):
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def test_delivery_page_says_why_messages_wait_and_names_the_gradebook(peers, admin):
+    platform_id = demo_platform_id(peers)
+    with peers.engine.begin() as conn:
+        enqueue(conn, "xapi", "admin-slow", "m-2", {"id": "m-2"}, time.time(), source="reflection 2 v1")
+        enqueue(conn, "ags", f"platform:{platform_id}", "s-1", {"id": "s-1"}, time.time(), source="validation 1 v1")
+    box = SqlOutbox(peers.engine, "xapi")
+    (row,) = box.claim_due("admin-slow", 10, _now())
+    box.schedule_retry([row.id], _now() + timedelta(minutes=5), 1, "503 the LRS is busy")
+    page = admin.get(peers.tool_url + "/admin/delivery").text
+    assert "Last try failed: 503 the LRS is busy." in page and "Next try in" in page
+    assert "Scores to an LMS gradebook" in page and f"platform:{platform_id}" not in page
+    with peers.engine.begin() as conn:  # leave nothing queued for the other tests' workers
+        conn.execute(delete(outbox).where(outbox.c.message_id.in_(["m-2", "s-1"])))

@@ -99,6 +99,7 @@ def test_every_kind_of_withdrawal_voids_every_statement_of_the_record(world, eng
     talks = [world.conversation(key, held_on) for key in sorted(load_templates().by_key)]
     assert {talk.kind for talk in talks} == {"check_in", "coaching"}
     world.set_status(talks[1].actions[0].id, "done")
+    world.rate(talks[2].id, "4")  # a correction by the learner: re-sent with the rating
     world.withdraw("reflection", reflection.id)
     world.withdraw("validation", asked.id)
     for talk in talks:
@@ -113,9 +114,11 @@ def test_every_kind_of_withdrawal_voids_every_statement_of_the_record(world, eng
     learner = facts[0]["actor"]  # the reflection's
     manager = next(s["context"]["instructor"] for s in facts if verb(s) == "attended")
     voids_of = {s["object"]["id"]: s for s in sent if s["verb"]["id"] == VOIDED}
-    for fact in facts:
+    for index, fact in enumerate(facts):
         void = voids_of[fact["id"]]
-        by_manager = verb(fact) in ("attended", "agreed", "completed")  # a conversation and its actions
+        corrected = any(later["object"]["id"] == fact["object"]["id"] and verb(later) == verb(fact)
+                        for later in facts[index + 1:])  # by the learner: a revision or a rating
+        by_manager = verb(fact) in ("attended", "agreed", "completed") and not corrected  # a withdrawn conversation
         assert void["actor"] == (manager if by_manager else learner), (verb(fact), void)
         assert void["context"]["contextActivities"]["parent"] == fact["context"]["contextActivities"]["parent"]
         assert void["context"]["contextActivities"]["grouping"] == fact["context"]["contextActivities"]["grouping"]
@@ -137,7 +140,9 @@ def test_a_new_state_is_a_new_statement_and_only_corrections_void(world, engine,
     sent = delivered(world, engine, target)
     assert [s for s in sent if s["verb"]["id"] == VOIDED] == []
     records = by_record(sent)
-    assert sorted(map(verb, records[sent[1]["object"]["id"]])) == ["agreed", "completed"]
+    agreed, done = records[sent[1]["object"]["id"]]
+    assert (verb(agreed), verb(done)) == ("agreed", "completed") and done["actor"] == agreed["actor"]  # hers
+    assert done["context"]["statement"] == {"objectType": "StatementRef", "id": agreed["id"]}
     request = records[sent[-1]["object"]["id"]]
     assert list(map(verb, request)) == ["requested", "validated", "requested", "validated"]
     assert [s["result"]["success"] for s in request if verb(s) == "validated"] == [False, True]
@@ -235,7 +240,7 @@ def test_lrs_test_against_ralph_without_about_says_what_it_checked(world, engine
     assert main(["lrs", "test", "ralph-checked"]) == 0
     assert capsys.readouterr().out.strip() == (
         "ralph-checked: ok: no about resource (404), version not asked; GET statements?limit=1 with the stored "
-        "credentials and version 1.0.3: 200, credentials accepted (no statement sent)")
+        "credentials and version 1.0.3: 200, credentials accepted")
     assert main(["lrs", "test", "ralph-wrong-password"]) == 1
     out = capsys.readouterr().out
     assert out.startswith("ralph-wrong-password: failed: no about resource (404)") and ": 401" in out
