@@ -6,12 +6,12 @@ subtraction:
 
 - the organisation's value sits beside each row, so a row is hidden when the rest of the
   organisation (organisation minus the row) is 1 to k−1 learners;
-- when rows are hidden, the learners seen only in hidden rows are, together, what
-  "organisation minus the shown rows" describes: more rows are hidden (smallest first)
-  until they are none or at least *k* (complementary suppression);
-- a filtered view (one team, one course, one platform) is shown only when what the filter
-  leaves out is none or at least *k* learners, so "everyone minus the filtered view"
-  reveals no small group.
+- when rows are hidden, "organisation minus the shown rows" describes the hidden rows
+  together: more rows are hidden (smallest first) until the hidden rows rest on none or at
+  least *k* learners (complementary suppression);
+- a filtered view (one team, one course, one platform) is shown only when the learners
+  whose records the filter leaves out are none or at least *k*, so "everyone minus the
+  filtered view" reveals no small group.
 
 Plain Python over sets of learner ids; the service applies it to every view it returns.
 """
@@ -46,22 +46,28 @@ def too_small(learners: int, k: int) -> bool:
 
 def hidden_rows(rows: Mapping[Hashable, frozenset[int]], population: frozenset[int], k: int) -> set[Hashable]:
     """The rows (each a set of the learners its figure rests on) that must not be shown,
-    out of a ``population`` whose total is shown beside them."""
+    out of a ``population`` whose total is shown beside them. Rows may share learners (a
+    learner with two managers, or with records in two months): the figures add up over
+    records, so what a subtraction reveals rests on every learner of the rows subtracted."""
     k = max(k, FLOOR_MIN_LEARNERS)
+
+    def rest_of(key: Hashable) -> frozenset[int]:
+        others = frozenset().union(*(learners for other, learners in rows.items() if other != key))
+        return others | (population - frozenset().union(*rows.values()))
+
     hidden = {key for key, learners in rows.items()
-              if len(learners) < k or too_small(len(population - learners), k)}
-    while True:
-        shown = frozenset().union(*(rows[key] for key in rows if key not in hidden))
-        exposed = frozenset().union(*(rows[key] for key in hidden)) - shown
-        if not too_small(len(exposed), k):
-            return hidden
-        # Hide the smallest shown row next; its learners join what the hidden rows cover.
-        candidates = sorted((len(rows[key]), str(key)) for key in rows if key not in hidden)
+              if too_small(len(learners), k) or (learners and too_small(len(rest_of(key)), k))}
+    while too_small(len(frozenset().union(*(rows[key] for key in hidden))), k):
+        # Hide the smallest shown row next, so the hidden rows together rest on k or more.
+        candidates = sorted((key for key in rows if key not in hidden and rows[key]),
+                            key=lambda key: (len(rows[key]), str(key)))
         if not candidates:
-            return hidden
-        hidden.add(next(key for key in rows if str(key) == candidates[0][1] and key not in hidden))
+            break
+        hidden.add(candidates[0])
+    return hidden
 
 
-def filter_hides_view(filtered: frozenset[int], everyone: frozenset[int], k: int) -> bool:
-    """A filtered view is withheld when it, or what it leaves out, is a small group."""
-    return too_small(len(filtered), k) or too_small(len(everyone - filtered), k)
+def filter_hides_view(filtered: frozenset[int], left_out: frozenset[int], k: int) -> bool:
+    """A filtered view is withheld when it, or what it leaves out (the learners with
+    records the filter drops), is a small group."""
+    return too_small(len(filtered), k) or too_small(len(left_out), k)

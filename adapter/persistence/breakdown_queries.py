@@ -4,6 +4,7 @@ who manages whom now, people's teams, and the smallest group a platform lets rep
 Every query takes the asking admin's scope."""
 from __future__ import annotations
 
+from datetime import date, datetime, time, timezone
 from typing import Any, Iterable
 
 from sqlalchemy import Connection, func, select, update
@@ -13,6 +14,7 @@ from adapter.domain.measures import Counts
 from adapter.domain.small_groups import DEFAULT_MIN_LEARNERS
 
 from .breakdown_tables import report_privacy
+from .coaching_tables import conversations, validation_decisions, validation_requests
 from .database import conflict_insert
 from .report_summary_tables import NO_COURSE, report_learner_facts
 from .scoping import within
@@ -81,3 +83,23 @@ def save_min_learners(conn: Connection, platform_id: int, value: int, now: float
                                                              updated_at=now)
     conn.execute(statement.on_conflict_do_update(index_elements=["platform_id"],
                                                  set_={"min_learners": value, "updated_at": now}))
+
+
+def dated_conversations(conn: Connection, scope: AdminScope, since: date) -> list[Any]:
+    """(learner, platform, course, held_on, rating) of every conversation held since ``since``:
+    the summary keeps conversations undated, the over-time view needs their day."""
+    c = conversations
+    return conn.execute(select(c.c.learner_id, c.c.platform_id, c.c.context_pk, c.c.held_on, c.c.rating)
+                        .where(c.c.withdrawn_at.is_(None), c.c.held_on >= since,
+                               within(scope, c.c.platform_id))).all()
+
+
+def dated_decisions(conn: Connection, scope: AdminScope, since: date) -> list[Any]:
+    """(learner, platform, course, decided_at, validated) of every decision made since ``since``."""
+    v, d = validation_requests, validation_decisions
+    start = datetime.combine(since, time(), tzinfo=timezone.utc).timestamp()
+    return conn.execute(select(v.c.learner_id, v.c.platform_id, v.c.context_pk, d.c.decided_at,
+                               (d.c.outcome == "validated").label("validated"))
+                        .select_from(d.join(v, v.c.id == d.c.request_id))
+                        .where(v.c.withdrawn_at.is_(None), d.c.decided_at >= start,
+                               within(scope, v.c.platform_id))).all()

@@ -108,19 +108,29 @@ def my_team_breakdown(conn: Connection, viewer: Viewer, as_of: date, manager_id:
     return _breakdown(conn, scope, BY_MANAGER, Filters(), as_of, only_manager=viewer.person_id)
 
 
+def filtered_entries(conn: Connection, scope: AdminScope, filters: Filters):
+    """(the learners with records the filters leave out, each kept learner's (kind, bucket,
+    counts) the filters keep, people's teams)."""
+    entries = queries.learner_entries(conn, scope)
+    teams = queries.teams_of_people(conn, scope)
+    kept_entries, left_out = {}, set()
+    for learner, rows in entries.items():
+        in_team = not filters.team or teams.get(learner) == filters.team
+        kept = [(kind, bucket, counts) for p, c, kind, bucket, counts in rows if in_team and filters.keeps(p, c)]
+        if kept:
+            kept_entries[learner] = kept
+        if len(kept) < len(rows):
+            left_out.add(learner)
+    return frozenset(left_out), kept_entries, teams
+
+
 def _breakdown(conn: Connection, scope: AdminScope, by: str, filters: Filters, as_of: date,
                only_manager: int | None = None) -> Breakdown:
     k = queries.min_learners(conn, scope)
-    entries = queries.learner_entries(conn, scope)
-    everyone = frozenset(entries)
-    teams = queries.teams_of_people(conn, scope)
-    facts: dict[int, Facts] = {}
-    for learner, rows in entries.items():
-        kept = [(kind, bucket, counts) for p, c, kind, bucket, counts in rows if filters.keeps(p, c)]
-        if kept and (not filters.team or teams.get(learner) == filters.team):
-            facts[learner] = facts_on(kept, as_of)
+    left_out, kept, teams = filtered_entries(conn, scope, filters)
+    facts = {learner: facts_on(rows, as_of) for learner, rows in kept.items()}
     shown = frozenset(facts)
-    withheld = filters.any and filter_hides_view(shown, everyone, k)
+    withheld = filters.any and filter_hides_view(shown, left_out, k)
 
     groups: dict[str, frozenset[int]] = {}
     if by == BY_MANAGER:  # keyed by id: two managers may share a name
@@ -134,34 +144,35 @@ def _breakdown(conn: Connection, scope: AdminScope, by: str, filters: Filters, a
         names = {team: team for team in groups}
 
     row_hidden = hidden_rows(groups, shown, k) if not withheld else set(groups)
-    column_hidden = {key: hidden_rows({g: _resting(learners, facts, key) for g, learners in groups.items()},
-                                      _resting(shown, facts, key), k) for key in COLUMNS}
-    organisation = _row("Organisation", shown, facts, k, withheld, set())
-    rows = [_row(names[g], learners, facts, k, g in row_hidden, {key for key in COLUMNS if g in column_hidden[key]})
+    column_hidden = {key: hidden_rows({g: resting(learners, facts, key) for g, learners in groups.items()},
+                                      resting(shown, facts, key), k) for key in COLUMNS}
+    organisation = row_of("Organisation", shown, facts, k, withheld, set())
+    rows = [row_of(names[g], learners, facts, k, g in row_hidden, {key for key in COLUMNS if g in column_hidden[key]})
             for g, learners in groups.items() if only_manager is None or g == str(only_manager)]
     return Breakdown(by, as_of, k, filters, organisation, rows, withheld)
 
 
-def _resting(learners: Iterable[int], facts: dict[int, Facts], key: str) -> frozenset[int]:
+def resting(learners: Iterable[int], facts: dict[int, Facts], key: str) -> frozenset[int]:
     name = RESTS_ON[key]
     return frozenset(l for l in learners if getattr(facts[l], name))
 
 
-def _row(name: str, learners: frozenset[int], facts: dict[int, Facts], k: int, hidden: bool,
-         hidden_columns: set[str]) -> Row:
+def row_of(name: str, learners: frozenset[int], facts: dict[int, Facts], k: int, hidden: bool,
+           hidden_columns: set[str], columns: tuple[str, ...] = COLUMNS) -> Row:
+    """One row's cells, each cut when the row is hidden, its column is, or it rests on too few."""
     summed = total(facts[l] for l in learners)
     values = {m.key: (m.label, m.value, m.display) for m in measures(summed)}
     for key, label in VOLUME:
         count = getattr(summed, key)
         values[key] = (label, float(count), str(count))
     cells = []
-    for key in COLUMNS:
+    for key in columns:
         label, value, display = values[key]
-        resting = len(_resting(learners, facts, key))
-        cut = hidden or key in hidden_columns or too_small(resting, k)
+        rest = len(resting(learners, facts, key))
+        cut = hidden or key in hidden_columns or too_small(rest, k)
         cells.append(Cell(key, label, None if cut else value, "hidden" if cut else display,
-                          None if cut else resting, cut))
-    return Row(name, None if hidden else len(learners), cells, hidden)
+                          None if cut else rest, cut))
+    return Row(name, None if hidden or too_small(len(learners), k) else len(learners), cells, hidden)
 
 
 def _sorted(breakdown: Breakdown, sort: str, descending: bool) -> Breakdown:

@@ -84,7 +84,7 @@ def create_app(settings: Settings | None = None, migrate: bool = True, **overrid
         health, home, instructor, learner, lti_endpoints, manager, navigation, registration, roster, scim, xapi_public,
     )
     from . import admin_reports, instructor_reports, manager_reports  # noqa: F401  (dashboards, by audience)
-    from . import breakdown_pages  # noqa: F401  (outcomes by manager and by team)
+    from . import breakdown_pages, trend_pages  # noqa: F401  (outcomes by manager, by team, over time)
     from . import admin_audit, admin_people, admin_retention  # noqa: F401  (personal data; the audit trail)
     health.init_request_logging(app)
     formatting.init_app(app)

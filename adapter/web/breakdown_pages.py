@@ -22,7 +22,7 @@ from .report_pages import today
 TITLES = {BY_MANAGER: "Outcomes by manager", BY_TEAM: "Outcomes by team"}
 
 
-def _filters() -> Filters:
+def filters_from_url() -> Filters:
     """The filters the URL names; a platform must be the admin's (400 otherwise)."""
     args = request.args
     platform_id = chosen_platform(args["platform"], "Choose one of the platforms you administer.") \
@@ -57,7 +57,7 @@ def breakdown(by: str, error: RuleViolation | None = None, status: int = 200):
         abort(404)
     sort = request.args.get("sort", "")
     with components().engine.connect() as conn:
-        result = organisation_breakdown(conn, admin_scope(), by, _filters(), today(), sort,
+        result = organisation_breakdown(conn, admin_scope(), by, filters_from_url(), today(), sort,
                                         request.args.get("order") == "desc")
         courses = breakdown_queries.course_titles(conn, admin_scope())
         teams = breakdown_queries.team_names(conn, admin_scope())

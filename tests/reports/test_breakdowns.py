@@ -168,3 +168,33 @@ def test_the_import_reads_an_optional_team_column_and_refuses_a_bad_one():
     assert not problems and [r.team for r in rows] == ["Sales", ""]
     _, problems = parse_relationship_csv("learner_user_id,manager_user_id,team\na,m,Sa\x00les\n")
     assert [str(p) for p in problems] == ["line 2: a team holds a control character (a NUL byte, say)"]
+
+
+def test_over_time_by_quarter_and_month_hides_small_periods(engine, company):
+    from adapter.services.trends import MONTH, QUARTER, organisation_trend
+
+    with engine.connect() as conn:
+        quarters = organisation_trend(conn, AdminScope.operator(), QUARTER, Filters(), AS_OF)
+        months = organisation_trend(conn, AdminScope.operator(), MONTH, Filters(), AS_OF)
+    assert [r.name for r in quarters.rows][-3:] == ["2025-Q4", "2026-Q1", "2026-Q2"] and len(quarters.rows) == 8
+    q1, q2 = quarters.rows[-2], quarters.rows[-1]
+    assert q1.learners is None and q1.cell("conversations").hidden  # Ana's and Ben's records only
+    # Q2 rests on 13 learners, but the dashboard's all-time figure minus Q2 would be Q1's
+    # two learners: Q2's conversations are hidden beside Q1's.
+    assert q2.learners == 13 and q2.cell("conversations").hidden and q2.cell("usefulness").hidden
+    may = next(r for r in months.rows if r.name == "2026-05")
+    june = next(r for r in months.rows if r.name == "2026-06")
+    # June (Cai alone) is too small; May would be Q2 minus June: hidden beside it.
+    assert june.cell("conversations").hidden and may.cell("conversations").hidden
+    assert next(r for r in months.rows if r.name == "2026-04").cell("conversations").display == "0"
+    assert len(months.rows) == 24
+
+
+def test_over_time_page_and_exports(peers, launch, team):
+    admin = launch("admin-ada")
+    page = admin.get("/admin/reports/over-time?period=month&measure=conversations")
+    assert page.status_code == 200 and "<svg" in page.text and "Why some figures are hidden" in page.text
+    assert admin.get("/admin/reports/over-time?period=week").status_code == 400
+    exported = admin.get("/admin/reports/over-time?format=json").json()
+    assert exported["kind"] == "quarter" and len(exported["rows"]) == 8
+    assert admin.get("/admin/reports/over-time?format=csv").text.startswith("quarter,learners,applied_30")
