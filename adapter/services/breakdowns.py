@@ -194,12 +194,14 @@ def save_min_learners(engine: Engine, scope: AdminScope, platform_id: int, text:
     return value
 
 
+def as_dict(breakdown: Breakdown) -> dict:
+    return {"by": breakdown.by, "as_of": breakdown.as_of.isoformat(), "min_learners": breakdown.min_learners,
+            "rule": breakdown.rule, "filters": asdict(breakdown.filters), "withheld": breakdown.withheld,
+            "organisation": asdict(breakdown.organisation), "rows": [asdict(r) for r in breakdown.rows]}
+
+
 def as_json(breakdown: Breakdown) -> str:
-    return json.dumps({"by": breakdown.by, "as_of": breakdown.as_of.isoformat(),
-                       "min_learners": breakdown.min_learners, "rule": breakdown.rule,
-                       "filters": asdict(breakdown.filters), "withheld": breakdown.withheld,
-                       "organisation": asdict(breakdown.organisation),
-                       "rows": [asdict(r) for r in breakdown.rows]}, indent=1)
+    return json.dumps(as_dict(breakdown), indent=1)
 
 
 def as_csv(breakdown: Breakdown) -> str:

@@ -13,7 +13,7 @@ when its quarter, shown in the quarterly view, minus its other months would give
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from typing import Iterable
 
@@ -55,6 +55,10 @@ class Trend:
     @property
     def target_labels(self) -> dict[str, str]:
         return TARGET_MEASURES
+
+
+def as_dict(trend: Trend) -> dict:
+    return {**asdict(trend), "as_of": trend.as_of.isoformat()}
 
 
 def period_of(day: date, kind: str) -> str:

@@ -84,7 +84,7 @@ def create_app(settings: Settings | None = None, migrate: bool = True, **overrid
         health, home, instructor, learner, lti_endpoints, manager, navigation, registration, roster, scim, xapi_public,
     )
     from . import admin_reports, instructor_reports, manager_reports  # noqa: F401  (dashboards, by audience)
-    from . import breakdown_pages, trend_pages  # noqa: F401  (outcomes by manager, by team, over time)
+    from . import breakdown_pages, report_api, report_api_tokens, trend_pages  # noqa: F401  (issue 20's reports)
     from . import admin_audit, admin_people, admin_retention  # noqa: F401  (personal data; the audit trail)
     health.init_request_logging(app)
     formatting.init_app(app)
@@ -93,7 +93,7 @@ def create_app(settings: Settings | None = None, migrate: bool = True, **overrid
     from . import content_policy
     content_policy.init_app(app)
     for blueprint in (lti_endpoints.bp, registration.bp, learner.bp, manager.bp, instructor.bp, admin.bp,
-                      xapi_public.bp, health.bp, home.bp, scim.bp, auth.bp):
+                      xapi_public.bp, health.bp, home.bp, scim.bp, auth.bp, report_api.bp):
         app.register_blueprint(blueprint)
 
     @app.errorhandler(HTTPException)

@@ -22,11 +22,12 @@ from .report_pages import today
 TITLES = {BY_MANAGER: "Outcomes by manager", BY_TEAM: "Outcomes by team"}
 
 
-def filters_from_url() -> Filters:
-    """The filters the URL names; a platform must be the admin's (400 otherwise)."""
+def filters_from_url(platform_ids: set[int]) -> Filters:
+    """The filters the URL names; a platform must be one of ``platform_ids`` (400 otherwise)."""
     args = request.args
-    platform_id = chosen_platform(args["platform"], "Choose one of the platforms you administer.") \
-        if args.get("platform") else None
+    platform_id = whole_number(args.get("platform"))
+    if args.get("platform") and platform_id not in platform_ids:
+        abort(400, description="The platform must be one you administer.")
     course = args.get("course", "")
     course_id = whole_number(course)
     if course and course_id is None:
@@ -35,6 +36,10 @@ def filters_from_url() -> Filters:
     if len(team) > 255:
         abort(400, description="A team name is at most 255 characters.")
     return Filters(platform_id, course_id, team)
+
+
+def admin_filters() -> Filters:
+    return filters_from_url({p["id"] for p in scoped_platforms()})
 
 
 def _exported(breakdown: Breakdown, name: str) -> Response | None:
@@ -57,7 +62,7 @@ def breakdown(by: str, error: RuleViolation | None = None, status: int = 200):
         abort(404)
     sort = request.args.get("sort", "")
     with components().engine.connect() as conn:
-        result = organisation_breakdown(conn, admin_scope(), by, filters_from_url(), today(), sort,
+        result = organisation_breakdown(conn, admin_scope(), by, admin_filters(), today(), sort,
                                         request.args.get("order") == "desc")
         courses = breakdown_queries.course_titles(conn, admin_scope())
         teams = breakdown_queries.team_names(conn, admin_scope())

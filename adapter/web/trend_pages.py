@@ -6,18 +6,17 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import asdict
 
 from flask import Response, abort, render_template, request, url_for
 
 from adapter.persistence import breakdown_queries
 from adapter.services.reports import spreadsheet_cell
-from adapter.services.trends import MONTH, PERIODS, QUARTER, TREND_COLUMNS, Trend, organisation_trend
+from adapter.services.trends import MONTH, PERIODS, QUARTER, TREND_COLUMNS, Trend, as_dict, organisation_trend
 
 from . import components
 from .admin import bp, scoped_platforms
 from .auth import admin_required, admin_scope
-from .breakdown_pages import filters_from_url
+from .breakdown_pages import admin_filters
 from .report_pages import today
 from .svg_charts import Bar, column_chart
 
@@ -59,7 +58,7 @@ def over_time():
     measure = request.args.get("measure", DEFAULT_MEASURE)
     if kind not in PERIODS or measure not in TREND_COLUMNS:
         abort(400, description="The period is month or quarter, and the measure one of the table's columns.")
-    filters = filters_from_url()
+    filters = admin_filters()
     with components().engine.connect() as conn:
         trend = organisation_trend(conn, admin_scope(), kind, filters, today())
         courses = breakdown_queries.course_titles(conn, admin_scope())
@@ -69,8 +68,7 @@ def over_time():
         return Response(_csv(trend), mimetype="text/csv", headers={
             "Content-Disposition": f'attachment; filename="coachbridge-by-{kind}-{trend.as_of.isoformat()}.csv"'})
     if wanted == "json":
-        return Response(json.dumps({**asdict(trend), "as_of": trend.as_of.isoformat()}, indent=1),
-                        mimetype="application/json")
+        return Response(json.dumps(as_dict(trend), indent=1), mimetype="application/json")
     if wanted:
         abort(400, description="The format is csv or json.")
     here = {k: v for k, v in request.args.items() if k in ("platform", "course", "team", "period", "measure")}

@@ -18,6 +18,7 @@ def test_breakdown_and_trend_pages_fit(chromium, peers, people, width):
           [("by-manager", "/admin/reports/by-manager?sort=conversations&order=desc"),
            ("by-team", "/admin/reports/by-team"),
            ("by-quarter", "/admin/reports/over-time?period=quarter&measure=conversations"),
-           ("by-month", "/admin/reports/over-time?period=month")], "admin")
+           ("by-month", "/admin/reports/over-time?period=month"),
+           ("api-tokens", "/admin/reports/api-tokens")], "admin")
     _walk(chromium, width, peers.lms.login_url(manager, "rl-feedback"),
           [("team-beside-organisation", "/manager/reports/by-manager")], "manager")
