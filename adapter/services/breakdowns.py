@@ -129,9 +129,20 @@ def _breakdown(conn: Connection, scope: AdminScope, by: str, filters: Filters, a
     k = queries.min_learners(conn, scope)
     left_out, kept, teams = filtered_entries(conn, scope, filters)
     facts = {learner: facts_on(rows, as_of) for learner, rows in kept.items()}
-    shown = frozenset(facts)
-    withheld = filters.any and filter_hides_view(shown, left_out, k)
+    withheld = filters.any and filter_hides_view(frozenset(facts), left_out, k)
+    organisation, rows = grouped(conn, scope, by, facts, k, withheld, teams)
+    if only_manager is not None:
+        rows = [row for key, row in rows if key == str(only_manager)]
+    else:
+        rows = [row for _, row in rows]
+    return Breakdown(by, as_of, k, filters, organisation, rows, withheld)
 
+
+def grouped(conn: Connection, scope: AdminScope, by: str, facts: dict[int, Facts], k: int, withheld: bool,
+            teams: dict[int, str]) -> tuple[Row, list[tuple[str, Row]]]:
+    """The organisation's row and each group's (its key, its row) from each learner's facts,
+    cut by the small-group rule."""
+    shown = frozenset(facts)
     groups: dict[str, frozenset[int]] = {}
     if by == BY_MANAGER:  # keyed by id: two managers may share a name
         managers = queries.current_teams_of_managers(conn, scope)
@@ -147,9 +158,9 @@ def _breakdown(conn: Connection, scope: AdminScope, by: str, filters: Filters, a
     column_hidden = {key: hidden_rows({g: resting(learners, facts, key) for g, learners in groups.items()},
                                       resting(shown, facts, key), k) for key in COLUMNS}
     organisation = row_of("Organisation", shown, facts, k, withheld, set())
-    rows = [row_of(names[g], learners, facts, k, g in row_hidden, {key for key in COLUMNS if g in column_hidden[key]})
-            for g, learners in groups.items() if only_manager is None or g == str(only_manager)]
-    return Breakdown(by, as_of, k, filters, organisation, rows, withheld)
+    return organisation, [(g, row_of(names[g], learners, facts, k, g in row_hidden,
+                                     {key for key in COLUMNS if g in column_hidden[key]}))
+                          for g, learners in groups.items()]
 
 
 def resting(learners: Iterable[int], facts: dict[int, Facts], key: str) -> frozenset[int]:

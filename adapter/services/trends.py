@@ -113,6 +113,13 @@ def organisation_trend(conn: Connection, scope: AdminScope | None, kind: str, fi
     return Trend(kind, as_of, k, filters, rows, withheld, targets)
 
 
+def facts_in_quarter(conn: Connection, scope: AdminScope, quarter: Quarter, as_of: date) -> dict[int, Facts]:
+    """Each learner's facts from their records dated in ``quarter`` (every platform in ``scope``)."""
+    _, kept, teams = filtered_entries(conn, scope, Filters())
+    per_period = _facts_per_period(conn, scope, Filters(), QUARTER, as_of, quarter.starts_on, kept, teams)
+    return per_period.get(str(quarter), {})
+
+
 def _facts_per_period(conn: Connection, scope: AdminScope, filters: Filters, kind: str, as_of: date, since: date,
                       kept: dict[int, list], teams: dict[int, str]) -> dict[str, dict[int, Facts]]:
     """Each period's facts per learner: dated summary rows, then conversations and decisions."""

@@ -84,7 +84,8 @@ def create_app(settings: Settings | None = None, migrate: bool = True, **overrid
         health, home, instructor, learner, lti_endpoints, manager, navigation, registration, roster, scim, xapi_public,
     )
     from . import admin_reports, instructor_reports, manager_reports  # noqa: F401  (dashboards, by audience)
-    from . import breakdown_pages, report_api, report_api_tokens, trend_pages  # noqa: F401  (issue 20's reports)
+    from . import breakdown_pages, recognition_page, trend_pages  # noqa: F401  (outcomes by manager, team, time)
+    from . import report_api, report_api_tokens  # noqa: F401  (the reports' JSON API for BI tools)
     from . import admin_audit, admin_people, admin_retention  # noqa: F401  (personal data; the audit trail)
     health.init_request_logging(app)
     formatting.init_app(app)

@@ -19,6 +19,7 @@ def test_breakdown_and_trend_pages_fit(chromium, peers, people, width):
            ("by-team", "/admin/reports/by-team"),
            ("by-quarter", "/admin/reports/over-time?period=quarter&measure=conversations"),
            ("by-month", "/admin/reports/over-time?period=month"),
-           ("api-tokens", "/admin/reports/api-tokens")], "admin")
+           ("api-tokens", "/admin/reports/api-tokens"), ("recognition", "/admin/reports/recognition"),
+           ("home", "/admin/")], "admin")
     _walk(chromium, width, peers.lms.login_url(manager, "rl-feedback"),
           [("team-beside-organisation", "/manager/reports/by-manager")], "manager")

@@ -198,3 +198,29 @@ def test_over_time_page_and_exports(peers, launch, team):
     exported = admin.get("/admin/reports/over-time?format=json").json()
     assert exported["kind"] == "quarter" and len(exported["rows"]) == 8
     assert admin.get("/admin/reports/over-time?format=csv").text.startswith("quarter,learners,applied_30")
+
+
+def test_recognition_lists_managers_meeting_the_bar_but_never_a_hidden_team(engine, company):
+    from adapter.domain.targets import Quarter
+    from adapter.services.recognition import as_csv as recognition_csv, chosen_measures, recognised_managers
+
+    with engine.connect() as conn:
+        result = recognised_managers(conn, AdminScope.operator(), Quarter(2026, 2), chosen_measures(["usefulness"]),
+                                     AS_OF)
+    # Every Q2 rating was 4: Maria's and Zoe's teams both reach the organisation's 4.0, but
+    # Zoe's row is hidden beside Omar's two learners, so only Maria is named.
+    assert result.organisation.cell("usefulness").display == "4.0 / 5"
+    assert [r.name for r in result.managers] == ["Maria"]
+    assert recognition_csv(result).splitlines()[1].startswith("Maria,2026-Q2,4.00")
+    with pytest.raises(RuleViolation):
+        chosen_measures(["conversations"])  # a team's volume is not comparable with the organisation's
+
+
+def test_recognition_page(peers, launch, team):
+    admin = launch("admin-ada")
+    page = admin.get("/admin/reports/recognition?quarter=2026-Q2&measure=applied_90&measure=cadence_kept")
+    assert page.status_code == 200 and "Managers to recognise, 2026-Q2" in page.text
+    assert admin.get("/admin/reports/recognition?quarter=2026-Q9").status_code == 400
+    assert admin.get("/admin/reports/recognition?measure=bogus").status_code == 400
+    assert admin.get("/admin/reports/recognition?format=csv").text.startswith("manager,quarter,applied_90,usefulness")
+    assert launch(team.manager).get("/admin/reports/recognition").status_code == 403
