@@ -17,7 +17,8 @@ from adapter.persistence import lrs_store
 from adapter.persistence.platform_store import platform_with
 from adapter.services.invitations import invite
 from adapter.services.platforms import PlatformSpec, register_platform
-from adapter.web import components, create_app
+from adapter.web import create_app
+from adapter.web.app_components import components
 from adapter.worker import Worker, default_jobs
 
 DEMO_LRS_NAME = "demo-lrs"

@@ -10,7 +10,7 @@ from typing import Any, Iterable
 from sqlalchemy import Connection, func, select, update
 
 from adapter.domain.admin_scope import AdminScope
-from adapter.domain.measures import Counts
+from adapter.reports.measures import Counts
 from adapter.domain.small_groups import DEFAULT_MIN_LEARNERS
 
 from .breakdown_tables import report_privacy

@@ -17,6 +17,8 @@ from adapter.persistence.session_store import WebSession, end_session, load_sess
 from adapter.services.admin_access import OPERATOR_SIGN_IN
 from adapter.services.platforms import is_active
 
+from .app_components import components
+
 SESSION_COOKIE = "cb_session"
 # Launches are authenticated by the signed id_token and state; Dynamic Registration
 # (no session yet) by its own double-submit token; SCIM by a bearer token, never a cookie.
@@ -45,8 +47,6 @@ def _session_token() -> str | None:
 def _load_session() -> None:
     """The session from its cookie; or, for a launch made without cookies (through
     platform storage), from the tool's own links and forms, which carry it then."""
-    from . import components
-
     token = request.cookies.get(SESSION_COOKIE)
     from_url = not token and request.endpoint != "lti.launch"
     if from_url:
@@ -120,8 +120,6 @@ def admin_scope() -> AdminScope | None:
     """The asking admin's scope, worked out once per request: a tool operator's session
     (no LMS behind it) sees every platform; an LMS Administrator launch sees its own, while
     that LMS's registration is active (disabling an LMS also ends its admins' reach)."""
-    from . import components
-
     if "admin_scope" not in g:
         session = current_session()
         scope = None
@@ -166,8 +164,6 @@ def operator_required(view: Callable) -> Callable:
 @bp.route("/sign-out", methods=["POST"])
 def sign_out():
     """End the session on the server (its token opens nothing afterwards) and drop the cookie."""
-    from . import components
-
     token = _session_token()
     if token and current_session() is not None:
         end_session(components().engine, token)

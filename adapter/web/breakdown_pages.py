@@ -1,25 +1,24 @@
 """Outcomes by manager and by team: the admin's tables (filters in the URL, sortable, CSV
-and JSON of exactly what is shown), the small-group setting, and a manager's own row
-beside the organisation's."""
+and JSON of exactly what is shown) and the small-group setting."""
 from __future__ import annotations
 
 from flask import Response, abort, render_template, request, url_for
 
 from adapter.domain.rules import RuleViolation, whole_number
 from adapter.persistence import breakdown_queries
-from adapter.services.breakdowns import (
-    BY_MANAGER, BY_TEAM, Breakdown, Filters, as_csv, as_json, my_team_breakdown, organisation_breakdown,
-    save_min_learners,
+from adapter.reports.breakdowns import (
+    BY_MANAGER, BY_TEAM, Breakdown, Filters, as_csv, as_json, organisation_breakdown, save_min_learners,
 )
 
-from . import components
-from .admin import bp, chosen_platform, scoped_platforms
+from .app_components import components
+from .admin import admin_blueprint, chosen_platform, scoped_platforms
 from .auth import admin_required, admin_scope
-from .coaching_support import done, now, saved_message, viewer
-from .manager import bp as manager_bp, manager_required
+from .coaching_support import done, now, saved_message
 from .report_pages import today
 
 TITLES = {BY_MANAGER: "Outcomes by manager", BY_TEAM: "Outcomes by team"}
+
+bp = admin_blueprint(__name__)
 
 
 def filters_from_url(platform_ids: set[int]) -> Filters:
@@ -42,7 +41,7 @@ def admin_filters() -> Filters:
     return filters_from_url({p["id"] for p in scoped_platforms()})
 
 
-def _exported(breakdown: Breakdown, name: str) -> Response | None:
+def exported(breakdown: Breakdown, name: str) -> Response | None:
     wanted = request.args.get("format", "")
     if wanted == "csv":
         return Response(as_csv(breakdown), mimetype="text/csv",
@@ -66,19 +65,19 @@ def breakdown(by: str, error: RuleViolation | None = None, status: int = 200):
                                         request.args.get("order") == "desc")
         courses = breakdown_queries.course_titles(conn, admin_scope())
         teams = breakdown_queries.team_names(conn, admin_scope())
-    exported = _exported(result, f"by-{by}")
-    if exported is not None:
-        return exported
+    answer = exported(result, f"by-{by}")
+    if answer is not None:
+        return answer
     here = {k: v for k, v in request.args.items() if k in ("platform", "course", "team")}
     descending = request.args.get("order") == "desc"
 
     def sort_url(key: str) -> str:  # a second click on the same column reverses it
-        return url_for("admin.breakdown", by=by, sort=key or None,
+        return url_for("breakdown_pages.breakdown", by=by, sort=key or None,
                        order="desc" if key == sort and not descending else None, **here)
     return render_template("reports/breakdown.html", breakdown=result, title=TITLES[by], by=by,
                            sort_url=sort_url, here=here,
                            platforms=scoped_platforms(), courses=courses, teams=teams,
-                           export_url=lambda fmt: url_for("admin.breakdown", by=by, format=fmt, sort=sort or None,
+                           export_url=lambda fmt: url_for("breakdown_pages.breakdown", by=by, format=fmt, sort=sort or None,
                                                           order=request.args.get("order"), **here),
                            error=error, form=request.form,
                            saved=saved_message({"privacy": "The smallest group shown is saved."})), status
@@ -93,18 +92,4 @@ def report_privacy():
                           now())
     except RuleViolation as broken:
         return breakdown(BY_MANAGER, broken, 400)
-    return done("admin.breakdown", "privacy", by=BY_MANAGER)
-
-
-@manager_bp.route("/reports/by-manager")
-@manager_required
-def my_team_breakdown_page():
-    """The asking manager's row and the organisation's; naming anyone else is refused (403)."""
-    asked = request.args.get("manager")
-    with components().engine.connect() as conn:
-        me = viewer(conn)
-        result = my_team_breakdown(conn, me, today(), whole_number(asked) if asked else None)
-    exported = _exported(result, "my-team")
-    if exported is not None:
-        return exported
-    return render_template("reports/my_breakdown.html", breakdown=result)
+    return done("breakdown_pages.breakdown", "privacy", by=BY_MANAGER)

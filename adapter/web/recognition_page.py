@@ -5,12 +5,14 @@ from flask import Response, abort, render_template, request
 
 from adapter.domain.rules import RuleViolation
 from adapter.domain.targets import Quarter
-from adapter.services.recognition import RECOGNISABLE, as_csv, chosen_measures, recognised_managers
+from adapter.reports.recognition import RECOGNISABLE, as_csv, chosen_measures, recognised_managers
 
-from . import components
-from .admin import bp
+from .app_components import components
+from .admin import admin_blueprint
 from .auth import admin_required, admin_scope
 from .report_pages import today
+
+bp = admin_blueprint(__name__)
 
 
 @bp.route("/reports/recognition")

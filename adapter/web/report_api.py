@@ -18,10 +18,10 @@ from werkzeug.exceptions import HTTPException, TooManyRequests, Unauthorized
 from adapter.domain.authorization import Forbidden, NotFound
 from adapter.persistence.platform_store import platform_choices
 from adapter.persistence.report_api_store import scope_of_token
-from adapter.services.breakdowns import BY_MANAGER, BY_TEAM, as_dict, organisation_breakdown
-from adapter.services.trends import PERIODS, QUARTER, as_dict as trend_dict, organisation_trend
+from adapter.reports.breakdowns import BY_MANAGER, BY_TEAM, as_dict, organisation_breakdown
+from adapter.reports.trends import PERIODS, QUARTER, as_dict as trend_dict, organisation_trend
 
-from . import components
+from .app_components import components
 from .breakdown_pages import filters_from_url
 from .coaching_support import now
 from .report_api_document import openapi_document

@@ -1,7 +1,7 @@
 """The reports API's OpenAPI 3.1 description, served at /api/v1/openapi.json."""
 from __future__ import annotations
 
-from adapter.services.breakdowns import COLUMNS
+from adapter.reports.breakdowns import COLUMNS
 
 _FILTERS = [
     {"name": "platform", "in": "query", "schema": {"type": "integer"}, "description": "One platform's records"},

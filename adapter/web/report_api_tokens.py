@@ -6,10 +6,12 @@ from flask import abort, render_template, request
 from adapter.domain.rules import whole_number
 from adapter.persistence import report_api_store
 
-from . import components
-from .admin import bp
+from .app_components import components
+from .admin import admin_blueprint
 from .auth import admin_required, admin_scope
 from .coaching_support import done, now, saved_message
+
+bp = admin_blueprint(__name__)
 
 
 def _page(new_token: str = "", status: int = 200):
@@ -43,4 +45,4 @@ def revoke_api_token(token_id: str):
     with components().engine.begin() as conn:
         if number is None or not report_api_store.revoke_token(conn, admin_scope(), number, now()):
             abort(404, description="There is no such live token among yours.")
-    return done("admin.api_tokens", "revoked")
+    return done("report_api_tokens.api_tokens", "revoked")

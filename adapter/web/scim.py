@@ -11,11 +11,12 @@ from flask import Blueprint, Response, g, request
 from scim2_models import Error, NotImplementedException, SCIMException, UnauthorizedException
 from werkzeug.exceptions import HTTPException
 
+from adapter.domain.rules import whole_number
 from adapter.services import scim_documents as docs
 from adapter.services.provisioning import BadRequest, Provisioner, response_parameters, search_request
 from adapter.services.scim_tokens import platform_for_token
 
-from . import components
+from .app_components import components
 
 bp = Blueprint("scim", __name__, url_prefix="/scim/v2")
 # Far above any user an identity provider sends (a few KB); a bigger body is refused unread.
@@ -127,8 +128,10 @@ def search_users():
 
 
 def _int_arg(name: str, default: int) -> int:
-    value = request.args.get(name, "")
-    return int(value) if value.lstrip("-").isdigit() else default
+    """RFC 7644 §3.4.2.4: a negative count means 0, a startIndex below 1 means 1."""
+    value = request.args.get(name, "").strip()
+    number = whole_number(value)
+    return 0 if value.startswith("-") else default if number is None else number
 
 
 @bp.post("/Users")

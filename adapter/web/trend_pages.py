@@ -10,11 +10,11 @@ import json
 from flask import Response, abort, render_template, request, url_for
 
 from adapter.persistence import breakdown_queries
-from adapter.services.reports import spreadsheet_cell
-from adapter.services.trends import MONTH, PERIODS, QUARTER, TREND_COLUMNS, Trend, as_dict, organisation_trend
+from adapter.reports.dashboards import spreadsheet_cell
+from adapter.reports.trends import MONTH, PERIODS, QUARTER, TREND_COLUMNS, Trend, as_dict, organisation_trend
 
-from . import components
-from .admin import bp, scoped_platforms
+from .app_components import components
+from .admin import admin_blueprint, scoped_platforms
 from .auth import admin_required, admin_scope
 from .breakdown_pages import admin_filters
 from .report_pages import today
@@ -22,6 +22,8 @@ from .svg_charts import Bar, column_chart
 
 DEFAULT_MEASURE = "applied_90"
 TARGETED = {"conversations": "conversations_held"}  # the volume column a quarterly target counts
+
+bp = admin_blueprint(__name__)
 
 
 def _chart(trend: Trend, measure: str):
@@ -75,4 +77,4 @@ def over_time():
     return render_template("reports/over_time.html", trend=trend, chart=_chart(trend, measure), measure=measure,
                            here=here, platforms=scoped_platforms(), courses=courses, teams=teams,
                            periods=(MONTH, QUARTER), columns=TREND_COLUMNS,
-                           export_url=lambda fmt: url_for("admin.over_time", format=fmt, **here))
+                           export_url=lambda fmt: url_for("trend_pages.over_time", format=fmt, **here))

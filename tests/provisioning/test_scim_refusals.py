@@ -126,3 +126,24 @@ def test_unknown_user_and_unknown_path_are_scim_404s(api):
     assert_scim_error(api.get("/Users/does-not-exist"), 404)
     assert_scim_error(api.get("/Groups"), 404)
     assert_scim_error(api.delete("/ServiceProviderConfig"), 405)
+
+
+def test_paging_parameters_out_of_range_are_read_as_the_rfc_says(api):
+    for query in ("startIndex=99999999999999999999999&count=2", "startIndex=9223372036854775807&count=2",
+                  "startIndex=-4&count=-1", "startIndex=²&count=x"):
+        page = api.get(f"/Users?{query}")
+        assert page.status_code == 200, (query, page.text)
+    assert api.get("/Users?startIndex=-4&count=-1").json()["Resources"] == []  # count below 0 is 0
+    searched = api.post("/Users/.search", json={"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+                                               "startIndex": 10 ** 30, "count": 1})
+    assert searched.status_code == 200 and searched.json()["Resources"] == []
+
+
+def test_nul_characters_and_overlong_names_are_invalid_values(api, scim_db):
+    before = counts(scim_db)
+    assert_scim_error(api.post("/Users", json={**user(new_name()), "displayName": "Ann\x00Lee"}), 400, "invalidValue")
+    assert_scim_error(api.post("/Users", json=user("x" * 300)), 400, "invalidValue")
+    assert_scim_error(api.post("/Users", json={**user(new_name()), "externalId": "e" * 300}), 400, "invalidValue")
+    assert counts(scim_db) == before
+    long_name = api.post("/Users", json={**user(new_name()), "displayName": "N" * 400})
+    assert long_name.status_code == 201  # kept as sent; the person's name in coachbridge is cut to fit

@@ -11,6 +11,7 @@ import pytest
 
 from adapter.domain.admin_scope import AdminScope
 from adapter.domain.authorization import Forbidden
+from adapter.domain.commands import HoldConversation
 from adapter.domain.relationships import ManagerLink
 from adapter.domain.rules import RuleViolation
 from adapter.domain.small_groups import hidden_rows
@@ -18,7 +19,7 @@ from adapter.mapping_files import load_templates
 from adapter.persistence import people_store
 from adapter.persistence.relationships_store import link_manager
 from adapter.services import coaching
-from adapter.services.breakdowns import (
+from adapter.reports.breakdowns import (
     BY_MANAGER, BY_TEAM, Filters, as_csv, as_json, my_team_breakdown, organisation_breakdown, save_min_learners,
 )
 from adapter.services.relationships import import_relationships
@@ -56,9 +57,9 @@ def company(engine):
         with engine.connect() as conn:
             me = coaching.load_viewer(conn, managers[manager], org.platform_id, ["manager"], None)
         for learner in ids:  # one rated check-in each: every learner counts for conversations
-            talk = coaching.hold_conversation(engine, me, learner, catalog.by_key["check-in"], org.links["feedback"], {
-                "held_on": "2026-05-04", "next_on": "", "progress": "p", "learned": "l", "next_focus": "n",
-                "shared_notes": "", "private_notes": "Private to the manager"}, [], {}, at("2026-05-04", 17))
+            talk = coaching.hold_conversation(engine, me, catalog.by_key["check-in"], HoldConversation(
+                learner, held_on="2026-05-04", answers={"progress": "p", "learned": "l", "next_focus": "n"},
+                private_notes="Private to the manager", resource_link_pk=org.links["feedback"]), at("2026-05-04", 17))
             with engine.connect() as conn:
                 learner_view = coaching.load_viewer(conn, learner, org.platform_id, ["learner"], None)
             coaching.rate_conversation(engine, learner_view, talk.id, "4", at("2026-05-05"))
@@ -171,7 +172,7 @@ def test_the_import_reads_an_optional_team_column_and_refuses_a_bad_one():
 
 
 def test_over_time_by_quarter_and_month_hides_small_periods(engine, company):
-    from adapter.services.trends import MONTH, QUARTER, organisation_trend
+    from adapter.reports.trends import MONTH, QUARTER, organisation_trend
 
     with engine.connect() as conn:
         quarters = organisation_trend(conn, AdminScope.operator(), QUARTER, Filters(), AS_OF)
@@ -202,7 +203,7 @@ def test_over_time_page_and_exports(peers, launch, team):
 
 def test_recognition_lists_managers_meeting_the_bar_but_never_a_hidden_team(engine, company):
     from adapter.domain.targets import Quarter
-    from adapter.services.recognition import as_csv as recognition_csv, chosen_measures, recognised_managers
+    from adapter.reports.recognition import as_csv as recognition_csv, chosen_measures, recognised_managers
 
     with engine.connect() as conn:
         result = recognised_managers(conn, AdminScope.operator(), Quarter(2026, 2), chosen_measures(["usefulness"]),

@@ -21,7 +21,7 @@ from sqlalchemy import Connection
 
 from adapter.domain.admin_scope import AdminScope
 from adapter.domain.authorization import Forbidden, NotFound
-from adapter.domain.measures import COMMITMENT, EPOCH, PLAN, START, USEFUL_RATING, Facts, facts_on
+from adapter.reports.measures import COMMITMENT, EPOCH, PLAN, START, USEFUL_RATING, Facts, facts_on
 from adapter.domain.small_groups import filter_hides_view, hidden_rows
 from adapter.domain.targets import TARGET_MEASURES, Quarter
 from adapter.persistence import breakdown_queries as queries

@@ -20,9 +20,11 @@ from sqlalchemy import Connection, Engine
 
 from adapter.domain.admin_scope import AdminScope
 from adapter.domain.authorization import Forbidden, NotFound, Viewer
-from adapter.domain.measures import Facts, facts_on, measures, total
+from adapter.reports.measures import Facts, facts_on, measures, total
 from adapter.domain.small_groups import RULE, filter_hides_view, hidden_rows, min_learners_from, too_small
 from adapter.persistence import breakdown_queries as queries
+
+from .dashboards import spreadsheet_cell
 
 BY_MANAGER, BY_TEAM = "manager", "team"
 VOLUME = (("conversations", "Conversations held"), ("decisions", "Validations decided"))
@@ -216,8 +218,6 @@ def as_json(breakdown: Breakdown) -> str:
 
 
 def as_csv(breakdown: Breakdown) -> str:
-    from adapter.services.reports import spreadsheet_cell
-
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([breakdown.by, "learners", *(f"{key}" for key in COLUMNS),

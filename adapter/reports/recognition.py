@@ -20,7 +20,7 @@ from adapter.domain.targets import Quarter
 from adapter.persistence import breakdown_queries as queries
 
 from .breakdowns import BY_MANAGER, Row, grouped
-from .reports import spreadsheet_cell
+from .dashboards import spreadsheet_cell
 from .trends import TREND_COLUMNS, facts_in_quarter
 
 DEFAULT_MEASURES = ("applied_90", "usefulness")

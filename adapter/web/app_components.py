@@ -1,0 +1,57 @@
+"""What the request handlers share, built once per process, and how a handler reaches it."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import Engine
+
+from adapter.bootstrap import Parts
+from adapter.config import Settings
+from adapter.domain.roles import RoleMap
+from adapter.persistence.key_cipher import KeyCipher
+from adapter.persistence.key_store import ToolKeyStore
+from adapter.persistence.lti_stores import SqlKeySetCache, SqlLoginStore, SqlRegistrationStore
+from lti.jwks import PlatformKeys
+from lti.validation import LaunchValidator
+
+EXTENSION = "coachbridge"
+
+
+@dataclass
+class Components:
+    """What the request handlers share: built once per process."""
+
+    parts: Parts
+    registrations: SqlRegistrationStore
+    logins: SqlLoginStore
+    tool_keys: ToolKeyStore
+    validator: LaunchValidator
+
+    @property
+    def settings(self) -> Settings:
+        return self.parts.settings
+
+    @property
+    def engine(self) -> Engine:
+        return self.parts.engine
+
+    @property
+    def cipher(self) -> KeyCipher | None:
+        return self.parts.cipher
+
+    @property
+    def role_map(self) -> RoleMap:
+        return self.parts.role_map
+
+
+def components() -> Components:
+    return current_app.extensions[EXTENSION]
+
+
+def web_components(parts: Parts) -> Components:
+    registrations, logins = SqlRegistrationStore(parts.engine), SqlLoginStore(parts.engine)
+    validator = LaunchValidator(registrations, logins, PlatformKeys(SqlKeySetCache(parts.engine)), clock=time.time)
+    return Components(parts=parts, registrations=registrations, logins=logins,
+                      tool_keys=ToolKeyStore(parts.engine, parts.cipher), validator=validator)
