@@ -225,3 +225,24 @@ def test_recognition_page(peers, launch, team):
     assert admin.get("/admin/reports/recognition?measure=bogus").status_code == 400
     assert admin.get("/admin/reports/recognition?format=csv").text.startswith("manager,quarter,applied_90,usefulness")
     assert launch(team.manager).get("/admin/reports/recognition").status_code == 403
+
+
+def test_an_admin_sets_the_smallest_group_with_the_forms_token_never_below_three(peers, launch, team):
+    import re
+    from html import unescape
+
+    admin = launch("admin-ada")
+    page = admin.get("/admin/reports/by-manager")
+    token = unescape(re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1))
+    platform = re.search(r'id="privacy-platform" name="platform_id">\s*<option value="(\d+)"', page.text).group(1)
+    form = {"platform_id": platform, "min_learners": "2"}
+    assert admin.client.post(admin.tool_url + "/admin/reports/privacy", data=form).status_code == 403  # no token
+    low = admin.client.post(admin.tool_url + "/admin/reports/privacy", data={**form, "csrf_token": token})
+    assert low.status_code == 400 and "from 3 to 1000" in low.text
+    saved = admin.client.post(admin.tool_url + "/admin/reports/privacy",
+                              data={**form, "min_learners": "6", "csrf_token": token})
+    assert saved.status_code == 200 and "The smallest group shown is saved." in saved.text
+    assert "fewer than 6 learners" in saved.text
+    elsewhere = admin.client.post(admin.tool_url + "/admin/reports/privacy",
+                                  data={**form, "platform_id": "999999", "min_learners": "6", "csrf_token": token})
+    assert elsewhere.status_code == 400  # not a platform this admin manages
