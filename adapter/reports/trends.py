@@ -122,20 +122,22 @@ def facts_in_quarter(conn: Connection, scope: AdminScope, quarter: Quarter, as_o
 
 def _facts_per_period(conn: Connection, scope: AdminScope, filters: Filters, kind: str, as_of: date, since: date,
                       kept: dict[int, list], teams: dict[int, str]) -> dict[str, dict[int, Facts]]:
-    """Each period's facts per learner: dated summary rows, then conversations and decisions."""
+    """Each period's facts per learner (periods from ``since``): dated summary rows, then
+    conversations and decisions, counted as plain numbers and made ``Facts`` once each."""
+    first = period_of(since, kind)  # period names sort as their dates do
     dated: dict[tuple[str, int], list] = {}
     for learner, rows in kept.items():
         for row in rows:
             if row[0] in DATED_KINDS:
-                dated.setdefault((period_of(EPOCH + timedelta(days=row[1]), kind), learner), []).append(row)
-    per_period: dict[str, dict[int, Facts]] = {}
+                period = period_of(EPOCH + timedelta(days=row[1]), kind)
+                if period >= first:
+                    dated.setdefault((period, learner), []).append(row)
+    counts: dict[tuple[str, int], dict[str, int]] = {}
 
-    def add(period: str, learner: int, facts: Facts) -> None:
-        into = per_period.setdefault(period, {})
-        into[learner] = into.get(learner, Facts()) + facts
-
-    for (period, learner), rows in dated.items():
-        add(period, learner, facts_on(rows, as_of))
+    def count(period: str, learner: int, **values: int) -> None:
+        into = counts.setdefault((period, learner), {})
+        for name, value in values.items():
+            into[name] = into.get(name, 0) + value
 
     def wanted(row) -> bool:
         return filters.keeps(row.platform_id, row.context_pk) and (not filters.team or
@@ -144,13 +146,18 @@ def _facts_per_period(conn: Connection, scope: AdminScope, filters: Filters, kin
     for row in queries.dated_conversations(conn, scope, since):
         if wanted(row):
             rated = row.rating is not None
-            add(period_of(row.held_on, kind), row.learner_id, Facts(
-                conversations=1, rated=int(rated), rating_total=row.rating or 0,
-                rated_useful=int(rated and row.rating >= USEFUL_RATING)))
+            count(period_of(row.held_on, kind), row.learner_id, conversations=1, rated=int(rated),
+                  rating_total=row.rating or 0, rated_useful=int(rated and row.rating >= USEFUL_RATING))
     for row in queries.dated_decisions(conn, scope, since):
         if wanted(row):
-            add(period_of(_utc_day(row.decided_at), kind), row.learner_id,
-                Facts(decisions=1, validated=int(bool(row.validated))))
+            count(period_of(_utc_day(row.decided_at), kind), row.learner_id, decisions=1,
+                  validated=int(bool(row.validated)))
+    per_period: dict[str, dict[int, Facts]] = {}
+    for key in dated.keys() | counts.keys():
+        facts = facts_on(dated[key], as_of) if key in dated else Facts()
+        if key in counts:
+            facts = facts + Facts(**counts[key])
+        per_period.setdefault(key[0], {})[key[1]] = facts
     return per_period
 
 
