@@ -78,11 +78,16 @@ def min_learners(conn: Connection, scope: AdminScope) -> int:
     return max([stored.get(p, DEFAULT_MIN_LEARNERS) for p in platform_ids] or [DEFAULT_MIN_LEARNERS])
 
 
-def save_min_learners(conn: Connection, platform_id: int, value: int, now: float) -> None:
-    statement = conflict_insert(conn, report_privacy).values(platform_id=platform_id, min_learners=value,
-                                                             updated_at=now)
-    conn.execute(statement.on_conflict_do_update(index_elements=["platform_id"],
-                                                 set_={"min_learners": value, "updated_at": now}))
+def save_privacy(conn: Connection, platform_id: int, min_learners: int, managers_see_recognition: bool,
+                 now: float) -> None:
+    values = {"min_learners": min_learners, "managers_see_recognition": managers_see_recognition, "updated_at": now}
+    statement = conflict_insert(conn, report_privacy).values(platform_id=platform_id, **values)
+    conn.execute(statement.on_conflict_do_update(index_elements=["platform_id"], set_=values))
+
+
+def managers_see_recognition(conn: Connection, platform_id: int) -> bool:
+    return bool(conn.execute(select(report_privacy.c.managers_see_recognition)
+                             .where(report_privacy.c.platform_id == platform_id)).scalar())
 
 
 def dated_conversations(conn: Connection, scope: AdminScope, since: date) -> list[Any]:

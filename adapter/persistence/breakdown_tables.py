@@ -2,7 +2,7 @@
 (adapter/domain/small_groups.py), and the reports API's tokens. Migrations 0020a and 0020b."""
 from __future__ import annotations
 
-from sqlalchemy import Column, Float, ForeignKey, Integer, String, Table
+from sqlalchemy import Boolean, Column, Float, ForeignKey, Integer, String, Table, false
 
 from .tables import metadata
 
@@ -11,6 +11,8 @@ report_privacy = Table(
     Column("platform_id", Integer, ForeignKey("platforms.id", ondelete="CASCADE"), primary_key=True,
            autoincrement=False),
     Column("min_learners", Integer, nullable=False),
+    # Whether the platform's managers may open the recognition list (an admin's choice).
+    Column("managers_see_recognition", Boolean, nullable=False, server_default=false()),
     Column("updated_at", Float, nullable=False),
 )
 

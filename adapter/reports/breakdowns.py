@@ -200,10 +200,12 @@ def _sorted(breakdown: Breakdown, sort: str, descending: bool) -> Breakdown:
                      breakdown.organisation, rows, breakdown.withheld)
 
 
-def save_min_learners(engine: Engine, scope: AdminScope, platform_id: int, text: str, now: float) -> int:
+def save_privacy(engine: Engine, scope: AdminScope, platform_id: int, text: str, managers_see_recognition: bool,
+                 now: float) -> int:
+    """The platform's smallest group shown, and whether its managers see the recognition list."""
     value = min_learners_from(text)
     with engine.begin() as conn:
-        queries.save_min_learners(conn, scope.require(platform_id), value, now)
+        queries.save_privacy(conn, scope.require(platform_id), value, managers_see_recognition, now)
     return value
 
 

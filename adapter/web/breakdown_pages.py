@@ -7,7 +7,7 @@ from flask import Response, abort, render_template, request, url_for
 from adapter.domain.rules import RuleViolation, whole_number
 from adapter.persistence import breakdown_queries
 from adapter.reports.breakdowns import (
-    BY_MANAGER, BY_TEAM, Breakdown, Filters, as_csv, as_json, organisation_breakdown, save_min_learners,
+    BY_MANAGER, BY_TEAM, Breakdown, Filters, as_csv, as_json, organisation_breakdown, save_privacy,
 )
 
 from .app_components import components
@@ -88,8 +88,8 @@ def breakdown(by: str, error: RuleViolation | None = None, status: int = 200):
 def report_privacy():
     platform_id = chosen_platform(request.form.get("platform_id", ""), "Choose the platform this applies to.")
     try:
-        save_min_learners(components().engine, admin_scope(), platform_id, request.form.get("min_learners", ""),
-                          now())
+        save_privacy(components().engine, admin_scope(), platform_id, request.form.get("min_learners", ""),
+                     request.form.get("managers_see_recognition") == "yes", now())
     except RuleViolation as broken:
         return breakdown(BY_MANAGER, broken, 400)
     return done("breakdown_pages.breakdown", "privacy", by=BY_MANAGER)

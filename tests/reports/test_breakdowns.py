@@ -20,7 +20,7 @@ from adapter.persistence import people_store
 from adapter.persistence.relationships_store import link_manager
 from adapter.services import coaching
 from adapter.reports.breakdowns import (
-    BY_MANAGER, BY_TEAM, Filters, as_csv, as_json, my_team_breakdown, organisation_breakdown, save_min_learners,
+    BY_MANAGER, BY_TEAM, Filters, as_csv, as_json, my_team_breakdown, organisation_breakdown, save_privacy,
 )
 from adapter.services.relationships import import_relationships
 
@@ -111,8 +111,8 @@ def test_a_filtered_view_that_leaves_out_a_small_group_shows_nothing(engine, com
 def test_the_admin_setting_never_goes_below_three(engine, company):
     org = company[0]
     with pytest.raises(RuleViolation):
-        save_min_learners(engine, AdminScope.operator(), org.platform_id, "2", at("2026-06-01"))
-    assert save_min_learners(engine, AdminScope.operator(), org.platform_id, "7", at("2026-06-01")) == 7
+        save_privacy(engine, AdminScope.operator(), org.platform_id, "2", False, at("2026-06-01"))
+    assert save_privacy(engine, AdminScope.operator(), org.platform_id, "7", False, at("2026-06-01")) == 7
     assert _breakdown(engine).min_learners == 7
     assert all(r.hidden for r in _breakdown(engine).rows)  # Maria's 6 < 7, and the rest follows
 
@@ -227,10 +227,13 @@ def test_recognition_page(peers, launch, team):
     assert launch(team.manager).get("/admin/reports/recognition").status_code == 403
 
 
-def test_an_admin_sets_the_smallest_group_with_the_forms_token_never_below_three(peers, launch, team):
+def test_an_admin_sets_the_smallest_group_and_opens_recognition_to_managers(peers, launch, team):
     import re
     from html import unescape
 
+    manager = launch(team.manager)
+    closed = manager.get("/manager/reports/recognition")
+    assert closed.status_code == 403 and "not opened the recognition list" in closed.text
     admin = launch("admin-ada")
     page = admin.get("/admin/reports/by-manager")
     token = unescape(re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1))
@@ -243,6 +246,11 @@ def test_an_admin_sets_the_smallest_group_with_the_forms_token_never_below_three
                               data={**form, "min_learners": "6", "csrf_token": token})
     assert saved.status_code == 200 and "The smallest group shown is saved." in saved.text
     assert "fewer than 6 learners" in saved.text
+    assert manager.get("/manager/reports/recognition").status_code == 403  # the box was left unticked
+    admin.client.post(admin.tool_url + "/admin/reports/privacy", data={
+        **form, "min_learners": "6", "managers_see_recognition": "yes", "csrf_token": token})
+    opened = manager.get("/manager/reports/recognition?quarter=2026-Q2")
+    assert opened.status_code == 200 and "Managers to recognise, 2026-Q2" in opened.text
     elsewhere = admin.client.post(admin.tool_url + "/admin/reports/privacy",
                                   data={**form, "platform_id": "999999", "min_learners": "6", "csrf_token": token})
     assert elsewhere.status_code == 400  # not a platform this admin manages

@@ -19,6 +19,7 @@ def upgrade() -> None:
         "report_privacy",
         sa.Column("platform_id", sa.Integer(), nullable=False),
         sa.Column("min_learners", sa.Integer(), nullable=False),
+        sa.Column("managers_see_recognition", sa.Boolean(), nullable=False, server_default=sa.false()),
         sa.Column("updated_at", sa.Float(), nullable=False),
         sa.ForeignKeyConstraint(["platform_id"], ["platforms.id"], ondelete="CASCADE",
                                 name=op.f("fk_report_privacy_platform_id_platforms")),
