@@ -16,4 +16,4 @@ app = create_app(migrate=False)
 
 if os.environ.get(DELIVERY_THREAD) == "1":
     _parts = app.extensions["coachbridge"]
-    Worker(background_jobs(_parts.engine, _parts.cipher)).start()
+    Worker(background_jobs(_parts.engine, _parts.cipher, public_url=_parts.settings.public_url)).start()
