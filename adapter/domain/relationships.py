@@ -7,7 +7,8 @@ their own manager, and so nobody validates their own application.
 
 Columns (header row required, any order, separated by commas or Excel's semicolons):
 ``learner_user_id`` and/or ``learner_email``, ``manager_user_id`` and/or ``manager_email``;
-a row names each side by at least one of them.
+a row names each side by at least one of them. An optional ``team`` column names the
+learner's team or department (the reports' by-team view); a blank cell leaves it as it was.
 Every bad row is reported with its line number, and nothing is written unless every
 row is good (the service resolves people, then writes all rows in one transaction).
 """
@@ -36,6 +37,7 @@ PRECEDENCE = tuple(SOURCES)
 SUPERSEDES = {"provisioning": ("import", "nomination"), "import": ("nomination",)}
 
 COLUMNS = ("learner_user_id", "learner_email", "manager_user_id", "manager_email")
+TEAM = "team"
 MAX_ROWS = 10_000
 MAX_CELL = 255  # an LTI user id is at most 255 characters, an email address 254
 
@@ -75,6 +77,7 @@ class RelationshipRow:
     line: int
     learner: PersonKey
     manager: PersonKey
+    team: str = ""  # the learner's team, when the file has a team column
 
 
 @dataclass(frozen=True)
@@ -142,16 +145,17 @@ def _parse_rows(reader: csv.DictReader) -> tuple[list[RelationshipRow], list[Row
         elif (learner.email and "@" not in learner.email) or (manager.email and "@" not in manager.email):
             problems.append(RowProblem(line, "an email address has no @"))
         else:
-            rows.append(RelationshipRow(line, learner, manager))
+            rows.append(RelationshipRow(line, learner, manager, (record.get(TEAM) or "").strip()))
     return rows, problems
 
 
 def _unreadable(record: dict) -> str:
-    cells = [value for name, value in record.items() if name in COLUMNS and isinstance(value, str)]
-    if any(len(value) > MAX_CELL for value in cells):
-        return f"a user id or email is longer than {MAX_CELL} characters"
-    if any(unicodedata.category(char) == "Cc" for value in cells for char in value.strip()):
-        return "a user id or email holds a control character (a NUL byte, say)"
+    for names, what in ((COLUMNS, "a user id or email"), ((TEAM,), "a team")):
+        cells = [value for name, value in record.items() if name in names and isinstance(value, str)]
+        if any(len(value) > MAX_CELL for value in cells):
+            return f"{what} is longer than {MAX_CELL} characters"
+        if any(unicodedata.category(char) == "Cc" for value in cells for char in value.strip()):
+            return f"{what} holds a control character (a NUL byte, say)"
     return ""
 
 

@@ -105,6 +105,9 @@ people = Table(
     Column("email", String(255), nullable=False, default=""),
     Column("last_launch_at", Float, nullable=True),
     Column("created_at", Float, nullable=False),
+    # Team or department, for the reports' by-team view: from the CSV import (issue 20);
+    # SCIM's enterprise "department" is the other source meant to fill it.
+    Column("team", String(255), nullable=False, server_default=""),
     UniqueConstraint("platform_id", "sub", name="uq_people_platform_sub"),
 )
 

@@ -6,7 +6,9 @@
   the manager and instructor dashboards, the kept summary for the admin dashboard, and
   the reading of LRS statements (``coachbridge report --from-lrs``);
 - ``from_lrs.py``: the measures from statements alone;
-- ``dashboards.py``: the dashboards per audience, cut to what the asker may see, and CSV.
+- ``dashboards.py``: the dashboards per audience, cut to what the asker may see, and CSV;
+- ``breakdowns.py``, ``trends.py``, ``recognition.py``: every measure by manager, by team
+  and over time, and the managers to recognise, cut by adapter/domain/small_groups.py.
 
 The SQL lives in adapter/persistence (``report_queries.py`` live, ``report_summaries.py``
 the summary), like all SQL; tests/reports proves the three agree on a hand-worked organisation.

@@ -136,10 +136,10 @@ def merge_histograms(*histograms: Iterable[tuple[int, int]]) -> tuple[tuple[int,
 
 
 def total(facts: Iterable[Facts]) -> Facts:
-    result = Facts()
-    for each in facts:
-        result = result + each
-    return result
+    """The sum of many facts, the histograms merged once (adding pairwise re-sorts them each time)."""
+    facts = list(facts)
+    counts = {f.name: sum(getattr(each, f.name) for each in facts) for f in fields(Facts) if f.name != "decision_hours"}
+    return Facts(**counts, decision_hours=merge_histograms(*(each.decision_hours for each in facts)))
 
 
 def application_counts(starts: Iterable[ActivityStart], as_of: date) -> dict[str, int]:

@@ -9,6 +9,7 @@ from adapter.domain.authorization import Forbidden, NotFound, Viewer
 from adapter.domain.relationships import SUPERSEDES, ManagerLink, PersonKey, RowProblem, parse_relationship_csv
 from adapter.domain.rules import RuleViolation
 from adapter.persistence import relationships_store as links
+from adapter.persistence.breakdown_queries import set_teams
 from adapter.persistence.coaching_store import audit
 from adapter.persistence.expected_people_store import find_or_expect
 
@@ -40,16 +41,19 @@ def import_relationships(engine: Engine, admin_id: int | None, platform_id: int,
     started = 0
     try:
         with engine.begin() as conn:
-            pairs = []
+            pairs, teams = [], []
             for row in rows:
                 try:
                     # Two names (a user id and an email, say) may be one person: checked once resolved.
                     pairs.append(ManagerLink(_resolve(conn, platform_id, row.learner, now),
                                              _resolve(conn, platform_id, row.manager, now)))
+                    if row.team:
+                        teams.append((pairs[-1].learner_id, row.team))
                 except RuleViolation as bad:
                     problems.append(RowProblem(row.line, _row_problem(bad)))
             if problems:
                 raise _RowRejected
+            set_teams(conn, teams)
             for link in dict.fromkeys(pairs):
                 started += links.link_manager(conn, link, IMPORT, now)
             for learner_id in {link.learner_id for link in pairs}:  # the file outranks nominations

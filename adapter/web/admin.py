@@ -11,11 +11,13 @@ from adapter.domain.relationships import decode_csv
 from adapter.domain.rules import RuleViolation, whole_number
 from adapter.persistence.coaching_store import audit
 from adapter.persistence.platform_store import platform_choices
+from adapter.reports.dashboards import organisation_dashboard
 from adapter.services.platforms import list_platforms
 
 from .app_components import components
 from .auth import admin_required, admin_scope, current_session
 from .coaching_support import answer_refusals, now
+from .report_pages import today
 
 NOT_YOURS = "There is no such record, or it belongs to a platform you do not manage."
 
@@ -60,11 +62,17 @@ def chosen_platform(value: str, problem: str) -> int:
     return platform_id
 
 
+HEADLINE = ("applied_90", "conversation_before", "cadence_kept", "usefulness")  # what the home page leads with
+
+
 @bp.route("/")
 @admin_required
 def home():
+    """Outcomes first; registrations, people and delivery under Settings."""
+    with components().engine.connect() as conn:
+        outcomes = organisation_dashboard(conn, admin_scope(), today())
     return render_template("admin/home.html", platforms=list_platforms(components().engine, admin_scope()),
-                           operator=admin_scope().is_operator)
+                           operator=admin_scope().is_operator, outcomes=outcomes, headline=HEADLINE)
 
 
 @bp.route("/relationships", methods=["GET", "POST"])

@@ -83,3 +83,31 @@ def application_chart(chart_id: str, applied: list[Measure]) -> Markup:
                  f'{escape(REFERENCE_SOURCE)}</text>')
     return _svg(chart_id, "Application of learning by days after the activity, beside the published curve",
                 left + width + 90, top + height + 50, "".join(parts))
+
+
+def column_chart(chart_id: str, title: str, columns: list[Bar], marks: list[float | None] | None = None) -> Markup:
+    """Vertical columns left to right (a trend over periods), the value above each; an
+    empty column says "hidden" or "no data" in its text. ``marks``, when given, draws a
+    dashed line at each column's target (same scale)."""
+    left, top, step, height = 12, 20, 64, 180
+    top_value = max([c.maximum for c in columns] + [m for m in marks or [] if m is not None] or [1.0])
+
+    def y(value: float) -> float:
+        return top + height * (1 - min(value / top_value, 1))
+
+    parts = [f'<line x1="{left}" y1="{y(0)}" x2="{left + step * len(columns)}" y2="{y(0)}" stroke="{INK}"/>']
+    for i, column in enumerate(columns):
+        x = left + i * step
+        if column.value is not None:
+            parts.append(f'<rect x="{x + 12}" y="{y(column.value):.1f}" width="40" '
+                         f'height="{y(0) - y(column.value):.1f}" fill="{OURS}"/>')
+        label_y = (y(column.value) if column.value is not None else y(0)) - 6
+        parts.append(f'<text x="{x + 32}" y="{label_y:.1f}" text-anchor="middle" font-size="11" '
+                     f'fill="{INK}">{escape(column.text)}</text>')
+        parts.append(f'<text x="{x + 32}" y="{y(0) + 16:.1f}" text-anchor="middle" font-size="11" '
+                     f'fill="{INK}">{escape(column.label)}</text>')
+        mark = (marks or [None] * len(columns))[i]
+        if mark is not None:
+            parts.append(f'<line x1="{x + 6}" y1="{y(mark):.1f}" x2="{x + 58}" y2="{y(mark):.1f}" '
+                         f'stroke="{THEIRS}" stroke-width="2" stroke-dasharray="6 4"/>')
+    return _svg(chart_id, title, left * 2 + step * len(columns), top + height + 28, "".join(parts))

@@ -79,7 +79,7 @@ def test_instructor_dashboard(page, peers, people):
 
 def test_admin_dashboard(page, peers, people):
     _records(peers, *people)
-    tool = _open(page, peers, "admin-ada", "Outcomes: your LMS by course")  # a platform admin: their own LMS
+    tool = _open(page, peers, "admin-ada", "Every measure, by platform and course")  # a platform admin: their own LMS
     tool.get_by_role("heading", name="By platform").wait_for()
     tool.get_by_role("heading", name="By course").wait_for()
     check_accessibility(page, "dashboard-admin", page)

@@ -19,7 +19,7 @@ def person(peers, sub):
     ("learner-ana", "/learner/", "Giving feedback: apply it at work"),
     ("manager-maria", "/manager/", "Your team"),
     ("instructor-ivan", "/instructor/", "Coaching for application"),
-    ("admin-ada", "/admin/", "Registered platforms"),
+    ("admin-ada", "/admin/", "Administration"),  # outcomes first, registrations under Settings
 ])
 def test_each_role_lands_on_its_page_and_is_stored(peers, user_id, landing, heading):
     client = browser()

@@ -42,7 +42,8 @@ def test_admin_link_signs_in_once(same_db, capsys):
     client = browser()
     page = client.get(link)
     assert page.status_code == 200 and page.url == peers.tool_url + "/admin/"
-    assert "<h1>Registered platforms</h1>" in page.text
+    assert "<h3>Registered platforms</h3>" in page.text  # under Settings, after the outcomes (issue 20)
+    assert page.text.index('id="outcomes-heading"') < page.text.index("<h2>Settings</h2>")
     for path in ("/admin/lrs", "/admin/delivery", "/admin/relationships", "/admin/reports", "/admin/tool-config"):
         assert f'href="{path}"' in page.text and client.get(peers.tool_url + path).status_code == 200
     again = browser().get(link)

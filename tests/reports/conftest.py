@@ -25,4 +25,4 @@ def organisation(engine):
 
 
 # The coaching tests' people and launches: new demo-LMS people per test.
-from tests.coaching.conftest import launch, team  # noqa: E402,F401
+from tests.coaching.conftest import launch, other_team, team  # noqa: E402,F401

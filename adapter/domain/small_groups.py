@@ -1,0 +1,77 @@
+"""Privacy by construction for breakdowns: no figure about fewer than *k* learners.
+
+A row (a manager's team, a team) or a cell (one measure of a row) resting on fewer than
+*k* learners is hidden; so is any row or cell whose absence could be worked out by
+subtraction:
+
+- the organisation's value sits beside each row, so a row is hidden when the rest of the
+  organisation (organisation minus the row) is 1 to k−1 learners;
+- when rows are hidden, "organisation minus the shown rows" describes the hidden rows
+  together: more rows are hidden (smallest first) until the hidden rows rest on none or at
+  least *k* learners (complementary suppression);
+- a filtered view (one team, one course, one platform) is shown only when the learners
+  whose records the filter leaves out are none or at least *k*, so "everyone minus the
+  filtered view" reveals no small group.
+
+Plain Python over sets of learner ids; the service applies it to every view it returns.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from typing import Hashable, Mapping
+
+from .rules import RuleViolation
+
+DEFAULT_MIN_LEARNERS = 5
+FLOOR_MIN_LEARNERS = 3  # never lower, whatever an admin sets
+MAX_MIN_LEARNERS = 1000
+
+RULE = ("No row or figure is shown for fewer than {k} learners. When one is hidden, another "
+        "may be hidden too, so that nobody can work out the hidden one by subtracting the shown "
+        "rows from the organisation's total; and a filter that leaves out fewer than {k} learners "
+        "shows nothing, so two views cannot be subtracted either.")
+
+
+def min_learners_from(text: str) -> int:
+    """The admin's setting from a form: a whole number, at least the floor."""
+    value = text.strip()
+    if not value.isdigit() or not FLOOR_MIN_LEARNERS <= int(value) <= MAX_MIN_LEARNERS:
+        raise RuleViolation("Smallest group shown", f"must be a whole number from {FLOOR_MIN_LEARNERS} "
+                            f"to {MAX_MIN_LEARNERS}", "min_learners")
+    return int(value)
+
+
+def too_small(learners: int, k: int) -> bool:
+    return 0 < learners < max(k, FLOOR_MIN_LEARNERS)
+
+
+def hidden_rows(rows: Mapping[Hashable, frozenset[int]], population: frozenset[int], k: int) -> set[Hashable]:
+    """The rows (each a set of the learners its figure rests on) that must not be shown,
+    out of a ``population`` whose total is shown beside them. Rows may share learners (a
+    learner with two managers, or with records in two months): the figures add up over
+    records, so what a subtraction reveals rests on every learner of the rows subtracted."""
+    k = max(k, FLOOR_MIN_LEARNERS)
+    # The rest of the organisation beside a row is everyone but the learners in that row
+    # alone (counted once for thousands of rows, not by a union per row).
+    rows_of = Counter(learner for learners in rows.values() for learner in learners)
+    everyone = len(population | frozenset(rows_of))
+
+    def rest_of(learners: frozenset[int]) -> int:
+        return everyone - sum(1 for learner in learners if rows_of[learner] == 1)
+
+    hidden = {key for key, learners in rows.items()
+              if too_small(len(learners), k) or (learners and too_small(rest_of(learners), k))}
+    while too_small(len(frozenset().union(*(rows[key] for key in hidden))), k):
+        # Hide the smallest shown row next, so the hidden rows together rest on k or more.
+        candidates = sorted((key for key in rows if key not in hidden and rows[key]),
+                            key=lambda key: (len(rows[key]), str(key)))
+        if not candidates:
+            break
+        hidden.add(candidates[0])
+    return hidden
+
+
+def filter_hides_view(filtered: frozenset[int], left_out: frozenset[int], k: int) -> bool:
+    """A filtered view is withheld when it, or what it leaves out (the learners with
+    records the filter drops), is a small group."""
+    return too_small(len(filtered), k) or too_small(len(left_out), k)

@@ -1,0 +1,68 @@
+"""Recognition: the managers whose teams meet the organisation's bar, for a quarter.
+
+L&D picks the measures; a manager is listed when, on every one of them, their current
+team's figure for the quarter is shown (the small-group rule did not hide it) and is at
+least the organisation's. Only managers are named; their teams' figures come along.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Connection
+
+from adapter.domain.admin_scope import AdminScope
+from adapter.domain.authorization import Forbidden
+from adapter.domain.rules import RuleViolation
+from adapter.domain.targets import Quarter
+from adapter.persistence import breakdown_queries as queries
+
+from .breakdowns import BY_MANAGER, Row, grouped
+from .dashboards import spreadsheet_cell
+from .trends import TREND_COLUMNS, facts_in_quarter
+
+DEFAULT_MEASURES = ("applied_90", "usefulness")
+# Rates and means only: a team's volume is never comparable with the organisation's total.
+RECOGNISABLE = tuple(c for c in TREND_COLUMNS if c not in ("conversations", "decisions"))
+
+
+@dataclass(frozen=True)
+class Recognition:
+    quarter: Quarter
+    measures: tuple[str, ...]
+    min_learners: int
+    organisation: Row
+    managers: list[Row]  # those meeting the bar, by name
+
+
+def chosen_measures(asked: list[str]) -> tuple[str, ...]:
+    measures = tuple(dict.fromkeys(asked)) or DEFAULT_MEASURES
+    if any(m not in RECOGNISABLE for m in measures):
+        raise RuleViolation("Measures", "must be chosen from the list", "measure")
+    return measures
+
+
+def recognised_managers(conn: Connection, scope: AdminScope | None, quarter: Quarter, measures: tuple[str, ...],
+                        as_of: date) -> Recognition:
+    if scope is None:
+        raise Forbidden("the recognition list is for administrators")
+    k = queries.min_learners(conn, scope)
+    facts = facts_in_quarter(conn, scope, quarter, as_of)
+    organisation, rows = grouped(conn, scope, BY_MANAGER, facts, k, False, {})
+    bar = {m: organisation.cell(m).value for m in measures}
+    met = [row for _, row in rows if not row.hidden and all(
+        bar[m] is not None and row.cell(m).value is not None and row.cell(m).value >= bar[m] for m in measures)]
+    return Recognition(quarter, measures, k, organisation, sorted(met, key=lambda r: r.name))
+
+
+def as_csv(recognition: Recognition) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["manager", "quarter", *recognition.measures, *(f"organisation:{m}" for m in recognition.measures)])
+    bar = ["" if c.value is None else f"{c.value:.2f}" for c in map(recognition.organisation.cell, recognition.measures)]
+    for row in recognition.managers:
+        writer.writerow([spreadsheet_cell(row.name), str(recognition.quarter),
+                         *(f"{row.cell(m).value:.2f}" for m in recognition.measures), *bar])
+    return out.getvalue()
