@@ -126,3 +126,16 @@ def test_unknown_user_and_unknown_path_are_scim_404s(api):
     assert_scim_error(api.get("/Users/does-not-exist"), 404)
     assert_scim_error(api.get("/Groups"), 404)
     assert_scim_error(api.delete("/ServiceProviderConfig"), 405)
+
+
+@pytest.mark.parametrize("query", ["startIndex=²", "count=١٢", f"startIndex={'9' * 30}", f"count={'9' * 30}",
+                                   "count=1.5"])
+def test_a_page_parameter_that_is_no_whole_number_is_invalid_value(api, query):
+    assert_scim_error(api.get(f"/Users?{query}"), 400, "invalidValue")
+
+
+def test_a_negative_page_parameter_reads_as_the_smallest(api):
+    page = api.get("/Users?startIndex=-3&count=-1")
+    assert page.status_code == 200, page.text
+    assert page.json()["startIndex"] == 1
+    assert page.json().get("Resources", []) == []
