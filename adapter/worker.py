@@ -115,16 +115,18 @@ class XapiDelivery:
         return settled
 
 
-def default_jobs(engine: Engine, cipher: KeyCipher | None, lease: float = CLAIM_LEASE_SECONDS) -> list[DeliveryJob]:
+def default_jobs(engine: Engine, cipher: KeyCipher | None, lease: float = CLAIM_LEASE_SECONDS,
+                 allow_private_addresses: bool = False) -> list[DeliveryJob]:
     """xAPI statements to the LRSs, AGS scores to the LMSs' gradebooks, and forgetting
     expired sessions and pending logins."""
-    access = LmsAccess(engine, ToolKeyStore(engine, cipher), cipher)
+    access = LmsAccess(engine, ToolKeyStore(engine, cipher), cipher, allow_private_addresses)
     return [XapiDelivery(engine, cipher, lease=lease), ScoreDeliveryJob(access, lease=lease), PurgeExpired(engine)]
 
 
-def background_jobs(engine: Engine, cipher: KeyCipher | None, lease: float = CLAIM_LEASE_SECONDS) -> list[DeliveryJob]:
+def background_jobs(engine: Engine, cipher: KeyCipher | None, lease: float = CLAIM_LEASE_SECONDS,
+                    allow_private_addresses: bool = False) -> list[DeliveryJob]:
     """What a long-running worker does: the deliveries, and each platform's retention once a day."""
-    return [*default_jobs(engine, cipher, lease), RetentionJob(engine)]
+    return [*default_jobs(engine, cipher, lease, allow_private_addresses), RetentionJob(engine)]
 
 
 def drain(jobs: Sequence[DeliveryJob]) -> int:

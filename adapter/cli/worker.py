@@ -22,7 +22,9 @@ def deliver(args, settings: Settings) -> int:
     """Deliver the outboxes in the foreground until SIGTERM or SIGINT."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     parts = app_parts(settings)
-    worker = Worker(background_jobs(parts.engine, parts.cipher, lease=args.lease), idle_wait=args.idle_wait)
+    jobs = background_jobs(parts.engine, parts.cipher, lease=args.lease,
+                           allow_private_addresses=settings.allow_private_addresses)
+    worker = Worker(jobs, idle_wait=args.idle_wait)
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: worker.stop())
     print("coachbridge worker: delivering; SIGTERM or Ctrl+C stops it", flush=True)

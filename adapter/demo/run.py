@@ -69,7 +69,7 @@ def run_demo(settings: Settings, tool_port: int = 8000, lms_port: int = 8001, lr
                ServerThread(lms.create_app(), host="127.0.0.1", port=lms_port).start(),
                ServerThread(lrs.create_app(), host="127.0.0.1", port=lrs_port).start()]
     parts = app.extensions["coachbridge"]
-    worker = Worker(default_jobs(parts.engine, parts.cipher)).start() if with_worker else None
+    worker = Worker(default_jobs(parts.engine, parts.cipher, allow_private_addresses=settings.allow_private_addresses)).start() if with_worker else None
     print(f"coachbridge demo\n  demo LMS (launch as …): {lms_url}/\n  tool:                   {tool_url}/\n"
           f"  demo LRS (statements):  {lrs_url}/{'' if worker else '  (not delivered: --no-worker)'}\n"
           f"  database:               {settings.database_url}\nPress Ctrl+C to stop.", flush=True)
