@@ -120,6 +120,18 @@ def on_registered_site(url: str, registered: Iterable[str]) -> bool:
     return False
 
 
+def names_private_address(url: str) -> bool:
+    """Whether ``url``'s host is, or resolves to, a private, loopback or link-local address;
+    a name that does not resolve now reaches nothing and is not counted as one."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        resolved = socket.getaddrinfo(parts.hostname or "", port, type=socket.SOCK_STREAM)
+    except (ValueError, UnicodeError, socket.gaierror):
+        return False
+    return not all(is_public(info[4][0]) for info in resolved)
+
+
 def _is_address(host: str) -> bool:
     try:
         ipaddress.ip_address(host)
