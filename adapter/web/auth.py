@@ -17,14 +17,17 @@ from adapter.persistence.session_store import WebSession, end_session, load_sess
 from adapter.services.admin_access import OPERATOR_SIGN_IN
 from adapter.services.platforms import is_active
 
-SESSION_COOKIE = "cb_session"
+# "__Host-": the browser takes these cookies only from this host itself (Secure, Path=/, no
+# Domain), so a sibling subdomain cannot plant its own session or browser id for the victim.
+COOKIE_PREFIX = "__Host-"
+SESSION_COOKIE = COOKIE_PREFIX + "cb_session"
 # Launches are authenticated by the signed id_token and state; Dynamic Registration
 # (no session yet) by its own double-submit token; SCIM by a bearer token, never a cookie.
 CSRF_CHECKED_ELSEWHERE = frozenset({"lti", "registration", "scim"})
 SCIM_PATHS = "/scim/v2/"  # also when no route matches (a 404 or 405 there is a SCIM error, not a CSRF one)
 # The query/form field a cookieless session travels in (launches through platform storage).
 URL_SESSION_PARAM = "cb_s"
-BROWSER_COOKIE = "cb_browser"
+BROWSER_COOKIE = COOKIE_PREFIX + "cb_browser"
 
 bp = Blueprint("auth", __name__)
 
