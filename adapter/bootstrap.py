@@ -20,7 +20,8 @@ from adapter.logging_setup import redact_every_log
 from adapter.mapping_files import load_role_map, load_templates
 from adapter.persistence.database import make_engine, upgrade
 from adapter.persistence.key_cipher import KeyCipher
-from adapter.services import event_handlers, gradebook, reports
+from adapter.reports import dashboards
+from adapter.services import event_handlers, gradebook
 from adapter.services.xapi_bridge import XapiBridge, activity_iri_base
 from xapi.mapping import XapiMapping, load_mapping
 
@@ -46,7 +47,7 @@ def handler_table(settings: Settings, mapping: XapiMapping) -> event_handlers.Ha
     only), and the organisation's report summary."""
     statements = XapiBridge(activity_iri_base(settings.public_url), mapping)
     scores = gradebook.enqueue_scores
-    summaries = reports.keep_summaries
+    summaries = dashboards.keep_summaries
     return {
         ev.ReflectionSubmitted: (statements, summaries),
         ev.CheckInHeld: (statements, summaries),

@@ -16,6 +16,7 @@ from sqlalchemy import Connection
 
 from adapter.config import Settings
 from adapter.domain.admin_scope import AdminScope
+from adapter.domain.commands import ConfigureLrs
 from adapter.persistence import lrs_store
 from adapter.services import lrs_settings
 
@@ -80,10 +81,10 @@ def add_endpoint(args, settings: Settings) -> int:
             return 2
         secret = os.environ[args.secret_env]
     parts = app_parts(settings)
-    checked = lrs_settings.check_form(parts.engine, AdminScope.operator(), {
-        "platform_id": str(args.platform), "name": args.name, "endpoint": args.endpoint, "auth_kind": args.auth,
-        "username": args.username, "secret": secret, "token_url": args.token_url, "client_id": args.client_id,
-        "scope": args.scope, "xapi_version": args.xapi_version, "batch_size": str(args.batch_size)}, None)
+    checked = lrs_settings.check_form(parts.engine, AdminScope.operator(), ConfigureLrs(
+        platform_id=str(args.platform), name=args.name, endpoint=args.endpoint, auth_kind=args.auth,
+        username=args.username, secret=secret, token_url=args.token_url, client_id=args.client_id,
+        scope=args.scope, xapi_version=args.xapi_version, batch_size=str(args.batch_size)), None)
     if checked.errors:
         for field, problem in checked.errors.items():
             print(f"{lrs_settings.LABELS[field]}: {problem}", file=sys.stderr)

@@ -11,9 +11,9 @@ from datetime import date
 
 from adapter.config import Settings
 from adapter.domain.admin_scope import AdminScope
-from adapter.domain.measures import Facts, measures, total
-from adapter.services.lrs_measures import StatementReading
-from adapter.services.reports import organisation_dashboard, rebuild_summaries
+from adapter.reports.dashboards import organisation_dashboard, rebuild_summaries
+from adapter.reports.from_lrs import StatementReading
+from adapter.reports.measures import Facts, measures, total
 from xapi.lrs_client import BasicAuth, LrsConfig
 from xapi.mapping import load_mapping
 from xapi.statement_reader import LrsReadError, StatementReader

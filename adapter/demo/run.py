@@ -17,7 +17,8 @@ from adapter.persistence import lrs_store
 from adapter.persistence.platform_store import platform_with
 from adapter.services.invitations import invite
 from adapter.services.platforms import PlatformSpec, register_platform
-from adapter.web import components, create_app
+from adapter.web import create_app
+from adapter.web.app_components import components
 from adapter.worker import Worker, default_jobs
 
 DEMO_LRS_NAME = "demo-lrs"
@@ -69,7 +70,8 @@ def run_demo(settings: Settings, tool_port: int = 8000, lms_port: int = 8001, lr
                ServerThread(lms.create_app(), host="127.0.0.1", port=lms_port).start(),
                ServerThread(lrs.create_app(), host="127.0.0.1", port=lrs_port).start()]
     parts = app.extensions["coachbridge"]
-    worker = Worker(default_jobs(parts.engine, parts.cipher, allow_private_addresses=settings.allow_private_addresses)).start() if with_worker else None
+    jobs = default_jobs(parts.engine, parts.cipher, allow_private_addresses=settings.allow_private_addresses)
+    worker = Worker(jobs).start() if with_worker else None
     print(f"coachbridge demo\n  demo LMS (launch as …): {lms_url}/\n  tool:                   {tool_url}/\n"
           f"  demo LRS (statements):  {lrs_url}/{'' if worker else '  (not delivered: --no-worker)'}\n"
           f"  database:               {settings.database_url}\nPress Ctrl+C to stop.", flush=True)

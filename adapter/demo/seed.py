@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from sqlalchemy import Engine, exists, select
 
 from adapter.demo.lms import COURSE, COURSES, PLAIN_COURSE, RESOURCE_LINKS, ROLE_MENTOR, DemoLMS, course_of
+from adapter.domain.commands import AgreeAction, HoldConversation, WriteReflection
 from adapter.domain.roles import RoleMap
 from adapter.mapping_files import load_templates
 from adapter.persistence import people_store
@@ -54,23 +55,24 @@ def seed_demo_records(engine: Engine, platform_id: int, lms: DemoLMS, role_map: 
 
     ana, ben, maria = as_person("learner-ana"), as_person("learner-ben"), as_person("manager-maria")
     today = date.fromtimestamp(now)
-    coaching.submit_reflection(engine, ana, links["rl-feedback"], {
-        "learned": "Feedback lands when it names the situation, the behaviour and its impact.",
-        "applying": "I will use it in Friday's review with the two new analysts.",
-        "support_needed": "Ten minutes with Maria before the review.", "confidence": "3"}, now)
-    coaching.submit_reflection(engine, ben, links["rl-delegation"], {
-        "learned": "Delegating the outcome, not the steps.", "applying": "Hand over the monthly report.",
-        "support_needed": "", "confidence": "4"}, now)
-    coaching.hold_conversation(engine, maria, ids["learner-ana"], load_templates().get("check-in"),
-                               links["rl-feedback"], {
-        "held_on": (today - timedelta(days=3)).isoformat(),
-        "progress": "Gave specific feedback to one analyst.", "learned": "Asking first made it a conversation.",
-        "next_focus": "Feedback to a peer, not only to juniors.",
-        "shared_notes": "Good start; try it with a peer next.", "private_notes": "Ana seems tired this month.",
-        "next_on": (today + timedelta(days=11)).isoformat()}, [
-        {"description": "Ask a peer for feedback on the Q3 deck", "owner": "learner",
-         "due_on": (today + timedelta(days=7)).isoformat()},
-        {"description": "Book the feedback skills refresher", "owner": "manager", "due_on": ""}], {}, now)
+    coaching.submit_reflection(engine, ana, links["rl-feedback"], WriteReflection(
+        learned="Feedback lands when it names the situation, the behaviour and its impact.",
+        applying="I will use it in Friday's review with the two new analysts.",
+        support_needed="Ten minutes with Maria before the review.", confidence="3"), now)
+    coaching.submit_reflection(engine, ben, links["rl-delegation"], WriteReflection(
+        learned="Delegating the outcome, not the steps.", applying="Hand over the monthly report.", confidence="4"),
+        now)
+    coaching.hold_conversation(engine, maria, load_templates().get("check-in"), HoldConversation(
+        ids["learner-ana"], held_on=(today - timedelta(days=3)).isoformat(),
+        next_on=(today + timedelta(days=11)).isoformat(),
+        answers={"progress": "Gave specific feedback to one analyst.",
+                 "learned": "Asking first made it a conversation.",
+                 "next_focus": "Feedback to a peer, not only to juniors."},
+        shared_notes="Good start; try it with a peer next.", private_notes="Ana seems tired this month.",
+        new_actions=(AgreeAction("Ask a peer for feedback on the Q3 deck", "learner",
+                                 (today + timedelta(days=7)).isoformat()),
+                     AgreeAction("Book the feedback skills refresher", "manager")),
+        resource_link_pk=links["rl-feedback"]), now)
     coaching.ask_for_validation(engine, ana, links["rl-feedback"],
                                 "I gave SBI feedback to Joe after the client call; he changed how he opens calls.",
                                 now)

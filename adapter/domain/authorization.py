@@ -7,6 +7,9 @@ not see is reported as missing (``NotFound``), not as forbidden: its id reveals 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, TypeVar
+
+R = TypeVar("R", bound=Any)  # a learner's record: has ``learner_id`` and ``activity.platform_id``
 
 
 class NotFound(LookupError):
@@ -40,6 +43,24 @@ class Viewer:
     def require_learner_visible(self, learner_id: int) -> None:
         if not self.may_read_learner(learner_id):
             raise NotFound("no such record")
+
+    def visible(self, record: R | None) -> R:
+        """``record`` when it is on this viewer's platform and its learner is theirs to read;
+        otherwise it is reported missing."""
+        if record is None or record.activity.platform_id != self.platform_id:
+            raise NotFound("no such record")
+        self.require_learner_visible(record.learner_id)
+        return record
+
+    def require_mentee(self, learner_id: int) -> None:
+        """Team pages: only the viewer's current mentees exist there."""
+        if not self.manages(learner_id):
+            raise NotFound("not one of your current team members")
+
+    def leads_a_team(self) -> bool:
+        """The Mentor role (the LMS says so) or current mentees (an import or a confirmed
+        nomination says so); someone awaiting their answer to a nomination also gets in."""
+        return "manager" in self.roles or bool(self.mentee_ids)
 
     def require_manager_of(self, learner_id: int) -> None:
         self.require_learner_visible(learner_id)

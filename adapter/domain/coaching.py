@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from .authorization import Forbidden, Viewer
+from .commands import AgreeAction, HoldConversation, WriteReflection
 from .rules import RuleViolation, check_scale, check_text, parse_date
 from .templates import Template
 
@@ -40,20 +41,20 @@ class Reflection:
     version: int = 1
 
     @classmethod
-    def write(cls, viewer: Viewer, activity: ActivityRef, form: dict[str, str]) -> "Reflection":
-        return cls(learner_id=viewer.person_id, activity=activity, **_reflection_fields(form))
+    def write(cls, viewer: Viewer, activity: ActivityRef, command: WriteReflection) -> "Reflection":
+        return cls(learner_id=viewer.person_id, activity=activity, **_reflection_fields(command))
 
-    def revise(self, viewer: Viewer, form: dict[str, str]) -> "Reflection":
+    def revise(self, viewer: Viewer, command: WriteReflection) -> "Reflection":
         viewer.require_the_learner(self.learner_id)
-        return replace(self, version=self.version + 1, **_reflection_fields(form))
+        return replace(self, version=self.version + 1, **_reflection_fields(command))
 
 
-def _reflection_fields(form: dict[str, str]) -> dict:
+def _reflection_fields(command: WriteReflection) -> dict:
     return {
-        "learned": check_text("What I learned", form.get("learned")),
-        "applying": check_text("How I will apply it", form.get("applying")),
-        "support_needed": check_text("Support I need", form.get("support_needed"), required=False),
-        "confidence": check_scale("Confidence", form.get("confidence")),
+        "learned": check_text("What I learned", command.learned),
+        "applying": check_text("How I will apply it", command.applying),
+        "support_needed": check_text("Support I need", command.support_needed, required=False),
+        "confidence": check_scale("Confidence", command.confidence),
     }
 
 
@@ -71,16 +72,16 @@ class AgreedAction:
     version: int = 1
 
     @classmethod
-    def agree(cls, learner_id: int, manager_id: int, activity: ActivityRef, description: str, owner: str,
-              due_on: str | None, held_on: date) -> "AgreedAction":
-        if owner not in ACTION_OWNERS:
+    def agree(cls, learner_id: int, manager_id: int, activity: ActivityRef, command: AgreeAction,
+              held_on: date) -> "AgreedAction":
+        if command.owner not in ACTION_OWNERS:
             raise RuleViolation("Action owner", f"must be one of {', '.join(ACTION_OWNERS)}")
-        due = parse_date("Action due date", due_on)
+        due = parse_date("Action due date", command.due_on)
         if due is not None and due < held_on:
             raise RuleViolation("Action due date", "cannot be before the conversation")
         return cls(learner_id=learner_id, manager_id=manager_id, activity=activity,
-                   description=check_text("Action", description, max_length=500),
-                   owner=owner, due_on=due)
+                   description=check_text("Action", command.description, max_length=500),
+                   owner=command.owner, due_on=due)
 
     def set_status(self, viewer: Viewer, status: str) -> "AgreedAction":
         """Open actions carry over to the next conversation until someone closes them: the
@@ -117,23 +118,23 @@ class Conversation:
     version: int = 1
 
     @classmethod
-    def hold(cls, viewer: Viewer, learner_id: int, activity: ActivityRef, template: Template,
-             form: dict[str, str], actions: list[dict[str, str]], today: date) -> "Conversation":
+    def hold(cls, viewer: Viewer, activity: ActivityRef, template: Template, command: HoldConversation,
+             today: date) -> "Conversation":
+        learner_id = command.learner_id
         viewer.require_manager_of(learner_id)
-        held_on = parse_date("Date held", form.get("held_on"), required=True)
+        held_on = parse_date("Date held", command.held_on, required=True)
         if held_on > today:
             raise RuleViolation("Date held", "cannot be in the future")
-        next_on = parse_date(next_date_label(template.kind), form.get("next_on"))
+        next_on = parse_date(next_date_label(template.kind), command.next_on)
         if next_on is not None and next_on <= held_on:
             raise RuleViolation(next_date_label(template.kind), "must be after the date held")
-        agreed = tuple(AgreedAction.agree(learner_id, viewer.person_id, activity, a.get("description", ""),
-                                          a.get("owner", "learner"), a.get("due_on"), held_on)
-                       for a in actions if (a.get("description") or "").strip())
+        agreed = tuple(AgreedAction.agree(learner_id, viewer.person_id, activity, action, held_on)
+                       for action in command.new_actions if action.description.strip())
         return cls(kind=template.kind, template=template.key, learner_id=learner_id,
                    manager_id=viewer.person_id, activity=activity, held_on=held_on,
-                   answers=template.answers_from(form),
-                   shared_notes=check_text("Shared notes", form.get("shared_notes"), required=False),
-                   private_notes=check_text("Private notes", form.get("private_notes"), required=False),
+                   answers=template.answers_from(command.answers),
+                   shared_notes=check_text("Shared notes", command.shared_notes, required=False),
+                   private_notes=check_text("Private notes", command.private_notes, required=False),
                    next_on=next_on, actions=agreed)
 
     def rate(self, viewer: Viewer, rating: str | int) -> "Conversation":

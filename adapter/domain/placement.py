@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from .commands import PlaceActivity
 from .rules import FormChecks, RuleViolation, check_text
 from .templates import TemplateCatalog
 
@@ -26,32 +27,32 @@ class Placement:
     points: float | None
 
     @classmethod
-    def from_form(cls, form: dict[str, str], catalog: TemplateCatalog, known_links: set[str]) -> "Placement":
-        """Every problem of the form at once. The learning activity is given by its web
+    def place(cls, command: PlaceActivity, catalog: TemplateCatalog, known_links: set[str]) -> "Placement":
+        """Every problem of the command at once. The learning activity is given by its web
         address (IRI), by the course resource it follows, or both: then records are attached
         to the web address, and the course resource is what the activity follows."""
         checks = FormChecks()
-        kind = form.get("kind", "")
+        kind = command.kind
         if kind not in KINDS:
             checks.refuse("kind", "Kind", f"must be one of {', '.join(KINDS.values())}")
-        template = checks.check("template", catalog.get, form.get("template", ""))
+        template = checks.check("template", catalog.get, command.template)
         if template and kind in KINDS and kind != "validation" and template.kind != kind:
             checks.refuse("template", "Conversation template", f"{template.title} is not a {KINDS[kind].lower()} template")
-        title = checks.check("title", check_text, "Title in the course", form.get("title"), max_length=200)
-        iri = checks.check("activity_iri", check_text, "Web address of the learning activity", form.get("activity_iri"),
+        title = checks.check("title", check_text, "Title in the course", command.title, max_length=200)
+        iri = checks.check("activity_iri", check_text, "Web address of the learning activity", command.activity_iri,
                            required=False, max_length=1000) or ""
         if iri and not (urlsplit(iri).scheme and (urlsplit(iri).netloc or urlsplit(iri).scheme == "urn")):
             checks.refuse("activity_iri", "Web address of the learning activity", "must be a full address such as https://…")
-        follows = (form.get("follows") or "").strip()
+        follows = command.follows.strip()
         if follows and follows not in known_links:
             checks.refuse("follows", "Course resource it follows", "is not an activity of this course")
         if not iri and not follows:
             checks.refuse("activity_iri", "Learning activity",
                           "is missing: give its web address, or pick the course resource it follows")
-        points = checks.check("points", _points, form.get("points"))
+        points = checks.check("points", _points, command.points)
         checks.raise_if_broken()
         return cls(kind=kind, template=template.key, title=title, activity_iri=iri, follows=follows,
-                   validation_required=kind == "validation" or form.get("validation_required") == "yes",
+                   validation_required=kind == "validation" or command.validation_required,
                    points=points)
 
     def custom_parameters(self) -> dict[str, str]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from .authorization import Forbidden, Viewer
+from .commands import SetTarget
 from .rules import RuleViolation, whole_number
 
 TARGET_MEASURES = {
@@ -62,19 +63,18 @@ class Target:
     target: int
 
     @classmethod
-    def set_by(cls, viewer: Viewer, manager_id: int, form: dict[str, str]) -> "Target":
+    def set_by(cls, viewer: Viewer, command: SetTarget) -> "Target":
         """A manager sets their own team's target; an admin any team's."""
-        if viewer.person_id != manager_id and "admin" not in viewer.roles:
+        if viewer.person_id != command.manager_id and "admin" not in viewer.roles:
             raise Forbidden("only the team's manager or an admin sets its targets")
-        measure = form.get("measure", "")
-        if measure not in TARGET_MEASURES:
+        if command.measure not in TARGET_MEASURES:
             raise RuleViolation("Measure", f"must be one of {', '.join(TARGET_MEASURES)}")
-        number = whole_number(form.get("target"))
+        number = whole_number(command.target)
         if number is None:
             raise RuleViolation("Target", "must be a whole number")
         if not 1 <= number <= MAX_TARGET:
             raise RuleViolation("Target", f"must be from 1 to {MAX_TARGET}")
-        return cls(manager_id, Quarter.parse(form.get("quarter")), measure, number)
+        return cls(command.manager_id, Quarter.parse(command.quarter), command.measure, number)
 
 
 @dataclass(frozen=True)

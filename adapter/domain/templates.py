@@ -6,6 +6,7 @@ module only says what a loaded template is and how a filled-in one is checked.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Mapping
 
 from .rules import RuleViolation, check_text
 
@@ -30,8 +31,9 @@ class Template:
     fields: tuple[TemplateField, ...]
     example: str = ""  # one filled-in example, shown where a manager picks a template
 
-    def answers_from(self, submitted: dict[str, str]) -> dict[str, str]:
-        """The template's answers from a submitted form, checked; unknown names are ignored."""
+    def answers_from(self, submitted: Mapping[str, str]) -> dict[str, str]:
+        """The template's answers from what was submitted by field name, checked; unknown
+        names are ignored."""
         answers = {}
         for field in self.fields:
             value = check_text(field.label, submitted.get(field.name, ""), required=field.required)

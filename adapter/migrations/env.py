@@ -2,7 +2,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
-from adapter.persistence.tables import metadata
+from adapter.persistence.schema import metadata
 
 config = context.config
 connection = config.attributes.get("connection")

@@ -43,8 +43,12 @@ def _update(conn: Connection, table, record_id: int, values: dict[str, Any], now
     conn.execute(update(table).where(table.c.id == record_id).values(**values, updated_at=now))
 
 
-def withdraw(conn: Connection, table, record_id: int, version: int, now: float) -> None:
-    _update(conn, table, record_id, {"version": version, "withdrawn_at": now}, now)
+_TABLE_OF = {"reflection": reflections, "check_in": conversations, "coaching_conversation": conversations,
+             "action": agreed_actions, "validation": validation_requests}
+
+
+def withdraw(conn: Connection, record_type: str, record_id: int, version: int, now: float) -> None:
+    _update(conn, _TABLE_OF[record_type], record_id, {"version": version, "withdrawn_at": now}, now)
 
 
 # --- reflections -----------------------------------------------------------------------
@@ -186,6 +190,14 @@ def save_validation(conn: Connection, v: ValidationRequest, before: ValidationRe
 
 def get_validation(conn: Connection, record_id: int) -> ValidationRequest | None:
     row = _one(conn, validation_requests, record_id)
+    return _validations(conn, [row])[0] if row else None
+
+
+def open_validation_on(conn: Connection, learner_id: int, resource_link_pk: int | None) -> ValidationRequest | None:
+    """The learner's request on this activity that is not validated yet, if any."""
+    row = conn.execute(_live(validation_requests, validation_requests.c.learner_id == learner_id,
+                             validation_requests.c.resource_link_pk == resource_link_pk,
+                             validation_requests.c.status != "validated")).mappings().first()
     return _validations(conn, [row])[0] if row else None
 
 

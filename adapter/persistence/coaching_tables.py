@@ -1,7 +1,7 @@
 """Tables of the coaching records, their audit trail and manager nominations.
 
 Kept apart from tables.py (the launch path's schema) so features can grow on their own
-migration branch; tables.py imports this module so Alembic sees one metadata.
+migration branch; schema.py imports this module so Alembic sees one metadata.
 Timestamps are epoch seconds (Float) like the rest of the schema; calendar dates are Date.
 """
 from __future__ import annotations

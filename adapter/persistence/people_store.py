@@ -58,6 +58,23 @@ def save_resource_link(conn: Connection, platform_id: int, deployment_id: str, c
                                          "resource_link_id": str(claim["id"])}, values)
 
 
+def resource_link(conn: Connection, resource_link_pk: int) -> dict[str, Any] | None:
+    row = conn.execute(select(resource_links).where(resource_links.c.id == resource_link_pk)).mappings().first()
+    return dict(row) if row else None
+
+
+def course_titles(conn: Connection, context_pks: list[int]) -> dict[int, str]:
+    return dict(conn.execute(select(contexts.c.id, contexts.c.title).where(contexts.c.id.in_(context_pks))).all())
+
+
+def course_link_titles(conn: Connection, platform_id: int, context_pk: int) -> dict[str, str]:
+    """The course's resource links, LMS link id → title, by title."""
+    return dict(conn.execute(select(resource_links.c.resource_link_id, resource_links.c.title)
+                             .where(resource_links.c.context_pk == context_pk,
+                                    resource_links.c.platform_id == platform_id)
+                             .order_by(resource_links.c.title)).all())
+
+
 def save_membership(conn: Connection, context_pk: int, person_id: int, app_roles: list[str],
                     lti_roles: list[str], now: float) -> None:
     upsert(conn, memberships, {"context_pk": context_pk, "person_id": person_id},

@@ -190,15 +190,11 @@ def anonymise_authorship(conn: Connection, person_id: int) -> int:
     return kept
 
 
-def still_referenced(conn: Connection, person_id: int) -> bool:
-    """Whether kept records name this person as their author (then the row stays, scrubbed)."""
-    return any(conn.execute(select(t.c.id).where(t.c.manager_id == person_id).limit(1)).first()
-               for t in (conversations, agreed_actions, validation_decisions))
-
-
-def delete_person(conn: Connection, person_id: int, keep_row: bool) -> None:
-    """Their relationships, sessions, targets, gradebook clock, what an import or provisioning
-    said about them; the row itself unless kept."""
+def delete_links(conn: Connection, person_id: int) -> None:
+    """Their relationships, sessions, targets, gradebook clock, and what an import or
+    provisioning said about them. The scrubbed row itself stays, a tombstone: records they
+    wrote about others point at it, and its number is never given to someone else (SQLite
+    reuses the highest id of a deleted row)."""
     for platform_id, scim_id in conn.execute(select(scim_users.c.platform_id, scim_users.c.id)
                                              .where(scim_users.c.person_id == person_id)).all():
         scim_store.delete_user(conn, platform_id, scim_id)  # also unlinks the reports it managed
@@ -209,8 +205,6 @@ def delete_person(conn: Connection, person_id: int, keep_row: bool) -> None:
                           (manager_links, manager_links.c.learner_id), (manager_links, manager_links.c.manager_id),
                           (learning_targets, learning_targets.c.manager_id), (score_clock, score_clock.c.person_id)):
         conn.execute(delete(table).where(column == person_id))
-    if not keep_row:
-        conn.execute(delete(people).where(people.c.id == person_id))
 
 
 def overwrite_deletions(conn: Connection) -> None:

@@ -62,6 +62,19 @@ def set_active(conn: Connection, platform_id: int, active: bool) -> bool:
     return conn.execute(update(platforms).where(platforms.c.id == platform_id).values(**values)).rowcount == 1
 
 
+def get_platform(conn: Connection, platform_id: int) -> dict[str, Any] | None:
+    row = conn.execute(select(platforms).where(platforms.c.id == platform_id)).mappings().first()
+    return dict(row) if row else None
+
+
+def platform_exists(conn: Connection, platform_id: int) -> bool:
+    return conn.execute(select(platforms.c.id).where(platforms.c.id == platform_id)).first() is not None
+
+
+def platform_names(conn: Connection) -> dict[int, str]:
+    return dict(conn.execute(select(platforms.c.id, platforms.c.name)).all())
+
+
 def platform_page_urls(conn: Connection) -> list[str]:
     """Where the active, approved platforms' pages live: their issuer and OIDC authorization URLs."""
     return [url for row in conn.execute(_PLATFORM_PAGES) for url in row]

@@ -2,7 +2,7 @@
 
 Five grouped queries (one per kind of record) give each course's additive ``Facts``; the
 service adds them up per platform and for the organisation. Each query mirrors the
-reference definition in adapter.domain.measures.tally (tests/reports proves they agree,
+reference definition in adapter.reports.measures.tally (tests/reports proves they agree,
 and agree with the LRS). Days are UTC days since the epoch, on SQLite and PostgreSQL.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Integer, String, and_, case, cast, exists, func, literal_column, select
 
-from adapter.domain.measures import APPLICATION_DAYS, FOLLOW_UP_GRACE_DAYS, USEFUL_RATING, Facts
+from adapter.reports.measures import APPLICATION_DAYS, FOLLOW_UP_GRACE_DAYS, USEFUL_RATING, Facts
 
 from .coaching_tables import agreed_actions, audit_events, conversations, reflections, validation_decisions, \
     validation_requests

@@ -2,10 +2,10 @@
 
 Every measure's inputs are one learner's own records (a start's validation, the first
 conversation before it, the next conversation after a plan are all the same learner's),
-so the organisation's dated facts (adapter.domain.measures.dated_facts) are a sum over
+so the organisation's dated facts (adapter.reports.measures.dated_facts) are a sum over
 learners. ``refresh_learners`` recomputes the share of the learners whose records just
 changed, from their records as they now are, and adds the difference to each course's
-rows; it runs in the record's own transaction (adapter.services.reports.keep_summaries,
+rows; it runs in the record's own transaction (adapter.reports.dashboards.keep_summaries,
 an event handler), so an edit, a re-ask, a decision or a withdrawal is in the summary
 exactly when it is in the records. ``rebuild`` computes everything from scratch (the
 migration and `coachbridge report rebuild-summaries`). ``course_facts`` reads the summary
@@ -23,7 +23,7 @@ from typing import Any, Iterable, Sequence
 from sqlalchemy import Connection, String, case, cast, delete, func, insert, literal_column, select, tuple_
 
 from adapter.domain.admin_scope import AdminScope
-from adapter.domain.measures import (
+from adapter.reports.measures import (
     APPLICATION_DAYS, COMMITMENT, CONVERSATION, DECISION, FOLLOW_UP_GRACE_DAYS, PLAN, START, ActivityStart,
     Commitment, Counts, DecisionWait, Facts, HeldConversation, PlannedConversation, add_dated,
     dated_facts, day_number,

@@ -6,9 +6,9 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, delete, insert, select
+from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, update
 
-from .tables import web_sessions
+from .tables import admin_sign_in_links, web_sessions
 
 # Built once: every request with a session cookie loads it, every launch creates one.
 _INSERT_SESSION = insert(web_sessions)
@@ -56,6 +56,20 @@ def load_session(engine: Engine, token: str, now: float) -> WebSession | None:
 def end_session(engine: Engine, token: str) -> None:
     with engine.begin() as conn:
         conn.execute(delete(web_sessions).where(web_sessions.c.token_hash == token_hash(token)))
+
+
+def add_sign_in_link(conn: Connection, token: str, now: float, lifetime: float) -> None:
+    """Only the token's hash is stored, so the database cannot be read for a link."""
+    conn.execute(insert(admin_sign_in_links).values(token_hash=token_hash(token), created_at=now,
+                                                    expires_at=now + lifetime))
+
+
+def use_sign_in_link(conn: Connection, token: str, now: float) -> bool:
+    """Mark the link used; False when it was used already, has expired or was never issued."""
+    links = admin_sign_in_links.c
+    return conn.execute(update(admin_sign_in_links)
+                        .where(links.token_hash == token_hash(token), links.used_at.is_(None), links.expires_at > now)
+                        .values(used_at=now)).rowcount == 1
 
 
 def purge_expired_sessions(engine: Engine, now: float) -> int:

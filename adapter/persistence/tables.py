@@ -247,11 +247,3 @@ web_sessions = Table(
     Column("created_at", Float, nullable=False),
     Column("expires_at", Float, nullable=False, index=True),
 )
-
-from . import coaching_tables  # noqa: E402,F401  (registers coaching tables on metadata)
-from . import xapi_tables  # noqa: E402,F401  (registers the xAPI settings tables on metadata)
-from . import targets_tables  # noqa: E402,F401  (registers learning targets on metadata)
-from . import report_summary_tables  # noqa: E402,F401  (registers the report summaries on metadata)
-from . import people_tables  # noqa: E402,F401  (registers people expected before launch on metadata)
-from . import retention_tables  # noqa: E402,F401  (registers the retention settings on metadata)
-from . import placement_tables  # noqa: E402,F401  (registers Deep Linking placements on metadata)

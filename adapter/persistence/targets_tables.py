@@ -1,6 +1,6 @@
 """Quarterly learning targets per team (a manager's current mentees).
 
-Its own module and migration branch (0008), like the coaching tables; tables.py imports
+Its own module and migration branch (0008), like the coaching tables; schema.py imports
 it so Alembic sees one metadata.
 """
 from __future__ import annotations

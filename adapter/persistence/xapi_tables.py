@@ -1,7 +1,7 @@
 """Tables of the xAPI bridge's settings: LRS endpoints and privacy choices, per platform.
 
 Kept apart from tables.py like the coaching tables (own migration branch, 0006);
-tables.py imports this module so Alembic sees one metadata. An endpoint's ``name`` is the
+schema.py imports this module so Alembic sees one metadata. An endpoint's ``name`` is the
 outbox ``target`` of its statements, so it never changes once rows may carry it.
 """
 from __future__ import annotations

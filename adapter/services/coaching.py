@@ -10,19 +10,18 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine
 
 from adapter.domain import events as ev
 from adapter.domain.authorization import NotFound, Viewer
 from adapter.domain.coaching import ActivityRef, AgreedAction, Conversation, Reflection
+from adapter.domain.commands import HoldConversation, WriteReflection
 from adapter.domain.rules import RuleViolation
 from adapter.domain.templates import Template
 from adapter.domain.validation import NEEDS_MORE_EVIDENCE, ValidationRequest
 from adapter.persistence import coaching_store as store
-from adapter.persistence.coaching_tables import agreed_actions, conversations, reflections, validation_requests
-from adapter.persistence.people_store import current_mentees
+from adapter.persistence.people_store import current_mentees, resource_link
 from adapter.persistence.relationships_store import managers_of
-from adapter.persistence.tables import resource_links
 
 from . import event_handlers
 
@@ -39,7 +38,7 @@ def activity_of(conn: Connection, platform_id: int, resource_link_pk: int | None
     """The resource link's place, and the learning activity the instructor attached to it."""
     if resource_link_pk is None:
         return ActivityRef(platform_id=platform_id)
-    link = conn.execute(select(resource_links).where(resource_links.c.id == resource_link_pk)).mappings().first()
+    link = resource_link(conn, resource_link_pk)
     if link is None or link["platform_id"] != platform_id:
         raise RuleViolation("Activity", "is not an activity of this platform")
     custom = link["custom"] or {}
@@ -63,16 +62,16 @@ def _at(now: float) -> datetime:
     return datetime.fromtimestamp(now, timezone.utc)
 
 
-def submit_reflection(engine: Engine, viewer: Viewer, resource_link_pk: int | None, form: dict[str, str],
+def submit_reflection(engine: Engine, viewer: Viewer, resource_link_pk: int | None, command: WriteReflection,
                       now: float) -> Reflection:
     """Write the learner's reflection on this activity, or revise the one they wrote."""
     with engine.begin() as conn:
         existing = store.reflection_on(conn, viewer.person_id, resource_link_pk)
         if existing is None:
-            reflection = Reflection.write(viewer, activity_of(conn, viewer.platform_id, resource_link_pk), form)
+            reflection = Reflection.write(viewer, activity_of(conn, viewer.platform_id, resource_link_pk), command)
             reflection = store.add_reflection(conn, reflection, now)
         else:
-            reflection = existing.revise(viewer, form)
+            reflection = existing.revise(viewer, command)
             store.save_reflection(conn, reflection, now)
         event = ev.reflection_submitted(reflection, _at(now), _first_manager(conn, viewer.person_id))
         _commit(conn, viewer, "reflection.revised" if existing else "reflection.submitted", "reflection",
@@ -80,20 +79,20 @@ def submit_reflection(engine: Engine, viewer: Viewer, resource_link_pk: int | No
     return reflection
 
 
-def hold_conversation(engine: Engine, viewer: Viewer, learner_id: int, template: Template,
-                      resource_link_pk: int | None, form: dict[str, str], new_actions: list[dict[str, str]],
-                      carried_statuses: dict[int, str], now: float) -> Conversation:
+def hold_conversation(engine: Engine, viewer: Viewer, template: Template, command: HoldConversation,
+                      now: float) -> Conversation:
     """Record a check-in or coaching conversation, its agreed actions, and what became of
     the open actions carried over from earlier conversations."""
+    learner_id = command.learner_id
     with engine.begin() as conn:
-        activity = activity_of(conn, viewer.platform_id, resource_link_pk)
-        conversation = Conversation.hold(viewer, learner_id, activity, template, form, new_actions, _at(now).date())
+        activity = activity_of(conn, viewer.platform_id, command.resource_link_pk)
+        conversation = Conversation.hold(viewer, activity, template, command, _at(now).date())
         conversation = store.add_conversation(conn, conversation, now)
         at = _at(now)
         events = [ev.conversation_held(conversation, viewer.person_id, at)]
         events += [ev.action_agreed(action, viewer.person_id, conversation.held_on, at)
                    for action in conversation.actions]
-        for action_id, status in carried_statuses.items():
+        for action_id, status in command.carried_statuses.items():
             action = store.get_action(conn, action_id)
             if action is None or action.learner_id != learner_id:
                 raise NotFound("no such action")
@@ -109,7 +108,7 @@ def hold_conversation(engine: Engine, viewer: Viewer, learner_id: int, template:
 
 def rate_conversation(engine: Engine, viewer: Viewer, conversation_id: int, rating: str, now: float) -> Conversation:
     with engine.begin() as conn:
-        conversation = _visible(viewer, store.get_conversation(conn, conversation_id))
+        conversation = viewer.visible(store.get_conversation(conn, conversation_id))
         conversation = conversation.rate(viewer, rating)
         store.save_rating(conn, conversation, now)
         _commit(conn, viewer, f"{conversation.kind}.rated", conversation.kind, conversation,
@@ -120,7 +119,7 @@ def rate_conversation(engine: Engine, viewer: Viewer, conversation_id: int, rati
 
 def set_action_status(engine: Engine, viewer: Viewer, action_id: int, status: str, now: float) -> AgreedAction:
     with engine.begin() as conn:
-        action = _visible(viewer, store.get_action(conn, action_id)).set_status(viewer, status)
+        action = viewer.visible(store.get_action(conn, action_id)).set_status(viewer, status)
         store.save_action_status(conn, action, now)
         _commit(conn, viewer, "action.status_changed", "action", action,
                 [ev.action_status_changed(action, viewer.person_id, _at(now))], now, {"status": status})
@@ -131,16 +130,12 @@ def ask_for_validation(engine: Engine, viewer: Viewer, resource_link_pk: int | N
                        now: float) -> ValidationRequest:
     """Ask a manager to validate; after "needs more evidence", the same request is asked again."""
     with engine.begin() as conn:
-        waiting = conn.execute(select(validation_requests.c.id).where(
-            validation_requests.c.learner_id == viewer.person_id,
-            validation_requests.c.resource_link_pk == resource_link_pk,
-            validation_requests.c.withdrawn_at.is_(None), validation_requests.c.status != "validated")).scalar()
-        if waiting is None:
+        before = store.open_validation_on(conn, viewer.person_id, resource_link_pk)
+        if before is None:
             request = ValidationRequest.ask(viewer, activity_of(conn, viewer.platform_id, resource_link_pk),
                                             evidence)
             request = store.add_validation(conn, request, now)
         else:
-            before = store.get_validation(conn, waiting)
             request = before.ask_again(viewer, evidence)
             store.save_validation(conn, request, before, now)
         event = ev.validation_changed(request, viewer.person_id, _at(now), _first_manager(conn, viewer.person_id))
@@ -151,7 +146,7 @@ def ask_for_validation(engine: Engine, viewer: Viewer, resource_link_pk: int | N
 def decide_validation(engine: Engine, viewer: Viewer, request_id: int, outcome: str, feedback: str,
                       now: float) -> ValidationRequest:
     with engine.begin() as conn:
-        before = _visible(viewer, store.get_validation(conn, request_id))
+        before = viewer.visible(store.get_validation(conn, request_id))
         request = before.decide(viewer, outcome, feedback)
         store.save_validation(conn, request, before, now)
         _commit(conn, viewer, f"validation.{outcome}", "validation", request,
@@ -160,20 +155,19 @@ def decide_validation(engine: Engine, viewer: Viewer, request_id: int, outcome: 
     return request
 
 
-_WITHDRAWABLE = {"reflection": (reflections, store.get_reflection),
-                 "validation": (validation_requests, store.get_validation)}
+_WITHDRAWABLE = {"reflection": store.get_reflection, "validation": store.get_validation}
 
 
 def withdraw(engine: Engine, viewer: Viewer, record_type: str, record_id: int, now: float) -> None:
     """A learner withdraws their own reflection or validation request (statements get voided)."""
-    table, load = _WITHDRAWABLE[record_type]
+    load = _WITHDRAWABLE[record_type]
     with engine.begin() as conn:
-        record = _visible(viewer, load(conn, record_id))
+        record = viewer.visible(load(conn, record_id))
         viewer.require_the_learner(record.learner_id)
         if record_type == "validation" and record.status not in ("pending", NEEDS_MORE_EVIDENCE):
             raise RuleViolation("Validation", "a validated request stays on record")
         withdrawn = replace(record, version=record.version + 1)
-        event = _store_withdrawal(conn, table, record_type, withdrawn, viewer, now,
+        event = _store_withdrawal(conn, record_type, withdrawn, viewer, now,
                                   _first_manager(conn, record.learner_id))
         _commit(conn, viewer, f"{record_type}.withdrawn", record_type, withdrawn, [event], now)
 
@@ -182,10 +176,10 @@ def withdraw_conversation(engine: Engine, viewer: Viewer, conversation_id: int, 
     """The manager who recorded a conversation withdraws it, with the actions agreed in it
     (statements the LRSs hold for them get voided)."""
     with engine.begin() as conn:
-        withdrawn = _visible(viewer, store.get_conversation(conn, conversation_id)).withdraw(viewer)
-        events = [_store_withdrawal(conn, conversations, ev.conversation_record_type(withdrawn), withdrawn, viewer, now,
+        withdrawn = viewer.visible(store.get_conversation(conn, conversation_id)).withdraw(viewer)
+        events = [_store_withdrawal(conn, ev.conversation_record_type(withdrawn), withdrawn, viewer, now,
                                     withdrawn.manager_id)]
-        events += [_store_withdrawal(conn, agreed_actions, "action", replace(action, version=action.version + 1),
+        events += [_store_withdrawal(conn, "action", replace(action, version=action.version + 1),
                                      viewer, now, action.manager_id)
                    for action in store.actions_agreed_in(conn, conversation_id)]
         _commit(conn, viewer, f"{withdrawn.kind}.withdrawn", withdrawn.kind, withdrawn, events, now,
@@ -193,15 +187,8 @@ def withdraw_conversation(engine: Engine, viewer: Viewer, conversation_id: int, 
     return withdrawn
 
 
-def _store_withdrawal(conn: Connection, table, record_type: str, withdrawn: Any, viewer: Viewer, now: float,
+def _store_withdrawal(conn: Connection, record_type: str, withdrawn: Any, viewer: Viewer, now: float,
                       manager_id: int | None) -> ev.RecordEvent:
     """Store ``withdrawn`` (its version already bumped) as withdrawn; the event saying so."""
-    store.withdraw(conn, table, withdrawn.id, withdrawn.version, now)
+    store.withdraw(conn, record_type, withdrawn.id, withdrawn.version, now)
     return ev.record_withdrawn(record_type, withdrawn, viewer.person_id, _at(now), manager_id)
-
-
-def _visible(viewer: Viewer, record: Any) -> Any:
-    if record is None or record.activity.platform_id != viewer.platform_id:
-        raise NotFound("no such record")
-    viewer.require_learner_visible(record.learner_id)
-    return record

@@ -7,25 +7,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, exists, func, select
+from sqlalchemy import Connection
 
 from adapter.domain.authorization import NotFound, Viewer
 from adapter.domain.coaching import Conversation, next_date_label
 from adapter.domain.templates import TemplateCatalog
+from adapter.persistence import coaching_reads as reads
 from adapter.persistence import coaching_store as store
-from adapter.persistence.coaching_tables import (
-    agreed_actions, conversations, manager_nominations, reflections, validation_requests,
-)
+from adapter.persistence import roster_store
 from adapter.persistence.people_store import current_mentees
 from adapter.persistence.placement_store import unopened_placements
 from adapter.persistence.relationships_store import managers_of, pending_nominations
-from adapter.persistence.tables import contexts, manager_links, memberships, people, resource_links
-
-
-def names(conn: Connection, person_ids: set[int]) -> dict[int, str]:
-    rows = conn.execute(select(people.c.id, people.c.name, people.c.email, people.c.sub)
-                        .where(people.c.id.in_(person_ids))).all() if person_ids else []
-    return {r.id: r.name or r.email or r.sub for r in rows}
 
 
 def conversation_view(c: Conversation, viewer: Viewer, catalog: TemplateCatalog, who: dict[int, str],
@@ -82,49 +74,21 @@ def validation_view(v, who: dict[int, str]) -> dict:
                            "evidence_seen": d.evidence_seen, "at": d.decided_at} for d in v.decisions]}
 
 
-def link_titles(conn: Connection, link_ids: set[int]) -> dict[int, str]:
-    if not link_ids:
-        return {}
-    return dict(conn.execute(select(resource_links.c.id, resource_links.c.title)
-                             .where(resource_links.c.id.in_(link_ids))).all())
-
-
-def _exists(table, *conditions):
-    return exists().where(*conditions).label(table.name)
-
-
-# What a learner has at all, with the launched activity's title, in one statement built
-# once: the learner page answers every learner launch, and a section with nothing in it
-# then costs no query (a learner who just arrived costs this one query).
-_LEARNER_HAS = select(
-    select(resource_links.c.title).where(resource_links.c.id == bindparam("link")).scalar_subquery()
-    .label("link_title"),
-    _exists(reflections, reflections.c.learner_id == bindparam("me"), reflections.c.withdrawn_at.is_(None)),
-    _exists(conversations, conversations.c.learner_id == bindparam("me"), conversations.c.withdrawn_at.is_(None)),
-    _exists(validation_requests, validation_requests.c.learner_id == bindparam("me"),
-            validation_requests.c.withdrawn_at.is_(None)),
-    _exists(agreed_actions, agreed_actions.c.learner_id == bindparam("me"), agreed_actions.c.withdrawn_at.is_(None)),
-    _exists(manager_links, manager_links.c.learner_id == bindparam("me"), manager_links.c.ended_at.is_(None)),
-    _exists(manager_nominations, manager_nominations.c.learner_id == bindparam("me"),
-            manager_nominations.c.status == "pending"),
-)
-
-
 def learner_page(conn: Connection, viewer: Viewer, resource_link_pk: int | None,
                  catalog: TemplateCatalog) -> dict[str, Any]:
     """The launched activity (``link``: its title, or None without a resource link) and
     the learner's own records: one query per table at most, none for an empty table."""
     me = viewer.person_id
-    has = conn.execute(_LEARNER_HAS, {"me": me, "link": resource_link_pk}).one()._mapping
+    has = reads.learner_has(conn, me, resource_link_pk)
     reflection = store.reflection_on(conn, me, resource_link_pk) if has["reflections"] else None
     talks = store.conversations_of(conn, me) if has["conversations"] else []
     validations = [v for v in store.validations_of(conn, me) if v.activity.resource_link_pk == resource_link_pk
                    ] if has["validation_requests"] else []
     actions = store.actions_of(conn, me) if has["agreed_actions"] else []
     managers = managers_of(conn, me) if has["manager_links"] else []
-    who = names(conn, {*managers, *(c.manager_id for c in talks), *(a.manager_id for a in actions),
+    who = reads.names(conn, {*managers, *(c.manager_id for c in talks), *(a.manager_id for a in actions),
                        *(d.manager_id for v in validations for d in v.decisions)})
-    titles = link_titles(conn, {*(c.activity.resource_link_pk for c in talks),
+    titles = reads.titles_of_links(conn, {*(c.activity.resource_link_pk for c in talks),
                                 *(a.activity.resource_link_pk for a in actions)} - {None})
     return {
         "link": {"title": has["link_title"] or ""} if resource_link_pk else None,
@@ -141,8 +105,7 @@ def learner_page(conn: Connection, viewer: Viewer, resource_link_pk: int | None,
 def team_page(conn: Connection, viewer: Viewer, focus_link_pk: int | None = None) -> dict[str, Any]:
     """Per current mentee: each activity's status, last check-in, open actions, pending validations;
     with ``focus_link_pk`` (the activity the manager launched from), each one's status on it."""
-    focus = conn.execute(select(resource_links.c.title).where(resource_links.c.id == focus_link_pk)
-                         ).scalar() if focus_link_pk is not None else None
+    focus = reads.titles_of_links(conn, {focus_link_pk}).get(focus_link_pk) if focus_link_pk is not None else None
     team = []
     for mentee in current_mentees(conn, viewer.person_id):
         learner_id = mentee["id"]
@@ -164,13 +127,8 @@ def team_page(conn: Connection, viewer: Viewer, focus_link_pk: int | None = None
 
 def activity_statuses(conn: Connection, learner_id: int, validations) -> list[dict[str, Any]]:
     """The activities the learner has opened or written about, with how far they got."""
-    links = conn.execute(
-        select(resource_links.c.id, resource_links.c.title).join(
-            memberships, and_(memberships.c.context_pk == resource_links.c.context_pk,
-                              memberships.c.person_id == learner_id))
-        .order_by(resource_links.c.title)).all()
-    reflected = set(conn.execute(select(reflections.c.resource_link_pk).where(
-        reflections.c.learner_id == learner_id, reflections.c.withdrawn_at.is_(None))).scalars())
+    links = reads.course_links_of(conn, learner_id)
+    reflected = reads.links_reflected_on(conn, learner_id)
     by_link = {v.activity.resource_link_pk: v.status for v in reversed(validations)}
     statuses = []
     for link in links:
@@ -184,17 +142,14 @@ def activity_statuses(conn: Connection, learner_id: int, validations) -> list[di
 
 
 def mentee_page(conn: Connection, viewer: Viewer, learner_id: int, catalog: TemplateCatalog) -> dict[str, Any]:
-    if not viewer.manages(learner_id):
-        raise NotFound("not one of your current team members")
+    viewer.require_mentee(learner_id)
     talks = store.conversations_of(conn, learner_id)
     validations = store.validations_of(conn, learner_id)
     actions = store.actions_of(conn, learner_id)
-    who = names(conn, {learner_id, *(c.manager_id for c in talks), *(a.manager_id for a in actions),
+    who = reads.names(conn, {learner_id, *(c.manager_id for c in talks), *(a.manager_id for a in actions),
                        *(d.manager_id for v in validations for d in v.decisions)})
-    titles = dict(conn.execute(select(resource_links.c.id, resource_links.c.title)
-                               .where(resource_links.c.platform_id == viewer.platform_id)).all())
-    reflection_rows = conn.execute(select(reflections).where(
-        reflections.c.learner_id == learner_id, reflections.c.withdrawn_at.is_(None))).mappings().all()
+    titles = reads.platform_link_titles(conn, viewer.platform_id)
+    reflection_rows = reads.live_reflections(conn, learner_id)
     return {
         "learner": {"id": learner_id, "name": who[learner_id]},
         "activities": activity_statuses(conn, learner_id, validations),
@@ -209,11 +164,8 @@ def mentee_page(conn: Connection, viewer: Viewer, learner_id: int, catalog: Temp
 def mentee_summary(conn: Connection, learner_id: int, resource_link_pk: int | None) -> dict[str, Any]:
     """Who a conversation form is about, with their reflection beside it: the one on the
     launched activity, else their latest."""
-    reflection = conn.execute(select(reflections).where(
-        reflections.c.learner_id == learner_id, reflections.c.withdrawn_at.is_(None))
-        .order_by((reflections.c.resource_link_pk == resource_link_pk).desc(), reflections.c.updated_at.desc())
-        .limit(1)).mappings().first()
-    return {"name": names(conn, {learner_id}).get(learner_id, ""), "reflection": reflection}
+    return {"name": reads.names(conn, {learner_id}).get(learner_id, ""),
+            "reflection": reads.reflection_to_show(conn, learner_id, resource_link_pk)}
 
 
 def course_page(conn: Connection, viewer: Viewer) -> dict[str, Any]:
@@ -221,45 +173,9 @@ def course_page(conn: Connection, viewer: Viewer) -> dict[str, Any]:
     if not viewer.sees_course(viewer.context_pk):
         raise NotFound("no course in this launch")
     context_pk = viewer.context_pk
-    rows = []
-    for link in conn.execute(select(resource_links.c.id, resource_links.c.title, resource_links.c.custom)
-                             .where(resource_links.c.context_pk == context_pk)
-                             .order_by(resource_links.c.title)).all():
-        def live(table):
-            return and_(table.c.resource_link_pk == link.id, table.c.withdrawn_at.is_(None))
-
-        reflected, confidence = conn.execute(select(func.count(), func.avg(reflections.c.confidence))
-                                             .where(live(reflections))).one()
-        talks, usefulness = conn.execute(select(func.count(), func.avg(conversations.c.rating))
-                                         .where(live(conversations))).one()
-        by_status = dict(conn.execute(select(validation_requests.c.status, func.count())
-                                      .where(live(validation_requests))
-                                      .group_by(validation_requests.c.status)).all())
-        rows.append({"title": link.title, "kind": (link.custom or {}).get("kind", ""),
-                     "reflections": reflected, "confidence": confidence, "conversations": talks,
-                     "usefulness": usefulness, "pending": by_status.get("pending", 0),
-                     "validated": by_status.get("validated", 0),
-                     "needs_more_evidence": by_status.get("needs_more_evidence", 0)})
+    rows = [{"title": a["title"], "kind": (a["custom"] or {}).get("kind", ""), **a["progress"]}
+            for a in reads.course_activity_progress(conn, context_pk)]
     rows += [{"title": p["title"], "kind": p["custom"].get("kind", ""), "not_opened": True, "reflections": 0,
               "confidence": None, "conversations": 0, "usefulness": None, "pending": 0, "validated": 0,
               "needs_more_evidence": 0} for p in unopened_placements(conn, context_pk)]
-    return {**roster_summary(conn, context_pk), "activities": rows}
-
-
-def roster_summary(conn: Connection, context_pk: int) -> dict[str, Any]:
-    """Who is in the course, from launches and the LMS roster (NRPS), and who has started.
-
-    ``learners`` counts active course members with the learner role; ``started`` those of
-    them who have opened coachbridge. Without a roster sync, only people who launched are known.
-    """
-    members = conn.execute(select(memberships.c.app_roles, people.c.last_launch_at, people.c.name, people.c.email,
-                                  people.c.sub)
-                           .join(people, people.c.id == memberships.c.person_id)
-                           .where(memberships.c.context_pk == context_pk, memberships.c.status == "Active")).all()
-    learners = [m for m in members if "learner" in (m.app_roles or [])]
-    not_started = sorted(m.name or m.email or m.sub for m in learners if m.last_launch_at is None)
-    course = conn.execute(select(contexts.c.memberships_url, contexts.c.roster_synced_at)
-                          .where(contexts.c.id == context_pk)).one()
-    return {"members": len(members), "learners": len(learners), "not_started": not_started,
-            "started": sum(m.last_launch_at is not None for m in learners),
-            "roster_available": bool(course.memberships_url), "roster_synced_at": course.roster_synced_at}
+    return {**roster_store.roster_summary(conn, context_pk), "activities": rows}

@@ -12,15 +12,14 @@ import time
 from datetime import datetime, timezone
 from typing import Any, Callable, Sequence
 
-from sqlalchemy import Connection, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection
 
 from adapter.domain.events import (
     ApplicationValidated, MoreEvidenceRequested, RecordEvent, ValidationRequested,
 )
 from adapter.metrics import record_delivery
+from adapter.persistence import gradebook_store
 from adapter.persistence.outbox_store import CLAIM_LEASE_SECONDS, OutboxMessage, SqlOutbox, enqueue
-from adapter.persistence.tables import contexts, people, resource_links, score_clock
 from adapter.services.lms_services import LmsAccess, NoServiceAccess
 from lti import claims as c
 from lti.ags import (
@@ -41,30 +40,15 @@ def target_for(platform_id: int) -> str:
     return f"platform:{platform_id}"
 
 
-def next_score_timestamp(conn: Connection, resource_link_pk: int, person_id: int, wanted_ms: int) -> int:
-    last = conn.execute(select(score_clock.c.last_timestamp_ms).where(
-        score_clock.c.resource_link_pk == resource_link_pk, score_clock.c.person_id == person_id)).scalar()
-    stamp = wanted_ms if last is None else max(wanted_ms, last + 1)
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    conn.execute(dialect.insert(score_clock).values(resource_link_pk=resource_link_pk, person_id=person_id,
-                                                    last_timestamp_ms=stamp)
-                 .on_conflict_do_update(index_elements=["resource_link_pk", "person_id"],
-                                        set_={"last_timestamp_ms": stamp}))
-    return stamp
-
-
 def enqueue_scores(conn: Connection, events: Sequence[RecordEvent]) -> None:
     """Event handler: one score per validation event, for links whose LMS grants AGS."""
     for event in events:
         decision = DECISIONS.get(event.kind)
         if decision is None or event.resource_link_pk is None:
             continue
-        link = conn.execute(select(resource_links.c.lineitem_url, contexts.c.lineitems_url)
-                            .select_from(resource_links.outerjoin(contexts, contexts.c.id == resource_links.c.context_pk))
-                            .where(resource_links.c.id == event.resource_link_pk)).first()
-        if link is None or not (link.lineitem_url or link.lineitems_url):
+        if not gradebook_store.offers_gradebook(conn, event.resource_link_pk):
             continue  # the LMS offered no gradebook for this link
-        stamp = next_score_timestamp(conn, event.resource_link_pk, event.learner_id,
+        stamp = gradebook_store.next_score_timestamp(conn, event.resource_link_pk, event.learner_id,
                                      int(event.occurred_at.timestamp() * 1000))
         payload = {"resource_link_pk": event.resource_link_pk, "learner_id": event.learner_id,
                    "decision": decision, "comment": str(event.shared_fields.get("feedback") or ""),
@@ -137,13 +121,10 @@ class ScoreDeliveryJob:
     def _post(self, token_client: ServiceTokenClient, payload: dict[str, Any]) -> None:
         engine = self.access.engine
         with engine.connect() as conn:
-            link = conn.execute(select(resource_links, contexts.c.lineitems_url)
-                                .select_from(resource_links.outerjoin(contexts,
-                                                                      contexts.c.id == resource_links.c.context_pk))
-                                .where(resource_links.c.id == payload["resource_link_pk"])).mappings().first()
-            user_id = conn.execute(select(people.c.sub).where(people.c.id == payload["learner_id"])).scalar()
-        if link is None or user_id is None:
+            subject = gradebook_store.score_subject(conn, payload["resource_link_pk"], payload["learner_id"])
+        if subject is None:
             raise NoServiceAccess("the activity or the learner of this score no longer exists")
+        link, user_id = subject
         client = AgsClient(token_client, AgsEndpoint(scopes=AGS_SCOPES, lineitems=link["lineitems_url"] or None,
                                                      lineitem=link["lineitem_url"] or None))
         lineitem_url, maximum = link["lineitem_url"], link["score_maximum"]
@@ -151,8 +132,7 @@ class ScoreDeliveryJob:
             item = self._line_item(client, link)
             lineitem_url, maximum = item.id, item.score_maximum
             with engine.begin() as conn:
-                conn.execute(update(resource_links).where(resource_links.c.id == link["id"])
-                             .values(lineitem_url=lineitem_url, score_maximum=maximum))
+                gradebook_store.keep_line_item(conn, link["id"], lineitem_url, maximum)
         at = datetime.fromtimestamp(payload["timestamp_ms"] / 1000, timezone.utc)
         client.post_score(score_for(payload["decision"], user_id, at, maximum, payload["comment"]),
                           lineitem_url=lineitem_url)

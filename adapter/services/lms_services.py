@@ -4,21 +4,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine
 
 from adapter.domain.roles import RoleMap
 from adapter.metrics import time_peer_requests
-from adapter.persistence import people_store
+from adapter.persistence import people_store, platform_store, roster_store
 from adapter.persistence.expected_people_store import match_expected
 from adapter.persistence.key_cipher import KeyCipher
 from adapter.persistence.key_store import ToolKeyStore
 from adapter.persistence.service_token_store import SqlTokenCache
-from adapter.persistence.tables import contexts, memberships, platforms
 from lti.nrps import NrpsClient
 from lti.safe_fetch import FencedSession, FetchLimits
 from lti.service_token import DEFAULT_TIMEOUT_SECONDS, ServiceTokenClient
 
-ACTIVE = "Active"
 REGISTERED_URLS = ("issuer", "auth_login_url", "auth_token_url", "key_set_url")
 SERVICE_ANSWER_MAX_BYTES = 32 * 1024 * 1024
 
@@ -40,7 +38,7 @@ class LmsAccess:
 
     def token_client(self, platform_id: int) -> ServiceTokenClient:
         with self.engine.connect() as conn:
-            row = conn.execute(select(platforms).where(platforms.c.id == platform_id)).mappings().first()
+            row = platform_store.get_platform(conn, platform_id)
         if row is None or not row["auth_token_url"]:
             raise NoServiceAccess(f"platform {platform_id} has no access token URL registered")
         return ServiceTokenClient(self.tool_keys.current(), issuer=row["issuer"], client_id=row["client_id"],
@@ -72,7 +70,7 @@ def sync_roster(access: LmsAccess, role_map: RoleMap, context_pk: int, now: floa
     later reads use the platform's ``differences`` link when it offered one.
     """
     with access.engine.connect() as conn:
-        course = conn.execute(select(contexts).where(contexts.c.id == context_pk)).mappings().first()
+        course = roster_store.course(conn, context_pk)
     if course is None or not course["memberships_url"]:
         raise NoServiceAccess("this course's launches carried no roster (NRPS) service")
     differences = bool(course["roster_differences_url"])
@@ -86,10 +84,8 @@ def sync_roster(access: LmsAccess, role_map: RoleMap, context_pk: int, now: floa
             match_expected(conn, course["platform_id"], member.user_id, member.email or "", now)
             person_id = people_store.stub_person(conn, course["platform_id"], member.user_id, now)
             seen.add(person_id)
-            if member.status != ACTIVE:
-                departed += conn.execute(update(memberships).where(
-                    memberships.c.context_pk == context_pk, memberships.c.person_id == person_id
-                ).values(status=member.status, updated_at=now)).rowcount
+            if member.status != roster_store.ACTIVE:
+                departed += roster_store.set_member_status(conn, context_pk, person_id, member.status, now)
                 continue
             profile = {"name": member.name or "", "given_name": member.given_name or "",
                        "family_name": member.family_name or "", "email": member.email or ""}
@@ -101,15 +97,11 @@ def sync_roster(access: LmsAccess, role_map: RoleMap, context_pk: int, now: floa
                                                list(member.role_scope_mentor), now)
             active += 1
         if not differences:
-            departed += conn.execute(update(memberships).where(
-                memberships.c.context_pk == context_pk, memberships.c.person_id.not_in(seen),
-                memberships.c.status == ACTIVE).values(status="Inactive", updated_at=now)).rowcount
-        conn.execute(update(contexts).where(contexts.c.id == context_pk).values(
-            roster_differences_url=roster.differences_url or "", roster_synced_at=now))
+            departed += roster_store.deactivate_all_but(conn, context_pk, seen, now)
+        roster_store.mark_synced(conn, context_pk, roster.differences_url or "", now)
     return RosterSync(context_pk, active, departed, differences)
 
 
 def contexts_with_roster(engine: Engine) -> list[int]:
     with engine.connect() as conn:
-        return list(conn.execute(select(contexts.c.id).where(contexts.c.memberships_url != "")
-                                 .order_by(contexts.c.id)).scalars())
+        return roster_store.courses_with_roster(conn)

@@ -9,12 +9,13 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
 
 from adapter.domain.admin_scope import AdminScope
+from adapter.domain.commands import ConfigureLrs, SetPrivacy
 from adapter.domain.rules import whole_number
 from adapter.persistence import lrs_store
 from adapter.persistence.key_cipher import KeyCipher, KeyEncryptionError
@@ -47,13 +48,13 @@ def _is_web_address(value: str) -> bool:
     return parts.scheme in ("https", "http") and bool(parts.hostname) and not parts.username and not parts.fragment
 
 
-def check_form(engine: Engine, scope: AdminScope, form: Mapping[str, str],
+def check_form(engine: Engine, scope: AdminScope, command: ConfigureLrs,
                existing: lrs_store.LrsEndpoint | None, allow_private_addresses: bool = False) -> EndpointForm:
     """``scope``: the platforms the asking admin may send (or move) an endpoint's statements for.
     A platform admin may not aim the tool at a loopback, private or link-local address (the
     tool's own network) unless the operator allows such addresses; a tool operator may."""
-    value = {name: (form.get(name) or "").strip() for name in LABELS}
-    value["secret"] = form.get("secret") or ""  # a password may start or end with a space
+    value = {name: getattr(command, name).strip() for name in LABELS}
+    value["secret"] = command.secret  # a password may start or end with a space
     errors: dict[str, str] = {}
     with engine.connect() as conn:
         known_platforms = {p["id"] for p in platform_choices(conn, scope)}
@@ -125,15 +126,15 @@ def check_connection(endpoint: lrs_store.LrsEndpoint, cipher: KeyCipher | None) 
         client.close()
 
 
-def save_privacy(engine: Engine, platform_id: int, form: Mapping[str, str], now: float | None = None) -> str | None:
-    """Store the platform's privacy options; the problem with the form, if any."""
+def save_privacy(engine: Engine, platform_id: int, command: SetPrivacy, now: float | None = None) -> str | None:
+    """Store the platform's privacy options; the problem with them, if any."""
     try:
-        identity = IdentityFormat(form.get("identity_format", ""))
+        identity = IdentityFormat(command.identity_format)
     except ValueError:
         return "Choose how people are identified in statements."
     with engine.begin() as conn:
         if not platform_choices(conn, AdminScope.of_platform(platform_id)):
             return "No such platform."
-        lrs_store.save_privacy(conn, platform_id, PrivacySettings(identity, form.get("share_free_text") == "1"),
+        lrs_store.save_privacy(conn, platform_id, PrivacySettings(identity, command.share_free_text),
                                time.time() if now is None else now)
     return None

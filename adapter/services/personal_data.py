@@ -7,7 +7,7 @@ The erasure rule, as the README states it for DPOs:
   validation requests and their decisions) are deleted, with their audit entries;
 - records they wrote about someone else (as a manager: conversations, actions, decisions)
   are that learner's record and stay, without private notes, the author anonymised: the
-  person's row is kept without name, email or LMS user id only while such records point at it;
+  person's row stays as a tombstone without name, email or LMS user id (a pseudonym);
 - every statement sent about or by them is voided at each LRS through the outbox (an LRS
   outage delays the voids and loses none); the voids name a pseudonym, never the person;
   pending messages about them are cancelled and no copy of what was sent is kept;
@@ -35,6 +35,7 @@ from . import event_handlers
 
 EXPORT_SCHEMA = "person-export.schema.json"  # in adapter/web/static/, served at /static/
 EXPORT_FORMAT = 1
+ERASED_PREFIX = "erased-"  # the LMS user id of a tombstone: what an erasure leaves of a person's row
 
 
 class PersonNotFound(LookupError):
@@ -54,8 +55,15 @@ class Actor:
     via: str  # "command line" | "admin page" | "own page" | "retention"
 
 
+def is_known(profile: dict[str, Any] | None, platform_id: int | None = None) -> bool:
+    """Whether ``profile`` is a person of the platform (any platform: None), not an
+    erased person's tombstone."""
+    return profile is not None and not profile["sub"].startswith(ERASED_PREFIX) and \
+        platform_id in (None, profile["platform_id"])
+
+
 def find_person(conn: Connection, platform_id: int, sub: str | None = None, email: str | None = None) -> int:
-    found = store.find_people(conn, platform_id, sub=sub, email=email)
+    found = [i for i in store.find_people(conn, platform_id, sub=sub, email=email) if is_known(store.person(conn, i))]
     if not found:
         raise PersonNotFound("Nobody with that LMS user id or email is known on this platform.")
     if len(found) > 1:
@@ -92,7 +100,7 @@ def export_person(engine: Engine, platform_id: int, person_id: int, actor: Actor
     the export itself is audited. Private notes only where they are the author."""
     with engine.begin() as conn:
         profile = store.person(conn, person_id)
-        if profile is None or profile["platform_id"] != platform_id:
+        if not is_known(profile, platform_id):
             raise PersonNotFound("Nobody with that id is known on this platform.")
         document = _document(conn, profile, now)
         audit(conn, at=now, actor_id=actor.person_id, platform_id=platform_id, action="person.exported",
@@ -198,7 +206,7 @@ class ErasurePlan:
 def plan_erasure(engine: Engine, platform_id: int, person_id: int) -> ErasurePlan:
     with engine.connect() as conn:
         profile = store.person(conn, person_id)
-        if profile is None or profile["platform_id"] != platform_id:
+        if not is_known(profile, platform_id):
             raise PersonNotFound("Nobody with that id is known on this platform.")
         return _plan(conn, profile)
 
@@ -280,7 +288,7 @@ def erase_person_by_id(engine: Engine, platform_id: int, person_id: int, actor: 
     with engine.begin() as conn:
         store.overwrite_deletions(conn)
         profile = store.person(conn, person_id)
-        if profile is None or profile["platform_id"] != platform_id or profile["sub"].startswith(ERASED_PREFIX):
+        if not is_known(profile, platform_id):
             return ErasureResult(False)
         plan = _plan(conn, profile)
         records = store.records_of(conn, person_id)
@@ -289,7 +297,7 @@ def erase_person_by_id(engine: Engine, platform_id: int, person_id: int, actor: 
         store.delete_records_about(conn, person_id)
         report_summaries.refresh_learners(conn, [person_id])
         store.drop_learner_facts(conn, person_id)
-        store.delete_person(conn, person_id, keep_row=store.still_referenced(conn, person_id))
+        store.delete_links(conn, person_id)
         audit(conn, at=now, actor_id=actor.person_id, platform_id=platform_id, action="person.erased",
               record_type="person", record_id=person_id,
               detail={"via": actor.via, **plan.counts, "statements_voided": plan.statements_to_void,
@@ -297,8 +305,6 @@ def erase_person_by_id(engine: Engine, platform_id: int, person_id: int, actor: 
     store.purge_freed_space(engine)
     return ErasureResult(True, plan)
 
-
-ERASED_PREFIX = "erased-"
 
 
 def _void_and_forget(conn: Connection, profile: dict[str, Any], records, now: float) -> None:

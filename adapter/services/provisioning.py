@@ -21,7 +21,7 @@ from scim2_models.path.expressions import Comparison, CompareOperator
 from sqlalchemy import Connection, Engine
 
 from adapter.domain.relationships import SUPERSEDES, ManagerLink
-from adapter.domain.rules import RuleViolation
+from adapter.domain.rules import MAX_ID, RuleViolation
 from adapter.persistence import relationships_store as links
 from adapter.persistence import scim_store
 from adapter.persistence.coaching_store import audit
@@ -57,7 +57,7 @@ class Provisioner:
     def search(self, filter_text: str | None, start_index: int, count: int, shown: Any = None) -> dict[str, Any]:
         """A page of users (``start_index`` from 1), filtered: ``userName eq`` and
         ``externalId eq`` are looked up directly, any other filter is evaluated on each user."""
-        start_index, count = max(start_index, 1), max(min(count, MAX_RESULTS), 0)
+        start_index, count = min(max(start_index, 1), MAX_ID), max(min(count, MAX_RESULTS), 0)
         with self.engine.connect() as conn:
             if not filter_text:
                 total, rows = scim_store.page_of_users(conn, self.platform_id, start_index - 1, count)
@@ -75,20 +75,23 @@ class Provisioner:
 
     # --- writing ---------------------------------------------------------------------
     def create(self, payload: Any) -> dict[str, Any]:
-        user = _validated(docs.with_manager_refs(payload, self.base_url), Context.RESOURCE_CREATION_REQUEST)
+        user = _validated(docs.with_manager_refs(docs.nul_free(payload), self.base_url),
+                          Context.RESOURCE_CREATION_REQUEST)
         with self.engine.begin() as conn:
             row = self._write(conn, str(uuid.uuid4()), user, None)
             return self._body(row, Context.RESOURCE_CREATION_RESPONSE)
 
     def replace(self, user_id: str, payload: Any) -> dict[str, Any]:
-        user = _validated(docs.with_manager_refs(payload, self.base_url), Context.RESOURCE_REPLACEMENT_REQUEST)
+        user = _validated(docs.with_manager_refs(docs.nul_free(payload), self.base_url),
+                          Context.RESOURCE_REPLACEMENT_REQUEST)
         with self.engine.begin() as conn:
             row = self._write(conn, user_id, user, self._row(conn, user_id))
             return self._body(row, Context.RESOURCE_REPLACEMENT_RESPONSE)
 
     def patch(self, user_id: str, payload: Any) -> dict[str, Any]:
         try:
-            patch = PatchOp[UserModel].model_validate(docs.patch_with_manager_refs(payload, self.base_url),
+            patch = PatchOp[UserModel].model_validate(docs.patch_with_manager_refs(docs.nul_free(payload),
+                                                                                   self.base_url),
                                                       scim_ctx=Context.RESOURCE_PATCH_REQUEST)
         except ValidationError as invalid:
             raise BadRequest(invalid) from None
@@ -113,6 +116,7 @@ class Provisioner:
     # --- the one write path ----------------------------------------------------------
     def _write(self, conn: Connection, user_id: str, user: Any, before: dict[str, Any] | None) -> dict[str, Any]:
         now = time.time()
+        docs.check_widths(user)
         name_key = user.user_name.casefold()
         holder = scim_store.user_id_by_name(conn, self.platform_id, name_key)
         if holder is not None and holder != user_id:

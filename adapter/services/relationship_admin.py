@@ -13,7 +13,7 @@ from adapter.domain.authorization import NotFound
 from adapter.domain.relationships import PRECEDENCE
 from adapter.persistence import relationships_store as links
 from adapter.persistence.coaching_store import audit
-from adapter.services.reports import spreadsheet_cell
+from adapter.reports.dashboards import spreadsheet_cell
 
 
 def pairs(engine: Engine, platform_id: int, person: str = "") -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime, timezone
-from typing import Callable
+from typing import Callable, Mapping
 
 from sqlalchemy import Engine
 
@@ -27,11 +27,12 @@ class RetentionSettingsError(ValueError):
     pass
 
 
-def parse_limits(form: dict[str, str]) -> dict[str, int | None]:
-    """Each limit a whole number of days or months (1 or more), or empty for "keep"."""
+def parse_limits(given: Mapping[str, str]) -> dict[str, int | None]:
+    """Each limit (``LIMITS``, by name, as typed) a whole number of days or months (1 or
+    more), or empty for "keep"."""
     limits: dict[str, int | None] = {}
     for name in LIMITS:
-        value = str(form.get(name) or "").strip()
+        value = str(given.get(name) or "").strip()
         if not value:
             limits[name] = None
         elif value.isdigit() and 0 < int(value) <= 100000:

@@ -11,8 +11,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 from scim2_models import (
-    AuthenticationScheme, Bulk, ChangePassword, Context, EnterpriseUser, ETag, Filter, Meta, Patch, ResourceType,
-    ScimProvider, ServiceProviderConfig, Sort, User,
+    AuthenticationScheme, Bulk, ChangePassword, Context, EnterpriseUser, ETag, Filter, InvalidValueException, Meta,
+    Patch, ResourceType, ScimProvider, ServiceProviderConfig, Sort, User,
 )
 
 UserModel = User[EnterpriseUser]
@@ -57,6 +57,31 @@ def resource_types(base_url: str) -> dict[str, dict[str, Any]]:
 def list_response(resources: list[dict[str, Any]], total: int, start_index: int) -> dict[str, Any]:
     return {"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"], "totalResults": total,
             "startIndex": start_index, "itemsPerPage": len(resources), "Resources": resources}
+
+
+MAX_TEXT = 255  # userName, externalId, emails and names are kept in columns of this width
+
+
+def nul_free(payload: Any) -> Any:
+    """The payload, refused when any string in it holds a NUL (PostgreSQL cannot store one)."""
+    stack = [payload]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str) and "\x00" in item:
+            raise InvalidValueException(detail="a value holds a NUL character")
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return payload
+
+
+def check_widths(user: Any) -> None:
+    for label, value in (("userName", user.user_name), ("externalId", user.external_id),
+                         ("email", email_of(user))):
+        if value and len(value) > MAX_TEXT:
+            raise InvalidValueException(detail=f"{label} is longer than {MAX_TEXT} characters")
 
 
 def with_manager_refs(payload: Any, base_url: str) -> Any:
@@ -135,9 +160,11 @@ def email_of(user: Any) -> str:
 
 
 def display_name_of(user: Any) -> str:
-    if user.display_name:
-        return user.display_name
     name = user.name
-    if name and (name.formatted or name.given_name or name.family_name):
-        return name.formatted or " ".join(p for p in (name.given_name, name.family_name) if p)
-    return ""
+    if user.display_name:
+        shown = user.display_name
+    elif name and (name.formatted or name.given_name or name.family_name):
+        shown = name.formatted or " ".join(p for p in (name.given_name, name.family_name) if p)
+    else:
+        shown = ""
+    return shown[:MAX_TEXT]

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from adapter.persistence import scim_store
 from adapter.persistence.coaching_store import audit
-from adapter.persistence.tables import platforms
+from adapter.persistence.platform_store import platform_exists
 
 
 class UnknownPlatform(LookupError):
@@ -18,7 +18,7 @@ class UnknownPlatform(LookupError):
 
 def create_token(engine: Engine, platform_id: int, actor_id: int | None, now: float) -> tuple[int, str]:
     with engine.begin() as conn:
-        if conn.execute(select(platforms.c.id).where(platforms.c.id == platform_id)).first() is None:
+        if not platform_exists(conn, platform_id):
             raise UnknownPlatform(f"no platform {platform_id}")
         token_id, token = scim_store.create_token(conn, platform_id, now)
         audit(conn, at=now, actor_id=actor_id, platform_id=platform_id, action="scim_token.created",

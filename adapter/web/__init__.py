@@ -1,70 +1,31 @@
 """The Flask application: app factory and blueprints by audience."""
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, current_app, render_template, request
-from sqlalchemy import Engine
+from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from adapter.bootstrap import Parts, bootstrap
+from adapter.bootstrap import bootstrap
 from adapter.config import Settings
-from adapter.domain.roles import RoleMap
-from adapter.persistence.key_cipher import KeyCipher
-from adapter.persistence.key_store import ToolKeyStore
-from adapter.persistence.lti_stores import SqlKeySetCache, SqlLoginStore, SqlRegistrationStore
-from lti.jwks import PlatformKeys
-from lti.safe_fetch import FencedSession, FetchLimits
-from lti.validation import LaunchValidator
 
-from . import parsing
+from . import (
+    admin, admin_audit, admin_delivery, admin_invitations, admin_lrs, admin_people, admin_platforms,
+    admin_relationships, admin_reports, admin_retention, auth, content_policy, formatting, health, home, instructor,
+    instructor_reports, learner, lti_endpoints, manager, manager_reports, navigation, parsing, registration, scim,
+    xapi_public,
+)
+from .app_components import EXTENSION, web_components
 
-KEY_SET_MAX_BYTES = 256 * 1024  # a key set with a dozen rotated keys is ~20 KB
-
-
-@dataclass
-class Components:
-    """What the request handlers share: built once per process."""
-
-    parts: Parts
-    registrations: SqlRegistrationStore
-    logins: SqlLoginStore
-    tool_keys: ToolKeyStore
-    validator: LaunchValidator
-
-    @property
-    def settings(self) -> Settings:
-        return self.parts.settings
-
-    @property
-    def engine(self) -> Engine:
-        return self.parts.engine
-
-    @property
-    def cipher(self) -> KeyCipher | None:
-        return self.parts.cipher
-
-    @property
-    def role_map(self) -> RoleMap:
-        return self.parts.role_map
-
-
-def components() -> Components:
-    return current_app.extensions["coachbridge"]
-
-
-def web_components(parts: Parts) -> Components:
-    registrations, logins = SqlRegistrationStore(parts.engine), SqlLoginStore(parts.engine)
-    # A key set is fetched from the URL its registration names, fenced like every such fetch.
-    key_sets = FencedSession(FetchLimits(allow_private_addresses=parts.settings.allow_private_addresses,
-                                         max_bytes=KEY_SET_MAX_BYTES))
-    validator = LaunchValidator(registrations, logins, PlatformKeys(SqlKeySetCache(parts.engine), key_sets),
-                                clock=time.time)
-    return Components(parts=parts, registrations=registrations, logins=logins,
-                      tool_keys=ToolKeyStore(parts.engine, parts.cipher), validator=validator)
+# Every page, by audience: each module's one blueprint, registered in this order.
+BLUEPRINTS = (
+    lti_endpoints.bp, registration.bp, home.bp, health.bp, xapi_public.bp,
+    learner.bp, manager.bp, manager_reports.bp, instructor.bp, instructor_reports.bp,
+    admin.bp, admin_platforms.bp, admin_invitations.bp, admin_relationships.bp, admin_lrs.bp, admin_delivery.bp,
+    admin_reports.bp, admin_people.bp, admin_retention.bp, admin_audit.bp,
+    scim.bp, auth.bp,
+)
 
 
 def create_app(settings: Settings | None = None, migrate: bool = True, **overrides: Any) -> Flask:
@@ -84,22 +45,13 @@ def create_app(settings: Settings | None = None, migrate: bool = True, **overrid
     parts = web_components(bootstrap(settings, migrate=migrate))
     if migrate:
         parts.tool_keys.seal_plaintext_keys()
-    app.extensions["coachbridge"] = parts
-
-    from . import (  # noqa: F401  (modules that add routes to the blueprints)
-        admin, admin_delivery, admin_invitations, admin_lrs, admin_platforms, admin_relationships, auth, formatting,
-        health, home, instructor, learner, lti_endpoints, manager, navigation, registration, roster, scim, xapi_public,
-    )
-    from . import admin_reports, instructor_reports, manager_reports  # noqa: F401  (dashboards, by audience)
-    from . import admin_audit, admin_people, admin_retention  # noqa: F401  (personal data; the audit trail)
+    app.extensions[EXTENSION] = parts
     health.init_request_logging(app)
     formatting.init_app(app)
     auth.init_app(app)
     navigation.init_app(app)
-    from . import content_policy
     content_policy.init_app(app)
-    for blueprint in (lti_endpoints.bp, registration.bp, learner.bp, manager.bp, instructor.bp, admin.bp,
-                      xapi_public.bp, health.bp, home.bp, scim.bp, auth.bp):
+    for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
 
     @app.errorhandler(HTTPException)

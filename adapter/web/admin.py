@@ -9,15 +9,38 @@ from flask import Blueprint, abort, render_template, request
 
 from adapter.domain.relationships import decode_csv
 from adapter.domain.rules import RuleViolation, whole_number
+from adapter.persistence.coaching_store import audit
 from adapter.persistence.platform_store import platform_choices
 from adapter.services.platforms import list_platforms
 
-from . import components
+from .app_components import components
 from .auth import admin_required, admin_scope, current_session
-from .coaching_support import now, answer_refusals
+from .coaching_support import answer_refusals, now
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
-answer_refusals(bp, "There is no such record, or it belongs to a platform you do not manage.")
+NOT_YOURS = "There is no such record, or it belongs to a platform you do not manage."
+
+
+def admin_blueprint(module: str) -> Blueprint:
+    """The blueprint of one admin page module (``__name__``): under /admin, refusals answered
+    alike, and every page view audited."""
+    blueprint = Blueprint(module.rpartition(".")[2], module, url_prefix="/admin")
+    answer_refusals(blueprint, NOT_YOURS)
+    blueprint.before_request(_audit_page_view)
+    return blueprint
+
+
+def _audit_page_view() -> None:
+    """Who opened which admin page, when (the path only: no query, no form values)."""
+    session = current_session()
+    if session is None or "admin" not in session.app_roles:
+        return
+    with components().engine.begin() as conn:
+        audit(conn, at=now(), actor_id=session.person_id, platform_id=session.platform_id,
+              action="admin.page_viewed", record_type="page", detail={"path": request.path,
+                                                                      "method": request.method})
+
+
+bp = admin_blueprint(__name__)
 
 
 CHOOSE_PLATFORM = "Choose one of the platforms you administer."

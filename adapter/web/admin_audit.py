@@ -12,9 +12,11 @@ from adapter.domain.rules import whole_number
 from adapter.persistence import audit_store
 from adapter.services.reports import spreadsheet_cell
 
-from . import components
-from .admin import bp
+from .admin import admin_blueprint
+from .app_components import components
 from .auth import admin_required, admin_scope
+
+bp = admin_blueprint(__name__)
 
 COLUMNS = ("when (UTC)", "who", "action", "record", "record id", "version", "detail")
 

@@ -11,9 +11,11 @@ from flask import redirect, render_template, request, url_for
 from adapter.persistence.delivery_view import target_names, waiting_reasons
 from adapter.persistence.outbox_store import dead_messages, queue_status, retry_dead
 
-from . import components
-from .admin import bp
+from .admin import admin_blueprint
+from .app_components import components
 from .auth import operator_required
+
+bp = admin_blueprint(__name__)
 
 
 CHANNEL_WORDS = {"xapi": "Statements to a learning record store", "ags": "Scores to an LMS gradebook",
@@ -36,4 +38,4 @@ def delivery():
 def delivery_retry_dead():
     count = retry_dead(components().engine, time.time(), channel=request.form.get("channel") or None,
                        target=request.form.get("target") or None)
-    return redirect(url_for("admin.delivery", requeued=count), code=303)
+    return redirect(url_for("admin_delivery.delivery", requeued=count), code=303)

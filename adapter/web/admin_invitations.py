@@ -8,9 +8,11 @@ from flask import abort, redirect, render_template, request, url_for
 
 from adapter.services import invitations as service
 
-from . import components
-from .admin import bp
+from .admin import admin_blueprint
+from .app_components import components
 from .auth import operator_required
+
+bp = admin_blueprint(__name__)
 
 
 def _page(link: str | None = None, status: int = 200):
@@ -33,4 +35,4 @@ def invitations():
 def invitation_withdraw(invitation_id: int):
     if not service.withdraw(components().engine, invitation_id, time.time()):
         abort(404, description="No unused invitation with that number.")
-    return redirect(url_for("admin.invitations"), code=303)
+    return redirect(url_for("admin_invitations.invitations"), code=303)

@@ -14,9 +14,12 @@ from adapter.persistence import lrs_store
 from adapter.services import lrs_settings
 from xapi.agents import IdentityFormat
 
-from . import components
-from .admin import bp, scoped_platforms
+from . import submitted
+from .admin import admin_blueprint, scoped_platforms
+from .app_components import components
 from .auth import admin_required, admin_scope
+
+bp = admin_blueprint(__name__)
 
 
 def _endpoint_or_404(endpoint_id: int) -> lrs_store.LrsEndpoint:
@@ -60,7 +63,8 @@ def lrs_new():
     if request.method == "GET":
         return _edit_page(None, {"auth_kind": "basic", "xapi_version": "1.0.3", "batch_size": "100",
                                  "platform_id": request.args.get("platform_id", "")}, {})
-    checked = lrs_settings.check_form(components().engine, admin_scope(), request.form, None, _private_allowed())
+    checked = lrs_settings.check_form(components().engine, admin_scope(), submitted.lrs_endpoint(request.form), None,
+                                      _private_allowed())
     if checked.errors:
         return _edit_page(None, {**request.form, "secret": ""}, checked.errors, status=400)
     endpoint_id = lrs_settings.save_endpoint(components().engine, checked, components().cipher)
@@ -70,7 +74,8 @@ def lrs_new():
     if not check.ok:
         with components().engine.begin() as conn:
             lrs_store.set_endpoint_active(conn, endpoint_id, False, time.time())
-    return redirect(url_for("admin.lrs_edit", endpoint_id=endpoint_id, saved="on" if check.ok else "off"), code=303)
+    return redirect(url_for("admin_lrs.lrs_edit", endpoint_id=endpoint_id, saved="on" if check.ok else "off"),
+                    code=303)
 
 
 @bp.route("/lrs/<int:endpoint_id>", methods=["GET", "POST"])
@@ -79,13 +84,13 @@ def lrs_edit(endpoint_id: int):
     endpoint = _endpoint_or_404(endpoint_id)
     if request.method == "GET":
         return _edit_page(endpoint, _form_values(endpoint), {})
-    checked = lrs_settings.check_form(components().engine, admin_scope(), request.form, endpoint,
-                                      _private_allowed())
+    checked = lrs_settings.check_form(components().engine, admin_scope(), submitted.lrs_endpoint(request.form),
+                                      endpoint, _private_allowed())
     if checked.errors:
         return _edit_page(endpoint, {**request.form, "name": endpoint.name, "secret": ""}, checked.errors,
                           status=400)
     lrs_settings.save_endpoint(components().engine, checked, components().cipher, endpoint)
-    return redirect(url_for("admin.lrs_edit", endpoint_id=endpoint_id, saved=1), code=303)
+    return redirect(url_for("admin_lrs.lrs_edit", endpoint_id=endpoint_id, saved=1), code=303)
 
 
 @bp.route("/lrs/<int:endpoint_id>/test", methods=["POST"])
@@ -102,14 +107,14 @@ def lrs_active(endpoint_id: int):
     _endpoint_or_404(endpoint_id)
     with components().engine.begin() as conn:
         lrs_store.set_endpoint_active(conn, endpoint_id, request.form.get("active") == "1", time.time())
-    return redirect(url_for("admin.lrs_edit", endpoint_id=endpoint_id), code=303)
+    return redirect(url_for("admin_lrs.lrs_edit", endpoint_id=endpoint_id), code=303)
 
 
 @bp.route("/lrs/privacy/<int:platform_id>", methods=["POST"])
 @admin_required
 def lrs_privacy(platform_id: int):
     admin_scope().require(platform_id)
-    problem = lrs_settings.save_privacy(components().engine, platform_id, request.form)
+    problem = lrs_settings.save_privacy(components().engine, platform_id, submitted.privacy(request.form))
     if problem:
         abort(400, description=problem)
-    return redirect(url_for("admin.lrs_list", saved=platform_id), code=303)
+    return redirect(url_for("admin_lrs.lrs_list", saved=platform_id), code=303)

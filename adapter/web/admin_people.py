@@ -3,43 +3,33 @@ erase them after a confirmation naming what will go; and the audit of admin page
 
 A platform admin (launched from their LMS) acts only on people of that platform; a tool
 operator (signed in with a link from the command line) on any (``admin_scope()``). People are looked up with a
-POST, so their email never sits in a URL or a request log. Every admin page view is
-audited, and every export and erasure (adapter/services/personal_data.py).
+POST, so their email never sits in a URL or a request log. Every export and erasure is
+audited (adapter/services/personal_data.py), as is every admin page view (admin.admin_blueprint).
 """
 from __future__ import annotations
 
 from flask import abort, redirect, render_template, request, url_for
-from adapter.persistence.coaching_store import audit
+
 from adapter.persistence.person_data_store import person as load_person
 from adapter.services.personal_data import (
-    Actor, PersonNotFound, SeveralPeople, erase_person_by_id, export_person, find_person, plan_erasure,
+    Actor, PersonNotFound, SeveralPeople, erase_person_by_id, export_person, find_person, is_known, plan_erasure,
 )
 
-from . import components
-from .admin import CHOOSE_PLATFORM, bp, chosen_platform, scoped_platforms
+from .admin import CHOOSE_PLATFORM, admin_blueprint, chosen_platform, scoped_platforms
+from .app_components import components
 from .auth import admin_required, admin_scope, current_session
 from .coaching_support import now
 from .export_page import export_response
 
+bp = admin_blueprint(__name__)
+
 ADMIN_PAGE = "admin page"
-
-
-@bp.before_request
-def audit_admin_page_views():
-    """Who opened which admin page, when (the path only: no query, no form values)."""
-    session = current_session()
-    if session is None or "admin" not in session.app_roles:
-        return
-    with components().engine.begin() as conn:
-        audit(conn, at=now(), actor_id=session.person_id, platform_id=session.platform_id,
-              action="admin.page_viewed", record_type="page", detail={"path": request.path,
-                                                                      "method": request.method})
 
 
 def _person_in_scope(person_id: int) -> dict:
     with components().engine.connect() as conn:
         found = load_person(conn, person_id)
-    if found is None or not admin_scope().allows(found["platform_id"]):
+    if not is_known(found) or not admin_scope().allows(found["platform_id"]):
         abort(404, description="Nobody with that id is known on the platforms you administer.")
     return found
 
@@ -62,7 +52,7 @@ def people():
                 with components().engine.connect() as conn:
                     person_id = find_person(conn, platform_id, sub=None if "@" in who else who,
                                             email=who if "@" in who else None)
-                return redirect(url_for("admin.person_detail", person_id=person_id))
+                return redirect(url_for("admin_people.person_detail", person_id=person_id))
             except (PersonNotFound, SeveralPeople) as problem:
                 error = str(problem)
     return render_template("admin/people.html", platforms=scoped_platforms(), error=error, form=request.form), \

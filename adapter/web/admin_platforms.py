@@ -14,10 +14,12 @@ from adapter.services.platforms import (
 )
 from adapter.services.tool_configuration import canvas_json
 
-from . import components
-from .admin import bp
+from .admin import admin_blueprint
+from .app_components import components
 from .auth import SESSION_COOKIE, admin_required, admin_scope, operator_required, set_cookie
-from .lti_endpoints import tool_urls
+from .tool_links import tool_urls
+
+bp = admin_blueprint(__name__)
 
 URL_FIELDS = ("issuer", "auth_login_url", "key_set_url", "auth_token_url")
 FIELD_LABELS = {"issuer": "Issuer", "client_id": "Client id", "auth_login_url": "OIDC authorization URL",
@@ -57,7 +59,7 @@ def platform_active(platform_id: int):
     """Disable, enable or approve a registration: a tool operator's act."""
     if not set_platform_active(components().engine, platform_id, request.form.get("active") == "1"):
         abort(404)
-    return redirect(url_for("admin.platform_detail", platform_id=platform_id), code=303)
+    return redirect(url_for("admin_platforms.platform_detail", platform_id=platform_id), code=303)
 
 
 @bp.route("/platforms/new", methods=["GET", "POST"])
@@ -73,7 +75,7 @@ def platform_new():
                 issuer=form["issuer"], client_id=form["client_id"], auth_login_url=form["auth_login_url"],
                 key_set_url=form["key_set_url"], auth_token_url=form["auth_token_url"], name=form["name"],
                 deployment_ids=deployment_ids))
-            return redirect(url_for("admin.platform_detail", platform_id=platform_id), code=303)
+            return redirect(url_for("admin_platforms.platform_detail", platform_id=platform_id), code=303)
         except PlatformExists:
             errors, status = {"client_id": "An LMS with this issuer and client id is already registered; "
                                            "nothing was changed."}, 409

@@ -12,10 +12,12 @@ from adapter.domain.relationships import SOURCES, TEMPLATE_CSV
 from adapter.domain.rules import whole_number
 from adapter.services import relationship_admin, scim_tokens
 
-from . import components
-from .admin import bp, chosen_platform, scoped_platforms
+from .admin import admin_blueprint, chosen_platform, scoped_platforms
+from .app_components import components
 from .auth import admin_required, current_session
 from .coaching_support import now
+
+bp = admin_blueprint(__name__)
 
 
 def platform_in_request(choices: list[dict]) -> int | None:
@@ -58,7 +60,7 @@ def remove_relationship_pair():
                                        current_session().person_id, now())
     except NotFound:
         abort(404, description="There is no such current pair on this platform.")
-    return redirect(url_for("admin.relationship_pairs", platform_id=platform_id, removed=1), code=303)
+    return redirect(url_for("admin_relationships.relationship_pairs", platform_id=platform_id, removed=1), code=303)
 
 
 @bp.route("/relationships/template.csv")

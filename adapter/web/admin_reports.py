@@ -7,13 +7,16 @@ from flask import render_template, request
 from adapter.domain.authorization import NotFound, Viewer
 from adapter.domain.rules import RuleViolation
 from adapter.domain.targets import TARGET_MEASURES
-from adapter.services.reports import find_manager, organisation_dashboard, set_target
+from adapter.reports.dashboards import find_manager, organisation_dashboard, set_target
 
-from . import components
-from .admin import bp, chosen_platform, scoped_platforms
+from . import submitted
+from .admin import admin_blueprint, chosen_platform, scoped_platforms
+from .app_components import components
 from .auth import admin_required, admin_scope, current_session
 from .coaching_support import done, now, saved_message
 from .report_pages import csv_download, page_values, today
+
+bp = admin_blueprint(__name__)
 
 
 def _page(error: RuleViolation | None = None, status: int = 200):
@@ -47,9 +50,9 @@ def team_target():
     try:
         with components().engine.connect() as conn:
             manager_id = find_manager(conn, platform_id, request.form.get("manager", ""))
-        set_target(components().engine, admin, manager_id, request.form.to_dict(), now())
+        set_target(components().engine, admin, submitted.target(request.form, manager_id), now())
     except NotFound as missing:
         return _page(RuleViolation("Manager", str(missing)), 400)
     except RuleViolation as broken:
         return _page(broken, 400)
-    return done("admin.reports", "target")
+    return done("admin_reports.reports", "target")

@@ -5,10 +5,12 @@ from flask import render_template, request
 
 from adapter.services import retention
 
-from . import components
-from .admin import CHOOSE_PLATFORM, bp, chosen_platform, scoped_platforms
+from .admin import CHOOSE_PLATFORM, admin_blueprint, chosen_platform, scoped_platforms
+from .app_components import components
 from .auth import admin_required, current_session
 from .coaching_support import now
+
+bp = admin_blueprint(__name__)
 
 
 @bp.route("/retention", methods=["GET", "POST"])
@@ -19,7 +21,7 @@ def retention_page():
     if request.method == "POST":
         platform_id = chosen_platform(request.form.get("platform_id", ""), CHOOSE_PLATFORM)
         try:
-            limits = retention.parse_limits(request.form.to_dict())
+            limits = retention.parse_limits({name: request.form.get(name, "") for name in retention.LIMITS})
         except retention.RetentionSettingsError as problem:
             error = str(problem)
         else:

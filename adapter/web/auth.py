@@ -17,6 +17,8 @@ from adapter.persistence.session_store import WebSession, end_session, load_sess
 from adapter.services.admin_access import OPERATOR_SIGN_IN
 from adapter.services.platforms import is_active
 
+from .app_components import components
+
 # "__Host-": the browser takes these cookies only from this host itself (Secure, Path=/, no
 # Domain), so a sibling subdomain cannot plant its own session or browser id for the victim.
 COOKIE_PREFIX = "__Host-"
@@ -48,8 +50,6 @@ def _session_token() -> str | None:
 def _load_session() -> None:
     """The session from its cookie; or, for a launch made without cookies (through
     platform storage), from the tool's own links and forms, which carry it then."""
-    from . import components
-
     token = request.cookies.get(SESSION_COOKIE)
     from_url = not token and request.endpoint != "lti.launch"
     if from_url:
@@ -123,8 +123,6 @@ def admin_scope() -> AdminScope | None:
     """The asking admin's scope, worked out once per request: a tool operator's session
     (no LMS behind it) sees every platform; an LMS Administrator launch sees its own, while
     that LMS's registration is active (disabling an LMS also ends its admins' reach)."""
-    from . import components
-
     if "admin_scope" not in g:
         session = current_session()
         scope = None
@@ -169,8 +167,6 @@ def operator_required(view: Callable) -> Callable:
 @bp.route("/sign-out", methods=["POST"])
 def sign_out():
     """End the session on the server (its token opens nothing afterwards) and drop the cookie."""
-    from . import components
-
     token = _session_token()
     if token and current_session() is not None:
         end_session(components().engine, token)

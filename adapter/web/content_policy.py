@@ -17,7 +17,7 @@ from flask import Flask, request
 
 from adapter.persistence.platform_store import platform_page_urls
 
-from . import components
+from .app_components import components
 
 REGISTRATION_ENDPOINTS = {"registration.confirm", "registration.register"}
 # Pages whose form posts to the LMS (the Deep Linking answer); every other form posts to the tool.

@@ -4,20 +4,22 @@ from __future__ import annotations
 import time
 
 from flask import Blueprint, abort, render_template, request
-from sqlalchemy import select
 
 from adapter.domain.placement import KINDS, Placement
 from adapter.domain.rules import RuleViolation
-from adapter.persistence.tables import contexts, resource_links
+from adapter.persistence import roster_store
+from adapter.persistence.people_store import course_link_titles
 from adapter.services.coaching_views import course_page
 from adapter.persistence.placement_store import add_placement
 from adapter.services.placements import answer_deep_link
 from lti.deep_linking import DeepLinkingError
 
-from . import components
+from . import submitted
+from .app_components import components
 from .auth import current_session, role_required
 from .coaching_support import answer_refusals, catalog, viewer
-from .lti_endpoints import tool_url
+from .roster import sync_current_course
+from .tool_links import tool_url
 
 bp = Blueprint("instructor", __name__, url_prefix="/instructor")
 answer_refusals(bp)
@@ -30,9 +32,15 @@ def home():
     course, page = None, {"learners": 0, "activities": []}
     if session.context_pk:
         with components().engine.connect() as conn:
-            course = conn.execute(select(contexts).where(contexts.c.id == session.context_pk)).mappings().first()
+            course = roster_store.course(conn, session.context_pk)
             page = course_page(conn, viewer(conn))
     return render_template("instructor/home.html", course=course, **page)
+
+
+@bp.route("/roster", methods=["POST"])
+@role_required("instructor", "admin")
+def roster():
+    return sync_current_course("instructor.home")
 
 
 def _deep_link_launch() -> dict:
@@ -47,10 +55,7 @@ def _course_links() -> dict[str, str]:
     if not session.context_pk:
         return {}
     with components().engine.connect() as conn:
-        return dict(conn.execute(select(resource_links.c.resource_link_id, resource_links.c.title)
-                                 .where(resource_links.c.context_pk == session.context_pk,
-                                        resource_links.c.platform_id == session.platform_id)
-                                 .order_by(resource_links.c.title)).all())
+        return course_link_titles(conn, session.platform_id, session.context_pk)
 
 
 @bp.route("/deep-link", methods=["GET", "POST"])
@@ -61,7 +66,7 @@ def deep_link():
     error = None
     if request.method == "POST":
         try:
-            placement = Placement.from_form(request.form.to_dict(), catalog(), set(links))
+            placement = Placement.place(submitted.placement(request.form), catalog(), set(links))
             answer = answer_deep_link(launch, placement, tool_url("lti.launch"), components().tool_keys.current())
         except (RuleViolation, DeepLinkingError) as broken:
             error = broken if isinstance(broken, RuleViolation) else RuleViolation("The LMS", str(broken))

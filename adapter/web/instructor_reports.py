@@ -1,15 +1,17 @@
 """The instructor's dashboard: the course launched from, counts and rates only."""
 from __future__ import annotations
 
-from flask import render_template
+from flask import Blueprint, render_template
 
-from adapter.services.reports import course_dashboard
+from adapter.reports.dashboards import course_dashboard
 
-from . import components
+from .app_components import components
 from .auth import role_required
-from .coaching_support import viewer
-from .instructor import bp
+from .coaching_support import answer_refusals, viewer
 from .report_pages import csv_download, page_values, today
+
+bp = Blueprint("instructor_reports", __name__, url_prefix="/instructor")
+answer_refusals(bp)
 
 
 @bp.route("/reports")

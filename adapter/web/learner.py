@@ -8,7 +8,8 @@ from adapter.domain.rules import RuleViolation
 from adapter.services import coaching, relationships
 from adapter.services.coaching_views import learner_page
 
-from . import components
+from . import submitted
+from .app_components import components
 from .auth import current_session, role_required
 from .coaching_support import answer_refusals, catalog, current_viewer, done, now, saved_message, viewer
 
@@ -57,7 +58,7 @@ def _run(action, message: str):
 @role_required(*ANY_ROLE)
 def reflect():
     return _run(lambda me: coaching.submit_reflection(components().engine, me, current_session().resource_link_pk,
-                                                      request.form.to_dict(), now()), "reflection")
+                                                      submitted.reflection(request.form), now()), "reflection")
 
 
 @bp.route("/validation", methods=["POST"])

@@ -11,20 +11,21 @@ import time
 from typing import Callable, Mapping
 from urllib.parse import urlencode
 
-from flask import Blueprint, current_app, g, jsonify, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, g, jsonify, make_response, redirect, render_template, request
 
 from adapter.metrics import record_launch
 from adapter.services.launches import OpenedSession, open_session
 from adapter.services.navigation import landing_section
-from adapter.services.tool_configuration import ToolUrls
 from lti import client_storage
 from lti.errors import Rejection, forbidden
 from lti.keys import jwks_document
 from lti.oidc import LOGIN_LIFETIME, LoginRedirect, new_browser_id, start_login
 from lti.validation import ValidLaunch
 
-from . import components
+from .app_components import components
 from .auth import BROWSER_COOKIE, SESSION_COOKIE, set_cookie
+from .instructor import deep_link_page
+from .tool_links import tool_url
 
 bp = Blueprint("lti", __name__)
 
@@ -35,16 +36,6 @@ LANDING = {"learner": "learner.home", "manager": "manager.home", "instructor": "
 def rejected(rejection: Rejection):
     return render_template("error.html", code=rejection.code, reason=rejection.reason,
                            status=rejection.status), rejection.status
-
-
-def tool_url(endpoint: str) -> str:
-    public = components().settings.public_url
-    return public + url_for(endpoint) if public else url_for(endpoint, _external=True)
-
-
-def tool_urls() -> ToolUrls:
-    """Everything an LMS is given to reach the tool, from the same base as :func:`tool_url`."""
-    return ToolUrls.for_base(components().settings.public_url or request.host_url)
 
 
 # Marks the login initiation the tool sends back to itself to see whether its cookie stayed.
@@ -143,8 +134,6 @@ def storage_launch_page(parts, id_token: str, state: str):
 def landing_page(parts, opened: OpenedSession) -> Callable:
     """The view that renders the page a launch lands on; its own role checks apply."""
     if opened.message_type == "LtiDeepLinkingRequest":
-        from .instructor import deep_link_page  # instructor imports this module
-
         return deep_link_page
     session = opened.session
     with parts.engine.connect() as conn:

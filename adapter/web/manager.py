@@ -13,29 +13,32 @@ from flask import Blueprint, abort, render_template, request, url_for
 from adapter.domain.coaching import next_date_label
 from adapter.domain.rules import RuleViolation, whole_number
 from adapter.persistence import coaching_store
+from adapter.persistence.coaching_reads import names
 from adapter.persistence.relationships_store import pending_nominations
 from adapter.services import coaching, relationships
-from adapter.services.coaching_views import activity_statuses, mentee_page, mentee_summary, names, team_page
+from adapter.services.coaching_views import activity_statuses, mentee_page, mentee_summary, team_page
 
-from . import components
+from . import submitted
+from .app_components import components
 from .auth import current_session, role_required
 from .coaching_support import answer_refusals, catalog, current_viewer, done, now, saved_message, today, viewer
+from .roster import sync_current_course
 
 bp = Blueprint("manager", __name__, url_prefix="/manager")
 answer_refusals(bp)
-NEW_ACTION_ROWS = 3
 
 
 
 def manager_required(view):
-    """The Mentor role, or current mentees, or a nomination waiting for this person."""
+    """Someone who leads a team (adapter.domain.authorization), or whose answer to a
+    nomination is awaited."""
     @wraps(view)
     @role_required("learner", "manager", "instructor", "admin")
     def wrapped(*args, **kwargs):
-        if "manager" not in current_session().app_roles:
+        me = current_viewer()
+        if not me.leads_a_team():
             with components().engine.connect() as conn:
-                me = viewer(conn)
-                if not me.mentee_ids and not pending_nominations(conn, manager_id=me.person_id):
+                if not pending_nominations(conn, manager_id=me.person_id):
                     abort(403, description="This page is for managers; nobody has named you as their manager.")
         return view(*args, **kwargs)
     return wrapped
@@ -56,6 +59,12 @@ def home():
     with components().engine.connect() as conn:
         page = team_page(conn, viewer(conn), current_session().resource_link_pk)
     return render_template("manager/home.html", saved=saved_message(SAVED), today=today(), **page)
+
+
+@bp.route("/roster", methods=["POST"])
+@manager_required
+def roster():
+    return sync_current_course("manager.home")
 
 
 @bp.route("/team/<int:learner_id>")
@@ -89,24 +98,16 @@ def conversation(learner_id: int):
     session = current_session()
     with components().engine.connect() as conn:
         me = viewer(conn)
-        if not me.manages(learner_id):
-            abort(404, description="There is no such record, or it is not yours to see.")
+        me.require_mentee(learner_id)
         open_actions = coaching_store.actions_of(conn, learner_id, open_only=True)
         activities = activity_statuses(conn, learner_id, [])
         learner = mentee_summary(conn, learner_id, session.resource_link_pk)
     error = None
     if request.method == "POST":
-        form = request.form
-        new_actions = [{"description": form.get(f"action_{i}_description", ""),
-                        "owner": form.get(f"action_{i}_owner", "learner"),
-                        "due_on": form.get(f"action_{i}_due_on", "")} for i in range(NEW_ACTION_ROWS)]
-        carried = {a.id: form.get(f"carried_{a.id}", a.status) for a in open_actions}
-        link = form.get("resource_link_pk", "")
         try:
-            if link and whole_number(link) is None:
-                raise RuleViolation("Activity", "is not one of the learner's activities")
-            coaching.hold_conversation(components().engine, me, learner_id, template, whole_number(link),
-                                       form.to_dict(), new_actions, carried, now())
+            coaching.hold_conversation(components().engine, me, template,
+                                       submitted.conversation(request.form, learner_id, template, open_actions),
+                                       now())
         except RuleViolation as broken:
             error = broken
         else:
@@ -116,7 +117,7 @@ def conversation(learner_id: int):
     return render_template("manager/conversation.html", template=template, learner_id=learner_id,
                            learner=learner, open_actions=open_actions, activities=activities, error=error,
                            form=request.form if request.method == "POST" else defaults,
-                           rows=range(NEW_ACTION_ROWS), next_label=next_date_label(template.kind)
+                           rows=range(submitted.NEW_ACTION_ROWS), next_label=next_date_label(template.kind)
                            ), 400 if error else 200
 
 

@@ -1,16 +1,20 @@
 """The manager's dashboard: their current team's outcomes and quarterly targets."""
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import Blueprint, render_template, request
 
 from adapter.domain.rules import RuleViolation
 from adapter.domain.targets import TARGET_MEASURES
-from adapter.services.reports import manager_dashboard, set_target
+from adapter.reports.dashboards import manager_dashboard, set_target
 
-from . import components
-from .coaching_support import current_viewer, done, now, saved_message, viewer
-from .manager import bp, manager_required
+from . import submitted
+from .app_components import components
+from .coaching_support import answer_refusals, current_viewer, done, now, saved_message, viewer
+from .manager import manager_required
 from .report_pages import csv_download, page_values, today
+
+bp = Blueprint("manager_reports", __name__, url_prefix="/manager")
+answer_refusals(bp)
 
 
 def _page(error: RuleViolation | None = None, status: int = 200):
@@ -40,7 +44,7 @@ def team_target():
     """A manager sets a target for their own team."""
     me = current_viewer()
     try:
-        set_target(components().engine, me, me.person_id, request.form.to_dict(), now())
+        set_target(components().engine, me, submitted.target(request.form, me.person_id), now())
     except RuleViolation as broken:
         return _page(broken, 400)
-    return done("manager.reports", "target")
+    return done("manager_reports.reports", "target")

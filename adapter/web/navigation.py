@@ -4,12 +4,12 @@ Built from what the tool knows (current mentees, pending nominations), not from 
 launch's roles alone; looked up once per page, only when the page is rendered."""
 from __future__ import annotations
 
-from flask import Flask, g
+from flask import Flask, g, request
 from sqlalchemy.exc import SQLAlchemyError
 
 from adapter.services.navigation import Navigation, navigation_for
 
-from . import components
+from .app_components import components
 from .auth import current_session
 
 
@@ -26,5 +26,11 @@ def current_navigation() -> Navigation | None:
     return g.navigation
 
 
+def page_section() -> str:
+    """The section the page belongs to: its blueprint's audience (admin_lrs and the other
+    admin page modules → admin, manager_reports → manager)."""
+    return (request.blueprint or "").partition("_")[0]
+
+
 def init_app(app: Flask) -> None:
-    app.context_processor(lambda: {"navigation": current_navigation})
+    app.context_processor(lambda: {"navigation": current_navigation, "page_section": page_section})

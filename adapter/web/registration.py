@@ -22,9 +22,9 @@ from adapter.services.invitations import is_usable
 from lti.dynamic_registration import FailureKind, RegistrationFailure
 from lti.safe_fetch import FetchLimits
 
-from . import components
+from .app_components import components
 from .auth import COOKIE_PREFIX, set_cookie
-from .lti_endpoints import tool_urls
+from .tool_links import tool_urls
 
 bp = Blueprint("registration", __name__)
 

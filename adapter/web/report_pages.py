@@ -6,9 +6,9 @@ from datetime import date, datetime, timezone
 
 from flask import Response
 
-from adapter.domain.measures import DEFINITIONS, REFERENCE_CURVE, REFERENCE_SOURCE, Measure
 from adapter.domain.targets import TARGET_MEASURES
-from adapter.services.reports import Dashboard, csv_text
+from adapter.reports.dashboards import Dashboard, csv_text
+from adapter.reports.measures import DEFINITIONS, REFERENCE_CURVE, REFERENCE_SOURCE, Measure
 
 from .coaching_support import now
 from .svg_charts import Bar, application_chart, bar_chart

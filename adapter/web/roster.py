@@ -1,7 +1,8 @@
 """Reading the course roster from the LMS (NRPS) on demand, for instructors and managers.
 
-Both audiences get the same action on their own blueprint: the course they launched from
-is synced, then they return to their page, which now knows everyone in the course.
+Both audiences have the same action on their own pages (instructor.roster, manager.roster):
+the course they launched from is synced, then they return to their page, which now knows
+everyone in the course.
 """
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from flask import abort, redirect, url_for
 from adapter.services.lms_services import LmsAccess, NoServiceAccess, sync_roster
 from lti.service_token import PlatformServiceError
 
-from . import components, instructor, manager
-from .auth import current_session, role_required
+from .app_components import components
+from .auth import current_session
 
 
 def sync_current_course(back_to: str):
@@ -29,15 +30,3 @@ def sync_current_course(back_to: str):
     except PlatformServiceError as error:
         abort(502, description=f"The LMS did not give the roster: {error.message}")
     return redirect(url_for(back_to, synced=result.active), code=303)
-
-
-@instructor.bp.route("/roster", methods=["POST"])
-@role_required("instructor", "admin")
-def instructor_roster():
-    return sync_current_course("instructor.home")
-
-
-@manager.bp.route("/roster", methods=["POST"])
-@manager.manager_required
-def manager_roster():
-    return sync_current_course("manager.home")

@@ -8,7 +8,7 @@ import json
 import time
 
 from flask import Blueprint, Response, g, request
-from scim2_models import InvalidValueException, Error, NotImplementedException, SCIMException, UnauthorizedException
+from scim2_models import Error, NotImplementedException, SCIMException, UnauthorizedException
 from werkzeug.exceptions import HTTPException
 
 from adapter.domain.rules import whole_number
@@ -16,7 +16,7 @@ from adapter.services import scim_documents as docs
 from adapter.services.provisioning import BadRequest, Provisioner, response_parameters, search_request
 from adapter.services.scim_tokens import platform_for_token
 
-from . import components
+from .app_components import components
 
 bp = Blueprint("scim", __name__, url_prefix="/scim/v2")
 # Far above any user an identity provider sends (a few KB); a bigger body is refused unread.
@@ -128,15 +128,10 @@ def search_users():
 
 
 def _int_arg(name: str, default: int) -> int:
-    """RFC 7644 §3.4.2.4: a startIndex below 1 counts as 1 and a negative count as 0 (so a
-    minus sign reads as 0); anything but ASCII digits within 64 bits is the client's error."""
+    """RFC 7644 §3.4.2.4: a negative count means 0, a startIndex below 1 means 1."""
     value = request.args.get(name, "").strip()
-    if not value:
-        return default
-    number = whole_number(value[1:] if value.startswith("-") else value)
-    if number is None:
-        raise InvalidValueException(detail=f"{name} must be a whole number")
-    return 0 if value.startswith("-") else number
+    number = whole_number(value)
+    return 0 if value.startswith("-") else default if number is None else number
 
 
 @bp.post("/Users")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from adapter.domain.measures import APPLICATION_DAYS, REFERENCE_CURVE, REFERENCE_SOURCE, Measure
+from adapter.reports.measures import APPLICATION_DAYS, REFERENCE_CURVE, REFERENCE_SOURCE, Measure
 
 OURS, THEIRS, TRACK, INK = "#1d3557", "#b5651d", "#e6e6e6", "#1b1b1b"
 

@@ -27,7 +27,8 @@ from driver import LTI, BenchPlatform, serve_platform_jwks  # noqa: E402
 
 from adapter.config import Settings  # noqa: E402
 from adapter.services.platforms import PlatformSpec, register_platform  # noqa: E402
-from adapter.web import components, create_app  # noqa: E402
+from adapter.web import create_app  # noqa: E402
+from adapter.web.app_components import components  # noqa: E402
 
 
 def main() -> int:

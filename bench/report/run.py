@@ -215,16 +215,17 @@ def write_times(engine, writes: int, seed: int = 11) -> tuple[list[float], list[
     and the summary handler within it."""
     from sqlalchemy import select
 
-    from adapter.services import coaching, event_handlers, reports
+    from adapter.reports import dashboards
+    from adapter.services import coaching, event_handlers
 
     timed: list[float] = []
 
     def keep_summaries_timed(conn, events):
-        took, _ = _timed(lambda: reports.keep_summaries(conn, events))
+        took, _ = _timed(lambda: dashboards.keep_summaries(conn, events))
         timed.append(took)
 
     table = event_handlers.table_of(engine)
-    event_handlers.bind(engine, {kind: tuple(keep_summaries_timed if h == reports.keep_summaries else h
+    event_handlers.bind(engine, {kind: tuple(keep_summaries_timed if h == dashboards.keep_summaries else h
                                              for h in handlers) for kind, handlers in table.items()})
     rnd = random.Random(seed)
     whole = []
@@ -256,7 +257,7 @@ def run(name: str, database_url: str, args) -> None:
     print(f"\n{name}: {args.learners:,} learners, {records:,} records "
           f"({', '.join(f'{t} {n:,}' for t, n in sorted(counts.items()))}), built in "
           f"{time.perf_counter() - started:.0f} s")
-    from adapter.services.reports import rebuild_summaries
+    from adapter.reports.dashboards import rebuild_summaries
     from adapter.web import create_app
 
     # The app's engine: the one its parts bound the event handlers to (the writes below use them).

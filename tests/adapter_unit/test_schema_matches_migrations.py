@@ -4,7 +4,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from adapter.persistence.database import make_engine, migrations_current, upgrade
-from adapter.persistence.tables import metadata
+from adapter.persistence.schema import metadata
 
 
 def test_migrated_schema_equals_declared_schema(database_url):

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
+from adapter.domain.commands import AgreeAction, HoldConversation, WriteReflection
 from adapter.mapping_files import load_templates
 from adapter.persistence.tables import people, resource_links
 from adapter.services import coaching
@@ -35,12 +36,13 @@ def _records(peers, learner: str, manager: str) -> None:
         boss = coaching.load_viewer(conn, ids[manager], platform_id, ["manager"], None)
         person = coaching.load_viewer(conn, ids[learner], platform_id, ["learner"], None)
     held = datetime.fromtimestamp(start, timezone.utc).date()
-    talk = coaching.hold_conversation(engine, boss, ids[learner], load_templates().by_key["check-in"], link, {
-        "held_on": held.isoformat(), "next_on": (held + timedelta(days=14)).isoformat(), "progress": "Planned it",
-        "learned": "-", "next_focus": "The course"}, [{"description": "Ask a peer", "owner": "learner",
-                                                      "due_on": (held + timedelta(days=10)).isoformat()}], {}, start)
-    coaching.submit_reflection(engine, person, link, {"learned": "Name the behaviour", "applying": "In reviews",
-                                                      "confidence": "4"}, start + 3 * day)
+    talk = coaching.hold_conversation(engine, boss, load_templates().by_key["check-in"], HoldConversation(
+        ids[learner], held_on=held.isoformat(), next_on=(held + timedelta(days=14)).isoformat(),
+        answers={"progress": "Planned it", "learned": "-", "next_focus": "The course"},
+        new_actions=(AgreeAction("Ask a peer", "learner", (held + timedelta(days=10)).isoformat()),),
+        resource_link_pk=link), start)
+    coaching.submit_reflection(engine, person, link, WriteReflection(
+        learned="Name the behaviour", applying="In reviews", confidence="4"), start + 3 * day)
     coaching.set_action_status(engine, person, talk.actions[0].id, "done", start + 8 * day)
     coaching.rate_conversation(engine, person, talk.id, "4", start + 8 * day)
     request = coaching.ask_for_validation(engine, person, link, "Ran the retro", start + 20 * day)

@@ -155,3 +155,27 @@ def test_a_learner_closes_their_own_actions_and_only_the_manager_closes_the_mana
     closed = maria.post(f"/manager/actions/{managers_action}", {}, f"/manager/team/{learner_id}")
     assert closed.status_code == 200 and "The action is marked done." in closed.text
     assert "Book the refresher" not in ana.get("/learner/").text.split("Done (")[0]
+
+
+def test_who_is_asking_is_loaded_once_per_request(peers, team, launch, monkeypatch):
+    from collections import Counter
+
+    from flask import request
+
+    from adapter.web import coaching_support
+
+    loads: Counter = Counter()
+    load_viewer = coaching_support.load_viewer
+
+    def counted(*args, **kwargs):
+        loads[(id(request._get_current_object()), request.method, request.path)] += 1
+        return load_viewer(*args, **kwargs)
+
+    maria = launch(team.manager)
+    learner_id = person_id(peers, team.learner)
+    monkeypatch.setattr(coaching_support, "load_viewer", counted)
+    saved = maria.post(f"/manager/team/{learner_id}/conversation", check_in_form(),
+                       f"/manager/team/{learner_id}/conversation?template=check-in")
+    assert saved.status_code == 200 and "The conversation is recorded." in saved.text
+    assert ("POST", f"/manager/team/{learner_id}/conversation") in {(m, p) for _, m, p in loads}
+    assert set(loads.values()) == {1}  # the form, the POST and the page after it: once each

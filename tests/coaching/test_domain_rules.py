@@ -8,6 +8,7 @@ import pytest
 
 from adapter.domain.authorization import Forbidden, NotFound, Viewer
 from adapter.domain.coaching import ActivityRef, Conversation
+from adapter.domain.commands import HoldConversation, PlaceActivity
 from adapter.domain.placement import Placement
 from adapter.domain.rules import RuleViolation, RuleViolations
 from adapter.domain.validation import ValidationRequest
@@ -21,9 +22,10 @@ FORMER = Viewer(person_id=30, platform_id=1, roles=frozenset({"manager"}))
 TODAY = date(2026, 11, 22)
 
 
-def hold(form: dict, viewer: Viewer = MANAGER) -> Conversation:
-    base = {"held_on": "2026-11-20", "goal": "g", "reality": "r", "options": "o", "will": "w"}
-    return Conversation.hold(viewer, 10, HERE, CATALOG.get("grow"), {**base, **form}, [], TODAY)
+def hold(answers: dict | None = None, viewer: Viewer = MANAGER, **fields) -> Conversation:
+    command = HoldConversation(10, **{"held_on": "2026-11-20", **fields},
+                               answers={"goal": "g", "reality": "r", "options": "o", "will": "w", **(answers or {})})
+    return Conversation.hold(viewer, HERE, CATALOG.get("grow"), command, TODAY)
 
 
 def test_every_template_file_loads():
@@ -53,10 +55,10 @@ def test_required_template_answers_and_dates():
     with pytest.raises(RuleViolation, match="Goal"):
         hold({"goal": " "})
     with pytest.raises(RuleViolation, match="future"):
-        hold({"held_on": "2026-11-23"})
+        hold(held_on="2026-11-23")
     with pytest.raises(RuleViolation, match="after the date held"):
-        hold({"next_on": "2026-11-20"})
-    assert hold({"next_on": "2026-12-01"}).next_on == date(2026, 12, 1)
+        hold(next_on="2026-11-20")
+    assert hold(next_on="2026-12-01").next_on == date(2026, 12, 1)
 
 
 def test_only_a_current_manager_holds_conversations_and_only_the_learner_rates():
@@ -74,7 +76,7 @@ def test_only_a_current_manager_holds_conversations_and_only_the_learner_rates()
 
 
 def test_private_notes_only_for_their_author():
-    talk = hold({"private_notes": "between us"})
+    talk = hold(private_notes="between us")
     other_manager = Viewer(person_id=21, platform_id=1, roles=frozenset({"manager"}), mentee_ids=frozenset({10}))
     assert talk.notes_for(MANAGER) == "between us"
     assert talk.notes_for(other_manager) is None and talk.notes_for(LEARNER) is None
@@ -98,22 +100,21 @@ def test_validation_history_and_who_decides():
 
 
 def test_placement_custom_parameters():
-    placement = Placement.from_form({"kind": "coaching", "template": "oskar", "title": "Coach it",
-                                     "follows": "rl-feedback", "points": ""}, CATALOG, {"rl-feedback"})
+    placement = Placement.place(PlaceActivity(kind="coaching", template="oskar", title="Coach it",
+                                              follows="rl-feedback"), CATALOG, {"rl-feedback"})
     assert placement.custom_parameters() == {"kind": "coaching", "template": "oskar", "title": "Coach it",
                                              "validation_required": "false", "follows": "rl-feedback"}
     with pytest.raises(RuleViolation, match="not a coaching"):
-        Placement.from_form({"kind": "coaching", "template": "check-in", "title": "x", "follows": "rl-feedback"},
-                            CATALOG, {"rl-feedback"})
+        Placement.place(PlaceActivity(kind="coaching", template="check-in", title="x", follows="rl-feedback"),
+                        CATALOG, {"rl-feedback"})
     with pytest.raises(RuleViolation, match="Points"):
-        Placement.from_form({"kind": "validation", "template": "grow", "title": "x", "activity_iri": "https://a/b",
-                             "points": "-3"}, CATALOG, set())
+        Placement.place(PlaceActivity(kind="validation", template="grow", title="x", activity_iri="https://a/b",
+                                      points="-3"), CATALOG, set())
 
 
 def test_placement_reports_every_problem_at_once():
     with pytest.raises(RuleViolations) as refused:
-        Placement.from_form({"kind": "coaching", "template": "check-in", "title": "", "points": "lots"},
-                            CATALOG, set())
+        Placement.place(PlaceActivity(kind="coaching", template="check-in", title="", points="lots"), CATALOG, set())
     assert [(v.name, v.field) for v in refused.value.all] == [
         ("template", "Conversation template"), ("title", "Title in the course"),
         ("activity_iri", "Learning activity"), ("points", "Points")]

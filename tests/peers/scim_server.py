@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -34,7 +35,7 @@ class ScimServer:
         return subprocess.run([COACHBRIDGE, *args], env=self.environ, capture_output=True, text=True, timeout=60)
 
     def stop(self) -> None:
-        self.process.terminate()
+        self.process.send_signal(signal.SIGINT)  # gunicorn's quick shutdown (SIGTERM waits for its workers)
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:

@@ -16,12 +16,12 @@ from sqlalchemy import delete, func, insert, select
 
 from adapter.cli import main
 from adapter.demo.lms import DemoLMS
-from adapter.domain.measures import CONVERSATION
 from adapter.demo.local_server import ServerThread
 from adapter.persistence import lrs_store
 from adapter.persistence.report_summary_tables import NO_COURSE, report_course_facts
 from adapter.persistence.tables import manager_links, people, platforms
 from adapter.persistence.xapi_tables import lrs_endpoints, xapi_privacy
+from adapter.reports.measures import CONVERSATION
 from adapter.services.platforms import PlatformSpec, register_platform
 from tests.peers.lti_platform import auto_post_form, browser, full_launch, operator_browser
 

@@ -12,11 +12,12 @@ from typing import Callable
 
 from sqlalchemy import Engine
 
-from adapter.domain.measures import Facts
+from adapter.domain.commands import AgreeAction, HoldConversation, WriteReflection
 from adapter.domain.relationships import ManagerLink
 from adapter.mapping_files import load_templates
 from adapter.persistence import people_store
 from adapter.persistence.relationships_store import link_manager
+from adapter.reports.measures import Facts
 from adapter.services import coaching
 from adapter.services.platforms import PlatformSpec, register_platform
 
@@ -95,16 +96,16 @@ def seed(engine: Engine, before_records: Callable[[Organisation], None] | None =
     maria = viewer("maria", roles=("manager",))
 
     def check_in(learner: str, link: str, held_on: str, next_on: str = "", due: str = "", template: str = "check-in"):
-        form = {"held_on": held_on, "next_on": next_on, "progress": "Tried it", "learned": "It works",
-                "next_focus": "Keep going", "goal": "Lead the retro", "reality": "Nervous", "options": "Practise",
-                "will": "Run it on Friday", "shared_notes": "", "private_notes": "Only Maria reads this"}
-        actions = [{"description": "Ask a peer for feedback", "owner": "learner", "due_on": due}] if due else []
-        return coaching.hold_conversation(engine, maria, p[learner], catalog.by_key[template], links[link], form,
-                                          actions, {}, at(held_on, 17))
+        answers = {"progress": "Tried it", "learned": "It works", "next_focus": "Keep going", "goal": "Lead the retro",
+                   "reality": "Nervous", "options": "Practise", "will": "Run it on Friday"}
+        actions = (AgreeAction("Ask a peer for feedback", "learner", due),) if due else ()
+        return coaching.hold_conversation(engine, maria, catalog.by_key[template], HoldConversation(
+            p[learner], held_on=held_on, next_on=next_on, answers=answers, private_notes="Only Maria reads this",
+            new_actions=actions, resource_link_pk=links[link]), at(held_on, 17))
 
     def reflect(learner: str, link: str, day: str):
-        return coaching.submit_reflection(engine, viewer(learner), links[link], {
-            "learned": "Be specific", "applying": "In 1-to-1s", "support_needed": "", "confidence": "4"}, at(day))
+        return coaching.submit_reflection(engine, viewer(learner), links[link], WriteReflection(
+            learned="Be specific", applying="In 1-to-1s", confidence="4"), at(day))
 
     def ask(learner: str, link: str, day: str, hour: int):
         return coaching.ask_for_validation(engine, viewer(learner), links[link], "I did it", at(day, hour))

@@ -6,10 +6,11 @@ from datetime import date
 import pytest
 
 from adapter.domain.authorization import Forbidden, Viewer
-from adapter.domain.measures import Facts, median_hours, measures
+from adapter.domain.commands import SetTarget
 from adapter.domain.rules import RuleViolation
 from adapter.domain.targets import Progress, Quarter, Target
-from adapter.services.reports import Dashboard, csv_text
+from adapter.reports.dashboards import Dashboard, csv_text
+from adapter.reports.measures import Facts, median_hours, measures
 from adapter.web.svg_charts import Bar, application_chart, bar_chart
 
 
@@ -34,8 +35,8 @@ def test_quarters_and_target_rules():
         Quarter.parse("2026-Q5")
     manager = Viewer(person_id=7, platform_id=1, roles=frozenset({"manager"}))
     with pytest.raises(Forbidden):
-        Target.set_by(manager, 8, {"quarter": "2026-Q4", "measure": "conversations_held", "target": "3"})
-    target = Target.set_by(manager, 7, {"quarter": "2026-Q4", "measure": "conversations_held", "target": "10"})
+        Target.set_by(manager, SetTarget(8, quarter="2026-Q4", measure="conversations_held", target="3"))
+    target = Target.set_by(manager, SetTarget(7, quarter="2026-Q4", measure="conversations_held", target="10"))
     assert Progress(target, 4, date(2026, 11, 15)).status == "behind"  # 10 × 46/92 = 5 expected
     assert Progress(target, 5, date(2026, 11, 15)).status == "on track"
     assert Progress(target, 10, date(2026, 10, 2)).status == "met"

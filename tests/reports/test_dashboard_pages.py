@@ -25,6 +25,7 @@ def test_manager_sees_their_team_dashboard_and_downloads_it(peers, launch, team)
     assert page.status_code == 200
     assert page.text.count("<svg") >= 2 and "Saks &amp; Belcourt (2006)" in page.text
     assert "Check-in cadence kept" in page.text and PRIVATE not in page.text
+    assert 'href="/manager/" aria-current="page">Your team' in page.text  # its own blueprint, the team's section
     assert 'href="/manager/reports"' in maria.get("/manager/").text  # linked from the team page
 
     download = maria.get("/manager/reports.csv")

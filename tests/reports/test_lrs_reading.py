@@ -7,8 +7,8 @@ import copy
 import dataclasses
 from datetime import date, datetime, timezone
 
-from adapter.domain.measures import total
-from adapter.services.lrs_measures import StatementReading
+from adapter.reports.from_lrs import StatementReading
+from adapter.reports.measures import total
 from tests.xapi.xapi_samples import LEARNER, MANAGER, sample_event
 from xapi.agents import PrivacySettings, agent
 from xapi.events import EventKind

@@ -16,10 +16,10 @@ from sqlalchemy import select
 
 from adapter.cli import main
 from adapter.config import Settings
-from adapter.domain.measures import total
 from adapter.persistence import lrs_store
 from adapter.persistence.tables import outbox
-from adapter.services.lrs_measures import StatementReading
+from adapter.reports.from_lrs import StatementReading
+from adapter.reports.measures import total
 from adapter.web import create_app
 from adapter.worker import default_jobs, drain
 from xapi.lrs_client import BasicAuth, LrsConfig

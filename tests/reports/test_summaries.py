@@ -10,17 +10,19 @@ from sqlalchemy import select
 
 from adapter.domain.admin_scope import AdminScope
 from adapter.domain.authorization import Viewer
-from adapter.domain.measures import (
-    ActivityStart, Commitment, DecisionWait, HeldConversation, PlannedConversation, dated_facts, facts_on, tally,
-    total,
-)
+from adapter.domain.commands import AgreeAction, HoldConversation, WriteReflection
 from adapter.domain.rules import RuleViolation
 from adapter.mapping_files import load_templates
 from adapter.persistence.database import alembic_config
 from adapter.persistence.report_queries import Scope, facts_by_course
 from adapter.persistence.report_summaries import course_facts, rebuild
 from adapter.persistence.report_summary_tables import report_course_facts, report_learner_facts
-from adapter.services import coaching, reports
+from adapter.reports import dashboards
+from adapter.reports.measures import (
+    ActivityStart, Commitment, DecisionWait, HeldConversation, PlannedConversation, dated_facts, facts_on, tally,
+    total,
+)
+from adapter.services import coaching
 from tests.event_tables import not_heard_by
 
 from .seeded import AS_OF, EXPECTED, EXPECTED_FEEDBACK_COURSE, at, seed
@@ -51,7 +53,7 @@ def test_the_summary_gives_the_hand_worked_facts(engine, organisation):
 def test_a_rebuild_finds_what_the_records_transactions_kept(engine, organisation):
     kept = _summary_rows(engine)
     assert kept[0] and kept[1]
-    assert reports.rebuild_summaries(engine) == {"learners": 3, "course_rows": len(kept[0])}
+    assert dashboards.rebuild_summaries(engine) == {"learners": 3, "course_rows": len(kept[0])}
     assert _summary_rows(engine) == kept
 
 
@@ -107,20 +109,20 @@ def test_every_kind_of_change_keeps_the_summary_equal_to_the_live_facts(engine, 
 
     def reflect(learner):
         day, now = moment()
-        coaching.submit_reflection(engine, viewer(learner), rnd.choice(links), {
-            "learned": "x", "applying": "y", "support_needed": "", "confidence": str(rnd.randint(1, 5))}, now)
+        coaching.submit_reflection(engine, viewer(learner), rnd.choice(links), WriteReflection(
+            learned="x", applying="y", confidence=str(rnd.randint(1, 5))), now)
 
     def hold(learner):
         day, now = moment()
         plus = lambda n: (date.fromisoformat(day) + timedelta(days=n)).isoformat()  # noqa: E731
-        form = {"held_on": day, "next_on": plus(rnd.choice([7, 14, 30])) if rnd.random() < 0.7 else "",
-                "progress": "p", "learned": "l", "next_focus": "f", "goal": "g", "reality": "r", "options": "o",
-                "will": "w", "shared_notes": "", "private_notes": ""}
-        actions = [{"description": "Do it", "owner": "learner", "due_on": plus(rnd.randrange(3, 20))}
-                   for _ in range(rnd.randrange(3))]
-        coaching.hold_conversation(engine, viewer("maria", ("manager",)), org.people[learner],
-                                   catalog.by_key[rnd.choice(["check-in", "grow"])], rnd.choice(links), form,
-                                   actions, {}, now)
+        next_on = plus(rnd.choice([7, 14, 30])) if rnd.random() < 0.7 else ""
+        answers = {"progress": "p", "learned": "l", "next_focus": "f", "goal": "g", "reality": "r", "options": "o",
+                   "will": "w"}
+        actions = tuple(AgreeAction("Do it", "learner", plus(rnd.randrange(3, 20))) for _ in range(rnd.randrange(3)))
+        template = catalog.by_key[rnd.choice(["check-in", "grow"])]
+        coaching.hold_conversation(engine, viewer("maria", ("manager",)), template, HoldConversation(
+            org.people[learner], held_on=day, next_on=next_on, answers=answers, new_actions=actions,
+            resource_link_pk=rnd.choice(links)), now)
 
     def rate(learner):
         talks = records("conversation", learner)
@@ -174,7 +176,7 @@ def test_every_kind_of_change_keeps_the_summary_equal_to_the_live_facts(engine, 
 
 def test_the_migration_fills_the_summary_from_records_already_there(engine):
     """Records written before 0009 (no handler then): upgrading builds their summary."""
-    with not_heard_by(engine, reports.keep_summaries):
+    with not_heard_by(engine, dashboards.keep_summaries):
         seed(engine)
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as conn:

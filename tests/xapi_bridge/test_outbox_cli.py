@@ -7,6 +7,7 @@ import pytest
 from adapter.cli import main
 from adapter.config import Settings
 from adapter.domain.admin_scope import AdminScope
+from adapter.domain.commands import ConfigureLrs
 from adapter.persistence import lrs_store
 from adapter.persistence.key_cipher import KeyCipher, KeyEncryptionError
 from adapter.services import lrs_settings
@@ -64,9 +65,9 @@ def test_status_and_retry_dead_per_target(world, fault_lrs, cli_db, capsys):
 
 def test_secrets_are_sealed_at_rest_with_the_key_encryption_key(world, engine, fault_lrs):
     cipher = KeyCipher("k" * 40)
-    checked = lrs_settings.check_form(engine, AdminScope.operator(), {
-        "platform_id": str(world.platform_id), "name": "sealed", "endpoint": fault_lrs.endpoint,
-        "auth_kind": "basic", "username": "u", "secret": SECRET, "xapi_version": "2.0.0", "batch_size": "10"}, None)
+    checked = lrs_settings.check_form(engine, AdminScope.operator(), ConfigureLrs(
+        platform_id=str(world.platform_id), name="sealed", endpoint=fault_lrs.endpoint, auth_kind="basic",
+        username="u", secret=SECRET, xapi_version="2.0.0", batch_size="10"), None)
     assert checked.errors == {}
     endpoint_id = lrs_settings.save_endpoint(engine, checked, cipher)
     with engine.connect() as conn:

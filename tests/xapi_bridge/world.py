@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, select
 
 from adapter.domain.authorization import Viewer
+from adapter.domain.commands import AgreeAction, HoldConversation, WriteReflection
 from adapter.domain.relationships import ManagerLink
 from adapter.mapping_files import load_templates
 from adapter.persistence import lrs_store, people_store, relationships_store
@@ -61,28 +62,26 @@ class World:
             lrs_store.save_privacy(conn, self.platform_id, privacy, time.time())
 
     # --- records, through the service layer -------------------------------------------------
-    def reflect(self, now: float | None = None, **form):
-        return coaching.submit_reflection(self.engine, self.learner, self.link_pk, {
-            "learned": "Specific feedback lands", "applying": "SBI in my next 1-to-1", "support_needed": "",
-            "confidence": "4", **form}, time.time() if now is None else now)
+    def reflect(self, now: float | None = None, **fields):
+        return coaching.submit_reflection(self.engine, self.learner, self.link_pk, WriteReflection(**{
+            "learned": "Specific feedback lands", "applying": "SBI in my next 1-to-1", "confidence": "4", **fields}),
+            time.time() if now is None else now)
 
-    def check_in(self, private_notes: str, **form):
-        return coaching.hold_conversation(
-            self.engine, self.manager, self.learner_id, load_templates().get("check-in"), self.link_pk, {
-                "held_on": "2026-11-20", "progress": "Gave SBI feedback twice", "learned": "Timing matters",
-                "next_focus": "Peers", "shared_notes": "Good progress", "private_notes": private_notes,
-                "next_on": "2026-12-04", **form},
-            [{"description": "Ask a peer for feedback", "owner": "learner", "due_on": "2026-12-01"}], {},
-            time.time())
+    def check_in(self, private_notes: str, shared_notes: str = "Good progress"):
+        return coaching.hold_conversation(self.engine, self.manager, load_templates().get("check-in"), HoldConversation(
+            self.learner_id, held_on="2026-11-20", next_on="2026-12-04",
+            answers={"progress": "Gave SBI feedback twice", "learned": "Timing matters", "next_focus": "Peers"},
+            shared_notes=shared_notes, private_notes=private_notes,
+            new_actions=(AgreeAction("Ask a peer for feedback", "learner", "2026-12-01"),),
+            resource_link_pk=self.link_pk), time.time())
 
-    def conversation(self, template_key: str, held_on: str, now: float | None = None, **form):
+    def conversation(self, template_key: str, held_on: str, now: float | None = None):
         """A conversation of any template, every question answered, one action agreed."""
         template = load_templates().get(template_key)
         answers = {field.name: f"{field.name} answered" for field in template.fields}
-        return coaching.hold_conversation(
-            self.engine, self.manager, self.learner_id, template, self.link_pk,
-            {"held_on": held_on, "shared_notes": "Shared", "private_notes": "", **answers, **form},
-            [{"description": f"Try it ({template_key})", "owner": "learner", "due_on": ""}], {},
+        return coaching.hold_conversation(self.engine, self.manager, template, HoldConversation(
+            self.learner_id, held_on=held_on, answers=answers, shared_notes="Shared",
+            new_actions=(AgreeAction(f"Try it ({template_key})", "learner"),), resource_link_pk=self.link_pk),
             time.time() if now is None else now)
 
     def rate(self, conversation_id: int, rating: str, now: float | None = None):

@@ -13,19 +13,20 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Sequence
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine
 
 from adapter.domain.admin_scope import AdminScope
 from adapter.domain.authorization import Forbidden, NotFound, Viewer
+from adapter.domain.commands import SetTarget
 from adapter.domain.events import RecordEvent
-from adapter.domain.measures import Facts, Measure, measures, total
 from adapter.domain.targets import TARGET_MEASURES, Progress, Quarter, Target
 from adapter.persistence import report_summaries, targets_store
-from adapter.persistence.people_store import current_mentees
+from adapter.persistence.people_store import course_titles, current_mentees
+from adapter.persistence.platform_store import platform_choices
 from adapter.persistence.relationships_store import people_by_email, person_by_sub
 from adapter.persistence.report_queries import Scope, facts_by_course
-from adapter.persistence.platform_store import platform_choices
-from adapter.persistence.tables import contexts
+
+from .measures import Facts, Measure, measures, total
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ def course_dashboard(conn: Connection, viewer: Viewer, today: date) -> Dashboard
     if not viewer.sees_course(viewer.context_pk):
         raise NotFound("no course in this launch")
     by_course = facts_by_course(conn, Scope(context_pk=viewer.context_pk), today)
-    title = conn.execute(select(contexts.c.title).where(contexts.c.id == viewer.context_pk)).scalar()
+    title = course_titles(conn, [viewer.context_pk]).get(viewer.context_pk)
     return Dashboard(title or "Your course", today, total(by_course.values()))
 
 
@@ -104,8 +105,7 @@ def rebuild_summaries(engine: Engine) -> dict[str, int]:
 
 
 def _courses(conn: Connection, by_course: dict) -> list[Group]:
-    titles = dict(conn.execute(select(contexts.c.id, contexts.c.title)
-                               .where(contexts.c.id.in_([c for _, c in by_course if c is not None]))).all())
+    titles = course_titles(conn, [c for _, c in by_course if c is not None])
     groups = [Group(titles.get(course) or ("No course" if course is None else f"Course {course}"), facts)
               for (_, course), facts in by_course.items()]
     return sorted(groups, key=lambda g: g.name)
@@ -119,8 +119,8 @@ def _progress(conn: Connection, quarter: Quarter, today: date, scope: AdminScope
             for row in targets_store.targets_of(conn, quarter, scope, manager_id)]
 
 
-def set_target(engine: Engine, viewer: Viewer, manager_id: int, form: dict[str, str], now: float) -> Target:
-    target = Target.set_by(viewer, manager_id, form)
+def set_target(engine: Engine, viewer: Viewer, command: SetTarget, now: float) -> Target:
+    target = Target.set_by(viewer, command)
     with engine.begin() as conn:
         targets_store.save_target(conn, target, viewer.person_id or None, now)
     return target

@@ -20,11 +20,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Iterable
 
-from adapter.domain.measures import (
-    ActivityStart, Commitment, DecisionWait, Facts, HeldConversation, PlannedConversation, tally,
-)
 from xapi.events import EventKind
 from xapi.mapping import XapiMapping
+
+from .measures import (
+    ActivityStart, Commitment, DecisionWait, Facts, HeldConversation, PlannedConversation, tally,
+)
 
 CONVERSATION_TYPES = ("check_in", "coaching_conversation")
 EPOCH = date(1970, 1, 1)
