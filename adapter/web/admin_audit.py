@@ -10,7 +10,7 @@ from flask import Response, abort, render_template, request
 
 from adapter.domain.rules import whole_number
 from adapter.persistence import audit_store
-from adapter.services.reports import spreadsheet_cell
+from adapter.reports.dashboards import spreadsheet_cell
 
 from .admin import admin_blueprint
 from .app_components import components
