@@ -58,6 +58,10 @@ def _load_session() -> None:
     if session is not None and from_url:
         if not session.launch.get("session_in_urls"):
             session = None  # a cookie session never travels in URLs: a leaked link opens nothing
+        elif request.headers.get("Sec-Fetch-Site") in ("cross-site", "same-site"):
+            # The tool's own links and forms carry it; another site's link carrying one is an
+            # attacker fixing their session on a victim, who would then write into it.
+            session = None
         else:
             g.session_url_token = token
     g.web_session = session
