@@ -22,6 +22,8 @@ from adapter.persistence.database import make_engine, upgrade
 from adapter.persistence.key_cipher import KeyCipher
 from adapter.reports import dashboards
 from adapter.services import event_handlers, gradebook
+from adapter.services.mail_events import MailOnEvents
+from adapter.services.mail_messages import Mailer
 from adapter.services.xapi_bridge import XapiBridge, activity_iri_base
 from xapi.mapping import XapiMapping, load_mapping
 
@@ -44,22 +46,24 @@ def key_cipher(settings: Settings) -> KeyCipher | None:
 def handler_table(settings: Settings, mapping: XapiMapping) -> event_handlers.HandlerTable:
     """Every coaching event and who hears it, in the record's transaction: its xAPI
     statements (one outbox row per LRS), its score in the LMS gradebook (validations
-    only), and the organisation's report summary."""
+    only), the organisation's report summary, and mail and calendar invitations
+    (validations, planned check-ins and their withdrawal)."""
     statements = XapiBridge(activity_iri_base(settings.public_url), mapping)
     scores = gradebook.enqueue_scores
     summaries = dashboards.keep_summaries
+    mail = MailOnEvents(Mailer(settings.public_url))
     return {
         ev.ReflectionSubmitted: (statements, summaries),
-        ev.CheckInHeld: (statements, summaries),
-        ev.CoachingConversationHeld: (statements, summaries),
+        ev.CheckInHeld: (statements, summaries, mail),
+        ev.CoachingConversationHeld: (statements, summaries, mail),
         ev.ActionAgreed: (statements, summaries),
         ev.ActionCompleted: (statements, summaries),
         ev.ActionDropped: (statements, summaries),
         ev.ActionReopened: (statements, summaries),
-        ev.ValidationRequested: (statements, scores, summaries),
-        ev.ApplicationValidated: (statements, scores, summaries),
-        ev.MoreEvidenceRequested: (statements, scores, summaries),
-        ev.RecordWithdrawn: (statements, summaries),
+        ev.ValidationRequested: (statements, scores, summaries, mail),
+        ev.ApplicationValidated: (statements, scores, summaries, mail),
+        ev.MoreEvidenceRequested: (statements, scores, summaries, mail),
+        ev.RecordWithdrawn: (statements, summaries, mail),
     }
 
 

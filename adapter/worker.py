@@ -1,4 +1,4 @@
-"""The delivery worker: drains the outboxes until told to stop.
+"""The delivery worker: drains the outboxes (and runs the reminder scan) until told to stop.
 
 Work comes as *delivery jobs*, anything with ``run_once() -> int`` that delivers what is
 due now and says how many messages it settled (delivered or dead-lettered; 0 means idle
@@ -9,7 +9,8 @@ job, pass it in ``jobs`` (``default_jobs`` lists the ones ``coachbridge worker``
 
 Several workers may run at once (threads, processes, machines): outbox claims are leases,
 so each message is held by one worker at a time, and one killed mid-batch only delays
-its claimed messages until the lease lapses.
+its claimed messages until the lease lapses; the reminder scan runs in whichever worker
+takes its turn in the database (adapter/services/reminders.py).
 """
 from __future__ import annotations
 
@@ -29,6 +30,8 @@ from adapter.persistence.outbox_store import CLAIM_LEASE_SECONDS, SqlOutbox
 from adapter.services.gradebook import ScoreDeliveryJob
 from adapter.services.housekeeping import PurgeExpired
 from adapter.services.lms_services import LmsAccess
+from adapter.services.mail_delivery import MailDelivery
+from adapter.services.reminders import ReminderScan
 from adapter.services.retention import RetentionJob
 from adapter.services.xapi_bridge import CHANNEL as XAPI
 from xapi.backoff import RetryPolicy
@@ -117,16 +120,19 @@ class XapiDelivery:
 
 def default_jobs(engine: Engine, cipher: KeyCipher | None, lease: float = CLAIM_LEASE_SECONDS,
                  allow_private_addresses: bool = False) -> list[DeliveryJob]:
-    """xAPI statements to the LRSs, AGS scores to the LMSs' gradebooks, and forgetting
+    """xAPI statements to the LRSs, AGS scores to the LMSs' gradebooks, mail, and forgetting
     expired sessions and pending logins."""
     access = LmsAccess(engine, ToolKeyStore(engine, cipher), cipher, allow_private_addresses)
-    return [XapiDelivery(engine, cipher, lease=lease), ScoreDeliveryJob(access, lease=lease), PurgeExpired(engine)]
+    return [XapiDelivery(engine, cipher, lease=lease), ScoreDeliveryJob(access, lease=lease),
+            MailDelivery(engine, cipher, lease=lease), PurgeExpired(engine)]
 
 
 def background_jobs(engine: Engine, cipher: KeyCipher | None, lease: float = CLAIM_LEASE_SECONDS,
-                    allow_private_addresses: bool = False) -> list[DeliveryJob]:
-    """What a long-running worker does: the deliveries, and each platform's retention once a day."""
-    return [*default_jobs(engine, cipher, lease, allow_private_addresses), RetentionJob(engine)]
+                    public_url: str = "", allow_private_addresses: bool = False) -> list[DeliveryJob]:
+    """What a long-running worker does: the deliveries, the reminder scan (``public_url``:
+    where the unsubscribe links in reminders point), and each platform's retention once a day."""
+    return [*default_jobs(engine, cipher, lease, allow_private_addresses), ReminderScan(engine, public_url),
+            RetentionJob(engine)]
 
 
 def drain(jobs: Sequence[DeliveryJob]) -> int:

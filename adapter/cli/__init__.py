@@ -13,9 +13,9 @@ import sys
 from adapter.config import ConfigurationError, Settings
 from adapter.persistence.key_cipher import KeyEncryptionError
 
-from . import admin, db, demo, keys, lrs, outbox, person, platform, report, retention, roster, scim, serve, worker
+from . import admin, db, demo, keys, lrs, mail, outbox, person, platform, report, retention, roster, scim, serve, worker
 
-GROUPS = (db, keys, platform, admin, roster, report, worker, outbox, lrs, person, retention, scim, serve, demo)
+GROUPS = (db, keys, platform, admin, roster, report, worker, outbox, lrs, mail, person, retention, scim, serve, demo)
 
 
 def build_parser() -> argparse.ArgumentParser:

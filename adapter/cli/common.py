@@ -1,5 +1,8 @@
-"""What several command groups share: the application's parts and the tool's public URL."""
+"""What several command groups share: the application's parts, the tool's public URL, secrets from the environment."""
 from __future__ import annotations
+
+import os
+import sys
 
 from adapter.bootstrap import Parts, bootstrap
 from adapter.config import DEFAULT_PUBLIC_URL, Settings
@@ -22,3 +25,15 @@ def add_base_url_option(parser) -> None:
 
 def base_url(args, settings: Settings) -> str:
     return (args.base_url or settings.public_url or DEFAULT_PUBLIC_URL).rstrip("/")
+
+
+def secret_from_env(variable: str | None) -> str | None:
+    """The secret held by the environment variable named on the command line ("" when
+    none was named); None, with the reason on stderr, when that variable is not set.
+    Secrets never travel as arguments, where shell history and process lists keep them."""
+    if not variable:
+        return ""
+    if variable not in os.environ:
+        print(f"coachbridge: the environment variable {variable} is not set", file=sys.stderr)
+        return None
+    return os.environ[variable]

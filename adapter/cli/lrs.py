@@ -8,7 +8,6 @@ process listings would keep it. Secrets are never printed.
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 
@@ -20,7 +19,7 @@ from adapter.domain.commands import ConfigureLrs
 from adapter.persistence import lrs_store
 from adapter.services import lrs_settings
 
-from .common import app_parts, command_group
+from .common import app_parts, command_group, secret_from_env
 
 
 def add_commands(sub) -> None:
@@ -74,12 +73,9 @@ def list_endpoints(args, settings: Settings) -> int:
 
 
 def add_endpoint(args, settings: Settings) -> int:
-    secret = ""
-    if args.secret_env:
-        if args.secret_env not in os.environ:
-            print(f"coachbridge: the environment variable {args.secret_env} is not set", file=sys.stderr)
-            return 2
-        secret = os.environ[args.secret_env]
+    secret = secret_from_env(args.secret_env)
+    if secret is None:
+        return 2
     parts = app_parts(settings)
     checked = lrs_settings.check_form(parts.engine, AdminScope.operator(), ConfigureLrs(
         platform_id=str(args.platform), name=args.name, endpoint=args.endpoint, auth_kind=args.auth,

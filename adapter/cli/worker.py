@@ -11,7 +11,8 @@ from .common import app_parts
 
 
 def add_commands(sub) -> None:
-    worker = sub.add_parser("worker", help="deliver statements and scores, and apply retention daily (foreground)")
+    worker = sub.add_parser("worker", help="deliver statements, scores and mail, send reminders, and apply "
+                                           "retention daily (foreground)")
     worker.add_argument("--lease", type=float, default=120.0,
                         help="seconds a claimed batch stays with this worker if it dies (default 120)")
     worker.add_argument("--idle-wait", type=float, default=1.0, help="seconds between polls when idle")
@@ -19,10 +20,10 @@ def add_commands(sub) -> None:
 
 
 def deliver(args, settings: Settings) -> int:
-    """Deliver the outboxes in the foreground until SIGTERM or SIGINT."""
+    """Deliver the outboxes (and scan for reminders) in the foreground until SIGTERM or SIGINT."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     parts = app_parts(settings)
-    jobs = background_jobs(parts.engine, parts.cipher, lease=args.lease,
+    jobs = background_jobs(parts.engine, parts.cipher, lease=args.lease, public_url=parts.settings.public_url,
                            allow_private_addresses=settings.allow_private_addresses)
     worker = Worker(jobs, idle_wait=args.idle_wait)
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -53,6 +53,7 @@ class PlaceActivity:
     follows: str = ""  # the LMS resource link id it follows
     validation_required: bool = False
     points: str = ""
+    check_in_every_weeks: str = ""  # the course's check-in rhythm, or "" for none
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from .commands import PlaceActivity
+from .due import CADENCE_PARAMETER, check_cadence
 from .rules import FormChecks, RuleViolation, check_text
 from .templates import TemplateCatalog
 
@@ -25,6 +26,7 @@ class Placement:
     follows: str  # the LMS resource link id it follows, or ""
     validation_required: bool
     points: float | None
+    check_in_every_weeks: int | None = None  # the course's check-in rhythm, when the instructor sets one
 
     @classmethod
     def place(cls, command: PlaceActivity, catalog: TemplateCatalog, known_links: set[str]) -> "Placement":
@@ -50,10 +52,11 @@ class Placement:
             checks.refuse("activity_iri", "Learning activity",
                           "is missing: give its web address, or pick the course resource it follows")
         points = checks.check("points", _points, command.points)
+        weeks = checks.check("check_in_every_weeks", _weeks, command.check_in_every_weeks)
         checks.raise_if_broken()
         return cls(kind=kind, template=template.key, title=title, activity_iri=iri, follows=follows,
                    validation_required=kind == "validation" or command.validation_required,
-                   points=points)
+                   points=points, check_in_every_weeks=weeks)
 
     def custom_parameters(self) -> dict[str, str]:
         # The title travels too: some LMSs (Open edX) launch a link without its title.
@@ -63,7 +66,14 @@ class Placement:
             custom["activity_iri"] = self.activity_iri
         if self.follows:
             custom["follows"] = self.follows
+        if self.check_in_every_weeks:
+            custom[CADENCE_PARAMETER] = str(self.check_in_every_weeks)
         return custom
+
+
+def _weeks(value: str | None) -> int | None:
+    days = check_cadence(value)
+    return days // 7 if days else None
 
 
 def _points(value: str | None) -> float | None:

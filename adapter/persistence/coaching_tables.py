@@ -142,3 +142,6 @@ Index("ix_audit_events_record", audit_events.c.record_type, audit_events.c.recor
 # Course-level reports (instructor dashboards) read each record table by course (migration 0008).
 for _table in (reflections, conversations, agreed_actions, validation_requests):
     Index(f"ix_{_table.name}_course", _table.c.context_pk)
+# The reminder scan walks due dates by range (migration 0019a).
+Index("ix_conversations_next_on", conversations.c.next_on)
+Index("ix_agreed_actions_due_on", agreed_actions.c.due_on)

@@ -276,6 +276,19 @@ def dead_messages(engine: Engine, limit: int = 50) -> list[dict[str, Any]]:
             .where(outbox.c.status == DEAD).order_by(outbox.c.id.desc()).limit(limit)).mappings()]
 
 
+
+def already_queued(conn: Connection, channel: str, target: str, message_ids: Sequence[str]) -> set[str]:
+    """Which of ``message_ids`` are in the outbox already (in any state): a producer that
+    repeats itself (a periodic scan) skips composing them again."""
+    found: set[str] = set()
+    ids = list(message_ids)
+    for start in range(0, len(ids), 500):
+        found.update(conn.execute(select(outbox.c.message_id).where(
+            outbox.c.channel == channel, outbox.c.target == target,
+            outbox.c.message_id.in_(ids[start:start + 500]))).scalars())
+    return found
+
+
 # --- personal data: what the outbox holds about records, and forgetting it ----------------
 @dataclass(frozen=True)
 class HeldMessage:

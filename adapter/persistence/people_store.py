@@ -122,3 +122,7 @@ def current_mentees(conn: Connection, manager_id: int) -> list[dict[str, Any]]:
         entry = merged.setdefault(row["id"], {**row, "sources": []})
         entry["sources"].append(row["source"])
     return list(merged.values())
+
+
+def context_of_link(conn: Connection, resource_link_pk: int) -> int | None:
+    return conn.execute(select(resource_links.c.context_pk).where(resource_links.c.id == resource_link_pk)).scalar()

@@ -72,6 +72,12 @@ def use_sign_in_link(conn: Connection, token: str, now: float) -> bool:
                         .values(used_at=now)).rowcount == 1
 
 
+def move_session(conn: Connection, token: str, resource_link_pk: int, context_pk: int | None) -> None:
+    """The session now concerns another resource link (a learner opening another activity)."""
+    conn.execute(update(web_sessions).where(web_sessions.c.token_hash == token_hash(token))
+                 .values(resource_link_pk=resource_link_pk, context_pk=context_pk))
+
+
 def purge_expired_sessions(engine: Engine, now: float) -> int:
     """Forget sessions past their end (they already open nothing); how many."""
     with engine.begin() as conn:

@@ -259,7 +259,7 @@ DEFINITIONS = {
     ),
     "usefulness": (
         "The learners' own rating of how useful each check-in or coaching conversation was, "
-        f"1 (not useful) to 5 (very useful): the mean over rated conversations. A coaching-quality "
+        "1 (not useful) to 5 (very useful): the mean over rated conversations. A coaching-quality "
         "measure; how many conversations were rated is shown beside it."
     ),
     "conversation_before": (

@@ -16,6 +16,7 @@ from typing import Callable, Mapping
 
 from sqlalchemy import Engine
 
+from adapter.domain.rules import whole_number
 from adapter.persistence import outbox_store, report_summaries, retention_store as store
 from adapter.persistence.coaching_store import audit
 from adapter.persistence.retention_store import LIMITS, Expired
@@ -33,12 +34,10 @@ def parse_limits(given: Mapping[str, str]) -> dict[str, int | None]:
     limits: dict[str, int | None] = {}
     for name in LIMITS:
         value = str(given.get(name) or "").strip()
-        if not value:
-            limits[name] = None
-        elif value.isdigit() and 0 < int(value) <= 100000:
-            limits[name] = int(value)
-        else:
+        number = whole_number(value)
+        if value and (number is None or not 0 < number <= 100000):
             raise RetentionSettingsError(f"{name.replace('_', ' ')}: a whole number from 1, or empty to keep")
+        limits[name] = number if value else None
     return limits
 
 

@@ -11,10 +11,10 @@ from adapter.bootstrap import bootstrap
 from adapter.config import Settings
 
 from . import (
-    admin, admin_audit, admin_delivery, admin_invitations, admin_lrs, admin_people, admin_platforms,
+    admin, admin_audit, admin_delivery, admin_invitations, admin_lrs, admin_mail, admin_people, admin_platforms,
     admin_relationships, admin_reports, admin_retention, auth, content_policy, formatting, health, home, instructor,
-    instructor_reports, learner, lti_endpoints, manager, manager_reports, navigation, parsing, registration, scim,
-    xapi_public,
+    instructor_reports, learner, lti_endpoints, manager, manager_reports, navigation, notifications, parsing,
+    registration, scim, xapi_public,
 )
 from .app_components import EXTENSION, web_components
 
@@ -23,8 +23,8 @@ BLUEPRINTS = (
     lti_endpoints.bp, registration.bp, home.bp, health.bp, xapi_public.bp,
     learner.bp, manager.bp, manager_reports.bp, instructor.bp, instructor_reports.bp,
     admin.bp, admin_platforms.bp, admin_invitations.bp, admin_relationships.bp, admin_lrs.bp, admin_delivery.bp,
-    admin_reports.bp, admin_people.bp, admin_retention.bp, admin_audit.bp,
-    scim.bp, auth.bp,
+    admin_reports.bp, admin_people.bp, admin_retention.bp, admin_audit.bp, admin_mail.bp,
+    notifications.bp, notifications.links, scim.bp, auth.bp,
 )
 
 

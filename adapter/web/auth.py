@@ -24,8 +24,10 @@ from .app_components import components
 COOKIE_PREFIX = "__Host-"
 SESSION_COOKIE = COOKIE_PREFIX + "cb_session"
 # Launches are authenticated by the signed id_token and state; Dynamic Registration
-# (no session yet) by its own double-submit token; SCIM by a bearer token, never a cookie.
-CSRF_CHECKED_ELSEWHERE = frozenset({"lti", "registration", "scim"})
+# (no session yet) by its own double-submit token; SCIM by a bearer token, never a cookie;
+# one-click unsubscribe links (RFC 8058, posted by mail clients) by the secret in the link,
+# and they change only that preference.
+CSRF_CHECKED_ELSEWHERE = frozenset({"lti", "registration", "scim", "mail_links"})
 SCIM_PATHS = "/scim/v2/"  # also when no route matches (a 404 or 405 there is a SCIM error, not a CSRF one)
 # The query/form field a cookieless session travels in (launches through platform storage).
 URL_SESSION_PARAM = "cb_s"
@@ -43,7 +45,8 @@ def current_session() -> WebSession | None:
     return g.get("web_session")
 
 
-def _session_token() -> str | None:
+def session_token() -> str | None:
+    """The token of the current request's session (its cookie, or the cookieless URL one)."""
     return request.cookies.get(SESSION_COOKIE) or g.get("session_url_token")
 
 
@@ -171,7 +174,7 @@ def operator_required(view: Callable) -> Callable:
 @bp.route("/sign-out", methods=["POST"])
 def sign_out():
     """End the session on the server (its token opens nothing afterwards) and drop the cookie."""
-    token = _session_token()
+    token = session_token()
     if token and current_session() is not None:
         end_session(components().engine, token)
     g.web_session = g.session_url_token = None  # the page below carries no session onwards

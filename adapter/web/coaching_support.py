@@ -56,9 +56,14 @@ def now() -> float:
     return time.time()
 
 
+def today_of(moment: float) -> date:
+    """The calendar day of ``moment`` (UTC), for what is due today or this week."""
+    return datetime.fromtimestamp(moment, timezone.utc).date()
+
+
 def today() -> date:
     """The day forms pre-fill (a conversation is usually recorded the day it is held)."""
-    return datetime.fromtimestamp(now(), timezone.utc).date()
+    return today_of(now())
 
 
 def done(endpoint: str, message: str, **values) -> object:

@@ -17,8 +17,10 @@ from .app_components import components
 bp = Blueprint("health", __name__)
 log = logging.getLogger("coachbridge.requests")
 
-# Paths whose last segment is a secret (one-time sign-in and registration links) are logged without it.
-SECRET_PATH_ENDPOINTS = {"admin_platforms.sign_in", "registration.confirm", "registration.register"}
+# Paths whose last segment is a secret (one-time sign-in and registration links, unsubscribe
+# links, calendar feed addresses) are logged without it.
+SECRET_PATH_ENDPOINTS = {"admin_platforms.sign_in", "registration.confirm", "registration.register",
+                         "mail_links.unsubscribe", "mail_links.calendar"}
 
 
 @bp.route("/healthz")

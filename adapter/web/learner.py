@@ -2,20 +2,23 @@
 agreed actions, ask for validation, rate conversations, name a manager."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 
-from adapter.domain.rules import RuleViolation
+from adapter.domain.rules import RuleViolation, whole_number
 from adapter.services import coaching, relationships
+from adapter.services import todo as todo_service
 from adapter.services.coaching_views import learner_page
+from adapter.services.todo import learner_todo
 
 from . import submitted
 from .app_components import components
-from .auth import current_session, role_required
-from .coaching_support import answer_refusals, catalog, current_viewer, done, now, saved_message, viewer
+from .auth import current_session, role_required, session_token
+from .coaching_support import answer_refusals, catalog, current_viewer, done, now, saved_message, today_of, viewer
 
 bp = Blueprint("learner", __name__, url_prefix="/learner")
 answer_refusals(bp)
 ANY_ROLE = ("learner", "manager", "instructor", "admin")
+SECTIONS = {"validation": "#validation-heading"}  # where the to-do list's buttons land on the activity page
 
 SAVED = {
     "reflection": "Your reflection is saved.",
@@ -51,7 +54,8 @@ def _run(action, message: str):
         action(me)
     except RuleViolation as error:
         return _page(error=error, status=400)
-    return done("learner.home", message)
+    # The to-do list's buttons come back to it; everything else to the activity page.
+    return done("learner.todo" if request.form.get("back") == "todo" else "learner.home", message)
 
 
 @bp.route("/reflection", methods=["POST"])
@@ -108,6 +112,25 @@ def withdraw(record_type: str, record_id: int):
                                action_url=url_for("learner.withdraw", record_type=record_type, record_id=record_id),
                                cancel_url=url_for("learner.home"))
     return _run(lambda me: coaching.withdraw(components().engine, me, record_type, record_id, now()), "withdrawn")
+
+
+@bp.route("/todo")
+@role_required(*ANY_ROLE)
+def todo():
+    with components().engine.connect() as conn:
+        page = learner_todo(conn, viewer(conn), today_of(now()))
+    return render_template("learner/todo.html", saved=saved_message(SAVED), **page)
+
+
+@bp.route("/activity", methods=["POST"])
+@role_required(*ANY_ROLE)
+def open_activity():
+    link = whole_number(request.form.get("resource_link_pk"))
+    if link is None:
+        abort(400, description="Choose one of your activities.")
+    todo_service.open_activity(components().engine, current_viewer(), session_token() or "", link)
+    section = SECTIONS.get(request.form.get("section", ""), "")
+    return redirect(url_for("learner.home") + section, code=303)
 
 
 @bp.route("/my-data.<any(json, html):kind>")

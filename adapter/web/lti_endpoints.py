@@ -46,11 +46,6 @@ def login_url(params: Mapping[str, str], probe: bool = False) -> str:
     return tool_url("lti.login") + "?" + urlencode({**params, **({PROBE_PARAM: "1"} if probe else {})})
 
 
-def storage_page(template: str, **context):
-    """The storage pages run one script of the tool's (content_policy); their data is a JSON script tag."""
-    return render_template(template, **context)
-
-
 @bp.route("/lti/login", methods=["GET", "POST"])
 def login():
     params = request.values.to_dict()
@@ -63,7 +58,7 @@ def login():
         set_cookie(response, BROWSER_COOKIE, new_browser_id(), max_age=int(LOGIN_LIFETIME))
         return response
     if binding == client_storage.NEW_WINDOW:
-        return storage_page("lti/login_storage.html", data=None, new_window_url=login_url(params))
+        return render_template("lti/login_storage.html", data=None, new_window_url=login_url(params))
     parts = components()
     through_storage = binding == client_storage.STORAGE
     browser_id = cookie or new_browser_id()  # with storage: the secret the platform frame keeps
@@ -74,7 +69,7 @@ def login():
     assert isinstance(outcome, LoginRedirect)
     if through_storage:
         data = client_storage.login_page(outcome.login, browser_id, outcome.url, target or "")
-        return storage_page("lti/login_storage.html", data=data, new_window_url=login_url(params))
+        return render_template("lti/login_storage.html", data=data, new_window_url=login_url(params))
     response = redirect(outcome.url, code=302)
     set_cookie(response, BROWSER_COOKIE, browser_id, max_age=int(LOGIN_LIFETIME))
     return response
@@ -128,7 +123,7 @@ def storage_launch_page(parts, id_token: str, state: str):
     if registration is None:
         return None
     data = client_storage.launch_page(state, registration.auth_login_url, request.form.get("lti_storage_target"))
-    return storage_page("lti/launch_storage.html", data=data, id_token=id_token, state=state)
+    return render_template("lti/launch_storage.html", data=data, id_token=id_token, state=state)
 
 
 def landing_page(parts, opened: OpenedSession) -> Callable:

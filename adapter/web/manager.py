@@ -16,12 +16,16 @@ from adapter.persistence import coaching_store
 from adapter.persistence.coaching_reads import names
 from adapter.persistence.relationships_store import pending_nominations
 from adapter.services import coaching, relationships
+from adapter.services import todo as todo_service
 from adapter.services.coaching_views import activity_statuses, mentee_page, mentee_summary, team_page
+from adapter.services.todo import manager_todo
 
 from . import submitted
 from .app_components import components
 from .auth import current_session, role_required
-from .coaching_support import answer_refusals, catalog, current_viewer, done, now, saved_message, today, viewer
+from .coaching_support import (
+    answer_refusals, catalog, current_viewer, done, now, saved_message, today, today_of, viewer,
+)
 from .roster import sync_current_course
 
 bp = Blueprint("manager", __name__, url_prefix="/manager")
@@ -49,6 +53,7 @@ SAVED = {
     "validation": "Your decision is recorded.",
     "answered": "Your answer is recorded.",
     "withdrawn": "The conversation is withdrawn, with the actions agreed in it.",
+    "cadence": "Your check-in rhythm is saved.",
     "action": "The action is marked done.",
 }
 
@@ -177,3 +182,25 @@ def answer_nomination(nomination_id: int):
     relationships.decide_nomination(components().engine, me, nomination_id, confirmed, now())
     # Declining may leave nobody to manage: back to the page the launch role opens.
     return done("manager.home" if confirmed else f"{current_session().app_roles[0]}.home", "answered")
+
+
+@bp.route("/todo")
+@manager_required
+def todo():
+    moment = now()
+    with components().engine.connect() as conn:
+        page = manager_todo(conn, viewer(conn), today_of(moment), moment)
+    return render_template("manager/todo.html", saved=saved_message(SAVED), error=None, **page)
+
+
+@bp.route("/cadence", methods=["POST"])
+@manager_required
+def cadence():
+    try:
+        todo_service.set_cadence(components().engine, current_viewer(), request.form.get("weeks", ""), now())
+    except RuleViolation as broken:
+        moment = now()
+        with components().engine.connect() as conn:
+            page = manager_todo(conn, viewer(conn), today_of(moment), moment)
+        return render_template("manager/todo.html", saved="", error=broken, **page), 400
+    return done("manager.todo", "cadence")

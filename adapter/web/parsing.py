@@ -2,6 +2,8 @@
 (see ``whole_number``), and no NUL character anywhere (PostgreSQL text cannot hold one)."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, abort, request
 from werkzeug.routing import BaseConverter, ValidationError
 
@@ -24,9 +26,20 @@ class RecordIdConverter(BaseConverter):
         return str(int(value))
 
 
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(key) or _holds_nul(inner) for key, inner in value.items())
+    return isinstance(value, list) and any(_holds_nul(inner) for inner in value)
+
+
 def _refuse_nul() -> None:
+    """In the path, the query, a form or a JSON body (SCIM): nothing stores a NUL character."""
     fields = [*request.args.items(multi=True), *request.form.items(multi=True)]
-    if "\x00" in request.path or any("\x00" in name or "\x00" in value for name, value in fields):
+    if ("\x00" in request.path or any("\x00" in name or "\x00" in value for name, value in fields)
+            or (request.is_json and b"\\u0000" in request.get_data(cache=True).lower()
+                and _holds_nul(request.get_json(silent=True)))):
         abort(400, description="The request holds a NUL character, which no field accepts.")
 
 

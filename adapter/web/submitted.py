@@ -44,7 +44,7 @@ def placement(form: Mapping[str, str]) -> PlaceActivity:
     return PlaceActivity(kind=form.get("kind", ""), template=form.get("template", ""), title=form.get("title", ""),
                          activity_iri=form.get("activity_iri", ""), follows=form.get("follows", ""),
                          validation_required=form.get("validation_required") == "yes",
-                         points=form.get("points", ""))
+                         points=form.get("points", ""), check_in_every_weeks=form.get("check_in_every_weeks", ""))
 
 
 def lrs_endpoint(form: Mapping[str, str]) -> ConfigureLrs:

@@ -21,6 +21,15 @@ def job(peers):
     return ScoreDeliveryJob(LmsAccess(parts.engine, parts.tool_keys, allow_private_addresses=True), draw=lambda: 0.5)
 
 
+def deliver_due(job, now=None) -> int:
+    """Run the job until nothing is due: the session's shared database may hold more than
+    one batch of scores from earlier tests (browser tests leave theirs queued)."""
+    total = 0
+    while settled := job.run_once(now):
+        total += settled
+    return total
+
+
 def scores_for(peers, user_id):
     return [s for s in peers.lms.services.scores if s["userId"] == user_id]
 
@@ -47,7 +56,7 @@ def test_validation_flow_reaches_the_gradebook(peers, team, launch, job):
     ana.post("/learner/validation", {"evidence": "Two people changed their stand-ups"}, "/learner/")
     maria.post(f"/manager/validations/{request_id}", {"outcome": "validated", "feedback": "Well done",
                                                       "learner_id": learner_id}, f"/manager/team/{learner_id}")
-    assert job.run_once() >= 4
+    assert deliver_due(job) >= 4
     scores = scores_for(peers, team.learner)
     assert [(s["activityProgress"], s["gradingProgress"]) for s in scores] == [
         ("Submitted", "PendingManual"), ("InProgress", "Pending"), ("Submitted", "PendingManual"),
@@ -73,7 +82,7 @@ def test_deep_linked_points_use_the_platforms_line_item(peers, team, launch, job
     request_id = re.search(r"/manager/validations/(\d+)", maria.get(f"/manager/team/{learner_id}").text).group(1)
     maria.post(f"/manager/validations/{request_id}", {"outcome": "validated", "feedback": "Yes",
                                                       "learner_id": learner_id}, f"/manager/team/{learner_id}")
-    job.run_once()
+    deliver_due(job)
     final = scores_for(peers, team.learner)[-1]
     assert peers.lms.services.link_items["dl-points"] == final["lineitem"]
     assert (final["scoreGiven"], final["scoreMaximum"]) == (10, 10)
@@ -83,13 +92,13 @@ def test_lms_outage_delays_scores_and_loses_none(peers, team, launch, job):
     peers.lms.services.score_failure = (503, "maintenance window")
     try:
         ask_and_decide(peers, team, launch, "validated", "Great")
-        job.run_once()
+        deliver_due(job)
         assert scores_for(peers, team.learner) == []
         waiting = [s for s in queue_status(peers.engine, time.time()) if s.channel == "ags"]
         assert waiting and waiting[0].pending >= 2
     finally:
         peers.lms.services.score_failure = None
-    job.run_once(time.time() + 3600)  # after the backoff
+    deliver_due(job, time.time() + 3600)  # after the backoff
     assert [s["gradingProgress"] for s in scores_for(peers, team.learner)] == ["PendingManual", "FullyGraded"]
     assert pending_ags(peers) == []
 
@@ -98,13 +107,13 @@ def test_permanent_refusal_is_dead_lettered_and_can_be_requeued(peers, team, lau
     peers.lms.services.score_failure = (400, "user is not enrolled")
     try:
         ask_and_decide(peers, team, launch, "validated", "Great")
-        job.run_once()
+        deliver_due(job)
     finally:
         peers.lms.services.score_failure = None
     dead = [d for d in dead_messages(peers.engine) if d["channel"] == "ags"]
     assert dead and "user is not enrolled" in dead[0]["last_error"] and "400" in dead[0]["last_error"]
     assert retry_dead(peers.engine, time.time(), channel="ags") >= 2
-    job.run_once()
+    deliver_due(job)
     assert [s["gradingProgress"] for s in scores_for(peers, team.learner)] == ["PendingManual", "FullyGraded"]
 
 

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 
 from adapter.config import Settings
 from adapter.domain.relationships import ManagerLink
-from adapter.persistence import people_store
+from adapter.persistence import people_store, scim_store
 from adapter.persistence.relationships_store import link_manager
 from adapter.persistence.session_store import create_session, load_session
 from adapter.services.admin_access import issue_admin_link, redeem_admin_link
@@ -27,6 +27,7 @@ class World:
     platform_id: int
     ids: dict[str, int]  # person ids by role
     sessions: dict[str, str | None]  # session tokens: the ROLES, "operator" (CLI link) and "nobody"
+    scim_token: str  # an identity provider's bearer token for the platform (the SCIM routes)
 
     @property
     def engine(self):
@@ -34,12 +35,15 @@ class World:
 
     def client(self, role: str) -> FlaskClient:
         client = self.app.test_client()
-        if self.sessions[role]:
+        if role == "scim":
+            client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {self.scim_token}"
+        elif self.sessions[role]:
             client.set_cookie(SESSION_COOKIE, self.sessions[role], domain="localhost")
         return client
 
     def csrf(self, role: str) -> str:
-        session = load_session(self.engine, self.sessions[role], time.time()) if self.sessions[role] else None
+        token = self.sessions.get(role)
+        session = load_session(self.engine, token, time.time()) if token else None
         return session.csrf_token if session else ""
 
     def post(self, role: str, path: str, data: dict):
@@ -74,7 +78,9 @@ def world(tmp_path_factory, postgres):
                 launch={"message_type": "LtiResourceLinkRequest", "context": {"id": "course-1"}})
     sessions["operator"] = redeem_admin_link(engine, issue_admin_link(engine, now), now, 3600)
     sessions["nobody"] = None
-    world = World(app, platform_id, ids, sessions)
+    with engine.begin() as conn:
+        scim_token = scim_store.create_token(conn, platform_id, now)[1]
+    world = World(app, platform_id, ids, sessions, scim_token)
     asked = world.post("learner", "/learner/validation", {"evidence": "Ran the retrospective myself"})
     assert asked.status_code == 303, asked.get_data(as_text=True)
     return world

@@ -44,12 +44,12 @@ def test_the_worker_forgets_expired_sessions_and_pending_logins(database_url):
 
     worker = Worker(default_jobs(engine, None), idle_wait=0.05).start()
     try:
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 60  # a bound on the wait only: the purge runs as the worker starts
         while True:
             with engine.connect() as conn:
                 sessions = conn.execute(select(web_sessions.c.expires_at)).scalars().all()
                 states = set(conn.execute(select(pending_logins.c.state)).scalars())
-            if len(sessions) == 1 or time.monotonic() > deadline:
+            if (len(sessions) == 1 and "long-expired" not in states) or time.monotonic() > deadline:
                 break
             time.sleep(0.05)
     finally:

@@ -124,3 +124,25 @@ def test_the_tool_operator_opening_a_learner_or_manager_page_is_told_why(world, 
     answer = world.client("operator").get(path)
     assert answer.status_code == 403
     assert "signed in as the tool operator" in answer.get_data(as_text=True)
+
+
+def test_a_nul_character_in_a_scim_document_is_a_scim_error_and_provisions_nobody(world):
+    before = count(world, people)
+    answer = world.client("scim").post(
+        "/scim/v2/Users", content_type="application/scim+json",
+        data='{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "x\\u0000y@example.org"}')
+    assert answer.status_code == 400 and "NUL character" in answer.get_json()["detail"]
+    assert count(world, people) == before
+
+
+@pytest.mark.parametrize("days", ["²", "١٢", TOO_BIG])
+def test_a_retention_limit_that_is_not_plain_digits_is_refused(world, days):
+    answer = world.post("operator", "/admin/retention", {"platform_id": str(world.platform_id),
+                                                         "private_notes_days": days})
+    assert answer.status_code == 400 and "a whole number from 1" in answer.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("start", ["²", TOO_BIG, "-5"])
+def test_a_scim_list_with_an_unreadable_start_index_still_answers(world, start):
+    answer = world.client("scim").get("/scim/v2/Users", query_string={"startIndex": start, "count": "²"})
+    assert answer.status_code == 200 and "Resources" in answer.get_json()

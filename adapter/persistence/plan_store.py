@@ -1,0 +1,54 @@
+"""Planned check-ins (one per manager and learner) behind the calendar invitations and feeds."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, insert, or_, select, update
+
+from .reminder_tables import check_in_plans
+
+PLANNED, CANCELLED = "planned", "cancelled"
+
+
+def plan_next(conn: Connection, manager_id: int, learner_id: int, conversation_id: int, planned_on: date,
+              now: float) -> dict[str, Any] | None:
+    """Record the date a conversation planned; the plan when it is new or changed (its
+    sequence one higher), None when the calendar already shows that date."""
+    t = check_in_plans
+    row = conn.execute(select(t).where(t.c.manager_id == manager_id, t.c.learner_id == learner_id)
+                       ).mappings().first()
+    if row is None:
+        plan_id = conn.execute(insert(t).values(
+            manager_id=manager_id, learner_id=learner_id, conversation_id=conversation_id, planned_on=planned_on,
+            sequence=0, status=PLANNED, updated_at=now).returning(t.c.id)).scalar_one()
+        return {"id": plan_id, "manager_id": manager_id, "learner_id": learner_id, "planned_on": planned_on,
+                "sequence": 0, "status": PLANNED}
+    if row["planned_on"] == planned_on and row["status"] == PLANNED:
+        conn.execute(update(t).where(t.c.id == row["id"]).values(conversation_id=conversation_id))
+        return None
+    changed = {"conversation_id": conversation_id, "planned_on": planned_on, "sequence": row["sequence"] + 1,
+               "status": PLANNED, "updated_at": now}
+    conn.execute(update(t).where(t.c.id == row["id"]).values(**changed))
+    return {**dict(row), **changed}
+
+
+def cancel_plan_of(conn: Connection, conversation_id: int, now: float) -> dict[str, Any] | None:
+    """The conversation that planned a check-in was withdrawn: the plan, cancelled, if it was live."""
+    t = check_in_plans
+    row = conn.execute(select(t).where(t.c.conversation_id == conversation_id, t.c.status == PLANNED)
+                       ).mappings().first()
+    if row is None:
+        return None
+    changed = {"sequence": row["sequence"] + 1, "status": CANCELLED, "updated_at": now}
+    conn.execute(update(t).where(t.c.id == row["id"]).values(**changed))
+    return {**dict(row), **changed}
+
+
+def upcoming_for(conn: Connection, person_id: int, since: date) -> list[dict[str, Any]]:
+    """Plans the person takes part in (as manager or learner) from ``since`` on."""
+    t = check_in_plans
+    return [dict(r) for r in conn.execute(
+        select(t).where(or_(t.c.manager_id == person_id, t.c.learner_id == person_id),
+                        t.c.status == PLANNED, t.c.planned_on >= since)
+        .order_by(t.c.planned_on)).mappings()]

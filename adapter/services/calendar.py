@@ -1,0 +1,82 @@
+"""Planned check-ins as iCalendar (RFC 5545, with the ``icalendar`` library): an invitation
+per plan (METHOD:REQUEST, updated with a higher SEQUENCE, METHOD:CANCEL when withdrawn)
+and each person's private feed of upcoming check-ins.
+
+One plan per manager and learner: its UID never changes, so a calendar that received the
+invitation moves or cancels the same event.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+
+from icalendar import Calendar, Event, vCalAddress, vText
+
+PRODID = "-//coachbridge//check-ins//EN"
+
+
+@dataclass(frozen=True)
+class PlannedCheckIn:
+    plan_id: int
+    planned_on: date
+    sequence: int
+    cancelled: bool
+    manager: dict  # {"name", "email"}
+    learner: dict
+    url: str = ""  # where the activity lives in the LMS, when known
+
+
+def uid(plan_id: int, domain: str) -> str:
+    return f"check-in-plan-{plan_id}@{domain}"
+
+
+def _event(plan: PlannedCheckIn, domain: str, stamp: datetime, organizer_address: str) -> Event:
+    event = Event()
+    event.add("uid", uid(plan.plan_id, domain))
+    event.add("sequence", plan.sequence)
+    event.add("dtstamp", stamp)
+    event.add("dtstart", plan.planned_on)  # an all-day event: the day agreed, the hour is theirs to pick
+    event.add("dtend", plan.planned_on + timedelta(days=1))
+    event.add("summary", f"Check-in: {plan.manager['name']} and {plan.learner['name']}")
+    event.add("description", "The next check-in you agreed in coachbridge."
+              + (f" Your activity: {plan.url}" if plan.url else ""))
+    if plan.url:
+        event.add("url", plan.url)
+    event.add("status", "CANCELLED" if plan.cancelled else "CONFIRMED")
+    event.add("transp", "TRANSPARENT")
+    organizer = vCalAddress(f"mailto:{organizer_address}")
+    organizer.params["cn"] = vText("coachbridge")
+    event.add("organizer", organizer)
+    for person in (plan.manager, plan.learner):
+        if person.get("email"):
+            attendee = vCalAddress(f"mailto:{person['email']}")
+            attendee.params["cn"] = vText(person["name"])
+            attendee.params["role"] = vText("REQ-PARTICIPANT")
+            event.add("attendee", attendee)
+    return event
+
+
+def _calendar(method: str | None) -> Calendar:
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    if method:
+        calendar.add("method", method)
+    return calendar
+
+
+def invitation(plan: PlannedCheckIn, domain: str, organizer_address: str, now: float) -> str:
+    """METHOD:REQUEST for a planned check-in, METHOD:CANCEL for a withdrawn one."""
+    calendar = _calendar("CANCEL" if plan.cancelled else "REQUEST")
+    calendar.add_component(_event(plan, domain, datetime.fromtimestamp(now, timezone.utc), organizer_address))
+    return calendar.to_ical().decode()
+
+
+def feed(plans: list[PlannedCheckIn], domain: str, organizer_address: str, now: float) -> bytes:
+    """A subscribable calendar (no METHOD) of the upcoming check-ins."""
+    calendar = _calendar(None)
+    calendar.add("x-wr-calname", "coachbridge check-ins")
+    stamp = datetime.fromtimestamp(now, timezone.utc)
+    for plan in plans:
+        calendar.add_component(_event(plan, domain, stamp, organizer_address))
+    return calendar.to_ical()

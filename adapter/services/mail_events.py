@@ -1,0 +1,98 @@
+"""Mail and calendar invitations for coaching events, queued in the record's transaction.
+
+- validation asked (again) -> each current manager of the learner, with the evidence;
+- validation decided -> the learner, with the manager's feedback;
+- a conversation planning a next date -> an invitation (METHOD:REQUEST) to manager and
+  learner, again with a higher SEQUENCE when the date changes;
+- the planning conversation withdrawn -> METHOD:CANCEL to both.
+Private notes are never in an event, so never in a mail.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Sequence
+
+from sqlalchemy import Connection, select
+
+from adapter.domain import events as ev
+from adapter.persistence import mail_store, plan_store
+from adapter.persistence.relationships_store import managers_of
+from adapter.persistence.tables import resource_links
+
+from .calendar import PlannedCheckIn, invitation
+from .mail_messages import Draft, Mailer
+
+OUTCOME_TEXT = {"validated": "validated: applied on the job", "needs_more_evidence": "needs more evidence"}
+CONVERSATION_TYPES = ("check_in", "coaching_conversation")
+
+
+def activity_title(conn: Connection, resource_link_pk: int | None) -> str:
+    if resource_link_pk is None:
+        return ""
+    return conn.execute(select(resource_links.c.title).where(resource_links.c.id == resource_link_pk)).scalar() or ""
+
+
+class MailOnEvents:
+    """An event handler (adapter/services/event_handlers.py)."""
+
+    def __init__(self, mailer: Mailer) -> None:
+        self.mailer = mailer
+
+    def __call__(self, conn: Connection, events: Sequence[ev.RecordEvent]) -> None:
+        for event in events:
+            now = (event.recorded_at or event.occurred_at).timestamp()  # when written, not the day held
+            if isinstance(event, ev.ValidationRequested):
+                self._validation_requested(conn, event, now)
+            elif isinstance(event, (ev.ApplicationValidated, ev.MoreEvidenceRequested)):
+                self._validation_decided(conn, event, now)
+            elif isinstance(event, (ev.CheckInHeld, ev.CoachingConversationHeld)) and event.shared_fields.get(
+                    "next_on") and not event.corrects:  # a rating re-sends it: not a new plan
+                plan = plan_store.plan_next(conn, event.manager_id, event.learner_id, event.record_id,
+                                            date.fromisoformat(event.shared_fields["next_on"]), now)
+                if plan:
+                    self.send_invitation(conn, plan, now)
+            elif isinstance(event, ev.RecordWithdrawn) and event.record_type in CONVERSATION_TYPES:
+                plan = plan_store.cancel_plan_of(conn, event.record_id, now)
+                if plan:
+                    self.send_invitation(conn, plan, now)
+
+    def _event_key(self, event: ev.RecordEvent) -> str:
+        return f"{event.kind}:{event.record_type}:{event.record_id}:v{event.record_version}"
+
+    def _validation_requested(self, conn: Connection, event: ev.RecordEvent, now: float) -> None:
+        learner = mail_store.contact(conn, event.learner_id)
+        values = {"learner": learner["name"] if learner else "A team member",
+                  "activity": activity_title(conn, event.resource_link_pk),
+                  "evidence": event.shared_fields.get("evidence", ""),  # the manager may read it
+                  "url": mail_store.activity_url(conn, event.resource_link_pk)}
+        self.mailer.queue_many(conn, [Draft(manager_id, "validation_requested", self._event_key(event),
+                                            f"{values['learner']} asks you to validate applied learning", values,
+                                            about=event.learner_id)
+                                      for manager_id in managers_of(conn, event.learner_id)], now)
+
+    def _validation_decided(self, conn: Connection, event: ev.RecordEvent, now: float) -> None:
+        manager = mail_store.contact(conn, event.manager_id) if event.manager_id else None
+        outcome = OUTCOME_TEXT["validated" if isinstance(event, ev.ApplicationValidated) else "needs_more_evidence"]
+        values = {"manager": manager["name"] if manager else "Your manager", "outcome": outcome,
+                  "activity": activity_title(conn, event.resource_link_pk),
+                  "feedback": event.shared_fields.get("feedback", ""),
+                  "url": mail_store.activity_url(conn, event.resource_link_pk)}
+        self.mailer.queue(conn, Draft(event.learner_id, "validation_decided", self._event_key(event),
+                                      f"Your validation request: {outcome}", values, about=event.learner_id), now)
+
+    def send_invitation(self, conn: Connection, plan: dict, now: float) -> None:
+        settings = mail_store.load_settings(conn)
+        manager, learner = mail_store.contact(conn, plan["manager_id"]), mail_store.contact(conn, plan["learner_id"])
+        if settings is None or manager is None or learner is None:
+            return
+        planned = PlannedCheckIn(plan["id"], plan["planned_on"], plan["sequence"],
+                                 plan["status"] == plan_store.CANCELLED, manager, learner)
+        ics = invitation(planned, self.mailer.domain, settings.from_address, now)
+        method = "CANCEL" if planned.cancelled else "REQUEST"
+        subject = ("Cancelled: " if planned.cancelled else "") + f"Check-in on {planned.planned_on.isoformat()}"
+        self.mailer.queue_many(conn, [
+            Draft(me["id"], "check_in_invitation", f"plan:{plan['id']}:seq:{plan['sequence']}", subject,
+                  {"other": other["name"], "due_on": planned.planned_on.isoformat(), "cancelled": planned.cancelled},
+                  ics=ics, ics_method=method, about=plan["learner_id"])
+            for me, other in ((manager, learner), (learner, manager))], now, settings=settings)
+

@@ -1,0 +1,117 @@
+"""Reminders, computed by the worker (no cron): check-ins coming up or overdue, actions
+due, and the managers' weekly summary when something is due.
+
+Any number of workers may run: a scan runs when a worker takes the turn in the database
+(``scheduler_turns``: one UPDATE moves the next run forward, so one worker wins), and
+every reminder has a stable key (what, who, which date) that the outbox keeps once, so a
+scan repeated after a crash, or by another worker, sends nothing twice. A scan reads the
+due-date indexes by range: its cost follows what is due, not how many people there are.
+"""
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from datetime import date, datetime, timedelta, timezone
+from typing import Callable
+
+from sqlalchemy import Connection, Engine
+
+from adapter.domain.due import COMING_UP_DAYS, end_of_week
+from adapter.domain.mail import iso_week
+from adapter.persistence import due_queries, mail_store
+from adapter.persistence.scheduler_store import take_turn
+
+from .mail_messages import Draft, Mailer
+
+SCAN_EVERY = 15 * 60.0  # seconds between scans
+OVERDUE_WINDOW = 7  # days: an overdue check-in is reminded once, if it fell due within the last week
+JOB = "reminders"
+
+
+def scan(conn: Connection, mailer: Mailer, now: float) -> int:
+    """Queue every reminder due at ``now`` on ``conn`` (one transaction); how many were new."""
+    settings = mail_store.load_settings(conn)
+    if settings is None or not settings.enabled:
+        return 0
+    today = datetime.fromtimestamp(now, timezone.utc).date()
+    window = (today - timedelta(days=OVERDUE_WINDOW), end_of_week(today) + timedelta(days=COMING_UP_DAYS))
+    check_ins = (due_queries.planned_check_ins_between(conn, *window)
+                 + due_queries.cadence_check_ins_between(conn, *window))
+    actions = due_queries.actions_due_between(conn, window[0], end_of_week(today))
+    validations = due_queries.pending_validations_by_manager(conn)
+    people = mail_store.contacts(conn, {p for row in (*check_ins, *actions, *validations)
+                                        for p in (row["learner_id"], row["manager_id"])})
+
+    urls: dict[int | None, str] = {}
+
+    def name(person_id: int) -> str:
+        return people[person_id]["name"] if person_id in people else "a team member"
+
+    def url(link: int | None) -> str:
+        if link not in urls:
+            urls[link] = mail_store.activity_url(conn, link)
+        return urls[link]
+
+    drafts: list[Draft] = []
+    for c in check_ins:
+        due: date = c["due_on"]
+        pair = f"{c['manager_id']}:{c['learner_id']}:{due.isoformat()}"
+        if today < due <= today + timedelta(days=COMING_UP_DAYS):
+            drafts += [Draft(me, "check_in_coming_up", f"check-in-coming-up:{pair}", f"Check-in on {due.isoformat()}",
+                             {"other": name(other), "due_on": due.isoformat(), "url": url(c["resource_link_pk"])},
+                             about=c["learner_id"])
+                       for me, other in ((c["manager_id"], c["learner_id"]), (c["learner_id"], c["manager_id"]))]
+        elif due < today:
+            drafts.append(Draft(c["manager_id"], "check_in_overdue", f"check-in-overdue:{pair}",
+                                f"Overdue check-in with {name(c['learner_id'])}",
+                                {"other": name(c["learner_id"]), "due_on": due.isoformat()}, about=c["learner_id"]))
+    for a in actions:
+        if today <= a["due_on"] <= today + timedelta(days=1):
+            owner, other = ((a["learner_id"], a["manager_id"]) if a["owner"] == "learner"
+                            else (a["manager_id"], a["learner_id"]))
+            drafts.append(Draft(owner, "action_due", f"action-due:{a['id']}:{a['due_on'].isoformat()}",
+                                f"Action due {a['due_on'].isoformat()}",
+                                {"other": name(other), "due_on": a["due_on"].isoformat(),
+                                 "description": a["description"],
+                                 "url": url(a["resource_link_pk"])}, about=a["learner_id"]))
+    for manager_id, lines in _digests(today, check_ins, actions, validations, name).items():
+        drafts.append(Draft(manager_id, "weekly_digest", f"digest:{manager_id}:{iso_week(today)}",
+                            f"Your team this week: {len(lines)} thing(s) due", {"lines": lines}))
+    return mailer.queue_many(conn, drafts, now, settings=settings)
+
+
+def _digests(today: date, check_ins: list[dict], actions: list[dict], validations: list[dict],
+             name: Callable[[int], str]) -> dict[int, list[str]]:
+    """Per manager, what is due this week; managers with nothing due get no digest."""
+    lines: dict[int, list[str]] = defaultdict(list)
+    for v in validations:
+        lines[v["manager_id"]].append(f"{name(v['learner_id'])} waits for your validation"
+                                      + (f" of {v['activity']}" if v["activity"] else ""))
+    for c in check_ins:
+        if c["due_on"] <= end_of_week(today):
+            lines[c["manager_id"]].append(f"Check-in with {name(c['learner_id'])}: "
+                                          + ("overdue since " if c["due_on"] < today else "due ")
+                                          + c["due_on"].isoformat())
+    for a in actions:
+        lines[a["manager_id"]].append(f"Action for {name(a['learner_id'])} due {a['due_on'].isoformat()}: "
+                                      f"{a['description']}")
+    return dict(lines)
+
+
+class ReminderScan:
+    """The worker's job: scan when this worker takes the turn (every SCAN_EVERY seconds)."""
+
+    def __init__(self, engine: Engine, public_url: str, every: float = SCAN_EVERY,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.engine = engine
+        self.mailer = Mailer(public_url)
+        self.every = every
+        self.clock = clock
+
+    def run_once(self) -> int:
+        """Queued reminders count as settled work; 0 when it was not this worker's turn."""
+        now = self.clock()
+        with self.engine.begin() as conn:
+            if not take_turn(conn, JOB, now, self.every):
+                return 0
+            return scan(conn, self.mailer, now)

@@ -1,0 +1,61 @@
+"""Admin page for mail: the SMTP server, the sender, the daily cap per person, the
+organisation's defaults per kind of message, and a test message. Same as ``coachbridge mail``.
+One server for every platform the tool serves: a tool operator's page."""
+from __future__ import annotations
+
+from flask import render_template, request
+
+from adapter.domain.mail import ADDRESS, KINDS, SECURITY, wanted
+from adapter.domain.rules import RuleViolation
+from adapter.services import mail_settings
+
+from .admin import admin_blueprint
+from .app_components import components
+from .auth import operator_required
+from .coaching_support import done, now, saved_message
+
+bp = admin_blueprint(__name__)
+SAVED = {"settings": "Mail settings saved.", "defaults": "Organisation defaults saved."}
+
+
+def _page(error: RuleViolation | None = None, test_result: tuple[bool, str] | None = None, status: int = 200,
+          form: dict | None = None):
+    settings = mail_settings.current(components().engine)
+    values = form or ({name: getattr(settings, name) for name in
+                       ("host", "port", "security", "username", "from_address", "daily_cap")} if settings else
+                      {"port": 587, "security": "starttls", "daily_cap": 10})
+    defaults = [{"key": k.key, "title": k.title, "to": k.to,
+                 "on": wanted(k.key, {}, settings.defaults if settings else {})} for k in KINDS.values()]
+    return render_template("admin/mail.html", settings=settings, values=values, security=SECURITY,
+                           defaults=defaults, error=error, test_result=test_result,
+                           public_url=components().settings.public_url,
+                           saved=saved_message(SAVED)), status
+
+
+@bp.route("/mail", methods=["GET", "POST"])
+@operator_required
+def mail():
+    if request.method == "POST":
+        try:
+            mail_settings.save(components().engine, request.form, components().cipher, now())
+        except RuleViolation as broken:
+            return _page(error=broken, status=400, form=request.form.to_dict())
+        return done("admin_mail.mail", "settings")
+    return _page()
+
+
+@bp.route("/mail/defaults", methods=["POST"])
+@operator_required
+def mail_defaults():
+    if not mail_settings.save_defaults(components().engine, request.form, now()):
+        return _page(error=RuleViolation("Mail", "must be set up before its defaults"), status=400)
+    return done("admin_mail.mail", "defaults")
+
+
+@bp.route("/mail/test", methods=["POST"])
+@operator_required
+def mail_test():
+    address = (request.form.get("address") or "").strip()
+    if not ADDRESS.match(address):
+        return _page(error=RuleViolation("Test address", "must be an email address"), status=400)
+    return _page(test_result=mail_settings.test(components().engine, components().cipher, address))

@@ -1,0 +1,105 @@
+"""Reminders computed by the worker's scan, delivered to a real SMTP server (aiosmtpd):
+each kind once, none twice across repeated scans or several workers, none of a kind a
+person unsubscribed from (through the one-click link the mail carries)."""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
+
+from adapter.persistence.tables import outbox, resource_links
+from adapter.services.reminders import SCAN_EVERY, ReminderScan
+
+from .conftest import ACTIVITY_URL, PUBLIC_URL, TODAY, in_days
+
+
+def _mail_rows(engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(outbox).where(outbox.c.channel == "mail")).scalar()
+
+
+def test_each_reminder_arrives_once(team, smtp):
+    team.ask_validation()
+    team.check_in(next_on=in_days(2), due_on=in_days(1))  # coming up, an action due tomorrow
+    assert team.drain() == 3  # the validation request and two invitations
+    scan = ReminderScan(team.engine, PUBLIC_URL)
+    assert scan.run_once() == 4  # check-in coming up (both), action due (Ana), Maria's digest
+    assert scan.run_once() == 0  # not this worker's turn again yet
+    later = ReminderScan(team.engine, PUBLIC_URL, clock=lambda: time.time() + SCAN_EVERY + 1)
+    assert later.run_once() == 0  # its turn, but every reminder is queued already
+    assert team.drain() == 4
+    reminders = smtp.catcher.wait_for(7)[3:]
+    by_to = {(m["To"].split()[0], m["Subject"]) for m in reminders}
+    due = in_days(2).isoformat()
+    assert by_to == {("Maria", f"Check-in on {due}"), ("Ana", f"Check-in on {due}"),
+                     ("Ana", f"Action due {in_days(1).isoformat()}"), ("Maria", "Your team this week: 3 thing(s) due")}
+    digest = next(m for m in reminders if "this week" in m["Subject"])
+    text = digest.get_body(("plain",)).get_content()
+    assert "Ana waits for your validation" in text and "SECRET-PRIVATE-NOTE" not in text
+    assert all(m["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click" for m in reminders)
+    coming_up = next(m for m in reminders if m["Subject"].startswith("Check-in on"))
+    assert ACTIVITY_URL in coming_up.get_body(("plain",)).get_content()  # into the LMS, not a sign-in link
+
+
+def test_an_overdue_check_in_is_reminded_to_the_manager(team, smtp):
+    team.check_in(held_on=TODAY - timedelta(days=10), next_on=TODAY - timedelta(days=1))
+    team.drain()
+    assert ReminderScan(team.engine, PUBLIC_URL).run_once() == 2  # overdue + digest, both Maria's
+    team.drain()
+    subjects = {m["Subject"] for m in smtp.messages if m["To"].startswith("Maria")}
+    assert "Overdue check-in with Ana" in subjects
+
+
+def test_an_instructors_course_rhythm_makes_a_check_in_due(team, smtp):
+    with team.engine.begin() as conn:
+        conn.execute(update(resource_links).where(resource_links.c.id == team.link)
+                     .values(custom={"kind": "check_in", "check_in_every_weeks": "1"}))
+    team.check_in(held_on=TODAY - timedelta(days=9))  # planned no date: the course's weekly rhythm applies
+    team.drain()
+    assert ReminderScan(team.engine, PUBLIC_URL).run_once() == 2  # overdue since 2 days ago, and the digest
+    team.drain()
+    assert "Overdue check-in with Ana" in {m["Subject"] for m in smtp.messages}
+
+
+def test_workers_scanning_at_once_queue_each_reminder_once(team, smtp):
+    team.check_in(next_on=in_days(1))
+    before = _mail_rows(team.engine)
+    moment = time.time()
+    counts: list[int] = []
+    scans = [ReminderScan(team.engine, PUBLIC_URL, clock=lambda: moment) for _ in range(3)]
+    threads = [threading.Thread(target=lambda s=s: counts.append(s.run_once())) for s in scans]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(counts) == [0, 0, 3]  # one worker took the turn: coming up (both) and the digest
+    assert _mail_rows(team.engine) == before + 3
+
+
+def test_one_click_unsubscribe_stops_that_kind_only(team, smtp, caplog):
+    request = team.ask_validation()
+    team.decide(request.id)
+    team.drain()
+    decided = next(m for m in smtp.catcher.wait_for(2) if m["To"].startswith("Ana"))
+    link = decided["List-Unsubscribe"].strip("<>").removeprefix(PUBLIC_URL)
+    client = team.app.test_client()
+    caplog.set_level(logging.INFO, logger="coachbridge.requests")
+    assert "Stop these emails?" in client.get(link).get_data(as_text=True)  # a GET changes nothing
+    answer = client.post(link, data="List-Unsubscribe=One-Click",
+                         content_type="application/x-www-form-urlencoded")
+    assert answer.status_code == 200 and "You are unsubscribed" in answer.get_data(as_text=True)
+    assert client.post(link.replace("/validation_decided/", "/no_such_kind/")).status_code == 404
+    token = link.rsplit("/", 1)[1]
+    logged = [getattr(r, "path", "") for r in caplog.records]
+    assert "/mail/unsubscribe/validation_decided/[redacted]" in logged and not any(token in p for p in logged)
+
+    again = team.ask_validation("More evidence: the team now runs it without me")
+    team.decide(again.id, "validated", "")
+    team.check_in(next_on=in_days(5))
+    team.drain()
+    to_ana = [m["Subject"] for m in smtp.messages if m["To"].startswith("Ana")]
+    assert sum("Your validation request" in s for s in to_ana) == 1  # only the one before unsubscribing
+    assert any(s.startswith("Check-in on") for s in to_ana)  # invitations still come
