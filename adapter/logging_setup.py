@@ -18,8 +18,10 @@ REDACTIONS = [
                 r"state|nonce|cb_s|lti_storage_value)[\"']?\s*[=:]\s*[\"']?)[^\s&\"',}]+", re.IGNORECASE), r"\1[redacted]"),
     (re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"), "[jwt redacted]"),
     (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.S), "[key redacted]"),
-    # One-time links whose last segment is the secret: the CLI's sign-in links, registration invitations.
-    (re.compile(r"(/admin/sign-in/|/lti/register/)[A-Za-z0-9_~.%-]+"), r"\1[redacted]"),
+    # Links whose last segment is the secret: the CLI's sign-in links, registration invitations,
+    # a person's calendar feed and the unsubscribe links in reminders.
+    (re.compile(r"(/admin/sign-in/|/lti/register/|/calendar/|/unsubscribe/[A-Za-z0-9_-]+/)[A-Za-z0-9_~.%-]+"),
+     r"\1[redacted]"),
 ]
 
 

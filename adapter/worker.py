@@ -118,19 +118,21 @@ class XapiDelivery:
         return settled
 
 
-def default_jobs(engine: Engine, cipher: KeyCipher | None, lease: float = CLAIM_LEASE_SECONDS) -> list[DeliveryJob]:
+def default_jobs(engine: Engine, cipher: KeyCipher | None, lease: float = CLAIM_LEASE_SECONDS,
+                 allow_private_addresses: bool = False) -> list[DeliveryJob]:
     """xAPI statements to the LRSs, AGS scores to the LMSs' gradebooks, mail, and forgetting
     expired sessions and pending logins."""
-    access = LmsAccess(engine, ToolKeyStore(engine, cipher), cipher)
+    access = LmsAccess(engine, ToolKeyStore(engine, cipher), cipher, allow_private_addresses)
     return [XapiDelivery(engine, cipher, lease=lease), ScoreDeliveryJob(access, lease=lease),
             MailDelivery(engine, cipher, lease=lease), PurgeExpired(engine)]
 
 
 def background_jobs(engine: Engine, cipher: KeyCipher | None, lease: float = CLAIM_LEASE_SECONDS,
-                    public_url: str = "") -> list[DeliveryJob]:
+                    public_url: str = "", allow_private_addresses: bool = False) -> list[DeliveryJob]:
     """What a long-running worker does: the deliveries, the reminder scan (``public_url``:
     where the unsubscribe links in reminders point), and each platform's retention once a day."""
-    return [*default_jobs(engine, cipher, lease), ReminderScan(engine, public_url), RetentionJob(engine)]
+    return [*default_jobs(engine, cipher, lease, allow_private_addresses), ReminderScan(engine, public_url),
+            RetentionJob(engine)]
 
 
 def drain(jobs: Sequence[DeliveryJob]) -> int:

@@ -16,4 +16,5 @@ app = create_app(migrate=False)
 
 if os.environ.get(DELIVERY_THREAD) == "1":
     _parts = app.extensions["coachbridge"]
-    Worker(background_jobs(_parts.engine, _parts.cipher, public_url=_parts.settings.public_url)).start()
+    Worker(background_jobs(_parts.engine, _parts.cipher, public_url=_parts.settings.public_url,
+                           allow_private_addresses=_parts.settings.allow_private_addresses)).start()

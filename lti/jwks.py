@@ -18,6 +18,7 @@ from typing import Any, Callable
 import requests
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
+from .safe_fetch import FetchRefused
 from .storage import CachedKeySet, KeySetCache
 
 DEFAULT_TTL = 300.0
@@ -87,7 +88,7 @@ class PlatformKeys:
             response.raise_for_status()
             document = response.json()
             keys = {k["kid"]: k for k in document.get("keys", []) if isinstance(k, dict) and k.get("kid")}
-        except (requests.RequestException, ValueError, AttributeError, TypeError) as exc:
+        except (requests.RequestException, FetchRefused, ValueError, AttributeError, TypeError) as exc:
             if cached is not None:
                 return cached
             raise KeySetUnavailable(f"could not fetch the platform keys from {url}") from exc

@@ -1,7 +1,8 @@
-"""Requests the tool makes to addresses someone else named (Dynamic Registration).
+"""Requests the tool makes to addresses someone else named: Dynamic Registration, and a
+platform's key set, token endpoint and the service URLs its launches carry (AGS, NRPS).
 
-Whoever holds a registration link chooses the URLs the tool then fetches, so those
-fetches are fenced: only public addresses unless an operator allows private ones
+Whoever holds a registration link, or signs a launch, chooses the URLs the tool then
+fetches, so those fetches are fenced: only public addresses unless an operator allows private ones
 (checked on the connected socket, before anything is sent, so a DNS answer that changes
 between a check and the connection changes nothing), no redirects, no proxy from the
 environment, a small body and a time limit. Callers never show what came back, only
@@ -14,7 +15,8 @@ import json
 import socket
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterable
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -94,23 +96,82 @@ def _adapter(allow_private: bool) -> HTTPAdapter:
 def fetch(method: str, url: str, limits: FetchLimits, *, headers: dict[str, str] | None = None,
           json_body: Any = None) -> Fetched:
     """One request within ``limits``; FetchRefused or requests.RequestException when it fails."""
-    if not url.lower().startswith(("https://", "http://")):
-        raise FetchRefused("it is not a web address")
-    deadline = time.monotonic() + limits.timeout
-    with requests.Session() as session:
-        session.trust_env = False  # no proxy or .netrc from the environment
+    with FencedSession(limits) as session:
+        response = session.request(method, url, headers=headers, json=json_body)
+        return Fetched(response.status_code, response.content)
+
+
+def on_registered_site(url: str, registered: Iterable[str]) -> bool:
+    """Whether ``url`` is on a host a registration named, or a sibling of one: Canvas cloud
+    signs as canvas.instructure.com and serves each school's AGS and NRPS at
+    school.instructure.com, so a host of three or more labels stands for its parent domain."""
+    host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    if not host:
+        return False
+    for named in registered:
+        named_host = (urlsplit(named).hostname or "").rstrip(".").lower()
+        if not named_host:
+            continue
+        if host == named_host:
+            return True
+        labels = named_host.split(".")
+        if len(labels) >= 3 and not _is_address(named_host) and host.endswith("." + ".".join(labels[1:])):
+            return True
+    return False
+
+
+def names_private_address(url: str) -> bool:
+    """Whether ``url``'s host is, or resolves to, a private, loopback or link-local address;
+    a name that does not resolve now reaches nothing and is not counted as one."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        resolved = socket.getaddrinfo(parts.hostname or "", port, type=socket.SOCK_STREAM)
+    except (ValueError, UnicodeError, socket.gaierror):
+        return False
+    return not all(is_public(info[4][0]) for info in resolved)
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+class FencedSession(requests.Session):
+    """A requests session for a platform's services, fenced as :func:`fetch` is: public
+    addresses only unless allowed, redirects refused, the body and the whole exchange
+    limited; and, when ``registered`` is given, only hosts on the registration's site."""
+
+    def __init__(self, limits: FetchLimits, registered: Iterable[str] | None = None) -> None:
+        super().__init__()
+        self.trust_env = False
+        self.limits = limits
+        self.registered = tuple(registered) if registered is not None else None
         adapter = _adapter(limits.allow_private_addresses)
-        session.mount("http://", adapter)
-        session.mount("https://", adapter)
-        with session.request(method, url, headers=headers, json=json_body, timeout=limits.timeout,
-                             allow_redirects=False, stream=True) as response:
+        self.mount("http://", adapter)
+        self.mount("https://", adapter)
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        if not str(url).lower().startswith(("https://", "http://")):
+            raise FetchRefused("it is not a web address")
+        if self.registered is not None and not on_registered_site(str(url), self.registered):
+            raise FetchRefused("it is not on a host the platform's registration names")
+        kwargs.update(allow_redirects=False, stream=True)
+        kwargs.setdefault("timeout", self.limits.timeout)
+        deadline = time.monotonic() + self.limits.timeout
+        response = super().request(method, url, *args, **kwargs)
+        with response:
             if response.is_redirect:
                 raise FetchRefused(f"it answered with a redirect ({response.status_code}), which is not followed")
             body = bytearray()
             for chunk in response.iter_content(8192):
                 body += chunk
-                if len(body) > limits.max_bytes:
-                    raise FetchRefused(f"its answer is larger than {limits.max_bytes // 1024} KB")
+                if len(body) > self.limits.max_bytes:
+                    raise FetchRefused(f"its answer is larger than {self.limits.max_bytes // 1024} KB")
                 if time.monotonic() > deadline:
-                    raise FetchRefused(f"it took longer than {limits.timeout:g} seconds")
-            return Fetched(response.status_code, bytes(body))
+                    raise FetchRefused(f"it took longer than {self.limits.timeout:g} seconds")
+        response._content = bytes(body)  # read within the limits; .json() and .text use it
+        return response

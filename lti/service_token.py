@@ -24,6 +24,7 @@ from urllib.parse import urljoin
 import requests
 
 from lti.keys import SigningKey
+from lti.safe_fetch import FetchRefused
 
 CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 ASSERTION_LIFETIME_SECONDS = 300
@@ -288,6 +289,9 @@ class ServiceTokenClient:
                 timeout=self.timeout,
                 **kwargs,
             )
+        except FetchRefused as refused:  # the same URL will be refused again: no retry
+            raise PlatformServiceError(f"{method} {url} was not sent: {refused.reason}", status=None,
+                                       retryable=False, url=url) from refused
         except (requests.Timeout, requests.ConnectionError) as error:
             raise PlatformServiceError(
                 f"{method} {url} got no answer: {error}", status=None, retryable=True, url=url

@@ -49,7 +49,8 @@ def requeue_dead(args, settings: Settings) -> int:
 def deliver_due(args, settings: Settings) -> int:
     """Deliver everything due now, then exit; 1 if anything is left (a target down or backing off)."""
     parts = app_parts(settings)
-    settled = drain(default_jobs(parts.engine, parts.cipher))
+    jobs = default_jobs(parts.engine, parts.cipher, allow_private_addresses=settings.allow_private_addresses)
+    settled = drain(jobs)
     print(f"{settled} message(s) settled")
     pending = print_queues(parts.engine)
     if pending:

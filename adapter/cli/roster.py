@@ -22,7 +22,8 @@ def add_commands(sub) -> None:
 def sync_rosters(args, settings: Settings) -> int:
     """Read course rosters from the LMS (NRPS): every course whose launches offered it."""
     parts = app_parts(settings)
-    access = LmsAccess(parts.engine, ToolKeyStore(parts.engine, parts.cipher), parts.cipher)
+    access = LmsAccess(parts.engine, ToolKeyStore(parts.engine, parts.cipher), parts.cipher,
+                       parts.settings.allow_private_addresses)
     failures = 0
     for context_pk in args.context or contexts_with_roster(parts.engine):
         try:

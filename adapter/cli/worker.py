@@ -23,7 +23,8 @@ def deliver(args, settings: Settings) -> int:
     """Deliver the outboxes (and scan for reminders) in the foreground until SIGTERM or SIGINT."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     parts = app_parts(settings)
-    jobs = background_jobs(parts.engine, parts.cipher, lease=args.lease, public_url=parts.settings.public_url)
+    jobs = background_jobs(parts.engine, parts.cipher, lease=args.lease, public_url=parts.settings.public_url,
+                           allow_private_addresses=settings.allow_private_addresses)
     worker = Worker(jobs, idle_wait=args.idle_wait)
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: worker.stop())

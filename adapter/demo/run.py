@@ -86,7 +86,8 @@ def run_demo(settings: Settings, tool_port: int = 8000, lms_port: int = 8001, lr
                ServerThread(lrs.create_app(), host="127.0.0.1", port=lrs_port).start(),
                ServerThread(mail_catcher(smtp), host="127.0.0.1", port=mail_port).start(), smtp]
     parts = app.extensions["coachbridge"]
-    jobs = [*default_jobs(parts.engine, parts.cipher), ReminderScan(parts.engine, parts.settings.public_url)]
+    jobs = [*default_jobs(parts.engine, parts.cipher, allow_private_addresses=settings.allow_private_addresses),
+            ReminderScan(parts.engine, parts.settings.public_url)]
     worker = Worker(jobs).start() if with_worker else None
     print(f"coachbridge demo\n  demo LMS (launch as …): {lms_url}/\n  tool:                   {tool_url}/\n"
           f"  demo LRS (statements):  {lrs_url}/{'' if worker else '  (not delivered: --no-worker)'}\n"

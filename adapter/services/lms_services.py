@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-import requests
 from sqlalchemy import Engine
 
 from adapter.domain.roles import RoleMap
@@ -14,7 +14,12 @@ from adapter.persistence.key_cipher import KeyCipher
 from adapter.persistence.key_store import ToolKeyStore
 from adapter.persistence.service_token_store import SqlTokenCache
 from lti.nrps import NrpsClient
-from lti.service_token import ServiceTokenClient
+from lti.safe_fetch import FencedSession, FetchLimits
+from lti.service_token import DEFAULT_TIMEOUT_SECONDS, ServiceTokenClient
+
+REGISTERED_URLS = ("issuer", "auth_login_url", "auth_token_url", "key_set_url")
+SERVICE_ANSWER_MAX_BYTES = 32 * 1024 * 1024
+
 
 class NoServiceAccess(Exception):
     """The registration or the course lacks what a service call needs."""
@@ -27,6 +32,9 @@ class LmsAccess:
     engine: Engine
     tool_keys: ToolKeyStore
     cipher: KeyCipher | None = None
+    # The operator's COACHBRIDGE_ALLOW_PRIVATE_ADDRESSES: a launch names the service URLs, so
+    # without it a platform cannot aim the tool at loopback, private or link-local addresses.
+    allow_private_addresses: bool = False
 
     def token_client(self, platform_id: int) -> ServiceTokenClient:
         with self.engine.connect() as conn:
@@ -36,7 +44,15 @@ class LmsAccess:
         return ServiceTokenClient(self.tool_keys.current(), issuer=row["issuer"], client_id=row["client_id"],
                                   token_url=row["auth_token_url"], audience=row["token_audience"] or None,
                                   cache=SqlTokenCache(self.engine, self.cipher),
-                                  session=time_peer_requests(requests.Session(), "lms"))
+                                  session=time_peer_requests(self._fenced_session(row), "lms"))
+
+    def _fenced_session(self, registration: Any) -> FencedSession:
+        """Token, AGS and NRPS calls go only to the hosts this platform's registration names
+        (see lti/safe_fetch.py); a roster of thousands of members is a few MB."""
+        limits = FetchLimits(allow_private_addresses=self.allow_private_addresses, timeout=DEFAULT_TIMEOUT_SECONDS,
+                             max_bytes=SERVICE_ANSWER_MAX_BYTES)
+        return FencedSession(limits, registered=[registration[name] for name in REGISTERED_URLS
+                                                 if registration[name]])
 
 
 @dataclass(frozen=True)

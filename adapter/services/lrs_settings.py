@@ -20,6 +20,7 @@ from adapter.domain.rules import whole_number
 from adapter.persistence import lrs_store
 from adapter.persistence.key_cipher import KeyCipher, KeyEncryptionError
 from adapter.persistence.platform_store import platform_choices
+from lti.safe_fetch import names_private_address
 from xapi.agents import IdentityFormat, PrivacySettings
 from xapi.lrs_client import ConnectionCheck, LrsClient
 from xapi.versions import SUPPORTED_VERSIONS as VERSIONS
@@ -48,8 +49,10 @@ def _is_web_address(value: str) -> bool:
 
 
 def check_form(engine: Engine, scope: AdminScope, command: ConfigureLrs,
-               existing: lrs_store.LrsEndpoint | None) -> EndpointForm:
-    """``scope``: the platforms the asking admin may send (or move) an endpoint's statements for."""
+               existing: lrs_store.LrsEndpoint | None, allow_private_addresses: bool = False) -> EndpointForm:
+    """``scope``: the platforms the asking admin may send (or move) an endpoint's statements for.
+    A platform admin may not aim the tool at a loopback, private or link-local address (the
+    tool's own network) unless the operator allows such addresses; a tool operator may."""
     value = {name: getattr(command, name).strip() for name in LABELS}
     value["secret"] = command.secret  # a password may start or end with a space
     errors: dict[str, str] = {}
@@ -81,6 +84,11 @@ def check_form(engine: Engine, scope: AdminScope, command: ConfigureLrs,
             errors["client_id"] = "Client id is required for OAuth2."
         if not has_secret:
             errors["secret"] = "Client secret is required for OAuth2."
+    if not (scope.is_operator or allow_private_addresses):
+        for field in ("endpoint", "token_url") if value["auth_kind"] == "oauth2" else ("endpoint",):
+            if field not in errors and names_private_address(value[field]):
+                errors[field] = (f"{LABELS[field]} is on a private, loopback or link-local address, which only "
+                                 "the tool operator can set.")
     if value["xapi_version"] not in VERSIONS:
         errors["xapi_version"] = f"xAPI version must be {' or '.join(VERSIONS)}."
     if batch_size is None or not 1 <= batch_size <= MAX_BATCH:

@@ -10,6 +10,7 @@ from flask import Response, abort, render_template, request
 
 from adapter.domain.rules import whole_number
 from adapter.persistence import audit_store
+from adapter.reports.dashboards import spreadsheet_cell
 
 from .admin import admin_blueprint
 from .app_components import components
@@ -25,9 +26,12 @@ def _day(name: str) -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         abort(400, description=f"The {name} date must look like 2026-12-31.")
+    if day == date.max:  # the day after it, where the filter ends, is past what dates can hold
+        abort(400, description=f"The {name} date must be before 9999-12-31.")
+    return day
 
 
 def _epoch(day: date) -> float:
@@ -70,6 +74,7 @@ def audit_csv():
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
-    writer.writerows(_rows(limit=None))
+    # Names and details come from LMSs and people: a spreadsheet must not run them as formulas.
+    writer.writerows([tuple(spreadsheet_cell(v) if isinstance(v, str) else v for v in row) for row in _rows(limit=None)])
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": 'attachment; filename="coachbridge-audit.csv"'})

@@ -31,6 +31,10 @@ def _endpoint_or_404(endpoint_id: int) -> lrs_store.LrsEndpoint:
     return endpoint
 
 
+def _private_allowed() -> bool:
+    return components().settings.allow_private_addresses
+
+
 def _form_values(endpoint: lrs_store.LrsEndpoint) -> dict[str, str]:
     return {name: str(getattr(endpoint, name)) for name in ("name", *lrs_store.SETTINGS_FIELDS)}
 
@@ -59,7 +63,8 @@ def lrs_new():
     if request.method == "GET":
         return _edit_page(None, {"auth_kind": "basic", "xapi_version": "1.0.3", "batch_size": "100",
                                  "platform_id": request.args.get("platform_id", "")}, {})
-    checked = lrs_settings.check_form(components().engine, admin_scope(), submitted.lrs_endpoint(request.form), None)
+    checked = lrs_settings.check_form(components().engine, admin_scope(), submitted.lrs_endpoint(request.form), None,
+                                      _private_allowed())
     if checked.errors:
         return _edit_page(None, {**request.form, "secret": ""}, checked.errors, status=400)
     endpoint_id = lrs_settings.save_endpoint(components().engine, checked, components().cipher)
@@ -80,7 +85,7 @@ def lrs_edit(endpoint_id: int):
     if request.method == "GET":
         return _edit_page(endpoint, _form_values(endpoint), {})
     checked = lrs_settings.check_form(components().engine, admin_scope(), submitted.lrs_endpoint(request.form),
-                                      endpoint)
+                                      endpoint, _private_allowed())
     if checked.errors:
         return _edit_page(endpoint, {**request.form, "name": endpoint.name, "secret": ""}, checked.errors,
                           status=400)

@@ -14,9 +14,11 @@ from adapter.persistence.key_cipher import KeyCipher
 from adapter.persistence.key_store import ToolKeyStore
 from adapter.persistence.lti_stores import SqlKeySetCache, SqlLoginStore, SqlRegistrationStore
 from lti.jwks import PlatformKeys
+from lti.safe_fetch import FencedSession, FetchLimits
 from lti.validation import LaunchValidator
 
 EXTENSION = "coachbridge"
+KEY_SET_MAX_BYTES = 256 * 1024  # a key set with a dozen rotated keys is ~20 KB
 
 
 @dataclass
@@ -52,6 +54,10 @@ def components() -> Components:
 
 def web_components(parts: Parts) -> Components:
     registrations, logins = SqlRegistrationStore(parts.engine), SqlLoginStore(parts.engine)
-    validator = LaunchValidator(registrations, logins, PlatformKeys(SqlKeySetCache(parts.engine)), clock=time.time)
+    # A key set is fetched from the URL its registration names, fenced like every such fetch.
+    key_sets = FencedSession(FetchLimits(allow_private_addresses=parts.settings.allow_private_addresses,
+                                         max_bytes=KEY_SET_MAX_BYTES))
+    validator = LaunchValidator(registrations, logins, PlatformKeys(SqlKeySetCache(parts.engine), key_sets),
+                                clock=time.time)
     return Components(parts=parts, registrations=registrations, logins=logins,
                       tool_keys=ToolKeyStore(parts.engine, parts.cipher), validator=validator)

@@ -19,7 +19,10 @@ from adapter.services.platforms import is_active
 
 from .app_components import components
 
-SESSION_COOKIE = "cb_session"
+# "__Host-": the browser takes these cookies only from this host itself (Secure, Path=/, no
+# Domain), so a sibling subdomain cannot plant its own session or browser id for the victim.
+COOKIE_PREFIX = "__Host-"
+SESSION_COOKIE = COOKIE_PREFIX + "cb_session"
 # Launches are authenticated by the signed id_token and state; Dynamic Registration
 # (no session yet) by its own double-submit token; SCIM by a bearer token, never a cookie;
 # one-click unsubscribe links (RFC 8058, posted by mail clients) by the secret in the link,
@@ -28,7 +31,7 @@ CSRF_CHECKED_ELSEWHERE = frozenset({"lti", "registration", "scim", "mail_links"}
 SCIM_PATHS = "/scim/v2/"  # also when no route matches (a 404 or 405 there is a SCIM error, not a CSRF one)
 # The query/form field a cookieless session travels in (launches through platform storage).
 URL_SESSION_PARAM = "cb_s"
-BROWSER_COOKIE = "cb_browser"
+BROWSER_COOKIE = COOKIE_PREFIX + "cb_browser"
 
 bp = Blueprint("auth", __name__)
 
@@ -58,6 +61,10 @@ def _load_session() -> None:
     if session is not None and from_url:
         if not session.launch.get("session_in_urls"):
             session = None  # a cookie session never travels in URLs: a leaked link opens nothing
+        elif request.headers.get("Sec-Fetch-Site") in ("cross-site", "same-site"):
+            # The tool's own links and forms carry it; another site's link carrying one is an
+            # attacker fixing their session on a victim, who would then write into it.
+            session = None
         else:
             g.session_url_token = token
     g.web_session = session

@@ -23,12 +23,12 @@ from lti.dynamic_registration import FailureKind, RegistrationFailure
 from lti.safe_fetch import FetchLimits
 
 from .app_components import components
-from .auth import set_cookie
+from .auth import COOKIE_PREFIX, set_cookie
 from .tool_links import tool_urls
 
 bp = Blueprint("registration", __name__)
 
-FORM_COOKIE = "cb_registration_form"
+FORM_COOKIE = COOKIE_PREFIX + "cb_registration_form"
 UNREACHABLE = {FailureKind.CONFIGURATION_UNREACHABLE, FailureKind.REGISTRATION_UNREACHABLE}
 
 

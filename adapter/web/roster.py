@@ -22,7 +22,7 @@ def sync_current_course(back_to: str):
     if not session.context_pk:
         abort(400, description="This launch did not come from a course.")
     parts = components()
-    access = LmsAccess(parts.engine, parts.tool_keys, parts.cipher)
+    access = LmsAccess(parts.engine, parts.tool_keys, parts.cipher, parts.settings.allow_private_addresses)
     try:
         result = sync_roster(access, parts.role_map, session.context_pk, time.time())
     except NoServiceAccess as error:

@@ -47,7 +47,7 @@ def coachbridge_parts(cfg):
     settings = Settings.from_env({"COACHBRIDGE_INSTANCE": cfg["instance"]})
     engine = make_engine(settings.database_url)
     cipher = key_cipher(settings)
-    return engine, LmsAccess(engine, ToolKeyStore(engine, cipher), cipher)
+    return engine, LmsAccess(engine, ToolKeyStore(engine, cipher), cipher, allow_private_addresses=True)
 
 
 def coachbridge_direct(cfg, run: int) -> dict:

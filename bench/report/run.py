@@ -47,6 +47,7 @@ from adapter.persistence.report_queries import Scope, facts_by_course  # noqa: E
 from adapter.persistence.report_summaries import course_facts  # noqa: E402
 from adapter.persistence.tables import contexts, manager_links, people, platforms, resource_links  # noqa: E402
 from adapter.persistence.targets_tables import learning_targets  # noqa: E402
+from adapter.web.auth import SESSION_COOKIE  # noqa: E402
 
 AS_OF = date(2026, 11, 22)
 YEAR_START = datetime(2026, 1, 1, tzinfo=timezone.utc).timestamp()
@@ -189,7 +190,7 @@ def render_times(app, engine, repeat: int) -> dict:
 
     token = redeem_admin_link(engine, issue_admin_link(engine, time.time()), time.time(), 3600)
     client = app.test_client()
-    client.set_cookie("cb_session", token, domain="localhost")
+    client.set_cookie(SESSION_COOKIE, token, domain="localhost")
     times = {"page": [], "summary": [], "live": []}
     size, summary, live = 0, None, None
     for i in range(repeat + 1):

@@ -17,6 +17,7 @@ from urllib.parse import parse_qs
 import pytest
 import requests
 
+from adapter.web.auth import BROWSER_COOKIE, SESSION_COOKIE
 from tests.peers.lti_platform import error_code
 
 from .conftest import ARGS, CHROMIUM, check_accessibility, refusals_of_policy, tool_frame
@@ -166,7 +167,7 @@ def test_new_window_when_the_lms_offers_no_storage(blocked_page, peers, people):
     window = opened.value
     window.get_by_role("heading", name=HEADING).wait_for()
     assert window.url == peers.tool_url + "/lti/launch"
-    assert {c["name"] for c in blocked_page.context.cookies(peers.tool_url)} == {"cb_browser", "cb_session"}
+    assert {c["name"] for c in blocked_page.context.cookies(peers.tool_url)} == {BROWSER_COOKIE, SESSION_COOKIE}
     window.close()
 
 

@@ -18,7 +18,7 @@ from tests.coaching.test_coaching_flows import person_id
 @pytest.fixture
 def job(peers):
     parts = peers.app.extensions["coachbridge"]
-    return ScoreDeliveryJob(LmsAccess(parts.engine, parts.tool_keys), draw=lambda: 0.5)
+    return ScoreDeliveryJob(LmsAccess(parts.engine, parts.tool_keys, allow_private_addresses=True), draw=lambda: 0.5)
 
 
 def deliver_due(job, now=None) -> int:
@@ -121,7 +121,7 @@ def test_the_worker_delivers_scores_too(peers, team, launch):
     from adapter.worker import default_jobs, drain
 
     ask_and_decide(peers, team, launch, "validated", "Applied it well")
-    drain(default_jobs(peers.engine, None))
+    drain(default_jobs(peers.engine, None, allow_private_addresses=True))
     assert [s["gradingProgress"] for s in scores_for(peers, team.learner)] == ["PendingManual", "FullyGraded"]
     metrics = launch(team.learner).get("/metrics").text
     delivered = [line for line in metrics.splitlines() if line.startswith("coachbridge_deliveries_total{")

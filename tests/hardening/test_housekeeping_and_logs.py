@@ -83,6 +83,17 @@ def test_secrets_in_messages_and_tracebacks_are_scrubbed_in_plain_logs(caplog):
     assert "Bearer [redacted]" in caplog.text and "/lti/register/[redacted]" in caplog.text
 
 
+def test_calendar_and_unsubscribe_tokens_are_scrubbed_from_request_lines(caplog):
+    """werkzeug's line under ``coachbridge demo`` and any message quoting such a link."""
+    redact_every_log()
+    log = logging.getLogger("werkzeug")
+    with caplog.at_level(logging.INFO):
+        log.info('127.0.0.1 - - "GET /calendar/Zx9_feed-Token1.ics HTTP/1.1" 200 -')
+        log.info('127.0.0.1 - - "POST /unsubscribe/reminders/Un5ub-Token2 HTTP/1.1" 200 -')
+    assert "Zx9_feed-Token1" not in caplog.text and "Un5ub-Token2" not in caplog.text
+    assert "/calendar/[redacted]" in caplog.text and "/unsubscribe/reminders/[redacted]" in caplog.text
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -20,7 +20,7 @@ from tests.peers.lti_platform import full_launch
 @pytest.fixture
 def access(peers):
     parts = peers.app.extensions["coachbridge"]
-    return LmsAccess(parts.engine, parts.tool_keys)
+    return LmsAccess(parts.engine, parts.tool_keys, allow_private_addresses=True)
 
 
 def demo_platform_id(peers) -> int:
@@ -128,6 +128,7 @@ def test_roster_sync_command(peers, monkeypatch, capsys):
 
     pk = course_pk(peers)
     monkeypatch.setenv("DATABASE_URL", peers.engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("COACHBRIDGE_ALLOW_PRIVATE_ADDRESSES", "1")  # the peer LMS is on loopback
     with peers.engine.begin() as conn:  # a first sync reads the whole roster
         conn.execute(update(contexts).where(contexts.c.id == pk).values(roster_differences_url=""))
     assert main(["roster", "sync", "--context", str(pk)]) == 0

@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 import pytest
 import requests
 
+from adapter.web.auth import BROWSER_COOKIE, SESSION_COOKIE
 from lti import client_storage as cs
 from lti.storage import PendingLogin
 from tests.peers.lti_platform import auto_post_form, browser, error_code
@@ -126,7 +127,7 @@ def test_a_storage_login_ignores_cookies(peers):
     other_client, other_page = storage_login(peers)
     cookie_browser = browser()
     cookie_browser.get(peers.lms.login_url("learner-ana", "rl-feedback"), allow_redirects=False)
-    assert "cb_browser" in cookie_browser.cookies
+    assert BROWSER_COOKIE in cookie_browser.cookies
     shown = cookie_browser.post(action, data=fields, allow_redirects=False)
     assert shown.status_code == 200 and page_data(shown)["request"]["subject"] == "lti.get_data"
     foreign_value = {**fields, "lti_storage_value": page_data(other_page)["request"]["value"]}
@@ -244,5 +245,5 @@ def test_a_cookie_session_never_opens_from_a_url(peers):
 
     client = browser()
     assert full_launch(peers, "learner-ana", client=client).status_code == 200
-    cookie_token = client.cookies.get("cb_session")
+    cookie_token = client.cookies.get(SESSION_COOKIE)
     assert requests.get(peers.tool_url + "/learner/", params={"cb_s": cookie_token}).status_code == 401

@@ -88,7 +88,7 @@ def test_metrics_time_lms_calls(peers):
     from lti.ags import AgsClient, AgsEndpoint
 
     parts = peers.app.extensions["coachbridge"]
-    access = LmsAccess(parts.engine, parts.tool_keys)
+    access = LmsAccess(parts.engine, parts.tool_keys, allow_private_addresses=True)
     from tests.lms_services.test_roster_and_tokens import demo_platform_id
     AgsClient(access.token_client(demo_platform_id(peers)),
               AgsEndpoint(scopes=frozenset({c.AGS_SCOPE_LINEITEM}), lineitems=peers.lms_url + "/ags/lineitems")
