@@ -16,6 +16,7 @@ from sqlalchemy import Connection
 from adapter.config import Settings
 from adapter.domain.admin_scope import AdminScope
 from adapter.domain.commands import ConfigureLrs
+from adapter.domain.rules import whole_number
 from adapter.persistence import lrs_store
 from adapter.services import lrs_settings
 
@@ -52,8 +53,9 @@ def add_commands(sub) -> None:
 
 def find(conn: Connection, ref: str) -> lrs_store.LrsEndpoint | None:
     """An endpoint by id or by name; None (and why, on stderr) if there is none."""
-    if ref.isdigit():
-        endpoint = lrs_store.get_endpoint(conn, int(ref))
+    number = whole_number(ref)
+    if number is not None:
+        endpoint = lrs_store.get_endpoint(conn, number)
     else:
         endpoint = next((e for e in lrs_store.endpoints(conn) if e.name == ref), None)
     if endpoint is None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Hashable, Mapping
 
-from .rules import RuleViolation
+from .rules import RuleViolation, whole_number
 
 DEFAULT_MIN_LEARNERS = 5
 FLOOR_MIN_LEARNERS = 3  # never lower, whatever an admin sets
@@ -34,11 +34,11 @@ RULE = ("No row or figure is shown for fewer than {k} learners. When one is hidd
 
 def min_learners_from(text: str) -> int:
     """The admin's setting from a form: a whole number, at least the floor."""
-    value = text.strip()
-    if not value.isdigit() or not FLOOR_MIN_LEARNERS <= int(value) <= MAX_MIN_LEARNERS:
+    value = whole_number(text)
+    if value is None or not FLOOR_MIN_LEARNERS <= value <= MAX_MIN_LEARNERS:
         raise RuleViolation("Smallest group shown", f"must be a whole number from {FLOOR_MIN_LEARNERS} "
                             f"to {MAX_MIN_LEARNERS}", "min_learners")
-    return int(value)
+    return value
 
 
 def too_small(learners: int, k: int) -> bool:

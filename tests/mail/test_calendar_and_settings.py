@@ -15,6 +15,7 @@ from adapter.persistence.reminder_tables import mail_settings
 from adapter.persistence.session_store import create_session
 from adapter.services import mail_settings as settings_service
 from adapter.services.admin_access import OPERATOR_SIGN_IN
+from adapter.web.auth import SESSION_COOKIE
 
 from .conftest import in_days
 
@@ -27,7 +28,7 @@ def _signed_in(team, name: str | None, roles=("learner",)):
         token = create_session(conn, now=time.time(), lifetime=600, app_role=roles[0], app_roles=list(roles),
                                **person)
     client = team.app.test_client()
-    client.set_cookie("cb_session", token, domain="localhost")
+    client.set_cookie(SESSION_COOKIE, token, domain="localhost")
     return client
 
 
