@@ -41,7 +41,7 @@ def _check(page, name: str) -> None:
 
 def _from_home(page, link: str, heading: str, name: str) -> None:
     """Back to the admin home, then the page ``link`` leads to; checked at 390 px."""
-    page.get_by_role("link", name="Back to registrations").click()
+    page.get_by_role("link", name="Back to administration").click()
     page.get_by_role("link", name=link).click()
     page.get_by_role("heading", name=heading).wait_for()
     _check(page, name)
