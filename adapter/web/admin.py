@@ -17,7 +17,7 @@ from adapter.services.platforms import list_platforms
 from .app_components import components
 from .auth import admin_required, admin_scope, current_session
 from .coaching_support import answer_refusals, now
-from .report_pages import today
+from .coaching_support import today
 
 NOT_YOURS = "There is no such record, or it belongs to a platform you do not manage."
 

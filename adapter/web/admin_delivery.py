@@ -8,8 +8,11 @@ import time
 
 from flask import redirect, render_template, request, url_for
 
-from adapter.persistence.delivery_view import target_names, waiting_reasons
+from adapter.domain.admin_scope import AdminScope
+from adapter.persistence.delivery_view import waiting_reasons
 from adapter.persistence.outbox_store import dead_messages, queue_status, retry_dead
+from adapter.persistence.platform_store import platform_choices
+from adapter.services.gradebook import target_for
 
 from .admin import admin_blueprint
 from .app_components import components
@@ -27,7 +30,9 @@ CHANNEL_WORDS = {"xapi": "Statements to a learning record store", "ags": "Scores
 def delivery():
     engine = components().engine
     with engine.connect() as conn:
-        reasons, names = waiting_reasons(conn), target_names(conn)
+        reasons = waiting_reasons(conn)
+        # An AGS queue is named gradebook.target_for(platform id): show the platform's name.
+        names = {target_for(p["id"]): p["name"] for p in platform_choices(conn, AdminScope.operator())}
     return render_template("admin/delivery.html", queues=queue_status(engine, time.time()), now=time.time(),
                            reasons=reasons, names=names, channels=CHANNEL_WORDS,
                            dead=dead_messages(engine), requeued=request.args.get("requeued"))

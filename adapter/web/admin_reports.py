@@ -14,7 +14,8 @@ from .admin import admin_blueprint, chosen_platform, scoped_platforms
 from .app_components import components
 from .auth import admin_required, admin_scope, current_session
 from .coaching_support import done, now, saved_message
-from .report_pages import csv_download, page_values, today
+from .coaching_support import today
+from .report_pages import csv_download, page_values
 
 bp = admin_blueprint(__name__)
 

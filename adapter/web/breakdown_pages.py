@@ -14,7 +14,7 @@ from .app_components import components
 from .admin import admin_blueprint, chosen_platform, scoped_platforms
 from .auth import admin_required, admin_scope
 from .coaching_support import done, now, saved_message
-from .report_pages import today
+from .coaching_support import today
 
 TITLES = {BY_MANAGER: "Outcomes by manager", BY_TEAM: "Outcomes by team"}
 

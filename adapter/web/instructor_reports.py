@@ -8,7 +8,8 @@ from adapter.reports.dashboards import course_dashboard
 from .app_components import components
 from .auth import role_required
 from .coaching_support import answer_refusals, viewer
-from .report_pages import csv_download, page_values, today
+from .coaching_support import today
+from .report_pages import csv_download, page_values
 
 bp = Blueprint("instructor_reports", __name__, url_prefix="/instructor")
 answer_refusals(bp)

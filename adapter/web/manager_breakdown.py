@@ -15,7 +15,7 @@ from .breakdown_pages import exported
 from .coaching_support import answer_refusals, viewer
 from .manager import manager_required
 from .recognition_page import recognition_answer
-from .report_pages import today
+from .coaching_support import today
 
 bp = Blueprint("manager_breakdown", __name__, url_prefix="/manager")
 answer_refusals(bp)

@@ -11,7 +11,8 @@ from . import submitted
 from .app_components import components
 from .coaching_support import answer_refusals, current_viewer, done, now, saved_message, viewer
 from .manager import manager_required
-from .report_pages import csv_download, page_values, today
+from .coaching_support import today
+from .report_pages import csv_download, page_values
 
 bp = Blueprint("manager_reports", __name__, url_prefix="/manager")
 answer_refusals(bp)

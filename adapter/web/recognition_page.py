@@ -11,7 +11,7 @@ from adapter.reports.recognition import RECOGNISABLE, as_csv, chosen_measures, r
 from .app_components import components
 from .admin import admin_blueprint
 from .auth import admin_required, admin_scope
-from .report_pages import today
+from .coaching_support import today
 
 bp = admin_blueprint(__name__)
 

@@ -25,7 +25,7 @@ from .app_components import components
 from .breakdown_pages import filters_from_url
 from .coaching_support import now
 from .report_api_document import openapi_document
-from .report_pages import today
+from .coaching_support import today
 
 bp = Blueprint("report_api", __name__, url_prefix="/api/v1")
 PER_MINUTE = 60

@@ -2,23 +2,16 @@
 dashboard's measures, and the CSV download."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
-
 from flask import Response
 
 from adapter.domain.targets import TARGET_MEASURES
 from adapter.reports.dashboards import Dashboard, csv_text
 from adapter.reports.measures import DEFINITIONS, REFERENCE_CURVE, REFERENCE_SOURCE, Measure
 
-from .coaching_support import now
 from .svg_charts import Bar, application_chart, bar_chart
 
 COACHING_MEASURES = ("cadence_kept", "commitments_on_time", "conversation_before")
 STATUSES = ("met", "on track", "behind")
-
-
-def today() -> date:
-    return datetime.fromtimestamp(now(), timezone.utc).date()
 
 
 def page_values(dashboard: Dashboard, chart_prefix: str) -> dict:

@@ -17,7 +17,7 @@ from .app_components import components
 from .admin import admin_blueprint, scoped_platforms
 from .auth import admin_required, admin_scope
 from .breakdown_pages import admin_filters
-from .report_pages import today
+from .coaching_support import today
 from .svg_charts import Bar, column_chart
 
 DEFAULT_MEASURE = "applied_90"
