@@ -20,7 +20,7 @@ import jwt
 
 from . import claims as c
 from .client_storage import is_storage_state
-from .errors import Rejection, bad_request, forbidden, unauthorized
+from .errors import N_, Rejection, bad_request, forbidden, unauthorized
 from .jwks import KeySetUnavailable, PlatformKeys
 from .oidc import browser_binding
 from .storage import LoginStore, PendingLogin, Registration, RegistrationStore
@@ -119,19 +119,19 @@ def signature_verifies(id_token: str, header: dict[str, Any], key: Any) -> bool:
 
 def check_state_present(a: LaunchAttempt) -> Rejection | None:
     if not a.state:
-        return bad_request("state_missing", "The launch arrived without its state.")
+        return bad_request("state_missing", N_("The launch arrived without its state."))
     return None
 
 
 def check_token_present(a: LaunchAttempt) -> Rejection | None:
     if not a.id_token:
-        return bad_request("id_token_missing", "The launch arrived without an id_token.")
+        return bad_request("id_token_missing", N_("The launch arrived without an id_token."))
     return None
 
 
 def check_token_size(a: LaunchAttempt) -> Rejection | None:
     if len(a.id_token) > MAX_TOKEN_BYTES:
-        return bad_request("id_token_too_large", "The id_token is larger than any real launch needs.")
+        return bad_request("id_token_too_large", N_("The id_token is larger than any real launch needs."))
     return None
 
 
@@ -144,20 +144,20 @@ def check_jwt_format(a: LaunchAttempt) -> Rejection | None:
         if not isinstance(header, dict) or not isinstance(payload, dict):
             raise ValueError("header and payload must be JSON objects")
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        return bad_request("id_token_malformed", "The id_token is not a JSON Web Token.")
+        return bad_request("id_token_malformed", N_("The id_token is not a JSON Web Token."))
     a.header, a.claims = header, payload
     return None
 
 
 def check_algorithm_allowed(a: LaunchAttempt) -> Rejection | None:
     if a.header.get("alg") not in ALLOWED_ALGORITHMS:
-        return unauthorized("alg_not_allowed", "The id_token is signed with an algorithm the tool does not accept.")
+        return unauthorized("alg_not_allowed", N_("The id_token is signed with an algorithm the tool does not accept."))
     return None
 
 
 def check_kid_present(a: LaunchAttempt) -> Rejection | None:
     if not isinstance(a.header.get("kid"), str) or not a.header["kid"]:
-        return unauthorized("kid_missing", "The id_token does not say which platform key signed it.")
+        return unauthorized("kid_missing", N_("The id_token does not say which platform key signed it."))
     return None
 
 
@@ -165,21 +165,22 @@ def check_kid_present(a: LaunchAttempt) -> Rejection | None:
 
 def check_login_known(a: LaunchAttempt) -> Rejection | None:
     if a.login is None:
-        return unauthorized("state_unknown", "This launch was not started by the tool.")
+        return unauthorized("state_unknown", N_("This launch was not started by the tool."))
     return None
 
 
 def check_login_unused(a: LaunchAttempt) -> Rejection | None:
     assert a.login is not None
     if a.login.consumed:
-        return bad_request("launch_already_used", "This launch was already used. Please launch again from your course.")
+        return bad_request("launch_already_used",
+                           N_("This launch was already used. Please launch again from your course."))
     return None
 
 
 def check_login_unexpired(a: LaunchAttempt) -> Rejection | None:
     assert a.login is not None
     if a.login.expires_at <= a.now:
-        return unauthorized("state_expired", "This launch took too long. Please launch again from your course.")
+        return unauthorized("state_expired", N_("This launch took too long. Please launch again from your course."))
     return None
 
 
@@ -192,22 +193,22 @@ def check_state_bound_to_browser(a: LaunchAttempt) -> Rejection | None:
         proof = a.storage_value
         if not proof:
             return unauthorized("state_storage_missing",
-                                "The LMS did not hand back the value this launch stored in it.")
+                                N_("The LMS did not hand back the value this launch stored in it."))
     else:
         proof = a.browser_id
         if not proof:
             return unauthorized("state_cookie_missing",
-                                "The browser that started this launch did not send its state cookie.")
+                                N_("The browser that started this launch did not send its state cookie."))
     if not hmac.compare_digest(browser_binding(proof), a.login.browser_binding):
-        return unauthorized("state_mismatch", "This launch was started in another browser.")
+        return unauthorized("state_mismatch", N_("This launch was started in another browser."))
     return None
 
 
 def check_registration_active(a: LaunchAttempt) -> Rejection | None:
     if a.registration is None:
-        return forbidden("registration_unknown", "This LMS registration no longer exists.")
+        return forbidden("registration_unknown", N_("This LMS registration no longer exists."))
     if not a.registration.active:
-        return forbidden("registration_disabled", "This LMS registration is disabled.")
+        return forbidden("registration_disabled", N_("This LMS registration is disabled."))
     return None
 
 
@@ -216,7 +217,7 @@ def check_registration_active(a: LaunchAttempt) -> Rejection | None:
 def check_issuer(a: LaunchAttempt) -> Rejection | None:
     assert a.registration is not None
     if a.claims.get("iss") != a.registration.issuer:
-        return unauthorized("iss_mismatch", "The id_token comes from another issuer than the login.")
+        return unauthorized("iss_mismatch", N_("The id_token comes from another issuer than the login."))
     return None
 
 
@@ -228,20 +229,20 @@ def _audiences(a: LaunchAttempt) -> list[Any]:
 def check_audience(a: LaunchAttempt) -> Rejection | None:
     assert a.registration is not None
     if a.registration.client_id not in _audiences(a):
-        return unauthorized("aud_mismatch", "The id_token is meant for another client.")
+        return unauthorized("aud_mismatch", N_("The id_token is meant for another client."))
     return None
 
 
 def check_azp_when_several_audiences(a: LaunchAttempt) -> Rejection | None:
     if len(_audiences(a)) > 1 and "azp" not in a.claims:
-        return unauthorized("azp_missing", "The id_token has several audiences but no authorized party.")
+        return unauthorized("azp_missing", N_("The id_token has several audiences but no authorized party."))
     return None
 
 
 def check_azp_matches(a: LaunchAttempt) -> Rejection | None:
     assert a.registration is not None
     if "azp" in a.claims and a.claims["azp"] != a.registration.client_id:
-        return unauthorized("azp_mismatch", "The id_token's authorized party is another client.")
+        return unauthorized("azp_mismatch", N_("The id_token's authorized party is another client."))
     return None
 
 
@@ -255,25 +256,25 @@ def _numeric(a: LaunchAttempt, name: str) -> float | None:
 def check_not_expired(a: LaunchAttempt) -> Rejection | None:
     exp = _numeric(a, "exp")
     if exp is None:
-        return unauthorized("exp_missing", "The id_token has no expiry.")
+        return unauthorized("exp_missing", N_("The id_token has no expiry."))
     if exp + a.leeway < a.now:
-        return unauthorized("token_expired", "The id_token has expired. Please launch again from your course.")
+        return unauthorized("token_expired", N_("The id_token has expired. Please launch again from your course."))
     return None
 
 
 def check_issued_in_past(a: LaunchAttempt) -> Rejection | None:
     iat = _numeric(a, "iat")
     if iat is None:
-        return unauthorized("iat_missing", "The id_token has no issue time.")
+        return unauthorized("iat_missing", N_("The id_token has no issue time."))
     if iat - a.leeway > a.now:
-        return unauthorized("iat_in_future", "The id_token claims to be issued in the future.")
+        return unauthorized("iat_in_future", N_("The id_token claims to be issued in the future."))
     return None
 
 
 def check_not_before(a: LaunchAttempt) -> Rejection | None:
     nbf = _numeric(a, "nbf")
     if nbf is not None and nbf - a.leeway > a.now:
-        return unauthorized("token_not_yet_valid", "The id_token is not valid yet.")
+        return unauthorized("token_not_yet_valid", N_("The id_token is not valid yet."))
     return None
 
 
@@ -281,29 +282,29 @@ def check_not_before(a: LaunchAttempt) -> Rejection | None:
 
 def check_is_lti_message(a: LaunchAttempt) -> Rejection | None:
     if c.VERSION not in a.claims and c.MESSAGE_TYPE not in a.claims:
-        return bad_request("not_lti_message", "The token is a JWT but not an LTI message.")
+        return bad_request("not_lti_message", N_("The token is a JWT but not an LTI message."))
     return None
 
 
 def check_lti_version(a: LaunchAttempt) -> Rejection | None:
     if c.VERSION not in a.claims:
-        return bad_request("lti_version_missing", "The launch does not say which LTI version it uses.")
+        return bad_request("lti_version_missing", N_("The launch does not say which LTI version it uses."))
     if a.claims[c.VERSION] != c.LTI_VERSION:
-        return bad_request("lti_version_unsupported", "The launch uses an LTI version other than 1.3.0.")
+        return bad_request("lti_version_unsupported", N_("The launch uses an LTI version other than 1.3.0."))
     return None
 
 
 def check_message_type(a: LaunchAttempt) -> Rejection | None:
     if not a.claims.get(c.MESSAGE_TYPE):
-        return bad_request("message_type_missing", "The launch does not say what kind of message it is.")
+        return bad_request("message_type_missing", N_("The launch does not say what kind of message it is."))
     if a.claims[c.MESSAGE_TYPE] not in SUPPORTED_MESSAGE_TYPES:
-        return bad_request("message_type_unsupported", "The tool does not handle this kind of LTI message.")
+        return bad_request("message_type_unsupported", N_("The tool does not handle this kind of LTI message."))
     return None
 
 
 def check_deployment_present(a: LaunchAttempt) -> Rejection | None:
     if not isinstance(a.claims.get(c.DEPLOYMENT_ID), str) or not a.claims[c.DEPLOYMENT_ID]:
-        return bad_request("deployment_id_missing", "The launch does not name its deployment.")
+        return bad_request("deployment_id_missing", N_("The launch does not name its deployment."))
     return None
 
 
@@ -311,19 +312,19 @@ def check_deployment_known(a: LaunchAttempt) -> Rejection | None:
     assert a.registration is not None
     known = a.claims[c.DEPLOYMENT_ID] in a.registration.deployment_ids
     if not known and not a.registration.accept_new_deployments:
-        return forbidden("deployment_unknown", "This deployment of the tool is not registered.")
+        return forbidden("deployment_unknown", N_("This deployment of the tool is not registered."))
     return None
 
 
 def check_subject(a: LaunchAttempt) -> Rejection | None:
     if not isinstance(a.claims.get("sub"), str) or not a.claims["sub"]:
-        return bad_request("sub_missing", "The launch does not identify the user.")
+        return bad_request("sub_missing", N_("The launch does not identify the user."))
     return None
 
 
 def check_roles_claim(a: LaunchAttempt) -> Rejection | None:
     if not isinstance(a.claims.get(c.ROLES), list):
-        return bad_request("roles_missing", "The launch carries no roles claim.")
+        return bad_request("roles_missing", N_("The launch carries no roles claim."))
     return None
 
 
@@ -332,7 +333,7 @@ def check_resource_link(a: LaunchAttempt) -> Rejection | None:
         return None
     link = a.claims.get(c.RESOURCE_LINK)
     if not isinstance(link, dict) or not link.get("id"):
-        return bad_request("resource_link_missing", "The launch does not name its resource link.")
+        return bad_request("resource_link_missing", N_("The launch does not name its resource link."))
     return None
 
 
@@ -341,7 +342,7 @@ def check_deep_linking_settings(a: LaunchAttempt) -> Rejection | None:
         return None
     settings = a.claims.get(c.DL_SETTINGS)
     if not isinstance(settings, dict) or not settings.get("deep_link_return_url"):
-        return bad_request("deep_linking_settings_missing", "The deep-linking request has no return URL.")
+        return bad_request("deep_linking_settings_missing", N_("The deep-linking request has no return URL."))
     return None
 
 
@@ -350,7 +351,7 @@ def check_mentor_scope_needs_mentor_role(a: LaunchAttempt) -> Rejection | None:
     if a.claims.get(c.ROLE_SCOPE_MENTOR) and not any(
         "Mentor" in role for role in a.claims.get(c.ROLES) or [] if isinstance(role, str)
     ):
-        return bad_request("role_scope_mentor_without_mentor", "The launch lists mentees but not the Mentor role.")
+        return bad_request("role_scope_mentor_without_mentor", N_("The launch lists mentees but not the Mentor role."))
     return None
 
 
@@ -413,11 +414,12 @@ class LaunchValidator:
         try:
             key = self.keys.find_key(a.registration.key_set_url, a.header["kid"])
         except KeySetUnavailable:
-            return Rejection("platform_keys_unavailable", "The LMS's public keys could not be fetched; try again shortly.", 503)
+            return Rejection("platform_keys_unavailable",
+                             N_("The LMS's public keys could not be fetched; try again shortly."), 503)
         if key is None:
-            return unauthorized("kid_unknown", "The id_token is signed with a key the LMS does not publish.")
+            return unauthorized("kid_unknown", N_("The id_token is signed with a key the LMS does not publish."))
         if not signature_verifies(a.id_token, a.header, key):
-            return unauthorized("signature_invalid", "The id_token's signature does not verify.")
+            return unauthorized("signature_invalid", N_("The id_token's signature does not verify."))
         return None
 
     def check_nonce(self, a: LaunchAttempt) -> Rejection | None:
@@ -425,14 +427,15 @@ class LaunchValidator:
         assert a.login is not None
         nonce = a.claims.get("nonce")
         if not isinstance(nonce, str) or not nonce:
-            return unauthorized("nonce_missing", "The id_token carries no nonce.")
+            return unauthorized("nonce_missing", N_("The id_token carries no nonce."))
         if nonce != a.login.nonce:
             issued = self.logins.find_login_by_nonce(nonce)
             if issued is None:
-                return unauthorized("nonce_unknown", "The id_token's nonce was never issued by the tool.")
+                return unauthorized("nonce_unknown", N_("The id_token's nonce was never issued by the tool."))
             if issued.consumed:
-                return unauthorized("nonce_reused", "The id_token's nonce was already used.")
-            return unauthorized("nonce_state_mismatch", "The id_token's nonce belongs to another launch.")
+                return unauthorized("nonce_reused", N_("The id_token's nonce was already used."))
+            return unauthorized("nonce_state_mismatch", N_("The id_token's nonce belongs to another launch."))
         if not self.logins.consume_login(a.state, a.now):
-            return bad_request("launch_already_used", "This launch was already used. Please launch again from your course.")
+            return bad_request("launch_already_used",
+                               N_("This launch was already used. Please launch again from your course."))
         return None

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from .translatable import N_
+
 R = TypeVar("R", bound=Any)  # a learner's record: has ``learner_id`` and ``activity.platform_id``
 
 
@@ -65,12 +67,12 @@ class Viewer:
     def require_manager_of(self, learner_id: int) -> None:
         self.require_learner_visible(learner_id)
         if not self.manages(learner_id):
-            raise Forbidden("only the learner's current manager may do this")
+            raise Forbidden(N_("only the learner's current manager may do this"))
 
     def require_the_learner(self, learner_id: int) -> None:
         self.require_learner_visible(learner_id)
         if not self.is_learner(learner_id):
-            raise Forbidden("only the learner may do this")
+            raise Forbidden(N_("only the learner may do this"))
 
     def may_read_private_notes(self, author_id: int) -> bool:
         return author_id == self.person_id

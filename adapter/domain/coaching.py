@@ -11,8 +11,9 @@ from datetime import date
 
 from .authorization import Forbidden, Viewer
 from .commands import AgreeAction, HoldConversation, WriteReflection
-from .rules import RuleViolation, check_scale, check_text, parse_date
+from .rules import ONE_OF, RuleViolation, check_scale, check_text, parse_date
 from .templates import Template
+from .translatable import N_
 
 ACTION_OWNERS = ("learner", "manager")
 ACTION_STATUSES = ("open", "done", "dropped")
@@ -51,10 +52,10 @@ class Reflection:
 
 def _reflection_fields(command: WriteReflection) -> dict:
     return {
-        "learned": check_text("What I learned", command.learned),
-        "applying": check_text("How I will apply it", command.applying),
-        "support_needed": check_text("Support I need", command.support_needed, required=False),
-        "confidence": check_scale("Confidence", command.confidence),
+        "learned": check_text(N_("What I learned"), command.learned),
+        "applying": check_text(N_("How I will apply it"), command.applying),
+        "support_needed": check_text(N_("Support I need"), command.support_needed, required=False),
+        "confidence": check_scale(N_("Confidence"), command.confidence),
     }
 
 
@@ -75,12 +76,12 @@ class AgreedAction:
     def agree(cls, learner_id: int, manager_id: int, activity: ActivityRef, command: AgreeAction,
               held_on: date) -> "AgreedAction":
         if command.owner not in ACTION_OWNERS:
-            raise RuleViolation("Action owner", f"must be one of {', '.join(ACTION_OWNERS)}")
-        due = parse_date("Action due date", command.due_on)
+            raise RuleViolation(N_("Action owner"), ONE_OF, choices=", ".join(ACTION_OWNERS))
+        due = parse_date(N_("Action due date"), command.due_on)
         if due is not None and due < held_on:
-            raise RuleViolation("Action due date", "cannot be before the conversation")
+            raise RuleViolation(N_("Action due date"), N_("%(field)s cannot be before the conversation"))
         return cls(learner_id=learner_id, manager_id=manager_id, activity=activity,
-                   description=check_text("Action", command.description, max_length=500),
+                   description=check_text(N_("Action"), command.description, max_length=500),
                    owner=command.owner, due_on=due)
 
     def set_status(self, viewer: Viewer, status: str) -> "AgreedAction":
@@ -88,9 +89,9 @@ class AgreedAction:
         learner closes their own actions, their manager any of them."""
         viewer.require_learner_visible(self.learner_id)
         if not self.may_be_closed_by(viewer):
-            raise Forbidden("only your manager closes an action they own")
+            raise Forbidden(N_("only your manager closes an action they own"))
         if status not in ACTION_STATUSES:
-            raise RuleViolation("Action status", f"must be one of {', '.join(ACTION_STATUSES)}")
+            raise RuleViolation(N_("Action status"), ONE_OF, choices=", ".join(ACTION_STATUSES))
         return replace(self, status=status, version=self.version + 1)
 
     def may_be_closed_by(self, viewer: Viewer) -> bool:
@@ -122,34 +123,34 @@ class Conversation:
              today: date) -> "Conversation":
         learner_id = command.learner_id
         viewer.require_manager_of(learner_id)
-        held_on = parse_date("Date held", command.held_on, required=True)
+        held_on = parse_date(N_("Date held"), command.held_on, required=True)
         if held_on > today:
-            raise RuleViolation("Date held", "cannot be in the future")
+            raise RuleViolation(N_("Date held"), N_("%(field)s cannot be in the future"))
         next_on = parse_date(next_date_label(template.kind), command.next_on)
         if next_on is not None and next_on <= held_on:
-            raise RuleViolation(next_date_label(template.kind), "must be after the date held")
+            raise RuleViolation(next_date_label(template.kind), N_("%(field)s must be after the date held"))
         agreed = tuple(AgreedAction.agree(learner_id, viewer.person_id, activity, action, held_on)
                        for action in command.new_actions if action.description.strip())
         return cls(kind=template.kind, template=template.key, learner_id=learner_id,
                    manager_id=viewer.person_id, activity=activity, held_on=held_on,
                    answers=template.answers_from(command.answers),
-                   shared_notes=check_text("Shared notes", command.shared_notes, required=False),
-                   private_notes=check_text("Private notes", command.private_notes, required=False),
+                   shared_notes=check_text(N_("Shared notes"), command.shared_notes, required=False),
+                   private_notes=check_text(N_("Private notes"), command.private_notes, required=False),
                    next_on=next_on, actions=agreed)
 
     def rate(self, viewer: Viewer, rating: str | int) -> "Conversation":
         """Only the learner says how useful it was."""
         viewer.require_learner_visible(self.learner_id)
         if not viewer.is_learner(self.learner_id):
-            raise Forbidden("only the learner rates a conversation")
-        return replace(self, rating=check_scale("Usefulness", rating), version=self.version + 1)
+            raise Forbidden(N_("only the learner rates a conversation"))
+        return replace(self, rating=check_scale(N_("Usefulness"), rating), version=self.version + 1)
 
     def withdraw(self, viewer: Viewer) -> "Conversation":
         """Taken back by the manager who recorded it, while they manage the learner (a
         record of the wrong person or a conversation that did not happen)."""
         viewer.require_manager_of(self.learner_id)
         if not self.may_be_withdrawn_by(viewer):
-            raise Forbidden("only the manager who recorded a conversation withdraws it")
+            raise Forbidden(N_("only the manager who recorded a conversation withdraws it"))
         return replace(self, version=self.version + 1)
 
     def may_be_withdrawn_by(self, viewer: Viewer) -> bool:
@@ -161,4 +162,4 @@ class Conversation:
 
 
 def next_date_label(kind: str) -> str:
-    return "Next check-in" if kind == "check_in" else "Follow-up date"
+    return N_("Next check-in") if kind == "check_in" else N_("Follow-up date")

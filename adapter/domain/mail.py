@@ -8,24 +8,25 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Mapping
 
-from .rules import RuleViolation, whole_number
+from .rules import ONE_OF, RuleViolation, whole_number
+from .translatable import N_
 
 
 @dataclass(frozen=True)
 class MessageKind:
     key: str
-    title: str  # as a person's preferences page names it
-    to: str  # who receives it, in plain words
+    title: str  # as a person's preferences page names it (marked for translation)
+    to: str  # who receives it, in plain words (marked for translation)
 
 
 KINDS = {k.key: k for k in (
-    MessageKind("validation_requested", "A team member asks you to validate", "managers"),
-    MessageKind("validation_decided", "Your manager decided on your validation request", "learners"),
-    MessageKind("check_in_coming_up", "A check-in is coming up", "managers and learners"),
-    MessageKind("check_in_overdue", "A check-in is overdue", "managers"),
-    MessageKind("weekly_digest", "Weekly summary of what is due (only when something is)", "managers"),
-    MessageKind("action_due", "An agreed action is due", "whoever owns the action"),
-    MessageKind("check_in_invitation", "Calendar invitations for planned check-ins", "managers and learners"),
+    MessageKind("validation_requested", N_("A team member asks you to validate"), N_("managers")),
+    MessageKind("validation_decided", N_("Your manager decided on your validation request"), N_("learners")),
+    MessageKind("check_in_coming_up", N_("A check-in is coming up"), N_("managers and learners")),
+    MessageKind("check_in_overdue", N_("A check-in is overdue"), N_("managers")),
+    MessageKind("weekly_digest", N_("Weekly summary of what is due (only when something is)"), N_("managers")),
+    MessageKind("action_due", N_("An agreed action is due"), N_("whoever owns the action")),
+    MessageKind("check_in_invitation", N_("Calendar invitations for planned check-ins"), N_("managers and learners")),
 )}
 SECURITY = ("none", "starttls", "tls")
 DEFAULT_DAILY_CAP = 10
@@ -67,21 +68,21 @@ def check_settings(form: Mapping[str, str], has_password: bool) -> dict:
     """SMTP settings as typed on the admin page or the CLI, checked."""
     host = (form.get("host") or "").strip()
     if not host or any(c.isspace() for c in host):
-        raise RuleViolation("SMTP host", "is required (a host name or address)")
+        raise RuleViolation(N_("SMTP host"), N_("%(field)s is required (a host name or address)"))
     port = whole_number(form.get("port"))
     if port is None or not 1 <= port <= 65535:
-        raise RuleViolation("SMTP port", "must be a number from 1 to 65535")
+        raise RuleViolation(N_("SMTP port"), N_("%(field)s must be a number from 1 to 65535"))
     security = form.get("security") or ""
     if security not in SECURITY:
-        raise RuleViolation("Security", f"must be one of {', '.join(SECURITY)}")
+        raise RuleViolation(N_("Security"), ONE_OF, choices=", ".join(SECURITY))
     username = (form.get("username") or "").strip()
     if username and not (has_password or form.get("password")):
-        raise RuleViolation("Password", "is required with a username")
+        raise RuleViolation(N_("Password"), N_("%(field)s is required with a username"))
     sender = (form.get("from_address") or "").strip()
     if not ADDRESS.match(sender):
-        raise RuleViolation("From address", "must be an email address")
+        raise RuleViolation(N_("From address"), N_("%(field)s must be an email address"))
     cap = whole_number(form.get("daily_cap") or str(DEFAULT_DAILY_CAP))
     if cap is None or not 1 <= cap <= 1000:
-        raise RuleViolation("Daily cap", "must be a whole number from 1 to 1000")
+        raise RuleViolation(N_("Daily cap"), N_("%(field)s must be a whole number from 1 to 1000"))
     return {"host": host, "port": port, "security": security, "username": username,
             "from_address": sender, "daily_cap": cap}

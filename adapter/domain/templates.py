@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from .rules import RuleViolation, check_text
+from .translatable import N_
 
 CONVERSATION_KINDS = ("check_in", "coaching")
 
@@ -49,5 +50,5 @@ class TemplateCatalog:
     def get(self, key: str) -> Template:
         template = self.by_key.get(key)
         if template is None:
-            raise RuleViolation("Conversation template", f"there is no template called {key!r}")
+            raise RuleViolation(N_("Conversation template"), N_("there is no template called %(key)r"), key=key)
         return template

@@ -9,7 +9,8 @@ from dataclasses import dataclass, replace
 
 from .authorization import Forbidden, Viewer
 from .coaching import ActivityRef
-from .rules import RuleViolation, check_text
+from .rules import ONE_OF, RuleViolation, check_text
+from .translatable import N_
 
 PENDING, VALIDATED, NEEDS_MORE_EVIDENCE = "pending", "validated", "needs_more_evidence"
 OUTCOMES = (VALIDATED, NEEDS_MORE_EVIDENCE)
@@ -40,22 +41,22 @@ class ValidationRequest:
     @classmethod
     def ask(cls, viewer: Viewer, activity: ActivityRef, evidence: str) -> "ValidationRequest":
         return cls(learner_id=viewer.person_id, activity=activity,
-                   evidence=check_text("Evidence of applying it", evidence))
+                   evidence=check_text(N_("Evidence of applying it"), evidence))
 
     def ask_again(self, viewer: Viewer, evidence: str) -> "ValidationRequest":
         viewer.require_the_learner(self.learner_id)
         if self.status != NEEDS_MORE_EVIDENCE:
-            raise Forbidden("this request is not waiting for more evidence")
-        return replace(self, evidence=check_text("Evidence of applying it", evidence), status=PENDING,
+            raise Forbidden(N_("this request is not waiting for more evidence"))
+        return replace(self, evidence=check_text(N_("Evidence of applying it"), evidence), status=PENDING,
                        version=self.version + 1)
 
     def decide(self, viewer: Viewer, outcome: str, feedback: str) -> "ValidationRequest":
         viewer.require_manager_of(self.learner_id)
         if self.status != PENDING:
-            raise Forbidden("this request has already been decided")
+            raise Forbidden(N_("this request has already been decided"))
         if outcome not in OUTCOMES:
-            raise RuleViolation("Decision", f"must be one of {', '.join(OUTCOMES)}")
-        feedback = check_text("Feedback", feedback, required=outcome == NEEDS_MORE_EVIDENCE)
+            raise RuleViolation(N_("Decision"), ONE_OF, choices=", ".join(OUTCOMES))
+        feedback = check_text(N_("Feedback"), feedback, required=outcome == NEEDS_MORE_EVIDENCE)
         decision = Decision(viewer.person_id, outcome, feedback, self.evidence, self.version + 1)
         return replace(self, status=outcome, decisions=(*self.decisions, decision), version=self.version + 1)
 

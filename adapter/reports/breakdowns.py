@@ -22,12 +22,16 @@ from adapter.domain.admin_scope import AdminScope
 from adapter.domain.authorization import Forbidden, NotFound, Viewer
 from adapter.reports.measures import Facts, facts_on, measures, total
 from adapter.domain.small_groups import RULE, filter_hides_view, hidden_rows, min_learners_from, too_small
+from adapter.domain.source_text import Translate, english
+from adapter.domain.translatable import N_
 from adapter.persistence import breakdown_queries as queries
 
 from .dashboards import spreadsheet_cell
 
 BY_MANAGER, BY_TEAM = "manager", "team"
-VOLUME = (("conversations", "Conversations held"), ("decisions", "Validations decided"))
+GROUP_NAMES = {BY_MANAGER: N_("manager"), BY_TEAM: N_("team")}  # a download's first column
+HIDDEN = N_("hidden")  # a figure the small-group rule hides, in a download
+VOLUME = (("conversations", N_("Conversations held")), ("decisions", N_("Validations decided")))
 # The facts whose learners a column's figure rests on.
 RESTS_ON = {"applied_30": "cohort_30", "applied_60": "cohort_60", "applied_90": "cohort_90",
             "decision_days": "decisions", "cadence_kept": "planned", "commitments_on_time": "commitments_due",
@@ -59,6 +63,7 @@ class Cell:
     display: str
     learners: int | None  # None when hidden
     hidden: bool
+    unit: str = ""  # as Measure.unit; "" for a count
 
 
 @dataclass(frozen=True)
@@ -84,7 +89,12 @@ class Breakdown:
 
     @property
     def rule(self) -> str:
-        return RULE.format(k=self.min_learners)
+        return RULE % {"k": self.min_learners}
+
+    @property
+    def rule_message(self) -> tuple[str, dict]:
+        """The rule as the page translates it: (text marked with ``N_``, its values)."""
+        return RULE, {"k": self.min_learners}
 
     @property
     def columns(self) -> list[tuple[str, str]]:
@@ -94,7 +104,7 @@ class Breakdown:
 def organisation_breakdown(conn: Connection, scope: AdminScope | None, by: str, filters: Filters, as_of: date,
                            sort: str = "", descending: bool = False) -> Breakdown:
     if scope is None:
-        raise Forbidden("breakdowns by manager and team are for administrators")
+        raise Forbidden(N_("breakdowns by manager and team are for administrators"))
     if by not in (BY_MANAGER, BY_TEAM):
         raise NotFound("no such breakdown")
     breakdown = _breakdown(conn, scope, by, filters, as_of)
@@ -105,7 +115,7 @@ def my_team_breakdown(conn: Connection, viewer: Viewer, as_of: date, manager_id:
     """A manager's own row and the organisation's, never another manager's: the row is
     cut exactly as on the admin's page, so a manager learns nothing the rule hides."""
     if manager_id is not None and manager_id != viewer.person_id:
-        raise Forbidden("a manager sees their own team's figures and the organisation's, not another manager's")
+        raise Forbidden(N_("a manager sees their own team's figures and the organisation's, not another manager's"))
     scope = AdminScope.of_platform(viewer.platform_id)
     return _breakdown(conn, scope, BY_MANAGER, Filters(), as_of, only_manager=viewer.person_id)
 
@@ -174,17 +184,17 @@ def row_of(name: str, learners: frozenset[int], facts: dict[int, Facts], k: int,
            hidden_columns: set[str], columns: tuple[str, ...] = COLUMNS) -> Row:
     """One row's cells, each cut when the row is hidden, its column is, or it rests on too few."""
     summed = total(facts[l] for l in learners)
-    values = {m.key: (m.label, m.value, m.display) for m in measures(summed)}
+    values = {m.key: (m.label, m.value, m.display, m.unit) for m in measures(summed)}
     for key, label in VOLUME:
         count = getattr(summed, key)
-        values[key] = (label, float(count), str(count))
+        values[key] = (label, float(count), str(count), "")
     cells = []
     for key in columns:
-        label, value, display = values[key]
+        label, value, display, unit = values[key]
         rest = len(resting(learners, facts, key))
         cut = hidden or key in hidden_columns or too_small(rest, k)
-        cells.append(Cell(key, label, None if cut else value, "hidden" if cut else display,
-                          None if cut else rest, cut))
+        cells.append(Cell(key, label, None if cut else value, HIDDEN if cut else display,
+                          None if cut else rest, cut, unit))
     return Row(name, None if hidden or too_small(len(learners), k) else len(learners), cells, hidden)
 
 
@@ -219,14 +229,16 @@ def as_json(breakdown: Breakdown) -> str:
     return json.dumps(as_dict(breakdown), indent=1)
 
 
-def as_csv(breakdown: Breakdown) -> str:
+def as_csv(breakdown: Breakdown, translate: Translate = english) -> str:
+    """The table as shown, its words in ``translate``'s language (measure keys stay as they are)."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([breakdown.by, "learners", *(f"{key}" for key in COLUMNS),
-                     *(f"organisation:{key}" for key in COLUMNS)])
+    hidden = translate(HIDDEN)
+    writer.writerow([translate(GROUP_NAMES[breakdown.by]), translate(N_("learners")), *COLUMNS,
+                     *(translate(N_("organisation:%(measure)s"), measure=key) for key in COLUMNS)])
     org = ["" if c.hidden or c.value is None else f"{c.value:.2f}" for c in breakdown.organisation.cells]
     for row in [breakdown.organisation, *breakdown.rows]:
-        writer.writerow([spreadsheet_cell(row.name), "hidden" if row.learners is None else row.learners,
-                         *("hidden" if c.hidden else "" if c.value is None else f"{c.value:.2f}" for c in row.cells),
+        writer.writerow([spreadsheet_cell(row.name), hidden if row.learners is None else row.learners,
+                         *(hidden if c.hidden else "" if c.value is None else f"{c.value:.2f}" for c in row.cells),
                          *org])
     return out.getvalue()

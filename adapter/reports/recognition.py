@@ -16,6 +16,8 @@ from sqlalchemy import Connection
 from adapter.domain.admin_scope import AdminScope
 from adapter.domain.authorization import Forbidden
 from adapter.domain.rules import RuleViolation
+from adapter.domain.source_text import Translate, english
+from adapter.domain.translatable import N_
 from adapter.domain.targets import Quarter
 from adapter.persistence import breakdown_queries as queries
 
@@ -40,14 +42,14 @@ class Recognition:
 def chosen_measures(asked: list[str]) -> tuple[str, ...]:
     measures = tuple(dict.fromkeys(asked)) or DEFAULT_MEASURES
     if any(m not in RECOGNISABLE for m in measures):
-        raise RuleViolation("Measures", "must be chosen from the list", "measure")
+        raise RuleViolation(N_("Measures"), N_("%(field)s must be chosen from the list"), "measure")
     return measures
 
 
 def recognised_managers(conn: Connection, scope: AdminScope | None, quarter: Quarter, measures: tuple[str, ...],
                         as_of: date) -> Recognition:
     if scope is None:
-        raise Forbidden("the recognition list is for administrators")
+        raise Forbidden(N_("the recognition list is for administrators"))
     k = queries.min_learners(conn, scope)
     facts = facts_in_quarter(conn, scope, quarter, as_of)
     organisation, rows = grouped(conn, scope, BY_MANAGER, facts, k, False, {})
@@ -57,10 +59,12 @@ def recognised_managers(conn: Connection, scope: AdminScope | None, quarter: Qua
     return Recognition(quarter, measures, k, organisation, sorted(met, key=lambda r: r.name))
 
 
-def as_csv(recognition: Recognition) -> str:
+def as_csv(recognition: Recognition, translate: Translate = english) -> str:
+    """The list as shown, its words in ``translate``'s language (measure keys stay as they are)."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["manager", "quarter", *recognition.measures, *(f"organisation:{m}" for m in recognition.measures)])
+    writer.writerow([translate(N_("manager")), translate(N_("quarter")), *recognition.measures,
+                     *(translate(N_("organisation:%(measure)s"), measure=m) for m in recognition.measures)])
     bar = ["" if c.value is None else f"{c.value:.2f}" for c in map(recognition.organisation.cell, recognition.measures)]
     for row in recognition.managers:
         writer.writerow([spreadsheet_cell(row.name), str(recognition.quarter),

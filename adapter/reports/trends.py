@@ -24,6 +24,7 @@ from adapter.domain.authorization import Forbidden, NotFound
 from adapter.reports.measures import COMMITMENT, EPOCH, PLAN, START, USEFUL_RATING, Facts, facts_on
 from adapter.domain.small_groups import filter_hides_view, hidden_rows
 from adapter.domain.targets import TARGET_MEASURES, Quarter
+from adapter.domain.translatable import N_
 from adapter.persistence import breakdown_queries as queries
 from adapter.persistence import targets_store
 
@@ -88,7 +89,7 @@ def _first_day(period: str, kind: str) -> date:
 
 def organisation_trend(conn: Connection, scope: AdminScope | None, kind: str, filters: Filters, as_of: date) -> Trend:
     if scope is None:
-        raise Forbidden("reports over time are for administrators")
+        raise Forbidden(N_("reports over time are for administrators"))
     if kind not in PERIODS:
         raise NotFound("no such period")
     k = queries.min_learners(conn, scope)

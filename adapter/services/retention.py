@@ -16,7 +16,8 @@ from typing import Callable, Mapping
 
 from sqlalchemy import Engine
 
-from adapter.domain.rules import whole_number
+from adapter.domain.rules import RuleViolation, whole_number
+from adapter.domain.translatable import N_
 from adapter.persistence import outbox_store, report_summaries, retention_store as store
 from adapter.persistence.coaching_store import audit
 from adapter.persistence.retention_store import LIMITS, Expired
@@ -24,8 +25,13 @@ from adapter.persistence.retention_store import LIMITS, Expired
 CHECK_EVERY = 600.0  # seconds between the worker's looks at the calendar
 
 
-class RetentionSettingsError(ValueError):
-    pass
+class RetentionSettingsError(RuleViolation):
+    """A limit that is neither empty nor a whole number from 1."""
+
+
+# How the admin page and the CLI name each limit.
+LIMIT_NAMES = {"private_notes_days": N_("private notes days"), "withdrawn_days": N_("withdrawn days"),
+               "inactive_months": N_("inactive months")}
 
 
 def parse_limits(given: Mapping[str, str]) -> dict[str, int | None]:
@@ -36,7 +42,8 @@ def parse_limits(given: Mapping[str, str]) -> dict[str, int | None]:
         value = str(given.get(name) or "").strip()
         number = whole_number(value)
         if value and (number is None or not 0 < number <= 100000):
-            raise RetentionSettingsError(f"{name.replace('_', ' ')}: a whole number from 1, or empty to keep")
+            raise RetentionSettingsError(LIMIT_NAMES[name], N_("%(field)s: a whole number from 1, or empty to keep"),
+                                         name)
         limits[name] = number if value else None
     return limits
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 
 from flask import abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from adapter.domain.authorization import NotFound
 from adapter.persistence import lrs_store
@@ -116,5 +117,5 @@ def lrs_privacy(platform_id: int):
     admin_scope().require(platform_id)
     problem = lrs_settings.save_privacy(components().engine, platform_id, submitted.privacy(request.form))
     if problem:
-        abort(400, description=problem)
+        abort(400, description=_(problem))
     return redirect(url_for("admin_lrs.lrs_list", saved=platform_id), code=303)

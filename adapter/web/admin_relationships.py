@@ -6,6 +6,7 @@ a tool operator any (the platform in a request must be one ``scoped_platforms()`
 from __future__ import annotations
 
 from flask import Response, abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from adapter.domain.authorization import NotFound
 from adapter.domain.relationships import SOURCES, TEMPLATE_CSV
@@ -24,7 +25,7 @@ def platform_in_request(choices: list[dict]) -> int | None:
     """The platform the request names (else the admin's first), one they may act on (400 otherwise)."""
     if not request.values.get("platform_id", ""):
         return choices[0]["id"] if choices else None
-    return chosen_platform(request.values["platform_id"], "Choose one of the platforms listed.")
+    return chosen_platform(request.values["platform_id"], _("Choose one of the platforms listed."))
 
 
 @bp.route("/relationships/pairs")
@@ -54,12 +55,12 @@ def remove_relationship_pair():
     platform_id = platform_in_request(scoped_platforms())
     learner, manager = whole_number(request.form.get("learner_id")), whole_number(request.form.get("manager_id"))
     if platform_id is None or learner is None or manager is None:
-        abort(400, description="Choose a pair to remove.")
+        abort(400, description=_("Choose a pair to remove."))
     try:
         relationship_admin.remove_pair(components().engine, platform_id, learner, manager,
                                        current_session().person_id, now())
     except NotFound:
-        abort(404, description="There is no such current pair on this platform.")
+        abort(404, description=_("There is no such current pair on this platform."))
     return redirect(url_for("admin_relationships.relationship_pairs", platform_id=platform_id, removed=1), code=303)
 
 
@@ -81,11 +82,11 @@ def provisioning():
         platform_id = platform_in_request(choices)
         revoke = whole_number(request.form.get("revoke"))
         if request.form.get("revoke") and revoke is None:
-            abort(400, description="Choose a token to revoke.")
+            abort(400, description=_("Choose a token to revoke."))
         if revoke is not None:
             if not scim_tokens.revoke_token(components().engine, revoke,
                                             current_session().person_id, now(), platform_id=platform_id):
-                abort(404, description="There is no such live token on this platform.")
+                abort(404, description=_("There is no such live token on this platform."))
         elif platform_id is not None:
             new_token = scim_tokens.create_token(components().engine, platform_id, current_session().person_id,
                                                  now())[1]

@@ -3,6 +3,8 @@ and JSON of exactly what is shown) and the small-group setting."""
 from __future__ import annotations
 
 from flask import Response, abort, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from adapter.domain.rules import RuleViolation, whole_number
 from adapter.persistence import breakdown_queries
@@ -16,7 +18,7 @@ from .auth import admin_required, admin_scope
 from .coaching_support import done, now, saved_message
 from .coaching_support import today
 
-TITLES = {BY_MANAGER: "Outcomes by manager", BY_TEAM: "Outcomes by team"}
+TITLES = {BY_MANAGER: _l("Outcomes by manager"), BY_TEAM: _l("Outcomes by team")}
 
 bp = admin_blueprint(__name__)
 
@@ -26,14 +28,14 @@ def filters_from_url(platform_ids: set[int]) -> Filters:
     args = request.args
     platform_id = whole_number(args.get("platform"))
     if args.get("platform") and platform_id not in platform_ids:
-        abort(400, description="The platform must be one you administer.")
+        abort(400, description=_("The platform must be one you administer."))
     course = args.get("course", "")
     course_id = whole_number(course)
     if course and course_id is None:
-        abort(400, description="The course must be chosen from the list.")
+        abort(400, description=_("The course must be chosen from the list."))
     team = args.get("team", "").strip()
     if len(team) > 255:
-        abort(400, description="A team name is at most 255 characters.")
+        abort(400, description=_("A team name is at most 255 characters."))
     return Filters(platform_id, course_id, team)
 
 
@@ -44,13 +46,13 @@ def admin_filters() -> Filters:
 def exported(breakdown: Breakdown, name: str) -> Response | None:
     wanted = request.args.get("format", "")
     if wanted == "csv":
-        return Response(as_csv(breakdown), mimetype="text/csv",
+        return Response(as_csv(breakdown, _), mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="coachbridge-{name}-'
                                                         f'{breakdown.as_of.isoformat()}.csv"'})
     if wanted == "json":
         return Response(as_json(breakdown), mimetype="application/json")
     if wanted:
-        abort(400, description="The format is csv or json.")
+        abort(400, description=_("The format is csv or json."))
     return None
 
 
@@ -80,13 +82,13 @@ def breakdown(by: str, error: RuleViolation | None = None, status: int = 200):
                            export_url=lambda fmt: url_for("breakdown_pages.breakdown", by=by, format=fmt, sort=sort or None,
                                                           order=request.args.get("order"), **here),
                            error=error, form=request.form,
-                           saved=saved_message({"privacy": "The smallest group shown is saved."})), status
+                           saved=saved_message({"privacy": _("The smallest group shown is saved.")})), status
 
 
 @bp.route("/reports/privacy", methods=["POST"])
 @admin_required
 def report_privacy():
-    platform_id = chosen_platform(request.form.get("platform_id", ""), "Choose the platform this applies to.")
+    platform_id = chosen_platform(request.form.get("platform_id", ""), _("Choose the platform this applies to."))
     try:
         save_privacy(components().engine, admin_scope(), platform_id, request.form.get("min_learners", ""),
                      request.form.get("managers_see_recognition") == "yes", now())

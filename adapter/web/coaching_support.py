@@ -13,6 +13,7 @@ from adapter.services.coaching import load_viewer
 
 from .app_components import components
 from .auth import current_session
+from .domain_messages import refusal
 
 
 def catalog() -> TemplateCatalog:
@@ -29,7 +30,7 @@ def answer_refusals(blueprint: Blueprint,
 
     @blueprint.errorhandler(Forbidden)
     def forbidden(error: Forbidden):
-        return render_template("error.html", code="forbidden", status=403, reason=f"Not allowed: {error}."), 403
+        return render_template("error.html", code="forbidden", status=403, reason=refusal(error)), 403
 
 
 def viewer(conn) -> Viewer:

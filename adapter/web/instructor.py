@@ -4,9 +4,11 @@ from __future__ import annotations
 import time
 
 from flask import Blueprint, abort, render_template, request
+from flask_babel import gettext as _
 
 from adapter.domain.placement import KINDS, Placement
 from adapter.domain.rules import RuleViolation
+from adapter.domain.translatable import N_
 from adapter.persistence import roster_store
 from adapter.persistence.people_store import course_link_titles
 from adapter.services.coaching_views import course_page
@@ -46,7 +48,7 @@ def roster():
 def _deep_link_launch() -> dict:
     launch = current_session().launch
     if launch.get("message_type") != "LtiDeepLinkingRequest" or not launch.get("deep_linking_settings"):
-        abort(400, description="Open this page from your course editor's 'add activity' dialog.")
+        abort(400, description=_("Open this page from your course editor's 'add activity' dialog."))
     return launch
 
 
@@ -69,7 +71,8 @@ def deep_link():
             placement = Placement.place(submitted.placement(request.form), catalog(), set(links))
             answer = answer_deep_link(launch, placement, tool_url("lti.launch"), components().tool_keys.current())
         except (RuleViolation, DeepLinkingError) as broken:
-            error = broken if isinstance(broken, RuleViolation) else RuleViolation("The LMS", str(broken))
+            error = broken if isinstance(broken, RuleViolation) else RuleViolation(
+                N_("The LMS"), N_("%(field)s cannot take this placement: %(detail)s"), detail=str(broken))
         else:
             session = current_session()
             with components().engine.begin() as conn:

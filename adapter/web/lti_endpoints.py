@@ -12,12 +12,13 @@ from typing import Callable, Mapping
 from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, g, jsonify, make_response, redirect, render_template, request
+from flask_babel import gettext as _
 
 from adapter.metrics import record_launch
 from adapter.services.launches import OpenedSession, open_session
 from adapter.services.navigation import landing_section
 from lti import client_storage
-from lti.errors import Rejection, forbidden
+from lti.errors import N_, Rejection, forbidden
 from lti.keys import jwks_document
 from lti.oidc import LOGIN_LIFETIME, LoginRedirect, new_browser_id, start_login
 from lti.validation import ValidLaunch
@@ -34,7 +35,8 @@ LANDING = {"learner": "learner.home", "manager": "manager.home", "instructor": "
 
 
 def rejected(rejection: Rejection):
-    return render_template("error.html", code=rejection.code, reason=rejection.reason,
+    """The error page for a refused login or launch, its reason in the reader's language."""
+    return render_template("error.html", code=rejection.code, reason=_(rejection.reason, **rejection.params),
                            status=rejection.status), rejection.status
 
 
@@ -94,7 +96,8 @@ def launch():
             request.headers.get("Sec-Fetch-Site"), request.headers.get("Origin"),
             client_storage.web_origin(tool_url("lti.launch"))):
         outcome: ValidLaunch | Rejection = forbidden(
-            "state_storage_cross_site", "This launch was not sent by coachbridge's own page. Please launch again.")
+            "state_storage_cross_site",
+            N_("This launch was not sent by coachbridge's own page. Please launch again."))
     else:
         outcome = parts.validator.validate(id_token, state, request.cookies.get(BROWSER_COOKIE), storage_value)
     if isinstance(outcome, Rejection):

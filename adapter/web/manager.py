@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import Blueprint, abort, render_template, request, url_for
+from flask_babel import gettext as _
 
 from adapter.domain.coaching import next_date_label
 from adapter.domain.rules import RuleViolation, whole_number
@@ -26,6 +27,7 @@ from .auth import current_session, role_required
 from .coaching_support import (
     answer_refusals, catalog, current_viewer, done, now, saved_message, today, today_of, viewer,
 )
+from .domain_messages import explain
 from .roster import sync_current_course
 
 bp = Blueprint("manager", __name__, url_prefix="/manager")
@@ -169,7 +171,7 @@ def decide(request_id: int):
     except RuleViolation as broken:
         learner_id = whole_number(request.form.get("learner_id"))
         if learner_id is None:
-            abort(400, description=f"The decision is not recorded: {broken}.")
+            abort(400, description=_("The decision is not recorded: %(why)s.", why=explain(broken)))
         return _mentee_page(learner_id, error=broken, status=400)
     return done("manager.mentee", "validation", learner_id=decided.learner_id)
 

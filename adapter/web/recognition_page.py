@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Response, abort, render_template, request
+from flask_babel import gettext as _
 
 from adapter.domain.admin_scope import AdminScope
 from adapter.domain.rules import RuleViolation
@@ -12,6 +13,7 @@ from .app_components import components
 from .admin import admin_blueprint
 from .auth import admin_required, admin_scope
 from .coaching_support import today
+from .domain_messages import explain
 
 bp = admin_blueprint(__name__)
 
@@ -29,11 +31,11 @@ def recognition_answer(scope: AdminScope | None, endpoint: str):
         quarter = Quarter.parse(request.args["quarter"]) if request.args.get("quarter") else Quarter.of(today())
         measures = chosen_measures(request.args.getlist("measure"))
     except RuleViolation as broken:
-        abort(400, description=f"{broken.field} {broken.problem}.")
+        abort(400, description=f"{explain(broken)}.")
     with components().engine.connect() as conn:
         result = recognised_managers(conn, scope, quarter, measures, today())
     if request.args.get("format") == "csv":
-        return Response(as_csv(result), mimetype="text/csv",
+        return Response(as_csv(result, _), mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="coachbridge-recognition-{quarter}.csv"'})
     labels = {c.key: c.label for c in result.organisation.cells}
     return render_template("reports/recognition.html", recognition=result, labels=labels, columns=RECOGNISABLE,
