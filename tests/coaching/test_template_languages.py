@@ -10,7 +10,7 @@ from adapter.domain.rules import RuleViolation
 from adapter.mapping_files import MappingError, load_templates
 
 CATALOG = load_templates()
-SHIPPED = {"en", "fr", "de", "es"}
+SHIPPED = {"en", "fr", "de", "es"}  # tests/i18n checks the templates have every language the catalogs have
 
 TRANSLATED = """\
 title: {en: Weekly, fr: Hebdomadaire}
