@@ -31,7 +31,7 @@ def app(tmp_path_factory):
 
 @pytest.mark.parametrize("accept, title, first_label", [
     ("de-DE,de;q=0.9", "Check-in", "Was hat die lernende Person seit dem letzten Check-in angewendet?"),
-    ("fr-CA", "Point d'étape", "Qu'est-ce que l'apprenant a mis en pratique depuis le dernier point d'étape\u00a0?"),
+    ("fr-CA", "Point d’étape", "Qu’est-ce que l’apprenant a mis en pratique depuis le dernier point d’étape\u00a0?"),
     ("es-MX,en;q=0.5", "Reunión de seguimiento", "¿Qué ha aplicado el participante desde la última reunión de seguimiento?"),
     ("pt-BR", "Check-in", "What has the learner applied since the last check-in?"),
 ])
