@@ -15,7 +15,7 @@ from adapter.services.placements import answer_deep_link
 from lti.deep_linking import DeepLinkingError
 
 from . import submitted
-from .app_components import components
+from .app_components import components, page_connection
 from .auth import current_session, role_required
 from .coaching_support import answer_refusals, catalog, viewer
 from .roster import sync_current_course
@@ -31,7 +31,7 @@ def home():
     session = current_session()
     course, page = None, {"learners": 0, "activities": []}
     if session.context_pk:
-        with components().engine.connect() as conn:
+        with page_connection() as conn:
             course = roster_store.course(conn, session.context_pk)
             page = course_page(conn, viewer(conn))
     return render_template("instructor/home.html", course=course, **page)
