@@ -134,7 +134,7 @@ def save_privacy(engine: Engine, scope: AdminScope, platform_id: int, text: str,
 
 def as_dict(breakdown: Breakdown) -> dict:
     return {"by": breakdown.by, "as_of": breakdown.as_of.isoformat(), "min_learners": breakdown.min_learners,
-            "rule": breakdown.rule, "filters": asdict(breakdown.filters), "withheld": breakdown.withheld,
+            "rule": breakdown.rule, "filters": breakdown.filters.as_url(), "withheld": breakdown.withheld,
             "organisation": asdict(breakdown.organisation), "rows": [asdict(r) for r in breakdown.rows]}
 
 

@@ -57,7 +57,7 @@ class Trend:
 
 
 def as_dict(trend: Trend) -> dict:
-    return {**asdict(trend), "as_of": trend.as_of.isoformat()}
+    return {**asdict(trend), "as_of": trend.as_of.isoformat(), "filters": trend.filters.as_url()}
 
 
 def period_name(index: int, kind: str) -> str:
