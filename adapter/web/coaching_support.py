@@ -8,8 +8,10 @@ from datetime import date, datetime, timezone
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 
 from adapter.domain.authorization import Forbidden, NotFound, Viewer
+from adapter.domain.rules import whole_number
 from adapter.domain.templates import TemplateCatalog
 from adapter.services.coaching import load_viewer
+from adapter.services.coaching_views import undo_offer
 
 from .app_components import components
 from .auth import current_session
@@ -73,3 +75,13 @@ def done(endpoint: str, message: str, **values) -> object:
 
 def saved_message(messages: dict[str, str]) -> str:
     return messages.get(request.args.get("done", ""), "")
+
+
+def withdrawn_undo(conn, endpoint: str, record_types: tuple[str, ...]) -> dict | None:
+    """After a withdrawal (``?undo=<type>-<id>`` on the page it lands on): the "Undo" form,
+    posting to ``endpoint``, while the viewer may still undo it; else None."""
+    record_type, _, record_id = request.args.get("undo", "").partition("-")
+    if record_type not in record_types:
+        return None
+    offer = undo_offer(conn, viewer(conn), record_type, whole_number(record_id), now())
+    return offer and {**offer, "url": url_for(endpoint, record_type=record_type, record_id=offer["record_id"])}

@@ -13,7 +13,9 @@ from adapter.services.todo import learner_todo
 from . import submitted
 from .app_components import components
 from .auth import current_session, role_required, session_token
-from .coaching_support import answer_refusals, catalog, current_viewer, done, now, saved_message, today_of, viewer
+from .coaching_support import (
+    answer_refusals, catalog, current_viewer, done, now, saved_message, today_of, viewer, withdrawn_undo,
+)
 
 bp = Blueprint("learner", __name__, url_prefix="/learner")
 answer_refusals(bp)
@@ -26,7 +28,8 @@ SAVED = {
     "rating": "Thank you for rating the conversation.",
     "action": "The action is updated.",
     "nomination": "Your manager has been asked to confirm.",
-    "withdrawn": "Withdrawn.",
+    "withdrawn": "Withdrawn: your manager no longer sees it.",
+    "restored": "Your withdrawal is undone: it is back as it was.",
     "answered": "Your answer is recorded.",
 }
 
@@ -42,9 +45,10 @@ def _page(error: RuleViolation | None = None, status: int = 200):
     with components().engine.connect() as conn:
         me = viewer(conn)
         page = learner_page(conn, me, session.resource_link_pk, catalog())
+        undo = withdrawn_undo(conn, "learner.undo_withdrawal", WITHDRAWABLE)
     return render_template("learner/home.html", context=session.launch.get("context") or {},
                            error=error, form=request.form if error else {}, manages=bool(me.mentee_ids),
-                           saved=saved_message(SAVED), **page), status
+                           saved=saved_message(SAVED), undo=undo, **page), status
 
 
 def _run(action, message: str):
@@ -94,6 +98,7 @@ def nominate():
                 "nomination")
 
 
+WITHDRAWABLE = ("reflection", "validation")
 WITHDRAWAL_CONSEQUENCES = {
     "reflection": ("your reflection", ["Your manager will no longer see it.",
                                        "You can write a new reflection afterwards."]),
@@ -111,7 +116,19 @@ def withdraw(record_type: str, record_id: int):
         return render_template("confirm_withdrawal.html", what=what, consequences=consequences,
                                action_url=url_for("learner.withdraw", record_type=record_type, record_id=record_id),
                                cancel_url=url_for("learner.home"))
-    return _run(lambda me: coaching.withdraw(components().engine, me, record_type, record_id, now()), "withdrawn")
+    try:
+        coaching.withdraw(components().engine, current_viewer(), record_type, record_id, now())
+    except RuleViolation as error:
+        return _page(error=error, status=400)
+    return done("learner.home", "withdrawn", undo=f"{record_type}-{record_id}")
+
+
+@bp.route("/<any(reflection, validation):record_type>/<int:record_id>/undo", methods=["POST"])
+@role_required(*ANY_ROLE)
+def undo_withdrawal(record_type: str, record_id: int):
+    """Only the learner who withdrew it, for a short time (adapter/domain/withdrawal.py)."""
+    return _run(lambda me: coaching.undo_withdrawal(components().engine, me, record_type, record_id, now()),
+                "restored")
 
 
 @bp.route("/todo")

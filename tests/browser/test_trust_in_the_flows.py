@@ -45,7 +45,7 @@ def test_rating_starts_unchosen_and_a_learner_cannot_close_the_managers_action(p
     check_accessibility(page, "learner-after-check-in", page)
 
 
-def test_withdrawing_asks_first_and_no_keeps_the_record(page, peers, people):
+def test_withdrawing_asks_first_no_keeps_the_record_and_undo_brings_it_back(page, peers, people):
     learner, _ = people
     page.goto(peers.lms.login_url(learner, "rl-feedback"))
     page.get_by_label("What I learned").fill("Name the behaviour")
@@ -59,8 +59,13 @@ def test_withdrawing_asks_first_and_no_keeps_the_record(page, peers, people):
     assert page.get_by_label("What I learned").input_value() == "Name the behaviour"
     page.get_by_role("link", name=re.compile("Withdraw my reflection")).click()
     page.get_by_role("button", name="Yes, withdraw it").click()
-    page.get_by_text("Withdrawn.").wait_for()
+    page.get_by_text("Withdrawn: your manager no longer sees it.").wait_for()
     assert page.get_by_label("What I learned").input_value() == ""
+    check_accessibility(page, "learner-withdrawn-with-undo", page)
+    page.get_by_role("button", name="Undo").click()  # a wrong click, taken back at once
+    page.get_by_text("back as it was").wait_for()
+    assert page.get_by_label("What I learned").input_value() == "Name the behaviour"
+    assert page.get_by_role("button", name="Undo").count() == 0
 
 
 def test_manager_form_starts_from_the_launch_and_keeps_what_was_typed(page, peers, people):
