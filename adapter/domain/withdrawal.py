@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 from .authorization import Forbidden, NotFound, Viewer
 from .rules import RuleViolation
+from .translatable import N_
 
 UNDO_WINDOW_SECONDS = 10 * 60
-UNDO_WINDOW_WORDS = "10 minutes"
 
 
 @dataclass(frozen=True)
@@ -32,21 +32,21 @@ class Withdrawal:
 
     def require_undoable_by(self, viewer: Viewer, now: float) -> None:
         if viewer.person_id != self.withdrawn_by:
-            raise Forbidden("only the person who withdrew a record may undo it")
+            raise Forbidden(N_("only the person who withdrew a record may undo it"))
         if now - self.withdrawn_at > UNDO_WINDOW_SECONDS:
-            raise RuleViolation("Undo", f"is possible for {UNDO_WINDOW_WORDS} after withdrawing; this withdrawal "
-                                        "is older and stays")
+            raise RuleViolation(N_("Undo"), N_("is possible for 10 minutes after withdrawing; this withdrawal is "
+                                               "older and stays"))
 
 
 def require_no_newer(record_type: str, newer_exists: bool) -> None:
     """A reflection or a validation request comes back only if the learner has not written
     a new one on the same activity since (two would then claim to be the current one)."""
     if newer_exists:
-        raise RuleViolation(record_type.capitalize(), "cannot come back: you have written a new one on this "
-                                                      "activity since")
+        field = N_("Reflection") if record_type == "reflection" else N_("Validation request")
+        raise RuleViolation(field, N_("cannot come back: you have written a new one on this activity since"))
 
 
 def require_withdrawal(withdrawal: Withdrawal | None) -> Withdrawal:
     if withdrawal is None:
-        raise NotFound("no such withdrawn record")
+        raise NotFound(N_("no such withdrawn record"))
     return withdrawal

@@ -9,7 +9,7 @@ from adapter.domain.relationships import links_from_claim
 
 from . import driver_sql
 from .tables import contexts, manager_links, memberships, people, resource_links
-from .upsert import upsert
+from .upsert import upsert, upsert_if_changed
 
 MENTOR_CLAIM = "mentor_claim"
 
@@ -41,9 +41,10 @@ def save_context(conn: Connection, platform_id: int, deployment_id: str, claim: 
     """The course; ``service_urls`` (lineitems_url, memberships_url) only when the launch
     carried them, so a launch without AGS/NRPS claims does not forget them."""
     known_urls = {k: v for k, v in (service_urls or {}).items() if v}
-    return upsert(conn, contexts, {"platform_id": platform_id, "deployment_id": deployment_id,
-                                   "context_id": str(claim["id"])},
-                  {"title": str(claim.get("title") or ""), "label": str(claim.get("label") or ""), **known_urls})
+    return upsert_if_changed(conn, contexts, {"platform_id": platform_id, "deployment_id": deployment_id,
+                                              "context_id": str(claim["id"])},
+                             {"title": str(claim.get("title") or ""), "label": str(claim.get("label") or ""),
+                              **known_urls})
 
 
 def save_resource_link(conn: Connection, platform_id: int, deployment_id: str, claim: dict[str, Any],
@@ -55,8 +56,8 @@ def save_resource_link(conn: Connection, platform_id: int, deployment_id: str, c
               "custom": custom}
     if lineitem_url:
         values["lineitem_url"] = lineitem_url
-    return upsert(conn, resource_links, {"platform_id": platform_id, "deployment_id": deployment_id,
-                                         "resource_link_id": str(claim["id"])}, values)
+    return upsert_if_changed(conn, resource_links, {"platform_id": platform_id, "deployment_id": deployment_id,
+                                                    "resource_link_id": str(claim["id"])}, values)
 
 
 _followed = resource_links.alias("followed")
@@ -91,8 +92,10 @@ def course_links(conn: Connection, platform_id: int, context_pk: int) -> dict[st
 
 def save_membership(conn: Connection, context_pk: int, person_id: int, app_roles: list[str],
                     lti_roles: list[str], now: float) -> None:
-    upsert(conn, memberships, {"context_pk": context_pk, "person_id": person_id},
-           {"app_roles": app_roles, "lti_roles": lti_roles, "updated_at": now, "status": "Active"})
+    """``updated_at``: when the membership last changed (a launch repeating it changes nothing)."""
+    upsert_if_changed(conn, memberships, {"context_pk": context_pk, "person_id": person_id},
+                      {"app_roles": app_roles, "lti_roles": lti_roles, "updated_at": now, "status": "Active"},
+                      ignored=("updated_at",))
 
 
 def sync_mentor_claim(conn: Connection, platform_id: int, manager_id: int, mentee_subs: list[str],

@@ -19,6 +19,7 @@ from adapter.domain.commands import HoldConversation, WriteReflection
 from adapter.domain.rules import RuleViolation
 from adapter.domain.templates import Template
 from adapter.domain.validation import NEEDS_MORE_EVIDENCE, PENDING, ValidationRequest
+from adapter.domain.translatable import N_
 from adapter.domain.withdrawal import require_no_newer, require_withdrawal
 from adapter.persistence import coaching_store as store
 from adapter.persistence.people_store import current_mentees, resource_link
@@ -220,8 +221,8 @@ def undo_withdrawal(engine: Engine, viewer: Viewer, record_type: str, record_id:
                                             _first_manager(conn, record.learner_id))]
         else:
             if not record.may_be_withdrawn_by(viewer):  # still theirs: they recorded it and manage the learner
-                raise Forbidden("only the manager who recorded a conversation, while they manage the learner, "
-                                "brings it back")
+                raise Forbidden(N_("only the manager who recorded a conversation, while they manage the learner, "
+                                   "brings it back"))
             events = _restore_actions(conn, restored, withdrawal.withdrawn_at, viewer, now)
             events.insert(0, ev.conversation_held(restored, viewer.person_id, at))
         store.restore(conn, _stored_type(record_type, restored), record_id, restored.version, now)

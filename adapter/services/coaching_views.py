@@ -12,7 +12,7 @@ from sqlalchemy import Connection
 from adapter.domain.authorization import NotFound, Viewer
 from adapter.domain.coaching import Conversation, next_date_label
 from adapter.domain.templates import TemplateCatalog
-from adapter.domain.withdrawal import UNDO_WINDOW_WORDS
+from adapter.domain.withdrawal import UNDO_WINDOW_SECONDS
 from adapter.persistence import coaching_reads as reads
 from adapter.persistence import coaching_store as store
 from adapter.persistence import roster_store
@@ -201,4 +201,4 @@ def undo_offer(conn: Connection, viewer: Viewer, record_type: str, record_id: in
     withdrawal = store.withdrawal_of(conn, record_type, record_id) if record_id is not None else None
     if withdrawal is None or not withdrawal.may_be_undone_by(viewer, now):
         return None
-    return {"record_type": record_type, "record_id": record_id, "window": UNDO_WINDOW_WORDS}
+    return {"record_type": record_type, "record_id": record_id, "minutes": UNDO_WINDOW_SECONDS // 60}

@@ -15,8 +15,8 @@ from lti.deep_linking import DeepLinkingError
 
 from . import submitted
 from .app_components import components
-from .auth import current_session, role_required
-from .coaching_support import answer_refusals, catalog, viewer
+from .auth import current_session, instructor_required
+from .coaching_support import answer_refusals, catalog, current_viewer
 from .roster import sync_current_course
 from .tool_links import tool_url
 
@@ -25,19 +25,19 @@ answer_refusals(bp)
 
 
 @bp.route("/")
-@role_required("instructor", "admin")
+@instructor_required
 def home():
     session = current_session()
     course, page = None, {"learners": 0, "activities": []}
     if session.context_pk:
         with components().engine.connect() as conn:
             course = roster_store.course(conn, session.context_pk)
-            page = course_page(conn, viewer(conn))
+            page = course_page(conn, current_viewer())
     return render_template("instructor/home.html", course=course, **page)
 
 
 @bp.route("/roster", methods=["POST"])
-@role_required("instructor", "admin")
+@instructor_required
 def roster():
     return sync_current_course("instructor.home")
 
@@ -58,7 +58,7 @@ def _course_links() -> dict[str, dict]:
 
 
 @bp.route("/deep-link", methods=["GET", "POST"])
-@role_required("instructor", "admin")
+@instructor_required
 def deep_link():
     launch = _deep_link_launch()
     links = _course_links()
@@ -76,7 +76,7 @@ def deep_link():
     return _deep_link_form(links, request.form, error)
 
 
-@role_required("instructor", "admin")
+@instructor_required
 def deep_link_page():
     """The form as first shown: also the answer to the Deep Linking launch itself."""
     _deep_link_launch()

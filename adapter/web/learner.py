@@ -3,6 +3,7 @@ agreed actions, ask for validation, rate conversations, name a manager."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 
 from adapter.domain.rules import RuleViolation, whole_number
 from adapter.services import coaching, relationships
@@ -12,14 +13,13 @@ from adapter.services.todo import learner_todo
 
 from . import submitted
 from .app_components import components
-from .auth import current_session, role_required, session_token
+from .auth import current_session, personal_pages, session_token
 from .coaching_support import (
-    answer_refusals, catalog, current_viewer, done, now, saved_message, today_of, viewer, withdrawn_undo,
+    answer_refusals, catalog, current_viewer, done, now, saved_message, today_of, withdrawn_undo,
 )
 
 bp = Blueprint("learner", __name__, url_prefix="/learner")
 answer_refusals(bp)
-ANY_ROLE = ("learner", "manager", "instructor", "admin")
 SECTIONS = {"validation": "#validation-heading"}  # where the to-do list's buttons land on the activity page
 
 SAVED = {
@@ -28,14 +28,14 @@ SAVED = {
     "rating": "Thank you for rating the conversation.",
     "action": "The action is updated.",
     "nomination": "Your manager has been asked to confirm.",
-    "withdrawn": "Withdrawn: your manager no longer sees it.",
-    "restored": "Your withdrawal is undone: it is back as it was.",
+    "withdrawn": _l("Withdrawn: your manager no longer sees it."),
+    "restored": _l("Your withdrawal is undone: it is back as it was."),
     "answered": "Your answer is recorded.",
 }
 
 
 @bp.route("/")
-@role_required(*ANY_ROLE)
+@personal_pages
 def home():
     return _page()
 
@@ -43,7 +43,7 @@ def home():
 def _page(error: RuleViolation | None = None, status: int = 200):
     session = current_session()
     with components().engine.connect() as conn:
-        me = viewer(conn)
+        me = current_viewer()
         page = learner_page(conn, me, session.resource_link_pk, catalog())
         undo = withdrawn_undo(conn, "learner.undo_withdrawal", WITHDRAWABLE)
     return render_template("learner/home.html", context=session.launch.get("context") or {},
@@ -63,35 +63,35 @@ def _run(action, message: str):
 
 
 @bp.route("/reflection", methods=["POST"])
-@role_required(*ANY_ROLE)
+@personal_pages
 def reflect():
     return _run(lambda me: coaching.submit_reflection(components().engine, me, current_session().resource_link_pk,
                                                       submitted.reflection(request.form), now()), "reflection")
 
 
 @bp.route("/validation", methods=["POST"])
-@role_required(*ANY_ROLE)
+@personal_pages
 def ask_validation():
     return _run(lambda me: coaching.ask_for_validation(components().engine, me, current_session().resource_link_pk,
                                                        request.form.get("evidence", ""), now()), "validation")
 
 
 @bp.route("/conversations/<int:conversation_id>/rating", methods=["POST"])
-@role_required(*ANY_ROLE)
+@personal_pages
 def rate(conversation_id: int):
     return _run(lambda me: coaching.rate_conversation(components().engine, me, conversation_id,
                                                       request.form.get("rating", ""), now()), "rating")
 
 
 @bp.route("/actions/<int:action_id>", methods=["POST"])
-@role_required(*ANY_ROLE)
+@personal_pages
 def update_action(action_id: int):
     return _run(lambda me: coaching.set_action_status(components().engine, me, action_id,
                                                       request.form.get("status", ""), now()), "action")
 
 
 @bp.route("/nomination", methods=["POST"])
-@role_required(*ANY_ROLE)
+@personal_pages
 def nominate():
     return _run(lambda me: relationships.nominate_manager(components().engine, me,
                                                           request.form.get("manager_email", ""), now()),
@@ -108,7 +108,7 @@ WITHDRAWAL_CONSEQUENCES = {
 
 
 @bp.route("/<any(reflection, validation):record_type>/<int:record_id>/withdrawal", methods=["GET", "POST"])
-@role_required(*ANY_ROLE)
+@personal_pages
 def withdraw(record_type: str, record_id: int):
     """GET asks for confirmation, naming what goes; POST withdraws."""
     if request.method == "GET":
@@ -124,7 +124,7 @@ def withdraw(record_type: str, record_id: int):
 
 
 @bp.route("/<any(reflection, validation):record_type>/<int:record_id>/undo", methods=["POST"])
-@role_required(*ANY_ROLE)
+@personal_pages
 def undo_withdrawal(record_type: str, record_id: int):
     """Only the learner who withdrew it, for a short time (adapter/domain/withdrawal.py)."""
     return _run(lambda me: coaching.undo_withdrawal(components().engine, me, record_type, record_id, now()),
@@ -132,15 +132,15 @@ def undo_withdrawal(record_type: str, record_id: int):
 
 
 @bp.route("/todo")
-@role_required(*ANY_ROLE)
+@personal_pages
 def todo():
     with components().engine.connect() as conn:
-        page = learner_todo(conn, viewer(conn), today_of(now()))
+        page = learner_todo(conn, current_viewer(), today_of(now()))
     return render_template("learner/todo.html", saved=saved_message(SAVED), **page)
 
 
 @bp.route("/activity", methods=["POST"])
-@role_required(*ANY_ROLE)
+@personal_pages
 def open_activity():
     link = whole_number(request.form.get("resource_link_pk"))
     if link is None:
@@ -151,7 +151,7 @@ def open_activity():
 
 
 @bp.route("/my-data.<any(json, html):kind>")
-@role_required(*ANY_ROLE)
+@personal_pages
 def my_data(kind: str):
     """Everything the tool holds about the person asking (their own export, audited)."""
     from adapter.services.personal_data import Actor, export_person
@@ -159,8 +159,6 @@ def my_data(kind: str):
     from .export_page import export_response
 
     session = current_session()
-    if session.person_id is None:
-        abort(404, description="This sign-in is not a person of an LMS: there is no data of yours here.")
     document = export_person(components().engine, session.platform_id, session.person_id,
                              Actor(session.person_id, "own page"), now())
     return export_response(document, kind, "my-coachbridge-data")
