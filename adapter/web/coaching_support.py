@@ -8,7 +8,7 @@ from datetime import date, datetime, timezone
 from flask import Blueprint, redirect, render_template, request, url_for
 
 from adapter.domain.authorization import Forbidden, NotFound, Viewer, may_use_personal_pages
-from adapter.domain.rules import whole_number
+from adapter.domain.rules import RuleViolation, whole_number
 from adapter.domain.templates import TemplateCatalog
 from adapter.services.coaching_views import undo_offer
 
@@ -59,6 +59,14 @@ def done(endpoint: str, message: str, **values) -> object:
 
 def saved_message(messages: dict[str, str]) -> str:
     return messages.get(request.args.get("done", ""), "")
+
+
+def about_record(broken: RuleViolation, record_id: int) -> RuleViolation:
+    """Problems of a form shown once per record (a rating, a decision): its fields' ids end
+    in ``-<record id>``, so the summary's links reach that record's form."""
+    for violation in broken.all:
+        violation.name = f"{violation.name}-{record_id}" if violation.name else None
+    return broken
 
 
 def withdrawn_undo(conn, endpoint: str, record_types: tuple[str, ...]) -> dict | None:

@@ -15,7 +15,7 @@ from . import submitted
 from .app_components import components
 from .auth import current_session, personal_pages, session_token
 from .coaching_support import (
-    answer_refusals, catalog, current_viewer, done, now, saved_message, today_of, withdrawn_undo,
+    about_record, answer_refusals, catalog, current_viewer, done, now, saved_message, today_of, withdrawn_undo,
 )
 
 bp = Blueprint("learner", __name__, url_prefix="/learner")
@@ -51,13 +51,14 @@ def _page(error: RuleViolation | None = None, status: int = 200):
                            saved=saved_message(SAVED), undo=undo, **page), status
 
 
-def _run(action, message: str):
-    """Run a service call for the current viewer; a broken rule re-shows the page with it."""
+def _run(action, message: str, record_id: int | None = None):
+    """Run a service call for the current viewer; a broken rule re-shows the page with it
+    (about the form of record ``record_id`` when the page has one such form per record)."""
     me = current_viewer()
     try:
         action(me)
     except RuleViolation as error:
-        return _page(error=error, status=400)
+        return _page(error=about_record(error, record_id) if record_id is not None else error, status=400)
     # The to-do list's buttons come back to it; everything else to the activity page.
     return done("learner.todo" if request.form.get("back") == "todo" else "learner.home", message)
 
@@ -80,7 +81,8 @@ def ask_validation():
 @personal_pages
 def rate(conversation_id: int):
     return _run(lambda me: coaching.rate_conversation(components().engine, me, conversation_id,
-                                                      request.form.get("rating", ""), now()), "rating")
+                                                      request.form.get("rating", ""), now()), "rating",
+                conversation_id)
 
 
 @bp.route("/actions/<int:action_id>", methods=["POST"])

@@ -22,7 +22,8 @@ from . import submitted
 from .app_components import components
 from .auth import current_session, manager_required
 from .coaching_support import (
-    answer_refusals, catalog, current_viewer, done, now, saved_message, today, today_of, withdrawn_undo,
+    about_record, answer_refusals, catalog, current_viewer, done, now, saved_message, today, today_of,
+    withdrawn_undo,
 )
 from .roster import sync_current_course
 
@@ -67,6 +68,7 @@ def _mentee_page(learner_id: int, error: RuleViolation | None = None, status: in
         page = mentee_page(conn, current_viewer(), learner_id, catalog())
         undo = withdrawn_undo(conn, "manager.undo_withdrawal", ("conversation",))
     return render_template("manager/mentee.html", saved=saved_message(SAVED), error=error, undo=undo,
+                           form=request.form if error else {},
                            templates=sorted(catalog().by_key.values(), key=lambda t: (t.kind, t.title)),
                            launched_template=_launched_template(), **page), status
 
@@ -172,7 +174,7 @@ def decide(request_id: int):
         decided = coaching.decide_validation(components().engine, me, request_id, request.form.get("outcome", ""),
                                              request.form.get("feedback", ""), now())
     except RuleViolation as broken:
-        return _refused(broken, "The decision is not recorded")
+        return _refused(about_record(broken, request_id), "The decision is not recorded")
     return done("manager.mentee", "validation", learner_id=decided.learner_id)
 
 
@@ -192,7 +194,7 @@ def todo():
     moment = now()
     with components().engine.connect() as conn:
         page = manager_todo(conn, current_viewer(), today_of(moment), moment)
-    return render_template("manager/todo.html", saved=saved_message(SAVED), error=None, **page)
+    return render_template("manager/todo.html", saved=saved_message(SAVED), error=None, form={}, **page)
 
 
 @bp.route("/cadence", methods=["POST"])
@@ -204,5 +206,5 @@ def cadence():
         moment = now()
         with components().engine.connect() as conn:
             page = manager_todo(conn, current_viewer(), today_of(moment), moment)
-        return render_template("manager/todo.html", saved="", error=broken, **page), 400
+        return render_template("manager/todo.html", saved="", error=broken, form=request.form, **page), 400
     return done("manager.todo", "cadence")
