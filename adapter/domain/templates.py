@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Callable, Mapping
 
-from .rules import RuleViolation, check_text
+from .rules import FormChecks, RuleViolation, check_text
 
 CONVERSATION_KINDS = ("check_in", "coaching")
 SOURCE_LANGUAGE = "en"  # every template text has an English version; other languages fall back to it
@@ -66,13 +66,16 @@ class Template:
                        example=translate(self.example), fields=fields, translations={})
 
     def answers_from(self, submitted: Mapping[str, str]) -> dict[str, str]:
-        """The template's answers from what was submitted by field name, checked; unknown
-        names are ignored."""
+        """The template's answers from what was submitted by field name, checked (every
+        problem at once, each under its form field's name ``f-<name>``); unknown names are ignored."""
+        checks = FormChecks()
         answers = {}
         for question in self.fields:
-            value = check_text(question.label, submitted.get(question.name, ""), required=question.required)
+            value = checks.check(f"f-{question.name}", check_text, question.label, submitted.get(question.name, ""),
+                                 required=question.required)
             if value:
                 answers[question.name] = value
+        checks.raise_if_broken()
         return answers
 
 
