@@ -16,6 +16,7 @@ import smtplib
 import ssl
 import time
 from datetime import datetime, timezone
+from email import policy as email_policy
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
 from typing import Any, Callable
@@ -29,6 +30,11 @@ from adapter.persistence.outbox_store import CLAIM_LEASE_SECONDS, OutboxMessage,
 from xapi.backoff import RetryPolicy
 
 from .mail_messages import CHANNEL, TARGET
+
+# Headers folded only past RFC 5322's 998 characters: Python folds a long non-ASCII subject
+# (French, German, ...) into several encoded words and loses the space at the fold, so one
+# encoded word per header it is.
+HEADERS = email_policy.SMTP.clone(max_line_length=998)
 
 log = logging.getLogger("coachbridge.mail")
 SMTP_TIMEOUT = 30.0
@@ -73,7 +79,7 @@ def _refusal_code(error: smtplib.SMTPException) -> int | None:
 
 
 def build_message(payload: dict[str, Any], from_address: str, now: float) -> EmailMessage:
-    message = EmailMessage()
+    message = EmailMessage(policy=HEADERS)
     message["From"] = formataddr(("coachbridge", from_address))
     message["To"] = formataddr((payload["to_name"], payload["to"]))
     message["Subject"] = payload["subject"]

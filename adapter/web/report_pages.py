@@ -11,6 +11,7 @@ from adapter.domain.translatable import N_
 from adapter.reports.dashboards import Dashboard, csv_text
 from adapter.reports.measures import REFERENCE_CURVE, REFERENCE_SOURCE, Measure, definition_kind, definition_parts
 
+from .domain_messages import shown_figure
 from .svg_charts import Bar, application_chart, bar_chart
 
 COACHING_MEASURES = ("cadence_kept", "commitments_on_time", "conversation_before")
@@ -39,7 +40,7 @@ def charts(dashboard: Dashboard, chart_prefix: str) -> dict:
     result = {
         "application": application_chart(f"{chart_prefix}-application", applied),
         "coaching": bar_chart(f"{chart_prefix}-coaching", _("Coaching: follow-through and quality"),
-                              [Bar(_(m.label), m.value, m.display) for m in coaching]),
+                              [Bar(_(m.label), m.value, shown_figure(m)) for m in coaching]),
     }
     if dashboard.targets and chart_prefix == "admin":
         # Hundreds of teams: how many are where, not one bar each (the table lists them).

@@ -18,6 +18,7 @@ from .admin import admin_blueprint
 from .auth import admin_required, admin_scope
 from .breakdown_pages import FILTER_NAMES, admin_filters, filter_choices
 from .coaching_support import today
+from .domain_messages import shown_figure
 from .svg_charts import Bar, column_chart
 
 DEFAULT_MEASURE = "applied_90"
@@ -37,7 +38,7 @@ def _chart(trend: Trend, measure: str):
     cells = [r.cell(measure) for r in trend.rows]
     scale = 5.0 if measure == "usefulness" else 100.0 if measure not in UNBOUNDED else \
         max([c.value or 0 for c in cells] + [m or 0 for m in marks or []] + [1.0])
-    columns = [Bar(r.name[2:], c.value, c.display, scale) for r, c in zip(trend.rows, cells)]
+    columns = [Bar(r.name[2:], c.value, shown_figure(c), scale) for r, c in zip(trend.rows, cells)]
     title = _("%(measure)s, by month", measure=_(cells[0].label)) if trend.kind == MONTH else \
         _("%(measure)s, by quarter", measure=_(cells[0].label))
     return column_chart(f"trend-{measure}", title, columns, marks)
