@@ -12,6 +12,7 @@ from functools import wraps
 from typing import Callable
 
 from flask import Blueprint, Flask, abort, g, has_request_context, make_response, render_template, request
+from flask_babel import gettext
 
 from adapter.domain import authorization
 from adapter.domain.admin_scope import AdminScope
@@ -142,7 +143,7 @@ def allowed(rule: Callable[..., Decision], *about) -> Asker:
         abort(401, description="Your session has ended. Please launch the tool again from your course.")
     decision = rule(me, *about)
     if not decision:
-        abort(403, description=decision.reason)
+        abort(403, description=gettext(decision.reason))
     return me
 
 
