@@ -20,7 +20,7 @@ from lti import client_storage
 from lti.errors import Rejection, forbidden
 from lti.keys import jwks_document
 from lti.oidc import LOGIN_LIFETIME, LoginRedirect, new_browser_id, start_login
-from lti.validation import ValidLaunch
+from lti.launch_validation import ValidLaunch
 
 from .app_components import components
 from .auth import BROWSER_COOKIE, SESSION_COOKIE, set_cookie
