@@ -11,6 +11,7 @@ from adapter.persistence.coaching_tables import audit_events, reflections
 from adapter.persistence.tables import people
 
 from tests.event_tables import also_heard_by
+from tests.peers.lti_platform import demo_platform_id
 
 from .conftest import check_in_form, reflection_form
 
@@ -24,7 +25,8 @@ def heard(peers):
 
 def person_id(peers, sub: str) -> int:
     with peers.engine.connect() as conn:
-        return conn.execute(select(people.c.id).where(people.c.sub == sub)).scalar_one()
+        return conn.execute(select(people.c.id).where(people.c.sub == sub,
+                                                      people.c.platform_id == demo_platform_id(peers))).scalar_one()
 
 
 def test_learner_reflects_and_revises_with_events_and_audit(peers, team, launch, heard):
