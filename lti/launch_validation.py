@@ -93,20 +93,23 @@ class LaunchValidator:
         self.leeway = leeway
 
     def validate(self, id_token: str, state: str, browser_id: str | None,
-                 storage_value: str | None = None) -> ValidLaunch | Rejection:
+                 storage_value: str | None = None, logins: LoginStore | None = None) -> ValidLaunch | Rejection:
         """``browser_id`` is the cookie's value; ``storage_value`` what the platform frame
-        handed back, for a login bound through client-side storage."""
+        handed back, for a login bound through client-side storage. ``logins``: where to
+        find and consume the login instead of the validator's own store (the caller's
+        transaction, so the login is consumed only if what the launch writes is kept too)."""
+        logins = logins or self.logins
         a = LaunchAttempt(id_token=id_token or "", state=state or "", browser_id=browser_id,
                           now=self.clock(), leeway=self.leeway, storage_value=storage_value)
         rejection = first_rejection(REQUEST_CHECKS, a)
         if rejection:
             return rejection
-        a.login = self.logins.find_login(a.state)
+        a.login = logins.find_login(a.state)
         if a.login is not None:
             a.registration = self.registrations.find_registration(a.login.issuer, a.login.client_id)
         rejection = (first_rejection(LOGIN_CHECKS, a) or first_rejection(AUDIENCE_CHECKS, a)
                      or self.check_signature(a) or first_rejection(TIME_CHECKS, a)
-                     or first_rejection(MESSAGE_CHECKS, a) or self.check_nonce(a))
+                     or first_rejection(MESSAGE_CHECKS, a) or self.check_nonce(a, logins))
         if rejection:
             return rejection
         assert a.registration is not None
@@ -124,19 +127,19 @@ class LaunchValidator:
             return unauthorized("signature_invalid", "The id_token's signature does not verify.")
         return None
 
-    def check_nonce(self, a: LaunchAttempt) -> Rejection | None:
+    def check_nonce(self, a: LaunchAttempt, logins: LoginStore) -> Rejection | None:
         """The nonce must be the one issued with this state, and is consumed exactly once."""
         assert a.login is not None
         nonce = a.claims.get("nonce")
         if not isinstance(nonce, str) or not nonce:
             return unauthorized("nonce_missing", "The id_token carries no nonce.")
         if nonce != a.login.nonce:
-            issued = self.logins.find_login_by_nonce(nonce)
+            issued = logins.find_login_by_nonce(nonce)
             if issued is None:
                 return unauthorized("nonce_unknown", "The id_token's nonce was never issued by the tool.")
             if issued.consumed:
                 return unauthorized("nonce_reused", "The id_token's nonce was already used.")
             return unauthorized("nonce_state_mismatch", "The id_token's nonce belongs to another launch.")
-        if not self.logins.consume_login(a.state, a.now):
+        if not logins.consume_login(a.state, a.now):
             return bad_request("launch_already_used", "This launch was already used. Please launch again from your course.")
         return None

@@ -1,16 +1,25 @@
 """Check-in and coaching templates: the questions a conversation walks through.
 
 Templates are data (mappings/templates/*.yaml, one file each, key = file name); this
-module only says what a loaded template is and how a filled-in one is checked.
+module only says what a loaded template is, how a filled-in one is checked, and which
+of its translations a locale reads.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Mapping
 
 from .rules import RuleViolation, check_text
 
 CONVERSATION_KINDS = ("check_in", "coaching")
+SOURCE_LANGUAGE = "en"  # every template text has an English version; other languages fall back to it
+
+
+def language_fallbacks(locale: str | None) -> list[str]:
+    """The language tags to try for ``locale``, most specific first, lower case: an RFC 5646
+    tag or a Babel identifier (``fr_FR``) -> ``["fr-fr", "fr"]``."""
+    subtags = (locale or "").replace("_", "-").lower().split("-")
+    return ["-".join(subtags[:n]) for n in range(len(subtags), 0, -1) if subtags[0]]
 
 
 @dataclass(frozen=True)
@@ -30,15 +39,32 @@ class Template:
     description: str
     fields: tuple[TemplateField, ...]
     example: str = ""  # one filled-in example, shown where a manager picks a template
+    language: str = SOURCE_LANGUAGE  # the language of the texts above
+    # The same template in other languages (same key, kind and field names), by language tag
+    translations: Mapping[str, Template] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return (self.language, *sorted(self.translations))
+
+    def in_language(self, locale: str | None) -> Template:
+        """The template with its texts in ``locale``'s language (``fr``, ``fr-CA``, ``fr_FR``
+        all read the ``fr`` texts), or in English when the template has no such translation."""
+        for tag in language_fallbacks(locale):
+            if tag in self.translations:
+                return self.translations[tag]
+            if tag == self.language:
+                return self
+        return self
 
     def answers_from(self, submitted: Mapping[str, str]) -> dict[str, str]:
         """The template's answers from what was submitted by field name, checked; unknown
         names are ignored."""
         answers = {}
-        for field in self.fields:
-            value = check_text(field.label, submitted.get(field.name, ""), required=field.required)
+        for question in self.fields:
+            value = check_text(question.label, submitted.get(question.name, ""), required=question.required)
             if value:
-                answers[field.name] = value
+                answers[question.name] = value
         return answers
 
 
@@ -51,3 +77,8 @@ class TemplateCatalog:
         if template is None:
             raise RuleViolation("Conversation template", f"there is no template called {key!r}")
         return template
+
+    def in_language(self, locale: str | None) -> TemplateCatalog:
+        """Every template with its texts in ``locale`` (see :meth:`Template.in_language`): what
+        the pages show. Keys and field names stay the same, so answers keep their meaning."""
+        return TemplateCatalog(by_key={key: t.in_language(locale) for key, t in self.by_key.items()})

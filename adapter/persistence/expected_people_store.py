@@ -99,7 +99,6 @@ def match_expected(conn: Connection, platform_id: int, sub: str, email: str, now
     """Match the person the platform vouches for (``sub``; ``email`` only if the platform vouches for it)
     to the expected person waiting for them, once. One query when nobody is waiting."""
     email = email.strip().lower()
-    by_sub = people.c.sub == sub
     waiting = [_Waiting(*row) for row in driver_sql.run(conn, _WAITING, {
         "platform_id": platform_id, "sub": sub, "email": email or None, "placeholder": PLACEHOLDER_SUB + "%"})]
     by_id = [row for row in waiting if row.by_sub]
@@ -108,7 +107,7 @@ def match_expected(conn: Connection, platform_id: int, sub: str, email: str, now
     if len(by_mail) != 1:  # nobody, or an email shared by several expected people: no guessing
         return match
     placeholder = by_mail[0].person_id
-    known = conn.execute(select(people.c.id).where(people.c.platform_id == platform_id, by_sub)).scalar()
+    known = conn.execute(select(people.c.id).where(people.c.platform_id == platform_id, people.c.sub == sub)).scalar()
     if known is None:
         conn.execute(update(people).where(people.c.id == placeholder).values(sub=sub))
         return _matched(conn, placeholder, "email", by_mail[0].source, now)

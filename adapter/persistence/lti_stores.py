@@ -1,8 +1,9 @@
 """The storage interfaces of lti/ on the database, so logins, nonces and platform keys
 are shared by every web worker on every machine.
 
-Every launch reads its registration twice (login and id_token POST), so registrations
-found are kept in process memory for :data:`REGISTRATION_TTL` seconds; a write to
+Every launch reads its registration twice (login and id_token POST), and every page
+names the platforms that may frame it, so registrations found and the platforms' page
+addresses are kept in process memory for :data:`REGISTRATION_TTL` seconds; a write to
 ``platforms`` or ``deployments`` through this process's engine drops them at once, other
 processes see it within the TTL. Unknown registrations are never cached, and nothing
 about logins, states or nonces is: those decisions are always the database's.
@@ -12,14 +13,16 @@ from __future__ import annotations
 import re
 import threading
 import time
-from typing import Any, Callable
+from contextlib import AbstractContextManager, nullcontext
+from typing import Callable
 
-from sqlalchemy import Engine, delete, event, insert, select, update
+from sqlalchemy import Connection, Engine, delete, event, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from lti.storage import CachedKeySet, PendingLogin, Registration
 
 from . import driver_sql
+from .platform_store import platform_page_urls
 from .tables import deployments, key_set_cache, pending_logins, platforms
 
 REGISTRATION_TTL = 5.0
@@ -46,14 +49,13 @@ class SqlRegistrationStore:
         with self._lock:
             self._cached.clear()
 
-    def _cached_load(self, key: tuple, where: Callable[[], Any]) -> list[Registration]:
-        """``where`` builds the query's condition, only on a miss (building it costs more
-        than the cache lookup)."""
+    def _cached_load(self, key: tuple, load: Callable[[], list]) -> list:
+        """``load`` runs only on a miss (even building its query costs more than the lookup)."""
         now = self.clock()
         hit = self._cached.get(key)
         if hit is not None and hit[0] > now:
             return hit[1]
-        found = self._load(where())
+        found = load()
         if found:
             with self._lock:
                 self._cached[key] = (now + self.ttl, found)
@@ -83,11 +85,19 @@ class SqlRegistrationStore:
 
     def find_registration(self, issuer: str, client_id: str) -> Registration | None:
         found = self._cached_load(("client", issuer, client_id),
-                                  lambda: (platforms.c.issuer == issuer) & (platforms.c.client_id == client_id))
+                                  lambda: self._load((platforms.c.issuer == issuer)
+                                                     & (platforms.c.client_id == client_id)))
         return found[0] if found else None
 
     def registrations_for_issuer(self, issuer: str) -> list[Registration]:
-        return list(self._cached_load(("issuer", issuer), lambda: platforms.c.issuer == issuer))
+        return list(self._cached_load(("issuer", issuer), lambda: self._load(platforms.c.issuer == issuer)))
+
+    def page_urls(self) -> list[str]:
+        """Where the active, approved platforms' pages live (the pages' frame-ancestors)."""
+        def load() -> list[str]:
+            with self.engine.connect() as conn:
+                return platform_page_urls(conn)
+        return list(self._cached_load(("pages",), load))
 
 
 _LOGIN_COLUMNS = "state, nonce, issuer, client_id, browser_binding, target_link_uri, expires_at, consumed_at"
@@ -113,11 +123,22 @@ _CONSUME_LOGIN = driver_sql.both(
 class SqlLoginStore:
     """Pending logins; a consumed row stays until it expires so a replay is recognised."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, conn: Connection | None = None) -> None:
         self.engine = engine
+        self.conn = conn
+
+    def within(self, conn: Connection) -> SqlLoginStore:
+        """The same store working in ``conn``'s transaction: a launch consumes its login in
+        the transaction that opens its session, so both happen or neither does."""
+        return SqlLoginStore(self.engine, conn)
+
+    def _connection(self, write: bool) -> AbstractContextManager[Connection]:
+        if self.conn is not None:
+            return nullcontext(self.conn)
+        return self.engine.begin() if write else self.engine.connect()
 
     def save_login(self, login: PendingLogin) -> None:
-        with self.engine.begin() as conn:
+        with self._connection(write=True) as conn:
             driver_sql.run(conn, _INSERT_LOGIN, {
                 "state": login.state, "nonce": login.nonce, "issuer": login.issuer, "client_id": login.client_id,
                 "browser_binding": login.browser_binding, "target_link_uri": login.target_link_uri,
@@ -125,7 +146,7 @@ class SqlLoginStore:
             })
 
     def _find(self, statement: dict[str, str], params: dict) -> PendingLogin | None:
-        with self.engine.connect() as conn:
+        with self._connection(write=False) as conn:
             rows = driver_sql.run(conn, statement, params)
         return _login(rows[0]) if rows else None
 
@@ -137,7 +158,7 @@ class SqlLoginStore:
 
     def consume_login(self, state: str, now: float) -> bool:
         # One conditional UPDATE: whichever worker's statement lands first wins.
-        with self.engine.begin() as conn:
+        with self._connection(write=True) as conn:
             return driver_sql.run_count(conn, _CONSUME_LOGIN, {"state": state, "now": now}) == 1
 
     def purge_expired(self, now: float, keep_for: float = 3600.0) -> int:

@@ -10,6 +10,7 @@ from typing import Any, Iterable, Iterator
 
 from sqlalchemy import Connection, insert, or_, select, update
 
+from . import driver_sql
 from .key_cipher import KeyCipher
 from .lrs_store import seal, unseal
 from .database import conflict_insert
@@ -174,11 +175,16 @@ def uncount(conn: Connection, person_id: int, day: date) -> None:
 
 
 # --- where activities live in the LMS ------------------------------------------------------
+# Every launch from a link saves where it lives (driver_sql.py: why as SQL text); mostly unchanged, so read first.
+_ACTIVITY_URL = driver_sql.both("SELECT url FROM activity_urls WHERE resource_link_pk = :link")
+_SAVE_ACTIVITY_URL = driver_sql.both(
+    "INSERT INTO activity_urls (resource_link_pk, url, updated_at) VALUES (:link, :url, :now)"
+    " ON CONFLICT (resource_link_pk) DO UPDATE SET url = excluded.url, updated_at = excluded.updated_at")
+
+
 def save_activity_url(conn: Connection, resource_link_pk: int, url: str, now: float) -> None:
-    t = activity_urls
-    if conn.execute(update(t).where(t.c.resource_link_pk == resource_link_pk)
-                    .values(url=url, updated_at=now)).rowcount == 0:
-        conn.execute(insert(t).values(resource_link_pk=resource_link_pk, url=url, updated_at=now))
+    if driver_sql.run(conn, _ACTIVITY_URL, {"link": resource_link_pk}) != [(url,)]:
+        driver_sql.run(conn, _SAVE_ACTIVITY_URL, {"link": resource_link_pk, "url": url, "now": now})
 
 
 def activity_url(conn: Connection, resource_link_pk: int | None) -> str:

@@ -9,7 +9,7 @@ from adapter.domain.relationships import links_from_claim
 
 from . import driver_sql
 from .tables import contexts, manager_links, memberships, people, resource_links
-from .upsert import upsert
+from .upsert import upsert, upsert_if_changed
 
 MENTOR_CLAIM = "mentor_claim"
 
@@ -41,9 +41,10 @@ def save_context(conn: Connection, platform_id: int, deployment_id: str, claim: 
     """The course; ``service_urls`` (lineitems_url, memberships_url) only when the launch
     carried them, so a launch without AGS/NRPS claims does not forget them."""
     known_urls = {k: v for k, v in (service_urls or {}).items() if v}
-    return upsert(conn, contexts, {"platform_id": platform_id, "deployment_id": deployment_id,
-                                   "context_id": str(claim["id"])},
-                  {"title": str(claim.get("title") or ""), "label": str(claim.get("label") or ""), **known_urls})
+    return upsert_if_changed(conn, contexts, {"platform_id": platform_id, "deployment_id": deployment_id,
+                                              "context_id": str(claim["id"])},
+                             {"title": str(claim.get("title") or ""), "label": str(claim.get("label") or ""),
+                              **known_urls})
 
 
 def save_resource_link(conn: Connection, platform_id: int, deployment_id: str, claim: dict[str, Any],
@@ -55,8 +56,21 @@ def save_resource_link(conn: Connection, platform_id: int, deployment_id: str, c
               "custom": custom}
     if lineitem_url:
         values["lineitem_url"] = lineitem_url
-    return upsert(conn, resource_links, {"platform_id": platform_id, "deployment_id": deployment_id,
-                                         "resource_link_id": str(claim["id"])}, values)
+    return upsert_if_changed(conn, resource_links, {"platform_id": platform_id, "deployment_id": deployment_id,
+                                                    "resource_link_id": str(claim["id"])}, values)
+
+
+_followed = resource_links.alias("followed")
+
+
+def named_links():
+    """Resource links with what names them (``id``, ``title``, ``custom``: its deep-linked
+    title, ``followed_title``: the title of the course resource it follows); pages name an
+    activity from these with the ``activity_name`` filter (adapter/web/formatting.py)."""
+    r = resource_links.c
+    return select(r.id, r.title, r.custom, _followed.c.title.label("followed_title")).select_from(
+        resource_links.outerjoin(_followed, and_(_followed.c.context_pk == r.context_pk,
+                                                 _followed.c.resource_link_id == r.custom["follows"].as_string())))
 
 
 def resource_link(conn: Connection, resource_link_pk: int) -> dict[str, Any] | None:
@@ -68,18 +82,20 @@ def course_titles(conn: Connection, context_pks: list[int]) -> dict[int, str]:
     return dict(conn.execute(select(contexts.c.id, contexts.c.title).where(contexts.c.id.in_(context_pks))).all())
 
 
-def course_link_titles(conn: Connection, platform_id: int, context_pk: int) -> dict[str, str]:
-    """The course's resource links, LMS link id → title, by title."""
-    return dict(conn.execute(select(resource_links.c.resource_link_id, resource_links.c.title)
-                             .where(resource_links.c.context_pk == context_pk,
-                                    resource_links.c.platform_id == platform_id)
-                             .order_by(resource_links.c.title)).all())
+def course_links(conn: Connection, platform_id: int, context_pk: int) -> dict[str, dict[str, Any]]:
+    """The course's resource links, LMS link id → what names it (:func:`named_links`), by title."""
+    rows = conn.execute(named_links().add_columns(resource_links.c.resource_link_id)
+                        .where(resource_links.c.context_pk == context_pk, resource_links.c.platform_id == platform_id)
+                        .order_by(resource_links.c.title, resource_links.c.id)).mappings()
+    return {row["resource_link_id"]: dict(row) for row in rows}
 
 
 def save_membership(conn: Connection, context_pk: int, person_id: int, app_roles: list[str],
                     lti_roles: list[str], now: float) -> None:
-    upsert(conn, memberships, {"context_pk": context_pk, "person_id": person_id},
-           {"app_roles": app_roles, "lti_roles": lti_roles, "updated_at": now, "status": "Active"})
+    """``updated_at``: when the membership last changed (a launch repeating it changes nothing)."""
+    upsert_if_changed(conn, memberships, {"context_pk": context_pk, "person_id": person_id},
+                      {"app_roles": app_roles, "lti_roles": lti_roles, "updated_at": now, "status": "Active"},
+                      ignored=("updated_at",))
 
 
 def sync_mentor_claim(conn: Connection, platform_id: int, manager_id: int, mentee_subs: list[str],

@@ -36,6 +36,36 @@ def upsert(conn: Connection, table: Table, keys: dict[str, Any], values: dict[st
     return driver_sql.run(conn, sql, params)[0][0]
 
 
+_READS: dict[tuple, str] = {}
+
+
+def upsert_if_changed(conn: Connection, table: Table, keys: dict[str, Any], values: dict[str, Any],
+                      ignored: tuple[str, ...] = ()) -> int:
+    """:func:`upsert`, unless the row with ``keys`` already holds ``values`` (the ``ignored``
+    columns, such as ``updated_at``, aside); its id either way.
+
+    Most launches repeat what the tool knows about the course, the link and the membership:
+    a read then, not a write (no row lock held to the commit, no new row version on
+    PostgreSQL, no page for SQLite's log). Two launches racing past the read both upsert.
+    """
+    compared = [name for name in values if name not in ignored]
+    shape = (conn.dialect.name, table, tuple(keys), tuple(compared))
+    sql = _READS.get(shape)
+    if sql is None:
+        sql = _READS[shape] = driver_sql.for_dialect(
+            f"SELECT id, {', '.join(compared)} FROM {table.name} WHERE "
+            + " AND ".join(f"{name} = :{name}" for name in keys), conn.dialect.name)
+    rows = driver_sql.run(conn, sql, keys)
+    if rows and all(_stored(table, name, got) == values[name] for name, got in zip(compared, rows[0][1:])):
+        return rows[0][0]
+    return upsert(conn, table, keys, values)
+
+
+def _stored(table: Table, name: str, value: Any) -> Any:
+    """A value as read from the driver, JSON columns parsed (SQLite's driver hands back text)."""
+    return json.loads(value) if isinstance(value, str) and isinstance(table.c[name].type, JSON) else value
+
+
 def _build(dialect_name: str, table: Table, keys: list[str], values: list[str],
            insert_only: list[str]) -> tuple[str, tuple[str, ...], dict[str, Any]]:
     """The statement, its JSON columns, and the Python-side defaults (``Column(default=…)``)

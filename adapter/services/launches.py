@@ -5,10 +5,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection
 
 from adapter.domain.roles import RoleMap
-from adapter.persistence import expected_people_store, mail_store, people_store
+from adapter.persistence import expected_people_store, mail_store, people_store, placement_store
 from adapter.persistence.coaching_store import audit
 from adapter.persistence.platform_store import add_deployment
 from adapter.persistence.session_store import WebSession, start_session
@@ -43,9 +43,10 @@ def vouched_email(claims: dict[str, Any]) -> str:
     return str(claims.get("email") or "") if claims.get("email_verified") is not False else ""
 
 
-def open_session(engine: Engine, launch: ValidLaunch, role_map: RoleMap, now: float,
+def open_session(conn: Connection, launch: ValidLaunch, role_map: RoleMap, now: float,
                  lifetime: float, session_in_urls: bool = False) -> OpenedSession:
-    """Record who launched from where, in one transaction, and start their session.
+    """Record who launched from where and start their session, in ``conn``'s transaction
+    (the one that consumed the launch's login).
 
     ``session_in_urls``: the browser keeps no cookie of the tool's (the launch came through
     platform storage), so the session may travel in the tool's own links and forms.
@@ -56,40 +57,40 @@ def open_session(engine: Engine, launch: ValidLaunch, role_map: RoleMap, now: fl
     context_claim = launch.claim(c.CONTEXT)
     link_claim = launch.claim(c.RESOURCE_LINK)
     custom = launch.claim(c.CUSTOM)
-    with engine.begin() as conn:
-        if launch.deployment_id not in launch.registration.deployment_ids:
-            add_deployment(conn, platform_id, launch.deployment_id, now)  # accept_new_deployments
-        expected = expected_people_store.match_expected(conn, platform_id, launch.subject, vouched_email(launch.claims),
-                                                        now)
-        person_id = people_store.save_person(conn, platform_id, launch.subject, profile_of(launch.claims), now)
-        if expected is not None:
-            audit(conn, at=now, actor_id=person_id, platform_id=platform_id, action="person.matched",
-                  record_type="person", record_id=person_id, detail={"by": expected.by, "source": expected.source})
-        context_pk = None
-        if context_claim.get("id"):
-            service_urls = {"lineitems_url": str(launch.claim(c.AGS_ENDPOINT).get("lineitems") or ""),
-                            "memberships_url": str(launch.claim(c.NRPS).get("context_memberships_url") or "")}
-            context_pk = people_store.save_context(conn, platform_id, launch.deployment_id, context_claim,
-                                                   service_urls)
-            people_store.save_membership(conn, context_pk, person_id, app_roles, lti_roles, now)
-        link_pk = None
-        if link_claim.get("id"):
-            link_pk = people_store.save_resource_link(conn, platform_id, launch.deployment_id, link_claim,
-                                                      context_pk, custom,
-                                                      str(launch.claim(c.AGS_ENDPOINT).get("lineitem") or ""))
-            return_url = str(launch.claim(c.LAUNCH_PRESENTATION).get("return_url") or "")
-            if urlsplit(return_url).scheme in ("https", "http"):  # mail links take people back there
-                mail_store.save_activity_url(conn, link_pk, return_url, now)
-        if role_map.is_mentor(lti_roles):
-            # role_scope_mentor is trusted only with the Mentor role (validation refuses
-            # it otherwise); an empty or absent list means "no mentees through the LMS".
-            mentees = launch.claims.get(c.ROLE_SCOPE_MENTOR) or []
-            people_store.sync_mentor_claim(conn, platform_id, person_id, list(mentees), now)
-        kept = {name: launch.claims[uri] for name, uri in _KEPT_CLAIMS.items() if uri in launch.claims}
-        kept.update(message_type=launch.message_type, deployment_id=launch.deployment_id,
-                    issuer=launch.registration.issuer, client_id=launch.registration.client_id,
-                    lti_roles=lti_roles, session_in_urls=session_in_urls)
-        token, session = start_session(conn, now=now, lifetime=lifetime, person_id=person_id,
-                                       platform_id=platform_id, context_pk=context_pk, resource_link_pk=link_pk,
-                                       app_role=app_roles[0], app_roles=app_roles, launch=kept)
+    if launch.deployment_id not in launch.registration.deployment_ids:
+        add_deployment(conn, platform_id, launch.deployment_id, now)  # accept_new_deployments
+    expected = expected_people_store.match_expected(conn, platform_id, launch.subject, vouched_email(launch.claims),
+                                                    now)
+    person_id = people_store.save_person(conn, platform_id, launch.subject, profile_of(launch.claims), now)
+    if expected is not None:
+        audit(conn, at=now, actor_id=person_id, platform_id=platform_id, action="person.matched",
+              record_type="person", record_id=person_id, detail={"by": expected.by, "source": expected.source})
+    context_pk = None
+    if context_claim.get("id"):
+        service_urls = {"lineitems_url": str(launch.claim(c.AGS_ENDPOINT).get("lineitems") or ""),
+                        "memberships_url": str(launch.claim(c.NRPS).get("context_memberships_url") or "")}
+        context_pk = people_store.save_context(conn, platform_id, launch.deployment_id, context_claim,
+                                               service_urls)
+        people_store.save_membership(conn, context_pk, person_id, app_roles, lti_roles, now)
+    link_pk = None
+    if link_claim.get("id"):
+        link_pk = people_store.save_resource_link(conn, platform_id, launch.deployment_id, link_claim,
+                                                  context_pk, custom,
+                                                  str(launch.claim(c.AGS_ENDPOINT).get("lineitem") or ""))
+        placement_store.note_first_launch(conn, context_pk, custom, link_pk)
+        return_url = str(launch.claim(c.LAUNCH_PRESENTATION).get("return_url") or "")
+        if urlsplit(return_url).scheme in ("https", "http"):  # mail links take people back there
+            mail_store.save_activity_url(conn, link_pk, return_url, now)
+    if role_map.is_mentor(lti_roles):
+        # role_scope_mentor is trusted only with the Mentor role (validation refuses
+        # it otherwise); an empty or absent list means "no mentees through the LMS".
+        mentees = launch.claims.get(c.ROLE_SCOPE_MENTOR) or []
+        people_store.sync_mentor_claim(conn, platform_id, person_id, list(mentees), now)
+    kept = {name: launch.claims[uri] for name, uri in _KEPT_CLAIMS.items() if uri in launch.claims}
+    kept.update(message_type=launch.message_type, deployment_id=launch.deployment_id,
+                issuer=launch.registration.issuer, client_id=launch.registration.client_id,
+                lti_roles=lti_roles, session_in_urls=session_in_urls)
+    token, session = start_session(conn, now=now, lifetime=lifetime, person_id=person_id,
+                                   platform_id=platform_id, context_pk=context_pk, resource_link_pk=link_pk,
+                                   app_role=app_roles[0], app_roles=app_roles, launch=kept)
     return OpenedSession(token=token, session=session, message_type=launch.message_type)

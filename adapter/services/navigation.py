@@ -24,21 +24,28 @@ class Navigation:
     nominations: list[dict[str, Any]] = field(default_factory=list)
 
 
-def navigation_for(conn: Connection | None, person_id: int | None, app_roles: list[str]) -> Navigation:
+def navigation_for(conn: Connection | None, person_id: int | None, app_roles: list[str],
+                   manages: bool | None = None) -> Navigation:
+    """``manages``: whether the person manages anyone, when the caller knows already."""
     if conn is None or person_id is None:  # an operator signed in from the CLI (or no database to ask)
         return Navigation([(role, SECTION_NAMES[role]) for role in app_roles])
     nominations = pending_nominations(conn, manager_id=person_id)
     roles = set(app_roles)
-    if nominations or manages_anyone(conn, person_id):
+    if nominations or (manages_anyone(conn, person_id) if manages is None else manages):
         roles.add("manager")
     return Navigation([(role, name) for role, name in SECTION_NAMES.items() if role in roles], nominations)
 
 
-def landing_section(conn: Connection, person_id: int, app_roles: list[str], context_pk: int | None) -> str:
-    """The launch role's page, except that a learner by launch role who manages someone
+def landing(conn: Connection, person_id: int, app_roles: list[str], context_pk: int | None) -> tuple[str, Navigation]:
+    """Where a launch lands, and that page's navigation (asking once whether they manage anyone).
+
+    The launch role's page, except that a learner by launch role who manages someone
     lands on their team when they launched from a course one of their team is in (they
     came to follow the team); with the other view one click away either way."""
+    manages = manages_anyone(conn, person_id)
+    navigation = navigation_for(conn, person_id, app_roles, manages)
     primary = app_roles[0]
-    if primary != "learner" or not manages_anyone(conn, person_id):
-        return primary
-    return "manager" if context_pk is None or mentee_in_course(conn, person_id, context_pk) else "learner"
+    if primary != "learner" or not manages:
+        return primary, navigation
+    section = "manager" if context_pk is None or mentee_in_course(conn, person_id, context_pk) else "learner"
+    return section, navigation

@@ -50,11 +50,11 @@ def learner_todo(conn: Connection, viewer: Viewer, today: date) -> dict[str, Any
     me = viewer.person_id
     validations = coaching_store.validations_of(conn, me)
     activities = activity_statuses(conn, me, validations)
-    titles = {a["id"]: a["title"] for a in activities}
+    titles = {a["id"]: a for a in activities}
     latest_by_link: dict[int | None, Any] = {}
     for v in validations:  # newest first: the first per activity is its current request
         latest_by_link.setdefault(v.activity.resource_link_pk, v)
-    more_evidence = [{"id": v.id, "resource_link_pk": link, "activity": titles.get(link, "an activity"),
+    more_evidence = [{"id": v.id, "resource_link_pk": link, "activity": titles.get(link, {"id": link}),
                       "feedback": v.last_decision.feedback if v.last_decision else ""}
                      for link, v in latest_by_link.items() if v.status == "needs_more_evidence"]
     actions = [a for a in coaching_store.actions_of(conn, me, open_only=True) 

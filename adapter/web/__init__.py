@@ -15,7 +15,7 @@ from . import (
     admin_relationships, admin_reports, admin_retention, auth, breakdown_pages, content_policy, formatting, health,
     home, i18n, instructor, instructor_reports, learner, lti_endpoints, manager, manager_breakdown, manager_reports,
     navigation, notifications, parsing, recognition_page, registration, report_api, report_api_tokens, scim,
-    trend_pages, xapi_public,
+    tool_links, trend_pages, xapi_public,
 )
 from .app_components import EXTENSION, web_components
 
@@ -54,6 +54,7 @@ def create_app(settings: Settings | None = None, migrate: bool = True, **overrid
     auth.init_app(app)
     navigation.init_app(app)
     content_policy.init_app(app)
+    tool_links.init_app(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
 

@@ -15,8 +15,6 @@ from urllib.parse import urlsplit
 
 from flask import Flask, request
 
-from adapter.persistence.platform_store import platform_page_urls
-
 from .app_components import components
 
 REGISTRATION_ENDPOINTS = {"registration.confirm", "registration.register"}
@@ -55,8 +53,7 @@ def origin(url: str) -> str | None:
 
 def frame_ancestors() -> list[str]:
     parts = components()
-    with parts.engine.connect() as conn:
-        urls = platform_page_urls(conn)
+    urls = parts.registrations.page_urls()
     if request.endpoint in REGISTRATION_ENDPOINTS:
         urls.append(request.values.get("openid_configuration", ""))
     origins = {found for found in map(origin, urls) if found}

@@ -8,19 +8,18 @@ LMS offers one (``lti_storage_target``), else with an offer to continue in a new
 from __future__ import annotations
 
 import time
-from typing import Callable, Mapping
+from typing import Mapping
 from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, g, jsonify, make_response, redirect, render_template, request
 
 from adapter.metrics import record_launch
-from adapter.services.launches import OpenedSession, open_session
-from adapter.services.navigation import landing_section
+from adapter.services.launches import open_session
+from adapter.services.navigation import landing
 from lti import client_storage
 from lti.errors import Rejection, forbidden
 from lti.keys import jwks_document
 from lti.oidc import LOGIN_LIFETIME, LoginRedirect, new_browser_id, start_login
-from lti.launch_validation import ValidLaunch
 
 from .app_components import components
 from .auth import BROWSER_COOKIE, SESSION_COOKIE, set_cookie
@@ -93,21 +92,33 @@ def launch():
     if storage_value is not None and not client_storage.value_posted_by_tool(
             request.headers.get("Sec-Fetch-Site"), request.headers.get("Origin"),
             client_storage.web_origin(tool_url("lti.launch"))):
-        outcome: ValidLaunch | Rejection = forbidden(
-            "state_storage_cross_site", "This launch was not sent by coachbridge's own page. Please launch again.")
-    else:
-        outcome = parts.validator.validate(id_token, state, request.cookies.get(BROWSER_COOKIE), storage_value)
+        record_launch("state_storage_cross_site")
+        return rejected(forbidden("state_storage_cross_site",
+                                  "This launch was not sent by coachbridge's own page. Please launch again."))
+    through_storage = storage_value is not None
+    # One connection: the login is consumed in the transaction that records the launch and
+    # opens the session; the landing page's section and navigation are read after it commits.
+    with parts.engine.connect() as conn:
+        with conn.begin():
+            outcome = parts.validator.validate(id_token, state, request.cookies.get(BROWSER_COOKIE), storage_value,
+                                               logins=parts.logins.within(conn))
+            opened = None if isinstance(outcome, Rejection) else open_session(
+                conn, outcome, parts.role_map, time.time(), parts.settings.session_lifetime,
+                session_in_urls=through_storage)
+        if opened is not None:
+            session = opened.session
+            section, g.navigation = landing(conn, session.person_id, session.app_roles, session.context_pk)
     if isinstance(outcome, Rejection):
         record_launch(outcome.code)
         return rejected(outcome)
+    assert opened is not None
     record_launch("ok")
-    through_storage = storage_value is not None
-    opened = open_session(parts.engine, outcome, parts.role_map, time.time(), parts.settings.session_lifetime,
-                          session_in_urls=through_storage)
-    g.web_session = opened.session  # the page is rendered for the session just opened
+    g.web_session = session  # the page is rendered for the session just opened
     if through_storage:
         g.session_url_token = opened.token
-    response = make_response(landing_page(parts, opened)())
+    view = deep_link_page if opened.message_type == "LtiDeepLinkingRequest" else current_app.view_functions[
+        LANDING[section]]
+    response = make_response(view())
     set_cookie(response, SESSION_COOKIE, opened.token, max_age=parts.settings.session_lifetime)
     return response
 
@@ -124,16 +135,6 @@ def storage_launch_page(parts, id_token: str, state: str):
         return None
     data = client_storage.launch_page(state, registration.auth_login_url, request.form.get("lti_storage_target"))
     return render_template("lti/launch_storage.html", data=data, id_token=id_token, state=state)
-
-
-def landing_page(parts, opened: OpenedSession) -> Callable:
-    """The view that renders the page a launch lands on; its own role checks apply."""
-    if opened.message_type == "LtiDeepLinkingRequest":
-        return deep_link_page
-    session = opened.session
-    with parts.engine.connect() as conn:
-        section = landing_section(conn, session.person_id, session.app_roles, session.context_pk)
-    return current_app.view_functions[LANDING[section]]
 
 
 @bp.route("/lti/jwks")

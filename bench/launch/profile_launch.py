@@ -44,7 +44,8 @@ def main() -> int:
     lms = BenchPlatform(issuer=f"http://127.0.0.1:{port}")
     server = serve_platform_jwks(lms, port)
     instance = Path(tempfile.mkdtemp(prefix="bench-profile-"))
-    app = create_app(Settings.from_env({"COACHBRIDGE_INSTANCE": str(instance)}))
+    app = create_app(Settings.from_env({"COACHBRIDGE_INSTANCE": str(instance),
+                                         "COACHBRIDGE_ALLOW_PRIVATE_ADDRESSES": "1"}))
     with app.app_context():
         register_platform(components().engine, PlatformSpec(
             issuer=lms.issuer, client_id=lms.client_id, auth_login_url=lms.auth_login_url,

@@ -107,6 +107,8 @@ def main() -> int:
     parser.add_argument("--only", choices=["coachbridge", "pylti1p3"], help="run one tool only (no floors)")
     parser.add_argument("--no-floors", action="store_true", help="skip the two do-nothing floor tools")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs, databases)")
+    parser.add_argument("--baseline", metavar="TREE", help="also run coachbridge from another source tree (a git "
+                        "worktree of an earlier commit) as 'baseline', interleaved: before/after in one run")
     args = parser.parse_args()
     levels = [int(x) for x in args.browsers.split(",")]
 
@@ -141,9 +143,13 @@ def main() -> int:
         tools.append((ToolUnderTest(name, "127.0.0.1", port, "/login/", "/launch/"), proc))
         return proc, port
     try:
-        if args.only != "pylti1p3":
-            # --- coachbridge serve, fresh instance, the platform registered by the CLI ----
-            env = {**os.environ, "COACHBRIDGE_INSTANCE": str(work / "coachbridge")}
+        def start_coachbridge(name: str, source: Path | None) -> None:
+            """``coachbridge serve`` on a fresh instance with the platform registered by the
+            CLI; with ``source``, that tree's code (PYTHONPATH) instead of this one's."""
+            # The bench platform's key set is on 127.0.0.1, which the tool refuses unless allowed.
+            env = {**os.environ, "COACHBRIDGE_INSTANCE": str(work / name), "COACHBRIDGE_ALLOW_PRIVATE_ADDRESSES": "1"}
+            if source is not None:
+                env["PYTHONPATH"] = str(source)
             env.pop("DATABASE_URL", None)
             subprocess.run([str(BIN / "coachbridge"), "platform", "add", "--issuer", lms.issuer,
                             "--client-id", lms.client_id, "--auth-login-url", lms.auth_login_url,
@@ -152,10 +158,15 @@ def main() -> int:
             port = free_port()
             proc = subprocess.Popen([str(BIN / "coachbridge"), "serve", "--bind", f"127.0.0.1:{port}",
                                      "--workers", str(args.workers), "--threads", str(args.threads)],
-                                    env=env, stdout=log("coachbridge"), stderr=subprocess.STDOUT, cwd=work)
+                                    env=env, stdout=log(name), stderr=subprocess.STDOUT, cwd=work)
             procs.append(proc)
             wait_http(f"http://127.0.0.1:{port}/lti/jwks", proc=proc)
-            tools.append((ToolUnderTest("coachbridge", "127.0.0.1", port, "/lti/login", "/lti/launch"), proc))
+            tools.append((ToolUnderTest(name, "127.0.0.1", port, "/lti/login", "/lti/launch"), proc))
+
+        if args.only != "pylti1p3":
+            start_coachbridge("coachbridge", None)
+            if args.baseline:
+                start_coachbridge("baseline", Path(args.baseline).resolve())
 
         if args.only != "coachbridge":
             # --- redis + the pylti1p3 tool, same gunicorn settings -------------------------

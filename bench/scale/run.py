@@ -75,7 +75,8 @@ def cpu_of(pids_now) -> float:
 
 def run_launches(cluster, args, work: Path) -> list[str]:
     url = cluster.new_database()
-    env = {**os.environ, "DATABASE_URL": url, "COACHBRIDGE_INSTANCE": str(work / "launch-instance")}
+    env = {**os.environ, "DATABASE_URL": url, "COACHBRIDGE_INSTANCE": str(work / "launch-instance"),
+           "COACHBRIDGE_ALLOW_PRIVATE_ADDRESSES": "1"}  # the platform and the LRS stand-in are on 127.0.0.1
     jwks_port = free_port()
     lms = BenchPlatform(issuer=f"http://127.0.0.1:{jwks_port}")
     jwks = serve_platform_jwks(lms, jwks_port)
@@ -126,7 +127,8 @@ def run_drain(cluster, args, work: Path) -> list[str]:
     lrs = FastLrs(work)
     target = lrs.target
     _bench_xapi().register_lrs(engine, target, args.batch_size)
-    env = {**os.environ, "DATABASE_URL": url, "COACHBRIDGE_INSTANCE": str(work / "drain-instance")}
+    env = {**os.environ, "DATABASE_URL": url, "COACHBRIDGE_INSTANCE": str(work / "drain-instance"),
+           "COACHBRIDGE_ALLOW_PRIVATE_ADDRESSES": "1"}
     factory = StatementFactory()
     rows = []
     try:
