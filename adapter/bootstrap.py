@@ -63,7 +63,7 @@ def handler_table(settings: Settings, mapping: XapiMapping) -> event_handlers.Ha
         EventKind.VALIDATION_REQUESTED: (statements, scores, summaries, mail),
         EventKind.APPLICATION_VALIDATED: (statements, scores, summaries, mail),
         EventKind.NEEDS_MORE_EVIDENCE: (statements, scores, summaries, mail),
-        EventKind.RECORD_WITHDRAWN: (statements, summaries, mail),
+        EventKind.RECORD_WITHDRAWN: (statements, scores, summaries, mail),
     }
 
 

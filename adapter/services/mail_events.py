@@ -4,7 +4,8 @@
 - validation decided -> the learner, with the manager's feedback;
 - a conversation planning a next date -> an invitation (METHOD:REQUEST) to manager and
   learner, again with a higher SEQUENCE when the date changes;
-- the planning conversation withdrawn -> METHOD:CANCEL to both.
+- the planning conversation withdrawn -> METHOD:CANCEL to both; that withdrawal undone ->
+  the invitation again (a higher SEQUENCE).
 Private notes are never in an event, so never in a mail.
 """
 from __future__ import annotations
@@ -42,6 +43,8 @@ class MailOnEvents:
     def __call__(self, conn: Connection, events: Sequence[RecordEvent]) -> None:
         for event in events:
             now = (event.recorded_at or event.occurred_at).timestamp()  # when written, not the day held
+            if event.restored and event.kind not in (EventKind.CHECK_IN_HELD, EventKind.COACHING_CONVERSATION_HELD):
+                continue  # an undone withdrawal tells nobody again; only the check-in it cancelled is re-planned
             if event.kind == EventKind.VALIDATION_REQUESTED:
                 self._validation_requested(conn, event, now)
             elif event.kind in (EventKind.APPLICATION_VALIDATED, EventKind.NEEDS_MORE_EVIDENCE):
