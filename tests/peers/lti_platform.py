@@ -84,7 +84,9 @@ def demo_platform_id(peers: Peers) -> int:
 
 def start_peers(instance: Path, database_url: str | None = None) -> Peers:
     # Every peer here is on 127.0.0.1: registration fetches must be allowed to reach it.
-    environ = {"COACHBRIDGE_INSTANCE": str(instance), "COACHBRIDGE_ALLOW_PRIVATE_ADDRESSES": "1"}
+    # The pseudo-locales are on: tests/browser/test_languages_in_browser.py walks the pages in them.
+    environ = {"COACHBRIDGE_INSTANCE": str(instance), "COACHBRIDGE_ALLOW_PRIVATE_ADDRESSES": "1",
+               "COACHBRIDGE_PSEUDO_LOCALES": "1"}
     if database_url:
         environ["DATABASE_URL"] = database_url
     settings = Settings.from_env(environ)
