@@ -39,6 +39,8 @@ class Settings:
     # Registration fetches may reach private, loopback and link-local addresses (the demo, tests,
     # an LMS on the same private network); otherwise only public ones.
     allow_private_addresses: bool = False
+    # The test-only pseudo-locales (adapter/translations/pseudo.py) may be chosen.
+    pseudo_locales: bool = False
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> "Settings":
@@ -55,6 +57,7 @@ class Settings:
             frame_ancestors=tuple(env.get("COACHBRIDGE_FRAME_ANCESTORS", "").split()),
             open_registration=_flag(env.get("COACHBRIDGE_OPEN_REGISTRATION")),
             allow_private_addresses=_flag(env.get("COACHBRIDGE_ALLOW_PRIVATE_ADDRESSES")),
+            pseudo_locales=_flag(env.get("COACHBRIDGE_PSEUDO_LOCALES")),
         )
         return cls(**{**settings.__dict__, **overrides})  # type: ignore[arg-type]
 

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from adapter.domain.roles import APP_ROLES, RoleMap
-from adapter.domain.templates import CONVERSATION_KINDS, Template, TemplateCatalog, TemplateField
+from adapter.domain.templates import CONVERSATION_KINDS, SOURCE_LANGUAGE, Template, TemplateCatalog, TemplateField
 
 MAPPINGS_DIR = Path(__file__).resolve().parent.parent / "mappings"
 
@@ -52,6 +53,7 @@ def load_role_map(path: Path | None = None) -> RoleMap:
 
 
 TEMPLATE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{1,8})*$")  # RFC 5646's shape, in lower case
 
 
 def load_templates(directory: Path | None = None) -> TemplateCatalog:
@@ -63,7 +65,14 @@ def load_templates(directory: Path | None = None) -> TemplateCatalog:
     return TemplateCatalog(by_key={t.key: t for t in templates})
 
 
+Texts = dict[str, str]  # language tag -> the text in that language
+
+
 def _load_template(path: Path) -> Template:
+    """A template and its translations. Each text is a plain string (English) or a map of
+    language tags to texts with ``en`` in it; a language the template is translated into
+    must have every one of its texts (a half-translated template is refused, naming the
+    text missing), and a language it is not translated into reads it all in English."""
     data = read_yaml(path)
     if not isinstance(data, dict):
         raise MappingError(path, "(file)", "must be a mapping")
@@ -71,14 +80,17 @@ def _load_template(path: Path) -> Template:
     if unknown:
         raise MappingError(path, sorted(unknown)[0],
                            "is not a template setting (title, kind, description, example, fields)")
-    title = _required_text(path, data, "title")
+    texts: dict[str, Texts] = {}  # where in the file -> its texts
+    title = texts["title"] = _texts(path, data, "title", required=True)
     kind = data.get("kind")
     if kind not in CONVERSATION_KINDS:
         raise MappingError(path, "kind", f"must be one of {', '.join(CONVERSATION_KINDS)}, not {kind!r}")
+    description = texts["description"] = _texts(path, data, "description")
+    example = texts["example"] = _texts(path, data, "example")
     entries = data.get("fields")
     if not isinstance(entries, list) or not entries:
         raise MappingError(path, "fields", "must be a non-empty list of questions")
-    fields: list[TemplateField] = []
+    fields: list[tuple[str, bool, Texts, Texts, Texts]] = []
     for index, entry in enumerate(entries):
         place = f"fields[{index}]"
         if not isinstance(entry, dict):
@@ -86,20 +98,58 @@ def _load_template(path: Path) -> Template:
         name = entry.get("name")
         if not isinstance(name, str) or not TEMPLATE_NAME.match(name):
             raise MappingError(path, f"{place}.name", "must be lower_case letters, digits and underscores")
-        if name in {f.name for f in fields}:
+        if name in {f[0] for f in fields}:
             raise MappingError(path, f"{place}.name", f"{name!r} is used twice")
         required = entry.get("required", True)
         if not isinstance(required, bool):
             raise MappingError(path, f"{place}.required", "must be true or false")
-        label = _required_text(path, entry, "label", place + ".")
-        fields.append(TemplateField(name=name, label=label, required=required, help=str(entry.get("help") or ""),
-                                    shared_label=str(entry.get("shared_label") or label)))
-    return Template(key=path.stem, title=title, kind=kind, description=str(data.get("description") or ""),
-                    example=str(data.get("example") or ""), fields=tuple(fields))
+        label = texts[place + ".label"] = _texts(path, entry, "label", place + ".", required=True)
+        shared = texts[place + ".shared_label"] = _texts(path, entry, "shared_label", place + ".") or label
+        help_text = texts[place + ".help"] = _texts(path, entry, "help", place + ".")
+        fields.append((name, required, label, shared, help_text))
+    languages = _complete_languages(path, texts)
+
+    def in_language(language: str) -> Template:
+        return Template(key=path.stem, title=title[language], kind=kind, description=description.get(language, ""),
+                        example=example.get(language, ""), language=language,
+                        fields=tuple(TemplateField(name=name, label=label[language], required=required,
+                                                   help=help_text.get(language, ""), shared_label=shared[language])
+                                     for name, required, label, shared, help_text in fields))
+
+    source = in_language(SOURCE_LANGUAGE)
+    return replace(source, translations={language: in_language(language) for language in languages
+                                         if language != SOURCE_LANGUAGE})
 
 
-def _required_text(path: Path, data: dict, name: str, prefix: str = "") -> str:
-    value = data.get(name)
-    if not isinstance(value, str) or not value.strip():
-        raise MappingError(path, prefix + name, "must be a non-empty text")
-    return value.strip()
+def _texts(path: Path, data: dict, name: str, prefix: str = "", required: bool = False) -> Texts:
+    """One text setting as {language tag: text}; absent (when allowed) -> {}."""
+    value, place = data.get(name), prefix + name
+    if value is None or value == "":
+        if required:
+            raise MappingError(path, place, "must be a non-empty text")
+        return {}
+    if isinstance(value, str):
+        value = {SOURCE_LANGUAGE: value}
+    if not isinstance(value, dict):
+        raise MappingError(path, place, "must be a text, or a map of language tags (en, fr, ...) to texts")
+    texts: Texts = {}
+    for tag, text in value.items():
+        if not isinstance(tag, str) or not LANGUAGE_TAG.match(tag.lower()):
+            raise MappingError(path, f"{place}.{tag}", "is not a language tag (RFC 5646, e.g. en, fr, pt-br)")
+        if not isinstance(text, str) or not text.strip():
+            raise MappingError(path, f"{place}.{tag}", "must be a non-empty text")
+        texts[tag.lower()] = text.strip()
+    if SOURCE_LANGUAGE not in texts:
+        raise MappingError(path, place, f"has no English text ({SOURCE_LANGUAGE}), which every text needs")
+    return texts
+
+
+def _complete_languages(path: Path, texts: dict[str, Texts]) -> list[str]:
+    """The languages the template is translated into, once each of its texts has them all."""
+    languages = sorted({tag for by_language in texts.values() for tag in by_language})
+    for place, by_language in texts.items():
+        missing = [tag for tag in languages if by_language and tag not in by_language]
+        if missing:
+            raise MappingError(path, place, f"has no {', '.join(missing)} text, though other texts of the "
+                                            "template do (translate it, or leave that language out everywhere)")
+    return languages

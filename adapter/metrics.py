@@ -16,6 +16,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import Engine
 
+from xapi.delivery import BatchReport
+
 LAUNCHES = Counter("coachbridge_launches_total", "LTI launches, by outcome (ok or the rejection code)",
                    ["outcome"])
 DELIVERIES = Counter("coachbridge_deliveries_total", "Outbox messages settled, by channel and result",
@@ -31,6 +33,13 @@ def record_launch(outcome: str) -> None:
 def record_delivery(channel: str, target: str, result: str, count: int = 1) -> None:
     if count:
         DELIVERIES.labels(channel=channel, target=target, result=result).inc(count)
+
+
+def record_report(channel: str, target: str, report: BatchReport) -> None:
+    """What one turn of the delivery loop settled for ``target``."""
+    record_delivery(channel, target, "delivered", report.delivered)
+    record_delivery(channel, target, "dead", report.dead)
+    record_delivery(channel, target, "retry", report.retried)
 
 
 def peer_latency(peer: str) -> Callable[[float], None]:

@@ -21,7 +21,7 @@ from typing import Protocol, Sequence
 import requests
 from sqlalchemy import Engine
 
-from adapter.metrics import peer_latency, record_delivery, time_peer_requests
+from adapter.metrics import peer_latency, record_report, time_peer_requests
 
 from adapter.persistence import lrs_store
 from adapter.persistence.key_cipher import KeyCipher, KeyEncryptionError
@@ -36,6 +36,7 @@ from adapter.services.retention import RetentionJob
 from adapter.services.xapi_bridge import CHANNEL as XAPI
 from xapi.backoff import RetryPolicy
 from xapi.delivery import Deliverer
+from xapi.lrs_sender import LrsSender
 from xapi.lrs_client import LrsClient
 
 log = logging.getLogger("coachbridge.worker")
@@ -101,7 +102,7 @@ class XapiDelivery:
             except ValueError as error:  # e.g. a proxy URL in the environment it cannot use
                 log.error("LRS %s: cannot connect as configured: %s", endpoint.name, error)
                 continue
-            current[endpoint.name] = (endpoint, Deliverer(self.outbox, client, self.policy))
+            current[endpoint.name] = (endpoint, Deliverer(self.outbox, LrsSender(client), self.policy))
         for _, gone in self._deliverers.values():
             gone.close()
         self._deliverers = current
@@ -110,8 +111,7 @@ class XapiDelivery:
         settled = 0
         for deliverer in self.deliverers():
             report = deliverer.deliver(self.batches_per_turn, self.turn_seconds)
-            record_delivery(XAPI, deliverer.target, "delivered", report.delivered)
-            record_delivery(XAPI, deliverer.target, "dead", report.dead)
+            record_report(XAPI, deliverer.target, report)
             settled += report.delivered + report.dead
             if report.dead:
                 log.warning("LRS %s: %d statement(s) dead-lettered", deliverer.target, report.dead)

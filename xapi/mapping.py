@@ -8,6 +8,7 @@ later as a malformed statement the LRS rejects.
 from __future__ import annotations
 
 import importlib.resources
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,12 @@ OBJECT_CHOICES = ("record", "learning_activity")
 ACTOR_CHOICES = ("learner", "manager", "owner")  # owner: by the event's owner field
 CONCEPT_TYPES = ("ActivityType", "ResultExtension", "ContextExtension", "ActivityExtension", "Verb")
 RESULT_FLAGS = ("success", "completion")
+LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")  # RFC 5646's shape
+DEFAULT_LANGUAGES = ("en-US",)
+DEFAULT_ACTIVITY_NAME = "{record}: {activity}"
+
+LanguageMap = dict[str, str]
+"""xAPI language map: RFC 5646 tag -> text, one entry per language of the mapping."""
 
 
 class MappingError(ValueError):
@@ -34,7 +41,7 @@ class MappingError(ValueError):
 @dataclass(frozen=True)
 class Verb:
     id: str
-    display: str
+    display: LanguageMap
 
 
 @dataclass(frozen=True)
@@ -54,7 +61,7 @@ class FieldRule:
 class EventRule:
     kind: EventKind
     record_type: str
-    record_name: str
+    record_name: LanguageMap
     activity_type: str
     verb: Verb
     object: str
@@ -83,11 +90,24 @@ class ProfileMeta:
 
 @dataclass(frozen=True)
 class XapiMapping:
+    """``languages``: the tags of every text statements carry, the source (English) first;
+    ``activity_name``: by language, how a record's activity is named after the learning
+    activity it is about (``{record}``, ``{activity}``)."""
+
     events: dict[EventKind, EventRule]
     voiding_verb: Verb
     course_activity_type: str
     coined: tuple[CoinedConcept, ...]
     profile: ProfileMeta
+    languages: tuple[str, ...] = DEFAULT_LANGUAGES
+    activity_name: LanguageMap | None = None
+
+    def record_activity_name(self, record_name: LanguageMap, activity: str | None) -> LanguageMap:
+        """The name of a record's activity in each language, e.g. ``Reflection: Giving feedback``."""
+        if not activity:
+            return dict(record_name)
+        formats = self.activity_name or {tag: DEFAULT_ACTIVITY_NAME for tag in self.languages}
+        return {tag: formats[tag].format(record=record_name[tag], activity=activity) for tag in self.languages}
 
 
 def default_mapping_path() -> Path:
@@ -114,6 +134,7 @@ class _Parser:
         self.source = source
         self.coined_used: set[str] = set()
         self.coined_declared: set[str] = set()
+        self.languages: tuple[str, ...] = DEFAULT_LANGUAGES
 
     def fail(self, where: str, message: str) -> MappingError:
         return MappingError(f"{self.source}: {where}: {message}")
@@ -138,6 +159,39 @@ class _Parser:
             raise self.fail(where, "must be a non-empty string")
         return value
 
+    def texts(self, value: Any, where: str) -> LanguageMap:
+        """A text in every language of the mapping: a map of their tags to texts (a plain
+        string will do for a mapping of one language)."""
+        if isinstance(value, str) and len(self.languages) == 1:
+            return {self.languages[0]: self.text(value, where)}
+        if not isinstance(value, dict):
+            raise self.fail(where, f"must map each language ({', '.join(self.languages)}) to a text")
+        table = value
+        for tag in table:
+            if tag not in self.languages:
+                raise self.fail(f"{where}.{tag}", f"is not one of the languages ({', '.join(self.languages)})")
+        missing = [tag for tag in self.languages if tag not in table]
+        if missing:
+            raise self.fail(where, f"has no text for {', '.join(missing)} (every text needs each of the languages)")
+        return {tag: self.text(table[tag], f"{where}.{tag}") for tag in self.languages}
+
+    def language_list(self, value: Any) -> tuple[str, ...]:
+        if not isinstance(value, list) or not value or len(set(value)) != len(value):
+            raise self.fail("languages", "must list language tags (RFC 5646), each once, the source language first")
+        for index, tag in enumerate(value):
+            if not isinstance(tag, str) or not LANGUAGE_TAG.match(tag):
+                raise self.fail(f"languages[{index}]", f"not a language tag (RFC 5646, e.g. en-US, fr): {tag!r}")
+        return tuple(value)
+
+    def activity_names(self, value: Any) -> LanguageMap | None:
+        if value is None:
+            return None
+        formats = self.texts(value, "record_activity_name")
+        for tag, text in formats.items():
+            if "{record}" not in text or "{activity}" not in text or text.count("{") != 2 or text.count("}") != 2:
+                raise self.fail(f"record_activity_name.{tag}", "must name {record} and {activity}, and nothing else")
+        return formats
+
     def iri(self, value: Any, where: str) -> str:
         value = self.text(value, where)
         if value.startswith(COINED_PREFIX):
@@ -153,7 +207,11 @@ class _Parser:
             data,
             "(top)",
             ("profile", "coined", "record_types", "voiding", "course_activity_type"),
+            ("languages", "record_activity_name"),
         )
+        if "languages" in top:
+            self.languages = self.language_list(top["languages"])
+        activity_name = self.activity_names(top.get("record_activity_name"))
         coined = self.coined(top["coined"])
         events: dict[EventKind, EventRule] = {}
         for name, record_type in self.table(top["record_types"], "record_types").items():
@@ -172,6 +230,8 @@ class _Parser:
             course_activity_type=self.iri(top["course_activity_type"], "course_activity_type"),
             coined=coined,
             profile=self.profile(top["profile"]),
+            languages=self.languages,
+            activity_name=activity_name,
         )
         undeclared = sorted(self.coined_used - self.coined_declared)
         if undeclared:
@@ -216,13 +276,13 @@ class _Parser:
 
     def verb(self, value: Any, where: str) -> Verb:
         table = self.keys(value, where, ("id", "display"))
-        return Verb(id=self.iri(table["id"], f"{where}.id"), display=self.text(table["display"], f"{where}.display"))
+        return Verb(id=self.iri(table["id"], f"{where}.id"), display=self.texts(table["display"], f"{where}.display"))
 
     def record_type(self, name: str, value: Any) -> list[EventRule]:
         where = f"record_types.{name}"
         table = self.keys(value, where, ("activity_type", "name", "events"))
         activity_type = self.iri(table["activity_type"], f"{where}.activity_type")
-        record_name = self.text(table["name"], f"{where}.name")
+        record_name = self.texts(table["name"], f"{where}.name")
         rules = []
         for kind_name, event in self.table(table["events"], f"{where}.events").items():
             event_where = f"{where}.events.{kind_name}"

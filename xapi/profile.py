@@ -52,7 +52,7 @@ def _template(version_iri: str, rule, course_type: str) -> dict[str, Any]:
         "type": "StatementTemplate",
         "inScheme": version_iri,
         "prefLabel": {"en": name.replace("_", " ")},
-        "definition": {"en": f"{rule.record_name}: {name.replace('_', ' ')}. {ACTORS[rule.actor]} "
+        "definition": {"en": f"{next(iter(rule.record_name.values()))}: {name.replace('_', ' ')}. {ACTORS[rule.actor]} "
                              f"The timestamp is {rule.timestamp}."},
         "verb": rule.verb.id,
         "contextGroupingActivityType": [course_type],

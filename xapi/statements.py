@@ -32,7 +32,6 @@ STATEMENT_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, f"{PROFILE_IRI}/statements"
 """uuid5 namespace of our statement ids; changing it would re-send every statement as new.
 (Voids name the ids stored when the statements were queued, never recomputed ones.)"""
 
-VERB_LANGUAGE = "en-US"  # the verb displays in mappings/xapi.yaml are English
 PLATFORM = "coachbridge"
 
 
@@ -47,8 +46,9 @@ class BuildSettings:
     ``activity_iri_base``: the tool's public base URL for the activities it coins (one per
     record, one per course without an IRI of its own), e.g.
     ``https://coach.example.org/xapi/activities``. ``privacy`` comes from the platform,
-    ``language`` tags activity names (which come from the LMS). The LRS's xAPI version
-    is not here: the statement is the same for both.
+    ``language`` tags the names that come from the LMS (learning activity, course); the
+    tool's own texts (verb displays, record names) go in every language of the mapping.
+    The LRS's xAPI version is not here: the statement is the same for both.
     """
 
     activity_iri_base: str
@@ -112,7 +112,7 @@ def build_statements(event: RecordEvent, settings: BuildSettings, mapping: XapiM
         "id": statement_id(settings, event.record_id, event.record_version, event.kind),
         "actor": agent(event.manager if by_manager else event.learner, settings.privacy),
         "verb": _verb(rule.verb),
-        "object": _object(event, rule, settings),
+        "object": _object(event, rule, settings, mapping),
     }
     result = {**rule.result_flags, **placed["result"]}
     if placed["result.extensions"]:
@@ -148,27 +148,32 @@ def _voiding(event: RecordEvent, voided: str, settings: BuildSettings, mapping: 
 
 
 def _verb(verb) -> dict[str, Any]:
-    return {"id": verb.id, "display": {VERB_LANGUAGE: verb.display}}
+    return {"id": verb.id, "display": dict(verb.display)}
 
 
-def _activity(iri: str, name: str | None, activity_type: str | None, language: str) -> dict[str, Any]:
+def _activity(iri: str, name: dict[str, str] | None, activity_type: str | None) -> dict[str, Any]:
+    """``name``: a language map, or None (the LMS gave no name)."""
     definition: dict[str, Any] = {}
     if activity_type:
         definition["type"] = activity_type
     if name:
-        definition["name"] = {language: name}
+        definition["name"] = name
     activity: dict[str, Any] = {"objectType": "Activity", "id": iri}
     if definition:
         activity["definition"] = definition
     return activity
 
 
-def _object(event: RecordEvent, rule: EventRule, settings: BuildSettings) -> dict[str, Any]:
+def _lms_name(name: str | None, settings: BuildSettings) -> dict[str, str] | None:
+    return {settings.language: name} if name else None
+
+
+def _object(event: RecordEvent, rule: EventRule, settings: BuildSettings, mapping: XapiMapping) -> dict[str, Any]:
     learning = event.learning_activity
     if rule.object == "learning_activity":
-        return _activity(learning.iri, learning.name, None, settings.language)
-    name = f"{rule.record_name}: {learning.name}" if learning.name else rule.record_name
-    return _activity(record_activity_iri(settings, event.record_id), name, rule.activity_type, settings.language)
+        return _activity(learning.iri, _lms_name(learning.name, settings), None)
+    name = mapping.record_activity_name(rule.record_name, learning.name)
+    return _activity(record_activity_iri(settings, event.record_id), name, rule.activity_type)
 
 
 def _context(event, rule, by_manager, settings, mapping, extensions) -> dict[str, Any]:
@@ -191,11 +196,12 @@ def _context_activities(event: RecordEvent, settings: BuildSettings, mapping: Xa
     activities: dict[str, Any] = {}
     if with_parent:
         learning = event.learning_activity
-        activities["parent"] = [_activity(learning.iri, learning.name, None, settings.language)]
+        activities["parent"] = [_activity(learning.iri, _lms_name(learning.name, settings), None)]
     if event.course:
         course = event.course
         activities["grouping"] = [
-            _activity(course_activity_iri(settings, course), course.title, mapping.course_activity_type, settings.language)
+            _activity(course_activity_iri(settings, course), _lms_name(course.title, settings),
+                      mapping.course_activity_type)
         ]
     return activities
 

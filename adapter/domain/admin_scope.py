@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .authorization import NotFound
+from .refusals import NotFound
 
 
 @dataclass(frozen=True)

@@ -1,16 +1,25 @@
 """Check-in and coaching templates: the questions a conversation walks through.
 
 Templates are data (mappings/templates/*.yaml, one file each, key = file name); this
-module only says what a loaded template is and how a filled-in one is checked.
+module only says what a loaded template is, how a filled-in one is checked, and which
+of its translations a locale reads.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Callable, Mapping
 
-from .rules import RuleViolation, check_text
+from .rules import FormChecks, RuleViolation, check_text
 
 CONVERSATION_KINDS = ("check_in", "coaching")
+SOURCE_LANGUAGE = "en"  # every template text has an English version; other languages fall back to it
+
+
+def language_fallbacks(locale: str | None) -> list[str]:
+    """The language tags to try for ``locale``, most specific first, lower case: an RFC 5646
+    tag or a Babel identifier (``fr_FR``) -> ``["fr-fr", "fr"]``."""
+    subtags = (locale or "").replace("_", "-").lower().split("-")
+    return ["-".join(subtags[:n]) for n in range(len(subtags), 0, -1) if subtags[0]]
 
 
 @dataclass(frozen=True)
@@ -30,15 +39,43 @@ class Template:
     description: str
     fields: tuple[TemplateField, ...]
     example: str = ""  # one filled-in example, shown where a manager picks a template
+    language: str = SOURCE_LANGUAGE  # the language of the texts above
+    # The same template in other languages (same key, kind and field names), by language tag
+    translations: Mapping[str, Template] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return (self.language, *sorted(self.translations))
+
+    def in_language(self, locale: str | None) -> Template:
+        """The template with its texts in ``locale``'s language (``fr``, ``fr-CA``, ``fr_FR``
+        all read the ``fr`` texts), or in English when the template has no such translation."""
+        for tag in language_fallbacks(locale):
+            if tag in self.translations:
+                return self.translations[tag]
+            if tag == self.language:
+                return self
+        return self
+
+    def with_texts(self, translate: Callable[[str], str]) -> Template:
+        """The template with each of its texts passed through ``translate`` (the tests'
+        pseudo-locales, which no template file carries)."""
+        fields = tuple(replace(f, label=translate(f.label), help=translate(f.help), shared_label=translate(f.shared_label))
+                       for f in self.fields)
+        return replace(self, title=translate(self.title), description=translate(self.description),
+                       example=translate(self.example), fields=fields, translations={})
 
     def answers_from(self, submitted: Mapping[str, str]) -> dict[str, str]:
-        """The template's answers from what was submitted by field name, checked; unknown
-        names are ignored."""
+        """The template's answers from what was submitted by field name, checked (every
+        problem at once, each under its form field's name ``f-<name>``); unknown names are ignored."""
+        checks = FormChecks()
         answers = {}
-        for field in self.fields:
-            value = check_text(field.label, submitted.get(field.name, ""), required=field.required)
+        for question in self.fields:
+            value = checks.check(f"f-{question.name}", check_text, question.label, submitted.get(question.name, ""),
+                                 required=question.required)
             if value:
-                answers[field.name] = value
+                answers[question.name] = value
+        checks.raise_if_broken()
         return answers
 
 
@@ -51,3 +88,11 @@ class TemplateCatalog:
         if template is None:
             raise RuleViolation("Conversation template", f"there is no template called {key!r}")
         return template
+
+    def in_language(self, locale: str | None) -> TemplateCatalog:
+        """Every template with its texts in ``locale`` (see :meth:`Template.in_language`): what
+        the pages show. Keys and field names stay the same, so answers keep their meaning."""
+        return TemplateCatalog(by_key={key: t.in_language(locale) for key, t in self.by_key.items()})
+
+    def with_texts(self, translate: Callable[[str], str]) -> TemplateCatalog:
+        return TemplateCatalog(by_key={key: t.with_texts(translate) for key, t in self.by_key.items()})

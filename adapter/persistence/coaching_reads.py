@@ -8,6 +8,7 @@ from sqlalchemy import Connection, and_, func, select
 
 from . import driver_sql
 from .coaching_tables import conversations, reflections, validation_requests
+from .people_store import named_links
 from .tables import memberships, people, resource_links
 
 
@@ -39,13 +40,13 @@ def learner_has(conn: Connection, learner_id: int, resource_link_pk: int | None)
     return dict(zip(("link_title", *_LEARNER_HAS_SECTIONS), row))
 
 
-def course_links_of(conn: Connection, learner_id: int) -> list[Any]:
-    """The resource links (id, title) of the courses the learner is a member of, by title."""
-    return conn.execute(
-        select(resource_links.c.id, resource_links.c.title).join(
-            memberships, and_(memberships.c.context_pk == resource_links.c.context_pk,
-                              memberships.c.person_id == learner_id))
-        .order_by(resource_links.c.title)).all()
+def course_links_of(conn: Connection, learner_id: int) -> list[dict[str, Any]]:
+    """The resource links of the courses the learner is a member of (what names each:
+    people_store.named_links), by title."""
+    return [dict(row) for row in conn.execute(
+        named_links().join(memberships, and_(memberships.c.context_pk == resource_links.c.context_pk,
+                                             memberships.c.person_id == learner_id))
+        .order_by(resource_links.c.title, resource_links.c.id)).mappings()]
 
 
 def links_reflected_on(conn: Connection, learner_id: int) -> set[int]:
@@ -53,38 +54,27 @@ def links_reflected_on(conn: Connection, learner_id: int) -> set[int]:
         reflections.c.learner_id == learner_id, reflections.c.withdrawn_at.is_(None))).scalars())
 
 
-def platform_link_titles(conn: Connection, platform_id: int) -> dict[int, str]:
-    return dict(conn.execute(select(resource_links.c.id, resource_links.c.title)
-                             .where(resource_links.c.platform_id == platform_id)).all())
-
-
-def titles_of_links(conn: Connection, link_ids: set[int]) -> dict[int, str]:
+def links_named(conn: Connection, link_ids: set[int]) -> dict[int, dict[str, Any]]:
+    """What names each of these links (people_store.named_links), by id."""
     if not link_ids:
         return {}
-    return dict(conn.execute(select(resource_links.c.id, resource_links.c.title)
-                             .where(resource_links.c.id.in_(link_ids))).all())
-
-
-def reflection_to_show(conn: Connection, learner_id: int, resource_link_pk: int | None) -> Mapping[str, Any] | None:
-    """The learner's live reflection on this link, else their latest."""
-    return conn.execute(select(reflections).where(
-        reflections.c.learner_id == learner_id, reflections.c.withdrawn_at.is_(None))
-        .order_by((reflections.c.resource_link_pk == resource_link_pk).desc(), reflections.c.updated_at.desc())
-        .limit(1)).mappings().first()
+    return {row["id"]: dict(row) for row in conn.execute(named_links().where(resource_links.c.id.in_(link_ids)))
+            .mappings()}
 
 
 def live_reflections(conn: Connection, learner_id: int) -> list[Mapping[str, Any]]:
+    """The learner's live reflections, latest first."""
     return conn.execute(select(reflections).where(
-        reflections.c.learner_id == learner_id, reflections.c.withdrawn_at.is_(None))).mappings().all()
+        reflections.c.learner_id == learner_id, reflections.c.withdrawn_at.is_(None))
+        .order_by(reflections.c.updated_at.desc(), reflections.c.id.desc())).mappings().all()
 
 
 def course_activity_progress(conn: Connection, context_pk: int) -> list[dict[str, Any]]:
     """Per resource link of the course (by title): its title and custom parameters, and its
     ``progress`` — counts and averages over live records, no notes of any kind."""
     activities = []
-    for link in conn.execute(select(resource_links.c.id, resource_links.c.title, resource_links.c.custom)
-                             .where(resource_links.c.context_pk == context_pk)
-                             .order_by(resource_links.c.title)).all():
+    for link in conn.execute(named_links().where(resource_links.c.context_pk == context_pk)
+                             .order_by(resource_links.c.title, resource_links.c.id)).all():
         def live(table):
             return and_(table.c.resource_link_pk == link.id, table.c.withdrawn_at.is_(None))
 
@@ -95,7 +85,8 @@ def course_activity_progress(conn: Connection, context_pk: int) -> list[dict[str
         by_status = dict(conn.execute(select(validation_requests.c.status, func.count())
                                       .where(live(validation_requests))
                                       .group_by(validation_requests.c.status)).all())
-        activities.append({"title": link.title, "custom": link.custom, "progress": {
+        activities.append({"id": link.id, "title": link.title, "custom": link.custom,
+                           "followed_title": link.followed_title, "progress": {
             "reflections": reflected, "confidence": confidence, "conversations": talks, "usefulness": usefulness,
             "pending": by_status.get("pending", 0), "validated": by_status.get("validated", 0),
             "needs_more_evidence": by_status.get("needs_more_evidence", 0)}})

@@ -60,6 +60,19 @@ def save_resource_link(conn: Connection, platform_id: int, deployment_id: str, c
                                                     "resource_link_id": str(claim["id"])}, values)
 
 
+_followed = resource_links.alias("followed")
+
+
+def named_links():
+    """Resource links with what names them (``id``, ``title``, ``custom``: its deep-linked
+    title, ``followed_title``: the title of the course resource it follows); pages name an
+    activity from these with the ``activity_name`` filter (adapter/web/formatting.py)."""
+    r = resource_links.c
+    return select(r.id, r.title, r.custom, _followed.c.title.label("followed_title")).select_from(
+        resource_links.outerjoin(_followed, and_(_followed.c.context_pk == r.context_pk,
+                                                 _followed.c.resource_link_id == r.custom["follows"].as_string())))
+
+
 def resource_link(conn: Connection, resource_link_pk: int) -> dict[str, Any] | None:
     row = conn.execute(select(resource_links).where(resource_links.c.id == resource_link_pk)).mappings().first()
     return dict(row) if row else None
@@ -69,12 +82,12 @@ def course_titles(conn: Connection, context_pks: list[int]) -> dict[int, str]:
     return dict(conn.execute(select(contexts.c.id, contexts.c.title).where(contexts.c.id.in_(context_pks))).all())
 
 
-def course_link_titles(conn: Connection, platform_id: int, context_pk: int) -> dict[str, str]:
-    """The course's resource links, LMS link id → title, by title."""
-    return dict(conn.execute(select(resource_links.c.resource_link_id, resource_links.c.title)
-                             .where(resource_links.c.context_pk == context_pk,
-                                    resource_links.c.platform_id == platform_id)
-                             .order_by(resource_links.c.title)).all())
+def course_links(conn: Connection, platform_id: int, context_pk: int) -> dict[str, dict[str, Any]]:
+    """The course's resource links, LMS link id → what names it (:func:`named_links`), by title."""
+    rows = conn.execute(named_links().add_columns(resource_links.c.resource_link_id)
+                        .where(resource_links.c.context_pk == context_pk, resource_links.c.platform_id == platform_id)
+                        .order_by(resource_links.c.title, resource_links.c.id)).mappings()
+    return {row["resource_link_id"]: dict(row) for row in rows}
 
 
 def save_membership(conn: Connection, context_pk: int, person_id: int, app_roles: list[str],

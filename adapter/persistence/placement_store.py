@@ -3,24 +3,39 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, insert, select, update
 
 from .placement_tables import placements
-from .tables import resource_links
+
+# The custom parameter a placed link carries its placement's id in: its first launch
+# stores the resource link it brought in against it.
+PLACEMENT_PARAMETER = "placement"
 
 
 def add_placement(conn: Connection, platform_id: int, context_pk: int | None, title: str, custom: dict[str, Any],
-                  now: float) -> None:
-    conn.execute(insert(placements).values(platform_id=platform_id, context_pk=context_pk, title=title,
-                                           custom=custom, created_at=now))
+                  now: float) -> int:
+    return conn.execute(insert(placements).values(platform_id=platform_id, context_pk=context_pk, title=title,
+                                                  custom=custom, created_at=now)
+                        .returning(placements.c.id)).scalar_one()
+
+
+def set_custom(conn: Connection, placement_id: int, custom: dict[str, Any]) -> None:
+    conn.execute(update(placements).where(placements.c.id == placement_id).values(custom=custom))
+
+
+def note_first_launch(conn: Connection, context_pk: int | None, custom: dict[str, Any], link_pk: int) -> None:
+    """A launch of a placed link: the placement it names (in the same course) is opened."""
+    placement_id = str(custom.get(PLACEMENT_PARAMETER) or "")
+    if context_pk is None or not (placement_id.isascii() and placement_id.isdigit()):
+        return
+    conn.execute(update(placements).where(placements.c.id == int(placement_id), placements.c.context_pk == context_pk,
+                                          placements.c.resource_link_pk.is_(None))
+                 .values(resource_link_pk=link_pk))
 
 
 def unopened_placements(conn: Connection, context_pk: int) -> list[dict[str, Any]]:
-    """Activities placed in the course that no launch has brought in yet (a launched link
-    carries the placed title, in its own title or its custom parameters)."""
-    launched = {title for title, custom in conn.execute(
-        select(resource_links.c.title, resource_links.c.custom).where(resource_links.c.context_pk == context_pk))
-        for title in (title, (custom or {}).get("title"))}
+    """Activities placed in the course that no launch has brought in yet."""
     return [dict(row) for row in conn.execute(
-        select(placements.c.title, placements.c.custom).where(placements.c.context_pk == context_pk)
-        .order_by(placements.c.created_at)).mappings() if row["title"] not in launched]
+        select(placements.c.id, placements.c.title, placements.c.custom)
+        .where(placements.c.context_pk == context_pk, placements.c.resource_link_pk.is_(None))
+        .order_by(placements.c.created_at)).mappings()]

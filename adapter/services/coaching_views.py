@@ -12,6 +12,7 @@ from sqlalchemy import Connection
 from adapter.domain.authorization import NotFound, Viewer
 from adapter.domain.coaching import Conversation, next_date_label
 from adapter.domain.templates import TemplateCatalog
+from adapter.domain.withdrawal import UNDO_WINDOW_SECONDS
 from adapter.persistence import coaching_reads as reads
 from adapter.persistence import coaching_store as store
 from adapter.persistence import roster_store
@@ -21,7 +22,7 @@ from adapter.persistence.relationships_store import managers_of, pending_nominat
 
 
 def conversation_view(c: Conversation, viewer: Viewer, catalog: TemplateCatalog, who: dict[int, str],
-                      titles: dict[int, str] | None = None) -> dict:
+                      titles: dict[int, dict] | None = None) -> dict:
     template = catalog.by_key.get(c.template)
     speaks_to_learner = viewer.is_learner(c.learner_id)
     labels = {f.name: (f.shared_label or f.label) if speaks_to_learner else f.label
@@ -38,16 +39,16 @@ def conversation_view(c: Conversation, viewer: Viewer, catalog: TemplateCatalog,
     }
 
 
-def activity_title(resource_link_pk: int | None, titles: dict[int, str] | None) -> str | None:
-    """What a record is about, for pages that list records of several activities: the
-    activity's title, a plain fallback for an untitled one, None for a record about no
-    one activity (or when the page shows one activity only)."""
+def activity_title(resource_link_pk: int | None, titles: dict[int, dict] | None) -> dict | None:
+    """What a record is about, for pages that list records of several activities: what
+    names the activity (pages name it with the ``activity_name`` filter), None for a record
+    about no one activity (or when the page shows one activity only)."""
     if titles is None or resource_link_pk is None:
         return None
-    return titles.get(resource_link_pk) or "an untitled activity"
+    return titles.get(resource_link_pk) or {"id": resource_link_pk}
 
 
-def action_view(a, who: dict[int, str], viewer: Viewer | None = None, titles: dict[int, str] | None = None) -> dict:
+def action_view(a, who: dict[int, str], viewer: Viewer | None = None, titles: dict[int, dict] | None = None) -> dict:
     return {"id": a.id, "description": a.description, "owner": a.owner, "due_on": a.due_on,
             "status": a.status, "manager": who.get(a.manager_id, ""),
             "activity": activity_title(a.activity.resource_link_pk, titles),
@@ -88,10 +89,10 @@ def learner_page(conn: Connection, viewer: Viewer, resource_link_pk: int | None,
     managers = managers_of(conn, me) if has["manager_links"] else []
     who = reads.names(conn, {*managers, *(c.manager_id for c in talks), *(a.manager_id for a in actions),
                        *(d.manager_id for v in validations for d in v.decisions)})
-    titles = reads.titles_of_links(conn, {*(c.activity.resource_link_pk for c in talks),
+    titles = reads.links_named(conn, {*(c.activity.resource_link_pk for c in talks),
                                 *(a.activity.resource_link_pk for a in actions)} - {None})
     return {
-        "link": {"title": has["link_title"] or ""} if resource_link_pk else None,
+        "link": _launched_link(conn, resource_link_pk, has["link_title"]),
         "reflection": reflection,
         "conversations": [conversation_view(c, viewer, catalog, who, titles) for c in talks],
         "open_actions": [action_view(a, who, viewer, titles) for a in actions if a.status == "open"],
@@ -102,10 +103,18 @@ def learner_page(conn: Connection, viewer: Viewer, resource_link_pk: int | None,
     }
 
 
+def _launched_link(conn: Connection, resource_link_pk: int | None, title: str | None) -> dict | None:
+    """The launched activity (what names it), read again only when the LMS gave it no title."""
+    if resource_link_pk is None:
+        return None
+    return {"id": resource_link_pk, "title": title} if title else reads.links_named(conn, {resource_link_pk}).get(
+        resource_link_pk, {"id": resource_link_pk})
+
+
 def team_page(conn: Connection, viewer: Viewer, focus_link_pk: int | None = None) -> dict[str, Any]:
     """Per current mentee: each activity's status, last check-in, open actions, pending validations;
     with ``focus_link_pk`` (the activity the manager launched from), each one's status on it."""
-    focus = reads.titles_of_links(conn, {focus_link_pk}).get(focus_link_pk) if focus_link_pk is not None else None
+    focus = reads.links_named(conn, {focus_link_pk}).get(focus_link_pk) if focus_link_pk is not None else None
     team = []
     for mentee in current_mentees(conn, viewer.person_id):
         learner_id = mentee["id"]
@@ -122,7 +131,7 @@ def team_page(conn: Connection, viewer: Viewer, focus_link_pk: int | None = None
             "open_actions": len(store.actions_of(conn, learner_id, open_only=True)),
             "pending_validations": sum(v.status == "pending" for v in validations),
         })
-    return {"team": team, "focus": {"title": focus or "This activity"} if focus_link_pk is not None else None}
+    return {"team": team, "focus": focus or ({"id": focus_link_pk} if focus_link_pk is not None else None)}
 
 
 def activity_statuses(conn: Connection, learner_id: int, validations) -> list[dict[str, Any]]:
@@ -132,12 +141,12 @@ def activity_statuses(conn: Connection, learner_id: int, validations) -> list[di
     by_link = {v.activity.resource_link_pk: v.status for v in reversed(validations)}
     statuses = []
     for link in links:
-        if link.id in by_link:
+        if link["id"] in by_link:
             status = {"pending": "validation requested", "validated": "validated",
-                      "needs_more_evidence": "needs more evidence"}[by_link[link.id]]
+                      "needs_more_evidence": "needs more evidence"}[by_link[link["id"]]]
         else:
-            status = "reflected" if link.id in reflected else "not started"
-        statuses.append({"id": link.id, "title": link.title, "status": status})
+            status = "reflected" if link["id"] in reflected else "not started"
+        statuses.append({**link, "status": status})
     return statuses
 
 
@@ -148,8 +157,11 @@ def mentee_page(conn: Connection, viewer: Viewer, learner_id: int, catalog: Temp
     actions = store.actions_of(conn, learner_id)
     who = reads.names(conn, {learner_id, *(c.manager_id for c in talks), *(a.manager_id for a in actions),
                        *(d.manager_id for v in validations for d in v.decisions)})
-    titles = reads.platform_link_titles(conn, viewer.platform_id)
     reflection_rows = reads.live_reflections(conn, learner_id)
+    titles = reads.links_named(conn, {*(c.activity.resource_link_pk for c in talks),
+                                      *(a.activity.resource_link_pk for a in actions),
+                                      *(v.activity.resource_link_pk for v in validations),
+                                      *(r["resource_link_pk"] for r in reflection_rows)} - {None})
     return {
         "learner": {"id": learner_id, "name": who[learner_id]},
         "activities": activity_statuses(conn, learner_id, validations),
@@ -163,9 +175,10 @@ def mentee_page(conn: Connection, viewer: Viewer, learner_id: int, catalog: Temp
 
 def mentee_summary(conn: Connection, learner_id: int, resource_link_pk: int | None) -> dict[str, Any]:
     """Who a conversation form is about, with their reflection beside it: the one on the
-    launched activity, else their latest."""
+    launched activity, else their latest (one read, the one mentee_page lists them from)."""
+    live = reads.live_reflections(conn, learner_id)
     return {"name": reads.names(conn, {learner_id}).get(learner_id, ""),
-            "reflection": reads.reflection_to_show(conn, learner_id, resource_link_pk)}
+            "reflection": next((r for r in live if r["resource_link_pk"] == resource_link_pk), live[0] if live else None)}
 
 
 def course_page(conn: Connection, viewer: Viewer) -> dict[str, Any]:
@@ -173,9 +186,19 @@ def course_page(conn: Connection, viewer: Viewer) -> dict[str, Any]:
     if not viewer.sees_course(viewer.context_pk):
         raise NotFound("no course in this launch")
     context_pk = viewer.context_pk
-    rows = [{"title": a["title"], "kind": (a["custom"] or {}).get("kind", ""), **a["progress"]}
+    rows = [{"id": a["id"], "title": a["title"], "custom": a["custom"], "followed_title": a["followed_title"],
+             "kind": (a["custom"] or {}).get("kind", ""), **a["progress"]}
             for a in reads.course_activity_progress(conn, context_pk)]
-    rows += [{"title": p["title"], "kind": p["custom"].get("kind", ""), "not_opened": True, "reflections": 0,
+    rows += [{"title": p["title"], "custom": p["custom"], "kind": p["custom"].get("kind", ""), "not_opened": True, "reflections": 0,
               "confidence": None, "conversations": 0, "usefulness": None, "pending": 0, "validated": 0,
               "needs_more_evidence": 0} for p in unopened_placements(conn, context_pk)]
     return {**roster_store.roster_summary(conn, context_pk), "activities": rows}
+
+
+def undo_offer(conn: Connection, viewer: Viewer, record_type: str, record_id: int | None, now: float) -> dict | None:
+    """What the page a person lands on after withdrawing offers: "Undo" while they may
+    (adapter/domain/withdrawal.py), else nothing."""
+    withdrawal = store.withdrawal_of(conn, record_type, record_id) if record_id is not None else None
+    if withdrawal is None or not withdrawal.may_be_undone_by(viewer, now):
+        return None
+    return {"record_type": record_type, "record_id": record_id, "minutes": UNDO_WINDOW_SECONDS // 60}

@@ -1,7 +1,8 @@
 """Validations in the LMS gradebook (AGS), through the outbox.
 
 A validation request, decision or send-back writes an ``ags`` outbox row in the record's
-own transaction (so an LMS outage delays the score and loses none); the delivery job
+own transaction (so an LMS outage delays the score and loses none); the delivery loop
+(the same as the statements', xapi.delivery) hands each batch to a ``ScoreSender``, which
 finds or creates the line item and posts the score. The platform keeps the score with
 the latest timestamp, so timestamps are made strictly increasing per user and link.
 """
@@ -15,24 +16,26 @@ from typing import Any, Callable, Sequence
 from sqlalchemy import Connection
 
 from adapter.domain.events import (
-    ApplicationValidated, MoreEvidenceRequested, RecordEvent, ValidationRequested,
+    ApplicationValidated, MoreEvidenceRequested, RecordEvent, RecordWithdrawn, ValidationRequested,
 )
-from adapter.metrics import record_delivery
+from adapter.metrics import record_report
 from adapter.persistence import gradebook_store
 from adapter.persistence.outbox_store import CLAIM_LEASE_SECONDS, OutboxMessage, SqlOutbox, enqueue
 from adapter.services.lms_services import LmsAccess, NoServiceAccess
 from lti import claims as c
 from lti.ags import (
     AgsClient, AgsEndpoint, AgsNotGranted, LineItem, Score, needs_more_evidence_score, validated_score,
-    validation_requested_score,
+    validation_requested_score, withdrawn_score,
 )
 from lti.service_token import PlatformServiceError, ServiceTokenClient
 from xapi.backoff import RetryPolicy
+from xapi.delivery import Deliverer, Settlement
+from xapi.outcomes import Retryable
 
 CHANNEL = "ags"
 LINE_ITEM_TAG = "coachbridge-validation"
 DECISIONS = {ValidationRequested.kind: "requested", ApplicationValidated.kind: "validated",
-             MoreEvidenceRequested.kind: "needs_more_evidence"}
+             MoreEvidenceRequested.kind: "needs_more_evidence", RecordWithdrawn.kind: "withdrawn"}
 AGS_SCOPES = frozenset({c.AGS_SCOPE_LINEITEM, c.AGS_SCOPE_LINEITEM_READONLY, c.AGS_SCOPE_SCORE})
 
 
@@ -41,10 +44,14 @@ def target_for(platform_id: int) -> str:
 
 
 def enqueue_scores(conn: Connection, events: Sequence[RecordEvent]) -> None:
-    """Event handler: one score per validation event, for links whose LMS grants AGS."""
+    """Event handler: one score per validation event, for links whose LMS grants AGS. A
+    request the learner withdrew clears its score (an erasure's voids leave the scores to
+    the erasure, which cancels them: the request is not withdrawn there)."""
     for event in events:
         decision = DECISIONS.get(event.kind)
-        if decision is None or event.resource_link_pk is None:
+        if decision is None or event.resource_link_pk is None or event.record_type != "validation":
+            continue
+        if decision == "withdrawn" and not gradebook_store.request_withdrawn(conn, event.record_id):
             continue
         if not gradebook_store.offers_gradebook(conn, event.resource_link_pk):
             continue  # the LMS offered no gradebook for this link
@@ -63,60 +70,47 @@ def score_for(decision: str, user_id: str, at: datetime, maximum: float, comment
         return validated_score(user_id, at, maximum, maximum, comment or "Application validated")
     if decision == "needs_more_evidence":
         return needs_more_evidence_score(user_id, at, comment or "More evidence needed")
+    if decision == "withdrawn":
+        return withdrawn_score(user_id, at)
     return validation_requested_score(user_id, at)
 
 
-class ScoreDeliveryJob:
-    """Posts due scores, platform by platform; a platform that fails transiently is left
-    alone (backoff) with all its claimed scores, a permanent refusal is dead-lettered."""
+class ScoreSender:
+    """The :class:`xapi.delivery.Sender` of scores to one platform's gradebook: one POST
+    per score, in order; a transient failure leaves the rest to the delivery loop's backoff,
+    a permanent refusal (or no gradebook access any more) is dead."""
 
-    def __init__(self, access: LmsAccess, policy: RetryPolicy = RetryPolicy(), batch_size: int = 20,
-                 draw: Callable[[], float] = random.random, lease: float = CLAIM_LEASE_SECONDS) -> None:
+    def __init__(self, access: LmsAccess, platform_id: int, batch_limit: int) -> None:
         self.access = access
-        self.outbox = SqlOutbox(access.engine, CHANNEL, lease=lease)
-        self.policy = policy
-        self.batch_size = batch_size
-        self.draw = draw
+        self.platform_id = platform_id
+        self.target = target_for(platform_id)
+        self.batch_limit = batch_limit
 
-    def run_once(self, now: float | None = None) -> int:
-        """Deliver what is due; how many scores were settled (delivered or dead)."""
-        now = time.time() if now is None else now
-        settled = 0
-        for target in self.outbox.targets_with_due(now):
-            rows = self.outbox.claim_due(target, self.batch_size, datetime.fromtimestamp(now, timezone.utc))
-            settled += self._deliver(int(target.split(":", 1)[1]), rows, now)
-        return settled
-
-    def _deliver(self, platform_id: int, rows: Sequence[OutboxMessage], now: float) -> int:
-        settled = 0
+    def send(self, rows: Sequence[OutboxMessage]) -> Settlement:
+        settlement = Settlement()
         try:
-            token_client = self.access.token_client(platform_id)
+            token_client = self.access.token_client(self.platform_id)
         except NoServiceAccess as error:
-            for row in rows:
-                self.outbox.mark_dead(row.id, str(error))
-            record_delivery(CHANNEL, target_for(platform_id), "dead", len(rows))
-            return len(rows)
+            settlement.dead = [(row, str(error)) for row in rows]
+            return settlement
         for index, row in enumerate(rows):
+            settlement.requests += 1
             try:
                 self._post(token_client, row.payload)
             except PlatformServiceError as error:
                 if error.retryable:
-                    record_delivery(CHANNEL, target_for(platform_id), "retry")
-                    delay = self.policy.delay(row.attempts + 1, None, self.draw())
-                    self.outbox.schedule_retry([r.id for r in rows[index:]],
-                                               datetime.fromtimestamp(now + delay, timezone.utc),
-                                               row.attempts + 1, error.message)
-                    return settled
-                self.outbox.mark_dead(row.id, error.message)
-                record_delivery(CHANNEL, target_for(platform_id), "dead")
+                    settlement.unsettled = list(rows[index:])
+                    settlement.failure = Retryable(error.message, error.status)
+                    break
+                settlement.dead.append((row, error.message))
             except (AgsNotGranted, NoServiceAccess) as error:
-                self.outbox.mark_dead(row.id, str(error))
-                record_delivery(CHANNEL, target_for(platform_id), "dead")
+                settlement.dead.append((row, str(error)))
             else:
-                self.outbox.mark_delivered([row.id])
-                record_delivery(CHANNEL, target_for(platform_id), "delivered")
-            settled += 1
-        return settled
+                settlement.delivered.append(row)
+        return settlement
+
+    def close(self) -> None:
+        """Nothing held open: each batch asks for a fresh service token."""
 
     def _post(self, token_client: ServiceTokenClient, payload: dict[str, Any]) -> None:
         engine = self.access.engine
@@ -148,3 +142,39 @@ class ScoreDeliveryJob:
         return client.ensure_line_item(LineItem(label=link["title"] or "Validation of applied learning",
                                                 score_maximum=1.0, resource_link_id=link["resource_link_id"],
                                                 tag=LINE_ITEM_TAG))
+
+
+class ScoreDeliveryJob:
+    """Posts due scores, platform by platform, through the delivery loop (xapi.delivery):
+    one batch per platform per run; a platform that fails transiently backs off with all
+    its claimed scores."""
+
+    def __init__(self, access: LmsAccess, policy: RetryPolicy = RetryPolicy(), batch_size: int = 20,
+                 draw: Callable[[], float] = random.random, lease: float = CLAIM_LEASE_SECONDS) -> None:
+        self.access = access
+        self.outbox = SqlOutbox(access.engine, CHANNEL, lease=lease)
+        self.policy = policy
+        self.batch_size = batch_size
+        self.draw = draw
+        self._deliverers: dict[str, Deliverer] = {}
+        self._now = time.time()
+
+    def run_once(self, now: float | None = None) -> int:
+        """Deliver what is due at ``now``; how many scores were settled (delivered or dead)."""
+        self._now = time.time() if now is None else now
+        settled = 0
+        for target in self.outbox.targets_with_due(self._now):
+            report = self._deliverer(target).deliver_batch()
+            record_report(CHANNEL, target, report)
+            settled += report.delivered + report.dead
+        return settled
+
+    def _deliverer(self, target: str) -> Deliverer:
+        if target not in self._deliverers:
+            sender = ScoreSender(self.access, int(target.split(":", 1)[1]), self.batch_size)
+            self._deliverers[target] = Deliverer(self.outbox, sender, self.policy, clock=self._clock, draw=self.draw)
+        return self._deliverers[target]
+
+    def _clock(self) -> datetime:
+        """The loop's time is the moment this run delivers for (a test may ask for a later one)."""
+        return datetime.fromtimestamp(self._now, timezone.utc)

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import Connection
 
 from adapter.domain.roles import RoleMap
-from adapter.persistence import expected_people_store, mail_store, people_store
+from adapter.persistence import expected_people_store, mail_store, people_store, placement_store
 from adapter.persistence.coaching_store import audit
 from adapter.persistence.platform_store import add_deployment
 from adapter.persistence.session_store import WebSession, start_session
@@ -77,6 +77,7 @@ def open_session(conn: Connection, launch: ValidLaunch, role_map: RoleMap, now: 
         link_pk = people_store.save_resource_link(conn, platform_id, launch.deployment_id, link_claim,
                                                   context_pk, custom,
                                                   str(launch.claim(c.AGS_ENDPOINT).get("lineitem") or ""))
+        placement_store.note_first_launch(conn, context_pk, custom, link_pk)
         return_url = str(launch.claim(c.LAUNCH_PRESENTATION).get("return_url") or "")
         if urlsplit(return_url).scheme in ("https", "http"):  # mail links take people back there
             mail_store.save_activity_url(conn, link_pk, return_url, now)

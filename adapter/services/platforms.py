@@ -81,10 +81,5 @@ def set_platform_active(engine: Engine, platform_id: int, active: bool) -> bool:
         return platform_store.set_active(conn, platform_id, active)
 
 
-def is_active(engine: Engine, platform_id: int) -> bool:
-    with engine.connect() as conn:
-        return platform_store.is_active(conn, platform_id)
-
-
 def find_platform(engine: Engine, platform_id: int, scope: AdminScope) -> dict | None:
     return next((p for p in list_platforms(engine, scope) if p["id"] == platform_id), None)

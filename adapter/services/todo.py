@@ -14,6 +14,7 @@ from adapter.domain.authorization import NotFound, Viewer
 from adapter.domain.due import (
     CheckInPlan, action_due_this_week, check_cadence, check_in_due_on, check_in_state, end_of_week, how_long,
 )
+from adapter.domain.rules import named
 from adapter.persistence import coaching_store, due_queries
 from adapter.persistence.coaching_reads import names
 from adapter.persistence.people_store import context_of_link, current_mentees
@@ -50,11 +51,11 @@ def learner_todo(conn: Connection, viewer: Viewer, today: date) -> dict[str, Any
     me = viewer.person_id
     validations = coaching_store.validations_of(conn, me)
     activities = activity_statuses(conn, me, validations)
-    titles = {a["id"]: a["title"] for a in activities}
+    titles = {a["id"]: a for a in activities}
     latest_by_link: dict[int | None, Any] = {}
     for v in validations:  # newest first: the first per activity is its current request
         latest_by_link.setdefault(v.activity.resource_link_pk, v)
-    more_evidence = [{"id": v.id, "resource_link_pk": link, "activity": titles.get(link, "an activity"),
+    more_evidence = [{"id": v.id, "resource_link_pk": link, "activity": titles.get(link, {"id": link}),
                       "feedback": v.last_decision.feedback if v.last_decision else ""}
                      for link, v in latest_by_link.items() if v.status == "needs_more_evidence"]
     actions = [a for a in coaching_store.actions_of(conn, me, open_only=True) 
@@ -73,7 +74,7 @@ def learner_todo(conn: Connection, viewer: Viewer, today: date) -> dict[str, Any
 
 def set_cadence(engine: Engine, viewer: Viewer, weeks: str, now: float) -> None:
     """The manager's check-in rhythm for their team (empty: none)."""
-    every_days = check_cadence(weeks)
+    every_days = named("weeks", check_cadence, weeks)
     with engine.begin() as conn:
         due_queries.set_cadence(conn, viewer.person_id, every_days, now)
 

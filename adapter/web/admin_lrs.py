@@ -9,7 +9,7 @@ import time
 
 from flask import abort, redirect, render_template, request, url_for
 
-from adapter.domain.authorization import NotFound
+from adapter.domain.authorization import NotFound, may_administer
 from adapter.persistence import lrs_store
 from adapter.services import lrs_settings
 from xapi.agents import IdentityFormat
@@ -17,7 +17,7 @@ from xapi.agents import IdentityFormat
 from . import submitted
 from .admin import admin_blueprint, scoped_platforms
 from .app_components import components
-from .auth import admin_required, admin_scope
+from .auth import admin_required, admin_scope, asker
 
 bp = admin_blueprint(__name__)
 
@@ -26,7 +26,7 @@ def _endpoint_or_404(endpoint_id: int) -> lrs_store.LrsEndpoint:
     """The endpoint, when it belongs to a platform the asking admin manages."""
     with components().engine.connect() as conn:
         endpoint = lrs_store.get_endpoint(conn, endpoint_id)
-    if endpoint is None or not admin_scope().allows(endpoint.platform_id):
+    if endpoint is None or not may_administer(asker(), endpoint.platform_id):
         raise NotFound("no such LRS endpoint")
     return endpoint
 

@@ -2,7 +2,7 @@
 erase them after a confirmation naming what will go; and the audit of admin pages.
 
 A platform admin (launched from their LMS) acts only on people of that platform; a tool
-operator (signed in with a link from the command line) on any (``admin_scope()``). People are looked up with a
+operator (signed in with a link from the command line) on any (``may_administer``). People are looked up with a
 POST, so their email never sits in a URL or a request log. Every export and erasure is
 audited (adapter/services/personal_data.py), as is every admin page view (admin.admin_blueprint).
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask import abort, redirect, render_template, request, url_for
 
+from adapter.domain.authorization import may_administer
 from adapter.persistence.person_data_store import person as load_person
 from adapter.services.personal_data import (
     Actor, PersonNotFound, SeveralPeople, erase_person_by_id, export_person, find_person, is_known, plan_erasure,
@@ -17,7 +18,7 @@ from adapter.services.personal_data import (
 
 from .admin import CHOOSE_PLATFORM, admin_blueprint, chosen_platform, scoped_platforms
 from .app_components import components
-from .auth import admin_required, admin_scope, current_session
+from .auth import admin_required, asker, current_session
 from .coaching_support import now
 from .export_page import export_response
 
@@ -29,7 +30,7 @@ ADMIN_PAGE = "admin page"
 def _person_in_scope(person_id: int) -> dict:
     with components().engine.connect() as conn:
         found = load_person(conn, person_id)
-    if not is_known(found) or not admin_scope().allows(found["platform_id"]):
+    if not is_known(found) or not may_administer(asker(), found["platform_id"]):
         abort(404, description="Nobody with that id is known on the platforms you administer.")
     return found
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import render_template, request
 
-from adapter.domain.authorization import NotFound, Viewer
+from adapter.domain.authorization import NotFound
 from adapter.domain.rules import RuleViolation
 from adapter.domain.targets import TARGET_MEASURES
 from adapter.reports.dashboards import find_manager, organisation_dashboard, set_target
@@ -12,7 +12,7 @@ from adapter.reports.dashboards import find_manager, organisation_dashboard, set
 from . import submitted
 from .admin import admin_blueprint, chosen_platform, scoped_platforms
 from .app_components import components
-from .auth import admin_required, admin_scope, current_session
+from .auth import admin_required, admin_scope, asker
 from .coaching_support import done, now, saved_message
 from .coaching_support import today
 from .report_pages import csv_download, page_values
@@ -45,9 +45,8 @@ def reports_csv():
 @admin_required
 def team_target():
     """An admin sets a target for any manager's team, named by email or LTI user id."""
-    session = current_session()
     platform_id = chosen_platform(request.form.get("platform_id", ""), "Choose the platform the manager launches from.")
-    admin = Viewer(person_id=session.person_id or 0, platform_id=platform_id, roles=frozenset(session.app_roles))
+    admin = asker().administering(platform_id)
     try:
         with components().engine.connect() as conn:
             manager_id = find_manager(conn, platform_id, request.form.get("manager", ""))

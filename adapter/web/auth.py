@@ -1,4 +1,5 @@
-"""Who is asking: the server-side session behind the cookie, role gates and CSRF.
+"""Who is asking: the server-side session behind the cookie, the domain's permission rules
+as 401/403, and CSRF.
 
 Cookies are ``SameSite=None; Secure; Partitioned`` because the tool lives in an LMS
 iframe on another site: Chromium drops unpartitioned third-party cookies by default.
@@ -12,10 +13,11 @@ from typing import Callable
 
 from flask import Blueprint, Flask, abort, g, has_request_context, make_response, render_template, request
 
+from adapter.domain import authorization
 from adapter.domain.admin_scope import AdminScope
+from adapter.domain.authorization import Asker, Decision
 from adapter.persistence.session_store import WebSession, end_session, load_session
-from adapter.services.admin_access import OPERATOR_SIGN_IN
-from adapter.services.platforms import is_active
+from adapter.services.askers import load_asker
 
 from .app_components import components
 
@@ -108,17 +110,24 @@ def init_app(app: Flask) -> None:
         return {"web_session": session, "csrf_token": session.csrf_token if session else ""}
 
 
-def role_required(*roles: str) -> Callable:
-    """Only a session holding one of ``roles`` gets in; no session is a 401."""
+def asker() -> Asker | None:
+    """Who is asking (None: no session), loaded on one connection the first time a request asks."""
+    if "asker" not in g:
+        session = current_session()
+        g.asker = None if session is None else load_asker(
+            components().engine, session.person_id, session.platform_id, session.app_roles, session.context_pk,
+            session.launch.get("signed_in_by"))
+    return g.asker
+
+
+def permitted(rule: Callable[[Asker], Decision]) -> Callable:
+    """Only an asker the domain's ``rule`` allows gets in: its refusal is a 403 with the
+    rule's reason; no session at all is a 401."""
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def wrapped(*args, **kwargs):
-            session = current_session()
-            if session is None:
-                abort(401, description="Your session has ended. Please launch the tool again from your course.")
-            if not set(roles) & set(session.app_roles):
-                abort(403, description="This page is not available with your role.")
+            allowed(rule)
             return view(*args, **kwargs)
 
         return wrapped
@@ -126,49 +135,28 @@ def role_required(*roles: str) -> Callable:
     return decorator
 
 
+def allowed(rule: Callable[..., Decision], *about) -> Asker:
+    """The asker, when ``rule`` allows them (``about`` what: a platform, a record); else 401/403."""
+    me = asker()
+    if me is None:
+        abort(401, description="Your session has ended. Please launch the tool again from your course.")
+    decision = rule(me, *about)
+    if not decision:
+        abort(403, description=decision.reason)
+    return me
+
+
 def admin_scope() -> AdminScope | None:
-    """The asking admin's scope, worked out once per request: a tool operator's session
-    (no LMS behind it) sees every platform; an LMS Administrator launch sees its own, while
-    that LMS's registration is active (disabling an LMS also ends its admins' reach)."""
-    if "admin_scope" not in g:
-        session = current_session()
-        scope = None
-        if session is not None and "admin" in session.app_roles:
-            if session.platform_id is None and session.launch.get("signed_in_by") == OPERATOR_SIGN_IN:
-                scope = AdminScope.operator()
-            elif session.platform_id is not None and is_active(components().engine, session.platform_id):
-                scope = AdminScope.of_platform(session.platform_id)
-        g.admin_scope = scope
-    return g.admin_scope
+    """Whose data the asking admin may touch: every platform, or their own."""
+    me = asker()
+    return me.admin_scope if me is not None else None
 
 
-def admin_required(view: Callable) -> Callable:
-    """Tool operators and platform admins; the view reads ``admin_scope()`` for whose data it may touch."""
-
-    @wraps(view)
-    @role_required("admin")
-    def wrapped(*args, **kwargs):
-        if admin_scope() is None:
-            if current_session().platform_id is not None:  # an LMS admin whose LMS was disabled
-                abort(403, description="Your LMS's registration with coachbridge is disabled; "
-                                       "ask the tool's operator.")
-            abort(403, description="This page is not available with your role.")
-        return view(*args, **kwargs)
-
-    return wrapped
-
-
-def operator_required(view: Callable) -> Callable:
-    """Registrations and the tool's own settings: tool operators only."""
-
-    @wraps(view)
-    @admin_required
-    def wrapped(*args, **kwargs):
-        if not admin_scope().is_operator:
-            abort(403, description="Only a tool operator (signed in with `coachbridge admin link`) can do this.")
-        return view(*args, **kwargs)
-
-    return wrapped
+personal_pages = permitted(authorization.may_use_personal_pages)
+manager_required = permitted(authorization.may_lead_team)
+instructor_required = permitted(authorization.may_teach)
+admin_required = permitted(authorization.may_administer)
+operator_required = permitted(authorization.may_operate)
 
 
 @bp.route("/sign-out", methods=["POST"])

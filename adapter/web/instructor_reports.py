@@ -6,8 +6,8 @@ from flask import Blueprint, render_template
 from adapter.reports.dashboards import course_dashboard
 
 from .app_components import components
-from .auth import role_required
-from .coaching_support import answer_refusals, viewer
+from .auth import instructor_required
+from .coaching_support import answer_refusals, current_viewer
 from .coaching_support import today
 from .report_pages import csv_download, page_values
 
@@ -16,15 +16,15 @@ answer_refusals(bp)
 
 
 @bp.route("/reports")
-@role_required("instructor", "admin")
+@instructor_required
 def reports():
     with components().engine.connect() as conn:
-        dashboard = course_dashboard(conn, viewer(conn), today())
+        dashboard = course_dashboard(conn, current_viewer(), today())
     return render_template("instructor/reports.html", **page_values(dashboard, "course"))
 
 
 @bp.route("/reports.csv")
-@role_required("instructor", "admin")
+@instructor_required
 def reports_csv():
     with components().engine.connect() as conn:
-        return csv_download(course_dashboard(conn, viewer(conn), today()), "course")
+        return csv_download(course_dashboard(conn, current_viewer(), today()), "course")

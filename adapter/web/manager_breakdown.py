@@ -12,7 +12,7 @@ from adapter.reports.breakdowns import my_team_breakdown
 
 from .app_components import components
 from .breakdown_pages import exported
-from .coaching_support import answer_refusals, viewer
+from .coaching_support import answer_refusals, current_viewer
 from .manager import manager_required
 from .recognition_page import recognition_answer
 from .coaching_support import today
@@ -27,7 +27,7 @@ def my_team_breakdown_page():
     """The asking manager's row and the organisation's; naming anyone else is refused (403)."""
     asked = request.args.get("manager")
     with components().engine.connect() as conn:
-        me = viewer(conn)
+        me = current_viewer()
         result = my_team_breakdown(conn, me, today(), whole_number(asked) if asked else None)
     answer = exported(result, "my-team")
     if answer is not None:
@@ -39,7 +39,7 @@ def my_team_breakdown_page():
 @manager_required
 def recognition():
     with components().engine.connect() as conn:
-        me = viewer(conn)
+        me = current_viewer()
         if not managers_see_recognition(conn, me.platform_id):
             raise Forbidden("your administrator has not opened the recognition list to managers")
     return recognition_answer(AdminScope.of_platform(me.platform_id), "manager_breakdown.recognition")

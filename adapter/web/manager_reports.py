@@ -9,7 +9,7 @@ from adapter.reports.dashboards import manager_dashboard, set_target
 
 from . import submitted
 from .app_components import components
-from .coaching_support import answer_refusals, current_viewer, done, now, saved_message, viewer
+from .coaching_support import answer_refusals, current_viewer, done, now, saved_message
 from .manager import manager_required
 from .coaching_support import today
 from .report_pages import csv_download, page_values
@@ -20,7 +20,7 @@ answer_refusals(bp)
 
 def _page(error: RuleViolation | None = None, status: int = 200):
     with components().engine.connect() as conn:
-        dashboard = manager_dashboard(conn, viewer(conn), today())
+        dashboard = manager_dashboard(conn, current_viewer(), today())
     return render_template("manager/reports.html", **page_values(dashboard, "team"),
                            target_measures=TARGET_MEASURES, error=error, form=request.form,
                            saved=saved_message({"target": "The target is saved."})), status
@@ -36,7 +36,7 @@ def reports():
 @manager_required
 def reports_csv():
     with components().engine.connect() as conn:
-        return csv_download(manager_dashboard(conn, viewer(conn), today()), "team")
+        return csv_download(manager_dashboard(conn, current_viewer(), today()), "team")
 
 
 @bp.route("/reports/targets", methods=["POST"])

@@ -9,25 +9,21 @@ from adapter.services import notifications
 from adapter.services.mail_messages import Mailer
 
 from .app_components import components
-from .auth import current_session, role_required
+from .auth import asker, personal_pages
 from .coaching_support import done, now, saved_message
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 # The secret is the last segment of each link's path, so request logs leave it out (health.py).
 links = Blueprint("mail_links", __name__, url_prefix="/mail")  # no session, no CSRF token: the link's secret
-ANY_ROLE = ("learner", "manager", "instructor", "admin")
 SAVED = {"preferences": "Your choices are saved.", "revoked": "The calendar address no longer works."}
 
 
 def _person_id() -> int:
-    session = current_session()
-    if session is None or session.person_id is None:
-        abort(403, description="Email and calendar settings belong to people who launched from their course.")
-    return session.person_id
+    return asker().viewer.person_id
 
 
 @bp.route("/", methods=["GET", "POST"])
-@role_required(*ANY_ROLE)
+@personal_pages
 def preferences():
     person_id = _person_id()
     if request.method == "POST":
@@ -39,7 +35,7 @@ def preferences():
 
 
 @bp.route("/feed", methods=["POST"])
-@role_required(*ANY_ROLE)
+@personal_pages
 def new_feed():
     """A new secret calendar address, shown this once (only its hash is kept)."""
     person_id = _person_id()
@@ -52,7 +48,7 @@ def new_feed():
 
 
 @bp.route("/feed/revocation", methods=["POST"])
-@role_required(*ANY_ROLE)
+@personal_pages
 def revoke_feed():
     notifications.revoke_feed(components().engine, _person_id())
     return done("notifications.preferences", "revoked")

@@ -50,6 +50,7 @@ import tincan  # noqa: E402
 from tests.peers.ralph_lrs import RalphLrs, spawn_uvicorn, stop_process, wait_until_ready  # noqa: E402
 from xapi.agents import PrivacySettings  # noqa: E402
 from xapi.delivery import Deliverer  # noqa: E402
+from xapi.lrs_sender import LrsSender  # noqa: E402
 from xapi.events import VOID_ONLY, EventKind  # noqa: E402
 from xapi.lrs_client import BasicAuth, LrsClient, LrsConfig, serialize_batch  # noqa: E402
 from xapi.mapping import load_mapping  # noqa: E402
@@ -129,7 +130,7 @@ def prepare_coachbridge(target: Target, statements: list[dict], batch_size: int)
     for statement in statements:
         outbox.add(target.name, statement["id"], json.dumps(statement, separators=(",", ":"), ensure_ascii=False))
     config = LrsConfig(name=target.name, endpoint=target.endpoint, auth=BasicAuth(*target.auth), batch_size=batch_size)
-    deliverer = Deliverer(outbox, LrsClient(config))
+    deliverer = Deliverer(outbox, LrsSender(LrsClient(config)))
 
     def send() -> None:
         while deliverer.deliver_batch().claimed:

@@ -162,18 +162,18 @@ def test_who_is_asking_is_loaded_once_per_request(peers, team, launch, monkeypat
 
     from flask import request
 
-    from adapter.web import coaching_support
+    from adapter.web import auth
 
     loads: Counter = Counter()
-    load_viewer = coaching_support.load_viewer
+    load_asker = auth.load_asker
 
     def counted(*args, **kwargs):
         loads[(id(request._get_current_object()), request.method, request.path)] += 1
-        return load_viewer(*args, **kwargs)
+        return load_asker(*args, **kwargs)
 
     maria = launch(team.manager)
     learner_id = person_id(peers, team.learner)
-    monkeypatch.setattr(coaching_support, "load_viewer", counted)
+    monkeypatch.setattr(auth, "load_asker", counted)
     saved = maria.post(f"/manager/team/{learner_id}/conversation", check_in_form(),
                        f"/manager/team/{learner_id}/conversation?template=check-in")
     assert saved.status_code == 200 and "The conversation is recorded." in saved.text

@@ -2,6 +2,8 @@
 the signed answer and places the link, and launches of the new link carry its choices."""
 from __future__ import annotations
 
+import re
+
 import jwt
 
 from tests.event_tables import also_heard_by
@@ -31,7 +33,9 @@ def test_platform_verifies_and_places_the_activity(peers, team, launch):
     assert placed.status_code == 200 and "Validate: coaching skills" in placed.text
     link = peers.lms.placed[-1]
     assert link["custom"] == {"kind": "validation", "template": "grow", "validation_required": "true",
-                              "activity_iri": IRI, "title": "Validate: coaching skills"}
+                              "activity_iri": IRI, "title": "Validate: coaching skills",
+                              "placement": link["custom"]["placement"]}
+    assert link["custom"]["placement"].isdigit()  # its first launch is matched by it
     assert link["line_item"]["scoreMaximum"] == 10 and link["line_item"]["tag"] == "validation"
 
     heard = []
@@ -73,6 +77,38 @@ def test_a_link_launched_without_a_title_keeps_the_title_it_was_placed_with(peer
     peers.lms.links["rl-untitled"] = {"id": "rl-untitled", "title": "", "custom": placed["custom"]}
     page = launch(team.learner, "rl-untitled").get("/learner/").text
     assert "<h1>Validate: coaching skills</h1>" in page
+
+
+def _row(course: str, title: str) -> str:
+    return course.split(title)[1].split("</tr>")[0]
+
+
+def test_a_placed_activity_is_opened_by_the_launch_that_carries_its_id_not_by_its_title(peers, team, launch):
+    """Two activities placed with one title: launching one (renamed in the LMS) leaves the
+    other 'not opened yet'."""
+    placed = []
+    for _ in range(2):
+        client, answer = deep_link_answer(peers, title="Validate: twins")
+        action, fields = auto_post_form(answer.text)
+        client.post(action, data=fields)
+        placed.append(peers.lms.placed[-1])
+    peers.lms.links[placed[0]["id"]] = {**placed[0], "title": "Validate: renamed in the LMS"}
+    launch(team.learner, placed[0]["id"])
+    course = launch("instructor-ivan").get("/instructor/").text
+    assert "added, not opened yet" not in _row(course, "Validate: renamed in the LMS")
+    assert course.count("Validate: twins") == 1 and "added, not opened yet" in _row(course, "Validate: twins")
+
+
+def test_an_activity_without_any_title_gets_one_numbered_name_on_every_page(peers, team, launch):
+    """Open edX sends only an id: with no title placed either, the instructor's course page,
+    the learner's page and the manager's team page all call it the same numbered name."""
+    peers.lms.links["rl-no-title"] = {"id": "rl-no-title", "title": "", "custom": {"kind": "check_in"}}
+    learner = launch(team.learner, "rl-no-title")
+    learner.post("/learner/reflection", reflection_form(), "/learner/")
+    name = re.search(r"<h1>(Untitled activity \d+)</h1>", learner.get("/learner/").text).group(1)
+    assert f"<th scope=\"row\">{name}" in launch("instructor-ivan", "rl-no-title").get("/instructor/").text
+    assert f"<li>{name}: reflected</li>" in launch(team.manager).get("/manager/").text
+    assert f"Open {name}" in learner.get("/learner/todo").text
 
 
 def test_a_placed_activity_shows_in_the_course_before_anyone_opens_it(peers, team, launch):

@@ -13,6 +13,7 @@ import pytest
 from xapi.backoff import RetryPolicy
 from xapi.delivery import Deliverer
 from xapi.lrs_client import LrsClient, LrsConfig
+from xapi.lrs_sender import LrsSender
 from .xapi_fault_lrs import Fault, FaultLrs
 from .xapi_memory_outbox import MemoryOutbox
 
@@ -44,7 +45,7 @@ def setup(count, batch_size=10, policy=None, read_timeout=30.0):
         outbox.add("lrs", statement_id, {"id": statement_id, "n": index})
     clock = Clock()
     client = LrsClient(LrsConfig(name="lrs", endpoint=LRS.endpoint, batch_size=batch_size, read_timeout=read_timeout))
-    deliverer = Deliverer(outbox, client, policy or RetryPolicy(base=1, cap=60), clock=clock, draw=lambda: 0.5)
+    deliverer = Deliverer(outbox, LrsSender(client), policy or RetryPolicy(base=1, cap=60), clock=clock, draw=lambda: 0.5)
     return outbox, deliverer, clock
 
 
@@ -203,7 +204,7 @@ def pipelined(count, batch_size=10):
         statement_id = f"00000000-0000-0000-0000-{index:012d}"
         outbox.add("lrs", statement_id, {"id": statement_id, "n": index})
     client = LrsClient(LrsConfig(name="lrs", endpoint=LRS.endpoint, batch_size=batch_size))
-    return outbox, Deliverer(outbox, client, RetryPolicy(base=1, cap=60), clock=Clock(), draw=lambda: 0.5)
+    return outbox, Deliverer(outbox, LrsSender(client), RetryPolicy(base=1, cap=60), clock=Clock(), draw=lambda: 0.5)
 
 
 def watched_lrs(outbox, rule, wait=2.0):
@@ -333,7 +334,7 @@ def test_a_lapsed_lease_never_sends_the_batch_in_flight_twice():
         statement_id = f"00000000-0000-0000-0000-{index:012d}"
         outbox.add("lrs", statement_id, {"id": statement_id, "n": index})
     client = LrsClient(LrsConfig(name="lrs", endpoint=LRS.endpoint, batch_size=10))
-    deliverer = Deliverer(outbox, client, RetryPolicy(base=1, cap=60), clock=Clock(), draw=lambda: 0.5)
+    deliverer = Deliverer(outbox, LrsSender(client), RetryPolicy(base=1, cap=60), clock=Clock(), draw=lambda: 0.5)
     posted = lrs(stored)
     report = deliverer.deliver(max_batches=10)
     sent = [statement_id for batch in posted for statement_id in batch]

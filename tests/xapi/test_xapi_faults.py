@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from xapi.agents import PrivacySettings
 from xapi.backoff import RetryPolicy
 from xapi.delivery import Deliverer
+from xapi.lrs_sender import LrsSender
 from xapi.events import EventKind
 from xapi.lrs_client import LrsClient, LrsConfig
 from xapi.statements import BuildSettings, build_statements
@@ -50,7 +51,7 @@ def test_5000_statements_survive_every_fault(fault_lrs, mapping):
     config = LrsConfig(
         name="faulty", endpoint=fault_lrs.endpoint, batch_size=100, connect_timeout=0.5, read_timeout=0.3
     )
-    deliverer = Deliverer(outbox, LrsClient(config), RetryPolicy(base=0.005, cap=0.05, max_retry_after=1))
+    deliverer = Deliverer(outbox, LrsSender(LrsClient(config)), RetryPolicy(base=0.005, cap=0.05, max_retry_after=1))
 
     down_rounds = None  # None: not gone down yet; then refused rounds counted while down
     reasons = set()

@@ -65,6 +65,17 @@ def _broken(raw, change):
          "record_types.action.events.action_agreed.timestamp"),
         (lambda d: d["record_types"]["action"]["events"].update(action_reopened={}),
          "record_types.action.events.action_reopened"),
+        (lambda d: d["record_types"]["check_in"]["events"]["check_in_held"]["verb"]["display"].pop("de"),
+         "record_types.check_in.events.check_in_held.verb.display"),
+        (lambda d: d["record_types"]["check_in"]["events"]["check_in_held"]["verb"].update(display="attended"),
+         "record_types.check_in.events.check_in_held.verb.display"),
+        (lambda d: d["record_types"]["check_in"]["name"].update(it="Colloquio"), "record_types.check_in.name.it"),
+        (lambda d: d["record_types"]["check_in"]["name"].update(fr=" "), "record_types.check_in.name.fr"),
+        (lambda d: d["voiding"]["verb"]["display"].pop("es"), "voiding.verb.display"),
+        (lambda d: d.update(languages=["en-US", "fr", "fr"]), "languages"),
+        (lambda d: d.update(languages=["en-US", "French"]), "languages[1]"),
+        (lambda d: d["record_activity_name"].update(de="{record}"), "record_activity_name.de"),
+        (lambda d: d["record_activity_name"].update(es="{record}: {activity} {course}"), "record_activity_name.es"),
     ],
 )
 def test_bad_data_names_the_file_and_the_field(raw, change, field):

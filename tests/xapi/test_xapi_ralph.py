@@ -17,6 +17,7 @@ from ralph.models.xapi.base.statements import BaseXapiStatement
 from xapi.agents import IdentityFormat, PrivacySettings
 from xapi.backoff import RetryPolicy
 from xapi.delivery import Deliverer
+from xapi.lrs_sender import LrsSender
 from xapi.lrs_client import BasicAuth, LrsClient, LrsConfig
 from xapi.outcomes import Conflict, Rejected, Stored
 from xapi.statements import BuildSettings, build_statements
@@ -120,7 +121,7 @@ def test_delivery_loop_into_ralph(ralph, mapping):
     outbox.add("ralph", statements[0]["id"], json.dumps(statements[0]))  # queued twice
     differing = {**statements[1], "timestamp": "2020-01-01T00:00:00.000Z"}
     outbox.add("ralph", differing["id"], json.dumps(differing))
-    deliverer = Deliverer(outbox, client_for(ralph), RetryPolicy(base=0.01, cap=0.05))
+    deliverer = Deliverer(outbox, LrsSender(client_for(ralph)), RetryPolicy(base=0.01, cap=0.05))
     while outbox.counts()["pending"]:
         deliverer.deliver_batch()
     assert outbox.counts() == {"delivered": len(statements) + 1, "dead": 1}

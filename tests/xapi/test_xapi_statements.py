@@ -55,8 +55,12 @@ def test_check_in_statement_shape(mapping):
         "account": {"homePage": LEARNER.platform_issuer, "name": LEARNER.lti_sub},
         "name": LEARNER.name,
     }
-    assert statement["verb"] == {"id": "http://adlnet.gov/expapi/verbs/attended", "display": {"en-US": "attended"}}
+    assert statement["verb"] == {"id": "http://adlnet.gov/expapi/verbs/attended", "display": {
+        "en-US": "attended", "fr": "a participé à", "de": "nahm teil an", "es": "asistió a"}}
     assert statement["object"]["id"] == "https://coach.acme.org/a/records/rec-1"
+    assert statement["object"]["definition"]["name"] == {
+        "en-US": "Check-in: Giving feedback", "fr": "Point d’étape\u00a0: Giving feedback",
+        "de": "Check-in: Giving feedback", "es": "Reunión de seguimiento: Giving feedback"}
     assert statement["object"]["definition"]["type"] == "http://adlnet.gov/expapi/activities/meeting"
     context = statement["context"]
     assert context["instructor"]["account"]["name"] == MANAGER.lti_sub
@@ -302,3 +306,31 @@ def test_the_checker_finds_what_it_is_for(mapping):
 def test_an_lrs_of_an_unknown_xapi_version_is_refused():
     with pytest.raises(ValueError):
         LrsConfig(name="x", endpoint="https://x.example/xapi/", xapi_version="1.0.0")
+
+
+def test_the_tools_own_texts_go_in_every_language_the_lms_names_in_its_own(mapping):
+    """Verb displays and record names are language maps with every language of the
+    mapping; what the LMS named (learning activity, course) keeps the one tag it came with."""
+    assert mapping.languages == ("en-US", "fr", "de", "es")
+    for event in every_event():
+        for statement in build(event, mapping, language="de-CH"):
+            assert list(statement["verb"]["display"]) == list(mapping.languages), event.kind
+            obj = statement["object"]
+            if obj.get("objectType") == "Activity" and obj["id"] != ACTIVITY.iri:
+                assert list(obj["definition"]["name"]) == list(mapping.languages), event.kind
+            activities = statement.get("context", {}).get("contextActivities", {})
+            for lms_named in activities.get("parent", []) + activities.get("grouping", []):
+                assert list(lms_named["definition"]["name"]) == ["de-CH"]
+
+
+def test_a_mapping_of_one_language_takes_plain_strings():
+    data = yaml.safe_load(default_mapping_path().read_text(encoding="utf-8"))
+    data.pop("languages"), data.pop("record_activity_name")
+    data["voiding"]["verb"]["display"] = "voided"
+    for record_type in data["record_types"].values():
+        record_type["name"] = record_type["name"]["en-US"]
+        for event in record_type["events"].values():
+            event["verb"]["display"] = event["verb"]["display"]["en-US"]
+    (statement,) = build(sample_event(EventKind.REFLECTION_SUBMITTED), parse_mapping(data))
+    assert statement["verb"]["display"] == {"en-US": "submitted"}
+    assert statement["object"]["definition"]["name"] == {"en-US": "Reflection: Giving feedback"}
