@@ -48,6 +48,7 @@ from adapter.persistence.report_summaries import course_facts  # noqa: E402
 from adapter.persistence.tables import contexts, manager_links, people, platforms, resource_links  # noqa: E402
 from adapter.persistence.targets_tables import learning_targets  # noqa: E402
 from adapter.web.auth import SESSION_COOKIE  # noqa: E402
+from bench.launch.driver import proc_cpu_seconds  # noqa: E402
 
 AS_OF = date(2026, 11, 22)
 YEAR_START = datetime(2026, 1, 1, tzinfo=timezone.utc).timestamp()
@@ -229,22 +230,11 @@ VIEWS = {"by-manager": "/admin/reports/by-manager", "by-manager, one course": "/
 def _cpu(server_pid: int | None) -> float:
     """This process's CPU, and the PostgreSQL server's (its postmaster, its live backends and
     the ones it reaped), from /proc: on a shared machine, the figure load disturbs least."""
-    total = time.process_time()
     if server_pid is None:
-        return total
-    pids = [server_pid]
-    for task in os.listdir(f"/proc/{server_pid}/task"):
-        with open(f"/proc/{server_pid}/task/{task}/children") as f:
-            pids += [int(p) for p in f.read().split()]
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except FileNotFoundError:
-            continue
-        ticks = int(fields[11]) + int(fields[12]) + (int(fields[13]) + int(fields[14]) if pid == server_pid else 0)
-        total += ticks / os.sysconf("SC_CLK_TCK")
-    return total
+        return time.process_time()
+    backends = [int(pid) for task in os.listdir(f"/proc/{server_pid}/task")
+                for pid in open(f"/proc/{server_pid}/task/{task}/children").read().split()]
+    return time.process_time() + proc_cpu_seconds([server_pid, *backends])
 
 
 def write_times(engine, writes: int, seed: int = 11) -> tuple[list[float], list[float]]:
