@@ -63,7 +63,7 @@ def handler_table(settings: Settings, mapping: XapiMapping) -> event_handlers.Ha
         ev.ValidationRequested: (statements, scores, summaries, mail),
         ev.ApplicationValidated: (statements, scores, summaries, mail),
         ev.MoreEvidenceRequested: (statements, scores, summaries, mail),
-        ev.RecordWithdrawn: (statements, summaries, mail),
+        ev.RecordWithdrawn: (statements, scores, summaries, mail),
     }
 
 

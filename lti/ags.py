@@ -154,6 +154,11 @@ def needs_more_evidence_score(user_id: str, timestamp: datetime, comment: str) -
     )
 
 
+def withdrawn_score(user_id: str, timestamp: datetime) -> Score:
+    """The learner took their request back: nothing submitted, nothing to grade."""
+    return Score(user_id, ActivityProgress.INITIALIZED, GradingProgress.NOT_READY, timestamp)
+
+
 def scores_url(lineitem_url: str) -> str:
     """``{lineitem}/scores`` with ``/scores`` added to the path: some platforms' line item
     URLs carry a query string (``.../lineitems/7?type_id=2``) that must stay at the end."""

@@ -11,7 +11,7 @@ from datetime import date
 
 from .authorization import Forbidden, Viewer
 from .commands import AgreeAction, HoldConversation, WriteReflection
-from .rules import RuleViolation, check_scale, check_text, parse_date
+from .rules import FormChecks, RuleViolation, check_scale, check_text, named, parse_date
 from .templates import Template
 
 ACTION_OWNERS = ("learner", "manager")
@@ -50,12 +50,17 @@ class Reflection:
 
 
 def _reflection_fields(command: WriteReflection) -> dict:
-    return {
-        "learned": check_text("What I learned", command.learned),
-        "applying": check_text("How I will apply it", command.applying),
-        "support_needed": check_text("Support I need", command.support_needed, required=False),
-        "confidence": check_scale("Confidence", command.confidence),
+    """Every problem of the reflection at once, each under its form field's name."""
+    checks = FormChecks()
+    fields = {
+        "learned": checks.check("learned", check_text, "What I learned", command.learned),
+        "applying": checks.check("applying", check_text, "How I will apply it", command.applying),
+        "support_needed": checks.check("support_needed", check_text, "Support I need", command.support_needed,
+                                       required=False),
+        "confidence": checks.check("confidence", check_scale, "Confidence", command.confidence),
     }
+    checks.raise_if_broken()
+    return fields
 
 
 @dataclass(frozen=True)
@@ -74,13 +79,16 @@ class AgreedAction:
     @classmethod
     def agree(cls, learner_id: int, manager_id: int, activity: ActivityRef, command: AgreeAction,
               held_on: date) -> "AgreedAction":
+        """Every problem of the action at once, named by field (description, owner, due_on)."""
+        checks = FormChecks()
         if command.owner not in ACTION_OWNERS:
-            raise RuleViolation("Action owner", f"must be one of {', '.join(ACTION_OWNERS)}")
-        due = parse_date("Action due date", command.due_on)
+            checks.refuse("owner", "Action owner", f"must be one of {', '.join(ACTION_OWNERS)}")
+        due = checks.check("due_on", parse_date, "Action due date", command.due_on)
         if due is not None and due < held_on:
-            raise RuleViolation("Action due date", "cannot be before the conversation")
-        return cls(learner_id=learner_id, manager_id=manager_id, activity=activity,
-                   description=check_text("Action", command.description, max_length=500),
+            checks.refuse("due_on", "Action due date", "cannot be before the conversation")
+        description = checks.check("description", check_text, "Action", command.description, max_length=500)
+        checks.raise_if_broken()
+        return cls(learner_id=learner_id, manager_id=manager_id, activity=activity, description=description,
                    owner=command.owner, due_on=due)
 
     def set_status(self, viewer: Viewer, status: str) -> "AgreedAction":
@@ -120,29 +128,34 @@ class Conversation:
     @classmethod
     def hold(cls, viewer: Viewer, activity: ActivityRef, template: Template, command: HoldConversation,
              today: date) -> "Conversation":
+        """Every problem of the form at once, each under its field's name (the template's
+        questions as ``f-<name>``, the new actions' rows as ``action_<i>_<field>``)."""
         learner_id = command.learner_id
         viewer.require_manager_of(learner_id)
-        held_on = parse_date("Date held", command.held_on, required=True)
-        if held_on > today:
-            raise RuleViolation("Date held", "cannot be in the future")
-        next_on = parse_date(next_date_label(template.kind), command.next_on)
-        if next_on is not None and next_on <= held_on:
-            raise RuleViolation(next_date_label(template.kind), "must be after the date held")
-        agreed = tuple(AgreedAction.agree(learner_id, viewer.person_id, activity, action, held_on)
-                       for action in command.new_actions if action.description.strip())
+        checks = FormChecks()
+        held_on = checks.check("held_on", parse_date, "Date held", command.held_on, required=True)
+        if held_on is not None and held_on > today:
+            checks.refuse("held_on", "Date held", "cannot be in the future")
+        next_on = checks.check("next_on", parse_date, next_date_label(template.kind), command.next_on)
+        if next_on is not None and held_on is not None and next_on <= held_on:
+            checks.refuse("next_on", next_date_label(template.kind), "must be after the date held")
+        answers = checks.check("answers", template.answers_from, command.answers)
+        shared = checks.check("shared_notes", check_text, "Shared notes", command.shared_notes, required=False)
+        private = checks.check("private_notes", check_text, "Private notes", command.private_notes, required=False)
+        agreed = tuple(checks.within(f"action_{i}_", AgreedAction.agree, learner_id, viewer.person_id, activity,
+                                     action, held_on or today)
+                       for i, action in enumerate(command.new_actions) if action.description.strip())
+        checks.raise_if_broken()
         return cls(kind=template.kind, template=template.key, learner_id=learner_id,
-                   manager_id=viewer.person_id, activity=activity, held_on=held_on,
-                   answers=template.answers_from(command.answers),
-                   shared_notes=check_text("Shared notes", command.shared_notes, required=False),
-                   private_notes=check_text("Private notes", command.private_notes, required=False),
-                   next_on=next_on, actions=agreed)
+                   manager_id=viewer.person_id, activity=activity, held_on=held_on, answers=answers,
+                   shared_notes=shared, private_notes=private, next_on=next_on, actions=agreed)
 
     def rate(self, viewer: Viewer, rating: str | int) -> "Conversation":
         """Only the learner says how useful it was."""
         viewer.require_learner_visible(self.learner_id)
         if not viewer.is_learner(self.learner_id):
             raise Forbidden("only the learner rates a conversation")
-        return replace(self, rating=check_scale("Usefulness", rating), version=self.version + 1)
+        return replace(self, rating=named("rating", check_scale, "Usefulness", rating), version=self.version + 1)
 
     def withdraw(self, viewer: Viewer) -> "Conversation":
         """Taken back by the manager who recorded it, while they manage the learner (a

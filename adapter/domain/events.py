@@ -18,7 +18,7 @@ when the tool wrote it.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timezone
 from typing import Any, ClassVar, Mapping
 
@@ -43,6 +43,7 @@ class RecordEvent:
     corrects: frozenset[str] = frozenset()  # kinds whose statements this version replaces
     answers: str | None = None  # the kind of the (latest) statement this one answers
     recorded_at: datetime | None = None  # when the tool wrote it, if not occurred_at
+    restored: bool = False  # re-sent because a withdrawal was undone (see restored())
 
 
 class ReflectionSubmitted(RecordEvent):
@@ -167,6 +168,13 @@ def validation_changed(request, actor_id: int, at: datetime, manager_id: int | N
         manager_id = decision.manager_id
     answers = ValidationRequested.kind if decision is not None else None  # the request decided on
     return _event(cls, "validation", request, actor_id, at, manager_id, shared, answers=answers)
+
+
+def restored(event: RecordEvent) -> RecordEvent:
+    """``event`` re-sending a record whose withdrawal was undone: its earlier statements were
+    voided for good, so it corrects nothing; it is new statements (its version is new), a
+    score again, and no mail (nobody was told of the withdrawal either)."""
+    return replace(event, corrects=frozenset(), restored=True)
 
 
 def record_withdrawn(record_type: str, record, actor_id: int, at: datetime, manager_id: int | None) -> RecordEvent:

@@ -41,12 +41,25 @@ class FormChecks:
         self.broken: list[RuleViolation] = []
 
     def check(self, name: str, rule, *args, **kwargs):
-        """``rule(*args, **kwargs)``'s value, or None when it is broken (noted under ``name``)."""
+        """``rule(*args, **kwargs)``'s value, or None when it is broken (noted under ``name``,
+        or under the names the rule gave when it checks several fields)."""
         try:
             return rule(*args, **kwargs)
         except RuleViolation as broken:
-            broken.name = broken.name or name
-            self.broken.append(broken)
+            for violation in broken.all:
+                violation.name = violation.name or name
+            self.broken.extend(broken.all)
+            return None
+
+    def within(self, prefix: str, rule, *args, **kwargs):
+        """Like :meth:`check` for a rule checking a group of fields (a row of a form): each
+        problem is noted under ``prefix`` + the name the rule gave it."""
+        try:
+            return rule(*args, **kwargs)
+        except RuleViolation as broken:
+            for violation in broken.all:
+                violation.name = prefix + (violation.name or "")
+            self.broken.extend(broken.all)
             return None
 
     def refuse(self, name: str, field: str, problem: str) -> None:
@@ -55,6 +68,14 @@ class FormChecks:
     def raise_if_broken(self) -> None:
         if self.broken:
             raise RuleViolations(self.broken)
+
+
+def named(name: str, rule, *args, **kwargs):
+    """``rule(*args, **kwargs)``'s value; when broken, the problem is about form field ``name``."""
+    checks = FormChecks()
+    value = checks.check(name, rule, *args, **kwargs)
+    checks.raise_if_broken()
+    return value
 
 
 def whole_number(value: str | None) -> int | None:

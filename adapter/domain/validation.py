@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 
 from .authorization import Forbidden, Viewer
 from .coaching import ActivityRef
-from .rules import RuleViolation, check_text
+from .rules import FormChecks, check_text, named
 
 PENDING, VALIDATED, NEEDS_MORE_EVIDENCE = "pending", "validated", "needs_more_evidence"
 OUTCOMES = (VALIDATED, NEEDS_MORE_EVIDENCE)
@@ -40,25 +40,32 @@ class ValidationRequest:
     @classmethod
     def ask(cls, viewer: Viewer, activity: ActivityRef, evidence: str) -> "ValidationRequest":
         return cls(learner_id=viewer.person_id, activity=activity,
-                   evidence=check_text("Evidence of applying it", evidence))
+                   evidence=_evidence(evidence))
 
     def ask_again(self, viewer: Viewer, evidence: str) -> "ValidationRequest":
         viewer.require_the_learner(self.learner_id)
         if self.status != NEEDS_MORE_EVIDENCE:
             raise Forbidden("this request is not waiting for more evidence")
-        return replace(self, evidence=check_text("Evidence of applying it", evidence), status=PENDING,
+        return replace(self, evidence=_evidence(evidence), status=PENDING,
                        version=self.version + 1)
 
     def decide(self, viewer: Viewer, outcome: str, feedback: str) -> "ValidationRequest":
         viewer.require_manager_of(self.learner_id)
         if self.status != PENDING:
             raise Forbidden("this request has already been decided")
+        checks = FormChecks()  # both problems at once: no choice made, and no reason for sending it back
         if outcome not in OUTCOMES:
-            raise RuleViolation("Decision", f"must be one of {', '.join(OUTCOMES)}")
-        feedback = check_text("Feedback", feedback, required=outcome == NEEDS_MORE_EVIDENCE)
+            checks.refuse("outcome", "Decision", "is required: choose validated or needs more evidence")
+        feedback = checks.check("feedback", check_text, "Feedback", feedback,
+                                required=outcome == NEEDS_MORE_EVIDENCE)
+        checks.raise_if_broken()
         decision = Decision(viewer.person_id, outcome, feedback, self.evidence, self.version + 1)
         return replace(self, status=outcome, decisions=(*self.decisions, decision), version=self.version + 1)
 
     @property
     def last_decision(self) -> Decision | None:
         return self.decisions[-1] if self.decisions else None
+
+
+def _evidence(text: str) -> str:
+    return named("evidence", check_text, "Evidence of applying it", text)

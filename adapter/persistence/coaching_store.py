@@ -8,6 +8,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from adapter.domain.coaching import ActivityRef, AgreedAction, Conversation, Reflection
 from adapter.domain.validation import Decision, ValidationRequest
+from adapter.domain.withdrawal import Withdrawal
 
 from .coaching_tables import (
     agreed_actions, audit_events, conversations, reflections, validation_decisions, validation_requests,
@@ -49,6 +50,49 @@ _TABLE_OF = {"reflection": reflections, "check_in": conversations, "coaching_con
 
 def withdraw(conn: Connection, record_type: str, record_id: int, version: int, now: float) -> None:
     _update(conn, _TABLE_OF[record_type], record_id, {"version": version, "withdrawn_at": now}, now)
+
+
+def restore(conn: Connection, record_type: str, record_id: int, version: int, now: float) -> None:
+    """A withdrawal undone: the record is live again, as ``version``."""
+    _update(conn, _TABLE_OF[record_type], record_id, {"version": version, "withdrawn_at": None}, now)
+
+
+# What the audit trail calls each kind of record that may be withdrawn (a conversation by
+# its template's kind): who withdrew it is read from there.
+_AUDITED_AS = {"reflection": ("reflection",), "validation": ("validation",), "conversation": ("check_in", "coaching")}
+_WITHDRAWN_TABLES = {"reflection": reflections, "validation": validation_requests, "conversation": conversations}
+
+
+def withdrawal_of(conn: Connection, record_type: str, record_id: int) -> Withdrawal | None:
+    """Who withdrew the record and when; None when it is not withdrawn."""
+    table = _WITHDRAWN_TABLES[record_type]
+    at = conn.execute(select(table.c.withdrawn_at).where(table.c.id == record_id)).scalar()
+    if at is None:
+        return None
+    by = conn.execute(select(audit_events.c.actor_id).where(
+        audit_events.c.record_id == record_id, audit_events.c.record_type.in_(_AUDITED_AS[record_type]),
+        audit_events.c.action.like("%.withdrawn")).order_by(audit_events.c.id.desc()).limit(1)).scalar()
+    return Withdrawal(record_type, record_id, by, at) if by is not None else None
+
+
+def withdrawn_record(conn: Connection, record_type: str, record_id: int) -> Any:
+    """The record as it was withdrawn (reflection, validation request or conversation)."""
+    table = _WITHDRAWN_TABLES[record_type]
+    row = conn.execute(select(table).where(table.c.id == record_id, table.c.withdrawn_at.is_not(None))
+                       ).mappings().first()
+    if row is None:
+        return None
+    if record_type == "validation":
+        return _validations(conn, [row])[0]
+    return (_reflection if record_type == "reflection" else _conversation)(row)
+
+
+def actions_withdrawn_with(conn: Connection, conversation_id: int, withdrawn_at: float) -> list[AgreedAction]:
+    """The actions withdrawn with their conversation (not those withdrawn on their own before)."""
+    rows = conn.execute(select(agreed_actions).where(agreed_actions.c.conversation_id == conversation_id,
+                                                     agreed_actions.c.withdrawn_at == withdrawn_at)
+                        .order_by(agreed_actions.c.id)).mappings().all()
+    return [_action(row) for row in rows]
 
 
 # --- reflections -----------------------------------------------------------------------

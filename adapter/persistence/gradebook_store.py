@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select, update
 
+from .coaching_tables import validation_requests
 from .database import conflict_insert
 from .tables import contexts, people, resource_links, score_clock
 
@@ -19,6 +20,11 @@ def offers_gradebook(conn: Connection, resource_link_pk: int) -> bool:
     """Whether the LMS named a line item, or a course's line items, for this link."""
     link = conn.execute(_link_with_course_lineitems().where(resource_links.c.id == resource_link_pk)).first()
     return link is not None and bool(link.lineitem_url or link.lineitems_url)
+
+
+def request_withdrawn(conn: Connection, request_id: int) -> bool:
+    return conn.execute(select(validation_requests.c.withdrawn_at).where(validation_requests.c.id == request_id)
+                        ).scalar() is not None
 
 
 def score_subject(conn: Connection, resource_link_pk: int, learner_id: int) -> tuple[dict[str, Any], str] | None:

@@ -13,12 +13,14 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from adapter.domain import events as ev
-from adapter.domain.authorization import NotFound, Viewer
+from adapter.domain.authorization import Forbidden, NotFound, Viewer
 from adapter.domain.coaching import ActivityRef, AgreedAction, Conversation, Reflection
 from adapter.domain.commands import HoldConversation, WriteReflection
 from adapter.domain.rules import RuleViolation
 from adapter.domain.templates import Template
-from adapter.domain.validation import NEEDS_MORE_EVIDENCE, ValidationRequest
+from adapter.domain.validation import NEEDS_MORE_EVIDENCE, PENDING, ValidationRequest
+from adapter.domain.translatable import N_
+from adapter.domain.withdrawal import require_no_newer, require_withdrawal
 from adapter.persistence import coaching_store as store
 from adapter.persistence.people_store import current_mentees, resource_link
 from adapter.persistence.relationships_store import managers_of
@@ -192,3 +194,56 @@ def _store_withdrawal(conn: Connection, record_type: str, withdrawn: Any, viewer
     """Store ``withdrawn`` (its version already bumped) as withdrawn; the event saying so."""
     store.withdraw(conn, record_type, withdrawn.id, withdrawn.version, now)
     return ev.record_withdrawn(record_type, withdrawn, viewer.person_id, _at(now), manager_id)
+
+
+def undo_withdrawal(engine: Engine, viewer: Viewer, record_type: str, record_id: int, now: float) -> Any:
+    """Take back a withdrawal (adapter/domain/withdrawal.py says who may, and until when):
+    the record is live again as a new version, re-sent as new statements (its voided ones
+    stay voided) and, for a validation request, as a score to the gradebook again. A
+    conversation comes back with the actions withdrawn with it. Nobody is mailed again."""
+    with engine.begin() as conn:
+        withdrawal = require_withdrawal(store.withdrawal_of(conn, record_type, record_id))
+        record = viewer.visible(store.withdrawn_record(conn, record_type, record_id))
+        withdrawal.require_undoable_by(viewer, now)
+        restored = replace(record, version=record.version + 1)
+        at = _at(now)
+        if record_type == "reflection":
+            viewer.require_the_learner(record.learner_id)
+            require_no_newer(record_type, store.reflection_on(conn, record.learner_id,
+                                                              record.activity.resource_link_pk) is not None)
+            events = [ev.reflection_submitted(restored, at, _first_manager(conn, record.learner_id))]
+        elif record_type == "validation":
+            viewer.require_the_learner(record.learner_id)
+            require_no_newer(record_type, any(v.activity.resource_link_pk == record.activity.resource_link_pk
+                                               for v in store.validations_of(conn, record.learner_id)))
+            decision = restored.last_decision if restored.status != PENDING else None
+            events = [ev.validation_changed(restored, decision.manager_id if decision else record.learner_id, at,
+                                            _first_manager(conn, record.learner_id))]
+        else:
+            if not record.may_be_withdrawn_by(viewer):  # still theirs: they recorded it and manage the learner
+                raise Forbidden(N_("only the manager who recorded a conversation, while they manage the learner, "
+                                   "brings it back"))
+            events = _restore_actions(conn, restored, withdrawal.withdrawn_at, viewer, now)
+            events.insert(0, ev.conversation_held(restored, viewer.person_id, at))
+        store.restore(conn, _stored_type(record_type, restored), record_id, restored.version, now)
+        audit_type = restored.kind if record_type == "conversation" else record_type
+        _commit(conn, viewer, f"{audit_type}.restored", audit_type, restored, [ev.restored(e) for e in events], now)
+    return restored
+
+
+def _stored_type(record_type: str, record: Any) -> str:
+    return ev.conversation_record_type(record) if record_type == "conversation" else record_type
+
+
+def _restore_actions(conn: Connection, conversation: Conversation, withdrawn_at: float, viewer: Viewer,
+                     now: float) -> list[ev.RecordEvent]:
+    """The actions withdrawn with the conversation, live again: each agreed again, and
+    closed again if it was closed."""
+    events, at = [], _at(now)
+    for action in store.actions_withdrawn_with(conn, conversation.id, withdrawn_at):
+        action = replace(action, version=action.version + 1)
+        store.restore(conn, "action", action.id, action.version, now)
+        events.append(ev.action_agreed(action, viewer.person_id, conversation.held_on, at))
+        if action.status != "open":
+            events.append(ev.action_status_changed(action, viewer.person_id, at))
+    return events

@@ -12,6 +12,7 @@ from sqlalchemy import Connection
 from adapter.domain.authorization import NotFound, Viewer
 from adapter.domain.coaching import Conversation, next_date_label
 from adapter.domain.templates import TemplateCatalog
+from adapter.domain.withdrawal import UNDO_WINDOW_SECONDS
 from adapter.persistence import coaching_reads as reads
 from adapter.persistence import coaching_store as store
 from adapter.persistence import roster_store
@@ -192,3 +193,12 @@ def course_page(conn: Connection, viewer: Viewer) -> dict[str, Any]:
               "confidence": None, "conversations": 0, "usefulness": None, "pending": 0, "validated": 0,
               "needs_more_evidence": 0} for p in unopened_placements(conn, context_pk)]
     return {**roster_store.roster_summary(conn, context_pk), "activities": rows}
+
+
+def undo_offer(conn: Connection, viewer: Viewer, record_type: str, record_id: int | None, now: float) -> dict | None:
+    """What the page a person lands on after withdrawing offers: "Undo" while they may
+    (adapter/domain/withdrawal.py), else nothing."""
+    withdrawal = store.withdrawal_of(conn, record_type, record_id) if record_id is not None else None
+    if withdrawal is None or not withdrawal.may_be_undone_by(viewer, now):
+        return None
+    return {"record_type": record_type, "record_id": record_id, "minutes": UNDO_WINDOW_SECONDS // 60}

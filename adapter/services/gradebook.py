@@ -16,7 +16,7 @@ from typing import Any, Callable, Sequence
 from sqlalchemy import Connection
 
 from adapter.domain.events import (
-    ApplicationValidated, MoreEvidenceRequested, RecordEvent, ValidationRequested,
+    ApplicationValidated, MoreEvidenceRequested, RecordEvent, RecordWithdrawn, ValidationRequested,
 )
 from adapter.metrics import record_report
 from adapter.persistence import gradebook_store
@@ -25,7 +25,7 @@ from adapter.services.lms_services import LmsAccess, NoServiceAccess
 from lti import claims as c
 from lti.ags import (
     AgsClient, AgsEndpoint, AgsNotGranted, LineItem, Score, needs_more_evidence_score, validated_score,
-    validation_requested_score,
+    validation_requested_score, withdrawn_score,
 )
 from lti.service_token import PlatformServiceError, ServiceTokenClient
 from xapi.backoff import RetryPolicy
@@ -35,7 +35,7 @@ from xapi.outcomes import Retryable
 CHANNEL = "ags"
 LINE_ITEM_TAG = "coachbridge-validation"
 DECISIONS = {ValidationRequested.kind: "requested", ApplicationValidated.kind: "validated",
-             MoreEvidenceRequested.kind: "needs_more_evidence"}
+             MoreEvidenceRequested.kind: "needs_more_evidence", RecordWithdrawn.kind: "withdrawn"}
 AGS_SCOPES = frozenset({c.AGS_SCOPE_LINEITEM, c.AGS_SCOPE_LINEITEM_READONLY, c.AGS_SCOPE_SCORE})
 
 
@@ -44,10 +44,14 @@ def target_for(platform_id: int) -> str:
 
 
 def enqueue_scores(conn: Connection, events: Sequence[RecordEvent]) -> None:
-    """Event handler: one score per validation event, for links whose LMS grants AGS."""
+    """Event handler: one score per validation event, for links whose LMS grants AGS. A
+    request the learner withdrew clears its score (an erasure's voids leave the scores to
+    the erasure, which cancels them: the request is not withdrawn there)."""
     for event in events:
         decision = DECISIONS.get(event.kind)
-        if decision is None or event.resource_link_pk is None:
+        if decision is None or event.resource_link_pk is None or event.record_type != "validation":
+            continue
+        if decision == "withdrawn" and not gradebook_store.request_withdrawn(conn, event.record_id):
             continue
         if not gradebook_store.offers_gradebook(conn, event.resource_link_pk):
             continue  # the LMS offered no gradebook for this link
@@ -66,6 +70,8 @@ def score_for(decision: str, user_id: str, at: datetime, maximum: float, comment
         return validated_score(user_id, at, maximum, maximum, comment or "Application validated")
     if decision == "needs_more_evidence":
         return needs_more_evidence_score(user_id, at, comment or "More evidence needed")
+    if decision == "withdrawn":
+        return withdrawn_score(user_id, at)
     return validation_requested_score(user_id, at)
 
 

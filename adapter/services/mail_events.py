@@ -4,7 +4,8 @@
 - validation decided -> the learner, with the manager's feedback;
 - a conversation planning a next date -> an invitation (METHOD:REQUEST) to manager and
   learner, again with a higher SEQUENCE when the date changes;
-- the planning conversation withdrawn -> METHOD:CANCEL to both.
+- the planning conversation withdrawn -> METHOD:CANCEL to both; that withdrawal undone ->
+  the invitation again (a higher SEQUENCE).
 Private notes are never in an event, so never in a mail.
 """
 from __future__ import annotations
@@ -41,6 +42,8 @@ class MailOnEvents:
     def __call__(self, conn: Connection, events: Sequence[ev.RecordEvent]) -> None:
         for event in events:
             now = (event.recorded_at or event.occurred_at).timestamp()  # when written, not the day held
+            if event.restored and not isinstance(event, (ev.CheckInHeld, ev.CoachingConversationHeld)):
+                continue  # an undone withdrawal tells nobody again; only the check-in it cancelled is re-planned
             if isinstance(event, ev.ValidationRequested):
                 self._validation_requested(conn, event, now)
             elif isinstance(event, (ev.ApplicationValidated, ev.MoreEvidenceRequested)):

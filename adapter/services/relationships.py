@@ -83,18 +83,18 @@ def _resolve(conn: Connection, platform_id: int, key: PersonKey, now: float) -> 
 def nominate_manager(engine: Engine, viewer: Viewer, email: str, now: float) -> None:
     """A learner names their manager by email; someone who has not opened coachbridge yet
     is expected, and asked at their first launch (matched by the email their LMS sends)."""
-    email = email.strip()
+    email, field = email.strip(), ("Manager's email", "manager_email")
     if "@" not in email or len(email) > 254:
-        raise RuleViolation("Manager's email", "is not an email address")
+        raise RuleViolation(field[0], "is not an email address", field[1])
     with engine.begin() as conn:
         manager_id = find_or_expect(conn, viewer.platform_id, email=email, source=NOMINATION, now=now)
         if manager_id is None:
-            raise RuleViolation("Manager's email", "belongs to several people here; ask an administrator")
+            raise RuleViolation(field[0], "belongs to several people here; ask an administrator", field[1])
         if manager_id == viewer.person_id:
-            raise RuleViolation("Manager's email", "is your own: a person cannot be their own manager")
+            raise RuleViolation(field[0], "is your own: a person cannot be their own manager", field[1])
         link = ManagerLink(viewer.person_id, manager_id)
         if link.manager_id in links.managers_of(conn, viewer.person_id):
-            raise RuleViolation("Manager's email", "is already your manager")
+            raise RuleViolation(field[0], "is already your manager", field[1])
         nomination_id = links.add_nomination(conn, link.learner_id, link.manager_id, now)
         audit(conn, at=now, actor_id=viewer.person_id, platform_id=viewer.platform_id,
               action="nomination.requested", record_type="nomination", record_id=nomination_id)

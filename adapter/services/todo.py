@@ -14,6 +14,7 @@ from adapter.domain.authorization import NotFound, Viewer
 from adapter.domain.due import (
     CheckInPlan, action_due_this_week, check_cadence, check_in_due_on, check_in_state, end_of_week, how_long,
 )
+from adapter.domain.rules import named
 from adapter.persistence import coaching_store, due_queries
 from adapter.persistence.coaching_reads import names
 from adapter.persistence.people_store import context_of_link, current_mentees
@@ -73,7 +74,7 @@ def learner_todo(conn: Connection, viewer: Viewer, today: date) -> dict[str, Any
 
 def set_cadence(engine: Engine, viewer: Viewer, weeks: str, now: float) -> None:
     """The manager's check-in rhythm for their team (empty: none)."""
-    every_days = check_cadence(weeks)
+    every_days = named("weeks", check_cadence, weeks)
     with engine.begin() as conn:
         due_queries.set_cadence(conn, viewer.person_id, every_days, now)
 

@@ -5,6 +5,7 @@ from datetime import date, datetime, timezone
 from typing import Any, Mapping
 
 from flask import Flask
+from flask_babel import gettext
 
 
 def day(value: float | date | None) -> str:
@@ -36,7 +37,7 @@ def activity_name(activity: Mapping[str, Any]) -> str:
     course resource it follows, else a numbered name (Open edX launches a link by id only)."""
     custom = activity.get("custom") or {}
     return (activity.get("title") or custom.get("title") or activity.get("followed_title")
-            or f"Untitled activity {activity.get('id') or ''}".strip())
+            or gettext("Untitled activity %(number)s", number=activity.get("id") or "").strip())
 
 
 def init_app(app: Flask) -> None:

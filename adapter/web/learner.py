@@ -3,6 +3,7 @@ agreed actions, ask for validation, rate conversations, name a manager."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 
 from adapter.domain.rules import RuleViolation, whole_number
 from adapter.services import coaching, relationships
@@ -11,9 +12,11 @@ from adapter.services.coaching_views import learner_page
 from adapter.services.todo import learner_todo
 
 from . import submitted
-from .app_components import components
+from .app_components import components, page_connection
 from .auth import current_session, personal_pages, session_token
-from .coaching_support import answer_refusals, catalog, current_viewer, done, now, saved_message, today_of
+from .coaching_support import (
+    about_record, answer_refusals, catalog, current_viewer, done, now, saved_message, today_of, withdrawn_undo,
+)
 
 bp = Blueprint("learner", __name__, url_prefix="/learner")
 answer_refusals(bp)
@@ -25,7 +28,8 @@ SAVED = {
     "rating": "Thank you for rating the conversation.",
     "action": "The action is updated.",
     "nomination": "Your manager has been asked to confirm.",
-    "withdrawn": "Withdrawn.",
+    "withdrawn": _l("Withdrawn: your manager no longer sees it."),
+    "restored": _l("Your withdrawal is undone: it is back as it was."),
     "answered": "Your answer is recorded.",
 }
 
@@ -38,21 +42,23 @@ def home():
 
 def _page(error: RuleViolation | None = None, status: int = 200):
     session = current_session()
-    with components().engine.connect() as conn:
+    with page_connection() as conn:
         me = current_viewer()
         page = learner_page(conn, me, session.resource_link_pk, catalog())
+        undo = withdrawn_undo(conn, "learner.undo_withdrawal", WITHDRAWABLE)
     return render_template("learner/home.html", context=session.launch.get("context") or {},
                            error=error, form=request.form if error else {}, manages=bool(me.mentee_ids),
-                           saved=saved_message(SAVED), **page), status
+                           saved=saved_message(SAVED), undo=undo, **page), status
 
 
-def _run(action, message: str):
-    """Run a service call for the current viewer; a broken rule re-shows the page with it."""
+def _run(action, message: str, record_id: int | None = None):
+    """Run a service call for the current viewer; a broken rule re-shows the page with it
+    (about the form of record ``record_id`` when the page has one such form per record)."""
     me = current_viewer()
     try:
         action(me)
     except RuleViolation as error:
-        return _page(error=error, status=400)
+        return _page(error=about_record(error, record_id) if record_id is not None else error, status=400)
     # The to-do list's buttons come back to it; everything else to the activity page.
     return done("learner.todo" if request.form.get("back") == "todo" else "learner.home", message)
 
@@ -75,7 +81,8 @@ def ask_validation():
 @personal_pages
 def rate(conversation_id: int):
     return _run(lambda me: coaching.rate_conversation(components().engine, me, conversation_id,
-                                                      request.form.get("rating", ""), now()), "rating")
+                                                      request.form.get("rating", ""), now()), "rating",
+                conversation_id)
 
 
 @bp.route("/actions/<int:action_id>", methods=["POST"])
@@ -93,6 +100,7 @@ def nominate():
                 "nomination")
 
 
+WITHDRAWABLE = ("reflection", "validation")
 WITHDRAWAL_CONSEQUENCES = {
     "reflection": ("your reflection", ["Your manager will no longer see it.",
                                        "You can write a new reflection afterwards."]),
@@ -110,7 +118,19 @@ def withdraw(record_type: str, record_id: int):
         return render_template("confirm_withdrawal.html", what=what, consequences=consequences,
                                action_url=url_for("learner.withdraw", record_type=record_type, record_id=record_id),
                                cancel_url=url_for("learner.home"))
-    return _run(lambda me: coaching.withdraw(components().engine, me, record_type, record_id, now()), "withdrawn")
+    try:
+        coaching.withdraw(components().engine, current_viewer(), record_type, record_id, now())
+    except RuleViolation as error:
+        return _page(error=error, status=400)
+    return done("learner.home", "withdrawn", undo=f"{record_type}-{record_id}")
+
+
+@bp.route("/<any(reflection, validation):record_type>/<int:record_id>/undo", methods=["POST"])
+@personal_pages
+def undo_withdrawal(record_type: str, record_id: int):
+    """Only the learner who withdrew it, for a short time (adapter/domain/withdrawal.py)."""
+    return _run(lambda me: coaching.undo_withdrawal(components().engine, me, record_type, record_id, now()),
+                "restored")
 
 
 @bp.route("/todo")

@@ -7,6 +7,7 @@ show is cut to the viewer's current mentees."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 
 from adapter.domain.coaching import next_date_label
 from adapter.domain.rules import RuleViolation, whole_number
@@ -18,10 +19,11 @@ from adapter.services.coaching_views import activity_statuses, mentee_page, ment
 from adapter.services.todo import manager_todo
 
 from . import submitted
-from .app_components import components
+from .app_components import components, page_connection
 from .auth import current_session, manager_required
 from .coaching_support import (
-    answer_refusals, catalog, current_viewer, done, now, saved_message, today, today_of,
+    about_record, answer_refusals, catalog, current_viewer, done, now, saved_message, today, today_of,
+    withdrawn_undo,
 )
 from .roster import sync_current_course
 
@@ -37,13 +39,14 @@ SAVED = {
     "withdrawn": "The conversation is withdrawn, with the actions agreed in it.",
     "cadence": "Your check-in rhythm is saved.",
     "action": "The action is marked done.",
+    "restored": _l("The withdrawal is undone: the conversation and its actions are back as they were."),
 }
 
 
 @bp.route("/")
 @manager_required
 def home():
-    with components().engine.connect() as conn:
+    with page_connection() as conn:
         page = team_page(conn, current_viewer(), current_session().resource_link_pk)
     return render_template("manager/home.html", saved=saved_message(SAVED), today=today(), **page)
 
@@ -63,7 +66,9 @@ def mentee(learner_id: int):
 def _mentee_page(learner_id: int, error: RuleViolation | None = None, status: int = 200):
     with components().engine.connect() as conn:
         page = mentee_page(conn, current_viewer(), learner_id, catalog())
-    return render_template("manager/mentee.html", saved=saved_message(SAVED), error=error,
+        undo = withdrawn_undo(conn, "manager.undo_withdrawal", ("conversation",))
+    return render_template("manager/mentee.html", saved=saved_message(SAVED), error=error, undo=undo,
+                           form=request.form if error else {},
                            templates=sorted(catalog().by_key.values(), key=lambda t: (t.kind, t.title)),
                            launched_template=_launched_template(), **page), status
 
@@ -138,7 +143,27 @@ def withdraw_conversation(conversation_id: int):
             action_url=url_for("manager.withdraw_conversation", conversation_id=conversation_id),
             cancel_url=url_for("manager.mentee", learner_id=talk.learner_id))
     withdrawn = coaching.withdraw_conversation(components().engine, me, conversation_id, now())
-    return done("manager.mentee", "withdrawn", learner_id=withdrawn.learner_id)
+    return done("manager.mentee", "withdrawn", learner_id=withdrawn.learner_id, undo=f"conversation-{conversation_id}")
+
+
+@bp.route("/<any(conversation):record_type>/<int:record_id>/undo", methods=["POST"])
+@manager_required
+def undo_withdrawal(record_type: str, record_id: int):
+    """Only the manager who withdrew it, for a short time (adapter/domain/withdrawal.py)."""
+    try:
+        restored = coaching.undo_withdrawal(components().engine, current_viewer(), record_type, record_id, now())
+    except RuleViolation as broken:
+        return _refused(broken, "Nothing is undone")
+    return done("manager.mentee", "restored", learner_id=restored.learner_id)
+
+
+def _refused(broken: RuleViolation, nothing_done: str):
+    """A form of the mentee page broke a rule: that page again with the problem (the form
+    names its learner), or a plain 400 when it does not."""
+    learner_id = whole_number(request.form.get("learner_id"))
+    if learner_id is None:
+        abort(400, description=f"{nothing_done}: {broken}.")
+    return _mentee_page(learner_id, error=broken, status=400)
 
 
 @bp.route("/validations/<int:request_id>", methods=["POST"])
@@ -149,10 +174,7 @@ def decide(request_id: int):
         decided = coaching.decide_validation(components().engine, me, request_id, request.form.get("outcome", ""),
                                              request.form.get("feedback", ""), now())
     except RuleViolation as broken:
-        learner_id = whole_number(request.form.get("learner_id"))
-        if learner_id is None:
-            abort(400, description=f"The decision is not recorded: {broken}.")
-        return _mentee_page(learner_id, error=broken, status=400)
+        return _refused(about_record(broken, request_id), "The decision is not recorded")
     return done("manager.mentee", "validation", learner_id=decided.learner_id)
 
 
@@ -172,7 +194,7 @@ def todo():
     moment = now()
     with components().engine.connect() as conn:
         page = manager_todo(conn, current_viewer(), today_of(moment), moment)
-    return render_template("manager/todo.html", saved=saved_message(SAVED), error=None, **page)
+    return render_template("manager/todo.html", saved=saved_message(SAVED), error=None, form={}, **page)
 
 
 @bp.route("/cadence", methods=["POST"])
@@ -184,5 +206,5 @@ def cadence():
         moment = now()
         with components().engine.connect() as conn:
             page = manager_todo(conn, current_viewer(), today_of(moment), moment)
-        return render_template("manager/todo.html", saved="", error=broken, **page), 400
+        return render_template("manager/todo.html", saved="", error=broken, form=request.form, **page), 400
     return done("manager.todo", "cadence")

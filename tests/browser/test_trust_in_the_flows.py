@@ -45,7 +45,7 @@ def test_rating_starts_unchosen_and_a_learner_cannot_close_the_managers_action(p
     check_accessibility(page, "learner-after-check-in", page)
 
 
-def test_withdrawing_asks_first_and_no_keeps_the_record(page, peers, people):
+def test_withdrawing_asks_first_no_keeps_the_record_and_undo_brings_it_back(page, peers, people):
     learner, _ = people
     page.goto(peers.lms.login_url(learner, "rl-feedback"))
     page.get_by_label("What I learned").fill("Name the behaviour")
@@ -59,8 +59,13 @@ def test_withdrawing_asks_first_and_no_keeps_the_record(page, peers, people):
     assert page.get_by_label("What I learned").input_value() == "Name the behaviour"
     page.get_by_role("link", name=re.compile("Withdraw my reflection")).click()
     page.get_by_role("button", name="Yes, withdraw it").click()
-    page.get_by_text("Withdrawn.").wait_for()
+    page.get_by_text("Withdrawn: your manager no longer sees it.").wait_for()
     assert page.get_by_label("What I learned").input_value() == ""
+    check_accessibility(page, "learner-withdrawn-with-undo", page)
+    page.get_by_role("button", name="Undo").click()  # a wrong click, taken back at once
+    page.get_by_text("back as it was").wait_for()
+    assert page.get_by_label("What I learned").input_value() == "Name the behaviour"
+    assert page.get_by_role("button", name="Undo").count() == 0
 
 
 def test_manager_form_starts_from_the_launch_and_keeps_what_was_typed(page, peers, people):
@@ -103,3 +108,40 @@ def test_deep_linking_shows_every_problem_beside_its_field_and_keeps_what_was_ty
     assert page.get_by_label("Points in the gradebook").input_value() == "5000"
     assert page.get_by_label("Coaching conversation").is_checked()
     check_accessibility(page, "instructor-deep-link-errors", page)
+
+
+def _every_problem_links_to_its_field(page, count: int, names: list[str]) -> None:
+    summary = page.get_by_role("alert")
+    summary.wait_for()
+    assert f"Please fix these {count} things" in summary.inner_text()
+    assert page.evaluate("document.activeElement.id") == "page-message"  # heard first
+    for name in names:
+        assert summary.locator(f'a[href="#{name}"]').count() == 1, name
+        assert page.locator(f"#{name}-error").is_visible(), name
+        assert page.locator(f"#{name}").get_attribute("aria-describedby") == f"{name}-error" or \
+            page.locator(f"#{name}").evaluate("e => e.closest('fieldset').getAttribute('aria-invalid')") == "true"
+
+
+def test_the_learner_and_manager_forms_show_every_problem_at_once_and_keep_what_was_typed(page, peers, people):
+    learner, manager = people
+    full_launch(peers, manager)
+    page.goto(peers.lms.login_url(learner, "rl-feedback"))
+    page.get_by_label("Support I need (optional)").fill("Time with a mentor")
+    page.get_by_role("button", name="Save my reflection").click()
+    _every_problem_links_to_its_field(page, 3, ["learned", "applying", "confidence"])
+    assert page.get_by_label("Support I need (optional)").input_value() == "Time with a mentor"
+    check_accessibility(page, "learner-reflection-errors", page)
+
+    page.goto(peers.lms.login_url(manager, "rl-feedback"))
+    page.get_by_role("rowheader").get_by_role("link").first.click()
+    page.get_by_role("radio", name="Check-in").check()
+    page.get_by_role("button", name="Start").click()
+    page.get_by_label("Date held").fill("2999-01-01")  # in the future
+    page.get_by_label("What did they learn from doing it?").fill("Silence is useful")
+    page.get_by_label("Action 2").fill("Book the refresher")
+    page.get_by_label("Due").nth(1).fill("2000-01-01")  # before the conversation
+    page.get_by_role("button", name="Save the conversation").click()
+    _every_problem_links_to_its_field(page, 4, ["held_on", "f-progress", "f-next_focus", "action_1_due_on"])
+    assert page.get_by_label("What did they learn from doing it?").input_value() == "Silence is useful"
+    assert page.get_by_label("Action 2").input_value() == "Book the refresher"
+    check_accessibility(page, "manager-conversation-errors", page)

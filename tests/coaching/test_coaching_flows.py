@@ -91,13 +91,20 @@ def test_check_in_shares_notes_but_keeps_private_notes_with_their_author(peers, 
     assert heard[-1].shared_fields["rating"] == 5 and heard[-1].record_version == 2
 
 
-def test_the_manager_withdraws_a_conversation_with_its_actions(peers, team, launch, heard):
+def record_check_in(peers, team, launch, shared_notes: str):
+    """The manager records a check-in: their client, the learner's id, the mentee page, the conversation's id."""
     maria = launch(team.manager)
     learner_id = person_id(peers, team.learner)
     mentee_page = f"/manager/team/{learner_id}"
-    maria.post(f"/manager/team/{learner_id}/conversation", check_in_form(shared_notes="Recorded for the wrong person"),
+    maria.post(f"/manager/team/{learner_id}/conversation", check_in_form(shared_notes=shared_notes),
                f"/manager/team/{learner_id}/conversation?template=check-in")
     conversation_id = re.search(r"/manager/conversations/(\d+)/withdrawal", maria.get(mentee_page).text).group(1)
+    return maria, learner_id, mentee_page, conversation_id
+
+
+def test_the_manager_withdraws_a_conversation_with_its_actions(peers, team, launch, heard):
+    maria, learner_id, mentee_page, conversation_id = record_check_in(peers, team, launch,
+                                                                      "Recorded for the wrong person")
     token = maria.csrf(mentee_page)
     page = maria.client.post(f"{maria.tool_url}/manager/conversations/{conversation_id}/withdrawal",
                              data={"csrf_token": token})
@@ -115,6 +122,20 @@ def test_the_manager_withdraws_a_conversation_with_its_actions(peers, team, laun
     again = maria.client.post(f"{maria.tool_url}/manager/conversations/{conversation_id}/withdrawal",
                               data={"csrf_token": token})
     assert again.status_code == 404  # withdrawn records are gone from every page and action
+
+
+def test_the_manager_undoes_a_withdrawal_from_the_page_they_land_on(peers, team, launch, heard):
+    maria, learner_id, mentee_page, conversation_id = record_check_in(peers, team, launch, "Withdrawn by mistake")
+    landed = maria.post(f"/manager/conversations/{conversation_id}/withdrawal", {}, mentee_page)
+    assert "You can undo this for 10 minutes." in landed.text and "Withdrawn by mistake" not in landed.text
+    back = maria.post(f"/manager/conversation/{conversation_id}/undo", {"learner_id": learner_id}, mentee_page)
+    assert "the conversation and its actions are back as they were" in back.text
+    assert "Withdrawn by mistake" in back.text and "Ask a peer for feedback" in back.text
+    restored = [(e.kind, e.record_type, e.record_version, e.restored) for e in heard[-2:]]
+    assert restored == [("check_in_held", "check_in", 3, True), ("action_agreed", "action", 3, True)]
+    assert "Withdrawn by mistake" in launch(team.learner).get("/learner/").text
+    again = maria.post(f"/manager/conversation/{conversation_id}/undo", {"learner_id": learner_id}, mentee_page)
+    assert again.status_code == 404  # nothing withdrawn to undo any more
 
 
 def test_open_actions_carry_over_until_done(peers, team, launch):

@@ -12,6 +12,7 @@ from adapter.domain.commands import HoldConversation, PlaceActivity
 from adapter.domain.placement import Placement
 from adapter.domain.rules import RuleViolation, RuleViolations
 from adapter.domain.validation import ValidationRequest
+from adapter.domain.withdrawal import UNDO_WINDOW_SECONDS, Withdrawal
 from adapter.mapping_files import MappingError, load_templates
 
 CATALOG = load_templates()
@@ -118,3 +119,15 @@ def test_placement_reports_every_problem_at_once():
     assert [(v.name, v.field) for v in refused.value.all] == [
         ("template", "Conversation template"), ("title", "Title in the course"),
         ("activity_iri", "Learning activity"), ("points", "Points")]
+
+
+def test_only_the_person_who_withdrew_undoes_it_and_only_for_ten_minutes():
+    withdrawal = Withdrawal("reflection", 5, withdrawn_by=LEARNER.person_id, withdrawn_at=1000.0)
+    assert withdrawal.may_be_undone_by(LEARNER, 1000.0 + UNDO_WINDOW_SECONDS)
+    withdrawal.require_undoable_by(LEARNER, 1001.0)
+    assert not withdrawal.may_be_undone_by(MANAGER, 1001.0)
+    with pytest.raises(Forbidden):
+        withdrawal.require_undoable_by(MANAGER, 1001.0)  # their manager sees it, but did not withdraw it
+    assert not withdrawal.may_be_undone_by(LEARNER, 1000.0 + UNDO_WINDOW_SECONDS + 1)
+    with pytest.raises(RuleViolation, match="10 minutes"):
+        withdrawal.require_undoable_by(LEARNER, 1000.0 + UNDO_WINDOW_SECONDS + 1)

@@ -12,6 +12,7 @@ from adapter.persistence.outbox_store import dead_messages, queue_status, retry_
 from adapter.persistence.tables import outbox
 from adapter.services.gradebook import LINE_ITEM_TAG, ScoreDeliveryJob
 from adapter.services.lms_services import LmsAccess
+from tests.coaching.conftest import reflection_form
 from tests.coaching.test_coaching_flows import person_id
 
 
@@ -127,3 +128,24 @@ def test_the_worker_delivers_scores_too(peers, team, launch):
     delivered = [line for line in metrics.splitlines() if line.startswith("coachbridge_deliveries_total{")
                  and 'channel="ags"' in line and 'result="delivered"' in line]
     assert delivered and float(delivered[0].rsplit(" ", 1)[1]) >= 2
+
+
+def test_a_withdrawn_request_clears_its_score_and_its_undo_sends_it_again(peers, team, launch, job):
+    """Withdrawn: the gradebook shows nothing submitted; undone from the page the learner
+    lands on (its "Undo" form): the request's score again."""
+    ana = launch(team.learner)
+    ana.post("/learner/reflection", reflection_form(), "/learner/")
+    ana.post("/learner/validation", {"evidence": "Ran a feedback session"}, "/learner/")
+    request_id = re.search(r"/learner/validation/(\d+)/withdrawal", ana.get("/learner/").text).group(1)
+    landed = ana.post(f"/learner/validation/{request_id}/withdrawal", {}, "/learner/")
+    assert "Withdrawn: your manager no longer sees it." in landed.text and "Ran a feedback session" not in landed.text
+    undo = re.search(r'<form method="post" action="([^"]+/undo)"', landed.text).group(1)
+    assert undo.endswith(f"/learner/validation/{request_id}/undo")
+    stranger = launch(team.other_learner)  # another learner: the record is not theirs to see
+    assert stranger.post(f"/learner/validation/{request_id}/undo", {}, "/learner/").status_code == 404
+    back = ana.post(f"/learner/validation/{request_id}/undo", {}, "/learner/")
+    assert "back as it was" in back.text and "Ran a feedback session" in back.text
+    assert "/undo" not in ana.get(f"/learner/?done=withdrawn&undo=validation-{request_id}").text  # live: no Undo
+    deliver_due(job)
+    assert [(s["activityProgress"], s["gradingProgress"]) for s in scores_for(peers, team.learner)] == [
+        ("Submitted", "PendingManual"), ("Initialized", "NotReady"), ("Submitted", "PendingManual")]
