@@ -15,8 +15,8 @@ from .translatable import N_
 @dataclass(frozen=True)
 class MessageKind:
     key: str
-    title: str  # as a person's preferences page names it (marked for translation)
-    to: str  # who receives it, in plain words (marked for translation)
+    title: str  # as a person's preferences page names it (English, marked N_: pages translate it)
+    to: str  # who receives it, in plain words (likewise)
 
 
 KINDS = {k.key: k for k in (

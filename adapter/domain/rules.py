@@ -19,7 +19,7 @@ class RuleViolation(ValueError):
 
     Both are English marked with ``N_``: ``problem`` is the whole sentence, naming the field
     as ``%(field)s`` and any value as a named placeholder filled from ``params``, so the page
-    translates it in the reader's language (``web.domain_messages.explain``) without gluing words."""
+    translates it in the reader's language (``web.i18n.rule_problem``) without gluing words."""
 
     def __init__(self, field: str, problem: str, name: str | None = None, **params: Any) -> None:
         self.field, self.problem, self.name, self.params = field, problem, name, params

@@ -34,7 +34,7 @@ COLUMNS = tuple(RESTS_ON)
 LEARNERS = ""  # the row itself: every learner with a record the view counts
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # thousands per page: not frozen, whose __init__ costs twice as much
 class Cell:
     key: str
     label: str
@@ -45,7 +45,7 @@ class Cell:
     unit: str = ""  # as Measure.unit; "" for a count
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Row:
     name: str
     learners: int | None

@@ -90,7 +90,7 @@ def check_form(engine: Engine, scope: AdminScope, command: ConfigureLrs,
             refuse("client_id", N_("%(field)s is required for OAuth2."))
         if not has_secret:
             refuse("secret", N_("Client secret is required for OAuth2."))
-    if not (scope.is_operator or allow_private_addresses):
+    if not scope.may_reach_private_addresses(allow_private_addresses):
         for field in ("endpoint", "token_url") if value["auth_kind"] == "oauth2" else ("endpoint",):
             if field not in errors and names_private_address(value[field]):
                 refuse(field, N_("%(field)s is on a private, loopback or link-local address, which only "

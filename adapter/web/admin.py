@@ -20,7 +20,7 @@ from .app_components import components
 from .auth import admin_required, admin_scope, current_session
 from .coaching_support import answer_refusals, now
 from .coaching_support import today
-from .domain_messages import explain
+from .i18n import rule_problem
 
 NOT_YOURS = _l("There is no such record, or it belongs to a platform you do not manage.")
 
@@ -90,7 +90,7 @@ def relationships():
         try:
             text = decode_csv(upload.read()) if upload and upload.filename else request.form.get("csv_text", "")
         except RuleViolation as unreadable:
-            abort(400, description=f"{explain(unreadable)}.")
+            abort(400, description=f"{rule_problem(unreadable)}.")
         platform_id = chosen_platform(request.form.get("platform_id", ""),
                                       _("Choose the platform these people launch from."))
         result = import_relationships(components().engine, current_session().person_id, platform_id, text, now())

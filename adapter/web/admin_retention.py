@@ -9,7 +9,7 @@ from .admin import CHOOSE_PLATFORM, admin_blueprint, chosen_platform, scoped_pla
 from .app_components import components
 from .auth import admin_required, current_session
 from .coaching_support import now
-from .domain_messages import explain
+from .i18n import rule_problem
 
 bp = admin_blueprint(__name__)
 
@@ -24,7 +24,7 @@ def retention_page():
         try:
             limits = retention.parse_limits({name: request.form.get(name, "") for name in retention.LIMITS})
         except retention.RetentionSettingsError as problem:
-            error = explain(problem)
+            error = rule_problem(problem)
         else:
             retention.save_limits(engine, platform_id, limits, current_session().person_id, now())
             saved = True

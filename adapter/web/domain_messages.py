@@ -1,18 +1,13 @@
-"""Messages the framework-free code marks with ``N_`` (rule errors, refusals, an upload's
-problems), in the reader's language: the web layer translates them as it renders."""
+"""Messages the framework-free code marks with ``N_`` (an upload's problems, report figures),
+in the reader's language: the web layer translates them as it renders (a broken rule:
+``i18n.rule_problem``)."""
 from __future__ import annotations
 
 from flask import Flask
 from flask_babel import gettext as _
 
 from adapter.domain.relationships import RowProblem
-from adapter.domain.rules import RuleViolation
 from adapter.reports.measures import figure
-
-
-def explain(violation: RuleViolation) -> str:
-    """One broken rule as a sentence, e.g. "Date held cannot be in the future"."""
-    return _(violation.problem, field=_(violation.field), **violation.params)
 
 
 def row_problem(problem: RowProblem) -> str:
@@ -20,11 +15,6 @@ def row_problem(problem: RowProblem) -> str:
     if "field" in params:  # a rule broken by a row's value names the field it checks
         params["field"] = _(params["field"])
     return _("line %(line)d: %(problem)s", line=problem.line, problem=_(problem.problem, **params))
-
-
-def refusal(error: Exception) -> str:
-    """A domain refusal (Forbidden) whose message is marked with ``N_``."""
-    return _("Not allowed: %(why)s.", why=_(str(error)))
 
 
 def shown_figure(cell) -> str:
@@ -35,6 +25,5 @@ def shown_figure(cell) -> str:
 
 
 def init_app(app: Flask) -> None:
-    app.add_template_filter(explain)
     app.add_template_filter(row_problem)
     app.add_template_filter(shown_figure, "figure")

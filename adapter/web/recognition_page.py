@@ -15,7 +15,7 @@ from .admin import admin_blueprint
 from .auth import admin_required, admin_scope
 from .breakdown_pages import FILTER_NAMES, admin_filters, filter_choices
 from .coaching_support import today
-from .domain_messages import explain
+from .i18n import rule_problem
 
 bp = admin_blueprint(__name__)
 
@@ -36,7 +36,7 @@ def recognition_answer(scope: AdminScope | None, endpoint: str, filters: Filters
         quarter = Quarter.parse(request.args["quarter"]) if request.args.get("quarter") else Quarter.of(today())
         measures = chosen_measures(request.args.getlist("measure"))
     except RuleViolation as broken:
-        abort(400, description=f"{explain(broken)}.")
+        abort(400, description=f"{rule_problem(broken)}.")
     with components().engine.connect() as conn:
         result = recognised_managers(conn, scope, quarter, measures, today(), filters)
     if request.args.get("format") == "csv":
