@@ -4,6 +4,7 @@ One server for every platform the tool serves: a tool operator's page."""
 from __future__ import annotations
 
 from flask import render_template, request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from adapter.domain.mail import ADDRESS, KINDS, SECURITY, wanted
@@ -60,4 +61,4 @@ def mail_test():
     address = (request.form.get("address") or "").strip()
     if not ADDRESS.match(address):
         return _page(error=RuleViolation(N_("Test address"), N_("%(field)s must be an email address")), status=400)
-    return _page(test_result=mail_settings.test(components().engine, components().cipher, address))
+    return _page(test_result=mail_settings.test(components().engine, components().cipher, address, _))

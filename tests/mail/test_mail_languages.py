@@ -23,6 +23,7 @@ from adapter.services.reminders import ReminderScan
 from adapter.translations.pseudo import ACCENTED, pseudo_text
 
 from .conftest import PUBLIC_URL, in_days
+from .test_calendar_and_settings import _csrf, _signed_in
 
 
 def choose(team, name: str, locale: str) -> None:
@@ -77,3 +78,16 @@ def test_the_platforms_default_language_serves_who_chose_none(team, smtp):
     [request] = smtp.catcher.wait_for(1)
     assert request["Subject"] == pseudo_text("%(learner)s asks you to validate applied learning") % {"learner": "Ana"}
     assert pseudo_text("Their evidence:") in request.get_body(("plain",)).get_content()
+
+
+@pytest.mark.parametrize("team", [{"COACHBRIDGE_PSEUDO_LOCALES": "1"}], indirect=True)
+def test_the_admins_test_message_speaks_the_admins_language(team, smtp):
+    operator = _signed_in(team, None, roles=("admin",))
+    page = operator.get("/admin/mail", headers={"Accept-Language": ACCENTED}).get_data(as_text=True)
+    answer = operator.post("/admin/mail/test", data={"csrf_token": _csrf(page), "address": "ops@example.org"},
+                           headers={"Accept-Language": ACCENTED})
+    assert answer.status_code == 200
+    [message] = smtp.catcher.wait_for(1)
+    assert message["Subject"] == pseudo_text("coachbridge test message")
+    assert pseudo_text("This is a test message from coachbridge: mail is set up.") in \
+        message.get_body(("plain",)).get_content()
