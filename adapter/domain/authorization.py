@@ -112,7 +112,8 @@ class Asker:
 
 @dataclass(frozen=True)
 class Decision:
-    """A rule's answer: allowed, or refused with a reason the asker can act on."""
+    """A rule's answer: allowed, or refused with a reason the asker can act on (marked for
+    translation; the web layer translates it)."""
 
     allowed: bool
     reason: str = ""
@@ -124,7 +125,7 @@ class Decision:
 ALLOWED = Decision(True)
 NOT_YOUR_ROLE = Decision(False, N_("This page is not available with your role."))
 NO_PERSON = Decision(False, N_("You are signed in as the tool operator, who has no learner or manager pages "
-                               "(nor email settings). Open them by launching the tool from an LMS course."))
+                               "and no settings of their own. Open them by launching the tool from an LMS course."))
 
 
 def may_use_personal_pages(asker: Asker) -> Decision:

@@ -20,7 +20,7 @@ from adapter.domain.authorization import Asker, Decision
 from adapter.persistence.session_store import WebSession, end_session, load_session
 from adapter.services.askers import load_asker
 
-from .app_components import components
+from .app_components import components, page_connection
 
 # "__Host-": the browser takes these cookies only from this host itself (Secure, Path=/, no
 # Domain), so a sibling subdomain cannot plant its own session or browser id for the victim.
@@ -115,9 +115,12 @@ def asker() -> Asker | None:
     """Who is asking (None: no session), loaded on one connection the first time a request asks."""
     if "asker" not in g:
         session = current_session()
-        g.asker = None if session is None else load_asker(
-            components().engine, session.person_id, session.platform_id, session.app_roles, session.context_pk,
-            session.launch.get("signed_in_by"))
+        if session is None:
+            g.asker = None
+        else:
+            with page_connection() as conn:
+                g.asker = load_asker(conn, session.person_id, session.platform_id, session.app_roles,
+                                     session.context_pk, session.launch.get("signed_in_by"))
     return g.asker
 
 
@@ -143,7 +146,7 @@ def allowed(rule: Callable[..., Decision], *about) -> Asker:
         abort(401, description=gettext("Your session has ended. Please launch the tool again from your course."))
     decision = rule(me, *about)
     if not decision:
-        abort(403, description=gettext(decision.reason))  # marked N_ in the domain
+        abort(403, description=gettext(decision.reason))
     return me
 
 

@@ -28,7 +28,7 @@ from adapter.domain.translatable import N_
 from adapter.services.languages import SavedLanguages, saved_languages
 from adapter.translations.pseudo import PSEUDO_LOCALES
 
-from .app_components import EXTENSION, components
+from .app_components import EXTENSION, components, page_connection
 from .auth import current_session
 
 
@@ -85,8 +85,9 @@ def _saved() -> SavedLanguages:
     if "saved_languages" not in g:
         session = current_session()
         try:
-            g.saved_languages = saved_languages(components().engine, session and session.person_id,
-                                                session and session.platform_id)
+            with page_connection() as conn:
+                g.saved_languages = saved_languages(conn, session and session.person_id,
+                                                    session and session.platform_id)
         except SQLAlchemyError:  # an error page while the database is down still renders
             g.saved_languages = SavedLanguages(None, None)
     return g.saved_languages
@@ -109,7 +110,8 @@ def select_locale() -> str:
 
 def platform_default(platform_id: int) -> str:
     """The default an admin set for the platform ("" for none), for its admin page."""
-    return saved_languages(components().engine, None, platform_id).platform_default or ""
+    with components().engine.connect() as conn:
+        return saved_languages(conn, None, platform_id).platform_default or ""
 
 
 # What an error page says when the code that refused gave no reason of its own (werkzeug's
