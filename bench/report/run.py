@@ -12,8 +12,12 @@ renders ``GET /admin/reports`` (every measure, by platform and by course, every 
 targets) through the Flask app, ``--repeat`` times after one warm-up, and prints the
 median and best against the 1 s target, with the summary read (course_facts) apart and
 the live grouped queries over every record (facts_by_course, what the page ran before
-the summary) beside it, checked equal. Last, ``--writes`` records made through the
-services (a learner rates a conversation) time what keeping the summary adds to a write.
+the summary) beside it, checked equal. Then issue 20's views in the same session (VIEWS:
+by manager as an admin first opens it, by manager filtered to one course, to three months
+and one learning activity, and by month), each with its wall time and the CPU it cost
+(this process's, plus the PostgreSQL server's from /proc: the figure a shared machine
+disturbs least). Last, ``--writes`` records made through the services (a learner rates a
+conversation) time what keeping the summary adds to a write.
 
 SQLite is a file in a temporary directory; PostgreSQL a throwaway cluster on 127.0.0.1
 (tests/peers/postgres.py: Debian's binaries, run as the ``postgres`` user under root,
