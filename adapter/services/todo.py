@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Engine
 
 from adapter.domain.authorization import NotFound, Viewer
 from adapter.domain.due import (
-    CheckInPlan, action_due_this_week, check_cadence, check_in_due_on, check_in_state, end_of_week, how_long,
+    CheckInPlan, action_due_this_week, check_cadence, check_in_due_on, check_in_state, end_of_week,
 )
 from adapter.domain.rules import named
 from adapter.persistence import coaching_store, due_queries
@@ -26,7 +26,7 @@ from .coaching_views import activity_statuses
 def manager_todo(conn: Connection, viewer: Viewer, today: date, now: float) -> dict[str, Any]:
     team = {m["id"]: m["name"] or m["email"] or m["sub"] for m in current_mentees(conn, viewer.person_id)}
     cadence = due_queries.cadence_of(conn, viewer.person_id)
-    validations = [{**v, "learner": team[v["learner_id"]], "waited": how_long(now - v["asked_at"])}
+    validations = [{**v, "learner": team[v["learner_id"]], "waited": now - v["asked_at"]}  # seconds: the page words it
                    for v in due_queries.pending_validations(conn, team)]
     latest = due_queries.latest_conversations(conn, team)
     by_course = {} if cadence else due_queries.course_cadences(conn, team)
@@ -67,7 +67,7 @@ def learner_todo(conn: Connection, viewer: Viewer, today: date) -> dict[str, Any
         "more_evidence": more_evidence,
         "actions": [{"id": a.id, "description": a.description, "due_on": a.due_on, "overdue": a.due_on < today}
                     for a in actions],
-        "to_rate": [{**c, "manager": who.get(c["manager_id"], "your manager")} for c in to_rate],
+        "to_rate": [{**c, "manager": who.get(c["manager_id"], "")} for c in to_rate],  # "": the page says "your manager"
         "today": today,
     }
 
