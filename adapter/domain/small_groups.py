@@ -9,16 +9,20 @@ subtraction:
 - when rows are hidden, "organisation minus the shown rows" describes the hidden rows
   together: more rows are hidden (smallest first) until the hidden rows rest on none or at
   least *k* learners (complementary suppression);
-- a filtered view (one team, one course, one platform) is shown only when the learners
-  whose records the filter leaves out are none or at least *k*, so "everyone minus the
-  filtered view" reveals no small group.
+- a filtered view (one team, one course, one platform, one activity, a date range) is shown
+  only when the learners whose records the filter leaves out are none or at least *k*, so
+  "everyone minus the filtered view" reveals no small group;
+- a date range adds or drops whole months, so two ranges differ by whole months: within a
+  range, a figure is hidden when one of its months rests on 1 to k−1 learners (and the
+  view is withheld when a month of the organisation's does), so no difference of two
+  ranges rests on a small group either.
 
 Plain Python over sets of learner ids; the service applies it to every view it returns.
 """
 from __future__ import annotations
 
 from collections import Counter
-from typing import Hashable, Mapping
+from typing import Callable, Hashable, Iterable, Mapping
 
 from .rules import RuleViolation, whole_number
 
@@ -45,33 +49,40 @@ def too_small(learners: int, k: int) -> bool:
     return 0 < learners < max(k, FLOOR_MIN_LEARNERS)
 
 
-def hidden_rows(rows: Mapping[Hashable, frozenset[int]], population: frozenset[int], k: int) -> set[Hashable]:
+def hidden_rows(rows: Mapping[Hashable, frozenset[int]], population: frozenset[int], k: int,
+                already: Iterable[Hashable] = ()) -> set[Hashable]:
     """The rows (each a set of the learners its figure rests on) that must not be shown,
     out of a ``population`` whose total is shown beside them. Rows may share learners (a
     learner with two managers, or with records in two months): the figures add up over
     records, so what a subtraction reveals rests on every learner of the rows subtracted."""
-    k = max(k, FLOOR_MIN_LEARNERS)
     # The rest of the organisation beside a row is everyone but the learners in that row
     # alone (counted once for thousands of rows, not by a union per row).
     rows_of = Counter(learner for learners in rows.values() for learner in learners)
-    everyone = len(population | frozenset(rows_of))
+    alone = {key: sum(1 for learner in learners if rows_of[learner] == 1) for key, learners in rows.items()}
+    return hidden_counted({key: len(learners) for key, learners in rows.items()}, alone,
+                          len(population | frozenset(rows_of)), k,
+                          lambda keys: len(frozenset().union(*(rows[key] for key in keys))), already)
 
-    def rest_of(learners: frozenset[int]) -> int:
-        return everyone - sum(1 for learner in learners if rows_of[learner] == 1)
 
-    hidden = {key for key, learners in rows.items()
-              if too_small(len(learners), k) or (learners and too_small(rest_of(learners), k))}
-    while too_small(len(frozenset().union(*(rows[key] for key in hidden))), k):
+def hidden_counted(sizes: Mapping[Hashable, int], alone: Mapping[Hashable, int], everyone: int, k: int,
+                   union: Callable[[set[Hashable]], int], already: Iterable[Hashable] = ()) -> set[Hashable]:
+    """``hidden_rows`` from counts: each row's learners (``sizes``), those in no other row
+    (``alone``), everyone beside them, and how many learners some rows have together
+    (``union``, asked only about the hidden rows). ``already``: rows hidden for another reason."""
+    k = max(k, FLOOR_MIN_LEARNERS)
+    hidden = set(already) | {key for key, n in sizes.items()
+                             if too_small(n, k) or (n and too_small(everyone - alone[key], k))}
+    while too_small(union(hidden), k):
         # Hide the smallest shown row next, so the hidden rows together rest on k or more.
-        candidates = sorted((key for key in rows if key not in hidden and rows[key]),
-                            key=lambda key: (len(rows[key]), str(key)))
+        candidates = sorted((key for key in sizes if key not in hidden and sizes[key]),
+                            key=lambda key: (sizes[key], str(key)))
         if not candidates:
             break
         hidden.add(candidates[0])
     return hidden
 
 
-def filter_hides_view(filtered: frozenset[int], left_out: frozenset[int], k: int) -> bool:
+def filter_hides_view(filtered: int, left_out: int, k: int) -> bool:
     """A filtered view is withheld when it, or what it leaves out (the learners with
-    records the filter drops), is a small group."""
-    return too_small(len(filtered), k) or too_small(len(left_out), k)
+    records the filter drops), is a small group (both counted in learners)."""
+    return too_small(filtered, k) or too_small(left_out, k)

@@ -6,8 +6,8 @@ of its translations a locale reads.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Callable, Mapping
 
 from .rules import FormChecks, RuleViolation, check_text
 
@@ -57,6 +57,14 @@ class Template:
                 return self
         return self
 
+    def with_texts(self, translate: Callable[[str], str]) -> Template:
+        """The template with each of its texts passed through ``translate`` (the tests'
+        pseudo-locales, which no template file carries)."""
+        fields = tuple(replace(f, label=translate(f.label), help=translate(f.help), shared_label=translate(f.shared_label))
+                       for f in self.fields)
+        return replace(self, title=translate(self.title), description=translate(self.description),
+                       example=translate(self.example), fields=fields, translations={})
+
     def answers_from(self, submitted: Mapping[str, str]) -> dict[str, str]:
         """The template's answers from what was submitted by field name, checked (every
         problem at once, each under its form field's name ``f-<name>``); unknown names are ignored."""
@@ -85,3 +93,6 @@ class TemplateCatalog:
         """Every template with its texts in ``locale`` (see :meth:`Template.in_language`): what
         the pages show. Keys and field names stay the same, so answers keep their meaning."""
         return TemplateCatalog(by_key={key: t.in_language(locale) for key, t in self.by_key.items()})
+
+    def with_texts(self, translate: Callable[[str], str]) -> TemplateCatalog:
+        return TemplateCatalog(by_key={key: t.with_texts(translate) for key, t in self.by_key.items()})

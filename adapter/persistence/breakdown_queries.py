@@ -1,56 +1,30 @@
-"""What the by-manager and by-team breakdowns read: each learner's share of the report
-summary (adapter/persistence/report_summaries.py keeps it in the record's transaction),
-who manages whom now, people's teams, and the smallest group a platform lets reports show.
-Every query takes the asking admin's scope."""
+"""What the by-manager and by-team breakdowns read besides the sums (breakdown_sums.py):
+who manages a team now, people's teams, the courses and learning activities to filter by,
+and the smallest group a platform lets reports show. Every query takes the asking admin's
+scope."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
-from typing import Any, Iterable
+from typing import Iterable
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, select, update
 
 from adapter.domain.admin_scope import AdminScope
-from adapter.reports.measures import Counts
 from adapter.domain.small_groups import DEFAULT_MIN_LEARNERS
 
 from .breakdown_tables import report_privacy
-from .coaching_tables import conversations, validation_decisions, validation_requests
 from .database import conflict_insert
-from .report_summary_tables import NO_COURSE, report_learner_facts
 from .scoping import within
-from .tables import contexts, manager_links, people, platforms
-
-Entry = tuple[int, "int | None", str, int, Counts]  # platform, course (None outside one), kind, bucket, counts
+from .tables import contexts, manager_links, people, platforms, resource_links
 
 
-def learner_entries(conn: Connection, scope: AdminScope) -> dict[int, list[Entry]]:
-    """Every learner's dated facts on the platforms in ``scope``, per course."""
-    lf = report_learner_facts
-    query = (select(lf.c.learner_id, lf.c.facts).join(people, people.c.id == lf.c.learner_id)
-             .where(within(scope, people.c.platform_id)))
-    return {row.learner_id: [(p, None if c == NO_COURSE else c, kind, bucket, tuple(counts))
-                             for p, c, kind, bucket, *counts in row.facts]
-            for row in conn.execute(query)}
-
-
-def current_teams_of_managers(conn: Connection, scope: AdminScope) -> dict[int, dict[str, Any]]:
-    """Each manager on the platforms in ``scope`` with their current mentees' ids (and the
-    manager's own name: managers are named, learners never)."""
+def manager_names(conn: Connection, scope: AdminScope) -> dict[int, str]:
+    """Each manager with a current team on the platforms in ``scope``, and their name
+    (managers are named, learners never)."""
     m = people.alias("manager")
-    query = (select(manager_links.c.manager_id, manager_links.c.learner_id, m.c.name, m.c.email, m.c.sub)
-             .join(m, m.c.id == manager_links.c.manager_id)
+    query = (select(m.c.id, m.c.name, m.c.email, m.c.sub).distinct()
+             .join(manager_links, manager_links.c.manager_id == m.c.id)
              .where(manager_links.c.ended_at.is_(None), within(scope, m.c.platform_id)))
-    teams: dict[int, dict[str, Any]] = {}
-    for row in conn.execute(query):
-        entry = teams.setdefault(row.manager_id, {"name": row.name or row.email or row.sub, "learners": set()})
-        entry["learners"].add(row.learner_id)
-    return teams
-
-
-def teams_of_people(conn: Connection, scope: AdminScope) -> dict[int, str]:
-    """The people in ``scope`` who have a team, and its name."""
-    return dict(conn.execute(select(people.c.id, people.c.team)
-                             .where(within(scope, people.c.platform_id), people.c.team != "")).all())
+    return {row.id: row.name or row.email or row.sub for row in conn.execute(query)}
 
 
 def team_names(conn: Connection, scope: AdminScope) -> list[str]:
@@ -62,6 +36,17 @@ def team_names(conn: Connection, scope: AdminScope) -> list[str]:
 def course_titles(conn: Connection, scope: AdminScope) -> dict[int, str]:
     return dict(conn.execute(select(contexts.c.id, contexts.c.title)
                              .where(within(scope, contexts.c.platform_id)).order_by(contexts.c.title)).all())
+
+
+def activity_titles(conn: Connection, scope: AdminScope) -> dict[str, str]:
+    """The learning activities of the links in ``scope`` (as the report rows name them: the
+    xAPI activity IRI an instructor attached, else "link:<id>"), with a link's title."""
+    found: dict[str, str] = {}
+    for row in conn.execute(select(resource_links.c.id, resource_links.c.title, resource_links.c.custom)
+                            .where(within(scope, resource_links.c.platform_id)).order_by(resource_links.c.title)):
+        iri = (row.custom or {}).get("activity_iri") if isinstance(row.custom, dict) else None
+        found.setdefault(iri or f"link:{row.id}", row.title or iri or f"Link {row.id}")
+    return found
 
 
 def set_teams(conn: Connection, teams: Iterable[tuple[int, str]]) -> None:
@@ -88,23 +73,3 @@ def save_privacy(conn: Connection, platform_id: int, min_learners: int, managers
 def managers_see_recognition(conn: Connection, platform_id: int) -> bool:
     return bool(conn.execute(select(report_privacy.c.managers_see_recognition)
                              .where(report_privacy.c.platform_id == platform_id)).scalar())
-
-
-def dated_conversations(conn: Connection, scope: AdminScope, since: date) -> list[Any]:
-    """(learner, platform, course, held_on, rating) of every conversation held since ``since``:
-    the summary keeps conversations undated, the over-time view needs their day."""
-    c = conversations
-    return conn.execute(select(c.c.learner_id, c.c.platform_id, c.c.context_pk, c.c.held_on, c.c.rating)
-                        .where(c.c.withdrawn_at.is_(None), c.c.held_on >= since,
-                               within(scope, c.c.platform_id))).all()
-
-
-def dated_decisions(conn: Connection, scope: AdminScope, since: date) -> list[Any]:
-    """(learner, platform, course, decided_at, validated) of every decision made since ``since``."""
-    v, d = validation_requests, validation_decisions
-    start = datetime.combine(since, time(), tzinfo=timezone.utc).timestamp()
-    return conn.execute(select(v.c.learner_id, v.c.platform_id, v.c.context_pk, d.c.decided_at,
-                               (d.c.outcome == "validated").label("validated"))
-                        .select_from(d.join(v, v.c.id == d.c.request_id))
-                        .where(v.c.withdrawn_at.is_(None), d.c.decided_at >= start,
-                               within(scope, v.c.platform_id))).all()

@@ -16,6 +16,7 @@ from .coaching_tables import (
     validation_requests,
 )
 from .database import is_postgresql
+from .locale_tables import locale_choices
 from . import scim_store
 from .people_tables import expected_people, scim_users
 from .report_summary_tables import report_learner_facts
@@ -157,6 +158,7 @@ def scrub_person(conn: Connection, person_id: int, pseudonym: str) -> None:
     """No name, email or LMS user id left on the row; a launch with the old id is someone new."""
     conn.execute(update(people).where(people.c.id == person_id).values(
         sub=pseudonym, name="", given_name="", family_name="", email="", last_launch_at=None))
+    conn.execute(delete(locale_choices).where(locale_choices.c.person_id == person_id))
 
 
 def delete_records_about(conn: Connection, person_id: int) -> dict[str, int]:

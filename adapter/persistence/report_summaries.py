@@ -17,14 +17,15 @@ dashboards still run live; tests/reports proves both give the same facts.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterable, Sequence
 
 from sqlalchemy import Connection, String, case, cast, delete, func, insert, literal_column, select, tuple_
 
 from adapter.domain.admin_scope import AdminScope
+from adapter.domain.report_filters import month_index
 from adapter.reports.measures import (
-    APPLICATION_DAYS, COMMITMENT, CONVERSATION, DECISION, FOLLOW_UP_GRACE_DAYS, PLAN, START, ActivityStart,
+    APPLICATION_DAYS, COMMITMENT, CONVERSATION, DECISION, EPOCH, FOLLOW_UP_GRACE_DAYS, PLAN, START, ActivityStart,
     Commitment, Counts, DecisionWait, Facts, HeldConversation, PlannedConversation, add_dated,
     dated_facts, day_number,
 )
@@ -32,11 +33,13 @@ from adapter.reports.measures import (
 from .coaching_tables import agreed_actions, audit_events, conversations, reflections, validation_decisions, \
     validation_requests
 from .database import conflict_insert, is_postgresql
-from .report_summary_tables import NO_COURSE, report_course_facts, report_learner_facts
+from .report_summary_tables import NO_COURSE, report_course_facts, report_learner_facts, report_learner_rows
 from .scoping import within
 
 CourseKey = tuple[int, "int | None"]  # (platform id, course id)
 Share = dict[tuple[int, int, str, int], Counts]  # (platform, context or NO_COURSE, kind, bucket) -> counts
+# (platform, context or NO_COURSE, activity, day, kind, bucket) -> counts: a share per record date and activity
+DatedShare = dict[tuple[int, int, str, int, str, int], Counts]
 REBUILD_BATCH = 2000  # learners per pass of rebuild
 
 
@@ -46,34 +49,40 @@ def _utc_day(moment: float) -> date:
 
 
 def _activity(row: Any) -> str:
-    return row.activity_iri or f"link:{row.resource_link_pk}"
+    """The learning activity a record is about: the xAPI activity, else the link, else none."""
+    return row.activity_iri or (f"link:{row.resource_link_pk}" if row.resource_link_pk is not None else "")
 
 
 def _learner_filter(table, learner_ids: Sequence[int]):
     return [table.c.learner_id.in_(learner_ids), table.c.withdrawn_at.is_(None)]
 
 
-def shares_of(conn: Connection, learner_ids: Sequence[int]) -> dict[int, Share]:
-    """Each learner's dated facts per course, from their records as they are now."""
+def shares_of(conn: Connection, learner_ids: Sequence[int]) -> dict[int, DatedShare]:
+    """Each learner's dated facts per course, activity and the day each record counts on
+    (activity date, planned date, due date, day held, day decided), from their records as
+    they are now."""
     r, v, d, c, a, au = (reflections, validation_requests, validation_decisions, conversations, agreed_actions,
                          audit_events)
     learner_ids = sorted(set(learner_ids))
-    values: dict[int, dict[tuple[int, int], dict[str, list]]] = defaultdict(
+    values: dict[int, dict[tuple[int, int, str, date], dict[str, list]]] = defaultdict(
         lambda: defaultdict(lambda: {"starts": [], "waits": [], "planned": [], "commitments": [], "talks": []}))
 
+    def records(learner: int, row: Any, day: date) -> dict[str, list]:
+        return values[learner][(row.platform_id, row.context_pk or NO_COURSE, _activity(row), day)]
+
     talks: dict[int, list[Any]] = defaultdict(list)
-    for row in conn.execute(select(c.c.learner_id, c.c.platform_id, c.c.context_pk, c.c.held_on, c.c.next_on,
-                                   c.c.rating).where(*_learner_filter(c, learner_ids))):
+    for row in conn.execute(select(c.c.learner_id, c.c.platform_id, c.c.context_pk, c.c.resource_link_pk,
+                                   c.c.activity_iri, c.c.held_on, c.c.next_on, c.c.rating)
+                            .where(*_learner_filter(c, learner_ids))):
         talks[row.learner_id].append(row)
     first_talk = {learner: min(t.held_on for t in rows) for learner, rows in talks.items()}
     for learner, rows in talks.items():
         held = sorted({t.held_on for t in rows})
         for t in rows:
-            course = values[learner][(t.platform_id, t.context_pk or NO_COURSE)]
-            course["talks"].append(HeldConversation(t.rating))
+            records(learner, t, t.held_on)["talks"].append(HeldConversation(t.rating))
             if t.next_on is not None:
                 after = next((h for h in held if h > t.held_on), None)
-                course["planned"].append(PlannedConversation(t.held_on, t.next_on, after))
+                records(learner, t, t.next_on)["planned"].append(PlannedConversation(t.held_on, t.next_on, after))
 
     # Decisions, against when the version they decided was asked (as report_queries._decisions).
     asked_again = (select(au.c.at).where(au.c.record_type == "validation", au.c.record_id == d.c.request_id,
@@ -86,7 +95,7 @@ def shares_of(conn: Connection, learner_ids: Sequence[int]) -> dict[int, Share]:
                             .select_from(d.join(v, v.c.id == d.c.request_id)).where(*_learner_filter(v, learner_ids))):
         asked = row.created_at if row.request_version == 2 else row.asked_again
         if asked is not None:  # the service writes that audit row with the request: always there
-            values[row.learner_id][(row.platform_id, row.context_pk or NO_COURSE)]["waits"].append(
+            records(row.learner_id, row, _utc_day(row.decided_at))["waits"].append(
                 DecisionWait(asked, row.decided_at, row.outcome == "validated"))
         if row.outcome == "validated" and row.resource_link_pk is not None and row.context_pk is not None:
             key = (row.learner_id, row.context_pk, _activity(row))
@@ -101,30 +110,46 @@ def shares_of(conn: Connection, learner_ids: Sequence[int]) -> dict[int, Share]:
         started[key] = min(started.get(key, row.created_at), row.created_at)
     for (learner, platform, context, activity), at in started.items():
         validated_at = validated.get((learner, context, activity))
-        values[learner][(platform, context)]["starts"].append(ActivityStart(
-            _utc_day(at), None if validated_at is None else _utc_day(validated_at), first_talk.get(learner)))
+        day = _utc_day(at)
+        values[learner][(platform, context, activity, day)]["starts"].append(ActivityStart(
+            day, None if validated_at is None else _utc_day(validated_at), first_talk.get(learner)))
 
-    for row in conn.execute(select(a.c.learner_id, a.c.platform_id, a.c.context_pk, a.c.due_on, a.c.status,
-                                   a.c.updated_at)
+    for row in conn.execute(select(a.c.learner_id, a.c.platform_id, a.c.context_pk, a.c.resource_link_pk,
+                                   a.c.activity_iri, a.c.due_on, a.c.status, a.c.updated_at)
                             .where(*_learner_filter(a, learner_ids), a.c.due_on.is_not(None))):
-        values[row.learner_id][(row.platform_id, row.context_pk or NO_COURSE)]["commitments"].append(
+        records(row.learner_id, row, row.due_on)["commitments"].append(
             Commitment(row.due_on, _utc_day(row.updated_at) if row.status == "done" else None))
 
-    shares: dict[int, Share] = {learner: {} for learner in learner_ids}
-    for learner, courses in values.items():
-        for (platform, context), records in courses.items():
-            for (kind, bucket), counts in dated_facts(records["starts"], records["waits"], records["planned"],
-                                                      records["commitments"], records["talks"]).items():
-                shares[learner][(platform, context, kind, bucket)] = counts
+    shares: dict[int, DatedShare] = {learner: {} for learner in learner_ids}
+    for learner, groups in values.items():
+        for (platform, context, activity, day), found in groups.items():
+            for (kind, bucket), counts in dated_facts(found["starts"], found["waits"], found["planned"],
+                                                      found["commitments"], found["talks"]).items():
+                shares[learner][(platform, context, activity, day_number(day), kind, bucket)] = counts
     return shares
+
+
+def course_share(share: DatedShare) -> Share:
+    """A learner's share per course, kind and bucket (every date and activity added up)."""
+    result: dict[Any, Counts] = {}
+    for (platform, context, _, _, kind, bucket), counts in share.items():
+        add_dated(result, {(platform, context, kind, bucket): counts})
+    return result
+
+
+def _learner_rows(learner: int, share: DatedShare) -> list[dict[str, Any]]:
+    return [{"learner_id": learner, "platform_id": p, "context_pk": c, "activity": activity, "kind": kind,
+             "day": day, "month": month_index(EPOCH + timedelta(days=day)), "bucket": bucket, **dict(zip("nabcd", counts))}
+            for (p, c, activity, day, kind, bucket), counts in share.items()]
 
 
 def _stored(share: Share) -> list[list[Any]]:
     return [[*key, *counts] for key, counts in sorted(share.items())]
 
 
-def _loaded(stored: Iterable[Sequence[Any]]) -> Share:
-    return {(p, c, kind, bucket): tuple(counts) for p, c, kind, bucket, *counts in stored}  # type: ignore[misc]
+def _loaded(stored: Iterable[Sequence[Any]]) -> DatedShare:
+    return {(p, c, activity, day, kind, bucket): tuple(counts)  # type: ignore[misc]
+            for p, c, activity, day, kind, bucket, *counts in stored}
 
 
 # --- keeping the summary up to date ------------------------------------------------------------
@@ -144,13 +169,16 @@ def refresh_learners(conn: Connection, learner_ids: Iterable[int]) -> int:
         .with_for_update())}
     after = shares_of(conn, learner_ids)
     delta: dict[Any, Counts] = {}
-    for learner in learner_ids:
-        old, new = before.get(learner, {}), after[learner]
-        if old == new:
-            continue
-        add_dated(delta, new)
-        add_dated(delta, old, -1)
-        conn.execute(lf.update().where(lf.c.learner_id == learner).values(facts=_stored(new)))
+    changed = [learner for learner in learner_ids if before.get(learner, {}) != after[learner]]
+    for learner in changed:
+        add_dated(delta, course_share(after[learner]))
+        add_dated(delta, course_share(before.get(learner, {})), -1)
+        conn.execute(lf.update().where(lf.c.learner_id == learner).values(facts=_stored(after[learner])))
+    if changed:
+        conn.execute(delete(report_learner_rows).where(report_learner_rows.c.learner_id.in_(changed)))
+        rows = [row for learner in changed for row in _learner_rows(learner, after[learner])]
+        if rows:
+            conn.execute(insert(report_learner_rows), rows)
     _apply(conn, delta)
     return len(delta)
 
@@ -178,6 +206,7 @@ def rebuild(conn: Connection, batch: int = REBUILD_BATCH) -> dict[str, int]:
     """Recompute the whole summary from the records, on ``conn``; returns row counts."""
     conn.execute(delete(report_course_facts))
     conn.execute(delete(report_learner_facts))
+    conn.execute(delete(report_learner_rows))
     ids = select(reflections.c.learner_id).union(
         *(select(t.c.learner_id) for t in (conversations, agreed_actions, validation_requests))).subquery()
     learners = sorted(conn.execute(select(ids.c.learner_id)).scalars())
@@ -188,9 +217,11 @@ def rebuild(conn: Connection, batch: int = REBUILD_BATCH) -> dict[str, int]:
         rows = [{"learner_id": learner, "facts": _stored(share)} for learner, share in shares.items() if share]
         if rows:
             conn.execute(insert(report_learner_facts), rows)
+            conn.execute(insert(report_learner_rows), [row for learner, share in shares.items()
+                                                       for row in _learner_rows(learner, share)])
         learner_rows += len(rows)
         for share in shares.values():
-            add_dated(totals, share)
+            add_dated(totals, course_share(share))
     if totals:  # the table is empty: plain inserts, no upsert
         conn.execute(insert(report_course_facts), [
             {"platform_id": p, "context_pk": c, "kind": kind, "bucket": bucket, **dict(zip("nabcd", counts))}

@@ -8,7 +8,7 @@ module and migration (0009); schema.py imports it so Alembic sees one metadata.
 """
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, Integer, PrimaryKeyConstraint, String, Table
+from sqlalchemy import JSON, Column, Integer, PrimaryKeyConstraint, String, Table, Text
 
 from .tables import metadata
 
@@ -36,4 +36,31 @@ report_learner_facts = Table(
     Column("learner_id", Integer, primary_key=True, autoincrement=False),
     # [[platform_id, context_pk, kind, bucket, n, a, b, c, d], ...]
     Column("facts", JSON, nullable=False),
+)
+
+# Each learner's share again, one row per record date and activity (migration 0020c): what
+# the breakdowns by manager, team and period add up in SQL, filtered by date range and
+# learning activity as well as platform and course. ``day`` is the day the record counts on
+# (activity date, planned date, due date, day held, day decided), ``month`` its month
+# (year × 12 + month − 1) and ``bucket`` as in report_course_facts.
+report_learner_rows = Table(
+    "report_learner_rows", metadata,
+    Column("learner_id", Integer, nullable=False, index=True),
+    Column("platform_id", Integer, nullable=False),
+    Column("context_pk", Integer, nullable=False),  # NO_COURSE for records outside a course
+    Column("activity", Text, nullable=False),  # the xAPI activity IRI, "link:<id>", or "" for none
+    Column("kind", String(12), nullable=False),
+    Column("day", Integer, nullable=False),
+    Column("month", Integer, nullable=False),
+    Column("bucket", Integer, nullable=False),
+    Column("n", Integer, nullable=False),
+    Column("a", Integer, nullable=False),
+    Column("b", Integer, nullable=False),
+    Column("c", Integer, nullable=False),
+    Column("d", Integer, nullable=False),
+    # Kind and learner first: each of the breakdowns' queries reads one kind, learner by
+    # learner (on SQLite the rows are stored in this order).
+    PrimaryKeyConstraint("kind", "learner_id", "platform_id", "context_pk", "activity", "day", "bucket",
+                         name="pk_report_learner_rows"),
+    sqlite_with_rowid=False,
 )

@@ -4,7 +4,7 @@ the migrations must create. A feature's tables live in a module of their own (on
 from __future__ import annotations
 
 from . import (  # noqa: F401  (their tables)
-    breakdown_tables, coaching_tables, people_tables, placement_tables, reminder_tables, report_summary_tables,
+    breakdown_tables, coaching_tables, locale_tables, people_tables, placement_tables, reminder_tables, report_summary_tables,
     retention_tables, targets_tables, xapi_tables,
 )
 from .tables import metadata  # noqa: F401  (with every table above on it)

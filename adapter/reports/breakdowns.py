@@ -3,9 +3,9 @@ cut by the small-group rule (adapter/domain/small_groups.py) before anyone sees 
 
 A manager's row is their current mentees' records (whoever held the conversations), as
 on the manager's own dashboard; a team's row is the records of the people whose team it
-is. Rows and cells carry counts and rates only: no learner is named. The figures come
-from each learner's share of the report summary, read on the report date with the same
-``facts_on`` the organisation dashboard's SQL reproduces, so a row adds up like the rest.
+is. Rows and cells carry counts and rates only: no learner is named. The figures are
+added up in SQL (adapter/persistence/breakdown_sums.py) over each learner's share of the
+report summary, read on the report date as ``facts_on`` does, so a row adds up like the rest.
 """
 from __future__ import annotations
 
@@ -14,62 +14,23 @@ import io
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from typing import Iterable
+from typing import Any
 
 from sqlalchemy import Connection, Engine
 
 from adapter.domain.admin_scope import AdminScope
 from adapter.domain.authorization import Forbidden, NotFound, Viewer
-from adapter.reports.measures import Facts, facts_on, measures, total
-from adapter.domain.small_groups import RULE, filter_hides_view, hidden_rows, min_learners_from, too_small
+from adapter.domain.report_filters import Filters
+from adapter.domain.small_groups import RULE, filter_hides_view, min_learners_from
 from adapter.persistence import breakdown_queries as queries
+from adapter.persistence import breakdown_sums as sums
 
 from .dashboards import spreadsheet_cell
+from .figures import COLUMNS, EMPTY, LEARNERS, Counted, Row, counted, hidden_per_fact, month_rule, row_of, \
+    shared_masks
 
 BY_MANAGER, BY_TEAM = "manager", "team"
-VOLUME = (("conversations", "Conversations held"), ("decisions", "Validations decided"))
-# The facts whose learners a column's figure rests on.
-RESTS_ON = {"applied_30": "cohort_30", "applied_60": "cohort_60", "applied_90": "cohort_90",
-            "decision_days": "decisions", "cadence_kept": "planned", "commitments_on_time": "commitments_due",
-            "usefulness": "rated", "conversation_before": "activity_starts", "conversations": "conversations",
-            "decisions": "decisions"}
-COLUMNS = tuple(RESTS_ON)
-
-
-@dataclass(frozen=True)
-class Filters:
-    platform_id: int | None = None
-    course_id: int | None = None
-    team: str = ""
-
-    def keeps(self, platform_id: int, course_id: int | None) -> bool:
-        return (self.platform_id is None or platform_id == self.platform_id) and \
-            (self.course_id is None or course_id == self.course_id)
-
-    @property
-    def any(self) -> bool:
-        return self.platform_id is not None or self.course_id is not None or bool(self.team)
-
-
-@dataclass(frozen=True)
-class Cell:
-    key: str
-    label: str
-    value: float | None  # None when hidden or nothing to measure
-    display: str
-    learners: int | None  # None when hidden
-    hidden: bool
-
-
-@dataclass(frozen=True)
-class Row:
-    name: str
-    learners: int | None
-    cells: list[Cell]
-    hidden: bool
-
-    def cell(self, key: str) -> Cell:
-        return next(c for c in self.cells if c.key == key)
+PAGE_SIZE = 100  # rows a page shows; the exports have every row
 
 
 @dataclass(frozen=True)
@@ -110,82 +71,44 @@ def my_team_breakdown(conn: Connection, viewer: Viewer, as_of: date, manager_id:
     return _breakdown(conn, scope, BY_MANAGER, Filters(), as_of, only_manager=viewer.person_id)
 
 
-def filtered_entries(conn: Connection, scope: AdminScope, filters: Filters):
-    """(the learners with records the filters leave out, each kept learner's (kind, bucket,
-    counts) the filters keep, people's teams)."""
-    entries = queries.learner_entries(conn, scope)
-    teams = queries.teams_of_people(conn, scope)
-    kept_entries, left_out = {}, set()
-    for learner, rows in entries.items():
-        in_team = not filters.team or teams.get(learner) == filters.team
-        kept = [(kind, bucket, counts) for p, c, kind, bucket, counts in rows if in_team and filters.keeps(p, c)]
-        if kept:
-            kept_entries[learner] = kept
-        if len(kept) < len(rows):
-            left_out.add(learner)
-    return frozenset(left_out), kept_entries, teams
-
-
 def _breakdown(conn: Connection, scope: AdminScope, by: str, filters: Filters, as_of: date,
                only_manager: int | None = None) -> Breakdown:
     k = queries.min_learners(conn, scope)
-    left_out, kept, teams = filtered_entries(conn, scope, filters)
-    facts = {learner: facts_on(rows, as_of) for learner, rows in kept.items()}
-    withheld = filters.any and filter_hides_view(frozenset(facts), left_out, k)
-    organisation, rows = grouped(conn, scope, by, facts, k, withheld, teams)
+    organisation, groups = counted_groups(conn, scope, by, filters, as_of)
+    withheld = filters.any and filter_hides_view(organisation.learners, sums.left_out(conn, scope, filters), k)
+    org_row, rows = grouped(conn, scope, by, filters, as_of, k, withheld, organisation, groups)
     if only_manager is not None:
-        rows = [row for key, row in rows if key == str(only_manager)]
+        rows = [row for key, row in rows if key == only_manager]
     else:
         rows = [row for _, row in rows]
-    return Breakdown(by, as_of, k, filters, organisation, rows, withheld)
+    return Breakdown(by, as_of, k, filters, org_row, rows, withheld)
 
 
-def grouped(conn: Connection, scope: AdminScope, by: str, facts: dict[int, Facts], k: int, withheld: bool,
-            teams: dict[int, str]) -> tuple[Row, list[tuple[str, Row]]]:
-    """The organisation's row and each group's (its key, its row) from each learner's facts,
-    cut by the small-group rule."""
-    shown = frozenset(facts)
-    groups: dict[str, frozenset[int]] = {}
-    if by == BY_MANAGER:  # keyed by id: two managers may share a name
-        managers = queries.current_teams_of_managers(conn, scope)
-        groups = {str(i): frozenset(t["learners"]) & shown for i, t in managers.items()}
-        names = {str(i): t["name"] for i, t in managers.items()}
+def counted_groups(conn: Connection, scope: AdminScope, by: str, filters: Filters, as_of: date
+             ) -> tuple[Counted, dict[Any, Counted]]:
+    groups = counted(conn, scope, filters, as_of, by)
+    return groups.pop(None, EMPTY), groups
+
+
+def grouped(conn: Connection, scope: AdminScope, by: str, filters: Filters, as_of: date, k: int, withheld: bool,
+            organisation: Counted, found: dict[Any, Counted]) -> tuple[Row, list[tuple[Any, Row]]]:
+    """The organisation's row and each group's (its key, its row), cut by the small-group rule.
+    Every manager with a current team has a row (keyed by id: two may share a name)."""
+    if by == BY_MANAGER:
+        names = queries.manager_names(conn, scope)
     else:
-        for learner, team in teams.items():
-            if learner in shown:
-                groups[team] = groups.get(team, frozenset()) | {learner}
-        names = {team: team for team in groups}
-
-    row_hidden = hidden_rows(groups, shown, k) if not withheld else set(groups)
-    column_hidden = {key: hidden_rows({g: resting(learners, facts, key) for g, learners in groups.items()},
-                                      resting(shown, facts, key), k) for key in COLUMNS}
-    organisation = row_of("Organisation", shown, facts, k, withheld, set())
-    return organisation, [(g, row_of(names[g], learners, facts, k, g in row_hidden,
-                                     {key for key in COLUMNS if g in column_hidden[key]}))
-                          for g, learners in groups.items()]
-
-
-def resting(learners: Iterable[int], facts: dict[int, Facts], key: str) -> frozenset[int]:
-    name = RESTS_ON[key]
-    return frozenset(l for l in learners if getattr(facts[l], name))
-
-
-def row_of(name: str, learners: frozenset[int], facts: dict[int, Facts], k: int, hidden: bool,
-           hidden_columns: set[str], columns: tuple[str, ...] = COLUMNS) -> Row:
-    """One row's cells, each cut when the row is hidden, its column is, or it rests on too few."""
-    summed = total(facts[l] for l in learners)
-    values = {m.key: (m.label, m.value, m.display) for m in measures(summed)}
-    for key, label in VOLUME:
-        count = getattr(summed, key)
-        values[key] = (label, float(count), str(count))
-    cells = []
-    for key in columns:
-        label, value, display = values[key]
-        rest = len(resting(learners, facts, key))
-        cut = hidden or key in hidden_columns or too_small(rest, k)
-        cells.append(Cell(key, label, None if cut else value, "hidden" if cut else display,
-                          None if cut else rest, cut))
-    return Row(name, None if hidden or too_small(len(learners), k) else len(learners), cells, hidden)
+        names = {team: team for team in found}
+    groups = {g: found.get(g, EMPTY) for g in names}
+    by_month = month_rule(conn, scope, filters, as_of, by, k)
+    org_hidden = {fact for fact, keys in by_month.items() if ("organisation",) in keys}
+    # A small month hides a fact's figure (and so its complement), but only a row's count of learners.
+    hidden = hidden_per_fact(groups, organisation, k, shared_masks(conn, scope, filters, as_of, by),
+                             {fact: keys for fact, keys in by_month.items() if fact != LEARNERS})
+    org_row = row_of("Organisation", organisation, k, withheld, org_hidden)
+    return org_row, [(g, row_of(names[g], group, k, withheld or g in hidden[LEARNERS],
+                                {fact for fact, keys in hidden.items() if g in keys} | org_hidden
+                                | ({LEARNERS} if g in by_month[LEARNERS] else set())))
+                     for g, group in groups.items()]
 
 
 def _sorted(breakdown: Breakdown, sort: str, descending: bool) -> Breakdown:
@@ -211,7 +134,7 @@ def save_privacy(engine: Engine, scope: AdminScope, platform_id: int, text: str,
 
 def as_dict(breakdown: Breakdown) -> dict:
     return {"by": breakdown.by, "as_of": breakdown.as_of.isoformat(), "min_learners": breakdown.min_learners,
-            "rule": breakdown.rule, "filters": asdict(breakdown.filters), "withheld": breakdown.withheld,
+            "rule": breakdown.rule, "filters": breakdown.filters.as_url(), "withheld": breakdown.withheld,
             "organisation": asdict(breakdown.organisation), "rows": [asdict(r) for r in breakdown.rows]}
 
 

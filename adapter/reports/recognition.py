@@ -15,17 +15,20 @@ from sqlalchemy import Connection
 
 from adapter.domain.admin_scope import AdminScope
 from adapter.domain.authorization import Forbidden
+from adapter.domain.report_filters import Filters, month_index
 from adapter.domain.rules import RuleViolation
+from adapter.domain.small_groups import filter_hides_view
 from adapter.domain.targets import Quarter
 from adapter.persistence import breakdown_queries as queries
+from adapter.persistence import breakdown_sums as sums
 
-from .breakdowns import BY_MANAGER, Row, grouped
+from .breakdowns import BY_MANAGER, Row, counted_groups, grouped
 from .dashboards import spreadsheet_cell
-from .trends import TREND_COLUMNS, facts_in_quarter
+from .trends import TREND_COLUMNS
 
 DEFAULT_MEASURES = ("applied_90", "usefulness")
 # Rates and means only: a team's volume is never comparable with the organisation's total.
-RECOGNISABLE = tuple(c for c in TREND_COLUMNS if c not in ("conversations", "decisions"))
+RECOGNISABLE = tuple(c for c in TREND_COLUMNS if c not in ("conversations", "decisions", "decision_days"))
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,7 @@ class Recognition:
     min_learners: int
     organisation: Row
     managers: list[Row]  # those meeting the bar, by name
+    filters: Filters = Filters()  # the page's platform, course, activity and team
 
 
 def chosen_measures(asked: list[str]) -> tuple[str, ...]:
@@ -45,16 +49,21 @@ def chosen_measures(asked: list[str]) -> tuple[str, ...]:
 
 
 def recognised_managers(conn: Connection, scope: AdminScope | None, quarter: Quarter, measures: tuple[str, ...],
-                        as_of: date) -> Recognition:
+                        as_of: date, filters: Filters = Filters()) -> Recognition:
+    """Records dated in ``quarter`` (and kept by ``filters``' platform, course, activity and
+    team), cut like a by-manager view of that date range."""
     if scope is None:
         raise Forbidden("the recognition list is for administrators")
     k = queries.min_learners(conn, scope)
-    facts = facts_in_quarter(conn, scope, quarter, as_of)
-    organisation, rows = grouped(conn, scope, BY_MANAGER, facts, k, False, {})
-    bar = {m: organisation.cell(m).value for m in measures}
+    start = month_index(quarter.starts_on)
+    dated = Filters(filters.platform_id, filters.course_id, filters.team, filters.activity, start, start + 2)
+    organisation, groups = counted_groups(conn, scope, BY_MANAGER, dated, as_of)
+    withheld = filters.any and filter_hides_view(organisation.learners, sums.left_out(conn, scope, filters), k)
+    organisation_row, rows = grouped(conn, scope, BY_MANAGER, dated, as_of, k, withheld, organisation, groups)
+    bar = {m: organisation_row.cell(m).value for m in measures}
     met = [row for _, row in rows if not row.hidden and all(
         bar[m] is not None and row.cell(m).value is not None and row.cell(m).value >= bar[m] for m in measures)]
-    return Recognition(quarter, measures, k, organisation, sorted(met, key=lambda r: r.name))
+    return Recognition(quarter, measures, k, organisation_row, sorted(met, key=lambda r: r.name), filters)
 
 
 def as_csv(recognition: Recognition) -> str:

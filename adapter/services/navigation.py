@@ -10,11 +10,13 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from adapter.domain.translatable import N_
 from adapter.persistence.relationships_store import manages_anyone, mentee_in_course, pending_nominations
 
-# Section (a blueprint with a home page) → its name in the navigation, in display order.
-SECTION_NAMES = {"learner": "Your activity", "manager": "Your team", "instructor": "Your course",
-                 "admin": "Administration"}
+# Section (a blueprint with a home page) → its name in the navigation, in display order
+# (English: the page translates it).
+SECTION_NAMES = {"learner": N_("Your activity"), "manager": N_("Your team"), "instructor": N_("Your course"),
+                 "admin": N_("Administration")}
 
 
 @dataclass(frozen=True)

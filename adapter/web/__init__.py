@@ -13,9 +13,9 @@ from adapter.config import Settings
 from . import (
     admin, admin_audit, admin_delivery, admin_invitations, admin_lrs, admin_mail, admin_people, admin_platforms,
     admin_relationships, admin_reports, admin_retention, auth, breakdown_pages, content_policy, formatting, health,
-    home, i18n, instructor, instructor_reports, learner, lti_endpoints, manager, manager_breakdown, manager_reports,
-    navigation, notifications, parsing, recognition_page, registration, report_api, report_api_tokens, scim,
-    tool_links, trend_pages, xapi_public,
+    home, i18n, instructor, instructor_reports, languages, learner, lti_endpoints, manager, manager_breakdown,
+    manager_reports, navigation, notifications, parsing, recognition_page, registration, report_api,
+    report_api_tokens, scim, tool_links, trend_pages, xapi_public,
 )
 from .app_components import EXTENSION, web_components
 
@@ -26,7 +26,7 @@ BLUEPRINTS = (
     admin.bp, admin_platforms.bp, admin_invitations.bp, admin_relationships.bp, admin_lrs.bp, admin_delivery.bp,
     admin_reports.bp, breakdown_pages.bp, trend_pages.bp, recognition_page.bp, report_api_tokens.bp,
     admin_people.bp, admin_retention.bp, admin_audit.bp, admin_mail.bp,
-    notifications.bp, notifications.links, scim.bp, auth.bp, report_api.bp,
+    notifications.bp, notifications.links, scim.bp, auth.bp, report_api.bp, languages.bp,
 )
 
 

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import time
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 
-from flask import current_app
-from sqlalchemy import Engine
+from flask import current_app, g
+from sqlalchemy import Connection, Engine
 
 from adapter.bootstrap import Parts
 from adapter.config import Settings
@@ -50,6 +51,13 @@ class Components:
 
 def components() -> Components:
     return current_app.extensions[EXTENSION]
+
+
+def page_connection() -> AbstractContextManager[Connection]:
+    """A connection to read a page's data on: the request's own when it holds one (a launch
+    renders its landing page on the connection that recorded it), else one from the pool."""
+    held = g.get("db_connection")
+    return nullcontext(held) if held is not None else components().engine.connect()
 
 
 def web_components(parts: Parts) -> Components:

@@ -14,7 +14,7 @@ from adapter.services.placements import place_activity
 from lti.deep_linking import DeepLinkingError
 
 from . import submitted
-from .app_components import components
+from .app_components import components, page_connection
 from .auth import current_session, instructor_required
 from .coaching_support import answer_refusals, catalog, current_viewer
 from .roster import sync_current_course
@@ -30,7 +30,7 @@ def home():
     session = current_session()
     course, page = None, {"learners": 0, "activities": []}
     if session.context_pk:
-        with components().engine.connect() as conn:
+        with page_connection() as conn:
             course = roster_store.course(conn, session.context_pk)
             page = course_page(conn, current_viewer())
     return render_template("instructor/home.html", course=course, **page)

@@ -12,7 +12,7 @@ from adapter.services.coaching_views import learner_page
 from adapter.services.todo import learner_todo
 
 from . import submitted
-from .app_components import components
+from .app_components import components, page_connection
 from .auth import current_session, personal_pages, session_token
 from .coaching_support import (
     about_record, answer_refusals, catalog, current_viewer, done, now, saved_message, today_of, withdrawn_undo,
@@ -42,7 +42,7 @@ def home():
 
 def _page(error: RuleViolation | None = None, status: int = 200):
     session = current_session()
-    with components().engine.connect() as conn:
+    with page_connection() as conn:
         me = current_viewer()
         page = learner_page(conn, me, session.resource_link_pk, catalog())
         undo = withdrawn_undo(conn, "learner.undo_withdrawal", WITHDRAWABLE)

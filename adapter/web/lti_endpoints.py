@@ -97,7 +97,7 @@ def launch():
                                   "This launch was not sent by coachbridge's own page. Please launch again."))
     through_storage = storage_value is not None
     # One connection: the login is consumed in the transaction that records the launch and
-    # opens the session; the landing page's section and navigation are read after it commits.
+    # opens the session; the landing page is read on it after the commit.
     with parts.engine.connect() as conn:
         with conn.begin():
             outcome = parts.validator.validate(id_token, state, request.cookies.get(BROWSER_COOKIE), storage_value,
@@ -105,20 +105,19 @@ def launch():
             opened = None if isinstance(outcome, Rejection) else open_session(
                 conn, outcome, parts.role_map, time.time(), parts.settings.session_lifetime,
                 session_in_urls=through_storage)
-        if opened is not None:
-            session = opened.session
-            section, g.navigation = landing(conn, session.person_id, session.app_roles, session.context_pk)
-    if isinstance(outcome, Rejection):
-        record_launch(outcome.code)
-        return rejected(outcome)
-    assert opened is not None
-    record_launch("ok")
-    g.web_session = session  # the page is rendered for the session just opened
-    if through_storage:
-        g.session_url_token = opened.token
-    view = deep_link_page if opened.message_type == "LtiDeepLinkingRequest" else current_app.view_functions[
-        LANDING[section]]
-    response = make_response(view())
+        if opened is None:
+            assert isinstance(outcome, Rejection)
+            record_launch(outcome.code)
+            return rejected(outcome)
+        record_launch("ok")
+        session = g.web_session = opened.session  # the page is rendered for the session just opened
+        if through_storage:
+            g.session_url_token = opened.token
+        section, g.navigation = landing(conn, session.person_id, session.app_roles, session.context_pk)
+        g.db_connection = conn
+        view = deep_link_page if opened.message_type == "LtiDeepLinkingRequest" else current_app.view_functions[
+            LANDING[section]]
+        response = make_response(view())
     set_cookie(response, SESSION_COOKIE, opened.token, max_age=parts.settings.session_lifetime)
     return response
 

@@ -19,7 +19,7 @@ from adapter.services.coaching_views import activity_statuses, mentee_page, ment
 from adapter.services.todo import manager_todo
 
 from . import submitted
-from .app_components import components
+from .app_components import components, page_connection
 from .auth import current_session, manager_required
 from .coaching_support import (
     about_record, answer_refusals, catalog, current_viewer, done, now, saved_message, today, today_of,
@@ -46,7 +46,7 @@ SAVED = {
 @bp.route("/")
 @manager_required
 def home():
-    with components().engine.connect() as conn:
+    with page_connection() as conn:
         page = team_page(conn, current_viewer(), current_session().resource_link_pk)
     return render_template("manager/home.html", saved=saved_message(SAVED), today=today(), **page)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Response, abort, render_template, request
 
 from adapter.domain.admin_scope import AdminScope
+from adapter.domain.report_filters import Filters
 from adapter.domain.rules import RuleViolation
 from adapter.domain.targets import Quarter
 from adapter.reports.recognition import RECOGNISABLE, as_csv, chosen_measures, recognised_managers
@@ -11,6 +12,7 @@ from adapter.reports.recognition import RECOGNISABLE, as_csv, chosen_measures, r
 from .app_components import components
 from .admin import admin_blueprint
 from .auth import admin_required, admin_scope
+from .breakdown_pages import FILTER_NAMES, admin_filters, filter_choices
 from .coaching_support import today
 
 bp = admin_blueprint(__name__)
@@ -19,22 +21,26 @@ bp = admin_blueprint(__name__)
 @bp.route("/reports/recognition")
 @admin_required
 def recognition():
-    return recognition_answer(admin_scope(), "recognition_page.recognition")
+    with components().engine.connect() as conn:
+        choices = filter_choices(conn)
+    return recognition_answer(admin_scope(), "recognition_page.recognition", admin_filters(), choices)
 
 
-def recognition_answer(scope: AdminScope | None, endpoint: str):
-    """The list for ``scope`` from the URL's quarter and measures, as a page (whose form and
-    download go to ``endpoint``) or CSV."""
+def recognition_answer(scope: AdminScope | None, endpoint: str, filters: Filters = Filters(),
+                       choices: dict | None = None):
+    """The list for ``scope`` from the URL's quarter, measures and (for admins, who get the
+    filter form's ``choices``) filters, as a page (whose form and download go to ``endpoint``) or CSV."""
     try:
         quarter = Quarter.parse(request.args["quarter"]) if request.args.get("quarter") else Quarter.of(today())
         measures = chosen_measures(request.args.getlist("measure"))
     except RuleViolation as broken:
         abort(400, description=f"{broken.field} {broken.problem}.")
     with components().engine.connect() as conn:
-        result = recognised_managers(conn, scope, quarter, measures, today())
+        result = recognised_managers(conn, scope, quarter, measures, today(), filters)
     if request.args.get("format") == "csv":
         return Response(as_csv(result), mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="coachbridge-recognition-{quarter}.csv"'})
     labels = {c.key: c.label for c in result.organisation.cells}
+    here = {k: v for k, v in request.args.items() if k in FILTER_NAMES}
     return render_template("reports/recognition.html", recognition=result, labels=labels, columns=RECOGNISABLE,
-                           endpoint=endpoint)
+                           endpoint=endpoint, choices=choices, here=here)

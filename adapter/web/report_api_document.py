@@ -8,6 +8,12 @@ _FILTERS = [
     {"name": "course", "in": "query", "schema": {"type": "integer"}, "description": "One course's records"},
     {"name": "team", "in": "query", "schema": {"type": "string", "maxLength": 255},
      "description": "The records of the people in one team"},
+    {"name": "activity", "in": "query", "schema": {"type": "string", "maxLength": 2048},
+     "description": "One learning activity's records: its xAPI activity IRI, or link:<id> for a link without one"},
+    {"name": "from", "in": "query", "schema": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"},
+     "description": "Records dated in this month (YYYY-MM) or later"},
+    {"name": "to", "in": "query", "schema": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"},
+     "description": "Records dated in this month (YYYY-MM) or earlier"},
 ]
 _CELL = {"type": "object", "required": ["key", "label", "value", "display", "learners", "hidden"], "properties": {
     "key": {"type": "string", "enum": list(COLUMNS)}, "label": {"type": "string"},

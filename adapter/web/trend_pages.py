@@ -9,19 +9,19 @@ import json
 
 from flask import Response, abort, render_template, request, url_for
 
-from adapter.persistence import breakdown_queries
 from adapter.reports.dashboards import spreadsheet_cell
 from adapter.reports.trends import MONTH, PERIODS, QUARTER, TREND_COLUMNS, Trend, as_dict, organisation_trend
 
 from .app_components import components
-from .admin import admin_blueprint, scoped_platforms
+from .admin import admin_blueprint
 from .auth import admin_required, admin_scope
-from .breakdown_pages import admin_filters
+from .breakdown_pages import FILTER_NAMES, admin_filters, filter_choices
 from .coaching_support import today
 from .svg_charts import Bar, column_chart
 
 DEFAULT_MEASURE = "applied_90"
 TARGETED = {"conversations": "conversations_held"}  # the volume column a quarterly target counts
+UNBOUNDED = ("conversations", "decisions", "decision_days")  # charted against their own largest value
 
 bp = admin_blueprint(__name__)
 
@@ -34,7 +34,7 @@ def _chart(trend: Trend, measure: str):
         marks = [float(t.targets[TARGETED[measure]]) if TARGETED[measure] in t.targets else None
                  for t in trend.targets]
     cells = [r.cell(measure) for r in trend.rows]
-    scale = 5.0 if measure == "usefulness" else 100.0 if measure not in TARGETED else \
+    scale = 5.0 if measure == "usefulness" else 100.0 if measure not in UNBOUNDED else \
         max([c.value or 0 for c in cells] + [m or 0 for m in marks or []] + [1.0])
     columns = [Bar(r.name[2:], c.value, c.display, scale) for r, c in zip(trend.rows, cells)]
     return column_chart(f"trend-{measure}", f"{cells[0].label}, by {trend.kind}", columns, marks)
@@ -63,8 +63,7 @@ def over_time():
     filters = admin_filters()
     with components().engine.connect() as conn:
         trend = organisation_trend(conn, admin_scope(), kind, filters, today())
-        courses = breakdown_queries.course_titles(conn, admin_scope())
-        teams = breakdown_queries.team_names(conn, admin_scope())
+        choices = filter_choices(conn)
     wanted = request.args.get("format", "")
     if wanted == "csv":
         return Response(_csv(trend), mimetype="text/csv", headers={
@@ -73,8 +72,8 @@ def over_time():
         return Response(json.dumps(as_dict(trend), indent=1), mimetype="application/json")
     if wanted:
         abort(400, description="The format is csv or json.")
-    here = {k: v for k, v in request.args.items() if k in ("platform", "course", "team", "period", "measure")}
+    here = {k: v for k, v in request.args.items() if k in (*FILTER_NAMES, "period", "measure")}
     return render_template("reports/over_time.html", trend=trend, chart=_chart(trend, measure), measure=measure,
-                           here=here, platforms=scoped_platforms(), courses=courses, teams=teams,
+                           here=here, **choices,
                            periods=(MONTH, QUARTER), columns=TREND_COLUMNS,
                            export_url=lambda fmt: url_for("trend_pages.over_time", format=fmt, **here))

@@ -3,6 +3,7 @@ the outbox drain rate with 1, 2 and 4 delivery worker processes.
 
     .venv/bin/python bench/scale/run.py [--workers 1,2,4] [--browsers 16] [--seconds 10]
                                         [--statements 20000] [--batch-size 100] [--skip-launch] [--skip-drain]
+                                        [--baseline TREE]
 
 Everything runs on 127.0.0.1 and free ports and is stopped afterwards: a throwaway
 PostgreSQL cluster (tests/peers/postgres.py: fsync and synchronous_commit off), one
@@ -74,45 +75,56 @@ def cpu_of(pids_now) -> float:
 
 
 def run_launches(cluster, args, work: Path) -> list[str]:
-    url = cluster.new_database()
-    env = {**os.environ, "DATABASE_URL": url, "COACHBRIDGE_INSTANCE": str(work / "launch-instance"),
-           "COACHBRIDGE_ALLOW_PRIVATE_ADDRESSES": "1"}  # the platform and the LRS stand-in are on 127.0.0.1
+    trees = [("coachbridge", None)] + ([("baseline", Path(args.baseline).resolve())] if args.baseline else [])
     jwks_port = free_port()
     lms = BenchPlatform(issuer=f"http://127.0.0.1:{jwks_port}")
     jwks = serve_platform_jwks(lms, jwks_port)
+    envs = {}
     rows = []
     try:
-        subprocess.run([str(BIN / "coachbridge"), "platform", "add", "--issuer", lms.issuer,
-                        "--client-id", lms.client_id, "--auth-login-url", lms.auth_login_url,
-                        "--jwks-url", lms.jwks_url, "--deployment-id", lms.deployment_id, "--name", "bench LMS"],
-                       env=env, check=True, stdout=subprocess.DEVNULL)
+        for name, source in trees:  # a database each, the platform registered with the CLI
+            envs[name] = env = {**os.environ, "DATABASE_URL": cluster.new_database(),
+                                "COACHBRIDGE_INSTANCE": str(work / f"launch-{name}"),
+                                "COACHBRIDGE_ALLOW_PRIVATE_ADDRESSES": "1"}  # the platform is on 127.0.0.1
+            if source is not None:
+                env["PYTHONPATH"] = str(source)
+            subprocess.run([str(BIN / "coachbridge"), "platform", "add", "--issuer", lms.issuer,
+                            "--client-id", lms.client_id, "--auth-login-url", lms.auth_login_url,
+                            "--jwks-url", lms.jwks_url, "--deployment-id", lms.deployment_id, "--name", "bench LMS"],
+                           env=env, check=True, stdout=subprocess.DEVNULL)
         for workers in args.workers:
-            port = free_port()
-            with open(work / f"serve-{workers}.log", "wb") as log:
-                proc = subprocess.Popen([str(BIN / "coachbridge"), "serve", "--no-worker", "--bind",
-                                         f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(args.threads)],
-                                        env=env, stdout=log, stderr=subprocess.STDOUT, cwd=work)
-            try:
-                wait_http(f"http://127.0.0.1:{port}/lti/jwks", proc=proc)
-                tool = ToolUnderTest("coachbridge", "127.0.0.1", port, "/lti/login", "/lti/launch")
-                pg0, load0 = cpu_of(lambda: postgres_pids(cluster)), os.getloadavg()[0]
-                t0 = time.perf_counter()
-                result = run_phase(tool, lms, args.browsers, args.seconds, args.warmup,
-                                   lambda: proc_cpu_seconds([proc.pid, *children(proc.pid)]))
-                # PostgreSQL's CPU over the whole phase (warm-up included), per wall second
-                pg_cores = (cpu_of(lambda: postgres_pids(cluster)) - pg0) / (time.perf_counter() - t0)
-                rows.append(f"{workers:>7} {args.threads:>7} {args.browsers:>8} {result.rate:10.1f} {result.p50:8.1f} "
-                            f"{result.pct(99):8.1f} {result.errors:>6} {result.tool_cpu or 0:10.2f} {pg_cores:8.2f} "
-                            f"{result.driver_cpu:9.2f} {1000 * (result.tool_cpu or 0) / max(result.rate, 1e-9):8.2f}"
-                            f"   {load0:.1f}")
-                print(rows[-1], flush=True)
-                if result.first_error:
-                    print(f"  first error: {result.first_error}")
-            finally:
-                stop(proc)
+            for name, _ in trees:  # interleaved: before/after at each level
+                rows.append(launch_level(cluster, args, work, lms, envs[name], name, workers))
     finally:
         jwks.shutdown()
     return rows
+
+
+def launch_level(cluster, args, work: Path, lms, env: dict[str, str], name: str, workers: int) -> str:
+    port = free_port()
+    with open(work / f"serve-{name}-{workers}.log", "wb") as log:
+        proc = subprocess.Popen([str(BIN / "coachbridge"), "serve", "--no-worker", "--bind",
+                                 f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(args.threads)],
+                                env=env, stdout=log, stderr=subprocess.STDOUT, cwd=work)
+    try:
+        wait_http(f"http://127.0.0.1:{port}/lti/jwks", proc=proc)
+        tool = ToolUnderTest(name, "127.0.0.1", port, "/lti/login", "/lti/launch")
+        pg0, load0 = cpu_of(lambda: postgres_pids(cluster)), os.getloadavg()[0]
+        t0 = time.perf_counter()
+        result = run_phase(tool, lms, args.browsers, args.seconds, args.warmup,
+                           lambda: proc_cpu_seconds([proc.pid, *children(proc.pid)]))
+        # PostgreSQL's CPU over the whole phase (warm-up included), per wall second
+        pg_cores = (cpu_of(lambda: postgres_pids(cluster)) - pg0) / (time.perf_counter() - t0)
+        row = (f"{name:<11} {workers:>7} {args.threads:>7} {args.browsers:>8} {result.rate:10.1f} {result.p50:8.1f} "
+               f"{result.pct(99):8.1f} {result.errors:>6} {result.tool_cpu or 0:10.2f} {pg_cores:8.2f} "
+               f"{result.driver_cpu:9.2f} {1000 * (result.tool_cpu or 0) / max(result.rate, 1e-9):8.2f}"
+               f"   {load0:.1f}")
+        print(row, flush=True)
+        if result.first_error:
+            print(f"  first error: {result.first_error}")
+        return row
+    finally:
+        stop(proc)
 
 
 def run_drain(cluster, args, work: Path) -> list[str]:
@@ -175,7 +187,7 @@ def run_drain(cluster, args, work: Path) -> list[str]:
     return rows
 
 
-LAUNCH_HEADER = ("workers threads browsers launches/s   p50 ms   p99 ms errors tool-cores pg-cores drv-cores "
+LAUNCH_HEADER = ("tool        workers threads browsers launches/s   p50 ms   p99 ms errors tool-cores pg-cores drv-cores "
                  "tool-ms   load")
 DRAIN_HEADER = ("workers  batch   stmts    stmts/s  seconds wrk-cores  pg-cores  LRS  drv-cores wrk-µs/st   load")
 
@@ -190,6 +202,8 @@ def main() -> int:
     parser.add_argument("--statements", type=int, default=20000)
     parser.add_argument("--batch-size", type=int, default=100)
     parser.add_argument("--worker-start", type=float, default=4.0, help="seconds to let delivery workers start")
+    parser.add_argument("--baseline", metavar="TREE", help="launches also from another source tree (a git worktree "
+                        "of an earlier commit) as 'baseline', interleaved with this one's")
     parser.add_argument("--skip-launch", action="store_true")
     parser.add_argument("--skip-drain", action="store_true")
     args = parser.parse_args()

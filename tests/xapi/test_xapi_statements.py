@@ -59,7 +59,7 @@ def test_check_in_statement_shape(mapping):
         "en-US": "attended", "fr": "a participé à", "de": "nahm teil an", "es": "asistió a"}}
     assert statement["object"]["id"] == "https://coach.acme.org/a/records/rec-1"
     assert statement["object"]["definition"]["name"] == {
-        "en-US": "Check-in: Giving feedback", "fr": "Point d'étape\u00a0: Giving feedback",
+        "en-US": "Check-in: Giving feedback", "fr": "Point d’étape\u00a0: Giving feedback",
         "de": "Check-in: Giving feedback", "es": "Reunión de seguimiento: Giving feedback"}
     assert statement["object"]["definition"]["type"] == "http://adlnet.gov/expapi/activities/meeting"
     context = statement["context"]

@@ -1,5 +1,5 @@
-"""Report summaries: each course's dated facts and each learner's share of them, filled
-from the records already there
+"""Report summaries: each course's dated facts and each learner's share of them (filled from
+the records already there by 0020c)
 
 Revision ID: 0009
 Revises: 0008
@@ -29,11 +29,8 @@ def upgrade() -> None:
         sa.Column("facts", sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint("learner_id", name=op.f("pk_report_learner_facts")),
     )
-    # Existing records: the same computation as `coachbridge report rebuild-summaries`
-    # (the coaching tables are as 0002/0008 left them; nothing to do on a new database).
-    from adapter.persistence.report_summaries import rebuild
-
-    rebuild(op.get_bind())
+    # Existing records are added up by 0020c's rebuild (as `coachbridge report
+    # rebuild-summaries`), once its own table is there too (the project upgrades to every head).
 
 
 def downgrade() -> None:
