@@ -103,9 +103,11 @@ def nominate():
 WITHDRAWABLE = ("reflection", "validation")
 WITHDRAWAL_CONSEQUENCES = {
     "reflection": ("your reflection", ["Your manager will no longer see it.",
-                                       "You can write a new reflection afterwards."]),
+                                       "You can write a new reflection afterwards.",
+                                       _l("For 10 minutes you can undo this from the next page.")]),
     "validation": ("your request for validation", ["Your manager will no longer be asked to decide.",
-                                                    "You can ask again afterwards."]),
+                                                    "You can ask again afterwards.",
+                                                    _l("For 10 minutes you can undo this from the next page.")]),
 }
 
 

@@ -7,6 +7,7 @@ show is cut to the viewer's current mentees."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from adapter.domain.coaching import next_date_label
@@ -139,7 +140,8 @@ def withdraw_conversation(conversation_id: int):
             what=f"the {template.title if template else 'conversation'} with {name} on {talk.held_on.isoformat()}",
             consequences=[f"{name} will no longer see it, and the actions agreed in it are withdrawn with it.",
                           "The learning record store is told to disregard what it was sent about it.",
-                          "Withdraw only a conversation recorded for the wrong person or one that did not take place."],
+                          "Withdraw only a conversation recorded for the wrong person or one that did not take place.",
+                          _("For 10 minutes you can undo this from the next page.")],
             action_url=url_for("manager.withdraw_conversation", conversation_id=conversation_id),
             cancel_url=url_for("manager.mentee", learner_id=talk.learner_id))
     withdrawn = coaching.withdraw_conversation(components().engine, me, conversation_id, now())
