@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from adapter.config import Settings
-from adapter.domain import events as ev
 from adapter.domain.roles import RoleMap
 from adapter.domain.templates import TemplateCatalog
 from adapter.logging_setup import redact_every_log
@@ -25,6 +24,7 @@ from adapter.services import event_handlers, gradebook
 from adapter.services.mail_events import MailOnEvents
 from adapter.services.mail_messages import Mailer
 from adapter.services.xapi_bridge import XapiBridge, activity_iri_base
+from xapi.events import EventKind
 from xapi.mapping import XapiMapping, load_mapping
 
 
@@ -53,17 +53,17 @@ def handler_table(settings: Settings, mapping: XapiMapping) -> event_handlers.Ha
     summaries = dashboards.keep_summaries
     mail = MailOnEvents(Mailer(settings.public_url))
     return {
-        ev.ReflectionSubmitted: (statements, summaries),
-        ev.CheckInHeld: (statements, summaries, mail),
-        ev.CoachingConversationHeld: (statements, summaries, mail),
-        ev.ActionAgreed: (statements, summaries),
-        ev.ActionCompleted: (statements, summaries),
-        ev.ActionDropped: (statements, summaries),
-        ev.ActionReopened: (statements, summaries),
-        ev.ValidationRequested: (statements, scores, summaries, mail),
-        ev.ApplicationValidated: (statements, scores, summaries, mail),
-        ev.MoreEvidenceRequested: (statements, scores, summaries, mail),
-        ev.RecordWithdrawn: (statements, scores, summaries, mail),
+        EventKind.REFLECTION_SUBMITTED: (statements, summaries),
+        EventKind.CHECK_IN_HELD: (statements, summaries, mail),
+        EventKind.COACHING_CONVERSATION_HELD: (statements, summaries, mail),
+        EventKind.ACTION_AGREED: (statements, summaries),
+        EventKind.ACTION_COMPLETED: (statements, summaries),
+        EventKind.ACTION_DROPPED: (statements, summaries),
+        EventKind.ACTION_REOPENED: (statements, summaries),
+        EventKind.VALIDATION_REQUESTED: (statements, scores, summaries, mail),
+        EventKind.APPLICATION_VALIDATED: (statements, scores, summaries, mail),
+        EventKind.NEEDS_MORE_EVIDENCE: (statements, scores, summaries, mail),
+        EventKind.RECORD_WITHDRAWN: (statements, scores, summaries, mail),
     }
 
 

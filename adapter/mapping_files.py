@@ -10,45 +10,40 @@ import yaml
 
 from adapter.domain.roles import APP_ROLES, RoleMap
 from adapter.domain.templates import CONVERSATION_KINDS, SOURCE_LANGUAGE, Template, TemplateCatalog, TemplateField
+from xapi.mapping import MappingError
 
 MAPPINGS_DIR = Path(__file__).resolve().parent.parent / "mappings"
-
-
-class MappingError(ValueError):
-    def __init__(self, path: Path, field: str, problem: str) -> None:
-        super().__init__(f"{path.name}: {field}: {problem}")
-        self.path, self.field, self.problem = path, field, problem
 
 
 def read_yaml(path: Path) -> Any:
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        raise MappingError(path, "(file)", f"not valid YAML: {exc}") from exc
+        raise MappingError(path.name, "(file)", f"not valid YAML: {exc}") from exc
     except OSError as exc:
-        raise MappingError(path, "(file)", f"cannot be read: {exc.strerror}") from exc
+        raise MappingError(path.name, "(file)", f"cannot be read: {exc.strerror}") from exc
 
 
 def load_role_map(path: Path | None = None) -> RoleMap:
     path = path or MAPPINGS_DIR / "roles.yaml"
     data = read_yaml(path)
     if not isinstance(data, dict):
-        raise MappingError(path, "(file)", "must be a mapping")
+        raise MappingError(path.name, "(file)", "must be a mapping")
     by_scope: dict[str, dict[str, str]] = {}
     for scope in ("context", "institution", "system"):
         entries = data.get(scope) or {}
         if not isinstance(entries, dict):
-            raise MappingError(path, scope, "must map role names to coachbridge roles")
+            raise MappingError(path.name, scope, "must map role names to coachbridge roles")
         for name, app_role in entries.items():
             if app_role not in APP_ROLES:
-                raise MappingError(path, f"{scope}.{name}", f"{app_role!r} is not one of {', '.join(APP_ROLES)}")
+                raise MappingError(path.name, f"{scope}.{name}", f"{app_role!r} is not one of {', '.join(APP_ROLES)}")
         by_scope[scope] = {str(k): v for k, v in entries.items()}
     priority = data.get("landing_priority") or list(APP_ROLES)
     if sorted(priority) != sorted(APP_ROLES):
-        raise MappingError(path, "landing_priority", f"must list each of {', '.join(APP_ROLES)} once")
+        raise MappingError(path.name, "landing_priority", f"must list each of {', '.join(APP_ROLES)} once")
     default = data.get("default", "learner")
     if default not in APP_ROLES:
-        raise MappingError(path, "default", f"{default!r} is not one of {', '.join(APP_ROLES)}")
+        raise MappingError(path.name, "default", f"{default!r} is not one of {', '.join(APP_ROLES)}")
     return RoleMap(by_scope=by_scope, landing_priority=tuple(priority), default=default)
 
 
@@ -61,7 +56,7 @@ def load_templates(directory: Path | None = None) -> TemplateCatalog:
     directory = directory or MAPPINGS_DIR / "templates"
     templates = [_load_template(path) for path in sorted(directory.glob("*.yaml"))]
     if not templates:
-        raise MappingError(directory, "(directory)", "holds no template files")
+        raise MappingError(directory.name, "(directory)", "holds no template files")
     return TemplateCatalog(by_key={t.key: t for t in templates})
 
 
@@ -75,34 +70,34 @@ def _load_template(path: Path) -> Template:
     text missing), and a language it is not translated into reads it all in English."""
     data = read_yaml(path)
     if not isinstance(data, dict):
-        raise MappingError(path, "(file)", "must be a mapping")
+        raise MappingError(path.name, "(file)", "must be a mapping")
     unknown = set(data) - {"title", "kind", "description", "example", "fields"}
     if unknown:
-        raise MappingError(path, sorted(unknown)[0],
+        raise MappingError(path.name, sorted(unknown)[0],
                            "is not a template setting (title, kind, description, example, fields)")
     texts: dict[str, Texts] = {}  # where in the file -> its texts
     title = texts["title"] = _texts(path, data, "title", required=True)
     kind = data.get("kind")
     if kind not in CONVERSATION_KINDS:
-        raise MappingError(path, "kind", f"must be one of {', '.join(CONVERSATION_KINDS)}, not {kind!r}")
+        raise MappingError(path.name, "kind", f"must be one of {', '.join(CONVERSATION_KINDS)}, not {kind!r}")
     description = texts["description"] = _texts(path, data, "description")
     example = texts["example"] = _texts(path, data, "example")
     entries = data.get("fields")
     if not isinstance(entries, list) or not entries:
-        raise MappingError(path, "fields", "must be a non-empty list of questions")
+        raise MappingError(path.name, "fields", "must be a non-empty list of questions")
     fields: list[tuple[str, bool, Texts, Texts, Texts]] = []
     for index, entry in enumerate(entries):
         place = f"fields[{index}]"
         if not isinstance(entry, dict):
-            raise MappingError(path, place, "must be a mapping with name and label")
+            raise MappingError(path.name, place, "must be a mapping with name and label")
         name = entry.get("name")
         if not isinstance(name, str) or not TEMPLATE_NAME.match(name):
-            raise MappingError(path, f"{place}.name", "must be lower_case letters, digits and underscores")
+            raise MappingError(path.name, f"{place}.name", "must be lower_case letters, digits and underscores")
         if name in {f[0] for f in fields}:
-            raise MappingError(path, f"{place}.name", f"{name!r} is used twice")
+            raise MappingError(path.name, f"{place}.name", f"{name!r} is used twice")
         required = entry.get("required", True)
         if not isinstance(required, bool):
-            raise MappingError(path, f"{place}.required", "must be true or false")
+            raise MappingError(path.name, f"{place}.required", "must be true or false")
         label = texts[place + ".label"] = _texts(path, entry, "label", place + ".", required=True)
         shared = texts[place + ".shared_label"] = _texts(path, entry, "shared_label", place + ".") or label
         help_text = texts[place + ".help"] = _texts(path, entry, "help", place + ".")
@@ -126,21 +121,21 @@ def _texts(path: Path, data: dict, name: str, prefix: str = "", required: bool =
     value, place = data.get(name), prefix + name
     if value is None or value == "":
         if required:
-            raise MappingError(path, place, "must be a non-empty text")
+            raise MappingError(path.name, place, "must be a non-empty text")
         return {}
     if isinstance(value, str):
         value = {SOURCE_LANGUAGE: value}
     if not isinstance(value, dict):
-        raise MappingError(path, place, "must be a text, or a map of language tags (en, fr, ...) to texts")
+        raise MappingError(path.name, place, "must be a text, or a map of language tags (en, fr, ...) to texts")
     texts: Texts = {}
     for tag, text in value.items():
         if not isinstance(tag, str) or not LANGUAGE_TAG.match(tag.lower()):
-            raise MappingError(path, f"{place}.{tag}", "is not a language tag (RFC 5646, e.g. en, fr, pt-br)")
+            raise MappingError(path.name, f"{place}.{tag}", "is not a language tag (RFC 5646, e.g. en, fr, pt-br)")
         if not isinstance(text, str) or not text.strip():
-            raise MappingError(path, f"{place}.{tag}", "must be a non-empty text")
+            raise MappingError(path.name, f"{place}.{tag}", "must be a non-empty text")
         texts[tag.lower()] = text.strip()
     if SOURCE_LANGUAGE not in texts:
-        raise MappingError(path, place, f"has no English text ({SOURCE_LANGUAGE}), which every text needs")
+        raise MappingError(path.name, place, f"has no English text ({SOURCE_LANGUAGE}), which every text needs")
     return texts
 
 
@@ -150,6 +145,6 @@ def _complete_languages(path: Path, texts: dict[str, Texts]) -> list[str]:
     for place, by_language in texts.items():
         missing = [tag for tag in languages if by_language and tag not in by_language]
         if missing:
-            raise MappingError(path, place, f"has no {', '.join(missing)} text, though other texts of the "
+            raise MappingError(path.name, place, f"has no {', '.join(missing)} text, though other texts of the "
                                             "template do (translate it, or leave that language out everywhere)")
     return languages

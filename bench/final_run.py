@@ -1,14 +1,22 @@
-"""The whole measurement bench/README.md quotes, in one command, with its medians.
+"""Every figure issue 18's "Done when" asks for, in one command, ending in one table to paste.
 
-    .venv/bin/python bench/final_run.py [--runs 3] [--seconds 10] [--skip-scale]
+    .venv/bin/python bench/final_run.py [--runs 3] [--seconds 8] [--drain-repeats 3]
 
-Runs, one after the other (never two benchmarks at once): ``bench/launch/run.py
---browsers 1,32`` ``--runs`` times (coachbridge, pylti1p3 and the two floors in each run),
-``bench/xapi/run.py --skip-ralph --postgresql --only raw-batches,db-drain,pg-drain``
-(its own medians of 5 repeats), then ``bench/scale/run.py --workers 1,2,4``. Prints each
-benchmark's own output as it goes, then the medians over the launch runs (launches/s,
-p99, tool CPU per launch, ratio to pylti1p3 computed within each run) and the load
-average before and after, so the figures can be read against how busy the machine was.
+Runs, one after the other (never two benchmarks at once), in about 10 minutes:
+
+1. ``bench/launch/run.py --browsers 1,32`` ``--runs`` times: coachbridge, pylti1p3 and the
+   two floors (bare WSGI, empty Flask app) in each run; medians over the runs, ratios to
+   pylti1p3 taken within each run first;
+2. ``bench/xapi/run.py --skip-ralph --postgresql --only raw-batches,db-drain,pg-drain``
+   (medians of its own 5 repeats): pg-drain against the raw batch ceiling;
+3. ``bench/scale/run.py --skip-drain --workers 2``: launches/s on PostgreSQL with 2 web workers;
+4. ``bench/scale/run.py --skip-launch --workers 1,2,4`` repeated ``--drain-repeats`` times:
+   statements/s drained by 1, 2 and 4 delivery worker processes on one PostgreSQL (each
+   statement stored once; the script fails otherwise).
+
+Each benchmark's own output is echoed as it goes; the summary at the end says which
+targets were met, with the load average before and after (the machine is shared: read
+the ratios and CPU per launch, measured side by side, rather than absolute rates).
 """
 from __future__ import annotations
 
@@ -18,12 +26,18 @@ import re
 import statistics
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 PY = sys.executable
-ROW = re.compile(r"^(coachbridge|pylti1p3|wsgi-floor|flask-floor)\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+"
-                 r"([\d.]+)\s+(\d+)\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)")
+LAUNCH_ROW = re.compile(r"^(coachbridge|pylti1p3|wsgi-floor|flask-floor)\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+"
+                        r"([\d.]+)\s+(\d+)\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)")
+XAPI_ROW = re.compile(r"^(raw-batches|db-drain|pg-drain)\s+\d+\s+\d+\s+(\d+)\s")
+SCALE_LAUNCH_ROW = re.compile(r"^coachbridge\s+(\d+)\s+\d+\s+\d+\s+([\d.]+)\s+[\d.]+\s+([\d.]+)\s+(\d+)\s+"
+                              r"[\d.]+\s+([\d.]+)\s+[\d.]+\s+([\d.]+)")
+DRAIN_ROW = re.compile(r"^\s+(\d+)\s+\d+\s+\d+\s+(\d+)\s+[\d.]+\s+[\d.]+\s")
+TOOLS = ("coachbridge", "pylti1p3", "flask-floor", "wsgi-floor")
 
 
 def run(args: list[str]) -> str:
@@ -43,43 +57,84 @@ def run(args: list[str]) -> str:
 def launch_rows(output: str) -> dict[tuple[str, int], dict[str, float]]:
     rows = {}
     for line in output.splitlines():
-        match = ROW.match(line)
+        match = LAUNCH_ROW.match(line)
         if match:
-            tool, browsers = match[1], int(match[2])
-            rows[(tool, browsers)] = {"rate": float(match[3]), "p99": float(match[6]), "errors": int(match[8]),
-                                      "tool_ms": float(match[11])}
+            rows[(match[1], int(match[2]))] = {"rate": float(match[3]), "p99": float(match[6]),
+                                               "errors": int(match[8]), "tool_ms": float(match[11])}
     return rows
+
+
+def median_of(runs: list[dict], tool: str, browsers: int, field: str, relative: bool = False) -> float:
+    """The median over runs of a tool's figure, or of its ratio to pylti1p3's in the same run."""
+    got = [r for r in runs if (tool, browsers) in r and ("pylti1p3", browsers) in r]
+    return statistics.median(r[(tool, browsers)][field] / (r[("pylti1p3", browsers)][field] if relative else 1)
+                             for r in got) if got else float("nan")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=3, help="bench/launch runs (medians over them)")
-    parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per launch level")
-    parser.add_argument("--skip-scale", action="store_true")
+    parser.add_argument("--seconds", type=float, default=8.0, help="measured seconds per launch level")
+    parser.add_argument("--drain-repeats", type=int, default=3, help="bench/scale drains per worker count")
     args = parser.parse_args()
-    started_load = os.getloadavg()
+    started, load0 = time.time(), os.getloadavg()[0]
 
-    runs = [launch_rows(run([str(BENCH / "launch" / "run.py"), "--browsers", "1,32", "--seconds",
-                             f"{args.seconds:g}"])) for _ in range(args.runs)]
-    run([str(BENCH / "xapi" / "run.py"), "--skip-ralph", "--postgresql", "--repeats", "5",
-         "--only", "raw-batches,db-drain,pg-drain"])
-    if not args.skip_scale:
-        run([str(BENCH / "scale" / "run.py"), "--workers", "1,2,4"])
+    runs = [launch_rows(run([str(BENCH / "launch" / "run.py"), "--browsers", "1,32", "--seconds", f"{args.seconds:g}"]))
+            for _ in range(args.runs)]
+    xapi = {m[1]: float(m[2]) for m in map(XAPI_ROW.match, run(
+        [str(BENCH / "xapi" / "run.py"), "--skip-ralph", "--postgresql", "--repeats", "5",
+         "--only", "raw-batches,db-drain,pg-drain"]).splitlines()) if m}
+    pg_launch = [m for m in map(SCALE_LAUNCH_ROW.match, run(
+        [str(BENCH / "scale" / "run.py"), "--skip-drain", "--workers", "2", "--seconds", f"{args.seconds:g}"]
+    ).splitlines()) if m]
+    drains: dict[int, list[float]] = {}
+    for m in map(DRAIN_ROW.match, run([str(BENCH / "scale" / "run.py"), "--skip-launch", "--workers",
+                                       ",".join(["1,2,4"] * args.drain_repeats)]).splitlines()):
+        if m:
+            drains.setdefault(int(m[1]), []).append(float(m[2]))
 
     print(f"\nlaunch medians over {len(runs)} runs (ratios within each run, then their median)")
     print(f"{'tool':<12} {'brw':>3} {'launch/s':>9} {'x pylti1p3':>10} {'p99 ms':>8} {'tool-ms/launch':>15} errors")
     for browsers in (1, 32):
-        for tool in ("coachbridge", "pylti1p3", "flask-floor", "wsgi-floor"):
-            got = [r for r in runs if (tool, browsers) in r and ("pylti1p3", browsers) in r]
-            if not got:
-                continue
-            mine = [r[(tool, browsers)] for r in got]
-            ratio = statistics.median(r[(tool, browsers)]["rate"] / r[("pylti1p3", browsers)]["rate"] for r in got)
-            print(f"{tool:<12} {browsers:>3} {statistics.median(m['rate'] for m in mine):9.1f} {ratio:9.2f}x "
-                  f"{statistics.median(m['p99'] for m in mine):8.1f} "
-                  f"{statistics.median(m['tool_ms'] for m in mine):15.2f} {sum(m['errors'] for m in mine):>6}")
-    print(f"load average: {started_load[0]:.1f} at the start, {os.getloadavg()[0]:.1f} at the end "
-          "(pg-drain vs raw and the scale figures are in their own tables above)")
+        for tool in TOOLS:
+            print(f"{tool:<12} {browsers:>3} {median_of(runs, tool, browsers, 'rate'):9.1f} "
+                  f"{median_of(runs, tool, browsers, 'rate', relative=True):9.2f}x "
+                  f"{median_of(runs, tool, browsers, 'p99'):8.1f} {median_of(runs, tool, browsers, 'tool_ms'):15.2f} "
+                  f"{sum(r.get((tool, browsers), {}).get('errors', 0) for r in runs):>6}")
+
+    def verdict(ok: bool) -> str:
+        return "yes" if ok else "**no**"
+
+    errors = sum(r[key]["errors"] for r in runs for key in r if key[0] == "coachbridge")
+    at1, at32 = median_of(runs, "coachbridge", 1, "rate", True), median_of(runs, "coachbridge", 32, "rate", True)
+    p99, cpu = median_of(runs, "coachbridge", 32, "p99"), median_of(runs, "coachbridge", 32, "tool_ms", True)
+    pg_vs_raw = xapi.get("pg-drain", 0) / xapi["raw-batches"] if xapi.get("raw-batches") else float("nan")
+    drain = {n: statistics.median(rates) for n, rates in sorted(drains.items())}
+    scales = bool(drain) and all(drain.get(n, 0) > drain.get(1, float("inf")) for n in (2, 4))
+    rows = [
+        ("launches/s at 1 browser, x pylti1p3's", f"{at1:.2f}x", ">= 1.3x", verdict(at1 >= 1.3)),
+        ("launches/s at 32 browsers, x pylti1p3's", f"{at32:.2f}x", ">= 1.5x", verdict(at32 >= 1.5)),
+        ("p99 at 32 browsers", f"{p99:.0f} ms", "< 120 ms", verdict(p99 < 120)),
+        ("launch errors (every run, both levels)", str(errors), "0", verdict(errors == 0)),
+        ("tool CPU per launch at 32 browsers, x pylti1p3's", f"{cpu:.2f}x", "<= 0.65x", verdict(cpu <= 0.65)),
+        ("floor: empty Flask app at 32 browsers, x pylti1p3's",
+         f"{median_of(runs, 'flask-floor', 32, 'rate', True):.2f}x", "", ""),
+        ("floor: bare WSGI at 32 browsers, x pylti1p3's",
+         f"{median_of(runs, 'wsgi-floor', 32, 'rate', True):.2f}x", "", ""),
+        *[(f"PostgreSQL launches/s, {m[1]} web workers (p99, tool CPU per launch)",
+           f"{float(m[2]):.0f}/s ({float(m[3]):.0f} ms, {float(m[6]):.2f} ms)", "no errors", verdict(m[4] == "0"))
+          for m in pg_launch],
+        ("pg-drain vs raw-batches (median of 5)", f"{pg_vs_raw:.0%}", ">= 60 %", verdict(pg_vs_raw >= 0.6)),
+        ("db-drain (SQLite) vs raw-batches", f"{xapi.get('db-drain', 0) / xapi.get('raw-batches', 1):.0%}", "", ""),
+        (f"PostgreSQL drain, statements/s by 1 / 2 / 4 delivery workers (median of {args.drain_repeats})",
+         " / ".join(f"{drain.get(n, 0):.0f}" for n in (1, 2, 4)), "2 and 4 > 1", verdict(scales)),
+    ]
+    print(f"\n| figure (bench/final_run.py, {time.strftime('%Y-%m-%d %H:%M', time.gmtime(started))} UTC, "
+          f"{os.cpu_count()} cores, load {load0:.1f} -> {os.getloadavg()[0]:.1f}) | value | target | met |")
+    print("|---|---:|---|---|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+    print(f"\n({(time.time() - started) / 60:.1f} minutes)")
     return 0
 
 

@@ -1,4 +1,4 @@
-"""The domain event the application hands to the statement builder.
+"""The event the application hands to the statement builder.
 
 A plain value, free of Flask and SQLAlchemy, so that building statements stays a pure
 function of (event, settings, mapping) and can be tested without a database.
@@ -66,8 +66,10 @@ class Course:
 
 
 @dataclass(frozen=True)
-class RecordEvent:
-    """One version of a record, as saved, about to become statement(s).
+class StatementEvent:
+    """One version of a record, as saved, about to become statement(s): the application's
+    domain event (adapter/domain/events.py's RecordEvent, which names people and places by
+    id) with its people, activity and course looked up.
 
     ``fields`` holds the record's values by the names mappings/xapi.yaml uses (e.g.
     ``response``, ``confidence``, ``notes``, ``rating``, ``template``); only the fields

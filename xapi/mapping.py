@@ -35,7 +35,12 @@ LanguageMap = dict[str, str]
 
 
 class MappingError(ValueError):
-    """The mapping file is invalid; the message names the file and the field."""
+    """A file in mappings/ is invalid: ``<file>: <field path>: <what is wrong>`` (the xAPI
+    mapping here, the role map and the templates in adapter/mapping_files.py)."""
+
+    def __init__(self, source: str, field: str, problem: str) -> None:
+        super().__init__(f"{source}: {field}: {problem}")
+        self.source, self.field, self.problem = source, field, problem
 
 
 @dataclass(frozen=True)
@@ -120,7 +125,7 @@ def load_mapping(path: Path | str | None = None) -> XapiMapping:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
-        raise MappingError(f"{path}: cannot read: {exc}") from exc
+        raise MappingError(str(path), "(file)", f"cannot read: {exc}") from exc
     return parse_mapping(data, source=str(path))
 
 
@@ -137,7 +142,7 @@ class _Parser:
         self.languages: tuple[str, ...] = DEFAULT_LANGUAGES
 
     def fail(self, where: str, message: str) -> MappingError:
-        return MappingError(f"{self.source}: {where}: {message}")
+        return MappingError(self.source, where, message)
 
     def table(self, value: Any, where: str) -> dict[str, Any]:
         if not isinstance(value, dict):

@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import quote
 
 from xapi.agents import PrivacySettings, agent
-from xapi.events import VOID_ONLY, Course, EventKind, RecordEvent
+from xapi.events import VOID_ONLY, Course, EventKind, StatementEvent
 from xapi.mapping import EventRule, FieldRule, XapiMapping
 from xapi.profile import PROFILE_IRI
 
@@ -91,7 +91,7 @@ def course_activity_iri(settings: BuildSettings, course: Course) -> str:
     return f"{settings.activity_iri_base.rstrip('/')}/courses/{issuer}/{context_id}"
 
 
-def build_statements(event: RecordEvent, settings: BuildSettings, mapping: XapiMapping) -> list[dict[str, Any]]:
+def build_statements(event: StatementEvent, settings: BuildSettings, mapping: XapiMapping) -> list[dict[str, Any]]:
     """The statements one record event produces, in the order to send them.
 
     Voiding statements for ``event.voids`` come first (by the person who withdrew or
@@ -125,12 +125,12 @@ def build_statements(event: RecordEvent, settings: BuildSettings, mapping: XapiM
     return statements
 
 
-def _by_manager(event: RecordEvent, rule) -> bool:
+def _by_manager(event: StatementEvent, rule) -> bool:
     """Is the manager the actor (a decision, or an action that was theirs to do)?"""
     return rule.actor == "manager" or (rule.actor == "owner" and event.fields.get("owner") == "manager")
 
 
-def _voiding(event: RecordEvent, voided: str, settings: BuildSettings, mapping: XapiMapping) -> dict[str, Any]:
+def _voiding(event: StatementEvent, voided: str, settings: BuildSettings, mapping: XapiMapping) -> dict[str, Any]:
     """The statement taking ``voided`` back. Its context places it like the record's own
     statements (learning activity, course) so that a query by activity finds it too;
     ``platform`` is left out, as xAPI allows it only with an Activity object."""
@@ -168,7 +168,7 @@ def _lms_name(name: str | None, settings: BuildSettings) -> dict[str, str] | Non
     return {settings.language: name} if name else None
 
 
-def _object(event: RecordEvent, rule: EventRule, settings: BuildSettings, mapping: XapiMapping) -> dict[str, Any]:
+def _object(event: StatementEvent, rule: EventRule, settings: BuildSettings, mapping: XapiMapping) -> dict[str, Any]:
     learning = event.learning_activity
     if rule.object == "learning_activity":
         return _activity(learning.iri, _lms_name(learning.name, settings), None)
@@ -191,7 +191,7 @@ def _context(event, rule, by_manager, settings, mapping, extensions) -> dict[str
     return context
 
 
-def _context_activities(event: RecordEvent, settings: BuildSettings, mapping: XapiMapping,
+def _context_activities(event: StatementEvent, settings: BuildSettings, mapping: XapiMapping,
                         with_parent: bool) -> dict[str, Any]:
     activities: dict[str, Any] = {}
     if with_parent:
@@ -206,7 +206,7 @@ def _context_activities(event: RecordEvent, settings: BuildSettings, mapping: Xa
     return activities
 
 
-def _place_fields(event: RecordEvent, rule: EventRule, settings: BuildSettings) -> dict[str, dict[str, Any]]:
+def _place_fields(event: StatementEvent, rule: EventRule, settings: BuildSettings) -> dict[str, dict[str, Any]]:
     """Sort the event's fields into statement parts. The mapping is an allow-list: fields
     it does not place are not sent; private fields never are, and free text only when
     the platform shares it."""
@@ -228,7 +228,7 @@ def _place_fields(event: RecordEvent, rule: EventRule, settings: BuildSettings) 
     return placed
 
 
-def _checked_value(event: RecordEvent, rule: FieldRule, value: Any) -> Any:
+def _checked_value(event: StatementEvent, rule: FieldRule, value: Any) -> Any:
     where = f"{event.kind.value}: field {rule.name!r}"
     if rule.type in ("text", "string"):
         if not isinstance(value, str):

@@ -11,7 +11,11 @@ from datetime import date
 
 from adapter.config import Settings
 from adapter.domain.admin_scope import AdminScope
+from adapter.domain.report_filters import Filters, month_text
+from adapter.persistence.breakdown_queries import manager_names
+from adapter.persistence.breakdown_sums import MANAGER, MONTH
 from adapter.reports.dashboards import organisation_dashboard, rebuild_summaries
+from adapter.reports.figures import counted
 from adapter.reports.from_lrs import StatementReading
 from adapter.reports.measures import Facts, measures, total
 from xapi.lrs_client import BasicAuth, LrsConfig
@@ -32,6 +36,9 @@ def add_commands(sub) -> None:
                         help="the environment variable holding the LRS password")
     report.add_argument("--as-of", help="the report date, YYYY-MM-DD (default: today)")
     report.add_argument("--json", action="store_true", help="facts and measures as JSON")
+    report.add_argument("--by", choices=["manager", "month"],
+                        help="each manager's current team, or each month (every figure, no group hidden: "
+                             "for checking the database against the LRS, not for sharing)")
     report.set_defaults(func=report_measures)
 
 
@@ -49,13 +56,40 @@ def report_measures(args, settings: Settings) -> int:
         except LrsReadError as error:
             print(f"coachbridge report: {error}", file=sys.stderr)
             return 1
-        facts = total(StatementReading(mapping).facts_by_course(statements, as_of).values())
+        reading = StatementReading(mapping)
         source = f"{len(statements)} statements from {args.from_lrs}"
+        if args.by:
+            grouped = (reading.facts_by_manager if args.by == "manager" else reading.facts_by_month)(statements, as_of)
+            return print_groups(grouped, args.by, as_of, source, as_json=args.json)
+        facts = total(reading.facts_by_course(statements, as_of).values())
     else:
-        with app_parts(settings).engine.connect() as conn:
-            facts = organisation_dashboard(conn, AdminScope.operator(), as_of).facts
         source = "the database"
+        with app_parts(settings).engine.connect() as conn:
+            if args.by:
+                return print_groups(database_groups(conn, args.by, as_of), args.by, as_of, source, as_json=args.json)
+            facts = organisation_dashboard(conn, AdminScope.operator(), as_of).facts
     print_measures(facts, as_of, source, as_json=args.json)
+    return 0
+
+
+def database_groups(conn, by: str, as_of: date) -> dict[str, Facts]:
+    """Each manager's current team (by name) or each month, as the breakdowns add them up."""
+    found = counted(conn, AdminScope.operator(), Filters(), as_of, MANAGER if by == "manager" else MONTH)
+    names = manager_names(conn, AdminScope.operator()) if by == "manager" else {}
+    return {names.get(g, "") if by == "manager" else month_text(g):
+            Facts(**group.sums.facts, decision_hours=group.sums.decision_hours)
+            for g, group in found.items() if g is not None}
+
+
+def print_groups(groups: dict[str, Facts], by: str, as_of: date, source: str, as_json: bool) -> int:
+    if as_json:
+        print(json.dumps({"as_of": as_of.isoformat(), "by": by,
+                          "groups": {key: dataclasses.asdict(facts) for key, facts in sorted(groups.items())}},
+                         indent=2))
+        return 0
+    print(f"Measures by {by} on {as_of.isoformat()}, from {source}:")
+    for key, facts in sorted(groups.items()):
+        print(f"  {key}: " + "; ".join(f"{m.label} {m.display}" for m in measures(facts)))
     return 0
 
 

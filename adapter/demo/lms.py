@@ -35,6 +35,15 @@ ROLE_ADMIN = LIS + "institution/person#Administrator"
 ROLE_SYSADMIN = LIS + "system/person#Administrator"
 
 
+# The locales the launch page offers for launch_presentation.locale, spelled as LMSs send them
+# ("" = the LMS sends none); pt-BR is one the tool does not speak (it falls back).
+LAUNCH_LOCALES = {"": "the LMS sends none", "en-US": "English", "fr-FR": "Français", "de-DE": "Deutsch",
+                  "es-ES": "Español", "pt-BR": "Português (not offered by the tool)"}
+# The locale travels from the launch page to the authorization in the (opaque to the tool)
+# lti_message_hint, as real LMSs carry their own state there: "<link id>~<locale>".
+HINT_LOCALE = "~"
+
+
 # The demo has two courses: one whose managers launch with the Mentor role (as Canvas can
 # send), and one where nobody has it (as in Moodle or Open edX): there managers are known
 # from an import or a nomination only.
@@ -148,19 +157,23 @@ LAUNCH_AS = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title
 <body><main><h1>Demo LMS</h1>
 <p>Launch coachbridge as one of the seeded people. "In the course page" embeds the tool in an
 iframe, as most LMSs do; "new window" opens it on its own.</p>
+<form method="get"><label for="locale">Launch in the language</label>
+<select id="locale" name="locale">{% for tag, name in locales.items() %}<option value="{{ tag }}"
+{% if tag == locale %} selected{% endif %}>{{ name }}{% if tag %} ({{ tag }}){% endif %}</option>{% endfor %}</select>
+<button type="submit">Use it for the launches below</button> <small>(sent as <code>launch_presentation.locale</code>)</small></form>
 {% for course in courses %}<h2>{{ course.title }}</h2>
 <table><thead><tr><th scope="col">Person</th><th scope="col">Activity</th><th scope="col">Launch</th></tr></thead><tbody>
 {% for person in people if person.course == course.id %}{% for link in links if course_of(link) == course %}
 <tr><td>{{ person.name }} ({{ person.label }})</td><td>{{ link.title }}</td>
-<td><a href="{{ url_for('course_page', user_id=person.user_id, link_id=link.id) }}">in the course page</a> ·
-<a href="{{ login_url(person.user_id, link.id) }}" target="_blank" rel="noopener">new window</a></td></tr>
+<td><a href="{{ url_for('course_page', user_id=person.user_id, link_id=link.id, locale=locale or None) }}">in the course page</a> ·
+<a href="{{ login_url(person.user_id, link.id, locale=locale) }}" target="_blank" rel="noopener">new window</a></td></tr>
 {% endfor %}{% endfor %}
 </tbody></table>{% endfor %}
 <h2>Course editor</h2>
 <p>Add a coachbridge activity to the course (Deep Linking), as
 {% for person in editors %}{{ person.name }}:
-<a href="{{ url_for('course_page', user_id=person.user_id, link_id=deep_link) }}">in the course page</a> ·
-<a href="{{ login_url(person.user_id, deep_link) }}" target="_blank" rel="noopener">new window</a>{% endfor %}</p>
+<a href="{{ url_for('course_page', user_id=person.user_id, link_id=deep_link, locale=locale or None) }}">in the course page</a> ·
+<a href="{{ login_url(person.user_id, deep_link, locale=locale) }}" target="_blank" rel="noopener">new window</a>{% endfor %}</p>
 </main></body></html>"""
 
 DEEP_LINK_RETURN = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Activity added — Demo LMS</title>
@@ -237,16 +250,18 @@ class DemoLMS:
         return self.registration.signing_key
 
     # --- launches --------------------------------------------------------------------
-    def login_url(self, user_id: str, message_hint: str, storage: bool = False) -> str:
-        """The tool's login initiation; ``storage`` when the page offers its storage frame."""
+    def login_url(self, user_id: str, message_hint: str, storage: bool = False, locale: str = "") -> str:
+        """The tool's login initiation; ``storage`` when the page offers its storage frame;
+        ``locale``: what the launch's launch_presentation.locale will say (none when empty)."""
+        hint = f"{message_hint}{HINT_LOCALE}{locale}" if locale else message_hint
         params = {"iss": self.issuer, "login_hint": user_id, "target_link_uri": self.tool_url + "/lti/launch",
-                  "lti_message_hint": message_hint, "client_id": self.client_id,
+                  "lti_message_hint": hint, "client_id": self.client_id,
                   "lti_deployment_id": self.deployment_id}
         if storage:
             params["lti_storage_target"] = STORAGE_FRAME
         return f"{self.tool_url}/lti/login?{urlencode(params)}"
 
-    def _message(self, user_id: str, link_id: str) -> DemoMessageLaunch:
+    def _message(self, user_id: str, link_id: str, locale: str = "") -> DemoMessageLaunch:
         """The library's launch message builder, filled in for ``user_id`` opening ``link_id``."""
         person = self.people[user_id]
         message = DemoMessageLaunch(None, self.config)
@@ -265,30 +280,33 @@ class DemoLMS:
         course = course_of(self.links.get(link_id))
         message.set_launch_context_claim(course["id"], context_title=course["title"], context_label=course["label"],
                                          context_types=course["type"])
-        message.set_launch_presentation_claim("iframe", self.lms_url + "/")
-        extra: dict[str, Any] = {c.TOOL_PLATFORM: {"guid": "demo-lms", "name": "coachbridge demo LMS"}}
+        presentation = {"document_target": "iframe", "return_url": self.lms_url + "/",
+                        **({"locale": locale} if locale else {})}
+        extra: dict[str, Any] = {c.TOOL_PLATFORM: {"guid": "demo-lms", "name": "coachbridge demo LMS"},
+                                 c.LAUNCH_PRESENTATION: presentation}
         if person.mentees:
             extra[c.ROLE_SCOPE_MENTOR] = list(person.mentees)
         extra.update(service_claims(self, self.links.get(link_id)))
         message.set_extra_claims(extra)
         return message
 
-    def launch_claims(self, user_id: str, link_id: str, nonce: str) -> dict[str, Any]:
+    def launch_claims(self, user_id: str, link_id: str, nonce: str, locale: str = "") -> dict[str, Any]:
         """The id_token claims this LMS sends for ``user_id`` opening ``link_id``."""
         now = int(time.time())
-        claims = self._message(user_id, link_id).get_launch_message()
+        claims = self._message(user_id, link_id, locale).get_launch_message()
         return {**claims, "nonce": nonce, "iat": now, "exp": now + 300}
 
     def authorize(self):
         """OIDC authentication request → the auto-posting launch form."""
         params = request.values
-        user_id, link_id = params.get("login_hint", ""), params.get("lti_message_hint", "")
+        user_id = params.get("login_hint", "")
+        link_id, _, locale = params.get("lti_message_hint", "").partition(HINT_LOCALE)
         if user_id not in self.people or not (link_id in self.links or link_id == DEEP_LINK):
             abort(400, description="unknown user or resource link")
         # lti1p3platform posts to any redirect_uri; a real LMS only to the registered one.
         if params.get("redirect_uri") != self.registration.get_launch_url():
             abort(400, description="redirect_uri is not registered for this tool")
-        return self._message(user_id, link_id).lti_launch()
+        return self._message(user_id, link_id, locale).lti_launch()
 
     def accept_deep_link_response(self, token: str) -> list[dict[str, Any]]:
         """Verify the tool's signed answer as a platform must, then add its links to the course.
@@ -332,9 +350,11 @@ class DemoLMS:
         @app.route("/")
         def launch_as():
             editors = [p for p in lms.people.values() if ROLE_INSTRUCTOR in p.roles]
+            locale = request.args.get("locale", "")
             return render_template_string(LAUNCH_AS, courses=COURSES.values(), course_of=course_of,
                                           people=lms.people.values(), links=lms.links.values(),
-                                          login_url=lms.login_url, editors=editors, deep_link=DEEP_LINK)
+                                          login_url=lms.login_url, editors=editors, deep_link=DEEP_LINK,
+                                          locales=LAUNCH_LOCALES, locale=locale)
 
         @app.route("/course/<user_id>/<link_id>")
         def course_page(user_id: str, link_id: str):
@@ -345,7 +365,8 @@ class DemoLMS:
             storage = request.args.get("storage") != "off"
             frame = storage_frame_tag(request.args.get("storage_delay_ms", 0, type=int)) if storage else None
             return render_template_string(COURSE_PAGE, person=person, link=link, storage_frame=frame,
-                                          src=lms.login_url(user_id, link_id, storage=storage))
+                                          src=lms.login_url(user_id, link_id, storage=storage,
+                                                            locale=request.args.get("locale", "")))
 
         @app.route("/deep-link-return", methods=["POST"])
         def deep_link_return():

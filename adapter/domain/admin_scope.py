@@ -33,6 +33,12 @@ class AdminScope:
     def allows(self, platform_id: int | None) -> bool:
         return self.is_operator or (platform_id is not None and platform_id == self.platform_id)
 
+    def may_reach_private_addresses(self, operator_allows: bool) -> bool:
+        """Whether this admin may point the tool at a private, loopback or link-local address
+        (an LRS inside the network): the tool operator always, platform admins only where
+        the operator allowed it (COACHBRIDGE_ALLOW_PRIVATE_ADDRESSES)."""
+        return self.is_operator or operator_allows
+
     def require(self, platform_id: int | None) -> int:
         """The platform id when this admin may act on it; another platform is reported as
         missing, like any record out of reach (its id reveals nothing)."""

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from .admin_scope import AdminScope
 from .refusals import Forbidden, NotFound
+from .translatable import N_
 
 R = TypeVar("R", bound=Any)  # a learner's record: has ``learner_id`` and ``activity.platform_id``
 
@@ -111,7 +112,8 @@ class Asker:
 
 @dataclass(frozen=True)
 class Decision:
-    """A rule's answer: allowed, or refused with a reason the asker can act on."""
+    """A rule's answer: allowed, or refused with a reason the asker can act on (marked for
+    translation; the web layer translates it)."""
 
     allowed: bool
     reason: str = ""
@@ -121,9 +123,9 @@ class Decision:
 
 
 ALLOWED = Decision(True)
-NOT_YOUR_ROLE = Decision(False, "This page is not available with your role.")
-NO_PERSON = Decision(False, "You are signed in as the tool operator, who has no learner or manager pages "
-                            "(nor email settings). Open them by launching the tool from an LMS course.")
+NOT_YOUR_ROLE = Decision(False, N_("This page is not available with your role."))
+NO_PERSON = Decision(False, N_("You are signed in as the tool operator, who has no learner or manager pages "
+                               "and no settings of their own. Open them by launching the tool from an LMS course."))
 
 
 def may_use_personal_pages(asker: Asker) -> Decision:
@@ -137,7 +139,7 @@ def may_lead_team(asker: Asker) -> Decision:
         return NO_PERSON
     if asker.viewer.leads_a_team() or asker.awaiting_their_answer:
         return ALLOWED
-    return Decision(False, "This page is for managers; nobody has named you as their manager.")
+    return Decision(False, N_("This page is for managers; nobody has named you as their manager."))
 
 
 def may_teach(asker: Asker) -> Decision:
@@ -151,10 +153,10 @@ def may_administer(asker: Asker, platform_id: int | None = None) -> Decision:
     scope = asker.admin_scope
     if scope is None:
         if "admin" in asker.roles and asker.platform_id is not None:
-            return Decision(False, "Your LMS's registration with coachbridge is disabled; ask the tool's operator.")
+            return Decision(False, N_("Your LMS's registration with coachbridge is disabled; ask the tool's operator."))
         return NOT_YOUR_ROLE
     if platform_id is not None and not scope.allows(platform_id):
-        return Decision(False, "That platform is not one you administer.")
+        return Decision(False, N_("That platform is not one you administer."))
     return ALLOWED
 
 
@@ -164,5 +166,5 @@ def may_operate(asker: Asker) -> Decision:
     if not administer:
         return administer
     if not asker.admin_scope.is_operator:
-        return Decision(False, "Only a tool operator (signed in with `coachbridge admin link`) can do this.")
+        return Decision(False, N_("Only a tool operator (signed in with `coachbridge admin link`) can do this."))
     return ALLOWED

@@ -13,6 +13,7 @@ from .authorization import Forbidden, Viewer
 from .commands import AgreeAction, HoldConversation, WriteReflection
 from .rules import FormChecks, RuleViolation, check_scale, check_text, named, parse_date
 from .templates import Template
+from .translatable import N_
 
 ACTION_OWNERS = ("learner", "manager")
 ACTION_STATUSES = ("open", "done", "dropped")
@@ -174,4 +175,4 @@ class Conversation:
 
 
 def next_date_label(kind: str) -> str:
-    return "Next check-in" if kind == "check_in" else "Follow-up date"
+    return N_("Next check-in") if kind == "check_in" else N_("Follow-up date")

@@ -56,19 +56,6 @@ def action_due_this_week(due_on: date | None, today: date) -> bool:
     return due_on is not None and due_on <= end_of_week(today)
 
 
-def how_long(seconds: float) -> str:
-    """A waiting time in plain words: "under an hour", "5 hours", "3 days", "2 weeks"."""
-    hours = int(seconds // 3600)
-    if hours < 1:
-        return "under an hour"
-    if hours < 48:
-        return f"{hours} hour{'s' if hours != 1 else ''}"
-    days = hours // 24
-    if days < 14:
-        return f"{days} days"
-    return f"{days // 7} weeks"
-
-
 def course_cadence_days(custom: dict | None) -> int | None:
     """The rhythm an instructor set on a placement (its custom parameters), in days."""
     weeks = whole_number(str((custom or {}).get(CADENCE_PARAMETER) or ""))

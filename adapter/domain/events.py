@@ -3,7 +3,8 @@
 The service layer hands them to the registered handlers (adapter/services/
 event_handlers.py) inside the transaction that wrote the record, so an xAPI outbox row
 or an AGS score post is written with the record or not at all. Each event carries what a
-statement needs; ``kind`` is the event name mappings/xapi.yaml uses.
+statement needs; ``kind`` is the event name mappings/xapi.yaml uses (the kinds are listed
+once, in xapi.events.EventKind).
 
 Private values never travel: ``shared_fields`` holds only what the learner and manager
 both see, and ``private_fields`` names what was held back (a second lock downstream).
@@ -20,13 +21,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timezone
-from typing import Any, ClassVar, Mapping
+from typing import Any, Mapping
+
+from xapi.events import EventKind
 
 
 @dataclass(frozen=True)
 class RecordEvent:
-    kind: ClassVar[str]
-
+    kind: str  # what happened: one of xapi.events.EventKind (a value; handlers are chosen by it)
     record_type: str  # reflection | check_in | coaching_conversation | action | validation
     record_id: int
     record_version: int
@@ -46,63 +48,18 @@ class RecordEvent:
     restored: bool = False  # re-sent because a withdrawal was undone (see restored())
 
 
-class ReflectionSubmitted(RecordEvent):
-    kind = "reflection_submitted"
-
-
-class CheckInHeld(RecordEvent):
-    kind = "check_in_held"
-
-
-class CoachingConversationHeld(RecordEvent):
-    kind = "coaching_conversation_held"
-
-
-class ActionAgreed(RecordEvent):
-    kind = "action_agreed"
-
-
-class ActionCompleted(RecordEvent):
-    kind = "action_completed"
-
-
-class ActionDropped(RecordEvent):
-    kind = "action_dropped"
-
-
-class ActionReopened(RecordEvent):
-    """A closing undone (marked done or dropped by mistake): it only corrects."""
-
-    kind = "action_reopened"
-
-
-class ValidationRequested(RecordEvent):
-    kind = "validation_requested"
-
-
-class ApplicationValidated(RecordEvent):
-    kind = "application_validated"
-
-
-class MoreEvidenceRequested(RecordEvent):
-    kind = "needs_more_evidence"
-
-
-class RecordWithdrawn(RecordEvent):
-    kind = "record_withdrawn"
-
-
-def _event(cls: type[RecordEvent], record_type: str, record: Any, actor_id: int, at: datetime,
+def _event(kind: EventKind, record_type: str, record: Any, actor_id: int, at: datetime,
            manager_id: int | None, shared: Mapping[str, Any], private: frozenset[str] = frozenset(),
            corrects: frozenset[str] = frozenset(), recorded_at: datetime | None = None,
            answers: str | None = None) -> RecordEvent:
     activity = record.activity
-    return cls(record_type=record_type, record_id=record.id, record_version=record.version, occurred_at=at,
-               actor_id=actor_id, learner_id=record.learner_id, manager_id=manager_id,
-               platform_id=activity.platform_id, context_pk=activity.context_pk,
-               resource_link_pk=activity.resource_link_pk, activity_iri=activity.activity_iri,
-               shared_fields={k: v for k, v in shared.items() if v not in (None, "")},
-               private_fields=private, corrects=corrects, recorded_at=recorded_at, answers=answers)
+    return RecordEvent(kind=kind.value, record_type=record_type, record_id=record.id,
+                       record_version=record.version, occurred_at=at, actor_id=actor_id,
+                       learner_id=record.learner_id, manager_id=manager_id, platform_id=activity.platform_id,
+                       context_pk=activity.context_pk, resource_link_pk=activity.resource_link_pk,
+                       activity_iri=activity.activity_iri,
+                       shared_fields={k: v for k, v in shared.items() if v not in (None, "")},
+                       private_fields=private, corrects=corrects, recorded_at=recorded_at, answers=answers)
 
 
 def day_start(day: date) -> datetime:
@@ -112,8 +69,8 @@ def day_start(day: date) -> datetime:
 
 def reflection_submitted(reflection, at: datetime, manager_id: int | None) -> RecordEvent:
     """Submitted at ``at``; a revision corrects the earlier version."""
-    revised = frozenset({ReflectionSubmitted.kind}) if reflection.version > 1 else frozenset()
-    return _event(ReflectionSubmitted, "reflection", reflection, reflection.learner_id, at, manager_id, {
+    revised = frozenset({EventKind.REFLECTION_SUBMITTED.value}) if reflection.version > 1 else frozenset()
+    return _event(EventKind.REFLECTION_SUBMITTED, "reflection", reflection, reflection.learner_id, at, manager_id, {
         "response": reflection.learned, "applying": reflection.applying,
         "support_needed": reflection.support_needed, "confidence": reflection.confidence}, corrects=revised)
 
@@ -127,9 +84,9 @@ def conversation_held(conversation, actor_id: int, recorded_at: datetime) -> Rec
     """As of the day it was held, whenever it was recorded or rated (a rating re-sends
     the conversation: it corrects the statement sent without it)."""
     record_type = conversation_record_type(conversation)
-    cls = CheckInHeld if record_type == "check_in" else CoachingConversationHeld
-    rated = frozenset({cls.kind}) if conversation.version > 1 else frozenset()
-    return _event(cls, record_type, conversation, actor_id, day_start(conversation.held_on),
+    kind = EventKind.CHECK_IN_HELD if record_type == "check_in" else EventKind.COACHING_CONVERSATION_HELD
+    rated = frozenset({kind.value}) if conversation.version > 1 else frozenset()
+    return _event(kind, record_type, conversation, actor_id, day_start(conversation.held_on),
                   conversation.manager_id, {
                       "template": conversation.template, "answers": dict(conversation.answers),
                       "notes": conversation.shared_notes, "held_on": conversation.held_on.isoformat(),
@@ -140,34 +97,35 @@ def conversation_held(conversation, actor_id: int, recorded_at: datetime) -> Rec
 
 def action_agreed(action, actor_id: int, held_on: date, recorded_at: datetime) -> RecordEvent:
     """Agreed in a conversation: as of the day it was held."""
-    return _event(ActionAgreed, "action", action, actor_id, day_start(held_on), action.manager_id, {
+    return _event(EventKind.ACTION_AGREED, "action", action, actor_id, day_start(held_on), action.manager_id, {
         "action": action.description, "owner": action.owner, "status": action.status,
         "due_date": action.due_on.isoformat() if action.due_on else None}, recorded_at=recorded_at)
 
 
-_CLOSINGS = frozenset({ActionCompleted.kind, ActionDropped.kind})
+_CLOSINGS = frozenset({EventKind.ACTION_COMPLETED.value, EventKind.ACTION_DROPPED.value})
 
 
 def action_status_changed(action, actor_id: int, at: datetime) -> RecordEvent:
     """Done or dropped is a new fact, answering the agreement (which stays); one closing
     replaces the other, and back to open takes the closing back."""
-    cls = {"done": ActionCompleted, "dropped": ActionDropped, "open": ActionReopened}[action.status]
-    return _event(cls, "action", action, actor_id, at, action.manager_id, {"owner": action.owner},
-                  corrects=_CLOSINGS - {cls.kind}, answers=ActionAgreed.kind)
+    kind = {"done": EventKind.ACTION_COMPLETED, "dropped": EventKind.ACTION_DROPPED,
+            "open": EventKind.ACTION_REOPENED}[action.status]
+    return _event(kind, "action", action, actor_id, at, action.manager_id, {"owner": action.owner},
+                  corrects=_CLOSINGS - {kind.value}, answers=EventKind.ACTION_AGREED.value)
 
 
 def validation_changed(request, actor_id: int, at: datetime, manager_id: int | None) -> RecordEvent:
     """The event for the request's new state: asked (again), validated, or sent back; each
     a fact of its own."""
     decision = request.last_decision if request.status != "pending" else None
-    cls = {"pending": ValidationRequested, "validated": ApplicationValidated,
-           "needs_more_evidence": MoreEvidenceRequested}[request.status]
+    kind = {"pending": EventKind.VALIDATION_REQUESTED, "validated": EventKind.APPLICATION_VALIDATED,
+            "needs_more_evidence": EventKind.NEEDS_MORE_EVIDENCE}[request.status]
     shared = {"evidence": request.evidence}
     if decision is not None:
         shared["feedback"] = decision.feedback
         manager_id = decision.manager_id
-    answers = ValidationRequested.kind if decision is not None else None  # the request decided on
-    return _event(cls, "validation", request, actor_id, at, manager_id, shared, answers=answers)
+    answers = EventKind.VALIDATION_REQUESTED.value if decision is not None else None  # the request decided on
+    return _event(kind, "validation", request, actor_id, at, manager_id, shared, answers=answers)
 
 
 def restored(event: RecordEvent) -> RecordEvent:
@@ -180,4 +138,4 @@ def restored(event: RecordEvent) -> RecordEvent:
 def record_withdrawn(record_type: str, record, actor_id: int, at: datetime, manager_id: int | None) -> RecordEvent:
     """Everything the record said is taken back, by ``actor_id`` (the voids name them).
     The one way to void a record's statements: publish this event."""
-    return _event(RecordWithdrawn, record_type, record, actor_id, at, manager_id, {})
+    return _event(EventKind.RECORD_WITHDRAWN, record_type, record, actor_id, at, manager_id, {})

@@ -9,23 +9,24 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Mapping
 
 from .rules import FormChecks, whole_number
+from .translatable import N_
 
 
 @dataclass(frozen=True)
 class MessageKind:
     key: str
-    title: str  # as a person's preferences page names it
-    to: str  # who receives it, in plain words
+    title: str  # as a person's preferences page names it (English, marked N_: pages translate it)
+    to: str  # who receives it, in plain words (likewise)
 
 
 KINDS = {k.key: k for k in (
-    MessageKind("validation_requested", "A team member asks you to validate", "managers"),
-    MessageKind("validation_decided", "Your manager decided on your validation request", "learners"),
-    MessageKind("check_in_coming_up", "A check-in is coming up", "managers and learners"),
-    MessageKind("check_in_overdue", "A check-in is overdue", "managers"),
-    MessageKind("weekly_digest", "Weekly summary of what is due (only when something is)", "managers"),
-    MessageKind("action_due", "An agreed action is due", "whoever owns the action"),
-    MessageKind("check_in_invitation", "Calendar invitations for planned check-ins", "managers and learners"),
+    MessageKind("validation_requested", N_("A team member asks you to validate"), N_("managers")),
+    MessageKind("validation_decided", N_("Your manager decided on your validation request"), N_("learners")),
+    MessageKind("check_in_coming_up", N_("A check-in is coming up"), N_("managers and learners")),
+    MessageKind("check_in_overdue", N_("A check-in is overdue"), N_("managers")),
+    MessageKind("weekly_digest", N_("Weekly summary of what is due (only when something is)"), N_("managers")),
+    MessageKind("action_due", N_("An agreed action is due"), N_("whoever owns the action")),
+    MessageKind("check_in_invitation", N_("Calendar invitations for planned check-ins"), N_("managers and learners")),
 )}
 SECURITY = ("none", "starttls", "tls")
 DEFAULT_DAILY_CAP = 10

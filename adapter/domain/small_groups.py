@@ -32,8 +32,9 @@ MAX_MIN_LEARNERS = 1000
 
 RULE = ("No row or figure is shown for fewer than {k} learners. When one is hidden, another "
         "may be hidden too, so that nobody can work out the hidden one by subtracting the shown "
-        "rows from the organisation's total; and a filter that leaves out fewer than {k} learners "
-        "shows nothing, so two views cannot be subtracted either.")
+        "rows from the organisation's total; a filter that leaves out fewer than {k} learners "
+        "shows nothing, so two views cannot be subtracted either; and within a date range, a figure "
+        "is hidden when one of its months rests on fewer than {k} learners, so two ranges cannot be.")
 
 
 def min_learners_from(text: str) -> int:

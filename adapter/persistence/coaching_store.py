@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 from sqlalchemy import Connection, insert, select, update
 
@@ -13,6 +13,8 @@ from adapter.domain.withdrawal import Withdrawal
 from .coaching_tables import (
     agreed_actions, audit_events, conversations, reflections, validation_decisions, validation_requests,
 )
+
+R = TypeVar("R")  # a domain value built from a row
 
 _ACTIVITY = ("platform_id", "context_pk", "resource_link_pk", "activity_iri")
 
@@ -31,8 +33,18 @@ def _live(table, *conditions):
     return select(table).where(*conditions, table.c.withdrawn_at.is_(None))
 
 
-def _one(conn: Connection, table, record_id: int):
-    return conn.execute(_live(table, table.c.id == record_id)).mappings().first()
+def _first(conn: Connection, query, build: Callable[[Any], R]) -> R | None:
+    row = conn.execute(query).mappings().first()
+    return build(row) if row else None
+
+
+def _all(conn: Connection, query, build: Callable[[Any], R]) -> list[R]:
+    return [build(row) for row in conn.execute(query).mappings()]
+
+
+def _one(conn: Connection, table, record_id: int, build: Callable[[Any], R]) -> R | None:
+    """The live record ``record_id`` of ``table``, built by ``build``."""
+    return _first(conn, _live(table, table.c.id == record_id), build)
 
 
 def _insert(conn: Connection, table, values: dict[str, Any], now: float) -> int:
@@ -117,15 +129,13 @@ def save_reflection(conn: Connection, r: Reflection, now: float) -> None:
 
 
 def get_reflection(conn: Connection, record_id: int) -> Reflection | None:
-    row = _one(conn, reflections, record_id)
-    return _reflection(row) if row else None
+    return _one(conn, reflections, record_id, _reflection)
 
 
 def reflection_on(conn: Connection, learner_id: int, resource_link_pk: int | None) -> Reflection | None:
-    row = conn.execute(_live(reflections, reflections.c.learner_id == learner_id,
-                             reflections.c.resource_link_pk == resource_link_pk)
-                       .order_by(reflections.c.id.desc())).mappings().first()
-    return _reflection(row) if row else None
+    return _first(conn, _live(reflections, reflections.c.learner_id == learner_id,
+                              reflections.c.resource_link_pk == resource_link_pk)
+                  .order_by(reflections.c.id.desc()), _reflection)
 
 
 # --- conversations and agreed actions -----------------------------------------------------
@@ -152,14 +162,12 @@ def save_rating(conn: Connection, c: Conversation, now: float) -> None:
 
 
 def get_conversation(conn: Connection, record_id: int) -> Conversation | None:
-    row = _one(conn, conversations, record_id)
-    return _conversation(row) if row else None
+    return _one(conn, conversations, record_id, _conversation)
 
 
 def conversations_of(conn: Connection, learner_id: int) -> list[Conversation]:
-    rows = conn.execute(_live(conversations, conversations.c.learner_id == learner_id)
-                        .order_by(conversations.c.held_on.desc(), conversations.c.id.desc())).mappings().all()
-    return [_conversation(row) for row in rows]
+    return _all(conn, _live(conversations, conversations.c.learner_id == learner_id)
+                .order_by(conversations.c.held_on.desc(), conversations.c.id.desc()), _conversation)
 
 
 def _action(row: Any) -> AgreedAction:
@@ -182,22 +190,19 @@ def save_action_status(conn: Connection, a: AgreedAction, now: float) -> None:
 
 
 def get_action(conn: Connection, record_id: int) -> AgreedAction | None:
-    row = _one(conn, agreed_actions, record_id)
-    return _action(row) if row else None
+    return _one(conn, agreed_actions, record_id, _action)
 
 
 def actions_agreed_in(conn: Connection, conversation_id: int) -> list[AgreedAction]:
-    rows = conn.execute(_live(agreed_actions, agreed_actions.c.conversation_id == conversation_id)
-                        .order_by(agreed_actions.c.id)).mappings().all()
-    return [_action(row) for row in rows]
+    return _all(conn, _live(agreed_actions, agreed_actions.c.conversation_id == conversation_id)
+                .order_by(agreed_actions.c.id), _action)
 
 
 def actions_of(conn: Connection, learner_id: int, open_only: bool = False) -> list[AgreedAction]:
     query = _live(agreed_actions, agreed_actions.c.learner_id == learner_id)
     if open_only:
         query = query.where(agreed_actions.c.status == "open")
-    rows = conn.execute(query.order_by(agreed_actions.c.due_on, agreed_actions.c.id)).mappings().all()
-    return [_action(row) for row in rows]
+    return _all(conn, query.order_by(agreed_actions.c.due_on, agreed_actions.c.id), _action)
 
 
 # --- validation ----------------------------------------------------------------------------
@@ -233,16 +238,15 @@ def save_validation(conn: Connection, v: ValidationRequest, before: ValidationRe
 
 
 def get_validation(conn: Connection, record_id: int) -> ValidationRequest | None:
-    row = _one(conn, validation_requests, record_id)
-    return _validations(conn, [row])[0] if row else None
+    return _one(conn, validation_requests, record_id, lambda row: _validations(conn, [row])[0])
 
 
 def open_validation_on(conn: Connection, learner_id: int, resource_link_pk: int | None) -> ValidationRequest | None:
     """The learner's request on this activity that is not validated yet, if any."""
-    row = conn.execute(_live(validation_requests, validation_requests.c.learner_id == learner_id,
-                             validation_requests.c.resource_link_pk == resource_link_pk,
-                             validation_requests.c.status != "validated")).mappings().first()
-    return _validations(conn, [row])[0] if row else None
+    return _first(conn, _live(validation_requests, validation_requests.c.learner_id == learner_id,
+                              validation_requests.c.resource_link_pk == resource_link_pk,
+                              validation_requests.c.status != "validated"),
+                  lambda row: _validations(conn, [row])[0])
 
 
 def validations_of(conn: Connection, learner_id: int) -> list[ValidationRequest]:

@@ -9,7 +9,9 @@ rows; it runs in the record's own transaction (adapter.reports.dashboards.keep_s
 an event handler), so an edit, a re-ask, a decision or a withdrawal is in the summary
 exactly when it is in the records. ``rebuild`` computes everything from scratch (the
 migration and `coachbridge report rebuild-summaries`). ``course_facts`` reads the summary
-for a report date: one short query per kind over a few hundred rows per course.
+for a report date: one short query per kind over a few hundred rows per course. A
+learner's share is also kept per record date and activity in ``report_learner_rows``,
+which the breakdowns by manager, team and period add up (breakdown_sums.py).
 
 The record-level values mirror report_queries.py, which the manager and instructor
 dashboards still run live; tests/reports proves both give the same facts.

@@ -32,7 +32,7 @@ COLUMNS = tuple(RESTS_ON)
 LEARNERS = ""  # the row itself: every learner with a record the view counts
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # thousands per page: not frozen, whose __init__ costs twice as much
 class Cell:
     key: str
     label: str
@@ -42,7 +42,7 @@ class Cell:
     hidden: bool
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Row:
     name: str
     learners: int | None

@@ -112,35 +112,62 @@ class StatementReading:
         return date.fromisoformat(self._extension(record, "context", self.held_on_key))
 
     def facts_by_course(self, statements: Iterable[dict[str, Any]], as_of: date) -> dict[str | None, Facts]:
+        return self._facts_by(self.records(statements), as_of, lambda course, learner, day: course)
+
+    def facts_by_month(self, statements: Iterable[dict[str, Any]], as_of: date) -> dict[str, Facts]:
+        """Each record in the month of its own date, as the over-time view counts it."""
+        return self._facts_by(self.records(statements), as_of, lambda course, learner, day: f"{day:%Y-%m}")
+
+    def facts_by_manager(self, statements: Iterable[dict[str, Any]], as_of: date) -> dict[str, Facts]:
+        """Each learner's records under their manager as the statements tell it (the
+        instructor of their latest conversation, else whoever decided their latest
+        request), by the manager's name: the by-manager view's team is the learner's current
+        manager, the same person whenever the latest conversation was with them."""
         records = self.records(statements)
+        latest: dict[str, tuple] = {}
+        for record in records:
+            if record.record_type in CONVERSATION_TYPES:
+                manager, when = record.current.get("context", {}).get("instructor"), (1, self.held_on(record))
+            elif record.record_type == "validation":
+                decided = record.latest_live(self.validated_verb)
+                manager, when = (decided or {}).get("actor"), (0, _day(decided) if decided else None)
+            else:
+                continue
+            if manager and when[1] and (record.learner not in latest or when > latest[record.learner][0]):
+                latest[record.learner] = (when, manager.get("name") or _agent_key(manager))
+        return self._facts_by(records, as_of, lambda course, learner, day: latest.get(learner, (None, None))[1])
+
+    def _facts_by(self, records: list[Record], as_of: date, key_of) -> dict[Any, Facts]:
+        """``tally`` per group: ``key_of(course, learner, the record's date)`` names it."""
         talks = [r for r in records if r.record_type in CONVERSATION_TYPES]
         talk_days: dict[str, list[date]] = {}
         for talk in talks:
             talk_days.setdefault(talk.learner, []).append(self.held_on(talk))
-        by_course: dict[str | None, dict[str, list]] = {}
+        groups: dict[Any, dict[str, list]] = {}
 
-        def add(course: str | None, kind: str, value: Any) -> None:
-            by_course.setdefault(course, {}).setdefault(kind, []).append(value)
+        def add(course: str | None, learner: str | None, day: date, kind: str, value: Any) -> None:
+            groups.setdefault(key_of(course, learner, day), {}).setdefault(kind, []).append(value)
 
-        for start in self._activity_starts(records, talk_days):
-            add(*start)
+        for course, learner, start in self._activity_starts(records, talk_days):
+            add(course, learner, start.started_on, "starts", start)
         for record in records:
             if record.record_type == "validation":
                 for wait in self._waits(record):
-                    add(record.course, "waits", wait)
+                    add(record.course, record.learner, _utc_day(wait.decided_at), "waits", wait)
             elif record.record_type == "action":
                 commitment = self._commitment(record)
                 if commitment is not None:
-                    add(record.course, "commitments", commitment)
+                    add(record.course, record.learner, commitment.due_on, "commitments", commitment)
         for talk in talks:
-            add(talk.course, "conversations", HeldConversation(self._extension(talk, "result", self.rating_key)))
+            held = self.held_on(talk)
+            add(talk.course, talk.learner, held, "conversations",
+                HeldConversation(self._extension(talk, "result", self.rating_key)))
             next_on = self._extension(talk, "context", self.next_on_key)
             if next_on:
-                held = self.held_on(talk)
                 later = [d for d in talk_days[talk.learner] if d > held]
-                add(talk.course, "planned", PlannedConversation(held, date.fromisoformat(next_on),
-                                                                min(later) if later else None))
-        return {course: tally(as_of, **values) for course, values in by_course.items()}
+                planned = PlannedConversation(held, date.fromisoformat(next_on), min(later) if later else None)
+                add(talk.course, talk.learner, planned.next_on, "planned", planned)
+        return {key: tally(as_of, **values) for key, values in groups.items()}
 
     def _commitment(self, record: Record) -> Commitment | None:
         """Due from the agreement; done when a completed statement is live (or, before
@@ -168,7 +195,7 @@ class StatementReading:
         for key, at in started.items():
             course, learner, _ = key
             talks = talk_days.get(learner)
-            yield course, "starts", ActivityStart(
+            yield course, learner, ActivityStart(
                 _utc_day(at),
                 _utc_day(validated[key]) if key in validated else None, min(talks) if talks else None)
 

@@ -118,9 +118,7 @@ class Facts:
     rated_useful: int = 0
 
     def __add__(self, other: "Facts") -> "Facts":
-        values = {f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)
-                  if f.name != "decision_hours"}
-        return Facts(**values, decision_hours=merge_histograms(self.decision_hours, other.decision_hours))
+        return total((self, other))
 
     def cohort(self, days: int) -> tuple[int, int]:
         """(validated within ``days``, learners whose activity is at least ``days`` old)."""

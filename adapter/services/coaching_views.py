@@ -12,6 +12,7 @@ from sqlalchemy import Connection
 from adapter.domain.authorization import NotFound, Viewer
 from adapter.domain.coaching import Conversation, next_date_label
 from adapter.domain.templates import TemplateCatalog
+from adapter.domain.translatable import N_
 from adapter.domain.withdrawal import UNDO_WINDOW_SECONDS
 from adapter.persistence import coaching_reads as reads
 from adapter.persistence import coaching_store as store
@@ -124,7 +125,7 @@ def team_page(conn: Connection, viewer: Viewer, focus_link_pk: int | None = None
         team.append({
             "id": learner_id, "name": mentee["name"] or mentee["email"] or mentee["sub"],
             "sources": mentee["sources"],
-            "focus_status": next((a["status"] for a in activities if a["id"] == focus_link_pk), "not started"),
+            "focus_status": next((a["status"] for a in activities if a["id"] == focus_link_pk), N_("not started")),
             "activities": activities,
             "last_check_in": talks[0].held_on if talks else None,
             "next_check_in": talks[0].next_on if talks else None,
@@ -142,10 +143,10 @@ def activity_statuses(conn: Connection, learner_id: int, validations) -> list[di
     statuses = []
     for link in links:
         if link["id"] in by_link:
-            status = {"pending": "validation requested", "validated": "validated",
-                      "needs_more_evidence": "needs more evidence"}[by_link[link["id"]]]
+            status = {"pending": N_("validation requested"), "validated": N_("validated"),
+                      "needs_more_evidence": N_("needs more evidence")}[by_link[link["id"]]]
         else:
-            status = "reflected" if link["id"] in reflected else "not started"
+            status = N_("reflected") if link["id"] in reflected else N_("not started")
         statuses.append({**link, "status": status})
     return statuses
 

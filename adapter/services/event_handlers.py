@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Engine
 from adapter.domain.events import RecordEvent
 
 EventHandler = Callable[[Connection, Sequence[RecordEvent]], None]
-HandlerTable = Mapping[type[RecordEvent], tuple[EventHandler, ...]]
+HandlerTable = Mapping[str, tuple[EventHandler, ...]]  # by event kind (xapi.events.EventKind)
 
 _tables: WeakKeyDictionary[Engine, HandlerTable] = WeakKeyDictionary()
 
@@ -48,7 +48,7 @@ def publish(conn: Connection, events: Sequence[RecordEvent]) -> None:
     table = table_of(conn.engine)
     batches: dict[EventHandler, list[RecordEvent]] = {}
     for event in events:
-        for handler in table[type(event)]:
+        for handler in table[event.kind]:
             batches.setdefault(handler, []).append(event)
     for handler, batch in batches.items():
         handler(conn, batch)

@@ -15,9 +15,7 @@ from typing import Any, Callable, Sequence
 
 from sqlalchemy import Connection
 
-from adapter.domain.events import (
-    ApplicationValidated, MoreEvidenceRequested, RecordEvent, RecordWithdrawn, ValidationRequested,
-)
+from adapter.domain.events import RecordEvent
 from adapter.metrics import record_report
 from adapter.persistence import gradebook_store
 from adapter.persistence.outbox_store import CLAIM_LEASE_SECONDS, OutboxMessage, SqlOutbox, enqueue
@@ -30,12 +28,13 @@ from lti.ags import (
 from lti.service_token import PlatformServiceError, ServiceTokenClient
 from xapi.backoff import RetryPolicy
 from xapi.delivery import Deliverer, Settlement
+from xapi.events import EventKind
 from xapi.outcomes import Retryable
 
 CHANNEL = "ags"
 LINE_ITEM_TAG = "coachbridge-validation"
-DECISIONS = {ValidationRequested.kind: "requested", ApplicationValidated.kind: "validated",
-             MoreEvidenceRequested.kind: "needs_more_evidence", RecordWithdrawn.kind: "withdrawn"}
+DECISIONS = {EventKind.VALIDATION_REQUESTED: "requested", EventKind.APPLICATION_VALIDATED: "validated",
+             EventKind.NEEDS_MORE_EVIDENCE: "needs_more_evidence", EventKind.RECORD_WITHDRAWN: "withdrawn"}
 AGS_SCOPES = frozenset({c.AGS_SCOPE_LINEITEM, c.AGS_SCOPE_LINEITEM_READONLY, c.AGS_SCOPE_SCORE})
 
 

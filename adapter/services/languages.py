@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from adapter.persistence import locale_store
 from adapter.persistence.coaching_store import audit
@@ -20,11 +20,10 @@ class SavedLanguages:
     platform_default: str | None
 
 
-def saved_languages(engine: Engine, person_id: int | None, platform_id: int | None) -> SavedLanguages:
-    with engine.connect() as conn:
-        return SavedLanguages(
-            choice=locale_store.choice_of(conn, person_id) if person_id is not None else None,
-            platform_default=locale_store.platform_default(conn, platform_id) if platform_id is not None else None)
+def saved_languages(conn: Connection, person_id: int | None, platform_id: int | None) -> SavedLanguages:
+    return SavedLanguages(
+        choice=locale_store.choice_of(conn, person_id) if person_id is not None else None,
+        platform_default=locale_store.platform_default(conn, platform_id) if platform_id is not None else None)
 
 
 def choose_language(engine: Engine, person_id: int, locale: str, launch_locale: str | None, now: float) -> None:

@@ -13,7 +13,7 @@ from adapter.persistence.coaching_store import audit
 from adapter.persistence.platform_store import add_deployment
 from adapter.persistence.session_store import WebSession, start_session
 from lti import claims as c
-from lti.validation import ValidLaunch
+from lti.launch_validation import ValidLaunch
 
 # What the pages may need later from the launch; the id_token itself is not kept.
 _KEPT_CLAIMS = {

@@ -84,7 +84,7 @@ def check_form(engine: Engine, scope: AdminScope, command: ConfigureLrs,
             errors["client_id"] = "Client id is required for OAuth2."
         if not has_secret:
             errors["secret"] = "Client secret is required for OAuth2."
-    if not (scope.is_operator or allow_private_addresses):
+    if not scope.may_reach_private_addresses(allow_private_addresses):
         for field in ("endpoint", "token_url") if value["auth_kind"] == "oauth2" else ("endpoint",):
             if field not in errors and names_private_address(value[field]):
                 errors[field] = (f"{LABELS[field]} is on a private, loopback or link-local address, which only "

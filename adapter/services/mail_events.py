@@ -15,10 +15,11 @@ from typing import Sequence
 
 from sqlalchemy import Connection, select
 
-from adapter.domain import events as ev
+from adapter.domain.events import RecordEvent
 from adapter.persistence import mail_store, plan_store
 from adapter.persistence.relationships_store import managers_of
 from adapter.persistence.tables import resource_links
+from xapi.events import EventKind
 
 from .calendar import PlannedCheckIn, invitation
 from .mail_messages import Draft, Mailer
@@ -39,30 +40,30 @@ class MailOnEvents:
     def __init__(self, mailer: Mailer) -> None:
         self.mailer = mailer
 
-    def __call__(self, conn: Connection, events: Sequence[ev.RecordEvent]) -> None:
+    def __call__(self, conn: Connection, events: Sequence[RecordEvent]) -> None:
         for event in events:
             now = (event.recorded_at or event.occurred_at).timestamp()  # when written, not the day held
-            if event.restored and not isinstance(event, (ev.CheckInHeld, ev.CoachingConversationHeld)):
+            if event.restored and event.kind not in (EventKind.CHECK_IN_HELD, EventKind.COACHING_CONVERSATION_HELD):
                 continue  # an undone withdrawal tells nobody again; only the check-in it cancelled is re-planned
-            if isinstance(event, ev.ValidationRequested):
+            if event.kind == EventKind.VALIDATION_REQUESTED:
                 self._validation_requested(conn, event, now)
-            elif isinstance(event, (ev.ApplicationValidated, ev.MoreEvidenceRequested)):
+            elif event.kind in (EventKind.APPLICATION_VALIDATED, EventKind.NEEDS_MORE_EVIDENCE):
                 self._validation_decided(conn, event, now)
-            elif isinstance(event, (ev.CheckInHeld, ev.CoachingConversationHeld)) and event.shared_fields.get(
-                    "next_on") and not event.corrects:  # a rating re-sends it: not a new plan
+            elif event.kind in (EventKind.CHECK_IN_HELD, EventKind.COACHING_CONVERSATION_HELD) and \
+                    event.shared_fields.get("next_on") and not event.corrects:  # a rating re-sends it: not a new plan
                 plan = plan_store.plan_next(conn, event.manager_id, event.learner_id, event.record_id,
                                             date.fromisoformat(event.shared_fields["next_on"]), now)
                 if plan:
                     self.send_invitation(conn, plan, now)
-            elif isinstance(event, ev.RecordWithdrawn) and event.record_type in CONVERSATION_TYPES:
+            elif event.kind == EventKind.RECORD_WITHDRAWN and event.record_type in CONVERSATION_TYPES:
                 plan = plan_store.cancel_plan_of(conn, event.record_id, now)
                 if plan:
                     self.send_invitation(conn, plan, now)
 
-    def _event_key(self, event: ev.RecordEvent) -> str:
+    def _event_key(self, event: RecordEvent) -> str:
         return f"{event.kind}:{event.record_type}:{event.record_id}:v{event.record_version}"
 
-    def _validation_requested(self, conn: Connection, event: ev.RecordEvent, now: float) -> None:
+    def _validation_requested(self, conn: Connection, event: RecordEvent, now: float) -> None:
         learner = mail_store.contact(conn, event.learner_id)
         values = {"learner": learner["name"] if learner else "A team member",
                   "activity": activity_title(conn, event.resource_link_pk),
@@ -73,9 +74,9 @@ class MailOnEvents:
                                             about=event.learner_id)
                                       for manager_id in managers_of(conn, event.learner_id)], now)
 
-    def _validation_decided(self, conn: Connection, event: ev.RecordEvent, now: float) -> None:
+    def _validation_decided(self, conn: Connection, event: RecordEvent, now: float) -> None:
         manager = mail_store.contact(conn, event.manager_id) if event.manager_id else None
-        outcome = OUTCOME_TEXT["validated" if isinstance(event, ev.ApplicationValidated) else "needs_more_evidence"]
+        outcome = OUTCOME_TEXT["validated" if event.kind == EventKind.APPLICATION_VALIDATED else "needs_more_evidence"]
         values = {"manager": manager["name"] if manager else "Your manager", "outcome": outcome,
                   "activity": activity_title(conn, event.resource_link_pk),
                   "feedback": event.shared_fields.get("feedback", ""),

@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Engine
 from adapter.domain.relationships import SUPERSEDES, ManagerLink
 from adapter.domain.rules import MAX_ID, RuleViolation
 from adapter.persistence import relationships_store as links
+from adapter.persistence.breakdown_queries import set_teams
 from adapter.persistence import scim_store
 from adapter.persistence.coaching_store import audit
 from adapter.persistence.expected_people_store import find_or_expect, update_expected
@@ -137,13 +138,16 @@ class Provisioner:
                "resource": docs.stored(user), "created_at": before["created_at"] if before else now,
                "updated_at": now, "version": (before["version"] + 1) if before else 1}
         scim_store.save_user(conn, row)
+        department = docs.department_of(user)
+        if department:  # as the relationships import's team column: a blank one leaves the team as it was
+            set_teams(conn, [(person_id, department)])
         changed = self._reconcile(conn, user_id, now)
         for report in scim_store.reports_of(conn, self.platform_id, user_id):
             changed += self._reconcile(conn, report, now)
         audit(conn, at=now, actor_id=None, platform_id=self.platform_id,
               action="provisioning.user_" + ("created" if before is None else "updated"), record_type="person",
               record_id=person_id, detail={"active": active, "manager_set": manager_id is not None,
-                                           "links_changed": changed})
+                                           "team_set": bool(department), "links_changed": changed})
         return row
 
     def _checked_manager(self, conn: Connection, user_id: str, user: Any) -> str | None:

@@ -7,6 +7,7 @@ reads (the learner → line manager relationship); groups mean nothing here.
 from __future__ import annotations
 
 import copy
+import unicodedata
 from datetime import datetime, timezone
 from typing import Any
 
@@ -79,9 +80,11 @@ def nul_free(payload: Any) -> Any:
 
 def check_widths(user: Any) -> None:
     for label, value in (("userName", user.user_name), ("externalId", user.external_id),
-                         ("email", email_of(user))):
+                         ("email", email_of(user)), ("department", department_of(user))):
         if value and len(value) > MAX_TEXT:
             raise InvalidValueException(detail=f"{label} is longer than {MAX_TEXT} characters")
+    if any(unicodedata.category(char) == "Cc" for char in department_of(user)):
+        raise InvalidValueException(detail="department holds a control character")
 
 
 def with_manager_refs(payload: Any, base_url: str) -> Any:
@@ -157,6 +160,12 @@ def email_of(user: Any) -> str:
     emails = user.emails or []
     primary = next((e for e in emails if e.primary), emails[0] if emails else None)
     return str(primary.value) if primary and primary.value else ""
+
+
+def department_of(user: Any) -> str:
+    """The enterprise extension's department: the person's team in the reports ("" if none)."""
+    extension = user[EnterpriseUser]
+    return ((extension.department if extension is not None else None) or "").strip()
 
 
 def display_name_of(user: Any) -> str:

@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Engine
 
 from adapter.domain.authorization import NotFound, Viewer
 from adapter.domain.due import (
-    CheckInPlan, action_due_this_week, check_cadence, check_in_due_on, check_in_state, end_of_week, how_long,
+    CheckInPlan, action_due_this_week, check_cadence, check_in_due_on, check_in_state, end_of_week,
 )
 from adapter.domain.rules import named
 from adapter.persistence import coaching_store, due_queries
@@ -28,7 +28,7 @@ def manager_todo(conn: Connection, viewer: Viewer, today: date, now: float) -> d
     cadence = due_queries.cadence_of(conn, viewer.person_id)
     pending = due_queries.pending_validations(conn, team)
     named = links_named(conn, {v["resource_link_pk"] for v in pending} - {None})  # pages name them with activity_name
-    validations = [{**v, "learner": team[v["learner_id"]], "waited": how_long(now - v["asked_at"]),
+    validations = [{**v, "learner": team[v["learner_id"]], "waited": now - v["asked_at"],  # seconds: the page words it
                     "activity": named.get(v["resource_link_pk"])} for v in pending]
     latest = due_queries.latest_conversations(conn, team)
     by_course = {} if cadence else due_queries.course_cadences(conn, team)
@@ -69,7 +69,7 @@ def learner_todo(conn: Connection, viewer: Viewer, today: date) -> dict[str, Any
         "more_evidence": more_evidence,
         "actions": [{"id": a.id, "description": a.description, "due_on": a.due_on, "overdue": a.due_on < today}
                     for a in actions],
-        "to_rate": [{**c, "manager": who.get(c["manager_id"], "your manager")} for c in to_rate],
+        "to_rate": [{**c, "manager": who.get(c["manager_id"], "")} for c in to_rate],  # "": the page says "your manager"
         "today": today,
     }
 

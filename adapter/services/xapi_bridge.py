@@ -70,7 +70,7 @@ class XapiBridge:
         if rows:
             insert_outbox_rows(conn, rows)
 
-    def _statement_rows(self, conn: Connection, event: RecordEvent, subject: x.RecordEvent, target: str,
+    def _statement_rows(self, conn: Connection, event: RecordEvent, subject: x.StatementEvent, target: str,
                         settings: BuildSettings) -> list[dict[str, Any]]:
         key = record_key(event)
         live = xapi_live_statements.c
@@ -145,7 +145,7 @@ def _person(conn: Connection, person_id: int | None, issuer: str) -> x.Person | 
     return x.Person(platform_issuer=issuer, lti_sub=row.sub, email=row.email or None, name=row.name or None)
 
 
-def _subject(conn: Connection, event: RecordEvent, iri_base: str) -> x.RecordEvent:
+def _subject(conn: Connection, event: RecordEvent, iri_base: str) -> x.StatementEvent:
     """The event as the statement builder sees it: people, course and learning activity
     read from the launch data the tool keeps (voids and the statement answered are per
     LRS, added later)."""
@@ -156,7 +156,7 @@ def _subject(conn: Connection, event: RecordEvent, iri_base: str) -> x.RecordEve
                            .where(contexts.c.id == event.context_pk)).one()
         course = x.Course(platform_issuer=issuer, context_id=row.context_id, title=row.title or None)
     learner = _person(conn, event.learner_id, issuer)
-    return x.RecordEvent(
+    return x.StatementEvent(
         kind=x.EventKind(event.kind), record_id=record_key(event), record_version=event.record_version,
         occurred_at=event.occurred_at, recorded_at=event.recorded_at, learner=learner,
         learning_activity=_learning_activity(conn, event, issuer, iri_base), course=course,

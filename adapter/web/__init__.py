@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, render_template, request
+from flask_babel import gettext
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -63,12 +64,12 @@ def create_app(settings: Settings | None = None, migrate: bool = True, **overrid
         if request.path.startswith(scim.bp.url_prefix + "/"):  # an unknown SCIM path gets a SCIM error
             return scim.error_response(error.code or 500, error.description or error.name)
         return render_template("error.html", code=error.name.lower().replace(" ", "_"),
-                               reason=error.description, status=error.code), error.code or 500
+                               reason=i18n.error_reason(error), status=error.code), error.code or 500
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
         app.logger.exception("unhandled error")
         return render_template("error.html", code="internal_error",
-                               reason="Something went wrong on our side. Please try again.", status=500), 500
+                               reason=gettext("Something went wrong on our side. Please try again."), status=500), 500
 
     return app

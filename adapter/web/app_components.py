@@ -16,7 +16,7 @@ from adapter.persistence.key_store import ToolKeyStore
 from adapter.persistence.lti_stores import SqlKeySetCache, SqlLoginStore, SqlRegistrationStore
 from lti.jwks import PlatformKeys
 from lti.safe_fetch import FencedSession, FetchLimits
-from lti.validation import LaunchValidator
+from lti.launch_validation import LaunchValidator
 
 EXTENSION = "coachbridge"
 KEY_SET_MAX_BYTES = 256 * 1024  # a key set with a dozen rotated keys is ~20 KB

@@ -12,6 +12,7 @@ from functools import wraps
 from typing import Callable
 
 from flask import Blueprint, Flask, abort, g, has_request_context, make_response, render_template, request
+from flask_babel import gettext
 
 from adapter.domain import authorization
 from adapter.domain.admin_scope import AdminScope
@@ -19,7 +20,7 @@ from adapter.domain.authorization import Asker, Decision
 from adapter.persistence.session_store import WebSession, end_session, load_session
 from adapter.services.askers import load_asker
 
-from .app_components import components
+from .app_components import components, page_connection
 
 # "__Host-": the browser takes these cookies only from this host itself (Secure, Path=/, no
 # Domain), so a sibling subdomain cannot plant its own session or browser id for the victim.
@@ -87,7 +88,7 @@ def _check_csrf() -> None:
     session = current_session()
     sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
     if session is None or not hmac.compare_digest(sent, session.csrf_token):
-        abort(403, description="This form has expired or did not come from the tool. Please reload the page.")
+        abort(403, description=gettext("This form has expired or did not come from the tool. Please reload the page."))
 
 
 def _secure_headers(response):
@@ -114,9 +115,12 @@ def asker() -> Asker | None:
     """Who is asking (None: no session), loaded on one connection the first time a request asks."""
     if "asker" not in g:
         session = current_session()
-        g.asker = None if session is None else load_asker(
-            components().engine, session.person_id, session.platform_id, session.app_roles, session.context_pk,
-            session.launch.get("signed_in_by"))
+        if session is None:
+            g.asker = None
+        else:
+            with page_connection() as conn:
+                g.asker = load_asker(conn, session.person_id, session.platform_id, session.app_roles,
+                                     session.context_pk, session.launch.get("signed_in_by"))
     return g.asker
 
 
@@ -139,10 +143,10 @@ def allowed(rule: Callable[..., Decision], *about) -> Asker:
     """The asker, when ``rule`` allows them (``about`` what: a platform, a record); else 401/403."""
     me = asker()
     if me is None:
-        abort(401, description="Your session has ended. Please launch the tool again from your course.")
+        abort(401, description=gettext("Your session has ended. Please launch the tool again from your course."))
     decision = rule(me, *about)
     if not decision:
-        abort(403, description=decision.reason)
+        abort(403, description=gettext(decision.reason))
     return me
 
 

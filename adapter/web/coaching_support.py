@@ -7,16 +7,18 @@ from datetime import date, datetime, timezone
 from functools import partial
 
 from flask import Blueprint, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 
 from adapter.domain.authorization import Forbidden, NotFound, Viewer, may_use_personal_pages
 from adapter.domain.rules import RuleViolation, whole_number
 from adapter.domain.templates import TemplateCatalog
+from adapter.domain.translatable import N_
 from adapter.services.coaching_views import undo_offer
 from adapter.translations.pseudo import PSEUDO_LOCALES, RTL, pseudo_text
 
 from .app_components import components
 from .auth import allowed
+from .i18n import translate
 
 
 def catalog() -> TemplateCatalog:
@@ -29,15 +31,17 @@ def catalog() -> TemplateCatalog:
 
 
 def answer_refusals(blueprint: Blueprint,
-                    missing: str = "There is no such record, or it is not yours to see.") -> None:
-    """The domain's refusals, as the blueprint's pages answer them: NotFound as 404 saying ``missing``."""
+                    missing: str = N_("There is no such record, or it is not yours to see.")) -> None:
+    """The domain's refusals, as the blueprint's pages answer them: NotFound as 404 saying
+    ``missing`` (English, marked with N_: translated here)."""
     @blueprint.errorhandler(NotFound)
     def not_found(error: NotFound):
-        return render_template("error.html", code="not_found", status=404, reason=missing), 404
+        return render_template("error.html", code="not_found", status=404, reason=gettext(missing)), 404
 
     @blueprint.errorhandler(Forbidden)
     def forbidden(error: Forbidden):
-        return render_template("error.html", code="forbidden", status=403, reason=f"Not allowed: {error}."), 403
+        return render_template("error.html", code="forbidden", status=403,
+                               reason=gettext("Not allowed: %(reason)s.", reason=translate(error))), 403
 
 
 def current_viewer() -> Viewer:

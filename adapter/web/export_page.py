@@ -7,14 +7,21 @@ from pathlib import Path
 from typing import Any
 
 from flask import Response
+from flask_babel import gettext, ngettext
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from .i18n import html_lang, text_direction
+
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
-_environment = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=select_autoescape(default=True))
+_environment = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=select_autoescape(default=True),
+                           extensions=["jinja2.ext.i18n"])
+# In the asker's language on a page; in English from the command line (no request, no locale).
+_environment.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
 
 
 def export_html(document: dict[str, Any]) -> str:
-    return _environment.get_template("person_export.html").render(document=document)
+    return _environment.get_template("person_export.html").render(document=document, lang=html_lang(),
+                                                                  direction=text_direction())
 
 
 def export_response(document: dict[str, Any], kind: str, name: str) -> Response:

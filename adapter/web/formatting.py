@@ -1,34 +1,73 @@
-"""How pages write dates and name activities: one filter each, so every page says them the same way."""
+"""How pages write dates, numbers and activity names: one filter each, so every page says
+them the same way, in the page's locale (Babel's CLDR data through Flask-Babel)."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, Mapping
 
 from flask import Flask
-from flask_babel import gettext
+from flask_babel import format_date, format_decimal, format_percent, format_timedelta, gettext
+from markupsafe import Markup
+
+from adapter.domain.translatable import N_
 
 
-def day(value: float | date | None) -> str:
-    """A stored time (seconds since the epoch, UTC) or a date, as the day it fell on."""
+def as_date(value: float | date | str) -> date:
+    """A stored time (seconds since the epoch, UTC), an ISO day or a date, as the day it fell on."""
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).date() if value.tzinfo else value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        return date.fromisoformat(value[:10])
+    return datetime.fromtimestamp(value, timezone.utc).date()
+
+
+def day(value: float | date | str | None) -> Markup:
+    """The day as the reader's locale writes it ("Dec 4, 2026", "4 déc. 2026"), in a <time>
+    element that keeps the ISO date for machines."""
+    if value is None or value == "":
+        return Markup("")
+    the_day = as_date(value)
+    return Markup('<time datetime="{}">{}</time>').format(the_day.isoformat(), format_date(the_day, "medium"))
+
+
+def day_text(value: float | date | str | None) -> str:
+    """The same day as plain text, for attributes (aria-label, data-label) and CSV-free places."""
+    return "" if value is None or value == "" else format_date(as_date(value), "medium")
+
+
+def number(value: float | int | None) -> str:
+    """A count or a mean as the reader's locale writes it (1,234.5 / 1 234,5)."""
+    return "" if value is None else format_decimal(value)
+
+
+def percent(value: float | None, digits: int = 0) -> str:
+    """A share (0.42) as a percentage in the reader's locale ("42%", "42 %")."""
     if value is None:
         return ""
-    if isinstance(value, (int, float)):
-        value = datetime.fromtimestamp(value, timezone.utc).date()
-    return value.isoformat()
+    return format_percent(value, "#,##0" + ("." + "0" * digits if digits else "") + "%")
+
+
+def duration(seconds: float) -> str:
+    """How long something has waited, in the reader's words: "under an hour", "5 hours", "3 days"."""
+    if seconds < 3600:
+        return gettext("under an hour")
+    return format_timedelta(timedelta(seconds=seconds), threshold=1.5)
 
 
 # How the tool learned that someone manages someone, in the words a manager uses.
 SOURCE_WORDS = {
-    "mentor_claim": "your LMS lists you as their mentor",
-    "import": "imported by an administrator",
-    "nomination": "they named you and you confirmed",
-    "roster": "your LMS's course roster",
-    "provisioning": "your organisation's HR directory",
+    "mentor_claim": N_("your LMS lists you as their mentor"),
+    "import": N_("imported by an administrator"),
+    "nomination": N_("they named you and you confirmed"),
+    "roster": N_("your LMS's course roster"),
+    "provisioning": N_("your organisation's HR directory"),
 }
 
 
 def source_words(source: str) -> str:
-    return SOURCE_WORDS.get(source, source.replace("_", " "))
+    return gettext(SOURCE_WORDS[source]) if source in SOURCE_WORDS else source.replace("_", " ")
 
 
 def activity_name(activity: Mapping[str, Any]) -> str:
@@ -41,6 +80,5 @@ def activity_name(activity: Mapping[str, Any]) -> str:
 
 
 def init_app(app: Flask) -> None:
-    app.add_template_filter(day)
-    app.add_template_filter(activity_name)
-    app.add_template_filter(source_words)
+    for template_filter in (day, day_text, duration, number, percent, activity_name, source_words):
+        app.add_template_filter(template_filter)

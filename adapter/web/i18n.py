@@ -15,17 +15,20 @@ The locale, first match wins (README "Languages"):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from flask import Flask, g, request
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, get_locale, gettext
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import HTTPException
 
 from adapter import translations
+from adapter.domain.translatable import N_
 from adapter.services.languages import SavedLanguages, saved_languages
 from adapter.translations.pseudo import PSEUDO_LOCALES
 
-from .app_components import EXTENSION, components
+from .app_components import EXTENSION, components, page_connection
 from .auth import current_session
 
 
@@ -82,8 +85,9 @@ def _saved() -> SavedLanguages:
     if "saved_languages" not in g:
         session = current_session()
         try:
-            g.saved_languages = saved_languages(components().engine, session and session.person_id,
-                                                session and session.platform_id)
+            with page_connection() as conn:
+                g.saved_languages = saved_languages(conn, session and session.person_id,
+                                                    session and session.platform_id)
         except SQLAlchemyError:  # an error page while the database is down still renders
             g.saved_languages = SavedLanguages(None, None)
     return g.saved_languages
@@ -106,18 +110,54 @@ def select_locale() -> str:
 
 def platform_default(platform_id: int) -> str:
     """The default an admin set for the platform ("" for none), for its admin page."""
-    return saved_languages(components().engine, None, platform_id).platform_default or ""
+    with components().engine.connect() as conn:
+        return saved_languages(conn, None, platform_id).platform_default or ""
+
+
+# What an error page says when the code that refused gave no reason of its own (werkzeug's
+# defaults are English and written for developers).
+_ERROR_REASONS = {
+    400: N_("The request could not be understood. Please go back and try again."),
+    401: N_("Your session has ended. Please launch the tool again from your course."),
+    403: N_("You are not allowed to open this page."),
+    404: N_("There is no such page."),
+    405: N_("This page cannot be used that way."),
+    413: N_("What you sent is too large."),
+    429: N_("Too many requests. Please wait a moment and try again."),
+}
+
+
+def error_reason(error: HTTPException) -> str:
+    """The reason an error page gives: the one the refusing code wrote (translated where it was
+    raised), else a plain one for the status in the reader's language."""
+    if error.description and error.description != type(error).description:
+        return error.description
+    reason = _ERROR_REASONS.get(error.code or 500)
+    return gettext(reason) if reason else gettext("Something went wrong on our side. Please try again.")
+
+
+def rule_problem(violation: Any) -> str:
+    """A broken rule (a RuleViolation: the field's name and what is wrong with it, English msgids
+    marked where they were written) in the reader's language, e.g. "Date held cannot be in the future"."""
+    if not violation.field:  # one sentence that names its field itself (web/form_problems.py)
+        return translate(violation.problem)
+    return gettext("%(field)s %(problem)s", field=translate(violation.field), problem=translate(violation.problem))
+
+
+def translate(text: object) -> str:
+    """Text marked with N_ elsewhere, translated at the edge (a template filter too)."""
+    return gettext(str(text)) if text else ""
 
 
 def html_lang() -> str:
     """The page's ``lang``: BCP 47 (``fr-FR``); a pseudo-locale's modifier as a private-use subtag."""
-    locale = get_locale()
+    locale = get_locale() or Locale.parse(translations.SOURCE_LOCALE)  # no request: the command line
     tag = "-".join(part for part in (locale.language, locale.script, locale.territory) if part)
     return f"{tag}-x-{locale.modifier}" if locale.modifier else tag
 
 
 def text_direction() -> str:
-    return get_locale().text_direction
+    return (get_locale() or Locale.parse(translations.SOURCE_LOCALE)).text_direction
 
 
 def init_app(app: Flask) -> None:
@@ -127,5 +167,7 @@ def init_app(app: Flask) -> None:
     # {% trans %} blocks' whitespace collapsed, as extraction does (pyproject.toml)
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     Babel(app, locale_selector=select_locale)
+    app.add_template_filter(translate)
+    app.add_template_filter(rule_problem)
     app.context_processor(lambda: {"html_lang": html_lang, "text_direction": text_direction,
                                    "language_choices": language_choices, "platform_default": platform_default})

@@ -7,10 +7,11 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, redirect, request, url_for
 
+from adapter.domain.authorization import may_administer
 from adapter.services.languages import choose_language, set_platform_language
 
 from .app_components import components
-from .auth import admin_required, admin_scope, current_session
+from .auth import admin_required, asker, current_session, personal_pages
 from .i18n import launch_locale, offered_locales
 
 bp = Blueprint("languages", __name__)
@@ -25,10 +26,9 @@ def same_site_path(target: str) -> str | None:
 
 
 @bp.route("/language", methods=["POST"])
+@personal_pages
 def choose():
     session = current_session()
-    if session is None or session.person_id is None:
-        abort(403, description="Sign in through your LMS to choose a language.")
     locale = request.form.get("locale", "")
     if locale not in offered_locales():
         abort(400, description="The tool does not offer that language.")
@@ -39,7 +39,7 @@ def choose():
 @bp.route("/admin/platforms/<int:platform_id>/language", methods=["POST"])
 @admin_required
 def platform_default(platform_id: int):
-    if not admin_scope().allows(platform_id):
+    if not may_administer(asker(), platform_id):
         abort(404)
     locale = request.form.get("locale", "")
     if locale and locale not in offered_locales():

@@ -3,6 +3,7 @@ agreed actions, ask for validation, rate conversations, name a manager."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from adapter.domain.rules import RuleViolation, whole_number
@@ -23,14 +24,14 @@ answer_refusals(bp)
 SECTIONS = {"validation": "#validation-heading"}  # where the to-do list's buttons land on the activity page
 
 SAVED = {
-    "reflection": "Your reflection is saved.",
-    "validation": "Your manager has been asked to validate.",
-    "rating": "Thank you for rating the conversation.",
-    "action": "The action is updated.",
-    "nomination": "Your manager has been asked to confirm.",
+    "reflection": _l("Your reflection is saved."),
+    "validation": _l("Your manager has been asked to validate."),
+    "rating": _l("Thank you for rating the conversation."),
+    "action": _l("The action is updated."),
+    "nomination": _l("Your manager has been asked to confirm."),
     "withdrawn": _l("Withdrawn: your manager no longer sees it."),
     "restored": _l("Your withdrawal is undone: it is back as it was."),
-    "answered": "Your answer is recorded.",
+    "answered": _l("Your answer is recorded."),
 }
 
 
@@ -102,12 +103,12 @@ def nominate():
 
 WITHDRAWABLE = ("reflection", "validation")
 WITHDRAWAL_CONSEQUENCES = {
-    "reflection": ("your reflection", ["Your manager will no longer see it.",
-                                       "You can write a new reflection afterwards.",
-                                       _l("For 10 minutes you can undo this from the next page.")]),
-    "validation": ("your request for validation", ["Your manager will no longer be asked to decide.",
-                                                    "You can ask again afterwards.",
-                                                    _l("For 10 minutes you can undo this from the next page.")]),
+    "reflection": (_l("Withdraw your reflection?"), [_l("Your manager will no longer see it."),
+                                                     _l("You can write a new reflection afterwards."),
+                                                     _l("For 10 minutes you can undo this from the next page.")]),
+    "validation": (_l("Withdraw your request for validation?"), [_l("Your manager will no longer be asked to decide."),
+                                                                 _l("You can ask again afterwards."),
+                                                                 _l("For 10 minutes you can undo this from the next page.")]),
 }
 
 
@@ -116,8 +117,8 @@ WITHDRAWAL_CONSEQUENCES = {
 def withdraw(record_type: str, record_id: int):
     """GET asks for confirmation, naming what goes; POST withdraws."""
     if request.method == "GET":
-        what, consequences = WITHDRAWAL_CONSEQUENCES[record_type]
-        return render_template("confirm_withdrawal.html", what=what, consequences=consequences,
+        question, consequences = WITHDRAWAL_CONSEQUENCES[record_type]
+        return render_template("confirm_withdrawal.html", question=question, consequences=consequences,
                                action_url=url_for("learner.withdraw", record_type=record_type, record_id=record_id),
                                cancel_url=url_for("learner.home"))
     try:
@@ -148,7 +149,7 @@ def todo():
 def open_activity():
     link = whole_number(request.form.get("resource_link_pk"))
     if link is None:
-        abort(400, description="Choose one of your activities.")
+        abort(400, description=_("Choose one of your activities."))
     todo_service.open_activity(components().engine, current_viewer(), session_token() or "", link)
     section = SECTIONS.get(request.form.get("section", ""), "")
     return redirect(url_for("learner.home") + section, code=303)

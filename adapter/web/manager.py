@@ -22,6 +22,8 @@ from adapter.services.todo import manager_todo
 from . import submitted
 from .app_components import components, page_connection
 from .auth import current_session, manager_required
+from .formatting import day_text
+from .i18n import rule_problem
 from .coaching_support import (
     about_record, answer_refusals, catalog, current_viewer, done, now, saved_message, today, today_of,
     withdrawn_undo,
@@ -31,15 +33,13 @@ from .roster import sync_current_course
 bp = Blueprint("manager", __name__, url_prefix="/manager")
 answer_refusals(bp)
 
-
-
 SAVED = {
-    "conversation": "The conversation is recorded.",
-    "validation": "Your decision is recorded.",
-    "answered": "Your answer is recorded.",
-    "withdrawn": "The conversation is withdrawn, with the actions agreed in it.",
-    "cadence": "Your check-in rhythm is saved.",
-    "action": "The action is marked done.",
+    "conversation": _l("The conversation is recorded."),
+    "validation": _l("Your decision is recorded."),
+    "answered": _l("Your answer is recorded."),
+    "withdrawn": _l("The conversation is withdrawn, with the actions agreed in it."),
+    "cadence": _l("Your check-in rhythm is saved."),
+    "action": _l("The action is marked done."),
     "restored": _l("The withdrawal is undone: the conversation and its actions are back as they were."),
 }
 
@@ -49,7 +49,8 @@ SAVED = {
 def home():
     with page_connection() as conn:
         page = team_page(conn, current_viewer(), current_session().resource_link_pk)
-    return render_template("manager/home.html", saved=saved_message(SAVED), today=today(), **page)
+    return render_template("manager/home.html", saved=saved_message(SAVED), today=today(),
+                           synced=whole_number(request.args.get("synced")), **page)
 
 
 @bp.route("/roster", methods=["POST"])
@@ -87,7 +88,7 @@ def _launched_template() -> str:
 def conversation(learner_id: int):
     template = catalog().by_key.get(request.values.get("template") or _launched_template())
     if template is None:
-        abort(404, description="There is no such conversation template.")
+        abort(404, description=_("There is no such conversation template."))
     session = current_session()
     with components().engine.connect() as conn:
         me = current_viewer()
@@ -132,16 +133,19 @@ def withdraw_conversation(conversation_id: int):
         with components().engine.connect() as conn:
             talk = coaching_store.get_conversation(conn, conversation_id)
             if talk is None or not talk.may_be_withdrawn_by(me):
-                abort(404, description="There is no such record, or it is not yours to withdraw.")
+                abort(404, description=_("There is no such record, or it is not yours to withdraw."))
             name = names(conn, {talk.learner_id})[talk.learner_id]
         template = catalog().by_key.get(talk.template)
         return render_template(
             "confirm_withdrawal.html",
-            what=f"the {template.title if template else 'conversation'} with {name} on {talk.held_on.isoformat()}",
-            consequences=[f"{name} will no longer see it, and the actions agreed in it are withdrawn with it.",
-                          "The learning record store is told to disregard what it was sent about it.",
-                          "Withdraw only a conversation recorded for the wrong person or one that did not take place.",
-                          _("For 10 minutes you can undo this from the next page.")],
+            question=_("Withdraw the %(conversation)s with %(name)s on %(day)s?",
+                       conversation=template.title if template else _("conversation"), name=name,
+                       day=day_text(talk.held_on)),
+            consequences=[_("%(name)s will no longer see it, and the actions agreed in it are withdrawn with it.",
+                            name=name),
+                          _("The learning record store is told to disregard what it was sent about it."),
+                          _("Withdraw only a conversation recorded for the wrong person or one that did not take "
+                            "place.")],
             action_url=url_for("manager.withdraw_conversation", conversation_id=conversation_id),
             cancel_url=url_for("manager.mentee", learner_id=talk.learner_id))
     withdrawn = coaching.withdraw_conversation(components().engine, me, conversation_id, now())
@@ -155,16 +159,16 @@ def undo_withdrawal(record_type: str, record_id: int):
     try:
         restored = coaching.undo_withdrawal(components().engine, current_viewer(), record_type, record_id, now())
     except RuleViolation as broken:
-        return _refused(broken, "Nothing is undone")
+        return _refused(broken, _l("Nothing is undone: %(problem)s."))
     return done("manager.mentee", "restored", learner_id=restored.learner_id)
 
 
-def _refused(broken: RuleViolation, nothing_done: str):
+def _refused(broken: RuleViolation, nothing_done: object):
     """A form of the mentee page broke a rule: that page again with the problem (the form
     names its learner), or a plain 400 when it does not."""
     learner_id = whole_number(request.form.get("learner_id"))
     if learner_id is None:
-        abort(400, description=f"{nothing_done}: {broken}.")
+        abort(400, description=str(nothing_done) % {"problem": rule_problem(broken)})
     return _mentee_page(learner_id, error=broken, status=400)
 
 
@@ -176,7 +180,7 @@ def decide(request_id: int):
         decided = coaching.decide_validation(components().engine, me, request_id, request.form.get("outcome", ""),
                                              request.form.get("feedback", ""), now())
     except RuleViolation as broken:
-        return _refused(about_record(broken, request_id), "The decision is not recorded")
+        return _refused(about_record(broken, request_id), _l("The decision is not recorded: %(problem)s."))
     return done("manager.mentee", "validation", learner_id=decided.learner_id)
 
 

@@ -4,6 +4,8 @@ and the calendar feed itself, each authorised by its secret token alone."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from adapter.services import notifications
 from adapter.services.mail_messages import Mailer
@@ -15,7 +17,7 @@ from .coaching_support import done, now, saved_message
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 # The secret is the last segment of each link's path, so request logs leave it out (health.py).
 links = Blueprint("mail_links", __name__, url_prefix="/mail")  # no session, no CSRF token: the link's secret
-SAVED = {"preferences": "Your choices are saved.", "revoked": "The calendar address no longer works."}
+SAVED = {"preferences": _l("Your choices are saved."), "revoked": _l("The calendar address no longer works.")}
 
 
 def _person_id() -> int:
@@ -61,11 +63,11 @@ def unsubscribe(kind: str, token: str):
     if request.method == "POST":
         title = notifications.unsubscribe(components().engine, token, kind, now())
         if title is None:
-            abort(404, description="This unsubscribe link is not known.")
+            abort(404, description=_("This unsubscribe link is not known."))
         return render_template("notifications/unsubscribed.html", title=title, done=True)
     title = notifications.kind_title(kind)
     if title is None:
-        abort(404, description="This unsubscribe link is not known.")
+        abort(404, description=_("This unsubscribe link is not known."))
     return render_template("notifications/unsubscribed.html", title=title, done=False)
 
 
@@ -73,5 +75,5 @@ def unsubscribe(kind: str, token: str):
 def calendar(token: str):
     body = notifications.calendar_feed(components().engine, token, Mailer(components().settings.public_url), now())
     if body is None:
-        abort(404, description="This calendar address is not known, or it was replaced.")
+        abort(404, description=_("This calendar address is not known, or it was replaced."))
     return Response(body, mimetype="text/calendar", headers={"Content-Disposition": 'inline; filename="check-ins.ics"'})

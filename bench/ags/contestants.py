@@ -68,8 +68,9 @@ def coachbridge_direct(cfg, run: int) -> dict:
 def coachbridge_outbox(cfg, run: int) -> dict:
     from sqlalchemy import func, select
 
-    from adapter.domain.events import ApplicationValidated
+    from adapter.domain.events import RecordEvent
     from adapter.services.gradebook import ScoreDeliveryJob, enqueue_scores
+    from xapi.events import EventKind
 
     engine, access = coachbridge_parts(cfg)
     with engine.begin() as conn:
@@ -77,8 +78,8 @@ def coachbridge_outbox(cfg, run: int) -> dict:
     stamps = timestamps(run, cfg["posts"])
     cpu, wall = time.process_time(), time.perf_counter()
     for n, at in enumerate(stamps):
-        event = ApplicationValidated(
-            record_type="validation", record_id=run * 100_000 + n, record_version=1, occurred_at=at,
+        event = RecordEvent(
+            kind=EventKind.APPLICATION_VALIDATED.value, record_type="validation", record_id=run * 100_000 + n, record_version=1, occurred_at=at,
             actor_id=cfg["learner_pk"], learner_id=cfg["learner_pk"], manager_id=None,
             platform_id=cfg["platform_id"], context_pk=cfg["context_pk"], resource_link_pk=cfg["resource_link_pk"],
             activity_iri=None, shared_fields={"feedback": "Application validated"})

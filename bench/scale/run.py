@@ -16,9 +16,10 @@ database for the launches and one for the drain.
 - **Drain**: the fast LRS stand-in of bench/xapi (uvicorn + a bare ASGI app); an LRS
   endpoint registered for it (no auth, ``--batch-size``); per level, N ``coachbridge
   worker`` processes are started and left idle, then ``--statements`` pre-serialized
-  statements are queued in one transaction, and the clock runs from that commit until the
-  outbox has no pending row left (polled every 20 ms through the pending-rows index). The stand-in must then hold
-  exactly that many new statement ids.
+  statements are queued in one transaction, and the clock runs from the first claim of one
+  of them until the outbox has no pending row left (polled every 20 ms through the
+  pending-rows index); ``pickup`` is the time from the commit to that first claim (the
+  workers' ``--idle-wait``). The stand-in must then hold exactly that many new statement ids.
 
 CPU columns are cores (CPU seconds per wall second) of the tool (gunicorn master + workers
 or the worker processes), PostgreSQL (all its processes), the driver (this process) and,
@@ -63,6 +64,15 @@ def pending(engine, target: str) -> int:
     with engine.connect() as conn:
         return conn.execute(text("SELECT count(*) FROM outbox WHERE channel = 'xapi' AND target = :t "
                                  "AND status = 'pending'"), {"t": target}).scalar_one()
+
+
+def picked_up(engine, last_id: int) -> bool:
+    """Whether a worker has claimed (or already settled) a row queued after ``last_id``."""
+    from sqlalchemy import text
+
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT 1 FROM outbox WHERE id > :last AND (claimed_until IS NOT NULL"
+                                 " OR status <> 'pending') LIMIT 1"), {"last": last_id}).first() is not None
 
 
 def postgres_pids(cluster) -> list[int]:
@@ -129,6 +139,8 @@ def launch_level(cluster, args, work: Path, lms, env: dict[str, str], name: str,
 
 def run_drain(cluster, args, work: Path) -> list[str]:
     FastLrs, StatementFactory = _bench_xapi().FastLrs, _bench_xapi().StatementFactory
+    from sqlalchemy import text
+
     from adapter.persistence.database import make_engine, upgrade
     from adapter.persistence.outbox_store import enqueue_many, queue_status
     from adapter.services.xapi_bridge import outbox_rows
@@ -148,16 +160,33 @@ def run_drain(cluster, args, work: Path) -> list[str]:
             procs = []
             for n in range(workers):
                 with open(work / f"worker-{workers}-{n}.log", "wb") as log:
-                    procs.append(subprocess.Popen([str(BIN / "coachbridge"), "worker", "--idle-wait", "0.05"],
+                    procs.append(subprocess.Popen([str(BIN / "coachbridge"), "worker", "--idle-wait", str(args.idle_wait)],
                                                   env=env, stdout=log, stderr=subprocess.STDOUT, cwd=work))
             try:
-                time.sleep(args.worker_start)  # imports and first idle polls, not timed
+                # Every worker started (imports, migrations check) and past its first polls, not timed:
+                # on a busy machine 4 starting processes took longer than a fixed wait, and one
+                # still importing competed with the drain.
+                logs = [work / f"worker-{workers}-{n}.log" for n in range(workers)]
+                deadline = time.time() + 120
+                while not all(b"delivering" in log.read_bytes() for log in logs):
+                    if time.time() > deadline:
+                        raise RuntimeError("the delivery workers did not start in 120 s")
+                    time.sleep(0.1)
+                time.sleep(args.worker_start)
                 queued = outbox_rows(target.name, factory.make(args.statements), time.time() - 1, "scale")
                 before = lrs.stored()
                 tool_pids = [p.pid for p in procs]
                 load0 = os.getloadavg()[0]
                 with engine.begin() as conn:
+                    last_id = conn.execute(text("SELECT coalesce(max(id), 0) FROM outbox")).scalar_one()
                     enqueue_many(conn, queued)
+                committed = time.perf_counter()
+                # The clock runs from the first claim: how soon an idle worker polls (--idle-wait)
+                # is the pickup column, not the drain's rate.
+                while not picked_up(engine, last_id):
+                    if time.perf_counter() - committed > 60:
+                        raise RuntimeError("no worker claimed a row in 60 s")
+                    time.sleep(0.005)
                 start = time.perf_counter()  # CPU from here too: the insert is not the drain's
                 tool0, pg0 = proc_cpu_seconds(tool_pids), cpu_of(lambda: postgres_pids(cluster))
                 lrs0, drv0 = proc_cpu_seconds([target.pid]), time.process_time()
@@ -176,7 +205,8 @@ def run_drain(cluster, args, work: Path) -> list[str]:
                     raise RuntimeError(f"the LRS gained {gained} of {args.statements}; dead {status.dead}")
                 rate = args.statements / elapsed
                 rows.append(f"{workers:>7} {args.batch_size:>6} {args.statements:>7} {rate:10.0f} {elapsed:8.2f} "
-                            f"{tool:8.2f} {pg:8.2f} {lrs_cores:6.2f} {driver:8.2f} {1e6 * tool / rate:10.0f}   {load0:.1f}")
+                            f"{start - committed:7.2f} {tool:8.2f} {pg:8.2f} {lrs_cores:6.2f} {driver:8.2f} "
+                            f"{1e6 * tool / rate:10.0f}   {load0:.1f}")
                 print(rows[-1], flush=True)
             finally:
                 for proc in procs:
@@ -189,7 +219,7 @@ def run_drain(cluster, args, work: Path) -> list[str]:
 
 LAUNCH_HEADER = ("tool        workers threads browsers launches/s   p50 ms   p99 ms errors tool-cores pg-cores drv-cores "
                  "tool-ms   load")
-DRAIN_HEADER = ("workers  batch   stmts    stmts/s  seconds wrk-cores  pg-cores  LRS  drv-cores wrk-µs/st   load")
+DRAIN_HEADER = ("workers  batch   stmts    stmts/s  seconds  pickup wrk-cores  pg-cores  LRS  drv-cores wrk-µs/st   load")
 
 
 def main() -> int:
@@ -201,7 +231,11 @@ def main() -> int:
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--statements", type=int, default=20000)
     parser.add_argument("--batch-size", type=int, default=100)
-    parser.add_argument("--worker-start", type=float, default=4.0, help="seconds to let delivery workers start")
+    parser.add_argument("--idle-wait", type=float, default=0.5,
+                        help="the delivery workers' --idle-wait (at 0.05 s, the idle polls of their other jobs, "
+                             "x 4 processes, took a share of 2 cores)")
+    parser.add_argument("--worker-start", type=float, default=1.0,
+                        help="seconds to wait after every delivery worker says it is delivering")
     parser.add_argument("--baseline", metavar="TREE", help="launches also from another source tree (a git worktree "
                         "of an earlier commit) as 'baseline', interleaved with this one's")
     parser.add_argument("--skip-launch", action="store_true")

@@ -19,7 +19,9 @@ def test_breakdown_and_trend_pages_fit(chromium, peers, people, width):
            ("by-team", "/admin/reports/by-team"),
            ("by-quarter", "/admin/reports/over-time?period=quarter&measure=conversations"),
            ("by-month", "/admin/reports/over-time?period=month"),
-           ("api-tokens", "/admin/reports/api-tokens"), ("recognition", "/admin/reports/recognition"),
+           ("by-manager-filtered", "/admin/reports/by-manager?from=2026-01&to=2026-12&activity=link:1&course=1"),
+           ("by-month-decision-time", "/admin/reports/over-time?period=quarter&measure=decision_days"),
+           ("api-tokens", "/admin/reports/api-tokens"), ("recognition", "/admin/reports/recognition?team=x"),
            ("home", "/admin/")], "admin")
     _walk(chromium, width, peers.lms.login_url(manager, "rl-feedback"),
           [("team-beside-organisation", "/manager/reports/by-manager")], "manager")

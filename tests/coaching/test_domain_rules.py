@@ -48,7 +48,7 @@ def test_a_broken_template_names_its_file_and_field(tmp_path: Path, text, field)
     (tmp_path / "broken.yaml").write_text(text)
     with pytest.raises(MappingError) as raised:
         load_templates(tmp_path)
-    assert raised.value.path.name == "broken.yaml" and raised.value.field == field
+    assert raised.value.source == "broken.yaml" and raised.value.field == field
     assert str(raised.value).startswith(f"broken.yaml: {field}: ")
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from adapter.domain.relationships import parse_relationship_csv
 from adapter.persistence.tables import manager_links, people
 from adapter.services.relationships import import_relationships
+from tests.peers.lti_platform import demo_platform_id
 
 
 def test_bad_rows_are_reported_by_line_number():
@@ -29,8 +30,10 @@ def test_a_header_without_a_manager_column_is_refused():
 
 
 def platform_of(peers, sub):
+    """The demo LMS's platform, where ``sub`` has launched."""
     with peers.engine.connect() as conn:
-        return conn.execute(select(people.c.platform_id).where(people.c.sub == sub)).scalar_one()
+        return conn.execute(select(people.c.platform_id).where(
+            people.c.sub == sub, people.c.platform_id == demo_platform_id(peers))).scalar_one()
 
 
 def link_count(peers) -> int:

@@ -17,12 +17,13 @@ from adapter.persistence.coaching_tables import validation_requests
 from adapter.persistence.tables import contexts, manager_links, people
 from adapter.services.lms_services import LmsAccess, sync_roster
 from adapter.services.relationships import import_relationships
-from tests.peers.lti_platform import full_launch
+from tests.peers.lti_platform import demo_platform_id, full_launch
 
 
 def person_id(peers, sub: str) -> int:
     with peers.engine.connect() as conn:
-        return conn.execute(select(people.c.id).where(people.c.sub == sub)).scalar_one()
+        return conn.execute(select(people.c.id).where(people.c.sub == sub,
+                                                      people.c.platform_id == demo_platform_id(peers))).scalar_one()
 
 
 def links_of(peers, person: int) -> set[tuple[int, int, str]]:
@@ -96,6 +97,7 @@ def test_a_roster_naming_a_mentor_as_their_own_mentee_does_not_link_them_to_them
         parts = peers.app.extensions["coachbridge"]
         with peers.engine.begin() as conn:  # a full read, so every member is in it
             context_pk = conn.execute(select(contexts.c.id).where(contexts.c.context_id == peers.lms.course_id,
+                                                                  contexts.c.platform_id == demo_platform_id(peers),
                                                                   contexts.c.memberships_url != "")).scalar_one()
             conn.execute(update(contexts).where(contexts.c.id == context_pk).values(roster_differences_url=""))
         access = LmsAccess(parts.engine, parts.tool_keys, allow_private_addresses=True)  # the peer is on loopback

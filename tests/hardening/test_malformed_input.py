@@ -64,7 +64,7 @@ def test_a_refused_decision_with_an_unreadable_learner_id_says_why(world, learne
                                   .where(validation_requests.c.learner_id == world.ids["learner"])).scalar_one()
     answer = world.post("manager", f"/manager/validations/{request_id}", {"outcome": "maybe", "learner_id": learner_id})
     assert answer.status_code == 400
-    assert "The decision is not recorded: Decision: must be one of validated" in answer.get_data(as_text=True)
+    assert "The decision is not recorded: Decision is required" in answer.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("path", [f"/manager/team/{TOO_BIG}", "/manager/team/%C2%B2", f"/admin/lrs/{TOO_BIG}",

@@ -9,24 +9,18 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import select, update
 
-from adapter.persistence.tables import contexts, memberships, people, platforms
+from adapter.persistence.tables import contexts, memberships, people
 from adapter.services.lms_services import LmsAccess, NoServiceAccess, contexts_with_roster, sync_roster
 from lti import claims as c
 from lti.ags import AgsClient, AgsEndpoint, LineItem, validated_score
 from tests.lms_services.token_workers import post_scores
-from tests.peers.lti_platform import full_launch
+from tests.peers.lti_platform import demo_platform_id, full_launch
 
 
 @pytest.fixture
 def access(peers):
     parts = peers.app.extensions["coachbridge"]
     return LmsAccess(parts.engine, parts.tool_keys, allow_private_addresses=True)
-
-
-def demo_platform_id(peers) -> int:
-    with peers.engine.connect() as conn:
-        return conn.execute(select(platforms.c.id).where(platforms.c.issuer == peers.lms.issuer,
-                                                         platforms.c.client_id == peers.lms.client_id)).scalar_one()
 
 
 def course_pk(peers) -> int:
@@ -66,7 +60,8 @@ def test_roster_sync_pages_through_and_then_reads_differences(peers, access):
     assert statuses["manager-maria"] == ("Active", ["manager"])
     assert statuses["admin-ada"] == ("Active", ["admin"])
     with peers.engine.connect() as conn:  # names come with the roster, before anyone launched
-        ben = conn.execute(select(people).where(people.c.sub == "learner-ben")).mappings().one()
+        ben = conn.execute(select(people).where(people.c.sub == "learner-ben",
+                                                people.c.platform_id == demo_platform_id(peers))).mappings().one()
     assert ben["name"] == "Ben Learner" and ben["email"] == "ben@example.org"
 
     peers.lms.services.departed.add("learner-ben")
@@ -178,7 +173,8 @@ def test_roster_sync_records_mentors_like_a_launch_would(peers, access):
             return set(conn.execute(
                 select(learner.c.sub).join(manager_links, manager_links.c.learner_id == learner.c.id)
                 .join(people, people.c.id == manager_links.c.manager_id)
-                .where(people.c.sub == mentor, manager_links.c.source == "mentor_claim",
+                .where(people.c.sub == mentor, people.c.platform_id == demo_platform_id(peers),
+                       manager_links.c.source == "mentor_claim",
                        manager_links.c.ended_at.is_(None))).scalars())
 
     role_map = peers.app.extensions["coachbridge"].role_map

@@ -7,12 +7,13 @@ from sqlalchemy import select, update
 
 from adapter.persistence.tables import key_set_cache, manager_links, memberships, pending_logins, people
 from lti import claims as c
-from tests.peers.lti_platform import browser, full_launch, launch_session, post_launch, start_login
+from tests.peers.lti_platform import browser, demo_platform_id, full_launch, launch_session, post_launch, start_login
 
 
 def person(peers, sub):
     with peers.engine.connect() as conn:
-        return conn.execute(select(people).where(people.c.sub == sub)).mappings().first()
+        return conn.execute(select(people).where(people.c.sub == sub, people.c.platform_id == demo_platform_id(peers))
+                            ).mappings().first()
 
 
 @pytest.mark.parametrize("user_id, landing, heading", [

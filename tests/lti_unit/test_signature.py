@@ -8,7 +8,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from lti.validation import signature_verifies
+from lti.token_checks import signature_verifies
 
 KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 CLAIMS = {"sub": "ana", "nonce": "n-1"}

@@ -10,7 +10,7 @@ from adapter.logging_setup import JsonFormatter, redact
 from adapter.persistence.outbox_store import enqueue
 from adapter.web import create_app
 from tests.lti_launch.test_launch_rejections import unknown_kid
-from tests.peers.lti_platform import browser, full_launch, post_launch, start_login
+from tests.peers.lti_platform import browser, demo_platform_id, full_launch, post_launch, start_login
 
 
 def test_healthz_and_readyz(peers):
@@ -89,7 +89,6 @@ def test_metrics_time_lms_calls(peers):
 
     parts = peers.app.extensions["coachbridge"]
     access = LmsAccess(parts.engine, parts.tool_keys, allow_private_addresses=True)
-    from tests.lms_services.test_roster_and_tokens import demo_platform_id
     AgsClient(access.token_client(demo_platform_id(peers)),
               AgsEndpoint(scopes=frozenset({c.AGS_SCOPE_LINEITEM}), lineitems=peers.lms_url + "/ags/lineitems")
               ).list_line_items()

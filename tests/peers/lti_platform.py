@@ -21,7 +21,7 @@ from adapter.demo.run import register_demo_lms
 from adapter.demo.lms import DemoLMS
 from adapter.demo.local_server import ServerThread
 from adapter.persistence.session_store import token_hash
-from adapter.persistence.tables import web_sessions
+from adapter.persistence.tables import platforms, web_sessions
 from adapter.web import create_app
 from adapter.web.auth import SESSION_COOKIE
 
@@ -74,9 +74,19 @@ class Peers:
         return self.app.extensions["coachbridge"].engine
 
 
+def demo_platform_id(peers: Peers) -> int:
+    """The demo LMS's registration. Other tests register more platforms, some under the same
+    issuer with the same people and course (tests/registration): look those up on this one."""
+    with peers.engine.connect() as conn:
+        return conn.execute(select(platforms.c.id).where(platforms.c.issuer == peers.lms.issuer,
+                                                         platforms.c.client_id == peers.lms.client_id)).scalar_one()
+
+
 def start_peers(instance: Path, database_url: str | None = None) -> Peers:
     # Every peer here is on 127.0.0.1: registration fetches must be allowed to reach it.
-    environ = {"COACHBRIDGE_INSTANCE": str(instance), "COACHBRIDGE_ALLOW_PRIVATE_ADDRESSES": "1"}
+    # The pseudo-locales are on: tests/browser/test_languages_in_browser.py walks the pages in them.
+    environ = {"COACHBRIDGE_INSTANCE": str(instance), "COACHBRIDGE_ALLOW_PRIVATE_ADDRESSES": "1",
+               "COACHBRIDGE_PSEUDO_LOCALES": "1"}
     if database_url:
         environ["DATABASE_URL"] = database_url
     settings = Settings.from_env(environ)

@@ -81,3 +81,18 @@ def test_report_from_the_lrs_equals_report_from_the_database(delivered, ralph, m
     from_lrs = _report(capsys, "--from-lrs", ralph.endpoint, "--username", ralph.username)
     assert from_lrs == from_database
     assert from_database["facts"]["activity_starts"] == EXPECTED.activity_starts
+
+
+@pytest.mark.parametrize("by", ["manager", "month"])
+def test_report_by_manager_and_by_month_from_the_lrs_equals_the_databases(delivered, ralph, monkeypatch, capsys, by):
+    monkeypatch.setenv("DATABASE_URL", delivered)
+    monkeypatch.setenv("COACHBRIDGE_LRS_PASSWORD", ralph.password)
+    from_database = _report(capsys, "--by", by)
+    from_lrs = _report(capsys, "--by", by, "--from-lrs", ralph.endpoint, "--username", ralph.username)
+    assert from_lrs == from_database
+    groups = from_database["groups"]
+    if by == "manager":
+        assert list(groups) == ["Maria"] and groups["Maria"]["activity_starts"] == EXPECTED.activity_starts
+    else:  # each record in its own date's month: Ana's and Ben's from January, Cai's action due in July
+        assert list(groups)[0] == "2026-01" and list(groups)[-1] == "2026-07" and len(groups) > 3
+        assert sum(g["conversations"] for g in groups.values()) == EXPECTED.conversations

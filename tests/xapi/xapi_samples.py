@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from xapi.events import VOID_ONLY, Course, EventKind, LearningActivity, Person, RecordEvent
+from xapi.events import VOID_ONLY, Course, EventKind, LearningActivity, Person, StatementEvent
 from xapi.statements import BuildSettings, statement_id
 
 ISSUER = "https://lms.acme.org"
@@ -37,7 +37,7 @@ FIELDS = {
 }
 
 
-def sample_event(kind: EventKind, record_id: str = "rec-1", version: int = 1, **changes) -> RecordEvent:
+def sample_event(kind: EventKind, record_id: str = "rec-1", version: int = 1, **changes) -> StatementEvent:
     """A full event of ``kind``; a withdrawal (or an action reopened) voids version 1 of the same record."""
     values = dict(
         kind=kind,
@@ -53,7 +53,7 @@ def sample_event(kind: EventKind, record_id: str = "rec-1", version: int = 1, **
     if kind in VOID_ONLY:
         values["voids"] = (earlier_statement_id(record_id),)
     values.update(changes)
-    return RecordEvent(**values)
+    return StatementEvent(**values)
 
 
 def earlier_statement_id(record_id: str) -> str:
@@ -61,7 +61,7 @@ def earlier_statement_id(record_id: str) -> str:
     return statement_id(BuildSettings(activity_iri_base=SAMPLE_ACTIVITY_BASE), record_id, 1, EventKind.CHECK_IN_HELD)
 
 
-def every_event(prefix: str = "") -> list[RecordEvent]:
+def every_event(prefix: str = "") -> list[StatementEvent]:
     """One event of each kind, plus an edit (version 2, voiding version 1); record ids
     start with ``prefix`` so that several sets can go to one LRS without colliding."""
     events = [sample_event(kind, record_id=f"{prefix}rec-{kind.value}") for kind in EventKind]

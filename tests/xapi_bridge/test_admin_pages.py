@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import delete, select
 
 from adapter.persistence.outbox_store import SqlOutbox, enqueue
-from adapter.persistence.tables import outbox, platforms
+from adapter.persistence.tables import outbox
 from adapter.persistence.xapi_tables import lrs_endpoints
-from tests.peers.lti_platform import browser, full_launch, operator_browser
+from tests.peers.lti_platform import browser, demo_platform_id, full_launch, operator_browser
 
 SECRET = "pa55-word-never-shown-4b1e"
 
@@ -29,14 +29,8 @@ def csrf(page) -> str:
     return unescape(re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1))
 
 
-def demo_platform_id(peers) -> str:
-    with peers.engine.connect() as conn:
-        return str(conn.execute(select(platforms.c.id).where(
-            platforms.c.issuer == peers.lms.issuer, platforms.c.client_id == peers.lms.client_id)).scalar_one())
-
-
 def add_form(peers, name: str, endpoint: str, **overrides) -> dict:
-    return {"platform_id": demo_platform_id(peers), "name": name, "endpoint": endpoint, "auth_kind": "basic",
+    return {"platform_id": str(demo_platform_id(peers)), "name": name, "endpoint": endpoint, "auth_kind": "basic",
             "username": "coachbridge", "secret": SECRET, "xapi_version": "1.0.3", "batch_size": "50", **overrides}
 
 

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 from prometheus_client import REGISTRY
 from sqlalchemy import func, select
 
-from adapter.domain.events import ReflectionSubmitted
+from adapter.domain.events import RecordEvent
 from adapter.persistence import lrs_store
 from adapter.persistence.outbox_store import queue_status
 from adapter.persistence.tables import outbox
@@ -23,6 +23,7 @@ from adapter.worker import Worker, XapiDelivery, drain
 from tests.peers.ralph_lrs import REPO_ROOT
 from tests.xapi.xapi_fault_lrs import Fault, FaultLrs
 from xapi.backoff import RetryPolicy
+from xapi.events import EventKind
 
 COUNT = 5000
 
@@ -38,11 +39,12 @@ def queue_statements(world, count: int) -> None:
     """``count`` reflection events through the bridge in one transaction, as if ``count``
     learners had written one each (only the statements matter here)."""
     at = datetime.now(timezone.utc) - timedelta(seconds=1)
-    events = [ReflectionSubmitted(record_type="reflection", record_id=100_000 + i, record_version=1, occurred_at=at,
-                                  actor_id=world.learner_id, learner_id=world.learner_id, manager_id=world.manager_id,
-                                  platform_id=world.platform_id, context_pk=world.context_pk,
-                                  resource_link_pk=world.link_pk, activity_iri=None,
-                                  shared_fields={"response": f"reflection {i}", "confidence": 1 + i % 5})
+    events = [RecordEvent(kind=EventKind.REFLECTION_SUBMITTED.value, record_type="reflection",
+                          record_id=100_000 + i, record_version=1, occurred_at=at,
+                          actor_id=world.learner_id, learner_id=world.learner_id, manager_id=world.manager_id,
+                          platform_id=world.platform_id, context_pk=world.context_pk,
+                          resource_link_pk=world.link_pk, activity_iri=None,
+                          shared_fields={"response": f"reflection {i}", "confidence": 1 + i % 5})
               for i in range(count)]
     with world.engine.begin() as conn:
         event_handlers.publish(conn, events)
