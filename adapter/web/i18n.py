@@ -150,6 +150,8 @@ def error_reason(error: HTTPException) -> str:
 def rule_problem(violation: Any) -> str:
     """A broken rule (a RuleViolation: the field's name and what is wrong with it, English msgids
     marked where they were written) in the reader's language, e.g. "Date held cannot be in the future"."""
+    if not violation.field:  # one sentence that names its field itself (web/form_problems.py)
+        return translate(violation.problem)
     return gettext("%(field)s %(problem)s", field=translate(violation.field), problem=translate(violation.problem))
 
 

@@ -13,6 +13,7 @@ from .app_components import components
 from .coaching_support import answer_refusals, current_viewer, done, now, saved_message
 from .manager import manager_required
 from .coaching_support import today
+from .form_problems import prefixed
 from .report_pages import csv_download, page_values
 
 bp = Blueprint("manager_reports", __name__, url_prefix="/manager")
@@ -48,5 +49,5 @@ def team_target():
     try:
         set_target(components().engine, me, submitted.target(request.form, me.person_id), now())
     except RuleViolation as broken:
-        return _page(broken, 400)
+        return _page(prefixed(broken, "target-"), 400)
     return done("manager_reports.reports", "target")
