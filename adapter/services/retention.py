@@ -16,7 +16,7 @@ from typing import Callable, Mapping
 
 from sqlalchemy import Engine
 
-from adapter.domain.rules import RuleViolation, whole_number
+from adapter.domain.rules import FormChecks, RuleViolations, whole_number
 from adapter.domain.translatable import N_
 from adapter.persistence import outbox_store, report_summaries, retention_store as store
 from adapter.persistence.coaching_store import audit
@@ -25,26 +25,28 @@ from adapter.persistence.retention_store import LIMITS, Expired
 CHECK_EVERY = 600.0  # seconds between the worker's looks at the calendar
 
 
-class RetentionSettingsError(RuleViolation):
-    """A limit that is neither empty nor a whole number from 1."""
+class RetentionSettingsError(RuleViolations):
+    """Every limit typed wrong, each under its field's name (``LIMITS``)."""
 
 
 # How the admin page and the CLI name each limit.
-LIMIT_NAMES = {"private_notes_days": N_("private notes days"), "withdrawn_days": N_("withdrawn days"),
-               "inactive_months": N_("inactive months")}
+LIMIT_NAMES = {"private_notes_days": N_("Private notes days"), "withdrawn_days": N_("Withdrawn days"),
+               "inactive_months": N_("Inactive months")}
 
 
 def parse_limits(given: Mapping[str, str]) -> dict[str, int | None]:
     """Each limit (``LIMITS``, by name, as typed) a whole number of days or months (1 or
     more), or empty for "keep"."""
     limits: dict[str, int | None] = {}
+    checks = FormChecks()
     for name in LIMITS:
         value = str(given.get(name) or "").strip()
         number = whole_number(value)
         if value and (number is None or not 0 < number <= 100000):
-            raise RetentionSettingsError(LIMIT_NAMES[name], N_("%(field)s: a whole number from 1, or empty to keep"),
-                                         name)
+            checks.refuse(name, LIMIT_NAMES[name], N_("%(field)s must be a whole number from 1, or empty to keep"))
         limits[name] = number if value else None
+    if checks.broken:
+        raise RetentionSettingsError(checks.broken)
     return limits
 
 

@@ -11,6 +11,7 @@ from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from adapter.domain.authorization import NotFound, may_administer
+from adapter.domain.rules import RuleViolation, RuleViolations
 from adapter.persistence import lrs_store
 from adapter.services import lrs_settings
 from xapi.agents import IdentityFormat
@@ -51,9 +52,10 @@ def lrs_list():
                            saved=request.args.get("saved"))
 
 
-def _edit_page(endpoint: lrs_store.LrsEndpoint | None, form: dict[str, str], errors: dict[str, str],
+def _edit_page(endpoint: lrs_store.LrsEndpoint | None, form: dict[str, str], errors: dict[str, RuleViolation],
                check=None, status: int = 200):
-    return render_template("admin/lrs_form.html", endpoint=endpoint, form=form, errors=errors, check=check,
+    error = RuleViolations(list(errors.values())) if errors else None  # each under its field's name
+    return render_template("admin/lrs_form.html", endpoint=endpoint, form=form, error=error, check=check,
                            platforms=scoped_platforms(), labels=lrs_settings.LABELS, auth_kinds=lrs_store.AUTH_KINDS,
                            versions=lrs_settings.VERSIONS), status
 

@@ -67,8 +67,8 @@ def test_a_broken_rule_is_explained_in_the_readers_language(tool):
     answer = admin.post("/admin/retention", base_url=BASE, data={
         "csrf_token": admin.csrf, "platform_id": str(tool.platforms[0]), "private_notes_days": "soon"})
     assert answer.status_code == 400
-    expected = pseudo_text("%(field)s: a whole number from 1, or empty to keep") % {
-        "field": pseudo_text("private notes days")}
+    expected = pseudo_text("%(field)s must be a whole number from 1, or empty to keep") % {
+        "field": pseudo_text("Private notes days")}
     page = text_of(answer)
     assert expected in page and "a whole number from 1, or empty to keep" not in page
 
