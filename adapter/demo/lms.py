@@ -188,7 +188,13 @@ COURSE_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><tit
 Signed in to the LMS as {{ person.name }}</p><h1>{{ link.title }}</h1>
 {% if storage_frame %}<iframe name="{{ storage_frame.name }}" src="{{ storage_frame.src }}" hidden
 title="LMS storage for tools"></iframe>{% endif %}
-<iframe title="coachbridge" src="{{ src }}" allow="clipboard-write"></iframe></main></body></html>"""
+<iframe title="coachbridge" src="{{ src }}" allow="clipboard-write"></iframe></main>
+<script>/* lti.frameResize, as Canvas and Brightspace honour it: the frame takes the tool's height */
+addEventListener("message", function (e) {
+  var tool = document.querySelector("iframe[title=coachbridge]");
+  if (e.source === tool.contentWindow && e.data && e.data.subject === "lti.frameResize" && e.data.height > 0)
+    tool.style.height = Math.min(e.data.height, 20000) + "px";
+});</script></body></html>"""
 
 
 class DemoLMS:

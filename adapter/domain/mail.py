@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Mapping
 
-from .rules import RuleViolation, whole_number
+from .rules import FormChecks, whole_number
 from .translatable import N_
 
 
@@ -65,24 +65,27 @@ def smtp_reply_is_permanent(code: int) -> bool:
 
 
 def check_settings(form: Mapping[str, str], has_password: bool) -> dict:
-    """SMTP settings as typed on the admin page or the CLI, checked."""
+    """SMTP settings as typed on the admin page or the CLI, checked: every problem at once,
+    each under its form field's name."""
+    checks = FormChecks()
     host = (form.get("host") or "").strip()
     if not host or any(c.isspace() for c in host):
-        raise RuleViolation("SMTP host", "is required (a host name or address)")
+        checks.refuse("host", "SMTP host", "is required (a host name or address)")
     port = whole_number(form.get("port"))
     if port is None or not 1 <= port <= 65535:
-        raise RuleViolation("SMTP port", "must be a number from 1 to 65535")
+        checks.refuse("port", "SMTP port", "must be a number from 1 to 65535")
     security = form.get("security") or ""
     if security not in SECURITY:
-        raise RuleViolation("Security", f"must be one of {', '.join(SECURITY)}")
+        checks.refuse("security", "Security", f"must be one of {', '.join(SECURITY)}")
     username = (form.get("username") or "").strip()
     if username and not (has_password or form.get("password")):
-        raise RuleViolation("Password", "is required with a username")
+        checks.refuse("password", "Password", "is required with a username")
     sender = (form.get("from_address") or "").strip()
     if not ADDRESS.match(sender):
-        raise RuleViolation("From address", "must be an email address")
+        checks.refuse("from_address", "From address", "must be an email address")
     cap = whole_number(form.get("daily_cap") or str(DEFAULT_DAILY_CAP))
     if cap is None or not 1 <= cap <= 1000:
-        raise RuleViolation("Daily cap", "must be a whole number from 1 to 1000")
+        checks.refuse("daily_cap", "Daily cap", "must be a whole number from 1 to 1000")
+    checks.raise_if_broken()
     return {"host": host, "port": port, "security": security, "username": username,
             "from_address": sender, "daily_cap": cap}

@@ -11,7 +11,7 @@ from datetime import date
 
 from .authorization import Forbidden, Viewer
 from .commands import SetTarget
-from .rules import RuleViolation, whole_number
+from .rules import FormChecks, RuleViolation, whole_number
 
 TARGET_MEASURES = {
     "validated_applications": "Validated applications",
@@ -67,14 +67,17 @@ class Target:
         """A manager sets their own team's target; an admin any team's."""
         if viewer.person_id != command.manager_id and "admin" not in viewer.roles:
             raise Forbidden("only the team's manager or an admin sets its targets")
+        checks = FormChecks()  # every problem at once, each under its form field's name
         if command.measure not in TARGET_MEASURES:
-            raise RuleViolation("Measure", f"must be one of {', '.join(TARGET_MEASURES)}")
+            checks.refuse("measure", "Measure", f"must be one of {', '.join(TARGET_MEASURES)}")
         number = whole_number(command.target)
         if number is None:
-            raise RuleViolation("Target", "must be a whole number")
-        if not 1 <= number <= MAX_TARGET:
-            raise RuleViolation("Target", f"must be from 1 to {MAX_TARGET}")
-        return cls(command.manager_id, Quarter.parse(command.quarter), command.measure, number)
+            checks.refuse("number", "Target", "must be a whole number")
+        elif not 1 <= number <= MAX_TARGET:
+            checks.refuse("number", "Target", f"must be from 1 to {MAX_TARGET}")
+        quarter = checks.check("quarter", Quarter.parse, command.quarter)
+        checks.raise_if_broken()
+        return cls(command.manager_id, quarter, command.measure, number)
 
 
 @dataclass(frozen=True)

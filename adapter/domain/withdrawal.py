@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .authorization import Forbidden, NotFound, Viewer
+from .authorization import Forbidden, NotFound
 from .rules import RuleViolation
 from .translatable import N_
 
@@ -21,17 +21,18 @@ UNDO_WINDOW_SECONDS = 10 * 60
 class Withdrawal:
     """Who withdrew which record, when (seconds since the epoch)."""
 
-    record_type: str  # reflection | validation | conversation
+    record_type: str  # reflection | validation | conversation | manager_link
     record_id: int
-    withdrawn_by: int
+    withdrawn_by: int | None  # None: someone who is no person of an LMS (the operator): nobody may undo it
     withdrawn_at: float
 
-    def may_be_undone_by(self, viewer: Viewer, now: float) -> bool:
+    def may_be_undone_by(self, person_id: int | None, now: float) -> bool:
         """The rule :meth:`require_undoable_by` applies (pages ask it to offer "Undo" or not)."""
-        return viewer.person_id == self.withdrawn_by and now - self.withdrawn_at <= UNDO_WINDOW_SECONDS
+        return (person_id is not None and person_id == self.withdrawn_by
+                and now - self.withdrawn_at <= UNDO_WINDOW_SECONDS)
 
-    def require_undoable_by(self, viewer: Viewer, now: float) -> None:
-        if viewer.person_id != self.withdrawn_by:
+    def require_undoable_by(self, person_id: int | None, now: float) -> None:
+        if person_id is None or person_id != self.withdrawn_by:
             raise Forbidden(N_("only the person who withdrew a record may undo it"))
         if now - self.withdrawn_at > UNDO_WINDOW_SECONDS:
             raise RuleViolation(N_("Undo"), N_("is possible for 10 minutes after withdrawing; this withdrawal is "

@@ -8,7 +8,7 @@ from sqlalchemy import Connection, and_, func, insert, or_, select, update
 from adapter.domain.relationships import ManagerLink
 
 from . import driver_sql
-from .coaching_tables import manager_nominations
+from .coaching_tables import audit_events, manager_nominations
 from .tables import manager_links, memberships, people
 
 
@@ -147,6 +147,28 @@ def end_pair(conn: Connection, learner_id: int, manager_id: int, now: float) -> 
                    manager_links.c.ended_at.is_(None))
     sources = list(conn.execute(select(manager_links.c.source).where(current)).scalars())
     conn.execute(update(manager_links).where(current).values(ended_at=now))
+    return sources
+
+
+def removed_pair(conn: Connection, learner_id: int, manager_id: int) -> tuple[float, int | None] | None:
+    """When an admin last removed the pair, and who (the audit trail says), while it has not
+    come back since; None otherwise."""
+    pair = and_(manager_links.c.learner_id == learner_id, manager_links.c.manager_id == manager_id)
+    if conn.execute(select(manager_links.c.id).where(pair, manager_links.c.ended_at.is_(None)).limit(1)).first():
+        return None
+    removals = conn.execute(select(audit_events.c.at, audit_events.c.actor_id, audit_events.c.detail).where(
+        audit_events.c.action == "relationship.removed", audit_events.c.record_id == learner_id)
+        .order_by(audit_events.c.id.desc())).all()
+    removal = next((r for r in removals if (r.detail or {}).get("manager_id") == manager_id), None)
+    return (removal.at, removal.actor_id) if removal else None
+
+
+def restore_pair(conn: Connection, learner_id: int, manager_id: int, ended_at: float) -> list[str]:
+    """The links a removal at ``ended_at`` ended are current again; their sources."""
+    ended = and_(manager_links.c.learner_id == learner_id, manager_links.c.manager_id == manager_id,
+                 manager_links.c.ended_at == ended_at)
+    sources = list(conn.execute(select(manager_links.c.source).where(ended)).scalars())
+    conn.execute(update(manager_links).where(ended).values(ended_at=None))
     return sources
 
 

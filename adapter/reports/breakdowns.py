@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -40,8 +40,9 @@ class Breakdown:
     min_learners: int
     filters: Filters
     organisation: Row
-    rows: list[Row] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)  # one page of them when a page was asked for
     withheld: bool = False  # the filter leaves out a small group: nothing is shown
+    total: int = 0  # how many rows there are in every page
 
     @property
     def rule(self) -> str:
@@ -53,13 +54,19 @@ class Breakdown:
 
 
 def organisation_breakdown(conn: Connection, scope: AdminScope | None, by: str, filters: Filters, as_of: date,
-                           sort: str = "", descending: bool = False) -> Breakdown:
+                           sort: str = "", descending: bool = False, page: int | None = None) -> Breakdown:
+    """Every row, or only page ``page`` (from 1) of PAGE_SIZE; sorted by name, only that
+    page's rows are built (thousands of managers)."""
     if scope is None:
         raise Forbidden("breakdowns by manager and team are for administrators")
     if by not in (BY_MANAGER, BY_TEAM):
         raise NotFound("no such breakdown")
-    breakdown = _breakdown(conn, scope, by, filters, as_of)
-    return _sorted(breakdown, sort, descending)
+    by_name = page is not None and sort not in COLUMNS
+    breakdown = _sorted(_breakdown(conn, scope, by, filters, as_of, page=page if by_name else None,
+                                   descending=descending), sort, descending)
+    if page is None or by_name:
+        return breakdown
+    return replace(breakdown, rows=breakdown.rows[(page - 1) * PAGE_SIZE:page * PAGE_SIZE])
 
 
 def my_team_breakdown(conn: Connection, viewer: Viewer, as_of: date, manager_id: int | None = None) -> Breakdown:
@@ -72,16 +79,20 @@ def my_team_breakdown(conn: Connection, viewer: Viewer, as_of: date, manager_id:
 
 
 def _breakdown(conn: Connection, scope: AdminScope, by: str, filters: Filters, as_of: date,
-               only_manager: int | None = None) -> Breakdown:
+               only_manager: int | None = None, page: int | None = None, descending: bool = False) -> Breakdown:
     k = queries.min_learners(conn, scope)
     organisation, groups = counted_groups(conn, scope, by, filters, as_of)
     withheld = filters.any and filter_hides_view(organisation.learners, sums.left_out(conn, scope, filters), k)
-    org_row, rows = grouped(conn, scope, by, filters, as_of, k, withheld, organisation, groups)
+    names = queries.manager_names(conn, scope) if by == BY_MANAGER else {team: team for team in groups}
     if only_manager is not None:
-        rows = [row for key, row in rows if key == only_manager]
+        wanted = {only_manager}
+    elif page is not None:  # by name: the page's groups are known before any row is built
+        ordered = sorted(names, key=lambda g: names[g], reverse=descending)
+        wanted = set(ordered[(page - 1) * PAGE_SIZE:page * PAGE_SIZE])
     else:
-        rows = [row for _, row in rows]
-    return Breakdown(by, as_of, k, filters, org_row, rows, withheld)
+        wanted = set(names)
+    org_row, rows = grouped(conn, scope, by, filters, as_of, k, withheld, organisation, groups, names, wanted)
+    return Breakdown(by, as_of, k, filters, org_row, [row for _, row in rows], withheld, len(names))
 
 
 def counted_groups(conn: Connection, scope: AdminScope, by: str, filters: Filters, as_of: date
@@ -91,13 +102,11 @@ def counted_groups(conn: Connection, scope: AdminScope, by: str, filters: Filter
 
 
 def grouped(conn: Connection, scope: AdminScope, by: str, filters: Filters, as_of: date, k: int, withheld: bool,
-            organisation: Counted, found: dict[Any, Counted]) -> tuple[Row, list[tuple[Any, Row]]]:
-    """The organisation's row and each group's (its key, its row), cut by the small-group rule.
-    Every manager with a current team has a row (keyed by id: two may share a name)."""
-    if by == BY_MANAGER:
-        names = queries.manager_names(conn, scope)
-    else:
-        names = {team: team for team in found}
+            organisation: Counted, found: dict[Any, Counted], names: dict[Any, str],
+            wanted: set) -> tuple[Row, list[tuple[Any, Row]]]:
+    """The organisation's row and the ``wanted`` groups' (its key, its row), cut by the
+    small-group rule over every group in ``names`` (each manager with a current team, keyed
+    by id: two may share a name; or each team)."""
     groups = {g: found.get(g, EMPTY) for g in names}
     by_month = month_rule(conn, scope, filters, as_of, by, k)
     org_hidden = {fact for fact, keys in by_month.items() if ("organisation",) in keys}
@@ -108,7 +117,7 @@ def grouped(conn: Connection, scope: AdminScope, by: str, filters: Filters, as_o
     return org_row, [(g, row_of(names[g], group, k, withheld or g in hidden[LEARNERS],
                                 {fact for fact, keys in hidden.items() if g in keys} | org_hidden
                                 | ({LEARNERS} if g in by_month[LEARNERS] else set())))
-                     for g, group in groups.items()]
+                     for g, group in groups.items() if g in wanted]
 
 
 def _sorted(breakdown: Breakdown, sort: str, descending: bool) -> Breakdown:
@@ -119,8 +128,7 @@ def _sorted(breakdown: Breakdown, sort: str, descending: bool) -> Breakdown:
         rows = sorted(present, key=lambda r: r.cell(sort).value, reverse=descending) + rest
     else:
         rows = sorted(breakdown.rows, key=lambda r: r.name, reverse=descending)
-    return Breakdown(breakdown.by, breakdown.as_of, breakdown.min_learners, breakdown.filters,
-                     breakdown.organisation, rows, breakdown.withheld)
+    return replace(breakdown, rows=rows)
 
 
 def save_privacy(engine: Engine, scope: AdminScope, platform_id: int, text: str, managers_see_recognition: bool,

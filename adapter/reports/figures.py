@@ -104,11 +104,12 @@ def hidden_per_fact(groups: Mapping[Hashable, Counted], organisation: Counted, k
     for fact in (LEARNERS, *RESTING):
         def has(mask: int) -> bool:
             return fact == LEARNERS or bool(mask >> RESTING.index(fact) & 1)
-        common = {g: frozenset(learner for learner, mask in shared.get(g, {}).items() if has(mask)) for g in groups}
+        common = {g: frozenset(learner for learner, mask in found.items() if has(mask))
+                  for g, found in shared.items() if g in groups}
         sizes = {g: group.resting(fact) for g, group in groups.items()}
-        alone = {g: sizes[g] - len(common[g]) for g in groups}
+        alone = {g: n - len(common[g]) if g in common else n for g, n in sizes.items()}
         union: Callable[[set], int] = lambda keys: sum(alone[g] for g in keys) + len(  # noqa: E731
-            frozenset().union(*(common[g] for g in keys)))
+            frozenset().union(*(common[g] for g in keys if g in common)))
         result[fact] = hidden_counted(sizes, alone, organisation.resting(fact), k, union,
                                       (already or {}).get(fact, set()) & groups.keys())
     return result

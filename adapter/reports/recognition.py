@@ -59,7 +59,9 @@ def recognised_managers(conn: Connection, scope: AdminScope | None, quarter: Qua
     dated = Filters(filters.platform_id, filters.course_id, filters.team, filters.activity, start, start + 2)
     organisation, groups = counted_groups(conn, scope, BY_MANAGER, dated, as_of)
     withheld = filters.any and filter_hides_view(organisation.learners, sums.left_out(conn, scope, filters), k)
-    organisation_row, rows = grouped(conn, scope, BY_MANAGER, dated, as_of, k, withheld, organisation, groups)
+    names = queries.manager_names(conn, scope)
+    organisation_row, rows = grouped(conn, scope, BY_MANAGER, dated, as_of, k, withheld, organisation, groups,
+                                     names, set(names))
     bar = {m: organisation_row.cell(m).value for m in measures}
     met = [row for _, row in rows if not row.hidden and all(
         bar[m] is not None and row.cell(m).value is not None and row.cell(m).value >= bar[m] for m in measures)]

@@ -204,7 +204,7 @@ def undo_withdrawal(engine: Engine, viewer: Viewer, record_type: str, record_id:
     with engine.begin() as conn:
         withdrawal = require_withdrawal(store.withdrawal_of(conn, record_type, record_id))
         record = viewer.visible(store.withdrawn_record(conn, record_type, record_id))
-        withdrawal.require_undoable_by(viewer, now)
+        withdrawal.require_undoable_by(viewer.person_id, now)
         restored = replace(record, version=record.version + 1)
         at = _at(now)
         if record_type == "reflection":

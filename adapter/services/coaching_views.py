@@ -200,6 +200,6 @@ def undo_offer(conn: Connection, viewer: Viewer, record_type: str, record_id: in
     """What the page a person lands on after withdrawing offers: "Undo" while they may
     (adapter/domain/withdrawal.py), else nothing."""
     withdrawal = store.withdrawal_of(conn, record_type, record_id) if record_id is not None else None
-    if withdrawal is None or not withdrawal.may_be_undone_by(viewer, now):
+    if withdrawal is None or not withdrawal.may_be_undone_by(viewer.person_id, now):
         return None
     return {"record_type": record_type, "record_id": record_id, "minutes": UNDO_WINDOW_SECONDS // 60}

@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 
 from adapter.domain.authorization import NotFound
 from adapter.domain.relationships import PRECEDENCE
+from adapter.domain.withdrawal import Withdrawal, require_withdrawal
 from adapter.persistence import relationships_store as links
 from adapter.persistence.coaching_store import audit
 from adapter.reports.dashboards import spreadsheet_cell
@@ -52,6 +53,33 @@ def remove_pair(engine: Engine, platform_id: int, learner_id: int, manager_id: i
         if not sources:
             raise NotFound("no such current pair")
         audit(conn, at=now, actor_id=admin_id, platform_id=platform_id, action="relationship.removed",
+              record_type="manager_link", record_id=learner_id, detail={"manager_id": manager_id, "sources": sources})
+    return sources
+
+
+def _removal(conn, platform_id: int, learner_id: int, manager_id: int) -> Withdrawal | None:
+    if {links.platform_of_person(conn, learner_id), links.platform_of_person(conn, manager_id)} != {platform_id}:
+        return None
+    removed = links.removed_pair(conn, learner_id, manager_id)
+    return Withdrawal("manager_link", learner_id, removed[1], removed[0]) if removed else None
+
+
+def may_undo_removal(engine: Engine, platform_id: int, learner_id: int, manager_id: int, admin_id: int | None,
+                     now: float) -> bool:
+    with engine.connect() as conn:
+        removal = _removal(conn, platform_id, learner_id, manager_id)
+    return removal is not None and removal.may_be_undone_by(admin_id, now)
+
+
+def undo_removal(engine: Engine, platform_id: int, learner_id: int, manager_id: int, admin_id: int | None,
+                 now: float) -> list[str]:
+    """The admin who removed a pair takes it back, for a short time (adapter/domain/
+    withdrawal.py): its links from every source it had are current again."""
+    with engine.begin() as conn:
+        removal = require_withdrawal(_removal(conn, platform_id, learner_id, manager_id))
+        removal.require_undoable_by(admin_id, now)
+        sources = links.restore_pair(conn, learner_id, manager_id, removal.withdrawn_at)
+        audit(conn, at=now, actor_id=admin_id, platform_id=platform_id, action="relationship.restored",
               record_type="manager_link", record_id=learner_id, detail={"manager_id": manager_id, "sources": sources})
     return sources
 

@@ -16,7 +16,7 @@ from typing import Callable, Mapping
 
 from sqlalchemy import Engine
 
-from adapter.domain.rules import whole_number
+from adapter.domain.rules import FormChecks, RuleViolations, whole_number
 from adapter.persistence import outbox_store, report_summaries, retention_store as store
 from adapter.persistence.coaching_store import audit
 from adapter.persistence.retention_store import LIMITS, Expired
@@ -24,20 +24,23 @@ from adapter.persistence.retention_store import LIMITS, Expired
 CHECK_EVERY = 600.0  # seconds between the worker's looks at the calendar
 
 
-class RetentionSettingsError(ValueError):
-    pass
+class RetentionSettingsError(RuleViolations):
+    """Every limit typed wrong, each under its field's name (``LIMITS``)."""
 
 
 def parse_limits(given: Mapping[str, str]) -> dict[str, int | None]:
     """Each limit (``LIMITS``, by name, as typed) a whole number of days or months (1 or
     more), or empty for "keep"."""
     limits: dict[str, int | None] = {}
+    checks = FormChecks()
     for name in LIMITS:
         value = str(given.get(name) or "").strip()
         number = whole_number(value)
         if value and (number is None or not 0 < number <= 100000):
-            raise RetentionSettingsError(f"{name.replace('_', ' ')}: a whole number from 1, or empty to keep")
+            checks.refuse(name, name.replace("_", " ").capitalize(), "must be a whole number from 1, or empty to keep")
         limits[name] = number if value else None
+    if checks.broken:
+        raise RetentionSettingsError(checks.broken)
     return limits
 
 

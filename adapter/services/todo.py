@@ -16,7 +16,7 @@ from adapter.domain.due import (
 )
 from adapter.domain.rules import named
 from adapter.persistence import coaching_store, due_queries
-from adapter.persistence.coaching_reads import names
+from adapter.persistence.coaching_reads import links_named, names
 from adapter.persistence.people_store import context_of_link, current_mentees
 from adapter.persistence.session_store import move_session
 
@@ -26,8 +26,10 @@ from .coaching_views import activity_statuses
 def manager_todo(conn: Connection, viewer: Viewer, today: date, now: float) -> dict[str, Any]:
     team = {m["id"]: m["name"] or m["email"] or m["sub"] for m in current_mentees(conn, viewer.person_id)}
     cadence = due_queries.cadence_of(conn, viewer.person_id)
-    validations = [{**v, "learner": team[v["learner_id"]], "waited": now - v["asked_at"]}  # seconds: the page words it
-                   for v in due_queries.pending_validations(conn, team)]
+    pending = due_queries.pending_validations(conn, team)
+    named = links_named(conn, {v["resource_link_pk"] for v in pending} - {None})  # pages name them with activity_name
+    validations = [{**v, "learner": team[v["learner_id"]], "waited": now - v["asked_at"],  # seconds: the page words it
+                    "activity": named.get(v["resource_link_pk"])} for v in pending]
     latest = due_queries.latest_conversations(conn, team)
     by_course = {} if cadence else due_queries.course_cadences(conn, team)
     check_ins = []

@@ -18,6 +18,7 @@ from . import submitted
 from .admin import admin_blueprint, scoped_platforms
 from .app_components import components
 from .auth import admin_required, admin_scope, asker
+from .form_problems import problems
 
 bp = admin_blueprint(__name__)
 
@@ -52,7 +53,7 @@ def lrs_list():
 
 def _edit_page(endpoint: lrs_store.LrsEndpoint | None, form: dict[str, str], errors: dict[str, str],
                check=None, status: int = 200):
-    return render_template("admin/lrs_form.html", endpoint=endpoint, form=form, errors=errors, check=check,
+    return render_template("admin/lrs_form.html", endpoint=endpoint, form=form, error=problems(errors), check=check,
                            platforms=scoped_platforms(), labels=lrs_settings.LABELS, auth_kinds=lrs_store.AUTH_KINDS,
                            versions=lrs_settings.VERSIONS), status
 

@@ -57,5 +57,5 @@ def mail_defaults():
 def mail_test():
     address = (request.form.get("address") or "").strip()
     if not ADDRESS.match(address):
-        return _page(error=RuleViolation("Test address", "must be an email address"), status=400)
+        return _page(error=RuleViolation("Test address", "must be an email address", "address"), status=400)
     return _page(test_result=mail_settings.test(components().engine, components().cipher, address))

@@ -21,6 +21,7 @@ from .app_components import components
 from .auth import admin_required, asker, current_session
 from .coaching_support import now
 from .export_page import export_response
+from .form_problems import problem
 
 bp = admin_blueprint(__name__)
 
@@ -54,9 +55,10 @@ def people():
                     person_id = find_person(conn, platform_id, sub=None if "@" in who else who,
                                             email=who if "@" in who else None)
                 return redirect(url_for("admin_people.person_detail", person_id=person_id))
-            except (PersonNotFound, SeveralPeople) as problem:
-                error = str(problem)
-    return render_template("admin/people.html", platforms=scoped_platforms(), error=error, form=request.form), \
+            except (PersonNotFound, SeveralPeople) as not_one:
+                error = str(not_one)
+    return render_template("admin/people.html", platforms=scoped_platforms(), error=problem(error, "who"),
+                           form=request.form), \
         400 if error else 200
 
 

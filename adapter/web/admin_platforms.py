@@ -17,6 +17,7 @@ from adapter.services.tool_configuration import canvas_json
 from .admin import admin_blueprint
 from .app_components import components
 from .auth import SESSION_COOKIE, admin_required, admin_scope, operator_required, set_cookie
+from .form_problems import problems
 from .tool_links import tool_urls
 
 bp = admin_blueprint(__name__)
@@ -79,7 +80,7 @@ def platform_new():
         except PlatformExists:
             errors, status = {"client_id": "An LMS with this issuer and client id is already registered; "
                                            "nothing was changed."}, 409
-    return render_template("admin/platform_new.html", form=form, errors=errors, labels=FIELD_LABELS,
+    return render_template("admin/platform_new.html", form=form, error=problems(errors), labels=FIELD_LABELS,
                            urls=tool_urls()), status
 
 

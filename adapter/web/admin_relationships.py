@@ -6,10 +6,12 @@ a tool operator any (the platform in a request must be one ``scoped_platforms()`
 from __future__ import annotations
 
 from flask import Response, abort, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 
-from adapter.domain.authorization import NotFound
+from adapter.domain.authorization import Forbidden, NotFound
 from adapter.domain.relationships import SOURCES, TEMPLATE_CSV
-from adapter.domain.rules import whole_number
+from adapter.domain.rules import RuleViolation, whole_number
+from adapter.domain.withdrawal import UNDO_WINDOW_SECONDS
 from adapter.services import relationship_admin, scim_tokens
 
 from .admin import admin_blueprint, chosen_platform, scoped_platforms
@@ -34,8 +36,17 @@ def relationship_pairs():
     platform_id = platform_in_request(choices)
     person = request.args.get("person", "")[:200]
     rows = relationship_admin.pairs(components().engine, platform_id, person) if platform_id else []
+    learner, manager = whole_number(request.args.get("learner_id")), whole_number(request.args.get("manager_id"))
+    undo = None
+    if platform_id and learner and manager and relationship_admin.may_undo_removal(
+            components().engine, platform_id, learner, manager, current_session().person_id, now()):
+        undo = {"url": url_for("admin_relationships.restore_relationship_pair"), "minutes": UNDO_WINDOW_SECONDS // 60,
+                "hidden": {"platform_id": platform_id, "learner_id": learner, "manager_id": manager}}
+    saved = {"removed": _l("The pair is removed. The learner's records stay."),
+             "restored": _l("The removal is undone: the pair is back, from every source it had.")}
     return render_template("admin/relationship_pairs.html", platforms=choices, platform_id=platform_id,
-                           person=person, pairs=rows, sources=SOURCES, removed=request.args.get("removed"))
+                           person=person, pairs=rows, sources=SOURCES, undo=undo,
+                           saved=saved.get(request.args.get("done", ""), ""))
 
 
 @bp.route("/relationships/pairs.csv")
@@ -48,19 +59,44 @@ def relationship_pairs_csv():
                     headers={"Content-Disposition": 'attachment; filename="manager-relationships-current.csv"'})
 
 
-@bp.route("/relationships/pairs/removal", methods=["POST"])
-@admin_required
-def remove_relationship_pair():
+def _chosen_pair(missing: str) -> tuple[int, int, int]:
+    """The platform, learner and manager the form names (a plain 400 saying ``missing`` if not)."""
     platform_id = platform_in_request(scoped_platforms())
     learner, manager = whole_number(request.form.get("learner_id")), whole_number(request.form.get("manager_id"))
     if platform_id is None or learner is None or manager is None:
-        abort(400, description="Choose a pair to remove.")
+        abort(400, description=missing)
+    return platform_id, learner, manager
+
+
+@bp.route("/relationships/pairs/removal", methods=["POST"])
+@admin_required
+def remove_relationship_pair():
+    platform_id, learner, manager = _chosen_pair("Choose a pair to remove.")
     try:
         relationship_admin.remove_pair(components().engine, platform_id, learner, manager,
                                        current_session().person_id, now())
     except NotFound:
         abort(404, description="There is no such current pair on this platform.")
-    return redirect(url_for("admin_relationships.relationship_pairs", platform_id=platform_id, removed=1), code=303)
+    return redirect(url_for("admin_relationships.relationship_pairs", platform_id=platform_id, done="removed",
+                            learner_id=learner, manager_id=manager), code=303)
+
+
+@bp.route("/relationships/pairs/restoration", methods=["POST"])
+@admin_required
+def restore_relationship_pair():
+    """Undo a removal: only the admin who removed the pair, for a short time."""
+    platform_id, learner, manager = _chosen_pair("Choose a pair to bring back.")
+    try:
+        relationship_admin.undo_removal(components().engine, platform_id, learner, manager,
+                                        current_session().person_id, now())
+    except NotFound:
+        abort(404, description="This pair was not removed, or it is back already.")
+    except Forbidden:
+        abort(403, description="Only the administrator who removed the pair brings it back.")
+    except RuleViolation as too_late:
+        abort(400, description=f"{too_late.field} {too_late.problem}.")
+    return redirect(url_for("admin_relationships.relationship_pairs", platform_id=platform_id, done="restored"),
+                    code=303)
 
 
 @bp.route("/relationships/template.csv")

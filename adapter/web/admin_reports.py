@@ -15,6 +15,7 @@ from .app_components import components
 from .auth import admin_required, admin_scope, asker
 from .coaching_support import done, now, saved_message
 from .coaching_support import today
+from .form_problems import prefixed
 from .report_pages import csv_download, page_values
 
 bp = admin_blueprint(__name__)
@@ -52,7 +53,7 @@ def team_target():
             manager_id = find_manager(conn, platform_id, request.form.get("manager", ""))
         set_target(components().engine, admin, submitted.target(request.form, manager_id), now())
     except NotFound as missing:
-        return _page(RuleViolation("Manager", str(missing)), 400)
+        return _page(RuleViolation("Manager", str(missing), "target-manager"), 400)
     except RuleViolation as broken:
-        return _page(broken, 400)
+        return _page(prefixed(broken, "target-"), 400)
     return done("admin_reports.reports", "target")

@@ -82,9 +82,10 @@ def breakdown(by: str, error: RuleViolation | None = None, status: int = 200):
     page = whole_number(request.args.get("page") or "1")
     if page is None or page < 1:
         abort(400, description=_("The page is a whole number from 1."))
-    with components().engine.connect() as conn:
+    wanted = request.args.get("format", "")
+    with components().engine.connect() as conn:  # the exports have every row, the page one page of them
         result = organisation_breakdown(conn, admin_scope(), by, admin_filters(), today(), sort,
-                                        request.args.get("order") == "desc")
+                                        request.args.get("order") == "desc", None if wanted else page)
         choices = filter_choices(conn)
     answer = exported(result, f"by-{by}")
     if answer is not None:
@@ -99,10 +100,9 @@ def breakdown(by: str, error: RuleViolation | None = None, status: int = 200):
     def page_url(number: int) -> str:
         return url_for("breakdown_pages.breakdown", by=by, sort=sort or None, order=request.args.get("order"),
                        page=number if number > 1 else None, **here)
-    pages = max(1, -(-len(result.rows) // PAGE_SIZE))
-    shown = result.rows[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
+    pages = max(1, -(-result.total // PAGE_SIZE))
     return render_template("reports/breakdown.html", breakdown=result, title=TITLES[by], by=by,
-                           sort_url=sort_url, here=here, shown=shown, page=page, pages=pages, page_url=page_url,
+                           sort_url=sort_url, here=here, page=page, pages=pages, page_url=page_url,
                            **choices,
                            export_url=lambda fmt: url_for("breakdown_pages.breakdown", by=by, format=fmt, sort=sort or None,
                                                           order=request.args.get("order"), **here),

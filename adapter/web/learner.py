@@ -104,9 +104,11 @@ def nominate():
 WITHDRAWABLE = ("reflection", "validation")
 WITHDRAWAL_CONSEQUENCES = {
     "reflection": (_l("Withdraw your reflection?"), [_l("Your manager will no longer see it."),
-                                                     _l("You can write a new reflection afterwards.")]),
+                                                     _l("You can write a new reflection afterwards."),
+                                                     _l("For 10 minutes you can undo this from the next page.")]),
     "validation": (_l("Withdraw your request for validation?"), [_l("Your manager will no longer be asked to decide."),
-                                                                 _l("You can ask again afterwards.")]),
+                                                                 _l("You can ask again afterwards."),
+                                                                 _l("For 10 minutes you can undo this from the next page.")]),
 }
 
 

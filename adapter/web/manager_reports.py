@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
+from flask_babel import lazy_gettext as _l
 
 from adapter.domain.rules import RuleViolation
 from adapter.domain.targets import TARGET_MEASURES
@@ -12,6 +13,7 @@ from .app_components import components
 from .coaching_support import answer_refusals, current_viewer, done, now, saved_message
 from .manager import manager_required
 from .coaching_support import today
+from .form_problems import prefixed
 from .report_pages import csv_download, page_values
 
 bp = Blueprint("manager_reports", __name__, url_prefix="/manager")
@@ -23,7 +25,7 @@ def _page(error: RuleViolation | None = None, status: int = 200):
         dashboard = manager_dashboard(conn, current_viewer(), today())
     return render_template("manager/reports.html", **page_values(dashboard, "team"),
                            target_measures=TARGET_MEASURES, error=error, form=request.form,
-                           saved=saved_message({"target": "The target is saved."})), status
+                           saved=saved_message({"target": _l("The target is saved.")})), status
 
 
 @bp.route("/reports")
@@ -47,5 +49,5 @@ def team_target():
     try:
         set_target(components().engine, me, submitted.target(request.form, me.person_id), now())
     except RuleViolation as broken:
-        return _page(broken, 400)
+        return _page(prefixed(broken, "target-"), 400)
     return done("manager_reports.reports", "target")

@@ -1,24 +1,66 @@
-"""Each persona's main pages in Chromium at 1280 and 390 px: nothing scrolls sideways,
-axe-core finds no serious violation, and a screenshot of each lands in tests/artifacts/
-(named persona-page-width) for people to look at."""
+"""Each persona's main pages in Chromium at 1280 and 390 px, launched inside the demo LMS's
+course page (its iframe) as people meet them: nothing scrolls sideways, in the frame or the
+page around it; axe-core, run inside the frame, finds no serious violation; and a
+screenshot of each lands in tests/artifacts/ (named persona-page-width) for people to look
+at. The Deep Linking page (the LMS opens it in a new window) and the operator's pages
+(signed in with a link, outside any LMS) are checked as their own windows."""
 from __future__ import annotations
 
 import re
 
 import pytest
+from sqlalchemy import select
 
 from adapter.cli import main
-from tests.peers.lti_platform import full_launch
+from adapter.persistence.tables import people as people_table
+from tests.peers.lti_platform import browser, full_launch
 
-from .conftest import check_accessibility
+from .conftest import check_accessibility, tool_frame
 
 pytestmark = pytest.mark.browser
 
 WIDTHS = (1280, 390)
 
 
+def _fits(target, width_of: str, name: str) -> None:
+    wide, room = target.evaluate(f"[document.documentElement.scrollWidth, {width_of}]")
+    assert wide <= room, f"{name} is {wide} px wide in {room} px"
+
+
+def _walk_in_lms(chromium, peers, width: int, user: str, pages: list[tuple[str, str]], name: str) -> None:
+    """The LMS course page framing the tool (launched as ``user``), then each (label, path)
+    opened in that frame, in the same session."""
+    context = chromium.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.goto(f"{peers.lms_url}/course/{user}/rl-feedback")
+    page.wait_for_function("() => [...document.querySelectorAll('iframe')].some(f => f.src)")
+    frame = None
+    for label, path in pages:
+        if path:
+            answer = frame.goto(peers.tool_url + path)
+            assert answer.ok, f"{name} {label}: {answer.status}"  # still signed in, inside the frame
+        else:
+            frame = next(f for f in page.frames if f.url.startswith(peers.tool_url + "/") and "/lti/" not in f.url) \
+                if frame else _landed(page, peers)
+        frame.wait_for_selector("h1")
+        if frame.evaluate("!!document.querySelector('script[src*=frame_resize]')"):  # not the export file
+            # lti.frameResize: the LMS sizes the frame to the page (and the screenshot shows all of it)
+            # and shrinks it again for a shorter one
+            page.wait_for_function("h => Math.abs(document.querySelector('iframe[title=coachbridge]').clientHeight - h) <= 1",
+                                   arg=frame.evaluate("Math.ceil(document.documentElement.getBoundingClientRect().height)"))
+        _fits(frame, "document.documentElement.clientWidth", f"{name} {label} at {width} px, in the frame,")
+        _fits(page, str(width), f"{name} {label} at {width} px, the LMS page,")
+        check_accessibility(frame, f"{name}-{label}-{width}", page)
+    context.close()
+
+
+def _landed(page, peers):
+    page.frame_locator("iframe[title=coachbridge]").locator("h1").wait_for()
+    return tool_frame(page, peers)
+
+
 def _walk(chromium, width: int, start: str, pages: list[tuple[str, str]], name: str) -> None:
-    """Open ``start`` (a launch or sign-in link), then each (label, path) in the same session."""
+    """A window of its own: open ``start`` (a launch or sign-in link), then each (label, path)."""
     context = chromium.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()
     page.goto(start)
@@ -27,32 +69,49 @@ def _walk(chromium, width: int, start: str, pages: list[tuple[str, str]], name: 
         if path:
             page.goto(base + path)
         page.wait_for_load_state("load")
-        wide = page.evaluate("document.documentElement.scrollWidth")
-        assert wide <= width, f"{name} {label} at {width} px is {wide} px wide"
+        _fits(page, str(width), f"{name} {label} at {width} px")
         check_accessibility(page, f"{name}-{label}-{width}", page)
     context.close()
 
 
+def _with_records(peers, learner: str) -> int:
+    """The learner has reflected and asked for validation (pages with something on them); their id."""
+    client = browser()
+    full_launch(peers, learner, client=client)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get(peers.tool_url + "/learner/").text).group(1)
+    client.post(peers.tool_url + "/learner/reflection", data={
+        "learned": "Name the behaviour", "applying": "In reviews", "confidence": "4", "csrf_token": token})
+    client.post(peers.tool_url + "/learner/validation", data={"evidence": "Ran the retro", "csrf_token": token})
+    with peers.engine.connect() as conn:
+        return conn.execute(select(people_table.c.id).where(people_table.c.sub == learner)).scalar_one()
+
+
 @pytest.mark.parametrize("width", WIDTHS)
-def test_learner_and_manager_pages(chromium, peers, people, width):
+def test_learner_and_manager_pages_inside_the_lms(chromium, peers, people, width):
     learner, manager = people
     full_launch(peers, manager)
-    full_launch(peers, learner)
-    _walk(chromium, width, peers.lms.login_url(learner, "rl-feedback"), [("activity", "")], "learner")
-    _walk(chromium, width, peers.lms.login_url(manager, "rl-feedback"),
-          [("team", ""), ("reports", "/manager/reports")], "manager")
+    learner_id = _with_records(peers, learner)
+    _walk_in_lms(chromium, peers, width, learner,
+                 [("activity", ""), ("todo", "/learner/todo"), ("email", "/notifications/"),
+                  ("my-data", "/learner/my-data.html")], "learner")
+    _walk_in_lms(chromium, peers, width, manager,
+                 [("team", ""), ("mentee", f"/manager/team/{learner_id}"),
+                  ("conversation", f"/manager/team/{learner_id}/conversation?template=grow"),
+                  ("todo", "/manager/todo"), ("reports", "/manager/reports")], "manager")
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_instructor_and_admin_pages(chromium, peers, width, monkeypatch, capsys):
-    _walk(chromium, width, peers.lms.login_url("instructor-ivan", "rl-feedback"),
-          [("course", ""), ("outcomes", "/instructor/reports")], "instructor")
+def test_instructor_and_admin_pages_inside_the_lms(chromium, peers, width, monkeypatch, capsys):
+    _walk_in_lms(chromium, peers, width, "instructor-ivan",
+                 [("course", ""), ("outcomes", "/instructor/reports")], "instructor")
+    _walk_in_lms(chromium, peers, width, "admin-ada",
+                 [("home", ""), ("lrs", "/admin/lrs"), ("new-lrs", "/admin/lrs/new"),
+                  ("relationships", "/admin/relationships"), ("outcomes", "/admin/reports"),
+                  ("people", "/admin/people"), ("retention", "/admin/retention"), ("audit", "/admin/audit")], "admin")
     _walk(chromium, width, peers.lms.login_url("instructor-ivan", "deep-link"), [("add-activity", "")],
           "instructor")
-    _walk(chromium, width, peers.lms.login_url("admin-ada", "rl-feedback"),
-          [("home", ""), ("lrs", "/admin/lrs"), ("relationships", "/admin/relationships"),
-           ("outcomes", "/admin/reports")], "admin")
     monkeypatch.setenv("DATABASE_URL", peers.engine.url.render_as_string(hide_password=False))
     assert main(["admin", "link", "--base-url", peers.tool_url]) == 0
     _walk(chromium, width, capsys.readouterr().out.strip().splitlines()[-1],
-          [("home", ""), ("delivery", "/admin/delivery")], "operator")
+          [("home", ""), ("delivery", "/admin/delivery"), ("mail", "/admin/mail"),
+           ("new-platform", "/admin/platforms/new"), ("invitations", "/admin/invitations")], "operator")

@@ -152,11 +152,12 @@ def open_page(contexts, seeded, persona: str, locale: str, path: str, width: int
 
 
 def catalog_of(language: str) -> dict[str, str]:
-    """msgid → msgstr of the shipped catalog, translated messages only (plural: the singular)."""
+    """msgid → msgstr of the shipped catalog, the messages it serves only (translated, not fuzzy;
+    plural: the singular)."""
     with catalog_files()[language].open("rb") as po:
         catalog = read_po(po)
     return {(m.id[0] if isinstance(m.id, tuple) else m.id): (m.string[0] if isinstance(m.string, tuple) else m.string)
-            for m in catalog if m.id and m.string and (m.string[0] if isinstance(m.string, tuple) else m.string)}
+            for m in catalog if m.id and not m.fuzzy and (m.string[0] if isinstance(m.string, tuple) else m.string)}
 
 
 def english_texts_on(page) -> set[str]:

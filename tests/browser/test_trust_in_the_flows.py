@@ -145,3 +145,19 @@ def test_the_learner_and_manager_forms_show_every_problem_at_once_and_keep_what_
     assert page.get_by_label("What did they learn from doing it?").input_value() == "Silence is useful"
     assert page.get_by_label("Action 2").input_value() == "Book the refresher"
     check_accessibility(page, "manager-conversation-errors", page)
+
+
+def test_an_admin_form_shows_every_problem_at_once_and_keeps_what_was_typed(page, peers):
+    page.goto(peers.lms.login_url("admin-ada", "rl-feedback"))
+    page.goto(re.match(r"https?://[^/]+", page.url).group(0) + "/admin/lrs/new")
+    page.get_by_label(re.compile("^Name")).fill("has spaces")
+    page.get_by_label(re.compile("^xAPI endpoint")).fill("not a web address")
+    page.get_by_label(re.compile("^Batch size")).fill("0")
+    page.get_by_role("button", name=re.compile("^(Save|Add)")).first.click()
+    summary = page.get_by_role("alert")
+    summary.wait_for()
+    for name in ("name", "endpoint", "batch_size"):
+        assert summary.locator(f'a[href="#{name}"]').count() == 1, name
+        assert page.locator(f"#{name}-error").is_visible(), name
+    assert page.get_by_label(re.compile("^xAPI endpoint")).input_value() == "not a web address"
+    check_accessibility(page, "admin-lrs-errors", page)

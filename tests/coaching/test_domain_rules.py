@@ -123,11 +123,13 @@ def test_placement_reports_every_problem_at_once():
 
 def test_only_the_person_who_withdrew_undoes_it_and_only_for_ten_minutes():
     withdrawal = Withdrawal("reflection", 5, withdrawn_by=LEARNER.person_id, withdrawn_at=1000.0)
-    assert withdrawal.may_be_undone_by(LEARNER, 1000.0 + UNDO_WINDOW_SECONDS)
-    withdrawal.require_undoable_by(LEARNER, 1001.0)
-    assert not withdrawal.may_be_undone_by(MANAGER, 1001.0)
+    assert withdrawal.may_be_undone_by(LEARNER.person_id, 1000.0 + UNDO_WINDOW_SECONDS)
+    withdrawal.require_undoable_by(LEARNER.person_id, 1001.0)
+    assert not withdrawal.may_be_undone_by(MANAGER.person_id, 1001.0)
     with pytest.raises(Forbidden):
-        withdrawal.require_undoable_by(MANAGER, 1001.0)  # their manager sees it, but did not withdraw it
-    assert not withdrawal.may_be_undone_by(LEARNER, 1000.0 + UNDO_WINDOW_SECONDS + 1)
+        withdrawal.require_undoable_by(MANAGER.person_id, 1001.0)  # their manager sees it, but did not withdraw it
+    assert not withdrawal.may_be_undone_by(LEARNER.person_id, 1000.0 + UNDO_WINDOW_SECONDS + 1)
     with pytest.raises(RuleViolation, match="10 minutes"):
-        withdrawal.require_undoable_by(LEARNER, 1000.0 + UNDO_WINDOW_SECONDS + 1)
+        withdrawal.require_undoable_by(LEARNER.person_id, 1000.0 + UNDO_WINDOW_SECONDS + 1)
+    operator = Withdrawal("manager_link", 5, withdrawn_by=None, withdrawn_at=1000.0)
+    assert not operator.may_be_undone_by(None, 1001.0)  # a sign-in that is no person undoes nothing

@@ -62,6 +62,21 @@ def test_admin_sees_filters_exports_and_removes_a_pair(peers, team, launch):
                        "/admin/relationships/pairs")
     assert again.status_code == 404
 
+    # Removed by mistake: the Undo on the page the admin landed on brings it back, from both sources.
+    assert "You can undo this for 10 minutes." in removed.text
+    assert 'action="/admin/relationships/pairs/restoration"' in removed.text
+    other_admin = launch("admin-ada")  # the admin who removed it, in another session too (it is who, not where)
+    back = other_admin.post("/admin/relationships/pairs/restoration", {"platform_id": str(platform_id), **ids},
+                            "/admin/relationships/pairs")
+    assert back.status_code == 200 and "the pair is back, from every source it had" in back.text
+    with peers.engine.connect() as conn:
+        live = conn.execute(select(manager_links.c.source).where(
+            manager_links.c.learner_id == int(ids["learner_id"]), manager_links.c.manager_id == int(ids["manager_id"]),
+            manager_links.c.ended_at.is_(None))).scalars().all()
+    assert sorted(live) == ["import", "mentor_claim"]
+    assert admin.post("/admin/relationships/pairs/restoration", {"platform_id": str(platform_id), **ids},
+                      "/admin/relationships/pairs").status_code == 404  # nothing removed any more
+
 
 def test_a_non_admin_cannot_open_or_change_the_pairs(peers, team, launch):
     manager = launch(team.manager)

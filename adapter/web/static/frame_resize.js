@@ -5,7 +5,9 @@
   if (window.parent === window) return;
   var last = 0;
   function tell() {
-    var height = Math.ceil(document.documentElement.scrollHeight);
+    // The page's own height, not scrollHeight (never less than the frame: a frame sized for a
+    // long page would then never shrink for a short one).
+    var height = Math.ceil(document.documentElement.getBoundingClientRect().height);
     if (height === last) return;
     last = height;
     window.parent.postMessage({ subject: "lti.frameResize", height: height }, "*");
