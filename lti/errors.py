@@ -17,12 +17,6 @@ def N_(text: str) -> str:  # noqa: N802 - the gettext convention extractors look
     return text
 
 
-def N_(text: str) -> str:  # noqa: N802 - the gettext convention extractors look for
-    """Marks a reason for the catalogs; the tool translates it when it renders the page.
-    (A library of its own, lti/ does not import the adapter's copy.)"""
-    return text
-
-
 @dataclass(frozen=True)
 class Rejection:
     code: str

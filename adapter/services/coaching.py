@@ -20,7 +20,6 @@ from adapter.domain.rules import RuleViolation
 from adapter.domain.translatable import N_
 from adapter.domain.templates import Template
 from adapter.domain.validation import NEEDS_MORE_EVIDENCE, PENDING, ValidationRequest
-from adapter.domain.translatable import N_
 from adapter.domain.withdrawal import require_no_newer, require_withdrawal
 from adapter.persistence import coaching_store as store
 from adapter.persistence.people_store import current_mentees, resource_link
