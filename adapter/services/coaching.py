@@ -17,8 +17,8 @@ from adapter.domain.authorization import Forbidden, NotFound, Viewer
 from adapter.domain.coaching import ActivityRef, AgreedAction, Conversation, Reflection
 from adapter.domain.commands import HoldConversation, WriteReflection
 from adapter.domain.rules import RuleViolation
-from adapter.domain.translatable import N_
 from adapter.domain.templates import Template
+from adapter.domain.translatable import N_
 from adapter.domain.validation import NEEDS_MORE_EVIDENCE, PENDING, ValidationRequest
 from adapter.domain.withdrawal import require_no_newer, require_withdrawal
 from adapter.persistence import coaching_store as store
