@@ -67,9 +67,9 @@ def configure_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    # The lines name no thread, process or source line, so records need not look them up
-    # (the logging HOWTO's "Optimization"; the caller lookup walks the stack every time).
-    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
+    # The lines name no source line, so records need not look it up (the logging HOWTO's
+    # "Optimization": the caller lookup walks the stack every time). The process id stays:
+    # gunicorn's own log lines show it.
     logging._srcfile = None  # type: ignore[attr-defined]
 
 

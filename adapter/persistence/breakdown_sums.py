@@ -8,7 +8,7 @@ come back, not every learner's. Beside the sums, what the small-group rule needs
 learners each group has, the learners who belong to several groups (a learner with two
 current managers), how many learners a filter leaves out, and per month how many learners
 each group's figures rest on (a date range must not be differenced month by month).
-Facts mean what adapter.reports.measures.facts_on says; tests/reports check both agree.
+Facts mean what adapter.reports.dated_facts.facts_on says; tests/reports check both agree.
 """
 from __future__ import annotations
 
@@ -21,9 +21,8 @@ from sqlalchemy import ColumnElement, Connection, and_, case, cast, func, litera
 
 from adapter.domain.admin_scope import AdminScope
 from adapter.domain.report_filters import Filters
-from adapter.reports.measures import (
-    APPLICATION_DAYS, COMMITMENT, CONVERSATION, DECISION, FOLLOW_UP_GRACE_DAYS, PLAN, START, day_number,
-)
+from adapter.reports.dated_facts import COMMITMENT, CONVERSATION, DECISION, PLAN, START, day_number
+from adapter.reports.measures import APPLICATION_DAYS, FOLLOW_UP_GRACE_DAYS
 
 from .database import is_postgresql
 from .report_summary_tables import report_learner_rows as r

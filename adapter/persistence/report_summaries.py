@@ -2,7 +2,7 @@
 
 Every measure's inputs are one learner's own records (a start's validation, the first
 conversation before it, the next conversation after a plan are all the same learner's),
-so the organisation's dated facts (adapter.reports.measures.dated_facts) are a sum over
+so the organisation's dated facts (adapter.reports.dated_facts.dated_facts) are a sum over
 learners. ``refresh_learners`` recomputes the share of the learners whose records just
 changed, from their records as they now are, and adds the difference to each course's
 rows; it runs in the record's own transaction (adapter.reports.dashboards.keep_summaries,
@@ -26,10 +26,12 @@ from sqlalchemy import Connection, String, case, cast, delete, func, insert, lit
 
 from adapter.domain.admin_scope import AdminScope
 from adapter.domain.report_filters import month_index
+from adapter.reports.dated_facts import (
+    COMMITMENT, CONVERSATION, DECISION, EPOCH, PLAN, START, Counts, add_dated, dated_facts, day_number,
+)
 from adapter.reports.measures import (
-    APPLICATION_DAYS, COMMITMENT, CONVERSATION, DECISION, EPOCH, FOLLOW_UP_GRACE_DAYS, PLAN, START, ActivityStart,
-    Commitment, Counts, DecisionWait, Facts, HeldConversation, PlannedConversation, add_dated,
-    dated_facts, day_number,
+    APPLICATION_DAYS, FOLLOW_UP_GRACE_DAYS, ActivityStart, Commitment, DecisionWait, Facts, HeldConversation,
+    PlannedConversation,
 )
 
 from .coaching_tables import agreed_actions, conversations, reflections, validation_decisions, \

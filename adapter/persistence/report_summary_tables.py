@@ -1,7 +1,7 @@
 """What the admin dashboard reads instead of every record: each course's dated facts.
 
 ``report_course_facts`` holds, per course, kind and bucket, the date-free counts of
-adapter.reports.measures.dated_facts, summed over learners; ``report_learner_facts`` holds
+adapter.reports.dated_facts.dated_facts, summed over learners; ``report_learner_facts`` holds
 each learner's own share, so that a change to one learner's records replaces exactly that
 share (adapter/persistence/report_summaries.py, run in the record's transaction). Its own
 module and migration (0009); schema.py imports it so Alembic sees one metadata.
@@ -16,7 +16,7 @@ NO_COURSE = 0  # context_pk of records made outside any course (contexts.id star
 
 report_course_facts = Table(
     "report_course_facts", metadata,
-    Column("kind", String(12), nullable=False),  # adapter.reports.measures.DATED_KINDS
+    Column("kind", String(12), nullable=False),  # adapter.reports.dated_facts.DATED_KINDS
     Column("platform_id", Integer, nullable=False),
     Column("context_pk", Integer, nullable=False),  # NO_COURSE for records outside a course
     Column("bucket", Integer, nullable=False),  # a day number or whole hours, by kind

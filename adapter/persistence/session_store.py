@@ -22,6 +22,10 @@ _SESSION_BY_HASH = select(web_sessions).where(web_sessions.c.token_hash == bindp
                                               web_sessions.c.expires_at > bindparam("b_now"))
 
 
+# The launch-values key of a language chosen in a session without a person (remember_locale).
+CHOSEN_LOCALE = "chosen_locale"
+
+
 @dataclass(frozen=True)
 class WebSession:
     person_id: int | None
@@ -85,6 +89,13 @@ def move_session(conn: Connection, token: str, resource_link_pk: int, context_pk
     """The session now concerns another resource link (a learner opening another activity)."""
     conn.execute(update(web_sessions).where(web_sessions.c.token_hash == token_hash(token))
                  .values(resource_link_pk=resource_link_pk, context_pk=context_pk))
+
+
+def remember_locale(conn: Connection, token: str, session: WebSession, locale: str) -> None:
+    """A language chosen in a session with no person behind it (a tool operator): kept with
+    the session's launch values, for as long as the session lasts."""
+    conn.execute(update(web_sessions).where(web_sessions.c.token_hash == token_hash(token))
+                 .values(launch={**session.launch, CHOSEN_LOCALE: locale}))
 
 
 def purge_expired_sessions(engine: Engine, now: float) -> int:

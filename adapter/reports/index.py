@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .measures import APPLICATION_DAYS, COMMITMENT, CONVERSATION, DECISION, PLAN, START, definition_of
+from .dated_facts import COMMITMENT, CONVERSATION, DECISION, PLAN, START
+from .measures import APPLICATION_DAYS, definition_of
 
 _LIVE = "adapter.persistence.report_queries."
 _SUMMARY = "adapter.persistence.report_summaries."

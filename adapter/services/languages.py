@@ -9,9 +9,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine
 
-from adapter.persistence import locale_store
+from adapter.persistence import locale_store, session_store
 from adapter.persistence.coaching_store import audit
 from adapter.persistence.locale_store import LocaleChoice
+from adapter.persistence.session_store import WebSession
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,12 @@ def choose_language(engine: Engine, person_id: int, locale: str, launch_locale: 
     this session) until a launch asks for another locale."""
     with engine.begin() as conn:
         locale_store.save_choice(conn, person_id, locale, launch_locale or "", now)
+
+
+def choose_session_language(engine: Engine, token: str, session: WebSession, locale: str) -> None:
+    """The choice of someone the tool keeps no person for (a tool operator): their session holds it."""
+    with engine.begin() as conn:
+        session_store.remember_locale(conn, token, session, locale)
 
 
 def set_platform_language(engine: Engine, platform_id: int, locale: str | None, actor_id: int | None,

@@ -26,6 +26,7 @@ from werkzeug.exceptions import HTTPException
 
 from adapter import translations
 from adapter.domain.translatable import N_
+from adapter.persistence.session_store import CHOSEN_LOCALE
 from adapter.services.languages import SavedLanguages, saved_languages
 from adapter.translations.pseudo import PSEUDO_LOCALES
 
@@ -110,8 +111,9 @@ def browser_locale() -> str | None:
 
 
 def select_locale() -> str:
-    saved = _saved() if current_session() is not None else SavedLanguages(None, None)
-    chosen = supported_locale(saved.choice.locale) if saved.choice else None
+    session = current_session()
+    saved = _saved() if session is not None else SavedLanguages(None, None)
+    chosen = supported_locale(saved.choice.locale if saved.choice else session and session.launch.get(CHOSEN_LOCALE))
     launched = launch_locale()
     if launched and not (chosen and saved.choice.chosen_over == launched):
         return launched

@@ -9,10 +9,10 @@ from flask import Blueprint, abort, redirect, request, url_for
 from flask_babel import gettext
 
 from adapter.domain.authorization import may_administer
-from adapter.services.languages import choose_language, set_platform_language
+from adapter.services.languages import choose_language, choose_session_language, set_platform_language
 
 from .app_components import components
-from .auth import admin_required, asker, current_session, personal_pages
+from .auth import admin_required, asker, current_session, session_token
 from .i18n import launch_locale, offered_locales
 
 bp = Blueprint("languages", __name__)
@@ -27,13 +27,19 @@ def same_site_path(target: str) -> str | None:
 
 
 @bp.route("/language", methods=["POST"])
-@personal_pages
 def choose():
+    """Anyone signed in: a person's choice is saved for their next visits; a tool operator's
+    (no person behind the session) lasts as long as their session."""
     session = current_session()
+    if session is None:
+        abort(401, description=gettext("Your session has ended. Please launch the tool again from your course."))
     locale = request.form.get("locale", "")
     if locale not in offered_locales():
         abort(400, description=gettext("The tool does not offer that language."))
-    choose_language(components().engine, session.person_id, locale, launch_locale(), time.time())
+    if session.person_id is None:
+        choose_session_language(components().engine, session_token() or "", session, locale)
+    else:
+        choose_language(components().engine, session.person_id, locale, launch_locale(), time.time())
     return redirect(same_site_path(request.form.get("next", "")) or url_for("home.front_door"), code=303)
 
 

@@ -11,6 +11,7 @@ import pytest
 from adapter.config import Settings
 from adapter.persistence import people_store
 from adapter.persistence.session_store import start_session
+from adapter.services.admin_access import OPERATOR_SIGN_IN
 from adapter.services.platforms import PlatformSpec, register_platform
 from adapter.web import create_app
 from adapter.web.auth import SESSION_COOKIE
@@ -136,3 +137,17 @@ def test_error_pages_give_a_plain_reason_of_their_own_when_the_refusal_gave_none
     assert "There is no such page." in missing and "requested URL" not in missing  # not werkzeug's English
     refused = tool.launch("bo").post("/language", base_url=BASE, data={"locale": "fr"}).get_data(as_text=True)
     assert "This form has expired or did not come from the tool" in refused  # the refusing code's own words
+
+
+def test_a_tool_operator_without_a_person_chooses_for_their_session(tool):
+    with tool.engine.begin() as conn:
+        token, session = start_session(conn, now=time.time(), lifetime=600, person_id=None, platform_id=None,
+                                       context_pk=None, resource_link_pk=None, app_role="admin", app_roles=["admin"],
+                                       launch={"signed_in_by": OPERATOR_SIGN_IN})
+    operator = tool.app.test_client()
+    operator.set_cookie(SESSION_COOKIE, token, domain="localhost")
+    operator.csrf = session.csrf_token
+    assert 'id="language-choice"' in operator.get("/admin/", base_url=BASE).get_data(as_text=True)
+    assert switch(operator, "de", "/admin/").headers["Location"] == "/admin/"
+    assert lang_of(operator, "/admin/", **{"Accept-Language": "fr"}) == "de"
+    assert tool.app.test_client().post("/language", base_url=BASE, data={"locale": "de"}).status_code == 403

@@ -21,7 +21,7 @@ from adapter.persistence import lrs_store
 from adapter.persistence.report_summary_tables import NO_COURSE, report_course_facts
 from adapter.persistence.tables import manager_links, people, platforms
 from adapter.persistence.xapi_tables import lrs_endpoints, xapi_privacy
-from adapter.reports.measures import CONVERSATION
+from adapter.reports.dated_facts import CONVERSATION
 from adapter.services.platforms import PlatformSpec, register_platform
 from tests.peers.lti_platform import auto_post_form, browser, full_launch, operator_browser
 

@@ -7,7 +7,8 @@ from importlib import import_module
 import pytest
 
 from adapter.reports.index import INDEX, SUMMARY, entry_for
-from adapter.reports.measures import DATED_KINDS, Facts, measures
+from adapter.reports.dated_facts import DATED_KINDS
+from adapter.reports.measures import Facts, measures
 
 
 def resolve(dotted: str):

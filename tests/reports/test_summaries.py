@@ -18,9 +18,9 @@ from adapter.persistence.report_queries import Scope, facts_by_course
 from adapter.persistence.report_summaries import course_facts, rebuild
 from adapter.persistence.report_summary_tables import report_course_facts, report_learner_facts
 from adapter.reports import dashboards
+from adapter.reports.dated_facts import dated_facts, facts_on
 from adapter.reports.measures import (
-    ActivityStart, Commitment, DecisionWait, HeldConversation, PlannedConversation, dated_facts, facts_on, tally,
-    total,
+    ActivityStart, Commitment, DecisionWait, HeldConversation, PlannedConversation, tally, total,
 )
 from adapter.services import coaching
 from tests.event_tables import not_heard_by
