@@ -78,11 +78,12 @@ def resource_link(conn: Connection, resource_link_pk: int) -> dict[str, Any] | N
     return dict(row) if row else None
 
 
-def link_title(conn: Connection, resource_link_pk: int | None) -> str:
-    """The LMS's title of a resource link ("" when there is none)."""
+def named_link(conn: Connection, resource_link_pk: int | None) -> dict[str, Any] | None:
+    """One resource link with what names it (:func:`named_links`)."""
     if resource_link_pk is None:
-        return ""
-    return conn.execute(select(resource_links.c.title).where(resource_links.c.id == resource_link_pk)).scalar() or ""
+        return None
+    row = conn.execute(named_links().where(resource_links.c.id == resource_link_pk)).mappings().first()
+    return dict(row) if row else None
 
 
 def course_titles(conn: Connection, context_pks: list[int]) -> dict[int, str]:

@@ -15,6 +15,7 @@ from typing import Sequence
 
 from sqlalchemy import Connection
 
+from adapter.domain.activity_names import UNTITLED, activity_title
 from adapter.domain.events import RecordEvent
 from adapter.domain.source_text import Translate
 from adapter.domain.translatable import N_
@@ -27,6 +28,14 @@ from .mail_messages import Draft, Mailer, Text
 
 OUTCOME_TEXT = {"validated": N_("validated: applied on the job"), "needs_more_evidence": N_("needs more evidence")}
 CONVERSATION_TYPES = ("check_in", "coaching_conversation")
+
+
+def _activity(conn: Connection, resource_link_pk: int | None) -> str | Text:
+    """The activity's name as the pages give it (adapter/domain/activity_names.py)."""
+    link = people_store.named_link(conn, resource_link_pk)
+    if link is None:
+        return ""
+    return activity_title(link) or Text(UNTITLED, {"number": link["id"]})
 
 
 class MailOnEvents:
@@ -61,7 +70,7 @@ class MailOnEvents:
     def _validation_requested(self, conn: Connection, event: RecordEvent, now: float) -> None:
         learner = mail_store.contact(conn, event.learner_id)
         values = {"learner": learner["name"] if learner else Text(N_("A team member")),
-                  "activity": people_store.link_title(conn, event.resource_link_pk),
+                  "activity": _activity(conn, event.resource_link_pk),
                   "evidence": event.shared_fields.get("evidence", ""),  # the manager may read it
                   "url": mail_store.activity_url(conn, event.resource_link_pk)}
         self.mailer.queue_many(conn, [Draft(manager_id, "validation_requested", self._event_key(event),
@@ -75,7 +84,7 @@ class MailOnEvents:
         outcome = Text(OUTCOME_TEXT["validated" if event.kind == EventKind.APPLICATION_VALIDATED
                                     else "needs_more_evidence"])
         values = {"manager": manager["name"] if manager else Text(N_("Your manager")), "outcome": outcome,
-                  "activity": people_store.link_title(conn, event.resource_link_pk),
+                  "activity": _activity(conn, event.resource_link_pk),
                   "feedback": event.shared_fields.get("feedback", ""),
                   "url": mail_store.activity_url(conn, event.resource_link_pk)}
         self.mailer.queue(conn, Draft(event.learner_id, "validation_decided", self._event_key(event),

@@ -11,6 +11,7 @@ from babel import Locale
 from flask_babel import format_date, format_decimal, format_percent, format_timedelta, get_locale, gettext
 from markupsafe import Markup
 
+from adapter.domain.activity_names import UNTITLED, activity_title
 from adapter.domain.translatable import N_
 
 
@@ -77,12 +78,8 @@ def source_words(source: str) -> str:
 
 
 def activity_name(activity: Mapping[str, Any]) -> str:
-    """What pages call an activity (a resource link as people_store.named_links reads it):
-    its title in the LMS, else the title it was deep-linked with, else the name of the
-    course resource it follows, else a numbered name (Open edX launches a link by id only)."""
-    custom = activity.get("custom") or {}
-    return (activity.get("title") or custom.get("title") or activity.get("followed_title")
-            or gettext("Untitled activity %(number)s", number=activity.get("id") or "").strip())
+    """What pages call an activity (adapter/domain/activity_names.py: the one rule)."""
+    return activity_title(activity) or gettext(UNTITLED, number=activity.get("id") or "").strip()
 
 
 def init_app(app: Flask) -> None:

@@ -10,6 +10,7 @@ from icalendar import Calendar
 from sqlalchemy import select
 
 from adapter.demo.mail import SmtpServer
+from adapter.persistence import people_store
 from adapter.persistence.key_cipher import KeyCipher
 from adapter.persistence.outbox_store import dead_messages, queue_status
 from adapter.persistence.tables import outbox, outbox_payloads
@@ -146,3 +147,14 @@ def test_erasing_a_learner_cancels_mail_to_or_about_them_and_keeps_no_copy(team,
             outbox_payloads.c.id.in_([row_id for row_id, _ in mail]))).all()
     assert [status for _, status in mail] == ["cancelled"] and kept == []
     assert smtp.messages == []
+
+
+def test_an_activity_without_a_title_is_named_as_the_pages_name_it(team, smtp):
+    """Open edX launches a link by id only: the mail calls it what every page does."""
+    with team.engine.begin() as conn:
+        untitled = people_store.save_resource_link(conn, team.platform_id, "d1", {"id": "block-v1:x"},
+                                                   people_store.context_of_link(conn, team.link), {})
+    coaching.ask_for_validation(team.engine, team.viewer("ana"), untitled, "Used it twice", time.time())
+    assert team.drain() == 1
+    (asked,) = smtp.catcher.wait_for(1)
+    assert f"applied Untitled activity {untitled} on the job" in " ".join(_parts(asked)["text/plain"].split())

@@ -1,0 +1,18 @@
+"""What every page and email calls a learning activity (one rule, so an activity has one
+name wherever it appears): its title in the LMS, else the title it was deep-linked with,
+else the title of the course resource it follows, else a numbered name — Open edX
+launches a link by id only."""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from .translatable import N_
+
+UNTITLED = N_("Untitled activity %(number)s")
+
+
+def activity_title(link: Mapping[str, Any]) -> str | None:
+    """The title a resource link (as people_store.named_links reads it) is known by, or None
+    when it has none and needs the numbered name (``UNTITLED`` with ``number=link["id"]``)."""
+    custom = link.get("custom") or {}
+    return link.get("title") or custom.get("title") or link.get("followed_title") or None
