@@ -23,7 +23,10 @@ from babel import Locale
 from babel.dates import format_date
 from babel.messages.pofile import read_po
 
+from sqlalchemy import select
+
 from adapter.demo.lms import COURSES, ROLE_LEARNER, ROLE_MENTOR, DemoPerson
+from adapter.persistence.tables import deployments, people, platforms
 from adapter.translations import TEMPLATE, catalog_files
 from tests.coaching.conftest import Launched, check_in_form, reflection_form
 from tests.peers.lti_platform import browser, full_launch
@@ -47,21 +50,24 @@ PAGES = {
               ("relationships", "/admin/relationships"), ("people", "/admin/people"),
               ("outcomes", "/admin/reports")],
 }
-# Pages whose texts another #21 branch wraps (s2-i21pages: admin, instructor and report pages):
-# walked like the others, expected to show English until that work lands. Move a page out of
-# here as soon as it is wrapped (the test then holds it to the rule).
-WRAPPED_ELSEWHERE = {("manager", "outcomes"), ("manager", "by-manager"),
-                     *(("instructor", name) for name, _ in PAGES["instructor"]),
-                     *(("admin", name) for name, _ in PAGES["admin"])}
+# Pages whose texts the pages branch of #21 wraps (s2-i21pages) and where the walk still finds
+# English (on main at 18:30: the outcomes dashboards' measure definitions, "validated within …
+# days", "applying", the Saks & Belcourt reference; the platform page's "manual"). Walked like
+# the others, expected to fail until fixed; take a page out of here once it passes.
+WRAPPED_ELSEWHERE = {("manager", "outcomes"), ("instructor", "outcomes"), ("admin", "outcomes"),
+                     ("admin", "platform")}
 
 # The visible text of a page, less what is data rather than the tool's words: the language
-# switcher (each language named in itself), dates and times (CLDR's, checked apart) and code.
-VISIBLE_TEXT = """() => {
-  for (const data of document.querySelectorAll('#language-choice, time, code')) data.remove();
+# switcher (each language named in itself), dates and times (CLDR's, checked apart), code, and
+# on a page in DATA_ONLY its data's own markup.
+VISIBLE_TEXT = """(more) => {
+  for (const data of document.querySelectorAll('#language-choice, #platform-language, time, code' + more)) data.remove();
   const labels = [...document.querySelectorAll('[aria-label], [title], [placeholder], [alt]')]
     .map(e => ['aria-label', 'title', 'placeholder', 'alt'].map(a => e.getAttribute(a) || '').join(' '));
   return [document.title, document.body.innerText, ...labels].join('\\n');
 }"""
+# The person export's page: below its headings, the export's JSON (field names and values).
+DATA_ONLY = {"my-data": ", main dl"}
 WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]")
 
 
@@ -121,6 +127,12 @@ class Seeded:
         texts += [link["title"] for link in self.peers.lms.links.values()] + [c["title"] for c in COURSES.values()]
         texts += list(reflection_form().values()) + list(check_in_form().values()) + ["Ran the retro with SBI"]
         texts += ["coachbridge", "JSON", "HTTP", "LMS", "LRS"]
+        with self.peers.engine.connect() as conn:  # everyone the tool knows, and the LMSs' registrations
+            texts += [value for row in conn.execute(select(people.c.name, people.c.email)) for value in row]
+            texts += [value for row in conn.execute(select(platforms.c.name, platforms.c.issuer, platforms.c.client_id,
+                                                           platforms.c.auth_login_url, platforms.c.key_set_url,
+                                                           platforms.c.auth_token_url)) for value in row]
+            texts += list(conn.execute(select(deployments.c.deployment_id)).scalars())
         return {w.lower() for text in texts for w in WORD.findall(str(text))}
 
 
@@ -167,14 +179,20 @@ def catalog_of(language: str) -> dict[str, str]:
             for m in catalog if m.id and not m.fuzzy and (m.string[0] if isinstance(m.string, tuple) else m.string)}
 
 
-def english_texts_on(page) -> set[str]:
+def visible_text(page, name: str) -> str:
+    return page.evaluate(VISIBLE_TEXT, DATA_ONLY.get(name, ""))
+
+
+def english_texts_on(page, name: str) -> set[str]:
     """Each visible line of the page, as a set of whole texts."""
-    return {line.strip() for line in page.evaluate(VISIBLE_TEXT).splitlines() if line.strip()}
+    return {line.strip() for line in visible_text(page, name).splitlines() if line.strip()}
 
 
 @pytest.mark.parametrize("tag, language, lang", [("fr-FR", "fr", "fr-FR"), ("de-DE", "de", "de-DE")])
 def test_a_launch_in_french_or_german_speaks_it_on_every_page(contexts, seeded, tag, language, lang):
     translated = catalog_of(language)
+    # "Team", "Person": some words are the same in both languages, and may stay
+    reworded = {msgid for msgid, text in translated.items() if text != msgid}
     with TEMPLATE.open("rb") as pot:
         msgids = {(m.id[0] if isinstance(m.id, tuple) else m.id) for m in read_po(pot) if m.id}
     simple = {msgid for msgid in msgids if "%" not in msgid}  # whole texts a page shows as they are
@@ -188,9 +206,9 @@ def test_a_launch_in_french_or_german_speaks_it_on_every_page(contexts, seeded, 
             for stamp in page.locator("main time").all():  # dates as the locale writes them
                 iso = stamp.get_attribute("datetime")
                 assert stamp.inner_text() == format_date(date.fromisoformat(iso), "medium", locale=lang.replace("-", "_"))
-            lines = english_texts_on(page)
+            lines = english_texts_on(page, name)
             english = {line for line in lines if line in simple}
-            leaked = {line for line in english if line in translated}  # the catalog has it, the page did not use it
+            leaked = english & reworded  # the catalog translates it, the page did not use it
             if leaked:
                 leftovers[f"{persona}/{name}"] = sorted(leaked)
             untranslated_on_pages |= english - set(translated)
@@ -228,9 +246,7 @@ def test_every_visible_text_is_translated_in_the_pseudo_locale(contexts, seeded,
     if persona == "manager":  # the nomination waiting for their answer is walked too
         assert page.locator("#nominations-heading").count() == 1
     data_words = seeded.data_words() | month_words()
-    if name == "my-data":  # below its heading, the export's documented JSON: its keys and values are data
-        data_words |= json_words(page.context.request.get(seeded.peers.tool_url + "/learner/my-data.json").json())
-    escaped = untranslated_words(page.evaluate(VISIBLE_TEXT), data_words)
+    escaped = untranslated_words(visible_text(page, name), data_words)
     page.close()
     assert not escaped, f"{persona}/{name}: text not translated (not marked, or not in messages.pot): {escaped}"
 
@@ -263,11 +279,3 @@ def month_words() -> set[str]:
     names = Locale.parse("en")
     return {w.lower() for width in ("wide", "abbreviated") for w in
             [*names.months["format"][width].values(), *names.days["format"][width].values()]}
-
-
-def json_words(value) -> set[str]:
-    if isinstance(value, dict):
-        return json_words(list(value)) | json_words(list(value.values()))
-    if isinstance(value, list):
-        return set().union(set(), *(json_words(v) for v in value))
-    return {w.lower() for w in WORD.findall(str(value).replace("_", " "))}
