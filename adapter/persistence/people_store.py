@@ -78,6 +78,13 @@ def resource_link(conn: Connection, resource_link_pk: int) -> dict[str, Any] | N
     return dict(row) if row else None
 
 
+def link_title(conn: Connection, resource_link_pk: int | None) -> str:
+    """The LMS's title of a resource link ("" when there is none)."""
+    if resource_link_pk is None:
+        return ""
+    return conn.execute(select(resource_links.c.title).where(resource_links.c.id == resource_link_pk)).scalar() or ""
+
+
 def course_titles(conn: Connection, context_pks: list[int]) -> dict[int, str]:
     return dict(conn.execute(select(contexts.c.id, contexts.c.title).where(contexts.c.id.in_(context_pks))).all())
 

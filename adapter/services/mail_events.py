@@ -13,14 +13,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Sequence
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from adapter.domain.events import RecordEvent
 from adapter.domain.source_text import Translate
 from adapter.domain.translatable import N_
-from adapter.persistence import mail_store, plan_store
+from adapter.persistence import mail_store, people_store, plan_store
 from adapter.persistence.relationships_store import managers_of
-from adapter.persistence.tables import resource_links
 from xapi.events import EventKind
 
 from .calendar import PlannedCheckIn, invitation
@@ -28,12 +27,6 @@ from .mail_messages import Draft, Mailer, Text
 
 OUTCOME_TEXT = {"validated": N_("validated: applied on the job"), "needs_more_evidence": N_("needs more evidence")}
 CONVERSATION_TYPES = ("check_in", "coaching_conversation")
-
-
-def activity_title(conn: Connection, resource_link_pk: int | None) -> str:
-    if resource_link_pk is None:
-        return ""
-    return conn.execute(select(resource_links.c.title).where(resource_links.c.id == resource_link_pk)).scalar() or ""
 
 
 class MailOnEvents:
@@ -68,7 +61,7 @@ class MailOnEvents:
     def _validation_requested(self, conn: Connection, event: RecordEvent, now: float) -> None:
         learner = mail_store.contact(conn, event.learner_id)
         values = {"learner": learner["name"] if learner else Text(N_("A team member")),
-                  "activity": activity_title(conn, event.resource_link_pk),
+                  "activity": people_store.link_title(conn, event.resource_link_pk),
                   "evidence": event.shared_fields.get("evidence", ""),  # the manager may read it
                   "url": mail_store.activity_url(conn, event.resource_link_pk)}
         self.mailer.queue_many(conn, [Draft(manager_id, "validation_requested", self._event_key(event),
@@ -82,7 +75,7 @@ class MailOnEvents:
         outcome = Text(OUTCOME_TEXT["validated" if event.kind == EventKind.APPLICATION_VALIDATED
                                     else "needs_more_evidence"])
         values = {"manager": manager["name"] if manager else Text(N_("Your manager")), "outcome": outcome,
-                  "activity": activity_title(conn, event.resource_link_pk),
+                  "activity": people_store.link_title(conn, event.resource_link_pk),
                   "feedback": event.shared_fields.get("feedback", ""),
                   "url": mail_store.activity_url(conn, event.resource_link_pk)}
         self.mailer.queue(conn, Draft(event.learner_id, "validation_decided", self._event_key(event),
