@@ -33,10 +33,15 @@ from .measures import Facts, Measure, definition_kind, definition_parts, measure
 
 @dataclass(frozen=True)
 class Group:
-    """One row of a breakdown: a platform or a course."""
+    """One row of a breakdown: a platform or a course. ``name`` is the LMS's; a course the
+    LMS gave no title is named by the tool, in the reader's language (``tool_name``)."""
 
     name: str
     facts: Facts
+    tool_name: tuple[str, dict] | None = None  # (text marked with N_, its values)
+
+    def name_in(self, translate: Translate) -> str:
+        return translate(self.tool_name[0], **self.tool_name[1]) if self.tool_name else self.name
 
     @property
     def measures(self) -> list[Measure]:
@@ -108,9 +113,11 @@ def rebuild_summaries(engine: Engine) -> dict[str, int]:
 
 def _courses(conn: Connection, by_course: dict) -> list[Group]:
     titles = course_titles(conn, [c for _, c in by_course if c is not None])
-    groups = [Group(titles.get(course) or ("No course" if course is None else f"Course {course}"), facts)
+    groups = [Group(titles[course], facts) if titles.get(course) else
+              Group("", facts, (N_("No course"), {}) if course is None
+                    else (N_("Course %(number)s"), {"number": course}))
               for (_, course), facts in by_course.items()]
-    return sorted(groups, key=lambda g: g.name)
+    return sorted(groups, key=lambda g: g.name_in(english))
 
 
 def _progress(conn: Connection, quarter: Quarter, today: date, scope: AdminScope,
@@ -154,7 +161,7 @@ def csv_text(dashboard: Dashboard, translate: Translate = english) -> str:
         for m in group.measures:
             definition = " ".join(translate(text, **values)
                                   for text, values in definition_parts(*definition_kind(m.key)))
-            writer.writerow([spreadsheet_cell(group.name), m.key, translate(m.label),
+            writer.writerow([spreadsheet_cell(group.name_in(translate)), m.key, translate(m.label),
                              "" if m.value is None else f"{m.value:.2f}", m.unit, m.count,
                              "" if m.numerator is None else m.numerator, definition])
     for p in dashboard.targets:

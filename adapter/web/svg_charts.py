@@ -75,13 +75,16 @@ def application_chart(chart_id: str, applied: list[Measure]) -> Markup:
     for p in REFERENCE_CURVE:
         parts.append(f'<circle cx="{x(p.days):.1f}" cy="{y(p.percent):.1f}" r="4" fill="{THEIRS}"/>')
     legend_y = y(0) + 34
+    # Babel's extractor does not read inside f-strings: the legend's words are looked up here.
+    ours = escape(_("validated within N days (here)"))
+    theirs = escape(_("applying, %(source)s", source=REFERENCE_SOURCE))
     parts.append(f'<rect x="{left}" y="{legend_y - 10:.1f}" width="12" height="12" fill="{OURS}"/>'
                  f'<text x="{left + 18}" y="{legend_y:.1f}" font-size="12" fill="{INK}">'
-                 f'{escape(_("validated within N days (here)"))}</text>'
+                 f'{ours}</text>'
                  f'<line x1="{left + 220}" y1="{legend_y - 4:.1f}" x2="{left + 244}" y2="{legend_y - 4:.1f}" '
                  f'stroke="{THEIRS}" stroke-width="2" stroke-dasharray="6 4"/>'
                  f'<text x="{left + 250}" y="{legend_y:.1f}" font-size="12" fill="{INK}">'
-                 f'{escape(_("applying, %(source)s", source=REFERENCE_SOURCE))}</text>')
+                 f'{theirs}</text>')
     return _svg(chart_id, _("Application of learning by days after the activity, beside the published curve"),
                 left + width + 90, top + height + 50, "".join(parts))
 
