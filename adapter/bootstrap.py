@@ -51,7 +51,7 @@ def handler_table(settings: Settings, mapping: XapiMapping) -> event_handlers.Ha
     statements = XapiBridge(activity_iri_base(settings.public_url), mapping)
     scores = gradebook.enqueue_scores
     summaries = dashboards.keep_summaries
-    mail = MailOnEvents(Mailer(settings.public_url))
+    mail = MailOnEvents(Mailer(settings.public_url, settings.pseudo_locales))
     return {
         EventKind.REFLECTION_SUBMITTED: (statements, summaries),
         EventKind.CHECK_IN_HELD: (statements, summaries, mail),

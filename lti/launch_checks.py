@@ -13,7 +13,7 @@ from typing import Any
 
 from . import claims as c
 from .client_storage import is_storage_state
-from .errors import Rejection, bad_request, forbidden, unauthorized
+from .errors import N_, Rejection, bad_request, forbidden, unauthorized
 from .oidc import browser_binding
 from .storage import PendingLogin, Registration
 
@@ -41,21 +41,22 @@ class LaunchAttempt:
 
 def check_login_known(a: LaunchAttempt) -> Rejection | None:
     if a.login is None:
-        return unauthorized("state_unknown", "This launch was not started by the tool.")
+        return unauthorized("state_unknown", N_("This launch was not started by the tool."))
     return None
 
 
 def check_login_unused(a: LaunchAttempt) -> Rejection | None:
     assert a.login is not None
     if a.login.consumed:
-        return bad_request("launch_already_used", "This launch was already used. Please launch again from your course.")
+        return bad_request("launch_already_used",
+                           N_("This launch was already used. Please launch again from your course."))
     return None
 
 
 def check_login_unexpired(a: LaunchAttempt) -> Rejection | None:
     assert a.login is not None
     if a.login.expires_at <= a.now:
-        return unauthorized("state_expired", "This launch took too long. Please launch again from your course.")
+        return unauthorized("state_expired", N_("This launch took too long. Please launch again from your course."))
     return None
 
 
@@ -68,22 +69,22 @@ def check_state_bound_to_browser(a: LaunchAttempt) -> Rejection | None:
         proof = a.storage_value
         if not proof:
             return unauthorized("state_storage_missing",
-                                "The LMS did not hand back the value this launch stored in it.")
+                                N_("The LMS did not hand back the value this launch stored in it."))
     else:
         proof = a.browser_id
         if not proof:
             return unauthorized("state_cookie_missing",
-                                "The browser that started this launch did not send its state cookie.")
+                                N_("The browser that started this launch did not send its state cookie."))
     if not hmac.compare_digest(browser_binding(proof), a.login.browser_binding):
-        return unauthorized("state_mismatch", "This launch was started in another browser.")
+        return unauthorized("state_mismatch", N_("This launch was started in another browser."))
     return None
 
 
 def check_registration_active(a: LaunchAttempt) -> Rejection | None:
     if a.registration is None:
-        return forbidden("registration_unknown", "This LMS registration no longer exists.")
+        return forbidden("registration_unknown", N_("This LMS registration no longer exists."))
     if not a.registration.active:
-        return forbidden("registration_disabled", "This LMS registration is disabled.")
+        return forbidden("registration_disabled", N_("This LMS registration is disabled."))
     return None
 
 
@@ -91,29 +92,29 @@ def check_registration_active(a: LaunchAttempt) -> Rejection | None:
 
 def check_is_lti_message(a: LaunchAttempt) -> Rejection | None:
     if c.VERSION not in a.claims and c.MESSAGE_TYPE not in a.claims:
-        return bad_request("not_lti_message", "The token is a JWT but not an LTI message.")
+        return bad_request("not_lti_message", N_("The token is a JWT but not an LTI message."))
     return None
 
 
 def check_lti_version(a: LaunchAttempt) -> Rejection | None:
     if c.VERSION not in a.claims:
-        return bad_request("lti_version_missing", "The launch does not say which LTI version it uses.")
+        return bad_request("lti_version_missing", N_("The launch does not say which LTI version it uses."))
     if a.claims[c.VERSION] != c.LTI_VERSION:
-        return bad_request("lti_version_unsupported", "The launch uses an LTI version other than 1.3.0.")
+        return bad_request("lti_version_unsupported", N_("The launch uses an LTI version other than 1.3.0."))
     return None
 
 
 def check_message_type(a: LaunchAttempt) -> Rejection | None:
     if not a.claims.get(c.MESSAGE_TYPE):
-        return bad_request("message_type_missing", "The launch does not say what kind of message it is.")
+        return bad_request("message_type_missing", N_("The launch does not say what kind of message it is."))
     if a.claims[c.MESSAGE_TYPE] not in SUPPORTED_MESSAGE_TYPES:
-        return bad_request("message_type_unsupported", "The tool does not handle this kind of LTI message.")
+        return bad_request("message_type_unsupported", N_("The tool does not handle this kind of LTI message."))
     return None
 
 
 def check_deployment_present(a: LaunchAttempt) -> Rejection | None:
     if not isinstance(a.claims.get(c.DEPLOYMENT_ID), str) or not a.claims[c.DEPLOYMENT_ID]:
-        return bad_request("deployment_id_missing", "The launch does not name its deployment.")
+        return bad_request("deployment_id_missing", N_("The launch does not name its deployment."))
     return None
 
 
@@ -121,19 +122,19 @@ def check_deployment_known(a: LaunchAttempt) -> Rejection | None:
     assert a.registration is not None
     known = a.claims[c.DEPLOYMENT_ID] in a.registration.deployment_ids
     if not known and not a.registration.accept_new_deployments:
-        return forbidden("deployment_unknown", "This deployment of the tool is not registered.")
+        return forbidden("deployment_unknown", N_("This deployment of the tool is not registered."))
     return None
 
 
 def check_subject(a: LaunchAttempt) -> Rejection | None:
     if not isinstance(a.claims.get("sub"), str) or not a.claims["sub"]:
-        return bad_request("sub_missing", "The launch does not identify the user.")
+        return bad_request("sub_missing", N_("The launch does not identify the user."))
     return None
 
 
 def check_roles_claim(a: LaunchAttempt) -> Rejection | None:
     if not isinstance(a.claims.get(c.ROLES), list):
-        return bad_request("roles_missing", "The launch carries no roles claim.")
+        return bad_request("roles_missing", N_("The launch carries no roles claim."))
     return None
 
 
@@ -142,7 +143,7 @@ def check_resource_link(a: LaunchAttempt) -> Rejection | None:
         return None
     link = a.claims.get(c.RESOURCE_LINK)
     if not isinstance(link, dict) or not link.get("id"):
-        return bad_request("resource_link_missing", "The launch does not name its resource link.")
+        return bad_request("resource_link_missing", N_("The launch does not name its resource link."))
     return None
 
 
@@ -151,7 +152,7 @@ def check_deep_linking_settings(a: LaunchAttempt) -> Rejection | None:
         return None
     settings = a.claims.get(c.DL_SETTINGS)
     if not isinstance(settings, dict) or not settings.get("deep_link_return_url"):
-        return bad_request("deep_linking_settings_missing", "The deep-linking request has no return URL.")
+        return bad_request("deep_linking_settings_missing", N_("The deep-linking request has no return URL."))
     return None
 
 
@@ -160,5 +161,5 @@ def check_mentor_scope_needs_mentor_role(a: LaunchAttempt) -> Rejection | None:
     if a.claims.get(c.ROLE_SCOPE_MENTOR) and not any(
         "Mentor" in role for role in a.claims.get(c.ROLES) or [] if isinstance(role, str)
     ):
-        return bad_request("role_scope_mentor_without_mentor", "The launch lists mentees but not the Mentor role.")
+        return bad_request("role_scope_mentor_without_mentor", N_("The launch lists mentees but not the Mentor role."))
     return None

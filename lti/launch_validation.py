@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 from . import claims as c
-from .errors import Rejection, bad_request, unauthorized
+from .errors import N_, Rejection, bad_request, unauthorized
 from .jwks import KeySetUnavailable, PlatformKeys
 from .launch_checks import (
     LaunchAttempt, check_deep_linking_settings, check_deployment_known, check_deployment_present,
@@ -120,11 +120,12 @@ class LaunchValidator:
         try:
             key = self.keys.find_key(a.registration.key_set_url, a.header["kid"])
         except KeySetUnavailable:
-            return Rejection("platform_keys_unavailable", "The LMS's public keys could not be fetched; try again shortly.", 503)
+            return Rejection("platform_keys_unavailable",
+                             N_("The LMS's public keys could not be fetched; try again shortly."), 503)
         if key is None:
-            return unauthorized("kid_unknown", "The id_token is signed with a key the LMS does not publish.")
+            return unauthorized("kid_unknown", N_("The id_token is signed with a key the LMS does not publish."))
         if not signature_verifies(a.id_token, a.header, key):
-            return unauthorized("signature_invalid", "The id_token's signature does not verify.")
+            return unauthorized("signature_invalid", N_("The id_token's signature does not verify."))
         return None
 
     def check_nonce(self, a: LaunchAttempt, logins: LoginStore) -> Rejection | None:
@@ -132,14 +133,15 @@ class LaunchValidator:
         assert a.login is not None
         nonce = a.claims.get("nonce")
         if not isinstance(nonce, str) or not nonce:
-            return unauthorized("nonce_missing", "The id_token carries no nonce.")
+            return unauthorized("nonce_missing", N_("The id_token carries no nonce."))
         if nonce != a.login.nonce:
             issued = logins.find_login_by_nonce(nonce)
             if issued is None:
-                return unauthorized("nonce_unknown", "The id_token's nonce was never issued by the tool.")
+                return unauthorized("nonce_unknown", N_("The id_token's nonce was never issued by the tool."))
             if issued.consumed:
-                return unauthorized("nonce_reused", "The id_token's nonce was already used.")
-            return unauthorized("nonce_state_mismatch", "The id_token's nonce belongs to another launch.")
+                return unauthorized("nonce_reused", N_("The id_token's nonce was already used."))
+            return unauthorized("nonce_state_mismatch", N_("The id_token's nonce belongs to another launch."))
         if not logins.consume_login(a.state, a.now):
-            return bad_request("launch_already_used", "This launch was already used. Please launch again from your course.")
+            return bad_request("launch_already_used",
+                               N_("This launch was already used. Please launch again from your course."))
         return None

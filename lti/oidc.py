@@ -17,7 +17,7 @@ from typing import Callable, Mapping
 from urllib.parse import urlencode, urlsplit
 
 from . import client_storage
-from .errors import Rejection, bad_request, forbidden
+from .errors import N_, Rejection, bad_request, forbidden
 from .storage import LoginStore, PendingLogin, Registration, RegistrationStore
 
 LOGIN_LIFETIME = 600.0
@@ -47,14 +47,14 @@ def choose_registration(
     if client_id:
         registration = registrations.find_registration(issuer, client_id)
         if registration is None:
-            return forbidden("login_client_unknown", "This LMS client is not registered with the tool.")
+            return forbidden("login_client_unknown", N_("This LMS client is not registered with the tool."))
         return registration
     candidates = registrations.registrations_for_issuer(issuer)
     if len(candidates) == 1:
         return candidates[0]
     if not candidates:
-        return forbidden("login_issuer_unknown", "This LMS is not registered with the tool.")
-    return bad_request("login_client_id_required", "The LMS must send client_id: it has several registrations.")
+        return forbidden("login_issuer_unknown", N_("This LMS is not registered with the tool."))
+    return bad_request("login_client_id_required", N_("The LMS must send client_id: it has several registrations."))
 
 
 def start_login(
@@ -72,14 +72,15 @@ def start_login(
     login page stores in the platform; either way only its hash is kept."""
     for name in ("iss", "login_hint", "target_link_uri"):
         if not params.get(name):
-            return bad_request(f"login_{name}_missing", f"The LMS did not send {name} to start the launch.")
+            return bad_request(f"login_{name}_missing", N_("The LMS did not send %(name)s to start the launch."),
+                               name=name)
     if urlsplit(params["target_link_uri"]).scheme not in ("http", "https"):
-        return bad_request("login_target_link_uri_invalid", "The target link URI is not a web address.")
+        return bad_request("login_target_link_uri_invalid", N_("The target link URI is not a web address."))
     registration = choose_registration(params, registrations)
     if isinstance(registration, Rejection):
         return registration
     if not registration.active:
-        return forbidden("registration_disabled", "This LMS registration is disabled.")
+        return forbidden("registration_disabled", N_("This LMS registration is disabled."))
     login = PendingLogin(
         state=client_storage.new_state() if through_storage else secrets.token_urlsafe(32),
         nonce=secrets.token_urlsafe(32),

@@ -15,7 +15,7 @@ from typing import Any
 
 import jwt
 
-from .errors import Rejection, bad_request, unauthorized
+from .errors import N_, Rejection, bad_request, unauthorized
 from .launch_checks import LaunchAttempt
 
 MAX_TOKEN_BYTES = 64 * 1024
@@ -66,19 +66,19 @@ def signature_verifies(id_token: str, header: dict[str, Any], key: Any) -> bool:
 
 def check_state_present(a: LaunchAttempt) -> Rejection | None:
     if not a.state:
-        return bad_request("state_missing", "The launch arrived without its state.")
+        return bad_request("state_missing", N_("The launch arrived without its state."))
     return None
 
 
 def check_token_present(a: LaunchAttempt) -> Rejection | None:
     if not a.id_token:
-        return bad_request("id_token_missing", "The launch arrived without an id_token.")
+        return bad_request("id_token_missing", N_("The launch arrived without an id_token."))
     return None
 
 
 def check_token_size(a: LaunchAttempt) -> Rejection | None:
     if len(a.id_token) > MAX_TOKEN_BYTES:
-        return bad_request("id_token_too_large", "The id_token is larger than any real launch needs.")
+        return bad_request("id_token_too_large", N_("The id_token is larger than any real launch needs."))
     return None
 
 
@@ -91,20 +91,20 @@ def check_jwt_format(a: LaunchAttempt) -> Rejection | None:
         if not isinstance(header, dict) or not isinstance(payload, dict):
             raise ValueError("header and payload must be JSON objects")
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        return bad_request("id_token_malformed", "The id_token is not a JSON Web Token.")
+        return bad_request("id_token_malformed", N_("The id_token is not a JSON Web Token."))
     a.header, a.claims = header, payload
     return None
 
 
 def check_algorithm_allowed(a: LaunchAttempt) -> Rejection | None:
     if a.header.get("alg") not in ALLOWED_ALGORITHMS:
-        return unauthorized("alg_not_allowed", "The id_token is signed with an algorithm the tool does not accept.")
+        return unauthorized("alg_not_allowed", N_("The id_token is signed with an algorithm the tool does not accept."))
     return None
 
 
 def check_kid_present(a: LaunchAttempt) -> Rejection | None:
     if not isinstance(a.header.get("kid"), str) or not a.header["kid"]:
-        return unauthorized("kid_missing", "The id_token does not say which platform key signed it.")
+        return unauthorized("kid_missing", N_("The id_token does not say which platform key signed it."))
     return None
 
 
@@ -113,7 +113,7 @@ def check_kid_present(a: LaunchAttempt) -> Rejection | None:
 def check_issuer(a: LaunchAttempt) -> Rejection | None:
     assert a.registration is not None
     if a.claims.get("iss") != a.registration.issuer:
-        return unauthorized("iss_mismatch", "The id_token comes from another issuer than the login.")
+        return unauthorized("iss_mismatch", N_("The id_token comes from another issuer than the login."))
     return None
 
 
@@ -125,20 +125,20 @@ def _audiences(a: LaunchAttempt) -> list[Any]:
 def check_audience(a: LaunchAttempt) -> Rejection | None:
     assert a.registration is not None
     if a.registration.client_id not in _audiences(a):
-        return unauthorized("aud_mismatch", "The id_token is meant for another client.")
+        return unauthorized("aud_mismatch", N_("The id_token is meant for another client."))
     return None
 
 
 def check_azp_when_several_audiences(a: LaunchAttempt) -> Rejection | None:
     if len(_audiences(a)) > 1 and "azp" not in a.claims:
-        return unauthorized("azp_missing", "The id_token has several audiences but no authorized party.")
+        return unauthorized("azp_missing", N_("The id_token has several audiences but no authorized party."))
     return None
 
 
 def check_azp_matches(a: LaunchAttempt) -> Rejection | None:
     assert a.registration is not None
     if "azp" in a.claims and a.claims["azp"] != a.registration.client_id:
-        return unauthorized("azp_mismatch", "The id_token's authorized party is another client.")
+        return unauthorized("azp_mismatch", N_("The id_token's authorized party is another client."))
     return None
 
 
@@ -152,23 +152,23 @@ def _numeric(a: LaunchAttempt, name: str) -> float | None:
 def check_not_expired(a: LaunchAttempt) -> Rejection | None:
     exp = _numeric(a, "exp")
     if exp is None:
-        return unauthorized("exp_missing", "The id_token has no expiry.")
+        return unauthorized("exp_missing", N_("The id_token has no expiry."))
     if exp + a.leeway < a.now:
-        return unauthorized("token_expired", "The id_token has expired. Please launch again from your course.")
+        return unauthorized("token_expired", N_("The id_token has expired. Please launch again from your course."))
     return None
 
 
 def check_issued_in_past(a: LaunchAttempt) -> Rejection | None:
     iat = _numeric(a, "iat")
     if iat is None:
-        return unauthorized("iat_missing", "The id_token has no issue time.")
+        return unauthorized("iat_missing", N_("The id_token has no issue time."))
     if iat - a.leeway > a.now:
-        return unauthorized("iat_in_future", "The id_token claims to be issued in the future.")
+        return unauthorized("iat_in_future", N_("The id_token claims to be issued in the future."))
     return None
 
 
 def check_not_before(a: LaunchAttempt) -> Rejection | None:
     nbf = _numeric(a, "nbf")
     if nbf is not None and nbf - a.leeway > a.now:
-        return unauthorized("token_not_yet_valid", "The id_token is not valid yet.")
+        return unauthorized("token_not_yet_valid", N_("The id_token is not valid yet."))
     return None

@@ -85,7 +85,7 @@ def add_endpoint(args, settings: Settings) -> int:
         scope=args.scope, xapi_version=args.xapi_version, batch_size=str(args.batch_size)), None)
     if checked.errors:
         for field, problem in checked.errors.items():
-            print(f"{lrs_settings.LABELS[field]}: {problem}", file=sys.stderr)
+            print(f"{lrs_settings.LABELS[field]}: {problem.english}", file=sys.stderr)
         return 2
     endpoint_id = lrs_settings.save_endpoint(parts.engine, checked, parts.cipher)
     print(f"LRS endpoint {endpoint_id} ({checked.name}) added; statements of new records go to it")

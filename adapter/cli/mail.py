@@ -56,7 +56,7 @@ def configure_mail(args, settings: Settings) -> int:
     try:
         mail_settings.save(parts.engine, form, parts.cipher, time.time())
     except RuleViolation as broken:
-        print(f"coachbridge: {broken.field} {broken.problem}", file=sys.stderr)
+        print(f"coachbridge: {broken.english}", file=sys.stderr)
         return 2
     print("mail settings saved")
     return 0

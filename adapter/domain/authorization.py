@@ -63,12 +63,12 @@ class Viewer:
     def require_manager_of(self, learner_id: int) -> None:
         self.require_learner_visible(learner_id)
         if not self.manages(learner_id):
-            raise Forbidden("only the learner's current manager may do this")
+            raise Forbidden(N_("only the learner's current manager may do this"))
 
     def require_the_learner(self, learner_id: int) -> None:
         self.require_learner_visible(learner_id)
         if not self.is_learner(learner_id):
-            raise Forbidden("only the learner may do this")
+            raise Forbidden(N_("only the learner may do this"))
 
     def may_read_private_notes(self, author_id: int) -> bool:
         return author_id == self.person_id
@@ -104,7 +104,7 @@ class Asker:
         """An admin acting on one platform they administer (setting any team's target there)."""
         scope = self.admin_scope
         if scope is None:
-            raise Forbidden("only an admin may do this")
+            raise Forbidden(N_("only an admin may do this"))
         scope.require(platform_id)
         return Viewer(person_id=self.viewer.person_id if self.viewer else 0, platform_id=platform_id,
                       roles=self.roles)

@@ -11,7 +11,7 @@ from datetime import date
 
 from .authorization import Forbidden, Viewer
 from .commands import AgreeAction, HoldConversation, WriteReflection
-from .rules import FormChecks, RuleViolation, check_scale, check_text, named, parse_date
+from .rules import ONE_OF, FormChecks, RuleViolation, check_scale, check_text, named, parse_date
 from .templates import Template
 from .translatable import N_
 
@@ -54,11 +54,12 @@ def _reflection_fields(command: WriteReflection) -> dict:
     """Every problem of the reflection at once, each under its form field's name."""
     checks = FormChecks()
     fields = {
-        "learned": checks.check("learned", check_text, "What I learned", command.learned),
-        "applying": checks.check("applying", check_text, "How I will apply it", command.applying),
-        "support_needed": checks.check("support_needed", check_text, "Support I need", command.support_needed,
+        "learned": checks.check("learned", check_text, N_("What I learned"), command.learned),
+        "applying": checks.check("applying", check_text, N_("How I will apply it"), command.applying),
+        "support_needed": checks.check("support_needed", check_text, N_("Support I need"),
+                                       command.support_needed,
                                        required=False),
-        "confidence": checks.check("confidence", check_scale, "Confidence", command.confidence),
+        "confidence": checks.check("confidence", check_scale, N_("Confidence"), command.confidence),
     }
     checks.raise_if_broken()
     return fields
@@ -83,11 +84,12 @@ class AgreedAction:
         """Every problem of the action at once, named by field (description, owner, due_on)."""
         checks = FormChecks()
         if command.owner not in ACTION_OWNERS:
-            checks.refuse("owner", "Action owner", f"must be one of {', '.join(ACTION_OWNERS)}")
-        due = checks.check("due_on", parse_date, "Action due date", command.due_on)
+            checks.refuse("owner", N_("Action owner"), ONE_OF, choices=", ".join(ACTION_OWNERS))
+        due = checks.check("due_on", parse_date, N_("Action due date"), command.due_on)
         if due is not None and due < held_on:
-            checks.refuse("due_on", "Action due date", "cannot be before the conversation")
-        description = checks.check("description", check_text, "Action", command.description, max_length=500)
+            checks.refuse("due_on", N_("Action due date"), N_("%(field)s cannot be before the conversation"))
+        description = checks.check("description", check_text, N_("Action"), command.description,
+                                   max_length=500)
         checks.raise_if_broken()
         return cls(learner_id=learner_id, manager_id=manager_id, activity=activity, description=description,
                    owner=command.owner, due_on=due)
@@ -97,9 +99,9 @@ class AgreedAction:
         learner closes their own actions, their manager any of them."""
         viewer.require_learner_visible(self.learner_id)
         if not self.may_be_closed_by(viewer):
-            raise Forbidden("only your manager closes an action they own")
+            raise Forbidden(N_("only your manager closes an action they own"))
         if status not in ACTION_STATUSES:
-            raise RuleViolation("Action status", f"must be one of {', '.join(ACTION_STATUSES)}")
+            raise RuleViolation(N_("Action status"), ONE_OF, choices=", ".join(ACTION_STATUSES))
         return replace(self, status=status, version=self.version + 1)
 
     def may_be_closed_by(self, viewer: Viewer) -> bool:
@@ -134,15 +136,17 @@ class Conversation:
         learner_id = command.learner_id
         viewer.require_manager_of(learner_id)
         checks = FormChecks()
-        held_on = checks.check("held_on", parse_date, "Date held", command.held_on, required=True)
+        held_on = checks.check("held_on", parse_date, N_("Date held"), command.held_on, required=True)
         if held_on is not None and held_on > today:
-            checks.refuse("held_on", "Date held", "cannot be in the future")
+            checks.refuse("held_on", N_("Date held"), N_("%(field)s cannot be in the future"))
         next_on = checks.check("next_on", parse_date, next_date_label(template.kind), command.next_on)
         if next_on is not None and held_on is not None and next_on <= held_on:
-            checks.refuse("next_on", next_date_label(template.kind), "must be after the date held")
+            checks.refuse("next_on", next_date_label(template.kind), N_("%(field)s must be after the date held"))
         answers = checks.check("answers", template.answers_from, command.answers)
-        shared = checks.check("shared_notes", check_text, "Shared notes", command.shared_notes, required=False)
-        private = checks.check("private_notes", check_text, "Private notes", command.private_notes, required=False)
+        shared = checks.check("shared_notes", check_text, N_("Shared notes"), command.shared_notes,
+                              required=False)
+        private = checks.check("private_notes", check_text, N_("Private notes"), command.private_notes,
+                               required=False)
         agreed = tuple(checks.within(f"action_{i}_", AgreedAction.agree, learner_id, viewer.person_id, activity,
                                      action, held_on or today)
                        for i, action in enumerate(command.new_actions) if action.description.strip())
@@ -155,15 +159,16 @@ class Conversation:
         """Only the learner says how useful it was."""
         viewer.require_learner_visible(self.learner_id)
         if not viewer.is_learner(self.learner_id):
-            raise Forbidden("only the learner rates a conversation")
-        return replace(self, rating=named("rating", check_scale, "Usefulness", rating), version=self.version + 1)
+            raise Forbidden(N_("only the learner rates a conversation"))
+        return replace(self, rating=named("rating", check_scale, N_("Usefulness"), rating),
+                       version=self.version + 1)
 
     def withdraw(self, viewer: Viewer) -> "Conversation":
         """Taken back by the manager who recorded it, while they manage the learner (a
         record of the wrong person or a conversation that did not happen)."""
         viewer.require_manager_of(self.learner_id)
         if not self.may_be_withdrawn_by(viewer):
-            raise Forbidden("only the manager who recorded a conversation withdraws it")
+            raise Forbidden(N_("only the manager who recorded a conversation withdraws it"))
         return replace(self, version=self.version + 1)
 
     def may_be_withdrawn_by(self, viewer: Viewer) -> bool:

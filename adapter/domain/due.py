@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from .rules import RuleViolation, whole_number
+from .translatable import N_
 
 COMING_UP_DAYS = 2  # a check-in due within two days is "coming up"
 MAX_CADENCE_WEEKS = 26
@@ -69,5 +70,6 @@ def check_cadence(weeks: str | None) -> int | None:
         return None
     weeks = whole_number(text)
     if weeks is None or not 1 <= weeks <= MAX_CADENCE_WEEKS:
-        raise RuleViolation("Check-in cadence", f"must be a whole number of weeks from 1 to {MAX_CADENCE_WEEKS}")
+        raise RuleViolation(N_("Check-in cadence"), N_("%(field)s must be a whole number of weeks from 1 to %(max)d"),
+                            max=MAX_CADENCE_WEEKS)
     return weeks * 7

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Mapping
 
-from .rules import FormChecks, whole_number
+from .rules import ONE_OF, FormChecks, whole_number
 from .translatable import N_
 
 
@@ -70,22 +70,22 @@ def check_settings(form: Mapping[str, str], has_password: bool) -> dict:
     checks = FormChecks()
     host = (form.get("host") or "").strip()
     if not host or any(c.isspace() for c in host):
-        checks.refuse("host", "SMTP host", "is required (a host name or address)")
+        checks.refuse("host", N_("SMTP host"), N_("%(field)s is required (a host name or address)"))
     port = whole_number(form.get("port"))
     if port is None or not 1 <= port <= 65535:
-        checks.refuse("port", "SMTP port", "must be a number from 1 to 65535")
+        checks.refuse("port", N_("SMTP port"), N_("%(field)s must be a number from 1 to 65535"))
     security = form.get("security") or ""
     if security not in SECURITY:
-        checks.refuse("security", "Security", f"must be one of {', '.join(SECURITY)}")
+        checks.refuse("security", N_("Security"), ONE_OF, choices=", ".join(SECURITY))
     username = (form.get("username") or "").strip()
     if username and not (has_password or form.get("password")):
-        checks.refuse("password", "Password", "is required with a username")
+        checks.refuse("password", N_("Password"), N_("%(field)s is required with a username"))
     sender = (form.get("from_address") or "").strip()
     if not ADDRESS.match(sender):
-        checks.refuse("from_address", "From address", "must be an email address")
+        checks.refuse("from_address", N_("From address"), N_("%(field)s must be an email address"))
     cap = whole_number(form.get("daily_cap") or str(DEFAULT_DAILY_CAP))
     if cap is None or not 1 <= cap <= 1000:
-        checks.refuse("daily_cap", "Daily cap", "must be a whole number from 1 to 1000")
+        checks.refuse("daily_cap", N_("Daily cap"), N_("%(field)s must be a whole number from 1 to 1000"))
     checks.raise_if_broken()
     return {"host": host, "port": port, "security": security, "username": username,
             "from_address": sender, "daily_cap": cap}

@@ -10,10 +10,14 @@ from urllib.parse import urlsplit
 
 from .commands import PlaceActivity
 from .due import CADENCE_PARAMETER, check_cadence
-from .rules import FormChecks, RuleViolation, check_text
+from .rules import ONE_OF, FormChecks, RuleViolation, check_text
+from .translatable import N_
 from .templates import TemplateCatalog
 
-KINDS = {"check_in": "Check-in", "coaching": "Coaching conversation", "validation": "Validation of applied learning"}
+KINDS = {"check_in": N_("Check-in"), "coaching": N_("Coaching conversation"),
+         "validation": N_("Validation of applied learning")}
+WRONG_KIND = {"check_in": N_("%(title)s is not a check-in template"),
+              "coaching": N_("%(title)s is not a coaching conversation template")}
 MAX_POINTS = 1000
 
 
@@ -36,21 +40,23 @@ class Placement:
         checks = FormChecks()
         kind = command.kind
         if kind not in KINDS:
-            checks.refuse("kind", "Kind", f"must be one of {', '.join(KINDS.values())}")
+            checks.refuse("kind", N_("Kind"), ONE_OF, choices=", ".join(KINDS.values()))
         template = checks.check("template", catalog.get, command.template)
         if template and kind in KINDS and kind != "validation" and template.kind != kind:
-            checks.refuse("template", "Conversation template", f"{template.title} is not a {KINDS[kind].lower()} template")
-        title = checks.check("title", check_text, "Title in the course", command.title, max_length=200)
-        iri = checks.check("activity_iri", check_text, "Web address of the learning activity", command.activity_iri,
+            checks.refuse("template", N_("Conversation template"), WRONG_KIND[kind], title=template.title)
+        title = checks.check("title", check_text, N_("Title in the course"), command.title, max_length=200)
+        iri = checks.check("activity_iri", check_text, N_("Web address of the learning activity"), command.activity_iri,
                            required=False, max_length=1000) or ""
         if iri and not (urlsplit(iri).scheme and (urlsplit(iri).netloc or urlsplit(iri).scheme == "urn")):
-            checks.refuse("activity_iri", "Web address of the learning activity", "must be a full address such as https://…")
+            checks.refuse("activity_iri", N_("Web address of the learning activity"),
+                          N_("%(field)s must be a full address such as https://…"))
         follows = command.follows.strip()
         if follows and follows not in known_links:
-            checks.refuse("follows", "Course resource it follows", "is not an activity of this course")
+            checks.refuse("follows", N_("Course resource it follows"),
+                          N_("%(field)s is not an activity of this course"))
         if not iri and not follows:
-            checks.refuse("activity_iri", "Learning activity",
-                          "is missing: give its web address, or pick the course resource it follows")
+            checks.refuse("activity_iri", N_("Learning activity"),
+                          N_("%(field)s is missing: give its web address, or pick the course resource it follows"))
         points = checks.check("points", _points, command.points)
         weeks = checks.check("check_in_every_weeks", _weeks, command.check_in_every_weeks)
         checks.raise_if_broken()
@@ -82,7 +88,7 @@ def _points(value: str | None) -> float | None:
     try:
         points = float(value)
     except ValueError:
-        raise RuleViolation("Points", "must be a number") from None
+        raise RuleViolation(N_("Points"), N_("%(field)s must be a number")) from None
     if not 0 < points <= MAX_POINTS:
-        raise RuleViolation("Points", f"must be more than 0 and at most {MAX_POINTS}")
+        raise RuleViolation(N_("Points"), N_("%(field)s must be more than 0 and at most %(max)d"), max=MAX_POINTS)
     return points

@@ -17,20 +17,21 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterable
 
 from .rules import RuleViolation
+from .translatable import N_
 
 # Where a manager relationship comes from, strongest first. The Mentor claim is the LMS's
 # own word for its course and is never overridden; the HR system (provisioning) then names
 # a learner's line manager, ending import and nomination links to anyone else; an import
 # ends nomination links to anyone else; a nomination adds a manager only where none is known.
 SOURCES = {
-    "mentor_claim": "the LMS's Mentor role (role_scope_mentor), in a launch or the roster",
-    "provisioning": "the HR system or identity provider, through SCIM",
-    "import": "an administrator's CSV import",
-    "nomination": "a learner's nomination, confirmed by the manager",
+    "mentor_claim": N_("the LMS's Mentor role (role_scope_mentor), in a launch or the roster"),
+    "provisioning": N_("the HR system or identity provider, through SCIM"),
+    "import": N_("an administrator's CSV import"),
+    "nomination": N_("a learner's nomination, confirmed by the manager"),
 }
 PRECEDENCE = tuple(SOURCES)
 # The sources a source's new link ends for the same learner (links to other managers).
@@ -40,6 +41,7 @@ COLUMNS = ("learner_user_id", "learner_email", "manager_user_id", "manager_email
 TEAM = "team"
 MAX_ROWS = 10_000
 MAX_CELL = 255  # an LTI user id is at most 255 characters, an email address 254
+OWN_MANAGER = N_("a person cannot be their own manager")
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,7 @@ class ManagerLink:
 
     def __post_init__(self) -> None:
         if self.learner_id == self.manager_id:
-            raise RuleViolation("Manager", "a person cannot be their own manager")
+            raise RuleViolation(N_("Manager"), OWN_MANAGER)
 
 
 def links_from_claim(manager_id: int, learner_ids: Iterable[int]) -> set[ManagerLink]:
@@ -82,11 +84,14 @@ class RelationshipRow:
 
 @dataclass(frozen=True)
 class RowProblem:
+    """What is wrong on one line of an uploaded file: English marked with ``N_`` whose named
+    placeholders ``params`` fill, translated by the page that lists it."""
     line: int
     problem: str
+    params: dict = field(default_factory=dict)
 
     def __str__(self) -> str:
-        return f"line {self.line}: {self.problem}"
+        return f"line {self.line}: {self.problem % self.params}"
 
 
 TEMPLATE_CSV = ("learner_email,learner_user_id,manager_email,manager_user_id\r\n"
@@ -99,7 +104,7 @@ def decode_csv(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise RuleViolation("The file", "is not a CSV text file (save it as CSV, UTF-8)") from None
+        raise RuleViolation(N_("The file"), N_("%(field)s is not a CSV text file (save it as CSV, UTF-8)")) from None
 
 
 def delimiter_of(text: str) -> str:
@@ -114,7 +119,7 @@ def parse_relationship_csv(text: str) -> tuple[list[RelationshipRow], list[RowPr
     try:
         return _parse_rows(reader)
     except csv.Error as error:  # a cell beyond the csv module's limit, say: raised reading the next line
-        return [], [RowProblem(reader.line_num + 1, f"cannot be read as CSV ({error})")]
+        return [], [RowProblem(reader.line_num + 1, N_("cannot be read as CSV (%(error)s)"), {"error": str(error)})]
 
 
 def _parse_rows(reader: csv.DictReader) -> tuple[list[RelationshipRow], list[RowProblem]]:
@@ -123,40 +128,44 @@ def _parse_rows(reader: csv.DictReader) -> tuple[list[RelationshipRow], list[Row
     missing = [side for side in ("learner", "manager")
                if f"{side}_user_id" not in header and f"{side}_email" not in header]
     if missing:
-        return [], [RowProblem(1, f"the header names no {' or '.join(missing)} column "
-                                  f"(expected some of: {', '.join(COLUMNS)})")]
+        return [], [RowProblem(1, N_("the header names no %(missing)s column (expected some of: %(columns)s)"),
+                               {"missing": " or ".join(missing), "columns": ", ".join(COLUMNS)})]
     rows, problems = [], []
     for record in reader:
         line = reader.line_num
         if line > MAX_ROWS + 1:
-            problems.append(RowProblem(line, f"more than {MAX_ROWS} rows; split the file"))
+            problems.append(RowProblem(line, N_("more than %(rows)d rows; split the file"), {"rows": MAX_ROWS}))
             break
         if not any((value or "").strip() for value in record.values() if isinstance(value, str)):
             continue
         learner, manager = _key(record, "learner"), _key(record, "manager")
-        unreadable = _unreadable(record)
+        unreadable = _unreadable(line, record)
         if unreadable:
-            problems.append(RowProblem(line, unreadable))
+            problems.append(unreadable)
         elif learner is None or manager is None:
-            side = "learner" if learner is None else "manager"
-            problems.append(RowProblem(line, f"no {side} user id or email"))
+            problems.append(RowProblem(line, N_("no learner user id or email") if learner is None
+                                       else N_("no manager user id or email")))
         elif learner == manager:
-            problems.append(RowProblem(line, "a person cannot be their own manager"))
+            problems.append(RowProblem(line, OWN_MANAGER))
         elif (learner.email and "@" not in learner.email) or (manager.email and "@" not in manager.email):
-            problems.append(RowProblem(line, "an email address has no @"))
+            problems.append(RowProblem(line, N_("an email address has no @")))
         else:
             rows.append(RelationshipRow(line, learner, manager, (record.get(TEAM) or "").strip()))
     return rows, problems
 
 
-def _unreadable(record: dict) -> str:
-    for names, what in ((COLUMNS, "a user id or email"), ((TEAM,), "a team")):
+def _unreadable(line: int, record: dict) -> RowProblem | None:
+    for names, too_long, control in (
+            (COLUMNS, N_("a user id or email is longer than %(max)d characters"),
+             N_("a user id or email holds a control character (a NUL byte, say)")),
+            ((TEAM,), N_("a team is longer than %(max)d characters"),
+             N_("a team holds a control character (a NUL byte, say)"))):
         cells = [value for name, value in record.items() if name in names and isinstance(value, str)]
         if any(len(value) > MAX_CELL for value in cells):
-            return f"{what} is longer than {MAX_CELL} characters"
+            return RowProblem(line, too_long, {"max": MAX_CELL})
         if any(unicodedata.category(char) == "Cc" for value in cells for char in value.strip()):
-            return f"{what} holds a control character (a NUL byte, say)"
-    return ""
+            return RowProblem(line, control)
+    return None
 
 
 def _key(record: dict, side: str) -> PersonKey | None:

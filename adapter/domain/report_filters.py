@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from .rules import RuleViolation
+from .translatable import N_
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -28,7 +29,7 @@ def month_from(text: str, field: str) -> int | None:
         return None
     match = _MONTH.match(text)
     if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1970:
-        raise RuleViolation(field, "must be a month like 2026-05", field)
+        raise RuleViolation(field, N_("%(field)s must be a month like 2026-05"), field)
     return int(match.group(1)) * 12 + int(match.group(2)) - 1
 
 

@@ -2,19 +2,33 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
+
+from .translatable import N_
 
 MAX_TEXT = 5000
 SCALE = range(1, 6)
 MAX_ID = 2 ** 63 - 1  # the database's BIGINT: a larger number names no record
+REQUIRED = N_("%(field)s is required")
+ONE_OF = N_("%(field)s must be one of %(choices)s")
 
 
 class RuleViolation(ValueError):
     """A record would break a rule; ``field`` says which input, ``problem`` says why;
-    ``name``, when known, is the form field it is about (pages link the message to it)."""
+    ``name``, when known, is the form field it is about (pages link the message to it).
 
-    def __init__(self, field: str, problem: str, name: str | None = None) -> None:
-        super().__init__(f"{field}: {problem}")
-        self.field, self.problem, self.name = field, problem, name
+    Both are English marked with ``N_``: ``problem`` is the whole sentence, naming the field
+    as ``%(field)s`` and any value as a named placeholder filled from ``params``, so the page
+    translates it in the reader's language (``web.i18n.rule_problem``) without gluing words."""
+
+    def __init__(self, field: str, problem: str, name: str | None = None, **params: Any) -> None:
+        self.field, self.problem, self.name, self.params = field, problem, name, params
+        super().__init__(self.english)
+
+    @property
+    def english(self) -> str:
+        """The message in the source language: for logs, the CLI and machine clients (SCIM)."""
+        return self.problem % {"field": self.field, **self.params}
 
     @property
     def all(self) -> list["RuleViolation"]:
@@ -26,7 +40,7 @@ class RuleViolations(RuleViolation):
 
     def __init__(self, violations: list[RuleViolation]) -> None:
         first = violations[0]
-        super().__init__(first.field, first.problem, first.name)
+        super().__init__(first.field, first.problem, first.name, **first.params)
         self.violations = violations
 
     @property
@@ -62,8 +76,8 @@ class FormChecks:
             self.broken.extend(broken.all)
             return None
 
-    def refuse(self, name: str, field: str, problem: str) -> None:
-        self.broken.append(RuleViolation(field, problem, name))
+    def refuse(self, name: str, field: str, problem: str, **params: Any) -> None:
+        self.broken.append(RuleViolation(field, problem, name, **params))
 
     def raise_if_broken(self) -> None:
         if self.broken:
@@ -91,9 +105,9 @@ def whole_number(value: str | None) -> int | None:
 def check_text(field: str, value: str | None, *, required: bool = True, max_length: int = MAX_TEXT) -> str:
     text = (value or "").strip()
     if required and not text:
-        raise RuleViolation(field, "is required")
+        raise RuleViolation(field, REQUIRED)
     if len(text) > max_length:
-        raise RuleViolation(field, f"is longer than {max_length} characters")
+        raise RuleViolation(field, N_("%(field)s is longer than %(max_length)d characters"), max_length=max_length)
     return text
 
 
@@ -101,14 +115,14 @@ def check_scale(field: str, value: int | str | None, *, required: bool = True) -
     """A 1–5 answer (confidence, usefulness)."""
     if value in (None, ""):
         if required:
-            raise RuleViolation(field, "is required")
+            raise RuleViolation(field, REQUIRED)
         return None
     try:
         number = int(value)
     except (TypeError, ValueError):
-        raise RuleViolation(field, "must be a whole number from 1 to 5") from None
+        raise RuleViolation(field, N_("%(field)s must be a whole number from 1 to 5")) from None
     if number not in SCALE:
-        raise RuleViolation(field, "must be from 1 to 5")
+        raise RuleViolation(field, N_("%(field)s must be from 1 to 5"))
     return number
 
 
@@ -117,9 +131,9 @@ def parse_date(field: str, value: str | date | None, *, required: bool = False) 
         return value
     if not value:
         if required:
-            raise RuleViolation(field, "is required")
+            raise RuleViolation(field, REQUIRED)
         return None
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise RuleViolation(field, "must be a date (YYYY-MM-DD)") from None
+        raise RuleViolation(field, N_("%(field)s must be a date (YYYY-MM-DD)")) from None

@@ -25,24 +25,25 @@ from collections import Counter
 from typing import Callable, Hashable, Iterable, Mapping
 
 from .rules import RuleViolation, whole_number
+from .translatable import N_
 
 DEFAULT_MIN_LEARNERS = 5
 FLOOR_MIN_LEARNERS = 3  # never lower, whatever an admin sets
 MAX_MIN_LEARNERS = 1000
 
-RULE = ("No row or figure is shown for fewer than {k} learners. When one is hidden, another "
-        "may be hidden too, so that nobody can work out the hidden one by subtracting the shown "
-        "rows from the organisation's total; a filter that leaves out fewer than {k} learners "
-        "shows nothing, so two views cannot be subtracted either; and within a date range, a figure "
-        "is hidden when one of its months rests on fewer than {k} learners, so two ranges cannot be.")
+RULE = N_("No row or figure is shown for fewer than %(k)d learners. When one is hidden, another "
+          "may be hidden too, so that nobody can work out the hidden one by subtracting the shown "
+          "rows from the organisation's total; a filter that leaves out fewer than %(k)d learners "
+          "shows nothing, so two views cannot be subtracted either; and within a date range, a figure "
+          "is hidden when one of its months rests on fewer than %(k)d learners, so two ranges cannot be.")
 
 
 def min_learners_from(text: str) -> int:
     """The admin's setting from a form: a whole number, at least the floor."""
     value = whole_number(text)
     if value is None or not FLOOR_MIN_LEARNERS <= value <= MAX_MIN_LEARNERS:
-        raise RuleViolation("Smallest group shown", f"must be a whole number from {FLOOR_MIN_LEARNERS} "
-                            f"to {MAX_MIN_LEARNERS}", "min_learners")
+        raise RuleViolation(N_("Smallest group shown"), N_("%(field)s must be a whole number from %(low)d to %(high)d"),
+                            "min_learners", low=FLOOR_MIN_LEARNERS, high=MAX_MIN_LEARNERS)
     return value
 
 

@@ -11,11 +11,12 @@ from datetime import date
 
 from .authorization import Forbidden, Viewer
 from .commands import SetTarget
-from .rules import FormChecks, RuleViolation, whole_number
+from .rules import ONE_OF, FormChecks, RuleViolation, whole_number
+from .translatable import N_
 
 TARGET_MEASURES = {
-    "validated_applications": "Validated applications",
-    "conversations_held": "Check-ins and coaching conversations held",
+    "validated_applications": N_("Validated applications"),
+    "conversations_held": N_("Check-ins and coaching conversations held"),
 }
 MAX_TARGET = 100_000
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
@@ -34,7 +35,7 @@ class Quarter:
     def parse(cls, text: str | None) -> "Quarter":
         match = _QUARTER.match((text or "").strip())
         if not match:
-            raise RuleViolation("Quarter", "must look like 2026-Q4")
+            raise RuleViolation(N_("Quarter"), N_("%(field)s must look like 2026-Q4"))
         return cls(int(match.group(1)), int(match.group(2)))
 
     def __str__(self) -> str:
@@ -66,15 +67,15 @@ class Target:
     def set_by(cls, viewer: Viewer, command: SetTarget) -> "Target":
         """A manager sets their own team's target; an admin any team's."""
         if viewer.person_id != command.manager_id and "admin" not in viewer.roles:
-            raise Forbidden("only the team's manager or an admin sets its targets")
+            raise Forbidden(N_("only the team's manager or an admin sets its targets"))
         checks = FormChecks()  # every problem at once, each under its form field's name
         if command.measure not in TARGET_MEASURES:
-            checks.refuse("measure", "Measure", f"must be one of {', '.join(TARGET_MEASURES)}")
+            checks.refuse("measure", N_("Measure"), ONE_OF, choices=", ".join(TARGET_MEASURES))
         number = whole_number(command.target)
         if number is None:
-            checks.refuse("number", "Target", "must be a whole number")
+            checks.refuse("number", N_("Target"), N_("%(field)s must be a whole number"))
         elif not 1 <= number <= MAX_TARGET:
-            checks.refuse("number", "Target", f"must be from 1 to {MAX_TARGET}")
+            checks.refuse("number", N_("Target"), N_("%(field)s must be from 1 to %(max)d"), max=MAX_TARGET)
         quarter = checks.check("quarter", Quarter.parse, command.quarter)
         checks.raise_if_broken()
         return cls(command.manager_id, quarter, command.measure, number)
@@ -99,5 +100,5 @@ class Progress:
     @property
     def status(self) -> str:
         if self.actual >= self.target.target:
-            return "met"
-        return "on track" if self.actual >= self.expected_by_now else "behind"
+            return N_("met")
+        return N_("on track") if self.actual >= self.expected_by_now else N_("behind")

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Mapping
 
 from .rules import FormChecks, RuleViolation, check_text
+from .translatable import N_
 
 CONVERSATION_KINDS = ("check_in", "coaching")
 SOURCE_LANGUAGE = "en"  # every template text has an English version; other languages fall back to it
@@ -86,7 +87,7 @@ class TemplateCatalog:
     def get(self, key: str) -> Template:
         template = self.by_key.get(key)
         if template is None:
-            raise RuleViolation("Conversation template", f"there is no template called {key!r}")
+            raise RuleViolation(N_("Conversation template"), N_("there is no template called %(key)r"), key=key)
         return template
 
     def in_language(self, locale: str | None) -> TemplateCatalog:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from .authorization import Forbidden, Viewer
 from .coaching import ActivityRef
 from .rules import FormChecks, check_text, named
+from .translatable import N_
 
 PENDING, VALIDATED, NEEDS_MORE_EVIDENCE = "pending", "validated", "needs_more_evidence"
 OUTCOMES = (VALIDATED, NEEDS_MORE_EVIDENCE)
@@ -45,18 +46,19 @@ class ValidationRequest:
     def ask_again(self, viewer: Viewer, evidence: str) -> "ValidationRequest":
         viewer.require_the_learner(self.learner_id)
         if self.status != NEEDS_MORE_EVIDENCE:
-            raise Forbidden("this request is not waiting for more evidence")
+            raise Forbidden(N_("this request is not waiting for more evidence"))
         return replace(self, evidence=_evidence(evidence), status=PENDING,
                        version=self.version + 1)
 
     def decide(self, viewer: Viewer, outcome: str, feedback: str) -> "ValidationRequest":
         viewer.require_manager_of(self.learner_id)
         if self.status != PENDING:
-            raise Forbidden("this request has already been decided")
+            raise Forbidden(N_("this request has already been decided"))
         checks = FormChecks()  # both problems at once: no choice made, and no reason for sending it back
         if outcome not in OUTCOMES:
-            checks.refuse("outcome", "Decision", "is required: choose validated or needs more evidence")
-        feedback = checks.check("feedback", check_text, "Feedback", feedback,
+            checks.refuse("outcome", N_("Decision"),
+                          N_("%(field)s is required: choose validated or needs more evidence"))
+        feedback = checks.check("feedback", check_text, N_("Feedback"), feedback,
                                 required=outcome == NEEDS_MORE_EVIDENCE)
         checks.raise_if_broken()
         decision = Decision(viewer.person_id, outcome, feedback, self.evidence, self.version + 1)
@@ -68,4 +70,4 @@ class ValidationRequest:
 
 
 def _evidence(text: str) -> str:
-    return named("evidence", check_text, "Evidence of applying it", text)
+    return named("evidence", check_text, N_("Evidence of applying it"), text)

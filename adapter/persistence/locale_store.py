@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, delete
 
+from . import driver_sql
 from .database import conflict_insert
 from .locale_tables import locale_choices, platform_locales
 
@@ -15,21 +16,24 @@ class LocaleChoice:
     chosen_over: str  # the launch's locale when they chose ("" if the launch named none)
 
 
-def choice_of(conn: Connection, person_id: int) -> LocaleChoice | None:
-    row = conn.execute(select(locale_choices.c.locale, locale_choices.c.chosen_over)
-                       .where(locale_choices.c.person_id == person_id)).first()
-    return LocaleChoice(row.locale, row.chosen_over) if row else None
+# Every page asks both (driver_sql.py: why as SQL text), in one statement.
+_SAVED = driver_sql.both(
+    "SELECT choice.locale, choice.chosen_over, (SELECT default_locale FROM platform_locales"
+    " WHERE platform_id = :platform_id) FROM (SELECT 1 AS one) AS page"
+    " LEFT JOIN locale_choices AS choice ON choice.person_id = :person_id")
+
+
+def saved(conn: Connection, person_id: int | None, platform_id: int | None) -> tuple[LocaleChoice | None, str | None]:
+    """The person's choice and their platform's default (None for either not saved)."""
+    locale, chosen_over, default = driver_sql.run(conn, _SAVED, {"person_id": person_id,
+                                                                 "platform_id": platform_id})[0]
+    return (LocaleChoice(locale, chosen_over) if locale is not None else None), default
 
 
 def save_choice(conn: Connection, person_id: int, locale: str, chosen_over: str, now: float) -> None:
     values = {"locale": locale, "chosen_over": chosen_over, "chosen_at": now}
     conn.execute(conflict_insert(conn, locale_choices).values(person_id=person_id, **values)
                  .on_conflict_do_update(index_elements=["person_id"], set_=values))
-
-
-def platform_default(conn: Connection, platform_id: int) -> str | None:
-    return conn.execute(select(platform_locales.c.default_locale)
-                        .where(platform_locales.c.platform_id == platform_id)).scalar()
 
 
 def save_platform_default(conn: Connection, platform_id: int, locale: str | None, now: float) -> None:

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Iterable, Iterator
 
-from sqlalchemy import Connection, insert, or_, select, update
+from sqlalchemy import Connection, func, insert, or_, select, update
 
 from . import driver_sql
 from .key_cipher import KeyCipher
+from .locale_tables import locale_choices, platform_locales
 from .lrs_store import seal, unseal
 from .database import conflict_insert
 from .reminder_tables import activity_urls, mail_daily_counts, mail_preferences, mail_settings, personal_links
@@ -80,13 +81,18 @@ def contact(conn: Connection, person_id: int) -> dict[str, Any] | None:
 
 
 def contacts(conn: Connection, person_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
-    """Name (or email, or LMS id) and email of each person, read in chunks."""
+    """Name (or email, or LMS id), email and language (their own choice, else their platform's
+    default, else None) of each person, read in chunks."""
     found: dict[int, dict[str, Any]] = {}
+    language = func.coalesce(locale_choices.c.locale, platform_locales.c.default_locale)
+    joined = people.outerjoin(locale_choices, locale_choices.c.person_id == people.c.id) \
+        .outerjoin(platform_locales, platform_locales.c.platform_id == people.c.platform_id)
     for chunk in _chunks(person_ids):
-        for row in conn.execute(select(people.c.id, people.c.name, people.c.email, people.c.sub)
-                                .where(people.c.id.in_(chunk))).mappings():
+        for row in conn.execute(select(people.c.id, people.c.name, people.c.email, people.c.sub,
+                                       language.label("locale"))
+                                .select_from(joined).where(people.c.id.in_(chunk))).mappings():
             found[row["id"]] = {"id": row["id"], "name": row["name"] or row["email"] or row["sub"],
-                                "email": row["email"]}
+                                "email": row["email"], "locale": row["locale"]}
     return found
 
 

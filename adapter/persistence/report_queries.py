@@ -120,14 +120,21 @@ def _activity_starts(conn: Connection, scope: Scope, as_of: date):
                                                         if k not in ("platform_id", "context_pk")}
 
 
-def _decisions(conn: Connection, scope: Scope, as_of: date):
-    """Each decision against the moment the request version it decided was asked: the
-    request's creation for a first decision, else the audit row of the version asked again."""
+def asked_for_decision():
+    """When the request a decision decided was asked: its creation for a first decision, else
+    the latest asking (audit row) before the decision. A withdrawal undone in between is no
+    asking: the wait still runs from the asking it came back to."""
     v, d, a = validation_requests, validation_decisions, audit_events
-    asked_again = (select(a.c.at).where(a.c.record_type == "validation", a.c.record_id == d.c.request_id,
-                                        a.c.record_version == d.c.request_version - 1,
-                                        a.c.action == "validation.requested").limit(1).scalar_subquery())
-    asked = case((d.c.request_version == 2, v.c.created_at), else_=asked_again)
+    latest_ask = (select(func.max(a.c.at)).where(a.c.record_type == "validation", a.c.record_id == d.c.request_id,
+                                                 a.c.record_version < d.c.request_version,
+                                                 a.c.action == "validation.requested").scalar_subquery())
+    return case((d.c.request_version == 2, v.c.created_at), else_=func.coalesce(latest_ask, v.c.created_at))
+
+
+def _decisions(conn: Connection, scope: Scope, as_of: date):
+    """Each decision against the moment the request it decided was asked (asked_for_decision)."""
+    v, d = validation_requests, validation_decisions
+    asked = asked_for_decision()
     hours = _whole(conn, (d.c.decided_at - asked) / 3600).label("hours")
     query = (select(*_course(v), hours, func.count().label("n"),
                     func.sum(case((d.c.outcome == "validated", 1), else_=0)).label("validated"))

@@ -32,9 +32,10 @@ from adapter.reports.measures import (
     dated_facts, day_number,
 )
 
-from .coaching_tables import agreed_actions, audit_events, conversations, reflections, validation_decisions, \
+from .coaching_tables import agreed_actions, conversations, reflections, validation_decisions, \
     validation_requests
 from .database import conflict_insert, is_postgresql
+from .report_queries import asked_for_decision
 from .report_summary_tables import NO_COURSE, report_course_facts, report_learner_facts, report_learner_rows
 from .scoping import within
 
@@ -63,8 +64,7 @@ def shares_of(conn: Connection, learner_ids: Sequence[int]) -> dict[int, DatedSh
     """Each learner's dated facts per course, activity and the day each record counts on
     (activity date, planned date, due date, day held, day decided), from their records as
     they are now."""
-    r, v, d, c, a, au = (reflections, validation_requests, validation_decisions, conversations, agreed_actions,
-                         audit_events)
+    r, v, d, c, a = reflections, validation_requests, validation_decisions, conversations, agreed_actions
     learner_ids = sorted(set(learner_ids))
     values: dict[int, dict[tuple[int, int, str, date], dict[str, list]]] = defaultdict(
         lambda: defaultdict(lambda: {"starts": [], "waits": [], "planned": [], "commitments": [], "talks": []}))
@@ -86,19 +86,14 @@ def shares_of(conn: Connection, learner_ids: Sequence[int]) -> dict[int, DatedSh
                 after = next((h for h in held if h > t.held_on), None)
                 records(learner, t, t.next_on)["planned"].append(PlannedConversation(t.held_on, t.next_on, after))
 
-    # Decisions, against when the version they decided was asked (as report_queries._decisions).
-    asked_again = (select(au.c.at).where(au.c.record_type == "validation", au.c.record_id == d.c.request_id,
-                                         au.c.record_version == d.c.request_version - 1,
-                                         au.c.action == "validation.requested").limit(1).scalar_subquery())
+    # Decisions, against when the request they decided was asked (as report_queries._decisions).
     validated: dict[tuple[int, int, str], float] = {}
     for row in conn.execute(select(v.c.learner_id, v.c.platform_id, v.c.context_pk, v.c.resource_link_pk,
                                    v.c.activity_iri, v.c.created_at, d.c.request_version, d.c.decided_at, d.c.outcome,
-                                   asked_again.label("asked_again"))
+                                   asked_for_decision().label("asked"))
                             .select_from(d.join(v, v.c.id == d.c.request_id)).where(*_learner_filter(v, learner_ids))):
-        asked = row.created_at if row.request_version == 2 else row.asked_again
-        if asked is not None:  # the service writes that audit row with the request: always there
-            records(row.learner_id, row, _utc_day(row.decided_at))["waits"].append(
-                DecisionWait(asked, row.decided_at, row.outcome == "validated"))
+        records(row.learner_id, row, _utc_day(row.decided_at))["waits"].append(
+            DecisionWait(row.asked, row.decided_at, row.outcome == "validated"))
         if row.outcome == "validated" and row.resource_link_pk is not None and row.context_pk is not None:
             key = (row.learner_id, row.context_pk, _activity(row))
             validated[key] = min(validated.get(key, row.decided_at), row.decided_at)

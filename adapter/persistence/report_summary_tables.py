@@ -8,7 +8,7 @@ module and migration (0009); schema.py imports it so Alembic sees one metadata.
 """
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, Integer, PrimaryKeyConstraint, String, Table, Text
+from sqlalchemy import JSON, Column, Index, Integer, PrimaryKeyConstraint, String, Table, Text
 
 from .tables import metadata
 
@@ -64,3 +64,6 @@ report_learner_rows = Table(
                          name="pk_report_learner_rows"),
     sqlite_with_rowid=False,
 )
+# A filter by course or by months reads only its rows, kind by kind.
+Index("ix_report_learner_rows_course", report_learner_rows.c.kind, report_learner_rows.c.context_pk)
+Index("ix_report_learner_rows_month", report_learner_rows.c.kind, report_learner_rows.c.month)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -22,14 +22,17 @@ from adapter.domain.admin_scope import AdminScope
 from adapter.domain.authorization import Forbidden, NotFound, Viewer
 from adapter.domain.report_filters import Filters
 from adapter.domain.small_groups import RULE, filter_hides_view, min_learners_from
+from adapter.domain.source_text import Translate, english
+from adapter.domain.translatable import N_
 from adapter.persistence import breakdown_queries as queries
 from adapter.persistence import breakdown_sums as sums
 
 from .dashboards import spreadsheet_cell
-from .figures import COLUMNS, EMPTY, LEARNERS, Counted, Row, counted, hidden_per_fact, month_rule, row_of, \
+from .figures import COLUMNS, EMPTY, HIDDEN, LEARNERS, Counted, Row, counted, hidden_per_fact, month_rule, row_of, \
     shared_masks
 
 BY_MANAGER, BY_TEAM = "manager", "team"
+GROUP_NAMES = {BY_MANAGER: N_("manager"), BY_TEAM: N_("team")}  # a download's first column
 PAGE_SIZE = 100  # rows a page shows; the exports have every row
 
 
@@ -40,12 +43,18 @@ class Breakdown:
     min_learners: int
     filters: Filters
     organisation: Row
-    rows: list[Row] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)  # one page of them when a page was asked for
     withheld: bool = False  # the filter leaves out a small group: nothing is shown
+    total: int = 0  # how many rows there are in every page
 
     @property
     def rule(self) -> str:
-        return RULE.format(k=self.min_learners)
+        return RULE % {"k": self.min_learners}
+
+    @property
+    def rule_message(self) -> tuple[str, dict]:
+        """The rule as the page translates it: (text marked with ``N_``, its values)."""
+        return RULE, {"k": self.min_learners}
 
     @property
     def columns(self) -> list[tuple[str, str]]:
@@ -53,35 +62,45 @@ class Breakdown:
 
 
 def organisation_breakdown(conn: Connection, scope: AdminScope | None, by: str, filters: Filters, as_of: date,
-                           sort: str = "", descending: bool = False) -> Breakdown:
+                           sort: str = "", descending: bool = False, page: int | None = None) -> Breakdown:
+    """Every row, or only page ``page`` (from 1) of PAGE_SIZE; sorted by name, only that
+    page's rows are built (thousands of managers)."""
     if scope is None:
-        raise Forbidden("breakdowns by manager and team are for administrators")
+        raise Forbidden(N_("breakdowns by manager and team are for administrators"))
     if by not in (BY_MANAGER, BY_TEAM):
         raise NotFound("no such breakdown")
-    breakdown = _breakdown(conn, scope, by, filters, as_of)
-    return _sorted(breakdown, sort, descending)
+    by_name = page is not None and sort not in COLUMNS
+    breakdown = _sorted(_breakdown(conn, scope, by, filters, as_of, page=page if by_name else None,
+                                   descending=descending), sort, descending)
+    if page is None or by_name:
+        return breakdown
+    return replace(breakdown, rows=breakdown.rows[(page - 1) * PAGE_SIZE:page * PAGE_SIZE])
 
 
 def my_team_breakdown(conn: Connection, viewer: Viewer, as_of: date, manager_id: int | None = None) -> Breakdown:
     """A manager's own row and the organisation's, never another manager's: the row is
     cut exactly as on the admin's page, so a manager learns nothing the rule hides."""
     if manager_id is not None and manager_id != viewer.person_id:
-        raise Forbidden("a manager sees their own team's figures and the organisation's, not another manager's")
+        raise Forbidden(N_("a manager sees their own team's figures and the organisation's, not another manager's"))
     scope = AdminScope.of_platform(viewer.platform_id)
     return _breakdown(conn, scope, BY_MANAGER, Filters(), as_of, only_manager=viewer.person_id)
 
 
 def _breakdown(conn: Connection, scope: AdminScope, by: str, filters: Filters, as_of: date,
-               only_manager: int | None = None) -> Breakdown:
+               only_manager: int | None = None, page: int | None = None, descending: bool = False) -> Breakdown:
     k = queries.min_learners(conn, scope)
     organisation, groups = counted_groups(conn, scope, by, filters, as_of)
     withheld = filters.any and filter_hides_view(organisation.learners, sums.left_out(conn, scope, filters), k)
-    org_row, rows = grouped(conn, scope, by, filters, as_of, k, withheld, organisation, groups)
+    names = queries.manager_names(conn, scope) if by == BY_MANAGER else {team: team for team in groups}
     if only_manager is not None:
-        rows = [row for key, row in rows if key == only_manager]
+        wanted = {only_manager}
+    elif page is not None:  # by name: the page's groups are known before any row is built
+        ordered = sorted(names, key=lambda g: names[g], reverse=descending)
+        wanted = set(ordered[(page - 1) * PAGE_SIZE:page * PAGE_SIZE])
     else:
-        rows = [row for _, row in rows]
-    return Breakdown(by, as_of, k, filters, org_row, rows, withheld)
+        wanted = set(names)
+    org_row, rows = grouped(conn, scope, by, filters, as_of, k, withheld, organisation, groups, names, wanted)
+    return Breakdown(by, as_of, k, filters, org_row, [row for _, row in rows], withheld, len(names))
 
 
 def counted_groups(conn: Connection, scope: AdminScope, by: str, filters: Filters, as_of: date
@@ -91,13 +110,11 @@ def counted_groups(conn: Connection, scope: AdminScope, by: str, filters: Filter
 
 
 def grouped(conn: Connection, scope: AdminScope, by: str, filters: Filters, as_of: date, k: int, withheld: bool,
-            organisation: Counted, found: dict[Any, Counted]) -> tuple[Row, list[tuple[Any, Row]]]:
-    """The organisation's row and each group's (its key, its row), cut by the small-group rule.
-    Every manager with a current team has a row (keyed by id: two may share a name)."""
-    if by == BY_MANAGER:
-        names = queries.manager_names(conn, scope)
-    else:
-        names = {team: team for team in found}
+            organisation: Counted, found: dict[Any, Counted], names: dict[Any, str],
+            wanted: set) -> tuple[Row, list[tuple[Any, Row]]]:
+    """The organisation's row and the ``wanted`` groups' (its key, its row), cut by the
+    small-group rule over every group in ``names`` (each manager with a current team, keyed
+    by id: two may share a name; or each team)."""
     groups = {g: found.get(g, EMPTY) for g in names}
     by_month = month_rule(conn, scope, filters, as_of, by, k)
     org_hidden = {fact for fact, keys in by_month.items() if ("organisation",) in keys}
@@ -108,7 +125,7 @@ def grouped(conn: Connection, scope: AdminScope, by: str, filters: Filters, as_o
     return org_row, [(g, row_of(names[g], group, k, withheld or g in hidden[LEARNERS],
                                 {fact for fact, keys in hidden.items() if g in keys} | org_hidden
                                 | ({LEARNERS} if g in by_month[LEARNERS] else set())))
-                     for g, group in groups.items()]
+                     for g, group in groups.items() if g in wanted]
 
 
 def _sorted(breakdown: Breakdown, sort: str, descending: bool) -> Breakdown:
@@ -119,8 +136,7 @@ def _sorted(breakdown: Breakdown, sort: str, descending: bool) -> Breakdown:
         rows = sorted(present, key=lambda r: r.cell(sort).value, reverse=descending) + rest
     else:
         rows = sorted(breakdown.rows, key=lambda r: r.name, reverse=descending)
-    return Breakdown(breakdown.by, breakdown.as_of, breakdown.min_learners, breakdown.filters,
-                     breakdown.organisation, rows, breakdown.withheld)
+    return replace(breakdown, rows=rows)
 
 
 def save_privacy(engine: Engine, scope: AdminScope, platform_id: int, text: str, managers_see_recognition: bool,
@@ -142,14 +158,16 @@ def as_json(breakdown: Breakdown) -> str:
     return json.dumps(as_dict(breakdown), indent=1)
 
 
-def as_csv(breakdown: Breakdown) -> str:
+def as_csv(breakdown: Breakdown, translate: Translate = english) -> str:
+    """The table as shown, its words in ``translate``'s language (measure keys stay as they are)."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([breakdown.by, "learners", *(f"{key}" for key in COLUMNS),
-                     *(f"organisation:{key}" for key in COLUMNS)])
+    hidden = translate(HIDDEN)
+    writer.writerow([translate(GROUP_NAMES[breakdown.by]), translate(N_("learners")), *COLUMNS,
+                     *(translate(N_("organisation:%(measure)s"), measure=key) for key in COLUMNS)])
     org = ["" if c.hidden or c.value is None else f"{c.value:.2f}" for c in breakdown.organisation.cells]
     for row in [breakdown.organisation, *breakdown.rows]:
-        writer.writerow([spreadsheet_cell(row.name), "hidden" if row.learners is None else row.learners,
-                         *("hidden" if c.hidden else "" if c.value is None else f"{c.value:.2f}" for c in row.cells),
+        writer.writerow([spreadsheet_cell(row.name), hidden if row.learners is None else row.learners,
+                         *(hidden if c.hidden else "" if c.value is None else f"{c.value:.2f}" for c in row.cells),
                          *org])
     return out.getvalue()

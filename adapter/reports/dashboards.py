@@ -19,14 +19,16 @@ from adapter.domain.admin_scope import AdminScope
 from adapter.domain.authorization import Forbidden, NotFound, Viewer
 from adapter.domain.commands import SetTarget
 from adapter.domain.events import RecordEvent
+from adapter.domain.source_text import Translate, english
 from adapter.domain.targets import TARGET_MEASURES, Progress, Quarter, Target
+from adapter.domain.translatable import N_
 from adapter.persistence import report_summaries, targets_store
 from adapter.persistence.people_store import course_titles, current_mentees
 from adapter.persistence.platform_store import platform_choices
 from adapter.persistence.relationships_store import people_by_email, person_by_sub
 from adapter.persistence.report_queries import Scope, facts_by_course
 
-from .measures import Facts, Measure, measures, total
+from .measures import Facts, Measure, definition_kind, definition_parts, measures, total
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,7 @@ def organisation_dashboard(conn: Connection, scope: AdminScope | None, today: da
     course summary (kept in each record's transaction by ``keep_summaries``), not from
     every record: for an operator the same facts as facts_by_course(conn, Scope(), today)."""
     if scope is None:
-        raise Forbidden("organisation reports are for administrators")
+        raise Forbidden(N_("organisation reports are for administrators"))
     by_course = report_summaries.course_facts(conn, today, scope)
     names = {p["id"]: p["name"] for p in platform_choices(conn, scope)}
     by_platform: dict[int, Facts] = {}
@@ -132,28 +134,35 @@ def find_manager(conn: Connection, platform_id: int, email_or_id: str) -> int:
     found = people_by_email(conn, platform_id, wanted) if "@" in wanted else [person_by_sub(conn, platform_id, wanted)]
     managers = [p for p in found if p is not None and current_mentees(conn, p)]
     if len(managers) != 1:
-        raise NotFound("no single manager with a team goes by that email or user id on that platform")
+        raise NotFound(N_("No single manager with a team goes by that email or user id on that platform"))
     return managers[0]
 
 
-CSV_HEADER = ["group", "measure", "label", "value", "unit", "count", "numerator", "definition"]
+CSV_HEADER = (N_("group"), N_("measure"), N_("label"), N_("value"), N_("unit"), N_("count"), N_("numerator"),
+              N_("definition"))
 
 
-def csv_text(dashboard: Dashboard) -> str:
-    """Every measure of every group, one row each; cells a spreadsheet would run as a
-    formula are quoted with a leading apostrophe (course titles come from the LMS)."""
+def csv_text(dashboard: Dashboard, translate: Translate = english) -> str:
+    """Every measure of every group, one row each, its words in ``translate``'s language (the
+    measure keys stay as they are); cells a spreadsheet would run as a formula are quoted with
+    a leading apostrophe (course titles come from the LMS)."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(CSV_HEADER)
+    writer.writerow([translate(column) for column in CSV_HEADER])
     groups = [Group(dashboard.title, dashboard.facts), *dashboard.by_platform, *dashboard.by_course]
     for group in groups:
         for m in group.measures:
-            writer.writerow([spreadsheet_cell(group.name), m.key, m.label, "" if m.value is None else f"{m.value:.2f}",
-                             m.unit, m.count, "" if m.numerator is None else m.numerator, m.definition])
+            definition = " ".join(translate(text, **values)
+                                  for text, values in definition_parts(*definition_kind(m.key)))
+            writer.writerow([spreadsheet_cell(group.name), m.key, translate(m.label),
+                             "" if m.value is None else f"{m.value:.2f}", m.unit, m.count,
+                             "" if m.numerator is None else m.numerator, definition])
     for p in dashboard.targets:
         writer.writerow([spreadsheet_cell(p.manager), f"target:{p.target.measure}",
-                         TARGET_MEASURES[p.target.measure], p.actual, f"of {p.target.target} in {p.target.quarter}",
-                         p.target.target, p.actual, p.status])
+                         translate(TARGET_MEASURES[p.target.measure]), p.actual,
+                         translate(N_("of %(target)d in %(quarter)s"), target=p.target.target,
+                                   quarter=str(p.target.quarter)),
+                         p.target.target, p.actual, translate(p.status)])
     return out.getvalue()
 
 

@@ -17,12 +17,14 @@ from sqlalchemy import Connection
 from adapter.domain.admin_scope import AdminScope
 from adapter.domain.report_filters import Filters
 from adapter.domain.small_groups import hidden_counted, too_small
+from adapter.domain.translatable import N_
 from adapter.persistence import breakdown_sums as sums
 from adapter.persistence.breakdown_sums import ORGANISATION, RESTING, GroupSums
 
 from .measures import Facts, measures
 
-VOLUME = (("conversations", "Conversations held"), ("decisions", "Validations decided"))
+VOLUME = (("conversations", N_("Conversations held")), ("decisions", N_("Validations decided")))
+HIDDEN = N_("hidden")  # a figure the small-group rule hides
 # The facts whose learners a column's figure rests on.
 RESTS_ON = {"applied_30": "cohort_30", "applied_60": "cohort_60", "applied_90": "cohort_90",
             "decision_days": "decisions", "cadence_kept": "planned", "commitments_on_time": "commitments_due",
@@ -40,6 +42,7 @@ class Cell:
     display: str
     learners: int | None  # None when hidden
     hidden: bool
+    unit: str = ""  # as Measure.unit; "" for a count
 
 
 @dataclass(slots=True)
@@ -79,17 +82,17 @@ def row_of(name: str, group: Counted, k: int, hidden: bool, hidden_facts: set[st
     """One row's cells, each cut when the row is hidden, its fact is, or it rests on too few;
     its count of learners is cut with the row, or when LEARNERS is in ``hidden_facts``."""
     facts = Facts(**group.sums.facts, decision_hours=group.sums.decision_hours)
-    values = {m.key: (m.label, m.value, m.display) for m in measures(facts)}
+    values = {m.key: (m.label, m.value, m.display, m.unit) for m in measures(facts)}
     for key, label in VOLUME:
         count = getattr(facts, key)
-        values[key] = (label, float(count), str(count))
+        values[key] = (label, float(count), str(count), "")
     cells = []
     for key in columns:
-        label, value, display = values[key]
+        label, value, display, unit = values[key]
         rest = group.resting(RESTS_ON[key])
         cut = hidden or RESTS_ON[key] in hidden_facts or too_small(rest, k)
-        cells.append(Cell(key, label, None if cut else value, "hidden" if cut else display,
-                          None if cut else rest, cut))
+        cells.append(Cell(key, label, None if cut else value, HIDDEN if cut else display,
+                          None if cut else rest, cut, unit))
     count_cut = hidden or LEARNERS in hidden_facts or too_small(group.learners, k)
     return Row(name, None if count_cut else group.learners, cells, hidden)
 
@@ -104,11 +107,12 @@ def hidden_per_fact(groups: Mapping[Hashable, Counted], organisation: Counted, k
     for fact in (LEARNERS, *RESTING):
         def has(mask: int) -> bool:
             return fact == LEARNERS or bool(mask >> RESTING.index(fact) & 1)
-        common = {g: frozenset(learner for learner, mask in shared.get(g, {}).items() if has(mask)) for g in groups}
+        common = {g: frozenset(learner for learner, mask in found.items() if has(mask))
+                  for g, found in shared.items() if g in groups}
         sizes = {g: group.resting(fact) for g, group in groups.items()}
-        alone = {g: sizes[g] - len(common[g]) for g in groups}
+        alone = {g: n - len(common[g]) if g in common else n for g, n in sizes.items()}
         union: Callable[[set], int] = lambda keys: sum(alone[g] for g in keys) + len(  # noqa: E731
-            frozenset().union(*(common[g] for g in keys)))
+            frozenset().union(*(common[g] for g in keys if g in common)))
         result[fact] = hidden_counted(sizes, alone, organisation.resting(fact), k, union,
                                       (already or {}).get(fact, set()) & groups.keys())
     return result

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .measures import APPLICATION_DAYS, COMMITMENT, CONVERSATION, DECISION, DEFINITIONS, PLAN, START
+from .measures import APPLICATION_DAYS, COMMITMENT, CONVERSATION, DECISION, PLAN, START, definition_of
 
 _LIVE = "adapter.persistence.report_queries."
 _SUMMARY = "adapter.persistence.report_summaries."
@@ -22,7 +22,7 @@ _REFERENCE = "adapter.reports.measures."
 @dataclass(frozen=True)
 class MeasureEntry:
     keys: tuple[str, ...]  # the measures the dashboards show (adapter.reports.measures.measures)
-    definition: str  # the text shown beside them
+    definition: str  # the text shown beside them (in English; "N" for the days of applied_N)
     record: str  # the record-level value each implementation produces
     reference: str  # plain Python over those values: what the others reproduce
     live: str  # SQL over the records, run per request (manager and instructor dashboards)
@@ -31,18 +31,18 @@ class MeasureEntry:
 
 
 INDEX: tuple[MeasureEntry, ...] = (
-    MeasureEntry(tuple(f"applied_{days}" for days in APPLICATION_DAYS), DEFINITIONS["applied"],
+    MeasureEntry(tuple(f"applied_{days}" for days in APPLICATION_DAYS), definition_of("applied"),
                  _REFERENCE + "ActivityStart", _REFERENCE + "application_counts", _LIVE + "_activity_starts",
                  START, _LRS + "_activity_starts"),
-    MeasureEntry(("conversation_before",), DEFINITIONS["conversation_before"], _REFERENCE + "ActivityStart",
+    MeasureEntry(("conversation_before",), definition_of("conversation_before"), _REFERENCE + "ActivityStart",
                  _REFERENCE + "tally", _LIVE + "_activity_starts", START, _LRS + "_activity_starts"),
-    MeasureEntry(("decision_days",), DEFINITIONS["decision_days"], _REFERENCE + "DecisionWait",
+    MeasureEntry(("decision_days",), definition_of("decision_days"), _REFERENCE + "DecisionWait",
                  _REFERENCE + "median_hours", _LIVE + "_decisions", DECISION, _LRS + "_waits"),
-    MeasureEntry(("cadence_kept",), DEFINITIONS["cadence_kept"], _REFERENCE + "PlannedConversation",
+    MeasureEntry(("cadence_kept",), definition_of("cadence_kept"), _REFERENCE + "PlannedConversation",
                  _REFERENCE + "kept_plan", _LIVE + "_planned", PLAN, _LRS + "facts_by_course"),
-    MeasureEntry(("commitments_on_time",), DEFINITIONS["commitments_on_time"], _REFERENCE + "Commitment",
+    MeasureEntry(("commitments_on_time",), definition_of("commitments_on_time"), _REFERENCE + "Commitment",
                  _REFERENCE + "tally", _LIVE + "_commitments", COMMITMENT, _LRS + "facts_by_course"),
-    MeasureEntry(("usefulness",), DEFINITIONS["usefulness"], _REFERENCE + "HeldConversation",
+    MeasureEntry(("usefulness",), definition_of("usefulness"), _REFERENCE + "HeldConversation",
                  _REFERENCE + "tally", _LIVE + "_conversations", CONVERSATION, _LRS + "facts_by_course"),
 )
 

@@ -20,11 +20,17 @@ from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from typing import Iterable
 
+from adapter.domain.source_text import Translate, english
+from adapter.domain.translatable import N_
+
 APPLICATION_DAYS = (30, 60, 90)
+# One whole label per period, marked for translation (a label is shown, exported and charted).
+APPLIED_LABELS = {30: N_("Application validated within 30 days"), 60: N_("Application validated within 60 days"),
+                  90: N_("Application validated within 90 days")}
 FOLLOW_UP_GRACE_DAYS = 7
 USEFUL_RATING = 4  # 4 or 5 out of 5 counts as "useful"
 
-ACTIVITY_DATE = (
+ACTIVITY_DATE = N_(
     "The activity date is the day (UTC) the learner first submitted a reflection on the "
     "learning activity in coachbridge: the reflection is where they say they did it and "
     "what they learned. A learning activity is the xAPI activity the instructor attached "
@@ -42,9 +48,9 @@ class ReferencePoint:
 
 REFERENCE_SOURCE = "Saks & Belcourt (2006)"
 REFERENCE_CURVE = (
-    ReferencePoint(0, 62, "immediately"),
-    ReferencePoint(182, 44, "at 6 months"),
-    ReferencePoint(365, 34, "at one year"),
+    ReferencePoint(0, 62, N_("immediately")),
+    ReferencePoint(182, 44, N_("at 6 months")),
+    ReferencePoint(365, 34, N_("at one year")),
 )
 """Share of trainees applying training after it (self-reported by organisations): the
 published curve shown beside our application rate. Theirs is the share still applying;
@@ -205,13 +211,21 @@ class Measure:
 
     @property
     def display(self) -> str:
-        if self.value is None:
-            return "no data yet"
-        if self.unit == "%":
-            return f"{self.value:.0f} %"
-        if self.unit == "days":
-            return f"{self.value:.1f} days"
-        return f"{self.value:.1f} / 5"
+        return figure(self.value, self.unit)
+
+
+def figure(value: float | None, unit: str, translate: Translate = english) -> str:
+    """A measure's value as people read it ("62 %", "1.5 days", "4.2 / 5"), its words in
+    ``translate``'s language (pages pass gettext)."""
+    if value is None:
+        return translate(N_("no data yet"))
+    if unit == "%":
+        return f"{value:.0f} %"
+    if unit == "days":
+        return translate(N_("%(num).1f days"), num=value)
+    if unit == "/5":
+        return translate(N_("%(num).1f / 5"), num=value)
+    return f"{value:.0f}"
 
 
 def percent(numerator: int, denominator: int) -> float | None:
@@ -233,39 +247,61 @@ def median_hours(histogram: tuple[tuple[int, int], ...]) -> float | None:
     return sum(values) / len(values)
 
 
+# What each measure means, shown beside it: English marked with ``N_`` (the pages and CSV
+# downloads translate it), ``%(days)s`` and ``%(grace)d`` filled by ``definition_parts``.
 DEFINITIONS = {
-    "applied": (
-        "Of the learners whose activity date is at least {days} days before the report date, "
+    "applied": N_(
+        "Of the learners whose activity date is at least %(days)s days before the report date, "
         "the share whose manager recorded \"validated\" (applied on the job) on their request "
-        "for that activity no later than {days} days after the activity date. " + ACTIVITY_DATE
+        "for that activity no later than %(days)s days after the activity date."
     ),
-    "decision_days": (
+    "decision_days": N_(
         "Median time from a learner asking for validation to the manager's decision "
         "(\"validated\" or \"needs more evidence\"), in whole hours shown as days; a request asked "
         "again after \"needs more evidence\" counts from when it was asked again. Withdrawn "
         "requests do not count."
     ),
-    "cadence_kept": (
+    "cadence_kept": N_(
         "Of the check-ins and coaching conversations that set a date for the next one, the share "
         "followed by another conversation with the same learner no later than "
-        f"{FOLLOW_UP_GRACE_DAYS} days after that date. A planned date counts once those "
-        f"{FOLLOW_UP_GRACE_DAYS} days are over."
+        "%(grace)d days after that date. A planned date counts once those "
+        "%(grace)d days are over."
     ),
-    "commitments_on_time": (
+    "commitments_on_time": N_(
         "Of the agreed actions whose due date is before the report date, the share marked done "
         "on or before their due date. Open and dropped actions count as not done."
     ),
-    "usefulness": (
+    "usefulness": N_(
         "The learners' own rating of how useful each check-in or coaching conversation was, "
         "1 (not useful) to 5 (very useful): the mean over rated conversations. A coaching-quality "
         "measure; how many conversations were rated is shown beside it."
     ),
-    "conversation_before": (
+    "conversation_before": N_(
         "Of the learners with an activity date, the share who had a check-in or coaching "
         "conversation with a manager held before that date (manager involvement before "
-        "training is the strongest single transfer lever, Broad & Newstrom). " + ACTIVITY_DATE
+        "training is the strongest single transfer lever, Broad & Newstrom)."
     ),
 }
+_ABOUT_ACTIVITY_DATE = ("applied", "conversation_before")
+
+
+def definition_parts(kind: str, days: int | str = "N") -> list[tuple[str, dict]]:
+    """A measure's definition (``kind``: a DEFINITIONS key) as sentences to translate, each
+    (text marked with ``N_``, its values)."""
+    parts = [(DEFINITIONS[kind], {"days": days, "grace": FOLLOW_UP_GRACE_DAYS})]
+    return parts + [(ACTIVITY_DATE, {})] if kind in _ABOUT_ACTIVITY_DATE else parts
+
+
+def definition_of(kind: str, days: int | str = "N") -> str:
+    """The definition in English: for the API, the measure index and logs."""
+    return " ".join(text % values for text, values in definition_parts(kind, days))
+
+
+def definition_kind(key: str) -> tuple[str, int | str]:
+    """The DEFINITIONS key of a measure's key, and its days (``applied_30`` → ("applied", 30))."""
+    if key.startswith("applied_"):
+        return "applied", int(key.removeprefix("applied_"))
+    return ("usefulness" if key == "useful_share" else key), "N"
 
 
 def measures(facts: Facts) -> list[Measure]:
@@ -273,24 +309,23 @@ def measures(facts: Facts) -> list[Measure]:
     result = []
     for days in APPLICATION_DAYS:
         applied, cohort = facts.cohort(days)
-        result.append(Measure(f"applied_{days}", f"Application validated within {days} days",
-                              percent(applied, cohort), "%", cohort, DEFINITIONS["applied"].format(days=days),
-                              applied))
+        result.append(Measure(f"applied_{days}", APPLIED_LABELS[days],
+                              percent(applied, cohort), "%", cohort, definition_of("applied", days), applied))
     hours = median_hours(facts.decision_hours)
     result += [
-        Measure("decision_days", "Median time to a validation decision", None if hours is None else hours / 24,
-                "days", facts.decisions, DEFINITIONS["decision_days"]),
-        Measure("cadence_kept", "Check-in cadence kept", percent(facts.kept, facts.planned), "%", facts.planned,
-                DEFINITIONS["cadence_kept"], facts.kept),
-        Measure("commitments_on_time", "Commitments done by their due date",
+        Measure("decision_days", N_("Median time to a validation decision"),
+                None if hours is None else hours / 24, "days", facts.decisions, definition_of("decision_days")),
+        Measure("cadence_kept", N_("Check-in cadence kept"), percent(facts.kept, facts.planned), "%",
+                facts.planned, definition_of("cadence_kept"), facts.kept),
+        Measure("commitments_on_time", N_("Commitments done by their due date"),
                 percent(facts.done_on_time, facts.commitments_due), "%", facts.commitments_due,
-                DEFINITIONS["commitments_on_time"], facts.done_on_time),
-        Measure("usefulness", "Usefulness of conversations (learners' rating)",
+                definition_of("commitments_on_time"), facts.done_on_time),
+        Measure("usefulness", N_("Usefulness of conversations (learners' rating)"),
                 facts.rating_total / facts.rated if facts.rated else None, "/5", facts.rated,
-                DEFINITIONS["usefulness"], facts.rated_useful),
-        Measure("conversation_before", "Manager conversation before the activity",
+                definition_of("usefulness"), facts.rated_useful),
+        Measure("conversation_before", N_("Manager conversation before the activity"),
                 percent(facts.conversation_before, facts.activity_starts), "%", facts.activity_starts,
-                DEFINITIONS["conversation_before"], facts.conversation_before),
+                definition_of("conversation_before"), facts.conversation_before),
     ]
     return result
 

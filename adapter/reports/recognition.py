@@ -18,6 +18,8 @@ from adapter.domain.authorization import Forbidden
 from adapter.domain.report_filters import Filters, month_index
 from adapter.domain.rules import RuleViolation
 from adapter.domain.small_groups import filter_hides_view
+from adapter.domain.source_text import Translate, english
+from adapter.domain.translatable import N_
 from adapter.domain.targets import Quarter
 from adapter.persistence import breakdown_queries as queries
 from adapter.persistence import breakdown_sums as sums
@@ -44,7 +46,7 @@ class Recognition:
 def chosen_measures(asked: list[str]) -> tuple[str, ...]:
     measures = tuple(dict.fromkeys(asked)) or DEFAULT_MEASURES
     if any(m not in RECOGNISABLE for m in measures):
-        raise RuleViolation("Measures", "must be chosen from the list", "measure")
+        raise RuleViolation(N_("Measures"), N_("%(field)s must be chosen from the list"), "measure")
     return measures
 
 
@@ -53,23 +55,27 @@ def recognised_managers(conn: Connection, scope: AdminScope | None, quarter: Qua
     """Records dated in ``quarter`` (and kept by ``filters``' platform, course, activity and
     team), cut like a by-manager view of that date range."""
     if scope is None:
-        raise Forbidden("the recognition list is for administrators")
+        raise Forbidden(N_("the recognition list is for administrators"))
     k = queries.min_learners(conn, scope)
     start = month_index(quarter.starts_on)
     dated = Filters(filters.platform_id, filters.course_id, filters.team, filters.activity, start, start + 2)
     organisation, groups = counted_groups(conn, scope, BY_MANAGER, dated, as_of)
     withheld = filters.any and filter_hides_view(organisation.learners, sums.left_out(conn, scope, filters), k)
-    organisation_row, rows = grouped(conn, scope, BY_MANAGER, dated, as_of, k, withheld, organisation, groups)
+    names = queries.manager_names(conn, scope)
+    organisation_row, rows = grouped(conn, scope, BY_MANAGER, dated, as_of, k, withheld, organisation, groups,
+                                     names, set(names))
     bar = {m: organisation_row.cell(m).value for m in measures}
     met = [row for _, row in rows if not row.hidden and all(
         bar[m] is not None and row.cell(m).value is not None and row.cell(m).value >= bar[m] for m in measures)]
     return Recognition(quarter, measures, k, organisation_row, sorted(met, key=lambda r: r.name), filters)
 
 
-def as_csv(recognition: Recognition) -> str:
+def as_csv(recognition: Recognition, translate: Translate = english) -> str:
+    """The list as shown, its words in ``translate``'s language (measure keys stay as they are)."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["manager", "quarter", *recognition.measures, *(f"organisation:{m}" for m in recognition.measures)])
+    writer.writerow([translate(N_("manager")), translate(N_("quarter")), *recognition.measures,
+                     *(translate(N_("organisation:%(measure)s"), measure=m) for m in recognition.measures)])
     bar = ["" if c.value is None else f"{c.value:.2f}" for c in map(recognition.organisation.cell, recognition.measures)]
     for row in recognition.managers:
         writer.writerow([spreadsheet_cell(row.name), str(recognition.quarter),

@@ -23,6 +23,7 @@ from adapter.domain.authorization import Forbidden, NotFound
 from adapter.domain.report_filters import Filters, month_index, month_text
 from adapter.domain.small_groups import filter_hides_view, hidden_rows
 from adapter.domain.targets import TARGET_MEASURES, Quarter
+from adapter.domain.translatable import N_
 from adapter.persistence import breakdown_queries as queries
 from adapter.persistence import breakdown_sums as sums
 from adapter.persistence import targets_store
@@ -73,7 +74,7 @@ def last_periods(as_of: date, kind: str) -> list[int]:
 
 def organisation_trend(conn: Connection, scope: AdminScope | None, kind: str, filters: Filters, as_of: date) -> Trend:
     if scope is None:
-        raise Forbidden("reports over time are for administrators")
+        raise Forbidden(N_("reports over time are for administrators"))
     if kind not in PERIODS:
         raise NotFound("no such period")
     k = queries.min_learners(conn, scope)

@@ -12,6 +12,9 @@ from datetime import date, datetime, timedelta, timezone
 
 from icalendar import Calendar, Event, vCalAddress, vText
 
+from adapter.domain.source_text import Translate, english
+from adapter.domain.translatable import N_
+
 PRODID = "-//coachbridge//check-ins//EN"
 
 
@@ -30,16 +33,19 @@ def uid(plan_id: int, domain: str) -> str:
     return f"check-in-plan-{plan_id}@{domain}"
 
 
-def _event(plan: PlannedCheckIn, domain: str, stamp: datetime, organizer_address: str) -> Event:
+def _event(plan: PlannedCheckIn, domain: str, stamp: datetime, organizer_address: str,
+           translate: Translate = english) -> Event:
     event = Event()
     event.add("uid", uid(plan.plan_id, domain))
     event.add("sequence", plan.sequence)
     event.add("dtstamp", stamp)
     event.add("dtstart", plan.planned_on)  # an all-day event: the day agreed, the hour is theirs to pick
     event.add("dtend", plan.planned_on + timedelta(days=1))
-    event.add("summary", f"Check-in: {plan.manager['name']} and {plan.learner['name']}")
-    event.add("description", "The next check-in you agreed in coachbridge."
-              + (f" Your activity: {plan.url}" if plan.url else ""))
+    event.add("summary", translate(N_("Check-in: %(manager)s and %(learner)s"), manager=plan.manager["name"],
+                                   learner=plan.learner["name"]))
+    event.add("description", translate(N_("The next check-in you agreed in coachbridge. Your activity: %(url)s"),
+                                       url=plan.url) if plan.url
+              else translate(N_("The next check-in you agreed in coachbridge.")))
     if plan.url:
         event.add("url", plan.url)
     event.add("status", "CANCELLED" if plan.cancelled else "CONFIRMED")
@@ -65,10 +71,13 @@ def _calendar(method: str | None) -> Calendar:
     return calendar
 
 
-def invitation(plan: PlannedCheckIn, domain: str, organizer_address: str, now: float) -> str:
-    """METHOD:REQUEST for a planned check-in, METHOD:CANCEL for a withdrawn one."""
+def invitation(plan: PlannedCheckIn, domain: str, organizer_address: str, now: float,
+               translate: Translate = english) -> str:
+    """METHOD:REQUEST for a planned check-in, METHOD:CANCEL for a withdrawn one; its words
+    in ``translate``'s language (the recipient's)."""
     calendar = _calendar("CANCEL" if plan.cancelled else "REQUEST")
-    calendar.add_component(_event(plan, domain, datetime.fromtimestamp(now, timezone.utc), organizer_address))
+    calendar.add_component(_event(plan, domain, datetime.fromtimestamp(now, timezone.utc), organizer_address,
+                                  translate))
     return calendar.to_ical().decode()
 
 

@@ -17,6 +17,7 @@ from adapter.domain.authorization import Forbidden, NotFound, Viewer
 from adapter.domain.coaching import ActivityRef, AgreedAction, Conversation, Reflection
 from adapter.domain.commands import HoldConversation, WriteReflection
 from adapter.domain.rules import RuleViolation
+from adapter.domain.translatable import N_
 from adapter.domain.templates import Template
 from adapter.domain.validation import NEEDS_MORE_EVIDENCE, PENDING, ValidationRequest
 from adapter.domain.translatable import N_
@@ -42,7 +43,7 @@ def activity_of(conn: Connection, platform_id: int, resource_link_pk: int | None
         return ActivityRef(platform_id=platform_id)
     link = resource_link(conn, resource_link_pk)
     if link is None or link["platform_id"] != platform_id:
-        raise RuleViolation("Activity", "is not an activity of this platform")
+        raise RuleViolation(N_("Activity"), N_("%(field)s is not an activity of this platform"))
     custom = link["custom"] or {}
     return ActivityRef(platform_id=platform_id, context_pk=link["context_pk"], resource_link_pk=link["id"],
                        activity_iri=custom.get("activity_iri") or None)
@@ -167,7 +168,7 @@ def withdraw(engine: Engine, viewer: Viewer, record_type: str, record_id: int, n
         record = viewer.visible(load(conn, record_id))
         viewer.require_the_learner(record.learner_id)
         if record_type == "validation" and record.status not in ("pending", NEEDS_MORE_EVIDENCE):
-            raise RuleViolation("Validation", "a validated request stays on record")
+            raise RuleViolation(N_("Validation"), N_("A validated request stays on record"))
         withdrawn = replace(record, version=record.version + 1)
         event = _store_withdrawal(conn, record_type, withdrawn, viewer, now,
                                   _first_manager(conn, record.learner_id))

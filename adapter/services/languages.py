@@ -21,9 +21,8 @@ class SavedLanguages:
 
 
 def saved_languages(conn: Connection, person_id: int | None, platform_id: int | None) -> SavedLanguages:
-    return SavedLanguages(
-        choice=locale_store.choice_of(conn, person_id) if person_id is not None else None,
-        platform_default=locale_store.platform_default(conn, platform_id) if platform_id is not None else None)
+    choice, platform_default = locale_store.saved(conn, person_id, platform_id)
+    return SavedLanguages(choice=choice, platform_default=platform_default)
 
 
 def choose_language(engine: Engine, person_id: int, locale: str, launch_locale: str | None, now: float) -> None:

@@ -16,7 +16,8 @@ from sqlalchemy import Engine
 
 from adapter.domain.admin_scope import AdminScope
 from adapter.domain.commands import ConfigureLrs, SetPrivacy
-from adapter.domain.rules import whole_number
+from adapter.domain.rules import RuleViolation, whole_number
+from adapter.domain.translatable import N_
 from adapter.persistence import lrs_store
 from adapter.persistence.key_cipher import KeyCipher, KeyEncryptionError
 from adapter.persistence.platform_store import platform_choices
@@ -27,9 +28,10 @@ from xapi.versions import SUPPORTED_VERSIONS as VERSIONS
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 MAX_BATCH = 1000
-LABELS = {"platform_id": "Platform", "name": "Name", "endpoint": "xAPI endpoint", "auth_kind": "Authentication",
-          "username": "Username", "secret": "Password or client secret", "token_url": "Token URL",
-          "client_id": "Client id", "scope": "Scope", "xapi_version": "xAPI version", "batch_size": "Batch size"}
+LABELS = {"platform_id": N_("Platform"), "name": N_("Name"), "endpoint": N_("xAPI endpoint"),
+          "auth_kind": N_("Authentication"), "username": N_("Username"), "secret": N_("Password or client secret"),
+          "token_url": N_("Token URL"), "client_id": N_("Client id"), "scope": N_("Scope"),
+          "xapi_version": N_("xAPI version"), "batch_size": N_("Batch size")}
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,7 @@ class EndpointForm:
     settings: dict[str, Any]
     name: str
     secret: str
-    errors: dict[str, str]
+    errors: dict[str, RuleViolation]
 
 
 def _is_web_address(value: str) -> bool:
@@ -55,44 +57,48 @@ def check_form(engine: Engine, scope: AdminScope, command: ConfigureLrs,
     tool's own network) unless the operator allows such addresses; a tool operator may."""
     value = {name: getattr(command, name).strip() for name in LABELS}
     value["secret"] = command.secret  # a password may start or end with a space
-    errors: dict[str, str] = {}
+    errors: dict[str, RuleViolation] = {}
+
+    def refuse(field: str, problem: str, **params: Any) -> None:
+        errors[field] = RuleViolation(LABELS[field], problem, field, **params)
+
     with engine.connect() as conn:
         known_platforms = {p["id"] for p in platform_choices(conn, scope)}
         if existing is None:
             if not NAME.match(value["name"]):
-                errors["name"] = "Name is required: letters, digits, dots, dashes or underscores (up to 100)."
+                refuse("name", N_("%(field)s is required: letters, digits, dots, dashes or underscores (up to 100)."))
             elif lrs_store.name_taken(conn, value["name"]):
-                errors["name"] = "Name is already used by another LRS endpoint."
+                refuse("name", N_("%(field)s is already used by another LRS endpoint."))
     platform_id, batch_size = whole_number(value["platform_id"]), whole_number(value["batch_size"])
     if platform_id not in known_platforms:
-        errors["platform_id"] = "Choose the platform whose records go to this LRS."
+        refuse("platform_id", N_("Choose the platform whose records go to this LRS."))
     if not _is_web_address(value["endpoint"]):
-        errors["endpoint"] = "xAPI endpoint must be a web address (https://…), without credentials."
+        refuse("endpoint", N_("%(field)s must be a web address (https://…), without credentials."))
     if value["auth_kind"] not in lrs_store.AUTH_KINDS:
-        errors["auth_kind"] = "Choose how coachbridge signs in to the LRS."
+        refuse("auth_kind", N_("Choose how coachbridge signs in to the LRS."))
     has_secret = bool(value["secret"]) or (existing is not None and existing.has_secret
                                            and existing.auth_kind == value["auth_kind"])
     if value["auth_kind"] == "basic":
         if not value["username"]:
-            errors["username"] = "Username is required for basic authentication."
+            refuse("username", N_("%(field)s is required for basic authentication."))
         if not has_secret:
-            errors["secret"] = "Password is required for basic authentication."
+            refuse("secret", N_("Password is required for basic authentication."))
     if value["auth_kind"] == "oauth2":
         if not _is_web_address(value["token_url"]):
-            errors["token_url"] = "Token URL must be a web address (https://…) for OAuth2."
+            refuse("token_url", N_("%(field)s must be a web address (https://…) for OAuth2."))
         if not value["client_id"]:
-            errors["client_id"] = "Client id is required for OAuth2."
+            refuse("client_id", N_("%(field)s is required for OAuth2."))
         if not has_secret:
-            errors["secret"] = "Client secret is required for OAuth2."
+            refuse("secret", N_("Client secret is required for OAuth2."))
     if not scope.may_reach_private_addresses(allow_private_addresses):
         for field in ("endpoint", "token_url") if value["auth_kind"] == "oauth2" else ("endpoint",):
             if field not in errors and names_private_address(value[field]):
-                errors[field] = (f"{LABELS[field]} is on a private, loopback or link-local address, which only "
-                                 "the tool operator can set.")
+                refuse(field, N_("%(field)s is on a private, loopback or link-local address, which only "
+                                 "the tool operator can set."))
     if value["xapi_version"] not in VERSIONS:
-        errors["xapi_version"] = f"xAPI version must be {' or '.join(VERSIONS)}."
+        refuse("xapi_version", N_("%(field)s must be %(versions)s."), versions=" or ".join(VERSIONS))
     if batch_size is None or not 1 <= batch_size <= MAX_BATCH:
-        errors["batch_size"] = f"Batch size must be a whole number from 1 to {MAX_BATCH}."
+        refuse("batch_size", N_("%(field)s must be a whole number from 1 to %(max)d."), max=MAX_BATCH)
     settings = {name: value[name] for name in lrs_store.SETTINGS_FIELDS}
     if not errors:
         settings["platform_id"], settings["batch_size"] = platform_id, batch_size
@@ -131,10 +137,10 @@ def save_privacy(engine: Engine, platform_id: int, command: SetPrivacy, now: flo
     try:
         identity = IdentityFormat(command.identity_format)
     except ValueError:
-        return "Choose how people are identified in statements."
+        return N_("Choose how people are identified in statements.")
     with engine.begin() as conn:
         if not platform_choices(conn, AdminScope.of_platform(platform_id)):
-            return "No such platform."
+            return N_("No such platform.")
         lrs_store.save_privacy(conn, platform_id, PrivacySettings(identity, command.share_free_text),
                                time.time() if now is None else now)
     return None

@@ -16,19 +16,28 @@ import smtplib
 import ssl
 import time
 from datetime import datetime, timezone
+from email import policy as email_policy
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
+from html import escape
 from typing import Any, Callable
 
 from sqlalchemy import Engine
 
 from adapter.domain.mail import next_day_start, smtp_reply_is_permanent
+from adapter.domain.source_text import Translate, english
+from adapter.domain.translatable import N_
 from adapter.persistence import mail_store
 from adapter.persistence.key_cipher import KeyCipher
 from adapter.persistence.outbox_store import CLAIM_LEASE_SECONDS, OutboxMessage, SqlOutbox
 from xapi.backoff import RetryPolicy
 
 from .mail_messages import CHANNEL, TARGET
+
+# Headers folded only past RFC 5322's 998 characters: Python folds a long non-ASCII subject
+# (French, German, ...) into several encoded words and loses the space at the fold, so one
+# encoded word per header it is.
+HEADERS = email_policy.SMTP.clone(max_line_length=998)
 
 log = logging.getLogger("coachbridge.mail")
 SMTP_TIMEOUT = 30.0
@@ -73,7 +82,7 @@ def _refusal_code(error: smtplib.SMTPException) -> int | None:
 
 
 def build_message(payload: dict[str, Any], from_address: str, now: float) -> EmailMessage:
-    message = EmailMessage()
+    message = EmailMessage(policy=HEADERS)
     message["From"] = formataddr(("coachbridge", from_address))
     message["To"] = formataddr((payload["to_name"], payload["to"]))
     message["Subject"] = payload["subject"]
@@ -179,18 +188,20 @@ class MailDelivery:
                                    reason)
 
 
-def send_test(engine: Engine, cipher: KeyCipher | None, address: str, now: float | None = None) -> str:
-    """Send one test message now (not through the queue); the server's answer, or raises
-    MailServerUnavailable / smtplib.SMTPException with it."""
+def send_test(engine: Engine, cipher: KeyCipher | None, address: str, now: float | None = None,
+              translate: Translate = english) -> str:
+    """Send one test message now (not through the queue), in ``translate``'s language (the
+    admin's who asked); the server's answer, or raises MailServerUnavailable /
+    smtplib.SMTPException with it."""
     with engine.connect() as conn:
         settings = mail_store.load_settings(conn)
     if settings is None:
         raise MailServerUnavailable("mail is not set up: give the SMTP settings first")
     now = time.time() if now is None else now
-    message = build_message({"to": address, "to_name": "", "subject": "coachbridge test message",
+    text = translate(N_("This is a test message from coachbridge: mail is set up."))
+    message = build_message({"to": address, "to_name": "", "subject": translate(N_("coachbridge test message")),
                              "message_id": make_msgid(domain="coachbridge.invalid"),
-                             "text": "This is a test message from coachbridge: mail is set up.",
-                             "html": "<p>This is a test message from coachbridge: mail is set up.</p>"},
+                             "text": text, "html": f"<p>{escape(text)}</p>"},
                             settings.from_address, now)
     smtp = connect(settings, cipher)
     try:

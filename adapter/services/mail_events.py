@@ -16,15 +16,17 @@ from typing import Sequence
 from sqlalchemy import Connection, select
 
 from adapter.domain.events import RecordEvent
+from adapter.domain.source_text import Translate
+from adapter.domain.translatable import N_
 from adapter.persistence import mail_store, plan_store
 from adapter.persistence.relationships_store import managers_of
 from adapter.persistence.tables import resource_links
 from xapi.events import EventKind
 
 from .calendar import PlannedCheckIn, invitation
-from .mail_messages import Draft, Mailer
+from .mail_messages import Draft, Mailer, Text
 
-OUTCOME_TEXT = {"validated": "validated: applied on the job", "needs_more_evidence": "needs more evidence"}
+OUTCOME_TEXT = {"validated": N_("validated: applied on the job"), "needs_more_evidence": N_("needs more evidence")}
 CONVERSATION_TYPES = ("check_in", "coaching_conversation")
 
 
@@ -65,24 +67,27 @@ class MailOnEvents:
 
     def _validation_requested(self, conn: Connection, event: RecordEvent, now: float) -> None:
         learner = mail_store.contact(conn, event.learner_id)
-        values = {"learner": learner["name"] if learner else "A team member",
+        values = {"learner": learner["name"] if learner else Text(N_("A team member")),
                   "activity": activity_title(conn, event.resource_link_pk),
                   "evidence": event.shared_fields.get("evidence", ""),  # the manager may read it
                   "url": mail_store.activity_url(conn, event.resource_link_pk)}
         self.mailer.queue_many(conn, [Draft(manager_id, "validation_requested", self._event_key(event),
-                                            f"{values['learner']} asks you to validate applied learning", values,
+                                            Text(N_("%(learner)s asks you to validate applied learning"),
+                                                 {"learner": values["learner"]}), values,
                                             about=event.learner_id)
                                       for manager_id in managers_of(conn, event.learner_id)], now)
 
     def _validation_decided(self, conn: Connection, event: RecordEvent, now: float) -> None:
         manager = mail_store.contact(conn, event.manager_id) if event.manager_id else None
-        outcome = OUTCOME_TEXT["validated" if event.kind == EventKind.APPLICATION_VALIDATED else "needs_more_evidence"]
-        values = {"manager": manager["name"] if manager else "Your manager", "outcome": outcome,
+        outcome = Text(OUTCOME_TEXT["validated" if event.kind == EventKind.APPLICATION_VALIDATED
+                                    else "needs_more_evidence"])
+        values = {"manager": manager["name"] if manager else Text(N_("Your manager")), "outcome": outcome,
                   "activity": activity_title(conn, event.resource_link_pk),
                   "feedback": event.shared_fields.get("feedback", ""),
                   "url": mail_store.activity_url(conn, event.resource_link_pk)}
         self.mailer.queue(conn, Draft(event.learner_id, "validation_decided", self._event_key(event),
-                                      f"Your validation request: {outcome}", values, about=event.learner_id), now)
+                                      Text(N_("Your validation request: %(outcome)s"), {"outcome": outcome}),
+                                      values, about=event.learner_id), now)
 
     def send_invitation(self, conn: Connection, plan: dict, now: float) -> None:
         settings = mail_store.load_settings(conn)
@@ -91,12 +96,15 @@ class MailOnEvents:
             return
         planned = PlannedCheckIn(plan["id"], plan["planned_on"], plan["sequence"],
                                  plan["status"] == plan_store.CANCELLED, manager, learner)
-        ics = invitation(planned, self.mailer.domain, settings.from_address, now)
+        def ics(translate: Translate) -> str:
+            return invitation(planned, self.mailer.domain, settings.from_address, now, translate)
+
         method = "CANCEL" if planned.cancelled else "REQUEST"
-        subject = ("Cancelled: " if planned.cancelled else "") + f"Check-in on {planned.planned_on.isoformat()}"
+        subject = Text(N_("Cancelled: check-in on %(day)s") if planned.cancelled else N_("Check-in on %(day)s"),
+                       {"day": planned.planned_on})
         self.mailer.queue_many(conn, [
             Draft(me["id"], "check_in_invitation", f"plan:{plan['id']}:seq:{plan['sequence']}", subject,
-                  {"other": other["name"], "due_on": planned.planned_on.isoformat(), "cancelled": planned.cancelled},
+                  {"other": other["name"], "due_on": planned.planned_on, "cancelled": planned.cancelled},
                   ics=ics, ics_method=method, about=plan["learner_id"])
             for me, other in ((manager, learner), (learner, manager))], now, settings=settings)
 

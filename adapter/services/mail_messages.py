@@ -5,25 +5,85 @@ connection — in the record's transaction, or the reminder scan's.
 Nothing is queued when mail is not set up, when the person has no address, or when
 they (or the organisation's default) turned that kind off. Links go to the activity
 in the LMS (learned from launches), never to a page that signs anyone in by itself.
+
+Each message is written in its recipient's language (their saved choice, else their
+platform's default, else English), whoever or whatever caused it: subjects and values
+are ``Text`` (English marked with ``N_``, and its values) until then, dates are dates.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, NamedTuple, Sequence
 from urllib.parse import urlsplit
 
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date
+from babel.support import Translations
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlalchemy import Connection
 
+from adapter import translations as catalogs
 from adapter.domain.mail import message_id, wanted
+from adapter.domain.source_text import Translate
 from adapter.persistence import mail_store
 from adapter.persistence.outbox_store import already_queued, enqueue_many, message_row
 
 CHANNEL, TARGET = "mail", "smtp"
-_TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "mail_templates"),
-                         autoescape=select_autoescape(["html"]), undefined=StrictUndefined,
-                         keep_trailing_newline=True)
+
+
+class Text(NamedTuple):
+    """Words of a message, in English marked with ``N_``, written in the recipient's language."""
+
+    msgid: str
+    values: Mapping[str, Any] = {}
+
+
+class Language:
+    """One locale's words and dates for a message (English when the tool has no catalog for it)."""
+
+    def __init__(self, locale: str | None, pseudo: bool = False) -> None:
+        try:
+            self.locale = Locale.parse(locale or catalogs.SOURCE_LOCALE)
+        except (ValueError, UnknownLocaleError):
+            self.locale = Locale.parse(catalogs.SOURCE_LOCALE)
+        self.translations = _translations(str(self.locale), pseudo)
+
+    def gettext(self, msgid: str, **values: Any) -> str:
+        text = self.translations.ugettext(msgid)
+        return text % values if values else text
+
+    def __call__(self, value: Any) -> Any:
+        """A draft's value as the recipient reads it: words translated, dates in their style."""
+        if isinstance(value, Text):
+            return self.gettext(value.msgid, **{k: self(v) for k, v in value.values.items()})
+        if isinstance(value, date):
+            return format_date(value, "long", locale=self.locale)
+        if isinstance(value, (list, tuple)):
+            return [self(v) for v in value]
+        return value
+
+    def render(self, template: str, context: Mapping[str, Any]) -> str:
+        return _environment(str(self.locale), self.translations).get_template(template).render(context)
+
+
+@cache
+def _translations(locale: str, pseudo: bool) -> Translations:
+    return Translations.load(str(catalogs.compiled_directory(pseudo=pseudo)), [locale], catalogs.DOMAIN)
+
+
+@cache
+def _environment(locale: str, translations: Translations) -> Environment:
+    """The mail templates for one locale: Jinja's i18n extension with that locale's catalog,
+    named placeholders and escaped values, as on the pages."""
+    environment = Environment(loader=FileSystemLoader(Path(__file__).parent / "mail_templates"),
+                              autoescape=select_autoescape(["html"]), undefined=StrictUndefined,
+                              keep_trailing_newline=True, extensions=["jinja2.ext.i18n"])
+    environment.policies["ext.i18n.trimmed"] = True  # as extraction reads {% trans %} blocks
+    environment.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+    return environment
 
 
 @dataclass(frozen=True)
@@ -33,9 +93,9 @@ class Draft:
     recipient_id: int
     kind: str
     event: str
-    subject: str
-    values: Mapping[str, Any] = field(default_factory=dict)
-    ics: str | None = None
+    subject: Text
+    values: Mapping[str, Any] = field(default_factory=dict)  # Text and dates are written in the recipient's
+    ics: Callable[[Translate], str] | None = None  # the invitation, written with the recipient's words
     ics_method: str = ""
     about: int | None = None  # the learner it is about: erasing them cancels it (mail_store.mail_of)
 
@@ -43,7 +103,8 @@ class Draft:
 class Mailer:
     """Queues messages; knows the public address unsubscribe links hang off."""
 
-    def __init__(self, public_url: str) -> None:
+    def __init__(self, public_url: str, pseudo_locales: bool = False) -> None:
+        self.pseudo_locales = pseudo_locales  # the test locales' catalogs, as the pages use
         self.base_url = public_url.rstrip("/")
         self.domain = (urlsplit(self.base_url).hostname or "coachbridge.invalid")[:60]  # Message-IDs fit the outbox
 
@@ -75,12 +136,15 @@ class Mailer:
 
     def _payload(self, draft: Draft, identity: str, person: dict[str, Any], token: str) -> dict[str, Any]:
         unsubscribe = f"{self.base_url}/mail/unsubscribe/{draft.kind}/{token}" if self.base_url else ""
-        context = {**draft.values, "recipient": person["name"], "subject": draft.subject,
-                   "unsubscribe_url": unsubscribe}
+        language = Language(person.get("locale"), self.pseudo_locales)
+        subject = language(draft.subject)
+        context = {**{key: language(value) for key, value in draft.values.items()}, "recipient": person["name"],
+                   "subject": subject, "unsubscribe_url": unsubscribe, "lang": language.locale.language}
         return {
             "person_id": draft.recipient_id, "kind": draft.kind, "to": person["email"], "to_name": person["name"],
-            "message_id": identity, "subject": draft.subject,
-            "text": _TEMPLATES.get_template(f"{draft.kind}.txt").render(context),
-            "html": _TEMPLATES.get_template(f"{draft.kind}.html").render(context),
-            "unsubscribe_url": unsubscribe, "ics": draft.ics, "ics_method": draft.ics_method,
+            "message_id": identity, "subject": subject,
+            "text": language.render(f"{draft.kind}.txt", context),
+            "html": language.render(f"{draft.kind}.html", context),
+            "unsubscribe_url": unsubscribe, "ics": draft.ics(language.gettext) if draft.ics else None,
+            "ics_method": draft.ics_method,
         }

@@ -12,6 +12,7 @@ from typing import Mapping
 from sqlalchemy import Engine
 
 from adapter.domain.mail import KINDS, check_settings
+from adapter.domain.source_text import Translate, english
 from adapter.persistence import mail_store
 from adapter.persistence.key_cipher import KeyCipher
 
@@ -41,9 +42,10 @@ def save_defaults(engine: Engine, form: Mapping[str, str], now: float) -> bool:
         return mail_store.save_defaults(conn, {key: form.get(key) == "1" for key in KINDS}, now)
 
 
-def test(engine: Engine, cipher: KeyCipher | None, address: str) -> tuple[bool, str]:
-    """Send a test message now: whether it went, and what the server said."""
+def test(engine: Engine, cipher: KeyCipher | None, address: str, translate: Translate = english) -> tuple[bool, str]:
+    """Send a test message now (its words in ``translate``'s language): whether it went, and
+    what the server said."""
     try:
-        return True, send_test(engine, cipher, address)
+        return True, send_test(engine, cipher, address, translate=translate)
     except (MailServerUnavailable, smtplib.SMTPException, OSError) as error:
         return False, str(error)

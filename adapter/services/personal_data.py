@@ -28,6 +28,7 @@ from sqlalchemy import Connection, Engine
 
 from adapter.domain import events as ev
 from adapter.domain.coaching import ActivityRef
+from adapter.domain.translatable import N_
 from adapter.persistence import audit_store, mail_store, outbox_store, person_data_store as store, report_summaries
 from adapter.persistence.coaching_store import audit
 
@@ -65,9 +66,9 @@ def is_known(profile: dict[str, Any] | None, platform_id: int | None = None) -> 
 def find_person(conn: Connection, platform_id: int, sub: str | None = None, email: str | None = None) -> int:
     found = [i for i in store.find_people(conn, platform_id, sub=sub, email=email) if is_known(store.person(conn, i))]
     if not found:
-        raise PersonNotFound("Nobody with that LMS user id or email is known on this platform.")
+        raise PersonNotFound(N_("Nobody with that LMS user id or email is known on this platform."))
     if len(found) > 1:
-        raise SeveralPeople("Several people have that email on this platform; use their LMS user id.")
+        raise SeveralPeople(N_("Several people have that email on this platform; use their LMS user id."))
     return found[0]
 
 
@@ -101,7 +102,7 @@ def export_person(engine: Engine, platform_id: int, person_id: int, actor: Actor
     with engine.begin() as conn:
         profile = store.person(conn, person_id)
         if not is_known(profile, platform_id):
-            raise PersonNotFound("Nobody with that id is known on this platform.")
+            raise PersonNotFound(N_("Nobody with that id is known on this platform."))
         document = _document(conn, profile, now)
         audit(conn, at=now, actor_id=actor.person_id, platform_id=platform_id, action="person.exported",
               record_type="person", record_id=person_id, detail={"via": actor.via})
@@ -182,20 +183,27 @@ class ErasurePlan:
     statements_to_void: int = 0
     gradebook_entries: list[dict[str, Any]] = field(default_factory=list)
 
-    def lines(self) -> list[str]:
-        """What goes, in plain lines (the command line and the admin page say the same)."""
+    def messages(self) -> list[tuple[str, dict[str, Any]]]:
+        """What goes, as (text marked with ``N_``, its values): the admin page translates them."""
         c = self.counts
-        lines = [f"{c['reflections']} reflection(s), {c['conversations']} conversation(s) held with them, "
-                 f"{c['agreed_actions']} agreed action(s), {c['validation_requests']} validation request(s) "
-                 "with their decisions: deleted",
-                 "their name, email and LMS user id, course memberships, manager links, nominations and team "
-                 "targets: deleted",
-                 f"{self.statements_to_void} statement(s) sent to LRSs about or naming them: voided",
-                 "their share of the report summaries: removed"]
+        messages = [(N_("%(reflections)d reflection(s), %(conversations)d conversation(s) held with them, "
+                        "%(actions)d agreed action(s), %(requests)d validation request(s) with their decisions: "
+                        "deleted"),
+                     {"reflections": c["reflections"], "conversations": c["conversations"],
+                      "actions": c["agreed_actions"], "requests": c["validation_requests"]}),
+                    (N_("their name, email and LMS user id, course memberships, manager links, nominations and "
+                        "team targets: deleted"), {}),
+                    (N_("%(statements)d statement(s) sent to LRSs about or naming them: voided"),
+                     {"statements": self.statements_to_void}),
+                    (N_("their share of the report summaries: removed"), {})]
         if self.authored_kept:
-            lines.append(f"{self.authored_kept} conversation(s) they recorded about others: kept for those "
-                         "learners, author anonymised, private notes deleted")
-        return lines
+            messages.append((N_("%(kept)d conversation(s) they recorded about others: kept for those learners, "
+                                "author anonymised, private notes deleted"), {"kept": self.authored_kept}))
+        return messages
+
+    def lines(self) -> list[str]:
+        """What goes, in plain lines (the command line says the same as the admin page)."""
+        return [text % values for text, values in self.messages()]
 
     def gradebook_lines(self) -> list[str]:
         """The LMS gradebook columns holding their scores (the LMS keeps those)."""
@@ -207,7 +215,7 @@ def plan_erasure(engine: Engine, platform_id: int, person_id: int) -> ErasurePla
     with engine.connect() as conn:
         profile = store.person(conn, person_id)
         if not is_known(profile, platform_id):
-            raise PersonNotFound("Nobody with that id is known on this platform.")
+            raise PersonNotFound(N_("Nobody with that id is known on this platform."))
         return _plan(conn, profile)
 
 

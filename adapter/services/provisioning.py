@@ -180,7 +180,7 @@ class Provisioner:
         try:
             link = ManagerLink(row["person_id"], manager_person)
         except RuleViolation as same_person:  # two provisioned users who are one person here
-            raise InvalidValueException(detail=f"{same_person.field}: {same_person.problem}") from None
+            raise InvalidValueException(detail=same_person.english) from None
         started = links.link_manager(conn, link, PROVISIONING, now)
         return ended + started
 

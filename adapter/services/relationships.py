@@ -8,6 +8,7 @@ from sqlalchemy import Connection, Engine
 from adapter.domain.authorization import Forbidden, NotFound, Viewer
 from adapter.domain.relationships import SUPERSEDES, ManagerLink, PersonKey, RowProblem, parse_relationship_csv
 from adapter.domain.rules import RuleViolation
+from adapter.domain.translatable import N_
 from adapter.persistence import relationships_store as links
 from adapter.persistence.breakdown_queries import set_teams
 from adapter.persistence.coaching_store import audit
@@ -50,7 +51,7 @@ def import_relationships(engine: Engine, admin_id: int | None, platform_id: int,
                     if row.team:
                         teams.append((pairs[-1].learner_id, row.team))
                 except RuleViolation as bad:
-                    problems.append(RowProblem(row.line, _row_problem(bad)))
+                    problems.append(RowProblem(row.line, bad.problem, {"field": bad.field, **bad.params}))
             if problems:
                 raise _RowRejected
             set_teams(conn, teams)
@@ -67,34 +68,34 @@ def import_relationships(engine: Engine, admin_id: int | None, platform_id: int,
     return ImportResult(len(rows), started, [], expected)
 
 
-def _row_problem(bad: RuleViolation) -> str:
-    return bad.problem if bad.field == "Manager" else f"{bad.field} {bad.problem}"
-
-
 def _resolve(conn: Connection, platform_id: int, key: PersonKey, now: float) -> int:
     """The person a row names; someone who has not launched yet is expected from now on
     (matched at their first launch by LMS user id, else by email)."""
     person_id = find_or_expect(conn, platform_id, user_id=key.user_id, email=key.email, source=IMPORT, now=now)
     if person_id is None:
-        raise RuleViolation(key.email, "belongs to several people on this platform; use their LTI user id")
+        raise RuleViolation(N_("Email"),
+                            N_("%(email)s belongs to several people on this platform; use their LTI user id"),
+                            email=key.email)
     return person_id
 
 
 def nominate_manager(engine: Engine, viewer: Viewer, email: str, now: float) -> None:
     """A learner names their manager by email; someone who has not opened coachbridge yet
     is expected, and asked at their first launch (matched by the email their LMS sends)."""
-    email, field = email.strip(), ("Manager's email", "manager_email")
+    email, field = email.strip(), (N_("Manager's email"), "manager_email")
     if "@" not in email or len(email) > 254:
-        raise RuleViolation(field[0], "is not an email address", field[1])
+        raise RuleViolation(field[0], N_("%(field)s is not an email address"), field[1])
     with engine.begin() as conn:
         manager_id = find_or_expect(conn, viewer.platform_id, email=email, source=NOMINATION, now=now)
         if manager_id is None:
-            raise RuleViolation(field[0], "belongs to several people here; ask an administrator", field[1])
+            raise RuleViolation(field[0], N_("%(field)s belongs to several people here; ask an administrator"),
+                                field[1])
         if manager_id == viewer.person_id:
-            raise RuleViolation(field[0], "is your own: a person cannot be their own manager", field[1])
+            raise RuleViolation(field[0], N_("%(field)s is your own: a person cannot be their own manager"),
+                                field[1])
         link = ManagerLink(viewer.person_id, manager_id)
         if link.manager_id in links.managers_of(conn, viewer.person_id):
-            raise RuleViolation(field[0], "is already your manager", field[1])
+            raise RuleViolation(field[0], N_("%(field)s is already your manager"), field[1])
         nomination_id = links.add_nomination(conn, link.learner_id, link.manager_id, now)
         audit(conn, at=now, actor_id=viewer.person_id, platform_id=viewer.platform_id,
               action="nomination.requested", record_type="nomination", record_id=nomination_id)
@@ -107,7 +108,7 @@ def decide_nomination(engine: Engine, viewer: Viewer, nomination_id: int, confir
         if nomination is None or nomination["manager_id"] != viewer.person_id:
             raise NotFound("no such nomination")
         if nomination["status"] != "pending":
-            raise Forbidden("this nomination has already been answered")
+            raise Forbidden(N_("this nomination has already been answered"))
         status = "confirmed" if confirm else "declined"
         links.decide_nomination(conn, nomination_id, status, now)
         if confirm:

@@ -18,10 +18,11 @@ from sqlalchemy import Connection, Engine
 
 from adapter.domain.due import COMING_UP_DAYS, end_of_week
 from adapter.domain.mail import iso_week
+from adapter.domain.translatable import N_
 from adapter.persistence import due_queries, mail_store
 from adapter.persistence.scheduler_store import take_turn
 
-from .mail_messages import Draft, Mailer
+from .mail_messages import Draft, Mailer, Text
 
 SCAN_EVERY = 15 * 60.0  # seconds between scans
 OVERDUE_WINDOW = 7  # days: an overdue check-in is reminded once, if it fell due within the last week
@@ -44,8 +45,8 @@ def scan(conn: Connection, mailer: Mailer, now: float) -> int:
 
     urls: dict[int | None, str] = {}
 
-    def name(person_id: int) -> str:
-        return people[person_id]["name"] if person_id in people else "a team member"
+    def name(person_id: int) -> str | Text:
+        return people[person_id]["name"] if person_id in people else Text(N_("a team member"))
 
     def url(link: int | None) -> str:
         if link not in urls:
@@ -57,44 +58,51 @@ def scan(conn: Connection, mailer: Mailer, now: float) -> int:
         due: date = c["due_on"]
         pair = f"{c['manager_id']}:{c['learner_id']}:{due.isoformat()}"
         if today < due <= today + timedelta(days=COMING_UP_DAYS):
-            drafts += [Draft(me, "check_in_coming_up", f"check-in-coming-up:{pair}", f"Check-in on {due.isoformat()}",
-                             {"other": name(other), "due_on": due.isoformat(), "url": url(c["resource_link_pk"])},
+            drafts += [Draft(me, "check_in_coming_up", f"check-in-coming-up:{pair}",
+                             Text(N_("Check-in on %(day)s"), {"day": due}),
+                             {"other": name(other), "due_on": due, "url": url(c["resource_link_pk"])},
                              about=c["learner_id"])
                        for me, other in ((c["manager_id"], c["learner_id"]), (c["learner_id"], c["manager_id"]))]
         elif due < today:
             drafts.append(Draft(c["manager_id"], "check_in_overdue", f"check-in-overdue:{pair}",
-                                f"Overdue check-in with {name(c['learner_id'])}",
-                                {"other": name(c["learner_id"]), "due_on": due.isoformat()}, about=c["learner_id"]))
+                                Text(N_("Overdue check-in with %(other)s"), {"other": name(c["learner_id"])}),
+                                {"other": name(c["learner_id"]), "due_on": due}, about=c["learner_id"]))
     for a in actions:
         if today <= a["due_on"] <= today + timedelta(days=1):
             owner, other = ((a["learner_id"], a["manager_id"]) if a["owner"] == "learner"
                             else (a["manager_id"], a["learner_id"]))
             drafts.append(Draft(owner, "action_due", f"action-due:{a['id']}:{a['due_on'].isoformat()}",
-                                f"Action due {a['due_on'].isoformat()}",
-                                {"other": name(other), "due_on": a["due_on"].isoformat(),
+                                Text(N_("Action due %(day)s"), {"day": a["due_on"]}),
+                                {"other": name(other), "due_on": a["due_on"],
                                  "description": a["description"],
                                  "url": url(a["resource_link_pk"])}, about=a["learner_id"]))
     for manager_id, lines in _digests(today, check_ins, actions, validations, name).items():
         drafts.append(Draft(manager_id, "weekly_digest", f"digest:{manager_id}:{iso_week(today)}",
-                            f"Your team this week: {len(lines)} thing(s) due", {"lines": lines}))
+                            Text(N_("Your team this week: %(num)d thing(s) due"), {"num": len(lines)}),
+                            {"lines": lines}))
     return mailer.queue_many(conn, drafts, now, settings=settings)
 
 
 def _digests(today: date, check_ins: list[dict], actions: list[dict], validations: list[dict],
-             name: Callable[[int], str]) -> dict[int, list[str]]:
+             name: Callable[[int], str | Text]) -> dict[int, list[Text]]:
     """Per manager, what is due this week; managers with nothing due get no digest."""
-    lines: dict[int, list[str]] = defaultdict(list)
+    lines: dict[int, list[Text]] = defaultdict(list)
     for v in validations:
-        lines[v["manager_id"]].append(f"{name(v['learner_id'])} waits for your validation"
-                                      + (f" of {v['activity']}" if v["activity"] else ""))
+        who = name(v["learner_id"])
+        lines[v["manager_id"]].append(
+            Text(N_("%(learner)s waits for your validation of %(activity)s"),
+                 {"learner": who, "activity": v["activity"]})
+            if v["activity"] else Text(N_("%(learner)s waits for your validation"), {"learner": who}))
     for c in check_ins:
         if c["due_on"] <= end_of_week(today):
-            lines[c["manager_id"]].append(f"Check-in with {name(c['learner_id'])}: "
-                                          + ("overdue since " if c["due_on"] < today else "due ")
-                                          + c["due_on"].isoformat())
+            lines[c["manager_id"]].append(Text(
+                N_("Check-in with %(learner)s: overdue since %(day)s") if c["due_on"] < today
+                else N_("Check-in with %(learner)s: due %(day)s"),
+                {"learner": name(c["learner_id"]), "day": c["due_on"]}))
     for a in actions:
-        lines[a["manager_id"]].append(f"Action for {name(a['learner_id'])} due {a['due_on'].isoformat()}: "
-                                      f"{a['description']}")
+        lines[a["manager_id"]].append(Text(N_("Action for %(learner)s due %(day)s: %(action)s"),
+                                           {"learner": name(a["learner_id"]), "day": a["due_on"],
+                                            "action": a["description"]}))
     return dict(lines)
 
 

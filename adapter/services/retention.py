@@ -17,6 +17,7 @@ from typing import Callable, Mapping
 from sqlalchemy import Engine
 
 from adapter.domain.rules import FormChecks, RuleViolations, whole_number
+from adapter.domain.translatable import N_
 from adapter.persistence import outbox_store, report_summaries, retention_store as store
 from adapter.persistence.coaching_store import audit
 from adapter.persistence.retention_store import LIMITS, Expired
@@ -28,6 +29,11 @@ class RetentionSettingsError(RuleViolations):
     """Every limit typed wrong, each under its field's name (``LIMITS``)."""
 
 
+# How the admin page and the CLI name each limit.
+LIMIT_NAMES = {"private_notes_days": N_("Private notes days"), "withdrawn_days": N_("Withdrawn days"),
+               "inactive_months": N_("Inactive months")}
+
+
 def parse_limits(given: Mapping[str, str]) -> dict[str, int | None]:
     """Each limit (``LIMITS``, by name, as typed) a whole number of days or months (1 or
     more), or empty for "keep"."""
@@ -37,7 +43,7 @@ def parse_limits(given: Mapping[str, str]) -> dict[str, int | None]:
         value = str(given.get(name) or "").strip()
         number = whole_number(value)
         if value and (number is None or not 0 < number <= 100000):
-            checks.refuse(name, name.replace("_", " ").capitalize(), "must be a whole number from 1, or empty to keep")
+            checks.refuse(name, LIMIT_NAMES[name], N_("%(field)s must be a whole number from 1, or empty to keep"))
         limits[name] = number if value else None
     if checks.broken:
         raise RetentionSettingsError(checks.broken)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from adapter.domain.translatable import N_
 from lti import claims as c
 from lti.dynamic_registration import TOOL_SCOPES, ToolDescription
 
@@ -38,14 +39,14 @@ class ToolUrls:
         return urlsplit(self.launch).netloc
 
     def rows(self) -> list[tuple[str, str]]:
-        """(what the LMS asks for, what to paste), in the order LMS forms ask."""
+        """(what the LMS asks for, marked for translation; what to paste), in the order LMS forms ask."""
         return [
-            ("OIDC login initiation URL", self.login),
-            ("Target link URI / launch URL", self.launch),
-            ("Redirect URI(s)", self.launch),
-            ("Public keyset (JWKS) URL", self.jwks),
-            ("Deep linking URL", self.deep_linking),
-            ("Domain", self.domain),
+            (N_("OIDC login initiation URL"), self.login),
+            (N_("Target link URI / launch URL"), self.launch),
+            (N_("Redirect URI(s)"), self.launch),
+            (N_("Public keyset (JWKS) URL"), self.jwks),
+            (N_("Deep linking URL"), self.deep_linking),
+            (N_("Domain"), self.domain),
         ]
 
 

@@ -30,7 +30,9 @@ def catalog_files(source: Path = DIRECTORY) -> dict[str, Path]:
     return {po.parent.parent.name: po for po in sorted(source.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))}
 
 
+@cache
 def shipped_locales(source: Path = DIRECTORY) -> tuple[str, ...]:
+    """Looked up once per process, as the catalogs are compiled once (every page asks)."""
     return (SOURCE_LOCALE, *catalog_files(source))
 
 

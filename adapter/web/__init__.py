@@ -19,6 +19,7 @@ from . import (
     report_api_tokens, scim, tool_links, trend_pages, xapi_public,
 )
 from .app_components import EXTENSION, web_components
+from .domain_messages import init_app as init_domain_messages
 
 # Every page, by audience: each module's one blueprint, registered in this order.
 BLUEPRINTS = (
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None, migrate: bool = True, **overrid
     auth.init_app(app)
     navigation.init_app(app)
     content_policy.init_app(app)
+    init_domain_messages(app)
     tool_links.init_app(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)

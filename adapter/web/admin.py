@@ -6,6 +6,8 @@ sees every platform, a platform admin only their own; each view reads ``admin_sc
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from adapter.domain.relationships import decode_csv
 from adapter.domain.rules import RuleViolation, whole_number
@@ -18,8 +20,9 @@ from .app_components import components
 from .auth import admin_required, admin_scope, current_session
 from .coaching_support import answer_refusals, now
 from .coaching_support import today
+from .i18n import rule_problem
 
-NOT_YOURS = "There is no such record, or it belongs to a platform you do not manage."
+NOT_YOURS = _l("There is no such record, or it belongs to a platform you do not manage.")
 
 
 def admin_blueprint(module: str) -> Blueprint:
@@ -45,7 +48,7 @@ def _audit_page_view() -> None:
 bp = admin_blueprint(__name__)
 
 
-CHOOSE_PLATFORM = "Choose one of the platforms you administer."
+CHOOSE_PLATFORM = _l("Choose one of the platforms you administer.")
 
 
 def scoped_platforms() -> list[dict]:
@@ -58,7 +61,7 @@ def chosen_platform(value: str, problem: str) -> int:
     """A platform id from a form, which must be one the asking admin may act on (400 otherwise)."""
     platform_id = whole_number(value)
     if platform_id is None or platform_id not in {p["id"] for p in scoped_platforms()}:
-        abort(400, description=problem)
+        abort(400, description=str(problem))
     return platform_id
 
 
@@ -87,9 +90,9 @@ def relationships():
         try:
             text = decode_csv(upload.read()) if upload and upload.filename else request.form.get("csv_text", "")
         except RuleViolation as unreadable:
-            abort(400, description=f"{unreadable.field} {unreadable.problem}.")
+            abort(400, description=f"{rule_problem(unreadable)}.")
         platform_id = chosen_platform(request.form.get("platform_id", ""),
-                                      "Choose the platform these people launch from.")
+                                      _("Choose the platform these people launch from."))
         result = import_relationships(components().engine, current_session().person_id, platform_id, text, now())
     return render_template("admin/relationships.html", platforms=scoped_platforms(), result=result,
                            form=request.form), 400 if result and not result.written else 200

@@ -7,6 +7,8 @@ import io
 from datetime import date, datetime, timedelta, timezone
 
 from flask import Response, abort, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from adapter.domain.rules import whole_number
 from adapter.persistence import audit_store
@@ -18,7 +20,10 @@ from .auth import admin_required, admin_scope
 
 bp = admin_blueprint(__name__)
 
-COLUMNS = ("when (UTC)", "who", "action", "record", "record id", "version", "detail")
+# The CSV's header row, in the reader's language (a spreadsheet's columns are read by people).
+COLUMNS = (_l("when (UTC)"), _l("who"), _l("action"), _l("record"), _l("record id"), _l("version"), _l("detail"))
+BAD_DAY = {"from": _l("The from date must look like 2026-12-31."), "to": _l("The to date must look like 2026-12-31.")}
+LAST_DAY = {"from": _l("The from date must be before 9999-12-31."), "to": _l("The to date must be before 9999-12-31.")}
 
 
 def _day(name: str) -> date | None:
@@ -28,9 +33,9 @@ def _day(name: str) -> date | None:
     try:
         day = date.fromisoformat(value)
     except ValueError:
-        abort(400, description=f"The {name} date must look like 2026-12-31.")
+        abort(400, description=str(BAD_DAY[name]))
     if day == date.max:  # the day after it, where the filter ends, is past what dates can hold
-        abort(400, description=f"The {name} date must be before 9999-12-31.")
+        abort(400, description=str(LAST_DAY[name]))
     return day
 
 
@@ -40,15 +45,15 @@ def _epoch(day: date) -> float:
 
 def _who(event: dict) -> str:
     if event["actor_id"] is None:
-        return (event["detail"] or {}).get("via") or "tool operator"
-    return event["actor_name"] or event["actor_sub"] or f"person {event['actor_id']}"
+        return (event["detail"] or {}).get("via") or _("tool operator")
+    return event["actor_name"] or event["actor_sub"] or _("person %(id)s", id=event["actor_id"])
 
 
 def _rows(limit: int | None) -> list[tuple]:
     person = request.args.get("person", "").strip()
     person_id = whole_number(person)
     if person and person_id is None:
-        abort(400, description="The person filter is a person's number (from their page).")
+        abort(400, description=_("The person filter is a person's number (from their page)."))
     since, until = _day("from"), _day("to")
     scope = admin_scope()
     with components().engine.connect() as conn:
@@ -73,7 +78,7 @@ def audit_page():
 def audit_csv():
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(COLUMNS)
+    writer.writerow([str(column) for column in COLUMNS])
     # Names and details come from LMSs and people: a spreadsheet must not run them as formulas.
     writer.writerows([tuple(spreadsheet_cell(v) if isinstance(v, str) else v for v in row) for row in _rows(limit=None)])
     return Response(out.getvalue(), mimetype="text/csv",

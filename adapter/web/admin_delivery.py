@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 
 from flask import redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 
 from adapter.domain.admin_scope import AdminScope
 from adapter.persistence.delivery_view import waiting_reasons
@@ -21,8 +22,8 @@ from .auth import operator_required
 bp = admin_blueprint(__name__)
 
 
-CHANNEL_WORDS = {"xapi": "Statements to a learning record store", "ags": "Scores to an LMS gradebook",
-                 "mail": "Email"}
+CHANNEL_WORDS = {"xapi": _l("Statements to a learning record store"), "ags": _l("Scores to an LMS gradebook"),
+                 "mail": _l("Email")}
 
 
 @bp.route("/delivery")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from flask import abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from adapter.services import invitations as service
 
@@ -34,5 +35,5 @@ def invitations():
 @operator_required
 def invitation_withdraw(invitation_id: int):
     if not service.withdraw(components().engine, invitation_id, time.time()):
-        abort(404, description="No unused invitation with that number.")
+        abort(404, description=_("No unused invitation with that number."))
     return redirect(url_for("admin_invitations.invitations"), code=303)

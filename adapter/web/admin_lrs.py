@@ -8,8 +8,10 @@ from __future__ import annotations
 import time
 
 from flask import abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from adapter.domain.authorization import NotFound, may_administer
+from adapter.domain.rules import RuleViolation, RuleViolations
 from adapter.persistence import lrs_store
 from adapter.services import lrs_settings
 from xapi.agents import IdentityFormat
@@ -18,7 +20,6 @@ from . import submitted
 from .admin import admin_blueprint, scoped_platforms
 from .app_components import components
 from .auth import admin_required, admin_scope, asker
-from .form_problems import problems
 
 bp = admin_blueprint(__name__)
 
@@ -51,9 +52,10 @@ def lrs_list():
                            saved=request.args.get("saved"))
 
 
-def _edit_page(endpoint: lrs_store.LrsEndpoint | None, form: dict[str, str], errors: dict[str, str],
+def _edit_page(endpoint: lrs_store.LrsEndpoint | None, form: dict[str, str], errors: dict[str, RuleViolation],
                check=None, status: int = 200):
-    return render_template("admin/lrs_form.html", endpoint=endpoint, form=form, error=problems(errors), check=check,
+    error = RuleViolations(list(errors.values())) if errors else None  # each under its field's name
+    return render_template("admin/lrs_form.html", endpoint=endpoint, form=form, error=error, check=check,
                            platforms=scoped_platforms(), labels=lrs_settings.LABELS, auth_kinds=lrs_store.AUTH_KINDS,
                            versions=lrs_settings.VERSIONS), status
 
@@ -117,5 +119,5 @@ def lrs_privacy(platform_id: int):
     admin_scope().require(platform_id)
     problem = lrs_settings.save_privacy(components().engine, platform_id, submitted.privacy(request.form))
     if problem:
-        abort(400, description=problem)
+        abort(400, description=_(problem))
     return redirect(url_for("admin_lrs.lrs_list", saved=platform_id), code=303)

@@ -4,9 +4,12 @@ One server for every platform the tool serves: a tool operator's page."""
 from __future__ import annotations
 
 from flask import render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from adapter.domain.mail import ADDRESS, KINDS, SECURITY, wanted
 from adapter.domain.rules import RuleViolation
+from adapter.domain.translatable import N_
 from adapter.services import mail_settings
 
 from .admin import admin_blueprint
@@ -15,7 +18,7 @@ from .auth import operator_required
 from .coaching_support import done, now, saved_message
 
 bp = admin_blueprint(__name__)
-SAVED = {"settings": "Mail settings saved.", "defaults": "Organisation defaults saved."}
+SAVED = {"settings": _l("Mail settings saved."), "defaults": _l("Organisation defaults saved.")}
 
 
 def _page(error: RuleViolation | None = None, test_result: tuple[bool, str] | None = None, status: int = 200,
@@ -48,7 +51,7 @@ def mail():
 @operator_required
 def mail_defaults():
     if not mail_settings.save_defaults(components().engine, request.form, now()):
-        return _page(error=RuleViolation("Mail", "must be set up before its defaults"), status=400)
+        return _page(error=RuleViolation(N_("Mail"), N_("%(field)s must be set up before its defaults")), status=400)
     return done("admin_mail.mail", "defaults")
 
 
@@ -57,5 +60,6 @@ def mail_defaults():
 def mail_test():
     address = (request.form.get("address") or "").strip()
     if not ADDRESS.match(address):
-        return _page(error=RuleViolation("Test address", "must be an email address", "address"), status=400)
-    return _page(test_result=mail_settings.test(components().engine, components().cipher, address))
+        return _page(error=RuleViolation(N_("Test address"), N_("%(field)s must be an email address"), "address"),
+                     status=400)
+    return _page(test_result=mail_settings.test(components().engine, components().cipher, address, _))

@@ -9,6 +9,7 @@ audited (adapter/services/personal_data.py), as is every admin page view (admin.
 from __future__ import annotations
 
 from flask import abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from adapter.domain.authorization import may_administer
 from adapter.persistence.person_data_store import person as load_person
@@ -32,7 +33,7 @@ def _person_in_scope(person_id: int) -> dict:
     with components().engine.connect() as conn:
         found = load_person(conn, person_id)
     if not is_known(found) or not may_administer(asker(), found["platform_id"]):
-        abort(404, description="Nobody with that id is known on the platforms you administer.")
+        abort(404, description=_("Nobody with that id is known on the platforms you administer."))
     return found
 
 
@@ -48,7 +49,7 @@ def people():
         platform_id = chosen_platform(request.form.get("platform_id", ""), CHOOSE_PLATFORM)
         who = request.form.get("who", "").strip()
         if not who:
-            error = "Give the person's LMS user id or email."
+            error = _("Give the person's LMS user id or email.")
         else:
             try:
                 with components().engine.connect() as conn:
@@ -75,7 +76,7 @@ def person_detail(person_id: int):
 def person_export(person_id: int, kind: str):
     found = _person_in_scope(person_id)
     if kind not in ("json", "html"):
-        abort(404, description="An export is JSON or HTML.")
+        abort(404, description=_("An export is JSON or HTML."))
     document = export_person(components().engine, found["platform_id"], person_id, _actor(), now())
     return export_response(document, kind, f"person-{person_id}")
 
@@ -86,11 +87,11 @@ def person_erase(person_id: int):
     found = _person_in_scope(person_id)
     if request.method == "POST":
         if request.form.get("confirm") != "erase":
-            abort(400, description="Tick the box to confirm the erasure.")
+            abort(400, description=_("Tick the box to confirm the erasure."))
         result = erase_person_by_id(components().engine, found["platform_id"], person_id, _actor(), now())
         return render_template("admin/person_erased.html", erased=result.erased,
-                               lines=result.plan.lines() if result.erased else [],
+                               lines=result.plan.messages() if result.erased else [],
                                gradebook=result.plan.gradebook_lines() if result.erased else [])
     plan = plan_erasure(components().engine, found["platform_id"], person_id)
-    return render_template("admin/person_erase.html", person=found, lines=plan.lines(),
+    return render_template("admin/person_erase.html", person=found, lines=plan.messages(),
                            gradebook=plan.gradebook_lines())

@@ -7,6 +7,8 @@ import time
 from urllib.parse import urlsplit
 
 from flask import abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from adapter.services.admin_access import redeem_admin_link
 from adapter.services.platforms import (
@@ -23,9 +25,9 @@ from .tool_links import tool_urls
 bp = admin_blueprint(__name__)
 
 URL_FIELDS = ("issuer", "auth_login_url", "key_set_url", "auth_token_url")
-FIELD_LABELS = {"issuer": "Issuer", "client_id": "Client id", "auth_login_url": "OIDC authorization URL",
-                "key_set_url": "Public keyset (JWKS) URL", "auth_token_url": "Access token URL",
-                "deployment_ids": "Deployment ids", "name": "Name"}
+FIELD_LABELS = {"issuer": _l("Issuer"), "client_id": _l("Client id"), "auth_login_url": _l("OIDC authorization URL"),
+                "key_set_url": _l("Public keyset (JWKS) URL"), "auth_token_url": _l("Access token URL"),
+                "deployment_ids": _l("Deployment ids"), "name": _l("Name")}
 
 
 def is_web_address(value: str) -> bool:
@@ -37,11 +39,11 @@ def platform_form_errors(form: dict[str, str]) -> dict[str, str]:
     errors = {}
     for name in ("issuer", "client_id", "auth_login_url", "key_set_url"):
         if not form.get(name, "").strip():
-            errors[name] = f"{FIELD_LABELS[name]} is required."
+            errors[name] = _("%(field)s is required.", field=FIELD_LABELS[name])
     for name in URL_FIELDS:
         value = form.get(name, "").strip()
         if value and not is_web_address(value):
-            errors[name] = f"{FIELD_LABELS[name]} must be a web address (https://…)."
+            errors[name] = _("%(field)s must be a web address (https://…).", field=FIELD_LABELS[name])
     return errors
 
 
@@ -78,8 +80,8 @@ def platform_new():
                 deployment_ids=deployment_ids))
             return redirect(url_for("admin_platforms.platform_detail", platform_id=platform_id), code=303)
         except PlatformExists:
-            errors, status = {"client_id": "An LMS with this issuer and client id is already registered; "
-                                           "nothing was changed."}, 409
+            errors, status = {"client_id": _("An LMS with this issuer and client id is already registered; "
+                                             "nothing was changed.")}, 409
     return render_template("admin/platform_new.html", form=form, error=problems(errors), labels=FIELD_LABELS,
                            urls=tool_urls()), status
 
@@ -96,7 +98,8 @@ def sign_in(token: str):
     parts = components()
     session_token = redeem_admin_link(parts.engine, token, time.time(), parts.settings.session_lifetime)
     if session_token is None:
-        abort(403, description="This sign-in link was already used or has expired. Run `coachbridge admin link` again.")
+        abort(403, description=_("This sign-in link was already used or has expired. "
+                                 "Run `coachbridge admin link` again."))
     response = redirect(url_for("admin.home"), code=303)
     set_cookie(response, SESSION_COOKIE, session_token, max_age=parts.settings.session_lifetime)
     return response

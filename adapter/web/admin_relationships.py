@@ -6,6 +6,7 @@ a tool operator any (the platform in a request must be one ``scoped_platforms()`
 from __future__ import annotations
 
 from flask import Response, abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from adapter.domain.authorization import Forbidden, NotFound
@@ -18,6 +19,7 @@ from .admin import admin_blueprint, chosen_platform, scoped_platforms
 from .app_components import components
 from .auth import admin_required, current_session
 from .coaching_support import now
+from .i18n import rule_problem
 
 bp = admin_blueprint(__name__)
 
@@ -26,7 +28,7 @@ def platform_in_request(choices: list[dict]) -> int | None:
     """The platform the request names (else the admin's first), one they may act on (400 otherwise)."""
     if not request.values.get("platform_id", ""):
         return choices[0]["id"] if choices else None
-    return chosen_platform(request.values["platform_id"], "Choose one of the platforms listed.")
+    return chosen_platform(request.values["platform_id"], _("Choose one of the platforms listed."))
 
 
 @bp.route("/relationships/pairs")
@@ -71,12 +73,12 @@ def _chosen_pair(missing: str) -> tuple[int, int, int]:
 @bp.route("/relationships/pairs/removal", methods=["POST"])
 @admin_required
 def remove_relationship_pair():
-    platform_id, learner, manager = _chosen_pair("Choose a pair to remove.")
+    platform_id, learner, manager = _chosen_pair(_("Choose a pair to remove."))
     try:
         relationship_admin.remove_pair(components().engine, platform_id, learner, manager,
                                        current_session().person_id, now())
     except NotFound:
-        abort(404, description="There is no such current pair on this platform.")
+        abort(404, description=_("There is no such current pair on this platform."))
     return redirect(url_for("admin_relationships.relationship_pairs", platform_id=platform_id, done="removed",
                             learner_id=learner, manager_id=manager), code=303)
 
@@ -85,16 +87,16 @@ def remove_relationship_pair():
 @admin_required
 def restore_relationship_pair():
     """Undo a removal: only the admin who removed the pair, for a short time."""
-    platform_id, learner, manager = _chosen_pair("Choose a pair to bring back.")
+    platform_id, learner, manager = _chosen_pair(_("Choose a pair to bring back."))
     try:
         relationship_admin.undo_removal(components().engine, platform_id, learner, manager,
                                         current_session().person_id, now())
     except NotFound:
-        abort(404, description="This pair was not removed, or it is back already.")
+        abort(404, description=_("This pair was not removed, or it is back already."))
     except Forbidden:
-        abort(403, description="Only the administrator who removed the pair brings it back.")
+        abort(403, description=_("Only the administrator who removed the pair brings it back."))
     except RuleViolation as too_late:
-        abort(400, description=f"{too_late.field} {too_late.problem}.")
+        abort(400, description=f"{rule_problem(too_late)}.")
     return redirect(url_for("admin_relationships.relationship_pairs", platform_id=platform_id, done="restored"),
                     code=303)
 
@@ -117,11 +119,11 @@ def provisioning():
         platform_id = platform_in_request(choices)
         revoke = whole_number(request.form.get("revoke"))
         if request.form.get("revoke") and revoke is None:
-            abort(400, description="Choose a token to revoke.")
+            abort(400, description=_("Choose a token to revoke."))
         if revoke is not None:
             if not scim_tokens.revoke_token(components().engine, revoke,
                                             current_session().person_id, now(), platform_id=platform_id):
-                abort(404, description="There is no such live token on this platform.")
+                abort(404, description=_("There is no such live token on this platform."))
         elif platform_id is not None:
             new_token = scim_tokens.create_token(components().engine, platform_id, current_session().person_id,
                                                  now())[1]

@@ -3,10 +3,12 @@ team's quarterly targets (counts only: admins never see notes)."""
 from __future__ import annotations
 
 from flask import render_template, request
+from flask_babel import gettext as _
 
 from adapter.domain.authorization import NotFound
 from adapter.domain.rules import RuleViolation
 from adapter.domain.targets import TARGET_MEASURES
+from adapter.domain.translatable import N_
 from adapter.reports.dashboards import find_manager, organisation_dashboard, set_target
 
 from . import submitted
@@ -26,7 +28,7 @@ def _page(error: RuleViolation | None = None, status: int = 200):
         dashboard = organisation_dashboard(conn, admin_scope(), today())
     return render_template("admin/reports.html", **page_values(dashboard, "admin"),
                            target_measures=TARGET_MEASURES, platforms=scoped_platforms(), error=error,
-                           form=request.form, saved=saved_message({"target": "The target is saved."})), status
+                           form=request.form, saved=saved_message({"target": _("The target is saved.")})), status
 
 
 @bp.route("/reports")
@@ -46,14 +48,15 @@ def reports_csv():
 @admin_required
 def team_target():
     """An admin sets a target for any manager's team, named by email or LTI user id."""
-    platform_id = chosen_platform(request.form.get("platform_id", ""), "Choose the platform the manager launches from.")
+    platform_id = chosen_platform(request.form.get("platform_id", ""),
+                                  _("Choose the platform the manager launches from."))
     admin = asker().administering(platform_id)
     try:
         with components().engine.connect() as conn:
             manager_id = find_manager(conn, platform_id, request.form.get("manager", ""))
         set_target(components().engine, admin, submitted.target(request.form, manager_id), now())
     except NotFound as missing:
-        return _page(RuleViolation("Manager", str(missing), "target-manager"), 400)
+        return _page(RuleViolation(N_("Manager"), str(missing), "target-manager"), 400)
     except RuleViolation as broken:
         return _page(prefixed(broken, "target-"), 400)
     return done("admin_reports.reports", "target")

@@ -3,8 +3,8 @@ and JSON of exactly what is shown) and the small-group setting."""
 from __future__ import annotations
 
 from flask import Response, abort, render_template, request, url_for
-
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from adapter.domain.report_filters import Filters, month_from
 from adapter.domain.rules import RuleViolation, whole_number
@@ -19,7 +19,7 @@ from .auth import admin_required, admin_scope
 from .coaching_support import done, now, saved_message
 from .coaching_support import today
 
-TITLES = {BY_MANAGER: "Outcomes by manager", BY_TEAM: "Outcomes by team"}
+TITLES = {BY_MANAGER: _l("Outcomes by manager"), BY_TEAM: _l("Outcomes by team")}
 
 bp = admin_blueprint(__name__)
 
@@ -63,13 +63,13 @@ def filter_choices(conn) -> dict:
 def exported(breakdown: Breakdown, name: str) -> Response | None:
     wanted = request.args.get("format", "")
     if wanted == "csv":
-        return Response(as_csv(breakdown), mimetype="text/csv",
+        return Response(as_csv(breakdown, _), mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="coachbridge-{name}-'
                                                         f'{breakdown.as_of.isoformat()}.csv"'})
     if wanted == "json":
         return Response(as_json(breakdown), mimetype="application/json")
     if wanted:
-        abort(400, description="The format is csv or json.")
+        abort(400, description=_("The format is csv or json."))
     return None
 
 
@@ -82,9 +82,10 @@ def breakdown(by: str, error: RuleViolation | None = None, status: int = 200):
     page = whole_number(request.args.get("page") or "1")
     if page is None or page < 1:
         abort(400, description=_("The page is a whole number from 1."))
-    with components().engine.connect() as conn:
+    wanted = request.args.get("format", "")
+    with components().engine.connect() as conn:  # the exports have every row, the page one page of them
         result = organisation_breakdown(conn, admin_scope(), by, admin_filters(), today(), sort,
-                                        request.args.get("order") == "desc")
+                                        request.args.get("order") == "desc", None if wanted else page)
         choices = filter_choices(conn)
     answer = exported(result, f"by-{by}")
     if answer is not None:
@@ -99,21 +100,20 @@ def breakdown(by: str, error: RuleViolation | None = None, status: int = 200):
     def page_url(number: int) -> str:
         return url_for("breakdown_pages.breakdown", by=by, sort=sort or None, order=request.args.get("order"),
                        page=number if number > 1 else None, **here)
-    pages = max(1, -(-len(result.rows) // PAGE_SIZE))
-    shown = result.rows[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
+    pages = max(1, -(-result.total // PAGE_SIZE))
     return render_template("reports/breakdown.html", breakdown=result, title=TITLES[by], by=by,
-                           sort_url=sort_url, here=here, shown=shown, page=page, pages=pages, page_url=page_url,
+                           sort_url=sort_url, here=here, page=page, pages=pages, page_url=page_url,
                            **choices,
                            export_url=lambda fmt: url_for("breakdown_pages.breakdown", by=by, format=fmt, sort=sort or None,
                                                           order=request.args.get("order"), **here),
                            error=error, form=request.form,
-                           saved=saved_message({"privacy": "The smallest group shown is saved."})), status
+                           saved=saved_message({"privacy": _("The smallest group shown is saved.")})), status
 
 
 @bp.route("/reports/privacy", methods=["POST"])
 @admin_required
 def report_privacy():
-    platform_id = chosen_platform(request.form.get("platform_id", ""), "Choose the platform this applies to.")
+    platform_id = chosen_platform(request.form.get("platform_id", ""), _("Choose the platform this applies to."))
     try:
         save_privacy(components().engine, admin_scope(), platform_id, request.form.get("min_learners", ""),
                      request.form.get("managers_see_recognition") == "yes", now())

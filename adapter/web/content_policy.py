@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -36,6 +37,7 @@ _FIXED = ("default-src 'self'", "script-src 'self'", " ".join(["style-src 'self'
           "img-src 'self' data:", "object-src 'none'", "base-uri 'none'")
 
 
+@lru_cache(maxsize=1024)  # every page names the registered platforms' origins
 def origin(url: str) -> str | None:
     """``scheme://host[:port]`` of a web address; None for anything else (a CSP source
     list must not take text that could end the directive)."""

@@ -2,11 +2,13 @@
 them the same way, in the page's locale (Babel's CLDR data through Flask-Babel)."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Mapping
 
 from flask import Flask
-from flask_babel import format_date, format_decimal, format_percent, format_timedelta, gettext
+from babel import Locale
+from flask_babel import format_date, format_decimal, format_percent, format_timedelta, get_locale, gettext
 from markupsafe import Markup
 
 from adapter.domain.translatable import N_
@@ -46,7 +48,11 @@ def percent(value: float | None, digits: int = 0) -> str:
     """A share (0.42) as a percentage in the reader's locale ("42%", "42 %")."""
     if value is None:
         return ""
-    return format_percent(value, "#,##0" + ("." + "0" * digits if digits else "") + "%")
+    if not digits:
+        return format_percent(value)
+    # The locale's own pattern ("#,##0 %" in French), with decimals after its last digit.
+    pattern = (get_locale() or Locale.parse("en")).percent_formats[None].pattern
+    return format_percent(value, re.sub(r"0(?!.*0)", "0." + "0" * digits, pattern, count=1))
 
 
 def duration(seconds: float) -> str:

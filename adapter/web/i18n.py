@@ -15,6 +15,7 @@ The locale, first match wins (README "Languages"):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache, lru_cache
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
@@ -44,7 +45,11 @@ def supported_locale(tag: object) -> str | None:
     tool does not speak its language."""
     if not isinstance(tag, str) or not tag.strip():
         return None
-    offered = offered_locales()
+    return _supported(tag, offered_locales())
+
+
+@lru_cache(maxsize=1024)  # every page asks for its launch's and browser's tags; parsing one costs ~50 µs
+def _supported(tag: str, offered: tuple[str, ...]) -> str | None:
     if tag in offered:  # the pseudo-locales are only ever spelled the one way
         return tag
     try:
@@ -67,11 +72,17 @@ def language_choices() -> list[LanguageChoice]:
     current = get_locale()
     choices = []
     for locale in offered_locales():
-        parsed = Locale.parse(locale)
-        name = parsed.get_display_name(locale).capitalize() + (f" ({locale})" if parsed.modifier else "")
-        choices.append(LanguageChoice(locale, name, parsed.language,
+        name, language = _own_name(locale)
+        choices.append(LanguageChoice(locale, name, language,
                                       current is not None and str(current) in (locale, f"{locale}_{current.territory}")))
     return choices
+
+
+@cache  # every page lists the languages
+def _own_name(locale: str) -> tuple[str, str]:
+    """A language's name in its own language, and its language code."""
+    parsed = Locale.parse(locale)
+    return parsed.get_display_name(locale).capitalize() + (f" ({locale})" if parsed.modifier else ""), parsed.language
 
 
 def launch_locale() -> str | None:
@@ -137,11 +148,10 @@ def error_reason(error: HTTPException) -> str:
 
 
 def rule_problem(violation: Any) -> str:
-    """A broken rule (a RuleViolation: the field's name and what is wrong with it, English msgids
-    marked where they were written) in the reader's language, e.g. "Date held cannot be in the future"."""
-    if not violation.field:  # one sentence that names its field itself (web/form_problems.py)
-        return translate(violation.problem)
-    return gettext("%(field)s %(problem)s", field=translate(violation.field), problem=translate(violation.problem))
+    """A broken rule (a RuleViolation: the field's name, and the whole sentence saying what is wrong
+    naming it as ``%(field)s``, English msgids marked where they were written, with its values)
+    in the reader's language, e.g. "Date held cannot be in the future"."""
+    return gettext(violation.problem, field=translate(violation.field), **violation.params)
 
 
 def translate(text: object) -> str:

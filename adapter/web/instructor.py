@@ -4,9 +4,11 @@ from __future__ import annotations
 import time
 
 from flask import Blueprint, abort, render_template, request
+from flask_babel import gettext as _
 
 from adapter.domain.placement import KINDS, Placement
 from adapter.domain.rules import RuleViolation
+from adapter.domain.translatable import N_
 from adapter.persistence import roster_store
 from adapter.persistence.people_store import course_links
 from adapter.services.coaching_views import course_page
@@ -45,7 +47,7 @@ def roster():
 def _deep_link_launch() -> dict:
     launch = current_session().launch
     if launch.get("message_type") != "LtiDeepLinkingRequest" or not launch.get("deep_linking_settings"):
-        abort(400, description="Open this page from your course editor's 'add activity' dialog.")
+        abort(400, description=_("Open this page from your course editor's 'add activity' dialog."))
     return launch
 
 
@@ -70,7 +72,8 @@ def deep_link():
             answer = place_activity(components().engine, session.platform_id, session.context_pk, launch, placement,
                                     tool_url("lti.launch"), components().tool_keys.current(), time.time())
         except (RuleViolation, DeepLinkingError) as broken:
-            error = broken if isinstance(broken, RuleViolation) else RuleViolation("The LMS", str(broken))
+            error = broken if isinstance(broken, RuleViolation) else RuleViolation(
+                N_("The LMS"), N_("%(field)s cannot take this placement: %(detail)s"), detail=str(broken))
         else:
             return render_template("instructor/deep_link_return.html", answer=answer, title=placement.title)
     return _deep_link_form(links, request.form, error)

@@ -6,6 +6,7 @@ import time
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, redirect, request, url_for
+from flask_babel import gettext
 
 from adapter.domain.authorization import may_administer
 from adapter.services.languages import choose_language, set_platform_language
@@ -31,7 +32,7 @@ def choose():
     session = current_session()
     locale = request.form.get("locale", "")
     if locale not in offered_locales():
-        abort(400, description="The tool does not offer that language.")
+        abort(400, description=gettext("The tool does not offer that language."))
     choose_language(components().engine, session.person_id, locale, launch_locale(), time.time())
     return redirect(same_site_path(request.form.get("next", "")) or url_for("home.front_door"), code=303)
 
@@ -43,7 +44,7 @@ def platform_default(platform_id: int):
         abort(404)
     locale = request.form.get("locale", "")
     if locale and locale not in offered_locales():
-        abort(400, description="The tool does not offer that language.")
+        abort(400, description=gettext("The tool does not offer that language."))
     set_platform_language(components().engine, platform_id, locale or None, current_session().person_id,
                           time.time())
     return redirect(url_for("admin_platforms.platform_detail", platform_id=platform_id), code=303)

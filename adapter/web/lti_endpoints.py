@@ -12,12 +12,13 @@ from typing import Mapping
 from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, g, jsonify, make_response, redirect, render_template, request
+from flask_babel import gettext as _
 
 from adapter.metrics import record_launch
 from adapter.services.launches import open_session
 from adapter.services.navigation import landing
 from lti import client_storage
-from lti.errors import Rejection, forbidden
+from lti.errors import N_, Rejection, forbidden
 from lti.keys import jwks_document
 from lti.oidc import LOGIN_LIFETIME, LoginRedirect, new_browser_id, start_login
 
@@ -33,7 +34,8 @@ LANDING = {"learner": "learner.home", "manager": "manager.home", "instructor": "
 
 
 def rejected(rejection: Rejection):
-    return render_template("error.html", code=rejection.code, reason=rejection.reason,
+    """The error page for a refused login or launch, its reason in the reader's language."""
+    return render_template("error.html", code=rejection.code, reason=_(rejection.reason, **rejection.params),
                            status=rejection.status), rejection.status
 
 
@@ -94,7 +96,7 @@ def launch():
             client_storage.web_origin(tool_url("lti.launch"))):
         record_launch("state_storage_cross_site")
         return rejected(forbidden("state_storage_cross_site",
-                                  "This launch was not sent by coachbridge's own page. Please launch again."))
+                                  N_("This launch was not sent by coachbridge's own page. Please launch again.")))
     through_storage = storage_value is not None
     # One connection: the login is consumed in the transaction that records the launch and
     # opens the session; the landing page is read on it after the commit.

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
+from flask_babel import lazy_gettext as _l
 
 from adapter.domain.rules import RuleViolation
 from adapter.domain.targets import TARGET_MEASURES
@@ -24,7 +25,7 @@ def _page(error: RuleViolation | None = None, status: int = 200):
         dashboard = manager_dashboard(conn, current_viewer(), today())
     return render_template("manager/reports.html", **page_values(dashboard, "team"),
                            target_measures=TARGET_MEASURES, error=error, form=request.form,
-                           saved=saved_message({"target": "The target is saved."})), status
+                           saved=saved_message({"target": _l("The target is saved.")})), status
 
 
 @bp.route("/reports")

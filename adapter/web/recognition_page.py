@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Response, abort, render_template, request
+from flask_babel import gettext as _
 
 from adapter.domain.admin_scope import AdminScope
 from adapter.domain.report_filters import Filters
@@ -14,6 +15,7 @@ from .admin import admin_blueprint
 from .auth import admin_required, admin_scope
 from .breakdown_pages import FILTER_NAMES, admin_filters, filter_choices
 from .coaching_support import today
+from .i18n import rule_problem
 
 bp = admin_blueprint(__name__)
 
@@ -34,11 +36,11 @@ def recognition_answer(scope: AdminScope | None, endpoint: str, filters: Filters
         quarter = Quarter.parse(request.args["quarter"]) if request.args.get("quarter") else Quarter.of(today())
         measures = chosen_measures(request.args.getlist("measure"))
     except RuleViolation as broken:
-        abort(400, description=f"{broken.field} {broken.problem}.")
+        abort(400, description=f"{rule_problem(broken)}.")
     with components().engine.connect() as conn:
         result = recognised_managers(conn, scope, quarter, measures, today(), filters)
     if request.args.get("format") == "csv":
-        return Response(as_csv(result), mimetype="text/csv",
+        return Response(as_csv(result, _), mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="coachbridge-recognition-{quarter}.csv"'})
     labels = {c.key: c.label for c in result.organisation.cells}
     here = {k: v for k, v in request.args.items() if k in FILTER_NAMES}

@@ -16,6 +16,7 @@ import secrets
 import time
 
 from flask import Blueprint, make_response, render_template, request
+from flask_babel import gettext as _
 
 from adapter.services.dynamic_registration import complete_registration, read_platform
 from adapter.services.invitations import is_usable
@@ -34,8 +35,8 @@ UNREACHABLE = {FailureKind.CONFIGURATION_UNREACHABLE, FailureKind.REGISTRATION_U
 
 def failed(failure: RegistrationFailure):
     status = 502 if failure.kind in UNREACHABLE else 400
-    return render_template("error.html", code=str(failure.kind), reason=f"Registration failed: {failure.reason}.",
-                           status=status), status
+    return render_template("error.html", code=str(failure.kind),
+                           reason=_("Registration failed: %(why)s.", why=failure.reason), status=status), status
 
 
 def _refused(code: str, reason: str, status: int = 403):
@@ -47,11 +48,11 @@ def _gate(invitation: str | None):
     if invitation is None:
         if components().settings.open_registration:
             return None
-        return _refused("invitation_required", "coachbridge registers an LMS only from a registration link. "
-                                               "Ask the tool's operator for one and paste it into your LMS.")
+        return _refused("invitation_required", _("coachbridge registers an LMS only from a registration link. "
+                                                 "Ask the tool's operator for one and paste it into your LMS."))
     if not is_usable(components().engine, invitation, time.time()):
-        return _refused("invitation_invalid", "This registration link was already used, withdrawn or has "
-                                              "expired. Ask the tool's operator for a new one.")
+        return _refused("invitation_invalid", _("This registration link was already used, withdrawn or has "
+                                                "expired. Ask the tool's operator for a new one."))
     return None
 
 
@@ -68,8 +69,8 @@ def confirm(invitation: str | None):
     config_url = request.args.get("openid_configuration", "")
     token = request.args.get("registration_token", "")
     if not config_url:
-        return _refused("openid_configuration_missing", "Open this address from your LMS's tool registration page.",
-                        400)
+        return _refused("openid_configuration_missing",
+                        _("Open this address from your LMS's tool registration page."), 400)
     platform = read_platform(config_url, token, _limits())
     if isinstance(platform, RegistrationFailure):
         return failed(platform)
@@ -86,7 +87,7 @@ def confirm(invitation: str | None):
 def register(invitation: str | None):
     sent, expected = request.form.get("form_token", ""), request.cookies.get(FORM_COOKIE, "")
     if not expected or not hmac.compare_digest(sent, expected):
-        return _refused("registration_form_expired", "This registration form expired. Start again from your LMS.")
+        return _refused("registration_form_expired", _("This registration form expired. Start again from your LMS."))
     refused = _gate(invitation)
     if refused:
         return refused

@@ -9,6 +9,7 @@ from adapter.domain.commands import (
 )
 from adapter.domain.rules import RuleViolation, whole_number
 from adapter.domain.templates import Template
+from adapter.domain.translatable import N_
 
 NEW_ACTION_ROWS = 3  # empty rows for new actions on the conversation form
 
@@ -23,7 +24,7 @@ def conversation(form: Mapping[str, str], learner_id: int, template: Template,
     """The conversation, its new action rows, and a status for each open action carried over."""
     link = form.get("resource_link_pk", "")
     if link and whole_number(link) is None:
-        raise RuleViolation("Activity", "is not one of the learner's activities", "resource_link_pk")
+        raise RuleViolation(N_("Activity"), N_("%(field)s is not one of the learner's activities"), "resource_link_pk")
     return HoldConversation(
         learner_id=learner_id, held_on=form.get("held_on", ""),
         next_on=form.get("next_on", ""), answers={f.name: form.get(f.name, "") for f in template.fields},

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from adapter.reports.measures import APPLICATION_DAYS, REFERENCE_CURVE, REFERENCE_SOURCE, Measure
@@ -75,13 +76,13 @@ def application_chart(chart_id: str, applied: list[Measure]) -> Markup:
         parts.append(f'<circle cx="{x(p.days):.1f}" cy="{y(p.percent):.1f}" r="4" fill="{THEIRS}"/>')
     legend_y = y(0) + 34
     parts.append(f'<rect x="{left}" y="{legend_y - 10:.1f}" width="12" height="12" fill="{OURS}"/>'
-                 f'<text x="{left + 18}" y="{legend_y:.1f}" font-size="12" fill="{INK}">validated within N days '
-                 f'(here)</text>'
+                 f'<text x="{left + 18}" y="{legend_y:.1f}" font-size="12" fill="{INK}">'
+                 f'{escape(_("validated within N days (here)"))}</text>'
                  f'<line x1="{left + 220}" y1="{legend_y - 4:.1f}" x2="{left + 244}" y2="{legend_y - 4:.1f}" '
                  f'stroke="{THEIRS}" stroke-width="2" stroke-dasharray="6 4"/>'
-                 f'<text x="{left + 250}" y="{legend_y:.1f}" font-size="12" fill="{INK}">applying, '
-                 f'{escape(REFERENCE_SOURCE)}</text>')
-    return _svg(chart_id, "Application of learning by days after the activity, beside the published curve",
+                 f'<text x="{left + 250}" y="{legend_y:.1f}" font-size="12" fill="{INK}">'
+                 f'{escape(_("applying, %(source)s", source=REFERENCE_SOURCE))}</text>')
+    return _svg(chart_id, _("Application of learning by days after the activity, beside the published curve"),
                 left + width + 90, top + height + 50, "".join(parts))
 
 

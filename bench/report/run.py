@@ -12,8 +12,12 @@ renders ``GET /admin/reports`` (every measure, by platform and by course, every 
 targets) through the Flask app, ``--repeat`` times after one warm-up, and prints the
 median and best against the 1 s target, with the summary read (course_facts) apart and
 the live grouped queries over every record (facts_by_course, what the page ran before
-the summary) beside it, checked equal. Last, ``--writes`` records made through the
-services (a learner rates a conversation) time what keeping the summary adds to a write.
+the summary) beside it, checked equal. Then issue 20's views in the same session (VIEWS:
+by manager as an admin first opens it, by manager filtered to one course, to three months
+and one learning activity, and by month), each with its wall time and the CPU it cost
+(this process's, plus the PostgreSQL server's from /proc: the figure a shared machine
+disturbs least). Last, ``--writes`` records made through the services (a learner rates a
+conversation) time what keeping the summary adds to a write.
 
 SQLite is a file in a temporary directory; PostgreSQL a throwaway cluster on 127.0.0.1
 (tests/peers/postgres.py: Debian's binaries, run as the ``postgres`` user under root,
@@ -273,30 +277,36 @@ def write_times(engine, writes: int, seed: int = 11) -> tuple[list[float], list[
 
 
 def run(name: str, database_url: str, args) -> None:
-    engine = make_engine(database_url)
-    upgrade(engine)
-    started = time.perf_counter()
-    counts = build(engine, args.learners, args.records)
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as conn:
-            conn.exec_driver_sql("ANALYZE")
-    records = sum(counts.get(t, 0) for t in ("reflections", "conversations", "agreed_actions",
-                                             "validation_requests", "validation_decisions"))
-    print(f"\n{name}: {args.learners:,} learners, {records:,} records "
-          f"({', '.join(f'{t} {n:,}' for t, n in sorted(counts.items()))}), built in "
-          f"{time.perf_counter() - started:.0f} s")
     from adapter.reports.dashboards import rebuild_summaries
     from adapter.web import create_app
 
+    engine = make_engine(database_url)
+    upgrade(engine)
+    if not args.built:
+        started = time.perf_counter()
+        counts = build(engine, args.learners, args.records)
+        if engine.dialect.name == "postgresql":
+            with engine.begin() as conn:
+                conn.exec_driver_sql("ANALYZE")
+        records = sum(counts.get(t, 0) for t in ("reflections", "conversations", "agreed_actions",
+                                                 "validation_requests", "validation_decisions"))
+        print(f"\n{name}: {args.learners:,} learners, {records:,} records "
+              f"({', '.join(f'{t} {n:,}' for t, n in sorted(counts.items()))}), built in "
+              f"{time.perf_counter() - started:.0f} s")
+    else:
+        print(f"\n{name}: the organisation an earlier run built and summarised, at {args.built}")
     # The app's engine: the one its parts bound the event handlers to (the writes below use them).
     app = create_app(Settings.from_env({"DATABASE_URL": database_url,
                                         "COACHBRIDGE_INSTANCE": tempfile.mkdtemp(prefix="cb-report-")}))
     engine = app.extensions["coachbridge"].engine
-    took, built = _timed(lambda: rebuild_summaries(engine))
-    print(f"  rebuild-summaries: {took:.1f} s ({built['learners']:,} learners, {built['course_rows']:,} course rows)")
+    if not args.built:
+        took, built = _timed(lambda: rebuild_summaries(engine))
+        print(f"  rebuild-summaries: {took:.1f} s ({built['learners']:,} learners, "
+              f"{built['course_rows']:,} course rows)")
     if engine.dialect.name == "postgresql":
         with engine.begin() as conn:
             conn.exec_driver_sql("ANALYZE report_course_facts")
+            conn.exec_driver_sql("ANALYZE report_learner_rows")
     cpu = time.process_time()
     times = render_times(app, engine, args.repeat, args.server_pid)
     pages = times["page"]
@@ -332,11 +342,19 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--writes", type=int, default=200, help="records made through the services afterwards")
+    parser.add_argument("--built", metavar="DATABASE_URL", help="time the pages on an organisation an earlier run "
+                        "built and summarised (kept by hand: the runs' own databases are thrown away); one database, "
+                        "its server's postmaster pid in --server-pid for PostgreSQL")
+    parser.add_argument("--server-pid", type=int)
     args = parser.parse_args()
     print(f"cpus: {os.cpu_count()}, python {sys.version.split()[0]}; report date {AS_OF}")
     wanted = args.databases.split(",")
-    args.server_pid = None
     print(f"load average before: {os.getloadavg()}")
+    if args.built:
+        run("PostgreSQL" if args.built.startswith("postgresql") else "SQLite", args.built, args)
+        print(f"load average after: {os.getloadavg()}")
+        return
+    args.server_pid = None
     if "sqlite" in wanted:
         with tempfile.TemporaryDirectory(prefix="cb-report-") as folder:
             run("SQLite", f"sqlite:///{folder}/bench.db", args)

@@ -77,8 +77,9 @@ def untranslated_words(text: str, data_words: set[str]) -> list[str]:
 
 
 class Seeded:
-    """A learner and their manager with a reflection, a validation request and a check-in
-    (so every page has records on it), and an admin and instructor of the demo course."""
+    """A learner and their manager with a reflection, a validation request, a check-in and a
+    nomination waiting for the manager's answer (so every page has records and notices on it),
+    and an admin and instructor of the demo course."""
 
     def __init__(self, peers):
         n = next(_serial)
@@ -98,6 +99,12 @@ class Seeded:
                                                  manager.get(f"/manager/team/{self.ids['learner']}").text).group(1))
         self.ids["reflection"] = int(re.search(r"/learner/reflection/(\d+)/withdrawal",
                                                learner.get("/learner/").text).group(1))
+        # someone else names the manager as theirs: every manager page shows the nomination notice
+        nominator = f"i18n-nominator-{n}"
+        peers.lms.people[nominator] = DemoPerson(nominator, f"Noor Nominiert {n}", f"{nominator}@example.org",
+                                                 [ROLE_LEARNER])
+        self._launch(nominator).post("/learner/nomination", {"manager_email": f"{self.manager}@example.org"},
+                                     "/learner/")
         self.ids["platform"] = int(re.search(r"/admin/platforms/(\d+)",
                                              self._launch("admin-ada").get("/admin/").text).group(1))
         self.users = {"learner": self.learner, "manager": self.manager, "instructor": "instructor-ivan",
@@ -152,11 +159,12 @@ def open_page(contexts, seeded, persona: str, locale: str, path: str, width: int
 
 
 def catalog_of(language: str) -> dict[str, str]:
-    """msgid → msgstr of the shipped catalog, translated messages only (plural: the singular)."""
+    """msgid → msgstr of the shipped catalog, the messages it serves only (translated, not fuzzy;
+    plural: the singular)."""
     with catalog_files()[language].open("rb") as po:
         catalog = read_po(po)
     return {(m.id[0] if isinstance(m.id, tuple) else m.id): (m.string[0] if isinstance(m.string, tuple) else m.string)
-            for m in catalog if m.id and m.string and (m.string[0] if isinstance(m.string, tuple) else m.string)}
+            for m in catalog if m.id and not m.fuzzy and (m.string[0] if isinstance(m.string, tuple) else m.string)}
 
 
 def english_texts_on(page) -> set[str]:
@@ -217,6 +225,8 @@ def test_every_visible_text_is_translated_in_the_pseudo_locale(contexts, seeded,
         request.applymarker(pytest.mark.xfail(reason="wrapped on the pages branch (s2-i21pages)", strict=False))
     page = open_page(contexts, seeded, persona, "en@pseudo", dict(PAGES[persona])[name])
     assert page.evaluate("document.documentElement.lang") == "en-x-pseudo"
+    if persona == "manager":  # the nomination waiting for their answer is walked too
+        assert page.locator("#nominations-heading").count() == 1
     data_words = seeded.data_words() | month_words()
     if name == "my-data":  # below its heading, the export's documented JSON: its keys and values are data
         data_words |= json_words(page.context.request.get(seeded.peers.tool_url + "/learner/my-data.json").json())

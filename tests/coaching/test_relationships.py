@@ -26,7 +26,7 @@ def test_bad_rows_are_reported_by_line_number():
 
 def test_a_header_without_a_manager_column_is_refused():
     rows, problems = parse_relationship_csv("learner_email,boss\nana@example.org,x\n")
-    assert not rows and problems[0].line == 1 and "manager" in problems[0].problem
+    assert not rows and problems[0].line == 1 and "manager" in str(problems[0])
 
 
 def platform_of(peers, sub):

@@ -129,3 +129,10 @@ def test_an_admin_sets_only_their_own_platforms_default(tool):
                         data={"csrf_token": learner.csrf, "locale": "de"}).status_code == 403
     assert admin.post(f"/admin/platforms/{tool.platforms[1]}/language", base_url=BASE,
                       data={"csrf_token": admin.csrf, "locale": "xx"}).status_code == 400
+
+
+def test_error_pages_give_a_plain_reason_of_their_own_when_the_refusal_gave_none(tool):
+    missing = tool.launch("ana").get("/no-such-page", base_url=BASE).get_data(as_text=True)
+    assert "There is no such page." in missing and "requested URL" not in missing  # not werkzeug's English
+    refused = tool.launch("bo").post("/language", base_url=BASE, data={"locale": "fr"}).get_data(as_text=True)
+    assert "This form has expired or did not come from the tool" in refused  # the refusing code's own words

@@ -82,9 +82,10 @@ def configure_mail(engine: Engine, port: int, **overrides) -> None:
 
 
 @pytest.fixture
-def team(database_url, tmp_path, smtp) -> Team:
+def team(request, database_url, tmp_path, smtp) -> Team:
+    """``indirect`` parametrizing adds settings (the pseudo-locales, say)."""
     app = create_app(Settings.from_env({"DATABASE_URL": database_url, "COACHBRIDGE_INSTANCE": str(tmp_path),
-                                        "COACHBRIDGE_PUBLIC_URL": PUBLIC_URL}))
+                                        "COACHBRIDGE_PUBLIC_URL": PUBLIC_URL, **getattr(request, "param", {})}))
     engine = app.extensions["coachbridge"].engine
     now = time.time()
     platform_id = register_platform(engine, PlatformSpec(

@@ -8,6 +8,7 @@ import threading
 import time
 from datetime import timedelta
 
+from babel.dates import format_date
 from sqlalchemy import func, select, update
 
 from adapter.persistence.tables import outbox, resource_links
@@ -33,9 +34,10 @@ def test_each_reminder_arrives_once(team, smtp):
     assert team.drain() == 4
     reminders = smtp.catcher.wait_for(7)[3:]
     by_to = {(m["To"].split()[0], m["Subject"]) for m in reminders}
-    due = in_days(2).isoformat()
+    due = format_date(in_days(2), "long", locale="en")  # a recipient with no language of their own: English
     assert by_to == {("Maria", f"Check-in on {due}"), ("Ana", f"Check-in on {due}"),
-                     ("Ana", f"Action due {in_days(1).isoformat()}"), ("Maria", "Your team this week: 3 thing(s) due")}
+                     ("Ana", f"Action due {format_date(in_days(1), 'long', locale='en')}"),
+                     ("Maria", "Your team this week: 3 thing(s) due")}
     digest = next(m for m in reminders if "this week" in m["Subject"])
     text = digest.get_body(("plain",)).get_content()
     assert "Ana waits for your validation" in text and "SECRET-PRIVATE-NOTE" not in text

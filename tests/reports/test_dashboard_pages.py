@@ -82,3 +82,22 @@ def test_admin_sets_a_target_for_a_managers_team(peers, launch, team):
     assert saved.status_code == 200 and "The target is saved." in saved.text
     unknown = admin.post("/admin/reports/targets", {**form, "manager": "nobody@example.org"}, "/admin/reports")
     assert unknown.status_code == 400
+
+
+def test_a_decision_on_a_request_whose_withdrawal_was_undone_is_timed_from_its_asking(peers, launch, team):
+    """Withdrawn then undone, the request's versions in between were not asked again: the
+    decision's wait still counts from when it was asked (it was a page error, an unknown wait)."""
+    import re
+
+    ana = launch(team.learner)
+    ana.post("/learner/validation", {"evidence": "Ran a feedback session"}, "/learner/")
+    request_id = re.search(r"/learner/validation/(\d+)/withdrawal", ana.get("/learner/").text).group(1)
+    ana.post(f"/learner/validation/{request_id}/withdrawal", {}, "/learner/")
+    ana.post(f"/learner/validation/{request_id}/undo", {}, "/learner/")
+    maria = launch(team.manager)
+    learner_id = person_id(peers, team.learner)
+    decided = maria.post(f"/manager/validations/{request_id}", {"outcome": "validated", "feedback": "Well done",
+                                                                "learner_id": learner_id}, f"/manager/team/{learner_id}")
+    assert decided.status_code == 200
+    page = maria.get("/manager/reports")
+    assert page.status_code == 200 and "Median time to a validation decision" in page.text

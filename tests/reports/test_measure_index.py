@@ -24,7 +24,7 @@ def test_every_measure_shown_has_one_entry_with_its_definition():
     indexed = [key for entry in INDEX for key in entry.keys]
     assert sorted(indexed) == sorted(m.key for m in shown)
     for measure in shown:
-        assert entry_for(measure.key).definition.format(days=measure.key.removeprefix("applied_")) \
+        assert entry_for(measure.key).definition.replace(" N ", f" {measure.key.removeprefix('applied_')} ") \
             == measure.definition
 
 

@@ -128,4 +128,19 @@ def test_the_url_keeps_the_filters_and_refuses_a_bad_month(peers, launch, team):
     assert admin.get("/admin/reports/over-time?format=json&" + query).json()["filters"]["to"] == "2026-05"
     assert admin.get("/admin/reports/by-manager?from=2026-13").status_code == 400
     assert admin.get("/admin/reports/by-manager?from=2026-06&to=2026-01").status_code == 400
+    assert admin.get("/admin/reports/by-manager?page=0").status_code == 400
     assert admin.get("/admin/reports/recognition?quarter=2026-Q2&" + query).status_code == 200
+
+
+def test_a_page_builds_only_its_rows_in_the_order_every_row_has(engine, company, monkeypatch):  # noqa: F811
+    import adapter.reports.breakdowns as breakdowns
+
+    monkeypatch.setattr(breakdowns, "PAGE_SIZE", 2)
+    with engine.connect() as conn:
+        every = organisation_breakdown(conn, AdminScope.operator(), BY_MANAGER, Filters(), AS_OF, "", True)
+        pages = [organisation_breakdown(conn, AdminScope.operator(), BY_MANAGER, Filters(), AS_OF, sort, True, page)
+                 for sort in ("", "conversations") for page in (1, 2)]
+    assert [r.name for r in every.rows] == ["Zoe", "Omar", "Maria"] and every.total == 3
+    assert [[r.name for r in p.rows] for p in pages[:2]] == [["Zoe", "Omar"], ["Maria"]]
+    assert pages[2].rows[0].name == "Maria" and len(pages[3].rows) == 1  # hidden cells last, then by name
+    assert pages[0].rows[0] == every.rows[0]

@@ -30,11 +30,15 @@ def upgrade() -> None:
         sqlite_with_rowid=False,
     )
     op.create_index(op.f("ix_report_learner_rows_learner_id"), "report_learner_rows", ["learner_id"])
+    op.create_index("ix_report_learner_rows_course", "report_learner_rows", ["kind", "context_pk"])
+    op.create_index("ix_report_learner_rows_month", "report_learner_rows", ["kind", "month"])
     # Existing records: the same computation as `coachbridge report rebuild-summaries`.
     from adapter.persistence.report_summaries import rebuild
     rebuild(op.get_bind())
 
 
 def downgrade() -> None:
+    op.drop_index("ix_report_learner_rows_month", table_name="report_learner_rows")
+    op.drop_index("ix_report_learner_rows_course", table_name="report_learner_rows")
     op.drop_index(op.f("ix_report_learner_rows_learner_id"), table_name="report_learner_rows")
     op.drop_table("report_learner_rows")

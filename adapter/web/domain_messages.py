@@ -1,0 +1,29 @@
+"""Messages the framework-free code marks with ``N_`` (an upload's problems, report figures),
+in the reader's language: the web layer translates them as it renders (a broken rule:
+``i18n.rule_problem``)."""
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import gettext as _
+
+from adapter.domain.relationships import RowProblem
+from adapter.reports.measures import figure
+
+
+def row_problem(problem: RowProblem) -> str:
+    params = dict(problem.params)
+    if "field" in params:  # a rule broken by a row's value names the field it checks
+        params["field"] = _(params["field"])
+    return _("line %(line)d: %(problem)s", line=problem.line, problem=_(problem.problem, **params))
+
+
+def shown_figure(cell) -> str:
+    """A report's figure (a Measure, or a breakdown's Cell) in the reader's language."""
+    if getattr(cell, "hidden", False):
+        return _("hidden")
+    return figure(cell.value, cell.unit, _)
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(row_problem)
+    app.add_template_filter(shown_figure, "figure")

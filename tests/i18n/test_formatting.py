@@ -1,0 +1,39 @@
+"""Dates, numbers, percentages and durations are written the page's locale's way."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from adapter.config import Settings
+from adapter.web import create_app
+from adapter.web.formatting import day, day_text, duration, number, percent
+
+DAY = date(2026, 12, 4)
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    return create_app(Settings.from_env({"COACHBRIDGE_INSTANCE": str(tmp_path_factory.mktemp("formatting"))}))
+
+
+@pytest.mark.parametrize("language, written_day, a_number, a_share, three_days", [
+    ("en", "Dec 4, 2026", "1,234.5", "42%", "3 days"),
+    ("fr-FR", "4 déc. 2026", "1\u202f234,5", "42\u00a0%", "3\u00a0jours"),
+    ("de-DE", "04.12.2026", "1.234,5", "42\u00a0%", "3 Tage"),
+    ("es-ES", "4 dic 2026", "1.234,5", "42\u00a0%", "3 días"),
+])
+def test_values_in_the_locale(app, language, written_day, a_number, a_share, three_days):
+    with app.test_request_context(headers={"Accept-Language": language}):
+        assert day(DAY) == f'<time datetime="2026-12-04">{written_day}</time>'
+        assert day_text(DAY) == day_text("2026-12-04") == written_day
+        assert day(1796385600.0) == day(DAY)  # seconds since the epoch, UTC, on that day
+        assert number(1234.5) == a_number and percent(0.42) == a_share
+        assert percent(0.4256, 1) == a_share.replace("42", "42" + number(0.5)[1] + "6")  # 42.6% / 42,6 %
+        assert duration(3 * 86400) == three_days
+    assert day(None) == "" and day_text("") == ""
+
+
+def test_a_short_wait_is_said_in_words(app):
+    with app.test_request_context():
+        assert duration(60) == "under an hour" and duration(7200) == "2 hours"
