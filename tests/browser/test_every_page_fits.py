@@ -61,10 +61,7 @@ def _walk_in_lms(chromium, peers, width: int, user: str, pages: list[tuple[str, 
         if locale:  # the launch's locale reached the page (else the walk would measure English)
             assert frame.evaluate("document.documentElement.lang") == locale, f"{name} {label}"
         if frame.evaluate("!!document.querySelector('script[src*=frame_resize]')"):  # not the export file
-            # lti.frameResize: the LMS sizes the frame to the page (and the screenshot shows all of it)
-            # and shrinks it again for a shorter one
-            page.wait_for_function("h => Math.abs(document.querySelector('iframe[title=coachbridge]').clientHeight - h) <= 1",
-                                   arg=frame.evaluate("Math.ceil(document.documentElement.getBoundingClientRect().height)"))
+            _sized_to_the_page(page, frame, f"{name} {label} at {width} px")
         _fits(frame, "document.documentElement.clientWidth", f"{name} {label} at {width} px, in the frame,")
         _fits(page, str(width), f"{name} {label} at {width} px, the LMS page,")
         _controls_hold_their_text(frame, f"{name} {label} at {width} px")
@@ -75,6 +72,20 @@ def _walk_in_lms(chromium, peers, width: int, user: str, pages: list[tuple[str, 
 def _prefix(locale: str) -> str:
     """Screenshots of a walk in a locale are named after its language (de-learner-…)."""
     return f"{locale.split('-')[0]}-" if locale else ""
+
+
+def _sized_to_the_page(page, frame, where: str) -> None:
+    """lti.frameResize: the LMS sizes the frame to the page (so the screenshot shows all of
+    it), and shrinks it again for a shorter one. Both are read again until they agree: the
+    page may still be settling (a chart, a font)."""
+    heights = (0, -1)
+    for _ in range(100):
+        heights = (frame.evaluate("Math.ceil(document.documentElement.getBoundingClientRect().height)"),
+                   page.evaluate("document.querySelector('iframe[title=coachbridge]').clientHeight"))
+        if abs(heights[0] - heights[1]) <= 1:
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"{where}: the page is {heights[0]} px tall, its frame {heights[1]} px")
 
 
 def _landed(page, peers):
