@@ -38,7 +38,7 @@ class HoldConversation:
 
 @dataclass(frozen=True)
 class SetTarget:
-    manager_id: int  # whose team
+    manager_id: int | None  # whose team (None: the manager an admin named was not found)
     quarter: str = ""  # e.g. 2026-Q4
     measure: str = ""
     target: str = ""  # a whole number

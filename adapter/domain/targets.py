@@ -18,6 +18,7 @@ TARGET_MEASURES = {
     "validated_applications": N_("Validated applications"),
     "conversations_held": N_("Check-ins and coaching conversations held"),
 }
+NO_SUCH_MANAGER = N_("No single manager with a team goes by that email or user id on that platform")
 MAX_TARGET = 100_000
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 
@@ -69,6 +70,8 @@ class Target:
         if viewer.person_id != command.manager_id and "admin" not in viewer.roles:
             raise Forbidden(N_("only the team's manager or an admin sets its targets"))
         checks = FormChecks()  # every problem at once, each under its form field's name
+        if command.manager_id is None:
+            checks.refuse("manager", N_("Manager"), NO_SUCH_MANAGER)
         if command.measure not in TARGET_MEASURES:
             checks.refuse("measure", N_("Measure"), ONE_OF, choices=", ".join(TARGET_MEASURES))
         number = whole_number(command.target)

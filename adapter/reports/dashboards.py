@@ -135,14 +135,13 @@ def set_target(engine: Engine, viewer: Viewer, command: SetTarget, now: float) -
     return target
 
 
-def find_manager(conn: Connection, platform_id: int, email_or_id: str) -> int:
-    """The manager an admin names by email or LTI user id on a platform; they must manage someone."""
+def find_manager(conn: Connection, platform_id: int, email_or_id: str) -> int | None:
+    """The manager an admin names by email or LTI user id on a platform (they must manage
+    someone), or None when no single one matches (the target's rules say so, with the rest)."""
     wanted = email_or_id.strip()
     found = people_by_email(conn, platform_id, wanted) if "@" in wanted else [person_by_sub(conn, platform_id, wanted)]
     managers = [p for p in found if p is not None and current_mentees(conn, p)]
-    if len(managers) != 1:
-        raise NotFound(N_("No single manager with a team goes by that email or user id on that platform"))
-    return managers[0]
+    return managers[0] if len(managers) == 1 else None
 
 
 CSV_HEADER = (N_("group"), N_("measure"), N_("label"), N_("value"), N_("unit"), N_("count"), N_("numerator"),

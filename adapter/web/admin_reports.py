@@ -5,10 +5,8 @@ from __future__ import annotations
 from flask import render_template, request
 from flask_babel import gettext as _
 
-from adapter.domain.authorization import NotFound
 from adapter.domain.rules import RuleViolation
 from adapter.domain.targets import TARGET_MEASURES
-from adapter.domain.translatable import N_
 from adapter.reports.dashboards import find_manager, organisation_dashboard, set_target
 
 from . import submitted
@@ -55,8 +53,6 @@ def team_target():
         with components().engine.connect() as conn:
             manager_id = find_manager(conn, platform_id, request.form.get("manager", ""))
         set_target(components().engine, admin, submitted.target(request.form, manager_id), now())
-    except NotFound as missing:
-        return _page(RuleViolation(N_("Manager"), str(missing), "target-manager"), 400)
     except RuleViolation as broken:
         return _page(prefixed(broken, "target-"), 400)
     return done("admin_reports.reports", "target")

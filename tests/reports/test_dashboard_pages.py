@@ -82,6 +82,12 @@ def test_admin_sets_a_target_for_a_managers_team(peers, launch, team):
     assert saved.status_code == 200 and "The target is saved." in saved.text
     unknown = admin.post("/admin/reports/targets", {**form, "manager": "nobody@example.org"}, "/admin/reports")
     assert unknown.status_code == 400
+    # An unknown manager is one problem among the others, all said at once, what was typed kept.
+    several = admin.post("/admin/reports/targets", {**form, "manager": "nobody@example.org", "target": "lots"},
+                         "/admin/reports")
+    assert several.status_code == 400
+    assert 'href="#target-manager"' in several.text and 'href="#target-number"' in several.text
+    assert 'value="nobody@example.org"' in several.text and 'value="lots"' in several.text
 
 
 def test_a_decision_on_a_request_whose_withdrawal_was_undone_is_timed_from_its_asking(peers, launch, team):
