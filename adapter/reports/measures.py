@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import date, timedelta
-from typing import Iterable
+from typing import Callable, Iterable
 
 from adapter.domain.source_text import Translate, english
 from adapter.domain.translatable import N_
@@ -214,18 +214,25 @@ class Measure:
         return figure(self.value, self.unit)
 
 
-def figure(value: float | None, unit: str, translate: Translate = english) -> str:
+NumberFormat = Callable[[float, int], str]  # (value, decimals) -> the number as a locale writes it
+
+
+def plain_number(value: float, decimals: int) -> str:
+    return f"{value:.{decimals}f}"
+
+
+def figure(value: float | None, unit: str, translate: Translate = english, number: NumberFormat = plain_number) -> str:
     """A measure's value as people read it ("62 %", "1.5 days", "4.2 / 5"), its words in
-    ``translate``'s language (pages pass gettext)."""
+    ``translate``'s language and its number written by ``number`` (pages pass the locale's)."""
     if value is None:
         return translate(N_("no data yet"))
     if unit == "%":
-        return f"{value:.0f} %"
+        return f"{number(value, 0)} %"
     if unit == "days":
-        return translate(N_("%(num).1f days"), num=value)
+        return translate(N_("%(num)s days"), num=number(value, 1))
     if unit == "/5":
-        return translate(N_("%(num).1f / 5"), num=value)
-    return f"{value:.0f}"
+        return translate(N_("%(num)s / 5"), num=number(value, 1))
+    return number(value, 0)
 
 
 def percent(numerator: int, denominator: int) -> float | None:

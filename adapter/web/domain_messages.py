@@ -4,7 +4,7 @@ in the reader's language: the web layer translates them as it renders (a broken 
 from __future__ import annotations
 
 from flask import Flask
-from flask_babel import gettext as _
+from flask_babel import format_decimal, gettext as _
 
 from adapter.domain.relationships import RowProblem
 from adapter.reports.measures import figure
@@ -21,7 +21,12 @@ def shown_figure(cell) -> str:
     """A report's figure (a Measure, or a breakdown's Cell) in the reader's language."""
     if getattr(cell, "hidden", False):
         return _("hidden")
-    return figure(cell.value, cell.unit, _)
+    return figure(cell.value, cell.unit, _, _locale_number)
+
+
+def _locale_number(value: float, decimals: int) -> str:
+    """``value`` with ``decimals`` digits after the locale's decimal sign (2.5 / 2,5)."""
+    return format_decimal(value, "#,##0." + "0" * decimals if decimals else "#,##0")
 
 
 def init_app(app: Flask) -> None:

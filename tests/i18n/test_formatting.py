@@ -4,9 +4,12 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from flask_babel import force_locale
 
 from adapter.config import Settings
+from adapter.reports.measures import Measure
 from adapter.web import create_app
+from adapter.web.domain_messages import shown_figure
 from adapter.web.formatting import day, day_text, duration, number, percent
 
 DAY = date(2026, 12, 4)
@@ -37,3 +40,16 @@ def test_values_in_the_locale(app, language, written_day, a_number, a_share, thr
 def test_a_short_wait_is_said_in_words(app):
     with app.test_request_context():
         assert duration(60) == "under an hour" and duration(7200) == "2 hours"
+
+
+
+def test_report_figures_write_their_numbers_the_locale_way(app):
+    """2.5 days reads "2,5 jours" in French: the number is the locale's, not Python's."""
+    days = Measure("decision_days", "Time to a decision", 2.5, "days", 4, "")
+    rating = Measure("usefulness", "Usefulness", 4.3, "/5", 4, "")
+    with app.test_request_context():
+        assert shown_figure(days) == "2.5 days" and shown_figure(rating) == "4.3 / 5"
+        with force_locale("fr"):
+            assert shown_figure(days) == "2,5 jours" and shown_figure(rating) == "4,3 / 5"
+        with force_locale("de"):
+            assert shown_figure(days) == "2,5 Tage"
