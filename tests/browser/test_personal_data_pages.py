@@ -58,7 +58,7 @@ def test_an_lms_admin_erases_a_person_on_a_phone(chromium, peers, people):
     page.get_by_label("LMS user id or email").fill(f"{learner}@example.org")
     page.get_by_role("button", name="Find").click()
     page.get_by_role("link", name="Download everything (JSON)").wait_for()
-    assert "1 reflection(s)" in page.content()
+    assert "1 reflection<" in page.content()
     _check(page, "person-390")
 
     page.get_by_role("link", name="Erase this person…").click()
