@@ -22,8 +22,9 @@ if [ ! -f tests/browser/node_modules/axe-core/axe.min.js ]; then
   npm install --no-save --silent --no-audit --no-fund --prefix tests/browser axe-core >/dev/null
 fi
 
-# The whole suite twice: on SQLite files, then on a throwaway PostgreSQL cluster.
+# The whole suite on SQLite files, then again on a throwaway PostgreSQL cluster, less the
+# browser tests (a third of the time; the pages' queries run on PostgreSQL through the rest).
 echo "== test run on SQLite"
 .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
-echo "== test run on PostgreSQL"
-COACHBRIDGE_TEST_DATABASE=postgresql .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
+echo "== test run on PostgreSQL (browser tests ran above)"
+COACHBRIDGE_TEST_DATABASE=postgresql .venv/bin/python -m pytest -q -p no:cacheprovider --ignore=tests/browser "$@"

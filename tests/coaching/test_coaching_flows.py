@@ -46,7 +46,8 @@ def test_learner_reflects_and_revises_with_events_and_audit(peers, team, launch,
     assert second.manager_id == person_id(peers, team.manager)
     with peers.engine.connect() as conn:
         actions = conn.execute(select(audit_events.c.action).where(
-            audit_events.c.record_type == "reflection", audit_events.c.record_id == first.record_id)).scalars().all()
+            audit_events.c.record_type == "reflection", audit_events.c.record_id == first.record_id)
+            .order_by(audit_events.c.id)).scalars().all()
     assert actions == ["reflection.submitted", "reflection.revised"]
 
 
