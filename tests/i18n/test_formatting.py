@@ -53,3 +53,35 @@ def test_report_figures_write_their_numbers_the_locale_way(app):
             assert shown_figure(days) == "2,5 jours" and shown_figure(rating) == "4,3 / 5"
         with force_locale("de"):
             assert shown_figure(days) == "2,5 Tage"
+
+
+def test_whole_numbers_are_written_the_locale_way_each_time(app):
+    """Whole numbers are remembered per locale (a rating scale writes 1–5 on every page)."""
+    for language, written in (("en", "12,345"), ("fr", "12\u202f345"), ("de", "12.345"), ("en", "12,345")):
+        with app.test_request_context(headers={"Accept-Language": language}):
+            assert number(12345) == number(12345) == written and number(3) == "3"
+            with force_locale("fr"):
+                assert number(12345) == "12\u202f345" and number(2.5) == "2,5"
+
+
+def test_templates_translate_escape_and_fill_in_named_values(app):
+    """Templates' ``_``/``ngettext``/``{% trans %}`` behave as Jinja's new-style ones: translated,
+    named values escaped in HTML, plurals by number, ``force_locale`` followed, and a template
+    without autoescape left unescaped."""
+    page = app.jinja_env.from_string(
+        "{% set who = name %}{% for i in [1] %}{{ _('Confirm you manage %(name)s', name=who) }}{% endfor %}|"
+        "{{ _('Skip to main content') }}|"
+        "{{ ngettext('Someone has named you as their manager', 'People have named you as their manager', n) }}|"
+        "{% trans %}Sections{% endtrans %}")
+    with app.test_request_context(headers={"Accept-Language": "de"}):
+        with force_locale("fr"):
+            assert page.render(name="<b>Ana & Bo</b>", n=1).startswith(
+                "Confirmer que vous êtes le manager de &lt;b&gt;Ana &amp; Bo&lt;/b&gt;|Aller au contenu principal|")
+        german = page.render(name="Ana", n=2)
+        assert "|Mehrere Personen haben Sie als ihre Führungskraft angegeben|" in german
+        assert "Eine Person hat Sie" in page.render(name="Ana", n=1)
+    with app.test_request_context():
+        assert page.render(name="Ana", n=1) == (
+            "Confirm you manage Ana|Skip to main content|Someone has named you as their manager|Sections")
+        text = app.jinja_env.overlay(autoescape=False).from_string("{{ _('Confirm you manage %(name)s', name=who) }}")
+        assert text.render(who="Ana & Bo") == "Confirm you manage Ana & Bo"
