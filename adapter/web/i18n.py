@@ -181,47 +181,36 @@ def init_app(app: Flask) -> None:
     # {% trans %} blocks' whitespace collapsed, as extraction does (pyproject.toml)
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     Babel(app, locale_selector=select_locale)
-    _install_template_gettext(app)
+    app.context_processor(_template_gettext)
     app.add_template_filter(translate)
     app.add_template_filter(rule_problem)
     app.context_processor(lambda: {"html_lang": html_lang, "text_direction": text_direction,
                                    "language_choices": language_choices, "platform_default": platform_default})
 
 
-def _install_template_gettext(app: Flask) -> None:
-    """Templates' ``_``, ``gettext`` and ``ngettext`` as Jinja's new-style ones behave (the
-    text translated, escaped in an autoescaped template, then formatted with the named
-    values), at a third of the cost: a page calls them some forty times.
+def _template_gettext() -> dict[str, Any]:
+    """Templates' ``_``, ``gettext`` and ``ngettext`` for one render (a context processor):
+    they behave as Jinja's new-style ones (the text translated, escaped in an autoescaped
+    template, then formatted with the named values) at a third of the cost, and a page calls
+    them some thirty times.
 
-    Jinja's own pass the whole template context, which it copies per call inside any block
-    or loop that sets a variable (``Context.derived``), and Flask-Babel finds the catalog
-    through four context lookups per call; these need only the autoescape setting, and
-    take the catalog per locale from a dict (Flask-Babel keeps each one loaded for the
-    process anyway, so the same object is returned; ``force_locale`` still switches it).
+    Jinja's own take the whole template context, which it copies per call inside any block
+    or loop that sets a variable (``Context.derived``), and Flask-Babel then finds the catalog
+    through four context lookups per call; these find it once per render (inside
+    ``force_locale`` too, as emails are rendered) and need only the autoescape setting.
+    Templates rendered outside ``render_template`` keep Flask-Babel's, which say the same.
     """
-    catalogs: dict[Locale | None, Any] = {}  # per app: its own translation directories
-    last = (None, None)  # (locale, catalog) of the last call: a request's Locale is one object
-
-    def catalog():
-        nonlocal last
-        locale = get_locale()
-        seen, found = last
-        if seen is not locale or found is None:
-            found = catalogs.get(locale)
-            if found is None:
-                found = catalogs[locale] = get_translations()
-            last = (locale, found)
-        return found
+    catalog = get_translations()
 
     @pass_eval_context
     def template_gettext(eval_ctx, string: str, **variables: Any) -> str:
-        text = catalog().ugettext(string)
+        text = catalog.ugettext(string)
         return (Markup(text) if eval_ctx.autoescape else text) % variables
 
     @pass_eval_context
     def template_ngettext(eval_ctx, singular: str, plural: str, num: int, **variables: Any) -> str:
         variables.setdefault("num", num)
-        text = catalog().ungettext(singular, plural, num)
+        text = catalog.ungettext(singular, plural, num)
         return (Markup(text) if eval_ctx.autoescape else text) % variables
 
-    app.jinja_env.globals.update(_=template_gettext, gettext=template_gettext, ngettext=template_ngettext)
+    return {"_": template_gettext, "gettext": template_gettext, "ngettext": template_ngettext}
