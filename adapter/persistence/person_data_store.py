@@ -239,6 +239,16 @@ def learners_managed_by(conn: Connection, person_id: int) -> list[int]:
     return sorted(ids)
 
 
+def managers_of_learner(conn: Connection, learner_id: int) -> list[int]:
+    """Everyone whose mail may name this learner as one of theirs (the weekly digest)."""
+    ids = set(conn.execute(select(manager_links.c.manager_id)
+                           .where(manager_links.c.learner_id == learner_id)).scalars())
+    for table in (conversations, agreed_actions):
+        ids |= set(conn.execute(select(table.c.manager_id).where(table.c.learner_id == learner_id)).scalars())
+    ids.discard(learner_id)
+    return sorted(ids)
+
+
 def learner_record_rows(conn: Connection, learner_ids: Sequence[int]) -> dict[str, list[dict[str, Any]]]:
     """These learners' records (all states), for finding statements that name someone."""
     result = {}
