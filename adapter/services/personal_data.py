@@ -29,7 +29,8 @@ from sqlalchemy import Connection, Engine
 from adapter.domain import events as ev
 from adapter.domain.coaching import ActivityRef
 from adapter.domain.mail import WEEKLY_DIGEST
-from adapter.domain.translatable import N_
+from adapter.domain.source_text import Translate, english
+from adapter.domain.translatable import N_, Np_, Translatable
 from adapter.persistence import audit_store, mail_store, outbox_store, person_data_store as store, report_summaries
 from adapter.persistence.coaching_store import audit
 
@@ -184,27 +185,33 @@ class ErasurePlan:
     statements_to_void: int = 0
     gradebook_entries: list[dict[str, Any]] = field(default_factory=list)
 
-    def messages(self) -> list[tuple[str, dict[str, Any]]]:
-        """What goes, as (text marked with ``N_``, its values): the admin page translates them."""
+    def messages(self) -> list[tuple[Translatable, dict[str, Any]]]:
+        """What goes, as (text marked with ``N_`` or ``Np_``, its values)."""
         c = self.counts
-        messages = [(N_("%(reflections)d reflection(s), %(conversations)d conversation(s) held with them, "
-                        "%(actions)d agreed action(s), %(requests)d validation request(s) with their decisions: "
-                        "deleted"),
-                     {"reflections": c["reflections"], "conversations": c["conversations"],
-                      "actions": c["agreed_actions"], "requests": c["validation_requests"]}),
+        messages = [(Np_("%(num)d reflection: deleted", "%(num)d reflections: deleted"), {"num": c["reflections"]}),
+                    (Np_("%(num)d conversation held with them: deleted",
+                         "%(num)d conversations held with them: deleted"), {"num": c["conversations"]}),
+                    (Np_("%(num)d agreed action: deleted", "%(num)d agreed actions: deleted"),
+                     {"num": c["agreed_actions"]}),
+                    (Np_("%(num)d validation request with its decisions: deleted",
+                         "%(num)d validation requests with their decisions: deleted"),
+                     {"num": c["validation_requests"]}),
                     (N_("their name, email and LMS user id, course memberships, manager links, nominations and "
                         "team targets: deleted"), {}),
-                    (N_("%(statements)d statement(s) sent to LRSs about or naming them: voided"),
-                     {"statements": self.statements_to_void}),
+                    (Np_("%(num)d statement sent to LRSs about or naming them: voided",
+                         "%(num)d statements sent to LRSs about or naming them: voided"),
+                     {"num": self.statements_to_void}),
                     (N_("their share of the report summaries: removed"), {})]
         if self.authored_kept:
-            messages.append((N_("%(kept)d conversation(s) they recorded about others: kept for those learners, "
-                                "author anonymised, private notes deleted"), {"kept": self.authored_kept}))
+            messages.append((Np_("%(num)d conversation they recorded about others: kept for that learner, "
+                                 "author anonymised, private notes deleted",
+                                 "%(num)d conversations they recorded about others: kept for those learners, "
+                                 "author anonymised, private notes deleted"), {"num": self.authored_kept}))
         return messages
 
-    def lines(self) -> list[str]:
-        """What goes, in plain lines (the command line says the same as the admin page)."""
-        return [text % values for text, values in self.messages()]
+    def lines(self, translate: Translate = english) -> list[str]:
+        """What goes, in plain lines: the command line's in English, the admin page's translated."""
+        return [translate(text, **values) for text, values in self.messages()]
 
     def gradebook_lines(self) -> list[str]:
         """The LMS gradebook columns holding their scores (the LMS keeps those)."""

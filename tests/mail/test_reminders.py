@@ -38,7 +38,7 @@ def test_each_reminder_arrives_once(team, smtp):
     due = format_date(in_days(2), "long", locale="en")  # a recipient with no language of their own: English
     assert by_to == {("Maria", f"Check-in on {due}"), ("Ana", f"Check-in on {due}"),
                      ("Ana", f"Action due {format_date(in_days(1), 'long', locale='en')}"),
-                     ("Maria", "Your team this week: 3 thing(s) due")}
+                     ("Maria", "Your team this week: 3 things due")}
     digest = next(m for m in reminders if "this week" in m["Subject"])
     text = digest.get_body(("plain",)).get_content()
     assert "Ana waits for your validation" in text and "SECRET-PRIVATE-NOTE" not in text
@@ -53,7 +53,7 @@ def test_an_overdue_check_in_is_reminded_to_the_manager(team, smtp):
     assert ReminderScan(team.engine, PUBLIC_URL).run_once() == 2  # overdue + digest, both Maria's
     team.drain()
     subjects = {m["Subject"] for m in smtp.messages if m["To"].startswith("Maria")}
-    assert "Overdue check-in with Ana" in subjects
+    assert {"Overdue check-in with Ana", "Your team this week: 1 thing due"} <= subjects
 
 
 def test_an_instructors_course_rhythm_makes_a_check_in_due(team, smtp):

@@ -78,7 +78,8 @@ def test_an_erased_learner_is_gone_from_the_database_and_from_what_the_lrs_keeps
     assert found_in_database(engine, [*identity.values(), *learner_texts]) == [*identity.values(), *learner_texts]
 
     preview = _erase(monkeypatch, capsys, database_url, world, identity["sub"])  # no --yes: only says what goes
-    assert "1 reflection(s)" in preview and "voided" in preview
+    assert "  - 1 reflection: deleted\n" in preview and "  - 1 conversation held with them: deleted\n" in preview
+    assert "voided" in preview
     assert found_in_database(engine, [identity["sub"]]) == [identity["sub"]]
     out = _erase(monkeypatch, capsys, database_url, world, identity["sub"], "--yes")
     assert "LMS gradebook entries" not in out  # this LMS granted no gradebook
@@ -123,7 +124,7 @@ def test_an_erased_managers_conversations_stay_for_the_learner_without_them(
     assert naming_them  # the learner's statements name their manager (as context.instructor)
 
     out = _erase(monkeypatch, capsys, database_url, world, identity["sub"], "--yes")
-    assert "1 conversation(s) they recorded about others: kept" in out
+    assert "1 conversation they recorded about others: kept for that learner" in out
     assert drain(default_jobs(engine, None)) > 0
 
     assert set(naming_them) <= voided_at(ralph)
