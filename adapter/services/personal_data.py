@@ -29,6 +29,7 @@ from sqlalchemy import Connection, Engine
 from adapter.domain import events as ev
 from adapter.domain.coaching import ActivityRef
 from adapter.domain.mail import WEEKLY_DIGEST
+from adapter.domain.activity_names import activity_name
 from adapter.domain.source_text import Translate, english
 from adapter.domain.translatable import N_, Np_, Translatable
 from adapter.persistence import audit_store, mail_store, outbox_store, person_data_store as store, report_summaries
@@ -163,7 +164,10 @@ def _document(conn: Connection, profile: dict[str, Any], now: float) -> dict[str
                   "status": m.status, "queued_at": _iso(m.created_at), "delivered_at": _iso(m.delivered_at),
                   "content": json.loads(contents[m.id]) if m.id in contents else None}
                  for m in messages],
-        "gradebook_entries": [_clean(g) for g in store.gradebook_entries(conn, person_id)],
+        "gradebook_entries": [{"course_title": g["course_title"], "activity_title": activity_name(g, english),
+                               "lineitem_url": g["lineitem_url"], "lineitems_url": g["lineitems_url"],
+                               "last_timestamp_ms": g["last_timestamp_ms"]}
+                              for g in store.gradebook_entries(conn, person_id)],
     }
 
 
@@ -213,9 +217,11 @@ class ErasurePlan:
         """What goes, in plain lines: the command line's in English, the admin page's translated."""
         return [translate(text, **values) for text, values in self.messages()]
 
-    def gradebook_lines(self) -> list[str]:
-        """The LMS gradebook columns holding their scores (the LMS keeps those)."""
-        return [f"{e['course_title'] or 'no course'} / {e['activity_title'] or 'untitled activity'}: "
+    def gradebook_lines(self, translate: Translate = english) -> list[str]:
+        """The LMS gradebook columns holding their scores (the LMS keeps those), each activity
+        named by the one rule (adapter/domain/activity_names.py)."""
+        return [f"{e['course_title'] or translate(N_('No course'))} / "
+                f"{activity_name(e, translate)}: "
                 f"{e['lineitem_url'] or e['lineitems_url']}" for e in self.gradebook_entries]
 
 

@@ -92,7 +92,7 @@ def person_erase(person_id: int):
         result = erase_person_by_id(components().engine, found["platform_id"], person_id, _actor(), now())
         return render_template("admin/person_erased.html", erased=result.erased,
                                lines=result.plan.lines(translated) if result.erased else [],
-                               gradebook=result.plan.gradebook_lines() if result.erased else [])
+                               gradebook=result.plan.gradebook_lines(translated) if result.erased else [])
     plan = plan_erasure(components().engine, found["platform_id"], person_id)
     return render_template("admin/person_erase.html", person=found, lines=plan.lines(translated),
-                           gradebook=plan.gradebook_lines())
+                           gradebook=plan.gradebook_lines(translated))

@@ -11,7 +11,7 @@ from babel import Locale
 from flask_babel import format_date, format_decimal, format_percent, format_timedelta, get_locale, gettext
 from markupsafe import Markup
 
-from adapter.domain.activity_names import UNTITLED, activity_title
+from adapter.domain import activity_names
 from adapter.domain.translatable import N_
 from adapter.reports.dashboards import Group
 
@@ -80,7 +80,7 @@ def source_words(source: str) -> str:
 
 def activity_name(activity: Mapping[str, Any]) -> str:
     """What pages call an activity (adapter/domain/activity_names.py: the one rule)."""
-    return activity_title(activity) or gettext(UNTITLED, number=activity.get("id") or "").strip()
+    return activity_names.activity_name(activity, gettext)
 
 
 def group_name(group: Group) -> str:

@@ -18,7 +18,7 @@ from adapter.persistence import people_store, scim_store
 from adapter.persistence.expected_people_store import expect_person
 from adapter.persistence.coaching_tables import audit_events, conversations, reflections
 from adapter.persistence.tables import outbox, resource_links
-from adapter.services.personal_data import Actor, export_person
+from adapter.services.personal_data import Actor, export_person, plan_erasure
 from adapter.worker import default_jobs, drain
 from xapi.agents import IdentityFormat, PrivacySettings
 
@@ -192,6 +192,19 @@ def test_the_admin_is_told_which_lms_gradebook_columns_hold_scores_and_queued_on
         scores = conn.execute(select(outbox.c.status).where(outbox.c.channel == "ags",
                                                             outbox.c.target == f"platform:{world.platform_id}")).all()
     assert scores and {s for s, in scores} == {"cancelled"}  # never posted for someone erased
+
+
+def test_an_untitled_activitys_gradebook_column_is_named_by_the_rule_pages_use(world, engine):
+    lineitem = f"https://lms.example.org/lineitems/{uuid.uuid4().hex[:8]}"
+    with engine.begin() as conn:  # the LMS launched the link by id only: no title
+        conn.execute(update(resource_links).where(resource_links.c.id == world.link_pk)
+                     .values(title="", lineitem_url=lineitem))
+    _seed(world, uuid.uuid4().hex[:10])
+    name = f"Untitled activity {world.link_pk}"  # adapter/domain/activity_names.py
+    assert plan_erasure(engine, world.platform_id, world.learner_id).gradebook_lines() == [
+        f"Coaching 101 / {name}: {lineitem}"]
+    exported = export_person(engine, world.platform_id, world.learner_id, Actor(None, "command line"), time.time())
+    assert [g["activity_title"] for g in exported["gradebook_entries"]] == [name]
 
 
 def test_what_an_import_or_provisioning_said_about_them_is_exported_then_erased(world, engine, database_url,
