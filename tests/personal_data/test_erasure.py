@@ -56,6 +56,19 @@ def _seed(world, tag: str) -> dict[str, str]:
     return texts
 
 
+def _seeded_and_sent_to_ralph(world, engine, ralph, role: str,
+                              privacy: PrivacySettings) -> tuple[dict[str, str], str, dict[str, str]]:
+    """The ``role``'s identity made distinct, records seeded and delivered to a new ralph
+    target: (their identity, the target, the texts written)."""
+    identity = make_distinct(world, role)
+    target = f"ralph-{uuid.uuid4().hex[:6]}"
+    world.add_lrs(target, ralph.endpoint, auth=ralph.auth)
+    world.set_privacy(privacy)
+    texts = _seed(world, uuid.uuid4().hex[:10])
+    assert drain(default_jobs(engine, None)) > 0
+    return identity, target, texts
+
+
 def _sent_about(engine, target: str) -> list[str]:
     with engine.connect() as conn:
         return list(conn.execute(select(outbox.c.message_id).where(
@@ -64,12 +77,8 @@ def _sent_about(engine, target: str) -> list[str]:
 
 def test_an_erased_learner_is_gone_from_the_database_and_from_what_the_lrs_keeps_live(
         world, engine, ralph, database_url, monkeypatch, capsys):
-    identity = make_distinct(world, "learner")
-    target = f"ralph-{uuid.uuid4().hex[:6]}"
-    world.add_lrs(target, ralph.endpoint, auth=ralph.auth)
-    world.set_privacy(PrivacySettings(share_free_text=True))
-    texts = _seed(world, uuid.uuid4().hex[:10])
-    assert drain(default_jobs(engine, None)) > 0
+    identity, target, texts = _seeded_and_sent_to_ralph(world, engine, ralph, "learner",
+                                                        PrivacySettings(share_free_text=True))
     sent = _sent_about(engine, target)
     assert sent and not set(sent) & voided_at(ralph)
     monkeypatch.setenv("DATABASE_URL", database_url)
@@ -113,12 +122,8 @@ def test_an_erased_learner_is_gone_from_the_database_and_from_what_the_lrs_keeps
 @pytest.mark.parametrize("identity_format", [IdentityFormat.ACCOUNT, IdentityFormat.MBOX_SHA1SUM])
 def test_an_erased_managers_conversations_stay_for_the_learner_without_them(
         world, engine, ralph, database_url, monkeypatch, capsys, identity_format):
-    identity = make_distinct(world, "manager")
-    target = f"ralph-{uuid.uuid4().hex[:6]}"
-    world.add_lrs(target, ralph.endpoint, auth=ralph.auth)
-    world.set_privacy(PrivacySettings(identity=identity_format))
-    texts = _seed(world, uuid.uuid4().hex[:10])
-    assert drain(default_jobs(engine, None)) > 0
+    identity, _, texts = _seeded_and_sent_to_ralph(world, engine, ralph, "manager",
+                                                   PrivacySettings(identity=identity_format))
     marks = {identity["sub"], hashlib.sha1(f"mailto:{identity['email']}".encode()).hexdigest()}
     naming_them = [s["id"] for s in live_statements(ralph) if any(m in json.dumps(s) for m in marks)]
     assert naming_them  # the learner's statements name their manager (as context.instructor)
