@@ -44,6 +44,14 @@ def test_a_short_wait_is_said_in_words(app):
         assert duration(60) == "under an hour" and duration(7200) == "2 hours"
 
 
+def test_a_report_row_without_a_course_title_is_named_on_the_page_as_in_the_csv(app):
+    """The dashboard's table and its CSV share dashboards.Group.name_in: one rule."""
+    untitled, titled = Group("", Facts(), (N_("Course %(number)s"), {"number": "7"})), Group("Algebra", Facts())
+    row = app.jinja_env.from_string("{{ g|group_name }}")
+    with app.test_request_context(), force_locale("fr"):
+        assert row.render(g=untitled) == "Cours 7" and row.render(g=titled) == "Algebra"
+
+
 def test_report_figures_write_their_numbers_the_locale_way(app):
     """2.5 days reads "2,5 jours" in French: the number is the locale's, not Python's."""
     days = Measure("decision_days", "Time to a decision", 2.5, "days", 4, "")
@@ -54,11 +62,3 @@ def test_report_figures_write_their_numbers_the_locale_way(app):
             assert shown_figure(days) == "2,5 jours" and shown_figure(rating) == "4,3 / 5"
         with force_locale("de"):
             assert shown_figure(days) == "2,5 Tage"
-
-
-def test_a_report_row_without_a_course_title_is_named_on_the_page_as_in_the_csv(app):
-    """The dashboard's table and its CSV share dashboards.Group.name_in: one rule."""
-    untitled, titled = Group("", Facts(), (N_("Course %(number)s"), {"number": "7"})), Group("Algebra", Facts())
-    row = app.jinja_env.from_string("{{ g|group_name }}")
-    with app.test_request_context(), force_locale("fr"):
-        assert row.render(g=untitled) == "Cours 7" and row.render(g=titled) == "Algebra"
