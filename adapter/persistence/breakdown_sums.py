@@ -103,9 +103,10 @@ def _members(scope: AdminScope, grouping: str):
 
 
 def group_sums(conn: Connection, scope: AdminScope, filters: Filters, as_of: date,
-               grouping: str) -> dict[Any, GroupSums]:
+               grouping: str, histograms_of: set | None = None) -> dict[Any, GroupSums]:
     """Each group's summed facts and resting counts on ``as_of``; by manager or team, the
-    organisation's too, under the key None (from the same per-learner sums, in one statement)."""
+    organisation's too, under the key None (from the same per-learner sums, in one statement).
+    ``histograms_of``: the groups whose decision-time histogram is wanted (None: every group's)."""
     if is_postgresql(conn):  # 50,000 learners' sums in memory, not spilled to disk (this transaction only)
         conn.exec_driver_sql("SET LOCAL work_mem = '64MB'")
     where = kept(scope, filters)
@@ -124,7 +125,7 @@ def group_sums(conn: Connection, scope: AdminScope, filters: Filters, as_of: dat
         for g, *found in conn.execute(_select_groups(scope, per_learner, grouping, columns)):  # thousands: by position
             facts[g].update(zip(names, (int(v or 0) for v in found)))
             resting[g].update(zip(rested, (int(v or 0) for v in found[len(names):])))
-    hours = decision_hours(conn, scope, filters, grouping)
+    hours = decision_hours(conn, scope, filters, grouping, histograms_of)
     return {g: GroupSums(facts[g], resting[g], hours.get(g, ())) for g in facts.keys() | hours.keys()}
 
 
@@ -142,9 +143,11 @@ def _select_groups(scope: AdminScope, per_learner, grouping: str, columns: list)
         select(cast(null(), members.c.g.type).label("g"), *columns).select_from(per_learner))
 
 
-def decision_hours(conn: Connection, scope: AdminScope, filters: Filters, grouping: str) -> dict[Any, tuple]:
+def decision_hours(conn: Connection, scope: AdminScope, filters: Filters, grouping: str,
+                   only: set | None = None) -> dict[Any, tuple]:
     """Each group's histogram of whole hours to a decision (the organisation's key as in
-    ``_select_groups``)."""
+    ``_select_groups``); by manager or team, only ``only``'s and the organisation's when given
+    (a page shows a hundred managers: the rule needs none of their histograms)."""
     where = [r.c.kind == DECISION, *kept(scope, filters)]
     if grouping in PERIODS:
         key = _period(grouping)
@@ -153,9 +156,11 @@ def decision_hours(conn: Connection, scope: AdminScope, filters: Filters, groupi
         query = select(literal(0).label("g"), r.c.bucket, func.sum(r.c.n)).where(*where).group_by(r.c.bucket)
     else:
         members = _members(scope, grouping)
+        # g + 0: SQLite would otherwise probe (learner, manager) once per wanted manager and row.
+        wanted = [] if only is None else [(members.c.g + 0).in_(sorted(only))]
         query = union_all(select(members.c.g, r.c.bucket, func.sum(r.c.n))
                           .select_from(r.join(members, members.c.learner_id == r.c.learner_id))
-                          .where(*where).group_by(members.c.g, r.c.bucket),
+                          .where(*where, *wanted).group_by(members.c.g, r.c.bucket),
                           select(cast(null(), members.c.g.type), r.c.bucket, func.sum(r.c.n))
                           .where(*where).group_by(r.c.bucket))
     # One text per group, not a row per (group, hours): tens of thousands through the driver.
