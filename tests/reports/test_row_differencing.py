@@ -10,6 +10,7 @@ from adapter.domain.commands import HoldConversation
 from adapter.domain.report_filters import Filters
 from adapter.mapping_files import load_templates
 from adapter.reports.breakdowns import BY_MANAGER, BY_TEAM, as_json, organisation_breakdown, save_privacy
+from adapter.reports.trends import MONTH, organisation_trend
 from adapter.services import coaching
 from adapter.services.relationships import import_relationships
 
@@ -88,3 +89,19 @@ def test_a_teams_row_in_one_course_cannot_be_subtracted_from_the_unfiltered_row(
     assert rows["Sales"].hidden  # Sales unfiltered minus Sales in the course: Cai alone
     assert not rows["Marketing"].hidden and rows["Marketing"].learners == 5  # differs by 5: k or more
     assert not _rows(_view(engine, Filters(), BY_TEAM))["Sales"].hidden
+
+
+def test_a_month_in_one_course_cannot_be_subtracted_from_the_unfiltered_month(engine, company):  # noqa: F811
+    org, managers, learners = company
+    _k3(engine, org)
+    _delegation_talks(engine, org, managers["omar"], learners["omar"])  # two learners' May records outside the course
+
+    def may(filters):
+        with engine.connect() as conn:
+            trend = organisation_trend(conn, AdminScope.operator(), MONTH, filters, AS_OF)
+        assert not trend.withheld  # everyone minus the course: Cai and Omar's two, k or more
+        return next(row for row in trend.rows if row.name == "2026-05")
+
+    assert not may(Filters()).hidden and may(Filters()).learners == 13
+    in_course = may(Filters(course_id=org.feedback_course))  # the same 13, two of them with fewer records
+    assert in_course.hidden and in_course.cell("conversations").value is None
