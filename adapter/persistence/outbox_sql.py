@@ -57,12 +57,22 @@ _PG_CLAIM = (
     " SELECT claimed.id, claimed.target, claimed.message_id, claimed.attempts, claimed.next_attempt_at,"
     " outbox_payloads.payload FROM claimed LEFT JOIN outbox_payloads ON outbox_payloads.id = claimed.id")
 _PG_SETTLE = _settlements("id = ANY(CAST(:ids AS INTEGER[]))")
+# A claim held by its transaction (outbox_held.py): the batch locked, not written. NO KEY
+# UPDATE is the lock its settlement takes anyway; the payloads come as UTF-8 bytes (read
+# in binary), spliced into a request body as they are.
+_PG_HOLD = (
+    "SELECT o.id, o.target, o.message_id, o.attempts, o.next_attempt_at, convert_to(outbox_payloads.payload, 'UTF8')"
+    " FROM (SELECT id, target, message_id, attempts, next_attempt_at FROM outbox"
+    f" WHERE {_TARGET_DUE} ORDER BY next_attempt_at, id LIMIT :limit FOR NO KEY UPDATE SKIP LOCKED) AS o"
+    " LEFT JOIN outbox_payloads ON outbox_payloads.id = o.id")
 POSTGRESQL = {name: for_dialect(sql, "postgresql") for name, sql in {
     **_COMMON,
-    # Each of these is one statement, run on its own (no explicit transaction): one round
+    # Leased claims, each one statement run on its own (no explicit transaction): one round
     # trip per claim, and a claim marks the batch before delivered in the same statement.
+    # Settlements run the same way, or in the transaction holding their rows.
     "claim": "WITH " + _PG_CLAIM,
     "claim_marking": "WITH delivered AS (" + _PG_SETTLE["delivered"] + "), " + _PG_CLAIM,
+    "hold": _PG_HOLD,
     **_PG_SETTLE,
 }.items()}
 
