@@ -153,7 +153,7 @@ class SqlOutbox:
 
     def _settle(self, kind: str, row_ids: Sequence[int], **values: Any) -> None:
         if self._held is not None and row_ids:
-            row_ids = self._held.settle(self._sql[kind], row_ids, values)  # the rest were not held here
+            row_ids = self._held.settle(self._sql["held_" + kind], row_ids, values)  # the rest were not held here
         if not row_ids:
             return
         with self._writing() as conn:
