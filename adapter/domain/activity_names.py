@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from .source_text import Translate
 from .translatable import N_
 
 UNTITLED = N_("Untitled activity %(number)s")
@@ -16,3 +17,8 @@ def activity_title(link: Mapping[str, Any]) -> str | None:
     when it has none and needs the numbered name (``UNTITLED`` with ``number=link["id"]``)."""
     custom = link.get("custom") or {}
     return link.get("title") or custom.get("title") or link.get("followed_title") or None
+
+
+def activity_name(link: Mapping[str, Any], translate: Translate) -> str:
+    """What the activity is called, the numbered name in ``translate``'s language."""
+    return activity_title(link) or translate(UNTITLED, number=link.get("id") or "").strip()

@@ -131,7 +131,8 @@ def validation_changed(request, actor_id: int, at: datetime, manager_id: int | N
 def restored(event: RecordEvent) -> RecordEvent:
     """``event`` re-sending a record whose withdrawal was undone: its earlier statements were
     voided for good, so it corrects nothing; it is new statements (its version is new), a
-    score again, and no mail (nobody was told of the withdrawal either)."""
+    score again, and no mail (nobody was told of the withdrawal either) but the calendar's
+    check-in the withdrawal cancelled."""
     return replace(event, corrects=frozenset(), restored=True)
 
 

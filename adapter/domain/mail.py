@@ -19,12 +19,13 @@ class MessageKind:
     to: str  # who receives it, in plain words (likewise)
 
 
+WEEKLY_DIGEST = "weekly_digest"  # it names the manager's learners: erasing one cancels it
 KINDS = {k.key: k for k in (
     MessageKind("validation_requested", N_("A team member asks you to validate"), N_("managers")),
     MessageKind("validation_decided", N_("Your manager decided on your validation request"), N_("learners")),
     MessageKind("check_in_coming_up", N_("A check-in is coming up"), N_("managers and learners")),
     MessageKind("check_in_overdue", N_("A check-in is overdue"), N_("managers")),
-    MessageKind("weekly_digest", N_("Weekly summary of what is due (only when something is)"), N_("managers")),
+    MessageKind(WEEKLY_DIGEST, N_("Weekly summary of what is due (only when something is)"), N_("managers")),
     MessageKind("action_due", N_("An agreed action is due"), N_("whoever owns the action")),
     MessageKind("check_in_invitation", N_("Calendar invitations for planned check-ins"), N_("managers and learners")),
 )}

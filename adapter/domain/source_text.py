@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-Translate = Callable[..., str]  # (text marked with N_, **values) -> the text in some language
+from .translatable import Translatable
+
+Translate = Callable[..., str]  # (text marked with N_ or Np_, **values) -> the text in some language
 
 
-def english(text: str, **values: Any) -> str:
+def english(text: Translatable, **values: Any) -> str:
+    if isinstance(text, tuple):  # Np_: English has one singular, the count named num
+        text = text[0] if values["num"] == 1 else text[1]
     return text % values if values else text

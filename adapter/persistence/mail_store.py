@@ -14,6 +14,7 @@ from . import driver_sql
 from .key_cipher import KeyCipher
 from .locale_tables import locale_choices, platform_locales
 from .lrs_store import seal, unseal
+from .outbox_store import PENDING
 from .database import conflict_insert
 from .reminder_tables import activity_urls, mail_daily_counts, mail_preferences, mail_settings, personal_links
 from .tables import outbox, people
@@ -204,6 +205,13 @@ def activity_url(conn: Connection, resource_link_pk: int | None) -> str:
 def mail_source(kind: str, recipient_id: int, about: int | None) -> str:
     """How a mail names its people in the outbox's ``source``."""
     return f"{kind} to person {recipient_id}" + (f" about person {about}" if about is not None else "")
+
+
+def queued_mail_to(conn: Connection, kind: str, person_ids: Iterable[int]) -> list[int]:
+    """The outbox rows of ``kind`` to these people not sent yet."""
+    sources = [mail_source(kind, person_id, None) for person_id in person_ids]
+    return list(conn.execute(select(outbox.c.id).where(
+        outbox.c.channel == "mail", outbox.c.status == PENDING, outbox.c.source.in_(sources))).scalars())
 
 
 def mail_of(conn: Connection, person_id: int) -> list[int]:

@@ -18,6 +18,7 @@ from .coaching_tables import (
 from .database import is_postgresql
 from .locale_tables import locale_choices
 from . import scim_store
+from .people_store import named_links
 from .people_tables import expected_people, scim_users
 from .report_summary_tables import report_learner_facts
 from .tables import contexts, manager_links, memberships, people, platforms, resource_links, score_clock, \
@@ -137,11 +138,13 @@ def targets_of(conn: Connection, person_id: int) -> list[dict[str, Any]]:
 
 
 def gradebook_entries(conn: Connection, person_id: int) -> list[dict[str, Any]]:
-    """The LMS gradebook columns the tool posted (or queued) scores to for this person."""
-    return _rows(conn, select(contexts.c.title.label("course_title"), resource_links.c.title.label("activity_title"),
-                              resource_links.c.lineitem_url, contexts.c.lineitems_url,
-                              score_clock.c.last_timestamp_ms)
+    """The LMS gradebook columns the tool posted (or queued) scores to for this person, each
+    with what names its activity (``id``, ``title``, ``custom``, ``followed_title``: named_links)."""
+    links = named_links().subquery()
+    return _rows(conn, select(contexts.c.title.label("course_title"), links, resource_links.c.lineitem_url,
+                              contexts.c.lineitems_url, score_clock.c.last_timestamp_ms)
                  .select_from(score_clock.join(resource_links, resource_links.c.id == score_clock.c.resource_link_pk)
+                              .join(links, links.c.id == resource_links.c.id)
                               .outerjoin(contexts, contexts.c.id == resource_links.c.context_pk))
                  .where(score_clock.c.person_id == person_id).order_by(resource_links.c.id))
 
@@ -236,6 +239,16 @@ def learners_managed_by(conn: Connection, person_id: int) -> list[int]:
         validation_decisions, validation_decisions.c.request_id == validation_requests.c.id)
         .where(validation_decisions.c.manager_id == person_id)).scalars())
     ids.discard(person_id)
+    return sorted(ids)
+
+
+def managers_of_learner(conn: Connection, learner_id: int) -> list[int]:
+    """Everyone whose mail may name this learner as one of theirs (the weekly digest)."""
+    ids = set(conn.execute(select(manager_links.c.manager_id)
+                           .where(manager_links.c.learner_id == learner_id)).scalars())
+    for table in (conversations, agreed_actions):
+        ids |= set(conn.execute(select(table.c.manager_id).where(table.c.learner_id == learner_id)).scalars())
+    ids.discard(learner_id)
     return sorted(ids)
 
 

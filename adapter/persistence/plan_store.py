@@ -35,12 +35,24 @@ def plan_next(conn: Connection, manager_id: int, learner_id: int, conversation_i
 
 def cancel_plan_of(conn: Connection, conversation_id: int, now: float) -> dict[str, Any] | None:
     """The conversation that planned a check-in was withdrawn: the plan, cancelled, if it was live."""
+    return _set_status(conn, conversation_id, PLANNED, CANCELLED, now)
+
+
+def restore_plan_of(conn: Connection, conversation_id: int, now: float) -> dict[str, Any] | None:
+    """The conversation's withdrawal was undone: its plan, live again, if that withdrawal
+    cancelled it and no later conversation planned since; else None."""
+    return _set_status(conn, conversation_id, CANCELLED, PLANNED, now)
+
+
+def _set_status(conn: Connection, conversation_id: int, was: str, becomes: str, now: float) -> dict[str, Any] | None:
+    """The conversation's plan, if it is ``was``, now ``becomes`` (its sequence one higher, so
+    calendars replace the event they hold)."""
     t = check_in_plans
-    row = conn.execute(select(t).where(t.c.conversation_id == conversation_id, t.c.status == PLANNED)
+    row = conn.execute(select(t).where(t.c.conversation_id == conversation_id, t.c.status == was)
                        ).mappings().first()
     if row is None:
         return None
-    changed = {"sequence": row["sequence"] + 1, "status": CANCELLED, "updated_at": now}
+    changed = {"sequence": row["sequence"] + 1, "status": becomes, "updated_at": now}
     conn.execute(update(t).where(t.c.id == row["id"]).values(**changed))
     return {**dict(row), **changed}
 

@@ -18,22 +18,25 @@ _WATCHED_TABLES = frozenset({"platforms", "deployments"})
 
 
 def upsert(conn: Connection, table: Table, keys: dict[str, Any], values: dict[str, Any],
-           insert_only: dict[str, Any] | None = None) -> int:
+           insert_only: dict[str, Any] | None = None, returning_id: bool = True) -> int | None:
     """Insert ``keys | values | insert_only`` or update ``values`` on the row with ``keys``;
-    return its id."""
+    return its id (``returning_id=False`` for a table with no ``id`` column: None)."""
     insert_only = insert_only or {}
-    shape = (conn.dialect.name, table, tuple(keys), tuple(values), tuple(insert_only))
+    shape = (conn.dialect.name, table, tuple(keys), tuple(values), tuple(insert_only), returning_id)
     built = _BUILT.get(shape)
     if built is None:
-        built = _BUILT[shape] = _build(conn.dialect.name, table, list(keys), list(values), list(insert_only))
+        built = _BUILT[shape] = _build(conn.dialect.name, table, list(keys), list(values), list(insert_only),
+                                       returning_id)
     sql, json_columns, defaults = built
     params = {**{name: default(None) if callable(default) else default for name, default in defaults.items()},
               **keys, **values, **insert_only}
     for name in json_columns:
         params[name] = json.dumps(params[name])
     if table.name in _WATCHED_TABLES:
-        return conn.execute(text(sql), params).scalar_one()
-    return driver_sql.run(conn, sql, params)[0][0]
+        result = conn.execute(text(sql), params)
+        return result.scalar_one() if returning_id else None
+    rows = driver_sql.run(conn, sql, params)
+    return rows[0][0] if returning_id else None
 
 
 _READS: dict[tuple, str] = {}
@@ -67,7 +70,7 @@ def _stored(table: Table, name: str, value: Any) -> Any:
 
 
 def _build(dialect_name: str, table: Table, keys: list[str], values: list[str],
-           insert_only: list[str]) -> tuple[str, tuple[str, ...], dict[str, Any]]:
+           insert_only: list[str], returning_id: bool) -> tuple[str, tuple[str, ...], dict[str, Any]]:
     """The statement, its JSON columns, and the Python-side defaults (``Column(default=…)``)
     of the columns not given, which SQLAlchemy's insert would have filled in."""
     defaults = {column.name: column.default.arg for column in table.columns
@@ -75,7 +78,7 @@ def _build(dialect_name: str, table: Table, keys: list[str], values: list[str],
     columns = keys + values + insert_only + list(defaults)
     updates = ", ".join(f"{name} = excluded.{name}" for name in values)
     sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})"
-           f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates} RETURNING id")
+           f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}" + (" RETURNING id" if returning_id else ""))
     json_columns = tuple(c for c in columns if isinstance(table.c[c].type, JSON))
     if table.name in _WATCHED_TABLES:
         return sql, json_columns, defaults  # text() takes the :name style on every dialect

@@ -200,7 +200,8 @@ def undo_withdrawal(engine: Engine, viewer: Viewer, record_type: str, record_id:
     """Take back a withdrawal (adapter/domain/withdrawal.py says who may, and until when):
     the record is live again as a new version, re-sent as new statements (its voided ones
     stay voided) and, for a validation request, as a score to the gradebook again. A
-    conversation comes back with the actions withdrawn with it. Nobody is mailed again."""
+    conversation comes back with the actions withdrawn with it. Nobody is mailed again but
+    for the check-in invitation the withdrawal cancelled (adapter/services/mail_events.py)."""
     with engine.begin() as conn:
         withdrawal = require_withdrawal(store.withdrawal_of(conn, record_type, record_id))
         record = viewer.visible(store.withdrawn_record(conn, record_type, record_id))

@@ -5,7 +5,8 @@
 - a conversation planning a next date -> an invitation (METHOD:REQUEST) to manager and
   learner, again with a higher SEQUENCE when the date changes;
 - the planning conversation withdrawn -> METHOD:CANCEL to both; that withdrawal undone ->
-  the invitation again (a higher SEQUENCE).
+  the same invitation again (same UID, a higher SEQUENCE), unless a later conversation
+  planned a date since (that one stands).
 Private notes are never in an event, so never in a mail.
 """
 from __future__ import annotations
@@ -53,16 +54,15 @@ class MailOnEvents:
                 self._validation_requested(conn, event, now)
             elif event.kind in (EventKind.APPLICATION_VALIDATED, EventKind.NEEDS_MORE_EVIDENCE):
                 self._validation_decided(conn, event, now)
+            elif event.restored:  # the check-in its withdrawal cancelled, unless a later conversation planned since
+                self.send_invitation(conn, plan_store.restore_plan_of(conn, event.record_id, now), now)
             elif event.kind in (EventKind.CHECK_IN_HELD, EventKind.COACHING_CONVERSATION_HELD) and \
                     event.shared_fields.get("next_on") and not event.corrects:  # a rating re-sends it: not a new plan
-                plan = plan_store.plan_next(conn, event.manager_id, event.learner_id, event.record_id,
-                                            date.fromisoformat(event.shared_fields["next_on"]), now)
-                if plan:
-                    self.send_invitation(conn, plan, now)
+                self.send_invitation(conn, plan_store.plan_next(
+                    conn, event.manager_id, event.learner_id, event.record_id,
+                    date.fromisoformat(event.shared_fields["next_on"]), now), now)
             elif event.kind == EventKind.RECORD_WITHDRAWN and event.record_type in CONVERSATION_TYPES:
-                plan = plan_store.cancel_plan_of(conn, event.record_id, now)
-                if plan:
-                    self.send_invitation(conn, plan, now)
+                self.send_invitation(conn, plan_store.cancel_plan_of(conn, event.record_id, now), now)
 
     def _event_key(self, event: RecordEvent) -> str:
         return f"{event.kind}:{event.record_type}:{event.record_id}:v{event.record_version}"
@@ -91,7 +91,10 @@ class MailOnEvents:
                                       Text(N_("Your validation request: %(outcome)s"), {"outcome": outcome}),
                                       values, about=event.learner_id), now)
 
-    def send_invitation(self, conn: Connection, plan: dict, now: float) -> None:
+    def send_invitation(self, conn: Connection, plan: dict | None, now: float) -> None:
+        """The plan's invitation (or cancellation) to both; nothing when no plan changed."""
+        if plan is None:
+            return
         settings = mail_store.load_settings(conn)
         manager, learner = mail_store.contact(conn, plan["manager_id"]), mail_store.contact(conn, plan["learner_id"])
         if settings is None or manager is None or learner is None:

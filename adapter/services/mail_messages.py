@@ -28,6 +28,7 @@ from sqlalchemy import Connection
 from adapter import translations as catalogs
 from adapter.domain.mail import message_id, wanted
 from adapter.domain.source_text import Translate
+from adapter.domain.translatable import Translatable
 from adapter.persistence import mail_store
 from adapter.persistence.outbox_store import already_queued, enqueue_many, message_row
 
@@ -37,7 +38,7 @@ CHANNEL, TARGET = "mail", "smtp"
 class Text(NamedTuple):
     """Words of a message, in English marked with ``N_``, written in the recipient's language."""
 
-    msgid: str
+    msgid: Translatable  # Np_'s pair: the form is picked by the value named num
     values: Mapping[str, Any] = {}
 
 
@@ -51,8 +52,9 @@ class Language:
             self.locale = Locale.parse(catalogs.SOURCE_LOCALE)
         self.translations = _translations(str(self.locale), pseudo)
 
-    def gettext(self, msgid: str, **values: Any) -> str:
-        text = self.translations.ugettext(msgid)
+    def gettext(self, msgid: Translatable, **values: Any) -> str:
+        text = (self.translations.ungettext(*msgid, values["num"]) if isinstance(msgid, tuple)
+                else self.translations.ugettext(msgid))
         return text % values if values else text
 
     def __call__(self, value: Any) -> Any:

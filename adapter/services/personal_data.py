@@ -28,7 +28,10 @@ from sqlalchemy import Connection, Engine
 
 from adapter.domain import events as ev
 from adapter.domain.coaching import ActivityRef
-from adapter.domain.translatable import N_
+from adapter.domain.mail import WEEKLY_DIGEST
+from adapter.domain.activity_names import activity_name
+from adapter.domain.source_text import Translate, english
+from adapter.domain.translatable import N_, Np_, Translatable
 from adapter.persistence import audit_store, mail_store, outbox_store, person_data_store as store, report_summaries
 from adapter.persistence.coaching_store import audit
 
@@ -161,7 +164,10 @@ def _document(conn: Connection, profile: dict[str, Any], now: float) -> dict[str
                   "status": m.status, "queued_at": _iso(m.created_at), "delivered_at": _iso(m.delivered_at),
                   "content": json.loads(contents[m.id]) if m.id in contents else None}
                  for m in messages],
-        "gradebook_entries": [_clean(g) for g in store.gradebook_entries(conn, person_id)],
+        "gradebook_entries": [{"course_title": g["course_title"], "activity_title": activity_name(g, english),
+                               "lineitem_url": g["lineitem_url"], "lineitems_url": g["lineitems_url"],
+                               "last_timestamp_ms": g["last_timestamp_ms"]}
+                              for g in store.gradebook_entries(conn, person_id)],
     }
 
 
@@ -183,31 +189,39 @@ class ErasurePlan:
     statements_to_void: int = 0
     gradebook_entries: list[dict[str, Any]] = field(default_factory=list)
 
-    def messages(self) -> list[tuple[str, dict[str, Any]]]:
-        """What goes, as (text marked with ``N_``, its values): the admin page translates them."""
+    def messages(self) -> list[tuple[Translatable, dict[str, Any]]]:
+        """What goes, as (text marked with ``N_`` or ``Np_``, its values)."""
         c = self.counts
-        messages = [(N_("%(reflections)d reflection(s), %(conversations)d conversation(s) held with them, "
-                        "%(actions)d agreed action(s), %(requests)d validation request(s) with their decisions: "
-                        "deleted"),
-                     {"reflections": c["reflections"], "conversations": c["conversations"],
-                      "actions": c["agreed_actions"], "requests": c["validation_requests"]}),
+        messages = [(Np_("%(num)d reflection: deleted", "%(num)d reflections: deleted"), {"num": c["reflections"]}),
+                    (Np_("%(num)d conversation held with them: deleted",
+                         "%(num)d conversations held with them: deleted"), {"num": c["conversations"]}),
+                    (Np_("%(num)d agreed action: deleted", "%(num)d agreed actions: deleted"),
+                     {"num": c["agreed_actions"]}),
+                    (Np_("%(num)d validation request with its decisions: deleted",
+                         "%(num)d validation requests with their decisions: deleted"),
+                     {"num": c["validation_requests"]}),
                     (N_("their name, email and LMS user id, course memberships, manager links, nominations and "
                         "team targets: deleted"), {}),
-                    (N_("%(statements)d statement(s) sent to LRSs about or naming them: voided"),
-                     {"statements": self.statements_to_void}),
+                    (Np_("%(num)d statement sent to LRSs about or naming them: voided",
+                         "%(num)d statements sent to LRSs about or naming them: voided"),
+                     {"num": self.statements_to_void}),
                     (N_("their share of the report summaries: removed"), {})]
         if self.authored_kept:
-            messages.append((N_("%(kept)d conversation(s) they recorded about others: kept for those learners, "
-                                "author anonymised, private notes deleted"), {"kept": self.authored_kept}))
+            messages.append((Np_("%(num)d conversation they recorded about others: kept for that learner, "
+                                 "author anonymised, private notes deleted",
+                                 "%(num)d conversations they recorded about others: kept for those learners, "
+                                 "author anonymised, private notes deleted"), {"num": self.authored_kept}))
         return messages
 
-    def lines(self) -> list[str]:
-        """What goes, in plain lines (the command line says the same as the admin page)."""
-        return [text % values for text, values in self.messages()]
+    def lines(self, translate: Translate = english) -> list[str]:
+        """What goes, in plain lines: the command line's in English, the admin page's translated."""
+        return [translate(text, **values) for text, values in self.messages()]
 
-    def gradebook_lines(self) -> list[str]:
-        """The LMS gradebook columns holding their scores (the LMS keeps those)."""
-        return [f"{e['course_title'] or 'no course'} / {e['activity_title'] or 'untitled activity'}: "
+    def gradebook_lines(self, translate: Translate = english) -> list[str]:
+        """The LMS gradebook columns holding their scores (the LMS keeps those), each activity
+        named by the one rule (adapter/domain/activity_names.py)."""
+        return [f"{e['course_title'] or translate(N_('No course'))} / "
+                f"{activity_name(e, translate)}: "
                 f"{e['lineitem_url'] or e['lineitems_url']}" for e in self.gradebook_entries]
 
 
@@ -333,6 +347,9 @@ def _void_and_forget(conn: Connection, profile: dict[str, Any], records, now: fl
         outbox_store.replace_payload(conn, message.id, _replace_agents(json.loads(kept[message.id]), marks, stand_in))
     outbox_store.forget(conn, [m.id for m in naming if m not in still_to_send])
     outbox_store.forget(conn, mail_store.mail_of(conn, person_id))  # mail to or about them: cancelled, no copy kept
+    # Their managers' digests list them by name: cancelled; the next scan writes them again without them.
+    digests = mail_store.queued_mail_to(conn, WEEKLY_DIGEST, store.managers_of_learner(conn, person_id))
+    outbox_store.forget(conn, digests)
     at = datetime.fromtimestamp(now, timezone.utc)
     held = {_record_source(m.source) for m in naming}
     others = store.learner_record_rows(conn, store.learners_managed_by(conn, person_id))

@@ -17,8 +17,8 @@ from typing import Callable
 from sqlalchemy import Connection, Engine
 
 from adapter.domain.due import COMING_UP_DAYS, end_of_week
-from adapter.domain.mail import iso_week
-from adapter.domain.translatable import N_
+from adapter.domain.mail import WEEKLY_DIGEST, iso_week
+from adapter.domain.translatable import N_, Np_
 from adapter.persistence import due_queries, mail_store
 from adapter.persistence.scheduler_store import take_turn
 
@@ -77,8 +77,9 @@ def scan(conn: Connection, mailer: Mailer, now: float) -> int:
                                  "description": a["description"],
                                  "url": url(a["resource_link_pk"])}, about=a["learner_id"]))
     for manager_id, lines in _digests(today, check_ins, actions, validations, name).items():
-        drafts.append(Draft(manager_id, "weekly_digest", f"digest:{manager_id}:{iso_week(today)}",
-                            Text(N_("Your team this week: %(num)d thing(s) due"), {"num": len(lines)}),
+        drafts.append(Draft(manager_id, WEEKLY_DIGEST, f"digest:{manager_id}:{iso_week(today)}",
+                            Text(Np_("Your team this week: %(num)d thing due",
+                                     "Your team this week: %(num)d things due"), {"num": len(lines)}),
                             {"lines": lines}))
     return mailer.queue_many(conn, drafts, now, settings=settings)
 

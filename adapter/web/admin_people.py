@@ -21,6 +21,7 @@ from .admin import CHOOSE_PLATFORM, admin_blueprint, chosen_platform, scoped_pla
 from .app_components import components
 from .auth import admin_required, asker, current_session
 from .coaching_support import now
+from .domain_messages import translated
 from .export_page import export_response
 from .form_problems import problem
 
@@ -90,8 +91,8 @@ def person_erase(person_id: int):
             abort(400, description=_("Tick the box to confirm the erasure."))
         result = erase_person_by_id(components().engine, found["platform_id"], person_id, _actor(), now())
         return render_template("admin/person_erased.html", erased=result.erased,
-                               lines=result.plan.messages() if result.erased else [],
-                               gradebook=result.plan.gradebook_lines() if result.erased else [])
+                               lines=result.plan.lines(translated) if result.erased else [],
+                               gradebook=result.plan.gradebook_lines(translated) if result.erased else [])
     plan = plan_erasure(components().engine, found["platform_id"], person_id)
-    return render_template("admin/person_erase.html", person=found, lines=plan.messages(),
-                           gradebook=plan.gradebook_lines())
+    return render_template("admin/person_erase.html", person=found, lines=plan.lines(translated),
+                           gradebook=plan.gradebook_lines(translated))

@@ -3,11 +3,19 @@ in the reader's language: the web layer translates them as it renders (a broken 
 ``i18n.rule_problem``)."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
-from flask_babel import format_decimal, gettext as _
+from flask_babel import format_decimal, gettext as _, ngettext
 
 from adapter.domain.relationships import RowProblem
+from adapter.domain.translatable import Translatable
 from adapter.reports.measures import figure
+
+
+def translated(text: Translatable, **values: Any) -> str:
+    """Text marked with ``N_`` (gettext) or ``Np_`` (ngettext, by the value named num)."""
+    return ngettext(*text, **values) if isinstance(text, tuple) else _(text, **values)
 
 
 def row_problem(problem: RowProblem) -> str:

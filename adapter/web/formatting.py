@@ -1,5 +1,5 @@
-"""How pages write dates, numbers and activity names: one filter each, so every page says
-them the same way, in the page's locale (Babel's CLDR data through Flask-Babel)."""
+"""How pages write dates, numbers and the names of activities and report rows: one filter
+each, so every page says them the same way, in the page's locale (Babel's CLDR data through Flask-Babel)."""
 from __future__ import annotations
 
 import re
@@ -11,8 +11,9 @@ from babel import Locale
 from flask_babel import format_date, format_decimal, format_percent, format_timedelta, get_locale, gettext
 from markupsafe import Markup
 
-from adapter.domain.activity_names import UNTITLED, activity_title
+from adapter.domain import activity_names
 from adapter.domain.translatable import N_
+from adapter.reports.dashboards import Group
 
 
 def as_date(value: float | date | str) -> date:
@@ -79,9 +80,14 @@ def source_words(source: str) -> str:
 
 def activity_name(activity: Mapping[str, Any]) -> str:
     """What pages call an activity (adapter/domain/activity_names.py: the one rule)."""
-    return activity_title(activity) or gettext(UNTITLED, number=activity.get("id") or "").strip()
+    return activity_names.activity_name(activity, gettext)
+
+
+def group_name(group: Group) -> str:
+    """A report row's name, by the rule the CSV and the sorting use (dashboards.Group.name_in)."""
+    return group.name_in(gettext)
 
 
 def init_app(app: Flask) -> None:
-    for template_filter in (day, day_text, duration, number, percent, activity_name, source_words):
+    for template_filter in (day, day_text, duration, number, percent, activity_name, group_name, source_words):
         app.add_template_filter(template_filter)

@@ -7,7 +7,9 @@ import pytest
 from flask_babel import force_locale
 
 from adapter.config import Settings
-from adapter.reports.measures import Measure
+from adapter.domain.translatable import N_
+from adapter.reports.dashboards import Group
+from adapter.reports.measures import Facts, Measure
 from adapter.web import create_app
 from adapter.web.domain_messages import shown_figure
 from adapter.web.formatting import day, day_text, duration, number, percent
@@ -41,6 +43,13 @@ def test_a_short_wait_is_said_in_words(app):
     with app.test_request_context():
         assert duration(60) == "under an hour" and duration(7200) == "2 hours"
 
+
+def test_a_report_row_without_a_course_title_is_named_on_the_page_as_in_the_csv(app):
+    """The dashboard's table and its CSV share dashboards.Group.name_in: one rule."""
+    untitled, titled = Group("", Facts(), (N_("Course %(number)s"), {"number": "7"})), Group("Algebra", Facts())
+    row = app.jinja_env.from_string("{{ g|group_name }}")
+    with app.test_request_context(), force_locale("fr"):
+        assert row.render(g=untitled) == "Cours 7" and row.render(g=titled) == "Algebra"
 
 
 def test_report_figures_write_their_numbers_the_locale_way(app):

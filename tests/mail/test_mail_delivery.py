@@ -158,3 +158,27 @@ def test_an_activity_without_a_title_is_named_as_the_pages_name_it(team, smtp):
     assert team.drain() == 1
     (asked,) = smtp.catcher.wait_for(1)
     assert f"applied Untitled activity {untitled} on the job" in " ".join(_parts(asked)["text/plain"].split())
+
+
+def test_an_undone_withdrawal_invites_again_to_the_same_event_with_a_higher_sequence(team, smtp):
+    manager = team.viewer("maria", ("manager",))
+    held = team.check_in(next_on=in_days(14))
+    coaching.withdraw_conversation(team.engine, manager, held.id, time.time())
+    coaching.undo_withdrawal(team.engine, manager, "conversation", held.id, time.time())
+    assert team.drain() == 6  # invited, cancelled, invited again: each to both
+    calendars = [Calendar.from_ical(_parts(m)["text/calendar"]) for m in smtp.catcher.wait_for(6)]
+    assert [str(c["METHOD"]) for c in calendars] == ["REQUEST"] * 2 + ["CANCEL"] * 2 + ["REQUEST"] * 2
+    events = [c.walk("VEVENT")[0] for c in calendars]
+    assert len({str(e["UID"]) for e in events}) == 1  # the event they have, back: not a second one
+    assert [int(e["SEQUENCE"]) for e in events] == [0, 0, 1, 1, 2, 2]
+    assert events[-1]["DTSTART"].dt == in_days(14)
+
+
+def test_an_undone_withdrawal_leaves_a_date_a_later_conversation_planned(team, smtp):
+    manager = team.viewer("maria", ("manager",))
+    first = team.check_in(next_on=in_days(14))
+    coaching.withdraw_conversation(team.engine, manager, first.id, time.time())
+    team.check_in(next_on=in_days(21))  # planned again since: that date stands
+    assert team.drain() == 6
+    coaching.undo_withdrawal(team.engine, manager, "conversation", first.id, time.time())
+    assert team.drain() == 0  # nothing to tell: the calendar already shows the later date

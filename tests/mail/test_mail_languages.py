@@ -91,3 +91,16 @@ def test_the_admins_test_message_speaks_the_admins_language(team, smtp):
     assert message["Subject"] == pseudo_text("coachbridge test message")
     assert pseudo_text("This is a test message from coachbridge: mail is set up.") in \
         message.get_body(("plain",)).get_content()
+
+
+def test_the_digest_subject_takes_the_french_plural_form_of_its_count(team, smtp):
+    choose(team, "maria", "fr")
+    team.check_in(held_on=in_days(-10), next_on=in_days(-1))  # overdue: one thing in Maria's digest
+    team.drain()
+    ReminderScan(team.engine, PUBLIC_URL).run_once()
+    team.drain()
+    french = Translations.load(str(catalogs.compiled_directory()), ["fr"], catalogs.DOMAIN)
+    one, many = (french.ngettext("Your team this week: %(num)d thing due", "Your team this week: %(num)d things due",
+                                 n) % {"num": n} for n in (1, 3))
+    assert one != many  # the catalog has the forms (the singular is not the plural with a number)
+    assert one in {m["Subject"] for m in to(smtp.messages, "maria")}

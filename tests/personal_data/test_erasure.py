@@ -18,7 +18,7 @@ from adapter.persistence import people_store, scim_store
 from adapter.persistence.expected_people_store import expect_person
 from adapter.persistence.coaching_tables import audit_events, conversations, reflections
 from adapter.persistence.tables import outbox, resource_links
-from adapter.services.personal_data import Actor, export_person
+from adapter.services.personal_data import Actor, export_person, plan_erasure
 from adapter.worker import default_jobs, drain
 from xapi.agents import IdentityFormat, PrivacySettings
 
@@ -56,6 +56,19 @@ def _seed(world, tag: str) -> dict[str, str]:
     return texts
 
 
+def _seeded_and_sent_to_ralph(world, engine, ralph, role: str,
+                              privacy: PrivacySettings) -> tuple[dict[str, str], str, dict[str, str]]:
+    """The ``role``'s identity made distinct, records seeded and delivered to a new ralph
+    target: (their identity, the target, the texts written)."""
+    identity = make_distinct(world, role)
+    target = f"ralph-{uuid.uuid4().hex[:6]}"
+    world.add_lrs(target, ralph.endpoint, auth=ralph.auth)
+    world.set_privacy(privacy)
+    texts = _seed(world, uuid.uuid4().hex[:10])
+    assert drain(default_jobs(engine, None)) > 0
+    return identity, target, texts
+
+
 def _sent_about(engine, target: str) -> list[str]:
     with engine.connect() as conn:
         return list(conn.execute(select(outbox.c.message_id).where(
@@ -64,12 +77,8 @@ def _sent_about(engine, target: str) -> list[str]:
 
 def test_an_erased_learner_is_gone_from_the_database_and_from_what_the_lrs_keeps_live(
         world, engine, ralph, database_url, monkeypatch, capsys):
-    identity = make_distinct(world, "learner")
-    target = f"ralph-{uuid.uuid4().hex[:6]}"
-    world.add_lrs(target, ralph.endpoint, auth=ralph.auth)
-    world.set_privacy(PrivacySettings(share_free_text=True))
-    texts = _seed(world, uuid.uuid4().hex[:10])
-    assert drain(default_jobs(engine, None)) > 0
+    identity, target, texts = _seeded_and_sent_to_ralph(world, engine, ralph, "learner",
+                                                        PrivacySettings(share_free_text=True))
     sent = _sent_about(engine, target)
     assert sent and not set(sent) & voided_at(ralph)
     monkeypatch.setenv("DATABASE_URL", database_url)
@@ -78,7 +87,8 @@ def test_an_erased_learner_is_gone_from_the_database_and_from_what_the_lrs_keeps
     assert found_in_database(engine, [*identity.values(), *learner_texts]) == [*identity.values(), *learner_texts]
 
     preview = _erase(monkeypatch, capsys, database_url, world, identity["sub"])  # no --yes: only says what goes
-    assert "1 reflection(s)" in preview and "voided" in preview
+    assert "  - 1 reflection: deleted\n" in preview and "  - 1 conversation held with them: deleted\n" in preview
+    assert "voided" in preview
     assert found_in_database(engine, [identity["sub"]]) == [identity["sub"]]
     out = _erase(monkeypatch, capsys, database_url, world, identity["sub"], "--yes")
     assert "LMS gradebook entries" not in out  # this LMS granted no gradebook
@@ -112,18 +122,14 @@ def test_an_erased_learner_is_gone_from_the_database_and_from_what_the_lrs_keeps
 @pytest.mark.parametrize("identity_format", [IdentityFormat.ACCOUNT, IdentityFormat.MBOX_SHA1SUM])
 def test_an_erased_managers_conversations_stay_for_the_learner_without_them(
         world, engine, ralph, database_url, monkeypatch, capsys, identity_format):
-    identity = make_distinct(world, "manager")
-    target = f"ralph-{uuid.uuid4().hex[:6]}"
-    world.add_lrs(target, ralph.endpoint, auth=ralph.auth)
-    world.set_privacy(PrivacySettings(identity=identity_format))
-    texts = _seed(world, uuid.uuid4().hex[:10])
-    assert drain(default_jobs(engine, None)) > 0
+    identity, _, texts = _seeded_and_sent_to_ralph(world, engine, ralph, "manager",
+                                                   PrivacySettings(identity=identity_format))
     marks = {identity["sub"], hashlib.sha1(f"mailto:{identity['email']}".encode()).hexdigest()}
     naming_them = [s["id"] for s in live_statements(ralph) if any(m in json.dumps(s) for m in marks)]
     assert naming_them  # the learner's statements name their manager (as context.instructor)
 
     out = _erase(monkeypatch, capsys, database_url, world, identity["sub"], "--yes")
-    assert "1 conversation(s) they recorded about others: kept" in out
+    assert "1 conversation they recorded about others: kept for that learner" in out
     assert drain(default_jobs(engine, None)) > 0
 
     assert set(naming_them) <= voided_at(ralph)
@@ -191,6 +197,19 @@ def test_the_admin_is_told_which_lms_gradebook_columns_hold_scores_and_queued_on
         scores = conn.execute(select(outbox.c.status).where(outbox.c.channel == "ags",
                                                             outbox.c.target == f"platform:{world.platform_id}")).all()
     assert scores and {s for s, in scores} == {"cancelled"}  # never posted for someone erased
+
+
+def test_an_untitled_activitys_gradebook_column_is_named_by_the_rule_pages_use(world, engine):
+    lineitem = f"https://lms.example.org/lineitems/{uuid.uuid4().hex[:8]}"
+    with engine.begin() as conn:  # the LMS launched the link by id only: no title
+        conn.execute(update(resource_links).where(resource_links.c.id == world.link_pk)
+                     .values(title="", lineitem_url=lineitem))
+    _seed(world, uuid.uuid4().hex[:10])
+    name = f"Untitled activity {world.link_pk}"  # adapter/domain/activity_names.py
+    assert plan_erasure(engine, world.platform_id, world.learner_id).gradebook_lines() == [
+        f"Coaching 101 / {name}: {lineitem}"]
+    exported = export_person(engine, world.platform_id, world.learner_id, Actor(None, "command line"), time.time())
+    assert [g["activity_title"] for g in exported["gradebook_entries"]] == [name]
 
 
 def test_what_an_import_or_provisioning_said_about_them_is_exported_then_erased(world, engine, database_url,

@@ -67,7 +67,10 @@ def test_an_admin_finds_exports_and_erases_a_person_after_a_confirmation(tool, e
     assert "<h2>Reflections</h2>" in get(admin, f"{detail_path}/export.html").get_data(as_text=True)
 
     confirm = get(admin, f"{detail_path}/erase").get_data(as_text=True)
-    assert "1 reflection(s), 1 conversation(s) held with them" in confirm and "cannot be undone" in confirm
+    assert "<li>1 reflection: deleted</li><li>1 conversation held with them: deleted</li>" in confirm
+    assert "cannot be undone" in confirm
+    in_french = admin.get(f"{detail_path}/erase", base_url="https://localhost", headers={"Accept-Language": "fr"})
+    assert "<li>1 réflexion\u00a0: supprimée</li>" in in_french.get_data(as_text=True)  # the singular of three forms
     assert admin.post(f"{detail_path}/erase", data={"confirm": "erase"},
                       base_url="https://localhost").status_code == 403  # no CSRF token: refused
     post(admin, f"{detail_path}/erase", {}, 400)  # not confirmed: nothing happens

@@ -9,7 +9,7 @@ import time
 
 from sqlalchemy import select, update
 
-from adapter.persistence import lrs_store
+from adapter.persistence import live_statements_store, lrs_store
 from adapter.services import coaching
 from adapter.persistence.tables import outbox, outbox_payloads
 from adapter.persistence.xapi_tables import xapi_live_statements
@@ -123,3 +123,13 @@ def test_a_withdrawn_conversation_voids_its_statement_and_its_actions(world):
     assert [s["object"] for s in voiding] == [{"objectType": "StatementRef", "id": held["id"]},
                                               {"objectType": "StatementRef", "id": agreed["id"]}]
     assert all(PRIVATE not in json.dumps(s) for s in voiding)
+
+
+def test_remembering_a_held_statement_again_keeps_one_row_with_the_newer_version(engine):
+    # xapi_live_statements has no id column: the shared upsert runs without RETURNING.
+    with engine.begin() as conn:
+        live_statements_store.remember_held(conn, "rules-remember", "reflection:1", "reflected", 1, "st-1")
+        live_statements_store.remember_held(conn, "rules-remember", "reflection:1", "reflected", 2, "st-1")
+        rows = conn.execute(select(xapi_live_statements.c.record_version)
+                            .where(xapi_live_statements.c.target == "rules-remember")).all()
+    assert [row.record_version for row in rows] == [2]
