@@ -93,11 +93,14 @@ class LaunchValidator:
         self.leeway = leeway
 
     def validate(self, id_token: str, state: str, browser_id: str | None,
-                 storage_value: str | None = None, logins: LoginStore | None = None) -> ValidLaunch | Rejection:
+                 storage_value: str | None = None, logins: LoginStore | None = None,
+                 consume: bool = True) -> ValidLaunch | Rejection:
         """``browser_id`` is the cookie's value; ``storage_value`` what the platform frame
         handed back, for a login bound through client-side storage. ``logins``: where to
         find and consume the login instead of the validator's own store (the caller's
-        transaction, so the login is consumed only if what the launch writes is kept too)."""
+        transaction, so the login is consumed only if what the launch writes is kept too).
+        ``consume=False``: every check but the consumption, which the caller then does with
+        :meth:`consume` in that transaction before it commits (and rolls back if refused)."""
         logins = logins or self.logins
         a = LaunchAttempt(id_token=id_token or "", state=state or "", browser_id=browser_id,
                           now=self.clock(), leeway=self.leeway, storage_value=storage_value)
@@ -109,7 +112,7 @@ class LaunchValidator:
             a.registration = self.registrations.find_registration(a.login.issuer, a.login.client_id)
         rejection = (first_rejection(LOGIN_CHECKS, a) or first_rejection(AUDIENCE_CHECKS, a)
                      or self.check_signature(a) or first_rejection(TIME_CHECKS, a)
-                     or first_rejection(MESSAGE_CHECKS, a) or self.check_nonce(a, logins))
+                     or first_rejection(MESSAGE_CHECKS, a) or self.check_nonce(a, logins, consume))
         if rejection:
             return rejection
         assert a.registration is not None
@@ -128,7 +131,7 @@ class LaunchValidator:
             return unauthorized("signature_invalid", N_("The id_token's signature does not verify."))
         return None
 
-    def check_nonce(self, a: LaunchAttempt, logins: LoginStore) -> Rejection | None:
+    def check_nonce(self, a: LaunchAttempt, logins: LoginStore, consume: bool = True) -> Rejection | None:
         """The nonce must be the one issued with this state, and is consumed exactly once."""
         assert a.login is not None
         nonce = a.claims.get("nonce")
@@ -141,7 +144,12 @@ class LaunchValidator:
             if issued.consumed:
                 return unauthorized("nonce_reused", N_("The id_token's nonce was already used."))
             return unauthorized("nonce_state_mismatch", N_("The id_token's nonce belongs to another launch."))
-        if not logins.consume_login(a.state, a.now):
+        return self.consume(a.state, logins, a.now) if consume else None
+
+    def consume(self, state: str, logins: LoginStore | None = None, now: float | None = None) -> Rejection | None:
+        """Consume the login of a validated launch: one conditional write, so of two launches
+        racing with the same state exactly one gets it and the other is refused."""
+        if not (logins or self.logins).consume_login(state, self.clock() if now is None else now):
             return bad_request("launch_already_used",
                                N_("This launch was already used. Please launch again from your course."))
         return None

@@ -46,7 +46,7 @@ def vouched_email(claims: dict[str, Any]) -> str:
 def open_session(conn: Connection, launch: ValidLaunch, role_map: RoleMap, now: float,
                  lifetime: float, session_in_urls: bool = False) -> OpenedSession:
     """Record who launched from where and start their session, in ``conn``'s transaction
-    (the one that consumed the launch's login).
+    (the one that then consumes the launch's login).
 
     ``session_in_urls``: the browser keeps no cookie of the tool's (the launch came through
     platform storage), so the session may travel in the tool's own links and forms.
@@ -61,17 +61,14 @@ def open_session(conn: Connection, launch: ValidLaunch, role_map: RoleMap, now: 
         add_deployment(conn, platform_id, launch.deployment_id, now)  # accept_new_deployments
     expected = expected_people_store.match_expected(conn, platform_id, launch.subject, vouched_email(launch.claims),
                                                     now)
-    person_id = people_store.save_person(conn, platform_id, launch.subject, profile_of(launch.claims), now)
-    if expected is not None:
-        audit(conn, at=now, actor_id=person_id, platform_id=platform_id, action="person.matched",
-              record_type="person", record_id=person_id, detail={"by": expected.by, "source": expected.source})
+    # What a repeated launch only reads (course, link, activity address) comes before the
+    # person's write, which every launch makes: on SQLite the write lock is taken there.
     context_pk = None
     if context_claim.get("id"):
         service_urls = {"lineitems_url": str(launch.claim(c.AGS_ENDPOINT).get("lineitems") or ""),
                         "memberships_url": str(launch.claim(c.NRPS).get("context_memberships_url") or "")}
         context_pk = people_store.save_context(conn, platform_id, launch.deployment_id, context_claim,
                                                service_urls)
-        people_store.save_membership(conn, context_pk, person_id, app_roles, lti_roles, now)
     link_pk = None
     if link_claim.get("id"):
         link_pk = people_store.save_resource_link(conn, platform_id, launch.deployment_id, link_claim,
@@ -81,6 +78,12 @@ def open_session(conn: Connection, launch: ValidLaunch, role_map: RoleMap, now: 
         return_url = str(launch.claim(c.LAUNCH_PRESENTATION).get("return_url") or "")
         if urlsplit(return_url).scheme in ("https", "http"):  # mail links take people back there
             mail_store.save_activity_url(conn, link_pk, return_url, now)
+    person_id = people_store.save_person(conn, platform_id, launch.subject, profile_of(launch.claims), now)
+    if expected is not None:
+        audit(conn, at=now, actor_id=person_id, platform_id=platform_id, action="person.matched",
+              record_type="person", record_id=person_id, detail={"by": expected.by, "source": expected.source})
+    if context_pk is not None:
+        people_store.save_membership(conn, context_pk, person_id, app_roles, lti_roles, now)
     if role_map.is_mentor(lti_roles):
         # role_scope_mentor is trusted only with the Mentor role (validation refuses
         # it otherwise); an empty or absent list means "no mentees through the LMS".

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
 from typing import Any, Mapping
 
 from flask import Flask
-from babel import Locale
+from babel import Locale, numbers
 from flask_babel import format_date, format_decimal, format_percent, format_timedelta, get_locale, gettext
 from markupsafe import Markup
 
@@ -43,7 +44,15 @@ def day_text(value: float | date | str | None) -> str:
 
 def number(value: float | int | None) -> str:
     """A count or a mean as the reader's locale writes it (1,234.5 / 1 234,5)."""
-    return "" if value is None else format_decimal(value)
+    if value is None:
+        return ""
+    locale = get_locale()
+    return _whole_number(value, locale) if type(value) is int and locale is not None else format_decimal(value)
+
+
+@lru_cache(maxsize=4096)  # pages write the same small counts (a rating scale's 1–5) again and again
+def _whole_number(value: int, locale: Locale) -> str:
+    return numbers.format_decimal(value, locale=locale)
 
 
 def percent(value: float | None, digits: int = 0) -> str:

@@ -99,14 +99,21 @@ def launch():
                                   N_("This launch was not sent by coachbridge's own page. Please launch again.")))
     through_storage = storage_value is not None
     # One connection: the login is consumed in the transaction that records the launch and
-    # opens the session; the landing page is read on it after the commit.
+    # opens the session; the landing page is read on it after the commit. The consumption
+    # comes last, so SQLite's write lock (taken at the transaction's first write) is held
+    # for as few statements as possible; a launch that loses the race rolls back everything.
     with parts.engine.connect() as conn:
-        with conn.begin():
+        logins = parts.logins.within(conn)
+        with conn.begin() as transaction:
             outcome = parts.validator.validate(id_token, state, request.cookies.get(BROWSER_COOKIE), storage_value,
-                                               logins=parts.logins.within(conn))
+                                               logins=logins, consume=False)
             opened = None if isinstance(outcome, Rejection) else open_session(
                 conn, outcome, parts.role_map, time.time(), parts.settings.session_lifetime,
                 session_in_urls=through_storage)
+            refused = opened and parts.validator.consume(state, logins)
+            if refused:
+                transaction.rollback()
+                outcome, opened = refused, None
         if opened is None:
             assert isinstance(outcome, Rejection)
             record_launch(outcome.code)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from flask import render_template_string
 from flask_babel import force_locale
 
 from adapter.config import Settings
@@ -62,3 +63,39 @@ def test_report_figures_write_their_numbers_the_locale_way(app):
             assert shown_figure(days) == "2,5 jours" and shown_figure(rating) == "4,3 / 5"
         with force_locale("de"):
             assert shown_figure(days) == "2,5 Tage"
+
+
+def test_whole_numbers_are_written_the_locale_way_each_time(app):
+    """Whole numbers are remembered per locale (a rating scale writes 1–5 on every page)."""
+    for language, written in (("en", "12,345"), ("fr", "12\u202f345"), ("de", "12.345"), ("en", "12,345")):
+        with app.test_request_context(headers={"Accept-Language": language}):
+            assert number(12345) == number(12345) == written and number(3) == "3"
+            with force_locale("fr"):
+                assert number(12345) == "12\u202f345" and number(2.5) == "2,5"
+
+
+def test_templates_translate_escape_and_fill_in_named_values(app):
+    """Templates' ``_``/``ngettext``/``{% trans %}`` behave as Jinja's new-style ones: translated,
+    named values escaped in HTML, plurals by number, ``force_locale`` followed, and a template
+    without autoescape left unescaped."""
+    page = "".join((
+        "{% set who = name %}{% for i in [1] %}{{ _('Confirm you manage %(name)s', name=who) }}{% endfor %}|"
+        "{{ _('Skip to main content') }}|"
+        "{{ ngettext('Someone has named you as their manager', 'People have named you as their manager', n) }}|"
+        "{% trans %}Sections{% endtrans %}"))
+
+    def render(**values):
+        return render_template_string(page, **values)
+
+    with app.test_request_context(headers={"Accept-Language": "de"}):
+        with force_locale("fr"):
+            assert render(name="<b>Ana & Bo</b>", n=1).startswith(
+                "Confirmer que vous êtes le manager de &lt;b&gt;Ana &amp; Bo&lt;/b&gt;|Aller au contenu principal|")
+        german = render(name="Ana", n=2)
+        assert "|Mehrere Personen haben Sie als ihre Führungskraft angegeben|" in german
+        assert "Eine Person hat Sie" in render(name="Ana", n=1)
+    with app.test_request_context():
+        assert render(name="Ana", n=1) == (
+            "Confirm you manage Ana|Skip to main content|Someone has named you as their manager|Sections")
+        text = "{% autoescape false %}{{ _('Confirm you manage %(name)s', name=who) }}{% endautoescape %}"
+        assert render_template_string(text, who="Ana & Bo") == "Confirm you manage Ana & Bo"

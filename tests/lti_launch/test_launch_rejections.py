@@ -13,9 +13,9 @@ from urllib.parse import parse_qs, urlsplit
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
-from sqlalchemy import delete, update
+from sqlalchemy import delete, func, select, update
 
-from adapter.persistence.tables import pending_logins, platforms
+from adapter.persistence.tables import people, pending_logins, platforms, web_sessions
 from adapter.services.platforms import PlatformSpec, register_platform
 from lti import claims as c
 from lti.keys import SigningKey
@@ -222,6 +222,30 @@ def test_same_id_token_and_state_posted_twice(peers):
     replay = post_launch(peers, login, token)
     assert_refused(replay, 400, "launch_already_used")
     assert "launch again from your course" in replay.text
+
+
+def test_a_launch_that_loses_the_race_for_its_login_keeps_nothing(peers, monkeypatch):
+    """The login is consumed last, in the transaction that wrote the person and the session:
+    when another post of the same launch consumed it in between (here, just before the
+    person is written), this one is refused and everything it wrote is rolled back."""
+    from adapter.web import lti_endpoints
+    login = start_login(peers)
+    opened_for_real = lti_endpoints.open_session
+
+    def the_other_post_consumes_first(*args, **kwargs):
+        assert peers.app.extensions["coachbridge"].logins.consume_login(login.state, time.time())
+        return opened_for_real(*args, **kwargs)
+
+    monkeypatch.setattr(lti_endpoints, "open_session", the_other_post_consumes_first)
+    with peers.engine.connect() as conn:
+        sessions_before = conn.execute(select(func.count()).select_from(web_sessions)).scalar()
+    claims = claims_for(peers, login)
+    claims["sub"] = "learner-racing"  # someone the tool has not met: no trace of them may stay
+    response = post_launch(peers, login, signed(peers, claims))
+    assert_refused(response, 400, "launch_already_used")
+    with peers.engine.connect() as conn:
+        assert conn.execute(select(people.c.id).where(people.c.sub == "learner-racing")).first() is None
+        assert conn.execute(select(func.count()).select_from(web_sessions)).scalar() == sessions_before
 
 
 def test_reloading_the_launch_post_says_launch_again(peers):
