@@ -4,6 +4,7 @@ the page puts a table with the same numbers beside it; every text is escaped.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -57,7 +58,7 @@ def application_chart(chart_id: str, applied: list[Measure]) -> Markup:
     def y(percent: float) -> float:
         return top + height * (1 - percent / 100)
 
-    parts = [f'<line x1="{left}" y1="{y(0)}" x2="{left + width}" y2="{y(0)}" stroke="{INK}"/>',
+    parts = [f'<line x1="{left:.1f}" y1="{y(0)}" x2="{left + width}" y2="{y(0)}" stroke="{INK}"/>',
              f'<line x1="{left}" y1="{y(0)}" x2="{left}" y2="{y(100)}" stroke="{INK}"/>']
     for percent in (0, 50, 100):
         parts.append(f'<text x="{left - 6}" y="{y(percent) + 4:.1f}" text-anchor="end" font-size="11" '
@@ -89,29 +90,49 @@ def application_chart(chart_id: str, applied: list[Measure]) -> Markup:
                 left + width + 90, top + height + 50, "".join(parts))
 
 
+# A trend chart's columns share at most this width (SVG units) and its words are this large,
+# so that scaled down to a phone's ~366 px the words are still at least 10 px high.
+TREND_WIDTH, TREND_FONT = 520, 16
+
+
+def _text_width(text: str) -> float:
+    """A generous guess of ``text``'s width at TREND_FONT (a digit is ~0.64 em in sans-serif,
+    most letters less), so texts this far apart never touch."""
+    return len(text) * 0.65 * TREND_FONT
+
+
 def column_chart(chart_id: str, title: str, columns: list[Bar], marks: list[float | None] | None = None) -> Markup:
-    """Vertical columns left to right (a trend over periods), the value above each; an
-    empty column says "hidden" or "no data" in its text. ``marks``, when given, draws a
+    """Vertical columns left to right (a trend over periods), sharing at most TREND_WIDTH.
+    Only every n-th period is named on the axis, the latest always, so the names never
+    overlap; the values are written above the columns only when every one fits its column
+    (the table beside the chart has every period and value). ``marks``, when given, draws a
     dashed line at each column's target (same scale)."""
-    left, top, step, height = 12, 20, 64, 180
+    font, height, top = TREND_FONT, 180, TREND_FONT + 8
+    widest = max([_text_width(c.label) for c in columns] or [0])
+    step = min(70.0, TREND_WIDTH / max(len(columns), 1))
+    left = max(12.0, widest / 2 - step / 2 + 4)  # room for the first and last names, centred on their columns
     top_value = max([c.maximum for c in columns] + [m for m in marks or [] if m is not None] or [1.0])
+    every = max(1, math.ceil((widest + 8) / step))
+    values_fit = all(_text_width(c.text) <= step for c in columns)
 
     def y(value: float) -> float:
         return top + height * (1 - min(value / top_value, 1))
 
-    parts = [f'<line x1="{left}" y1="{y(0)}" x2="{left + step * len(columns)}" y2="{y(0)}" stroke="{INK}"/>']
+    parts = [f'<line x1="{left:.1f}" y1="{y(0)}" x2="{left + step * len(columns):.1f}" y2="{y(0)}" stroke="{INK}"/>']
     for i, column in enumerate(columns):
-        x = left + i * step
+        x, middle = left + i * step, left + (i + .5) * step
         if column.value is not None:
-            parts.append(f'<rect x="{x + 12}" y="{y(column.value):.1f}" width="40" '
+            parts.append(f'<rect x="{x + step * .2:.1f}" y="{y(column.value):.1f}" width="{step * .6:.1f}" '
                          f'height="{y(0) - y(column.value):.1f}" fill="{OURS}"/>')
-        label_y = (y(column.value) if column.value is not None else y(0)) - 6
-        parts.append(f'<text x="{x + 32}" y="{label_y:.1f}" text-anchor="middle" font-size="11" '
-                     f'fill="{INK}">{escape(column.text)}</text>')
-        parts.append(f'<text x="{x + 32}" y="{y(0) + 16:.1f}" text-anchor="middle" font-size="11" '
-                     f'fill="{INK}">{escape(column.label)}</text>')
+        if values_fit:
+            label_y = (y(column.value) if column.value is not None else y(0)) - 6
+            parts.append(f'<text x="{middle:.1f}" y="{label_y:.1f}" text-anchor="middle" font-size="{font}" '
+                         f'fill="{INK}">{escape(column.text)}</text>')
+        if (len(columns) - 1 - i) % every == 0:
+            parts.append(f'<text x="{middle:.1f}" y="{y(0) + font + 4:.1f}" text-anchor="middle" '
+                         f'font-size="{font}" fill="{INK}">{escape(column.label)}</text>')
         mark = (marks or [None] * len(columns))[i]
         if mark is not None:
-            parts.append(f'<line x1="{x + 6}" y1="{y(mark):.1f}" x2="{x + 58}" y2="{y(mark):.1f}" '
-                         f'stroke="{THEIRS}" stroke-width="2" stroke-dasharray="6 4"/>')
-    return _svg(chart_id, title, left * 2 + step * len(columns), top + height + 28, "".join(parts))
+            parts.append(f'<line x1="{x + step * .1:.1f}" y1="{y(mark):.1f}" x2="{x + step * .9:.1f}" '
+                         f'y2="{y(mark):.1f}" stroke="{THEIRS}" stroke-width="2" stroke-dasharray="6 4"/>')
+    return _svg(chart_id, title, round(left * 2 + step * len(columns)), top + height + font + 12, "".join(parts))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from .conftest import ARTIFACTS, check_accessibility
 from .test_dashboards import _records
 from .test_every_page_fits import WIDTHS, _walk
 
@@ -65,3 +66,41 @@ def test_at_1280_px_no_word_of_a_breakdown_is_split_and_its_first_column_is_read
         assert page.evaluate(_FIRST_COLUMN_EMS) >= 6, path
         assert page.evaluate("document.documentElement.scrollWidth") <= 1280, path  # the page never scrolls sideways
     context.close()
+
+
+# The over-time chart's x-axis labels (the lowest row of its texts) as boxes on screen, and
+# every text's font size on screen (its size in the SVG's units times the SVG's scale).
+_CHART_TEXTS = """() => {
+  const texts = [...document.querySelectorAll('figure svg.chart text')];
+  const lowest = Math.max(...texts.map(t => parseFloat(t.getAttribute('y'))));
+  const axis = texts.filter(t => parseFloat(t.getAttribute('y')) === lowest)
+    .map(t => t.getBoundingClientRect()).map(r => [r.left, r.right]);
+  const sizes = texts.map(t => parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a);
+  return {axis, smallest: Math.min(...sizes)};
+}"""
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_over_time_chart_labels_never_overlap_and_stay_legible(chromium, peers, people, width):
+    """Reported at 1280 px: by month, the chart's 24 month labels ran into each other in tiny
+    text. Its axis labels keep apart and every text of the chart is at least 10 px on screen,
+    by month and by quarter, in English and German, at 1280 and 390 px."""
+    learner, manager = people
+    _records(peers, learner, manager)
+    for locale in ("", "de-DE"):
+        context = chromium.new_context(viewport={"width": width, "height": 900})
+        page = context.new_page()
+        page.goto(peers.lms.login_url("admin-ada", "rl-feedback", locale=locale))
+        base = page.url.split("/", 3)[:3]
+        for period in ("month", "quarter"):
+            name = f"{locale or 'en'} by {period} at {width} px"
+            page.goto("/".join(base) + f"/admin/reports/over-time?period={period}&measure=conversations")
+            chart = page.wait_for_selector("figure svg.chart")
+            chart.screenshot(path=str(ARTIFACTS / f"{locale or 'en'}-over-time-chart-{period}-{width}.png"))
+            texts = page.evaluate(_CHART_TEXTS)
+            axis = sorted(texts["axis"])
+            assert len(axis) >= 2, name
+            assert all(left[1] <= right[0] for left, right in zip(axis, axis[1:])), f"{name}: {axis}"
+            assert texts["smallest"] >= 10, name
+            check_accessibility(page, f"{locale or 'en'}-over-time-{period}-{width}", page)
+        context.close()
