@@ -7,10 +7,11 @@ its own thread, so a slow LMS never holds up the LRSs or the other way round. To
 job, pass it in ``jobs`` (``default_jobs`` lists the ones ``coachbridge worker``,
 ``serve`` and ``demo`` run).
 
-Several workers may run at once (threads, processes, machines): outbox claims are leases,
-so each message is held by one worker at a time, and one killed mid-batch only delays
-its claimed messages until the lease lapses; the reminder scan runs in whichever worker
-takes its turn in the database (adapter/services/reminders.py).
+Several workers may run at once (threads, processes, machines): each message is held by
+one worker at a time, and one killed mid-batch only delays its claimed messages until the
+lease lapses (on PostgreSQL, xAPI statements are held by the claim's open transaction
+instead, free as soon as the killed worker's connections close); the reminder scan runs
+in whichever worker takes its turn in the database (adapter/services/reminders.py).
 """
 from __future__ import annotations
 
@@ -66,7 +67,7 @@ class XapiDelivery:
                  turn_seconds: float = 0.5) -> None:
         self.engine = engine
         self.cipher = cipher
-        self.outbox = SqlOutbox(engine, XAPI, lease=lease)
+        self.outbox = SqlOutbox(engine, XAPI, lease=lease, hold_claims=True)
         self.policy = policy or RetryPolicy()
         self.refresh = refresh
         self.batches_per_turn = batches_per_turn

@@ -18,8 +18,9 @@ business (:class:`xapi.lrs_sender.LrsSender`; the gradebook's in
 one batch (sent from the deliverer's own thread), the batch before it is marked
 delivered and the next one is claimed, so the database's time overlaps the peer's.
 A batch is marked before the one after the next is sent, so a worker killed at any
-moment leaves at most two batches sent but not marked (sent again once their lease
-lapses; the LRS keeps one copy per id). A batch claimed ahead and not sent because the
+moment leaves at most two batches sent but not marked (sent again once their claim
+ends: a lease lapses, or on PostgreSQL the killed worker's transactions end with its
+connections; the LRS keeps one copy per id). A batch claimed ahead and not sent because the
 target failed is released with the failed rows.
 """
 

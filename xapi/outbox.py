@@ -48,8 +48,8 @@ class Outbox(Protocol):
         each one; a claim whose worker died must lapse so that another worker takes the
         rows again (a lease, or a transaction that ends with the worker).
 
-        ``delivered``: held rows to mark delivered first, in the same transaction (the
-        pipelined loop settles one batch as it claims the next)."""
+        ``delivered``: held rows to mark delivered first, in the claim's transaction or
+        just before it (the pipelined loop settles one batch as it claims the next)."""
 
     def mark_delivered(self, row_ids: Sequence[RowId]) -> None:
         """The LRS has these statements (stored now or earlier)."""

@@ -9,9 +9,12 @@ subtraction:
 - when rows are hidden, "organisation minus the shown rows" describes the hidden rows
   together: more rows are hidden (smallest first) until the hidden rows rest on none or at
   least *k* learners (complementary suppression);
-- a filtered view (one team, one course, one platform, one activity, a date range) is shown
-  only when the learners whose records the filter leaves out are none or at least *k*, so
-  "everyone minus the filtered view" reveals no small group;
+- a filtered view (one team, one course, one platform, one activity, a date range, or several
+  at once) is shown only when, for every wider view got by removing some of its filters (one
+  or several, down to none), the learners with records in that wider view which this one
+  leaves out are none or at least *k*: so neither "everyone minus the filtered view" nor
+  "course X minus course X and team T" reveals a small group (any two views whose filters
+  nest are covered, whatever filters the wider one keeps);
 - a date range adds or drops whole months, so two ranges differ by whole months: within a
   range, a figure is hidden when one of its months rests on 1 to k−1 learners (and the
   view is withheld when a month of the organisation's does), so no difference of two
@@ -33,9 +36,10 @@ MAX_MIN_LEARNERS = 1000
 
 RULE = N_("No row or figure is shown for fewer than %(k)d learners. When one is hidden, another "
           "may be hidden too, so that nobody can work out the hidden one by subtracting the shown "
-          "rows from the organisation's total; a filter that leaves out fewer than %(k)d learners "
-          "shows nothing, so two views cannot be subtracted either; and within a date range, a figure "
-          "is hidden when one of its months rests on fewer than %(k)d learners, so two ranges cannot be.")
+          "rows from the organisation's total; a filtered view shows nothing when removing any of "
+          "its filters (one or several) would bring in the records of fewer than %(k)d learners, so "
+          "two filtered views cannot be subtracted either; and within a date range, a figure is "
+          "hidden when one of its months rests on fewer than %(k)d learners, so two ranges cannot be.")
 
 
 def min_learners_from(text: str) -> int:
@@ -84,7 +88,7 @@ def hidden_counted(sizes: Mapping[Hashable, int], alone: Mapping[Hashable, int],
     return hidden
 
 
-def filter_hides_view(filtered: int, left_out: int, k: int) -> bool:
-    """A filtered view is withheld when it, or what it leaves out (the learners with
-    records the filter drops), is a small group (both counted in learners)."""
-    return too_small(filtered, k) or too_small(left_out, k)
+def filter_hides_view(filtered: int, left_out: Iterable[int], k: int) -> bool:
+    """A filtered view is withheld when it is a small group, or when what it leaves out of
+    any wider view (its filters with some removed: ``left_out``, in learners) is."""
+    return too_small(filtered, k) or any(too_small(n, k) for n in left_out)

@@ -5,6 +5,8 @@ lease lapses, so the rows are delivered by the next worker — at least once, an
 end makes repeats harmless (deterministic statement ids; AGS last-write-wins). On
 PostgreSQL, concurrent workers skip each other's rows with ``FOR UPDATE SKIP LOCKED``;
 SQLite serialises writers, so its single UPDATE … RETURNING claim is atomic already.
+On PostgreSQL a claim can instead be held by its open transaction (``hold_claims``,
+outbox_held.py): no lease written, and a killed worker's rows are free at once.
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from typing import Any, Callable, Iterator, NamedTuple, Sequence
 from sqlalchemy import Connection, Engine, and_, func, or_, select, update
 
 from .driver_sql import run, run_many
+from .outbox_held import HeldClaims
 from .outbox_sql import BY_DIALECT
 from .tables import outbox, outbox_payloads
 
@@ -88,10 +91,15 @@ class SqlOutbox:
     A claim is atomic (mark the batch claimed, read its payloads), and so is each
     settlement; the rows it updates are narrow (the payloads live apart). On SQLite a
     claim is one transaction of up to three statements; on PostgreSQL one statement run
-    on its own (autocommit), so a claim costs one round trip."""
+    on its own (autocommit), so a claim costs one round trip.
+
+    ``hold_claims`` (PostgreSQL only; the delivery loop's batches, settled together): a
+    claim is held by its open transaction until its rows are settled, and each row is
+    written once. Not for mail, settled one message at a time: a kill would re-send the
+    messages already sent in the batch."""
 
     def __init__(self, engine: Engine, channel: str, lease: float = CLAIM_LEASE_SECONDS,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, hold_claims: bool = False) -> None:
         self.engine = engine
         self.channel = channel
         self.lease = lease
@@ -99,6 +107,7 @@ class SqlOutbox:
         self.worker = secrets.token_hex(8)
         self._postgresql = engine.dialect.name == "postgresql"
         self._sql = BY_DIALECT[engine.dialect.name]
+        self._held = HeldClaims(engine, lease) if hold_claims and self._postgresql else None
 
     @contextmanager
     def _writing(self) -> Iterator[Connection]:
@@ -116,6 +125,20 @@ class SqlOutbox:
         at = _epoch(now)
         claim = {"channel": self.channel, "target": target, "now": at, "limit": limit, "until": at + self.lease,
                  "worker": self.worker}
+        if self._held is not None:
+            self.mark_delivered(delivered)
+            rows = self._held.claim(self._sql["hold"], claim)
+        else:
+            rows = self._claim(claim, delivered)
+        rows.sort(key=itemgetter(0))
+        messages = [OutboxMessage(row_id, row_target, message_id, payload, attempts, due)
+                    for row_id, row_target, message_id, attempts, due, payload in rows]
+        for message in messages:
+            if message.statement is None:
+                raise LookupError(f"outbox row {message.id} has no payload")
+        return messages
+
+    def _claim(self, claim: dict[str, Any], delivered: Sequence[int]) -> list[Any]:
         with self._writing() as conn:
             if delivered and self._postgresql:
                 rows = run(conn, self._sql["claim_marking"], {**claim, "ids": list(delivered), "at": self.clock()})
@@ -126,15 +149,11 @@ class SqlOutbox:
                 if rows and not self._postgresql:  # PostgreSQL read the payloads with the claim
                     payloads = dict(run(conn, self._sql["read"], {"ids": _ids_param(conn, [r[0] for r in rows])}))
                     rows = [(*row, payloads.get(row[0])) for row in rows]
-        rows.sort(key=itemgetter(0))
-        messages = [OutboxMessage(row_id, row_target, message_id, payload, attempts, due)
-                    for row_id, row_target, message_id, attempts, due, payload in rows]
-        for message in messages:
-            if message.statement is None:
-                raise LookupError(f"outbox row {message.id} has no payload")
-        return messages
+        return rows
 
     def _settle(self, kind: str, row_ids: Sequence[int], **values: Any) -> None:
+        if self._held is not None and row_ids:
+            row_ids = self._held.settle(self._sql["held_" + kind], row_ids, values)  # the rest were not held here
         if not row_ids:
             return
         with self._writing() as conn:

@@ -267,12 +267,21 @@ def course_facts(conn: Connection, as_of: date, scope: AdminScope) -> dict[Cours
                                   rated_useful=int(row.useful))
     # The decision-time histogram, one "hours:count,…" text per course (a few hundred
     # values each): far cheaper than a row per value through the driver.
-    pair = cast(t.c.bucket, String) + literal_column("':'", String) + cast(t.c.n, String)
-    joined = func.string_agg(pair, literal_column("','", String)) if is_postgresql(conn) \
-        else func.group_concat(pair, literal_column("','", String))
     for row in grouped(DECISION, func.sum(t.c.n).label("n"), func.sum(t.c.a).label("validated"),
-                       joined.label("histogram")):
-        numbers = iter(map(int, row.histogram.replace(":", ",").split(",")))
+                       histogram_text(conn, t.c.bucket, t.c.n).label("histogram")):
         parts[course(row)].update(decisions=int(row.n), validated=int(row.validated),
-                                  decision_hours=tuple(sorted(zip(numbers, numbers))))  # hours are unique per course
+                                  decision_hours=histogram_of(row.histogram))  # hours are unique per course
     return {key: Facts(**values) for key, values in parts.items()}
+
+
+def histogram_text(conn: Connection, hours, count):
+    """An aggregate: a group's (hours, count) pairs as one "hours:count,…" text (see histogram_of)."""
+    pair = cast(hours, String) + literal_column("':'", String) + cast(count, String)
+    return func.string_agg(pair, literal_column("','", String)) if is_postgresql(conn) \
+        else func.group_concat(pair, literal_column("','", String))
+
+
+def histogram_of(text: str) -> tuple[tuple[int, int], ...]:
+    """The sorted (hours, count) pairs of a ``histogram_text`` whose hours are unique."""
+    numbers = iter(map(int, text.replace(":", ",").split(",")))
+    return tuple(sorted(zip(numbers, numbers)))

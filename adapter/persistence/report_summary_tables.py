@@ -64,6 +64,8 @@ report_learner_rows = Table(
                          name="pk_report_learner_rows"),
     sqlite_with_rowid=False,
 )
-# A filter by course or by months reads only its rows, kind by kind.
+# A filter by course or by months reads only its rows, kind by kind; by activity (migration
+# 0020d), only that activity's rows, of one kind or of every kind.
 Index("ix_report_learner_rows_course", report_learner_rows.c.kind, report_learner_rows.c.context_pk)
 Index("ix_report_learner_rows_month", report_learner_rows.c.kind, report_learner_rows.c.month)
+Index("ix_report_learner_rows_activity", report_learner_rows.c.activity, report_learner_rows.c.kind)

@@ -89,23 +89,29 @@ def my_team_breakdown(conn: Connection, viewer: Viewer, as_of: date, manager_id:
 def _breakdown(conn: Connection, scope: AdminScope, by: str, filters: Filters, as_of: date,
                only_manager: int | None = None, page: int | None = None, descending: bool = False) -> Breakdown:
     k = queries.min_learners(conn, scope)
-    organisation, groups = counted_groups(conn, scope, by, filters, as_of)
+    wanted: set | None = None  # every group's row
+    if by == BY_MANAGER:
+        names = queries.manager_names(conn, scope)
+        if only_manager is not None:
+            wanted = {only_manager}
+        elif page is not None:  # by name: the page's groups are known before any row is built
+            ordered = sorted(names, key=lambda g: names[g], reverse=descending)
+            wanted = set(ordered[(page - 1) * PAGE_SIZE:page * PAGE_SIZE])
+    organisation, groups = counted_groups(conn, scope, by, filters, as_of, wanted)
     withheld = filters.any and filter_hides_view(organisation.learners, sums.left_out(conn, scope, filters), k)
-    names = queries.manager_names(conn, scope) if by == BY_MANAGER else {team: team for team in groups}
-    if only_manager is not None:
-        wanted = {only_manager}
-    elif page is not None:  # by name: the page's groups are known before any row is built
-        ordered = sorted(names, key=lambda g: names[g], reverse=descending)
-        wanted = set(ordered[(page - 1) * PAGE_SIZE:page * PAGE_SIZE])
-    else:
+    if by == BY_TEAM:
+        names = {team: team for team in groups}
+        if page is not None:
+            wanted = set(sorted(names, reverse=descending)[(page - 1) * PAGE_SIZE:page * PAGE_SIZE])
+    if wanted is None:
         wanted = set(names)
     org_row, rows = grouped(conn, scope, by, filters, as_of, k, withheld, organisation, groups, names, wanted)
     return Breakdown(by, as_of, k, filters, org_row, [row for _, row in rows], withheld, len(names))
 
 
-def counted_groups(conn: Connection, scope: AdminScope, by: str, filters: Filters, as_of: date
-             ) -> tuple[Counted, dict[Any, Counted]]:
-    groups = counted(conn, scope, filters, as_of, by)
+def counted_groups(conn: Connection, scope: AdminScope, by: str, filters: Filters, as_of: date,
+                   histograms_of: set | None = None) -> tuple[Counted, dict[Any, Counted]]:
+    groups = counted(conn, scope, filters, as_of, by, histograms_of)
     return groups.pop(None, EMPTY), groups
 
 

@@ -70,10 +70,15 @@ class Counted:
 EMPTY = Counted(GroupSums({}, {}, ()), 0)
 
 
-def counted(conn: Connection, scope: AdminScope, filters: Filters, as_of: date, grouping: str) -> dict[Any, Counted]:
-    """Each group's sums and learners (by manager or team, the organisation's under None)."""
-    found = sums.group_sums(conn, scope, filters, as_of, grouping)
-    learners = sums.learner_counts(conn, scope, filters, grouping)
+def counted(conn: Connection, scope: AdminScope, filters: Filters, as_of: date, grouping: str,
+            histograms_of: set | None = None) -> dict[Any, Counted]:
+    """Each group's sums and learners (by manager or team, the organisation's under None);
+    the decision-time histograms of ``histograms_of`` only, when given (every group's else)."""
+    found = sums.group_sums(conn, scope, filters, as_of, grouping, histograms_of)
+    if found and all(group.learners is not None for group in found.values()):  # counted with the sums
+        learners = {g: int(group.learners or 0) for g, group in found.items()}
+    else:
+        learners = sums.learner_counts(conn, scope, filters, grouping)
     return {g: Counted(found.get(g, EMPTY.sums), n) for g, n in learners.items()}
 
 

@@ -21,7 +21,7 @@ from sqlalchemy import Connection
 from adapter.domain.admin_scope import AdminScope
 from adapter.domain.authorization import Forbidden, NotFound
 from adapter.domain.report_filters import Filters, month_index, month_text
-from adapter.domain.small_groups import filter_hides_view, hidden_rows
+from adapter.domain.small_groups import filter_hides_view, hidden_counted
 from adapter.domain.targets import TARGET_MEASURES, Quarter
 from adapter.domain.translatable import N_
 from adapter.persistence import breakdown_queries as queries
@@ -29,7 +29,7 @@ from adapter.persistence import breakdown_sums as sums
 from adapter.persistence import targets_store
 from adapter.persistence.breakdown_sums import MONTH, ORGANISATION, QUARTER, RESTING
 
-from .figures import COLUMNS, EMPTY, LEARNERS, Row, counted, month_rule, row_of
+from .figures import COLUMNS, EMPTY, LEARNERS, Counted, Row, month_rule, row_of
 
 PERIODS = {MONTH: 24, QUARTER: 8}
 TREND_COLUMNS = COLUMNS
@@ -79,26 +79,25 @@ def organisation_trend(conn: Connection, scope: AdminScope | None, kind: str, fi
         raise NotFound("no such period")
     k = queries.min_learners(conn, scope)
     periods = last_periods(as_of, kind)
-    found = counted(conn, scope, filters, as_of, kind)
-    organisation = counted(conn, scope, filters, as_of, ORGANISATION).get(0, EMPTY)
-    withheld = filters.any and filter_hides_view(organisation.learners, sums.left_out(conn, scope, filters), k)
+    counts = sums.period_counts(conn, scope, filters, as_of, kind, periods)
+    withheld = filters.any and filter_hides_view(sums.learner_counts(conn, scope, filters, ORGANISATION).get(0, 0),
+                                                 sums.left_out(conn, scope, filters), k)
     by_month = month_rule(conn, scope, filters, as_of, kind, k)
     org_hidden = {fact for fact, keys in by_month.items() if ("organisation",) in keys}
-    members: dict[int, dict[int, int]] = {p: {} for p in periods}
-    for (period, learner), mask in sums.learner_masks(conn, scope, filters, as_of, kind).items():
-        if period in members:
-            members[period][learner] = mask
 
     hidden: dict[str, set] = {}
     for fact in RESTING:
-        bit = 1 << RESTING.index(fact)
-        groups = {p: frozenset(learner for learner, mask in members[p].items() if mask & bit) for p in periods}
-        hidden[fact] = hidden_rows(groups, frozenset().union(*groups.values()), k, by_month[fact] & set(periods))
+        def union(keys: set, fact: str = fact) -> int:
+            return sums.learners_in_periods(conn, scope, filters, as_of, kind, fact, keys)
+        sizes = {p: counts.sums[p].resting[fact] if p in counts.sums else 0 for p in periods}
+        hidden[fact] = hidden_counted(sizes, counts.alone[fact], counts.everyone[fact], k, union,
+                                      by_month[fact] & set(periods))
         if kind == MONTH:  # the quarterly view's total of a quarter must not give a month away
             for quarter in {p // 3 for p in periods}:
-                months = {p: g for p, g in groups.items() if p // 3 == quarter}
-                hidden[fact] |= hidden_rows(months, frozenset().union(*months.values()), k)
-    rows = [row_of(period_name(p, kind), found.get(p, EMPTY), k, withheld,
+                months = {p: n for p, n in sizes.items() if p // 3 == quarter}
+                hidden[fact] |= hidden_counted(months, counts.alone_in_quarter[fact],
+                                               counts.quarter_everyone[fact].get(quarter, 0), k, union)
+    rows = [row_of(period_name(p, kind), Counted(counts.sums.get(p, EMPTY.sums), counts.learners.get(p, 0)), k, withheld,
                    {fact for fact, keys in hidden.items() if p in keys} | org_hidden
                    | ({LEARNERS} if p in by_month[LEARNERS] else set())) for p in periods]
     targets = _targets(conn, scope, [period_name(p, kind) for p in periods]) if kind == QUARTER else []

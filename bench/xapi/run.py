@@ -24,7 +24,8 @@ Contestants (each gets fresh statements, ~1.35 KB each, with new ids; one batch 
 Un-timed: building and serializing statements, TinCan objects, filling the outboxes,
 creating the databases. Figures are medians of the repeats (contestants interleaved),
 ratios come from the same run; the driver's own CPU per statement is printed beside
-them (it shares the 2 cores with the LRS; for PostgreSQL the server's CPU is not in it).
+them (it shares the 2 cores with the LRS; for PostgreSQL the server's CPU is not in it but
+in its own column, ``PG µs/st``: every process of the cluster, autovacuum included).
 Another contestant plugs in by passing ``main(contestants=[*CONTESTANTS, Contestant(...)])``.
 """
 
@@ -177,6 +178,16 @@ class _Postgres:
             atexit.register(cls.cluster.stop)
         return cls.cluster.new_database()
 
+    @classmethod
+    def cpu(cls) -> float:
+        """CPU seconds the cluster's processes have used (0 before it starts), from /proc."""
+        if cls.cluster is None:
+            return 0.0
+        postmaster = int((cls.cluster.data / "postmaster.pid").read_text().split()[0])
+        pids = [postmaster, *(int(pid) for task in Path(f"/proc/{postmaster}/task").iterdir()
+                              for pid in (task / "children").read_text().split())]
+        return sum(process_cpu(pid, children=True) for pid in pids if Path(f"/proc/{pid}").exists())
+
 
 def _db_outbox(target: Target, statements: list[dict], batch_size: int, database: str):
     """A fresh migrated database (``sqlite`` or ``postgresql``) with ``target`` as its LRS,
@@ -276,10 +287,11 @@ class StatementFactory:
         ]
 
 
-def process_cpu(pid: int) -> float:
-    """CPU seconds (user + system) a process has used, from /proc."""
+def process_cpu(pid: int, children: bool = False) -> float:
+    """CPU seconds (user + system) a process has used, from /proc; with ``children``, its
+    ended child processes' too (PostgreSQL's autovacuum workers come and go)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return sum(int(f) for f in fields[11:15 if children else 13]) / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -288,17 +300,25 @@ class Measure:
     rates: list[float]
     driver_cpu: list[float]  # µs per statement
     lrs_cpu: list[float]  # µs per statement
+    server_cpu: list[float]  # µs per statement, the PostgreSQL cluster's (--postgresql)
+
+    def add(self, rate: float, driver: float, lrs: float, server: float) -> None:
+        self.rates.append(rate), self.driver_cpu.append(driver), self.lrs_cpu.append(lrs)
+        self.server_cpu.append(server)
 
 
-def measure(contestant: Contestant, target: Target, statements: list[dict], batch_size: int) -> tuple[float, float, float]:
+def measure(contestant: Contestant, target: Target, statements: list[dict],
+            batch_size: int) -> tuple[float, float, float, float]:
     send = contestant.prepare(target, statements, batch_size)
+    server_before = _Postgres.cpu()
     lrs_before, cpu_before, start = process_cpu(target.pid), time.process_time(), time.perf_counter()
     send()
     elapsed = time.perf_counter() - start
     driver = time.process_time() - cpu_before
     lrs = process_cpu(target.pid) - lrs_before
+    server = _Postgres.cpu() - server_before
     n = len(statements)
-    return n / elapsed, driver / n * 1e6, lrs / n * 1e6
+    return n / elapsed, driver / n * 1e6, lrs / n * 1e6, server / n * 1e6
 
 
 class FastLrs:
@@ -326,11 +346,10 @@ def run_fast(contestants, factory, args, work_dir) -> dict[str, Measure]:
             for contestant in contestants:
                 count = args.one_count if contestant.one_at_a_time else args.count
                 before = lrs.stored()
-                rate, driver, lrs_cpu = measure(contestant, lrs.target, factory.make(count), args.batch_size)
+                rate, *cpu = measure(contestant, lrs.target, factory.make(count), args.batch_size)
                 if lrs.stored() - before != count:
                     raise RuntimeError(f"{contestant.name}: the LRS gained {lrs.stored() - before}, not {count}")
-                entry = results.setdefault(contestant.name, Measure(count, [], [], []))
-                entry.rates.append(rate), entry.driver_cpu.append(driver), entry.lrs_cpu.append(lrs_cpu)
+                results.setdefault(contestant.name, Measure(count, [], [], [], [])).add(rate, *cpu)
     finally:
         lrs.stop()
     return results
@@ -345,11 +364,10 @@ def run_ralph(contestants, factory, args, work_dir) -> dict[str, Measure]:
             try:
                 count = args.ralph_one_count if contestant.one_at_a_time else args.ralph_count
                 target = Target("ralph", ralph.endpoint, ralph.auth, ralph.pid)
-                rate, driver, lrs_cpu = measure(contestant, target, factory.make(count), args.batch_size)
+                rate, *cpu = measure(contestant, target, factory.make(count), args.batch_size)
             finally:
                 ralph.stop()
-            entry = results.setdefault(contestant.name, Measure(count, [], [], []))
-            entry.rates.append(rate), entry.driver_cpu.append(driver), entry.lrs_cpu.append(lrs_cpu)
+            results.setdefault(contestant.name, Measure(count, [], [], [], [])).add(rate, *cpu)
     return results
 
 
@@ -357,7 +375,7 @@ def print_table(title: str, results: dict[str, Measure]) -> None:
     rate = {name: statistics.median(m.rates) for name, m in results.items()}
     ceiling, one = rate.get("raw-batches"), rate.get("tincan-one")
     print(f"\n{title}")
-    header = f"{'contestant':<16}{'stmts':>7}{'runs':>5}{'stmts/s':>10}{'min..max':>17}{'drv µs/st':>10}{'LRS µs/st':>10}{'vs raw':>8}{'vs tc-one':>10}"
+    header = f"{'contestant':<16}{'stmts':>7}{'runs':>5}{'stmts/s':>10}{'min..max':>17}{'drv µs/st':>10}{'LRS µs/st':>10}{'PG µs/st':>9}{'vs raw':>8}{'vs tc-one':>10}"
     print(header)
     print("-" * len(header))
     for name, m in results.items():
@@ -366,7 +384,7 @@ def print_table(title: str, results: dict[str, Measure]) -> None:
         vs_one = f"{rate[name] / one:.1f}x" if one else "-"
         print(
             f"{name:<16}{m.count:>7}{len(m.rates):>5}{rate[name]:>10.0f}{spread:>17}"
-            f"{statistics.median(m.driver_cpu):>10.0f}{statistics.median(m.lrs_cpu):>10.0f}{vs_raw:>8}{vs_one:>10}"
+            f"{statistics.median(m.driver_cpu):>10.0f}{statistics.median(m.lrs_cpu):>10.0f}{statistics.median(m.server_cpu):>9.0f}{vs_raw:>8}{vs_one:>10}"
         )
 
 

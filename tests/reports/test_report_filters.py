@@ -8,9 +8,11 @@ from datetime import date
 from adapter.domain.admin_scope import AdminScope
 from adapter.domain.commands import AgreeAction, HoldConversation
 from adapter.domain.report_filters import Filters, month_from
+from adapter.domain.small_groups import too_small
 from adapter.mapping_files import load_templates
 from adapter.persistence.report_summaries import course_facts
-from adapter.reports.breakdowns import BY_MANAGER, organisation_breakdown
+from adapter.persistence import breakdown_sums as sums
+from adapter.reports.breakdowns import BY_MANAGER, BY_TEAM, organisation_breakdown
 from adapter.reports.figures import counted
 from adapter.reports.measures import total
 from adapter.reports.trends import QUARTER, organisation_trend
@@ -82,6 +84,28 @@ def test_an_activity_filter_counts_only_that_activitys_records(engine, company):
     assert delegation.organisation.cell("conversations").display == "6"  # Cai's and Zoe's team's
     assert feedback.organisation.cell("conversations").value == \
         everything.organisation.cell("conversations").value - 6
+
+
+def test_two_overlapping_filters_cannot_be_subtracted_to_learn_about_a_small_group(engine, company):  # noqa: F811
+    org, zoe, team = _zoe_and_her_team(engine, company)
+    catalog = load_templates()
+    for learner in team:  # Zoe's five also talk about delegation: each view leaves six or more out of everyone
+        coaching.hold_conversation(engine, zoe, catalog.by_key["check-in"], HoldConversation(
+            learner, held_on="2026-05-21", answers={"progress": "p", "learned": "l", "next_focus": "n"},
+            resource_link_pk=org.links["delegation"]), at("2026-05-21", 17))
+    course = Filters(course_id=org.feedback_course)
+    course_and_sales = Filters(course_id=org.feedback_course, team="Sales")
+    with engine.connect() as conn:  # the rule before: each view against everyone only
+        assert all(not too_small(n, 5) for n in sums.left_out(conn, AdminScope.operator(), course)[:1])
+        assert all(not too_small(n, 5) for n in sums.left_out(conn, AdminScope.operator(), course_and_sales)[:1])
+    wide, narrow = _view(engine, course, BY_TEAM), _view(engine, course_and_sales, BY_TEAM)
+    # The feedback course minus its Sales people is Omar's two learners: shown side by side,
+    # the two views would give their conversations away. The narrower view shows nothing.
+    assert not wide.withheld and wide.organisation.cell("conversations").value is not None
+    assert narrow.withheld
+    assert narrow.organisation.learners is None
+    assert all(c.hidden for row in [narrow.organisation, *narrow.rows] for c in row.cells)
+    assert _view(engine, Filters(team="Sales"), BY_TEAM).withheld  # everyone minus Sales is Omar's two, as before
 
 
 def test_time_to_a_decision_is_a_measure_per_period(engine, company):  # noqa: F811

@@ -2,7 +2,8 @@
 20,000 statements to the fault-injecting LRS stand-in, claiming with ``FOR UPDATE SKIP
 LOCKED``; each statement reaches the LRS exactly once in effect (it keeps one copy per id
 and counts statements sent again). Then the same with one worker killed (SIGKILL)
-mid-run: its claimed rows come back when its lease lapses, and nothing is lost.
+mid-run: its claimed rows come back as soon as its connections close (the claims are
+held by open transactions), and nothing is lost.
 
 The point is PostgreSQL's row locking, so on the SQLite run of the suite this module
 starts a throwaway PostgreSQL cluster of its own (tests/peers/postgres.py).
@@ -160,5 +161,5 @@ def test_a_worker_killed_mid_run_loses_nothing(pg_engine, tmp_path):
     assert set(lrs.statements) == ids  # none lost, none extra: the LRS keeps one copy per id
     # Sent again: at most the two batches the killed worker held stored but not yet marked
     # (one is marked while the next is out); a batch of a live worker is only re-sent if
-    # its lease lapses on a stalled machine.
+    # it stays idle in its transaction longer than the lease on a stalled machine.
     assert lrs.resent_known <= 2 * BATCH, lrs.resent_known
