@@ -14,7 +14,9 @@ subtraction:
   or several, down to none), the learners with records in that wider view which this one
   leaves out are none or at least *k*: so neither "everyone minus the filtered view" nor
   "course X minus course X and team T" reveals a small group (any two views whose filters
-  nest are covered, whatever filters the wider one keeps);
+  nest are covered, whatever filters the wider one keeps); the same holds for each row of
+  a filtered view (a manager's team, a team, a month): the row is hidden when the same row
+  of such a wider view rests on 1 to k−1 more learners;
 - a date range adds or drops whole months, so two ranges differ by whole months: within a
   range, a figure is hidden when one of its months rests on 1 to k−1 learners (and the
   view is withheld when a month of the organisation's does), so no difference of two
@@ -34,12 +36,13 @@ DEFAULT_MIN_LEARNERS = 5
 FLOOR_MIN_LEARNERS = 3  # never lower, whatever an admin sets
 MAX_MIN_LEARNERS = 1000
 
-RULE = N_("No row or figure is shown for fewer than %(k)d learners. When one is hidden, another "
-          "may be hidden too, so that nobody can work out the hidden one by subtracting the shown "
-          "rows from the organisation's total; a filtered view shows nothing when removing any of "
-          "its filters (one or several) would bring in the records of fewer than %(k)d learners, so "
-          "two filtered views cannot be subtracted either; and within a date range, a figure is "
-          "hidden when one of its months rests on fewer than %(k)d learners, so two ranges cannot be.")
+RULE = N_("No row or figure is shown for fewer than %(k)d learners. When one is hidden, another may be "
+          "hidden too, so that nobody can work out the hidden one by subtracting the shown rows from the "
+          "organisation's total; a filtered view shows nothing when removing any of its filters (one or "
+          "several) would bring in the records of fewer than %(k)d learners, and hides a row (a manager's,"
+          " a team's, a month's) when it would bring in that row's records of fewer than %(k)d learners, "
+          "so two filtered views cannot be subtracted either; and within a date range, a figure is hidden "
+          "when one of its months rests on fewer than %(k)d learners, so two ranges cannot be.")
 
 
 def min_learners_from(text: str) -> int:
@@ -86,6 +89,14 @@ def hidden_counted(sizes: Mapping[Hashable, int], alone: Mapping[Hashable, int],
             break
         hidden.add(candidates[0])
     return hidden
+
+
+def filter_hides_rows(shown: Mapping[Hashable, int], left_out: Iterable[Mapping[Hashable, int]],
+                      k: int) -> set[Hashable]:
+    """In a filtered view, the rows (``shown``: each one's learners) that one wider view's same
+    row would give away by subtraction: those whose learners left out of it (``left_out``, one
+    mapping per wider view) are 1 to k−1. An empty row gives nothing away."""
+    return {g for wider in left_out for g, n in wider.items() if shown.get(g) and too_small(n, k)}
 
 
 def filter_hides_view(filtered: int, left_out: Iterable[int], k: int) -> bool:

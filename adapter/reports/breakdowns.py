@@ -21,10 +21,11 @@ from sqlalchemy import Connection, Engine
 from adapter.domain.admin_scope import AdminScope
 from adapter.domain.authorization import Forbidden, NotFound, Viewer
 from adapter.domain.report_filters import Filters
-from adapter.domain.small_groups import RULE, filter_hides_view, min_learners_from
+from adapter.domain.small_groups import RULE, filter_hides_rows, filter_hides_view, min_learners_from
 from adapter.domain.source_text import Translate, english
 from adapter.domain.translatable import N_
 from adapter.persistence import breakdown_queries as queries
+from adapter.persistence.breakdown_differences import left_out_per_group
 from adapter.persistence import breakdown_sums as sums
 
 from .dashboards import spreadsheet_cell
@@ -105,7 +106,8 @@ def _breakdown(conn: Connection, scope: AdminScope, by: str, filters: Filters, a
             wanted = set(sorted(names, reverse=descending)[(page - 1) * PAGE_SIZE:page * PAGE_SIZE])
     if wanted is None:
         wanted = set(names)
-    org_row, rows = grouped(conn, scope, by, filters, as_of, k, withheld, organisation, groups, names, wanted)
+    crossed = rows_given_away(conn, scope, by, filters, k, withheld, groups)
+    org_row, rows = grouped(conn, scope, by, filters, as_of, k, withheld, organisation, groups, names, wanted, crossed)
     return Breakdown(by, as_of, k, filters, org_row, [row for _, row in rows], withheld, len(names))
 
 
@@ -115,18 +117,29 @@ def counted_groups(conn: Connection, scope: AdminScope, by: str, filters: Filter
     return groups.pop(None, EMPTY), groups
 
 
+def rows_given_away(conn: Connection, scope: AdminScope, grouping: str, filters: Filters, k: int, withheld: bool,
+                    groups: dict[Any, Counted], always: tuple[str, ...] = ()) -> set:
+    """The rows of a filtered view that the same rows of a wider view (some filters removed,
+    never those in ``always``) would give away by subtraction."""
+    if withheld or not any(name not in always for name in sums.filter_conditions(filters)):
+        return set()
+    return filter_hides_rows({g: group.learners for g, group in groups.items()},
+                             left_out_per_group(conn, scope, filters, grouping, always), k)
+
+
 def grouped(conn: Connection, scope: AdminScope, by: str, filters: Filters, as_of: date, k: int, withheld: bool,
             organisation: Counted, found: dict[Any, Counted], names: dict[Any, str],
-            wanted: set) -> tuple[Row, list[tuple[Any, Row]]]:
+            wanted: set, crossed: set = frozenset()) -> tuple[Row, list[tuple[Any, Row]]]:
     """The organisation's row and the ``wanted`` groups' (its key, its row), cut by the
     small-group rule over every group in ``names`` (each manager with a current team, keyed
-    by id: two may share a name; or each team)."""
+    by id: two may share a name; or each team); ``crossed``: groups hidden whole, as
+    ``rows_given_away`` found them (the rest then hidden beside them as for any hidden row)."""
     groups = {g: found.get(g, EMPTY) for g in names}
     by_month = month_rule(conn, scope, filters, as_of, by, k)
     org_hidden = {fact for fact, keys in by_month.items() if ("organisation",) in keys}
     # A small month hides a fact's figure (and so its complement), but only a row's count of learners.
-    hidden = hidden_per_fact(groups, organisation, k, shared_masks(conn, scope, filters, as_of, by),
-                             {fact: keys for fact, keys in by_month.items() if fact != LEARNERS})
+    already = {fact: (set() if fact == LEARNERS else keys) | set(crossed) for fact, keys in by_month.items()}
+    hidden = hidden_per_fact(groups, organisation, k, shared_masks(conn, scope, filters, as_of, by), already)
     org_row = row_of("Organisation", organisation, k, withheld, org_hidden)
     return org_row, [(g, row_of(names[g], group, k, withheld or g in hidden[LEARNERS],
                                 {fact for fact, keys in hidden.items() if g in keys} | org_hidden

@@ -24,7 +24,7 @@ from adapter.domain.targets import Quarter
 from adapter.persistence import breakdown_queries as queries
 from adapter.persistence import breakdown_sums as sums
 
-from .breakdowns import BY_MANAGER, Row, counted_groups, grouped
+from .breakdowns import BY_MANAGER, Row, counted_groups, grouped, rows_given_away
 from .dashboards import spreadsheet_cell
 from .trends import TREND_COLUMNS
 
@@ -62,8 +62,9 @@ def recognised_managers(conn: Connection, scope: AdminScope | None, quarter: Qua
     organisation, groups = counted_groups(conn, scope, BY_MANAGER, dated, as_of)
     withheld = filters.any and filter_hides_view(organisation.learners, sums.left_out(conn, scope, filters), k)
     names = queries.manager_names(conn, scope)
+    crossed = rows_given_away(conn, scope, BY_MANAGER, dated, k, withheld, groups, always=("dates",))
     organisation_row, rows = grouped(conn, scope, BY_MANAGER, dated, as_of, k, withheld, organisation, groups,
-                                     names, set(names))
+                                     names, set(names), crossed)
     bar = {m: organisation_row.cell(m).value for m in measures}
     met = [row for _, row in rows if not row.hidden and all(
         bar[m] is not None and row.cell(m).value is not None and row.cell(m).value >= bar[m] for m in measures)]

@@ -29,6 +29,7 @@ from adapter.persistence import breakdown_sums as sums
 from adapter.persistence import targets_store
 from adapter.persistence.breakdown_sums import MONTH, ORGANISATION, QUARTER, RESTING
 
+from .breakdowns import rows_given_away
 from .figures import COLUMNS, EMPTY, LEARNERS, Counted, Row, month_rule, row_of
 
 PERIODS = {MONTH: 24, QUARTER: 8}
@@ -82,6 +83,8 @@ def organisation_trend(conn: Connection, scope: AdminScope | None, kind: str, fi
     counts = sums.period_counts(conn, scope, filters, as_of, kind, periods)
     withheld = filters.any and filter_hides_view(sums.learner_counts(conn, scope, filters, ORGANISATION).get(0, 0),
                                                  sums.left_out(conn, scope, filters), k)
+    crossed = rows_given_away(conn, scope, kind, filters, k, withheld,
+                              {p: Counted(EMPTY.sums, n) for p, n in counts.learners.items()})
     by_month = month_rule(conn, scope, filters, as_of, kind, k)
     org_hidden = {fact for fact, keys in by_month.items() if ("organisation",) in keys}
 
@@ -91,13 +94,14 @@ def organisation_trend(conn: Connection, scope: AdminScope | None, kind: str, fi
             return sums.learners_in_periods(conn, scope, filters, as_of, kind, fact, keys)
         sizes = {p: counts.sums[p].resting[fact] if p in counts.sums else 0 for p in periods}
         hidden[fact] = hidden_counted(sizes, counts.alone[fact], counts.everyone[fact], k, union,
-                                      by_month[fact] & set(periods))
+                                      (by_month[fact] | crossed) & set(periods))
         if kind == MONTH:  # the quarterly view's total of a quarter must not give a month away
             for quarter in {p // 3 for p in periods}:
                 months = {p: n for p, n in sizes.items() if p // 3 == quarter}
                 hidden[fact] |= hidden_counted(months, counts.alone_in_quarter[fact],
                                                counts.quarter_everyone[fact].get(quarter, 0), k, union)
-    rows = [row_of(period_name(p, kind), Counted(counts.sums.get(p, EMPTY.sums), counts.learners.get(p, 0)), k, withheld,
+    rows = [row_of(period_name(p, kind), Counted(counts.sums.get(p, EMPTY.sums), counts.learners.get(p, 0)), k,
+                   withheld or p in crossed,
                    {fact for fact, keys in hidden.items() if p in keys} | org_hidden
                    | ({LEARNERS} if p in by_month[LEARNERS] else set())) for p in periods]
     targets = _targets(conn, scope, [period_name(p, kind) for p in periods]) if kind == QUARTER else []
