@@ -12,6 +12,10 @@ from .tables import contexts, manager_links, memberships, people, resource_links
 from .upsert import upsert, upsert_if_changed
 
 MENTOR_CLAIM = "mentor_claim"
+# ``last_launch_at`` answers "has this person started?" and, for retention, "inactive for
+# days?": a repeated launch within this many seconds leaves it be, so the common launch
+# (same person, same profile) writes nothing to ``people``.
+LAST_LAUNCH_LAG = 3600.0
 
 
 def save_person(conn: Connection, platform_id: int, sub: str, profile: dict[str, str], now: float,
@@ -23,7 +27,11 @@ def save_person(conn: Connection, platform_id: int, sub: str, profile: dict[str,
         known["last_launch_at"] = now
     if not known:
         return stub_person(conn, platform_id, sub, now)
-    return upsert(conn, people, {"platform_id": platform_id, "sub": sub}, known, insert_only={"created_at": now})
+    keys = {"platform_id": platform_id, "sub": sub}
+    if not launched:
+        return upsert(conn, people, keys, known, insert_only={"created_at": now})
+    return upsert_if_changed(conn, people, keys, known, lagging={"last_launch_at": LAST_LAUNCH_LAG},
+                             insert_only={"created_at": now})
 
 
 def stub_person(conn: Connection, platform_id: int, sub: str, now: float) -> int:

@@ -43,14 +43,17 @@ _READS: dict[tuple, str] = {}
 
 
 def upsert_if_changed(conn: Connection, table: Table, keys: dict[str, Any], values: dict[str, Any],
-                      ignored: tuple[str, ...] = ()) -> int:
+                      ignored: tuple[str, ...] = (), lagging: dict[str, float] | None = None,
+                      insert_only: dict[str, Any] | None = None) -> int:
     """:func:`upsert`, unless the row with ``keys`` already holds ``values`` (the ``ignored``
-    columns, such as ``updated_at``, aside); its id either way.
+    columns, such as ``updated_at``, aside; a ``lagging`` column counts as holding its value
+    when the stored one is set and at most that much below it); its id either way.
 
     Most launches repeat what the tool knows about the course, the link and the membership:
     a read then, not a write (no row lock held to the commit, no new row version on
     PostgreSQL, no page for SQLite's log). Two launches racing past the read both upsert.
     """
+    lagging = lagging or {}
     compared = [name for name in values if name not in ignored]
     shape = (conn.dialect.name, table, tuple(keys), tuple(compared))
     sql = _READS.get(shape)
@@ -59,9 +62,16 @@ def upsert_if_changed(conn: Connection, table: Table, keys: dict[str, Any], valu
             f"SELECT id, {', '.join(compared)} FROM {table.name} WHERE "
             + " AND ".join(f"{name} = :{name}" for name in keys), conn.dialect.name)
     rows = driver_sql.run(conn, sql, keys)
-    if rows and all(_stored(table, name, got) == values[name] for name, got in zip(compared, rows[0][1:])):
+    if rows and all(_holds(table, name, got, values[name], lagging.get(name))
+                    for name, got in zip(compared, rows[0][1:])):
         return rows[0][0]
-    return upsert(conn, table, keys, values)
+    return upsert(conn, table, keys, values, insert_only)
+
+
+def _holds(table: Table, name: str, stored: Any, wanted: Any, lag: float | None) -> bool:
+    if lag is None:
+        return _stored(table, name, stored) == wanted
+    return stored is not None and 0 <= wanted - stored <= lag
 
 
 def _stored(table: Table, name: str, value: Any) -> Any:

@@ -32,7 +32,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-sys.path.insert(0, str(HERE))
+sys.path[:0] = [str(HERE), str(HERE.parent.parent)]  # driver.py imports bench.launch.browser
 
 from driver import HEADER, BenchPlatform, ToolUnderTest, proc_cpu_seconds, run_phase, serve_platform_jwks  # noqa: E402
 

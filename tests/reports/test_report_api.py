@@ -17,7 +17,7 @@ def _csrf(page) -> str:
     return unescape(re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1))
 
 
-def _new_token(admin, name="Power BI") -> str:
+def _new_token(admin, name: str) -> str:
     page = admin.get("/admin/reports/api-tokens")
     created = admin.client.post(admin.tool_url + "/admin/reports/api-tokens", data={"csrf_token": _csrf(page), "name": name})
     assert created.status_code == 201
@@ -26,7 +26,7 @@ def _new_token(admin, name="Power BI") -> str:
 
 def test_a_token_reads_the_reports_and_stops_working_once_revoked(peers, launch, team):
     admin = launch("admin-ada")
-    token = _new_token(admin)
+    token = _new_token(admin, "Revoked by this test")
     with peers.engine.connect() as conn:
         stored = conn.execute(select(report_api_tokens.c.token_hash)).scalars().all()
     assert token not in stored and all(len(h) == 64 for h in stored)  # hashes only
@@ -50,7 +50,9 @@ def test_a_token_reads_the_reports_and_stops_working_once_revoked(peers, launch,
     assert requests.get(api + "/reports/by-manager", timeout=10).status_code == 401
 
     page = admin.get("/admin/reports/api-tokens")
-    token_id = re.search(r'/admin/reports/api-tokens/(\d+)/revoke', page.text).group(1)
+    # This test's own row: other tests' tokens may be listed too, in any order.
+    token_id = re.search(r'<th scope="row">Revoked by this test</th>(?:(?!</tr>).)*?/api-tokens/(\d+)/revoke',
+                         page.text, re.DOTALL).group(1)
     revoked = admin.client.post(admin.tool_url + f"/admin/reports/api-tokens/{token_id}/revoke",
                                 data={"csrf_token": _csrf(page)})
     assert revoked.status_code == 200 and "no longer works" in revoked.text

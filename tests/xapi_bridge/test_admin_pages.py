@@ -9,9 +9,9 @@ from datetime import datetime, timedelta, timezone
 from html import unescape
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
-from adapter.persistence.outbox_store import SqlOutbox, enqueue
+from adapter.persistence.outbox_store import SqlOutbox, enqueue, forget
 from adapter.persistence.tables import outbox
 from adapter.persistence.xapi_tables import lrs_endpoints
 from tests.peers.lti_platform import browser, demo_platform_id, full_launch, operator_browser
@@ -147,16 +147,25 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def test_delivery_page_says_why_messages_wait_and_names_the_gradebook(peers, admin):
+@pytest.fixture
+def waiting_messages(peers):
+    """Two made-up messages in the session's shared outbox, cancelled and their payloads
+    dropped afterwards (outbox.forget), even if the test fails. Deleting the rows instead
+    would leave their payloads behind: SQLite reuses a deleted row's id, so a later test's
+    real score would be claimed with this fake payload."""
     platform_id = demo_platform_id(peers)
     with peers.engine.begin() as conn:
         enqueue(conn, "xapi", "admin-slow", "m-2", {"id": "m-2"}, time.time(), source="reflection 2 v1")
         enqueue(conn, "ags", f"platform:{platform_id}", "s-1", {"id": "s-1"}, time.time(), source="validation 1 v1")
+    yield platform_id
+    with peers.engine.begin() as conn:
+        forget(conn, conn.execute(select(outbox.c.id).where(outbox.c.message_id.in_(["m-2", "s-1"]))).scalars().all())
+
+
+def test_delivery_page_says_why_messages_wait_and_names_the_gradebook(peers, admin, waiting_messages):
     box = SqlOutbox(peers.engine, "xapi")
     (row,) = box.claim_due("admin-slow", 10, _now())
     box.schedule_retry([row.id], _now() + timedelta(minutes=5), 1, "503 the LRS is busy")
     page = admin.get(peers.tool_url + "/admin/delivery").text
     assert "Last try failed: 503 the LRS is busy." in page and "Next try in" in page
-    assert "Scores to an LMS gradebook" in page and f"platform:{platform_id}" not in page
-    with peers.engine.begin() as conn:  # leave nothing queued for the other tests' workers
-        conn.execute(delete(outbox).where(outbox.c.message_id.in_(["m-2", "s-1"])))
+    assert "Scores to an LMS gradebook" in page and f"platform:{waiting_messages}" not in page
