@@ -23,7 +23,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent.parent))
 
-from driver import LTI, BenchPlatform, serve_platform_jwks  # noqa: E402
+from driver import BenchPlatform, serve_platform_jwks  # noqa: E402
 
 from adapter.config import Settings  # noqa: E402
 from adapter.services.platforms import PlatformSpec, register_platform  # noqa: E402

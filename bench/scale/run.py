@@ -43,6 +43,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench" / "launch")]
 from driver import BenchPlatform, ToolUnderTest, proc_cpu_seconds, run_phase, serve_platform_jwks  # noqa: E402
 from run import children, free_port, stop, wait_http  # noqa: E402  (bench/launch/run.py)
 
+from bench.xapi.outbox_contestants import register_lrs  # noqa: E402
+
 BIN = Path(sys.executable).parent
 
 
@@ -150,7 +152,7 @@ def run_drain(cluster, args, work: Path) -> list[str]:
     upgrade(engine)
     lrs = FastLrs(work)
     target = lrs.target
-    _bench_xapi().register_lrs(engine, target, args.batch_size)
+    register_lrs(engine, target, args.batch_size)
     env = {**os.environ, "DATABASE_URL": url, "COACHBRIDGE_INSTANCE": str(work / "drain-instance"),
            "COACHBRIDGE_ALLOW_PRIVATE_ADDRESSES": "1"}
     factory = StatementFactory()

@@ -59,6 +59,9 @@ from xapi.statements import BuildSettings, build_statements  # noqa: E402
 from xapi_memory_outbox import MemoryOutbox  # noqa: E402
 from xapi_samples import sample_event  # noqa: E402
 
+from bench.xapi.outbox_contestants import (  # noqa: E402
+    ThrowawayPostgres, prepare_db_drain, prepare_db_end_to_end, process_cpu)
+
 VERSION_HEADER = {"X-Experience-API-Version": "1.0.3", "Content-Type": "application/json"}
 
 
@@ -143,113 +146,6 @@ def prepare_coachbridge(target: Target, statements: list[dict], batch_size: int)
     return send
 
 
-_DATABASES = tempfile.TemporaryDirectory(prefix="bench-xapi-db-")  # removed at exit
-
-
-def register_lrs(engine, target: Target, batch_size: int) -> None:
-    """A platform and ``target`` as its LRS endpoint (basic auth), in a migrated database."""
-    from adapter.persistence import lrs_store
-    from adapter.services.platforms import PlatformSpec, register_platform
-
-    platform_id = register_platform(engine, PlatformSpec(
-        issuer="https://lms.bench", client_id="bench", auth_login_url="https://lms.bench/auth",
-        key_set_url="https://lms.bench/jwks"))
-    with engine.begin() as conn:
-        lrs_store.add_endpoint(conn, target.name, {
-            "platform_id": platform_id, "endpoint": target.endpoint, "auth_kind": "basic", "username": target.auth[0],
-            "token_url": "", "client_id": "", "scope": "", "xapi_version": "1.0.3", "batch_size": batch_size},
-            target.auth[1], time.time())
-
-
-class _Postgres:
-    """A throwaway PostgreSQL cluster (tests/peers/postgres.py: fsync off), started on first
-    use and stopped at exit; a new database for each run."""
-
-    cluster = None
-
-    @classmethod
-    def new_database(cls) -> str:
-        if cls.cluster is None:
-            import atexit
-
-            from tests.peers.postgres import PostgresCluster
-
-            cls.cluster = PostgresCluster()
-            atexit.register(cls.cluster.stop)
-        return cls.cluster.new_database()
-
-    @classmethod
-    def cpu(cls) -> float:
-        """CPU seconds the cluster's processes have used (0 before it starts), from /proc."""
-        if cls.cluster is None:
-            return 0.0
-        postmaster = int((cls.cluster.data / "postmaster.pid").read_text().split()[0])
-        pids = [postmaster, *(int(pid) for task in Path(f"/proc/{postmaster}/task").iterdir()
-                              for pid in (task / "children").read_text().split())]
-        return sum(process_cpu(pid, children=True) for pid in pids if Path(f"/proc/{pid}").exists())
-
-
-def _db_outbox(target: Target, statements: list[dict], batch_size: int, database: str):
-    """A fresh migrated database (``sqlite`` or ``postgresql``) with ``target`` as its LRS,
-    the worker's xAPI job over it, and the statements as the bridge's outbox rows
-    (serialized, as raw's bodies are); what the database contestants share."""
-    from adapter.persistence.database import make_engine, upgrade
-    from adapter.services.xapi_bridge import outbox_rows
-    from adapter.worker import XapiDelivery
-
-    engine = make_engine(_Postgres.new_database() if database == "postgresql"
-                         else f"sqlite:///{tempfile.mkdtemp(dir=_DATABASES.name)}/coachbridge.db")
-    upgrade(engine)
-    register_lrs(engine, target, batch_size)
-    job = XapiDelivery(engine, None)
-    job.deliverers()  # reads the LRS endpoint and opens its session, as a running worker has
-    return engine, job, outbox_rows(target.name, statements, time.time(), "bench")
-
-
-def _drain_all(engine, job, count: int, name: str) -> None:
-    from adapter.persistence.outbox_store import queue_status
-
-    while job.run_once():
-        pass
-    (status,) = queue_status(engine, time.time())
-    if (status.delivered, status.pending, status.dead) != (count, 0, 0):
-        raise RuntimeError(f"{name} left rows undelivered: {status}")
-
-
-def prepare_db_drain(target: Target, statements: list[dict], batch_size: int, database: str = "sqlite") -> Send:
-    """Outbox to LRS: the rows are committed (and SQLite's WAL checkpointed, PostgreSQL's
-    table analysed) before the clock starts, as the web processes leave them; timed is the
-    worker's drain only."""
-    from adapter.services.xapi_bridge import insert_outbox_rows
-
-    engine, job, rows = _db_outbox(target, statements, batch_size, database)
-    with engine.begin() as conn:
-        insert_outbox_rows(conn, rows)
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.exec_driver_sql("ANALYZE outbox" if database == "postgresql" else "PRAGMA wal_checkpoint(TRUNCATE)")
-
-    def send() -> None:
-        _drain_all(engine, job, len(statements), "db-drain")
-
-    return send
-
-
-def prepare_db_end_to_end(target: Target, statements: list[dict], batch_size: int,
-                          database: str = "sqlite") -> Send:
-    """Enqueue then drain: writing the rows in one transaction (in production, part of
-    the web request's record transaction) and the worker's drain, both timed."""
-    from adapter.services.xapi_bridge import insert_outbox_rows
-
-    engine, job, rows = _db_outbox(target, statements, batch_size, database)
-
-    def send() -> None:
-        with engine.begin() as conn:
-            insert_outbox_rows(conn, rows)
-        _drain_all(engine, job, len(statements), "db-enqueue+drain")
-
-    return send
-
-
 CONTESTANTS = [
     Contestant("raw-batches", prepare_raw),
     Contestant("tincan-one", prepare_tincan_one, one_at_a_time=True),
@@ -287,13 +183,6 @@ class StatementFactory:
         ]
 
 
-def process_cpu(pid: int, children: bool = False) -> float:
-    """CPU seconds (user + system) a process has used, from /proc; with ``children``, its
-    ended child processes' too (PostgreSQL's autovacuum workers come and go)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return sum(int(f) for f in fields[11:15 if children else 13]) / os.sysconf("SC_CLK_TCK")
-
-
 @dataclass
 class Measure:
     count: int
@@ -310,13 +199,13 @@ class Measure:
 def measure(contestant: Contestant, target: Target, statements: list[dict],
             batch_size: int) -> tuple[float, float, float, float]:
     send = contestant.prepare(target, statements, batch_size)
-    server_before = _Postgres.cpu()
+    server_before = ThrowawayPostgres.cpu()
     lrs_before, cpu_before, start = process_cpu(target.pid), time.process_time(), time.perf_counter()
     send()
     elapsed = time.perf_counter() - start
     driver = time.process_time() - cpu_before
     lrs = process_cpu(target.pid) - lrs_before
-    server = _Postgres.cpu() - server_before
+    server = ThrowawayPostgres.cpu() - server_before
     n = len(statements)
     return n / elapsed, driver / n * 1e6, lrs / n * 1e6, server / n * 1e6
 
