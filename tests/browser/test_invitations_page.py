@@ -23,6 +23,7 @@ def test_a_new_registration_link_fits_a_phone(chromium, peers):
     page.get_by_label("Who it is for (optional, for you)").fill("Acme Moodle")
     page.get_by_role("button", name="Create a registration link").click()
     page.get_by_text("It is shown only now").wait_for()
+    page.wait_for_load_state("load")  # the stylesheet applied: text can be laid out before it is
     assert peers.tool_url + "/lti/register/" in page.locator("main").inner_text()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     check_accessibility(page, "registration-links-390", page)

@@ -93,6 +93,7 @@ def test_the_relationships_and_provisioning_pages_fit_a_phone(chromium, peers):
     page.goto(peers.tool_url + "/admin/provisioning")
     page.get_by_role("button", name="Make a token").click()
     page.get_by_text("It is not shown again.").wait_for()
+    page.wait_for_load_state("load")  # the stylesheet applied: text can be laid out before it is
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     check_accessibility(page, "admin-provisioning-390", page)
     context.close()
