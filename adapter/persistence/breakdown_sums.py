@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from itertools import combinations
 from datetime import date
-from typing import Any
+from typing import Any, Iterable
 
 from sqlalchemy import ColumnElement, Connection, and_, case, cast, func, literal, not_, null, select, union_all
 
@@ -241,16 +241,31 @@ def shared_learners(conn: Connection, scope: AdminScope) -> list[int]:
                              .having(func.count() > 1)).scalars())
 
 
-def left_out(conn: Connection, scope: AdminScope, filters: Filters) -> list[int]:
-    """For each wider view the filters' view lies in — the view with some of its filters
-    removed (one or several, down to none) — how many learners (in ``scope``) have records
-    in that wider view which this one leaves out. Each is the difference a reader would get
-    by subtracting this view from that one. Counted without reading every row: the wider
-    view's learners, less this view's, plus this view's learners who also have rows the
-    wider view keeps and this one leaves out (looked up learner by learner). The first is
-    everyone's (every filter removed)."""
+def wider_views(scope: AdminScope, filters: Filters, always: Iterable[str] = ()) -> list[list[ColumnElement[bool]]]:
+    """The WHERE clause of each wider view the filters' view lies in: some of its filters
+    removed (one or several, down to none; a date range is one filter), never those named in
+    ``always`` (the recognition list's quarter). The first keeps only those in ``always``."""
     active = filter_conditions(filters)
-    if not active:
+    removable = [name for name in active if name not in always]
+    views = []
+    for size in range(len(removable)):
+        for still in combinations(removable, size):  # the removable filters the wider view keeps
+            names = [*still, *(name for name in active if name in always)]
+            # Every row has one of the kinds: said, a range of months can use the (kind, month)
+            # index (everyone's learners are read fastest in learner order, without it).
+            views.append([within(scope, r.c.platform_id), *([r.c.kind.in_(DATED_KINDS)] if names else []),
+                          *(c for name in names for c in active[name])])
+    return views
+
+
+def left_out(conn: Connection, scope: AdminScope, filters: Filters, always: Iterable[str] = ()) -> list[int]:
+    """For each of ``wider_views`` how many learners (in ``scope``) have records in that
+    wider view which this one leaves out. Each is the difference a reader would get by
+    subtracting this view from that one. Counted without reading every row: the wider
+    view's learners, less this view's, plus this view's learners who also have rows the
+    wider view keeps and this one leaves out (looked up learner by learner)."""
+    views = wider_views(scope, filters, always)
+    if not views:
         return []
     where = kept(scope, filters)
 
@@ -258,16 +273,8 @@ def left_out(conn: Connection, scope: AdminScope, filters: Filters) -> list[int]
         grouped = select(r.c.learner_id).where(*conditions).group_by(r.c.learner_id).subquery()
         return int(conn.execute(select(func.count()).select_from(grouped)).scalar() or 0)
     in_view = learners(*where)
-    counts = []
-    for size in range(len(active)):
-        for still in combinations(active, size):  # the filters the wider view keeps
-            # Every row has one of the kinds: said, a range of months can use the (kind, month)
-            # index (everyone's learners are read fastest in learner order, without it).
-            wider = [within(scope, r.c.platform_id), *([r.c.kind.in_(DATED_KINDS)] if still else []),
-                     *(c for name in still for c in active[name])]
-            counts.append(learners(*wider) - in_view + learners(
-                r.c.learner_id.in_(select(r.c.learner_id).where(*where)), *wider, not_(and_(*where))))
-    return counts
+    return [learners(*wider) - in_view + learners(
+        r.c.learner_id.in_(select(r.c.learner_id).where(*where)), *wider, not_(and_(*where))) for wider in views]
 
 
 def monthly_resting(conn: Connection, scope: AdminScope, filters: Filters, as_of: date,

@@ -29,6 +29,9 @@ from .dashboards import spreadsheet_cell
 from .trends import TREND_COLUMNS
 
 DEFAULT_MEASURES = ("applied_90", "usefulness")
+# The page never removes its quarter: the views a filtered list is compared with, as a whole
+# and row by row, are the same quarter without some of its other filters.
+QUARTER_KEPT = ("dates",)
 # Rates and means only: a team's volume is never comparable with the organisation's total.
 RECOGNISABLE = tuple(c for c in TREND_COLUMNS if c not in ("conversations", "decisions", "decision_days"))
 
@@ -60,9 +63,10 @@ def recognised_managers(conn: Connection, scope: AdminScope | None, quarter: Qua
     start = month_index(quarter.starts_on)
     dated = Filters(filters.platform_id, filters.course_id, filters.team, filters.activity, start, start + 2)
     organisation, groups = counted_groups(conn, scope, BY_MANAGER, dated, as_of)
-    withheld = filters.any and filter_hides_view(organisation.learners, sums.left_out(conn, scope, filters), k)
+    left_out = sums.left_out(conn, scope, dated, QUARTER_KEPT)
+    withheld = filters.any and filter_hides_view(organisation.learners, left_out, k)
     names = queries.manager_names(conn, scope)
-    crossed = rows_given_away(conn, scope, BY_MANAGER, dated, k, withheld, groups, always=("dates",))
+    crossed = rows_given_away(conn, scope, BY_MANAGER, dated, k, withheld, groups, QUARTER_KEPT)
     organisation_row, rows = grouped(conn, scope, BY_MANAGER, dated, as_of, k, withheld, organisation, groups,
                                      names, set(names), crossed)
     bar = {m: organisation_row.cell(m).value for m in measures}

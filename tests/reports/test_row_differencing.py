@@ -37,13 +37,13 @@ def _move(engine, org, learners, manager, team):
     assert import_relationships(engine, None, org.platform_id, text, at("2026-06-02")).written
 
 
-def _delegation_talks(engine, org, manager_id, learners):
+def _delegation_talks(engine, org, manager_id, learners, held_on="2026-05-21"):
     with engine.connect() as conn:
         manager = coaching.load_viewer(conn, manager_id, org.platform_id, ["manager"], None)
     for learner in learners:
         coaching.hold_conversation(engine, manager, load_templates().by_key["check-in"], HoldConversation(
-            learner, held_on="2026-05-21", answers={"progress": "p", "learned": "l", "next_focus": "n"},
-            resource_link_pk=org.links["delegation"]), at("2026-05-21", 17))
+            learner, held_on=held_on, answers={"progress": "p", "learned": "l", "next_focus": "n"},
+            resource_link_pk=org.links["delegation"]), at(held_on, 17))
 
 
 def test_a_managers_row_in_one_course_cannot_be_subtracted_from_the_unfiltered_row(engine, company):  # noqa: F811
