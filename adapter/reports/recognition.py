@@ -17,7 +17,7 @@ from adapter.domain.admin_scope import AdminScope
 from adapter.domain.authorization import Forbidden
 from adapter.domain.report_filters import Filters, month_index
 from adapter.domain.rules import RuleViolation
-from adapter.domain.small_groups import filter_hides_view
+from adapter.domain.small_groups import RULE, filter_hides_view
 from adapter.domain.source_text import Translate, english
 from adapter.domain.translatable import N_
 from adapter.domain.targets import Quarter
@@ -44,6 +44,11 @@ class Recognition:
     organisation: Row
     managers: list[Row]  # those meeting the bar, by name
     filters: Filters = Filters()  # the page's platform, course, activity and team
+
+    @property
+    def rule_message(self) -> tuple[str, dict]:
+        """The small-group rule, explained on the page as on the breakdowns (same text)."""
+        return RULE, {"k": self.min_learners}
 
 
 def chosen_measures(asked: list[str]) -> tuple[str, ...]:

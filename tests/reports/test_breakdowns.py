@@ -221,6 +221,7 @@ def test_recognition_page(peers, launch, team):
     admin = launch("admin-ada")
     page = admin.get("/admin/reports/recognition?quarter=2026-Q2&measure=applied_90&measure=cadence_kept")
     assert page.status_code == 200 and "Managers to recognise, 2026-Q2" in page.text
+    assert "Why some figures are hidden" in page.text and "two filtered views cannot be subtracted" in page.text
     assert admin.get("/admin/reports/recognition?quarter=2026-Q9").status_code == 400
     assert admin.get("/admin/reports/recognition?measure=bogus").status_code == 400
     assert admin.get("/admin/reports/recognition?format=csv").text.startswith("manager,quarter,applied_90,usefulness")
