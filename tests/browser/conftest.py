@@ -69,7 +69,9 @@ def tool_frame(page, peers):
 
 
 def check_accessibility(target, name: str, page) -> None:
-    """No serious or critical axe-core violation; a screenshot either way."""
+    """No serious or critical axe-core violation; a screenshot either way. After a form's
+    answer the text can be laid out before the stylesheet and deferred scripts are: wait for them."""
+    page.wait_for_load_state("load")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
     if not AXE.exists():

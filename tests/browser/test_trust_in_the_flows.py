@@ -100,6 +100,7 @@ def test_deep_linking_shows_every_problem_beside_its_field_and_keeps_what_was_ty
     page.get_by_role("button", name="Add to the course").click()
     summary = page.get_by_role("alert")
     summary.wait_for()
+    page.wait_for_load_state("load")  # focus_message.js (deferred) has run: the alert shows before it does
     assert "Please fix these 4 things" in summary.inner_text()
     for field in ("template", "title", "activity_iri", "points"):
         assert summary.locator(f'a[href="#{field}"]').count() == 1  # each problem links to its field
@@ -113,6 +114,7 @@ def test_deep_linking_shows_every_problem_beside_its_field_and_keeps_what_was_ty
 def _every_problem_links_to_its_field(page, count: int, names: list[str]) -> None:
     summary = page.get_by_role("alert")
     summary.wait_for()
+    page.wait_for_load_state("load")  # focus_message.js (deferred) has run: the alert shows before it does
     assert f"Please fix these {count} things" in summary.inner_text()
     assert page.evaluate("document.activeElement.id") == "page-message"  # heard first
     for name in names:
