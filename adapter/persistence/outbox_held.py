@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import os
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
@@ -87,44 +88,44 @@ class HeldClaims:
         return conn
 
     def _execute(self, batch: _Batch, sql: str, params: dict[str, Any], binary: bool = False) -> list[tuple]:
-        try:
+        with self._losing(batch, sql, params):
             cursor = batch.conn.execute(sql, params, binary=binary)
             return cursor.fetchall() if cursor.description else []
-        except Exception as error:
-            self._discard(batch)  # its transaction is lost: the server releases its rows
-            dbapi = self.engine.dialect.loaded_dbapi
-            if isinstance(error, dbapi.Error):
-                raise DBAPIError.instance(sql, params, error, dbapi.Error) from error
-            raise
 
     def _finish(self, batch: _Batch, commit: bool) -> None:
-        try:
+        with self._losing(batch, "COMMIT" if commit else "ROLLBACK", {}):
             batch.conn.commit() if commit else batch.conn.rollback()
-        except Exception as error:
-            self._discard(batch)
-            dbapi = self.engine.dialect.loaded_dbapi
-            if isinstance(error, dbapi.Error):
-                raise DBAPIError.instance("COMMIT", {}, error, dbapi.Error) from error
-            raise
         self._idle.append(batch.conn)
 
-    def _discard(self, batch: _Batch) -> None:
+    @contextmanager
+    def _losing(self, batch: _Batch, statement: str, params: dict[str, Any]) -> Iterator[None]:
+        """On an error the batch's transaction is lost (the server releases its rows): its
+        connection is closed, and a driver error is raised as SQLAlchemy's, as the pool's are."""
+        try:
+            yield
+        except Exception as error:
+            self._forget(batch)
+            try:
+                batch.conn.close()
+            except Exception:  # already broken; closing is all that was left to do
+                pass
+            dbapi = self.engine.dialect.loaded_dbapi
+            if isinstance(error, dbapi.Error):
+                raise DBAPIError.instance(statement, params, error, dbapi.Error) from error
+            raise
+
+    def _forget(self, batch: _Batch) -> None:
+        """The batch's rows are no longer held here."""
         for row_id in batch.ids:
             self._holder.pop(row_id, None)
         batch.ids = set()
-        try:
-            batch.conn.close()
-        except Exception:  # already broken; closing is all that was left to do
-            pass
 
     def _release_stale(self) -> None:
         """Batches held longer than the lease (their settlement never came: an error
         between claim and settlement) are rolled back, as a lapsed lease would free them."""
         stale = {batch for batch in self._holder.values() if time.monotonic() - batch.since > self.lease}
         for batch in stale:
-            for row_id in batch.ids:
-                del self._holder[row_id]
-            batch.ids = set()
+            self._forget(batch)
             try:
                 self._finish(batch, commit=False)
             except DBAPIError:

@@ -29,13 +29,13 @@ _COMMON = {
 _SETTLE = "UPDATE outbox SET {values}, claimed_until = NULL, claimed_by = NULL WHERE {ids}"
 
 
-def _settlements(ids: str, prefix: str = "") -> dict[str, str]:
+def _settlements(ids: str, held: bool = False) -> dict[str, str]:
     """A leased row is settled only while pending (its lease may have lapsed and another
-    worker settled it); a held one is locked, so it is pending, and its settlement says
-    no more: with ``status = 'pending'`` the planner may walk the pending rows' index
-    for the ids (it did, ~80 µs a row, while the queue's statistics dated from an empty
-    outbox) instead of the primary key."""
-    guard = "" if prefix else " AND status = 'pending'"
+    worker settled it); a held one (named ``held_<kind>``) is locked, so it is pending, and
+    its settlement says no more: with ``status = 'pending'`` the planner may walk the pending
+    rows' index for the ids (it did, ~80 µs a row, while the queue's statistics dated from an
+    empty outbox) instead of the primary key."""
+    prefix, guard = ("held_", "") if held else ("", " AND status = 'pending'")
     return {prefix + kind: _SETTLE.format(values=values, ids=ids + guard) for kind, values in (
         ("delivered", "status = 'delivered', delivered_at = :at, last_error = ''"),
         ("retry", "next_attempt_at = :at, attempts = :attempts, last_error = :reason"),
@@ -79,7 +79,7 @@ POSTGRESQL = {name: for_dialect(sql, "postgresql") for name, sql in {
     "claim": "WITH " + _PG_CLAIM,
     "claim_marking": "WITH delivered AS (" + _PG_SETTLE["delivered"] + "), " + _PG_CLAIM,
     "hold": _PG_HOLD,
-    **_settlements("id = ANY(CAST(:ids AS INTEGER[]))", prefix="held_"),
+    **_settlements("id = ANY(CAST(:ids AS INTEGER[]))", held=True),
     **_PG_SETTLE,
 }.items()}
 
