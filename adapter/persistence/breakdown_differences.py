@@ -12,7 +12,7 @@ from sqlalchemy import Connection, and_, func, not_, select
 from adapter.domain.admin_scope import AdminScope
 from adapter.domain.report_filters import Filters
 
-from .breakdown_sums import _grouped_keys, _with_group, kept, wider_views
+from .breakdown_sums import grouped_keys, with_group, kept, wider_views
 
 
 def left_out_per_group(conn: Connection, scope: AdminScope, filters: Filters, grouping: str,
@@ -22,10 +22,10 @@ def left_out_per_group(conn: Connection, scope: AdminScope, filters: Filters, gr
     learners with a record that wider view keeps and this one leaves out. One grouped count
     per wider view: 1 to 3 statements for one or two filters."""
     where = kept(scope, filters)
-    keys = _grouped_keys(grouping)
+    keys = grouped_keys(grouping)
     found = []
     for wider in wider_views(scope, filters, always):
         outside = select(*keys).where(*wider, not_(and_(*where))).group_by(*keys).subquery()
-        g, source = _with_group(scope, outside, grouping)
+        g, source = with_group(scope, outside, grouping)
         found.append(dict(conn.execute(select(g.label("g"), func.count()).select_from(source).group_by(g)).all()))
     return found

@@ -207,11 +207,12 @@ def _learner_bits(scope: AdminScope, filters: Filters, as_of: date, keys: list, 
     return select(*keys, *columns).where(*kept(scope, filters), *where).group_by(*keys).subquery()
 
 
-def _grouped_keys(grouping: str) -> list:
+def grouped_keys(grouping: str) -> list:
+    """What a per-learner query groups by: the learner, and the period when the view is one."""
     return [r.c.learner_id] + ([_period(grouping).label("g")] if grouping in PERIODS else [])
 
 
-def _with_group(scope: AdminScope, per_learner, grouping: str):
+def with_group(scope: AdminScope, per_learner, grouping: str):
     """(g column, FROM clause): the learner's group beside their bits, as ``_select_groups``
     keys it (a period already is a key; the organisation is 0)."""
     if grouping in PERIODS:
@@ -226,9 +227,9 @@ def learner_masks(conn: Connection, scope: AdminScope, filters: Filters, as_of: 
                   learners: list[int]) -> dict[tuple, int]:
     """(group, learner) -> the RESTING facts that learner has in it, one bit each (bit i is
     RESTING[i]), for ``learners``; learners with no fact have 0."""
-    per_learner = _learner_bits(scope, filters, as_of, _grouped_keys(grouping), [r.c.learner_id.in_(learners)])
+    per_learner = _learner_bits(scope, filters, as_of, grouped_keys(grouping), [r.c.learner_id.in_(learners)])
     mask = sum((per_learner.c[f"bit{i}"] * (1 << i) for i in range(len(RESTING))), literal(0))
-    g, source = _with_group(scope, per_learner, grouping)
+    g, source = with_group(scope, per_learner, grouping)
     query = select(g, per_learner.c.learner_id, mask).select_from(source)
     return {(row[0], row[1]): int(row[2]) for row in conn.execute(query)}
 
@@ -281,8 +282,8 @@ def monthly_resting(conn: Connection, scope: AdminScope, filters: Filters, as_of
                     grouping: str) -> dict[tuple[Any, int], dict[str, int]]:
     """(group, month) -> how many learners it has ("") and how many each RESTING fact rests
     on, in that month: a date range adds or drops whole months, which must not be given away."""
-    per_learner = _learner_bits(scope, filters, as_of, [*_grouped_keys(grouping), r.c.month])
-    g, source = _with_group(scope, per_learner, grouping)
+    per_learner = _learner_bits(scope, filters, as_of, [*grouped_keys(grouping), r.c.month])
+    g, source = with_group(scope, per_learner, grouping)
     query = select(g.label("g"), per_learner.c.month, func.count().label("n"),
                    *(func.sum(per_learner.c[f"bit{i}"]).label(name) for i, name in enumerate(RESTING))) \
         .select_from(source).group_by(*([] if grouping == ORGANISATION else [g]), per_learner.c.month)
@@ -316,7 +317,7 @@ def period_counts(conn: Connection, scope: AdminScope, filters: Filters, as_of: 
         facts += [func.sum(case((counted, value), else_=0)).label(name) for name, value in values]
         bits += [func.max(case((and_(counted, value > 0), 1), else_=0)).label(f"bit{RESTING.index(name)}")
                  for name, value in values if name in RESTING]
-    keys = _grouped_keys(grouping)
+    keys = grouped_keys(grouping)
     lp = select(*keys, *facts, *bits).where(*kept(scope, filters), r.c.month >= months[0], r.c.month <= months[-1]) \
         .group_by(*keys).cte("per_learner_period")
     indices = range(len(RESTING))
