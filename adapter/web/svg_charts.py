@@ -58,7 +58,7 @@ def application_chart(chart_id: str, applied: list[Measure]) -> Markup:
     def y(percent: float) -> float:
         return top + height * (1 - percent / 100)
 
-    parts = [f'<line x1="{left:.1f}" y1="{y(0)}" x2="{left + width}" y2="{y(0)}" stroke="{INK}"/>',
+    parts = [f'<line x1="{left}" y1="{y(0)}" x2="{left + width}" y2="{y(0)}" stroke="{INK}"/>',
              f'<line x1="{left}" y1="{y(0)}" x2="{left}" y2="{y(100)}" stroke="{INK}"/>']
     for percent in (0, 50, 100):
         parts.append(f'<text x="{left - 6}" y="{y(percent) + 4:.1f}" text-anchor="end" font-size="11" '
