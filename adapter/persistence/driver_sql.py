@@ -9,7 +9,7 @@ written with ``:name`` parameters; :func:`for_dialect` gives PostgreSQL's ``%(na
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
@@ -25,6 +25,13 @@ def for_dialect(sql: str, dialect_name: str) -> str:
 def both(sql: str) -> dict[str, str]:
     """The same statement for SQLite and PostgreSQL, keyed by dialect name."""
     return {"sqlite": sql, "postgresql": for_dialect(sql, "postgresql")}
+
+
+def pg_int_array(ids: Iterable[int]) -> str:
+    """An ``INTEGER[]`` parameter as PostgreSQL's text form (``{1,2,3}``), for statements that
+    cast it (``CAST(:ids AS INTEGER[])``): psycopg dumps a list of ints element by element in
+    Python (~1 µs an id, a regex search each), a batch's hundred ids a tenth of a millisecond."""
+    return "{" + ",".join(map(str, map(int, ids))) + "}"
 
 
 def run(conn: Connection, sql: str | dict[str, str], params: dict[str, Any] | None = None) -> list[Any]:

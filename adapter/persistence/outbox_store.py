@@ -21,8 +21,8 @@ from typing import Any, Callable, Iterator, NamedTuple, Sequence
 
 from sqlalchemy import Connection, Engine, and_, func, or_, select, update
 
-from .driver_sql import run, run_many
-from .outbox_held import HeldClaims
+from .driver_sql import pg_int_array, run, run_many
+from .outbox_held import HeldClaims, Settle
 from .outbox_sql import BY_DIALECT
 from .tables import outbox, outbox_payloads
 
@@ -76,9 +76,8 @@ def enqueue_many(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
         run_many(conn, statements["enqueue_payload"], rows)
 
 
-def _ids_param(conn: Connection, row_ids: Sequence[int]) -> Any:
-    ids = [int(i) for i in row_ids]
-    return ids if conn.dialect.name == "postgresql" else json.dumps(ids)
+def _ids_param(conn: Connection, row_ids: Sequence[int]) -> str:
+    return pg_int_array(row_ids) if conn.dialect.name == "postgresql" else json.dumps([int(i) for i in row_ids])
 
 
 def _epoch(moment: datetime) -> float:
@@ -126,8 +125,12 @@ class SqlOutbox:
         claim = {"channel": self.channel, "target": target, "now": at, "limit": limit, "until": at + self.lease,
                  "worker": self.worker}
         if self._held is not None:
-            self.mark_delivered(delivered)
-            rows = self._held.claim(self._sql["hold"], claim)
+            settle = None
+            if self._held.holds_batch(delivered):  # the usual: the batch before, settled while claiming
+                settle = Settle(self._sql["held_delivered"], delivered, {"at": self.clock()})
+            else:
+                self.mark_delivered(delivered)
+            rows = self._held.claim(self._sql["hold"], claim, settle)
         else:
             rows = self._claim(claim, delivered)
         rows.sort(key=itemgetter(0))
@@ -141,7 +144,7 @@ class SqlOutbox:
     def _claim(self, claim: dict[str, Any], delivered: Sequence[int]) -> list[Any]:
         with self._writing() as conn:
             if delivered and self._postgresql:
-                rows = run(conn, self._sql["claim_marking"], {**claim, "ids": list(delivered), "at": self.clock()})
+                rows = run(conn, self._sql["claim_marking"], {**claim, "ids": pg_int_array(delivered), "at": self.clock()})
             else:
                 if delivered:
                     run(conn, self._sql["delivered"], {"ids": _ids_param(conn, delivered), "at": self.clock()})
