@@ -122,7 +122,8 @@ def launch():
         session = g.web_session = opened.session  # the page is rendered for the session just opened
         if through_storage:
             g.session_url_token = opened.token
-        section, g.navigation = landing(conn, session.person_id, session.app_roles, session.context_pk)
+        section, g.navigation, g.asker = landing(conn, session.person_id, session.platform_id, session.app_roles,
+                                                 session.context_pk, session.launch.get("signed_in_by"))
         g.db_connection = conn
         view = deep_link_page if opened.message_type == "LtiDeepLinkingRequest" else current_app.view_functions[
             LANDING[section]]
