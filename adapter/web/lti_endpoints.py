@@ -15,6 +15,7 @@ from flask import Blueprint, current_app, g, jsonify, make_response, redirect, r
 from flask_babel import gettext as _
 
 from adapter.metrics import record_launch
+from adapter.persistence.database import reads_only
 from adapter.services.launches import open_session
 from adapter.services.navigation import landing
 from lti import client_storage
@@ -119,6 +120,7 @@ def launch():
             record_launch(outcome.code)
             return rejected(outcome)
         record_launch("ok")
+        reads_only(conn)  # the landing page's reads
         session = g.web_session = opened.session  # the page is rendered for the session just opened
         if through_storage:
             g.session_url_token = opened.token

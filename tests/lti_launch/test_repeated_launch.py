@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import time
 
-import pytest
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 
 from adapter.persistence.people_store import LAST_LAUNCH_LAG
 from adapter.persistence.tables import contexts, memberships, people
 from lti import claims as c
 from tests.lti_launch.test_launch_success import launch_with, person, roles
+from tests.lti_launch.statement_trace import traced
 from tests.peers.lti_platform import post_launch, start_login
 
 CARLA = "learner-carla"
@@ -72,25 +72,32 @@ def test_a_changed_name_role_or_course_title_is_still_written(peers):
 
 
 def test_a_repeated_launch_writes_only_its_session_and_its_login(peers):
-    if peers.engine.dialect.name != "sqlite":
-        pytest.skip("the statements are traced with sqlite3's trace callback")
     launch_with(peers, lambda claims: None, CARLA)
     login = start_login(peers, CARLA, "rl-feedback")
     token = peers.lms.sign(peers.lms.launch_claims(CARLA, "rl-feedback", login.nonce))
-    statements: list[str] = []
-
-    def trace(dbapi_connection, record, proxy):
-        dbapi_connection.set_trace_callback(statements.append)
-
-    def untrace(dbapi_connection, record):
-        dbapi_connection.set_trace_callback(None)
-    event.listen(peers.engine, "checkout", trace)
-    event.listen(peers.engine, "checkin", untrace)
-    try:
+    with traced(peers.engine) as statements:
         assert post_launch(peers, login, token).status_code == 200
-    finally:
-        event.remove(peers.engine, "checkout", trace)
-        event.remove(peers.engine, "checkin", untrace)
     writes = [s.split("(")[0].split(" SET ")[0] for s in statements
               if s.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))]
     assert writes == ["INSERT INTO web_sessions ", "UPDATE pending_logins"], statements
+
+
+# A repeated launch by a learner with no records yet, both requests: SQLite's statements
+# (BEGIN and COMMIT included) and PostgreSQL's round trips. The login: its INSERT (on
+# SQLite in a transaction of its own; on PostgreSQL in autocommit). The launch POST: the
+# login, then what is known of course, link, activity address, person and membership
+# (launch_reads.py); the session's INSERT and the login's consumption in one transaction;
+# the landing page's reads (nominations, mentees, language, the learner's records) with
+# no transaction on PostgreSQL. More statements here are a cost on every launch: make
+# sure they are needed before raising these.
+STATEMENTS = {"sqlite": (3, 10), "postgresql": (1, 10)}
+
+
+def test_a_repeated_launch_runs_a_known_number_of_statements(peers):
+    launch_with(peers, lambda claims: None, CARLA)
+    with traced(peers.engine) as at_login:
+        login = start_login(peers, CARLA, "rl-feedback")
+    token = peers.lms.sign(peers.lms.launch_claims(CARLA, "rl-feedback", login.nonce))
+    with traced(peers.engine) as at_launch:
+        assert post_launch(peers, login, token).status_code == 200
+    assert (len(at_login), len(at_launch)) == STATEMENTS[peers.engine.dialect.name], (at_login, at_launch)
