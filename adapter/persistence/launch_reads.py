@@ -3,8 +3,9 @@
 A launch saves its course, resource link, activity address, person and membership; most
 launches repeat what is stored, so each save first compares (upsert.upsert_if_changed).
 One statement reads all five rows (and whether an expected person waits for this launch
-or a placement waits for its first launch) instead of one read each: fewer round trips
-on PostgreSQL, fewer statements through the driver on both databases.
+or a placement waits for its first launch, and the person's saved language for the landing
+page) instead of one read each: fewer round trips on PostgreSQL, fewer statements through
+the driver on both databases.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from sqlalchemy import Connection
 
 from . import driver_sql
 from .expected_people_store import WAITING_FROM
+from .locale_store import LocaleChoice
 from .placement_store import placement_of
 
 # Stored columns, per table, in the order the statement reads them.
@@ -29,6 +31,7 @@ _COLUMNS = [("c", CONTEXT), ("r", LINK), ("p", PERSON), ("m", MEMBERSHIP)]
 # note_first_launch's.
 _KNOWN = driver_sql.both(
     "SELECT " + ", ".join(f"{alias}.{name}" for alias, names in _COLUMNS for name in names) + ", a.url,"
+    " lc.locale, lc.chosen_over, (SELECT default_locale FROM platform_locales WHERE platform_id = :platform_id),"
     " EXISTS (SELECT 1 FROM placements WHERE placements.id = :placement AND placements.context_pk = c.id"
     " AND placements.resource_link_pk IS NULL),"
     f" EXISTS (SELECT 1{WAITING_FROM})"
@@ -39,7 +42,8 @@ _KNOWN = driver_sql.both(
     " AND r.resource_link_id = :resource_link_id"
     " LEFT JOIN activity_urls AS a ON a.resource_link_pk = r.id"
     " LEFT JOIN people AS p ON p.platform_id = :platform_id AND p.sub = :sub"
-    " LEFT JOIN memberships AS m ON m.context_pk = c.id AND m.person_id = p.id")
+    " LEFT JOIN memberships AS m ON m.context_pk = c.id AND m.person_id = p.id"
+    " LEFT JOIN locale_choices AS lc ON lc.person_id = p.id")
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,9 @@ class Known:
     person: dict[str, Any] | None
     membership: dict[str, Any] | None
     activity_url: str | None
+    # The person's saved language and their platform's default (locale_store.saved), for the page.
+    locale_choice: LocaleChoice | None
+    platform_locale: str | None
     placement_waits: bool  # the link's custom parameters name a placement not yet opened
     person_expected: bool  # an expected person may be matched by this launch
 
@@ -66,6 +73,7 @@ def known_for_launch(conn: Connection, platform_id: int, deployment_id: str, con
         values = row[at:at + len(names)]
         rows.append(dict(zip(names, values)) if values[0] is not None else None)
         at += len(names)
-    url, placement_waits, person_expected = row[at:]
-    return Known(*rows, activity_url=url, placement_waits=bool(placement_waits),
-                 person_expected=bool(person_expected))
+    url, locale, chosen_over, platform_locale, placement_waits, person_expected = row[at:]
+    choice = LocaleChoice(locale, chosen_over) if locale is not None else None
+    return Known(*rows, activity_url=url, locale_choice=choice, platform_locale=platform_locale,
+                 placement_waits=bool(placement_waits), person_expected=bool(person_expected))

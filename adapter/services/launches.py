@@ -12,6 +12,7 @@ from adapter.persistence import expected_people_store, launch_reads, mail_store,
 from adapter.persistence.coaching_store import audit
 from adapter.persistence.platform_store import add_deployment
 from adapter.persistence.session_store import WebSession, start_session
+from .languages import SavedLanguages
 from lti import claims as c
 from lti.launch_validation import ValidLaunch
 
@@ -28,6 +29,7 @@ class OpenedSession:
     token: str
     session: WebSession
     message_type: str
+    languages: SavedLanguages  # the person's, as read before the session opened (for the page)
 
     @property
     def app_role(self) -> str:
@@ -113,4 +115,5 @@ def open_session(conn: Connection, launch: ValidLaunch, role_map: RoleMap, now: 
     token, session = start_session(conn, now=now, lifetime=lifetime, person_id=person_id,
                                    platform_id=platform_id, context_pk=context_pk, resource_link_pk=link_pk,
                                    app_role=app_roles[0], app_roles=app_roles, launch=kept)
-    return OpenedSession(token=token, session=session, message_type=launch.message_type)
+    return OpenedSession(token=token, session=session, message_type=launch.message_type,
+                         languages=SavedLanguages(known.locale_choice, known.platform_locale))

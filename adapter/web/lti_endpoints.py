@@ -124,6 +124,7 @@ def launch():
         session = g.web_session = opened.session  # the page is rendered for the session just opened
         if through_storage:
             g.session_url_token = opened.token
+        g.saved_languages = opened.languages  # read with the launch (i18n.select_locale)
         section, g.navigation, g.asker = landing(conn, session.person_id, session.platform_id, session.app_roles,
                                                  session.context_pk, session.launch.get("signed_in_by"))
         g.db_connection = conn
