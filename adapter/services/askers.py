@@ -16,9 +16,11 @@ from .coaching import load_viewer
 
 def load_asker(conn: Connection, person_id: int | None, platform_id: int | None, roles: list[str],
                context_pk: int | None, signed_in_by: str | None,
-               nominations: list[dict[str, Any]] | None = None) -> Asker:
-    """``nominations``: those waiting for the person's answer, when the caller read them already."""
-    viewer = None if person_id is None else load_viewer(conn, person_id, platform_id, roles, context_pk)
+               nominations: list[dict[str, Any]] | None = None, mentee_ids: frozenset[int] | None = None) -> Asker:
+    """``nominations`` (those waiting for the person's answer) and ``mentee_ids``: when the
+    caller read them already."""
+    viewer = None if person_id is None else load_viewer(conn, person_id, platform_id, roles, context_pk,
+                                                        mentee_ids)
     awaiting = viewer is not None and not viewer.leads_a_team() and bool(
         pending_nominations(conn, manager_id=person_id) if nominations is None else nominations)
     active = "admin" in roles and platform_id is not None and platform_store.is_active(conn, platform_id)

@@ -12,7 +12,8 @@ from sqlalchemy import Connection
 
 from adapter.domain.authorization import Asker
 from adapter.domain.translatable import N_
-from adapter.persistence.relationships_store import manages_anyone, mentee_in_course, pending_nominations
+from adapter.persistence.relationships_store import (manages_anyone, mentee_in_course, pending_nominations,
+                                                     team_and_nominations)
 
 from .askers import load_asker
 
@@ -46,15 +47,15 @@ def navigation_for(conn: Connection | None, person_id: int | None, app_roles: li
 def landing(conn: Connection, person_id: int, platform_id: int, app_roles: list[str], context_pk: int | None,
             signed_in_by: str | None) -> tuple[str, Navigation, Asker]:
     """Where a launch lands, that page's navigation, and who is asking (the page's permission
-    checks), read together: the nominations waiting for the person's answer once, and
-    whether they manage anyone from their current mentees (the asker's).
+    checks), read together: the person's current mentees (whether they manage anyone) and
+    the nominations waiting for their answer, in one statement.
 
     The launch role's page, except that a learner by launch role who manages someone
     lands on their team when they launched from a course one of their team is in (they
     came to follow the team); with the other view one click away either way."""
-    nominations = pending_nominations(conn, manager_id=person_id)
-    asker = load_asker(conn, person_id, platform_id, app_roles, context_pk, signed_in_by, nominations)
-    manages = bool(asker.viewer and asker.viewer.mentee_ids)
+    mentee_ids, nominations = team_and_nominations(conn, person_id)
+    asker = load_asker(conn, person_id, platform_id, app_roles, context_pk, signed_in_by, nominations, mentee_ids)
+    manages = bool(mentee_ids)
     navigation = navigation_for(conn, person_id, app_roles, manages, nominations)
     primary = app_roles[0]
     if primary != "learner" or not manages:
