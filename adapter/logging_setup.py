@@ -47,12 +47,21 @@ def redact(text: str) -> str:
 
 
 _encode = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(entry, ensure_ascii=False) without its per-call setup
+_last_second: tuple[int, str] = (-1, "")  # the lines of one second share their date and time
+
+
+def _timestamp(created: float, msecs: float) -> str:
+    global _last_second
+    second, text = _last_second
+    if second != int(created):
+        second, text = _last_second = int(created), time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(int(created)))
+    return f"{text}.{int(msecs):03d}Z"
 
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry = {
-            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
+            "ts": _timestamp(record.created, record.msecs),
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": redact(record.getMessage()),

@@ -152,3 +152,13 @@ def test_log_lines_to_a_stream_without_a_file_descriptor():
     record.path = "/admin/sign-in/secret-token-value"
     handler.handle(record)
     assert json.loads(stream.getvalue())["path"] == "/admin/sign-in/[redacted]"
+
+
+def test_log_line_time_is_the_records_own_across_seconds():
+    """Lines of one second share its date text; a line of the next second (or an earlier one) gets its own."""
+    formatter = JsonFormatter()
+    for created in (1764888000.25, 1764888000.999, 1764888001.0, 1764887999.5, 1796424000.75):
+        record = logging.LogRecord("coachbridge.requests", logging.INFO, __file__, 1, "request", None, None)
+        record.created, record.msecs = created, (created - int(created)) * 1000
+        expected = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(created)) + f".{int(record.msecs):03d}Z"
+        assert json.loads(formatter.format(record))["ts"] == expected
