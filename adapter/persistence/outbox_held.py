@@ -9,9 +9,7 @@ rows leased by a lease-claiming worker (an older version during an upgrade, or t
 job), so a row in flight is never claimed twice.
 
 Each held batch has a connection of its own, kept apart from the engine's pool (the
-delivery loop sends one batch while it claims the next: two at a time); the claim that
-follows a whole batch's settlement reuses that batch's connection, settlement and claim
-sent together. The server ends
+delivery loop sends one batch while it claims the next: two at a time). The server ends
 a transaction left idle for longer than the lease (``idle_in_transaction_session_timeout``):
 a worker whose machine vanished without closing its connections holds its rows no longer
 than a lease would. Used from one thread at a time (the delivery job's).
@@ -30,16 +28,6 @@ from sqlalchemy.exc import DBAPIError
 from .driver_sql import pg_int_array
 
 
-@dataclass(frozen=True)
-class Settle:
-    """A settlement run in the transactions holding its rows: ``sql`` with ``values`` and
-    the rows' ids as ``ids``."""
-
-    sql: str
-    ids: Sequence[int]
-    values: dict[str, Any]
-
-
 @dataclass(eq=False)
 class _Batch:
     conn: Any  # psycopg connection, in a transaction holding ``ids``
@@ -55,47 +43,17 @@ class HeldClaims:
         self._batches: list[_Batch] = []  # held now: a few (the delivery loop holds two)
         self._pid = os.getpid()
 
-    def holds_batch(self, row_ids: Sequence[int]) -> bool:
-        """Whether ``row_ids`` are the rows of one batch held here, all of them."""
-        return self._batch_of(row_ids) is not None
-
-    def claim(self, sql: str, params: dict[str, Any], settle: Settle | None = None) -> list[tuple]:
-        """Run ``sql`` (a locking SELECT) in a new transaction kept open; its rows are held.
-
-        ``settle``, the settlement of one whole batch held here (:meth:`holds_batch`; the
-        delivery loop's batch before), goes on that batch's connection in the same round
-        trip (pipeline mode): its UPDATE, COMMIT, then BEGIN and the claim. Each round trip
-        waits for the server to be scheduled and wakes this thread, which shares the GIL
-        with the sender's: one instead of four per batch. If any of it fails, the
-        connection is closed: the batch before is settled or due again, nothing is held.
-        (A batch held longer than the lease is let go first, as a lapsed lease would be.)"""
+    def claim(self, sql: str, params: dict[str, Any]) -> list[tuple]:
+        """Run ``sql`` (a locking SELECT) in a new transaction kept open; its rows are held."""
         self._release_stale()
-        settled = self._batch_of(settle.ids) if settle is not None else None
-        batch = _Batch(settled.conn if settled is not None else self._connection(), since=time.monotonic())
-        if settle is not None and settled is not None:
-            values = {**settle.values, "ids": pg_int_array(sorted(settled.ids))}
-            with self._losing(settled, settle.sql, values), batch.conn.pipeline():
-                batch.conn.execute(settle.sql, values)
-                batch.conn.execute("COMMIT", prepare=False)
-                batch.conn.execute("BEGIN", prepare=False)
-                cursor = batch.conn.execute(sql, params, binary=True)
-            self._forget(settled)
-            rows = cursor.fetchall()  # read with the pipeline's results
-        else:
-            rows = self._execute(batch, sql, params, binary=True)
+        batch = _Batch(self._connection(), since=time.monotonic())
+        rows = self._execute(batch, sql, params, binary=True)
         if rows:
             batch.ids = {row[0] for row in rows}
             self._batches.append(batch)
         else:
             self._finish(batch, commit=False)
         return rows
-
-    def _batch_of(self, row_ids: Sequence[int]) -> _Batch | None:
-        if row_ids:
-            for batch in self._batches:
-                if len(batch.ids) == len(row_ids) and batch.ids.issuperset(row_ids):
-                    return batch
-        return None
 
     def settle(self, sql: str, row_ids: Sequence[int], values: dict[str, Any]) -> list[int]:
         """Run ``sql`` for the held ones among ``row_ids`` in the transactions holding them,
@@ -169,12 +127,8 @@ class HeldClaims:
         """Batches held longer than the lease (their settlement never came: an error
         between claim and settlement) are rolled back, as a lapsed lease would free them."""
         for batch in [batch for batch in self._batches if time.monotonic() - batch.since > self.lease]:
-            self._let_go(batch)
-
-    def _let_go(self, batch: _Batch) -> None:
-        """Roll back the batch's transaction: its rows are due again."""
-        self._forget(batch)
-        try:
-            self._finish(batch, commit=False)
-        except DBAPIError:
-            pass  # the server had ended it already (e.g. its idle timeout): nothing is held
+            self._forget(batch)
+            try:
+                self._finish(batch, commit=False)
+            except DBAPIError:
+                pass  # the server had ended it already (its idle timeout): nothing is held

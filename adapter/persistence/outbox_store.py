@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterator, NamedTuple, Sequence
 from sqlalchemy import Connection, Engine, and_, func, or_, select, update
 
 from .driver_sql import pg_int_array, run, run_many
-from .outbox_held import HeldClaims, Settle
+from .outbox_held import HeldClaims
 from .outbox_sql import BY_DIALECT
 from .tables import outbox, outbox_payloads
 
@@ -125,12 +125,8 @@ class SqlOutbox:
         claim = {"channel": self.channel, "target": target, "now": at, "limit": limit, "until": at + self.lease,
                  "worker": self.worker}
         if self._held is not None:
-            settle = None
-            if self._held.holds_batch(delivered):  # the usual: the batch before, settled while claiming
-                settle = Settle(self._sql["held_delivered"], delivered, {"at": self.clock()})
-            else:
-                self.mark_delivered(delivered)
-            rows = self._held.claim(self._sql["hold"], claim, settle)
+            self.mark_delivered(delivered)
+            rows = self._held.claim(self._sql["hold"], claim)
         else:
             rows = self._claim(claim, delivered)
         rows.sort(key=itemgetter(0))
