@@ -11,8 +11,6 @@ of its own stay calls to the render's gettext (i18n.py).
 """
 from __future__ import annotations
 
-import weakref
-from contextvars import ContextVar
 from gettext import NullTranslations
 from typing import Any, MutableMapping
 
@@ -23,38 +21,39 @@ from jinja2.utils import internalcode
 from jinja2.visitor import NodeTransformer
 
 _GETTEXT = ("_", "gettext")
-# The catalog a template is being compiled for (set while _load_template compiles one).
-_compiling_for: ContextVar[NullTranslations | None] = ContextVar("compiling_for", default=None)
 
 
 class TranslatedTemplates(Environment):
-    """Flask's environment, caching each template per catalog: the render's (Flask-Babel's
-    ``get_translations``: the request's locale, or ``force_locale``'s)."""
+    """Flask's environment, handing each template to an overlay of itself per catalog (the
+    render's: Flask-Babel's ``get_translations``, the request's locale or ``force_locale``'s)
+    that compiles and caches it with that catalog's texts; what a template loads while it
+    renders (``extends``, ``import``) comes from the same overlay, without asking again."""
+
+    catalog: NullTranslations | None = None  # the overlays'
+
+    def __init__(self, app: Any, **options: Any) -> None:
+        super().__init__(app, **options)
+        self._overlays: dict[tuple[str, ...], TranslatedTemplates] = {}
 
     @internalcode
     def _load_template(self, name: str, globals: MutableMapping[str, Any] | None) -> Template:
+        if self.catalog is not None:
+            return super()._load_template(name, globals)
         catalog = get_translations()
         # By the files read (fr_FR and fr_CA share fr's): a catalog's texts are its files'.
-        key = (weakref.ref(self.loader), name, tuple(catalog.files))
-        template = self.cache.get(key) if self.cache is not None else None
-        if template is None or (self.auto_reload and not template.is_up_to_date):
-            compiling = _compiling_for.set(catalog)
-            try:
-                template = self.loader.load(self, name, self.make_globals(globals))
-            finally:
-                _compiling_for.reset(compiling)
-            if self.cache is not None:
-                self.cache[key] = template
-        elif globals:
-            template.globals.update(globals)
-        return template
+        key = tuple(catalog.files)
+        overlay = self._overlays.get(key)
+        if overlay is None:
+            overlay = self.overlay()  # its own template cache; the same globals, filters, loader
+            overlay.catalog = catalog
+            overlay = self._overlays.setdefault(key, overlay)
+        return overlay._load_template(name, globals)
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
         tree = super()._parse(source, name, filename)
-        catalog = _compiling_for.get()
-        if catalog is None or any(n.name in _GETTEXT and n.ctx != "load" for n in tree.find_all(nodes.Name)):
+        if self.catalog is None or any(n.name in _GETTEXT and n.ctx != "load" for n in tree.find_all(nodes.Name)):
             return tree
-        return _FixedTexts(catalog).visit(tree)
+        return _FixedTexts(self.catalog).visit(tree)
 
 
 class _FixedTexts(NodeTransformer):
