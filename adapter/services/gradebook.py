@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import time
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable, Sequence
 
@@ -74,6 +75,30 @@ def score_for(decision: str, user_id: str, at: datetime, maximum: float, comment
     return validation_requested_score(user_id, at)
 
 
+class MalformedScore(ValueError):
+    """A queued score message that cannot be read (written by hand, or damaged)."""
+
+
+@dataclass(frozen=True)
+class ScoreMessage:
+    """A queued score, as :func:`enqueue_scores` wrote it."""
+
+    resource_link_pk: int
+    learner_id: int
+    decision: str
+    comment: str
+    at: datetime
+
+    @classmethod
+    def read(cls, row: OutboxMessage) -> "ScoreMessage":
+        try:
+            fields = row.payload
+            return cls(int(fields["resource_link_pk"]), int(fields["learner_id"]), str(fields["decision"]),
+                       str(fields["comment"]), datetime.fromtimestamp(fields["timestamp_ms"] / 1000, timezone.utc))
+        except (KeyError, TypeError, ValueError, OverflowError) as error:
+            raise MalformedScore(f"the queued score cannot be read ({type(error).__name__}: {error})") from error
+
+
 class ScoreSender:
     """The :class:`xapi.delivery.Sender` of scores to one platform's gradebook: one POST
     per score, in order; a transient failure leaves the rest to the delivery loop's backoff,
@@ -93,9 +118,14 @@ class ScoreSender:
             settlement.dead = [(row, str(error)) for row in rows]
             return settlement
         for index, row in enumerate(rows):
+            try:
+                score = ScoreMessage.read(row)
+            except MalformedScore as error:  # no retry can send it: dead, not stuck in the queue
+                settlement.dead.append((row, str(error)))
+                continue
             settlement.requests += 1
             try:
-                self._post(token_client, row.payload)
+                self._post(token_client, score)
             except PlatformServiceError as error:
                 if error.retryable:
                     settlement.unsettled = list(rows[index:])
@@ -111,10 +141,10 @@ class ScoreSender:
     def close(self) -> None:
         """Nothing held open: each batch asks for a fresh service token."""
 
-    def _post(self, token_client: ServiceTokenClient, payload: dict[str, Any]) -> None:
+    def _post(self, token_client: ServiceTokenClient, score: ScoreMessage) -> None:
         engine = self.access.engine
         with engine.connect() as conn:
-            subject = gradebook_store.score_subject(conn, payload["resource_link_pk"], payload["learner_id"])
+            subject = gradebook_store.score_subject(conn, score.resource_link_pk, score.learner_id)
         if subject is None:
             raise NoServiceAccess("the activity or the learner of this score no longer exists")
         link, user_id = subject
@@ -126,8 +156,7 @@ class ScoreSender:
             lineitem_url, maximum = item.id, item.score_maximum
             with engine.begin() as conn:
                 gradebook_store.keep_line_item(conn, link["id"], lineitem_url, maximum)
-        at = datetime.fromtimestamp(payload["timestamp_ms"] / 1000, timezone.utc)
-        client.post_score(score_for(payload["decision"], user_id, at, maximum, payload["comment"]),
+        client.post_score(score_for(score.decision, user_id, score.at, maximum, score.comment),
                           lineitem_url=lineitem_url)
 
     def _line_item(self, client: AgsClient, link: dict[str, Any]) -> LineItem:

@@ -43,6 +43,7 @@ def recognition_answer(scope: AdminScope | None, endpoint: str, filters: Filters
         return Response(as_csv(result, _), mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="coachbridge-recognition-{quarter}.csv"'})
     labels = {c.key: c.label for c in result.organisation.cells}
-    here = {k: v for k, v in request.args.items() if k in FILTER_NAMES}
+    # The quarter sets the dates: the form offers no months, and its links carry none.
+    here = {k: v for k, v in request.args.items() if k in FILTER_NAMES and k not in ("from", "to")}
     return render_template("reports/recognition.html", recognition=result, labels=labels, columns=RECOGNISABLE,
                            endpoint=endpoint, choices=choices, here=here)

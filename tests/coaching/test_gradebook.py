@@ -149,3 +149,23 @@ def test_a_withdrawn_request_clears_its_score_and_its_undo_sends_it_again(peers,
     deliver_due(job)
     assert [(s["activityProgress"], s["gradingProgress"]) for s in scores_for(peers, team.learner)] == [
         ("Submitted", "PendingManual"), ("Initialized", "NotReady"), ("Submitted", "PendingManual")]
+
+
+def test_a_score_message_that_cannot_be_read_is_dead_and_holds_up_no_other(peers, team, launch, job):
+    """A damaged queued score (a field missing, not JSON) can never be sent: it is dead with
+    the reason, and the scores queued beside it reach the gradebook."""
+    from adapter.persistence.outbox_store import enqueue
+
+    ask_and_decide(peers, team, launch, "validated", "Applied it well")
+    with peers.engine.begin() as conn:
+        target = conn.execute(select(outbox.c.target).where(outbox.c.channel == "ags")
+                              .order_by(outbox.c.id.desc())).scalars().first()
+        enqueue(conn, "ags", target, "damaged-1", {"resource_link_pk": 1, "learner_id": 2}, time.time(),
+                source="damaged 1")
+        enqueue(conn, "ags", target, "damaged-2", "{not json", time.time(), source="damaged 2")
+    deliver_due(job)
+    assert [s["gradingProgress"] for s in scores_for(peers, team.learner)] == ["PendingManual", "FullyGraded"]
+    reasons = {d["source"]: d["last_error"] for d in dead_messages(peers.engine) if d["channel"] == "ags"}
+    assert "KeyError" in reasons["damaged 1"] and "'decision'" in reasons["damaged 1"]
+    assert "JSONDecodeError" in reasons["damaged 2"]
+    assert pending_ags(peers) == []

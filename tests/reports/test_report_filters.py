@@ -3,6 +3,7 @@ and the SQL sums against the dashboard's: through the real coaching services, on
 organisation of test_breakdowns (Maria 6 learners, Zoe 5, Omar 2)."""
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from adapter.domain.admin_scope import AdminScope
@@ -153,7 +154,11 @@ def test_the_url_keeps_the_filters_and_refuses_a_bad_month(peers, launch, team):
     assert admin.get("/admin/reports/by-manager?from=2026-13").status_code == 400
     assert admin.get("/admin/reports/by-manager?from=2026-06&to=2026-01").status_code == 400
     assert admin.get("/admin/reports/by-manager?page=0").status_code == 400
-    assert admin.get("/admin/reports/recognition?quarter=2026-Q2&" + query).status_code == 200
+    recognition = admin.get("/admin/reports/recognition?quarter=2026-Q2&" + query)
+    assert recognition.status_code == 200 and 'name="activity"' in recognition.text
+    # its quarter sets the dates: no month fields that would be ignored, none carried by its links
+    download = re.search(r'href="([^"]*format=csv[^"]*)"', recognition.text).group(1)
+    assert 'name="from"' not in recognition.text and "from=" not in download and "activity=" in download
 
 
 def test_a_page_builds_only_its_rows_in_the_order_every_row_has(engine, company, monkeypatch):  # noqa: F811
