@@ -13,6 +13,7 @@ from typing import Callable
 
 from flask import Blueprint, Flask, abort, g, has_request_context, make_response, render_template, request
 from flask_babel import gettext
+from markupsafe import Markup
 
 from adapter.domain import authorization
 from adapter.domain.admin_scope import AdminScope
@@ -99,6 +100,9 @@ def _secure_headers(response):
     return response
 
 
+_CSRF_FIELD = Markup('<input type="hidden" name="csrf_token" value="{}">')
+
+
 def init_app(app: Flask) -> None:
     app.before_request(_load_session)
     app.url_defaults(_keep_session_in_urls)
@@ -108,7 +112,9 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def session_values():
         session = current_session()
-        return {"web_session": session, "csrf_token": session.csrf_token if session else ""}
+        token = session.csrf_token if session else ""
+        field = _CSRF_FIELD.format(token)  # a form's hidden field, {{ csrf() }}: the same for every form
+        return {"web_session": session, "csrf_token": token, "csrf": lambda: field}
 
 
 def asker() -> Asker | None:
