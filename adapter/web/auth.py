@@ -13,7 +13,7 @@ from typing import Callable
 
 from flask import Blueprint, Flask, abort, g, has_request_context, make_response, render_template, request
 from flask_babel import gettext
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from adapter.domain import authorization
 from adapter.domain.admin_scope import AdminScope
@@ -100,21 +100,25 @@ def _secure_headers(response):
     return response
 
 
-_CSRF_FIELD = Markup('<input type="hidden" name="csrf_token" value="{}">')
-
-
 def init_app(app: Flask) -> None:
     app.before_request(_load_session)
     app.url_defaults(_keep_session_in_urls)
     app.before_request(_check_csrf)
     app.after_request(_secure_headers)
 
+    app.add_template_global(csrf_field, "csrf")
+
     @app.context_processor
     def session_values():
         session = current_session()
-        token = session.csrf_token if session else ""
-        field = _CSRF_FIELD.format(token)  # a form's hidden field, {{ csrf() }}: the same for every form
-        return {"web_session": session, "csrf_token": token, "csrf": lambda: field}
+        return {"web_session": session, "csrf_token": session.csrf_token if session else ""}
+
+
+def csrf_field() -> Markup:
+    """A form's hidden CSRF field, ``{{ csrf() }}``: a global, so that the shared macros need
+    no page context (templates import them without it, once, not per render)."""
+    session = current_session()
+    return Markup(f'<input type="hidden" name="csrf_token" value="{escape(session.csrf_token if session else "")}">')
 
 
 def asker() -> Asker | None:

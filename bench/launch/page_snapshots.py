@@ -9,8 +9,8 @@ In one process on a fresh SQLite instance: the demo LMS (its people, courses and
 records, plus a decided and a re-asked validation, a rated conversation and a second
 manager's team) signs launches for every seeded person in English (none sent), French,
 German and Spanish; each id_token POST's answer (the landing page itself) is written,
-then every page it links to (one level, GET), and the learner page re-shown with a form
-problem. CSRF tokens, the demo LMS's address (a new port per run) and times to the second
+then every page it links to (one level, GET), the learner page re-shown with a form
+problem, and (in the last locale) after withdrawing the reflection, with its undo. CSRF tokens, the demo LMS's address (a new port per run) and times to the second
 (audit rows, the export) are replaced by fixed texts.
 Dates follow today's: compare two runs of the same day.
 """
@@ -41,6 +41,7 @@ LAUNCHES = (("learner-ana", "rl-feedback"), ("learner-ben", "rl-feedback"), ("le
             ("learner-carla", "rl-hybrid"), ("learner-dev", "rl-hybrid"), ("manager-maria", "rl-feedback"),
             ("manager-omar", "rl-hybrid"), ("instructor-ivan", "rl-feedback"), ("admin-ada", "rl-feedback"))
 CSRF = re.compile(r'(name="csrf_token" value=")[^"]*(")')
+WITHDRAWAL = re.compile(r"/learner/reflection/\d+/withdrawal")
 LINK = re.compile(r'href="(/[^"#]*)')
 TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?")  # audit rows, the export: seconds differ per run
 
@@ -88,6 +89,10 @@ def main() -> int:
                 token = CSRF.search(page.get_data(as_text=True)).group(0).split('value="')[1][:-1]
                 problem = client.post("/learner/reflection", data={"csrf_token": token, "learned": "", "confidence": "9"})
                 written += _write(args.out / f"{name}-reflection-problem.html", problem, lms_address)
+                withdrawal = WITHDRAWAL.search(landing.get_data(as_text=True))
+                if withdrawal and locale == LOCALES[-1]:  # the last round: the page then offers its undo
+                    withdrawn = client.post(withdrawal.group(0), data={"csrf_token": token}, follow_redirects=True)
+                    written += _write(args.out / f"{name}-withdrawn.html", withdrawn, lms_address)
     server.shutdown()
     print(f"{written} pages of {Path(create_app.__code__.co_filename).parent} written to {args.out}")
     return 0
