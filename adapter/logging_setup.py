@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
+import select
 import time
 
 REDACTIONS = [
@@ -44,10 +46,22 @@ def redact(text: str) -> str:
     return text
 
 
+_encode = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(entry, ensure_ascii=False) without its per-call setup
+_last_second: tuple[int, str] = (-1, "")  # the lines of one second share their date and time
+
+
+def _timestamp(created: float, msecs: float) -> str:
+    global _last_second
+    second, text = _last_second
+    if second != int(created):
+        second, text = _last_second = int(created), time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(int(created)))
+    return f"{text}.{int(msecs):03d}Z"
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry = {
-            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
+            "ts": _timestamp(record.created, record.msecs),
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": redact(record.getMessage()),
@@ -58,11 +72,47 @@ class JsonFormatter(logging.Formatter):
                 entry[field] = redact(value) if isinstance(value, str) else value
         if record.exc_info:
             entry["error"] = redact(self.formatException(record.exc_info))
-        return json.dumps(entry, ensure_ascii=False)
+        return _encode(entry)
+
+
+class LineHandler(logging.StreamHandler):
+    """Each record as one line in one ``write(2)``, formatted outside the handler's lock.
+
+    The standard handler formats and writes while holding its lock; under gunicorn's
+    threads a request that logs while another is inside that write waits on the lock,
+    which costs both threads a hand-off of the interpreter per line. One ``write(2)`` of
+    at most ``PIPE_BUF`` bytes reaches a pipe whole whoever else writes (POSIX), and Linux
+    serialises writes to one open file, so such lines need no lock (the lock never kept
+    two gunicorn workers' lines apart anyway); longer ones (tracebacks) are written under
+    it. A stream without a file descriptor (a test's capture) goes the standard way.
+    """
+
+    def handle(self, record: logging.LogRecord) -> bool:
+        try:
+            fd = self.stream.fileno()
+        except (AttributeError, OSError, ValueError):
+            return bool(super().handle(record))
+        if not self.filter(record):
+            return False
+        try:
+            line = (self.format(record) + self.terminator).encode("utf-8", "backslashreplace")
+            if len(line) <= select.PIPE_BUF:
+                _write_all(fd, line)
+            else:
+                with self.lock:
+                    _write_all(fd, line)
+        except Exception:  # as logging does: a log line that cannot be written never fails the request
+            self.handleError(record)
+        return True
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    while data:
+        data = data[os.write(fd, data):]
 
 
 def configure_logging(level: str = "INFO") -> None:
-    handler = logging.StreamHandler()
+    handler = LineHandler()
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -7,13 +7,15 @@ iframe on another site: Chromium drops unpartitioned third-party cookies by defa
 from __future__ import annotations
 
 import hmac
+import re
 import time
-from functools import wraps
+from functools import lru_cache, wraps
 from typing import Callable
 
 from flask import Blueprint, Flask, abort, g, has_request_context, make_response, render_template, request
 from flask_babel import gettext
 from markupsafe import Markup, escape
+from werkzeug.http import http_date
 
 from adapter.domain import authorization
 from adapter.domain.admin_scope import AdminScope
@@ -40,9 +42,24 @@ BROWSER_COOKIE = COOKIE_PREFIX + "cb_browser"
 bp = Blueprint("auth", __name__)
 
 
+# The tool's cookie values: URL-safe tokens (or empty, to drop a cookie), which need no quoting.
+_TOKEN = re.compile(r"[A-Za-z0-9_-]*")
+
+
 def set_cookie(response, name: str, value: str, max_age: int) -> None:
-    response.set_cookie(name, value, max_age=max_age, path="/", secure=True, httponly=True,
-                        samesite="None", partitioned=True)
+    """The header werkzeug's ``set_cookie`` writes for these attributes (a test compares them),
+    without its per-call lookups, quoting and date formatting (a launch sets two cookies)."""
+    if not _TOKEN.fullmatch(value):
+        response.set_cookie(name, value, max_age=max_age, path="/", secure=True, httponly=True,
+                            samesite="None", partitioned=True)
+        return
+    response.headers.add("Set-Cookie", f"{name}={value}; Expires={_expires(int(time.time()) + max_age)}; "
+                                       f"Max-Age={max_age}; Secure; HttpOnly; Path=/; SameSite=None; Partitioned")
+
+
+@lru_cache(maxsize=16)  # the cookies set within one second share their expiry's text
+def _expires(second: int) -> str:
+    return http_date(second)
 
 
 def current_session() -> WebSession | None:

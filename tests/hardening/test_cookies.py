@@ -40,3 +40,27 @@ def test_a_session_in_a_link_from_another_site_opens_nothing(world):
     for site in ("cross-site", "same-site"):
         assert client.get("/learner/", query_string={"cb_s": token},
                           headers={"Sec-Fetch-Site": site}).status_code == 401
+
+
+def test_cookies_are_written_as_werkzeug_writes_them():
+    """The tool writes its Set-Cookie headers itself: the same text werkzeug's set_cookie gives
+    for the same attributes (a session token, a browser id, a dropped cookie, a value needing quotes)."""
+    import secrets
+
+    from flask import Flask, Response
+
+    from adapter.web.auth import set_cookie
+
+    with Flask(__name__).app_context():
+        for name, value, max_age in [("__Host-cb_session", secrets.token_urlsafe(32), 28800),
+                                     ("__Host-cb_browser", secrets.token_urlsafe(24), 600),
+                                     ("__Host-cb_session", "", 0), ("__Host-cb_form", 'a b;"c', 1800)]:
+            for _attempt in range(3):  # both must be made within one second (Expires)
+                ours, theirs = Response(), Response()
+                set_cookie(ours, name, value, max_age)
+                theirs.set_cookie(name, value, max_age=max_age, path="/", secure=True, httponly=True,
+                                  samesite="None", partitioned=True)
+                if ours.headers.getlist("Set-Cookie") == theirs.headers.getlist("Set-Cookie"):
+                    break
+            else:
+                raise AssertionError(f"{ours.headers.getlist('Set-Cookie')} != {theirs.headers.getlist('Set-Cookie')}")

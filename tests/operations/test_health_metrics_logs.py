@@ -94,3 +94,71 @@ def test_metrics_time_lms_calls(peers):
               ).list_line_items()
     text = browser().get(peers.tool_url + "/metrics").text
     assert metric_value(text, "coachbridge_peer_request_seconds_count", peer="lms") >= 1
+
+
+def test_log_lines_from_many_threads_arrive_whole_through_a_pipe():
+    """Lines are written without the handler's lock when they fit in one atomic write: from
+    eight threads at once, every line still arrives whole, short or (under the lock) long."""
+    import os
+    import threading
+
+    from adapter.logging_setup import LineHandler
+
+    read_end, write_end = os.pipe()
+    stream = os.fdopen(write_end, "w")
+    handler = LineHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger("coachbridge.test-lines")
+    logger.propagate, logger.handlers = False, [handler]
+    logger.setLevel(logging.INFO)
+    collected = bytearray()
+
+    def drain() -> None:
+        while chunk := os.read(read_end, 65536):
+            collected.extend(chunk)
+
+    reader = threading.Thread(target=drain)
+    reader.start()
+
+    def write(n: int) -> None:
+        for i in range(200):
+            path = f"/lti/launch/{n}/{i}" + ("/long" * 1500 if i % 50 == 0 else "")  # some lines over PIPE_BUF
+            logger.info("request", extra={"request_id": f"{n}-{i}", "method": "POST", "path": path, "status": 200,
+                                          "duration_ms": 1.5})
+
+    writers = [threading.Thread(target=write, args=(n,)) for n in range(8)]
+    for thread in writers:
+        thread.start()
+    for thread in writers:
+        thread.join()
+    stream.close()
+    reader.join()
+    os.close(read_end)
+    lines = [json.loads(line) for line in collected.decode().splitlines()]
+    assert sorted(entry["request_id"] for entry in lines) == sorted(f"{n}-{i}" for n in range(8) for i in range(200))
+    assert {entry["path"] for entry in lines if entry["request_id"] == "3-50"} == {"/lti/launch/3/50" + "/long" * 1500}
+
+
+def test_log_lines_to_a_stream_without_a_file_descriptor():
+    """A test's captured stream (no file descriptor) gets the same lines the standard way."""
+    import io
+
+    from adapter.logging_setup import LineHandler
+
+    stream = io.StringIO()
+    handler = LineHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    record = logging.LogRecord("coachbridge.requests", logging.INFO, __file__, 1, "request", None, None)
+    record.path = "/admin/sign-in/secret-token-value"
+    handler.handle(record)
+    assert json.loads(stream.getvalue())["path"] == "/admin/sign-in/[redacted]"
+
+
+def test_log_line_time_is_the_records_own_across_seconds():
+    """Lines of one second share its date text; a line of the next second (or an earlier one) gets its own."""
+    formatter = JsonFormatter()
+    for created in (1764888000.25, 1764888000.999, 1764888001.0, 1764887999.5, 1796424000.75):
+        record = logging.LogRecord("coachbridge.requests", logging.INFO, __file__, 1, "request", None, None)
+        record.created, record.msecs = created, (created - int(created)) * 1000
+        expected = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(created)) + f".{int(record.msecs):03d}Z"
+        assert json.loads(formatter.format(record))["ts"] == expected
