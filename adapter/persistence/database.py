@@ -5,6 +5,8 @@ import fcntl
 import os
 import sqlite3
 import threading
+import time
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, Table, create_engine, event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.dialects import postgresql, sqlite
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -41,7 +44,59 @@ def make_engine(database_url: str) -> Engine:
         engine = create_engine(database_url, connect_args=connect_args)
         event.listen(engine, "connect", _tune_sqlite)
         return engine
-    return create_engine(database_url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    engine = create_engine(database_url, pool_size=10, max_overflow=20)
+    _ping_when_idle(engine)
+    return engine
+
+
+# A pooled PostgreSQL connection idle longer than this is checked (one round trip) before use.
+PING_IDLE_AFTER = 1.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """SQLAlchemy's ``pool_pre_ping``, for the connections that sat in the pool longer than
+    :data:`PING_IDLE_AFTER` seconds: a busy tool reuses its connections within milliseconds, and pinging
+    each checkout cost one round trip per request.
+
+    What may kill a pooled connection — a restart or failover of the server, an idle timeout
+    (``idle_session_timeout``, a firewall, a pooler), an administrator ending it — is found
+    when the connection has been idle longer than that; the dead one is replaced before use,
+    as pre-ping does. Left unchecked: a connection returned less than that before its server
+    restarted. Its first statement fails (the request gets an error and has changed nothing:
+    a launch's login is not consumed, posting it again works) and the pool drops it
+    (tests/adapter_unit/test_postgres_pool.py).
+    """
+    @event.listens_for(engine, "checkin")
+    def idle_from(dbapi_connection, record) -> None:
+        if record is not None:
+            record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def ping_if_idle(dbapi_connection, record, proxy) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since <= PING_IDLE_AFTER:
+            return  # new, or back in the pool a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise DisconnectionError("the pooled connection is gone") from error  # the pool connects anew
+
+
+def one_statement(engine: Engine) -> AbstractContextManager[Connection]:
+    """A connection for one write that is its own transaction. On PostgreSQL in autocommit
+    (no BEGIN and COMMIT round trips around it); on SQLite a transaction, whose commit
+    releases the write lock at once (WriteLock)."""
+    if not is_postgresql(engine):
+        return engine.begin()
+    return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+
+
+def reads_only(conn: Connection) -> None:
+    """What ``conn`` runs from now on only reads (no transaction open): on PostgreSQL each
+    statement in autocommit, as it would be in its own READ COMMITTED snapshot anyway, so
+    no BEGIN and ROLLBACK round trips around them. SQLite starts no transaction for reads."""
+    if is_postgresql(conn):
+        conn.execution_options(isolation_level="AUTOCOMMIT")
 
 
 class WriteLock:

@@ -83,12 +83,14 @@ def update_expected(conn: Connection, person_id: int, *, email: str, name: str) 
 # platform vouched for it (``:email`` NULL otherwise), a placeholder not yet matched by id.
 # The placeholder test is written out, not a bound LIKE pattern: SQLite prepares a statement
 # again for every new LIKE pattern it is given (~50 µs here).
-_WAITING = driver_sql.both(
-    "SELECT expected_people.person_id, expected_people.source, people.sub = :sub FROM expected_people"
-    " JOIN people ON people.id = expected_people.person_id"
+# launch_reads.py asks whether any row is waiting in the launch's one read.
+WAITING_FROM = (
+    " FROM expected_people JOIN people ON people.id = expected_people.person_id"
     " WHERE expected_people.platform_id = :platform_id AND expected_people.matched_at IS NULL"
     " AND (people.sub = :sub OR (lower(expected_people.email) = :email AND expected_people.user_id = ''"
     f" AND substr(people.sub, 1, {len(PLACEHOLDER_SUB)}) = '{PLACEHOLDER_SUB}'))")
+_WAITING = driver_sql.both("SELECT expected_people.person_id, expected_people.source, people.sub = :sub"
+                           + WAITING_FROM)
 
 
 class _Waiting(NamedTuple):

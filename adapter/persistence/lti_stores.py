@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from lti.storage import CachedKeySet, PendingLogin, Registration
 
 from . import driver_sql
+from .database import one_statement
 from .platform_store import platform_page_urls
 from .tables import deployments, key_set_cache, pending_logins, platforms
 
@@ -133,9 +134,10 @@ class SqlLoginStore:
         return SqlLoginStore(self.engine, conn)
 
     def _connection(self, write: bool) -> AbstractContextManager[Connection]:
+        """Each write here is one statement: its own transaction when no caller's is given."""
         if self.conn is not None:
             return nullcontext(self.conn)
-        return self.engine.begin() if write else self.engine.connect()
+        return one_statement(self.engine) if write else self.engine.connect()
 
     def save_login(self, login: PendingLogin) -> None:
         with self._connection(write=True) as conn:

@@ -18,6 +18,7 @@ from .outbox_store import PENDING
 from .database import conflict_insert
 from .reminder_tables import activity_urls, mail_daily_counts, mail_preferences, mail_settings, personal_links
 from .tables import outbox, people
+from .upsert import READ
 
 SETTINGS_ROW = 1
 
@@ -189,8 +190,12 @@ _SAVE_ACTIVITY_URL = driver_sql.both(
     " ON CONFLICT (resource_link_pk) DO UPDATE SET url = excluded.url, updated_at = excluded.updated_at")
 
 
-def save_activity_url(conn: Connection, resource_link_pk: int, url: str, now: float) -> None:
-    if driver_sql.run(conn, _ACTIVITY_URL, {"link": resource_link_pk}) != [(url,)]:
+def save_activity_url(conn: Connection, resource_link_pk: int, url: str, now: float, stored: Any = READ) -> None:
+    """``stored``: the link's address as the caller read it (None: none yet), else read here."""
+    if stored is READ:
+        rows = driver_sql.run(conn, _ACTIVITY_URL, {"link": resource_link_pk})
+        stored = rows[0][0] if rows else None
+    if stored != url:
         driver_sql.run(conn, _SAVE_ACTIVITY_URL, {"link": resource_link_pk, "url": url, "now": now})
 
 

@@ -9,7 +9,7 @@ from adapter.domain.relationships import links_from_claim
 
 from . import driver_sql
 from .tables import contexts, manager_links, memberships, people, resource_links
-from .upsert import upsert, upsert_if_changed
+from .upsert import READ, upsert, upsert_if_changed
 
 MENTOR_CLAIM = "mentor_claim"
 # ``last_launch_at`` answers "has this person started?" and, for retention, "inactive for
@@ -19,7 +19,9 @@ LAST_LAUNCH_LAG = 3600.0
 
 
 def save_person(conn: Connection, platform_id: int, sub: str, profile: dict[str, str], now: float,
-                launched: bool = True) -> int:
+                launched: bool = True, stored: Any = READ) -> int:
+    """``stored``, here and in the saves below: the row as read by the caller
+    (upsert.upsert_if_changed); a launch reads them all at once (launch_reads.py)."""
     # Only the fields the platform sent are updated: a launch with no personal data must
     # not erase the name an earlier launch (or the roster) gave us.
     known = {k: v for k, v in profile.items() if v}
@@ -31,7 +33,7 @@ def save_person(conn: Connection, platform_id: int, sub: str, profile: dict[str,
     if not launched:
         return upsert(conn, people, keys, known, insert_only={"created_at": now})
     return upsert_if_changed(conn, people, keys, known, lagging={"last_launch_at": LAST_LAUNCH_LAG},
-                             insert_only={"created_at": now})
+                             insert_only={"created_at": now}, stored=stored)
 
 
 def stub_person(conn: Connection, platform_id: int, sub: str, now: float) -> int:
@@ -45,18 +47,19 @@ def stub_person(conn: Connection, platform_id: int, sub: str, now: float) -> int
 
 
 def save_context(conn: Connection, platform_id: int, deployment_id: str, claim: dict[str, Any],
-                 service_urls: dict[str, str] | None = None) -> int:
+                 service_urls: dict[str, str] | None = None, stored: Any = READ) -> int:
     """The course; ``service_urls`` (lineitems_url, memberships_url) only when the launch
     carried them, so a launch without AGS/NRPS claims does not forget them."""
     known_urls = {k: v for k, v in (service_urls or {}).items() if v}
     return upsert_if_changed(conn, contexts, {"platform_id": platform_id, "deployment_id": deployment_id,
                                               "context_id": str(claim["id"])},
                              {"title": str(claim.get("title") or ""), "label": str(claim.get("label") or ""),
-                              **known_urls})
+                              **known_urls}, stored=stored)
 
 
 def save_resource_link(conn: Connection, platform_id: int, deployment_id: str, claim: dict[str, Any],
-                       context_pk: int | None, custom: dict[str, Any], lineitem_url: str = "") -> int:
+                       context_pk: int | None, custom: dict[str, Any], lineitem_url: str = "",
+                       stored: Any = READ) -> int:
     """The link; its line item only when the launch's AGS claim named one (kept otherwise).
     A link the LMS sends without a title (Open edX sends only an id) keeps the title it was
     deep-linked with, carried in its custom parameters."""
@@ -65,7 +68,7 @@ def save_resource_link(conn: Connection, platform_id: int, deployment_id: str, c
     if lineitem_url:
         values["lineitem_url"] = lineitem_url
     return upsert_if_changed(conn, resource_links, {"platform_id": platform_id, "deployment_id": deployment_id,
-                                                    "resource_link_id": str(claim["id"])}, values)
+                                                    "resource_link_id": str(claim["id"])}, values, stored=stored)
 
 
 _followed = resource_links.alias("followed")
@@ -107,11 +110,11 @@ def course_links(conn: Connection, platform_id: int, context_pk: int) -> dict[st
 
 
 def save_membership(conn: Connection, context_pk: int, person_id: int, app_roles: list[str],
-                    lti_roles: list[str], now: float) -> None:
+                    lti_roles: list[str], now: float, stored: Any = READ) -> None:
     """``updated_at``: when the membership last changed (a launch repeating it changes nothing)."""
     upsert_if_changed(conn, memberships, {"context_pk": context_pk, "person_id": person_id},
                       {"app_roles": app_roles, "lti_roles": lti_roles, "updated_at": now, "status": "Active"},
-                      ignored=("updated_at",))
+                      ignored=("updated_at",), stored=stored)
 
 
 def sync_mentor_claim(conn: Connection, platform_id: int, manager_id: int, mentee_subs: list[str],

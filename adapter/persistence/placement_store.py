@@ -23,12 +23,19 @@ def set_custom(conn: Connection, placement_id: int, custom: dict[str, Any]) -> N
     conn.execute(update(placements).where(placements.c.id == placement_id).values(custom=custom))
 
 
-def note_first_launch(conn: Connection, context_pk: int | None, custom: dict[str, Any], link_pk: int) -> None:
-    """A launch of a placed link: the placement it names (in the same course) is opened."""
+def placement_of(custom: dict[str, Any]) -> int | None:
+    """The placement a link's custom parameters name, if any."""
     placement_id = str(custom.get(PLACEMENT_PARAMETER) or "")
-    if context_pk is None or not (placement_id.isascii() and placement_id.isdigit()):
+    return int(placement_id) if placement_id.isascii() and placement_id.isdigit() else None
+
+
+def note_first_launch(conn: Connection, context_pk: int | None, custom: dict[str, Any], link_pk: int) -> None:
+    """A launch of a placed link: the placement it names (in the same course) is opened.
+    The launch calls it only when its read found that placement unopened (launch_reads.py)."""
+    placement_id = placement_of(custom)
+    if context_pk is None or placement_id is None:
         return
-    conn.execute(update(placements).where(placements.c.id == int(placement_id), placements.c.context_pk == context_pk,
+    conn.execute(update(placements).where(placements.c.id == placement_id, placements.c.context_pk == context_pk,
                                           placements.c.resource_link_pk.is_(None))
                  .values(resource_link_pk=link_pk))
 

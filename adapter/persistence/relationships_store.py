@@ -89,6 +89,29 @@ def pending_nominations(conn: Connection, *, manager_id: int | None = None,
             for row in driver_sql.run(conn, _PENDING_NOMINATIONS[side], {"person": person})]
 
 
+# A launch's landing page asks both about the person launching (services/navigation.landing).
+_TEAM_AND_NOMINATIONS = driver_sql.both(
+    "SELECT 0, learner_id, NULL, NULL, NULL, NULL, NULL, NULL FROM manager_links"
+    " WHERE manager_id = :person AND ended_at IS NULL UNION ALL"
+    " SELECT 1, manager_nominations.id, manager_nominations.learner_id, manager_nominations.manager_id,"
+    " manager_nominations.created_at, people.name, people.email, people.sub FROM manager_nominations"
+    " JOIN people ON people.id = manager_nominations.learner_id WHERE manager_nominations.status = 'pending'"
+    " AND manager_nominations.manager_id = :person ORDER BY 1, 2")
+
+
+def team_and_nominations(conn: Connection, person_id: int) -> tuple[frozenset[int], list[dict[str, Any]]]:
+    """The ids of the person's current mentees and :func:`pending_nominations` waiting for
+    their answer, in one statement."""
+    mentees: set[int] = set()
+    nominations = []
+    for kind, row_id, *nomination in driver_sql.run(conn, _TEAM_AND_NOMINATIONS, {"person": person_id}):
+        if kind == 0:
+            mentees.add(row_id)
+        else:
+            nominations.append(dict(zip(_NOMINATION_COLUMNS, (row_id, *nomination))))
+    return frozenset(mentees), nominations
+
+
 def manages_anyone(conn: Connection, person_id: int) -> bool:
     """Whether the person currently manages someone, from any source."""
     return bool(driver_sql.run(conn, _MANAGES_ANYONE, {"person": person_id}))

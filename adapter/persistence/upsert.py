@@ -40,14 +40,18 @@ def upsert(conn: Connection, table: Table, keys: dict[str, Any], values: dict[st
 
 
 _READS: dict[tuple, str] = {}
+# ``stored`` not given: upsert_if_changed reads the row itself.
+READ = object()
 
 
 def upsert_if_changed(conn: Connection, table: Table, keys: dict[str, Any], values: dict[str, Any],
                       ignored: tuple[str, ...] = (), lagging: dict[str, float] | None = None,
-                      insert_only: dict[str, Any] | None = None) -> int:
+                      insert_only: dict[str, Any] | None = None, stored: Any = READ) -> int:
     """:func:`upsert`, unless the row with ``keys`` already holds ``values`` (the ``ignored``
     columns, such as ``updated_at``, aside; a ``lagging`` column counts as holding its value
     when the stored one is set and at most that much below it); its id either way.
+    ``stored``: the row as the caller read it in this transaction (column → value, ``id``
+    included; None: there is none), else it is read here.
 
     Most launches repeat what the tool knows about the course, the link and the membership:
     a read then, not a write (no row lock held to the commit, no new row version on
@@ -55,6 +59,15 @@ def upsert_if_changed(conn: Connection, table: Table, keys: dict[str, Any], valu
     """
     lagging = lagging or {}
     compared = [name for name in values if name not in ignored]
+    if stored is READ:
+        stored = _read(conn, table, keys, compared)
+    if stored is not None and all(_holds(table, name, stored[name], values[name], lagging.get(name))
+                                  for name in compared):
+        return stored["id"]
+    return upsert(conn, table, keys, values, insert_only)
+
+
+def _read(conn: Connection, table: Table, keys: dict[str, Any], compared: list[str]) -> dict[str, Any] | None:
     shape = (conn.dialect.name, table, tuple(keys), tuple(compared))
     sql = _READS.get(shape)
     if sql is None:
@@ -62,10 +75,7 @@ def upsert_if_changed(conn: Connection, table: Table, keys: dict[str, Any], valu
             f"SELECT id, {', '.join(compared)} FROM {table.name} WHERE "
             + " AND ".join(f"{name} = :{name}" for name in keys), conn.dialect.name)
     rows = driver_sql.run(conn, sql, keys)
-    if rows and all(_holds(table, name, got, values[name], lagging.get(name))
-                    for name, got in zip(compared, rows[0][1:])):
-        return rows[0][0]
-    return upsert(conn, table, keys, values, insert_only)
+    return dict(zip(["id", *compared], rows[0])) if rows else None
 
 
 def _holds(table: Table, name: str, stored: Any, wanted: Any, lag: float | None) -> bool:

@@ -29,9 +29,10 @@ from . import event_handlers
 
 
 def load_viewer(conn: Connection, person_id: int, platform_id: int, roles: list[str],
-                context_pk: int | None) -> Viewer:
+                context_pk: int | None, mentee_ids: frozenset[int] | None = None) -> Viewer:
+    """``mentee_ids``: the person's current mentees, when the caller read them already."""
     # Anyone may manage people (an import or a nomination needs no Mentor role).
-    mentees = frozenset(m["id"] for m in current_mentees(conn, person_id))
+    mentees = frozenset(m["id"] for m in current_mentees(conn, person_id)) if mentee_ids is None else mentee_ids
     return Viewer(person_id=person_id, platform_id=platform_id, roles=frozenset(roles), mentee_ids=mentees,
                   context_pk=context_pk)
 

@@ -15,6 +15,7 @@ from flask import Blueprint, current_app, g, jsonify, make_response, redirect, r
 from flask_babel import gettext as _
 
 from adapter.metrics import record_launch
+from adapter.persistence.database import reads_only
 from adapter.services.launches import open_session
 from adapter.services.navigation import landing
 from lti import client_storage
@@ -119,10 +120,13 @@ def launch():
             record_launch(outcome.code)
             return rejected(outcome)
         record_launch("ok")
+        reads_only(conn)  # the landing page's reads
         session = g.web_session = opened.session  # the page is rendered for the session just opened
         if through_storage:
             g.session_url_token = opened.token
-        section, g.navigation = landing(conn, session.person_id, session.app_roles, session.context_pk)
+        g.saved_languages = opened.languages  # read with the launch (i18n.select_locale)
+        section, g.navigation, g.asker = landing(conn, session.person_id, session.platform_id, session.app_roles,
+                                                 session.context_pk, session.launch.get("signed_in_by"))
         g.db_connection = conn
         view = deep_link_page if opened.message_type == "LtiDeepLinkingRequest" else current_app.view_functions[
             LANDING[section]]

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import time
 
-import pytest
-from sqlalchemy import event, select, update
+from sqlalchemy import delete, select, update
 
+from adapter.persistence.locale_store import save_platform_default
+from adapter.persistence.locale_tables import locale_choices
 from adapter.persistence.people_store import LAST_LAUNCH_LAG
 from adapter.persistence.tables import contexts, memberships, people
+from adapter.services.languages import choose_language
 from lti import claims as c
 from tests.lti_launch.test_launch_success import launch_with, person, roles
-from tests.peers.lti_platform import post_launch, start_login
+from tests.lti_launch.statement_trace import traced
+from tests.peers.lti_platform import demo_platform_id, post_launch, start_login
 
 CARLA = "learner-carla"
 
@@ -72,25 +75,50 @@ def test_a_changed_name_role_or_course_title_is_still_written(peers):
 
 
 def test_a_repeated_launch_writes_only_its_session_and_its_login(peers):
-    if peers.engine.dialect.name != "sqlite":
-        pytest.skip("the statements are traced with sqlite3's trace callback")
     launch_with(peers, lambda claims: None, CARLA)
     login = start_login(peers, CARLA, "rl-feedback")
     token = peers.lms.sign(peers.lms.launch_claims(CARLA, "rl-feedback", login.nonce))
-    statements: list[str] = []
-
-    def trace(dbapi_connection, record, proxy):
-        dbapi_connection.set_trace_callback(statements.append)
-
-    def untrace(dbapi_connection, record):
-        dbapi_connection.set_trace_callback(None)
-    event.listen(peers.engine, "checkout", trace)
-    event.listen(peers.engine, "checkin", untrace)
-    try:
+    with traced(peers.engine) as statements:
         assert post_launch(peers, login, token).status_code == 200
-    finally:
-        event.remove(peers.engine, "checkout", trace)
-        event.remove(peers.engine, "checkin", untrace)
     writes = [s.split("(")[0].split(" SET ")[0] for s in statements
               if s.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))]
     assert writes == ["INSERT INTO web_sessions ", "UPDATE pending_logins"], statements
+
+
+# A repeated launch by a learner with no records yet, both requests: SQLite's statements
+# (BEGIN and COMMIT included) and PostgreSQL's round trips. The login: its INSERT (on
+# SQLite in a transaction of its own; on PostgreSQL in autocommit). The launch POST: the
+# login, then what is known of course, link, activity address, person, membership and
+# saved language (launch_reads.py); the session's INSERT and the login's consumption in one
+# transaction; the landing page's reads (mentees and nominations, the learner's records), with
+# no transaction on PostgreSQL. More statements here are a cost on every launch: make sure
+# they are needed before raising these.
+STATEMENTS = {"sqlite": (3, 8), "postgresql": (1, 8)}
+
+
+def test_a_repeated_launch_runs_a_known_number_of_statements(peers):
+    launch_with(peers, lambda claims: None, CARLA)
+    with traced(peers.engine) as at_login:
+        login = start_login(peers, CARLA, "rl-feedback")
+    token = peers.lms.sign(peers.lms.launch_claims(CARLA, "rl-feedback", login.nonce))
+    with traced(peers.engine) as at_launch:
+        assert post_launch(peers, login, token).status_code == 200
+    assert (len(at_login), len(at_launch)) == STATEMENTS[peers.engine.dialect.name], (at_login, at_launch)
+
+
+def test_the_landing_page_speaks_the_saved_language_read_with_the_launch(peers):
+    """The person's choice, else their platform's default (the launch sends no locale and
+    the client no Accept-Language), read in the launch's one read (launch_reads.py)."""
+    dev = "learner-dev"
+    launch_with(peers, lambda claims: None, dev, "rl-feedback")
+    platform_id = demo_platform_id(peers)
+    try:
+        with peers.engine.begin() as conn:
+            save_platform_default(conn, platform_id, "de", time.time())
+        assert '<html lang="de"' in launch_with(peers, lambda claims: None, dev, "rl-feedback")[2].text
+        choose_language(peers.engine, person(peers, dev)["id"], "fr", None, time.time())
+        assert '<html lang="fr"' in launch_with(peers, lambda claims: None, dev, "rl-feedback")[2].text
+    finally:  # the other tests share the peers' platform and its default
+        with peers.engine.begin() as conn:
+            save_platform_default(conn, platform_id, None, time.time())
+            conn.execute(delete(locale_choices).where(locale_choices.c.person_id == person(peers, dev)["id"]))
