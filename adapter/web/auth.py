@@ -14,6 +14,7 @@ from typing import Callable
 
 from flask import Blueprint, Flask, abort, g, has_request_context, make_response, render_template, request
 from flask_babel import gettext
+from markupsafe import Markup, escape
 from werkzeug.http import http_date
 
 from adapter.domain import authorization
@@ -122,10 +123,19 @@ def init_app(app: Flask) -> None:
     app.before_request(_check_csrf)
     app.after_request(_secure_headers)
 
+    app.add_template_global(csrf_field, "csrf")
+
     @app.context_processor
     def session_values():
         session = current_session()
         return {"web_session": session, "csrf_token": session.csrf_token if session else ""}
+
+
+def csrf_field() -> Markup:
+    """A form's hidden CSRF field, ``{{ csrf() }}``: a global, so that the shared macros need
+    no page context (templates import them without it, once, not per render)."""
+    session = current_session()
+    return Markup(f'<input type="hidden" name="csrf_token" value="{escape(session.csrf_token if session else "")}">')
 
 
 def asker() -> Asker | None:

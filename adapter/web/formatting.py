@@ -10,6 +10,7 @@ from typing import Any, Mapping
 from flask import Flask
 from babel import Locale, numbers
 from flask_babel import format_date, format_decimal, format_percent, format_timedelta, get_locale, gettext
+from jinja2 import pass_context
 from markupsafe import Markup
 
 from adapter.domain import activity_names
@@ -44,9 +45,22 @@ def day_text(value: float | date | str | None) -> str:
 
 def number(value: float | int | None) -> str:
     """A count or a mean as the reader's locale writes it (1,234.5 / 1 234,5)."""
-    if value is None:
-        return ""
+    return "" if value is None else _number(value, get_locale())
+
+
+@pass_context  # so Jinja never runs it while compiling (on a constant), in whatever locale that is
+def numbered(_context: Any, values: tuple[int, ...]) -> tuple[tuple[int, str], ...]:
+    """Each value with how the reader's locale writes it, the locale found once (a scale's 1–5)."""
     locale = get_locale()
+    return _numbered(values, locale) if locale is not None else tuple((v, _number(v, locale)) for v in values)
+
+
+@lru_cache(maxsize=64)
+def _numbered(values: tuple[int, ...], locale: Locale) -> tuple[tuple[int, str], ...]:
+    return tuple((value, _number(value, locale)) for value in values)
+
+
+def _number(value: float | int, locale: Locale | None) -> str:
     return _whole_number(value, locale) if type(value) is int and locale is not None else format_decimal(value)
 
 
@@ -98,5 +112,5 @@ def group_name(group: Group) -> str:
 
 
 def init_app(app: Flask) -> None:
-    for template_filter in (day, day_text, duration, number, percent, activity_name, group_name, source_words):
+    for template_filter in (day, day_text, duration, number, numbered, percent, activity_name, group_name, source_words):
         app.add_template_filter(template_filter)

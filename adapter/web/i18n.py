@@ -70,15 +70,17 @@ class LanguageChoice:
     current: bool  # the page speaks it ("fr" while the page is in fr_FR)
 
 
-def language_choices() -> list[LanguageChoice]:
+def language_choices() -> tuple[LanguageChoice, ...]:
     """The languages offered, for the switcher and the admin's default."""
     current = get_locale()
-    choices = []
-    for locale in offered_locales():
-        name, language = _own_name(locale)
-        choices.append(LanguageChoice(locale, name, language,
-                                      current is not None and str(current) in (locale, f"{locale}_{current.territory}")))
-    return choices
+    return _choices(offered_locales(), str(current) if current is not None else None,
+                    current.territory if current is not None else None)
+
+
+@lru_cache(maxsize=256)  # every page lists them: the same few per locale
+def _choices(offered: tuple[str, ...], current: str | None, territory: str | None) -> tuple[LanguageChoice, ...]:
+    return tuple(LanguageChoice(locale, *_own_name(locale), current in (locale, f"{locale}_{territory}"))
+                 for locale in offered)
 
 
 @cache  # every page lists the languages
@@ -165,13 +167,17 @@ def translate(text: object) -> str:
 
 def html_lang() -> str:
     """The page's ``lang``: BCP 47 (``fr-FR``); a pseudo-locale's modifier as a private-use subtag."""
-    locale = get_locale() or Locale.parse(translations.SOURCE_LOCALE)  # no request: the command line
-    tag = "-".join(part for part in (locale.language, locale.script, locale.territory) if part)
-    return f"{tag}-x-{locale.modifier}" if locale.modifier else tag
+    return _written(get_locale() or Locale.parse(translations.SOURCE_LOCALE))[0]  # no request: the command line
 
 
 def text_direction() -> str:
-    return (get_locale() or Locale.parse(translations.SOURCE_LOCALE)).text_direction
+    return _written(get_locale() or Locale.parse(translations.SOURCE_LOCALE))[1]
+
+
+@lru_cache(maxsize=256)  # every page says both; Babel's text_direction reads the locale's data each time
+def _written(locale: Locale) -> tuple[str, str]:
+    tag = "-".join(part for part in (locale.language, locale.script, locale.territory) if part)
+    return f"{tag}-x-{locale.modifier}" if locale.modifier else tag, locale.text_direction
 
 
 def init_app(app: Flask) -> None:
@@ -181,26 +187,26 @@ def init_app(app: Flask) -> None:
     # {% trans %} blocks' whitespace collapsed, as extraction does (pyproject.toml)
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     Babel(app, locale_selector=select_locale)
-    app.context_processor(_template_gettext)
+    app.context_processor(lambda: _page_language(get_translations()))
     app.add_template_filter(translate)
     app.add_template_filter(rule_problem)
-    app.context_processor(lambda: {"html_lang": html_lang, "text_direction": text_direction,
-                                   "language_choices": language_choices, "platform_default": platform_default})
 
 
-def _template_gettext() -> dict[str, Any]:
-    """Templates' ``_``, ``gettext`` and ``ngettext`` for one render (a context processor):
-    they behave as Jinja's new-style ones (the text translated, escaped in an autoescaped
-    template, then formatted with the named values) at a third of the cost, and a page calls
-    them some thirty times.
+@lru_cache(maxsize=64)  # per catalog (Flask-Babel keeps one per locale)
+def _page_language(catalog: Any) -> dict[str, Any]:
+    """What templates are given for the render's language (a context processor's values):
+    ``html_lang``, ``text_direction`` and the language choices; ``_``, ``gettext`` and
+    ``ngettext`` bound to the render's catalog.
 
-    Jinja's own take the whole template context, which it copies per call inside any block
-    or loop that sets a variable (``Context.derived``), and Flask-Babel then finds the catalog
-    through four context lookups per call; these find it once per render (inside
-    ``force_locale`` too, as emails are rendered) and need only the autoescape setting.
-    Templates rendered outside ``render_template`` keep Flask-Babel's, which say the same.
+    These three behave as Jinja's new-style ones (the text translated, escaped in an autoescaped
+    template, then formatted with the named values) at a third of the cost, for the texts a
+    template computes (its fixed texts are compiled in: translated_templates.py). Jinja's own
+    take the whole template context, which it copies per call inside any block or loop that
+    sets a variable (``Context.derived``), and Flask-Babel then finds the catalog through four
+    context lookups per call; these are bound to it (inside ``force_locale`` too, as emails
+    are rendered) and need only the autoescape setting. Templates rendered outside
+    ``render_template`` keep Flask-Babel's, which say the same.
     """
-    catalog = get_translations()
 
     @pass_eval_context
     def template_gettext(eval_ctx, string: str, **variables: Any) -> str:
@@ -213,4 +219,6 @@ def _template_gettext() -> dict[str, Any]:
         text = catalog.ungettext(singular, plural, num)
         return (Markup(text) if eval_ctx.autoescape else text) % variables
 
-    return {"_": template_gettext, "gettext": template_gettext, "ngettext": template_ngettext}
+    return {"_": template_gettext, "gettext": template_gettext, "ngettext": template_ngettext,
+            "html_lang": html_lang, "text_direction": text_direction, "language_choices": language_choices,
+            "platform_default": platform_default}

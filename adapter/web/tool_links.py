@@ -2,9 +2,9 @@
 public URL, or else from the request (behind a proxy only as far as it is trusted)."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
-from flask import Flask, g, request, url_for
+from flask import Flask, g, has_request_context, request, url_for
 
 from adapter.services.tool_configuration import ToolUrls
 
@@ -25,24 +25,36 @@ _PAGE_URLS: dict[tuple, str] = {}
 _PAGE_URLS_KEPT = 4096  # a page's links with record ids vary; start over rather than grow
 
 
-def page_url_for(endpoint: str, **values: Any) -> str:
-    """``url_for`` for the templates, remembered per path prefix: every page names the same
-    dozen addresses, and building one costs more than a cache lookup by far. Built afresh:
-    a cookieless session's links (they carry its token), relative endpoints, ``_external``
-    and the other options."""
-    if g.get("session_url_token") or endpoint.startswith(".") or any(name[0] == "_" for name in values):
-        return url_for(endpoint, **values)
-    key = (request.script_root, endpoint, *sorted(values.items()))
-    try:
-        found = _PAGE_URLS.get(key)
-    except TypeError:  # a value that cannot be a key (a list of tags, say)
-        return url_for(endpoint, **values)
-    if found is None:
+def _page_url_for(script_root: str) -> Callable[..., str]:
+    """``url_for`` for one render's templates, remembered per address: every page names the
+    same dozen addresses, and building one costs more than a lookup by far. Built afresh:
+    relative endpoints, ``_external`` and the other options."""
+
+    def page_url_for(endpoint: str, **values: Any) -> str:
+        if endpoint[0] == "." or (values and any(name[0] == "_" for name in values)):
+            return url_for(endpoint, **values)
+        key = (script_root, endpoint, *values.items())
+        try:
+            return _PAGE_URLS[key]
+        except KeyError:
+            pass
+        except TypeError:  # a value that cannot be a key (a list of tags, say)
+            return url_for(endpoint, **values)
         if len(_PAGE_URLS) >= _PAGE_URLS_KEPT:
             _PAGE_URLS.clear()
         found = _PAGE_URLS[key] = url_for(endpoint, **values)
-    return found
+        return found
+
+    return page_url_for
+
+
+def _template_url_for() -> dict[str, Any]:
+    """Templates' ``url_for``, bound once per render (a context processor) to the request's
+    script root. A cookieless session's links carry its token: Flask's, built afresh."""
+    if not has_request_context() or g.get("session_url_token"):
+        return {}
+    return {"url_for": _page_url_for(request.script_root)}
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals["url_for"] = page_url_for
+    app.context_processor(_template_url_for)

@@ -13,7 +13,7 @@ from adapter.reports.dashboards import Group
 from adapter.reports.measures import Facts, Measure
 from adapter.web import create_app
 from adapter.web.domain_messages import shown_figure
-from adapter.web.formatting import day, day_text, duration, number, percent
+from adapter.web.formatting import day, day_text, duration, number, numbered, percent
 
 DAY = date(2026, 12, 4)
 
@@ -99,3 +99,10 @@ def test_templates_translate_escape_and_fill_in_named_values(app):
             "Confirm you manage Ana|Skip to main content|Someone has named you as their manager|Sections")
         text = "{% autoescape false %}{{ _('Confirm you manage %(name)s', name=who) }}{% endautoescape %}"
         assert render_template_string(text, who="Ana & Bo") == "Confirm you manage Ana & Bo"
+
+
+@pytest.mark.parametrize("language", ["en", "fr-FR", "de-DE", "es-ES"])
+def test_a_scale_numbers_its_points_as_the_number_filter_does(app, language):
+    with app.test_request_context(headers={"Accept-Language": language}):
+        assert numbered(None, (1, 5, 1234)) == ((1, number(1)), (5, number(5)), (1234, number(1234)))
+        assert numbered(None, (1234,))[0][1] == {"en": "1,234", "fr-FR": "1\u202f234"}.get(language, "1.234")

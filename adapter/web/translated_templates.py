@@ -1,0 +1,78 @@
+"""The app's templates compiled once per catalog, with the fixed texts of their ``_()`` and
+``gettext()`` calls (``{% trans %}`` blocks too) translated in at compile time: a page's
+thirty-odd fixed texts then cost nothing per render, where each was a call (Jinja's
+``Context.call``, the catalog lookup, a Markup and its ``%`` formatting).
+
+What such a text renders stays what Jinja's new-style gettext renders: the translation, as
+Markup in an autoescaped template (plain text otherwise), formatted with the call's named
+values (``%`` escapes each value; ``%%`` is ``%``). A computed text, ``ngettext`` (its form
+depends on the number), and every call in a template that binds a name ``_`` or ``gettext``
+of its own stay calls to the render's gettext (i18n.py).
+"""
+from __future__ import annotations
+
+from gettext import NullTranslations
+from typing import Any, MutableMapping
+
+from flask.templating import Environment
+from flask_babel import get_translations
+from jinja2 import Template, nodes
+from jinja2.utils import internalcode
+from jinja2.visitor import NodeTransformer
+
+_GETTEXT = ("_", "gettext")
+
+
+class TranslatedTemplates(Environment):
+    """Flask's environment, handing each template to an overlay of itself per catalog (the
+    render's: Flask-Babel's ``get_translations``, the request's locale or ``force_locale``'s)
+    that compiles and caches it with that catalog's texts; what a template loads while it
+    renders (``extends``, ``import``) comes from the same overlay, without asking again."""
+
+    catalog: NullTranslations | None = None  # the overlays'
+
+    def __init__(self, app: Any, **options: Any) -> None:
+        super().__init__(app, **options)
+        self._overlays: dict[tuple[str, ...], TranslatedTemplates] = {}
+
+    @internalcode
+    def _load_template(self, name: str, globals: MutableMapping[str, Any] | None) -> Template:
+        if self.catalog is not None:
+            return super()._load_template(name, globals)
+        catalog = get_translations()
+        # By the files read (fr_FR and fr_CA share fr's): a catalog's texts are its files'.
+        key = tuple(catalog.files)
+        overlay = self._overlays.get(key)
+        if overlay is None:
+            overlay = self.overlay()  # its own template cache; the same globals, filters, loader
+            overlay.catalog = catalog
+            overlay = self._overlays.setdefault(key, overlay)
+        return overlay._load_template(name, globals)
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
+        tree = super()._parse(source, name, filename)
+        if self.catalog is None or any(n.name in _GETTEXT and n.ctx != "load" for n in tree.find_all(nodes.Name)):
+            return tree
+        return _FixedTexts(self.catalog).visit(tree)
+
+
+class _FixedTexts(NodeTransformer):
+    def __init__(self, catalog: NullTranslations) -> None:
+        self.catalog = catalog
+
+    def visit_Call(self, node: nodes.Call) -> nodes.Node:
+        node = self.generic_visit(node)
+        if not (isinstance(node.node, nodes.Name) and node.node.name in _GETTEXT and len(node.args) == 1
+                and isinstance(node.args[0], nodes.Const) and isinstance(node.args[0].value, str)
+                and node.dyn_args is None and node.dyn_kwargs is None
+                and len({k.key for k in node.kwargs}) == len(node.kwargs)):
+            return node
+        text = self.catalog.ugettext(node.args[0].value)
+        if node.kwargs:  # formatted at render time, as the call would
+            values = nodes.Dict([nodes.Pair(nodes.Const(k.key), k.value) for k in node.kwargs])
+            return nodes.Mod(nodes.MarkSafeIfAutoescape(nodes.Const(text)), values).set_lineno(node.lineno)
+        try:
+            text = text % {}
+        except (TypeError, ValueError, KeyError):  # a broken text fails at render time, as it did
+            return node
+        return nodes.MarkSafeIfAutoescape(nodes.Const(text)).set_lineno(node.lineno)

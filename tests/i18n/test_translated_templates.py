@@ -1,0 +1,82 @@
+"""Templates' fixed texts are translated when a template is compiled for a catalog
+(web/translated_templates.py), and render exactly what Jinja's new-style gettext renders."""
+from __future__ import annotations
+
+import pytest
+from flask_babel import force_locale, gettext, ngettext
+from jinja2 import DictLoader, Environment, select_autoescape
+
+from adapter.config import Settings
+from adapter.web import create_app
+from adapter.web.translated_templates import TranslatedTemplates
+
+TEMPLATES = {
+    "plain.html": "{{ _('Sign out') }}|{{ gettext('Language') }}",
+    "values.html": "{{ _('Confirm you manage %(name)s', name=who) }}|{{ _('Confirm you manage %(name)s', name='<i>') }}",
+    "markup.html": "{% trans profile=link %}The statements use the vocabulary described by "
+                   "<a href=\"{{ profile }}\">coachbridge's xAPI Profile</a>.{% endtrans %}",
+    "percent.html": "{{ _('100%% <sure>') }}|{{ _('Sign out') ~ who }}|{{ [_('Sign out')]|join(who) }}",
+    "text.txt": "{{ _('Confirm you manage %(name)s', name=who) }}|{{ _('a < b') }}",
+    "unescaped.html": "{% autoescape false %}{{ _('a < b') }} {{ _('Confirm you manage %(name)s', name=who) }}"
+                      "{% endautoescape %}",
+    "computed.html": "{{ _(word) }}|{{ ngettext('%(num)s to validate', '%(num)s to validate', 2) }}",
+    "macro.html": "{% macro m(x) %}[{{ x }}]{% endmacro %}{{ m(_('Sign out')) }}{{ m(_('Confirm you manage %(name)s', name=who)) }}",
+    "broken.html": "{{ _('%(name)s') }}",
+}
+VALUES = {"who": "<b>Ana & \"Ben\"</b>", "link": "/x?a=1&b='2'", "word": "Language"}
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    return create_app(Settings.from_env({"COACHBRIDGE_INSTANCE": str(tmp_path_factory.mktemp("translated"))}))
+
+
+def environments(app):
+    """The tool's environment and Jinja's own new-style gettext (through Flask-Babel) on the same templates."""
+    options = {"loader": DictLoader(TEMPLATES), "autoescape": select_autoescape(default=False),
+               "extensions": ["jinja2.ext.i18n"]}
+    ours = TranslatedTemplates(app, **options)
+    ours.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    ours.policies["ext.i18n.trimmed"] = True
+    jinja = Environment(**options)
+    jinja.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    jinja.policies["ext.i18n.trimmed"] = True
+    return ours, jinja
+
+
+@pytest.mark.parametrize("locale", ["en", "fr", "fr_CA", "de", "es"])
+@pytest.mark.parametrize("name", sorted(set(TEMPLATES) - {"broken.html"}))
+def test_a_template_renders_what_jinjas_gettext_renders(app, locale, name):
+    ours, jinja = environments(app)
+    with app.test_request_context(), force_locale(locale):
+        assert ours.get_template(name).render(VALUES) == jinja.get_template(name).render(VALUES)
+
+
+def test_fixed_texts_are_compiled_in_per_catalog(app):
+    """No call to ``_`` at render time (one that would fail here); each catalog its own compilation."""
+    ours, _ = environments(app)
+    refuse = {"_": None, "gettext": None}  # calling either would raise
+    with app.test_request_context():
+        with force_locale("fr"):
+            assert ours.get_template("plain.html").render(refuse) == "Se déconnecter|Langue"
+        with force_locale("en"):
+            assert ours.get_template("plain.html").render(refuse) == "Sign out|Language"
+        with force_locale("fr_CA"):  # the same catalog files as fr: the same compiled template
+            assert ours.get_template("plain.html").render(refuse) == "Se déconnecter|Langue"
+        with force_locale("fr"), pytest.raises(TypeError):
+            ours.get_template("computed.html").render(refuse)  # a computed text stays a call
+
+
+def test_a_text_whose_formatting_fails_still_fails_when_rendered(app):
+    ours, jinja = environments(app)
+    with app.test_request_context():
+        for environment in (ours, jinja):
+            with pytest.raises(KeyError):
+                environment.get_template("broken.html").render()
+
+
+def test_a_template_with_its_own_underscore_keeps_calling_it(app):
+    ours, _ = environments(app)
+    ours.loader.mapping["own.html"] = "{% set _ = upper %}{{ _('Sign out') }}"
+    with app.test_request_context(), force_locale("fr"):
+        assert ours.get_template("own.html").render(upper=str.upper) == "SIGN OUT"
