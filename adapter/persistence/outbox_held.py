@@ -79,9 +79,9 @@ class HeldClaims:
         proxied.detach()  # its own: a session setting must not reach the pool's other users
         conn = proxied.dbapi_connection
         conn.autocommit = True
-        # Settlements commit without waiting for the WAL to reach the disk (one flush per
-        # batch otherwise: ~20 ms here on a durable cluster, the pipelined loop waiting on
-        # it). A crash of the server can lose the last few hundred milliseconds of them:
+        # Settlements commit without waiting for the WAL to reach the disk (otherwise one
+        # flush per batch, which the delivery loop waits on: ~20 ms a batch measured here
+        # while the shared disk was busy, bench/xapi/HISTORY.md). A crash of the server can lose the last few hundred milliseconds of them:
         # those rows are pending again and sent again, and the LRS keeps one copy per
         # statement id (xAPI: a statement whose id it has must not change its state; ours
         # is the same statement, its id fixed when written). A claim writes nothing.
