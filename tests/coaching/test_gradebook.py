@@ -154,7 +154,7 @@ def test_a_withdrawn_request_clears_its_score_and_its_undo_sends_it_again(peers,
 def test_a_score_message_that_cannot_be_read_is_dead_and_holds_up_no_other(peers, team, launch, job):
     """A damaged queued score (a field missing, not JSON) can never be sent: it is dead with
     the reason, and the scores queued beside it reach the gradebook."""
-    from adapter.persistence.outbox_store import enqueue
+    from adapter.persistence.outbox_store import enqueue, forget
 
     ask_and_decide(peers, team, launch, "validated", "Applied it well")
     with peers.engine.begin() as conn:
@@ -169,3 +169,5 @@ def test_a_score_message_that_cannot_be_read_is_dead_and_holds_up_no_other(peers
     assert "KeyError" in reasons["damaged 1"] and "'decision'" in reasons["damaged 1"]
     assert "JSONDecodeError" in reasons["damaged 2"]
     assert pending_ags(peers) == []
+    with peers.engine.begin() as conn:  # the session's later tests expect no dead scores
+        forget(conn, [d["id"] for d in dead_messages(peers.engine) if d["source"].startswith("damaged")])
