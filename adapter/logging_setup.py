@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
-import select
 import time
 
 REDACTIONS = [
@@ -76,39 +74,25 @@ class JsonFormatter(logging.Formatter):
 
 
 class LineHandler(logging.StreamHandler):
-    """Each record as one line in one ``write(2)``, formatted outside the handler's lock.
+    """Each record formatted outside the handler's lock, then written and flushed under it.
 
-    The standard handler formats and writes while holding its lock; under gunicorn's
-    threads a request that logs while another is inside that write waits on the lock,
-    which costs both threads a hand-off of the interpreter per line. One ``write(2)`` of
-    at most ``PIPE_BUF`` bytes reaches a pipe whole whoever else writes (POSIX), and Linux
-    serialises writes to one open file, so such lines need no lock (the lock never kept
-    two gunicorn workers' lines apart anyway); longer ones (tracebacks) are written under
-    it. A stream without a file descriptor (a test's capture) goes the standard way.
+    The standard handler formats while holding its lock, so under gunicorn's threads a
+    request that logs waits for another's JSON encoding and scrubbing as well as its write.
+    Every write still takes the lock: a line written without it could land inside a longer
+    line that the pipe took in two parts.
     """
 
     def handle(self, record: logging.LogRecord) -> bool:
-        try:
-            fd = self.stream.fileno()
-        except (AttributeError, OSError, ValueError):
-            return bool(super().handle(record))
         if not self.filter(record):
             return False
         try:
-            line = (self.format(record) + self.terminator).encode("utf-8", "backslashreplace")
-            if len(line) <= select.PIPE_BUF:
-                _write_all(fd, line)
-            else:
-                with self.lock:
-                    _write_all(fd, line)
+            line = self.format(record) + self.terminator
+            with self.lock:
+                self.stream.write(line)
+                self.stream.flush()
         except Exception:  # as logging does: a log line that cannot be written never fails the request
             self.handleError(record)
         return True
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    while data:
-        data = data[os.write(fd, data):]
 
 
 def configure_logging(level: str = "INFO") -> None:

@@ -97,8 +97,8 @@ def test_metrics_time_lms_calls(peers):
 
 
 def test_log_lines_from_many_threads_arrive_whole_through_a_pipe():
-    """Lines are written without the handler's lock when they fit in one atomic write: from
-    eight threads at once, every line still arrives whole, short or (under the lock) long."""
+    """Lines are formatted outside the handler's lock and written under it: from eight threads
+    at once, every line arrives whole, short or longer than a pipe takes in one write."""
     import os
     import threading
 
@@ -140,7 +140,7 @@ def test_log_lines_from_many_threads_arrive_whole_through_a_pipe():
 
 
 def test_log_lines_to_a_stream_without_a_file_descriptor():
-    """A test's captured stream (no file descriptor) gets the same lines the standard way."""
+    """A test's captured stream (no file descriptor) gets the same scrubbed lines."""
     import io
 
     from adapter.logging_setup import LineHandler
