@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, Iterable, Sequence
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Dialect, Engine
 from sqlalchemy.exc import DBAPIError
 
 from .database import is_postgresql, one_statement
@@ -71,15 +71,21 @@ def write_alone(engine: Engine, sql: dict[str, str], params: dict[str, Any]) -> 
             cursor.close()
         raw.commit()
     except engine.dialect.loaded_dbapi.Error as error:
-        raise DBAPIError.instance(sql[engine.dialect.name], params, error, engine.dialect.loaded_dbapi.Error) from error
+        raise as_sqlalchemy_error(engine.dialect, sql[engine.dialect.name], params, error) from error
     finally:
         raw.close()
 
 
+def as_sqlalchemy_error(dialect: Dialect, statement: str, params: Any, error: Exception) -> DBAPIError:
+    """A driver error as SQLAlchemy raises it (``sqlalchemy.exc.OperationalError``,
+    ``IntegrityError``…), so that callers of SQL run on the driver's own connections and
+    cursors catch the same exceptions as for SQL run through SQLAlchemy."""
+    return DBAPIError.instance(statement, params, error, dialect.loaded_dbapi.Error)
+
+
 def _execute(conn: Connection, sql: str | dict[str, str], params: Any, result: Callable[[Any], Any],
              many: bool = False) -> Any:
-    """A driver error is raised as SQLAlchemy would raise it (``sqlalchemy.exc.OperationalError``,
-    ``IntegrityError``…), so callers catch the same exceptions either way."""
+    """A driver error is raised as SQLAlchemy would raise it (:func:`as_sqlalchemy_error`)."""
     if isinstance(sql, dict):
         sql = sql[conn.dialect.name]
     cursor = conn.connection.cursor()
@@ -87,6 +93,6 @@ def _execute(conn: Connection, sql: str | dict[str, str], params: Any, result: C
         (cursor.executemany if many else cursor.execute)(sql, params)
         return result(cursor)
     except conn.dialect.loaded_dbapi.Error as error:
-        raise DBAPIError.instance(sql, params, error, conn.dialect.loaded_dbapi.Error) from error
+        raise as_sqlalchemy_error(conn.dialect, sql, params, error) from error
     finally:
         cursor.close()

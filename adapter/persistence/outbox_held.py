@@ -25,7 +25,7 @@ from typing import Any, Iterator, Sequence
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
-from .driver_sql import pg_int_array
+from .driver_sql import as_sqlalchemy_error, pg_int_array
 
 
 @dataclass(eq=False)
@@ -81,10 +81,11 @@ class HeldClaims:
         conn.autocommit = True
         # Settlements commit without waiting for the WAL to reach the disk (otherwise one
         # flush per batch, which the delivery loop waits on: ~20 ms a batch measured here
-        # while the shared disk was busy, bench/xapi/HISTORY.md). A crash of the server can lose the last few hundred milliseconds of them:
-        # those rows are pending again and sent again, and the LRS keeps one copy per
-        # statement id (xAPI: a statement whose id it has must not change its state; ours
-        # is the same statement, its id fixed when written). A claim writes nothing.
+        # while the shared disk was busy, bench/xapi/HISTORY.md). A crash of the server can
+        # lose the last few hundred milliseconds of them: those rows are pending again and
+        # sent again, and the LRS keeps one copy per statement id (xAPI: a statement whose id
+        # it has must not change its state; ours is the same statement, its id fixed when
+        # written). A claim writes nothing.
         conn.execute("SELECT set_config('idle_in_transaction_session_timeout', %s, false),"
                      " set_config('synchronous_commit', 'off', false)", [str(max(1, round(self.lease * 1000)))])
         conn.autocommit = False
@@ -112,9 +113,8 @@ class HeldClaims:
                 batch.conn.close()
             except Exception:  # already broken; closing is all that was left to do
                 pass
-            dbapi = self.engine.dialect.loaded_dbapi
-            if isinstance(error, dbapi.Error):
-                raise DBAPIError.instance(statement, params, error, dbapi.Error) from error
+            if isinstance(error, self.engine.dialect.loaded_dbapi.Error):
+                raise as_sqlalchemy_error(self.engine.dialect, statement, params, error) from error
             raise
 
     def _forget(self, batch: _Batch) -> None:
