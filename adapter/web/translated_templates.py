@@ -17,10 +17,25 @@ from typing import Any, MutableMapping
 from flask.templating import Environment
 from flask_babel import get_translations
 from jinja2 import Template, nodes
+from jinja2.environment import TemplateModule
+from jinja2.runtime import Context
 from jinja2.utils import internalcode
 from jinja2.visitor import NodeTransformer
 
 _GETTEXT = ("_", "gettext")
+
+
+class _Template(Template):
+    @internalcode
+    def _get_default_module(self, ctx: Context | None = None) -> TemplateModule:
+        """What ``{% from "_macros.html" import ... %}`` (without context) imports: the module
+        Jinja builds once, unless the importing render has globals this template lacks. Jinja
+        finds those as ``ctx.globals_keys - self.globals.keys()``, which tests each of the ~20
+        names through the ChainMap's keys view in Python (~10 µs per import, on every render);
+        ``set.difference`` finds the same names in ~1.5 µs."""
+        if ctx is not None and not ctx.globals_keys.difference(self.globals):
+            ctx = None  # none missing: Jinja's cached module, as its own check would decide
+        return super()._get_default_module(ctx)
 
 
 class TranslatedTemplates(Environment):
@@ -30,6 +45,7 @@ class TranslatedTemplates(Environment):
     renders (``extends``, ``import``) comes from the same overlay, without asking again."""
 
     catalog: NullTranslations | None = None  # the overlays'
+    template_class = _Template
 
     def __init__(self, app: Any, **options: Any) -> None:
         super().__init__(app, **options)
