@@ -167,15 +167,16 @@ def translate(text: object) -> str:
 
 def html_lang() -> str:
     """The page's ``lang``: BCP 47 (``fr-FR``); a pseudo-locale's modifier as a private-use subtag."""
-    return _written(get_locale() or Locale.parse(translations.SOURCE_LOCALE))[0]  # no request: the command line
+    return _written(get_locale())[0]
 
 
 def text_direction() -> str:
-    return _written(get_locale() or Locale.parse(translations.SOURCE_LOCALE))[1]
+    return _written(get_locale())[1]
 
 
 @lru_cache(maxsize=256)  # every page says both; Babel's text_direction reads the locale's data each time
-def _written(locale: Locale) -> tuple[str, str]:
+def _written(locale: Locale | None) -> tuple[str, str]:
+    locale = locale or Locale.parse(translations.SOURCE_LOCALE)  # no request: the command line
     tag = "-".join(part for part in (locale.language, locale.script, locale.territory) if part)
     return f"{tag}-x-{locale.modifier}" if locale.modifier else tag, locale.text_direction
 
@@ -187,16 +188,17 @@ def init_app(app: Flask) -> None:
     # {% trans %} blocks' whitespace collapsed, as extraction does (pyproject.toml)
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     Babel(app, locale_selector=select_locale)
-    app.context_processor(lambda: _page_language(get_translations()))
+    app.context_processor(lambda: _page_language(get_translations(), get_locale()))
     app.add_template_filter(translate)
     app.add_template_filter(rule_problem)
 
 
-@lru_cache(maxsize=64)  # per catalog (Flask-Babel keeps one per locale)
-def _page_language(catalog: Any) -> dict[str, Any]:
+@lru_cache(maxsize=256)  # per catalog (Flask-Babel keeps one per locale) and locale (fr_FR, fr_CA: fr's catalog)
+def _page_language(catalog: Any, locale: Locale | None) -> dict[str, Any]:
     """What templates are given for the render's language (a context processor's values):
-    ``html_lang``, ``text_direction`` and the language choices; ``_``, ``gettext`` and
-    ``ngettext`` bound to the render's catalog.
+    the page's ``html_lang`` and ``text_direction`` (texts: one locale lookup per render, not
+    one per use) and the language choices; ``_``, ``gettext`` and ``ngettext`` bound to the
+    render's catalog.
 
     These three behave as Jinja's new-style ones (the text translated, escaped in an autoescaped
     template, then formatted with the named values) at a third of the cost, for the texts a
@@ -219,6 +221,7 @@ def _page_language(catalog: Any) -> dict[str, Any]:
         text = catalog.ungettext(singular, plural, num)
         return (Markup(text) if eval_ctx.autoescape else text) % variables
 
+    lang, direction = _written(locale)
     return {"_": template_gettext, "gettext": template_gettext, "ngettext": template_ngettext,
-            "html_lang": html_lang, "text_direction": text_direction, "language_choices": language_choices,
+            "html_lang": lang, "text_direction": direction, "language_choices": language_choices,
             "platform_default": platform_default}
