@@ -114,15 +114,23 @@ def browser_locale() -> str | None:
     return next(filter(None, (supported_locale(tag) for tag, _quality in request.accept_languages)), None)
 
 
-def select_locale() -> str:
+def select_locale() -> Locale:
     session = current_session()
     saved = _saved() if session is not None else SavedLanguages(None, None)
     chosen = supported_locale(saved.choice.locale if saved.choice else session and session.launch.get(CHOSEN_LOCALE))
     launched = launch_locale()
     if launched and not (chosen and saved.choice.chosen_over == launched):
-        return launched
-    return (chosen or browser_locale() or supported_locale(saved.platform_default)
-            or translations.SOURCE_LOCALE)
+        return _locale(launched)
+    return _locale(chosen or browser_locale() or supported_locale(saved.platform_default)
+                   or translations.SOURCE_LOCALE)
+
+
+@lru_cache(maxsize=256)  # the few locales served: one Locale object each, not one per request
+def _locale(identifier: str) -> Locale:
+    """The page's Locale (Flask-Babel takes it as it is): Babel parses each identifier once, and
+    each object finds its CLDR data once, at its first date or number; the caches keyed by
+    locale (lang and dir, the rating scale's numbers) then find it by identity."""
+    return Locale.parse(identifier)
 
 
 def platform_default(platform_id: int) -> str:
