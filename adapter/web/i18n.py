@@ -20,7 +20,7 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from flask import Flask, g, request
-from flask_babel import Babel, get_locale, get_translations, gettext
+from flask_babel import Babel, get_locale, gettext
 from jinja2 import pass_eval_context
 from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
@@ -196,7 +196,13 @@ def init_app(app: Flask) -> None:
     # {% trans %} blocks' whitespace collapsed, as extraction does (pyproject.toml)
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     Babel(app, locale_selector=select_locale)
-    app.context_processor(lambda: _page_language(get_translations(), get_locale()))
+    templates = app.jinja_env  # translated_templates.TranslatedTemplates: the catalog per locale
+
+    @app.context_processor
+    def page_language() -> dict[str, Any]:
+        locale = get_locale()
+        return _page_language(templates.for_locale(locale).catalog, locale)
+
     app.add_template_filter(translate)
     app.add_template_filter(rule_problem)
 

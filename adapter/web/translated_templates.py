@@ -16,7 +16,8 @@ from gettext import NullTranslations
 from typing import Any, Mapping, MutableMapping
 
 from flask.templating import Environment
-from flask_babel import get_translations
+from babel import Locale
+from flask_babel import get_locale, get_translations
 from jinja2 import Template, nodes
 from jinja2.environment import TemplateModule
 from jinja2.runtime import Context, new_context
@@ -66,11 +67,15 @@ class TranslatedTemplates(Environment):
     def __init__(self, app: Any, **options: Any) -> None:
         super().__init__(app, **options)
         self._overlays: dict[tuple[str, ...], TranslatedTemplates] = {}
+        self._by_locale: dict[Locale, TranslatedTemplates] = {}
 
-    @internalcode
-    def _load_template(self, name: str, globals: MutableMapping[str, Any] | None) -> Template:
-        if self.catalog is not None:
-            return super()._load_template(name, globals)
+    def for_locale(self, locale: Locale | None) -> TranslatedTemplates:
+        """The overlay of ``locale``'s catalog (the render's locale: Flask-Babel's ``get_locale``).
+        Flask-Babel keeps one catalog per locale for the app's life, so its ``get_translations``
+        (~5 µs of context lookups per call, twice per render) is asked once per locale."""
+        overlay = self._by_locale.get(locale) if locale is not None else None
+        if overlay is not None:
+            return overlay
         catalog = get_translations()
         # By the files read (fr_FR and fr_CA share fr's): a catalog's texts are its files'.
         key = tuple(catalog.files)
@@ -79,7 +84,15 @@ class TranslatedTemplates(Environment):
             overlay = self.overlay()  # its own template cache; the same globals, filters, loader
             overlay.catalog = catalog
             overlay = self._overlays.setdefault(key, overlay)
-        return overlay._load_template(name, globals)
+        if locale is not None:
+            self._by_locale[locale] = overlay
+        return overlay
+
+    @internalcode
+    def _load_template(self, name: str, globals: MutableMapping[str, Any] | None) -> Template:
+        if self.catalog is not None:
+            return super()._load_template(name, globals)
+        return self.for_locale(get_locale())._load_template(name, globals)
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
         tree = super()._parse(source, name, filename)
