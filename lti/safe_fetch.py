@@ -7,6 +7,10 @@ fetches, so those fetches are fenced: only public addresses unless an operator a
 between a check and the connection changes nothing), no redirects, no proxy from the
 environment, a small body and a time limit. Callers never show what came back, only
 its status: an error page must not become a way to read other servers.
+
+The address check alone (:func:`public_only_pools`) also serves the deliveries to an
+LRS a platform admin named (adapter/services/lrs_settings.py), which keep their own
+client and limits.
 """
 from __future__ import annotations
 

@@ -110,7 +110,7 @@ def test_statements_and_the_connection_test_to_the_ipv6_loopback_are_refused(ipv
 
 def test_the_cloud_metadata_address_is_refused_for_statements_and_oauth2_tokens():
     metadata = "http://169.254.169.254/latest/"
-    client = LrsClient(LrsConfig(name="metadata", endpoint=metadata, connect_timeout=1), pool_classes=public_only_pools())
+    client = LrsClient(LrsConfig(name="metadata", endpoint=metadata), pool_classes=public_only_pools())
     outcome = client.post_statements([STATEMENT])
     assert isinstance(outcome, Retryable) and outcome.reason == NOT_PUBLIC
 
