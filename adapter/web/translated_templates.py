@@ -15,8 +15,8 @@ from collections import ChainMap
 from gettext import NullTranslations
 from typing import Any, Mapping, MutableMapping
 
-from flask.templating import Environment
 from babel import Locale
+from flask.templating import Environment
 from flask_babel import get_locale, get_translations
 from jinja2 import Template, nodes
 from jinja2.environment import TemplateModule
@@ -70,9 +70,10 @@ class TranslatedTemplates(Environment):
         self._by_locale: dict[Locale, TranslatedTemplates] = {}
 
     def for_locale(self, locale: Locale | None) -> TranslatedTemplates:
-        """The overlay of ``locale``'s catalog (the render's locale: Flask-Babel's ``get_locale``).
-        Flask-Babel keeps one catalog per locale for the app's life, so its ``get_translations``
-        (~5 µs of context lookups per call, twice per render) is asked once per locale."""
+        """The overlay of the render's catalog; ``locale`` is the render's (``get_locale()``, from
+        a caller that has it). Flask-Babel keeps one catalog per locale for the app's life, so
+        its ``get_translations`` (~5 µs of context lookups per call, twice per render) is asked
+        once per locale, the first time it is rendered in."""
         overlay = self._by_locale.get(locale) if locale is not None else None
         if overlay is not None:
             return overlay
