@@ -26,8 +26,16 @@ PEER_LATENCY = Histogram("coachbridge_peer_request_seconds", "Time of HTTP calls
                          buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
 
 
+# Each outcome's counter (``labels`` checks and looks up its label values on every call);
+# outcomes are "ok" and the validator's fixed rejection codes, so this stays small.
+_LAUNCH_COUNTERS: dict[str, Counter] = {}
+
+
 def record_launch(outcome: str) -> None:
-    LAUNCHES.labels(outcome=outcome).inc()
+    counter = _LAUNCH_COUNTERS.get(outcome)
+    if counter is None:
+        counter = _LAUNCH_COUNTERS[outcome] = LAUNCHES.labels(outcome=outcome)
+    counter.inc()
 
 
 def record_delivery(channel: str, target: str, result: str, count: int = 1) -> None:
