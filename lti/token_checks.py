@@ -28,19 +28,31 @@ def _b64_json(segment: str) -> Any:
 
 
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
+_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+# Bits of a last character that no byte uses, by the number of characters in the last group.
+_UNUSED_BITS = {0: 0, 2: 0b1111, 3: 0b11}
+
+
+def _is_strict_base64url(segment: str) -> bool:
+    """A JWS segment as RFC 7515 and PyJWT want it: the URL-safe alphabet only, at most
+    two ``=`` of padding, and the canonical encoding (no stray trailing bits: the bits of
+    the last character that no byte uses are zero, so decoding and encoding again gives
+    the same text). Checked without decoding: the header and payload were decoded once
+    already (check_jwt_format)."""
+    stripped = segment.rstrip("=")
+    padding = len(segment) - len(stripped)
+    rest = len(stripped) % 4
+    if padding > 2 or (padding and len(segment) % 4) or rest == 1 or not _BASE64URL.fullmatch(stripped):
+        return False
+    return not rest or not _ALPHABET.index(stripped[-1]) & _UNUSED_BITS[rest]
 
 
 def _strict_base64url(segment: str) -> bytes:
-    """A JWS segment as RFC 7515 and PyJWT want it: the URL-safe alphabet only, at most
-    two ``=`` of padding, and the canonical encoding (no stray trailing bits)."""
+    """A segment that passes :func:`_is_strict_base64url`, decoded."""
+    if not _is_strict_base64url(segment):
+        raise ValueError("not strict, canonical base64url")
     stripped = segment.rstrip("=")
-    padding = len(segment) - len(stripped)
-    if padding > 2 or (padding and len(segment) % 4) or len(stripped) % 4 == 1 or not _BASE64URL.fullmatch(stripped):
-        raise ValueError("not base64url")
-    decoded = base64.urlsafe_b64decode(stripped + "=" * (-len(stripped) % 4))
-    if base64.urlsafe_b64encode(decoded).rstrip(b"=") != stripped.encode("ascii"):
-        raise ValueError("not the canonical base64url encoding")
-    return decoded
+    return base64.urlsafe_b64decode(stripped + "=" * (-len(stripped) % 4))
 
 
 def signature_verifies(id_token: str, header: dict[str, Any], key: Any) -> bool:
@@ -50,8 +62,8 @@ def signature_verifies(id_token: str, header: dict[str, Any], key: Any) -> bool:
     valid for ``header.alg`` (already on the allow-list) with the platform's key."""
     try:
         header_segment, payload_segment, signature_segment = id_token.split(".")
-        _strict_base64url(header_segment)
-        _strict_base64url(payload_segment)
+        if not (_is_strict_base64url(header_segment) and _is_strict_base64url(payload_segment)):
+            return False
         signature = _strict_base64url(signature_segment)
         if "crit" in header or header.get("b64", True) is not True:
             return False

@@ -50,11 +50,19 @@ def non_canonical_signature(t):
     return f"{h}.{p}.{s[:-1]}{alphabet[last ^ 1]}"
 
 
+def non_canonical_header(t):
+    # The same flip on the header's last character (checked without decoding it).
+    h, p, s = t.split(".")
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    return f"{h[:-1]}{alphabet[alphabet.index(h[-1]) ^ 1]}.{p}.{s}"
+
+
 def too_much_padding(t):
     return t + "==="
 
 
-@pytest.mark.parametrize("mangle", [tampered_payload, stray_character, non_canonical_signature, too_much_padding])
+@pytest.mark.parametrize("mangle", [tampered_payload, stray_character, non_canonical_signature, non_canonical_header,
+                                    too_much_padding])
 def test_mangled_tokens_are_refused_as_pyjwt_refuses_them(mangle):
     t = mangle(token())
     with pytest.raises(jwt.InvalidTokenError):
