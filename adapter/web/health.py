@@ -9,6 +9,7 @@ import uuid
 
 from flask import Blueprint, Flask, Response, g, jsonify, request
 
+from adapter.logging_setup import info_line
 from adapter.metrics import metrics_page
 from adapter.persistence.database import migrations_current
 
@@ -59,7 +60,7 @@ def _log_request(response):
     path = request.path
     if request.endpoint in SECRET_PATH_ENDPOINTS and any((request.view_args or {}).values()):
         path = path.rsplit("/", 1)[0] + "/[redacted]"
-    log.info("request", extra={"request_id": g.get("request_id", ""), "method": request.method, "path": path,
+    info_line(log, "request", {"request_id": g.get("request_id", ""), "method": request.method, "path": path,
                                "status": response.status_code,
                                "duration_ms": round((time.perf_counter() - g.get("request_started", 0)) * 1000, 1)})
     return response

@@ -11,12 +11,16 @@ manager's team) signs launches for every seeded person in English (none sent), F
 German and Spanish; each id_token POST's answer (the landing page itself) is written,
 then every page it links to (one level, GET), the learner page re-shown with a form
 problem, and (in the last locale) after withdrawing the reflection, with its undo. CSRF tokens, the demo LMS's address (a new port per run) and times to the second
-(audit rows, the export) are replaced by fixed texts.
+(audit rows, the export) are replaced by fixed texts. The tool's log lines of all these
+requests, and of a few whose paths hold secrets, go to ``request-log.txt`` (logging as
+``coachbridge serve`` has it; times, durations and generated request ids replaced).
 Dates follow today's: compare two runs of the same day.
 """
 from __future__ import annotations
 
 import argparse
+import io
+import logging
 import re
 import socket
 import tempfile
@@ -31,6 +35,7 @@ from adapter.config import Settings
 from adapter.demo.lms import DemoLMS
 from adapter.demo.run import register_demo_lms
 from adapter.demo.seed import seed_demo_records
+from adapter.logging_setup import configure_logging
 from adapter.persistence.tables import people
 from adapter.services import coaching
 from adapter.web import create_app
@@ -44,6 +49,10 @@ CSRF = re.compile(r'(name="csrf_token" value=")[^"]*(")')
 WITHDRAWAL = re.compile(r"/learner/reflection/\d+/withdrawal")
 LINK = re.compile(r'href="(/[^"#]*)')
 TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?")  # audit rows, the export: seconds differ per run
+LOG_VARIES = re.compile(r'("duration_ms": )[0-9.e+-]+|"[0-9a-f]{32}"')  # and the ts, by TIME
+SECRET_PATHS = ("/admin/sign-in/secret-token-value", "/calendar/Zx9_feed-Token1.ics", "/lti/register/inv-token-42",
+                "/unsubscribe/reminders/Un5ub-Token2", "/nothing/password=hunter2",
+                "/nothing/eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhYmMifQ.c2lnbmF0dXJl")
 
 
 def main() -> int:
@@ -59,6 +68,9 @@ def main() -> int:
     server = make_server("127.0.0.1", port, lms.create_app(), threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     instance = Path(tempfile.mkdtemp(prefix="page-snapshots-"))
+    configure_logging("INFO")
+    log_lines = io.StringIO()
+    logging.getLogger().handlers[0].setStream(log_lines)
     app = create_app(Settings.from_env({"COACHBRIDGE_INSTANCE": str(instance),
                                          "COACHBRIDGE_ALLOW_PRIVATE_ADDRESSES": "1"}))
     parts = app.extensions["coachbridge"]
@@ -93,7 +105,14 @@ def main() -> int:
                 if withdrawal and locale == LOCALES[-1]:  # the last round: the page then offers its undo
                     withdrawn = client.post(withdrawal.group(0), data={"csrf_token": token}, follow_redirects=True)
                     written += _write(args.out / f"{name}-withdrawn.html", withdrawn, lms_address)
+    for path in SECRET_PATHS:
+        app.test_client().get(path)
+    logging.getLogger("coachbridge.snapshots").warning("another logger's line, scrubbed too: password=hunter2")
     server.shutdown()
+    tool_lines = [line for line in log_lines.getvalue().splitlines() if '"logger": "coachbridge.' in line]
+    (args.out / "request-log.txt").write_text("".join(
+        LOG_VARIES.sub(lambda m: m.group(1) + "D" if m.group(1) else '"ID"', TIME.sub("TIME", line)) + "\n"
+        for line in tool_lines), encoding="utf-8")
     print(f"{written} pages of {Path(create_app.__code__.co_filename).parent} written to {args.out}")
     return 0
 
