@@ -14,7 +14,7 @@ problem, and (in the last locale) after withdrawing the reflection, with its und
 (audit rows, the export) are replaced by fixed texts. The tool's log lines of all these
 requests, and of a few whose paths hold secrets, go to ``request-log.txt`` (logging as
 ``coachbridge serve`` has it; times, durations and generated request ids replaced).
-Dates follow today's: compare two runs of the same day.
+Each file starts with the answer's status, type and headers. Dates follow today's: compare two runs of the same day.
 """
 from __future__ import annotations
 
@@ -49,6 +49,7 @@ CSRF = re.compile(r'(name="csrf_token" value=")[^"]*(")')
 WITHDRAWAL = re.compile(r"/learner/reflection/\d+/withdrawal")
 LINK = re.compile(r'href="(/[^"#]*)')
 TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?")  # audit rows, the export: seconds differ per run
+COOKIE_VARIES = re.compile(r"(^[^=]*=|Expires=)[^;]*")  # a cookie's token and expiry
 LOG_VARIES = re.compile(r'("duration_ms": )[0-9.e+-]+|"[0-9a-f]{32}"')  # and the ts, by TIME
 SECRET_PATHS = ("/admin/sign-in/secret-token-value", "/calendar/Zx9_feed-Token1.ics", "/lti/register/inv-token-42",
                 "/unsubscribe/reminders/Un5ub-Token2", "/nothing/password=hunter2",
@@ -144,8 +145,15 @@ def _more_records(parts, platform_id: int) -> None:
 
 def _write(path: Path, response, lms_address: str) -> int:
     body = TIME.sub("TIME", CSRF.sub(r"\1CSRF\2", response.get_data(as_text=True)).replace(lms_address, "LMS"))
-    path.write_text(f"{response.status_code} {response.mimetype}\n{body}", encoding="utf-8")
+    headers = "".join(f"{name}: {_header(name, value, lms_address)}\n" for name, value in response.headers)
+    path.write_text(f"{response.status_code} {response.mimetype}\n{headers}{body}", encoding="utf-8")
     return 1
+
+
+def _header(name: str, value: str, lms_address: str) -> str:
+    if name in ("X-Request-Id", "Content-Length"):  # generated; the length follows the LMS's port
+        return "VARIES"
+    return COOKIE_VARIES.sub(r"\1VARIES", value) if name == "Set-Cookie" else value.replace(lms_address, "LMS")
 
 
 if __name__ == "__main__":
