@@ -126,8 +126,9 @@ def info_line(logger: logging.Logger, message: str, fields: dict) -> None:
         logger.info(message, extra=fields)
         return
     created = time.time()
-    try:  # the time as a LogRecord takes it; the fields in the formatter's order
-        handler.write_line(_line(created, int((created - int(created)) * 1000) + 0.0, "INFO", logger.name, message,
+    try:  # the time and level name as a LogRecord (Python 3.11) takes them; the fields in the formatter's order
+        handler.write_line(_line(created, int((created - int(created)) * 1000) + 0.0,
+                                 logging.getLevelName(logging.INFO), logger.name, message,
                                  {field: fields[field] for field in FIELDS if field in fields}))
     except Exception:  # as LineHandler.handle: reported as logging does, never failing the request
         handler.handleError(logger.makeRecord(logger.name, logging.INFO, "(unknown file)", 0, message, (), None,
