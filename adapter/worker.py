@@ -31,6 +31,7 @@ from adapter.persistence.outbox_store import CLAIM_LEASE_SECONDS, SqlOutbox
 from adapter.services.gradebook import ScoreDeliveryJob
 from adapter.services.housekeeping import PurgeExpired
 from adapter.services.lms_services import LmsAccess
+from adapter.services.lrs_settings import lrs_client
 from adapter.services.mail_delivery import MailDelivery
 from adapter.services.reminders import ReminderScan
 from adapter.services.retention import RetentionJob
@@ -38,7 +39,6 @@ from adapter.services.xapi_bridge import CHANNEL as XAPI
 from xapi.backoff import RetryPolicy
 from xapi.delivery import Deliverer
 from xapi.lrs_sender import LrsSender
-from xapi.lrs_client import LrsClient
 
 log = logging.getLogger("coachbridge.worker")
 DELIVERY_THREAD = "COACHBRIDGE_DELIVERY_THREAD"  # "1": each `coachbridge serve` process delivers too
@@ -59,14 +59,17 @@ class XapiDelivery:
     before marked, while the LRS takes the current one. A turn starts and ends the pipeline,
     so turns are long enough for a busy outbox to stream (in the benchmark, turns of 10
     batches drained ~15 % slower than turns of 50); a hanging LRS holds the others up for
-    at most its read timeout, after which it backs off.
+    at most its read timeout, after which it backs off. Each LRS is reached only where its
+    endpoint may reach (``allow_private_addresses``: see adapter/services/lrs_settings.py);
+    a refused connection backs off like any other failure.
     """
 
     def __init__(self, engine: Engine, cipher: KeyCipher | None, lease: float = CLAIM_LEASE_SECONDS,
                  policy: RetryPolicy | None = None, refresh: float = 2.0, batches_per_turn: int = 1000,
-                 turn_seconds: float = 0.5) -> None:
+                 turn_seconds: float = 0.5, allow_private_addresses: bool = False) -> None:
         self.engine = engine
         self.cipher = cipher
+        self.allow_private_addresses = allow_private_addresses
         self.outbox = SqlOutbox(engine, XAPI, lease=lease, hold_claims=True)
         self.policy = policy or RetryPolicy()
         self.refresh = refresh
@@ -93,13 +96,11 @@ class XapiDelivery:
             if known is not None:
                 known[1].close()
             try:
-                config = lrs_store.lrs_config(endpoint, self.cipher)
+                client = lrs_client(endpoint, self.cipher, self.allow_private_addresses,
+                                    session=time_peer_requests(requests.Session(), "lrs"), observe=peer_latency("lrs"))
             except KeyEncryptionError as error:
                 log.error("LRS %s: cannot read its secret: %s", endpoint.name, error)
                 continue
-            try:
-                client = LrsClient(config, session=time_peer_requests(requests.Session(), "lrs"),
-                                   observe=peer_latency("lrs"))
             except ValueError as error:  # e.g. a proxy URL in the environment it cannot use
                 log.error("LRS %s: cannot connect as configured: %s", endpoint.name, error)
                 continue
@@ -124,7 +125,8 @@ def default_jobs(engine: Engine, cipher: KeyCipher | None, lease: float = CLAIM_
     """xAPI statements to the LRSs, AGS scores to the LMSs' gradebooks, mail, and forgetting
     expired sessions and pending logins."""
     access = LmsAccess(engine, ToolKeyStore(engine, cipher), cipher, allow_private_addresses)
-    return [XapiDelivery(engine, cipher, lease=lease), ScoreDeliveryJob(access, lease=lease),
+    return [XapiDelivery(engine, cipher, lease=lease, allow_private_addresses=allow_private_addresses),
+            ScoreDeliveryJob(access, lease=lease),
             MailDelivery(engine, cipher, lease=lease), PurgeExpired(engine)]
 
 

@@ -7,6 +7,10 @@ fetches, so those fetches are fenced: only public addresses unless an operator a
 between a check and the connection changes nothing), no redirects, no proxy from the
 environment, a small body and a time limit. Callers never show what came back, only
 its status: an error page must not become a way to read other servers.
+
+The address check alone (:func:`public_only_pools`) also serves the deliveries to an
+LRS a platform admin named (adapter/services/lrs_settings.py), which keep their own
+client and limits.
 """
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ from typing import Any, Iterable
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
@@ -31,8 +36,13 @@ class FetchLimits:
     max_bytes: int = 64 * 1024  # OpenID configurations and registration answers are a few KB
 
 
-class FetchRefused(Exception):
-    """The fetch was stopped by a limit; ``reason`` says which, in plain words."""
+class FetchRefused(urllib3.exceptions.HTTPError):
+    """The fetch was stopped by a limit; ``reason`` says which, in plain words.
+
+    An urllib3 error because the address check raises it from inside urllib3's connection:
+    urllib3 and requests then pass it on as it is (they re-raise errors of their own kind
+    they do not know), and a client on urllib3, such as the LRS's, counts it among its
+    transport's failures."""
 
     def __init__(self, reason: str):
         super().__init__(reason)
@@ -82,14 +92,20 @@ class _PublicOnly:
         return sock
 
 
-def _adapter(allow_private: bool) -> HTTPAdapter:
+def public_only_pools(allow_private: bool = False) -> dict[str, type[HTTPConnectionPool]]:
+    """urllib3 connection pool classes by scheme (a ``PoolManager``'s
+    ``pool_classes_by_scheme``) whose connections refuse a non-public address as above:
+    FetchRefused when a new connection is made, nothing more per request on a kept-alive one."""
     flags = {"allow_private": allow_private}
     http_conn = type("PublicHTTPConnection", (_PublicOnly, HTTPConnection), flags)
     https_conn = type("PublicHTTPSConnection", (_PublicOnly, HTTPSConnection), flags)
-    pools = {"http": type("PublicHTTPPool", (HTTPConnectionPool,), {"ConnectionCls": http_conn}),
-             "https": type("PublicHTTPSPool", (HTTPSConnectionPool,), {"ConnectionCls": https_conn})}
+    return {"http": type("PublicHTTPPool", (HTTPConnectionPool,), {"ConnectionCls": http_conn}),
+            "https": type("PublicHTTPSPool", (HTTPSConnectionPool,), {"ConnectionCls": https_conn})}
+
+
+def _adapter(allow_private: bool) -> HTTPAdapter:
     adapter = HTTPAdapter(max_retries=0)
-    adapter.poolmanager.pool_classes_by_scheme = pools
+    adapter.poolmanager.pool_classes_by_scheme = public_only_pools(allow_private)
     return adapter
 
 

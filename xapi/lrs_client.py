@@ -12,6 +12,13 @@ environment for proxies every time) against ~0.4 ms for the urllib3 pool underne
 The pool is set up once with what requests would use for that URL: the proxy and CA
 bundle from the environment (``HTTPS_PROXY``, ``NO_PROXY``, ``REQUESTS_CA_BUNDLE``) and
 certifi's CAs otherwise.
+
+Where the client may connect is the application's to say: ``pool_classes`` (urllib3 pool
+classes by scheme) serve every direct connection, statements, ``about`` and tokens alike;
+the application passes ones that refuse a private address when connecting (the address
+an LRS's name resolves to may change after it was saved). A connection so refused is a
+retryable failure in the words of the error's ``reason``. Through a proxy from the
+environment the proxy connects, not the client, and the pool classes are not used.
 """
 
 from __future__ import annotations
@@ -21,21 +28,27 @@ import json
 import os
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence, Union
+from typing import Any, Callable, Mapping, Sequence, Union
 
 import certifi
 import requests
 import urllib3
+from requests.adapters import HTTPAdapter
 from requests.utils import select_proxy
+from urllib3.connectionpool import HTTPConnectionPool
 
 from xapi.oauth2 import OAuth2ClientCredentials, TokenError, TokenSource
-from xapi.outcomes import Conflict, PostOutcome, Rejected, Retryable, Stored, TooLarge, parse_retry_after
+from xapi.outcomes import (Conflict, PostOutcome, Rejected, Retryable, Stored, TooLarge, failure, parse_retry_after,
+                           refusal)
 from xapi.versions import XAPI_1_0_3, check_version
 
 StatementPayload = Union[dict, str, bytes]
 """A statement as a dict, or already serialized to JSON (str or UTF-8 bytes)."""
 
 MESSAGE_LIMIT = 1000  # characters of an LRS error body kept as the reason
+# What a request on the session may raise short of an answer: requests passes urllib3
+# errors it does not know (such as a refusal by the pool classes) on unwrapped.
+TRANSPORT_ERRORS = (requests.RequestException, urllib3.exceptions.HTTPError)
 
 
 @dataclass(frozen=True)
@@ -98,7 +111,8 @@ class LrsClient:
     """POSTs statement batches to one LRS and classifies what it answers.
 
     ``observe``, when given, is called with each statement POST's duration in seconds
-    (the worker feeds its latency histogram with it).
+    (the worker feeds its latency histogram with it). ``pool_classes``: see the module's
+    documentation; None connects anywhere.
     """
 
     def __init__(
@@ -107,9 +121,13 @@ class LrsClient:
         session: requests.Session | None = None,
         clock: Callable[[], float] = time.monotonic,
         observe: Callable[[float], None] | None = None,
+        pool_classes: Mapping[str, type[HTTPConnectionPool]] | None = None,
     ) -> None:
         self.config = config
         self.session = session or requests.Session()
+        if pool_classes is not None:
+            for prefix in ("http://", "https://"):
+                self.session.mount(prefix, _adapter(pool_classes))
         self._timeout = (config.connect_timeout, config.read_timeout)
         self._tokens = (
             TokenSource(config.auth, self.session, self._timeout, clock)
@@ -117,7 +135,7 @@ class LrsClient:
             else None
         )
         self._statements_url = config.url("statements")
-        self._pool = _connection_pool(self._statements_url, self.session)
+        self._pool = _connection_pool(self._statements_url, self.session, pool_classes)
         self._pool_timeout = urllib3.Timeout(connect=config.connect_timeout, read=config.read_timeout)
         self._basic = {"Authorization": _basic_authorization(config.auth)} if isinstance(config.auth, BasicAuth) else {}
         self._observe = observe
@@ -143,7 +161,7 @@ class LrsClient:
                 retries=False, redirect=False,
             )
         except (urllib3.exceptions.HTTPError, OSError) as exc:
-            return Retryable(reason=f"{type(exc).__name__}: {exc}")
+            return Retryable(reason=failure(exc))
         if self._observe is not None:
             self._observe(time.perf_counter() - started)
         return self._classify(response.status, response.headers.get("Retry-After"), response.data, response.reason)
@@ -155,7 +173,7 @@ class LrsClient:
         anyone. The message says what was checked."""
         try:
             about = self.session.get(self.config.url("about"), headers=self._headers(), timeout=self._timeout)
-        except (requests.RequestException, TokenError) as exc:
+        except (*TRANSPORT_ERRORS, TokenError) as exc:
             return ConnectionCheck(ok=False, message=self._unreachable(exc))
         versions: tuple[str, ...] = ()
         if about.status_code == 404:
@@ -181,6 +199,8 @@ class LrsClient:
         where = self.config.url("")
         if isinstance(exc, TokenError):
             return f"the OAuth2 token request failed ({exc})"
+        if refusal(exc):
+            return f"{where} was not connected to: {refusal(exc)}"
         if isinstance(exc, requests.exceptions.SSLError):
             return f"the certificate of {where} is not trusted (set REQUESTS_CA_BUNDLE to its CA)"
         if isinstance(exc, requests.exceptions.ProxyError):
@@ -197,7 +217,7 @@ class LrsClient:
         try:
             read = self.session.get(self._statements_url, params={"limit": 1}, headers=self._headers(),
                                     timeout=self._timeout)
-        except (requests.RequestException, TokenError) as exc:
+        except (*TRANSPORT_ERRORS, TokenError) as exc:
             return ConnectionCheck(ok=False, versions=versions, message=f"{checked}; {asked}: {self._unreachable(exc)}")
         done = f"{checked}; {asked}: {read.status_code}"
         if read.status_code == 200:
@@ -242,10 +262,17 @@ def _basic_authorization(auth: BasicAuth) -> str:
     return "Basic " + base64.b64encode(raw).decode("ascii")
 
 
-def _connection_pool(url: str, session: requests.Session) -> urllib3.PoolManager:
+def _adapter(pool_classes: Mapping[str, type[HTTPConnectionPool]]) -> HTTPAdapter:
+    adapter = HTTPAdapter()
+    adapter.poolmanager.pool_classes_by_scheme = dict(pool_classes)
+    return adapter
+
+
+def _connection_pool(url: str, session: requests.Session,
+                     pool_classes: Mapping[str, type[HTTPConnectionPool]] | None = None) -> urllib3.PoolManager:
     """One keep-alive connection to ``url``'s host, set up as ``session`` would send to it:
     through the proxy the environment names for it, verifying TLS against the CA bundle
-    the environment names, or certifi's."""
+    the environment names, or certifi's; directly, over ``pool_classes`` when given."""
     settings = session.merge_environment_settings(url, {}, None, None, None)
     verify = settings["verify"]
     tls: dict[str, Any] = {"cert_reqs": "CERT_REQUIRED" if verify else "CERT_NONE"}
@@ -255,7 +282,10 @@ def _connection_pool(url: str, session: requests.Session) -> urllib3.PoolManager
     proxy = select_proxy(url, settings["proxies"])
     if proxy:
         return urllib3.ProxyManager(proxy, num_pools=1, maxsize=1, **tls)
-    return urllib3.PoolManager(num_pools=1, maxsize=1, **tls)
+    manager = urllib3.PoolManager(num_pools=1, maxsize=1, **tls)
+    if pool_classes is not None:
+        manager.pool_classes_by_scheme = dict(pool_classes)
+    return manager
 
 
 def _message(content: bytes, reason: str | None) -> str:

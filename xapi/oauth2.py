@@ -9,6 +9,9 @@ from dataclasses import dataclass
 from typing import Callable
 
 import requests
+import urllib3
+
+from xapi.outcomes import failure
 
 
 @dataclass(frozen=True)
@@ -67,8 +70,8 @@ class TokenSource:
             response = self._session.post(
                 creds.token_url, data=form, auth=(creds.client_id, creds.client_secret), timeout=self._timeout
             )
-        except requests.RequestException as exc:
-            raise TokenError(f"token endpoint unreachable: {type(exc).__name__}: {exc}") from exc
+        except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:  # urllib3's: see lrs_client
+            raise TokenError(f"token endpoint unreachable: {failure(exc)}") from exc
         if response.status_code != 200:
             raise TokenError(f"token endpoint answered {response.status_code}: {response.text[:300]}")
         try:

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 
+import urllib3
+
 
 @dataclass(frozen=True)
 class Stored:
@@ -77,3 +79,17 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
         when = when.replace(tzinfo=timezone.utc)
     now = now or datetime.now(timezone.utc)
     return max(0.0, (when - now).total_seconds())
+
+
+def refusal(exc: BaseException) -> str:
+    """The plain words of a connection the application's pool classes refused before
+    sending (xapi/lrs_client.py): an urllib3 error with a text ``reason`` (urllib3's own
+    carry none, or an exception); '' for any other error."""
+    reason = getattr(exc, "reason", None)
+    return reason if isinstance(exc, urllib3.exceptions.HTTPError) and isinstance(reason, str) else ""
+
+
+def failure(exc: BaseException) -> str:
+    """A request that got no answer, in a row's last error: a refused connection in its
+    own words, anything else by its type and message."""
+    return f"not connected: {refusal(exc)}" if refusal(exc) else f"{type(exc).__name__}: {exc}"

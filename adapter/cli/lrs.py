@@ -98,7 +98,7 @@ def try_connection(args, settings: Settings) -> int:
         endpoint = find(conn, args.ref)
     if endpoint is None:
         return 1
-    check = lrs_settings.check_connection(endpoint, parts.cipher)
+    check = lrs_settings.check_connection(endpoint, parts.cipher, settings.allow_private_addresses)
     print(f"{endpoint.name}: {'ok' if check.ok else 'failed'}: {check.message}")
     return 0 if check.ok else 1
 

@@ -3,6 +3,9 @@
 An :class:`LrsEndpoint` never holds its secret in the clear: pages and logs get the
 endpoint, and only :func:`lrs_config` (what the worker and the connection test use)
 unseals the password or client secret into an :class:`xapi.lrs_client.LrsConfig`.
+
+``set_by_operator``: whether the tool operator saved the endpoint last (a platform admin's
+edit clears it), which decides whether its connections may reach a private address.
 """
 from __future__ import annotations
 
@@ -42,6 +45,7 @@ class LrsEndpoint:
     active: bool
     has_secret: bool
     sealed_secret: str
+    set_by_operator: bool
 
     def __repr__(self) -> str:  # the sealed secret stays out of logs and tracebacks too
         return f"LrsEndpoint(id={self.id}, name={self.name!r}, endpoint={self.endpoint!r}, active={self.active})"
@@ -52,7 +56,7 @@ def _endpoint(row: Any) -> LrsEndpoint:
                        auth_kind=row["auth_kind"], username=row["username"], token_url=row["token_url"],
                        client_id=row["client_id"], scope=row["scope"], xapi_version=row["xapi_version"],
                        batch_size=row["batch_size"], active=row["active"], has_secret=bool(row["secret"]),
-                       sealed_secret=row["secret"])
+                       sealed_secret=row["secret"], set_by_operator=row["set_by_operator"])
 
 
 def endpoints(conn: Connection, platform_id: int | None = None, active_only: bool = False) -> list[LrsEndpoint]:
@@ -85,16 +89,18 @@ def unseal(stored: str, cipher: KeyCipher | None) -> str:
     return cipher.open(stored).decode()
 
 
-def add_endpoint(conn: Connection, name: str, settings: dict[str, Any], sealed_secret: str, now: float) -> int:
+def add_endpoint(conn: Connection, name: str, settings: dict[str, Any], sealed_secret: str, now: float,
+                 set_by_operator: bool = False) -> int:
     return conn.execute(insert(lrs_endpoints).values(
         name=name, **{k: settings[k] for k in SETTINGS_FIELDS}, secret=sealed_secret, active=True,
-        created_at=now, updated_at=now).returning(lrs_endpoints.c.id)).scalar_one()
+        created_at=now, updated_at=now, set_by_operator=set_by_operator).returning(lrs_endpoints.c.id)).scalar_one()
 
 
 def update_endpoint(conn: Connection, endpoint_id: int, settings: dict[str, Any], sealed_secret: str | None,
-                    now: float) -> None:
+                    now: float, set_by_operator: bool = False) -> None:
     """Change the settings; ``sealed_secret`` None keeps the stored secret."""
-    values = {k: settings[k] for k in SETTINGS_FIELDS}
+    values: dict[str, Any] = {k: settings[k] for k in SETTINGS_FIELDS}
+    values["set_by_operator"] = set_by_operator
     if sealed_secret is not None:
         values["secret"] = sealed_secret
     conn.execute(update(lrs_endpoints).where(lrs_endpoints.c.id == endpoint_id).values(**values, updated_at=now))

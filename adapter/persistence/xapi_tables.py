@@ -29,6 +29,8 @@ lrs_endpoints = Table(
     Column("active", Boolean, nullable=False, server_default=true()),
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
+    # Saved by the tool operator: its deliveries may reach a private address (see lrs_store).
+    Column("set_by_operator", Boolean, nullable=False, server_default=false()),
 )
 Index("ix_lrs_endpoints_platform", lrs_endpoints.c.platform_id, lrs_endpoints.c.active)
 

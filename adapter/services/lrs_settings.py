@@ -1,8 +1,13 @@
 """Use cases of the LRS settings (admin pages and CLI): check a form, save an endpoint,
-test its connection, set a platform's privacy options.
+test its connection, set a platform's privacy options; and the client the worker sends with.
 
 A secret typed into a form is sealed before it is stored and never shown again: an edit
 that leaves the secret blank keeps the stored one.
+
+The form refuses a private, loopback or link-local address from a platform admin, but a
+name's address may change after that check, so every connection to the LRS (statements,
+OAuth2 tokens, the connection test) is checked again when it is made: to a private address
+only for an endpoint the tool operator saved, or where the operator allows such addresses.
 """
 from __future__ import annotations
 
@@ -21,7 +26,7 @@ from adapter.domain.translatable import N_
 from adapter.persistence import lrs_store
 from adapter.persistence.key_cipher import KeyCipher, KeyEncryptionError
 from adapter.persistence.platform_store import platform_choices
-from lti.safe_fetch import names_private_address
+from lti.safe_fetch import names_private_address, public_only_pools
 from xapi.agents import IdentityFormat, PrivacySettings
 from xapi.lrs_client import ConnectionCheck, LrsClient
 from xapi.versions import SUPPORTED_VERSIONS as VERSIONS
@@ -42,6 +47,7 @@ class EndpointForm:
     name: str
     secret: str
     errors: dict[str, RuleViolation]
+    set_by_operator: bool  # who checked it: see the module's last paragraph
 
 
 def _is_web_address(value: str) -> bool:
@@ -102,7 +108,8 @@ def check_form(engine: Engine, scope: AdminScope, command: ConfigureLrs,
     settings = {name: value[name] for name in lrs_store.SETTINGS_FIELDS}
     if not errors:
         settings["platform_id"], settings["batch_size"] = platform_id, batch_size
-    return EndpointForm(settings=settings, name=value["name"], secret=value["secret"], errors=errors)
+    return EndpointForm(settings=settings, name=value["name"], secret=value["secret"], errors=errors,
+                        set_by_operator=scope.is_operator)
 
 
 def save_endpoint(engine: Engine, checked: EndpointForm, cipher: KeyCipher | None,
@@ -114,16 +121,27 @@ def save_endpoint(engine: Engine, checked: EndpointForm, cipher: KeyCipher | Non
         secret = ""
     with engine.begin() as conn:
         if existing is None:
-            return lrs_store.add_endpoint(conn, checked.name, checked.settings, secret or "", now)
-        lrs_store.update_endpoint(conn, existing.id, checked.settings, secret, now)
+            return lrs_store.add_endpoint(conn, checked.name, checked.settings, secret or "", now,
+                                          checked.set_by_operator)
+        lrs_store.update_endpoint(conn, existing.id, checked.settings, secret, now, checked.set_by_operator)
         return existing.id
 
 
-def check_connection(endpoint: lrs_store.LrsEndpoint, cipher: KeyCipher | None) -> ConnectionCheck:
+def lrs_client(endpoint: lrs_store.LrsEndpoint, cipher: KeyCipher | None, allow_private_addresses: bool,
+               **options: Any) -> LrsClient:
+    """The client for ``endpoint``, its connections fenced as the module says (``options``
+    go to :class:`LrsClient`). KeyEncryptionError when its secret cannot be unsealed,
+    ValueError when it cannot be set up (e.g. an unusable proxy setting)."""
+    saved_by = AdminScope.operator() if endpoint.set_by_operator else AdminScope.of_platform(endpoint.platform_id)
+    fence = None if saved_by.may_reach_private_addresses(allow_private_addresses) else public_only_pools()
+    return LrsClient(lrs_store.lrs_config(endpoint, cipher), pool_classes=fence, **options)
+
+
+def check_connection(endpoint: lrs_store.LrsEndpoint, cipher: KeyCipher | None,
+                     allow_private_addresses: bool = False) -> ConnectionCheck:
     """``GET about``, then one statement read with the stored credentials: no statement is sent."""
     try:
-        config = lrs_store.lrs_config(endpoint, cipher)
-        client = LrsClient(config)
+        client = lrs_client(endpoint, cipher, allow_private_addresses)
     except (KeyEncryptionError, ValueError) as error:  # ValueError: e.g. an unusable proxy setting
         return ConnectionCheck(ok=False, message=str(error))
     try:

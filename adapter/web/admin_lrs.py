@@ -73,7 +73,7 @@ def lrs_new():
     endpoint_id = lrs_settings.save_endpoint(components().engine, checked, components().cipher)
     # A new endpoint is turned on only once its connection test passes: statements queued
     # for an address that never answers would only pile up.
-    check = lrs_settings.check_connection(_endpoint_or_404(endpoint_id), components().cipher)
+    check = lrs_settings.check_connection(_endpoint_or_404(endpoint_id), components().cipher, _private_allowed())
     if not check.ok:
         with components().engine.begin() as conn:
             lrs_store.set_endpoint_active(conn, endpoint_id, False, time.time())
@@ -100,7 +100,7 @@ def lrs_edit(endpoint_id: int):
 @admin_required
 def lrs_test(endpoint_id: int):
     endpoint = _endpoint_or_404(endpoint_id)
-    check = lrs_settings.check_connection(endpoint, components().cipher)
+    check = lrs_settings.check_connection(endpoint, components().cipher, _private_allowed())
     return _edit_page(endpoint, _form_values(endpoint), {}, check=check)
 
 

@@ -24,7 +24,12 @@ from xapi.backoff import RetryPolicy
 
 PUBLIC_URL = "https://coachbridge.test"
 ACTIVITY_URL = "https://lms.example.org/course/7/activity/12"
-TODAY = date.today()
+
+
+def today() -> date:
+    """Read when a test runs, not when the module is imported: a run that crosses midnight
+    would otherwise date its records a day before the code's "today"."""
+    return date.today()
 
 
 @pytest.fixture
@@ -53,7 +58,8 @@ class Team:
         coaching.decide_validation(self.engine, self.viewer("maria", ("manager",)), request_id, outcome, feedback,
                                    time.time())
 
-    def check_in(self, next_on: date | None = None, due_on: date | None = None, held_on: date = TODAY):
+    def check_in(self, next_on: date | None = None, due_on: date | None = None, held_on: date | None = None):
+        held_on = held_on or today()
         actions = (AgreeAction("Ask a peer for feedback", "learner", due_on.isoformat()),) if due_on else ()
         return coaching.hold_conversation(self.engine, self.viewer("maria", ("manager",)),
                                           load_templates().by_key["check-in"], HoldConversation(
@@ -105,4 +111,4 @@ def team(request, database_url, tmp_path, smtp) -> Team:
 
 
 def in_days(n: int) -> date:
-    return TODAY + timedelta(days=n)
+    return today() + timedelta(days=n)

@@ -16,7 +16,7 @@ from adapter.persistence.tables import outbox, resource_links
 from adapter.services.personal_data import Actor, erase_person_by_id
 from adapter.services.reminders import SCAN_EVERY, ReminderScan
 
-from .conftest import ACTIVITY_URL, PUBLIC_URL, TODAY, in_days
+from .conftest import ACTIVITY_URL, PUBLIC_URL, in_days, today
 
 
 def _mail_rows(engine) -> int:
@@ -39,7 +39,7 @@ def test_each_reminder_arrives_once(team, smtp):
     due = format_date(in_days(2), "long", locale="en")  # a recipient with no language of their own: English
     # Maria's digest: the validation, and the check-in and the action if they fall by Sunday
     # (on a Saturday the check-in is next week's; on a Sunday the action too)
-    things = 1 + (in_days(2) <= end_of_week(TODAY)) + (in_days(1) <= end_of_week(TODAY))
+    things = 1 + (in_days(2) <= end_of_week(today())) + (in_days(1) <= end_of_week(today()))
     assert by_to == {("Maria", f"Check-in on {due}"), ("Ana", f"Check-in on {due}"),
                      ("Ana", f"Action due {format_date(in_days(1), 'long', locale='en')}"),
                      ("Maria", f"Your team this week: {things} thing{'' if things == 1 else 's'} due")}
@@ -52,7 +52,7 @@ def test_each_reminder_arrives_once(team, smtp):
 
 
 def test_an_overdue_check_in_is_reminded_to_the_manager(team, smtp):
-    team.check_in(held_on=TODAY - timedelta(days=10), next_on=TODAY - timedelta(days=1))
+    team.check_in(held_on=today() - timedelta(days=10), next_on=today() - timedelta(days=1))
     team.drain()
     assert ReminderScan(team.engine, PUBLIC_URL).run_once() == 2  # overdue + digest, both Maria's
     team.drain()
@@ -64,7 +64,7 @@ def test_an_instructors_course_rhythm_makes_a_check_in_due(team, smtp):
     with team.engine.begin() as conn:
         conn.execute(update(resource_links).where(resource_links.c.id == team.link)
                      .values(custom={"kind": "check_in", "check_in_every_weeks": "1"}))
-    team.check_in(held_on=TODAY - timedelta(days=9))  # planned no date: the course's weekly rhythm applies
+    team.check_in(held_on=today() - timedelta(days=9))  # planned no date: the course's weekly rhythm applies
     team.drain()
     assert ReminderScan(team.engine, PUBLIC_URL).run_once() == 2  # overdue since 2 days ago, and the digest
     team.drain()

@@ -1,5 +1,6 @@
-"""A fault-injecting LRS stand-in: a real HTTP/1.1 server on 127.0.0.1 (threaded
-``http.server``) that stores statements by id in memory and misbehaves on demand.
+"""A fault-injecting LRS stand-in: a real HTTP/1.1 server on 127.0.0.1 or another local
+address (threaded ``http.server``) that stores statements by id in memory and misbehaves
+on demand.
 
 Behaviour as an LRS: an atomic batch POST; an identical statement with a known id is a
 duplicate (200 listing only the new ids, 204 when none is new); a differing one is 409;
@@ -67,11 +68,17 @@ class _Server(ThreadingHTTPServer):
         pass  # a client that gave up on a hanging request leaves a broken pipe behind
 
 
-class FaultLrs:
-    """``tls``: serve HTTPS with this server-side context (see :func:`self_signed_tls`)."""
+class _Ipv6Server(_Server):
+    address_family = socket.AF_INET6
 
-    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
+
+class FaultLrs:
+    """``tls``: serve HTTPS with this server-side context (see :func:`self_signed_tls`);
+    ``host``: the address to listen on (``::1`` for the IPv6 loopback)."""
+
+    def __init__(self, tls: ssl.SSLContext | None = None, host: str = "127.0.0.1") -> None:
         self.tls = tls
+        self.host = host
         self.statements: dict[str, dict] = {}
         self.resent_known = 0  # statements received again after being stored
         self.max_batch: int | None = None
@@ -90,14 +97,15 @@ class FaultLrs:
 
     @property
     def endpoint(self) -> str:
-        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}/xapi/"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{'https' if self.tls else 'http'}://{host}:{self.port}/xapi/"
 
     def start(self) -> "FaultLrs":
         self.come_up()
         return self
 
     def come_up(self) -> None:
-        server = _Server(("127.0.0.1", self.port), _handler_for(self))
+        server = (_Ipv6Server if ":" in self.host else _Server)((self.host, self.port), _handler_for(self))
         if self.tls is not None:
             server.socket = self.tls.wrap_socket(server.socket, server_side=True)
         self.port = server.server_address[1]

@@ -216,7 +216,8 @@ def test_an_lrs_fed_in_both_versions_or_switched_over_gets_nothing_that_conflict
         endpoint_row = lrs_store.get_endpoint(conn, switched)
         settings = {name: getattr(endpoint_row, name) for name in (
             "platform_id", "endpoint", "auth_kind", "username", "token_url", "client_id", "scope", "batch_size")}
-        lrs_store.update_endpoint(conn, switched, {**settings, "xapi_version": "2.0.0"}, None, 0.0)
+        lrs_store.update_endpoint(conn, switched, {**settings, "xapi_version": "2.0.0"}, None, 0.0,
+                                  set_by_operator=True)  # the operator switches it over
     world.rate(talk.id, "5")  # corrections void what was sent in 1.0.3
     world.reflect(confidence="5")
     world.ask_validation("More evidence")

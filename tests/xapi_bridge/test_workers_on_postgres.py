@@ -87,7 +87,8 @@ def queue_for_new_lrs(engine, name: str, lrs: FaultLrs, count: int) -> set[str]:
 
 def start_workers(engine, tmp_path, lease: float) -> list[subprocess.Popen]:
     env = {**os.environ, "DATABASE_URL": engine.url.render_as_string(hide_password=False),
-           "COACHBRIDGE_INSTANCE": str(tmp_path / "instance")}
+           "COACHBRIDGE_INSTANCE": str(tmp_path / "instance"),
+           "COACHBRIDGE_ALLOW_PRIVATE_ADDRESSES": "1"}  # the LRS listens on 127.0.0.1
     workers = []
     for n in range(WORKERS):
         with open(tmp_path / f"worker-{n}.log", "ab") as log:

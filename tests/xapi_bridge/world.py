@@ -50,12 +50,15 @@ class World:
     def manager(self) -> Viewer:
         return self.viewer(self.manager_id, ["manager"])
 
-    def add_lrs(self, name: str, endpoint: str, auth: tuple[str, str] | None = None, version: str = "1.0.3") -> int:
+    def add_lrs(self, name: str, endpoint: str, auth: tuple[str, str] | None = None, version: str = "1.0.3",
+                set_by_operator: bool = True) -> int:
+        """An LRS endpoint; by default the tool operator's (the tests' LRSs listen on 127.0.0.1,
+        which a platform admin's endpoint is not delivered to unless private addresses are allowed)."""
         settings = {"platform_id": self.platform_id, "endpoint": endpoint, "auth_kind": "basic" if auth else "none",
                     "username": auth[0] if auth else "", "token_url": "", "client_id": "", "scope": "",
                     "xapi_version": version, "batch_size": 100}
         with self.engine.begin() as conn:
-            return lrs_store.add_endpoint(conn, name, settings, auth[1] if auth else "", time.time())
+            return lrs_store.add_endpoint(conn, name, settings, auth[1] if auth else "", time.time(), set_by_operator)
 
     def set_privacy(self, privacy) -> None:
         with self.engine.begin() as conn:
