@@ -83,6 +83,9 @@ class Template:
 @dataclass(frozen=True)
 class TemplateCatalog:
     by_key: dict[str, Template]
+    # The catalog in each locale asked for: every page asks for its reader's, the same few.
+    _in_locale: dict[str | None, TemplateCatalog] = field(default_factory=dict, init=False, compare=False,
+                                                          repr=False)
 
     def get(self, key: str) -> Template:
         template = self.by_key.get(key)
@@ -93,7 +96,11 @@ class TemplateCatalog:
     def in_language(self, locale: str | None) -> TemplateCatalog:
         """Every template with its texts in ``locale`` (see :meth:`Template.in_language`): what
         the pages show. Keys and field names stay the same, so answers keep their meaning."""
-        return TemplateCatalog(by_key={key: t.in_language(locale) for key, t in self.by_key.items()})
+        found = self._in_locale.get(locale)
+        if found is None:
+            found = TemplateCatalog(by_key={key: t.in_language(locale) for key, t in self.by_key.items()})
+            found = self._in_locale.setdefault(locale, found)
+        return found
 
     def with_texts(self, translate: Callable[[str], str]) -> TemplateCatalog:
         return TemplateCatalog(by_key={key: t.with_texts(translate) for key, t in self.by_key.items()})

@@ -20,7 +20,7 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from flask import Flask, g, request
-from flask_babel import Babel, get_locale, get_translations, gettext
+from flask_babel import Babel, get_locale, gettext
 from jinja2 import pass_eval_context
 from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
@@ -114,15 +114,23 @@ def browser_locale() -> str | None:
     return next(filter(None, (supported_locale(tag) for tag, _quality in request.accept_languages)), None)
 
 
-def select_locale() -> str:
+def select_locale() -> Locale:
     session = current_session()
     saved = _saved() if session is not None else SavedLanguages(None, None)
     chosen = supported_locale(saved.choice.locale if saved.choice else session and session.launch.get(CHOSEN_LOCALE))
     launched = launch_locale()
     if launched and not (chosen and saved.choice.chosen_over == launched):
-        return launched
-    return (chosen or browser_locale() or supported_locale(saved.platform_default)
-            or translations.SOURCE_LOCALE)
+        return _locale(launched)
+    return _locale(chosen or browser_locale() or supported_locale(saved.platform_default)
+                   or translations.SOURCE_LOCALE)
+
+
+@lru_cache(maxsize=256)  # the few locales served: one Locale object each, not one per request
+def _locale(identifier: str) -> Locale:
+    """The page's Locale (Flask-Babel takes it as it is): Babel parses each identifier once, and
+    each object finds its CLDR data once, at its first date or number; the caches keyed by
+    locale (lang and dir, the rating scale's numbers) then find it by identity."""
+    return Locale.parse(identifier)
 
 
 def platform_default(platform_id: int) -> str:
@@ -167,15 +175,16 @@ def translate(text: object) -> str:
 
 def html_lang() -> str:
     """The page's ``lang``: BCP 47 (``fr-FR``); a pseudo-locale's modifier as a private-use subtag."""
-    return _written(get_locale() or Locale.parse(translations.SOURCE_LOCALE))[0]  # no request: the command line
+    return _written(get_locale())[0]
 
 
 def text_direction() -> str:
-    return _written(get_locale() or Locale.parse(translations.SOURCE_LOCALE))[1]
+    return _written(get_locale())[1]
 
 
 @lru_cache(maxsize=256)  # every page says both; Babel's text_direction reads the locale's data each time
-def _written(locale: Locale) -> tuple[str, str]:
+def _written(locale: Locale | None) -> tuple[str, str]:
+    locale = locale or Locale.parse(translations.SOURCE_LOCALE)  # no request: the command line
     tag = "-".join(part for part in (locale.language, locale.script, locale.territory) if part)
     return f"{tag}-x-{locale.modifier}" if locale.modifier else tag, locale.text_direction
 
@@ -187,16 +196,23 @@ def init_app(app: Flask) -> None:
     # {% trans %} blocks' whitespace collapsed, as extraction does (pyproject.toml)
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     Babel(app, locale_selector=select_locale)
-    app.context_processor(lambda: _page_language(get_translations()))
+    templates = app.jinja_env  # translated_templates.TranslatedTemplates: the catalog per locale
+
+    @app.context_processor
+    def page_language() -> dict[str, Any]:
+        locale = get_locale()
+        return _page_language(templates.for_locale(locale).catalog, locale)
+
     app.add_template_filter(translate)
     app.add_template_filter(rule_problem)
 
 
-@lru_cache(maxsize=64)  # per catalog (Flask-Babel keeps one per locale)
-def _page_language(catalog: Any) -> dict[str, Any]:
+@lru_cache(maxsize=256)  # per catalog (Flask-Babel keeps one per locale) and locale (fr_FR, fr_CA: fr's catalog)
+def _page_language(catalog: Any, locale: Locale | None) -> dict[str, Any]:
     """What templates are given for the render's language (a context processor's values):
-    ``html_lang``, ``text_direction`` and the language choices; ``_``, ``gettext`` and
-    ``ngettext`` bound to the render's catalog.
+    the page's ``html_lang`` and ``text_direction`` (texts: one locale lookup per render, not
+    one per use) and the language choices; ``_``, ``gettext`` and ``ngettext`` bound to the
+    render's catalog.
 
     These three behave as Jinja's new-style ones (the text translated, escaped in an autoescaped
     template, then formatted with the named values) at a third of the cost, for the texts a
@@ -219,6 +235,7 @@ def _page_language(catalog: Any) -> dict[str, Any]:
         text = catalog.ungettext(singular, plural, num)
         return (Markup(text) if eval_ctx.autoescape else text) % variables
 
+    lang, direction = _written(locale)
     return {"_": template_gettext, "gettext": template_gettext, "ngettext": template_ngettext,
-            "html_lang": html_lang, "text_direction": text_direction, "language_choices": language_choices,
+            "html_lang": lang, "text_direction": direction, "language_choices": language_choices,
             "platform_default": platform_default}

@@ -11,16 +11,48 @@ of its own stay calls to the render's gettext (i18n.py).
 """
 from __future__ import annotations
 
+from collections import ChainMap
 from gettext import NullTranslations
-from typing import Any, MutableMapping
+from typing import Any, Mapping, MutableMapping
 
+from babel import Locale
 from flask.templating import Environment
-from flask_babel import get_translations
+from flask_babel import get_locale, get_translations
 from jinja2 import Template, nodes
+from jinja2.environment import TemplateModule
+from jinja2.runtime import Context, new_context
 from jinja2.utils import internalcode
 from jinja2.visitor import NodeTransformer
 
 _GETTEXT = ("_", "gettext")
+
+
+class _Template(Template):
+    """Jinja's template, with two of its per-render steps done with dicts and sets instead of
+    reading the template's globals (a ChainMap: its own layer over the environment's ~20
+    names) key by key in Python. The same names and values: only the work differs."""
+
+    def new_context(self, vars: dict[str, Any] | None = None, shared: bool = False,
+                    locals: Mapping[str, Any] | None = None) -> Context:
+        """Each render's context. Jinja copies the globals into it with ``dict(globals)``
+        (~8 µs through a ChainMap's ``__getitem__``); layer by layer it is ~0.3 µs."""
+        names = self.globals
+        if isinstance(names, ChainMap):
+            names = {}
+            for layer in reversed(self.globals.maps):  # the template's own names over the environment's
+                names.update(layer)
+        return new_context(self.environment, self.name, self.blocks, vars, shared, names, locals)
+
+    @internalcode
+    def _get_default_module(self, ctx: Context | None = None) -> TemplateModule:
+        """What ``{% from "_macros.html" import ... %}`` (without context) imports: the module
+        Jinja builds once, unless the importing render has globals this template lacks. Jinja
+        finds those as ``ctx.globals_keys - self.globals.keys()``, which tests each name
+        through the ChainMap's keys view (~10 µs per import, on every render);
+        ``set.difference`` finds the same names in ~1.5 µs."""
+        if ctx is not None and not ctx.globals_keys.difference(self.globals):
+            ctx = None  # none missing: Jinja's cached module, as its own check would decide
+        return super()._get_default_module(ctx)
 
 
 class TranslatedTemplates(Environment):
@@ -30,15 +62,21 @@ class TranslatedTemplates(Environment):
     renders (``extends``, ``import``) comes from the same overlay, without asking again."""
 
     catalog: NullTranslations | None = None  # the overlays'
+    template_class = _Template
 
     def __init__(self, app: Any, **options: Any) -> None:
         super().__init__(app, **options)
         self._overlays: dict[tuple[str, ...], TranslatedTemplates] = {}
+        self._by_locale: dict[Locale, TranslatedTemplates] = {}
 
-    @internalcode
-    def _load_template(self, name: str, globals: MutableMapping[str, Any] | None) -> Template:
-        if self.catalog is not None:
-            return super()._load_template(name, globals)
+    def for_locale(self, locale: Locale | None) -> TranslatedTemplates:
+        """The overlay of the render's catalog; ``locale`` is the render's (``get_locale()``, from
+        a caller that has it). Flask-Babel keeps one catalog per locale for the app's life, so
+        its ``get_translations`` (~5 µs of context lookups per call, twice per render) is asked
+        once per locale, the first time it is rendered in."""
+        overlay = self._by_locale.get(locale) if locale is not None else None
+        if overlay is not None:
+            return overlay
         catalog = get_translations()
         # By the files read (fr_FR and fr_CA share fr's): a catalog's texts are its files'.
         key = tuple(catalog.files)
@@ -47,7 +85,15 @@ class TranslatedTemplates(Environment):
             overlay = self.overlay()  # its own template cache; the same globals, filters, loader
             overlay.catalog = catalog
             overlay = self._overlays.setdefault(key, overlay)
-        return overlay._load_template(name, globals)
+        if locale is not None:
+            self._by_locale[locale] = overlay
+        return overlay
+
+    @internalcode
+    def _load_template(self, name: str, globals: MutableMapping[str, Any] | None) -> Template:
+        if self.catalog is not None:
+            return super()._load_template(name, globals)
+        return self.for_locale(get_locale())._load_template(name, globals)
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
         tree = super()._parse(source, name, filename)

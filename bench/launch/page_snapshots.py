@@ -10,7 +10,9 @@ records, plus a decided and a re-asked validation, a rated conversation and a se
 manager's team) signs launches for every seeded person in English (none sent), French,
 German and Spanish; each id_token POST's answer (the landing page itself) is written,
 then every page it links to (one level, GET), the learner page re-shown with a form
-problem, and (in the last locale) after withdrawing the reflection, with its undo. CSRF tokens, the demo LMS's address (a new port per run) and times to the second
+problem, after saving it (the saved message), and (in the last locale) after withdrawing
+the reflection, with its undo; last, a few launches with no locale whose browser asks for a
+language, each then choosing Spanish in the tool. CSRF tokens, the demo LMS's address (a new port per run) and times to the second
 (audit rows, the export) are replaced by fixed texts.
 Dates follow today's: compare two runs of the same day.
 """
@@ -66,13 +68,15 @@ def main() -> int:
     seed_demo_records(parts.engine, platform_id, lms, parts.role_map)
     _more_records(parts, platform_id)
 
-    def launch(user_id: str, link_id: str, locale: str):
+    def launch(user_id: str, link_id: str, locale: str, browser_languages: str | None = None):
         client = app.test_client()
-        r = client.get(urlsplit(lms.login_url(user_id, link_id, locale=locale))._replace(scheme="", netloc="").geturl())
+        headers = {"Accept-Language": browser_languages} if browser_languages else {}
+        r = client.get(urlsplit(lms.login_url(user_id, link_id, locale=locale))._replace(scheme="", netloc="").geturl(),
+                       headers=headers)
         assert r.status_code == 302, r.data[:300]
         q = {k: v[0] for k, v in parse_qs(urlsplit(r.headers["Location"]).query).items()}
         token = lms.sign(lms.launch_claims(user_id, link_id, q["nonce"], locale))
-        return client, client.post("/lti/launch", data={"id_token": token, "state": q["state"]})
+        return client, client.post("/lti/launch", data={"id_token": token, "state": q["state"]}, headers=headers)
 
     lms_address = lms.lms_url  # its port differs per run
     written = 0
@@ -89,10 +93,24 @@ def main() -> int:
                 token = CSRF.search(page.get_data(as_text=True)).group(0).split('value="')[1][:-1]
                 problem = client.post("/learner/reflection", data={"csrf_token": token, "learned": "", "confidence": "9"})
                 written += _write(args.out / f"{name}-reflection-problem.html", problem, lms_address)
+                saved = client.post("/learner/reflection", follow_redirects=True, data={
+                    "csrf_token": token, "learned": f"Agendas first ({locale or 'en'})", "applying": "Monday's call",
+                    "confidence": "4"})
+                written += _write(args.out / f"{name}-reflection-saved.html", saved, lms_address)
                 withdrawal = WITHDRAWAL.search(landing.get_data(as_text=True))
                 if withdrawal and locale == LOCALES[-1]:  # the last round: the page then offers its undo
                     withdrawn = client.post(withdrawal.group(0), data={"csrf_token": token}, follow_redirects=True)
                     written += _write(args.out / f"{name}-withdrawn.html", withdrawn, lms_address)
+    # The page's language from elsewhere than the launch: the browser's (a language without a
+    # territory, a territory the tool has no texts of its own for), then a choice saved in the tool.
+    for (user_id, link_id), browser_languages in zip(LAUNCHES[::4], ("fr-CA,fr;q=0.8", "de", "es-MX,en;q=0.5")):
+        name = f"browser-{browser_languages.partition(',')[0]}-{user_id}-{link_id}"
+        client, landing = launch(user_id, link_id, "", browser_languages)
+        written += _write(args.out / f"{name}.html", landing, lms_address)
+        token = CSRF.search(landing.get_data(as_text=True)).group(0).split('value="')[1][:-1]
+        chosen = client.post("/language", data={"csrf_token": token, "locale": "es", "next": "/"},
+                             follow_redirects=True)
+        written += _write(args.out / f"{name}-chose-es.html", chosen, lms_address)
     server.shutdown()
     print(f"{written} pages of {Path(create_app.__code__.co_filename).parent} written to {args.out}")
     return 0

@@ -22,6 +22,9 @@ TEMPLATES = {
     "computed.html": "{{ _(word) }}|{{ ngettext('%(num)s to validate', '%(num)s to validate', 2) }}",
     "macro.html": "{% macro m(x) %}[{{ x }}]{% endmacro %}{{ m(_('Sign out')) }}{{ m(_('Confirm you manage %(name)s', name=who)) }}",
     "broken.html": "{{ _('%(name)s') }}",
+    "lib.html": "{% macro names() %}{{ extra|default('no extra') }}|{{ range(2)|list }}|{{ who is defined }}{% endmacro %}",
+    "imports.html": "{% from 'lib.html' import names %}{{ names() }}|{{ extra|default('no extra') }}|{{ who }}"
+                    "|{{ joiner is string }}",
 }
 VALUES = {"who": "<b>Ana & \"Ben\"</b>", "link": "/x?a=1&b='2'", "word": "Language"}
 
@@ -80,3 +83,17 @@ def test_a_template_with_its_own_underscore_keeps_calling_it(app):
     ours.loader.mapping["own.html"] = "{% set _ = upper %}{{ _('Sign out') }}"
     with app.test_request_context(), force_locale("fr"):
         assert ours.get_template("own.html").render(upper=str.upper) == "SIGN OUT"
+
+
+@pytest.mark.parametrize("extra", [None, {"extra": "<own global>", "joiner": "its own over the environment's"}])
+def test_renders_and_imports_see_the_names_jinja_gives_them(app, extra):
+    """The template class (its context built from the globals layer by layer, its import's check
+    for globals the importer has and the imported template lacks) gives what Jinja's gives: the
+    environment's globals, a template's own, the render's values; an import without context sees
+    the importer's own globals, not its values."""
+    ours, jinja = environments(app)
+    with app.test_request_context(), force_locale("fr"):
+        rendered = [environment.get_template("imports.html", globals=extra).render(VALUES) for environment in (ours, jinja)]
+    assert rendered[0] == rendered[1]
+    assert rendered[0].startswith("&lt;own global&gt;|[0, 1]|False|" if extra else "no extra|[0, 1]|False|")
+    assert rendered[0].endswith("|True" if extra else "|False")
