@@ -12,10 +12,14 @@ import logging
 import re
 import time
 
+# A secret's name, then "=" or ":" and its value. Every match holds "=" or ":" (neither has a
+# case variant), and this is the costly pattern to search for (its eleven names at each
+# character, case-insensitively): a text without either is not searched for it.
+_NAMED_VALUE = re.compile(r"((?:id_token|client_assertion|access_token|registration_token|password|client_secret|"
+                          r"state|nonce|cb_s|lti_storage_value)[\"']?\s*[=:]\s*[\"']?)[^\s&\"',}]+", re.IGNORECASE)
 REDACTIONS = [
     (re.compile(r"(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+", re.IGNORECASE), r"\1 [redacted]"),
-    (re.compile(r"((?:id_token|client_assertion|access_token|registration_token|password|client_secret|"
-                r"state|nonce|cb_s|lti_storage_value)[\"']?\s*[=:]\s*[\"']?)[^\s&\"',}]+", re.IGNORECASE), r"\1[redacted]"),
+    (_NAMED_VALUE, r"\1[redacted]"),
     (re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"), "[jwt redacted]"),
     (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.S), "[key redacted]"),
     # Links whose last segment is the secret: the CLI's sign-in links, registration invitations,
@@ -33,11 +37,14 @@ def _scoped(pattern: re.Pattern) -> str:
 
 
 # Any of them at all, in one search: most texts (every request's log line) hold none.
-_ANY_SECRET = re.compile("|".join(map(_scoped, (pattern for pattern, _ in REDACTIONS))))
+_ANY_SECRET = re.compile("|".join(_scoped(pattern) for pattern, _ in REDACTIONS))
+_ANY_SECRET_BUT_NAMED = re.compile("|".join(_scoped(pattern) for pattern, _ in REDACTIONS
+                                            if pattern is not _NAMED_VALUE))
 
 
 def redact(text: str) -> str:
-    if _ANY_SECRET.search(text) is None:
+    search = _ANY_SECRET.search if "=" in text or ":" in text else _ANY_SECRET_BUT_NAMED.search
+    if search(text) is None:
         return text
     for pattern, replacement in REDACTIONS:
         text = pattern.sub(replacement, text)
@@ -56,21 +63,26 @@ def _timestamp(created: float, msecs: float) -> str:
     return f"{text}.{int(msecs):03d}Z"
 
 
+# The fields a line carries besides its time, level, logger and message, in this order.
+FIELDS = ("request_id", "method", "path", "status", "duration_ms")
+
+
+def _line(created: float, msecs: float, levelname: str, name: str, message: str, fields: dict,
+          error: str | None = None) -> str:
+    entry = {"ts": _timestamp(created, msecs), "level": levelname.lower(), "logger": name,
+             "message": redact(message)}
+    for field, value in fields.items():
+        entry[field] = redact(value) if isinstance(value, str) else value
+    if error is not None:
+        entry["error"] = redact(error)
+    return _encode(entry)
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        entry = {
-            "ts": _timestamp(record.created, record.msecs),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "message": redact(record.getMessage()),
-        }
-        for field in ("request_id", "method", "path", "status", "duration_ms"):
-            if hasattr(record, field):
-                value = getattr(record, field)
-                entry[field] = redact(value) if isinstance(value, str) else value
-        if record.exc_info:
-            entry["error"] = redact(self.formatException(record.exc_info))
-        return _encode(entry)
+        return _line(record.created, record.msecs, record.levelname, record.name, record.getMessage(),
+                     {field: getattr(record, field) for field in FIELDS if hasattr(record, field)},
+                     self.formatException(record.exc_info) if record.exc_info else None)
 
 
 class LineHandler(logging.StreamHandler):
@@ -86,13 +98,60 @@ class LineHandler(logging.StreamHandler):
         if not self.filter(record):
             return False
         try:
-            line = self.format(record) + self.terminator
-            with self.lock:
-                self.stream.write(line)
-                self.stream.flush()
+            self.write_line(self.format(record))
         except Exception:  # as logging does: a log line that cannot be written never fails the request
             self.handleError(record)
         return True
+
+    def write_line(self, line: str) -> None:
+        line += self.terminator
+        with self.lock:
+            self.stream.write(line)
+            self.stream.flush()
+
+
+def info_line(logger: logging.Logger, message: str, fields: dict) -> None:
+    """``logger.info(message, extra=fields)`` — the same line, scrubbed the same way, at the same
+    level, through the same handler and lock — without a ``LogRecord`` when the line's only way
+    out is the JSON handler :func:`configure_logging` installs: the record (its ~20 attributes,
+    the redacting factory's own scrub, the handler chain) was most of a request line's cost.
+
+    Any other set-up (another handler, a filter, a record factory of someone else's, a handler
+    level above INFO) gets the record, as before. ``fields`` are some of :data:`FIELDS`.
+    """
+    if not logger.isEnabledFor(logging.INFO):
+        return
+    handler = _sole_json_handler(logger)
+    if handler is None:
+        logger.info(message, extra=fields)
+        return
+    created = time.time()
+    try:  # the time and level name as a LogRecord (Python 3.11) takes them; the fields in the formatter's order
+        handler.write_line(_line(created, int((created - int(created)) * 1000) + 0.0,
+                                 logging.getLevelName(logging.INFO), logger.name, message,
+                                 {field: fields[field] for field in FIELDS if field in fields}))
+    except Exception:  # as LineHandler.handle: reported as logging does, never failing the request
+        handler.handleError(logger.makeRecord(logger.name, logging.INFO, "(unknown file)", 0, message, (), None,
+                                              extra=fields))
+
+
+def _sole_json_handler(logger: logging.Logger) -> LineHandler | None:
+    """The handler every INFO record of ``logger`` would reach and the only one, when nothing
+    could change the record on its way: no filter on the logger or the handler, the record
+    factory the standard one (scrubbing or not), the handler a LineHandler with JsonFormatter."""
+    factory = logging.getLogRecordFactory()
+    if logger.filters or logging.LogRecord not in (factory, getattr(factory, "redacts", None)):
+        return None
+    found = None
+    current: logging.Logger | None = logger
+    while current is not None:  # as Logger.callHandlers walks the hierarchy
+        for handler in current.handlers:
+            if found is not None or type(handler) is not LineHandler or type(handler.formatter) is not JsonFormatter \
+                    or handler.filters or handler.level > logging.INFO:
+                return None
+            found = handler
+        current = current.parent if current.propagate else None
+    return found
 
 
 def configure_logging(level: str = "INFO") -> None:
@@ -117,7 +176,7 @@ def _redacting(make_record):
         if record.exc_info and record.exc_info[0] is not None:
             record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
         return record
-    make.redacts = True  # type: ignore[attr-defined]
+    make.redacts = make_record  # type: ignore[attr-defined]  # what it scrubs after
     return make
 
 

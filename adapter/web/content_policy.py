@@ -53,10 +53,10 @@ def origin(url: str) -> str | None:
     return f"{parts.scheme}://{host}" + (f":{port}" if port else "")
 
 
-def frame_ancestors() -> list[str]:
+def frame_ancestors(endpoint: str | None) -> list[str]:
     parts = components()
     urls = parts.registrations.page_urls()
-    if request.endpoint in REGISTRATION_ENDPOINTS:
+    if endpoint in REGISTRATION_ENDPOINTS:
         urls.append(request.values.get("openid_configuration", ""))
     origins = {found for found in map(origin, urls) if found}
     return ["'self'", *sorted(origins), *parts.settings.frame_ancestors]
@@ -64,9 +64,10 @@ def frame_ancestors() -> list[str]:
 
 def _add_policy(response):
     if response.mimetype == "text/html":
-        forms = [] if request.endpoint in OFF_SITE_FORMS else ["form-action 'self'"]
+        endpoint = request.endpoint
+        forms = [] if endpoint in OFF_SITE_FORMS else ["form-action 'self'"]
         response.headers["Content-Security-Policy"] = "; ".join(
-            [*_FIXED, *forms, "frame-ancestors " + " ".join(frame_ancestors())])
+            [*_FIXED, *forms, "frame-ancestors " + " ".join(frame_ancestors(endpoint))])
     elif "Content-Security-Policy" not in response.headers:
         response.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'"
     return response

@@ -9,6 +9,7 @@ import uuid
 
 from flask import Blueprint, Flask, Response, g, jsonify, request
 
+from adapter.logging_setup import info_line
 from adapter.metrics import metrics_page
 from adapter.persistence.database import migrations_current
 
@@ -46,22 +47,28 @@ def metrics():
     return Response(body, content_type=content_type)
 
 
+# The hooks every request runs take the request and ``g`` from Flask's proxies once: each
+# attribute read through a proxy costs about a microsecond.
+
 def _start_request() -> None:
-    g.request_started = time.perf_counter()
+    state = g._get_current_object()
+    state.request_started = time.perf_counter()
     sent = request.headers.get("X-Request-Id", "")
     # A client's id is kept only behind a trusted proxy, which sets it; otherwise make one.
     trusted = components().settings.trusted_proxies and 0 < len(sent) <= 64 and sent.isprintable()
-    g.request_id = sent if trusted else uuid.uuid4().hex
+    state.request_id = sent if trusted else uuid.uuid4().hex
 
 
 def _log_request(response):
-    response.headers["X-Request-Id"] = g.get("request_id", "")
-    path = request.path
-    if request.endpoint in SECRET_PATH_ENDPOINTS and any((request.view_args or {}).values()):
+    asked, state = request._get_current_object(), g._get_current_object()
+    request_id = state.get("request_id", "")
+    response.headers["X-Request-Id"] = request_id
+    path = asked.path
+    if asked.endpoint in SECRET_PATH_ENDPOINTS and any((asked.view_args or {}).values()):
         path = path.rsplit("/", 1)[0] + "/[redacted]"
-    log.info("request", extra={"request_id": g.get("request_id", ""), "method": request.method, "path": path,
+    info_line(log, "request", {"request_id": request_id, "method": asked.method, "path": path,
                                "status": response.status_code,
-                               "duration_ms": round((time.perf_counter() - g.get("request_started", 0)) * 1000, 1)})
+                               "duration_ms": round((time.perf_counter() - state.get("request_started", 0)) * 1000, 1)})
     return response
 
 

@@ -36,10 +36,11 @@ def _holds_nul(value: Any) -> bool:
 
 def _refuse_nul() -> None:
     """In the path, the query, a form or a JSON body (SCIM): nothing stores a NUL character."""
-    fields = [*request.args.items(multi=True), *request.form.items(multi=True)]
-    if ("\x00" in request.path or any("\x00" in name or "\x00" in value for name, value in fields)
-            or (request.is_json and b"\\u0000" in request.get_data(cache=True).lower()
-                and _holds_nul(request.get_json(silent=True)))):
+    asked = request._get_current_object()  # once: each read through Flask's proxy costs ~1 µs
+    fields = [*asked.args.items(multi=True), *asked.form.items(multi=True)]
+    if ("\x00" in asked.path or any("\x00" in name or "\x00" in value for name, value in fields)
+            or (asked.is_json and b"\\u0000" in asked.get_data(cache=True).lower()
+                and _holds_nul(asked.get_json(silent=True)))):
         abort(400, description="The request holds a NUL character, which no field accepts.")
 
 

@@ -13,12 +13,16 @@ then every page it links to (one level, GET), the learner page re-shown with a f
 problem, after saving it (the saved message), and (in the last locale) after withdrawing
 the reflection, with its undo; last, a few launches with no locale whose browser asks for a
 language, each then choosing Spanish in the tool. CSRF tokens, the demo LMS's address (a new port per run) and times to the second
-(audit rows, the export) are replaced by fixed texts.
-Dates follow today's: compare two runs of the same day.
+(audit rows, the export) are replaced by fixed texts. The tool's log lines of all these
+requests, and of a few whose paths hold secrets, go to ``request-log.txt`` (logging as
+``coachbridge serve`` has it; times, durations and generated request ids replaced).
+Each file starts with the answer's status, type and headers. Dates follow today's: compare two runs of the same day.
 """
 from __future__ import annotations
 
 import argparse
+import io
+import logging
 import re
 import socket
 import tempfile
@@ -33,6 +37,7 @@ from adapter.config import Settings
 from adapter.demo.lms import DemoLMS
 from adapter.demo.run import register_demo_lms
 from adapter.demo.seed import seed_demo_records
+from adapter.logging_setup import configure_logging
 from adapter.persistence.tables import people
 from adapter.services import coaching
 from adapter.web import create_app
@@ -46,6 +51,11 @@ CSRF = re.compile(r'(name="csrf_token" value=")[^"]*(")')
 WITHDRAWAL = re.compile(r"/learner/reflection/\d+/withdrawal")
 LINK = re.compile(r'href="(/[^"#]*)')
 TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?")  # audit rows, the export: seconds differ per run
+COOKIE_VARIES = re.compile(r"(^[^=]*=|Expires=)[^;]*")  # a cookie's token and expiry
+LOG_VARIES = re.compile(r'("duration_ms": )[0-9.e+-]+|"[0-9a-f]{32}"')  # and the ts, by TIME
+SECRET_PATHS = ("/admin/sign-in/secret-token-value", "/calendar/Zx9_feed-Token1.ics", "/lti/register/inv-token-42",
+                "/unsubscribe/reminders/Un5ub-Token2", "/nothing/password=hunter2",
+                "/nothing/eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhYmMifQ.c2lnbmF0dXJl")
 
 
 def main() -> int:
@@ -61,6 +71,9 @@ def main() -> int:
     server = make_server("127.0.0.1", port, lms.create_app(), threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     instance = Path(tempfile.mkdtemp(prefix="page-snapshots-"))
+    configure_logging("INFO")
+    log_lines = io.StringIO()
+    logging.getLogger().handlers[0].setStream(log_lines)
     app = create_app(Settings.from_env({"COACHBRIDGE_INSTANCE": str(instance),
                                          "COACHBRIDGE_ALLOW_PRIVATE_ADDRESSES": "1"}))
     parts = app.extensions["coachbridge"]
@@ -111,7 +124,14 @@ def main() -> int:
         chosen = client.post("/language", data={"csrf_token": token, "locale": "es", "next": "/"},
                              follow_redirects=True)
         written += _write(args.out / f"{name}-chose-es.html", chosen, lms_address)
+    for path in SECRET_PATHS:
+        app.test_client().get(path)
+    logging.getLogger("coachbridge.snapshots").warning("another logger's line, scrubbed too: password=hunter2")
     server.shutdown()
+    tool_lines = [line for line in log_lines.getvalue().splitlines() if '"logger": "coachbridge.' in line]
+    (args.out / "request-log.txt").write_text("".join(
+        LOG_VARIES.sub(lambda m: m.group(1) + "D" if m.group(1) else '"ID"', TIME.sub("TIME", line)) + "\n"
+        for line in tool_lines), encoding="utf-8")
     print(f"{written} pages of {Path(create_app.__code__.co_filename).parent} written to {args.out}")
     return 0
 
@@ -143,8 +163,15 @@ def _more_records(parts, platform_id: int) -> None:
 
 def _write(path: Path, response, lms_address: str) -> int:
     body = TIME.sub("TIME", CSRF.sub(r"\1CSRF\2", response.get_data(as_text=True)).replace(lms_address, "LMS"))
-    path.write_text(f"{response.status_code} {response.mimetype}\n{body}", encoding="utf-8")
+    headers = "".join(f"{name}: {_header(name, value, lms_address)}\n" for name, value in response.headers)
+    path.write_text(f"{response.status_code} {response.mimetype}\n{headers}{body}", encoding="utf-8")
     return 1
+
+
+def _header(name: str, value: str, lms_address: str) -> str:
+    if name in ("X-Request-Id", "Content-Length"):  # generated; the length follows the LMS's port
+        return "VARIES"
+    return COOKIE_VARIES.sub(r"\1VARIES", value) if name == "Set-Cookie" else value.replace(lms_address, "LMS")
 
 
 if __name__ == "__main__":

@@ -110,3 +110,29 @@ def test_every_signed_in_page_offers_sign_out_which_ends_the_session(peers):
 @pytest.mark.parametrize("path", ["/", "/lti/jwks", "/healthz"])
 def test_pages_without_a_session_offer_no_sign_out(peers, path):
     assert "Sign out" not in browser().get(peers.tool_url + path).text
+
+
+def test_every_answer_carries_the_strict_headers_unless_its_view_set_one(peers):
+    client, landing = launched(peers)
+    jwks = client.get(peers.tool_url + "/lti/jwks")  # a public key set: cached by its own Cache-Control
+    for response, cache in ((landing, "no-store"), (client.get(peers.tool_url + "/healthz"), "no-store"),
+                            (jwks, "public, max-age=300")):
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"] == "no-referrer"
+        assert response.raw.headers.getlist("Cache-Control") == [cache]
+
+
+def test_the_strict_headers_are_what_setdefault_gives_in_one_pass():
+    from flask import Response
+
+    from adapter.web.auth import SECURE_HEADERS, _secure_headers
+
+    for view_set in ([], [("cache-control", "public, max-age=300")], [("Referrer-Policy", "origin"), ("X-A", "1")],
+                     [("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "same-origin")]):
+        ours, expected = Response("x"), Response("x")
+        for name, value in view_set:
+            ours.headers.add(name, value)
+            expected.headers.add(name, value)
+        for name, value in SECURE_HEADERS:
+            expected.headers.setdefault(name, value)
+        assert list(_secure_headers(ours).headers) == list(expected.headers)

@@ -6,7 +6,7 @@ import logging
 import time
 
 from adapter.config import Settings
-from adapter.logging_setup import JsonFormatter, redact
+from adapter.logging_setup import REDACTIONS, JsonFormatter, LineHandler, info_line, redact, redact_every_log
 from adapter.persistence.outbox_store import enqueue
 from adapter.web import create_app
 from tests.lti_launch.test_launch_rejections import unknown_kid
@@ -98,11 +98,11 @@ def test_metrics_time_lms_calls(peers):
 
 def test_log_lines_from_many_threads_arrive_whole_through_a_pipe():
     """Lines are formatted outside the handler's lock and written under it: from eight threads
-    at once, every line arrives whole, short or longer than a pipe takes in one write."""
+    at once, every line arrives whole, short or longer than a pipe takes in one write, with or
+    without a record."""
     import os
     import threading
 
-    from adapter.logging_setup import LineHandler
 
     read_end, write_end = os.pipe()
     stream = os.fdopen(write_end, "w")
@@ -123,8 +123,11 @@ def test_log_lines_from_many_threads_arrive_whole_through_a_pipe():
     def write(n: int) -> None:
         for i in range(200):
             path = f"/lti/launch/{n}/{i}" + ("/long" * 1500 if i % 50 == 0 else "")  # some lines over PIPE_BUF
-            logger.info("request", extra={"request_id": f"{n}-{i}", "method": "POST", "path": path, "status": 200,
-                                          "duration_ms": 1.5})
+            fields = {"request_id": f"{n}-{i}", "method": "POST", "path": path, "status": 200, "duration_ms": 1.5}
+            if n % 2:  # half the threads as a request's line is written, without a record
+                info_line(logger, "request", fields)
+            else:
+                logger.info("request", extra=fields)
 
     writers = [threading.Thread(target=write, args=(n,)) for n in range(8)]
     for thread in writers:
@@ -143,7 +146,6 @@ def test_log_lines_to_a_stream_without_a_file_descriptor():
     """A test's captured stream (no file descriptor) gets the same scrubbed lines."""
     import io
 
-    from adapter.logging_setup import LineHandler
 
     stream = io.StringIO()
     handler = LineHandler(stream)
@@ -162,3 +164,79 @@ def test_log_line_time_is_the_records_own_across_seconds():
         record.created, record.msecs = created, (created - int(created)) * 1000
         expected = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(created)) + f".{int(record.msecs):03d}Z"
         assert json.loads(formatter.format(record))["ts"] == expected
+
+
+def json_logger(name: str):
+    """A logger whose only way out is the JSON line handler, as configure_logging sets the root up."""
+    import io
+
+    stream = io.StringIO()
+    handler = LineHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger(name)
+    logger.propagate, logger.handlers = False, [handler]
+    logger.setLevel(logging.INFO)
+    return logger, stream
+
+
+REQUEST_FIELDS = [
+    {"request_id": "0123456789abcdef0123456789abcdef", "method": "POST", "path": "/lti/launch", "status": 200,
+     "duration_ms": 12.3},
+    {"request_id": "r-1", "method": "GET", "path": "/admin/sign-in/secret-token-value", "status": 403,
+     "duration_ms": 0.0},
+    {"duration_ms": 1.0, "status": 404, "path": "/x/password=hunter2/eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhYmMifQ.c2ln",
+     "method": "GET", "request_id": "Bearer abc.def-123"},
+    {"request_id": "r-2", "path": "/caf\u00e9/\"quoted\"\\"},
+]
+
+
+def test_a_request_line_without_a_record_is_the_records_line_byte_for_byte(monkeypatch):
+    redact_every_log()  # as every entry point has it
+    logger, stream = json_logger("coachbridge.test-direct")
+    records = []
+    monkeypatch.setattr(logger, "makeRecord", lambda *args, **kw: records.append(args) or logging.Logger.makeRecord(
+        logger, *args, **kw))
+    for n, fields in enumerate(REQUEST_FIELDS):
+        monkeypatch.setattr(time, "time", lambda n=n: 1764896400.0 + n * 1.0137)  # the record's clock too
+        for message in ("request", "state=s3cr3t-state"):
+            stream.seek(0), stream.truncate()
+            info_line(logger, message, fields)
+            direct = stream.getvalue()
+            stream.seek(0), stream.truncate()
+            logger.info(message, extra=fields)
+            assert direct == stream.getvalue() and direct.endswith("}\n")
+            assert not {"secret-token-value", "hunter2", "abc.def-123", "s3cr3t", "eyJzdWIiOiJhYmMifQ"} & set(
+                direct.replace('"', " ").replace("/", " ").split())
+    assert len(records) == 2 * len(REQUEST_FIELDS)  # logger.info's only: the direct lines made none
+
+
+def test_request_lines_take_a_record_when_anything_else_would_see_it(caplog):
+    logger, stream = json_logger("coachbridge.test-fallback")
+    fields = REQUEST_FIELDS[1]
+    logger.setLevel(logging.WARNING)  # above INFO: nothing at all
+    info_line(logger, "request", fields)
+    logger.setLevel(logging.INFO)
+    logger.addFilter(lambda record: record.status != 403)  # a filter sees every record, and keeps its say
+    info_line(logger, "request", fields)
+    assert stream.getvalue() == ""
+    logger.filters.clear()
+    logger.propagate = True  # now the test's capture (a second handler, on the root) takes it too
+    with caplog.at_level(logging.INFO, logger="coachbridge.test-fallback"):
+        info_line(logger, "request", fields)
+    assert [record.path for record in caplog.records] == ["/admin/sign-in/secret-token-value"]
+    assert json.loads(stream.getvalue())["path"] == "/admin/sign-in/[redacted]"
+
+
+def test_redaction_skips_only_what_cannot_match():
+    """A text without "=" or ":" is not searched for a secret's name and value: the same result
+    as every pattern applied."""
+    texts = ["/lti/launch", "Bearer abc.def-123", "basic\tdXNlcjpwYXNz", "id_token=eyJhbGciOiJSUzI1NiJ9.x",
+             "password : hunter2", "PASSWORD=hunter2", "nonce:'n-1'", "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhYmMifQ.c2ln",
+             "/calendar/Zx9_feed-Token1.ics", "/unsubscribe/reminders/Un5ub-Token2", "/lti/register/inv-42",
+             "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----", "state", "cb_s = x"]
+    for text in texts:
+        expected = text
+        for pattern, replacement in REDACTIONS:
+            expected = pattern.sub(replacement, expected)
+        assert redact(text) == expected
+    assert sum(redact(text) != text for text in texts) == len(texts) - 2  # all but "/lti/launch" and "state"
