@@ -47,7 +47,7 @@ class HeldClaims:
         """Run ``sql`` (a locking SELECT) in a new transaction kept open; its rows are held."""
         self._release_stale()
         batch = _Batch(self._connection(), since=time.monotonic())
-        rows = self._execute(batch, sql, params, binary=True)
+        rows = self._execute(batch, sql, params, claiming=True)
         if rows:
             batch.ids = {row[0] for row in rows}
             self._batches.append(batch)
@@ -91,10 +91,11 @@ class HeldClaims:
         conn.autocommit = False
         return conn
 
-    def _execute(self, batch: _Batch, sql: str, params: dict[str, Any], binary: bool = False) -> list[tuple]:
+    def _execute(self, batch: _Batch, sql: str, params: dict[str, Any], claiming: bool = False) -> list[tuple]:
+        """A claim's rows (read in binary: the payloads as bytes); a settlement returns none."""
         with self._losing(batch, sql, params):
-            cursor = batch.conn.execute(sql, params, binary=binary)
-            return cursor.fetchall() if cursor.description else []
+            cursor = batch.conn.execute(sql, params, binary=claiming)
+            return cursor.fetchall() if claiming else []
 
     def _finish(self, batch: _Batch, commit: bool) -> None:
         with self._losing(batch, "COMMIT" if commit else "ROLLBACK", {}):

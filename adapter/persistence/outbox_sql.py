@@ -7,7 +7,8 @@ a batch's ids are one parameter, a JSON array on SQLite and an ``INTEGER[]`` on
 PostgreSQL, so a statement's text never changes with its batch. Claims take the rows due
 longest, ``ORDER BY next_attempt_at, id``, the order of the partial index of pending rows
 (ix_outbox_pending; migration 0018a says why), and say ``status = 'pending'`` literally
-so that it applies.
+so that it applies. A claim returns ``id, target, message_id, attempts, next_attempt_at`` and
+the payload last: the fields of ``outbox_store.OutboxMessage``, in order.
 """
 from __future__ import annotations
 

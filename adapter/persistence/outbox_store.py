@@ -16,6 +16,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import partial
 from operator import itemgetter
 from typing import Any, Callable, Iterator, NamedTuple, Sequence
 
@@ -38,9 +39,9 @@ class OutboxMessage(NamedTuple):
     id: int
     target: str
     statement_id: str
-    statement: str | bytes  # the payload, serialized JSON (UTF-8 bytes as read on SQLite)
     attempts: int
     due_at: float  # next_attempt_at, epoch seconds
+    statement: str | bytes  # the payload, serialized JSON (UTF-8 bytes as the claims read it)
 
     @property
     def next_attempt_at(self) -> datetime:
@@ -49,6 +50,10 @@ class OutboxMessage(NamedTuple):
     @property
     def payload(self) -> Any:
         return json.loads(self.statement)
+
+
+# A claim's row as a message without a call per field: the claims' columns are the fields, in order.
+_as_message = partial(tuple.__new__, OutboxMessage)
 
 
 def message_row(channel: str, target: str, message_id: str, payload: Any, now: float,
@@ -130,12 +135,10 @@ class SqlOutbox:
         else:
             rows = self._claim(claim, delivered)
         rows.sort(key=itemgetter(0))
-        messages = [OutboxMessage(row_id, row_target, message_id, payload, attempts, due)
-                    for row_id, row_target, message_id, attempts, due, payload in rows]
-        for message in messages:
-            if message.statement is None:
-                raise LookupError(f"outbox row {message.id} has no payload")
-        return messages
+        for row in rows:
+            if row[5] is None:
+                raise LookupError(f"outbox row {row[0]} has no payload")
+        return list(map(_as_message, rows))
 
     def _claim(self, claim: dict[str, Any], delivered: Sequence[int]) -> list[Any]:
         with self._writing() as conn:
