@@ -26,7 +26,7 @@ from adapter.domain.translatable import N_
 from adapter.persistence import lrs_store
 from adapter.persistence.key_cipher import KeyCipher, KeyEncryptionError
 from adapter.persistence.platform_store import platform_choices
-from lti.safe_fetch import names_private_address, public_only_pools
+from lti.safe_fetch import PRIVATE, names_private_address, public_only_pools
 from xapi.agents import IdentityFormat, PrivacySettings
 from xapi.lrs_client import ConnectionCheck, LrsClient
 from xapi.versions import SUPPORTED_VERSIONS as VERSIONS
@@ -127,13 +127,27 @@ def save_endpoint(engine: Engine, checked: EndpointForm, cipher: KeyCipher | Non
         return existing.id
 
 
+def private_address_allowed_by(endpoint: lrs_store.LrsEndpoint, allow_private_addresses: bool) -> str | None:
+    """Why ``endpoint`` may be reached at a private address: ``"operator"`` (the tool
+    operator saved it last), ``"server"`` (the operator allows such addresses for all), or
+    None: public addresses only."""
+    if endpoint.set_by_operator:
+        return "operator"
+    return "server" if AdminScope.of_platform(endpoint.platform_id).may_reach_private_addresses(
+        allow_private_addresses) else None
+
+
+def refused_private_address(reason: str | None) -> bool:
+    """Whether a delivery's or connection test's failure is the private-address refusal."""
+    return bool(reason) and PRIVATE in reason
+
+
 def lrs_client(endpoint: lrs_store.LrsEndpoint, cipher: KeyCipher | None, allow_private_addresses: bool,
                **options: Any) -> LrsClient:
     """The client for ``endpoint``, its connections fenced as the module says (``options``
     go to :class:`LrsClient`). KeyEncryptionError when its secret cannot be unsealed,
     ValueError when it cannot be set up (e.g. an unusable proxy setting)."""
-    saved_by = AdminScope.operator() if endpoint.set_by_operator else AdminScope.of_platform(endpoint.platform_id)
-    fence = None if saved_by.may_reach_private_addresses(allow_private_addresses) else public_only_pools()
+    fence = None if private_address_allowed_by(endpoint, allow_private_addresses) else public_only_pools()
     return LrsClient(lrs_store.lrs_config(endpoint, cipher), pool_classes=fence, **options)
 
 

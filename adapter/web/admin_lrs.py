@@ -9,6 +9,7 @@ import time
 
 from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from adapter.domain.authorization import NotFound, may_administer
 from adapter.domain.rules import RuleViolation, RuleViolations
@@ -22,6 +23,10 @@ from .app_components import components
 from .auth import admin_required, admin_scope, asker
 
 bp = admin_blueprint(__name__)
+
+# Whether the tool may reach an endpoint at a private address, and why (see lrs_settings).
+REACH_WORDS = {"operator": _l("Private address allowed: saved by the tool operator"),
+               "server": _l("Private address allowed on this server"), None: _l("Public addresses only")}
 
 
 def _endpoint_or_404(endpoint_id: int) -> lrs_store.LrsEndpoint:
@@ -37,6 +42,10 @@ def _private_allowed() -> bool:
     return components().settings.allow_private_addresses
 
 
+def _allowed_by(endpoint: lrs_store.LrsEndpoint) -> str | None:
+    return lrs_settings.private_address_allowed_by(endpoint, _private_allowed())
+
+
 def _form_values(endpoint: lrs_store.LrsEndpoint) -> dict[str, str]:
     return {name: str(getattr(endpoint, name)) for name in ("name", *lrs_store.SETTINGS_FIELDS)}
 
@@ -49,13 +58,16 @@ def lrs_list():
         by_platform = [(p, lrs_store.endpoints(conn, p["id"]), lrs_store.privacy_of(conn, p["id"]))
                        for p in choices]
     return render_template("admin/lrs.html", by_platform=by_platform, identities=list(IdentityFormat),
-                           saved=request.args.get("saved"))
+                           allowed_by=_allowed_by, reach_words=REACH_WORDS, saved=request.args.get("saved"))
 
 
 def _edit_page(endpoint: lrs_store.LrsEndpoint | None, form: dict[str, str], errors: dict[str, RuleViolation],
                check=None, status: int = 200):
     error = RuleViolations(list(errors.values())) if errors else None  # each under its field's name
+    refused_private = check is not None and not check.ok and lrs_settings.refused_private_address(check.message)
     return render_template("admin/lrs_form.html", endpoint=endpoint, form=form, error=error, check=check,
+                           refused_private=refused_private, operator=admin_scope().is_operator,
+                           allowed_by=_allowed_by, reach_words=REACH_WORDS,
                            platforms=scoped_platforms(), labels=lrs_settings.LABELS, auth_kinds=lrs_store.AUTH_KINDS,
                            versions=lrs_settings.VERSIONS), status
 
