@@ -37,6 +37,9 @@ LABELS = {"platform_id": N_("Platform"), "name": N_("Name"), "endpoint": N_("xAP
           "auth_kind": N_("Authentication"), "username": N_("Username"), "secret": N_("Password or client secret"),
           "token_url": N_("Token URL"), "client_id": N_("Client id"), "scope": N_("Scope"),
           "xapi_version": N_("xAPI version"), "batch_size": N_("Batch size")}
+# How each way of signing in to an LRS is named on the admin pages (the stored value is a code).
+AUTH_KIND_NAMES = {"none": N_("none"), "basic": N_("basic (username and password)"),
+                   "oauth2": N_("OAuth2 client credentials")}
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,8 @@ def lrs_list():
         by_platform = [(p, lrs_store.endpoints(conn, p["id"]), lrs_store.privacy_of(conn, p["id"]))
                        for p in choices]
     return render_template("admin/lrs.html", by_platform=by_platform, identities=list(IdentityFormat),
-                           allowed_by=_allowed_by, reach_words=REACH_WORDS, saved=request.args.get("saved"))
+                           allowed_by=_allowed_by, reach_words=REACH_WORDS, saved=request.args.get("saved"),
+                           auth_kind_names=lrs_settings.AUTH_KIND_NAMES)
 
 
 def _edit_page(endpoint: lrs_store.LrsEndpoint | None, form: dict[str, str], errors: dict[str, RuleViolation],
@@ -69,7 +70,7 @@ def _edit_page(endpoint: lrs_store.LrsEndpoint | None, form: dict[str, str], err
                            refused_private=refused_private, operator=admin_scope().is_operator,
                            allowed_by=_allowed_by, reach_words=REACH_WORDS,
                            platforms=scoped_platforms(), labels=lrs_settings.LABELS, auth_kinds=lrs_store.AUTH_KINDS,
-                           versions=lrs_settings.VERSIONS), status
+                           auth_kind_names=lrs_settings.AUTH_KIND_NAMES, versions=lrs_settings.VERSIONS), status
 
 
 @bp.route("/lrs/new", methods=["GET", "POST"])

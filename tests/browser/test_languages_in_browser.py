@@ -27,6 +27,7 @@ from sqlalchemy import select
 
 from adapter.demo.lms import COURSES, ROLE_LEARNER, ROLE_MENTOR, DemoPerson
 from adapter.persistence.tables import deployments, people, platforms
+from adapter.persistence.xapi_tables import lrs_endpoints
 from adapter.reports.measures import REFERENCE_SOURCE
 from adapter.translations import TEMPLATE, catalog_files
 from tests.coaching.conftest import Launched, check_in_form, reflection_form
@@ -129,6 +130,8 @@ class Seeded:
                                                            platforms.c.auth_login_url, platforms.c.key_set_url,
                                                            platforms.c.auth_token_url)) for value in row]
             texts += list(conn.execute(select(deployments.c.deployment_id)).scalars())
+            # LRS endpoints other tests on the same tool added (their names and addresses are data)
+            texts += [value for row in conn.execute(select(lrs_endpoints.c.name, lrs_endpoints.c.endpoint)) for value in row]
         return {w.lower() for text in texts for w in WORD.findall(str(text))}
 
 
