@@ -38,17 +38,14 @@ from requests.utils import select_proxy
 from urllib3.connectionpool import HTTPConnectionPool
 
 from xapi.oauth2 import OAuth2ClientCredentials, TokenError, TokenSource
-from xapi.outcomes import (Conflict, PostOutcome, Rejected, Retryable, Stored, TooLarge, failure, parse_retry_after,
-                           refusal)
+from xapi.outcomes import (TRANSPORT_ERRORS, Conflict, PostOutcome, Rejected, Retryable, Stored, TooLarge, failure,
+                           parse_retry_after, refusal)
 from xapi.versions import XAPI_1_0_3, check_version
 
 StatementPayload = Union[dict, str, bytes]
 """A statement as a dict, or already serialized to JSON (str or UTF-8 bytes)."""
 
 MESSAGE_LIMIT = 1000  # characters of an LRS error body kept as the reason
-# What a request on the session may raise short of an answer: requests passes urllib3
-# errors it does not know (such as a refusal by the pool classes) on unwrapped.
-TRANSPORT_ERRORS = (requests.RequestException, urllib3.exceptions.HTTPError)
 
 
 @dataclass(frozen=True)
@@ -199,8 +196,9 @@ class LrsClient:
         where = self.config.url("")
         if isinstance(exc, TokenError):
             return f"the OAuth2 token request failed ({exc})"
-        if refusal(exc):
-            return f"{where} was not connected to: {refusal(exc)}"
+        refused = refusal(exc)
+        if refused:
+            return f"{where} was not connected to: {refused}"
         if isinstance(exc, requests.exceptions.SSLError):
             return f"the certificate of {where} is not trusted (set REQUESTS_CA_BUNDLE to its CA)"
         if isinstance(exc, requests.exceptions.ProxyError):

@@ -9,9 +9,8 @@ from dataclasses import dataclass
 from typing import Callable
 
 import requests
-import urllib3
 
-from xapi.outcomes import failure
+from xapi.outcomes import TRANSPORT_ERRORS, failure
 
 
 @dataclass(frozen=True)
@@ -70,7 +69,7 @@ class TokenSource:
             response = self._session.post(
                 creds.token_url, data=form, auth=(creds.client_id, creds.client_secret), timeout=self._timeout
             )
-        except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:  # urllib3's: see lrs_client
+        except TRANSPORT_ERRORS as exc:
             raise TokenError(f"token endpoint unreachable: {failure(exc)}") from exc
         if response.status_code != 200:
             raise TokenError(f"token endpoint answered {response.status_code}: {response.text[:300]}")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 
+import requests
 import urllib3
 
 
@@ -81,6 +82,12 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     return max(0.0, (when - now).total_seconds())
 
 
+# What a request through requests may raise short of an answer: requests passes urllib3 errors
+# it does not know (such as a refusal by the application's pool classes, xapi/lrs_client.py) on
+# unwrapped.
+TRANSPORT_ERRORS = (requests.RequestException, urllib3.exceptions.HTTPError)
+
+
 def refusal(exc: BaseException) -> str:
     """The plain words of a connection the application's pool classes refused before
     sending (xapi/lrs_client.py): an urllib3 error with a text ``reason`` (urllib3's own
@@ -92,4 +99,5 @@ def refusal(exc: BaseException) -> str:
 def failure(exc: BaseException) -> str:
     """A request that got no answer, in a row's last error: a refused connection in its
     own words, anything else by its type and message."""
-    return f"not connected: {refusal(exc)}" if refusal(exc) else f"{type(exc).__name__}: {exc}"
+    refused = refusal(exc)
+    return f"not connected: {refused}" if refused else f"{type(exc).__name__}: {exc}"
