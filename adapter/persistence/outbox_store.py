@@ -143,7 +143,7 @@ class SqlOutbox:
     def _claim(self, claim: dict[str, Any], delivered: Sequence[int]) -> list[Any]:
         with self._writing() as conn:
             if delivered and self._postgresql:
-                rows = run(conn, self._sql["claim_marking"], {**claim, "ids": pg_int_array(delivered), "at": self.clock()})
+                rows = run(conn, self._sql["claim_marking"], {**claim, "ids": _ids_param(conn, delivered), "at": self.clock()})
             else:
                 if delivered:
                     run(conn, self._sql["delivered"], {"ids": _ids_param(conn, delivered), "at": self.clock()})
