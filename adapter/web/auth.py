@@ -145,8 +145,7 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def session_values():
-        session = current_session()
-        return {"web_session": session, "csrf_token": session.csrf_token if session else ""}
+        return {"web_session": current_session()}
 
 
 def csrf_field() -> Markup:
