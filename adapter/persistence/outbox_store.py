@@ -25,7 +25,7 @@ from sqlalchemy import Connection, Engine, and_, func, or_, select, update
 from .driver_sql import pg_int_array, run, run_many
 from .outbox_held import HeldClaims
 from .outbox_sql import BY_DIALECT
-from .tables import outbox, outbox_payloads
+from .tables import outbox, outbox_keys, outbox_payloads
 
 CLAIM_LEASE_SECONDS = 120.0
 PENDING, DELIVERED, DEAD = "pending", "delivered", "dead"
@@ -72,11 +72,12 @@ def enqueue(conn: Connection, channel: str, target: str, message_id: str, payloa
 
 def enqueue_many(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     """Add messages (dicts as :func:`message_row` makes them) in the caller's transaction,
-    two executemany statements: the outbox rows, then each new row's payload under the
-    same id. A message already queued (channel, target, message_id) is kept once, its
-    first payload with it."""
+    three executemany statements: the messages' keys, then the outbox rows and their
+    payloads under each new key's id. A message already queued (channel, target,
+    message_id) is kept once, its first payload with it."""
     if rows:
         statements = BY_DIALECT[conn.dialect.name]
+        run_many(conn, statements["enqueue_key"], rows)
         run_many(conn, statements["enqueue"], rows)
         run_many(conn, statements["enqueue_payload"], rows)
 
@@ -229,9 +230,9 @@ def already_queued(conn: Connection, channel: str, target: str, message_ids: Seq
     found: set[str] = set()
     ids = list(message_ids)
     for start in range(0, len(ids), 500):
-        found.update(conn.execute(select(outbox.c.message_id).where(
-            outbox.c.channel == channel, outbox.c.target == target,
-            outbox.c.message_id.in_(ids[start:start + 500]))).scalars())
+        found.update(conn.execute(select(outbox_keys.c.message_id).where(
+            outbox_keys.c.channel == channel, outbox_keys.c.target == target,
+            outbox_keys.c.message_id.in_(ids[start:start + 500]))).scalars())
     return found
 
 

@@ -193,9 +193,22 @@ score_clock = Table(
     Column("last_timestamp_ms", BigInteger, nullable=False),
 )
 
+# Each message's key, written once when it is queued and never updated: the duplicate
+# check (a message is queued once per channel and target) and the outbox row's id. It
+# lives apart from the outbox row so that settling a row adds no entry to a unique index
+# (migration 0018t says what that cost on PostgreSQL).
+outbox_keys = Table(
+    "outbox_keys", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("channel", String(10), nullable=False),
+    Column("target", String(200), nullable=False),
+    Column("message_id", String(100), nullable=False),
+    UniqueConstraint("channel", "target", "message_id", name="uq_outbox_keys_message"),
+)
+
 outbox = Table(
     "outbox", metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", Integer, primary_key=True, autoincrement=False),  # = outbox_keys.id
     # xapi: a statement for the LRS named by target; ags: a score for the platform target.
     Column("channel", String(10), nullable=False),
     Column("target", String(200), nullable=False),
@@ -210,7 +223,6 @@ outbox = Table(
     Column("last_error", Text, nullable=False, server_default=""),
     Column("created_at", Float, nullable=False),
     Column("delivered_at", Float, nullable=True),
-    UniqueConstraint("channel", "target", "message_id", name="uq_outbox_message"),
 )
 # Only pending rows, the longest due first: a claim walks it from the oldest due row and
 # stops after a batch (rows waiting for a retry are not visited); settled rows leave it.

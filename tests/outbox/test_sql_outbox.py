@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import json
+import threading
 from datetime import datetime, timezone
 
 import pytest
+from sqlalchemy import text
 
 from adapter.persistence.database import make_engine, upgrade
 from adapter.persistence.outbox_store import (
-    SqlOutbox, dead_messages, enqueue, enqueue_many, message_row, queue_status, retry_dead,
+    SqlOutbox, already_queued, dead_messages, enqueue, enqueue_many, message_row, queue_status, retry_dead,
 )
 
 
@@ -114,10 +116,9 @@ def test_a_repeated_message_keeps_its_first_payload(engine):
     assert claimed[0].next_attempt_at == datetime.fromtimestamp(1.0, timezone.utc)
 
 
-def test_the_migration_moves_queued_payloads_out_of_the_outbox_rows(database_url):
-    """Rows queued before revision 0010 keep their payloads and are claimed as before."""
+def migrated_to(database_url, revision):
+    """An engine on a new database upgraded as far as ``revision`` only."""
     from alembic import command
-    from sqlalchemy import text
 
     from adapter.persistence.database import alembic_config
 
@@ -125,7 +126,13 @@ def test_the_migration_moves_queued_payloads_out_of_the_outbox_rows(database_url
     config = alembic_config(database_url)
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "0005")
+        command.upgrade(config, revision)
+    return engine
+
+
+def test_the_migration_moves_queued_payloads_out_of_the_outbox_rows(database_url):
+    """Rows queued before revision 0010 keep their payloads and are claimed as before."""
+    engine = migrated_to(database_url, "0005")
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO outbox (channel, target, message_id, payload, source, status, attempts, "
                           "next_attempt_at, created_at) VALUES ('xapi', 'lrs-a', :m, :p, '', :s, 0, 1.0, 1.0)"),
@@ -149,3 +156,42 @@ def test_claimed_payloads_join_into_a_request_body_as_stored(engine):
         enqueue_many(conn, [message_row("xapi", "lrs-a", p["id"], p, 1.0) for p in payloads])
     claimed = SqlOutbox(engine, "xapi").claim_due("lrs-a", 10, datetime.now(timezone.utc))
     assert json.loads(serialize_batch([m.statement for m in claimed])) == payloads
+
+
+def test_a_message_queued_by_two_transactions_at_once_is_kept_once(engine):
+    """The second writer waits on the first one's key; once that commits, it writes nothing."""
+    with engine.connect() as first:
+        with first.begin():
+            enqueue(first, "xapi", "lrs-a", "same", {"v": 1}, 1.0)
+            second = threading.Thread(target=fill_one, args=(engine, "same", {"v": 2}))
+            second.start()
+            second.join(0.5)  # let it reach the key (it cannot finish before this commits)
+        second.join()
+    claimed = SqlOutbox(engine, "xapi").claim_due("lrs-a", 10, datetime.now(timezone.utc))
+    assert [(m.statement_id, m.payload) for m in claimed] == [("same", {"v": 1})]
+
+
+def fill_one(engine, message_id, payload):
+    with engine.begin() as conn:
+        enqueue(conn, "xapi", "lrs-a", message_id, payload, 2.0)
+
+
+def test_messages_queued_before_revision_0018t_are_still_refused_a_second_time(database_url):
+    """The upgrade copies each queued message's key, with its id: a repeat of an old
+    message (pending or delivered) writes nothing, a new one gets an id of its own."""
+    engine = migrated_to(database_url, "0018a")
+    with engine.begin() as conn:
+        for message_id, status in (("old-1", "pending"), ("old-2", "delivered")):
+            conn.execute(text("INSERT INTO outbox (channel, target, message_id, status, next_attempt_at, created_at)"
+                              " VALUES ('xapi', 'lrs-a', :m, :s, 1.0, 1.0)"), {"m": message_id, "s": status})
+        conn.execute(text("INSERT INTO outbox_payloads (id, payload) SELECT id, :p FROM outbox"), {"p": '{"v":1}'})
+        old_ids = set(conn.execute(text("SELECT id FROM outbox")).scalars())
+    upgrade(engine)
+    with engine.begin() as conn:
+        assert already_queued(conn, "xapi", "lrs-a", ["old-1", "old-2", "new"]) == {"old-1", "old-2"}
+        enqueue_many(conn, [message_row("xapi", "lrs-a", m, {"v": 2}, 2.0) for m in ("old-1", "old-2", "new")])
+    claimed = SqlOutbox(engine, "xapi").claim_due("lrs-a", 10, datetime.now(timezone.utc))
+    assert [(m.statement_id, m.payload) for m in claimed] == [("old-1", {"v": 1}), ("new", {"v": 2})]
+    assert claimed[0].id in old_ids and claimed[1].id > max(old_ids)
+    status = queue_status(engine, 10.0)[0]
+    assert (status.pending, status.delivered) == (2, 1)
