@@ -16,19 +16,30 @@ from .driver_sql import for_dialect
 
 _DUE = "status = 'pending' AND next_attempt_at <= :now AND (claimed_until IS NULL OR claimed_until < :now)"
 _TARGET_DUE = "channel = :channel AND target = :target AND " + _DUE
-_KEY = "channel = :channel AND target = :target AND message_id = :message_id"
 _COMMON = {
-    # A message already queued (channel, target, message_id) is kept once: its key is taken
-    # (outbox_keys), and the outbox row and payload written under the key's id find that id
-    # taken too; both read the id back by the key, so a repeat writes nothing.
-    "enqueue_key": "INSERT INTO outbox_keys (channel, target, message_id) VALUES (:channel, :target, :message_id)"
-                   " ON CONFLICT DO NOTHING",
-    "enqueue": "INSERT INTO outbox (id, channel, target, message_id, source, next_attempt_at, created_at)"
-               " SELECT id, channel, target, message_id, :source, :next_attempt_at, :created_at FROM outbox_keys"
-               f" WHERE {_KEY} ON CONFLICT DO NOTHING",
-    "enqueue_payload": "INSERT INTO outbox_payloads (id, payload) SELECT id, CAST(:payload AS TEXT) FROM outbox_keys"
-                       f" WHERE {_KEY} ON CONFLICT DO NOTHING",
     "targets": f"SELECT DISTINCT target FROM outbox WHERE channel = :channel AND {_DUE}",
+}
+# A message already queued (channel, target, message_id) is kept once: its key is taken
+# (outbox_keys), so a repeat writes nothing. The key hands out the id its outbox row and
+# payload take. SQLite (no INSERT in a WITH) reads the id back by the key: the row and the
+# payload find it taken if the message was queued before. PostgreSQL does it in one
+# statement, writing the row and payload only for a key it inserted.
+_KEY = "channel = :channel AND target = :target AND message_id = :message_id"
+_NEW_KEY = ("INSERT INTO outbox_keys (channel, target, message_id) VALUES (:channel, :target, :message_id)"
+            " ON CONFLICT DO NOTHING")
+_ROW = "INSERT INTO outbox (id, channel, target, message_id, source, next_attempt_at, created_at)"
+ENQUEUE = {
+    "sqlite": (
+        _NEW_KEY,
+        (f"{_ROW} SELECT id, channel, target, message_id, :source, :next_attempt_at, :created_at FROM outbox_keys"
+         f" WHERE {_KEY} ON CONFLICT DO NOTHING"),
+        ("INSERT INTO outbox_payloads (id, payload) SELECT id, CAST(:payload AS TEXT) FROM outbox_keys"
+         f" WHERE {_KEY} ON CONFLICT DO NOTHING")),
+    "postgresql": (for_dialect(
+        f"WITH new_key AS ({_NEW_KEY} RETURNING id),"
+        f" new_row AS ({_ROW} SELECT id, :channel, :target, :message_id, :source, :next_attempt_at, :created_at"
+        " FROM new_key)"
+        " INSERT INTO outbox_payloads (id, payload) SELECT id, CAST(:payload AS TEXT) FROM new_key", "postgresql"),),
 }
 _SETTLE = "UPDATE outbox SET {values}, claimed_until = NULL, claimed_by = NULL WHERE {ids}"
 

@@ -24,7 +24,7 @@ from sqlalchemy import Connection, Engine, and_, func, or_, select, update
 
 from .driver_sql import pg_int_array, run, run_many
 from .outbox_held import HeldClaims
-from .outbox_sql import BY_DIALECT
+from .outbox_sql import BY_DIALECT, ENQUEUE
 from .tables import outbox, outbox_keys, outbox_payloads
 
 CLAIM_LEASE_SECONDS = 120.0
@@ -72,14 +72,12 @@ def enqueue(conn: Connection, channel: str, target: str, message_id: str, payloa
 
 def enqueue_many(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     """Add messages (dicts as :func:`message_row` makes them) in the caller's transaction,
-    three executemany statements: the messages' keys, then the outbox rows and their
-    payloads under each new key's id. A message already queued (channel, target,
-    message_id) is kept once, its first payload with it."""
+    executemany statements (outbox_sql.ENQUEUE): each message's key, outbox row and
+    payload, under the key's id. A message already queued (channel, target, message_id)
+    is kept once, its first payload with it."""
     if rows:
-        statements = BY_DIALECT[conn.dialect.name]
-        run_many(conn, statements["enqueue_key"], rows)
-        run_many(conn, statements["enqueue"], rows)
-        run_many(conn, statements["enqueue_payload"], rows)
+        for sql in ENQUEUE[conn.dialect.name]:
+            run_many(conn, sql, rows)
 
 
 def _ids_param(conn: Connection, row_ids: Sequence[int]) -> str:

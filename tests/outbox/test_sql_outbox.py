@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-import threading
+from concurrent.futures import ThreadPoolExecutor, wait
 from datetime import datetime, timezone
 
 import pytest
@@ -160,13 +160,13 @@ def test_claimed_payloads_join_into_a_request_body_as_stored(engine):
 
 def test_a_message_queued_by_two_transactions_at_once_is_kept_once(engine):
     """The second writer waits on the first one's key; once that commits, it writes nothing."""
-    with engine.connect() as first:
+    with ThreadPoolExecutor(1) as pool, engine.connect() as first:
         with first.begin():
             enqueue(first, "xapi", "lrs-a", "same", {"v": 1}, 1.0)
-            second = threading.Thread(target=fill_one, args=(engine, "same", {"v": 2}))
-            second.start()
-            second.join(0.5)  # let it reach the key (it cannot finish before this commits)
-        second.join()
+            second = pool.submit(fill_one, engine, "same", {"v": 2})
+            wait([second], timeout=0.5)  # let it reach the key
+            assert not second.done()  # it waits for this transaction
+        second.result()
     claimed = SqlOutbox(engine, "xapi").claim_due("lrs-a", 10, datetime.now(timezone.utc))
     assert [(m.statement_id, m.payload) for m in claimed] == [("same", {"v": 1})]
 
