@@ -93,12 +93,18 @@ def test_a_refused_connection_test_tells_only_the_operator_what_to_do(world, end
     assert lrs.requests == 0  # the refused ones never connected; the test sends no statement
 
 
-def test_the_delivery_page_tells_the_operator_how_to_allow_a_refused_address(world, endpoints):
+@pytest.fixture(scope="module")
+def one_statement_each(world, endpoints) -> None:
+    """A statement queued for each endpoint and one delivery attempt: the operator's is
+    delivered, the other refused (its statement waits)."""
     with world.engine.begin() as conn:
         for target in ("saved-before-upgrade", "beside-the-tool"):
             enqueue(conn, "xapi", target, f"m-{target}", {**STATEMENT, "id": STATEMENT["id"][:-2] + str(len(target))},
                     time.time(), source="reflection 1 v1")
     drain([XapiDelivery(world.engine, None)])
+
+
+def test_the_delivery_page_tells_the_operator_how_to_allow_a_refused_address(world, one_statement_each):
     page = world.client("operator").get("/admin/delivery").get_data(as_text=True)
     refused_row = re.search(r"<tr><td[^>]*>[^<]*</td><td[^>]*>saved-before-upgrade</td>.*?</tr>", page, re.S).group(0)
     assert REFUSED in html.unescape(refused_row) and LIST_HINT in refused_row
@@ -107,8 +113,8 @@ def test_the_delivery_page_tells_the_operator_how_to_allow_a_refused_address(wor
     assert world.client("admin").get("/admin/delivery").status_code in (403, 404)
 
 
-def test_the_lrs_pages_say_why_statements_wait_and_tell_the_operator_how_to_allow_it(world, endpoints):
-    """After the delivery above: the refused endpoint's statements wait, and its own pages say why."""
+def test_the_lrs_pages_say_why_statements_wait_and_tell_the_operator_how_to_allow_it(world, endpoints,
+                                                                                    one_statement_each):
     waiting = f"Statements wait: not connected: {REFUSED}."
     operators = text(world.client("operator").get("/admin/lrs"))
     refused_row = row_of(operators, "saved-before-upgrade")
