@@ -22,6 +22,7 @@ from tests.xapi.forward_proxy import ForwardProxy
 from tests.xapi.xapi_fault_lrs import FaultLrs, self_signed_tls
 from xapi.backoff import RetryPolicy
 from xapi.lrs_client import LrsClient, LrsConfig
+from xapi.oauth2 import OAuth2ClientCredentials
 from xapi.outcomes import Retryable, Stored
 
 THROUGH_PROXY = ("not connected: it would go through the proxy named in HTTPS_PROXY or HTTP_PROXY, and this "
@@ -123,3 +124,14 @@ def test_https_through_the_proxy_is_refused_before_the_tunnel_is_asked_for(proxy
         assert proxy.seen == [("CONNECT", f"127.0.0.1:{lrs.port}")] and set(lrs.statements) == {STATEMENT["id"]}
     finally:
         lrs.stop()
+
+
+def test_an_oauth2_token_is_not_asked_for_through_the_proxy_either(fault_lrs, proxy):
+    credentials = OAuth2ClientCredentials(token_url=f"{fault_lrs.endpoint}token", client_id="tool", client_secret="s")
+    client = LrsClient(LrsConfig(name="token", endpoint=fault_lrs.endpoint, auth=credentials),
+                       pool_classes=public_only_pools())
+    outcome = client.post_statements([STATEMENT])  # the token is asked for first, and refused
+    assert isinstance(outcome, Retryable) and outcome.reason == f"oauth2: token endpoint unreachable: {THROUGH_PROXY}"
+    check = client.check_connection()
+    assert not check.ok and check.refused and "the OAuth2 token request failed" in check.message
+    assert proxy.seen == []
