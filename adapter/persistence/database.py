@@ -152,6 +152,12 @@ class _ThreadConnection:
             return
         kept = self.kept
         assert kept is not None and kept.conn is not None
+        if kept.conn.get_execution_options() != self.engine.get_execution_options():
+            # An isolation level or other option set on it: the pool resets those when it takes
+            # the connection back, so it goes back there, and the next use connects anew.
+            kept.busy, conn, kept.conn = False, kept.conn, None
+            conn.close()
+            return
         try:
             if kept.conn.in_transaction():
                 kept.conn.rollback()

@@ -69,6 +69,14 @@ def test_a_failed_write_on_the_driver_connection_leaves_nothing_open(engine):
         assert conn.execute(text("SELECT n FROM u ORDER BY n")).scalars().all() == [1, 2]
 
 
+def test_a_connection_given_other_options_goes_back_to_the_pool(engine):
+    with thread_connection(engine) as first:
+        first.execution_options(isolation_level="SERIALIZABLE")
+    assert first.closed
+    with thread_connection(engine) as again:
+        assert again is not first and again.get_execution_options() == engine.get_execution_options()
+
+
 def _written(engine, n: int) -> bool:
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO t (n) VALUES (:n)"), {"n": n})
