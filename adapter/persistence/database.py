@@ -152,10 +152,10 @@ class _ThreadConnection:
             return
         kept = self.kept
         assert kept is not None and kept.conn is not None
-        if kept.conn.get_execution_options() != self.engine.get_execution_options():
-            # An isolation level or other option set on it: the pool resets those when it takes
-            # the connection back, so it goes back there, and the next use connects anew.
-            kept.busy, conn, kept.conn = False, kept.conn, None
+        if kept.conn.invalidated or kept.conn.get_execution_options() != self.engine.get_execution_options():
+            # Broken, or given an isolation level or other option: the pool resets those when it
+            # takes the connection back, so it goes back there, and the next use connects anew.
+            conn, kept.conn, kept.busy = kept.conn, None, False
             conn.close()
             return
         try:

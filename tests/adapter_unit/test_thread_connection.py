@@ -77,6 +77,13 @@ def test_a_connection_given_other_options_goes_back_to_the_pool(engine):
         assert again is not first and again.get_execution_options() == engine.get_execution_options()
 
 
+def test_an_invalidated_connection_is_not_handed_out_again(engine):
+    with thread_connection(engine) as first:
+        first.invalidate()
+    with thread_connection(engine) as again:
+        assert again is not first and again.execute(text("SELECT count(*) FROM t")).scalar() == 0
+
+
 def _written(engine, n: int) -> bool:
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO t (n) VALUES (:n)"), {"n": n})
