@@ -43,6 +43,8 @@ def make_engine(database_url: str) -> Engine:
             connect_args["factory"] = _queued_writes(write_lock)
         engine = create_engine(database_url, connect_args=connect_args)
         event.listen(engine, "connect", _tune_sqlite)
+        if write_lock is not None:
+            engine.kept_by_thread = _KeptByThread()  # thread_connection
         return engine
     engine = create_engine(database_url, pool_size=10, max_overflow=20)
     _ping_when_idle(engine)
@@ -89,6 +91,84 @@ def one_statement(engine: Engine) -> AbstractContextManager[Connection]:
     if not is_postgresql(engine):
         return engine.begin()
     return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+
+
+def thread_connection(engine: Engine) -> AbstractContextManager[Connection]:
+    """A connection for one request's statements: on a SQLite file the calling thread's own,
+    kept open from one request to the next, else (PostgreSQL, or the thread already using
+    its own) one from the pool, closed after use.
+
+    The pool's checkout and return, and SQLAlchemy's Connection around them, cost ~60 µs of
+    CPU per request in place (bench/launch/HISTORY.md, issue 18's sixth session); a launch
+    takes two (the login, the id_token POST). PostgreSQL keeps the pool: its checkout is
+    where a connection idle too long is pinged (_ping_when_idle).
+    """
+    kept_by_thread = getattr(engine, "kept_by_thread", None)
+    return engine.connect() if kept_by_thread is None else _ThreadConnection(engine, kept_by_thread)
+
+
+class _Kept:
+    """One thread's connection; back to the pool when the thread ends."""
+
+    def __init__(self) -> None:
+        self.conn: Connection | None = None
+        self.busy = False
+        self.pid = os.getpid()
+
+    def __del__(self) -> None:
+        if self.conn is not None and self.pid == os.getpid():
+            self.conn.close()
+
+
+class _KeptByThread(threading.local):
+    kept: _Kept | None = None
+
+
+class _ThreadConnection:
+    """Hands out the thread's kept connection and, when done, leaves it as the pool leaves a
+    connection it takes back: no transaction open, the write lock released."""
+
+    def __init__(self, engine: Engine, kept_by_thread: _KeptByThread) -> None:
+        self.engine = engine
+        self.kept_by_thread = kept_by_thread
+        self.kept: _Kept | None = None
+        self.pooled: Connection | None = None
+
+    def __enter__(self) -> Connection:
+        kept = self.kept_by_thread.kept
+        if kept is None or kept.pid != os.getpid():  # a forked child never touches its parent's
+            kept = self.kept_by_thread.kept = _Kept()
+        if kept.busy:  # asked again while in use: a connection of its own
+            self.pooled = self.engine.connect()
+            return self.pooled
+        if kept.conn is None or kept.conn.closed or kept.conn.invalidated:
+            kept.conn = self.engine.connect()
+        kept.busy, self.kept = True, kept
+        return kept.conn
+
+    def __exit__(self, *exc_info) -> None:
+        if self.pooled is not None:
+            self.pooled.close()
+            return
+        kept = self.kept
+        assert kept is not None and kept.conn is not None
+        if kept.conn.invalidated or kept.conn.get_execution_options() != self.engine.get_execution_options():
+            # Broken, or given an isolation level or other option: the pool resets those when it
+            # takes the connection back, so it goes back there, and the next use connects anew.
+            conn, kept.conn, kept.busy = kept.conn, None, False
+            conn.close()
+            return
+        try:
+            if kept.conn.in_transaction():
+                kept.conn.rollback()
+            raw = kept.conn.connection.dbapi_connection
+            if raw.in_transaction or raw.writing:  # a write on the driver's connection (driver_sql)
+                raw.rollback()
+        except BaseException:
+            kept.conn.invalidate()  # closed; the next request connects anew
+            raise
+        finally:
+            kept.busy = False
 
 
 def reads_only(conn: Connection) -> None:
@@ -152,16 +232,16 @@ def _queued_writes(lock: WriteLock) -> type[sqlite3.Connection]:
 
     class Connection(sqlite3.Connection):
         _lock = lock
-        _writing = False
+        writing = False  # holds the lock
 
         def _before(self, sql: str) -> None:
-            if not self._writing and sql.lstrip()[:7].upper().startswith(_WRITES):
+            if not self.writing and sql.lstrip()[:7].upper().startswith(_WRITES):
                 lock.acquire()
-                self._writing = True
+                self.writing = True
 
         def _done(self) -> None:
-            if self._writing:
-                self._writing = False
+            if self.writing:
+                self.writing = False
                 lock.release()
 
         def cursor(self, factory=Cursor):

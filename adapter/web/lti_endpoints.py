@@ -15,7 +15,7 @@ from flask import Blueprint, current_app, g, jsonify, make_response, render_temp
 from flask_babel import gettext as _
 
 from adapter.metrics import record_launch
-from adapter.persistence.database import reads_only
+from adapter.persistence.database import reads_only, thread_connection
 from adapter.services.launches import open_session
 from adapter.services.navigation import landing
 from lti import client_storage
@@ -110,7 +110,8 @@ def launch():
     # opens the session; the landing page is read on it after the commit. The consumption
     # comes last, so SQLite's write lock (taken at the transaction's first write) is held
     # for as few statements as possible; a launch that loses the race rolls back everything.
-    with parts.engine.connect() as conn:
+    # On SQLite the thread's kept connection (no pool checkout and return per launch).
+    with thread_connection(parts.engine) as conn:
         logins = parts.logins.within(conn)
         with conn.begin() as transaction:
             outcome = parts.validator.validate(id_token, state, request.cookies.get(BROWSER_COOKIE), storage_value,
