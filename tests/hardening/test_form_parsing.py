@@ -1,6 +1,6 @@
-"""The tool's request reads url-encoded forms the short way (adapter/web/parsing.FormRequest):
+"""The tool's request reads url-encoded forms and cookies the short way (adapter/web/parsing.FormRequest):
 every body gives the same form, the same refusal (413, 400) and leaves the same stream as
-werkzeug's own parser, which Flask's plain Request uses."""
+werkzeug's own parser, which Flask's plain Request uses; every Cookie header the same cookies."""
 from __future__ import annotations
 
 import io
@@ -121,3 +121,14 @@ def test_a_nul_in_a_form_name_or_value_or_the_query_is_refused():
         assert client.post("/", data=data, content_type=parsing.URLENCODED).status_code == 400, data
     assert client.post("/?q=%00", data="a=1", content_type=parsing.URLENCODED).status_code == 400
     assert client.post("/", data="a=%2500&b=%0", content_type=parsing.URLENCODED).status_code == 200
+
+
+@pytest.mark.parametrize("cookie", [None, "", "a=1", "__Host-cb_browser=abc-_1; __Host-cb_session=x", "a=1; a=2",
+                                    'q="quoted \\"v\\""; b', "=x; ;; c=3", "n=caf\u00c3\u00a9", "a=1,b=2"])
+def test_cookies_are_what_werkzeug_parses(cookie):
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/", "SERVER_NAME": "tool.test", "SERVER_PORT": "443",
+               "wsgi.url_scheme": "https", "HTTP_USER_AGENT": "test", "HTTP_ACCEPT": "*/*"}
+    if cookie is not None:
+        environ["HTTP_COOKIE"] = cookie
+    tool, plain = parsing.FormRequest(environ).cookies, Request(environ).cookies
+    assert type(tool) is type(plain) and list(tool.items(multi=True)) == list(plain.items(multi=True))
