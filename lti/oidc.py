@@ -22,7 +22,8 @@ from .storage import LoginStore, PendingLogin, Registration, RegistrationStore
 
 LOGIN_LIFETIME = 600.0
 # The authentication request's parameters that are the same for every login, first in its query.
-_FIXED_QUERY = urlencode({"scope": "openid", "response_type": "id_token", "response_mode": "form_post", "prompt": "none"})
+_FIXED_QUERY = urlencode({"scope": "openid", "response_type": "id_token", "response_mode": "form_post",
+                          "prompt": "none"})
 
 
 @dataclass(frozen=True)

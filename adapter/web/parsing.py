@@ -8,12 +8,12 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from flask import Flask, Request, abort, current_app, request
+from werkzeug.datastructures import ImmutableMultiDict, MultiDict
+from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
 from werkzeug.routing import BaseConverter, ValidationError
 from werkzeug.sansio.http import parse_cookie
 from werkzeug.utils import cached_property
 from werkzeug.wsgi import get_content_length
-from werkzeug.datastructures import ImmutableMultiDict, MultiDict
-from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
 
 from adapter.domain.rules import whole_number
 
@@ -44,8 +44,8 @@ class FormRequest(Request):
     own forms). The same form as werkzeug's parser gives — the same ``parse_qsl`` call on the same
     text, nothing when the text is not UTF-8, over the size limit a 413, a body cut off or failing
     to read a 400 — without building a parser, a limited stream, a mimetype and its options, or a
-    64 KB buffer for each read. Anything else (multipart, a charset parameter, no length, a body already
-    read, debug mode's checks) goes through werkzeug's ``_load_form_data``."""
+    64 KB buffer for each read. Anything else (multipart, a charset parameter, no length, a body
+    already read, debug mode's checks) goes through werkzeug's ``_load_form_data``."""
 
     def _load_form_data(self) -> None:
         loaded = self.__dict__

@@ -29,7 +29,8 @@ def served(response_class: type[Response], method: str = "GET", **build) -> tupl
 
 
 def cases():
-    yield lambda: {"response": "<p>page</p>", "status": 200, "extra": [("Set-Cookie", "a=b; Secure"), ("X-Request-Id", "r")]}
+    yield lambda: {"response": "<p>page</p>", "status": 200,
+                   "extra": [("Set-Cookie", "a=b; Secure"), ("X-Request-Id", "r")]}
     yield lambda: {"response": "", "status": 200}
     yield lambda: {"response": None, "status": 302, "mimetype": "text/html"}
     for location in LOCATIONS:
