@@ -56,7 +56,7 @@ class FormRequest(Request):
         length = limit = None
         if content_type == URLENCODED and "_cached_data" not in loaded:
             length, limit = get_content_length(environ), self.max_content_length
-        if content_type and (length is None or limit is None) or current_app.debug:
+        if content_type and (length is None or limit is None) or (current_app and current_app.debug):
             super()._load_form_data()
             return
         form = None

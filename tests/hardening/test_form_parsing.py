@@ -132,3 +132,12 @@ def test_cookies_are_what_werkzeug_parses(cookie):
         environ["HTTP_COOKIE"] = cookie
     tool, plain = parsing.FormRequest(environ).cookies, Request(environ).cookies
     assert type(tool) is type(plain) and list(tool.items(multi=True)) == list(plain.items(multi=True))
+
+
+def test_a_form_read_outside_the_app_is_werkzeugs_too():
+    body = b"a=1&b=%C3%A9"
+    environ = {"REQUEST_METHOD": "POST", "PATH_INFO": "/", "SERVER_NAME": "tool.test", "SERVER_PORT": "443",
+               "wsgi.url_scheme": "https", "CONTENT_TYPE": parsing.URLENCODED, "CONTENT_LENGTH": str(len(body))}
+    tool = parsing.FormRequest({**environ, "wsgi.input": io.BytesIO(body)})
+    plain = Request({**environ, "wsgi.input": io.BytesIO(body)})
+    assert list(tool.form.items(multi=True)) == list(plain.form.items(multi=True)) == [("a", "1"), ("b", "\u00e9")]
