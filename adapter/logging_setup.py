@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 import time
 
@@ -52,6 +53,7 @@ def redact(text: str) -> str:
 
 
 _encode = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(entry, ensure_ascii=False) without its per-call setup
+_text = json.encoder.encode_basestring  # a text as _encode writes it
 _last_second: tuple[int, str] = (-1, "")  # the lines of one second share their date and time
 
 
@@ -65,10 +67,20 @@ def _timestamp(created: float, msecs: float) -> str:
 
 # The fields a line carries besides its time, level, logger and message, in this order.
 FIELDS = ("request_id", "method", "path", "status", "duration_ms")
+# A line with every field (each request's), its keys' JSON written once: what ``_encode`` writes
+# for the same entry when the values are texts, a whole status and a finite duration.
+_FULL_LINE = "{" + ", ".join(f"{_encode(key)}: %s" for key in ("ts", "level", "logger", "message", *FIELDS)) + "}"
 
 
 def _line(created: float, msecs: float, levelname: str, name: str, message: str, fields: dict,
           error: str | None = None) -> str:
+    if error is None and len(fields) == len(FIELDS):  # every field, in FIELDS' order (both callers' order)
+        request_id, method, path, status, duration = fields.values()
+        if type(request_id) is str and type(method) is str and type(path) is str and type(status) is int \
+                and type(duration) is float and math.isfinite(duration):
+            return _FULL_LINE % (_text(_timestamp(created, msecs)), _text(levelname.lower()), _text(name),
+                                 _text(redact(message)), _text(redact(request_id)), _text(redact(method)),
+                                 _text(redact(path)), int.__repr__(status), float.__repr__(duration))
     entry = {"ts": _timestamp(created, msecs), "level": levelname.lower(), "logger": name,
              "message": redact(message)}
     for field, value in fields.items():

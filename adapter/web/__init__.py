@@ -20,6 +20,7 @@ from . import (
 )
 from .app_components import EXTENSION, web_components
 from .domain_messages import init_app as init_domain_messages
+from .responses import ToolResponse
 from .translated_templates import TranslatedTemplates
 
 # Every page, by audience: each module's one blueprint, registered in this order.
@@ -38,6 +39,7 @@ def create_app(settings: Settings | None = None, migrate: bool = True, **overrid
     settings.check()
     app = Flask(__name__)
     app.jinja_environment = TranslatedTemplates  # before anything creates app.jinja_env
+    app.response_class = ToolResponse
     parsing.init_app(app)
     app.config.update(
         # The id_token is at most 64 KB; nothing a person posts here needs more than a few MB.

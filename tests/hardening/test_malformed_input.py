@@ -10,6 +10,8 @@ from sqlalchemy import func, select
 from adapter.persistence.coaching_tables import validation_requests
 from adapter.persistence.tables import manager_links, people
 from adapter.persistence.xapi_tables import lrs_endpoints
+from adapter.web.parsing import FormRequest
+from adapter.web.responses import ToolResponse
 
 TOO_BIG = str(2 ** 64 + 1)
 
@@ -112,6 +114,11 @@ def test_a_nul_byte_inside_a_user_id_is_refused_and_creates_nobody(world):
     assert answer.status_code == 400
     assert "line 2: a user id or email holds a control character" in answer.get_data(as_text=True)
     assert (count(world, people), count(world, manager_links)) == (before_people, before_links)
+
+
+def test_the_tool_reads_requests_and_writes_responses_with_its_own_classes(world):
+    """What tests/hardening/test_form_parsing.py and test_response_headers.py compare with werkzeug's."""
+    assert world.app.request_class is FormRequest and world.app.response_class is ToolResponse
 
 
 def test_a_nul_byte_in_any_form_field_is_refused(world):

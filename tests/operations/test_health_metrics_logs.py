@@ -240,3 +240,29 @@ def test_redaction_skips_only_what_cannot_match():
             expected = pattern.sub(replacement, expected)
         assert redact(text) == expected
     assert sum(redact(text) != text for text in texts) == len(texts) - 2  # all but "/lti/launch" and "state"
+
+
+def test_a_line_with_every_field_is_what_the_json_encoder_writes():
+    """Lines with all five fields are written from a format made once; every other value type
+    (a bool, a non-finite or whole-number duration, a missing field, an error) takes the encoder."""
+    from adapter.logging_setup import _encode, _line, _timestamp
+
+    texts = ["request", "POST", "/lti/launch", "0123456789abcdef0123456789abcdef", "caf\u00e9 \"q\" \\ \n\t\x00\u2028",
+             "\U0001f642", "", "password=hunter2", "Bearer abc.def-123", "/admin/sign-in/secret-token-value"]
+    cases = 0
+    for n, text in enumerate(texts):
+        for status in (200, 302, 0, -7, 10 ** 20, True):
+            for duration in (0.0, -0.0, 3.2, 1e300, 1e-7, 12.345678, float("inf"), float("nan"), 5):
+                fields = {"request_id": texts[n - 1], "method": text, "path": texts[n - 2], "status": status,
+                          "duration_ms": duration}
+                for error in (None, "Traceback: state=abc"):
+                    created = 1764896400.0 + n * 1.37
+                    expected = {"ts": _timestamp(created, 370.0), "level": "info", "logger": "coachbridge.requests",
+                                "message": redact(text), **{k: redact(v) if isinstance(v, str) else v
+                                                            for k, v in fields.items()}}
+                    if error:
+                        expected["error"] = redact(error)
+                    line = _line(created, 370.0, "INFO", "coachbridge.requests", text, fields, error)
+                    assert line == _encode(expected)
+                    cases += 1
+    assert cases == len(texts) * 6 * 9 * 2

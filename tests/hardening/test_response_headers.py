@@ -1,0 +1,51 @@
+"""The tool's responses hand the server the same status, headers (in the same order) and body
+as Flask's own (adapter/web/responses.ToolResponse skips werkzeug's copy of the headers only
+when that copy would change nothing)."""
+from __future__ import annotations
+
+import io
+
+import pytest
+from flask import Response
+
+from adapter.web.responses import ToolResponse
+
+LOCATIONS = ["https://lms.test/auth?scope=openid&state=abc-_123&redirect_uri=https%3A%2F%2Ftool.test%2Flti%2Flaunch",
+             "https://lms.test/auth?", "https://LMS.test:443/a b", "https://lms.test/p\u00e5th?q=\u00e8ry%DF#frag",
+             "https://\u2603.net/", "/relative/path", "https://user:pw@lms.test/x", "https://lms.test/a#b?c"]
+
+
+def served(response_class: type[Response], method: str = "GET", **build) -> tuple[str, list, bytes]:
+    extra = build.pop("extra", [])
+    response = response_class(**build)
+    for name, value in extra:
+        response.headers.add(name, value)
+    environ = {"REQUEST_METHOD": method, "SERVER_NAME": "tool.test", "SERVER_PORT": "443", "PATH_INFO": "/",
+               "wsgi.url_scheme": "https", "wsgi.input": io.BytesIO()}
+    started = []
+    body = b"".join(response(environ, lambda status, headers, exc_info=None: started.append((status, headers))))
+    assert response(environ, lambda *answer: None) is not None  # answering twice changes nothing either
+    return started[0][0], started[0][1], body
+
+
+def cases():
+    yield lambda: {"response": "<p>page</p>", "status": 200,
+                   "extra": [("Set-Cookie", "a=b; Secure"), ("X-Request-Id", "r")]}
+    yield lambda: {"response": "", "status": 200}
+    yield lambda: {"response": None, "status": 302, "mimetype": "text/html"}
+    for location in LOCATIONS:
+        yield lambda location=location: {"status": 302, "headers": {"Location": location}, "mimetype": "text/html"}
+    yield lambda: {"status": 302, "headers": [("Location", LOCATIONS[0]), ("Location", LOCATIONS[5])]}
+    yield lambda: {"response": "x", "headers": {"Content-Location": LOCATIONS[3]}}
+    yield lambda: {"response": "x", "headers": {"Content-Location": LOCATIONS[0]}}
+    for status in (101, 204, 304, 412, 500):
+        yield lambda status=status: {"response": "body", "status": status,
+                                     "headers": {"ETag": "e", "Content-Encoding": "gzip"}}
+    yield lambda: {"response": iter([b"streamed", b" body"]), "status": 200}
+    yield lambda: {"response": [b"a", b"bc"], "status": 200, "extra": [("Content-Length", "3")]}
+
+
+@pytest.mark.parametrize("build", list(cases()))
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_the_server_gets_what_flasks_response_gives(build, method):
+    assert served(ToolResponse, method, **build()) == served(Response, method, **build())
