@@ -10,7 +10,7 @@ its status: an error page must not become a way to read other servers.
 
 The address check alone (:func:`public_only_pools`) also serves the deliveries to an
 LRS a platform admin named (adapter/services/lrs_settings.py), which keep their own
-client and limits.
+client and limits and, as here, use no proxy (xapi/lrs_client.py refuses to).
 """
 from __future__ import annotations
 

@@ -17,8 +17,10 @@ Where the client may connect is the application's to say: ``pool_classes`` (urll
 classes by scheme) serve every direct connection, statements, ``about`` and tokens alike;
 the application passes ones that refuse a private address when connecting (the address
 an LRS's name resolves to may change after it was saved). A connection so refused is a
-retryable failure in the words of the error's ``reason``. Through a proxy from the
-environment the proxy connects, not the client, and the pool classes are not used.
+retryable failure in the words of the error's ``reason``. A client so fenced sends nothing
+through a proxy from the environment (:class:`ProxyRefused`): the proxy would resolve the
+name and connect itself, where the pool classes cannot check the address (a check of the
+name beforehand is no check: its answers may differ by the time the proxy asks).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import json
 import os
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Sequence, Union
+from typing import Any, Callable, Mapping, NoReturn, Sequence, Union
 
 import certifi
 import requests
@@ -46,6 +48,17 @@ StatementPayload = Union[dict, str, bytes]
 """A statement as a dict, or already serialized to JSON (str or UTF-8 bytes)."""
 
 MESSAGE_LIMIT = 1000  # characters of an LRS error body kept as the reason
+THROUGH_PROXY = ("it would go through the proxy named in HTTPS_PROXY or HTTP_PROXY, and this tool cannot "
+                 "check the address the proxy connects to")
+
+
+class ProxyRefused(urllib3.exceptions.HTTPError):
+    """A fenced client's request that the environment would send through a proxy: refused
+    before anything is sent, with ``reason`` in plain words as the fence's own refusals."""
+
+    def __init__(self) -> None:
+        super().__init__(THROUGH_PROXY)
+        self.reason = THROUGH_PROXY
 
 
 @dataclass(frozen=True)
@@ -89,6 +102,7 @@ class ConnectionCheck:
     message: str
     status: int | None = None
     versions: tuple[str, ...] = ()
+    refused: bool = False  # the client itself declined to connect (its fence, or a proxy): the LRS was not asked
 
 
 def serialize_batch(statements: Sequence[StatementPayload]) -> bytes:
@@ -124,7 +138,7 @@ class LrsClient:
         self.session = session or requests.Session()
         if pool_classes is not None:
             for prefix in ("http://", "https://"):
-                self.session.mount(prefix, _adapter(pool_classes))
+                self.session.mount(prefix, _FencedAdapter(pool_classes))
         self._timeout = (config.connect_timeout, config.read_timeout)
         self._tokens = (
             TokenSource(config.auth, self.session, self._timeout, clock)
@@ -171,7 +185,7 @@ class LrsClient:
         try:
             about = self.session.get(self.config.url("about"), headers=self._headers(), timeout=self._timeout)
         except (*TRANSPORT_ERRORS, TokenError) as exc:
-            return ConnectionCheck(ok=False, message=self._unreachable(exc))
+            return ConnectionCheck(ok=False, message=self._unreachable(exc), refused=_refused(exc))
         versions: tuple[str, ...] = ()
         if about.status_code == 404:
             checked = "no about resource (404), version not asked"
@@ -216,7 +230,8 @@ class LrsClient:
             read = self.session.get(self._statements_url, params={"limit": 1}, headers=self._headers(),
                                     timeout=self._timeout)
         except (*TRANSPORT_ERRORS, TokenError) as exc:
-            return ConnectionCheck(ok=False, versions=versions, message=f"{checked}; {asked}: {self._unreachable(exc)}")
+            return ConnectionCheck(ok=False, versions=versions, message=f"{checked}; {asked}: {self._unreachable(exc)}",
+                                   refused=_refused(exc))
         done = f"{checked}; {asked}: {read.status_code}"
         if read.status_code == 200:
             return ConnectionCheck(ok=True, status=200, versions=versions,
@@ -260,17 +275,43 @@ def _basic_authorization(auth: BasicAuth) -> str:
     return "Basic " + base64.b64encode(raw).decode("ascii")
 
 
-def _adapter(pool_classes: Mapping[str, type[HTTPConnectionPool]]) -> HTTPAdapter:
-    adapter = HTTPAdapter()
-    adapter.poolmanager.pool_classes_by_scheme = dict(pool_classes)
-    return adapter
+def _refused(exc: Exception) -> bool:
+    """Whether the request failed because the client declined to connect (an OAuth2 token
+    request so refused included)."""
+    return bool(refusal(exc) or isinstance(exc, TokenError) and exc.__cause__ and refusal(exc.__cause__))
+
+
+class _FencedAdapter(HTTPAdapter):
+    """Direct connections over the fence's pool classes; none through a proxy."""
+
+    def __init__(self, pool_classes: Mapping[str, type[HTTPConnectionPool]]) -> None:
+        super().__init__()
+        self.poolmanager.pool_classes_by_scheme = dict(pool_classes)
+
+    def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):  # type: ignore[override]
+        if select_proxy(request.url, proxies or {}):  # the environment's, NO_PROXY already applied
+            raise ProxyRefused()
+        return super().send(request, stream=stream, timeout=timeout, verify=verify, cert=cert, proxies=proxies)
+
+
+class _RefusedThroughProxy:
+    """The statements' connection pool of a fenced client the environment would send through
+    a proxy: every POST refused (a retryable failure, its statements kept)."""
+
+    def urlopen(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise ProxyRefused()
+
+    def clear(self) -> None:
+        pass
 
 
 def _connection_pool(url: str, session: requests.Session,
-                     pool_classes: Mapping[str, type[HTTPConnectionPool]] | None = None) -> urllib3.PoolManager:
+                     pool_classes: Mapping[str, type[HTTPConnectionPool]] | None = None
+                     ) -> urllib3.PoolManager | _RefusedThroughProxy:
     """One keep-alive connection to ``url``'s host, set up as ``session`` would send to it:
-    through the proxy the environment names for it, verifying TLS against the CA bundle
-    the environment names, or certifi's; directly, over ``pool_classes`` when given."""
+    through the proxy the environment names for it (none when ``pool_classes`` fence the
+    client), verifying TLS against the CA bundle the environment names, or certifi's;
+    directly, over ``pool_classes`` when given."""
     settings = session.merge_environment_settings(url, {}, None, None, None)
     verify = settings["verify"]
     tls: dict[str, Any] = {"cert_reqs": "CERT_REQUIRED" if verify else "CERT_NONE"}
@@ -278,6 +319,8 @@ def _connection_pool(url: str, session: requests.Session,
         bundle = certifi.where() if verify is True else verify
         tls["ca_cert_dir" if os.path.isdir(bundle) else "ca_certs"] = bundle
     proxy = select_proxy(url, settings["proxies"])
+    if proxy and pool_classes is not None:
+        return _RefusedThroughProxy()
     if proxy:
         return urllib3.ProxyManager(proxy, num_pools=1, maxsize=1, **tls)
     manager = urllib3.PoolManager(num_pools=1, maxsize=1, **tls)

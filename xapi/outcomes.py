@@ -96,8 +96,11 @@ def refusal(exc: BaseException) -> str:
     return reason if isinstance(exc, urllib3.exceptions.HTTPError) and isinstance(reason, str) else ""
 
 
+NOT_CONNECTED = "not connected: "  # how a row's last error begins the words of a refused connection
+
+
 def failure(exc: BaseException) -> str:
     """A request that got no answer, in a row's last error: a refused connection in its
     own words, anything else by its type and message."""
     refused = refusal(exc)
-    return f"not connected: {refused}" if refused else f"{type(exc).__name__}: {exc}"
+    return f"{NOT_CONNECTED}{refused}" if refused else f"{type(exc).__name__}: {exc}"

@@ -5,11 +5,16 @@ statements out of that list, but a measure needs their timestamps (the first ver
 a revised reflection, a request a decision superseded), so each statement a voiding
 statement names and the list did not include is fetched by ``voidedStatementId``.
 Which verb voids comes from the mapping (``XapiMapping.voiding_verb``).
+
+Whoever runs the reader named the LRS (the tool operator, from the command line), so it
+may be at any address; but the LRS's answers do not choose where the reader goes next: a
+``more`` link is followed only on the LRS's own server (scheme, host and port), where the
+credentials are meant to go.
 """
 from __future__ import annotations
 
 from typing import Any, Iterator
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import requests
 
@@ -44,7 +49,13 @@ class StatementReader:
             body = self._get(url, params)
             yield from body.get("statements", [])
             more = body.get("more") or ""
-            url, params = (urljoin(self.config.endpoint, more) if more else ""), None
+            url, params = (self._on_this_lrs(urljoin(self.config.endpoint, more)) if more else ""), None
+
+    def _on_this_lrs(self, url: str) -> str:
+        if _origin(url) != _origin(self.config.endpoint):
+            raise LrsReadError(f"the LRS's link to the next page of statements leads to another server "
+                               f"({_origin(url)}), which is not followed")
+        return url
 
     def voided(self, statement_id: str) -> dict[str, Any] | None:
         try:
@@ -63,3 +74,12 @@ class StatementReader:
                 if voided is not None:
                     found[voided["id"]] = voided
         return list(found.values())
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    try:
+        port = parts.port or {"https": 443, "http": 80}.get(parts.scheme)
+    except ValueError:  # a port out of range: no server's
+        return url
+    return f"{parts.scheme}://{(parts.hostname or '').lower()}:{port}"

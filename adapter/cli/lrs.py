@@ -11,7 +11,7 @@ import json
 import sys
 import time
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
 from adapter.config import Settings
 from adapter.domain.admin_scope import AdminScope
@@ -45,6 +45,14 @@ def add_commands(sub) -> None:
                                        "credentials (sends none)")
     test.add_argument("ref", help="the endpoint's id or name")
     test.set_defaults(func=try_connection)
+    trust = lrs.add_parser("trust", help="count an endpoint as the tool operator's, as if saved on /admin/lrs by "
+                                         "the operator: it may then be reached at a private address and through "
+                                         "a proxy (for one saved by a platform admin, or before December 2026)")
+    trust.add_argument("ref", help="the endpoint's id or name")
+    trust.add_argument("--endpoint", required=True, metavar="URL",
+                       help="its xAPI endpoint as you checked it (`lrs list`): refused if it now names another")
+    trust.add_argument("--token-url", default="", metavar="URL", help="its OAuth2 token URL as you checked it")
+    trust.set_defaults(func=trust_endpoint)
     for name, active in (("enable", True), ("disable", False)):
         command = lrs.add_parser(name, help=f"{name} an endpoint")
         command.add_argument("ref", help="the endpoint's id or name")
@@ -63,6 +71,11 @@ def find(conn: Connection, ref: str) -> lrs_store.LrsEndpoint | None:
     return endpoint
 
 
+def found(engine: Engine, ref: str) -> lrs_store.LrsEndpoint | None:
+    with engine.connect() as conn:
+        return find(conn, ref)
+
+
 def list_endpoints(args, settings: Settings) -> int:
     with app_parts(settings).engine.connect() as conn:
         for e in lrs_store.endpoints(conn):
@@ -70,7 +83,9 @@ def list_endpoints(args, settings: Settings) -> int:
                               "auth": e.auth_kind, "username": e.username, "token_url": e.token_url,
                               "client_id": e.client_id, "xapi_version": e.xapi_version,
                               "batch_size": e.batch_size, "secret": "set" if e.has_secret else "not set",
-                              "status": "active" if e.active else "disabled"}))
+                              "status": "active" if e.active else "disabled",
+                              "private_address": lrs_settings.private_address_allowed_by(
+                                  e, settings.allow_private_addresses) or "not allowed"}))
     return 0
 
 
@@ -94,13 +109,28 @@ def add_endpoint(args, settings: Settings) -> int:
 
 def try_connection(args, settings: Settings) -> int:
     parts = app_parts(settings)
-    with parts.engine.connect() as conn:
-        endpoint = find(conn, args.ref)
+    endpoint = found(parts.engine, args.ref)
     if endpoint is None:
         return 1
     check = lrs_settings.check_connection(endpoint, parts.cipher, settings.allow_private_addresses)
     print(f"{endpoint.name}: {'ok' if check.ok else 'failed'}: {check.message}")
     return 0 if check.ok else 1
+
+
+def trust_endpoint(args, settings: Settings) -> int:
+    parts = app_parts(settings)
+    endpoint = found(parts.engine, args.ref)
+    if endpoint is None:
+        return 1
+    if not lrs_settings.trust_endpoint(parts.engine, endpoint.id, args.endpoint, args.token_url):
+        endpoint = found(parts.engine, str(endpoint.id)) or endpoint  # as it is now
+        print(f"LRS endpoint {endpoint.name} is not at the address given (it names {endpoint.endpoint}"
+              f"{', token URL ' + endpoint.token_url if endpoint.token_url else ''}): check it, then run this "
+              "again with what it names", file=sys.stderr)
+        return 1
+    print(f"LRS endpoint {endpoint.name} ({args.endpoint}) now counts as saved by the tool operator: it may be "
+          "reached at a private address and through a proxy, until a platform admin saves it")
+    return 0
 
 
 def set_active(args, settings: Settings, active: bool) -> int:

@@ -9,6 +9,8 @@ import sys
 import time
 from datetime import date
 
+import requests
+
 from adapter.config import Settings
 from adapter.domain.admin_scope import AdminScope
 from adapter.domain.report_filters import Filters, month_text
@@ -55,6 +57,10 @@ def report_measures(args, settings: Settings) -> int:
             statements = StatementReader(config, mapping.voiding_verb.id).all_statements()
         except LrsReadError as error:
             print(f"coachbridge report: {error}", file=sys.stderr)
+            return 1
+        except requests.RequestException as error:
+            print(f"coachbridge report: {args.from_lrs} could not be read ({type(error).__name__}: {error})",
+                  file=sys.stderr)
             return 1
         reading = StatementReading(mapping)
         source = f"{len(statements)} statements from {args.from_lrs}"

@@ -106,6 +106,14 @@ def update_endpoint(conn: Connection, endpoint_id: int, settings: dict[str, Any]
     conn.execute(update(lrs_endpoints).where(lrs_endpoints.c.id == endpoint_id).values(**values, updated_at=now))
 
 
+def mark_set_by_operator(conn: Connection, endpoint_id: int, endpoint: str, token_url: str, now: float) -> bool:
+    """Count the endpoint as the tool operator's if it still names these addresses (a
+    platform admin may have changed them since the operator looked); whether it did."""
+    return conn.execute(update(lrs_endpoints).where(
+        lrs_endpoints.c.id == endpoint_id, lrs_endpoints.c.endpoint == endpoint, lrs_endpoints.c.token_url == token_url,
+    ).values(set_by_operator=True, updated_at=now)).rowcount == 1
+
+
 def set_endpoint_active(conn: Connection, endpoint_id: int, active: bool, now: float) -> bool:
     return conn.execute(update(lrs_endpoints).where(lrs_endpoints.c.id == endpoint_id)
                         .values(active=active, updated_at=now)).rowcount == 1

@@ -8,6 +8,9 @@ The form refuses a private, loopback or link-local address from a platform admin
 name's address may change after that check, so every connection to the LRS (statements,
 OAuth2 tokens, the connection test) is checked again when it is made: to a private address
 only for an endpoint the tool operator saved, or where the operator allows such addresses.
+Those checked connections never go through a proxy from the environment (the proxy would
+connect where the check cannot see; xapi/lrs_client.py): the same endpoints that may reach
+a private address may use one.
 """
 from __future__ import annotations
 
@@ -17,18 +20,21 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from adapter.domain.admin_scope import AdminScope
 from adapter.domain.commands import ConfigureLrs, SetPrivacy
 from adapter.domain.rules import RuleViolation, whole_number
 from adapter.domain.translatable import N_
 from adapter.persistence import lrs_store
+from adapter.persistence.delivery_view import waiting_reasons
 from adapter.persistence.key_cipher import KeyCipher, KeyEncryptionError
 from adapter.persistence.platform_store import platform_choices
+from adapter.services.xapi_bridge import CHANNEL as XAPI
 from lti.safe_fetch import PRIVATE, names_private_address, public_only_pools
 from xapi.agents import IdentityFormat, PrivacySettings
-from xapi.lrs_client import ConnectionCheck, LrsClient
+from xapi.lrs_client import THROUGH_PROXY, ConnectionCheck, LrsClient
+from xapi.outcomes import NOT_CONNECTED
 from xapi.versions import SUPPORTED_VERSIONS as VERSIONS
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
@@ -140,9 +146,12 @@ def private_address_allowed_by(endpoint: lrs_store.LrsEndpoint, allow_private_ad
         allow_private_addresses) else None
 
 
-def refused_private_address(reason: str | None) -> bool:
-    """Whether a delivery's or connection test's failure is the private-address refusal."""
-    return bool(reason) and PRIVATE in reason
+def refused_to_connect(last_error: str | None) -> bool:
+    """Whether a queued statement's last failure was the tool declining to connect (a
+    private address, or through a proxy), which the tool operator can allow. A row keeps
+    only the failure's words, as xapi.outcomes.failure wrote them; a connection test says
+    so itself (``ConnectionCheck.refused``)."""
+    return bool(last_error) and any(f"{NOT_CONNECTED}{words}" in last_error for words in (PRIVATE, THROUGH_PROXY))
 
 
 def lrs_client(endpoint: lrs_store.LrsEndpoint, cipher: KeyCipher | None, allow_private_addresses: bool,
@@ -152,6 +161,21 @@ def lrs_client(endpoint: lrs_store.LrsEndpoint, cipher: KeyCipher | None, allow_
     ValueError when it cannot be set up (e.g. an unusable proxy setting)."""
     fence = None if private_address_allowed_by(endpoint, allow_private_addresses) else public_only_pools()
     return LrsClient(lrs_store.lrs_config(endpoint, cipher), pool_classes=fence, **options)
+
+
+def refused_sends(conn: Connection) -> dict[str, str]:
+    """Per LRS endpoint (by name) whose waiting statements were last refused a connection by
+    the tool: why, in the words the delivery page shows."""
+    return {target: why["last_error"] for (channel, target), why in waiting_reasons(conn).items()
+            if channel == XAPI and refused_to_connect(why["last_error"])}
+
+
+def trust_endpoint(engine: Engine, endpoint_id: int, endpoint: str, token_url: str) -> bool:
+    """The tool operator vouches for an endpoint saved by a platform admin (or before the
+    address check): it then counts as the operator's, reached at any address and through
+    a proxy. Only while it names the addresses the operator checked; whether it did."""
+    with engine.begin() as conn:
+        return lrs_store.mark_set_by_operator(conn, endpoint_id, endpoint, token_url, time.time())
 
 
 def check_connection(endpoint: lrs_store.LrsEndpoint, cipher: KeyCipher | None,

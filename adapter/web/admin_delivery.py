@@ -14,7 +14,7 @@ from adapter.persistence.delivery_view import waiting_reasons
 from adapter.persistence.outbox_store import dead_messages, queue_status, retry_dead
 from adapter.persistence.platform_store import platform_choices
 from adapter.services.gradebook import target_for
-from adapter.services.lrs_settings import refused_private_address
+from adapter.services.lrs_settings import refused_to_connect
 
 from .admin import admin_blueprint
 from .app_components import components
@@ -33,12 +33,12 @@ def delivery():
     engine = components().engine
     with engine.connect() as conn:
         reasons = waiting_reasons(conn)
-        # The tool operator allows a private address by saving the endpoint: the page says so.
-        refused_private = {queue for queue, why in reasons.items() if refused_private_address(why["last_error"])}
+        # The tool operator allows a refused connection by saving the endpoint: the page says so.
+        refused = {queue for queue, why in reasons.items() if refused_to_connect(why["last_error"])}
         # An AGS queue is named gradebook.target_for(platform id): show the platform's name.
         names = {target_for(p["id"]): p["name"] for p in platform_choices(conn, AdminScope.operator())}
     return render_template("admin/delivery.html", queues=queue_status(engine, time.time()), now=time.time(),
-                           reasons=reasons, refused_private=refused_private, names=names, channels=CHANNEL_WORDS,
+                           reasons=reasons, refused=refused, names=names, channels=CHANNEL_WORDS,
                            dead=dead_messages(engine), requeued=request.args.get("requeued"))
 
 

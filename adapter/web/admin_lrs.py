@@ -57,7 +57,9 @@ def lrs_list():
     with components().engine.connect() as conn:
         by_platform = [(p, lrs_store.endpoints(conn, p["id"]), lrs_store.privacy_of(conn, p["id"]))
                        for p in choices]
+        refused = lrs_settings.refused_sends(conn)
     return render_template("admin/lrs.html", by_platform=by_platform, identities=list(IdentityFormat),
+                           refused=refused, operator=admin_scope().is_operator,
                            allowed_by=_allowed_by, reach_words=REACH_WORDS, saved=request.args.get("saved"),
                            auth_kind_names=lrs_settings.AUTH_KIND_NAMES)
 
@@ -65,9 +67,10 @@ def lrs_list():
 def _edit_page(endpoint: lrs_store.LrsEndpoint | None, form: dict[str, str], errors: dict[str, RuleViolation],
                check=None, status: int = 200):
     error = RuleViolations(list(errors.values())) if errors else None  # each under its field's name
-    refused_private = check is not None and not check.ok and lrs_settings.refused_private_address(check.message)
+    with components().engine.connect() as conn:
+        refused = lrs_settings.refused_sends(conn).get(endpoint.name) if endpoint else None
     return render_template("admin/lrs_form.html", endpoint=endpoint, form=form, error=error, check=check,
-                           refused_private=refused_private, operator=admin_scope().is_operator,
+                           operator=admin_scope().is_operator, refused=refused,
                            allowed_by=_allowed_by, reach_words=REACH_WORDS,
                            platforms=scoped_platforms(), labels=lrs_settings.LABELS, auth_kinds=lrs_store.AUTH_KINDS,
                            auth_kind_names=lrs_settings.AUTH_KIND_NAMES, versions=lrs_settings.VERSIONS), status

@@ -2,8 +2,9 @@
 the endpoint at a private, loopback or link-local address (a self-hosted LRS beside the
 tool); any other endpoint only at a public one, checked on every new connection.
 
-Endpoints saved before are not marked: one on the tool's own network waits (its statements
-kept) until the operator saves it again or sets COACHBRIDGE_ALLOW_PRIVATE_ADDRESSES=1.
+Endpoints saved before are not marked: one on the tool's own network, or reached through a
+proxy, waits (its statements kept, /admin/lrs saying why) until the operator saves it again,
+vouches for it (``coachbridge lrs trust``) or sets COACHBRIDGE_ALLOW_PRIVATE_ADDRESSES=1.
 
 Revision ID: 0018s
 Revises: 0006 (lrs_endpoints)
