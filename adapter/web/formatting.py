@@ -34,13 +34,22 @@ def day(value: float | date | str | None) -> Markup:
     element that keeps the ISO date for machines."""
     if value is None or value == "":
         return Markup("")
-    the_day = as_date(value)
-    return Markup('<time datetime="{}">{}</time>').format(the_day.isoformat(), format_date(the_day, "medium"))
+    return _day(as_date(value), get_locale())
 
 
 def day_text(value: float | date | str | None) -> str:
     """The same day as plain text, for attributes (aria-label, data-label) and CSV-free places."""
-    return "" if value is None or value == "" else format_date(as_date(value), "medium")
+    return "" if value is None or value == "" else _day_text(as_date(value), get_locale())
+
+
+@lru_cache(maxsize=4096)  # pages write the same days again and again (Babel takes ~10 µs a day)
+def _day(the_day: date, locale: Locale | None) -> Markup:
+    return Markup('<time datetime="{}">{}</time>').format(the_day.isoformat(), _day_text(the_day, locale))
+
+
+@lru_cache(maxsize=4096)
+def _day_text(the_day: date, locale: Locale | None) -> str:
+    return format_date(the_day, "medium")  # in get_locale(), which is ``locale``
 
 
 def number(value: float | int | None) -> str:

@@ -29,6 +29,7 @@ import adapter.persistence.launch_reads as launch_reads  # noqa: E402
 import adapter.persistence.lti_stores as lti_stores  # noqa: E402
 import adapter.persistence.people_store as people_store  # noqa: E402
 import adapter.services.launches as launches  # noqa: E402
+import adapter.web.learner as learner  # noqa: E402
 import adapter.web.lti_endpoints as endpoints  # noqa: E402
 import lti.launch_validation as validation  # noqa: E402
 from sqlalchemy.engine import base  # noqa: E402
@@ -65,6 +66,9 @@ for owner, name, label in [
     (validation.LaunchValidator, "consume", "consume"), (endpoints, "record_launch", "record_launch"),
     (endpoints, "landing", "landing"), (endpoints, "make_response", "make_response (the page)"),
     (endpoints, "set_cookie", "set_cookie"),
+    # The learner landing page's view (learner.home): its reads and its render.
+    (learner, "_page", "learner page"), (learner, "learner_page", "  learner_page (reads)"),
+    (learner, "withdrawn_undo", "  withdrawn_undo"), (learner, "render_template", "  render_template"),
 ]:
     measure(owner, name, label)
 # Each named check, in its list.

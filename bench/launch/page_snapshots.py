@@ -58,18 +58,24 @@ SECRET_PATHS = ("/admin/sign-in/secret-token-value", "/calendar/Zx9_feed-Token1.
                 "/nothing/eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhYmMifQ.c2lnbmF0dXJl")
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("out", type=Path)
-    args = parser.parse_args()
-    args.out.mkdir(parents=True, exist_ok=True)
-
+def serve_demo_lms():
+    """The demo LMS (its keys, its launches) on a free port of 127.0.0.1, in a thread; and its server."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     lms = DemoLMS(lms_url=f"http://127.0.0.1:{port}", tool_url="http://localhost")
     server = make_server("127.0.0.1", port, lms.create_app(), threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
+    return lms, server
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("out", type=Path)
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    lms, server = serve_demo_lms()
     instance = Path(tempfile.mkdtemp(prefix="page-snapshots-"))
     configure_logging("INFO")
     log_lines = io.StringIO()

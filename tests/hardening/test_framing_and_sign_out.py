@@ -107,6 +107,23 @@ def test_every_signed_in_page_offers_sign_out_which_ends_the_session(peers):
     assert copied.get(peers.tool_url + "/learner/").status_code == 401
 
 
+def test_each_session_s_pages_carry_its_own_csrf_token_only(peers):
+    """The header (sections, language switcher, sign-out) is kept once rendered
+    (navigation.page_header) for every page like it: the same person launching twice gets
+    the same page, except that each session's forms carry that session's token alone."""
+    (first, first_page), (second, second_page) = launched(peers), launched(peers)
+    for client in (first, second):  # a GET of the same page, after the POST that landed on it
+        page = client.get(peers.tool_url + "/learner/")
+        tokens = {unescape(t) for t in CSRF.findall(page.text)}
+        with peers.engine.connect() as conn:
+            stored = conn.execute(select(web_sessions.c.csrf_token).where(
+                web_sessions.c.token_hash == token_hash(client.cookies.get(SESSION_COOKIE)))).scalar_one()
+        assert tokens == {stored}, tokens
+        assert page.text.count("csrf_token") >= 3  # the language switcher's, sign-out's, the page's own forms
+    assert CSRF.sub("", first_page.text) == CSRF.sub("", second_page.text)
+    assert CSRF.search(first_page.text).group(1) != CSRF.search(second_page.text).group(1)
+
+
 @pytest.mark.parametrize("path", ["/", "/lti/jwks", "/healthz"])
 def test_pages_without_a_session_offer_no_sign_out(peers, path):
     assert "Sign out" not in browser().get(peers.tool_url + path).text

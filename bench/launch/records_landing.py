@@ -1,0 +1,67 @@
+"""The landing page of a learner who has records (the bench's learners write none): CPU of the
+learner page's view per launch, median, in one process — the demo's Ana (a reflection, a
+validation asked again, check-ins, actions: six dates on her page) launching again and again.
+
+    .venv/bin/python bench/launch/records_landing.py [LAUNCHES] [LOCALE]
+    cd <tree of the old commit> && PYTHONPATH=$PWD <this tree>/.venv/bin/python <this tree>/bench/launch/records_landing.py
+
+Run the old and the new tree alternately. The same setup as page_snapshots.py (its demo LMS and
+seeded records), without the snapshots' extra records.
+"""
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from page_snapshots import serve_demo_lms  # noqa: E402
+
+import adapter.web.learner as learner  # noqa: E402
+from adapter.config import Settings  # noqa: E402
+from adapter.demo.run import register_demo_lms  # noqa: E402
+from adapter.demo.seed import seed_demo_records  # noqa: E402
+from adapter.web import create_app  # noqa: E402
+
+LAUNCHES = int(sys.argv[1]) if len(sys.argv) > 1 else 300
+LOCALE = sys.argv[2] if len(sys.argv) > 2 else "fr-FR"
+WARM_UPS = 20
+
+
+def main() -> int:
+    lms, server = serve_demo_lms()
+    app = create_app(Settings.from_env({"COACHBRIDGE_INSTANCE": tempfile.mkdtemp(prefix="records-landing-"),
+                                         "COACHBRIDGE_ALLOW_PRIVATE_ADDRESSES": "1"}))
+    parts = app.extensions["coachbridge"]
+    seed_demo_records(parts.engine, register_demo_lms(app, lms), lms, parts.role_map)
+
+    spent: list[float] = []
+    page = learner._page
+
+    def measured(*args, **kwargs):
+        started = time.process_time()
+        try:
+            return page(*args, **kwargs)
+        finally:
+            spent.append(time.process_time() - started)
+
+    learner._page = measured
+    for _ in range(WARM_UPS + LAUNCHES):
+        client = app.test_client()
+        r = client.get(urlsplit(lms.login_url("learner-ana", "rl-feedback", locale=LOCALE))
+                       ._replace(scheme="", netloc="").geturl())
+        q = {k: v[0] for k, v in parse_qs(urlsplit(r.headers["Location"]).query).items()}
+        token = lms.sign(lms.launch_claims("learner-ana", "rl-feedback", q["nonce"], LOCALE))
+        landed = client.post("/lti/launch", data={"id_token": token, "state": q["state"]})
+        assert landed.status_code == 200 and b"<time datetime" in landed.data, landed.data[:300]
+    server.shutdown()
+    print(f"{Path(create_app.__code__.co_filename).parent}: Ana's landing ({LOCALE}), the learner page's view, "
+          f"median of {LAUNCHES}: {statistics.median(spent[WARM_UPS:]) * 1e6:.0f} µs")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,31 @@
+"""A tool on a fresh SQLite instance with a test client signed in as a learner (a session
+without a course, as a launch leaves one), for tests of the pages themselves."""
+from __future__ import annotations
+
+import time
+
+from flask.testing import FlaskClient
+from sqlalchemy import Engine
+
+from adapter.config import Settings
+from adapter.persistence import people_store
+from adapter.persistence.session_store import start_session
+from adapter.services.platforms import PlatformSpec, register_platform
+from adapter.web import create_app
+from adapter.web.auth import SESSION_COOKIE
+
+
+def signed_in_learner(instance) -> tuple[Engine, FlaskClient]:
+    app = create_app(Settings.from_env({"COACHBRIDGE_INSTANCE": str(instance)}))
+    engine = app.extensions["coachbridge"].engine
+    platform_id = register_platform(engine, PlatformSpec(issuer="https://lms.example.org", client_id="c",
+                                                         auth_login_url="https://lms.example.org/a",
+                                                         key_set_url="https://lms.example.org/k"))
+    with engine.begin() as conn:
+        person_id = people_store.save_person(conn, platform_id, "u1", {"name": "Una"}, time.time())
+        token, _ = start_session(conn, now=time.time(), lifetime=600, person_id=person_id, platform_id=platform_id,
+                                 context_pk=None, resource_link_pk=None, app_role="learner", app_roles=["learner"],
+                                 launch={})
+    client = app.test_client()
+    client.set_cookie(SESSION_COOKIE, token, domain="localhost")
+    return engine, client
