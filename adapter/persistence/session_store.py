@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, update
 
 from . import driver_sql
+from .database import thread_connection
 from .tables import admin_sign_in_links, web_sessions
 
 # Every launch creates one (driver_sql.py says why as SQL text); every request with a
@@ -59,7 +60,8 @@ def create_session(conn: Connection, *, now: float, lifetime: float, **fields: A
 
 
 def load_session(engine: Engine, token: str, now: float) -> WebSession | None:
-    with engine.connect() as conn:
+    """Every request with a session cookie asks: on SQLite on the thread's kept connection."""
+    with thread_connection(engine) as conn:
         row = conn.execute(_SESSION_BY_HASH, {"b_hash": token_hash(token), "b_now": now}).mappings().first()
     if row is None:
         return None

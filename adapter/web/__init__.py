@@ -18,7 +18,7 @@ from . import (
     manager_reports, navigation, notifications, parsing, recognition_page, registration, report_api,
     report_api_tokens, scim, tool_links, trend_pages, xapi_public,
 )
-from .app_components import EXTENSION, web_components
+from .app_components import EXTENSION, release_page_connection, web_components
 from .domain_messages import init_app as init_domain_messages
 from .responses import ToolResponse
 from .translated_templates import TranslatedTemplates
@@ -54,6 +54,8 @@ def create_app(settings: Settings | None = None, migrate: bool = True, **overrid
     if migrate:
         parts.tool_keys.seal_plaintext_keys()
     app.extensions[EXTENSION] = parts
+    app.teardown_request(release_page_connection)
+    app.teardown_appcontext(release_page_connection)  # a page read outside a request
     health.init_request_logging(app)
     i18n.init_app(app)
     formatting.init_app(app)

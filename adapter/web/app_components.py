@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine
 from adapter.bootstrap import Parts
 from adapter.config import Settings
 from adapter.domain.roles import RoleMap
+from adapter.persistence.database import keeps_thread_connections, thread_connection
 from adapter.persistence.key_cipher import KeyCipher
 from adapter.persistence.key_store import ToolKeyStore
 from adapter.persistence.lti_stores import SqlKeySetCache, SqlLoginStore, SqlRegistrationStore
@@ -54,10 +55,30 @@ def components() -> Components:
 
 
 def page_connection() -> AbstractContextManager[Connection]:
-    """A connection to read a page's data on: the request's own when it holds one (a launch
-    renders its landing page on the connection that recorded it), else one from the pool."""
+    """A connection to read a page's data on: the request's own. A launch renders its landing
+    page on the connection that recorded it. On a SQLite file the request's first read takes the
+    thread's kept connection (database.thread_connection), and every later read of the request
+    uses it, until the request ends (release_page_connection): no pool checkout and return per
+    read, ~60 µs each in place. On PostgreSQL one from the pool for each use, as before."""
     held = g.get("db_connection")
-    return nullcontext(held) if held is not None else components().engine.connect()
+    if held is not None:
+        return nullcontext(held)
+    engine = components().engine
+    if not keeps_thread_connections(engine):
+        return engine.connect()
+    lease = thread_connection(engine)
+    g.db_connection = lease.__enter__()
+    g.db_lease = lease
+    return nullcontext(g.db_connection)
+
+
+def release_page_connection(error: BaseException | None = None) -> None:
+    """At the end of a request (and of an app context): the kept connection handed back to its
+    thread as the pool takes one back — a transaction left open rolled back, the write lock free."""
+    g.pop("db_connection", None)
+    lease = g.pop("db_lease", None)
+    if lease is not None:
+        lease.__exit__(type(error) if error is not None else None, error, None)
 
 
 def web_components(parts: Parts) -> Components:
