@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, render_template, request
+from flask.templating import _default_template_ctx_processor
 from flask_babel import gettext
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -66,6 +67,9 @@ def create_app(settings: Settings | None = None, migrate: bool = True, **overrid
     tool_links.init_app(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+        # Flask (since 2.0) seeds every blueprint with its default context processor, as the app's:
+        # each render in a blueprint would run it twice for the same two values (g, request).
+        app.template_context_processors[blueprint.name].remove(_default_template_ctx_processor)
 
     @app.errorhandler(HTTPException)
     def plain_error(error: HTTPException):
