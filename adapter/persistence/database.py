@@ -107,12 +107,6 @@ def thread_connection(engine: Engine) -> AbstractContextManager[Connection]:
     return engine.connect() if kept_by_thread is None else _ThreadConnection(engine, kept_by_thread)
 
 
-def keeps_thread_connections(engine: Engine) -> bool:
-    """Whether :func:`thread_connection` hands out the thread's kept connection (a SQLite file)
-    rather than one from the pool."""
-    return getattr(engine, "kept_by_thread", None) is not None
-
-
 class _Kept:
     """One thread's connection; back to the pool when the thread ends."""
 

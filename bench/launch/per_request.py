@@ -13,12 +13,14 @@ warm-ups): the login GET and the id_token POST (answered with the landing page) 
 ``app.wsgi_app``, the body read from gunicorn's own ``Body`` as under ``coachbridge serve``, the
 environ built and the id_token signed outside the measured span: µs of CPU per request, mean;
 then as many ``GET /learner/`` with those launches' session cookies (a page with a session).
-Run the old and the new tree alternately (from the tree's root: ``driver`` is imported from
+``DATABASE_URL`` in the environment (an empty database) for PostgreSQL instead of a fresh SQLite
+file. Run the old and the new tree alternately (from the tree's root: ``driver`` is imported from
 ``bench/launch`` there).
 """
 from __future__ import annotations
 
 import io
+import os
 import socket
 import sys
 import tempfile
@@ -139,7 +141,9 @@ def main() -> int:
         port = free.getsockname()[1]
     lms = BenchPlatform(issuer=f"http://127.0.0.1:{port}")
     jwks = serve_platform_jwks(lms, port)
-    app = create_app(Settings.from_env({"COACHBRIDGE_INSTANCE": str(work), "COACHBRIDGE_ALLOW_PRIVATE_ADDRESSES": "1"}))
+    database = {"DATABASE_URL": os.environ["DATABASE_URL"]} if os.environ.get("DATABASE_URL") else {}
+    app = create_app(Settings.from_env({"COACHBRIDGE_INSTANCE": str(work), "COACHBRIDGE_ALLOW_PRIVATE_ADDRESSES": "1",
+                                        **database}))
     with app.app_context():
         register_platform(components().engine, PlatformSpec(
             issuer=lms.issuer, client_id=lms.client_id, auth_login_url=lms.auth_login_url,

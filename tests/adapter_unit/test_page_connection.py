@@ -1,12 +1,13 @@
-"""app_components.page_connection: on a SQLite file a request's page reads (and the session
-lookup) run on its thread's kept connection, taken at the first read and handed back when the
-request ends, as the pool takes one back; on PostgreSQL each read takes one from the pool."""
+"""app_components.page_connection: a request's page reads run on one connection, taken at its
+first read and handed back when the request ends, as the pool takes one back — on a SQLite file
+the thread's kept connection (the session lookup too), on PostgreSQL one from the pool."""
 from __future__ import annotations
 
 import os
 import threading
 
 from sqlalchemy import event, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from adapter.persistence.database import thread_connection
 from adapter.web.app_components import page_connection
@@ -24,7 +25,7 @@ def _checkouts(engine) -> list:
 
 
 def _recording_route(client, write: bool = False) -> list:
-    """A page that records the connection its reads get (and writes on it, then fails, if asked)."""
+    """A page that records the connections its reads get (and writes on it, then fails, if asked)."""
     used: list = []
 
     def page():
@@ -41,30 +42,29 @@ def _recording_route(client, write: bool = False) -> list:
     return used
 
 
-def test_pages_with_a_session_take_no_connection_from_the_pool(tmp_path):
-    engine, client = signed_in_learner(tmp_path)
+def _on_postgresql(engine) -> bool:
+    return engine.dialect.name == "postgresql"
+
+
+def test_a_page_with_a_session_takes_the_pool_once_on_postgresql_and_never_on_sqlite(tmp_path, database_url):
+    engine, client = signed_in_learner(tmp_path, database_url)
     assert b"Your activity" in client.get("/learner/", base_url=HTTPS).data
     taken = _checkouts(engine)
     for _ in range(3):  # the session's lookup, who is asking, the page, its navigation and language
         assert b"Your activity" in client.get("/learner/", base_url=HTTPS).data
-    assert taken == []
+    # PostgreSQL: the session's lookup, then the page's reads on one connection
+    assert len(taken) == (6 if _on_postgresql(engine) else 0)
+    assert engine.pool.checkedout() == (0 if _on_postgresql(engine) else 1)  # SQLite: the thread keeps its own
 
 
-def test_postgresql_pages_read_on_connections_from_the_pool(tmp_path, database_url):
+def test_a_request_reads_on_one_connection_and_hands_it_back_at_its_end(tmp_path, database_url):
     engine, client = signed_in_learner(tmp_path, database_url)
-    assert b"Your activity" in client.get("/learner/", base_url=HTTPS).data
-    taken = _checkouts(engine)
-    assert b"Your activity" in client.get("/learner/", base_url=HTTPS).data
-    on_postgresql = database_url.startswith("postgresql")
-    assert bool(taken) == on_postgresql
-    assert engine.pool.checkedout() == (0 if on_postgresql else 1)  # all back; on SQLite the thread keeps its own
-
-
-def test_a_request_reads_on_one_connection_and_hands_it_back_at_its_end(tmp_path):
-    engine, client = signed_in_learner(tmp_path)
     used = _recording_route(client)
     assert client.get("/recorded", base_url=HTTPS).data == b"1"
     assert used[0] is used[1]
+    if _on_postgresql(engine):
+        assert used[0].closed and engine.pool.checkedout() == 0
+        return
     with thread_connection(engine) as again:  # back with the thread, nothing left open
         assert again is used[0] and not again.in_transaction()
         assert not again.connection.dbapi_connection.in_transaction
@@ -72,8 +72,8 @@ def test_a_request_reads_on_one_connection_and_hands_it_back_at_its_end(tmp_path
     assert used[2] is used[0]
 
 
-def test_each_read_sees_what_was_committed_before_it(tmp_path):
-    engine, client = signed_in_learner(tmp_path)
+def test_each_read_sees_what_was_committed_before_it(tmp_path, database_url):
+    engine, client = signed_in_learner(tmp_path, database_url)
     with client.application.test_request_context("/"):
         with page_connection() as conn:
             assert conn.execute(text("SELECT count(*) FROM platform_locales")).scalar() == 0
@@ -82,23 +82,43 @@ def test_each_read_sees_what_was_committed_before_it(tmp_path):
             assert conn.execute(text("SELECT count(*) FROM platform_locales")).scalar() == 1
 
 
-def test_a_failed_request_is_rolled_back_and_leaves_the_write_lock_free(tmp_path):
-    engine, client = signed_in_learner(tmp_path)
+def test_a_failed_request_is_rolled_back_and_leaves_nothing_held(tmp_path, database_url):
+    engine, client = signed_in_learner(tmp_path, database_url)
     used = _recording_route(client, write=True)
     assert client.get("/recorded", base_url=HTTPS).status_code == 500
-    with thread_connection(engine) as again:
-        assert again is used[0] and not again.connection.dbapi_connection.in_transaction
+    if not _on_postgresql(engine):
+        with thread_connection(engine) as again:
+            assert again is used[0] and not again.connection.dbapi_connection.in_transaction
     written = []
     thread = threading.Thread(target=lambda: written.append(_write_locale(engine)))
     thread.start()
     thread.join(10)
-    assert written == [1]  # the failed request's row is gone: the other thread's is the only one
+    assert written == [1]  # the failed request's row is gone (and SQLite's write lock free)
+    assert engine.pool.checkedout() == (0 if _on_postgresql(engine) else 1)
 
 
 def _write_locale(engine) -> int:
     with engine.begin() as conn:
         conn.execute(text(_LOCALE), {"locale": "de"})
         return conn.execute(text("SELECT count(*) FROM platform_locales")).scalar()
+
+
+def test_after_a_failed_read_the_request_reads_on_again(tmp_path, database_url):
+    """An error page reads who is asking and their language after the read that failed."""
+    engine, client = signed_in_learner(tmp_path, database_url)
+
+    def page():
+        try:
+            with page_connection() as conn:
+                conn.execute(text("SELECT * FROM no_such_table"))
+        except SQLAlchemyError:
+            pass
+        with page_connection() as conn:
+            return str(conn.execute(text("SELECT count(*) FROM people")).scalar())
+
+    client.application.add_url_rule("/recovered", "recovered", page)
+    assert client.get("/recovered", base_url=HTTPS).data == b"1"
+    assert engine.pool.checkedout() == (0 if _on_postgresql(engine) else 1)
 
 
 def test_each_thread_reads_on_its_own_connection(tmp_path):
