@@ -50,13 +50,16 @@ class LoginStates:
     def __init__(self, secret: bytes) -> None:
         if len(secret) < 32:
             raise ValueError("the login state secret must be at least 32 bytes")
-        self._secret = secret
+        # HMAC(secret, purpose + data), keyed once: a copy costs a third of a new HMAC.
+        self._keyed = {purpose: hmac.new(secret, purpose, hashlib.sha256) for purpose in (b"state:", b"nonce:")}
 
     def __repr__(self) -> str:
         return "LoginStates(<secret>)"
 
     def _tag(self, purpose: bytes, data: bytes) -> bytes:
-        return hmac.new(self._secret, purpose + data, hashlib.sha256).digest()[:_TAG_BYTES]
+        mac = self._keyed[purpose].copy()
+        mac.update(data)
+        return mac.digest()[:_TAG_BYTES]
 
     def _nonce(self, login_id: bytes) -> str:
         return f"{_b64(login_id)}.{_b64(self._tag(b'nonce:', login_id))}"
