@@ -6,7 +6,8 @@ client_id) it was started for, sealed with HMAC-SHA256 under a secret every work
 instance shares. The nonce is derived from the login id and sealed the same way, so the
 launch can tell a nonce issued with this state, one the tool issued for another login,
 and one it never issued. A login's only write is its consumption, by its launch
-(:class:`lti.storage.LoginStore`): the record that it was used, kept until it expires.
+(:class:`lti.storage.LoginStore`): the record that it was used, kept until an hour after
+the state expired, so a replay reads as one for as long as the state would be accepted.
 
 A state sealed with another secret (one changed since the login started) reads as one the
 tool never issued: the user starts the launch again from the course.
