@@ -74,7 +74,8 @@ def enqueue_many(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     """Add messages (dicts as :func:`message_row` makes them) in the caller's transaction,
     executemany statements (outbox_sql.ENQUEUE): each message's key, outbox row and
     payload, under the key's id. A message already queued (channel, target, message_id)
-    is kept once, its first payload with it."""
+    is kept once, its first payload with it; once forgotten (:func:`forget`), queueing it
+    again brings back neither its payload nor its sending."""
     if rows:
         for sql in ENQUEUE[conn.dialect.name]:
             run_many(conn, sql, rows)
