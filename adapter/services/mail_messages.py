@@ -100,6 +100,7 @@ class Draft:
     ics: Callable[[Translate], str] | None = None  # the invitation, written with the recipient's words
     ics_method: str = ""
     about: int | None = None  # the learner it is about: erasing them cancels it (mail_store.mail_of)
+    naming: int | None = None  # someone else it names (a learner's manager): erasing them cancels it too
 
 
 class Mailer:
@@ -131,7 +132,7 @@ class Mailer:
         tokens = mail_store.unsubscribe_tokens(conn, {d.recipient_id for _, d in sendable}, now)
         rows = [message_row(CHANNEL, TARGET, identity,
                             self._payload(d, identity, people[d.recipient_id], tokens[d.recipient_id]),
-                            now, source=mail_store.mail_source(d.kind, d.recipient_id, d.about))
+                            now, source=mail_store.mail_source(d.kind, d.recipient_id, d.about, d.naming))
                 for identity, d in sendable]
         enqueue_many(conn, rows)
         return len(rows)

@@ -61,7 +61,7 @@ def scan(conn: Connection, mailer: Mailer, now: float) -> int:
             drafts += [Draft(me, "check_in_coming_up", f"check-in-coming-up:{pair}",
                              Text(N_("Check-in on %(day)s"), {"day": due}),
                              {"other": name(other), "due_on": due, "url": url(c["resource_link_pk"])},
-                             about=c["learner_id"])
+                             about=c["learner_id"], naming=other)
                        for me, other in ((c["manager_id"], c["learner_id"]), (c["learner_id"], c["manager_id"]))]
         elif due < today:
             drafts.append(Draft(c["manager_id"], "check_in_overdue", f"check-in-overdue:{pair}",
@@ -75,7 +75,7 @@ def scan(conn: Connection, mailer: Mailer, now: float) -> int:
                                 Text(N_("Action due %(day)s"), {"day": a["due_on"]}),
                                 {"other": name(other), "due_on": a["due_on"],
                                  "description": a["description"],
-                                 "url": url(a["resource_link_pk"])}, about=a["learner_id"]))
+                                 "url": url(a["resource_link_pk"])}, about=a["learner_id"], naming=other))
     for manager_id, lines in _digests(today, check_ins, actions, validations, name).items():
         drafts.append(Draft(manager_id, WEEKLY_DIGEST, f"digest:{manager_id}:{iso_week(today)}",
                             Text(Np_("Your team this week: %(num)d thing due",

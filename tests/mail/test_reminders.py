@@ -12,7 +12,7 @@ from babel.dates import format_date
 from sqlalchemy import func, select, update
 
 from adapter.domain.due import end_of_week
-from adapter.persistence.tables import outbox, resource_links
+from adapter.persistence.tables import outbox, outbox_payloads, resource_links
 from adapter.services.personal_data import Actor, erase_person_by_id
 from adapter.services.reminders import SCAN_EVERY, ReminderScan
 
@@ -129,6 +129,18 @@ def test_an_erasure_cancels_the_queued_digests_to_them_and_naming_them(team, smt
     later = ReminderScan(team.engine, PUBLIC_URL, clock=lambda: time.time() + SCAN_EVERY + 1)
     assert later.run_once() == 0  # nothing left due for Maria: no digest again
     assert team.drain() == 0 and all("Ana" not in m.as_string() for m in smtp.messages[1:])
+
+
+def test_a_sent_digest_naming_an_erased_learner_keeps_no_copy(team, smtp):
+    team.ask_validation()
+    assert ReminderScan(team.engine, PUBLIC_URL).run_once() == 1  # Maria's digest: "Ana waits for your validation"
+    assert team.drain() == 2
+    erase_person_by_id(team.engine, team.platform_id, team.people["ana"], Actor(None, "test"), time.time())
+    with team.engine.connect() as conn:
+        digests = conn.execute(select(outbox.c.status, outbox_payloads.c.payload).select_from(
+            outbox.outerjoin(outbox_payloads, outbox_payloads.c.id == outbox.c.id)).where(
+            outbox.c.source.like("weekly_digest %"))).all()
+    assert [tuple(row) for row in digests] == [("delivered", None)]
 
 
 def test_a_managers_erasure_cancels_their_queued_digest(team, smtp):
