@@ -226,12 +226,25 @@ def dead_messages(engine: Engine, limit: int = 50) -> list[dict[str, Any]]:
 def already_queued(conn: Connection, channel: str, target: str, message_ids: Sequence[str]) -> set[str]:
     """Which of ``message_ids`` are in the outbox already (in any state): a producer that
     repeats itself (a periodic scan) skips composing them again."""
+    return _queued(conn, channel, target, message_ids)
+
+
+def cancelled_among(conn: Connection, channel: str, target: str, message_ids: Sequence[str]) -> set[str]:
+    """Which of ``message_ids`` were queued and then cancelled (:func:`forget`)."""
+    return _queued(conn, channel, target, message_ids, status=CANCELLED)
+
+
+def _queued(conn: Connection, channel: str, target: str, message_ids: Sequence[str],
+            status: str | None = None) -> set[str]:
     found: set[str] = set()
     ids = list(message_ids)
     for start in range(0, len(ids), 500):
-        found.update(conn.execute(select(outbox_keys.c.message_id).where(
+        query = select(outbox_keys.c.message_id).where(
             outbox_keys.c.channel == channel, outbox_keys.c.target == target,
-            outbox_keys.c.message_id.in_(ids[start:start + 500]))).scalars())
+            outbox_keys.c.message_id.in_(ids[start:start + 500]))
+        if status is not None:
+            query = query.join(outbox, outbox.c.id == outbox_keys.c.id).where(outbox.c.status == status)
+        found.update(conn.execute(query).scalars())
     return found
 
 

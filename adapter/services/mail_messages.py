@@ -30,7 +30,7 @@ from adapter.domain.mail import message_id, wanted
 from adapter.domain.source_text import Translate
 from adapter.domain.translatable import Translatable
 from adapter.persistence import mail_store
-from adapter.persistence.outbox_store import already_queued, enqueue_many, message_row
+from adapter.persistence.outbox_store import already_queued, cancelled_among, enqueue_many, message_row
 
 CHANNEL, TARGET = "mail", "smtp"
 
@@ -136,6 +136,11 @@ class Mailer:
                 for identity, d in sendable]
         enqueue_many(conn, rows)
         return len(rows)
+
+    def cancelled(self, conn: Connection, events: Mapping[int, str]) -> set[int]:
+        """The recipients whose message for ``events[recipient]`` was queued, then cancelled."""
+        identities = {message_id(event, recipient, self.domain): recipient for recipient, event in events.items()}
+        return {identities[found] for found in cancelled_among(conn, CHANNEL, TARGET, list(identities))}
 
     def _payload(self, draft: Draft, identity: str, person: dict[str, Any], token: str) -> dict[str, Any]:
         unsubscribe = f"{self.base_url}/mail/unsubscribe/{draft.kind}/{token}" if self.base_url else ""
