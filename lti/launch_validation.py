@@ -64,7 +64,8 @@ class ValidLaunch:
 
 REQUEST_CHECKS = (check_state_present, check_token_present, check_token_size, check_jwt_format,
                   check_algorithm_allowed, check_kid_present)
-# check_login_unused runs apart (validate): it needs the store, which a launch that passes asks only once, by consuming.
+# check_login_unused runs apart (validate): it needs the store, which a launch that
+# passes asks only once, by consuming its login.
 LOGIN_CHECKS = (check_login_known, check_login_unexpired, check_state_bound_to_browser, check_registration_active)
 AUDIENCE_CHECKS = (check_issuer, check_audience, check_azp_when_several_audiences, check_azp_matches)
 TIME_CHECKS = (check_not_expired, check_issued_in_past, check_not_before)
