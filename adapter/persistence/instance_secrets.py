@@ -15,7 +15,7 @@ from pathlib import Path
 
 from adapter.config import Settings
 
-from .key_cipher import derive_key
+from .key_cipher import MIN_SECRET_LENGTH, derive_key
 
 _PURPOSE = b"coachbridge login state"
 INSTANCE_SECRET_FILE = "login-state.key"
@@ -30,8 +30,15 @@ def login_state_secret(settings: Settings) -> bytes:
 def _kept_secret(path: Path) -> str:
     """The secret in ``path``, made if missing: written aside, then linked into place, so
     of processes starting together the first one's wins and none reads a half-written file."""
-    if path.exists():
-        return path.read_text().strip()
+    if not path.exists():
+        _make_secret(path)
+    secret = path.read_text().strip()
+    if len(secret) < MIN_SECRET_LENGTH:
+        raise RuntimeError(f"{path} holds no usable secret: delete it and the tool makes a new one")
+    return secret
+
+
+def _make_secret(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     aside = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
     descriptor = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -43,4 +50,3 @@ def _kept_secret(path: Path) -> str:
         pass
     finally:
         os.unlink(aside)
-    return path.read_text().strip()

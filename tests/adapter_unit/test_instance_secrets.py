@@ -6,6 +6,8 @@ import stat
 import subprocess
 import sys
 
+import pytest
+
 from adapter.config import Settings
 from adapter.persistence.instance_secrets import INSTANCE_SECRET_FILE, login_state_secret
 
@@ -37,3 +39,10 @@ def test_with_a_key_encryption_secret_it_is_derived_from_it_on_every_machine(tmp
     assert derived == login_state_secret(settings(tmp_path / "another-machine", KEK))
     assert derived != login_state_secret(settings(tmp_path, KEK + "x"))
     assert KEK.encode() not in derived and not (tmp_path / "instance" / INSTANCE_SECRET_FILE).exists()
+
+
+def test_a_kept_secret_too_short_to_be_one_is_refused(tmp_path):
+    (tmp_path / "instance").mkdir()
+    (tmp_path / "instance" / INSTANCE_SECRET_FILE).write_text("\n")
+    with pytest.raises(RuntimeError, match="holds no usable secret"):
+        login_state_secret(settings(tmp_path))
