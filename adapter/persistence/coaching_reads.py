@@ -6,16 +6,22 @@ from typing import Any, Mapping
 
 from sqlalchemy import Connection, and_, func, select
 
-from . import driver_sql
+from . import driver_rows, driver_sql
 from .coaching_tables import conversations, reflections, validation_requests
-from .people_store import named_links
-from .tables import memberships, people, resource_links
+from .people_store import NAMED_LINK, named_links, named_links_sql
+from .tables import memberships, resource_links
+
+
+# Pages name people and activities on every visit: SQL text (driver_sql.py says why).
+_NAMES = driver_rows.with_ids("SELECT id, name, email, sub FROM people WHERE id {in_ids}")
 
 
 def names(conn: Connection, person_ids: set[int]) -> dict[int, str]:
-    rows = conn.execute(select(people.c.id, people.c.name, people.c.email, people.c.sub)
-                        .where(people.c.id.in_(person_ids))).all() if person_ids else []
-    return {r.id: r.name or r.email or r.sub for r in rows}
+    """What each person is called: their name, else their email, else their LMS user id."""
+    if not person_ids:
+        return {}
+    return {person_id: name or email or sub for person_id, name, email, sub
+            in driver_sql.run(conn, _NAMES, {"ids": driver_rows.ids(conn, person_ids)})}
 
 
 # What a learner has at all, with the launched activity's title, in one statement: the
@@ -54,12 +60,14 @@ def links_reflected_on(conn: Connection, learner_id: int) -> set[int]:
         reflections.c.learner_id == learner_id, reflections.c.withdrawn_at.is_(None))).scalars())
 
 
+_LINKS_NAMED = named_links_sql("r.id {in_ids}")
+
+
 def links_named(conn: Connection, link_ids: set[int]) -> dict[int, dict[str, Any]]:
     """What names each of these links (people_store.named_links), by id."""
     if not link_ids:
         return {}
-    return {row["id"]: dict(row) for row in conn.execute(named_links().where(resource_links.c.id.in_(link_ids)))
-            .mappings()}
+    return {row["id"]: row for row in NAMED_LINK.read(conn, _LINKS_NAMED, {"ids": driver_rows.ids(conn, link_ids)})}
 
 
 def live_reflections(conn: Connection, learner_id: int) -> list[Mapping[str, Any]]:
