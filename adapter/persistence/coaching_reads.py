@@ -2,14 +2,14 @@
 the page can afford (adapter/services/coaching_views.py cuts it to what the viewer may see)."""
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any
 
 from sqlalchemy import Connection, and_, func, select
 
 from . import driver_rows, driver_sql
 from .coaching_tables import conversations, reflections, validation_requests
 from .people_store import NAMED_LINK, named_links, named_links_sql
-from .tables import memberships, resource_links
+from .tables import resource_links
 
 
 # Pages name people and activities on every visit: SQL text (driver_sql.py says why).
@@ -46,18 +46,23 @@ def learner_has(conn: Connection, learner_id: int, resource_link_pk: int | None)
     return dict(zip(("link_title", *_LEARNER_HAS_SECTIONS), row))
 
 
+_COURSE_LINKS_OF = named_links_sql(
+    "EXISTS (SELECT 1 FROM memberships WHERE memberships.context_pk = r.context_pk"
+    " AND memberships.person_id = :learner_id) ORDER BY r.title, r.id")
+
+
 def course_links_of(conn: Connection, learner_id: int) -> list[dict[str, Any]]:
     """The resource links of the courses the learner is a member of (what names each:
     people_store.named_links), by title."""
-    return [dict(row) for row in conn.execute(
-        named_links().join(memberships, and_(memberships.c.context_pk == resource_links.c.context_pk,
-                                             memberships.c.person_id == learner_id))
-        .order_by(resource_links.c.title, resource_links.c.id)).mappings()]
+    return NAMED_LINK.read(conn, _COURSE_LINKS_OF, {"learner_id": learner_id})
+
+
+_LINKS_REFLECTED_ON = driver_sql.both(
+    "SELECT resource_link_pk FROM reflections WHERE learner_id = :learner_id AND withdrawn_at IS NULL")
 
 
 def links_reflected_on(conn: Connection, learner_id: int) -> set[int]:
-    return set(conn.execute(select(reflections.c.resource_link_pk).where(
-        reflections.c.learner_id == learner_id, reflections.c.withdrawn_at.is_(None))).scalars())
+    return {link for link, in driver_sql.run(conn, _LINKS_REFLECTED_ON, {"learner_id": learner_id})}
 
 
 _LINKS_NAMED = named_links_sql("r.id {in_ids}")
@@ -70,11 +75,15 @@ def links_named(conn: Connection, link_ids: set[int]) -> dict[int, dict[str, Any
     return {row["id"]: row for row in NAMED_LINK.read(conn, _LINKS_NAMED, {"ids": driver_rows.ids(conn, link_ids)})}
 
 
-def live_reflections(conn: Connection, learner_id: int) -> list[Mapping[str, Any]]:
+_REFLECTION = driver_rows.Columns(reflections)
+_LIVE_REFLECTIONS = driver_sql.both(
+    f"SELECT {_REFLECTION.sql} FROM reflections WHERE learner_id = :learner_id AND withdrawn_at IS NULL"
+    " ORDER BY updated_at DESC, id DESC")
+
+
+def live_reflections(conn: Connection, learner_id: int) -> list[dict[str, Any]]:
     """The learner's live reflections, latest first."""
-    return conn.execute(select(reflections).where(
-        reflections.c.learner_id == learner_id, reflections.c.withdrawn_at.is_(None))
-        .order_by(reflections.c.updated_at.desc(), reflections.c.id.desc())).mappings().all()
+    return _REFLECTION.read(conn, _LIVE_REFLECTIONS, {"learner_id": learner_id})
 
 
 def course_activity_progress(conn: Connection, context_pk: int) -> list[dict[str, Any]]:

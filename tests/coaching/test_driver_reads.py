@@ -9,7 +9,7 @@ import time
 from datetime import date
 
 import pytest
-from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, Table, insert, select
+from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, Table, and_, insert, select
 
 from adapter.config import Settings
 from adapter.domain.coaching import Conversation
@@ -20,7 +20,7 @@ from adapter.persistence import coaching_store as store
 from adapter.persistence.coaching_tables import (
     agreed_actions, conversations, reflections, validation_decisions, validation_requests,
 )
-from adapter.persistence.tables import manager_links, people, platforms, resource_links
+from adapter.persistence.tables import manager_links, memberships, people, platforms, resource_links
 from adapter.web import create_app
 from tests.xapi_bridge.world import new_world
 
@@ -62,6 +62,9 @@ def world(engine):
                                                    context, {})
         by_number = people_store.save_resource_link(conn, w.platform_id, "dep-1", {"id": "rl-3"}, context,
                                                     {"follows": 7})
+        people_store.save_membership(conn, context, w.learner_id, ["learner"], ["Learner"], NOW)
+        elsewhere = people_store.save_context(conn, w.platform_id, "dep-1", {"id": "course-2", "title": "Not mine"})
+        people_store.save_resource_link(conn, w.platform_id, "dep-1", {"id": "rl-9", "title": "A"}, elsewhere, {})
         other = people_store.save_person(conn, w.platform_id, "manager-b", {"email": "b@example.org"}, NOW)
         stub = people_store.stub_person(conn, w.platform_id, "nobody-yet", NOW)
         relationships_store.link_manager(conn, ManagerLink(w.learner_id, w.manager_id), "nomination", NOW + 1)
@@ -192,6 +195,22 @@ def test_names_links_and_managers_read_as_before(engine, world):
 
         assert relationships_store.managers_of(conn, world.learner_id) == [world.manager_id,
                                                                            world.extra["other_manager"]]
+
+
+def test_the_manager_pages_reads_give_what_the_core_queries_gave(engine, world):
+    me = world.learner_id
+    with engine.connect() as conn:
+        core_links = [dict(row) for row in conn.execute(people_store.named_links().join(
+            memberships, and_(memberships.c.context_pk == resource_links.c.context_pk, memberships.c.person_id == me))
+            .order_by(resource_links.c.title, resource_links.c.id)).mappings()]
+        assert coaching_reads.course_links_of(conn, me) == core_links
+        assert [link["title"] for link in core_links] == ["", "", "Giving feedback", "Seven"]  # not course-2's "A"
+        live = [reflections.c.learner_id == me, reflections.c.withdrawn_at.is_(None)]
+        assert coaching_reads.links_reflected_on(conn, me) == {r["resource_link_pk"] for r in _core(conn, reflections, *live)}
+        assert coaching_reads.links_reflected_on(conn, me) == {world.link_pk, None}
+        core = [dict(r) for r in _core(conn, reflections, *live,
+                                       order=[reflections.c.updated_at.desc(), reflections.c.id.desc()])]
+        assert coaching_reads.live_reflections(conn, me) == core and len(core) == 2
 
 
 def test_a_column_type_the_driver_reads_differently_is_refused_when_named():
