@@ -2,7 +2,8 @@
 learner page's view per launch, median, in one process — the demo's Ana (a reflection, a
 validation asked again, check-ins, actions: six dates on her page) launching again and again;
 and of the whole launch POST. USER another demo person (``manager-maria``: her team page, two
-learners with records) prints the launch POST's only.
+learners with records) prints the launch POST's only. ``DATABASE_URL`` (an empty database) instead
+of a fresh SQLite file.
 
     .venv/bin/python bench/launch/records_landing.py [LAUNCHES] [LOCALE] [USER]
     cd <tree of the old commit> && PYTHONPATH=$PWD <this tree>/.venv/bin/python <this tree>/bench/launch/records_landing.py
@@ -12,6 +13,7 @@ seeded records), without the snapshots' extra records.
 """
 from __future__ import annotations
 
+import os
 import statistics
 import sys
 import tempfile
@@ -37,7 +39,8 @@ WARM_UPS = 20
 def main() -> int:
     lms, server = serve_demo_lms()
     app = create_app(Settings.from_env({"COACHBRIDGE_INSTANCE": tempfile.mkdtemp(prefix="records-landing-"),
-                                         "COACHBRIDGE_ALLOW_PRIVATE_ADDRESSES": "1"}))
+                                         "COACHBRIDGE_ALLOW_PRIVATE_ADDRESSES": "1",
+                                         "DATABASE_URL": os.environ.get("DATABASE_URL", "")}))
     parts = app.extensions["coachbridge"]
     seed_demo_records(parts.engine, register_demo_lms(app, lms), lms, parts.role_map)
 
