@@ -46,26 +46,45 @@ def learner_has(conn: Connection, learner_id: int, resource_link_pk: int | None)
     return dict(zip(("link_title", *_LEARNER_HAS_SECTIONS), row))
 
 
-_COURSE_LINKS_OF = named_links_sql(
-    "EXISTS (SELECT 1 FROM memberships WHERE memberships.context_pk = r.context_pk"
-    " AND memberships.person_id = :learner_id) ORDER BY r.title, r.id")
+_COURSE_LINKS_OF, _COURSE_LINKS_OF_EACH = driver_rows.one_and_each(named_links_sql(
+    "ORDER BY r.title, r.id", columns=", memberships.person_id",
+    join=" JOIN memberships ON memberships.context_pk = r.context_pk AND memberships.person_id {in_ids}"))
 
 
 def course_links_of(conn: Connection, learner_id: int) -> list[dict[str, Any]]:
     """The resource links of the courses the learner is a member of (what names each:
     people_store.named_links), by title."""
-    return NAMED_LINK.read(conn, _COURSE_LINKS_OF, {"learner_id": learner_id})
+    return NAMED_LINK.read(conn, _COURSE_LINKS_OF, {"id": learner_id})
 
 
-_LINKS_REFLECTED_ON = driver_sql.both(
-    "SELECT resource_link_pk FROM reflections WHERE learner_id = :learner_id AND withdrawn_at IS NULL")
+def course_links_of_each(conn: Connection, learner_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """:func:`course_links_of` for each of these learners, in one statement."""
+    each: dict[int, list[dict[str, Any]]] = {learner_id: [] for learner_id in learner_ids}
+    if each:
+        values = driver_sql.run(conn, _COURSE_LINKS_OF_EACH, {"ids": driver_rows.ids(conn, each)})
+        for link, row in zip(NAMED_LINK.rows(conn, values), values):
+            each[row[len(NAMED_LINK)]].append(link)
+    return each
+
+
+_LINKS_REFLECTED_ON, _LINKS_REFLECTED_ON_EACH = driver_rows.one_and_each(
+    "SELECT learner_id, resource_link_pk FROM reflections WHERE learner_id {in_ids} AND withdrawn_at IS NULL")
 
 
 def links_reflected_on(conn: Connection, learner_id: int) -> set[int]:
-    return {link for link, in driver_sql.run(conn, _LINKS_REFLECTED_ON, {"learner_id": learner_id})}
+    return {link for _, link in driver_sql.run(conn, _LINKS_REFLECTED_ON, {"id": learner_id})}
 
 
-_LINKS_NAMED = named_links_sql("r.id {in_ids}")
+def links_reflected_on_each(conn: Connection, learner_ids: list[int]) -> dict[int, set[int]]:
+    """:func:`links_reflected_on` for each of these learners, in one statement."""
+    each: dict[int, set[int]] = {learner_id: set() for learner_id in learner_ids}
+    if each:
+        for learner_id, link in driver_sql.run(conn, _LINKS_REFLECTED_ON_EACH, {"ids": driver_rows.ids(conn, each)}):
+            each[learner_id].add(link)
+    return each
+
+
+_LINKS_NAMED = driver_rows.with_ids(named_links_sql("WHERE r.id {in_ids}"))
 
 
 def links_named(conn: Connection, link_ids: set[int]) -> dict[int, dict[str, Any]]:

@@ -181,14 +181,29 @@ def get_conversation(conn: Connection, record_id: int) -> Conversation | None:
 
 
 _CONVERSATION = driver_rows.Columns(conversations)
-_CONVERSATIONS_OF = driver_sql.both(
-    f"SELECT {_CONVERSATION.sql} FROM conversations WHERE learner_id = :learner_id AND withdrawn_at IS NULL"
+_CONVERSATIONS_OF, _CONVERSATIONS_OF_EACH = driver_rows.one_and_each(
+    f"SELECT {_CONVERSATION.sql} FROM conversations WHERE learner_id {{in_ids}} AND withdrawn_at IS NULL"
     " ORDER BY held_on DESC, id DESC")
 
 
 def conversations_of(conn: Connection, learner_id: int) -> list[Conversation]:
     """The learner's live conversations, latest first."""
-    return [_conversation(row) for row in _CONVERSATION.read(conn, _CONVERSATIONS_OF, {"learner_id": learner_id})]
+    return [_conversation(row) for row in _CONVERSATION.read(conn, _CONVERSATIONS_OF, {"id": learner_id})]
+
+
+def conversations_of_each(conn: Connection, learner_ids: list[int]) -> dict[int, list[Conversation]]:
+    """:func:`conversations_of` for each of these learners, in one statement."""
+    return _each(learner_ids, lambda ids: [_conversation(row) for row in _CONVERSATION.read(
+        conn, _CONVERSATIONS_OF_EACH, {"ids": driver_rows.ids(conn, ids)})])
+
+
+def _each(learner_ids: list[int], read: Callable[[list[int]], list[R]]) -> dict[int, list[R]]:
+    """Records of several learners (``read`` of their ids, each learner's in its order), by learner."""
+    each: dict[int, list[R]] = {learner_id: [] for learner_id in learner_ids}
+    if each:
+        for record in read(list(each)):
+            each[record.learner_id].append(record)
+    return each
 
 
 def _action(row: Any) -> AgreedAction:
@@ -220,15 +235,22 @@ def actions_agreed_in(conn: Connection, conversation_id: int) -> list[AgreedActi
 
 
 _ACTION = driver_rows.Columns(agreed_actions)
-_ACTIONS_OF = {open_only: driver_sql.both(
-    f"SELECT {_ACTION.sql} FROM agreed_actions WHERE learner_id = :learner_id AND withdrawn_at IS NULL"
+# Per open_only: (one learner's, several learners').
+_ACTIONS_OF = {open_only: driver_rows.one_and_each(
+    f"SELECT {_ACTION.sql} FROM agreed_actions WHERE learner_id {{in_ids}} AND withdrawn_at IS NULL"
     + (" AND status = 'open'" if open_only else "") + " ORDER BY due_on, id") for open_only in (False, True)}
 
 
 def actions_of(conn: Connection, learner_id: int, open_only: bool = False) -> list[AgreedAction]:
     """The learner's live actions (``open_only``: those still open), by due date (the
     database's order for actions with none: first on SQLite, last on PostgreSQL)."""
-    return [_action(row) for row in _ACTION.read(conn, _ACTIONS_OF[open_only], {"learner_id": learner_id})]
+    return [_action(row) for row in _ACTION.read(conn, _ACTIONS_OF[open_only][0], {"id": learner_id})]
+
+
+def actions_of_each(conn: Connection, learner_ids: list[int], open_only: bool = False) -> dict[int, list[AgreedAction]]:
+    """:func:`actions_of` for each of these learners, in one statement."""
+    return _each(learner_ids, lambda ids: [_action(row) for row in _ACTION.read(
+        conn, _ACTIONS_OF[open_only][1], {"ids": driver_rows.ids(conn, ids)})])
 
 
 # --- validation ----------------------------------------------------------------------------
@@ -238,11 +260,10 @@ def actions_of(conn: Connection, learner_id: int, open_only: bool = False) -> li
 _REQUEST, _DECISION = driver_rows.Columns(validation_requests), driver_rows.Columns(validation_decisions)
 
 
-def _validations_sql(where: str, order: str = "validation_requests.id") -> dict[str, str]:
-    return driver_sql.both(
-        f"SELECT {_REQUEST.sql}, {_DECISION.sql} FROM validation_requests LEFT JOIN validation_decisions"
-        f" ON validation_decisions.request_id = validation_requests.id WHERE {where}"
-        f" ORDER BY {order}, validation_decisions.id")
+def _validations_sql(where: str, order: str = "validation_requests.id") -> str:
+    return (f"SELECT {_REQUEST.sql}, {_DECISION.sql} FROM validation_requests LEFT JOIN validation_decisions"
+            f" ON validation_decisions.request_id = validation_requests.id WHERE {where}"
+            f" ORDER BY {order}, validation_decisions.id")
 
 
 def _validations(conn: Connection, sql: dict[str, str], params: dict[str, Any]) -> list[ValidationRequest]:
@@ -276,15 +297,16 @@ def save_validation(conn: Connection, v: ValidationRequest, before: ValidationRe
 
 
 _LIVE_REQUEST = "validation_requests.withdrawn_at IS NULL"
-_VALIDATION = _validations_sql(f"validation_requests.id = :id AND {_LIVE_REQUEST}")
-_WITHDRAWN_VALIDATION = _validations_sql("validation_requests.id = :id AND validation_requests.withdrawn_at IS NOT NULL")
+_VALIDATION = driver_sql.both(_validations_sql(f"validation_requests.id = :id AND {_LIVE_REQUEST}"))
+_WITHDRAWN_VALIDATION = driver_sql.both(_validations_sql(
+    "validation_requests.id = :id AND validation_requests.withdrawn_at IS NOT NULL"))
 # On a link, or on none (as reflection_on).
-_OPEN_VALIDATION_ON = {linked: _validations_sql(
+_OPEN_VALIDATION_ON = {linked: driver_sql.both(_validations_sql(
     "validation_requests.learner_id = :learner_id AND validation_requests.resource_link_pk "
-    + ("= :link" if linked else "IS NULL") + f" AND validation_requests.status != 'validated' AND {_LIVE_REQUEST}")
+    + ("= :link" if linked else "IS NULL") + f" AND validation_requests.status != 'validated' AND {_LIVE_REQUEST}"))
     for linked in (True, False)}
-_VALIDATIONS_OF = _validations_sql(f"validation_requests.learner_id = :learner_id AND {_LIVE_REQUEST}",
-                                   order="validation_requests.id DESC")
+_VALIDATIONS_OF, _VALIDATIONS_OF_EACH = driver_rows.one_and_each(_validations_sql(
+    f"validation_requests.learner_id {{in_ids}} AND {_LIVE_REQUEST}", order="validation_requests.id DESC"))
 
 
 def get_validation(conn: Connection, record_id: int) -> ValidationRequest | None:
@@ -299,7 +321,12 @@ def open_validation_on(conn: Connection, learner_id: int, resource_link_pk: int 
 
 def validations_of(conn: Connection, learner_id: int) -> list[ValidationRequest]:
     """The learner's live requests, latest first."""
-    return _validations(conn, _VALIDATIONS_OF, {"learner_id": learner_id})
+    return _validations(conn, _VALIDATIONS_OF, {"id": learner_id})
+
+
+def validations_of_each(conn: Connection, learner_ids: list[int]) -> dict[int, list[ValidationRequest]]:
+    """:func:`validations_of` for each of these learners, in one statement."""
+    return _each(learner_ids, lambda ids: _validations(conn, _VALIDATIONS_OF_EACH, {"ids": driver_rows.ids(conn, ids)}))
 
 
 # --- audit trail ---------------------------------------------------------------------------

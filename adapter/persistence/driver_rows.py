@@ -86,6 +86,13 @@ def with_ids(sql: str | dict[str, str]) -> dict[str, str]:
             for name, in_ids in _IN_IDS.items()}
 
 
+def one_and_each(sql: str | dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """``sql`` (as :func:`with_ids` takes it) for one id, ``{in_ids}`` read as ``= :id``, and
+    for a set of ``ids``: a page's read of one learner's rows and of a whole team's."""
+    one = {name: (sql if isinstance(sql, str) else sql[name]).replace("{in_ids}", "= :id") for name in _IN_IDS}
+    return with_ids(one), with_ids(sql)
+
+
 def ids(conn: Connection, values: Iterable[int]) -> str:
     """The ``ids`` parameter of a statement made by :func:`with_ids`."""
     if conn.dialect.name == "postgresql":

@@ -93,16 +93,15 @@ _FOLLOWS = {"sqlite": "CAST(JSON_EXTRACT(r.custom, '$.\"follows\"') AS VARCHAR)"
             "postgresql": "CAST((r.custom ->> 'follows') AS VARCHAR)"}
 
 
-def named_links_sql(where: str) -> dict[str, str]:
-    """``SELECT`` :data:`NAMED_LINK` ``WHERE where`` (which may compare with ``{in_ids}``:
-    driver_rows.with_ids), per dialect name."""
-    return driver_rows.with_ids({
-        name: f"SELECT {NAMED_LINK.sql} FROM resource_links AS r LEFT JOIN resource_links AS followed"
-              f" ON followed.context_pk = r.context_pk AND followed.resource_link_id = {follows} WHERE {where}"
-        for name, follows in _FOLLOWS.items()})
+def named_links_sql(rest: str, join: str = "", columns: str = "") -> dict[str, str]:
+    """``SELECT`` :data:`NAMED_LINK` (then ``columns``) ``FROM`` the links (``join``ed), then
+    ``rest`` (``WHERE``, ``ORDER BY``), per dialect name, for driver_rows.with_ids or one_and_each."""
+    return {name: f"SELECT {NAMED_LINK.sql}{columns} FROM resource_links AS r{join} LEFT JOIN resource_links AS"
+                  f" followed ON followed.context_pk = r.context_pk AND followed.resource_link_id = {follows} {rest}"
+            for name, follows in _FOLLOWS.items()}
 
 
-_NAMED_LINK = named_links_sql("r.id = :id")
+_NAMED_LINK = driver_rows.with_ids(named_links_sql("WHERE r.id = :id"))
 
 
 def resource_link(conn: Connection, resource_link_pk: int) -> dict[str, Any] | None:

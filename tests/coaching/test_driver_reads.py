@@ -213,6 +213,29 @@ def test_the_manager_pages_reads_give_what_the_core_queries_gave(engine, world):
         assert coaching_reads.live_reflections(conn, me) == core and len(core) == 2
 
 
+def test_a_teams_reads_give_each_learner_what_their_own_read_gives(engine, world):
+    other = new_world(engine)
+    other.check_in(private_notes="")
+    other.decide(other.ask_validation().id, "validated")
+    other.reflect()
+    with engine.begin() as conn:
+        people_store.save_membership(conn, other.context_pk, other.learner_id, ["learner"], ["Learner"], NOW)
+    nobody = world.extra["other_manager"]
+    team = [other.learner_id, nobody, world.learner_id]
+    with engine.connect() as conn:
+        for each, one in ((store.conversations_of_each, store.conversations_of),
+                          (store.validations_of_each, store.validations_of),
+                          (coaching_reads.course_links_of_each, coaching_reads.course_links_of),
+                          (coaching_reads.links_reflected_on_each, coaching_reads.links_reflected_on),
+                          (store.actions_of_each, store.actions_of),
+                          (lambda c, ids: store.actions_of_each(c, ids, open_only=True),
+                           lambda c, learner: store.actions_of(c, learner, open_only=True))):
+            assert each(conn, team) == {learner: one(conn, learner) for learner in team}
+            assert each(conn, []) == {}
+            assert all(each(conn, team)[learner] for learner in (other.learner_id, world.learner_id))
+            assert not each(conn, team)[nobody]
+
+
 def test_a_column_type_the_driver_reads_differently_is_refused_when_named():
     table = Table("t", MetaData(), Column("id", Integer, primary_key=True), Column("at", DateTime),
                   Column("doc", JSON))
