@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection
 
 from . import driver_rows, driver_sql
-from .coaching_tables import conversations, reflections, validation_requests
-from .people_store import NAMED_LINK, named_links, named_links_sql
-from .tables import resource_links
+from .coaching_tables import reflections
+from .people_store import NAMED_LINK, named_links_sql
 
 
 # Pages name people and activities on every visit: SQL text (driver_sql.py says why).
@@ -105,25 +104,22 @@ def live_reflections(conn: Connection, learner_id: int) -> list[dict[str, Any]]:
     return _REFLECTION.read(conn, _LIVE_REFLECTIONS, {"learner_id": learner_id})
 
 
-def course_activity_progress(conn: Connection, context_pk: int) -> list[dict[str, Any]]:
-    """Per resource link of the course (by title): its title and custom parameters, and its
-    ``progress`` — counts and averages over live records, no notes of any kind."""
-    activities = []
-    for link in conn.execute(named_links().where(resource_links.c.context_pk == context_pk)
-                             .order_by(resource_links.c.title, resource_links.c.id)).all():
-        def live(table):
-            return and_(table.c.resource_link_pk == link.id, table.c.withdrawn_at.is_(None))
+# An instructor's launch lands on these figures: one statement for the whole course, not three
+# per link. Each figure over the link's live records: (what, of which table, which of them).
+_PROGRESS = {
+    "reflections": ("COUNT(*)", "reflections", ""), "confidence": ("AVG(confidence)", "reflections", ""),
+    "conversations": ("COUNT(*)", "conversations", ""), "usefulness": ("AVG(rating)", "conversations", ""),
+    **{status: ("COUNT(*)", "validation_requests", f" AND status = '{status}'")
+       for status in ("pending", "validated", "needs_more_evidence")}}
+_COURSE_ACTIVITY_PROGRESS = driver_rows.with_ids(named_links_sql(
+    "WHERE r.context_pk = :context_pk ORDER BY r.title, r.id", columns="".join(
+        f", (SELECT {figure} FROM {table} WHERE resource_link_pk = r.id AND withdrawn_at IS NULL{which})"
+        for figure, table, which in _PROGRESS.values())))
 
-        reflected, confidence = conn.execute(select(func.count(), func.avg(reflections.c.confidence))
-                                             .where(live(reflections))).one()
-        talks, usefulness = conn.execute(select(func.count(), func.avg(conversations.c.rating))
-                                         .where(live(conversations))).one()
-        by_status = dict(conn.execute(select(validation_requests.c.status, func.count())
-                                      .where(live(validation_requests))
-                                      .group_by(validation_requests.c.status)).all())
-        activities.append({"id": link.id, "title": link.title, "custom": link.custom,
-                           "followed_title": link.followed_title, "progress": {
-            "reflections": reflected, "confidence": confidence, "conversations": talks, "usefulness": usefulness,
-            "pending": by_status.get("pending", 0), "validated": by_status.get("validated", 0),
-            "needs_more_evidence": by_status.get("needs_more_evidence", 0)}})
-    return activities
+
+def course_activity_progress(conn: Connection, context_pk: int) -> list[dict[str, Any]]:
+    """Per resource link of the course (by title): what names it (people_store.named_links) and its
+    ``progress`` — counts and averages over live records, no notes of any kind."""
+    values = driver_sql.run(conn, _COURSE_ACTIVITY_PROGRESS, {"context_pk": context_pk})
+    return [{**link, "progress": dict(zip(_PROGRESS, row[len(NAMED_LINK):]))}
+            for link, row in zip(NAMED_LINK.rows(conn, values), values)]

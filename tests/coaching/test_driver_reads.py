@@ -9,10 +9,10 @@ import time
 from datetime import date
 
 import pytest
-from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, Table, and_, insert, select
+from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, Table, and_, func, insert, select
 
 from adapter.config import Settings
-from adapter.domain.coaching import Conversation
+from adapter.domain.coaching import ActivityRef, Conversation, Reflection
 from adapter.domain.relationships import ManagerLink
 from adapter.domain.validation import Decision, ValidationRequest
 from adapter.persistence import coaching_reads, driver_rows, people_store, relationships_store
@@ -76,14 +76,12 @@ def world(engine):
             shared_notes="", private_notes="", next_on=None, rating=None, version=1, created_at=NOW,
             updated_at=NOW))
     with engine.begin() as conn:  # a request and a reflection on no link; a request withdrawn
-        loose = store.add_validation(conn, ValidationRequest(w.learner_id, store._activity(
-            {"platform_id": w.platform_id, "context_pk": None, "resource_link_pk": None, "activity_iri": None}),
-            "On no link"), NOW)
-        withdrawn = store.add_validation(conn, ValidationRequest(w.learner_id, store._activity(
-            {"platform_id": w.platform_id, "context_pk": context, "resource_link_pk": follows, "activity_iri": None}),
-            "Taken back"), NOW)
+        loose = store.add_validation(conn, ValidationRequest(w.learner_id, ActivityRef(w.platform_id), "On no link"),
+                                     NOW)
+        withdrawn = store.add_validation(conn, ValidationRequest(w.learner_id, ActivityRef(w.platform_id, context, follows),
+                                                                 "Taken back"), NOW)
         store.withdraw(conn, "validation", withdrawn.id, 2, NOW + 3)
-        store.add_reflection(conn, store.Reflection(w.learner_id, loose.activity, "On no link", "", "", 3), NOW)
+        store.add_reflection(conn, Reflection(w.learner_id, loose.activity, "On no link", "", "", 3), NOW)
     w.extra = {"links": {w.link_pk, follows, numbered, by_number}, "people": {w.learner_id, w.manager_id, other, stub},
                "withdrawn_validation": withdrawn.id, "loose_validation": loose.id, "other_manager": other}
     return w
@@ -234,6 +232,50 @@ def test_a_teams_reads_give_each_learner_what_their_own_read_gives(engine, world
             assert each(conn, []) == {}
             assert all(each(conn, team)[learner] for learner in (other.learner_id, world.learner_id))
             assert not each(conn, team)[nobody]
+
+
+def _core_progress(conn, context_pk):
+    """course_activity_progress as it read with SQLAlchemy Core before: three queries per link."""
+    activities = []
+    for link in conn.execute(people_store.named_links().where(resource_links.c.context_pk == context_pk)
+                             .order_by(resource_links.c.title, resource_links.c.id)).all():
+        def live(table):
+            return and_(table.c.resource_link_pk == link.id, table.c.withdrawn_at.is_(None))
+
+        reflected, confidence = conn.execute(select(func.count(), func.avg(reflections.c.confidence))
+                                             .where(live(reflections))).one()
+        talks, usefulness = conn.execute(select(func.count(), func.avg(conversations.c.rating))
+                                         .where(live(conversations))).one()
+        by_status = dict(conn.execute(select(validation_requests.c.status, func.count())
+                                      .where(live(validation_requests)).group_by(validation_requests.c.status)).all())
+        activities.append({"id": link.id, "title": link.title, "custom": link.custom,
+                           "followed_title": link.followed_title, "progress": {
+            "reflections": reflected, "confidence": confidence, "conversations": talks, "usefulness": usefulness,
+            "pending": by_status.get("pending", 0), "validated": by_status.get("validated", 0),
+            "needs_more_evidence": by_status.get("needs_more_evidence", 0)}})
+    return activities
+
+
+def test_a_courses_progress_is_what_the_core_queries_counted(engine, world):
+    other = new_world(engine)
+    other.reflect(confidence="3")
+    with engine.begin() as conn:  # a second reflection on the link: an average of 3.5
+        second = people_store.save_person(conn, other.platform_id, "second", {"name": "Second"}, NOW)
+        store.add_reflection(conn, Reflection(second, ActivityRef(other.platform_id, other.context_pk, other.link_pk),
+                                              "l", "a", "", 4), NOW)
+    other.check_in(private_notes="")
+    other.rate(other.conversation("grow", held_on="2026-11-01").id, "5")
+    other.ask_validation()
+    with engine.connect() as conn:
+        for context in (world.context_pk, other.context_pk):
+            progress = coaching_reads.course_activity_progress(conn, context)
+            assert progress == _core_progress(conn, context)
+            assert [[type(v) for v in a["progress"].values()] for a in progress] == [
+                [type(v) for v in a["progress"].values()] for a in _core_progress(conn, context)]
+        figures = coaching_reads.course_activity_progress(conn, other.context_pk)[0]["progress"]
+        assert (figures["reflections"], float(figures["confidence"]), figures["conversations"],
+                float(figures["usefulness"]), figures["pending"]) == (2, 3.5, 2, 5.0, 1)
+        assert coaching_reads.course_activity_progress(conn, max(world.extra["links"]) + 1000) == []
 
 
 def test_a_column_type_the_driver_reads_differently_is_refused_when_named():
