@@ -15,11 +15,14 @@ from adapter.config import Settings
 from adapter.domain.coaching import ActivityRef, Conversation, Reflection
 from adapter.domain.relationships import ManagerLink
 from adapter.domain.validation import Decision, ValidationRequest
-from adapter.persistence import coaching_reads, driver_rows, people_store, relationships_store
+from adapter.persistence import (
+    coaching_reads, driver_rows, people_store, placement_store, relationships_store, roster_store,
+)
 from adapter.persistence import coaching_store as store
 from adapter.persistence.coaching_tables import (
     agreed_actions, conversations, reflections, validation_decisions, validation_requests,
 )
+from adapter.persistence.placement_tables import placements
 from adapter.persistence.tables import manager_links, memberships, people, platforms, resource_links
 from adapter.web import create_app
 from tests.xapi_bridge.world import new_world
@@ -276,6 +279,39 @@ def test_a_courses_progress_is_what_the_core_queries_counted(engine, world):
         assert (figures["reflections"], float(figures["confidence"]), figures["conversations"],
                 float(figures["usefulness"]), figures["pending"]) == (2, 3.5, 2, 5.0, 1)
         assert coaching_reads.course_activity_progress(conn, max(world.extra["links"]) + 1000) == []
+
+
+def test_a_courses_roster_and_unopened_placements_are_what_the_core_queries_read(engine):
+    w = new_world(engine)
+    with engine.begin() as conn:
+        for sub, roles, status in (("never-launched", ["learner"], "Active"), ("teacher", ["instructor"], "Active"),
+                                   ("gone", ["learner"], "Inactive")):
+            person = people_store.save_person(conn, w.platform_id, sub, {"email": f"{sub}@example.org"}, NOW,
+                                              launched=False)
+            people_store.save_membership(conn, w.context_pk, person, roles, [], NOW)
+            roster_store.set_member_status(conn, w.context_pk, person, status, NOW)
+        people_store.save_membership(conn, w.context_pk, w.learner_id, ["learner"], [], NOW)
+        opened = placement_store.add_placement(conn, w.platform_id, w.context_pk, "Opened", {"placement": 0}, NOW)
+        placement_store.note_first_launch(conn, w.context_pk, {"placement": opened}, w.link_pk)
+        for title, at in (("First — «1»", NOW + 2), ("Second", NOW + 1)):
+            placement_store.add_placement(conn, w.platform_id, w.context_pk, title,
+                                          {"kind": "check-in", "nested": {"n": [1, None]}}, at)
+    members, people_ = memberships.c, people.c
+    with engine.connect() as conn:
+        core = conn.execute(select(members.app_roles, people_.last_launch_at, people_.name, people_.email,
+                                   people_.sub).join(people, people_.id == members.person_id)
+                            .where(members.context_pk == w.context_pk, members.status == "Active")).all()
+        learners = [m for m in core if "learner" in m.app_roles]
+        assert roster_store.roster_summary(conn, w.context_pk) == {
+            "members": len(core), "learners": len(learners), "started": 1, "roster_available": False,
+            "roster_synced_at": None, "not_started": sorted(m.email for m in learners if m.last_launch_at is None)}
+        assert (len(core), len(learners)) == (3, 2)
+        assert placement_store.unopened_placements(conn, w.context_pk) == [dict(row) for row in conn.execute(
+            select(placements.c.id, placements.c.title, placements.c.custom)
+            .where(placements.c.context_pk == w.context_pk, placements.c.resource_link_pk.is_(None))
+            .order_by(placements.c.created_at)).mappings()]
+        assert [p["title"] for p in placement_store.unopened_placements(conn, w.context_pk)] == ["Second", "First — «1»"]
+        assert placement_store.unopened_placements(conn, w.context_pk)[0]["custom"]["nested"] == {"n": [1, None]}
 
 
 def test_a_column_type_the_driver_reads_differently_is_refused_when_named():
