@@ -80,8 +80,9 @@ _IN_IDS = {"sqlite": "IN (SELECT value FROM json_each(:ids))", "postgresql": "= 
 
 
 def with_ids(sql: str | dict[str, str]) -> dict[str, str]:
-    """``sql`` (one statement, or one per dialect name) with ``{in_ids}`` where a column is
-    compared with the ``ids`` parameter (:func:`ids`), per dialect name."""
+    """``sql`` (one statement, or one per dialect name) per dialect name, its ``:name``
+    parameters in each driver's style and ``{in_ids}``, if it has one, where a column is
+    compared with the ``ids`` parameter (:func:`ids`)."""
     return {name: driver_sql.for_dialect((sql if isinstance(sql, str) else sql[name]).replace("{in_ids}", in_ids), name)
             for name, in_ids in _IN_IDS.items()}
 
