@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, delete, insert, update
 
 from . import driver_sql
-from .database import is_postgresql, thread_connection
+from .database import thread_connection
+from .driver_rows import Columns
 from .tables import admin_sign_in_links, web_sessions
 
 # Every launch creates one (driver_sql.py says why as SQL text); every request with a
@@ -19,9 +20,10 @@ _INSERT_SESSION = driver_sql.both(
     "INSERT INTO web_sessions (token_hash, person_id, platform_id, context_pk, resource_link_pk, app_role,"
     " app_roles, launch, csrf_token, created_at, expires_at) VALUES (:token_hash, :person_id, :platform_id,"
     " :context_pk, :resource_link_pk, :app_role, :app_roles, :launch, :csrf_token, :created_at, :expires_at)")
+_SESSION_COLUMNS = Columns(web_sessions, ("person_id", "platform_id", "context_pk", "resource_link_pk", "app_role",
+                                           "app_roles", "launch", "csrf_token", "expires_at"))
 _SESSION_BY_HASH = driver_sql.both(
-    "SELECT person_id, platform_id, context_pk, resource_link_pk, app_role, app_roles, launch, csrf_token,"
-    " expires_at FROM web_sessions WHERE token_hash = :token_hash AND expires_at > :now")
+    f"SELECT {_SESSION_COLUMNS.sql} FROM web_sessions WHERE token_hash = :token_hash AND expires_at > :now")
 
 
 # The launch-values key of a language chosen in a session without a person (remember_locale).
@@ -62,18 +64,10 @@ def create_session(conn: Connection, *, now: float, lifetime: float, **fields: A
 
 def load_session(engine: Engine, token: str, now: float) -> WebSession | None:
     """Every request with a session cookie asks: on SQLite on the thread's kept connection, as SQL
-    text on the driver (SQLAlchemy's statement, its transaction and rows cost ~3x the read). Its JSON
-    columns arrive as text from SQLite, decoded from PostgreSQL (psycopg's json loader)."""
+    text on the driver (SQLAlchemy's statement, its transaction and rows cost ~3x the read)."""
     with thread_connection(engine) as conn:
-        rows = driver_sql.run(conn, _SESSION_BY_HASH, {"token_hash": token_hash(token), "now": now})
-        text_json = not is_postgresql(conn)
-    if not rows:
-        return None
-    person, platform, context, link, role, roles, launch, csrf, expires = rows[0]
-    if text_json:
-        roles, launch = json.loads(roles), json.loads(launch)
-    return WebSession(person_id=person, platform_id=platform, context_pk=context, resource_link_pk=link,
-                      app_role=role, app_roles=roles, launch=launch, csrf_token=csrf, expires_at=expires)
+        rows = _SESSION_COLUMNS.read(conn, _SESSION_BY_HASH, {"token_hash": token_hash(token), "now": now})
+    return WebSession(**rows[0]) if rows else None
 
 
 def end_session(engine: Engine, token: str) -> None:
