@@ -16,16 +16,16 @@ _PLATFORM_PAGES = select(platforms.c.issuer, platforms.c.auth_login_url).where(p
                                                                                platforms.c.pending.is_(False))
 
 
+# Where SqlRegistrationStore keeps itself on its engine (a weak set: a store lives as its app does).
+REGISTRATION_CACHES = "registration_caches"
+
+
 def registrations_changed(conn: Connection) -> None:
     """Every write to ``platforms`` or ``deployments`` calls this: the registration caches kept
     on this engine (lti_stores.SqlRegistrationStore) drop what they hold. A test fails if a
     statement writing to either table is in a function that does not call it."""
     for cache in conn.engine.__dict__.get(REGISTRATION_CACHES, ()):
         cache.forget()
-
-
-# Where SqlRegistrationStore keeps itself on its engine (a weak set: a store lives as its app does).
-REGISTRATION_CACHES = "registration_caches"
 
 
 def add_deployment(conn: Connection, platform_id: int, deployment_id: str, now: float) -> None:
