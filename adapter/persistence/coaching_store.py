@@ -1,15 +1,14 @@
-"""Loading and saving coaching records (domain values) with SQLAlchemy Core.
-
-The reads a learner's or a manager's page makes on every visit (a learner's landing runs
-them on every launch) are SQL text on the driver (driver_sql.py says why; driver_rows.py
-makes their rows what SQLAlchemy's would be), each filtering out withdrawn records as
-:func:`_live` does."""
+"""Loading and saving coaching records (domain values): writes with SQLAlchemy Core, reads as
+SQL text on the driver (pages and forms read them on every visit, a learner's landing on every
+launch: driver_sql.py says why; driver_rows.py makes their rows what SQLAlchemy's would be),
+each filtering out withdrawn records as ``_LIVE`` says, but for the reads of a withdrawn record
+(undoing a withdrawal)."""
 from __future__ import annotations
 
 from dataclasses import replace
 from typing import Any, Callable, TypeVar
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, insert, update
 
 from adapter.domain.coaching import ActivityRef, AgreedAction, Conversation, Reflection
 from adapter.domain.validation import Decision, ValidationRequest
@@ -33,24 +32,20 @@ def _activity_values(activity: ActivityRef) -> dict[str, Any]:
     return {name: getattr(activity, name) for name in _ACTIVITY}
 
 
-def _live(table, *conditions):
-    """The rows of ``table`` meeting ``conditions`` that were not withdrawn: every read here
-    goes through it, so a withdrawn record is gone from every page and action."""
-    return select(table).where(*conditions, table.c.withdrawn_at.is_(None))
+_REFLECTION, _CONVERSATION, _ACTION = (driver_rows.Columns(table) for table in (reflections, conversations, agreed_actions))
+_LIVE = "withdrawn_at IS NULL"  # in every read here, so a withdrawn record is gone from every page and action
 
 
-def _first(conn: Connection, query, build: Callable[[Any], R]) -> R | None:
-    row = conn.execute(query).mappings().first()
-    return build(row) if row else None
+def _by_id(columns: driver_rows.Columns, table, where: str = _LIVE) -> dict[str, str]:
+    """The statement reading record ``:id`` of ``table`` (live, or as ``where`` says)."""
+    return driver_sql.both(f"SELECT {columns.sql} FROM {table.name} WHERE id = :id AND {where}")
 
 
-def _all(conn: Connection, query, build: Callable[[Any], R]) -> list[R]:
-    return [build(row) for row in conn.execute(query).mappings()]
-
-
-def _one(conn: Connection, table, record_id: int, build: Callable[[Any], R]) -> R | None:
-    """The live record ``record_id`` of ``table``, built by ``build``."""
-    return _first(conn, _live(table, table.c.id == record_id), build)
+def _record(conn: Connection, columns: driver_rows.Columns, sql: dict[str, str], record_id: int,
+            build: Callable[[Any], R]) -> R | None:
+    """The record ``record_id`` as ``sql`` (:func:`_by_id`) reads it, built by ``build``."""
+    rows = columns.read(conn, sql, {"id": record_id})
+    return build(rows[0]) if rows else None
 
 
 def _insert(conn: Connection, table, values: dict[str, Any], now: float) -> int:
@@ -81,36 +76,41 @@ _AUDITED_AS = {"reflection": ("reflection",), "validation": ("validation",), "co
 _WITHDRAWN_TABLES = {"reflection": reflections, "validation": validation_requests, "conversation": conversations}
 
 
+# Whether the record is withdrawn, and who withdrew it (the latest withdrawal audited of it), per kind.
+_WITHDRAWAL_OF = {record_type: driver_sql.both(
+    "SELECT withdrawn_at, (SELECT actor_id FROM audit_events WHERE record_id = :id AND record_type IN ("
+    + ", ".join(f"'{audited}'" for audited in _AUDITED_AS[record_type])
+    + ") AND action LIKE :withdrawn ORDER BY id DESC LIMIT 1)"
+    f" FROM {table.name} WHERE id = :id") for record_type, table in _WITHDRAWN_TABLES.items()}
+_WITHDRAWN = {"reflection": (_REFLECTION, reflections), "conversation": (_CONVERSATION, conversations)}
+_WITHDRAWN_BY_ID = {record_type: _by_id(columns, table, "withdrawn_at IS NOT NULL")
+                    for record_type, (columns, table) in _WITHDRAWN.items()}
+
+
 def withdrawal_of(conn: Connection, record_type: str, record_id: int) -> Withdrawal | None:
     """Who withdrew the record and when; None when it is not withdrawn."""
-    table = _WITHDRAWN_TABLES[record_type]
-    at = conn.execute(select(table.c.withdrawn_at).where(table.c.id == record_id)).scalar()
-    if at is None:
-        return None
-    by = conn.execute(select(audit_events.c.actor_id).where(
-        audit_events.c.record_id == record_id, audit_events.c.record_type.in_(_AUDITED_AS[record_type]),
-        audit_events.c.action.like("%.withdrawn")).order_by(audit_events.c.id.desc()).limit(1)).scalar()
-    return Withdrawal(record_type, record_id, by, at) if by is not None else None
+    rows = driver_sql.run(conn, _WITHDRAWAL_OF[record_type], {"id": record_id, "withdrawn": "%.withdrawn"})
+    at, by = rows[0] if rows else (None, None)
+    return Withdrawal(record_type, record_id, by, at) if at is not None and by is not None else None
 
 
 def withdrawn_record(conn: Connection, record_type: str, record_id: int) -> Any:
     """The record as it was withdrawn (reflection, validation request or conversation)."""
     if record_type == "validation":
         return next(iter(_validations(conn, _WITHDRAWN_VALIDATION, {"id": record_id})), None)
-    table = _WITHDRAWN_TABLES[record_type]
-    row = conn.execute(select(table).where(table.c.id == record_id, table.c.withdrawn_at.is_not(None))
-                       ).mappings().first()
-    if row is None:
-        return None
-    return (_reflection if record_type == "reflection" else _conversation)(row)
+    return _record(conn, _WITHDRAWN[record_type][0], _WITHDRAWN_BY_ID[record_type], record_id,
+                   _reflection if record_type == "reflection" else _conversation)
+
+
+_ACTIONS_WITHDRAWN_WITH = driver_sql.both(
+    f"SELECT {_ACTION.sql} FROM agreed_actions WHERE conversation_id = :conversation_id"
+    " AND withdrawn_at = :withdrawn_at ORDER BY id")
 
 
 def actions_withdrawn_with(conn: Connection, conversation_id: int, withdrawn_at: float) -> list[AgreedAction]:
     """The actions withdrawn with their conversation (not those withdrawn on their own before)."""
-    rows = conn.execute(select(agreed_actions).where(agreed_actions.c.conversation_id == conversation_id,
-                                                     agreed_actions.c.withdrawn_at == withdrawn_at)
-                        .order_by(agreed_actions.c.id)).mappings().all()
-    return [_action(row) for row in rows]
+    return [_action(row) for row in _ACTION.read(conn, _ACTIONS_WITHDRAWN_WITH, {
+        "conversation_id": conversation_id, "withdrawn_at": withdrawn_at})]
 
 
 # --- reflections -----------------------------------------------------------------------
@@ -134,11 +134,13 @@ def save_reflection(conn: Connection, r: Reflection, now: float) -> None:
     _update(conn, reflections, r.id, _reflection_values(r), now)
 
 
+_REFLECTION_BY_ID = _by_id(_REFLECTION, reflections)
+
+
 def get_reflection(conn: Connection, record_id: int) -> Reflection | None:
-    return _one(conn, reflections, record_id, _reflection)
+    return _record(conn, _REFLECTION, _REFLECTION_BY_ID, record_id, _reflection)
 
 
-_REFLECTION = driver_rows.Columns(reflections)
 # On a link, or on none (``resource_link_pk IS NULL``, as SQLAlchemy writes ``== None``).
 _REFLECTION_ON = {linked: driver_sql.both(
     f"SELECT {_REFLECTION.sql} FROM reflections WHERE learner_id = :learner_id AND resource_link_pk "
@@ -176,11 +178,13 @@ def save_rating(conn: Connection, c: Conversation, now: float) -> None:
     _update(conn, conversations, c.id, {"rating": c.rating, "version": c.version}, now)
 
 
+_CONVERSATION_BY_ID = _by_id(_CONVERSATION, conversations)
+
+
 def get_conversation(conn: Connection, record_id: int) -> Conversation | None:
-    return _one(conn, conversations, record_id, _conversation)
+    return _record(conn, _CONVERSATION, _CONVERSATION_BY_ID, record_id, _conversation)
 
 
-_CONVERSATION = driver_rows.Columns(conversations)
 _CONVERSATIONS_OF, _CONVERSATIONS_OF_EACH = driver_rows.one_and_each(
     f"SELECT {_CONVERSATION.sql} FROM conversations WHERE learner_id {{in_ids}} AND withdrawn_at IS NULL"
     " ORDER BY held_on DESC, id DESC")
@@ -225,16 +229,19 @@ def save_action_status(conn: Connection, a: AgreedAction, now: float) -> None:
     _update(conn, agreed_actions, a.id, {"status": a.status, "version": a.version}, now)
 
 
+_ACTION_BY_ID = _by_id(_ACTION, agreed_actions)
+_ACTIONS_AGREED_IN = driver_sql.both(
+    f"SELECT {_ACTION.sql} FROM agreed_actions WHERE conversation_id = :conversation_id AND {_LIVE} ORDER BY id")
+
+
 def get_action(conn: Connection, record_id: int) -> AgreedAction | None:
-    return _one(conn, agreed_actions, record_id, _action)
+    return _record(conn, _ACTION, _ACTION_BY_ID, record_id, _action)
 
 
 def actions_agreed_in(conn: Connection, conversation_id: int) -> list[AgreedAction]:
-    return _all(conn, _live(agreed_actions, agreed_actions.c.conversation_id == conversation_id)
-                .order_by(agreed_actions.c.id), _action)
+    return [_action(row) for row in _ACTION.read(conn, _ACTIONS_AGREED_IN, {"conversation_id": conversation_id})]
 
 
-_ACTION = driver_rows.Columns(agreed_actions)
 # Per open_only: (one learner's, several learners').
 _ACTIONS_OF = {open_only: driver_rows.one_and_each(
     f"SELECT {_ACTION.sql} FROM agreed_actions WHERE learner_id {{in_ids}} AND withdrawn_at IS NULL"

@@ -9,11 +9,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Iterable
 
-from sqlalchemy import Connection, Text, and_, cast, exists, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, exists, insert, or_, select, update
 from sqlalchemy.orm import aliased
 
 from adapter.domain.due import CADENCE_PARAMETER, CheckInPlan, check_in_due_on, course_cadence_days
 
+from . import driver_rows, driver_sql
 from .coaching_tables import agreed_actions, conversations, reflections, validation_requests
 from .reminder_tables import check_in_cadences
 from .tables import manager_links, memberships, resource_links
@@ -22,18 +23,36 @@ def _live(table):
     return table.c.withdrawn_at.is_(None)
 
 
+# The to-do pages' reads, as SQL text on the driver (driver_sql.py says why; driver_rows.py makes
+# their rows what SQLAlchemy's were); the reminder scan's below stay SQLAlchemy Core.
+def _day(conn: Connection, day: date) -> date | str:
+    """A date parameter as SQLAlchemy's Date binds it: ISO text on SQLite, a date for psycopg."""
+    return day.isoformat() if conn.dialect.name == "sqlite" else day
+
+
+_PENDING = (driver_rows.Columns(validation_requests, ("id", "learner_id", "resource_link_pk", "updated_at"),
+                                labels={"updated_at": "asked_at"})
+            + driver_rows.Columns(resource_links, ("title",), labels={"title": "activity"}))
+_PENDING_VALIDATIONS = driver_rows.with_ids(
+    f"SELECT {_PENDING.sql} FROM validation_requests LEFT OUTER JOIN resource_links"
+    " ON resource_links.id = validation_requests.resource_link_pk"
+    " WHERE validation_requests.learner_id {in_ids} AND validation_requests.status = 'pending'"
+    " AND validation_requests.withdrawn_at IS NULL ORDER BY validation_requests.updated_at, validation_requests.id")
+
+
 def pending_validations(conn: Connection, learner_ids: Iterable[int]) -> list[dict[str, Any]]:
     """Requests waiting for a decision, the longest-waiting first (asked_at: when last asked)."""
     ids = list(learner_ids)
     if not ids:
         return []
-    v = validation_requests
-    return [dict(r) for r in conn.execute(
-        select(v.c.id, v.c.learner_id, v.c.resource_link_pk, v.c.updated_at.label("asked_at"),
-               resource_links.c.title.label("activity"))
-        .outerjoin(resource_links, resource_links.c.id == v.c.resource_link_pk)
-        .where(v.c.learner_id.in_(ids), v.c.status == "pending", _live(v))
-        .order_by(v.c.updated_at, v.c.id)).mappings()]
+    return _PENDING.read(conn, _PENDING_VALIDATIONS, {"ids": driver_rows.ids(conn, ids)})
+
+
+_LATEST = driver_rows.Columns(conversations, ("id", "learner_id", "held_on", "next_on"), alias="ranked")
+_LATEST_CONVERSATIONS = driver_rows.with_ids(
+    f"SELECT {_LATEST.sql} FROM (SELECT id, learner_id, held_on, next_on, row_number() OVER"
+    " (PARTITION BY learner_id ORDER BY held_on DESC, id DESC) AS n FROM conversations"
+    " WHERE learner_id {in_ids} AND withdrawn_at IS NULL) AS ranked WHERE ranked.n = 1")
 
 
 def latest_conversations(conn: Connection, learner_ids: Iterable[int]) -> dict[int, CheckInPlan]:
@@ -41,24 +60,29 @@ def latest_conversations(conn: Connection, learner_ids: Iterable[int]) -> dict[i
     ids = list(learner_ids)
     if not ids:
         return {}
-    c = conversations
-    ranked = select(c.c.id, c.c.learner_id, c.c.held_on, c.c.next_on, func.row_number().over(
-        partition_by=c.c.learner_id, order_by=(c.c.held_on.desc(), c.c.id.desc())).label("n")
-    ).where(c.c.learner_id.in_(ids), _live(c)).subquery()
-    rows = conn.execute(select(ranked).where(ranked.c.n == 1)).mappings()
+    rows = _LATEST.read(conn, _LATEST_CONVERSATIONS, {"ids": driver_rows.ids(conn, ids)})
     return {r["learner_id"]: CheckInPlan(r["learner_id"], r["held_on"], r["next_on"], r["id"]) for r in rows}
+
+
+_DUE = driver_rows.Columns(agreed_actions, ("id", "learner_id", "manager_id", "description", "owner", "due_on",
+                                            "resource_link_pk"))
+_OPEN_ACTIONS_DUE_BY = driver_rows.with_ids(
+    f"SELECT {_DUE.sql} FROM agreed_actions WHERE learner_id {{in_ids}} AND status = 'open' AND due_on <= :until"
+    " AND withdrawn_at IS NULL ORDER BY due_on, id")
 
 
 def open_actions_due_by(conn: Connection, learner_ids: Iterable[int], until: date) -> list[dict[str, Any]]:
     ids = list(learner_ids)
     if not ids:
         return []
-    a = agreed_actions
-    return [dict(r) for r in conn.execute(
-        select(a.c.id, a.c.learner_id, a.c.manager_id, a.c.description, a.c.owner, a.c.due_on,
-               a.c.resource_link_pk)
-        .where(a.c.learner_id.in_(ids), a.c.status == "open", a.c.due_on <= until, _live(a))
-        .order_by(a.c.due_on, a.c.id)).mappings()]
+    return _DUE.read(conn, _OPEN_ACTIONS_DUE_BY, {"ids": driver_rows.ids(conn, ids), "until": _day(conn, until)})
+
+
+_REFLECTED_WITHOUT_TALKING = driver_rows.with_ids(
+    "SELECT DISTINCT reflections.learner_id FROM reflections WHERE reflections.learner_id {in_ids}"
+    " AND reflections.withdrawn_at IS NULL AND NOT (EXISTS (SELECT * FROM conversations"
+    " WHERE conversations.learner_id = reflections.learner_id AND conversations.manager_id = :manager_id"
+    " AND conversations.withdrawn_at IS NULL))")
 
 
 def reflected_without_talking(conn: Connection, manager_id: int, learner_ids: Iterable[int]) -> list[int]:
@@ -66,23 +90,26 @@ def reflected_without_talking(conn: Connection, manager_id: int, learner_ids: It
     ids = list(learner_ids)
     if not ids:
         return []
-    r, c = reflections, conversations
-    talked = exists().where(c.c.learner_id == r.c.learner_id, c.c.manager_id == manager_id, _live(c))
-    return list(conn.execute(select(r.c.learner_id).distinct()
-                             .where(r.c.learner_id.in_(ids), _live(r), ~talked)).scalars())
+    return [row[0] for row in driver_sql.run(conn, _REFLECTED_WITHOUT_TALKING, {
+        "ids": driver_rows.ids(conn, ids), "manager_id": manager_id})]
+
+
+_UNRATED = driver_rows.Columns(conversations, ("id", "held_on", "manager_id", "kind"))
+_UNRATED_CONVERSATIONS = driver_sql.both(
+    f"SELECT {_UNRATED.sql} FROM conversations WHERE learner_id = :learner_id AND rating IS NULL"
+    " AND withdrawn_at IS NULL ORDER BY held_on DESC")
 
 
 def unrated_conversations(conn: Connection, learner_id: int) -> list[dict[str, Any]]:
-    c = conversations
-    return [dict(r) for r in conn.execute(
-        select(c.c.id, c.c.held_on, c.c.manager_id, c.c.kind)
-        .where(c.c.learner_id == learner_id, c.c.rating.is_(None), _live(c))
-        .order_by(c.c.held_on.desc())).mappings()]
+    return _UNRATED.read(conn, _UNRATED_CONVERSATIONS, {"learner_id": learner_id})
+
+
+_CADENCE_OF = driver_sql.both("SELECT every_days FROM check_in_cadences WHERE manager_id = :manager_id")
 
 
 def cadence_of(conn: Connection, manager_id: int) -> int | None:
-    return conn.execute(select(check_in_cadences.c.every_days)
-                        .where(check_in_cadences.c.manager_id == manager_id)).scalar()
+    rows = driver_sql.run(conn, _CADENCE_OF, {"manager_id": manager_id})
+    return rows[0][0] if rows else None
 
 
 def set_cadence(conn: Connection, manager_id: int, every_days: int | None, now: float) -> None:
@@ -119,20 +146,26 @@ def planned_check_ins_between(conn: Connection, start: date, end: date) -> list[
         .where(c.c.next_on >= start, c.c.next_on <= end, _live(c), ~superseded)).mappings()]
 
 
+_CADENCED = driver_rows.Columns(memberships, ("person_id",)) + driver_rows.Columns(resource_links, ("custom",))
+_COURSE_CADENCES = (
+    f"SELECT {_CADENCED.sql} FROM memberships JOIN resource_links ON resource_links.context_pk = memberships.context_pk"
+    " WHERE memberships.status = 'Active' AND CAST(resource_links.custom AS TEXT) LIKE :cadence")
+# Per whether the learners are named: every learner's (the reminder scan), or these learners' (a to-do page).
+_COURSE_CADENCES_OF = {False: driver_sql.both(_COURSE_CADENCES),
+                       True: driver_rows.with_ids(_COURSE_CADENCES + " AND memberships.person_id {in_ids}")}
+
+
 def course_cadences(conn: Connection, learner_ids: Iterable[int] | None = None) -> dict[int, int]:
     """Per learner (all, or ``learner_ids``), the shortest check-in rhythm in days that an
     instructor set on an activity of a course they are an active member of."""
-    links = resource_links
-    query = (select(memberships.c.person_id, links.c.custom)
-             .join(links, links.c.context_pk == memberships.c.context_pk)
-             .where(memberships.c.status == "Active", cast(links.c.custom, Text).like(f"%{CADENCE_PARAMETER}%")))
+    params = {"cadence": f"%{CADENCE_PARAMETER}%"}
     if learner_ids is not None:
-        query = query.where(memberships.c.person_id.in_(list(learner_ids)))
+        params["ids"] = driver_rows.ids(conn, learner_ids)
     found: dict[int, int] = {}
-    for person_id, custom in conn.execute(query):
-        days = course_cadence_days(custom)
+    for row in _CADENCED.read(conn, _COURSE_CADENCES_OF[learner_ids is not None], params):
+        days = course_cadence_days(row["custom"])
         if days:
-            found[person_id] = min(days, found.get(person_id, days))
+            found[row["person_id"]] = min(days, found.get(row["person_id"], days))
     return found
 
 

@@ -13,14 +13,18 @@ warm-ups): the login GET and the id_token POST (answered with the landing page) 
 ``app.wsgi_app``, the body read from gunicorn's own ``Body`` as under ``coachbridge serve``, the
 environ built and the id_token signed outside the measured span: µs of CPU per request, mean;
 then as many ``GET /learner/`` with those launches' session cookies (a page with a session).
-``DATABASE_URL`` in the environment (an empty database) for PostgreSQL instead of a fresh SQLite
-file. Run the old and the new tree alternately (from the tree's root: ``driver`` is imported from
+``per_request.py LAUNCHES manager`` instead times a manager's pages with a session: the demo's
+Maria (page_snapshots.py's demo LMS and seeded records) launches once, then ``LAUNCHES`` GETs of
+each of her team page, a mentee's page, the conversation withdrawal form and the to-do list
+(µs of CPU per GET, mean). ``DATABASE_URL`` in the environment (an empty database) for PostgreSQL
+instead of a fresh SQLite file. Run the old and the new tree alternately (from the tree's root: ``driver`` is imported from
 ``bench/launch`` there).
 """
 from __future__ import annotations
 
 import io
 import os
+import re
 import socket
 import sys
 import tempfile
@@ -126,7 +130,48 @@ def page_cost(app, sessions: list[str], pages: int) -> float:
     return spent / pages * 1e6
 
 
+def manager_page_costs(pages: int, database: dict[str, str]) -> list[str]:
+    """µs of CPU per GET of each of a manager's pages (the demo's Maria and her records)."""
+    from adapter.demo.run import register_demo_lms
+    from adapter.demo.seed import seed_demo_records
+    from page_snapshots import serve_demo_lms
+    lms, server = serve_demo_lms()
+    app = create_app(Settings.from_env({"COACHBRIDGE_INSTANCE": tempfile.mkdtemp(prefix="per-request-manager-"),
+                                        "COACHBRIDGE_ALLOW_PRIVATE_ADDRESSES": "1", **database}))
+    parts = app.extensions["coachbridge"]
+    seed_demo_records(parts.engine, register_demo_lms(app, lms), lms, parts.role_map)
+    client = app.test_client()
+    login = client.get(urlsplit(lms.login_url("manager-maria", "rl-feedback"))._replace(scheme="", netloc="").geturl())
+    state = {k: v[0] for k, v in parse_qs(urlsplit(login.headers["Location"]).query).items()}
+    landed = client.post("/lti/launch", data={"id_token": lms.sign(lms.launch_claims(
+        "manager-maria", "rl-feedback", state["nonce"])), "state": state["state"]})
+    server.shutdown()
+    cookie = landed.headers["Set-Cookie"].split(";")[0]
+    team = landed.get_data(as_text=True)
+    mentee = re.search(r'href="(/manager/team/\d+)"', team).group(1)
+    withdrawal = re.search(r'(?:href|action)="(/manager/conversations/\d+/withdrawal)"',
+                           answered(app, prepared("GET", mentee, cookie=cookie))[2].decode()).group(1)
+    figures = []
+    for name, path in (("team", "/manager/"), ("mentee", mentee), ("withdrawal form", withdrawal),
+                       ("to-do", "/manager/todo")):
+        spent = 0.0
+        for n in range(-20, pages):
+            environ = prepared("GET", path, cookie=cookie)
+            started = time.process_time()
+            status, _, _ = answered(app, environ)
+            if n >= 0:
+                spent += time.process_time() - started
+            assert status.startswith("200"), (path, status)
+        figures.append(f"{name} {spent / pages * 1e6:.0f}")
+    return figures
+
+
 def main() -> int:
+    if sys.argv[2:] == ["manager"]:
+        database = {"DATABASE_URL": os.environ["DATABASE_URL"]} if os.environ.get("DATABASE_URL") else {}
+        print(f"µs CPU per manager page GET, {Path(create_app.__code__.co_filename).parents[2]}: "
+              + "; ".join(manager_page_costs(int(sys.argv[1]), database)))
+        return 0
     work = Path(tempfile.mkdtemp(prefix="per-request-"))
     sys.stderr = io.TextIOWrapper(open(work / "log.jsonl", "wb", buffering=0), write_through=True)
     configure_logging("INFO")

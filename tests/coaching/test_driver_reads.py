@@ -15,12 +15,13 @@ from adapter.config import Settings
 from adapter.domain.coaching import ActivityRef, Conversation, Reflection
 from adapter.domain.relationships import ManagerLink
 from adapter.domain.validation import Decision, ValidationRequest
+from adapter.domain.withdrawal import Withdrawal
 from adapter.persistence import (
     coaching_reads, driver_rows, people_store, placement_store, relationships_store, roster_store,
 )
 from adapter.persistence import coaching_store as store
 from adapter.persistence.coaching_tables import (
-    agreed_actions, conversations, reflections, validation_decisions, validation_requests,
+    agreed_actions, audit_events, conversations, reflections, validation_decisions, validation_requests,
 )
 from adapter.persistence.placement_tables import placements
 from adapter.persistence.tables import manager_links, memberships, people, platforms, resource_links
@@ -213,6 +214,73 @@ def test_the_manager_pages_reads_give_what_the_core_queries_gave(engine, world):
                                        order=[reflections.c.updated_at.desc(), reflections.c.id.desc()])]
         assert coaching_reads.live_reflections(conn, me) == core and len(core) == 2
 
+
+
+_SINGLE_READS = ((reflections, store.get_reflection, store._reflection),
+                 (conversations, store.get_conversation, store._conversation),
+                 (agreed_actions, store.get_action, store._action))
+
+
+@pytest.mark.parametrize("table, read, build", _SINGLE_READS, ids=lambda each: getattr(each, "name", ""))
+def test_a_forms_read_of_one_record_gives_what_the_core_query_gave(engine, world, table, read, build):
+    with engine.connect() as conn:
+        every = _core(conn, table, order=[table.c.id])
+        assert {row["withdrawn_at"] is None for row in every} == {True, False}
+        for row in every:
+            core = _core(conn, table, table.c.id == row["id"], table.c.withdrawn_at.is_(None))
+            assert read(conn, row["id"]) == (build(core[0]) if core else None)
+        assert read(conn, every[-1]["id"] + 1000) is None
+        if table is conversations:
+            agreed = agreed_actions.c
+            for row in every:
+                core = _core(conn, agreed_actions, agreed.conversation_id == row["id"], agreed.withdrawn_at.is_(None),
+                             order=[agreed.id])
+                assert store.actions_agreed_in(conn, row["id"]) == [store._action(r) for r in core]
+
+
+def _core_withdrawal(conn, record_type, table, record_id):
+    """withdrawal_of as it read with SQLAlchemy Core before: two statements."""
+    at = conn.execute(select(table.c.withdrawn_at).where(table.c.id == record_id)).scalar()
+    if at is None:
+        return None
+    by = conn.execute(select(audit_events.c.actor_id).where(
+        audit_events.c.record_id == record_id, audit_events.c.record_type.in_(store._AUDITED_AS[record_type]),
+        audit_events.c.action.like("%.withdrawn")).order_by(audit_events.c.id.desc()).limit(1)).scalar()
+    return Withdrawal(record_type, record_id, by, at) if by is not None else None
+
+
+def test_a_withdrawal_and_the_withdrawn_record_read_as_the_core_queries_gave(engine, world):
+    # Later audit lines about the withdrawn reflection's id: a second withdrawal (the latest names
+    # who withdrew it), and two that name no withdrawal of a reflection.
+    with engine.begin() as conn:
+        withdrawn = _core(conn, reflections, reflections.c.withdrawn_at.is_not(None))[0]["id"]
+        for action, record_type in (("reflection.withdrawn", "reflection"), ("reflection.exported", "reflection"),
+                                    ("action.withdrawn", "action")):
+            store.audit(conn, at=NOW + 5, actor_id=world.extra["other_manager"], platform_id=world.platform_id,
+                        action=action, record_type=record_type, record_id=withdrawn)
+    found = set()
+    with engine.connect() as conn:
+        for record_type, table in (("reflection", reflections), ("conversation", conversations),
+                                   ("validation", validation_requests)):
+            for row in _core(conn, table, order=[table.c.id]):
+                withdrawal = store.withdrawal_of(conn, record_type, row["id"])
+                assert withdrawal == _core_withdrawal(conn, record_type, table, row["id"])
+                found.add((record_type, withdrawal is not None, row["withdrawn_at"] is not None))
+                if record_type == "validation":
+                    continue
+                core = _core(conn, table, table.c.id == row["id"], table.c.withdrawn_at.is_not(None))
+                build = store._reflection if record_type == "reflection" else store._conversation
+                assert store.withdrawn_record(conn, record_type, row["id"]) == (build(core[0]) if core else None)
+                if record_type == "conversation" and core:
+                    agreed = agreed_actions.c
+                    with_it = _core(conn, agreed_actions, agreed.conversation_id == row["id"],
+                                    agreed.withdrawn_at == row["withdrawn_at"], order=[agreed.id])
+                    assert store.actions_withdrawn_with(conn, row["id"], row["withdrawn_at"]) == [
+                        store._action(r) for r in with_it] and with_it
+            assert store.withdrawal_of(conn, record_type, 10**6) is None
+    # withdrawn by someone (audited), live, and one withdrawn with no audit line (written directly)
+    assert {("reflection", True, True), ("conversation", True, True), ("conversation", False, False),
+            ("validation", False, True)} <= found
 
 def test_a_teams_reads_give_each_learner_what_their_own_read_gives(engine, world):
     other = new_world(engine)
