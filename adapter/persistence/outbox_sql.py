@@ -80,12 +80,14 @@ _PG_CLAIM = (
 _PG_SETTLE = _settlements("id = ANY(CAST(:ids AS INTEGER[]))")
 # A claim held by its transaction (outbox_held.py): the batch locked, not written. NO KEY
 # UPDATE is the lock its settlement takes anyway; the payloads come as UTF-8 bytes (read
-# in binary), spliced into a request body as they are.
+# in binary), spliced into a request body as they are, each looked up by its id in a
+# subquery: as a join, once the outbox's statistics had seen a backlog of 20,000, the
+# planner hashed the batch and scanned every payload (5.9 ms a claim of 100, not 0.22).
 _PG_HOLD = (
-    "SELECT o.id, o.target, o.message_id, o.attempts, o.next_attempt_at, convert_to(outbox_payloads.payload, 'UTF8')"
+    "SELECT o.id, o.target, o.message_id, o.attempts, o.next_attempt_at,"
+    " (SELECT convert_to(payload, 'UTF8') FROM outbox_payloads WHERE outbox_payloads.id = o.id)"
     " FROM (SELECT id, target, message_id, attempts, next_attempt_at FROM outbox"
-    f" WHERE {_TARGET_DUE}{{after}} ORDER BY next_attempt_at, id LIMIT :limit FOR NO KEY UPDATE SKIP LOCKED) AS o"
-    " LEFT JOIN outbox_payloads ON outbox_payloads.id = o.id")
+    f" WHERE {_TARGET_DUE}{{after}} ORDER BY next_attempt_at, id LIMIT :limit FOR NO KEY UPDATE SKIP LOCKED) AS o")
 # The same claim resumed after the worker's last one (outbox_store.SqlOutbox says when): the
 # index scan starts at that key instead of the queue's head, so it does not walk past the
 # rows other workers hold (SKIP LOCKED visits each, ~0.8 µs a row) and the settled rows
