@@ -5,8 +5,8 @@ When a login initiation carries ``lti_storage_target`` and the tool's cookie doe
 come back inside the LMS iframe, the browser binding of the login travels through the
 platform instead of a cookie:
 
-1. login: the tool makes a fresh secret, stores ``sha256(secret)`` as the login's
-   browser binding (exactly as for the cookie), and answers with a page that asks the
+1. login: the tool makes a fresh secret, seals ``sha256(secret)`` into the state as the
+   login's browser binding (exactly as for the cookie), and answers with a page that asks the
    platform frame ``lti.capabilities``, then ``lti.put_data`` {key: per-state key,
    value: secret}, and only on a ``.response`` from the platform's origin and frame goes
    on to the platform's authorization endpoint;
@@ -20,7 +20,6 @@ never to ``*``; answers are accepted only from that origin and from the window a
 """
 from __future__ import annotations
 
-import secrets
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -74,10 +73,6 @@ def valid_target(name: str | None) -> bool:
     return name == PARENT or not name.startswith("_")
 
 
-def new_state() -> str:
-    return STATE_PREFIX + secrets.token_urlsafe(32)
-
-
 def is_storage_state(state: str) -> bool:
     return state.startswith(STATE_PREFIX)
 
@@ -101,11 +96,11 @@ def web_origin(url: str) -> str:
 
 
 def awaiting_value(state: str, value: str | None, login: PendingLogin | None, now: float) -> bool:
-    """An id_token POST that must first fetch its value from the platform: a storage
-    login, still usable, posted without the value. Anything else goes straight to the
-    validator (an unknown, used or expired state is refused there with its usual code)."""
-    return (value is None and is_storage_state(state) and login is not None and not login.consumed
-            and login.expires_at > now)
+    """An id_token POST that may first fetch its value from the platform: a storage
+    login, unexpired, posted without the value (the caller then checks it is unused).
+    Anything else goes straight to the validator (an unknown, used or expired state is
+    refused there with its usual code)."""
+    return value is None and is_storage_state(state) and login is not None and login.expires_at > now
 
 
 def value_posted_by_tool(fetch_site: str | None, origin: str | None, tool_origin: str) -> bool:

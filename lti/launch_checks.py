@@ -33,6 +33,7 @@ class LaunchAttempt:
     header: dict[str, Any] = field(default_factory=dict)
     claims: dict[str, Any] = field(default_factory=dict)
     login: PendingLogin | None = None
+    login_used: bool = False  # asked of the store only for a launch refused otherwise (launch_validation)
     registration: Registration | None = None
 
 
@@ -40,17 +41,19 @@ class LaunchAttempt:
 # --- the login this launch finishes -----------------------------------------------------
 
 def check_login_known(a: LaunchAttempt) -> Rejection | None:
+    """The state is one the tool sealed (with the secret it has now)."""
     if a.login is None:
         return unauthorized("state_unknown", N_("This launch was not started by the tool."))
     return None
 
 
+def already_used() -> Rejection:
+    return bad_request("launch_already_used", N_("This launch was already used. Please launch again from your course."))
+
+
 def check_login_unused(a: LaunchAttempt) -> Rejection | None:
     assert a.login is not None
-    if a.login.consumed:
-        return bad_request("launch_already_used",
-                           N_("This launch was already used. Please launch again from your course."))
-    return None
+    return already_used() if a.login_used else None
 
 
 def check_login_unexpired(a: LaunchAttempt) -> Rejection | None:

@@ -2,10 +2,11 @@
 
 The platform sends ``iss``, ``login_hint``, ``target_link_uri`` (and usually
 ``client_id`` and ``lti_message_hint``); the tool answers with a redirect to the
-platform's authorization endpoint, carrying a fresh ``state`` and ``nonce`` that it
-remembers server-side together with a hash of the browser that asked: a cookie's
-value, or, where the browser keeps no cookie in the LMS iframe, a secret the tool stores
-in the platform's frame (``through_storage``, see :mod:`lti.client_storage`).
+platform's authorization endpoint, carrying a fresh ``state`` and ``nonce``. The state
+is sealed by the tool (:mod:`lti.login_state`, nothing is written): it carries the
+registration and a hash of the browser that asked: a cookie's value, or, where the
+browser keeps no cookie in the LMS iframe, a secret the tool stores in the platform's
+frame (``through_storage``, see :mod:`lti.client_storage`).
 """
 from __future__ import annotations
 
@@ -16,9 +17,9 @@ from dataclasses import dataclass
 from typing import Callable, Mapping
 from urllib.parse import quote_plus, urlencode, urlsplit
 
-from . import client_storage
 from .errors import N_, Rejection, bad_request, forbidden
-from .storage import LoginStore, PendingLogin, Registration, RegistrationStore
+from .login_state import LoginStates
+from .storage import PendingLogin, Registration, RegistrationStore
 
 LOGIN_LIFETIME = 600.0
 # The authentication request's parameters that are the same for every login, first in its query.
@@ -37,8 +38,9 @@ def new_browser_id() -> str:
 
 
 def browser_binding(browser_id: str) -> str:
-    """What is stored server-side: a hash, so a database reader cannot forge the cookie."""
-    return hashlib.sha256(browser_id.encode()).hexdigest()
+    """What the state carries: a hash (128 bits of SHA-256), so whoever reads the state, in
+    the LMS's URLs or in the tool's record of used logins, cannot forge the cookie."""
+    return hashlib.sha256(browser_id.encode()).hexdigest()[:32]
 
 
 def choose_registration(
@@ -63,7 +65,7 @@ def choose_registration(
 def start_login(
     params: Mapping[str, str],
     registrations: RegistrationStore,
-    logins: LoginStore,
+    states: LoginStates,
     redirect_uri: str,
     browser_id: str,
     clock: Callable[[], float] = time.time,
@@ -72,7 +74,7 @@ def start_login(
     """Validate a login initiation and prepare the authentication request.
 
     ``browser_id`` is the cookie's value, or with ``through_storage`` the secret the
-    login page stores in the platform; either way only its hash is kept."""
+    login page stores in the platform; either way only its hash goes into the state."""
     for name in ("iss", "login_hint", "target_link_uri"):
         if not params.get(name):
             return bad_request(f"login_{name}_missing", N_("The LMS did not send %(name)s to start the launch."),
@@ -84,16 +86,8 @@ def start_login(
         return registration
     if not registration.active:
         return forbidden("registration_disabled", N_("This LMS registration is disabled."))
-    login = PendingLogin(
-        state=client_storage.new_state() if through_storage else secrets.token_urlsafe(32),
-        nonce=secrets.token_urlsafe(32),
-        issuer=registration.issuer,
-        client_id=registration.client_id,
-        browser_binding=browser_binding(browser_id),
-        target_link_uri=params["target_link_uri"],
-        expires_at=clock() + LOGIN_LIFETIME,
-    )
-    logins.save_login(login)
+    login = states.issue(registration.issuer, registration.client_id, browser_binding(browser_id),
+                         clock() + LOGIN_LIFETIME, through_storage=through_storage)
     # urlencode's text for the same parameters in the same order: the fixed ones encoded once,
     # each other value quote_plus'd as urlencode does (~7 µs less than urlencode of all nine).
     query = (f"{_FIXED_QUERY}&client_id={quote_plus(login.client_id)}&redirect_uri={quote_plus(redirect_uri)}"

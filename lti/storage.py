@@ -1,7 +1,7 @@
 """What the LTI code needs from storage, as small interfaces.
 
-The application implements these on its database so that logins started by one web
-worker can finish on another, and a nonce consumed anywhere is consumed everywhere.
+The application implements these on its database so that a login consumed by one web
+worker is consumed for every worker, and a nonce used anywhere is used everywhere.
 """
 from __future__ import annotations
 
@@ -29,16 +29,16 @@ class Registration:
 
 @dataclass(frozen=True)
 class PendingLogin:
-    """A login this tool started: the state and nonce it issued and who may finish it."""
+    """A login this tool started: the state and nonce it issued and who may finish it.
+    It travels in its state (:mod:`lti.login_state`); ``login_id`` names it once used."""
 
     state: str
+    login_id: str
     nonce: str
     issuer: str
     client_id: str
     browser_binding: str
-    target_link_uri: str
     expires_at: float
-    consumed: bool = False
 
 
 @dataclass(frozen=True)
@@ -55,15 +55,15 @@ class RegistrationStore(Protocol):
 
 
 class LoginStore(Protocol):
-    def save_login(self, login: PendingLogin) -> None: ...
+    """The logins used, each kept until well after it expires so a replay reads as one."""
 
-    def find_login(self, state: str) -> PendingLogin | None: ...
-
-    def find_login_by_nonce(self, nonce: str) -> PendingLogin | None: ...
-
-    def consume_login(self, state: str, now: float) -> bool:
-        """Mark the login used; True only for the one caller that got there first."""
+    def consume_login(self, login: PendingLogin, now: float) -> bool:
+        """Record the login used; True only for the one caller that got there first."""
         ...
+
+    def login_used(self, login_id: str) -> bool: ...
+
+    def nonce_used(self, nonce: str) -> bool: ...
 
 
 class KeySetCache(Protocol):

@@ -28,8 +28,10 @@ def _concerning(person_id: int):
 
 
 def events(conn: Connection, *, platform_ids: Sequence[int] | None, person_id: int | None = None,
-           since: float | None = None, until: float | None = None, limit: int | None = 500) -> list[dict[str, Any]]:
-    """Newest first; ``platform_ids`` None means every platform (a tool operator's view)."""
+           since: float | None = None, until: float | None = None, before: int | None = None,
+           limit: int | None = None) -> list[dict[str, Any]]:
+    """Newest first (by entry number, the order they were written); ``platform_ids`` None
+    means every platform (a tool operator's view); ``before`` an entry number: only older ones."""
     ae = audit_events
     query = (select(ae, people.c.name.label("actor_name"), people.c.sub.label("actor_sub"))
              .select_from(ae.outerjoin(people, people.c.id == ae.c.actor_id)).order_by(ae.c.id.desc()))
@@ -41,6 +43,8 @@ def events(conn: Connection, *, platform_ids: Sequence[int] | None, person_id: i
         query = query.where(ae.c.at >= since)
     if until is not None:
         query = query.where(ae.c.at < until)
+    if before is not None:
+        query = query.where(ae.c.id < before)
     if limit is not None:
         query = query.limit(limit)
     return [dict(row) for row in conn.execute(query).mappings()]

@@ -11,10 +11,8 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, Iterable, Sequence
 
-from sqlalchemy import Connection, Dialect, Engine
+from sqlalchemy import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
-
-from .database import is_postgresql, one_statement, thread_connection
 
 _NAMED = re.compile(r"(?<![:\w]):(\w+)")
 
@@ -50,30 +48,6 @@ def run_count(conn: Connection, sql: str | dict[str, str], params: dict[str, Any
 def run_many(conn: Connection, sql: str | dict[str, str], rows: Sequence[dict[str, Any]]) -> None:
     """Execute once per row (executemany) in ``conn``'s transaction."""
     _execute(conn, sql, rows, lambda cursor: None, many=True)
-
-
-def write_alone(engine: Engine, sql: dict[str, str], params: dict[str, Any]) -> None:
-    """One write that is its own transaction, committed when this returns. On SQLite on the
-    DBAPI connection of the thread's kept connection (database.thread_connection) itself:
-    SQLAlchemy's transaction around it costs ~10 µs next to the ~40 µs of the INSERT and its
-    commit (the WriteLock is taken and released as in any transaction; a failed write is
-    rolled back when the connection is handed back). On PostgreSQL one statement in
-    autocommit (database.one_statement)."""
-    if is_postgresql(engine):
-        with one_statement(engine) as conn:
-            run(conn, sql, params)
-        return
-    with thread_connection(engine) as conn:
-        raw = conn.connection.dbapi_connection
-        try:
-            cursor = raw.cursor()
-            try:
-                cursor.execute(sql[engine.dialect.name], params)
-            finally:
-                cursor.close()
-            raw.commit()
-        except engine.dialect.loaded_dbapi.Error as error:
-            raise as_sqlalchemy_error(engine.dialect, sql[engine.dialect.name], params, error) from error
 
 
 def as_sqlalchemy_error(dialect: Dialect, statement: str, params: Any, error: Exception) -> DBAPIError:

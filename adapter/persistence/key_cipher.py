@@ -26,13 +26,16 @@ def new_secret() -> str:
     return secrets.token_urlsafe(32)
 
 
+def derive_key(secret: str, purpose: bytes) -> bytes:
+    """32 bytes for one ``purpose`` from ``secret`` (HKDF-SHA256): one secret, independent keys."""
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(secret.encode())
+
+
 class KeyCipher:
     def __init__(self, secret: str) -> None:
         if len(secret) < MIN_SECRET_LENGTH:
             raise KeyEncryptionError(f"COACHBRIDGE_KEY_ENCRYPTION_KEY must be at least {MIN_SECRET_LENGTH} characters")
-        derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"coachbridge tool keys"
-                       ).derive(secret.encode())
-        self._fernet = Fernet(base64.urlsafe_b64encode(derived))
+        self._fernet = Fernet(base64.urlsafe_b64encode(derive_key(secret, b"coachbridge tool keys")))
 
     def seal(self, pem: bytes) -> str:
         return SEALED_PREFIX + self._fernet.encrypt(pem).decode("ascii")

@@ -1,12 +1,12 @@
-"""The storage interfaces of lti/ on the database, so logins, nonces and platform keys
-are shared by every web worker on every machine.
+"""The storage interfaces of lti/ on the database, so the logins used (and their nonces)
+and platform keys are shared by every web worker on every machine.
 
 Every launch reads its registration twice (login and id_token POST), and every page
 names the platforms that may frame it, so registrations found and the platforms' page
 addresses are kept in process memory for :data:`REGISTRATION_TTL` seconds; a write to
 ``platforms`` or ``deployments`` through this process's engine drops them at once, other
 processes see it within the TTL. Unknown registrations are never cached, and nothing
-about logins, states or nonces is: those decisions are always the database's.
+about logins used is: that decision is always the database's.
 """
 from __future__ import annotations
 
@@ -101,28 +101,20 @@ class SqlRegistrationStore:
         return list(self._cached_load(("pages",), load))
 
 
-_LOGIN_COLUMNS = "state, nonce, issuer, client_id, browser_binding, target_link_uri, expires_at, consumed_at"
-
-
-def _login(row) -> PendingLogin:
-    state, nonce, issuer, client_id, browser_binding, target_link_uri, expires_at, consumed_at = row
-    return PendingLogin(state=state, nonce=nonce, issuer=issuer, client_id=client_id,
-                        browser_binding=browser_binding, target_link_uri=target_link_uri,
-                        expires_at=expires_at, consumed=consumed_at is not None)
-
-
-# Every launch runs these (driver_sql.py says why as SQL text).
-_INSERT_LOGIN = driver_sql.both(
-    "INSERT INTO pending_logins (state, nonce, issuer, client_id, browser_binding, target_link_uri, expires_at)"
-    " VALUES (:state, :nonce, :issuer, :client_id, :browser_binding, :target_link_uri, :expires_at)")
-_LOGIN_BY_STATE = driver_sql.both(f"SELECT {_LOGIN_COLUMNS} FROM pending_logins WHERE state = :state")
-_LOGIN_BY_NONCE = driver_sql.both(f"SELECT {_LOGIN_COLUMNS} FROM pending_logins WHERE nonce = :nonce")
+# Every launch runs the INSERT (driver_sql.py says why as SQL text); a refused one also the
+# first SELECT. A row is a used login, under its login id (its state is longer than the
+# column, and only the launch that consumes it writes); the target link is not kept.
 _CONSUME_LOGIN = driver_sql.both(
-    "UPDATE pending_logins SET consumed_at = :now WHERE state = :state AND consumed_at IS NULL AND expires_at > :now")
+    "INSERT INTO pending_logins (state, nonce, issuer, client_id, browser_binding, target_link_uri, expires_at,"
+    " consumed_at) VALUES (:state, :nonce, :issuer, :client_id, :browser_binding, '', :expires_at, :now)"
+    " ON CONFLICT DO NOTHING")
+_LOGIN_USED = driver_sql.both("SELECT 1 FROM pending_logins WHERE state = :state")
+_NONCE_USED = driver_sql.both("SELECT 1 FROM pending_logins WHERE nonce = :nonce")
 
 
 class SqlLoginStore:
-    """Pending logins; a consumed row stays until it expires so a replay is recognised."""
+    """The logins used; a row stays until its login expired an hour ago, so a replay is
+    recognised. The login itself travels in its state (lti.login_state): starting one writes nothing."""
 
     def __init__(self, engine: Engine, conn: Connection | None = None) -> None:
         self.engine = engine
@@ -139,30 +131,22 @@ class SqlLoginStore:
             return nullcontext(self.conn)
         return one_statement(self.engine) if write else self.engine.connect()
 
-    def save_login(self, login: PendingLogin) -> None:
-        params = {"state": login.state, "nonce": login.nonce, "issuer": login.issuer, "client_id": login.client_id,
-                  "browser_binding": login.browser_binding, "target_link_uri": login.target_link_uri,
-                  "expires_at": login.expires_at}
-        if self.conn is None:
-            driver_sql.write_alone(self.engine, _INSERT_LOGIN, params)  # every login runs it
-            return
-        driver_sql.run(self.conn, _INSERT_LOGIN, params)
-
-    def _find(self, statement: dict[str, str], params: dict) -> PendingLogin | None:
-        with self._connection(write=False) as conn:
-            rows = driver_sql.run(conn, statement, params)
-        return _login(rows[0]) if rows else None
-
-    def find_login(self, state: str) -> PendingLogin | None:
-        return self._find(_LOGIN_BY_STATE, {"state": state})
-
-    def find_login_by_nonce(self, nonce: str) -> PendingLogin | None:
-        return self._find(_LOGIN_BY_NONCE, {"nonce": nonce})
-
-    def consume_login(self, state: str, now: float) -> bool:
-        # One conditional UPDATE: whichever worker's statement lands first wins.
+    def consume_login(self, login: PendingLogin, now: float) -> bool:
+        # One insert that does nothing if the login is there: whichever worker's lands first wins.
+        params = {"state": login.login_id, "nonce": login.nonce, "issuer": login.issuer, "client_id": login.client_id,
+                  "browser_binding": login.browser_binding, "expires_at": login.expires_at, "now": now}
         with self._connection(write=True) as conn:
-            return driver_sql.run_count(conn, _CONSUME_LOGIN, {"state": state, "now": now}) == 1
+            return driver_sql.run_count(conn, _CONSUME_LOGIN, params) == 1
+
+    def _found(self, statement: dict[str, str], params: dict) -> bool:
+        with self._connection(write=False) as conn:
+            return bool(driver_sql.run(conn, statement, params))
+
+    def login_used(self, login_id: str) -> bool:
+        return self._found(_LOGIN_USED, {"state": login_id})
+
+    def nonce_used(self, nonce: str) -> bool:
+        return self._found(_NONCE_USED, {"nonce": nonce})
 
     def purge_expired(self, now: float, keep_for: float = 3600.0) -> int:
         """Forget logins long expired; kept an hour so a late replay still reads as a replay."""

@@ -14,7 +14,6 @@ from . import driver_sql
 from .key_cipher import KeyCipher
 from .locale_tables import locale_choices, platform_locales
 from .lrs_store import seal, unseal
-from .outbox_store import PENDING
 from .database import conflict_insert
 from .reminder_tables import activity_urls, mail_daily_counts, mail_preferences, mail_settings, personal_links
 from .tables import outbox, people
@@ -207,21 +206,24 @@ def activity_url(conn: Connection, resource_link_pk: int | None) -> str:
 
 
 # --- the outbox's mail, by person (an erasure cancels what waits and forgets every copy) ---
-def mail_source(kind: str, recipient_id: int, about: int | None) -> str:
-    """How a mail names its people in the outbox's ``source``."""
-    return f"{kind} to person {recipient_id}" + (f" about person {about}" if about is not None else "")
+def mail_source(kind: str, recipient_id: int, about: int | None, naming: int | None = None) -> str:
+    """How a mail names its people in the outbox's ``source``: its recipient, the learner it
+    is about, and someone else it names (a learner's mail naming their manager)."""
+    source = f"{kind} to person {recipient_id}" + (f" about person {about}" if about is not None else "")
+    return source + (f" naming person {naming}" if naming not in (None, recipient_id, about) else "")
 
 
-def queued_mail_to(conn: Connection, kind: str, person_ids: Iterable[int]) -> list[int]:
-    """The outbox rows of ``kind`` to these people not sent yet."""
+def mail_to(conn: Connection, kind: str, person_ids: Iterable[int]) -> list[int]:
+    """The outbox rows of ``kind`` to these people, sent or not."""
     sources = [mail_source(kind, person_id, None) for person_id in person_ids]
     return list(conn.execute(select(outbox.c.id).where(
-        outbox.c.channel == "mail", outbox.c.status == PENDING, outbox.c.source.in_(sources))).scalars())
+        outbox.c.channel == "mail", outbox.c.source.in_(sources))).scalars())
 
 
 def mail_of(conn: Connection, person_id: int) -> list[int]:
-    """The outbox rows of mail to the person or about them."""
+    """The outbox rows of mail to the person, about them, or naming them."""
     source = outbox.c.source
-    return list(conn.execute(select(outbox.c.id).where(outbox.c.channel == "mail", or_(
-        source.like(f"% to person {person_id}"), source.like(f"% to person {person_id} about %"),
-        source.like(f"% about person {person_id}")))).scalars())
+    return list(conn.execute(select(outbox.c.id).where(outbox.c.channel == "mail", or_(*(
+        source.like(pattern.format(person_id)) for pattern in (
+            "% to person {}", "% to person {} about %", "% to person {} naming %", "% about person {}",
+            "% about person {} naming %", "% naming person {}"))))).scalars())

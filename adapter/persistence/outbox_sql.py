@@ -20,9 +20,11 @@ _COMMON = {
     "targets": f"SELECT DISTINCT target FROM outbox WHERE channel = :channel AND {_DUE}",
 }
 # A message already queued (channel, target, message_id) is kept once: its key is taken
-# (outbox_keys), so a repeat writes nothing. The key hands out the id its outbox row and
-# payload take. SQLite (no INSERT in a WITH) reads the id back by the key: the row and the
-# payload find it taken if the message was queued before. PostgreSQL does it in one
+# (outbox_keys), so a repeat writes nothing — not even the payload an erasure or retention
+# forgot (outbox_store.forget): what was forgotten stays forgotten. The key hands out the id
+# its outbox row and payload take. SQLite (no INSERT in a WITH) reads the id back by the
+# key and writes the payload only while that id has no outbox row yet (a message queued
+# before has one, with or without its payload), then the row. PostgreSQL does it in one
 # statement, writing the row and payload only for a key it inserted.
 _KEY = "channel = :channel AND target = :target AND message_id = :message_id"
 _NEW_KEY = ("INSERT INTO outbox_keys (channel, target, message_id) VALUES (:channel, :target, :message_id)"
@@ -31,9 +33,10 @@ _ROW = "INSERT INTO outbox (id, channel, target, message_id, source, next_attemp
 ENQUEUE = {
     "sqlite": (
         _NEW_KEY,
-        (f"{_ROW} SELECT id, channel, target, message_id, :source, :next_attempt_at, :created_at FROM outbox_keys"
-         f" WHERE {_KEY} ON CONFLICT DO NOTHING"),
         ("INSERT INTO outbox_payloads (id, payload) SELECT id, CAST(:payload AS TEXT) FROM outbox_keys"
+         f" WHERE {_KEY} AND NOT EXISTS (SELECT 1 FROM outbox WHERE outbox.id = outbox_keys.id)"
+         " ON CONFLICT DO NOTHING"),
+        (f"{_ROW} SELECT id, channel, target, message_id, :source, :next_attempt_at, :created_at FROM outbox_keys"
          f" WHERE {_KEY} ON CONFLICT DO NOTHING")),
     "postgresql": (for_dialect(
         f"WITH new_key AS ({_NEW_KEY} RETURNING id),"

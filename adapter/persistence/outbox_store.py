@@ -75,7 +75,8 @@ def enqueue_many(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     """Add messages (dicts as :func:`message_row` makes them) in the caller's transaction,
     executemany statements (outbox_sql.ENQUEUE): each message's key, outbox row and
     payload, under the key's id. A message already queued (channel, target, message_id)
-    is kept once, its first payload with it."""
+    is kept once, its first payload with it; once forgotten (:func:`forget`), queueing it
+    again brings back neither its payload nor its sending."""
     if rows:
         for sql in ENQUEUE[conn.dialect.name]:
             run_many(conn, sql, rows)
@@ -250,12 +251,25 @@ def dead_messages(engine: Engine, limit: int = 50) -> list[dict[str, Any]]:
 def already_queued(conn: Connection, channel: str, target: str, message_ids: Sequence[str]) -> set[str]:
     """Which of ``message_ids`` are in the outbox already (in any state): a producer that
     repeats itself (a periodic scan) skips composing them again."""
+    return _queued(conn, channel, target, message_ids)
+
+
+def cancelled_among(conn: Connection, channel: str, target: str, message_ids: Sequence[str]) -> set[str]:
+    """Which of ``message_ids`` were queued and then cancelled (:func:`forget`)."""
+    return _queued(conn, channel, target, message_ids, status=CANCELLED)
+
+
+def _queued(conn: Connection, channel: str, target: str, message_ids: Sequence[str],
+            status: str | None = None) -> set[str]:
     found: set[str] = set()
     ids = list(message_ids)
     for start in range(0, len(ids), 500):
-        found.update(conn.execute(select(outbox_keys.c.message_id).where(
+        query = select(outbox_keys.c.message_id).where(
             outbox_keys.c.channel == channel, outbox_keys.c.target == target,
-            outbox_keys.c.message_id.in_(ids[start:start + 500]))).scalars())
+            outbox_keys.c.message_id.in_(ids[start:start + 500]))
+        if status is not None:
+            query = query.join(outbox, outbox.c.id == outbox_keys.c.id).where(outbox.c.status == status)
+        found.update(conn.execute(query).scalars())
     return found
 
 

@@ -89,7 +89,7 @@ class MailOnEvents:
                   "url": mail_store.activity_url(conn, event.resource_link_pk)}
         self.mailer.queue(conn, Draft(event.learner_id, "validation_decided", self._event_key(event),
                                       Text(N_("Your validation request: %(outcome)s"), {"outcome": outcome}),
-                                      values, about=event.learner_id), now)
+                                      values, about=event.learner_id, naming=event.manager_id), now)
 
     def send_invitation(self, conn: Connection, plan: dict | None, now: float) -> None:
         """The plan's invitation (or cancellation) to both; nothing when no plan changed."""
@@ -110,6 +110,6 @@ class MailOnEvents:
         self.mailer.queue_many(conn, [
             Draft(me["id"], "check_in_invitation", f"plan:{plan['id']}:seq:{plan['sequence']}", subject,
                   {"other": other["name"], "due_on": planned.planned_on, "cancelled": planned.cancelled},
-                  ics=ics, ics_method=method, about=plan["learner_id"])
+                  ics=ics, ics_method=method, about=plan["learner_id"], naming=other["id"])
             for me, other in ((manager, learner), (learner, manager))], now, settings=settings)
 

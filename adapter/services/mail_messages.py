@@ -30,7 +30,7 @@ from adapter.domain.mail import message_id, wanted
 from adapter.domain.source_text import Translate
 from adapter.domain.translatable import Translatable
 from adapter.persistence import mail_store
-from adapter.persistence.outbox_store import already_queued, enqueue_many, message_row
+from adapter.persistence.outbox_store import already_queued, cancelled_among, enqueue_many, message_row
 
 CHANNEL, TARGET = "mail", "smtp"
 
@@ -100,6 +100,7 @@ class Draft:
     ics: Callable[[Translate], str] | None = None  # the invitation, written with the recipient's words
     ics_method: str = ""
     about: int | None = None  # the learner it is about: erasing them cancels it (mail_store.mail_of)
+    naming: int | None = None  # someone else it names (a learner's manager): erasing them cancels it too
 
 
 class Mailer:
@@ -131,10 +132,15 @@ class Mailer:
         tokens = mail_store.unsubscribe_tokens(conn, {d.recipient_id for _, d in sendable}, now)
         rows = [message_row(CHANNEL, TARGET, identity,
                             self._payload(d, identity, people[d.recipient_id], tokens[d.recipient_id]),
-                            now, source=mail_store.mail_source(d.kind, d.recipient_id, d.about))
+                            now, source=mail_store.mail_source(d.kind, d.recipient_id, d.about, d.naming))
                 for identity, d in sendable]
         enqueue_many(conn, rows)
         return len(rows)
+
+    def cancelled(self, conn: Connection, events: Mapping[int, str]) -> set[int]:
+        """The recipients whose message for ``events[recipient]`` was queued, then cancelled."""
+        identities = {message_id(event, recipient, self.domain): recipient for recipient, event in events.items()}
+        return {identities[found] for found in cancelled_among(conn, CHANNEL, TARGET, list(identities))}
 
     def _payload(self, draft: Draft, identity: str, person: dict[str, Any], token: str) -> dict[str, Any]:
         unsubscribe = f"{self.base_url}/mail/unsubscribe/{draft.kind}/{token}" if self.base_url else ""

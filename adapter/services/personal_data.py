@@ -346,10 +346,10 @@ def _void_and_forget(conn: Connection, profile: dict[str, Any], records, now: fl
     for message in still_to_send:
         outbox_store.replace_payload(conn, message.id, _replace_agents(json.loads(kept[message.id]), marks, stand_in))
     outbox_store.forget(conn, [m.id for m in naming if m not in still_to_send])
-    outbox_store.forget(conn, mail_store.mail_of(conn, person_id))  # mail to or about them: cancelled, no copy kept
-    # Their managers' digests list them by name: cancelled; the next scan writes them again without them.
-    digests = mail_store.queued_mail_to(conn, WEEKLY_DIGEST, store.managers_of_learner(conn, person_id))
-    outbox_store.forget(conn, digests)
+    outbox_store.forget(conn, mail_store.mail_of(conn, person_id))  # mail to, about or naming them: no copy kept
+    # Their managers' digests list them by name: cancelled if not sent (the next scan writes
+    # the week's digest again without them), no copy kept if sent.
+    outbox_store.forget(conn, mail_store.mail_to(conn, WEEKLY_DIGEST, store.managers_of_learner(conn, person_id)))
     at = datetime.fromtimestamp(now, timezone.utc)
     held = {_record_source(m.source) for m in naming}
     others = store.learner_record_rows(conn, store.learners_managed_by(conn, person_id))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from datetime import date, datetime, timedelta, timezone
+from itertools import count
 from typing import Callable
 
 from sqlalchemy import Connection, Engine
@@ -61,7 +62,7 @@ def scan(conn: Connection, mailer: Mailer, now: float) -> int:
             drafts += [Draft(me, "check_in_coming_up", f"check-in-coming-up:{pair}",
                              Text(N_("Check-in on %(day)s"), {"day": due}),
                              {"other": name(other), "due_on": due, "url": url(c["resource_link_pk"])},
-                             about=c["learner_id"])
+                             about=c["learner_id"], naming=other)
                        for me, other in ((c["manager_id"], c["learner_id"]), (c["learner_id"], c["manager_id"]))]
         elif due < today:
             drafts.append(Draft(c["manager_id"], "check_in_overdue", f"check-in-overdue:{pair}",
@@ -75,13 +76,26 @@ def scan(conn: Connection, mailer: Mailer, now: float) -> int:
                                 Text(N_("Action due %(day)s"), {"day": a["due_on"]}),
                                 {"other": name(other), "due_on": a["due_on"],
                                  "description": a["description"],
-                                 "url": url(a["resource_link_pk"])}, about=a["learner_id"]))
-    for manager_id, lines in _digests(today, check_ins, actions, validations, name).items():
-        drafts.append(Draft(manager_id, WEEKLY_DIGEST, f"digest:{manager_id}:{iso_week(today)}",
+                                 "url": url(a["resource_link_pk"])}, about=a["learner_id"], naming=other))
+    digests = _digests(today, check_ins, actions, validations, name)
+    events = _digest_events(conn, mailer, list(digests), iso_week(today))
+    for manager_id, lines in digests.items():
+        drafts.append(Draft(manager_id, WEEKLY_DIGEST, events[manager_id],
                             Text(Np_("Your team this week: %(num)d thing due",
                                      "Your team this week: %(num)d things due"), {"num": len(lines)}),
                             {"lines": lines}))
     return mailer.queue_many(conn, drafts, now, settings=settings)
+
+
+def _digest_events(conn: Connection, mailer: Mailer, manager_ids: list[int], week: str) -> dict[int, str]:
+    """Each manager's digest of the week is one message, kept once; one an erasure cancelled
+    (it listed the erased learner) is written again under the next key, without them."""
+    events = {manager_id: f"digest:{manager_id}:{week}" for manager_id in manager_ids}
+    again = count(2)
+    while cancelled := mailer.cancelled(conn, events):
+        written = next(again)
+        events.update({manager_id: f"digest:{manager_id}:{week}:{written}" for manager_id in cancelled})
+    return events
 
 
 def _digests(today: date, check_ins: list[dict], actions: list[dict], validations: list[dict],

@@ -24,6 +24,8 @@ bp = admin_blueprint(__name__)
 COLUMNS = (_l("when (UTC)"), _l("who"), _l("action"), _l("record"), _l("record id"), _l("version"), _l("detail"))
 BAD_DAY = {"from": _l("The from date must look like 2026-12-31."), "to": _l("The to date must look like 2026-12-31.")}
 LAST_DAY = {"from": _l("The from date must be before 9999-12-31."), "to": _l("The to date must be before 9999-12-31.")}
+FILTERS = ("person", "from", "to")
+PAGE_SIZE = 50  # entries a page shows: a few screens on a phone, however long the trail
 
 
 def _day(name: str) -> date | None:
@@ -49,7 +51,8 @@ def _who(event: dict) -> str:
     return event["actor_name"] or event["actor_sub"] or _("person %(id)s", id=event["actor_id"])
 
 
-def _rows(limit: int | None) -> list[tuple]:
+def _events(limit: int | None, before: int | None = None) -> list[dict]:
+    """The entries the filters (person, from, to) ask for, newest first."""
     person = request.args.get("person", "").strip()
     person_id = whole_number(person)
     if person and person_id is None:
@@ -57,20 +60,38 @@ def _rows(limit: int | None) -> list[tuple]:
     since, until = _day("from"), _day("to")
     scope = admin_scope()
     with components().engine.connect() as conn:
-        found = audit_store.events(
+        return audit_store.events(
             conn, platform_ids=None if scope.is_operator else [scope.platform_id],
             person_id=person_id, since=_epoch(since) if since else None,
-            until=_epoch(until + timedelta(days=1)) if until else None, limit=limit)
-    return [(datetime.fromtimestamp(e["at"], timezone.utc).isoformat(timespec="seconds"), _who(e), e["action"],
-             e["record_type"], e["record_id"] if e["record_id"] is not None else "",
-             e["record_version"] if e["record_version"] is not None else "",
-             ", ".join(f"{k}: {v}" for k, v in sorted((e["detail"] or {}).items()))) for e in found]
+            until=_epoch(until + timedelta(days=1)) if until else None, before=before, limit=limit)
+
+
+def _row(e: dict) -> tuple:
+    return (datetime.fromtimestamp(e["at"], timezone.utc).isoformat(timespec="seconds"), _who(e), e["action"],
+            e["record_type"], e["record_id"] if e["record_id"] is not None else "",
+            e["record_version"] if e["record_version"] is not None else "",
+            ", ".join(f"{k}: {v}" for k, v in sorted((e["detail"] or {}).items())))
+
+
+def _before() -> int | None:
+    value = request.args.get("before", "").strip()
+    before = whole_number(value)
+    if value and before is None:
+        abort(400, description=_("The link to older entries names an entry by its number."))
+    return before
 
 
 @bp.route("/audit")
 @admin_required
 def audit_page():
-    return render_template("admin/audit.html", columns=COLUMNS, rows=_rows(limit=500), filters=request.args)
+    """A page of entries, newest first; an "older" link goes on from the last one shown (a
+    trail of thousands of entries is read a page at a time, or downloaded whole)."""
+    before = _before()
+    found = _events(PAGE_SIZE + 1, before)
+    shown = found[:PAGE_SIZE]
+    filters = {k: request.args[k] for k in FILTERS if request.args.get(k)}
+    return render_template("admin/audit.html", columns=COLUMNS, rows=[_row(e) for e in shown], filters=filters,
+                           older=shown[-1]["id"] if len(found) > PAGE_SIZE else None, paged=before is not None)
 
 
 @bp.route("/audit.csv")
@@ -80,6 +101,7 @@ def audit_csv():
     writer = csv.writer(out)
     writer.writerow([str(column) for column in COLUMNS])
     # Names and details come from LMSs and people: a spreadsheet must not run them as formulas.
-    writer.writerows([tuple(spreadsheet_cell(v) if isinstance(v, str) else v for v in row) for row in _rows(limit=None)])
+    writer.writerows([tuple(spreadsheet_cell(v) if isinstance(v, str) else v for v in _row(e))
+                      for e in _events(limit=None)])
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": 'attachment; filename="coachbridge-audit.csv"'})

@@ -12,11 +12,13 @@ from adapter.bootstrap import Parts
 from adapter.config import Settings
 from adapter.domain.roles import RoleMap
 from adapter.persistence.key_cipher import KeyCipher
+from adapter.persistence.instance_secrets import login_state_secret
 from adapter.persistence.key_store import ToolKeyStore
 from adapter.persistence.lti_stores import SqlKeySetCache, SqlLoginStore, SqlRegistrationStore
 from lti.jwks import PlatformKeys
-from lti.safe_fetch import FencedSession, FetchLimits
 from lti.launch_validation import LaunchValidator
+from lti.login_state import LoginStates
+from lti.safe_fetch import FencedSession, FetchLimits
 
 EXTENSION = "coachbridge"
 KEY_SET_MAX_BYTES = 256 * 1024  # a key set with a dozen rotated keys is ~20 KB
@@ -29,6 +31,7 @@ class Components:
     parts: Parts
     registrations: SqlRegistrationStore
     logins: SqlLoginStore
+    login_states: LoginStates
     tool_keys: ToolKeyStore
     validator: LaunchValidator
 
@@ -62,10 +65,11 @@ def page_connection() -> AbstractContextManager[Connection]:
 
 def web_components(parts: Parts) -> Components:
     registrations, logins = SqlRegistrationStore(parts.engine), SqlLoginStore(parts.engine)
+    login_states = LoginStates(login_state_secret(parts.settings))
     # A key set is fetched from the URL its registration names, fenced like every such fetch.
     key_sets = FencedSession(FetchLimits(allow_private_addresses=parts.settings.allow_private_addresses,
                                          max_bytes=KEY_SET_MAX_BYTES))
     validator = LaunchValidator(registrations, logins, PlatformKeys(SqlKeySetCache(parts.engine), key_sets),
-                                clock=time.time)
-    return Components(parts=parts, registrations=registrations, logins=logins,
+                                login_states, clock=time.time)
+    return Components(parts=parts, registrations=registrations, logins=logins, login_states=login_states,
                       tool_keys=ToolKeyStore(parts.engine, parts.cipher), validator=validator)

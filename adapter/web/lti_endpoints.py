@@ -71,7 +71,7 @@ def login():
     parts = components()
     through_storage = binding == client_storage.STORAGE
     browser_id = cookie or new_browser_id()  # with storage: the secret the platform frame keeps
-    outcome = start_login(params, parts.registrations, parts.logins, tool_url("lti.launch"), browser_id,
+    outcome = start_login(params, parts.registrations, parts.login_states, tool_url("lti.launch"), browser_id,
                           through_storage=through_storage)
     if isinstance(outcome, Rejection):
         return rejected(outcome)
@@ -106,8 +106,8 @@ def launch():
         return rejected(forbidden("state_storage_cross_site",
                                   N_("This launch was not sent by coachbridge's own page. Please launch again.")))
     through_storage = storage_value is not None
-    # One connection: the login is consumed in the transaction that records the launch and
-    # opens the session; the landing page is read on it after the commit. The consumption
+    # One connection: the login is consumed (its one write) in the transaction that records
+    # the launch and opens the session; the landing page is read on it after the commit. The consumption
     # comes last, so SQLite's write lock (taken at the transaction's first write) is held
     # for as few statements as possible; a launch that loses the race rolls back everything.
     # On SQLite the thread's kept connection (no pool checkout and return per launch).
@@ -119,7 +119,7 @@ def launch():
             opened = None if isinstance(outcome, Rejection) else open_session(
                 conn, outcome, parts.role_map, time.time(), parts.settings.session_lifetime,
                 session_in_urls=through_storage)
-            refused = opened and parts.validator.consume(state, logins)
+            refused = opened and parts.validator.consume(outcome.login, logins)
             if refused:
                 transaction.rollback()
                 outcome, opened = refused, None
@@ -147,8 +147,8 @@ def storage_launch_page(parts, id_token: str, state: str):
     """For a login bound through platform storage: the page that reads the value back
     from the platform frame and posts it with the id_token (None: let the validator say
     why this state cannot be used)."""
-    login = parts.logins.find_login(state)
-    if login is None or not client_storage.awaiting_value(state, None, login, time.time()):
+    login = parts.login_states.open(state)
+    if not client_storage.awaiting_value(state, None, login, time.time()) or parts.logins.login_used(login.login_id):
         return None
     registration = parts.registrations.find_registration(login.issuer, login.client_id)
     if registration is None:

@@ -27,6 +27,7 @@ WARM_UPS = 20  # profile_launch.py's
 import adapter.metrics  # noqa: E402,F401
 import adapter.persistence.launch_reads as launch_reads  # noqa: E402
 import adapter.persistence.lti_stores as lti_stores  # noqa: E402
+import lti.login_state as login_state  # noqa: E402
 import adapter.persistence.people_store as people_store  # noqa: E402
 import adapter.services.launches as launches  # noqa: E402
 import adapter.web.learner as learner  # noqa: E402
@@ -55,7 +56,7 @@ for owner, name, label in [
     (base.Engine, "connect", "Engine.connect"), (base.Connection, "begin", "Connection.begin"),
     (base.Transaction, "__exit__", "Transaction.__exit__ (commit)"), (base.Connection, "__exit__", "Connection.__exit__"),
     (validation.LaunchValidator, "validate", "validate"),
-    (lti_stores.SqlLoginStore, "find_login", "  find_login"),
+    (login_state.LoginStates, "open", "  LoginStates.open"),
     (validation.LaunchValidator, "check_signature", "  check_signature"),
     (validation, "signature_verifies", "    signature_verifies"),
     (endpoints, "open_session", "open_session"),
@@ -63,7 +64,8 @@ for owner, name, label in [
     (people_store, "save_context", "  save_context"), (people_store, "save_resource_link", "  save_resource_link"),
     (people_store, "save_person", "  save_person"), (people_store, "save_membership", "  save_membership"),
     (launches, "start_session", "  start_session"),
-    (validation.LaunchValidator, "consume", "consume"), (endpoints, "record_launch", "record_launch"),
+    (validation.LaunchValidator, "consume", "consume"), (lti_stores.SqlLoginStore, "consume_login", "  consume_login"),
+    (endpoints, "record_launch", "record_launch"),
     (endpoints, "landing", "landing"), (endpoints, "make_response", "make_response (the page)"),
     (endpoints, "set_cookie", "set_cookie"),
     # The learner landing page's view (learner.home): its reads and its render.

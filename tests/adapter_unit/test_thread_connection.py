@@ -5,15 +5,10 @@ from __future__ import annotations
 
 import threading
 
-import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.exc import IntegrityError
 
-from adapter.persistence import driver_sql
 from adapter.persistence.database import thread_connection
 from tests.adapter_unit.test_sqlite_write_lock import engine  # noqa: F401 (a fixture: table t (n INTEGER))
-
-_INSERT = {"sqlite": "INSERT INTO u (n) VALUES (:n)"}
 
 
 def _in_other_thread(work):
@@ -53,20 +48,6 @@ def test_an_uncommitted_transaction_is_rolled_back_when_handed_back(engine):
         assert not conn.in_transaction()
         assert conn.execute(text("SELECT count(*) FROM t")).scalar() == 0
     assert _in_other_thread(lambda: _written(engine, 2)) is True  # the write lock is free
-
-
-def test_a_failed_write_on_the_driver_connection_leaves_nothing_open(engine):
-    with engine.begin() as conn:
-        conn.execute(text("CREATE TABLE u (n INTEGER PRIMARY KEY)"))
-    driver_sql.write_alone(engine, _INSERT, {"n": 1})
-    with pytest.raises(IntegrityError):
-        driver_sql.write_alone(engine, _INSERT, {"n": 1})
-    with thread_connection(engine) as conn:
-        assert not conn.connection.dbapi_connection.in_transaction
-    driver_sql.write_alone(engine, _INSERT, {"n": 2})
-    assert _in_other_thread(lambda: _written(engine, 3)) is True
-    with engine.connect() as conn:
-        assert conn.execute(text("SELECT n FROM u ORDER BY n")).scalars().all() == [1, 2]
 
 
 def test_a_connection_given_other_options_goes_back_to_the_pool(engine):

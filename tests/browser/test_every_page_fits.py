@@ -8,13 +8,17 @@ words run longest, walks the launched pages again at 390 px (screenshots named d
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from adapter.cli import main
+from adapter.persistence.coaching_store import audit
+from adapter.persistence.coaching_tables import audit_events
 from adapter.persistence.tables import people as people_table
-from tests.peers.lti_platform import browser, full_launch
+from adapter.web.admin_audit import PAGE_SIZE
+from tests.peers.lti_platform import browser, demo_platform_id, full_launch
 
 from .conftest import check_accessibility, tool_frame
 
@@ -134,13 +138,32 @@ def _learner_and_manager(chromium, peers, people, width: int, locale: str = "") 
                   ("todo", "/manager/todo"), ("reports", "/manager/reports")], "manager", locale)
 
 
+ERASED = {"via": "command line", "reflections": 3, "conversations": 2, "actions": 4, "validations": 1,
+          "statements_voided": 12, "authored_kept": 1, "gradebook_entries": 1}  # a long entry's detail
+
+
+def _a_full_audit_trail(peers) -> str:
+    """More entries than the audit page shows (long ones, as an erasure leaves): the admin's
+    walk measures a full page, and its link to older ones, whatever ran before. The path of
+    the page of older entries."""
+    platform_id = demo_platform_id(peers)
+    with peers.engine.begin() as conn:
+        for n in range(PAGE_SIZE + 1):
+            audit(conn, at=time.time(), actor_id=None, platform_id=platform_id, action="person.erased",
+                  record_type="person", record_id=n, detail=ERASED)
+        newest = conn.execute(select(func.max(audit_events.c.id))).scalar_one()
+    return f"/admin/audit?before={newest}"
+
+
 def _instructor_and_admin(chromium, peers, width: int, locale: str = "") -> None:
+    older = _a_full_audit_trail(peers)
     _walk_in_lms(chromium, peers, width, "instructor-ivan",
                  [("course", ""), ("outcomes", "/instructor/reports")], "instructor", locale)
     _walk_in_lms(chromium, peers, width, "admin-ada",
                  [("home", ""), ("lrs", "/admin/lrs"), ("new-lrs", "/admin/lrs/new"),
                   ("relationships", "/admin/relationships"), ("outcomes", "/admin/reports"),
-                  ("people", "/admin/people"), ("retention", "/admin/retention"), ("audit", "/admin/audit")],
+                  ("people", "/admin/people"), ("retention", "/admin/retention"), ("audit", "/admin/audit"),
+                  ("audit-older", older)],
                  "admin", locale)
     _walk(chromium, width, peers.lms.login_url("instructor-ivan", "deep-link", locale=locale),
           [("add-activity", "")], f"{_prefix(locale)}instructor")

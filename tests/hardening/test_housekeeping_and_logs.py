@@ -25,9 +25,8 @@ from lti.storage import PendingLogin
 
 
 def login(state: str, expires_at: float) -> PendingLogin:
-    return PendingLogin(state=state, nonce=f"nonce-{state}", issuer="https://lms.example.org", client_id="c1",
-                        browser_binding="b", target_link_uri="https://tool.example.org/lti/launch",
-                        expires_at=expires_at)
+    return PendingLogin(state=f"sealed-{state}", login_id=state, nonce=f"nonce-{state}",
+                        issuer="https://lms.example.org", client_id="c1", browser_binding="b", expires_at=expires_at)
 
 
 def test_the_worker_forgets_expired_sessions_and_pending_logins(database_url):
@@ -38,9 +37,10 @@ def test_the_worker_forgets_expired_sessions_and_pending_logins(database_url):
         for lifetime in (-60, 3600):  # ended a minute ago; still open
             create_session(conn, now=now, lifetime=lifetime, app_role="learner", app_roles=["learner"], launch={})
     logins = SqlLoginStore(engine)
-    logins.save_login(login("long-expired", now - 2 * 3600))
-    logins.save_login(login("just-expired", now - 60))  # kept an hour: a late replay still reads as one
-    logins.save_login(login("open", now + 300))
+    for login_id, expires_at in (("long-expired", now - 2 * 3600),
+                                 ("just-expired", now - 60),  # kept an hour: a late replay still reads as one
+                                 ("open", now + 300)):
+        assert logins.consume_login(login(login_id, expires_at), now - 3 * 3600)
 
     worker = Worker(default_jobs(engine, None), idle_wait=0.05).start()
     try:

@@ -211,8 +211,8 @@ def test_platform_origin_and_waiting_for_a_value():
     assert cs.web_origin("https://LMS.example.org:443/auth?x=1") == "https://lms.example.org"
     assert cs.web_origin("http://127.0.0.1:8080/authorize") == "http://127.0.0.1:8080"
     assert cs.web_origin("https://[::1]:8443/a") == "https://[::1]:8443"
-    login = PendingLogin(state="cs.x", nonce="n", issuer="i", client_id="c", browser_binding="b",
-                         target_link_uri="t", expires_at=100.0)
+    login = PendingLogin(state="cs.x", login_id="x", nonce="n", issuer="i", client_id="c", browser_binding="b",
+                         expires_at=100.0)
     assert cs.awaiting_value("cs.x", None, login, now=50)
     assert not cs.awaiting_value("cs.x", "value", login, now=50)
     assert not cs.awaiting_value("plain", None, login, now=50)

@@ -13,12 +13,15 @@ from urllib.parse import parse_qs, urlsplit
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select
 
-from adapter.persistence.tables import people, pending_logins, platforms, web_sessions
+from adapter.persistence.tables import people, platforms, web_sessions
 from adapter.services.platforms import PlatformSpec, register_platform
+from adapter.web.auth import BROWSER_COOKIE
 from lti import claims as c
 from lti.keys import SigningKey
+from lti.login_state import LoginStates
+from lti.oidc import LOGIN_LIFETIME, browser_binding
 from tests.peers.lti_platform import StartedLogin, browser, error_code, full_launch, post_launch, start_login
 
 
@@ -160,12 +163,39 @@ def test_deep_linking_request_without_its_settings(peers):
     assert_refused(post_launch(peers, login, signed(peers, claims)), 400, "deep_linking_settings_missing")
 
 
-def test_login_that_waited_past_its_lifetime(peers):
+def test_login_that_waited_past_its_lifetime(peers, monkeypatch):
     login = start_login(peers)
-    with peers.engine.begin() as conn:  # the browser took longer than the login may wait
-        conn.execute(update(pending_logins).where(pending_logins.c.state == login.state)
-                     .values(expires_at=time.time() - 1))
-    assert_refused(post_launch(peers, login, signed(peers, claims_for(peers, login))), 401, "state_expired")
+    token = signed(peers, claims_for(peers, login))
+    # The browser took longer than the login may wait (the tool's clock moved past its expiry).
+    monkeypatch.setattr(peers.app.extensions["coachbridge"].validator, "clock",
+                        lambda: time.time() + LOGIN_LIFETIME + 1)
+    assert_refused(post_launch(peers, login, token), 401, "state_expired")
+
+
+def test_reload_after_the_token_expired_still_reads_as_used(peers, monkeypatch):
+    """A used login is refused as used whatever else is wrong with its launch now."""
+    login = start_login(peers)
+    token = signed(peers, claims_for(peers, login))
+    assert post_launch(peers, login, token).status_code == 200
+    monkeypatch.setattr(peers.app.extensions["coachbridge"].validator, "clock",
+                        lambda: time.time() + LOGIN_LIFETIME + 1)
+    assert_refused(post_launch(peers, login, token), 400, "launch_already_used")
+
+
+def test_state_changed_on_the_way_or_sealed_with_another_secret(peers):
+    """The state carries its login, sealed by the tool: any change to it, or the same login
+    sealed with another secret (one changed since the login started), is a state the tool
+    never issued."""
+    login = start_login(peers)
+    token = signed(peers, claims_for(peers, login))
+    body, _, tag = login.state.rpartition(".")
+    resealed = LoginStates(b"another secret, thirty-two bytes long").issue(
+        peers.lms.issuer, peers.lms.client_id, browser_binding(login.client.cookies[BROWSER_COOKIE]),
+        time.time() + LOGIN_LIFETIME).state
+    for state in (body + ".AAAAAAAAAAAAAAAAAAAAAA", body[:-1] + "x." + tag, body, "é." + tag, login.state + "=",
+                  resealed):
+        assert_refused(post_launch(peers, login, token, state=state), 401, "state_unknown")
+    assert post_launch(peers, login, token).status_code == 200  # the real one is unharmed
 
 
 def other_client(peers, client_id: str, key_set_url: str | None = None) -> int:
@@ -233,7 +263,8 @@ def test_a_launch_that_loses_the_race_for_its_login_keeps_nothing(peers, monkeyp
     opened_for_real = lti_endpoints.open_session
 
     def the_other_post_consumes_first(*args, **kwargs):
-        assert peers.app.extensions["coachbridge"].logins.consume_login(login.state, time.time())
+        parts = peers.app.extensions["coachbridge"]
+        assert parts.logins.consume_login(parts.login_states.open(login.state), time.time())
         return opened_for_real(*args, **kwargs)
 
     monkeypatch.setattr(lti_endpoints, "open_session", the_other_post_consumes_first)

@@ -80,7 +80,7 @@ def test_the_launch_answers_with_the_page_and_consumes_its_login(peers):
     assert page.headers["Cache-Control"] == "no-store"
     assert launch_session(peers, page)["resource_link_pk"] is not None
     with peers.engine.connect() as conn:
-        consumed = conn.execute(select(pending_logins.c.consumed_at).where(pending_logins.c.state == login.state)
+        consumed = conn.execute(select(pending_logins.c.consumed_at).where(pending_logins.c.nonce == login.nonce)
                                 ).scalar()
     assert consumed is not None
     landing = login.client.get(peers.tool_url + "/learner/")

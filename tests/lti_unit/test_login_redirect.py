@@ -6,8 +6,9 @@ from urllib.parse import urlencode
 
 import pytest
 
+from lti.login_state import LoginStates
 from lti.oidc import LoginRedirect, start_login
-from lti.storage import PendingLogin, Registration
+from lti.storage import Registration
 
 
 class Registrations:
@@ -19,14 +20,6 @@ class Registrations:
 
     def registrations_for_issuer(self, issuer: str) -> list[Registration]:
         return [self.registration]
-
-
-class Logins:
-    def __init__(self) -> None:
-        self.saved: list[PendingLogin] = []
-
-    def save_login(self, login: PendingLogin) -> None:
-        self.saved.append(login)
 
 
 TEXTS = ["bench-client", "a b+c&d=e/f?g#h%20", "caf\u00e9 \U0001f642", "~._-", "", "x\ny"]
@@ -44,11 +37,10 @@ def test_the_redirect_query_is_urlencodes_text(client_id, hint, message_hint, au
               "client_id": client_id}
     if message_hint is not None:
         params["lti_message_hint"] = message_hint
-    logins = Logins()
-    outcome = start_login(params, Registrations(registration), logins, "https://tool.test/lti/launch?x=1 2",
-                          "browser-id", through_storage=through_storage)
+    outcome = start_login(params, Registrations(registration), LoginStates(b"s" * 32),
+                          "https://tool.test/lti/launch?x=1 2", "browser-id", through_storage=through_storage)
     assert isinstance(outcome, LoginRedirect)
-    login = logins.saved[0]
+    login = outcome.login
     query = {"scope": "openid", "response_type": "id_token", "response_mode": "form_post", "prompt": "none",
              "client_id": client_id, "redirect_uri": "https://tool.test/lti/launch?x=1 2",
              "login_hint": params["login_hint"], "state": login.state, "nonce": login.nonce}

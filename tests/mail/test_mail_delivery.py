@@ -149,6 +149,27 @@ def test_erasing_a_learner_cancels_mail_to_or_about_them_and_keeps_no_copy(team,
     assert smtp.messages == []
 
 
+def test_erasing_a_manager_cancels_mail_to_their_learners_naming_them_and_keeps_no_copy(team, smtp):
+    """The learner's mail that names the manager (the decision, the invitation with the
+    manager's address, a reminder) is about the manager too: unsent, it is cancelled; sent,
+    no copy is kept."""
+    asked = team.ask_validation()
+    assert team.drain() == 1  # to Maria: sent, its copy names Ana only
+    team.decide(asked.id)  # to Ana, from Maria: sent before the erasure
+    assert team.drain() == 1
+    team.check_in(next_on=in_days(2))  # the invitation to both, waiting
+    erase_person_by_id(team.engine, team.platform_id, team.people["maria"], Actor(None, "command line"), time.time())
+    assert team.drain() == 0
+    with team.engine.connect() as conn:
+        mail = conn.execute(select(outbox.c.source, outbox.c.status, outbox_payloads.c.payload).select_from(
+            outbox.outerjoin(outbox_payloads, outbox_payloads.c.id == outbox.c.id)).where(
+            outbox.c.channel == "mail").order_by(outbox.c.id)).all()
+    assert [(source.split()[0], status, payload is not None) for source, status, payload in mail] == [
+        ("validation_requested", "delivered", False), ("validation_decided", "delivered", False),
+        ("check_in_invitation", "cancelled", False), ("check_in_invitation", "cancelled", False)]
+    assert all("maria" not in m.as_string().lower() for m in smtp.messages[2:])
+
+
 def test_an_activity_without_a_title_is_named_as_the_pages_name_it(team, smtp):
     """Open edX launches a link by id only: the mail calls it what every page does."""
     with team.engine.begin() as conn:

@@ -12,7 +12,11 @@ from babel.dates import format_date
 from sqlalchemy import func, select, update
 
 from adapter.domain.due import end_of_week
-from adapter.persistence.tables import outbox, resource_links
+from adapter.domain.relationships import ManagerLink
+from adapter.persistence import people_store
+from adapter.persistence.relationships_store import link_manager
+from adapter.persistence.tables import outbox, outbox_payloads, resource_links
+from adapter.services import coaching
 from adapter.services.personal_data import Actor, erase_person_by_id
 from adapter.services.reminders import SCAN_EVERY, ReminderScan
 
@@ -129,6 +133,39 @@ def test_an_erasure_cancels_the_queued_digests_to_them_and_naming_them(team, smt
     later = ReminderScan(team.engine, PUBLIC_URL, clock=lambda: time.time() + SCAN_EVERY + 1)
     assert later.run_once() == 0  # nothing left due for Maria: no digest again
     assert team.drain() == 0 and all("Ana" not in m.as_string() for m in smtp.messages[1:])
+
+
+def test_a_digest_cancelled_by_an_erasure_is_written_again_without_them(team, smtp):
+    """Maria's digest names Ana and Bo; erasing Ana cancels it, and the next scan writes
+    the week's digest again, about Bo only (the same week's digest is otherwise kept once)."""
+    with team.engine.begin() as conn:
+        team.people["bo"] = people_store.save_person(conn, team.platform_id, "sub-bo", {
+            "name": "Bo", "email": "bo@example.org"}, time.time())
+        link_manager(conn, ManagerLink(team.people["bo"], team.people["maria"]), "import", time.time())
+    team.ask_validation()
+    coaching.ask_for_validation(team.engine, team.viewer("bo"), team.link, "Used it with a client", time.time())
+    assert team.drain() == 2
+    assert ReminderScan(team.engine, PUBLIC_URL).run_once() == 1
+    erase_person_by_id(team.engine, team.platform_id, team.people["ana"], Actor(None, "test"), time.time())
+    later = ReminderScan(team.engine, PUBLIC_URL, clock=lambda: time.time() + SCAN_EVERY + 1)
+    assert later.run_once() == 1
+    assert ReminderScan(team.engine, PUBLIC_URL, clock=lambda: time.time() + 2 * SCAN_EVERY + 2).run_once() == 0
+    assert team.drain(clock=lambda: time.time() + 2 * SCAN_EVERY + 3) == 1  # written as of the later scan
+    digest = smtp.catcher.wait_for(3)[-1]
+    text = digest.get_body(("plain",)).get_content()
+    assert digest["To"].startswith("Maria") and "Bo waits for your validation" in text and "Ana" not in text
+
+
+def test_a_sent_digest_naming_an_erased_learner_keeps_no_copy(team, smtp):
+    team.ask_validation()
+    assert ReminderScan(team.engine, PUBLIC_URL).run_once() == 1  # Maria's digest: "Ana waits for your validation"
+    assert team.drain() == 2
+    erase_person_by_id(team.engine, team.platform_id, team.people["ana"], Actor(None, "test"), time.time())
+    with team.engine.connect() as conn:
+        digests = conn.execute(select(outbox.c.status, outbox_payloads.c.payload).select_from(
+            outbox.outerjoin(outbox_payloads, outbox_payloads.c.id == outbox.c.id)).where(
+            outbox.c.source.like("weekly_digest %"))).all()
+    assert [tuple(row) for row in digests] == [("delivered", None)]
 
 
 def test_a_managers_erasure_cancels_their_queued_digest(team, smtp):

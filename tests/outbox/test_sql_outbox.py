@@ -10,7 +10,8 @@ from sqlalchemy import text
 
 from adapter.persistence.database import make_engine, upgrade
 from adapter.persistence.outbox_store import (
-    SqlOutbox, already_queued, dead_messages, enqueue, enqueue_many, message_row, queue_status, retry_dead,
+    SqlOutbox, already_queued, dead_messages, enqueue, enqueue_many, forget, message_row, payloads, queue_status,
+    retry_dead,
 )
 
 
@@ -114,6 +115,28 @@ def test_a_repeated_message_keeps_its_first_payload(engine):
     claimed = SqlOutbox(engine, "xapi", clock=lambda: 10.0).claim_due("lrs-a", 10, datetime.now(timezone.utc))
     assert [(m.statement_id, m.payload) for m in claimed] == [("same", {"v": 1}), ("other", {"v": 3})]
     assert claimed[0].next_attempt_at == datetime.fromtimestamp(1.0, timezone.utc)
+
+
+def test_a_forgotten_message_queued_again_stays_without_its_content(engine):
+    """An erasure (or retention) forgets a message: cancelled if unsent, its payload gone.
+    The same message queued again (a retried handler, a re-run event) writes nothing, on
+    SQLite as on PostgreSQL: the content does not come back, nor is it sent."""
+    clock = Clock()
+    fill(engine, 2, clock.now)
+    box = SqlOutbox(engine, "xapi", clock=clock)
+    sent = box.claim_due("lrs-a", 1, clock.dt())[0]
+    box.mark_delivered([sent.id])
+    with engine.begin() as conn:
+        ids = list(conn.execute(text("SELECT id FROM outbox ORDER BY id")).scalars())
+        forget(conn, ids)
+    with engine.begin() as conn:
+        enqueue_many(conn, [message_row("xapi", "lrs-a", f"id-{i}", {"id": f"id-{i}", "name": "Ana"}, clock.now + 5)
+                            for i in range(2)])
+    with engine.connect() as conn:
+        assert payloads(conn, ids) == {}
+        statuses = conn.execute(text("SELECT message_id, status FROM outbox ORDER BY id")).all()
+    assert [tuple(row) for row in statuses] == [("id-0", "delivered"), ("id-1", "cancelled")]
+    assert box.claim_due("lrs-a", 10, clock.dt()) == []
 
 
 def migrated_to(database_url, revision):

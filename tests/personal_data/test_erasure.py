@@ -11,13 +11,14 @@ import time
 import uuid
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from adapter.cli import main
 from adapter.persistence import people_store, scim_store
 from adapter.persistence.expected_people_store import expect_person
 from adapter.persistence.coaching_tables import audit_events, conversations, reflections
-from adapter.persistence.tables import outbox, resource_links
+from adapter.persistence.outbox_store import enqueue_many, message_row, payloads
+from adapter.persistence.tables import outbox, outbox_payloads, resource_links
 from adapter.services.personal_data import Actor, export_person, plan_erasure
 from adapter.worker import default_jobs, drain
 from xapi.agents import IdentityFormat, PrivacySettings
@@ -197,6 +198,41 @@ def test_the_admin_is_told_which_lms_gradebook_columns_hold_scores_and_queued_on
         scores = conn.execute(select(outbox.c.status).where(outbox.c.channel == "ags",
                                                             outbox.c.target == f"platform:{world.platform_id}")).all()
     assert scores and {s for s, in scores} == {"cancelled"}  # never posted for someone erased
+
+
+def test_their_messages_queued_again_after_the_erasure_bring_nothing_back(world, engine, ralph, database_url,
+                                                                         monkeypatch, capsys):
+    """A handler retried, or the same event run again, queues the very statements and
+    scores the erasure cancelled and forgot: they stay cancelled, without their content,
+    on SQLite as on PostgreSQL, and none is sent."""
+    with engine.begin() as conn:  # scores for the LMS gradebook too
+        conn.execute(update(resource_links).where(resource_links.c.id == world.link_pk).values(
+            lineitem_url=f"https://lms.example.org/lineitems/{uuid.uuid4().hex[:8]}"))
+        before = conn.execute(select(func.max(outbox.c.id))).scalar() or 0
+    identity = make_distinct(world, "learner")
+    target = f"ralph-{uuid.uuid4().hex[:6]}"
+    world.add_lrs(target, ralph.endpoint, auth=ralph.auth)
+    world.set_privacy(PrivacySettings(share_free_text=True))
+    texts = _seed(world, uuid.uuid4().hex[:10])
+    with engine.connect() as conn:
+        queued = conn.execute(select(outbox.c.id, outbox.c.channel, outbox.c.target, outbox.c.message_id,
+                                     outbox.c.source, outbox_payloads.c.payload)
+                              .join(outbox_payloads, outbox_payloads.c.id == outbox.c.id)
+                              .where(outbox.c.id > before)).all()
+    assert {row.channel for row in queued} == {"xapi", "ags"}
+    _erase(monkeypatch, capsys, database_url, world, identity["sub"], "--yes")
+
+    with engine.begin() as conn:
+        enqueue_many(conn, [message_row(row.channel, row.target, row.message_id, row.payload, time.time(), row.source)
+                            for row in queued])
+    with engine.connect() as conn:
+        assert payloads(conn, [row.id for row in queued]) == {}
+        statuses = set(conn.execute(select(outbox.c.status).where(outbox.c.id.in_([row.id for row in queued])))
+                       .scalars())
+    assert statuses == {"cancelled"}
+    assert found_in_database(engine, [*identity.values(), *texts.values()]) == []
+    drain(default_jobs(engine, None))
+    assert not {row.message_id for row in queued} & {s["id"] for s in live_statements(ralph)}
 
 
 def test_an_untitled_activitys_gradebook_column_is_named_by_the_rule_pages_use(world, engine):

@@ -12,6 +12,7 @@ from html import unescape
 
 from sqlalchemy import select, update
 
+from adapter.persistence.coaching_store import audit
 from adapter.persistence.coaching_tables import audit_events, reflections
 from adapter.persistence.session_store import create_session
 from adapter.services.admin_access import OPERATOR_SIGN_IN
@@ -131,6 +132,30 @@ def test_the_audit_trail_filters_by_person_and_date_and_downloads_as_csv(tool, e
     assert "Nothing matches." in get(admin, f"/admin/audit?person={world.learner_id}&to=2000-01-01").get_data(
         as_text=True)
     get(admin, "/admin/audit?from=yesterday", 400)
+
+
+def test_a_long_audit_trail_is_read_a_page_at_a_time_newest_first(tool, engine, world):
+    """Thousands of entries are no endless page: 50 at a time, newest first, each page's
+    "Older entries" link going on from its last one (the filters kept); the CSV has them all."""
+    start = time.time()
+    with engine.begin() as conn:
+        for n in range(1, 121):  # entry n written n seconds after the start: the newest is 120
+            audit(conn, at=start + n, actor_id=world.manager_id, platform_id=world.platform_id,
+                  action="check_in.held", record_type="check_in", record_id=n)
+    admin = operator(tool, engine)
+    pages, path = [], f"/admin/audit?person={world.manager_id}"
+    while path:
+        page = get(admin, path).get_data(as_text=True)
+        pages.append([int(n) for n in re.findall(r"check_in\.held\s+· check_in (\d+)", page)])
+        older = re.search(r'href="([^"]*)">Older entries<', page)
+        path = unescape(older.group(1)) if older else None
+        assert path is None or f"person={world.manager_id}" in path
+        assert ("Newest entries" in page) == (len(pages) > 1)
+    assert pages == [list(range(120, 70, -1)), list(range(70, 20, -1)), list(range(20, 0, -1))]
+    rows = list(csv.reader(io.StringIO(get(admin, f"/admin/audit.csv?person={world.manager_id}")
+                                       .get_data(as_text=True))))
+    assert len(rows) == 1 + 120
+    assert "names an entry by its number" in get(admin, "/admin/audit?before=soon", 400).get_data(as_text=True)
 
 
 def test_an_admin_sets_retention_limits_and_sees_what_the_next_run_removes(tool, engine, world):
