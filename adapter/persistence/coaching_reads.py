@@ -2,20 +2,25 @@
 the page can afford (adapter/services/coaching_views.py cuts it to what the viewer may see)."""
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection
 
-from . import driver_sql
-from .coaching_tables import conversations, reflections, validation_requests
-from .people_store import named_links
-from .tables import memberships, people, resource_links
+from . import driver_rows, driver_sql
+from .coaching_tables import reflections
+from .people_store import NAMED_LINK, named_links_sql
+
+
+# Pages name people and activities on every visit: SQL text (driver_sql.py says why).
+_NAMES = driver_rows.with_ids("SELECT id, name, email, sub FROM people WHERE id {in_ids}")
 
 
 def names(conn: Connection, person_ids: set[int]) -> dict[int, str]:
-    rows = conn.execute(select(people.c.id, people.c.name, people.c.email, people.c.sub)
-                        .where(people.c.id.in_(person_ids))).all() if person_ids else []
-    return {r.id: r.name or r.email or r.sub for r in rows}
+    """What each person is called: their name, else their email, else their LMS user id."""
+    if not person_ids:
+        return {}
+    return {person_id: name or email or sub for person_id, name, email, sub
+            in driver_sql.run(conn, _NAMES, {"ids": driver_rows.ids(conn, person_ids)})}
 
 
 # What a learner has at all, with the launched activity's title, in one statement: the
@@ -40,54 +45,81 @@ def learner_has(conn: Connection, learner_id: int, resource_link_pk: int | None)
     return dict(zip(("link_title", *_LEARNER_HAS_SECTIONS), row))
 
 
+_COURSE_LINKS_OF, _COURSE_LINKS_OF_EACH = driver_rows.one_and_each(named_links_sql(
+    "ORDER BY r.title, r.id", columns=", memberships.person_id",
+    join=" JOIN memberships ON memberships.context_pk = r.context_pk AND memberships.person_id {in_ids}"))
+
+
 def course_links_of(conn: Connection, learner_id: int) -> list[dict[str, Any]]:
     """The resource links of the courses the learner is a member of (what names each:
     people_store.named_links), by title."""
-    return [dict(row) for row in conn.execute(
-        named_links().join(memberships, and_(memberships.c.context_pk == resource_links.c.context_pk,
-                                             memberships.c.person_id == learner_id))
-        .order_by(resource_links.c.title, resource_links.c.id)).mappings()]
+    return NAMED_LINK.read(conn, _COURSE_LINKS_OF, {"id": learner_id})
+
+
+def course_links_of_each(conn: Connection, learner_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """:func:`course_links_of` for each of these learners, in one statement."""
+    each: dict[int, list[dict[str, Any]]] = {learner_id: [] for learner_id in learner_ids}
+    if each:
+        values = driver_sql.run(conn, _COURSE_LINKS_OF_EACH, {"ids": driver_rows.ids(conn, each)})
+        for link, row in zip(NAMED_LINK.rows(conn, values), values):
+            each[row[len(NAMED_LINK)]].append(link)
+    return each
+
+
+_LINKS_REFLECTED_ON, _LINKS_REFLECTED_ON_EACH = driver_rows.one_and_each(
+    "SELECT learner_id, resource_link_pk FROM reflections WHERE learner_id {in_ids} AND withdrawn_at IS NULL")
 
 
 def links_reflected_on(conn: Connection, learner_id: int) -> set[int]:
-    return set(conn.execute(select(reflections.c.resource_link_pk).where(
-        reflections.c.learner_id == learner_id, reflections.c.withdrawn_at.is_(None))).scalars())
+    return {link for _, link in driver_sql.run(conn, _LINKS_REFLECTED_ON, {"id": learner_id})}
+
+
+def links_reflected_on_each(conn: Connection, learner_ids: list[int]) -> dict[int, set[int]]:
+    """:func:`links_reflected_on` for each of these learners, in one statement."""
+    each: dict[int, set[int]] = {learner_id: set() for learner_id in learner_ids}
+    if each:
+        for learner_id, link in driver_sql.run(conn, _LINKS_REFLECTED_ON_EACH, {"ids": driver_rows.ids(conn, each)}):
+            each[learner_id].add(link)
+    return each
+
+
+_LINKS_NAMED = driver_rows.with_ids(named_links_sql("WHERE r.id {in_ids}"))
 
 
 def links_named(conn: Connection, link_ids: set[int]) -> dict[int, dict[str, Any]]:
     """What names each of these links (people_store.named_links), by id."""
     if not link_ids:
         return {}
-    return {row["id"]: dict(row) for row in conn.execute(named_links().where(resource_links.c.id.in_(link_ids)))
-            .mappings()}
+    return {row["id"]: row for row in NAMED_LINK.read(conn, _LINKS_NAMED, {"ids": driver_rows.ids(conn, link_ids)})}
 
 
-def live_reflections(conn: Connection, learner_id: int) -> list[Mapping[str, Any]]:
+_REFLECTION = driver_rows.Columns(reflections)
+_LIVE_REFLECTIONS = driver_sql.both(
+    f"SELECT {_REFLECTION.sql} FROM reflections WHERE learner_id = :learner_id AND withdrawn_at IS NULL"
+    " ORDER BY updated_at DESC, id DESC")
+
+
+def live_reflections(conn: Connection, learner_id: int) -> list[dict[str, Any]]:
     """The learner's live reflections, latest first."""
-    return conn.execute(select(reflections).where(
-        reflections.c.learner_id == learner_id, reflections.c.withdrawn_at.is_(None))
-        .order_by(reflections.c.updated_at.desc(), reflections.c.id.desc())).mappings().all()
+    return _REFLECTION.read(conn, _LIVE_REFLECTIONS, {"learner_id": learner_id})
+
+
+# An instructor's launch lands on these figures: one statement for the whole course, not three
+# per link. Each figure over the link's live records: (what, of which table, which of them).
+_PROGRESS = {
+    "reflections": ("COUNT(*)", "reflections", ""), "confidence": ("AVG(confidence)", "reflections", ""),
+    "conversations": ("COUNT(*)", "conversations", ""), "usefulness": ("AVG(rating)", "conversations", ""),
+    **{status: ("COUNT(*)", "validation_requests", f" AND status = '{status}'")
+       for status in ("pending", "validated", "needs_more_evidence")}}
+_COURSE_ACTIVITY_PROGRESS = driver_rows.with_ids(named_links_sql(
+    "WHERE r.context_pk = :context_pk ORDER BY r.title, r.id", columns="".join(
+        f", (SELECT {figure} FROM {table} WHERE resource_link_pk = r.id AND withdrawn_at IS NULL{which})"
+        for figure, table, which in _PROGRESS.values())))
 
 
 def course_activity_progress(conn: Connection, context_pk: int) -> list[dict[str, Any]]:
-    """Per resource link of the course (by title): its title and custom parameters, and its
+    """Per resource link of the course (by title): what names it (people_store.named_links) and its
     ``progress`` — counts and averages over live records, no notes of any kind."""
-    activities = []
-    for link in conn.execute(named_links().where(resource_links.c.context_pk == context_pk)
-                             .order_by(resource_links.c.title, resource_links.c.id)).all():
-        def live(table):
-            return and_(table.c.resource_link_pk == link.id, table.c.withdrawn_at.is_(None))
-
-        reflected, confidence = conn.execute(select(func.count(), func.avg(reflections.c.confidence))
-                                             .where(live(reflections))).one()
-        talks, usefulness = conn.execute(select(func.count(), func.avg(conversations.c.rating))
-                                         .where(live(conversations))).one()
-        by_status = dict(conn.execute(select(validation_requests.c.status, func.count())
-                                      .where(live(validation_requests))
-                                      .group_by(validation_requests.c.status)).all())
-        activities.append({"id": link.id, "title": link.title, "custom": link.custom,
-                           "followed_title": link.followed_title, "progress": {
-            "reflections": reflected, "confidence": confidence, "conversations": talks, "usefulness": usefulness,
-            "pending": by_status.get("pending", 0), "validated": by_status.get("validated", 0),
-            "needs_more_evidence": by_status.get("needs_more_evidence", 0)}})
-    return activities
+    values = driver_sql.run(conn, _COURSE_ACTIVITY_PROGRESS, {"context_pk": context_pk})
+    return [{**link, "progress": dict(zip(_PROGRESS, row[len(NAMED_LINK):]))}
+            for link, row in zip(NAMED_LINK.rows(conn, values), values)]

@@ -1,4 +1,9 @@
-"""Loading and saving coaching records (domain values) with SQLAlchemy Core."""
+"""Loading and saving coaching records (domain values) with SQLAlchemy Core.
+
+The reads a learner's or a manager's page makes on every visit (a learner's landing runs
+them on every launch) are SQL text on the driver (driver_sql.py says why; driver_rows.py
+makes their rows what SQLAlchemy's would be), each filtering out withdrawn records as
+:func:`_live` does."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -10,6 +15,7 @@ from adapter.domain.coaching import ActivityRef, AgreedAction, Conversation, Ref
 from adapter.domain.validation import Decision, ValidationRequest
 from adapter.domain.withdrawal import Withdrawal
 
+from . import driver_rows, driver_sql
 from .coaching_tables import (
     agreed_actions, audit_events, conversations, reflections, validation_decisions, validation_requests,
 )
@@ -89,13 +95,13 @@ def withdrawal_of(conn: Connection, record_type: str, record_id: int) -> Withdra
 
 def withdrawn_record(conn: Connection, record_type: str, record_id: int) -> Any:
     """The record as it was withdrawn (reflection, validation request or conversation)."""
+    if record_type == "validation":
+        return next(iter(_validations(conn, _WITHDRAWN_VALIDATION, {"id": record_id})), None)
     table = _WITHDRAWN_TABLES[record_type]
     row = conn.execute(select(table).where(table.c.id == record_id, table.c.withdrawn_at.is_not(None))
                        ).mappings().first()
     if row is None:
         return None
-    if record_type == "validation":
-        return _validations(conn, [row])[0]
     return (_reflection if record_type == "reflection" else _conversation)(row)
 
 
@@ -132,10 +138,19 @@ def get_reflection(conn: Connection, record_id: int) -> Reflection | None:
     return _one(conn, reflections, record_id, _reflection)
 
 
+_REFLECTION = driver_rows.Columns(reflections)
+# On a link, or on none (``resource_link_pk IS NULL``, as SQLAlchemy writes ``== None``).
+_REFLECTION_ON = {linked: driver_sql.both(
+    f"SELECT {_REFLECTION.sql} FROM reflections WHERE learner_id = :learner_id AND resource_link_pk "
+    + ("= :link" if linked else "IS NULL") + " AND withdrawn_at IS NULL ORDER BY id DESC LIMIT 1")
+    for linked in (True, False)}
+
+
 def reflection_on(conn: Connection, learner_id: int, resource_link_pk: int | None) -> Reflection | None:
-    return _first(conn, _live(reflections, reflections.c.learner_id == learner_id,
-                              reflections.c.resource_link_pk == resource_link_pk)
-                  .order_by(reflections.c.id.desc()), _reflection)
+    """The learner's latest live reflection on the link."""
+    params = {"learner_id": learner_id, **({"link": resource_link_pk} if resource_link_pk is not None else {})}
+    rows = _REFLECTION.read(conn, _REFLECTION_ON[resource_link_pk is not None], params)
+    return _reflection(rows[0]) if rows else None
 
 
 # --- conversations and agreed actions -----------------------------------------------------
@@ -165,9 +180,30 @@ def get_conversation(conn: Connection, record_id: int) -> Conversation | None:
     return _one(conn, conversations, record_id, _conversation)
 
 
+_CONVERSATION = driver_rows.Columns(conversations)
+_CONVERSATIONS_OF, _CONVERSATIONS_OF_EACH = driver_rows.one_and_each(
+    f"SELECT {_CONVERSATION.sql} FROM conversations WHERE learner_id {{in_ids}} AND withdrawn_at IS NULL"
+    " ORDER BY held_on DESC, id DESC")
+
+
 def conversations_of(conn: Connection, learner_id: int) -> list[Conversation]:
-    return _all(conn, _live(conversations, conversations.c.learner_id == learner_id)
-                .order_by(conversations.c.held_on.desc(), conversations.c.id.desc()), _conversation)
+    """The learner's live conversations, latest first."""
+    return [_conversation(row) for row in _CONVERSATION.read(conn, _CONVERSATIONS_OF, {"id": learner_id})]
+
+
+def conversations_of_each(conn: Connection, learner_ids: list[int]) -> dict[int, list[Conversation]]:
+    """:func:`conversations_of` for each of these learners, in one statement."""
+    return _each(learner_ids, lambda ids: [_conversation(row) for row in _CONVERSATION.read(
+        conn, _CONVERSATIONS_OF_EACH, {"ids": driver_rows.ids(conn, ids)})])
+
+
+def _each(learner_ids: list[int], read: Callable[[list[int]], list[R]]) -> dict[int, list[R]]:
+    """Records of several learners (``read`` of their ids, each learner's in its order), by learner."""
+    each: dict[int, list[R]] = {learner_id: [] for learner_id in learner_ids}
+    if each:
+        for record in read(list(each)):
+            each[record.learner_id].append(record)
+    return each
 
 
 def _action(row: Any) -> AgreedAction:
@@ -198,27 +234,50 @@ def actions_agreed_in(conn: Connection, conversation_id: int) -> list[AgreedActi
                 .order_by(agreed_actions.c.id), _action)
 
 
+_ACTION = driver_rows.Columns(agreed_actions)
+# Per open_only: (one learner's, several learners').
+_ACTIONS_OF = {open_only: driver_rows.one_and_each(
+    f"SELECT {_ACTION.sql} FROM agreed_actions WHERE learner_id {{in_ids}} AND withdrawn_at IS NULL"
+    + (" AND status = 'open'" if open_only else "") + " ORDER BY due_on, id") for open_only in (False, True)}
+
+
 def actions_of(conn: Connection, learner_id: int, open_only: bool = False) -> list[AgreedAction]:
-    query = _live(agreed_actions, agreed_actions.c.learner_id == learner_id)
-    if open_only:
-        query = query.where(agreed_actions.c.status == "open")
-    return _all(conn, query.order_by(agreed_actions.c.due_on, agreed_actions.c.id), _action)
+    """The learner's live actions (``open_only``: those still open), by due date (the
+    database's order for actions with none: first on SQLite, last on PostgreSQL)."""
+    return [_action(row) for row in _ACTION.read(conn, _ACTIONS_OF[open_only][0], {"id": learner_id})]
+
+
+def actions_of_each(conn: Connection, learner_ids: list[int], open_only: bool = False) -> dict[int, list[AgreedAction]]:
+    """:func:`actions_of` for each of these learners, in one statement."""
+    return _each(learner_ids, lambda ids: [_action(row) for row in _ACTION.read(
+        conn, _ACTIONS_OF[open_only][1], {"ids": driver_rows.ids(conn, ids)})])
 
 
 # --- validation ----------------------------------------------------------------------------
-def _validations(conn: Connection, rows: list[Any]) -> list[ValidationRequest]:
-    """Requests with their decisions, read in one query for all of them."""
-    decided: dict[int, list[Decision]] = {row["id"]: [] for row in rows}
-    if decided:
-        for d in conn.execute(select(validation_decisions)
-                              .where(validation_decisions.c.request_id.in_(list(decided)))
-                              .order_by(validation_decisions.c.id)).mappings():
-            decided[d["request_id"]].append(Decision(d["manager_id"], d["outcome"], d["feedback"],
-                                                     d["evidence_seen"], d["request_version"], d["decided_at"]))
+# Requests are read with their decisions in one statement: each request's row once per decision
+# (once, with NULL decision columns, when it has none), requests in the statement's order,
+# each one's decisions oldest first.
+_REQUEST, _DECISION = driver_rows.Columns(validation_requests), driver_rows.Columns(validation_decisions)
+
+
+def _validations_sql(where: str, order: str = "validation_requests.id") -> str:
+    return (f"SELECT {_REQUEST.sql}, {_DECISION.sql} FROM validation_requests LEFT JOIN validation_decisions"
+            f" ON validation_decisions.request_id = validation_requests.id WHERE {where}"
+            f" ORDER BY {order}, validation_decisions.id")
+
+
+def _validations(conn: Connection, sql: dict[str, str], params: dict[str, Any]) -> list[ValidationRequest]:
+    values = driver_sql.run(conn, sql, params)
+    decided: dict[int, tuple[dict[str, Any], list[Decision]]] = {}
+    for row, d in zip(_REQUEST.rows(conn, values), _DECISION.rows(conn, [v[len(_REQUEST):] for v in values])):
+        decisions = decided.setdefault(row["id"], (row, []))[1]
+        if d["id"] is not None:
+            decisions.append(Decision(d["manager_id"], d["outcome"], d["feedback"], d["evidence_seen"],
+                                      d["request_version"], d["decided_at"]))
     return [ValidationRequest(
         learner_id=row["learner_id"], activity=_activity(row), evidence=row["evidence"], status=row["status"],
-        decisions=tuple(decided[row["id"]]), id=row["id"], version=row["version"],
-        asked_at=row["created_at"], updated_at=row["updated_at"]) for row in rows]
+        decisions=tuple(decisions), id=row["id"], version=row["version"],
+        asked_at=row["created_at"], updated_at=row["updated_at"]) for row, decisions in decided.values()]
 
 
 def add_validation(conn: Connection, v: ValidationRequest, now: float) -> ValidationRequest:
@@ -237,22 +296,37 @@ def save_validation(conn: Connection, v: ValidationRequest, before: ValidationRe
             evidence_seen=d.evidence_seen, request_version=d.request_version, decided_at=now))
 
 
+_LIVE_REQUEST = "validation_requests.withdrawn_at IS NULL"
+_VALIDATION = driver_sql.both(_validations_sql(f"validation_requests.id = :id AND {_LIVE_REQUEST}"))
+_WITHDRAWN_VALIDATION = driver_sql.both(_validations_sql(
+    "validation_requests.id = :id AND validation_requests.withdrawn_at IS NOT NULL"))
+# On a link, or on none (as reflection_on).
+_OPEN_VALIDATION_ON = {linked: driver_sql.both(_validations_sql(
+    "validation_requests.learner_id = :learner_id AND validation_requests.resource_link_pk "
+    + ("= :link" if linked else "IS NULL") + f" AND validation_requests.status != 'validated' AND {_LIVE_REQUEST}"))
+    for linked in (True, False)}
+_VALIDATIONS_OF, _VALIDATIONS_OF_EACH = driver_rows.one_and_each(_validations_sql(
+    f"validation_requests.learner_id {{in_ids}} AND {_LIVE_REQUEST}", order="validation_requests.id DESC"))
+
+
 def get_validation(conn: Connection, record_id: int) -> ValidationRequest | None:
-    return _one(conn, validation_requests, record_id, lambda row: _validations(conn, [row])[0])
+    return next(iter(_validations(conn, _VALIDATION, {"id": record_id})), None)
 
 
 def open_validation_on(conn: Connection, learner_id: int, resource_link_pk: int | None) -> ValidationRequest | None:
     """The learner's request on this activity that is not validated yet, if any."""
-    return _first(conn, _live(validation_requests, validation_requests.c.learner_id == learner_id,
-                              validation_requests.c.resource_link_pk == resource_link_pk,
-                              validation_requests.c.status != "validated"),
-                  lambda row: _validations(conn, [row])[0])
+    params = {"learner_id": learner_id, **({"link": resource_link_pk} if resource_link_pk is not None else {})}
+    return next(iter(_validations(conn, _OPEN_VALIDATION_ON[resource_link_pk is not None], params)), None)
 
 
 def validations_of(conn: Connection, learner_id: int) -> list[ValidationRequest]:
-    rows = conn.execute(_live(validation_requests, validation_requests.c.learner_id == learner_id)
-                        .order_by(validation_requests.c.id.desc())).mappings().all()
-    return _validations(conn, rows)
+    """The learner's live requests, latest first."""
+    return _validations(conn, _VALIDATIONS_OF, {"id": learner_id})
+
+
+def validations_of_each(conn: Connection, learner_ids: list[int]) -> dict[int, list[ValidationRequest]]:
+    """:func:`validations_of` for each of these learners, in one statement."""
+    return _each(learner_ids, lambda ids: _validations(conn, _VALIDATIONS_OF_EACH, {"ids": driver_rows.ids(conn, ids)}))
 
 
 # --- audit trail ---------------------------------------------------------------------------

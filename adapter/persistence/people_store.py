@@ -7,7 +7,7 @@ from sqlalchemy import Connection, and_, insert, select, update
 
 from adapter.domain.relationships import links_from_claim
 
-from . import driver_sql
+from . import driver_rows, driver_sql
 from .tables import contexts, manager_links, memberships, people, resource_links
 from .upsert import READ, upsert, upsert_if_changed
 
@@ -84,6 +84,26 @@ def named_links():
                                                  _followed.c.resource_link_id == r.custom["follows"].as_string())))
 
 
+# :func:`named_links` as SQL text (``r`` the link, ``followed`` the resource it follows), for
+# the pages that name activities on every visit (driver_sql.py says why); the ``follows``
+# parameter read as SQLAlchemy's ``custom["follows"].as_string()`` reads it on each database.
+NAMED_LINK = (driver_rows.Columns(resource_links, ("id", "title", "custom"), alias="r")
+              + driver_rows.Columns(resource_links, ("title",), alias="followed", labels={"title": "followed_title"}))
+_FOLLOWS = {"sqlite": "CAST(JSON_EXTRACT(r.custom, '$.\"follows\"') AS VARCHAR)",
+            "postgresql": "CAST((r.custom ->> 'follows') AS VARCHAR)"}
+
+
+def named_links_sql(rest: str, join: str = "", columns: str = "") -> dict[str, str]:
+    """``SELECT`` :data:`NAMED_LINK` (then ``columns``) ``FROM`` the links (``join``ed), then
+    ``rest`` (``WHERE``, ``ORDER BY``), per dialect name, for driver_rows.with_ids or one_and_each."""
+    return {name: f"SELECT {NAMED_LINK.sql}{columns} FROM resource_links AS r{join} LEFT JOIN resource_links AS"
+                  f" followed ON followed.context_pk = r.context_pk AND followed.resource_link_id = {follows} {rest}"
+            for name, follows in _FOLLOWS.items()}
+
+
+_NAMED_LINK = driver_rows.with_ids(named_links_sql("WHERE r.id = :id"))
+
+
 def resource_link(conn: Connection, resource_link_pk: int) -> dict[str, Any] | None:
     row = conn.execute(select(resource_links).where(resource_links.c.id == resource_link_pk)).mappings().first()
     return dict(row) if row else None
@@ -93,8 +113,7 @@ def named_link(conn: Connection, resource_link_pk: int | None) -> dict[str, Any]
     """One resource link with what names it (:func:`named_links`)."""
     if resource_link_pk is None:
         return None
-    row = conn.execute(named_links().where(resource_links.c.id == resource_link_pk)).mappings().first()
-    return dict(row) if row else None
+    return next(iter(NAMED_LINK.read(conn, _NAMED_LINK, {"id": resource_link_pk})), None)
 
 
 def course_titles(conn: Connection, context_pks: list[int]) -> dict[int, str]:

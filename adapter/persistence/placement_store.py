@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, insert, update
 
+from . import driver_rows, driver_sql
 from .placement_tables import placements
 
 # The custom parameter a placed link carries its placement's id in: its first launch
@@ -40,9 +41,13 @@ def note_first_launch(conn: Connection, context_pk: int | None, custom: dict[str
                  .values(resource_link_pk=link_pk))
 
 
+# An instructor's launch lands on the course page, which lists these (driver_sql.py: why as text).
+_PLACEMENT = driver_rows.Columns(placements, ("id", "title", "custom"))
+_UNOPENED_PLACEMENTS = driver_sql.both(
+    f"SELECT {_PLACEMENT.sql} FROM placements WHERE context_pk = :context_pk AND resource_link_pk IS NULL"
+    " ORDER BY created_at")
+
+
 def unopened_placements(conn: Connection, context_pk: int) -> list[dict[str, Any]]:
     """Activities placed in the course that no launch has brought in yet."""
-    return [dict(row) for row in conn.execute(
-        select(placements.c.id, placements.c.title, placements.c.custom)
-        .where(placements.c.context_pk == context_pk, placements.c.resource_link_pk.is_(None))
-        .order_by(placements.c.created_at)).mappings()]
+    return _PLACEMENT.read(conn, _UNOPENED_PLACEMENTS, {"context_pk": context_pk})

@@ -12,12 +12,16 @@ from .coaching_tables import audit_events, manager_nominations
 from .tables import manager_links, memberships, people
 
 
+# A learner's landing page asks this on every launch (driver_sql.py: why as SQL text).
+_MANAGERS_OF = driver_sql.both(
+    "SELECT manager_id FROM manager_links WHERE learner_id = :learner_id AND ended_at IS NULL"
+    " ORDER BY created_at, id")
+
+
 def managers_of(conn: Connection, learner_id: int) -> list[int]:
     """The learner's current managers, oldest link first."""
-    return list(dict.fromkeys(conn.execute(
-        select(manager_links.c.manager_id).where(manager_links.c.learner_id == learner_id,
-                                                 manager_links.c.ended_at.is_(None))
-        .order_by(manager_links.c.created_at, manager_links.c.id)).scalars()))
+    return list(dict.fromkeys(manager_id for manager_id, in driver_sql.run(conn, _MANAGERS_OF,
+                                                                           {"learner_id": learner_id})))
 
 
 def people_by_email(conn: Connection, platform_id: int, email: str) -> list[int]:

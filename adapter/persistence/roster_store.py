@@ -5,6 +5,7 @@ from typing import Any, Iterable
 
 from sqlalchemy import Connection, select, update
 
+from . import driver_rows, driver_sql
 from .tables import contexts, memberships, people
 
 ACTIVE = "Active"
@@ -40,20 +41,25 @@ def mark_synced(conn: Connection, context_pk: int, differences_url: str, now: fl
         roster_differences_url=differences_url, roster_synced_at=now))
 
 
+# An instructor's launch lands on the course page, which shows this (driver_sql.py: why as text).
+_MEMBER = driver_rows.Columns(memberships, ("app_roles",)) + driver_rows.Columns(
+    people, ("last_launch_at", "name", "email", "sub"))
+_ACTIVE_MEMBERS = driver_sql.both(
+    f"SELECT {_MEMBER.sql} FROM memberships JOIN people ON people.id = memberships.person_id"
+    f" WHERE memberships.context_pk = :context_pk AND memberships.status = '{ACTIVE}'")
+_ROSTER_KNOWN = driver_sql.both("SELECT memberships_url, roster_synced_at FROM contexts WHERE id = :context_pk")
+
+
 def roster_summary(conn: Connection, context_pk: int) -> dict[str, Any]:
     """Who is in the course, from launches and the LMS roster, and who has started.
 
     ``learners`` counts active course members with the learner role; ``started`` those of
     them who have opened coachbridge. Without a roster sync, only people who launched are known.
     """
-    members = conn.execute(select(memberships.c.app_roles, people.c.last_launch_at, people.c.name, people.c.email,
-                                  people.c.sub)
-                           .join(people, people.c.id == memberships.c.person_id)
-                           .where(memberships.c.context_pk == context_pk, memberships.c.status == ACTIVE)).all()
-    learners = [m for m in members if "learner" in (m.app_roles or [])]
-    not_started = sorted(m.name or m.email or m.sub for m in learners if m.last_launch_at is None)
-    known = conn.execute(select(contexts.c.memberships_url, contexts.c.roster_synced_at)
-                         .where(contexts.c.id == context_pk)).one()
+    members = _MEMBER.read(conn, _ACTIVE_MEMBERS, {"context_pk": context_pk})
+    learners = [m for m in members if "learner" in (m["app_roles"] or [])]
+    not_started = sorted(m["name"] or m["email"] or m["sub"] for m in learners if m["last_launch_at"] is None)
+    (memberships_url, roster_synced_at), = driver_sql.run(conn, _ROSTER_KNOWN, {"context_pk": context_pk})
     return {"members": len(members), "learners": len(learners), "not_started": not_started,
-            "started": sum(m.last_launch_at is not None for m in learners),
-            "roster_available": bool(known.memberships_url), "roster_synced_at": known.roster_synced_at}
+            "started": sum(m["last_launch_at"] is not None for m in learners),
+            "roster_available": bool(memberships_url), "roster_synced_at": roster_synced_at}

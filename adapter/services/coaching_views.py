@@ -114,14 +114,19 @@ def _launched_link(conn: Connection, resource_link_pk: int | None, title: str | 
 
 def team_page(conn: Connection, viewer: Viewer, focus_link_pk: int | None = None) -> dict[str, Any]:
     """Per current mentee: each activity's status, last check-in, open actions, pending validations;
-    with ``focus_link_pk`` (the activity the manager launched from), each one's status on it."""
+    with ``focus_link_pk`` (the activity the manager launched from), each one's status on it.
+    Each kind of record is read for the whole team at once."""
     focus = reads.links_named(conn, {focus_link_pk}).get(focus_link_pk) if focus_link_pk is not None else None
+    mentees = current_mentees(conn, viewer.person_id)
+    ids = [mentee["id"] for mentee in mentees]
+    talks_of, validations_of = store.conversations_of_each(conn, ids), store.validations_of_each(conn, ids)
+    open_actions_of = store.actions_of_each(conn, ids, open_only=True)
+    links_of, reflected_of = reads.course_links_of_each(conn, ids), reads.links_reflected_on_each(conn, ids)
     team = []
-    for mentee in current_mentees(conn, viewer.person_id):
+    for mentee in mentees:
         learner_id = mentee["id"]
-        talks = store.conversations_of(conn, learner_id)
-        validations = store.validations_of(conn, learner_id)
-        activities = activity_statuses(conn, learner_id, validations)
+        talks, validations = talks_of[learner_id], validations_of[learner_id]
+        activities = _statuses(links_of[learner_id], reflected_of[learner_id], validations)
         team.append({
             "id": learner_id, "name": mentee["name"] or mentee["email"] or mentee["sub"],
             "sources": mentee["sources"],
@@ -129,7 +134,7 @@ def team_page(conn: Connection, viewer: Viewer, focus_link_pk: int | None = None
             "activities": activities,
             "last_check_in": talks[0].held_on if talks else None,
             "next_check_in": talks[0].next_on if talks else None,
-            "open_actions": len(store.actions_of(conn, learner_id, open_only=True)),
+            "open_actions": len(open_actions_of[learner_id]),
             "pending_validations": sum(v.status == "pending" for v in validations),
         })
     return {"team": team, "focus": focus or ({"id": focus_link_pk} if focus_link_pk is not None else None)}
@@ -137,8 +142,10 @@ def team_page(conn: Connection, viewer: Viewer, focus_link_pk: int | None = None
 
 def activity_statuses(conn: Connection, learner_id: int, validations) -> list[dict[str, Any]]:
     """The activities the learner has opened or written about, with how far they got."""
-    links = reads.course_links_of(conn, learner_id)
-    reflected = reads.links_reflected_on(conn, learner_id)
+    return _statuses(reads.course_links_of(conn, learner_id), reads.links_reflected_on(conn, learner_id), validations)
+
+
+def _statuses(links: list[dict[str, Any]], reflected: set[int], validations) -> list[dict[str, Any]]:
     by_link = {v.activity.resource_link_pk: v.status for v in reversed(validations)}
     statuses = []
     for link in links:
