@@ -16,10 +16,23 @@ _PLATFORM_PAGES = select(platforms.c.issuer, platforms.c.auth_login_url).where(p
                                                                                platforms.c.pending.is_(False))
 
 
+# Where SqlRegistrationStore keeps itself on its engine (a weak set: a store lives as its app does).
+REGISTRATION_CACHES = "registration_caches"
+
+
+def registrations_changed(conn: Connection) -> None:
+    """Every write to ``platforms`` or ``deployments`` calls this: the registration caches kept
+    on this engine (lti_stores.SqlRegistrationStore) drop what they hold. A test fails if a
+    statement writing to either table is in a function that does not call it."""
+    for cache in conn.engine.__dict__.get(REGISTRATION_CACHES, ()):
+        cache.forget()
+
+
 def add_deployment(conn: Connection, platform_id: int, deployment_id: str, now: float) -> None:
     conn.execute(conflict_insert(conn, deployments)
                  .values(platform_id=platform_id, deployment_id=deployment_id, created_at=now)
                  .on_conflict_do_nothing())
+    registrations_changed(conn)
 
 
 def platform_with(conn: Connection, issuer: str, client_id: str) -> int | None:
@@ -28,7 +41,9 @@ def platform_with(conn: Connection, issuer: str, client_id: str) -> int | None:
 
 
 def insert_platform(conn: Connection, values: dict[str, Any]) -> int:
-    return conn.execute(insert(platforms).values(**values).returning(platforms.c.id)).scalar_one()
+    platform_id = conn.execute(insert(platforms).values(**values).returning(platforms.c.id)).scalar_one()
+    registrations_changed(conn)
+    return platform_id
 
 
 def platform_rows(conn: Connection, scope: AdminScope) -> list[dict[str, Any]]:
@@ -59,7 +74,9 @@ def set_active(conn: Connection, platform_id: int, active: bool) -> bool:
     values: dict[str, Any] = {"active": active}
     if active:
         values["pending"] = False
-    return conn.execute(update(platforms).where(platforms.c.id == platform_id).values(**values)).rowcount == 1
+    changed = conn.execute(update(platforms).where(platforms.c.id == platform_id).values(**values)).rowcount == 1
+    registrations_changed(conn)
+    return changed
 
 
 def get_platform(conn: Connection, platform_id: int) -> dict[str, Any] | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import JSON, Connection, Table, text
+from sqlalchemy import JSON, Connection, Table
 
 from . import driver_sql
 
@@ -12,9 +12,6 @@ from . import driver_sql
 # once as SQL text and goes to the driver as it is (driver_sql.py); JSON columns are
 # serialised here, as SQLAlchemy's JSON type would.
 _BUILT: dict[tuple, tuple[str, tuple[str, ...], dict[str, Any]]] = {}
-# Writes to these go through SQLAlchemy's execute, whose events drop the registration
-# cache (lti_stores.SqlRegistrationStore); none of them is on the launch path.
-_WATCHED_TABLES = frozenset({"platforms", "deployments"})
 
 
 def upsert(conn: Connection, table: Table, keys: dict[str, Any], values: dict[str, Any],
@@ -32,9 +29,6 @@ def upsert(conn: Connection, table: Table, keys: dict[str, Any], values: dict[st
               **keys, **values, **insert_only}
     for name in json_columns:
         params[name] = json.dumps(params[name])
-    if table.name in _WATCHED_TABLES:
-        result = conn.execute(text(sql), params)
-        return result.scalar_one() if returning_id else None
     rows = driver_sql.run(conn, sql, params)
     return rows[0][0] if returning_id else None
 
@@ -110,6 +104,4 @@ def _build(dialect_name: str, table: Table, keys: list[str], values: list[str],
     sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})"
            f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}" + (" RETURNING id" if returning_id else ""))
     json_columns = tuple(c for c in columns if isinstance(table.c[c].type, JSON))
-    if table.name in _WATCHED_TABLES:
-        return sql, json_columns, defaults  # text() takes the :name style on every dialect
     return driver_sql.for_dialect(sql, dialect_name), json_columns, defaults

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, render_template, request
+from flask.templating import _default_template_ctx_processor
 from flask_babel import gettext
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -18,7 +19,7 @@ from . import (
     manager_reports, navigation, notifications, parsing, recognition_page, registration, report_api,
     report_api_tokens, scim, tool_links, trend_pages, xapi_public,
 )
-from .app_components import EXTENSION, web_components
+from .app_components import EXTENSION, release_page_connection, web_components
 from .domain_messages import init_app as init_domain_messages
 from .responses import ToolResponse
 from .translated_templates import TranslatedTemplates
@@ -54,6 +55,8 @@ def create_app(settings: Settings | None = None, migrate: bool = True, **overrid
     if migrate:
         parts.tool_keys.seal_plaintext_keys()
     app.extensions[EXTENSION] = parts
+    app.teardown_request(release_page_connection)
+    app.teardown_appcontext(release_page_connection)  # a page read outside a request
     health.init_request_logging(app)
     i18n.init_app(app)
     formatting.init_app(app)
@@ -64,6 +67,9 @@ def create_app(settings: Settings | None = None, migrate: bool = True, **overrid
     tool_links.init_app(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+        # Flask (since 2.0) seeds every blueprint with its default context processor, as the app's:
+        # each render in a blueprint would run it twice for the same two values (g, request).
+        app.template_context_processors[blueprint.name].remove(_default_template_ctx_processor)
 
     @app.errorhandler(HTTPException)
     def plain_error(error: HTTPException):

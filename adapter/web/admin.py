@@ -16,7 +16,7 @@ from adapter.persistence.platform_store import platform_choices
 from adapter.reports.dashboards import organisation_dashboard
 from adapter.services.platforms import list_platforms
 
-from .app_components import components
+from .app_components import components, page_connection
 from .auth import admin_required, admin_scope, current_session
 from .coaching_support import answer_refusals, now
 from .coaching_support import today
@@ -53,7 +53,7 @@ CHOOSE_PLATFORM = _l("Choose one of the platforms you administer.")
 
 def scoped_platforms() -> list[dict]:
     """The platforms the asking admin may pick in a form."""
-    with components().engine.connect() as conn:
+    with page_connection() as conn:
         return platform_choices(conn, admin_scope())
 
 
@@ -72,7 +72,7 @@ HEADLINE = ("applied_90", "conversation_before", "cadence_kept", "usefulness")  
 @admin_required
 def home():
     """Outcomes first; registrations, people and delivery under Settings."""
-    with components().engine.connect() as conn:
+    with page_connection() as conn:
         outcomes = organisation_dashboard(conn, admin_scope(), today())
     return render_template("admin/home.html", platforms=list_platforms(components().engine, admin_scope()),
                            operator=admin_scope().is_operator, outcomes=outcomes, headline=HEADLINE)

@@ -15,7 +15,7 @@ from adapter.persistence import audit_store
 from adapter.reports.dashboards import spreadsheet_cell
 
 from .admin import admin_blueprint
-from .app_components import components
+from .app_components import page_connection
 from .auth import admin_required, admin_scope
 
 bp = admin_blueprint(__name__)
@@ -59,7 +59,7 @@ def _events(limit: int | None, before: int | None = None) -> list[dict]:
         abort(400, description=_("The person filter is a person's number (from their page)."))
     since, until = _day("from"), _day("to")
     scope = admin_scope()
-    with components().engine.connect() as conn:
+    with page_connection() as conn:
         return audit_store.events(
             conn, platform_ids=None if scope.is_operator else [scope.platform_id],
             person_id=person_id, since=_epoch(since) if since else None,

@@ -17,7 +17,7 @@ from adapter.services.gradebook import target_for
 from adapter.services.lrs_settings import refused_to_connect
 
 from .admin import admin_blueprint
-from .app_components import components
+from .app_components import components, page_connection
 from .auth import operator_required
 
 bp = admin_blueprint(__name__)
@@ -31,7 +31,7 @@ CHANNEL_WORDS = {"xapi": _l("Statements to a learning record store"), "ags": _l(
 @operator_required
 def delivery():
     engine = components().engine
-    with engine.connect() as conn:
+    with page_connection() as conn:
         reasons = waiting_reasons(conn)
         # The tool operator allows a refused connection by saving the endpoint: the page says so.
         refused = {queue for queue, why in reasons.items() if refused_to_connect(why["last_error"])}

@@ -19,7 +19,7 @@ from xapi.agents import IdentityFormat
 
 from . import submitted
 from .admin import admin_blueprint, scoped_platforms
-from .app_components import components
+from .app_components import components, page_connection
 from .auth import admin_required, admin_scope, asker
 
 bp = admin_blueprint(__name__)
@@ -31,7 +31,7 @@ REACH_WORDS = {"operator": _l("Private address allowed: saved by the tool operat
 
 def _endpoint_or_404(endpoint_id: int) -> lrs_store.LrsEndpoint:
     """The endpoint, when it belongs to a platform the asking admin manages."""
-    with components().engine.connect() as conn:
+    with page_connection() as conn:
         endpoint = lrs_store.get_endpoint(conn, endpoint_id)
     if endpoint is None or not may_administer(asker(), endpoint.platform_id):
         raise NotFound("no such LRS endpoint")
@@ -54,7 +54,7 @@ def _form_values(endpoint: lrs_store.LrsEndpoint) -> dict[str, str]:
 @admin_required
 def lrs_list():
     choices = scoped_platforms()
-    with components().engine.connect() as conn:
+    with page_connection() as conn:
         by_platform = [(p, lrs_store.endpoints(conn, p["id"]), lrs_store.privacy_of(conn, p["id"]))
                        for p in choices]
         refused = lrs_settings.refused_sends(conn)
@@ -67,7 +67,7 @@ def lrs_list():
 def _edit_page(endpoint: lrs_store.LrsEndpoint | None, form: dict[str, str], errors: dict[str, RuleViolation],
                check=None, status: int = 200):
     error = RuleViolations(list(errors.values())) if errors else None  # each under its field's name
-    with components().engine.connect() as conn:
+    with page_connection() as conn:
         refused = lrs_settings.refused_sends(conn).get(endpoint.name) if endpoint else None
     return render_template("admin/lrs_form.html", endpoint=endpoint, form=form, error=error, check=check,
                            operator=admin_scope().is_operator, refused=refused,

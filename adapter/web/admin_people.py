@@ -18,7 +18,7 @@ from adapter.services.personal_data import (
 )
 
 from .admin import CHOOSE_PLATFORM, admin_blueprint, chosen_platform, scoped_platforms
-from .app_components import components
+from .app_components import components, page_connection
 from .auth import admin_required, asker, current_session
 from .coaching_support import now
 from .domain_messages import translated
@@ -31,7 +31,7 @@ ADMIN_PAGE = "admin page"
 
 
 def _person_in_scope(person_id: int) -> dict:
-    with components().engine.connect() as conn:
+    with page_connection() as conn:
         found = load_person(conn, person_id)
     if not is_known(found) or not may_administer(asker(), found["platform_id"]):
         abort(404, description=_("Nobody with that id is known on the platforms you administer."))
@@ -53,7 +53,7 @@ def people():
             error = _("Give the person's LMS user id or email.")
         else:
             try:
-                with components().engine.connect() as conn:
+                with page_connection() as conn:
                     person_id = find_person(conn, platform_id, sub=None if "@" in who else who,
                                             email=who if "@" in who else None)
                 return redirect(url_for("admin_people.person_detail", person_id=person_id))

@@ -11,7 +11,7 @@ from adapter.reports.dashboards import find_manager, organisation_dashboard, set
 
 from . import submitted
 from .admin import admin_blueprint, chosen_platform, scoped_platforms
-from .app_components import components
+from .app_components import components, page_connection
 from .auth import admin_required, admin_scope, asker
 from .coaching_support import done, now, saved_message
 from .coaching_support import today
@@ -22,7 +22,7 @@ bp = admin_blueprint(__name__)
 
 
 def _page(error: RuleViolation | None = None, status: int = 200):
-    with components().engine.connect() as conn:
+    with page_connection() as conn:
         dashboard = organisation_dashboard(conn, admin_scope(), today())
     return render_template("admin/reports.html", **page_values(dashboard, "admin"),
                            target_measures=TARGET_MEASURES, platforms=scoped_platforms(), error=error,
@@ -38,7 +38,7 @@ def reports():
 @bp.route("/reports.csv")
 @admin_required
 def reports_csv():
-    with components().engine.connect() as conn:
+    with page_connection() as conn:
         return csv_download(organisation_dashboard(conn, admin_scope(), today()), "organisation")
 
 
@@ -50,7 +50,7 @@ def team_target():
                                   _("Choose the platform the manager launches from."))
     admin = asker().administering(platform_id)
     try:
-        with components().engine.connect() as conn:
+        with page_connection() as conn:
             manager_id = find_manager(conn, platform_id, request.form.get("manager", ""))
         set_target(components().engine, admin, submitted.target(request.form, manager_id), now())
     except RuleViolation as broken:

@@ -13,7 +13,7 @@ from adapter.reports.breakdowns import (
     BY_MANAGER, BY_TEAM, PAGE_SIZE, Breakdown, as_csv, as_json, organisation_breakdown, save_privacy,
 )
 
-from .app_components import components
+from .app_components import components, page_connection
 from .admin import admin_blueprint, chosen_platform, scoped_platforms
 from .auth import admin_required, admin_scope
 from .coaching_support import done, now, saved_message
@@ -83,7 +83,7 @@ def breakdown(by: str, error: RuleViolation | None = None, status: int = 200):
     if page is None or page < 1:
         abort(400, description=_("The page is a whole number from 1."))
     wanted = request.args.get("format", "")
-    with components().engine.connect() as conn:  # the exports have every row, the page one page of them
+    with page_connection() as conn:  # the exports have every row, the page one page of them
         result = organisation_breakdown(conn, admin_scope(), by, admin_filters(), today(), sort,
                                         request.args.get("order") == "desc", None if wanted else page)
         choices = filter_choices(conn)

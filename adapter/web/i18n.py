@@ -135,7 +135,7 @@ def _locale(identifier: str) -> Locale:
 
 def platform_default(platform_id: int) -> str:
     """The default an admin set for the platform ("" for none), for its admin page."""
-    with components().engine.connect() as conn:
+    with page_connection() as conn:
         return saved_languages(conn, None, platform_id).platform_default or ""
 
 

@@ -55,7 +55,7 @@ def _course_links() -> dict[str, dict]:
     session = current_session()
     if not session.context_pk:
         return {}
-    with components().engine.connect() as conn:
+    with page_connection() as conn:
         return course_links(conn, session.platform_id, session.context_pk)
 
 

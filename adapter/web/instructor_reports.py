@@ -5,7 +5,7 @@ from flask import Blueprint, render_template
 
 from adapter.reports.dashboards import course_dashboard
 
-from .app_components import components
+from .app_components import page_connection
 from .auth import instructor_required
 from .coaching_support import answer_refusals, current_viewer
 from .coaching_support import today
@@ -18,7 +18,7 @@ answer_refusals(bp)
 @bp.route("/reports")
 @instructor_required
 def reports():
-    with components().engine.connect() as conn:
+    with page_connection() as conn:
         dashboard = course_dashboard(conn, current_viewer(), today())
     return render_template("instructor/reports.html", **page_values(dashboard, "course"))
 
@@ -26,5 +26,5 @@ def reports():
 @bp.route("/reports.csv")
 @instructor_required
 def reports_csv():
-    with components().engine.connect() as conn:
+    with page_connection() as conn:
         return csv_download(course_dashboard(conn, current_viewer(), today()), "course")

@@ -139,7 +139,7 @@ def undo_withdrawal(record_type: str, record_id: int):
 @bp.route("/todo")
 @personal_pages
 def todo():
-    with components().engine.connect() as conn:
+    with page_connection() as conn:
         page = learner_todo(conn, current_viewer(), today_of(now()))
     return render_template("learner/todo.html", saved=saved_message(SAVED), **page)
 

@@ -66,7 +66,7 @@ def mentee(learner_id: int):
 
 
 def _mentee_page(learner_id: int, error: RuleViolation | None = None, status: int = 200):
-    with components().engine.connect() as conn:
+    with page_connection() as conn:
         page = mentee_page(conn, current_viewer(), learner_id, catalog())
         undo = withdrawn_undo(conn, "manager.undo_withdrawal", ("conversation",))
     return render_template("manager/mentee.html", saved=saved_message(SAVED), error=error, undo=undo,
@@ -90,7 +90,7 @@ def conversation(learner_id: int):
     if template is None:
         abort(404, description=_("There is no such conversation template."))
     session = current_session()
-    with components().engine.connect() as conn:
+    with page_connection() as conn:
         me = current_viewer()
         me.require_mentee(learner_id)
         open_actions = coaching_store.actions_of(conn, learner_id, open_only=True)
@@ -130,7 +130,7 @@ def withdraw_conversation(conversation_id: int):
     """GET asks for confirmation, naming what goes; POST withdraws."""
     me = current_viewer()
     if request.method == "GET":
-        with components().engine.connect() as conn:
+        with page_connection() as conn:
             talk = coaching_store.get_conversation(conn, conversation_id)
             if talk is None or not talk.may_be_withdrawn_by(me):
                 abort(404, description=_("There is no such record, or it is not yours to withdraw."))
@@ -198,7 +198,7 @@ def answer_nomination(nomination_id: int):
 @manager_required
 def todo():
     moment = now()
-    with components().engine.connect() as conn:
+    with page_connection() as conn:
         page = manager_todo(conn, current_viewer(), today_of(moment), moment)
     return render_template("manager/todo.html", saved=saved_message(SAVED), error=None, form={}, **page)
 
@@ -210,7 +210,7 @@ def cadence():
         todo_service.set_cadence(components().engine, current_viewer(), request.form.get("weeks", ""), now())
     except RuleViolation as broken:
         moment = now()
-        with components().engine.connect() as conn:
+        with page_connection() as conn:
             page = manager_todo(conn, current_viewer(), today_of(moment), moment)
         return render_template("manager/todo.html", saved="", error=broken, form=request.form, **page), 400
     return done("manager.todo", "cadence")

@@ -10,7 +10,7 @@ from adapter.domain.rules import whole_number
 from adapter.persistence.breakdown_queries import managers_see_recognition
 from adapter.reports.breakdowns import my_team_breakdown
 
-from .app_components import components
+from .app_components import page_connection
 from .breakdown_pages import exported
 from .coaching_support import answer_refusals, current_viewer
 from .manager import manager_required
@@ -26,7 +26,7 @@ answer_refusals(bp)
 def my_team_breakdown_page():
     """The asking manager's row and the organisation's; naming anyone else is refused (403)."""
     asked = request.args.get("manager")
-    with components().engine.connect() as conn:
+    with page_connection() as conn:
         me = current_viewer()
         result = my_team_breakdown(conn, me, today(), whole_number(asked) if asked else None)
     answer = exported(result, "my-team")
@@ -38,7 +38,7 @@ def my_team_breakdown_page():
 @bp.route("/reports/recognition")
 @manager_required
 def recognition():
-    with components().engine.connect() as conn:
+    with page_connection() as conn:
         me = current_viewer()
         if not managers_see_recognition(conn, me.platform_id):
             raise Forbidden("your administrator has not opened the recognition list to managers")

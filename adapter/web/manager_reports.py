@@ -9,7 +9,7 @@ from adapter.domain.targets import TARGET_MEASURES
 from adapter.reports.dashboards import manager_dashboard, set_target
 
 from . import submitted
-from .app_components import components
+from .app_components import components, page_connection
 from .coaching_support import answer_refusals, current_viewer, done, now, saved_message
 from .manager import manager_required
 from .coaching_support import today
@@ -21,7 +21,7 @@ answer_refusals(bp)
 
 
 def _page(error: RuleViolation | None = None, status: int = 200):
-    with components().engine.connect() as conn:
+    with page_connection() as conn:
         dashboard = manager_dashboard(conn, current_viewer(), today())
     return render_template("manager/reports.html", **page_values(dashboard, "team"),
                            target_measures=TARGET_MEASURES, error=error, form=request.form,
@@ -37,7 +37,7 @@ def reports():
 @bp.route("/reports.csv")
 @manager_required
 def reports_csv():
-    with components().engine.connect() as conn:
+    with page_connection() as conn:
         return csv_download(manager_dashboard(conn, current_viewer(), today()), "team")
 
 

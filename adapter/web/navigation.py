@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from adapter.services.navigation import Navigation, navigation_for
 
-from .app_components import components
+from .app_components import page_connection
 from .auth import csrf_field, current_session
 
 
@@ -23,7 +23,7 @@ def current_navigation() -> Navigation | None:
         return None
     if "navigation" not in g:
         try:
-            with components().engine.connect() as conn:
+            with page_connection() as conn:
                 g.navigation = navigation_for(conn, session.person_id, session.app_roles)
         except SQLAlchemyError:  # an error page while the database is down still renders
             g.navigation = navigation_for(None, None, session.app_roles)

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from adapter.services import notifications
 from adapter.services.mail_messages import Mailer
 
-from .app_components import components
+from .app_components import components, page_connection
 from .auth import asker, personal_pages
 from .coaching_support import done, now, saved_message
 
@@ -31,7 +31,7 @@ def preferences():
     if request.method == "POST":
         notifications.save_preferences(components().engine, person_id, request.form, now())
         return done("notifications.preferences", "preferences")
-    with components().engine.connect() as conn:
+    with page_connection() as conn:
         page = notifications.preferences_page(conn, person_id)
     return render_template("notifications/preferences.html", saved=saved_message(SAVED), feed_url=None, **page)
 
@@ -42,7 +42,7 @@ def new_feed():
     """A new secret calendar address, shown this once (only its hash is kept)."""
     person_id = _person_id()
     token = notifications.new_feed(components().engine, person_id, now())
-    with components().engine.connect() as conn:
+    with page_connection() as conn:
         page = notifications.preferences_page(conn, person_id)
     base = components().settings.public_url or request.host_url.rstrip("/")
     return render_template("notifications/preferences.html", saved="",

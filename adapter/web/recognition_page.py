@@ -10,7 +10,7 @@ from adapter.domain.rules import RuleViolation
 from adapter.domain.targets import Quarter
 from adapter.reports.recognition import RECOGNISABLE, as_csv, chosen_measures, recognised_managers
 
-from .app_components import components
+from .app_components import page_connection
 from .admin import admin_blueprint
 from .auth import admin_required, admin_scope
 from .breakdown_pages import FILTER_NAMES, admin_filters, filter_choices
@@ -23,7 +23,7 @@ bp = admin_blueprint(__name__)
 @bp.route("/reports/recognition")
 @admin_required
 def recognition():
-    with components().engine.connect() as conn:
+    with page_connection() as conn:
         choices = filter_choices(conn)
     return recognition_answer(admin_scope(), "recognition_page.recognition", admin_filters(), choices)
 
@@ -37,7 +37,7 @@ def recognition_answer(scope: AdminScope | None, endpoint: str, filters: Filters
         measures = chosen_measures(request.args.getlist("measure"))
     except RuleViolation as broken:
         abort(400, description=f"{rule_problem(broken)}.")
-    with components().engine.connect() as conn:
+    with page_connection() as conn:
         result = recognised_managers(conn, scope, quarter, measures, today(), filters)
     if request.args.get("format") == "csv":
         return Response(as_csv(result, _), mimetype="text/csv",

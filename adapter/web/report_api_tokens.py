@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from adapter.domain.rules import whole_number
 from adapter.persistence import report_api_store
 
-from .app_components import components
+from .app_components import components, page_connection
 from .admin import admin_blueprint
 from .auth import admin_required, admin_scope
 from .coaching_support import done, now, saved_message
@@ -16,7 +16,7 @@ bp = admin_blueprint(__name__)
 
 
 def _page(new_token: str = "", status: int = 200):
-    with components().engine.connect() as conn:
+    with page_connection() as conn:
         tokens = report_api_store.tokens(conn, admin_scope())
     return render_template("reports/api_tokens.html", tokens=tokens, new_token=new_token,
                            saved=saved_message({"revoked": _("The token is revoked: it no longer works.")})), status

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from adapter.reports.dashboards import spreadsheet_cell
 from adapter.reports.trends import MONTH, PERIODS, QUARTER, TREND_COLUMNS, Trend, as_dict, organisation_trend
 
-from .app_components import components
+from .app_components import page_connection
 from .admin import admin_blueprint
 from .auth import admin_required, admin_scope
 from .breakdown_pages import FILTER_NAMES, admin_filters, filter_choices
@@ -66,7 +66,7 @@ def over_time():
     if kind not in PERIODS or measure not in TREND_COLUMNS:
         abort(400, description=_("The period is month or quarter, and the measure one of the table's columns."))
     filters = admin_filters()
-    with components().engine.connect() as conn:
+    with page_connection() as conn:
         trend = organisation_trend(conn, admin_scope(), kind, filters, today())
         choices = filter_choices(conn)
     wanted = request.args.get("format", "")

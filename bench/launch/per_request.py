@@ -11,13 +11,16 @@ one thread and from four at once (the line's arguments built outside the measure
 without a query string: min of 5 × 2,000; last, ``LAUNCHES`` launches (default 600, after 20
 warm-ups): the login GET and the id_token POST (answered with the landing page) through
 ``app.wsgi_app``, the body read from gunicorn's own ``Body`` as under ``coachbridge serve``, the
-environ built and the id_token signed outside the measured span: µs of CPU per request, mean.
-Run the old and the new tree alternately (from the tree's root: ``driver`` is imported from
+environ built and the id_token signed outside the measured span: µs of CPU per request, mean;
+then as many ``GET /learner/`` with those launches' session cookies (a page with a session).
+``DATABASE_URL`` in the environment (an empty database) for PostgreSQL instead of a fresh SQLite
+file. Run the old and the new tree alternately (from the tree's root: ``driver`` is imported from
 ``bench/launch`` there).
 """
 from __future__ import annotations
 
 import io
+import os
 import socket
 import sys
 import tempfile
@@ -86,7 +89,8 @@ def answered(app, environ: dict, body: bytes = b"") -> tuple[str, dict, bytes]:
     return started[0], dict(started[1]), page
 
 
-def launch_cost(app, lms: BenchPlatform, launches: int) -> tuple[float, float]:
+def launch_cost(app, lms: BenchPlatform, launches: int, sessions: list[str]) -> tuple[float, float]:
+    """Also keeps each launch's session cookie in ``sessions``."""
     spent = [0.0, 0.0]
     for n in range(-20, launches):
         user = n % 500
@@ -101,11 +105,25 @@ def launch_cost(app, lms: BenchPlatform, launches: int) -> tuple[float, float]:
         body = urlencode({"id_token": lms.sign(lms.claims(user, state["nonce"])), "state": state["state"]}).encode()
         environ = prepared("POST", "/lti/launch", body=body, cookie=headers["Set-Cookie"].split(";")[0])
         started = time.process_time()
-        status, _, page = answered(app, environ, body)
+        status, headers, page = answered(app, environ, body)
+        sessions.append(headers["Set-Cookie"].split(";")[0])
         if n >= 0:
             spent[0], spent[1] = spent[0] + login, spent[1] + time.process_time() - started
         assert status.startswith("200") and b"Giving feedback" in page, status
     return spent[0] / launches * 1e6, spent[1] / launches * 1e6
+
+
+def page_cost(app, sessions: list[str], pages: int) -> float:
+    """The learner page GET of the sessions the launches opened, one after another."""
+    spent = 0.0
+    for n in range(-20, pages):
+        environ = prepared("GET", "/learner/", cookie=sessions[n % len(sessions)])
+        started = time.process_time()
+        status, _, page = answered(app, environ)
+        if n >= 0:
+            spent += time.process_time() - started
+        assert status.startswith("200") and b"Giving feedback" in page, status
+    return spent / pages * 1e6
 
 
 def main() -> int:
@@ -123,7 +141,9 @@ def main() -> int:
         port = free.getsockname()[1]
     lms = BenchPlatform(issuer=f"http://127.0.0.1:{port}")
     jwks = serve_platform_jwks(lms, port)
-    app = create_app(Settings.from_env({"COACHBRIDGE_INSTANCE": str(work), "COACHBRIDGE_ALLOW_PRIVATE_ADDRESSES": "1"}))
+    database = {"DATABASE_URL": os.environ["DATABASE_URL"]} if os.environ.get("DATABASE_URL") else {}
+    app = create_app(Settings.from_env({"COACHBRIDGE_INSTANCE": str(work), "COACHBRIDGE_ALLOW_PRIVATE_ADDRESSES": "1",
+                                        **database}))
     with app.app_context():
         register_platform(components().engine, PlatformSpec(
             issuer=lms.issuer, client_id=lms.client_id, auth_login_url=lms.auth_login_url,
@@ -136,8 +156,10 @@ def main() -> int:
         builder.close()
         request_cost(app, environ, 200)
         figures.append(f"{name} {min(request_cost(app, environ) for _ in range(5)):.1f}")
-    login, launch = launch_cost(app, lms, int(sys.argv[1]) if len(sys.argv) > 1 else 600)
+    launches, sessions = int(sys.argv[1]) if len(sys.argv) > 1 else 600, []
+    login, launch = launch_cost(app, lms, launches, sessions)
     figures.append(f"launch: login GET {login:.0f}, id_token POST {launch:.0f}")
+    figures.append(f"learner page GET with a session {page_cost(app, sessions, launches):.0f}")
     jwks.shutdown()
     print(f"µs CPU per request, {Path(create_app.__code__.co_filename).parents[2]}: " + "; ".join(figures),
           file=sys.__stdout__)

@@ -15,8 +15,10 @@ from adapter.web import create_app
 from adapter.web.auth import SESSION_COOKIE
 
 
-def signed_in_learner(instance) -> tuple[Engine, FlaskClient]:
-    app = create_app(Settings.from_env({"COACHBRIDGE_INSTANCE": str(instance)}))
+def signed_in_learner(instance, database_url: str | None = None) -> tuple[Engine, FlaskClient]:
+    """On the instance's SQLite file, or on ``database_url``."""
+    app = create_app(Settings.from_env({"COACHBRIDGE_INSTANCE": str(instance),
+                                        **({"DATABASE_URL": database_url} if database_url else {})}))
     engine = app.extensions["coachbridge"].engine
     platform_id = register_platform(engine, PlatformSpec(issuer="https://lms.example.org", client_id="c",
                                                          auth_login_url="https://lms.example.org/a",

@@ -15,6 +15,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from sqlalchemy import delete, func, select
 
+from adapter.persistence.platform_store import registrations_changed
 from adapter.persistence.tables import people, platforms, web_sessions
 from adapter.services.platforms import PlatformSpec, register_platform
 from adapter.web.auth import BROWSER_COOKIE
@@ -226,6 +227,7 @@ def test_registration_removed_while_the_browser_was_at_the_lms(peers):
     login = start_login_as(peers, "removed-client")
     with peers.engine.begin() as conn:  # an operator deletes the registration meanwhile
         conn.execute(delete(platforms).where(platforms.c.id == platform_id))
+        registrations_changed(conn)
     assert_refused(launch_as(peers, login, "removed-client"), 403, "registration_unknown")
 
 

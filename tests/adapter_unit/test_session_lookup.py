@@ -1,0 +1,60 @@
+"""session_store.load_session reads the session as SQL text on the driver: the same WebSession
+as SQLAlchemy's own reading of the row, on SQLite and on PostgreSQL."""
+from __future__ import annotations
+
+import time
+
+import pytest
+from sqlalchemy import select
+
+from adapter.persistence.database import make_engine, upgrade
+from adapter.persistence.session_store import (
+    WebSession, load_session, remember_locale, start_session, token_hash,
+)
+from adapter.persistence.tables import web_sessions
+
+LAUNCHES = [
+    {},
+    {"context": {"title": "Équipe « Nord » – 2026", "id": "c\\1\"\n"}, "custom": {"template": "grow"}},
+    {"launch_presentation": {"locale": "fr-FR"}, "signed_in_by": 7, "session_in_urls": True, "n": [1, 2.5, None]},
+    {"emoji": "\U0001F600", "nul": "a\u0000b", "line": "\u2028"},
+]
+
+
+@pytest.fixture
+def engine(database_url):
+    engine = make_engine(database_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def _as_sqlalchemy_reads_it(engine, token: str) -> WebSession:
+    with engine.connect() as conn:
+        row = conn.execute(select(web_sessions).where(web_sessions.c.token_hash == token_hash(token))).mappings().one()
+    return WebSession(**{k: row[k] for k in WebSession.__dataclass_fields__})
+
+
+@pytest.mark.parametrize("launch", LAUNCHES)
+def test_a_session_is_loaded_as_it_was_started(engine, launch):
+    now = time.time()
+    with engine.begin() as conn:
+        token, started = start_session(conn, now=now, lifetime=600, person_id=None, platform_id=None,
+                                       context_pk=None, resource_link_pk=None, app_role="learner",
+                                       app_roles=["learner", "manager"], launch=launch)
+    loaded = load_session(engine, token, now + 1)
+    assert loaded == started == _as_sqlalchemy_reads_it(engine, token)
+    with engine.begin() as conn:
+        remember_locale(conn, token, loaded, "de-DE")  # written through SQLAlchemy's JSON type
+    assert load_session(engine, token, now + 1) == _as_sqlalchemy_reads_it(engine, token)
+    assert load_session(engine, token, now + 1).launch == {**launch, "chosen_locale": "de-DE"}
+
+
+def test_an_expired_or_unknown_session_is_none(engine):
+    now = time.time()
+    with engine.begin() as conn:
+        token, _ = start_session(conn, now=now, lifetime=600, person_id=None, platform_id=None, context_pk=None,
+                                 resource_link_pk=None, app_role="admin", app_roles=["admin"], launch={})
+    assert load_session(engine, token, now + 599) is not None
+    assert load_session(engine, token, now + 600) is None
+    assert load_session(engine, token + "x", now) is None
