@@ -83,12 +83,19 @@ _PG_CLAIM = (
 _PG_SETTLE = _settlements("id = ANY(CAST(:ids AS INTEGER[]))")
 # A claim held by its transaction (outbox_held.py): the batch locked, not written. NO KEY
 # UPDATE is the lock its settlement takes anyway; the payloads come as UTF-8 bytes (read
-# in binary), spliced into a request body as they are.
+# in binary), spliced into a request body as they are, each looked up by its id in a
+# subquery: as a join, once the outbox's statistics had seen a backlog of 20,000, the
+# planner hashed the batch and scanned every payload (5.9 ms a claim of 100, not 0.22).
 _PG_HOLD = (
-    "SELECT o.id, o.target, o.message_id, o.attempts, o.next_attempt_at, convert_to(outbox_payloads.payload, 'UTF8')"
+    "SELECT o.id, o.target, o.message_id, o.attempts, o.next_attempt_at,"
+    " (SELECT convert_to(payload, 'UTF8') FROM outbox_payloads WHERE outbox_payloads.id = o.id)"
     " FROM (SELECT id, target, message_id, attempts, next_attempt_at FROM outbox"
-    f" WHERE {_TARGET_DUE} ORDER BY next_attempt_at, id LIMIT :limit FOR NO KEY UPDATE SKIP LOCKED) AS o"
-    " LEFT JOIN outbox_payloads ON outbox_payloads.id = o.id")
+    f" WHERE {_TARGET_DUE}{{after}} ORDER BY next_attempt_at, id LIMIT :limit FOR NO KEY UPDATE SKIP LOCKED) AS o")
+# The same claim resumed after the worker's last one (outbox_store.SqlOutbox says when): the
+# index scan starts at that key instead of the queue's head, so it does not walk past the
+# rows other workers hold (SKIP LOCKED visits each, ~0.8 µs a row) and the settled rows
+# whose index entries are not yet dead to every transaction.
+_PG_AFTER = " AND (next_attempt_at, id) > (:after_at, :after_id)"
 POSTGRESQL = {name: for_dialect(sql, "postgresql") for name, sql in {
     **_COMMON,
     # Leased claims, each one statement run on its own (no explicit transaction): one round
@@ -96,7 +103,8 @@ POSTGRESQL = {name: for_dialect(sql, "postgresql") for name, sql in {
     # Settlements run the same way, or in the transaction holding their rows.
     "claim": "WITH " + _PG_CLAIM,
     "claim_marking": "WITH delivered AS (" + _PG_SETTLE["delivered"] + "), " + _PG_CLAIM,
-    "hold": _PG_HOLD,
+    "hold": _PG_HOLD.format(after=""),
+    "hold_after": _PG_HOLD.format(after=_PG_AFTER),
     **_settlements("id = ANY(CAST(:ids AS INTEGER[]))", held=True),
     **_PG_SETTLE,
 }.items()}

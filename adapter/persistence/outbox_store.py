@@ -28,6 +28,7 @@ from .outbox_sql import BY_DIALECT, ENQUEUE
 from .tables import outbox, outbox_keys, outbox_payloads
 
 CLAIM_LEASE_SECONDS = 120.0
+HEAD_EVERY = 1.0  # seconds: how long held claims may resume after their last one (SqlOutbox._claim_held)
 PENDING, DELIVERED, DEAD = "pending", "delivered", "dead"
 CANCELLED = "cancelled"  # never to be sent: its person was erased (see forget)
 
@@ -100,7 +101,8 @@ class SqlOutbox:
     ``hold_claims`` (PostgreSQL only; the delivery loop's batches, settled together): a
     claim is held by its open transaction until its rows are settled, and each row is
     written once. Not for mail, settled one message at a time: a kill would re-send the
-    messages already sent in the batch."""
+    messages already sent in the batch. A held claim resumes after the worker's last one
+    (``_claim_held``), so rows due longest come first only up to ``HEAD_EVERY``."""
 
     def __init__(self, engine: Engine, channel: str, lease: float = CLAIM_LEASE_SECONDS,
                  clock: Callable[[], float] = time.time, hold_claims: bool = False) -> None:
@@ -112,6 +114,9 @@ class SqlOutbox:
         self._postgresql = engine.dialect.name == "postgresql"
         self._sql = BY_DIALECT[engine.dialect.name]
         self._held = HeldClaims(engine, lease) if hold_claims and self._postgresql else None
+        # per target: the key (next_attempt_at, id) after which the next held claim resumes,
+        # and the time (``clock``) by which a claim starts from the queue's head again
+        self._resume: dict[str, tuple[float, int, float]] = {}
 
     @contextmanager
     def _writing(self) -> Iterator[Connection]:
@@ -131,7 +136,7 @@ class SqlOutbox:
                  "worker": self.worker}
         if self._held is not None:
             self.mark_delivered(delivered)
-            rows = self._held.claim(self._sql["hold"], claim)
+            rows = self._claim_held(target, claim)
         else:
             rows = self._claim(claim, delivered)
         rows.sort(key=itemgetter(0))
@@ -139,6 +144,26 @@ class SqlOutbox:
             if row[5] is None:
                 raise LookupError(f"outbox row {row[0]} has no payload")
         return list(map(_as_message, rows))
+
+    def _claim_held(self, target: str, claim: dict[str, Any]) -> list[Any]:
+        """A held claim resumed after this worker's last full one, or from the queue's head:
+        when there is no such claim, when it came short (the tail of the queue) or found
+        nothing, and at least every ``HEAD_EVERY`` seconds. Rows the resumed claims pass by
+        (a retry due again, a killed worker's batch released) wait for the next claim from
+        the head."""
+        after = self._resume.get(target)
+        rows = []
+        if after is not None and self.clock() < after[2]:
+            rows = self._held.claim(self._sql["hold_after"], {**claim, "after_at": after[0], "after_id": after[1]})
+        if not rows:
+            rows = self._held.claim(self._sql["hold"], claim)
+            after = None
+        if len(rows) < claim["limit"]:
+            self._resume.pop(target, None)
+        else:
+            last = max(rows, key=itemgetter(4, 0))
+            self._resume[target] = (last[4], last[0], after[2] if after else self.clock() + HEAD_EVERY)
+        return rows
 
     def _claim(self, claim: dict[str, Any], delivered: Sequence[int]) -> list[Any]:
         with self._writing() as conn:

@@ -7,7 +7,7 @@ the outbox drain rate with 1, 2 and 4 delivery worker processes.
 
 Everything runs on 127.0.0.1 and free ports and is stopped afterwards: a throwaway
 PostgreSQL cluster (tests/peers/postgres.py: fsync and synchronous_commit off), one
-database for the launches and one for the drain.
+database for the launches and a fresh one for each drain level.
 
 - **Launches** (bench/launch/driver.py, the same driver and checks as bench/launch): the
   platform registered with ``coachbridge platform add``, then per level ``coachbridge serve
@@ -19,7 +19,10 @@ database for the launches and one for the drain.
   statements are queued in one transaction, and the clock runs from the first claim of one
   of them until the outbox has no pending row left (polled every 20 ms through the
   pending-rows index); ``pickup`` is the time from the commit to that first claim (the
-  workers' ``--idle-wait``). The stand-in must then hold exactly that many new statement ids.
+  workers' ``--idle-wait``). The other idle workers join within their ``--idle-wait``:
+  ``all-in/s`` counts only the rows left once every worker has been seen holding a batch
+  (``pg_stat_activity``, each worker's connections named by ``application_name``), over
+  the time from then. The stand-in must then hold exactly that many new statement ids.
 
 CPU columns are cores (CPU seconds per wall second) of the tool (gunicorn master + workers
 or the worker processes), PostgreSQL (all its processes), the driver (this process) and,
@@ -60,21 +63,15 @@ def _bench_xapi():
     return module
 
 
-def pending(engine, target: str) -> int:
+def pending(engine, target: str, count: bool = False) -> int:
+    """Whether a row is pending (1 or 0), or with ``count`` how many: a count visits every
+    pending row (7–15 ms at 40,000 queued), too dear for a poll beside the drain."""
     from sqlalchemy import text
 
     with engine.connect() as conn:
-        return conn.execute(text("SELECT count(*) FROM outbox WHERE channel = 'xapi' AND target = :t "
-                                 "AND status = 'pending'"), {"t": target}).scalar_one()
-
-
-def picked_up(engine, last_id: int) -> bool:
-    """Whether a worker has claimed (or already settled) a row queued after ``last_id``."""
-    from sqlalchemy import text
-
-    with engine.connect() as conn:
-        return conn.execute(text("SELECT 1 FROM outbox WHERE id > :last AND (claimed_until IS NOT NULL"
-                                 " OR status <> 'pending') LIMIT 1"), {"last": last_id}).first() is not None
+        return conn.execute(text(f"SELECT {'count(*)' if count else '1'} FROM outbox WHERE channel = 'xapi'"
+                                 f" AND target = :t AND status = 'pending'{'' if count else ' LIMIT 1'}"),
+                            {"t": target}).scalar() or 0
 
 
 def postgres_pids(cluster) -> list[int]:
@@ -140,88 +137,128 @@ def launch_level(cluster, args, work: Path, lms, env: dict[str, str], name: str,
 
 
 def run_drain(cluster, args, work: Path) -> list[str]:
-    FastLrs, StatementFactory = _bench_xapi().FastLrs, _bench_xapi().StatementFactory
+    FastLrs = _bench_xapi().FastLrs
+    trees = [("coachbridge", None)] + ([("baseline", Path(args.baseline).resolve())] if args.baseline else [])
+    lrs = FastLrs(work, args.lrs_processes)
+    factory = _bench_xapi().StatementFactory()  # one for the run: new statement ids at every level
+    rows = []
+    try:
+        for workers in args.workers:
+            for name, source in trees:  # interleaved: before/after at each level
+                rows.append(drain_level(cluster, args, work, lrs, factory, name, source, workers))
+    finally:
+        lrs.stop()
+    return rows
+
+
+WORKER_APP = "bench-worker-"  # application_name of each delivery worker's connections
+
+
+def holding_workers(engine) -> set[str]:
+    """The delivery workers with a transaction writing the outbox now (a held batch)."""
     from sqlalchemy import text
 
-    from adapter.persistence.database import make_engine, upgrade
+    with engine.connect() as conn:
+        return set(conn.execute(text(
+            "SELECT DISTINCT application_name FROM pg_stat_activity WHERE datname = current_database()"
+            " AND application_name LIKE :app AND backend_xid IS NOT NULL AND query LIKE '%outbox%'"),
+            {"app": WORKER_APP + "%"}).scalars())
+
+
+def drain_level(cluster, args, work: Path, lrs, factory, name: str, source: Path | None, workers: int) -> str:
+    """One level on a fresh database (a drain leaves its rows behind as history; a level
+    after another must not find a bigger table), migrated by the tree under test."""
+    from sqlalchemy import text
+
+    from adapter.persistence.database import make_engine
     from adapter.persistence.outbox_store import enqueue_many, queue_status
     from adapter.services.xapi_bridge import outbox_rows
 
     url = cluster.new_database()
+    env = {**os.environ, "COACHBRIDGE_INSTANCE": str(work / f"drain-{name}"),
+           "COACHBRIDGE_ALLOW_PRIVATE_ADDRESSES": "1"}
+    if source is not None:
+        env["PYTHONPATH"] = str(source)
+    subprocess.run([sys.executable, "-c", "import sys; from adapter.persistence.database import make_engine, upgrade;"
+                    " upgrade(make_engine(sys.argv[1]))", url], env=env, check=True, cwd=work)
     engine = make_engine(url)
-    upgrade(engine)
-    lrs = FastLrs(work)
     target = lrs.target
     register_lrs(engine, target, args.batch_size)
-    env = {**os.environ, "DATABASE_URL": url, "COACHBRIDGE_INSTANCE": str(work / "drain-instance"),
-           "COACHBRIDGE_ALLOW_PRIVATE_ADDRESSES": "1"}
-    factory = StatementFactory()
-    rows = []
+    procs = []
     try:
-        for workers in args.workers:
-            procs = []
-            for n in range(workers):
-                with open(work / f"worker-{workers}-{n}.log", "wb") as log:
-                    procs.append(subprocess.Popen([str(BIN / "coachbridge"), "worker", "--idle-wait", str(args.idle_wait)],
-                                                  env=env, stdout=log, stderr=subprocess.STDOUT, cwd=work))
-            try:
-                # Every worker started (imports, migrations check) and past its first polls, not timed:
-                # on a busy machine 4 starting processes took longer than a fixed wait, and one
-                # still importing competed with the drain.
-                logs = [work / f"worker-{workers}-{n}.log" for n in range(workers)]
-                deadline = time.time() + 120
-                while not all(b"delivering" in log.read_bytes() for log in logs):
-                    if time.time() > deadline:
-                        raise RuntimeError("the delivery workers did not start in 120 s")
-                    time.sleep(0.1)
-                time.sleep(args.worker_start)
-                queued = outbox_rows(target.name, factory.make(args.statements), time.time() - 1, "scale")
-                before = lrs.stored()
-                tool_pids = [p.pid for p in procs]
-                load0 = os.getloadavg()[0]
-                with engine.begin() as conn:
-                    last_id = conn.execute(text("SELECT coalesce(max(id), 0) FROM outbox")).scalar_one()
-                    enqueue_many(conn, queued)
-                committed = time.perf_counter()
-                # The clock runs from the first claim: how soon an idle worker polls (--idle-wait)
-                # is the pickup column, not the drain's rate.
-                while not picked_up(engine, last_id):
-                    if time.perf_counter() - committed > 60:
-                        raise RuntimeError("no worker claimed a row in 60 s")
-                    time.sleep(0.005)
-                start = time.perf_counter()  # CPU from here too: the insert is not the drain's
-                tool0, pg0 = proc_cpu_seconds(tool_pids), cpu_of(lambda: postgres_pids(cluster))
-                lrs0, drv0 = proc_cpu_seconds([target.pid]), time.process_time()
-                while pending(engine, target.name):  # an index probe (ix_outbox_pending), not a scan
-                    if time.perf_counter() - start > 600:
-                        raise RuntimeError("drain did not finish in 600 s")
-                    time.sleep(0.02)
-                elapsed = time.perf_counter() - start
-                status = next(s for s in queue_status(engine, time.time()) if s.target == target.name)
-                tool = (proc_cpu_seconds(tool_pids) - tool0) / elapsed
-                pg = (cpu_of(lambda: postgres_pids(cluster)) - pg0) / elapsed
-                lrs_cores = (proc_cpu_seconds([target.pid]) - lrs0) / elapsed
-                driver = (time.process_time() - drv0) / elapsed
-                gained = lrs.stored() - before
-                if gained != args.statements or status.dead:
-                    raise RuntimeError(f"the LRS gained {gained} of {args.statements}; dead {status.dead}")
-                rate = args.statements / elapsed
-                rows.append(f"{workers:>7} {args.batch_size:>6} {args.statements:>7} {rate:10.0f} {elapsed:8.2f} "
-                            f"{start - committed:7.2f} {tool:8.2f} {pg:8.2f} {lrs_cores:6.2f} {driver:8.2f} "
-                            f"{1e6 * tool / rate:10.0f}   {load0:.1f}")
-                print(rows[-1], flush=True)
-            finally:
-                for proc in procs:
-                    stop(proc)
+        for n in range(workers):
+            with open(work / f"worker-{name}-{workers}-{n}.log", "wb") as log:
+                procs.append(subprocess.Popen(
+                    [str(BIN / "coachbridge"), "worker", "--idle-wait", str(args.idle_wait)],
+                    env={**env, "DATABASE_URL": f"{url}?application_name={WORKER_APP}{n}"},
+                    stdout=log, stderr=subprocess.STDOUT, cwd=work))
+        # Every worker started (imports, migrations check) and past its first polls, not timed:
+        # on a busy machine 4 starting processes took longer than a fixed wait, and one
+        # still importing competed with the drain.
+        logs = [work / f"worker-{name}-{workers}-{n}.log" for n in range(workers)]
+        deadline = time.time() + 120
+        while not all(b"delivering" in log.read_bytes() for log in logs):
+            if time.time() > deadline:
+                raise RuntimeError("the delivery workers did not start in 120 s")
+            time.sleep(0.1)
+        time.sleep(args.worker_start)
+        queued = outbox_rows(target.name, factory.make(args.statements),
+                             time.time() - 1, "scale")
+        before = lrs.stored()
+        tool_pids = [p.pid for p in procs]
+        load0 = os.getloadavg()[0]
+        with engine.begin() as conn:
+            enqueue_many(conn, queued)
+        committed = time.perf_counter()
+        # The clock runs from the first claim: how soon an idle worker polls (--idle-wait)
+        # is the pickup column, not the drain's rate.
+        while not holding_workers(engine):
+            if time.perf_counter() - committed > 60:
+                raise RuntimeError("no worker claimed a row in 60 s")
+            time.sleep(0.005)
+        start = time.perf_counter()  # CPU from here too: the insert is not the drain's
+        tool0, pg0 = proc_cpu_seconds(tool_pids), cpu_of(lambda: postgres_pids(cluster))
+        lrs_pids = [target.pid, *children(target.pid)]  # uvicorn's worker processes, if several
+        lrs0, drv0 = proc_cpu_seconds(lrs_pids), time.process_time()
+        # The other idle workers join within their --idle-wait: the all-in rate counts from
+        # the moment every worker has been seen holding a batch.
+        seen: set[str] = set()
+        all_in = left_then = None
+        while pending(engine, target.name):  # an index probe (ix_outbox_pending), not a scan
+            if all_in is None:
+                seen |= holding_workers(engine)
+                if len(seen) == workers:
+                    all_in, left_then = time.perf_counter(), pending(engine, target.name, count=True)
+            if time.perf_counter() - start > 600:
+                raise RuntimeError("drain did not finish in 600 s")
+            time.sleep(0.005 if all_in is None else 0.02)
+        end = time.perf_counter()
+        elapsed = end - start
+        status = next(s for s in queue_status(engine, time.time()) if s.target == target.name)
+        tool = (proc_cpu_seconds(tool_pids) - tool0) / elapsed
+        pg = (cpu_of(lambda: postgres_pids(cluster)) - pg0) / elapsed
+        lrs_cores = (proc_cpu_seconds(lrs_pids) - lrs0) / elapsed
+        driver = (time.process_time() - drv0) / elapsed
+        gained = lrs.stored() - before
+        if gained != args.statements or status.dead:
+            raise RuntimeError(f"the LRS gained {gained} of {args.statements}; dead {status.dead}")
+        rate = args.statements / elapsed
+        all_in_rate = f"{left_then / (end - all_in):9.0f}" if all_in is not None else f"{'-':>9}"
+        row = (f"{name:<11} {workers:>7} {args.batch_size:>6} {args.statements:>7} {rate:10.0f} {all_in_rate}"
+               f" {elapsed:8.2f} {start - committed:7.2f} {tool:8.2f} {pg:8.2f} {lrs_cores:6.2f} {driver:8.2f}"
+               f" {1e6 * tool / rate:10.0f} {1e6 * pg / rate:8.0f}   {load0:.1f}")
+        print(row, flush=True)
+        return row
     finally:
-        lrs.stop()
+        for proc in procs:
+            stop(proc)
         engine.dispose()
-    return rows
 
 
 LAUNCH_HEADER = ("tool        workers threads browsers launches/s   p50 ms   p99 ms errors tool-cores pg-cores drv-cores "
                  "tool-ms   load")
-DRAIN_HEADER = ("workers  batch   stmts    stmts/s  seconds  pickup wrk-cores  pg-cores  LRS  drv-cores wrk-µs/st   load")
+DRAIN_HEADER = ("tool        workers  batch   stmts    stmts/s  all-in/s  seconds  pickup wrk-cores  pg-cores  LRS  drv-cores "
+                "wrk-µs/st pg-µs/st   load")
 
 
 def main() -> int:
@@ -238,8 +275,11 @@ def main() -> int:
                              "x 4 processes, took a share of 2 cores)")
     parser.add_argument("--worker-start", type=float, default=1.0,
                         help="seconds to wait after every delivery worker says it is delivering")
-    parser.add_argument("--baseline", metavar="TREE", help="launches also from another source tree (a git worktree "
-                        "of an earlier commit) as 'baseline', interleaved with this one's")
+    parser.add_argument("--baseline", metavar="TREE", help="launches and drains also from another source tree (a git "
+                        "worktree of an earlier commit with the same outbox tables) as 'baseline', interleaved "
+                        "with this one's")
+    parser.add_argument("--lrs-processes", type=int, default=1,
+                        help="processes of the LRS stand-in (one process was what 4 workers waited on)")
     parser.add_argument("--skip-launch", action="store_true")
     parser.add_argument("--skip-drain", action="store_true")
     args = parser.parse_args()

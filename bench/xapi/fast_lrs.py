@@ -8,9 +8,27 @@ uses for one statement with an id). ``GET /stats`` tells how many it holds."""
 from __future__ import annotations
 
 import json
+import os
 from urllib.parse import parse_qs
 
 STORE: set[str] = set()
+# Served by several processes (FAST_LRS_COUNTS: a directory), each keeps its own ids and
+# writes how many into a file of its own there; /stats answers the sum.
+COUNTS = os.environ.get("FAST_LRS_COUNTS")
+_COUNT_FILE = os.open(os.path.join(COUNTS, str(os.getpid())), os.O_CREAT | os.O_WRONLY, 0o600) if COUNTS else None
+
+
+def _stored() -> int:
+    if _COUNT_FILE is None:
+        return len(STORE)
+    os.pwrite(_COUNT_FILE, b"%12d" % len(STORE), 0)
+    return sum(int(open(os.path.join(COUNTS, name)).read() or 0) for name in os.listdir(COUNTS))
+
+
+def _keep(ids) -> None:
+    STORE.update(ids)
+    if _COUNT_FILE is not None:
+        os.pwrite(_COUNT_FILE, b"%12d" % len(STORE), 0)
 
 
 async def app(scope, receive, send):
@@ -25,15 +43,15 @@ async def app(scope, receive, send):
         batch = json.loads(body)
         batch = batch if isinstance(batch, list) else [batch]
         new = [s["id"] for s in batch if s["id"] not in STORE]
-        STORE.update(new)
+        _keep(new)
         await _answer(send, 200 if new else 204, json.dumps(new).encode() if new else b"")
     elif path.endswith("/statements") and method == "PUT":
         statement = json.loads(body)
         statement_id = parse_qs(scope["query_string"].decode()).get("statementId", [statement.get("id")])[0]
-        STORE.add(statement_id)
+        _keep([statement_id])
         await _answer(send, 204, b"")
     elif path.endswith("/stats"):
-        await _answer(send, 200, json.dumps({"stored": len(STORE)}).encode())
+        await _answer(send, 200, json.dumps({"stored": _stored()}).encode())
     elif path.endswith("/about"):
         await _answer(send, 200, b'{"version": ["1.0.3"]}')
     else:

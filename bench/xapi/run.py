@@ -211,12 +211,16 @@ def measure(contestant: Contestant, target: Target, statements: list[dict],
 
 
 class FastLrs:
-    def __init__(self, work_dir: Path) -> None:
+    def __init__(self, work_dir: Path, processes: int = 1) -> None:
+        """``processes`` > 1: uvicorn's worker processes on one socket (``Target.pid`` is
+        their parent's), their stored ids counted together."""
         self.log_path = work_dir / "fast_lrs.log"
-        self.process, self.port = spawn_uvicorn(
-            "fast_lrs:app", env={**os.environ, "PYTHONPATH": str(Path(__file__).parent)}, cwd=REPO,
-            log_path=self.log_path,
-        )
+        env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent)}
+        if processes > 1:
+            env["FAST_LRS_COUNTS"] = str(work_dir / "fast_lrs_counts")
+            os.makedirs(env["FAST_LRS_COUNTS"], exist_ok=True)
+        self.process, self.port = spawn_uvicorn("fast_lrs:app", env=env, cwd=REPO, log_path=self.log_path,
+                                                workers=processes)
         wait_until_ready(self.process, f"http://127.0.0.1:{self.port}/stats", 30, self.log_path.read_text)
         self.target = Target("fast", f"http://127.0.0.1:{self.port}/xapi/", ("bench", "bench"), self.process.pid)
 

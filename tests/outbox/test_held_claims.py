@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
+from adapter.persistence import outbox_store
 from adapter.persistence.database import make_engine, upgrade
 from adapter.persistence.outbox_store import SqlOutbox, enqueue_many, message_row
 from adapter.persistence.tables import outbox
@@ -152,3 +153,31 @@ def test_a_claim_whose_settlement_fails_holds_nothing(engine):
     other = SqlOutbox(engine, "xapi", hold_claims=True)
     assert [m.statement_id for m in other.claim_due("lrs-a", 10, now())] == ["id-0", "id-1", "id-2", "id-3"]
 
+
+
+def test_a_claim_resumes_after_the_last_and_takes_rows_passed_by_when_it_comes_short(engine):
+    fill(engine, 8)
+    box, other = SqlOutbox(engine, "xapi", hold_claims=True), SqlOutbox(engine, "xapi", hold_claims=True)
+    assert [m.statement_id for m in box.claim_due("lrs-a", 2, now())] == ["id-0", "id-1"]
+    released = other.claim_due("lrs-a", 2, now())
+    assert [m.statement_id for m in box.claim_due("lrs-a", 2, now())] == ["id-4", "id-5"]
+    other.schedule_retry([m.id for m in released], datetime.fromtimestamp(1.0, timezone.utc), 1, "503")
+    assert [m.statement_id for m in box.claim_due("lrs-a", 2, now())] == ["id-6", "id-7"]  # resumed: passes them by
+    assert [m.statement_id for m in box.claim_due("lrs-a", 2, now())] == ["id-2", "id-3"]  # nothing after: the head
+    assert box.claim_due("lrs-a", 2, now()) == []
+
+
+def test_a_claim_starts_from_the_head_again_once_head_every_has_passed(engine):
+    fill(engine, 10)
+    moment = [1000.0]
+    box = SqlOutbox(engine, "xapi", hold_claims=True, clock=lambda: moment[0])
+    other = SqlOutbox(engine, "xapi", hold_claims=True)
+    box.claim_due("lrs-a", 2, now())
+    released = other.claim_due("lrs-a", 2, now())
+    assert [m.statement_id for m in box.claim_due("lrs-a", 2, now())] == ["id-4", "id-5"]
+    other.schedule_retry([m.id for m in released], datetime.fromtimestamp(1.0, timezone.utc), 1, "503")
+    moment[0] += outbox_store.HEAD_EVERY - 0.01
+    assert [m.statement_id for m in box.claim_due("lrs-a", 2, now())] == ["id-6", "id-7"]  # resumed
+    moment[0] += 0.01
+    assert [m.statement_id for m in box.claim_due("lrs-a", 2, now())] == ["id-2", "id-3"]  # from the head
+    assert [m.statement_id for m in box.claim_due("lrs-a", 2, now())] == ["id-8", "id-9"]  # resumed again

@@ -111,7 +111,7 @@ class RalphLrs:
 
 
 def spawn_uvicorn(
-    app: str, *, env: dict[str, str], cwd: Path, log_path: Path, factory: bool = False
+    app: str, *, env: dict[str, str], cwd: Path, log_path: Path, factory: bool = False, workers: int = 1
 ) -> tuple[subprocess.Popen, int]:
     """Serve ``app`` ("module:attr") with uvicorn in a subprocess on 127.0.0.1.
 
@@ -129,6 +129,7 @@ def spawn_uvicorn(
     command = [
         sys.executable, "-m", "uvicorn", app, "--fd", str(listener.fileno()),
         "--log-level", "warning", "--no-access-log", *(["--factory"] if factory else []),
+        *(["--workers", str(workers)] if workers > 1 else []),
     ]
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
