@@ -15,7 +15,7 @@ from sqlalchemy.orm import aliased
 from adapter.domain.due import CADENCE_PARAMETER, CheckInPlan, check_in_due_on, course_cadence_days
 
 from . import driver_rows, driver_sql
-from .coaching_tables import agreed_actions, conversations, reflections, validation_requests
+from .coaching_tables import agreed_actions, conversations, validation_requests
 from .reminder_tables import check_in_cadences
 from .tables import manager_links, memberships, resource_links
 
