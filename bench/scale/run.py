@@ -168,7 +168,6 @@ def holding_workers(engine) -> set[str]:
 def drain_level(cluster, args, work: Path, lrs, factory, name: str, source: Path | None, workers: int) -> str:
     """One level on a fresh database (a drain leaves its rows behind as history; a level
     after another must not find a bigger table), migrated by the tree under test."""
-    from sqlalchemy import text
 
     from adapter.persistence.database import make_engine
     from adapter.persistence.outbox_store import enqueue_many, queue_status

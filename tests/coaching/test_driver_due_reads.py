@@ -12,7 +12,6 @@ from sqlalchemy import Text, cast, exists, func, select
 from adapter.domain.due import CADENCE_PARAMETER, CheckInPlan, course_cadence_days
 from adapter.persistence import due_queries, people_store, roster_store
 from adapter.persistence.coaching_tables import agreed_actions, conversations, reflections, validation_requests
-from adapter.persistence.reminder_tables import check_in_cadences
 from adapter.persistence.tables import memberships, resource_links
 from tests.coaching.test_driver_reads import NOW, database_url_of_module, engine, world  # noqa: F401 (fixtures)
 from tests.xapi_bridge.world import new_world
