@@ -36,7 +36,7 @@ LAUNCH_ROW = re.compile(r"^(coachbridge|pylti1p3|wsgi-floor|flask-floor)\s+(\d+)
 XAPI_ROW = re.compile(r"^(raw-batches|db-drain|pg-drain)\s+\d+\s+\d+\s+(\d+)\s")
 SCALE_LAUNCH_ROW = re.compile(r"^coachbridge\s+(\d+)\s+\d+\s+\d+\s+([\d.]+)\s+[\d.]+\s+([\d.]+)\s+(\d+)\s+"
                               r"[\d.]+\s+([\d.]+)\s+[\d.]+\s+([\d.]+)")
-DRAIN_ROW = re.compile(r"^\s+(\d+)\s+\d+\s+\d+\s+(\d+)\s+[\d.]+\s+[\d.]+\s")
+DRAIN_ROW = re.compile(r"^coachbridge\s+(\d+)\s+\d+\s+\d+\s+(\d+)\s")  # tool workers batch stmts stmts/s
 TOOLS = ("coachbridge", "pylti1p3", "flask-floor", "wsgi-floor")
 
 
