@@ -73,13 +73,15 @@ SQLITE = {
 
 # ``id = ANY(ARRAY(due))`` looks the claimed ids up in the primary key (``id IN (due)`` is
 # planned as a hash join over the whole table); concurrent workers skip each other's rows.
-# The claim reads the payloads in the same statement.
+# The claim reads the payloads in the same statement, each by its id in a subquery as the
+# held claim does (below): as a join it was an index look-up per row only because the
+# planner guesses 10 claimed rows (its default for ``= ANY`` of an array not yet known).
 _PG_CLAIM = (
     "claimed AS (UPDATE outbox SET claimed_until = :until, claimed_by = :worker WHERE id = ANY(ARRAY("
     f"SELECT id FROM outbox WHERE {_TARGET_DUE} ORDER BY next_attempt_at, id LIMIT :limit FOR UPDATE SKIP LOCKED))"
     " RETURNING id, target, message_id, attempts, next_attempt_at)"
     " SELECT claimed.id, claimed.target, claimed.message_id, claimed.attempts, claimed.next_attempt_at,"
-    " outbox_payloads.payload FROM claimed LEFT JOIN outbox_payloads ON outbox_payloads.id = claimed.id")
+    " (SELECT payload FROM outbox_payloads WHERE outbox_payloads.id = claimed.id) FROM claimed")
 _PG_SETTLE = _settlements("id = ANY(CAST(:ids AS INTEGER[]))")
 # A claim held by its transaction (outbox_held.py): the batch locked, not written. NO KEY
 # UPDATE is the lock its settlement takes anyway; the payloads come as UTF-8 bytes (read
