@@ -144,7 +144,7 @@ def get_reflection(conn: Connection, record_id: int) -> Reflection | None:
 # On a link, or on none (``resource_link_pk IS NULL``, as SQLAlchemy writes ``== None``).
 _REFLECTION_ON = {linked: driver_sql.both(
     f"SELECT {_REFLECTION.sql} FROM reflections WHERE learner_id = :learner_id AND resource_link_pk "
-    + ("= :link" if linked else "IS NULL") + " AND withdrawn_at IS NULL ORDER BY id DESC LIMIT 1")
+    + ("= :link" if linked else "IS NULL") + f" AND {_LIVE} ORDER BY id DESC LIMIT 1")
     for linked in (True, False)}
 
 
@@ -186,7 +186,7 @@ def get_conversation(conn: Connection, record_id: int) -> Conversation | None:
 
 
 _CONVERSATIONS_OF, _CONVERSATIONS_OF_EACH = driver_rows.one_and_each(
-    f"SELECT {_CONVERSATION.sql} FROM conversations WHERE learner_id {{in_ids}} AND withdrawn_at IS NULL"
+    f"SELECT {_CONVERSATION.sql} FROM conversations WHERE learner_id {{in_ids}} AND {_LIVE}"
     " ORDER BY held_on DESC, id DESC")
 
 
@@ -244,7 +244,7 @@ def actions_agreed_in(conn: Connection, conversation_id: int) -> list[AgreedActi
 
 # Per open_only: (one learner's, several learners').
 _ACTIONS_OF = {open_only: driver_rows.one_and_each(
-    f"SELECT {_ACTION.sql} FROM agreed_actions WHERE learner_id {{in_ids}} AND withdrawn_at IS NULL"
+    f"SELECT {_ACTION.sql} FROM agreed_actions WHERE learner_id {{in_ids}} AND {_LIVE}"
     + (" AND status = 'open'" if open_only else "") + " ORDER BY due_on, id") for open_only in (False, True)}
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from adapter.config import Settings
 
-from .key_cipher import MIN_SECRET_LENGTH, derive_key
+from .key_cipher import MIN_SECRET_LENGTH, derive_key, new_secret
 
 _PURPOSE = b"coachbridge login state"
 INSTANCE_SECRET_FILE = "login-state.key"
@@ -43,7 +43,7 @@ def _make_secret(path: Path) -> None:
     aside = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
     descriptor = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w") as file:
-        file.write(secrets.token_urlsafe(32))
+        file.write(new_secret())
     try:
         os.link(aside, path)
     except FileExistsError:

@@ -22,7 +22,8 @@ from typing import Any, Callable, Iterator, NamedTuple, Sequence
 
 from sqlalchemy import Connection, Engine, and_, func, or_, select, update
 
-from .driver_sql import pg_int_array, run, run_many
+from . import driver_rows
+from .driver_sql import run, run_many
 from .outbox_held import HeldClaims
 from .outbox_sql import BY_DIALECT, ENQUEUE
 from .tables import outbox, outbox_keys, outbox_payloads
@@ -82,8 +83,6 @@ def enqueue_many(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
             run_many(conn, sql, rows)
 
 
-def _ids_param(conn: Connection, row_ids: Sequence[int]) -> str:
-    return pg_int_array(row_ids) if conn.dialect.name == "postgresql" else json.dumps([int(i) for i in row_ids])
 
 
 def _epoch(moment: datetime) -> float:
@@ -168,13 +167,13 @@ class SqlOutbox:
     def _claim(self, claim: dict[str, Any], delivered: Sequence[int]) -> list[Any]:
         with self._writing() as conn:
             if delivered and self._postgresql:
-                rows = run(conn, self._sql["claim_marking"], {**claim, "ids": _ids_param(conn, delivered), "at": self.clock()})
+                rows = run(conn, self._sql["claim_marking"], {**claim, "ids": driver_rows.ids(conn, delivered), "at": self.clock()})
             else:
                 if delivered:
-                    run(conn, self._sql["delivered"], {"ids": _ids_param(conn, delivered), "at": self.clock()})
+                    run(conn, self._sql["delivered"], {"ids": driver_rows.ids(conn, delivered), "at": self.clock()})
                 rows = run(conn, self._sql["claim"], claim)
                 if rows and not self._postgresql:  # PostgreSQL read the payloads with the claim
-                    payloads = dict(run(conn, self._sql["read"], {"ids": _ids_param(conn, [r[0] for r in rows])}))
+                    payloads = dict(run(conn, self._sql["read"], {"ids": driver_rows.ids(conn, [r[0] for r in rows])}))
                     rows = [(*row, payloads.get(row[0])) for row in rows]
         return rows
 
@@ -184,7 +183,7 @@ class SqlOutbox:
         if not row_ids:
             return
         with self._writing() as conn:
-            run(conn, self._sql[kind], {"ids": _ids_param(conn, row_ids), **values})
+            run(conn, self._sql[kind], {"ids": driver_rows.ids(conn, row_ids), **values})
 
     def mark_delivered(self, row_ids: Sequence[int]) -> None:
         self._settle("delivered", row_ids, at=self.clock())

@@ -159,7 +159,7 @@ def _document(conn: Connection, profile: dict[str, Any], now: float) -> dict[str
                                 for r in records["validation_requests"]],
         "learning_targets": [_clean(t) for t in store.targets_of(conn, person_id)],
         "audit_events": [_clean(e, drop=("actor_sub",)) for e in reversed(audit_store.events(
-            conn, platform_ids=None, person_id=person_id, limit=None))],
+            conn, platform_ids=None, person_id=person_id))],
         "sent": [{"channel": m.channel, "to": m.target, "message_id": m.message_id, "about": m.source,
                   "status": m.status, "queued_at": _iso(m.created_at), "delivered_at": _iso(m.delivered_at),
                   "content": json.loads(contents[m.id]) if m.id in contents else None}

@@ -91,10 +91,11 @@ def _digest_events(conn: Connection, mailer: Mailer, manager_ids: list[int], wee
     """Each manager's digest of the week is one message, kept once; one an erasure cancelled
     (it listed the erased learner) is written again under the next key, without them."""
     events = {manager_id: f"digest:{manager_id}:{week}" for manager_id in manager_ids}
-    again = count(2)
-    while cancelled := mailer.cancelled(conn, events):
+    again, asking = count(2), events
+    while cancelled := mailer.cancelled(conn, asking):  # after the first round, only the keys just renamed
         written = next(again)
-        events.update({manager_id: f"digest:{manager_id}:{week}:{written}" for manager_id in cancelled})
+        asking = {manager_id: f"digest:{manager_id}:{week}:{written}" for manager_id in cancelled}
+        events.update(asking)
     return events
 
 
