@@ -88,8 +88,10 @@ class _Template(Template):
         Jinja builds once, unless the importing render has globals this template lacks. Jinja
         finds those as ``ctx.globals_keys - self.globals.keys()``, which tests each name
         through the ChainMap's keys view (~10 µs per import, on every render);
-        ``set.difference`` finds the same names in ~1.5 µs."""
-        if ctx is not None and not ctx.globals_keys.difference(self.globals):
+        ``set.difference`` with the ChainMap's layers finds the same names in ~1 µs (with the
+        ChainMap itself ~3 µs: iterating it builds a dict of every name)."""
+        names = self.globals.maps if isinstance(self.globals, ChainMap) else (self.globals,)
+        if ctx is not None and not ctx.globals_keys.difference(*names):
             ctx = None  # none missing: Jinja's cached module, as its own check would decide
         return super()._get_default_module(ctx)
 
