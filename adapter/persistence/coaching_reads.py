@@ -2,7 +2,7 @@
 the page can afford (adapter/services/coaching_views.py cuts it to what the viewer may see)."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterator
 
 from sqlalchemy import Connection
 
@@ -58,12 +58,10 @@ def course_links_of(conn: Connection, learner_id: int) -> list[dict[str, Any]]:
 
 def course_links_of_each(conn: Connection, learner_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     """:func:`course_links_of` for each of these learners, in one statement."""
-    each: dict[int, list[dict[str, Any]]] = {learner_id: [] for learner_id in learner_ids}
-    if each:
-        values = driver_sql.run(conn, _COURSE_LINKS_OF_EACH, {"ids": driver_rows.ids(conn, each)})
-        for link, row in zip(NAMED_LINK.rows(conn, values), values):
-            each[row[len(NAMED_LINK)]].append(link)
-    return each
+    def read(ids: str) -> Iterator[tuple[int, dict[str, Any]]]:  # each link with the member it was read for
+        values = driver_sql.run(conn, _COURSE_LINKS_OF_EACH, {"ids": ids})
+        return ((row[len(NAMED_LINK)], link) for link, row in zip(NAMED_LINK.rows(conn, values), values))
+    return driver_rows.grouped_by_id(conn, learner_ids, read)
 
 
 _LINKS_REFLECTED_ON, _LINKS_REFLECTED_ON_EACH = driver_rows.one_and_each(
@@ -76,11 +74,9 @@ def links_reflected_on(conn: Connection, learner_id: int) -> set[int]:
 
 def links_reflected_on_each(conn: Connection, learner_ids: list[int]) -> dict[int, set[int]]:
     """:func:`links_reflected_on` for each of these learners, in one statement."""
-    each: dict[int, set[int]] = {learner_id: set() for learner_id in learner_ids}
-    if each:
-        for learner_id, link in driver_sql.run(conn, _LINKS_REFLECTED_ON_EACH, {"ids": driver_rows.ids(conn, each)}):
-            each[learner_id].add(link)
-    return each
+    each = driver_rows.grouped_by_id(conn, learner_ids, lambda ids: driver_sql.run(
+        conn, _LINKS_REFLECTED_ON_EACH, {"ids": ids}))
+    return {learner_id: set(links) for learner_id, links in each.items()}
 
 
 _LINKS_NAMED = driver_rows.with_ids(named_links_sql("WHERE r.id {in_ids}"))

@@ -6,7 +6,7 @@ each filtering out withdrawn records as ``_LIVE`` says, but for the reads of a w
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 from sqlalchemy import Connection, insert, update
 
@@ -197,17 +197,13 @@ def conversations_of(conn: Connection, learner_id: int) -> list[Conversation]:
 
 def conversations_of_each(conn: Connection, learner_ids: list[int]) -> dict[int, list[Conversation]]:
     """:func:`conversations_of` for each of these learners, in one statement."""
-    return _each(learner_ids, lambda ids: [_conversation(row) for row in _CONVERSATION.read(
-        conn, _CONVERSATIONS_OF_EACH, {"ids": driver_rows.ids(conn, ids)})])
+    return driver_rows.grouped_by_id(conn, learner_ids, lambda ids: _by_learner(
+        map(_conversation, _CONVERSATION.read(conn, _CONVERSATIONS_OF_EACH, {"ids": ids}))))
 
 
-def _each(learner_ids: list[int], read: Callable[[list[int]], list[R]]) -> dict[int, list[R]]:
-    """Records of several learners (``read`` of their ids, each learner's in its order), by learner."""
-    each: dict[int, list[R]] = {learner_id: [] for learner_id in learner_ids}
-    if each:
-        for record in read(list(each)):
-            each[record.learner_id].append(record)
-    return each
+def _by_learner(records: Iterable[R]) -> Iterator[tuple[int, R]]:
+    """Each record with its learner: what driver_rows.grouped_by_id groups a team's records by."""
+    return ((record.learner_id, record) for record in records)
 
 
 def _action(row: Any) -> AgreedAction:
@@ -256,8 +252,8 @@ def actions_of(conn: Connection, learner_id: int, open_only: bool = False) -> li
 
 def actions_of_each(conn: Connection, learner_ids: list[int], open_only: bool = False) -> dict[int, list[AgreedAction]]:
     """:func:`actions_of` for each of these learners, in one statement."""
-    return _each(learner_ids, lambda ids: [_action(row) for row in _ACTION.read(
-        conn, _ACTIONS_OF[open_only][1], {"ids": driver_rows.ids(conn, ids)})])
+    return driver_rows.grouped_by_id(conn, learner_ids, lambda ids: _by_learner(
+        map(_action, _ACTION.read(conn, _ACTIONS_OF[open_only][1], {"ids": ids}))))
 
 
 # --- validation ----------------------------------------------------------------------------
@@ -333,7 +329,8 @@ def validations_of(conn: Connection, learner_id: int) -> list[ValidationRequest]
 
 def validations_of_each(conn: Connection, learner_ids: list[int]) -> dict[int, list[ValidationRequest]]:
     """:func:`validations_of` for each of these learners, in one statement."""
-    return _each(learner_ids, lambda ids: _validations(conn, _VALIDATIONS_OF_EACH, {"ids": driver_rows.ids(conn, ids)}))
+    return driver_rows.grouped_by_id(conn, learner_ids, lambda ids: _by_learner(
+        _validations(conn, _VALIDATIONS_OF_EACH, {"ids": ids})))
 
 
 # --- audit trail ---------------------------------------------------------------------------

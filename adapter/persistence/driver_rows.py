@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence, TypeVar
 
 from sqlalchemy import JSON, BigInteger, Boolean, Connection, Date, Float, Integer, String, Table
 
 from . import driver_sql
 
+V = TypeVar("V")  # a value read for an id
 # Column types whose values the SQLite driver returns as SQLAlchemy would, or the parse that
 # makes them so; any other type is refused when the columns are named, not misread later.
 _AS_IS = (Integer, BigInteger, Float, String)
@@ -99,3 +100,16 @@ def ids(conn: Connection, values: Iterable[int]) -> str:
     if conn.dialect.name == "postgresql":
         return driver_sql.pg_int_array(values)
     return json.dumps([int(value) for value in values])
+
+
+def grouped_by_id(conn: Connection, wanted: Iterable[int], read: Callable[[str], Iterable[tuple[int, V]]]
+                  ) -> dict[int, list[V]]:
+    """Values read for several ids at once (a team's records by learner), by id, each id's in
+    the order ``read`` gives them: ``read`` runs its statement with the ``ids`` parameter
+    (:func:`ids`) and gives (id, value) pairs. Every id has its list, empty when nothing was
+    read for it; no ids, no statement."""
+    each: dict[int, list[V]] = {key: [] for key in wanted}
+    if each:
+        for key, value in read(ids(conn, each)):
+            each[key].append(value)
+    return each
