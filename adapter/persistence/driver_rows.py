@@ -75,9 +75,9 @@ def _sqlite_parse(column) -> Callable[[Any], Any] | None:
     raise TypeError(f"{column.table.name}.{column.name}: {column.type!r} is not read on the driver here")
 
 
-# ``column = ANY(…)`` / ``column IN (…)`` over a set of ids given as one parameter, ``:ids``:
-# the statement stays the same whatever the number of ids.
-_IN_IDS = {"sqlite": "IN (SELECT value FROM json_each(:ids))", "postgresql": "= ANY(CAST(:ids AS INTEGER[]))"}
+# ``column = ANY(…)`` / ``column IN (…)`` over a set of ids given as one parameter, ``:ids``
+# (:func:`ids`): the statement stays the same whatever the number of ids (the outbox's too).
+IN_IDS = {"sqlite": "IN (SELECT value FROM json_each(:ids))", "postgresql": "= ANY(CAST(:ids AS INTEGER[]))"}
 
 
 def with_ids(sql: str | dict[str, str]) -> dict[str, str]:
@@ -85,13 +85,13 @@ def with_ids(sql: str | dict[str, str]) -> dict[str, str]:
     parameters in each driver's style and ``{in_ids}``, if it has one, where a column is
     compared with the ``ids`` parameter (:func:`ids`)."""
     return {name: driver_sql.for_dialect((sql if isinstance(sql, str) else sql[name]).replace("{in_ids}", in_ids), name)
-            for name, in_ids in _IN_IDS.items()}
+            for name, in_ids in IN_IDS.items()}
 
 
 def one_and_each(sql: str | dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
     """``sql`` (as :func:`with_ids` takes it) for one id, ``{in_ids}`` read as ``= :id``, and
     for a set of ``ids``: a page's read of one learner's rows and of a whole team's."""
-    one = {name: (sql if isinstance(sql, str) else sql[name]).replace("{in_ids}", "= :id") for name in _IN_IDS}
+    one = {name: (sql if isinstance(sql, str) else sql[name]).replace("{in_ids}", "= :id") for name in IN_IDS}
     return with_ids(one), with_ids(sql)
 
 
