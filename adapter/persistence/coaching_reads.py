@@ -7,7 +7,7 @@ from typing import Any, Iterator
 from sqlalchemy import Connection
 
 from . import driver_rows, driver_sql
-from .coaching_tables import reflections
+from .coaching_store import REFLECTION
 from .people_store import NAMED_LINK, named_links_sql
 
 
@@ -89,15 +89,14 @@ def links_named(conn: Connection, link_ids: set[int]) -> dict[int, dict[str, Any
     return {row["id"]: row for row in NAMED_LINK.read(conn, _LINKS_NAMED, {"ids": driver_rows.ids(conn, link_ids)})}
 
 
-_REFLECTION = driver_rows.Columns(reflections)
 _LIVE_REFLECTIONS = driver_sql.both(
-    f"SELECT {_REFLECTION.sql} FROM reflections WHERE learner_id = :learner_id AND withdrawn_at IS NULL"
+    f"SELECT {REFLECTION.sql} FROM reflections WHERE learner_id = :learner_id AND withdrawn_at IS NULL"
     " ORDER BY updated_at DESC, id DESC")
 
 
 def live_reflections(conn: Connection, learner_id: int) -> list[dict[str, Any]]:
     """The learner's live reflections, latest first."""
-    return _REFLECTION.read(conn, _LIVE_REFLECTIONS, {"learner_id": learner_id})
+    return REFLECTION.read(conn, _LIVE_REFLECTIONS, {"learner_id": learner_id})
 
 
 # An instructor's launch lands on these figures: one statement for the whole course, not three

@@ -32,7 +32,8 @@ def _activity_values(activity: ActivityRef) -> dict[str, Any]:
     return {name: getattr(activity, name) for name in _ACTIVITY}
 
 
-_REFLECTION, _CONVERSATION, _ACTION = (driver_rows.Columns(table) for table in (reflections, conversations, agreed_actions))
+REFLECTION = driver_rows.Columns(reflections)  # coaching_reads reads the learner page's reflections with it too
+_CONVERSATION, _ACTION = (driver_rows.Columns(table) for table in (conversations, agreed_actions))
 _LIVE = "withdrawn_at IS NULL"  # in every read here, so a withdrawn record is gone from every page and action
 
 
@@ -82,7 +83,7 @@ _WITHDRAWAL_OF = {record_type: driver_sql.both(
     + ", ".join(f"'{audited}'" for audited in _AUDITED_AS[record_type])
     + ") AND action LIKE :withdrawn ORDER BY id DESC LIMIT 1)"
     f" FROM {table.name} WHERE id = :id") for record_type, table in _WITHDRAWN_TABLES.items()}
-_WITHDRAWN = {"reflection": (_REFLECTION, reflections), "conversation": (_CONVERSATION, conversations)}
+_WITHDRAWN = {"reflection": (REFLECTION, reflections), "conversation": (_CONVERSATION, conversations)}
 _WITHDRAWN_BY_ID = {record_type: _by_id(columns, table, "withdrawn_at IS NOT NULL")
                     for record_type, (columns, table) in _WITHDRAWN.items()}
 
@@ -134,16 +135,16 @@ def save_reflection(conn: Connection, r: Reflection, now: float) -> None:
     _update(conn, reflections, r.id, _reflection_values(r), now)
 
 
-_REFLECTION_BY_ID = _by_id(_REFLECTION, reflections)
+_REFLECTION_BY_ID = _by_id(REFLECTION, reflections)
 
 
 def get_reflection(conn: Connection, record_id: int) -> Reflection | None:
-    return _record(conn, _REFLECTION, _REFLECTION_BY_ID, record_id, _reflection)
+    return _record(conn, REFLECTION, _REFLECTION_BY_ID, record_id, _reflection)
 
 
 # On a link, or on none (``resource_link_pk IS NULL``, as SQLAlchemy writes ``== None``).
 _REFLECTION_ON = {linked: driver_sql.both(
-    f"SELECT {_REFLECTION.sql} FROM reflections WHERE learner_id = :learner_id AND resource_link_pk "
+    f"SELECT {REFLECTION.sql} FROM reflections WHERE learner_id = :learner_id AND resource_link_pk "
     + ("= :link" if linked else "IS NULL") + f" AND {_LIVE} ORDER BY id DESC LIMIT 1")
     for linked in (True, False)}
 
@@ -151,7 +152,7 @@ _REFLECTION_ON = {linked: driver_sql.both(
 def reflection_on(conn: Connection, learner_id: int, resource_link_pk: int | None) -> Reflection | None:
     """The learner's latest live reflection on the link."""
     params = {"learner_id": learner_id, **({"link": resource_link_pk} if resource_link_pk is not None else {})}
-    rows = _REFLECTION.read(conn, _REFLECTION_ON[resource_link_pk is not None], params)
+    rows = REFLECTION.read(conn, _REFLECTION_ON[resource_link_pk is not None], params)
     return _reflection(rows[0]) if rows else None
 
 
