@@ -49,6 +49,20 @@ def _record(conn: Connection, columns: driver_rows.Columns, sql: dict[str, str],
     return build(rows[0]) if rows else None
 
 
+class _ReadOnLink:
+    """A read of a learner's records on a resource link, or on none (``resource_link_pk IS
+    NULL``, as SQLAlchemy writes ``== None``): ``sql`` says ``{on_link}`` where the link is compared."""
+
+    def __init__(self, sql: str) -> None:
+        self._linked, self._unlinked = (driver_sql.both(sql.replace("{on_link}", clause)) for clause in ("= :link", "IS NULL"))
+
+    def statement(self, learner_id: int, resource_link_pk: int | None) -> tuple[dict[str, str], dict[str, Any]]:
+        """The statement for this learner and link (or none), and its parameters."""
+        if resource_link_pk is None:
+            return self._unlinked, {"learner_id": learner_id}
+        return self._linked, {"learner_id": learner_id, "link": resource_link_pk}
+
+
 def _insert(conn: Connection, table, values: dict[str, Any], now: float) -> int:
     return conn.execute(insert(table).values(**values, created_at=now, updated_at=now)
                         .returning(table.c.id)).scalar_one()
@@ -142,17 +156,13 @@ def get_reflection(conn: Connection, record_id: int) -> Reflection | None:
     return _record(conn, REFLECTION, _REFLECTION_BY_ID, record_id, _reflection)
 
 
-# On a link, or on none (``resource_link_pk IS NULL``, as SQLAlchemy writes ``== None``).
-_REFLECTION_ON = {linked: driver_sql.both(
-    f"SELECT {REFLECTION.sql} FROM reflections WHERE learner_id = :learner_id AND resource_link_pk "
-    + ("= :link" if linked else "IS NULL") + f" AND {_LIVE} ORDER BY id DESC LIMIT 1")
-    for linked in (True, False)}
+_REFLECTION_ON = _ReadOnLink(f"SELECT {REFLECTION.sql} FROM reflections WHERE learner_id = :learner_id"
+                         f" AND resource_link_pk {{on_link}} AND {_LIVE} ORDER BY id DESC LIMIT 1")
 
 
 def reflection_on(conn: Connection, learner_id: int, resource_link_pk: int | None) -> Reflection | None:
     """The learner's latest live reflection on the link."""
-    params = {"learner_id": learner_id, **({"link": resource_link_pk} if resource_link_pk is not None else {})}
-    rows = REFLECTION.read(conn, _REFLECTION_ON[resource_link_pk is not None], params)
+    rows = REFLECTION.read(conn, *_REFLECTION_ON.statement(learner_id, resource_link_pk))
     return _reflection(rows[0]) if rows else None
 
 
@@ -304,11 +314,9 @@ _LIVE_REQUEST = "validation_requests.withdrawn_at IS NULL"
 _VALIDATION = driver_sql.both(_validations_sql(f"validation_requests.id = :id AND {_LIVE_REQUEST}"))
 _WITHDRAWN_VALIDATION = driver_sql.both(_validations_sql(
     "validation_requests.id = :id AND validation_requests.withdrawn_at IS NOT NULL"))
-# On a link, or on none (as reflection_on).
-_OPEN_VALIDATION_ON = {linked: driver_sql.both(_validations_sql(
-    "validation_requests.learner_id = :learner_id AND validation_requests.resource_link_pk "
-    + ("= :link" if linked else "IS NULL") + f" AND validation_requests.status != 'validated' AND {_LIVE_REQUEST}"))
-    for linked in (True, False)}
+_OPEN_VALIDATION_ON = _ReadOnLink(_validations_sql(
+    "validation_requests.learner_id = :learner_id AND validation_requests.resource_link_pk {on_link}"
+    f" AND validation_requests.status != 'validated' AND {_LIVE_REQUEST}"))
 _VALIDATIONS_OF, _VALIDATIONS_OF_EACH = driver_rows.one_and_each(_validations_sql(
     f"validation_requests.learner_id {{in_ids}} AND {_LIVE_REQUEST}", order="validation_requests.id DESC"))
 
@@ -319,8 +327,7 @@ def get_validation(conn: Connection, record_id: int) -> ValidationRequest | None
 
 def open_validation_on(conn: Connection, learner_id: int, resource_link_pk: int | None) -> ValidationRequest | None:
     """The learner's request on this activity that is not validated yet, if any."""
-    params = {"learner_id": learner_id, **({"link": resource_link_pk} if resource_link_pk is not None else {})}
-    return next(iter(_validations(conn, _OPEN_VALIDATION_ON[resource_link_pk is not None], params)), None)
+    return next(iter(_validations(conn, *_OPEN_VALIDATION_ON.statement(learner_id, resource_link_pk))), None)
 
 
 def validations_of(conn: Connection, learner_id: int) -> list[ValidationRequest]:
