@@ -2,6 +2,7 @@
 the page can afford (adapter/services/coaching_views.py cuts it to what the viewer may see)."""
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Any, Iterator
 
 from sqlalchemy import Connection
@@ -48,6 +49,7 @@ def learner_has(conn: Connection, learner_id: int, resource_link_pk: int | None)
 _COURSE_LINKS_OF, _COURSE_LINKS_OF_EACH = driver_rows.one_and_each(named_links_sql(
     "ORDER BY r.title, r.id", columns=", memberships.person_id",
     join=" JOIN memberships ON memberships.context_pk = r.context_pk AND memberships.person_id {in_ids}"))
+_MEMBER = itemgetter(len(NAMED_LINK))  # the member a row of the team's links was read for, after the link
 
 
 def course_links_of(conn: Connection, learner_id: int) -> list[dict[str, Any]]:
@@ -60,7 +62,7 @@ def course_links_of_each(conn: Connection, learner_ids: list[int]) -> dict[int, 
     """:func:`course_links_of` for each of these learners, in one statement."""
     def read(ids: str) -> Iterator[tuple[int, dict[str, Any]]]:  # each link with the member it was read for
         values = driver_sql.run(conn, _COURSE_LINKS_OF_EACH, {"ids": ids})
-        return ((row[len(NAMED_LINK)], link) for link, row in zip(NAMED_LINK.rows(conn, values), values))
+        return zip(map(_MEMBER, values), NAMED_LINK.rows(conn, values))
     return driver_rows.grouped_by_id(conn, learner_ids, read)
 
 
@@ -74,9 +76,8 @@ def links_reflected_on(conn: Connection, learner_id: int) -> set[int]:
 
 def links_reflected_on_each(conn: Connection, learner_ids: list[int]) -> dict[int, set[int]]:
     """:func:`links_reflected_on` for each of these learners, in one statement."""
-    each = driver_rows.grouped_by_id(conn, learner_ids, lambda ids: driver_sql.run(
-        conn, _LINKS_REFLECTED_ON_EACH, {"ids": ids}))
-    return {learner_id: set(links) for learner_id, links in each.items()}
+    return driver_rows.grouped_by_id(conn, learner_ids, lambda ids: driver_sql.run(
+        conn, _LINKS_REFLECTED_ON_EACH, {"ids": ids}), collect=set)
 
 
 _LINKS_NAMED = driver_rows.with_ids(named_links_sql("WHERE r.id {in_ids}"))

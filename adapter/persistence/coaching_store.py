@@ -6,7 +6,7 @@ each filtering out withdrawn records as ``_LIVE`` says, but for the reads of a w
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, Callable, Iterable, Iterator, TypeVar
+from typing import Any, Callable, TypeVar
 
 from sqlalchemy import Connection, insert, update
 
@@ -47,6 +47,13 @@ def _record(conn: Connection, columns: driver_rows.Columns, sql: dict[str, str],
     """The record ``record_id`` as ``sql`` (:func:`_by_id`) reads it, built by ``build``."""
     rows = columns.read(conn, sql, {"id": record_id})
     return build(rows[0]) if rows else None
+
+
+def _records_of_each(conn: Connection, learner_ids: list[int], columns: driver_rows.Columns, sql: dict[str, str],
+                     build: Callable[[Any], R]) -> dict[int, list[R]]:
+    """Several learners' records as ``sql`` (its ``:ids`` the learners) reads them, built by ``build``, by learner."""
+    return driver_rows.grouped_by_id(conn, learner_ids, lambda ids: [
+        (row["learner_id"], build(row)) for row in columns.read(conn, sql, {"ids": ids})])
 
 
 class _ReadOnLink:
@@ -208,13 +215,7 @@ def conversations_of(conn: Connection, learner_id: int) -> list[Conversation]:
 
 def conversations_of_each(conn: Connection, learner_ids: list[int]) -> dict[int, list[Conversation]]:
     """:func:`conversations_of` for each of these learners, in one statement."""
-    return driver_rows.grouped_by_id(conn, learner_ids, lambda ids: _by_learner(
-        map(_conversation, _CONVERSATION.read(conn, _CONVERSATIONS_OF_EACH, {"ids": ids}))))
-
-
-def _by_learner(records: Iterable[R]) -> Iterator[tuple[int, R]]:
-    """Each record with its learner: what driver_rows.grouped_by_id groups a team's records by."""
-    return ((record.learner_id, record) for record in records)
+    return _records_of_each(conn, learner_ids, _CONVERSATION, _CONVERSATIONS_OF_EACH, _conversation)
 
 
 def _action(row: Any) -> AgreedAction:
@@ -263,8 +264,7 @@ def actions_of(conn: Connection, learner_id: int, open_only: bool = False) -> li
 
 def actions_of_each(conn: Connection, learner_ids: list[int], open_only: bool = False) -> dict[int, list[AgreedAction]]:
     """:func:`actions_of` for each of these learners, in one statement."""
-    return driver_rows.grouped_by_id(conn, learner_ids, lambda ids: _by_learner(
-        map(_action, _ACTION.read(conn, _ACTIONS_OF[open_only][1], {"ids": ids}))))
+    return _records_of_each(conn, learner_ids, _ACTION, _ACTIONS_OF[open_only][1], _action)
 
 
 # --- validation ----------------------------------------------------------------------------
@@ -337,8 +337,8 @@ def validations_of(conn: Connection, learner_id: int) -> list[ValidationRequest]
 
 def validations_of_each(conn: Connection, learner_ids: list[int]) -> dict[int, list[ValidationRequest]]:
     """:func:`validations_of` for each of these learners, in one statement."""
-    return driver_rows.grouped_by_id(conn, learner_ids, lambda ids: _by_learner(
-        _validations(conn, _VALIDATIONS_OF_EACH, {"ids": ids})))
+    return driver_rows.grouped_by_id(conn, learner_ids, lambda ids: [
+        (v.learner_id, v) for v in _validations(conn, _VALIDATIONS_OF_EACH, {"ids": ids})])
 
 
 # --- audit trail ---------------------------------------------------------------------------

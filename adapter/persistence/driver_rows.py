@@ -102,14 +102,15 @@ def ids(conn: Connection, values: Iterable[int]) -> str:
     return json.dumps([int(value) for value in values])
 
 
-def grouped_by_id(conn: Connection, wanted: Iterable[int], read: Callable[[str], Iterable[tuple[int, V]]]
-                  ) -> dict[int, list[V]]:
-    """Values read for several ids at once (a team's records by learner), by id, each id's in
-    the order ``read`` gives them: ``read`` runs its statement with the ``ids`` parameter
-    (:func:`ids`) and gives (id, value) pairs. Every id has its list, empty when nothing was
-    read for it; no ids, no statement."""
-    each: dict[int, list[V]] = {key: [] for key in wanted}
+def grouped_by_id(conn: Connection, wanted: Iterable[int], read: Callable[[str], Iterable[tuple[int, V]]],
+                  collect: type[list] | type[set] = list) -> dict[int, Any]:
+    """Values read for several ids at once (a team's records by learner), by id: ``read`` runs
+    its statement with the ``ids`` parameter (:func:`ids`) and gives (id, value) pairs, each
+    id's collected in a list (in ``read``'s order) or a set. Every id has its collection,
+    empty when nothing was read for it; no ids, no statement."""
+    each = {key: collect() for key in wanted}
     if each:
+        add = list.append if collect is list else set.add
         for key, value in read(ids(conn, each)):
-            each[key].append(value)
+            add(each[key], value)
     return each
