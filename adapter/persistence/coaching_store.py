@@ -164,7 +164,7 @@ def get_reflection(conn: Connection, record_id: int) -> Reflection | None:
 
 
 _REFLECTION_ON = _ReadOnLink(f"SELECT {REFLECTION.sql} FROM reflections WHERE learner_id = :learner_id"
-                         f" AND resource_link_pk {{on_link}} AND {_LIVE} ORDER BY id DESC LIMIT 1")
+                             f" AND resource_link_pk {{on_link}} AND {_LIVE} ORDER BY id DESC LIMIT 1")
 
 
 def reflection_on(conn: Connection, learner_id: int, resource_link_pk: int | None) -> Reflection | None:
