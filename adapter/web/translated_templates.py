@@ -141,9 +141,9 @@ class TranslatedTemplates(Environment):
         tree = super()._parse(source, name, filename)
         bound = {n.name for n in tree.find_all(nodes.Name) if n.ctx != "load"}
         bound.update(n.target for n in tree.find_all(nodes.Import))
-        bound.update(name if isinstance(name, str) else name[1]  # (name, alias)
-                     for n in tree.find_all(nodes.FromImport) for name in n.names)
-        direct = {name for name, function in self.filters.items() if self.globals.get(name) is function} - bound
+        bound.update(imported if isinstance(imported, str) else imported[1]  # (name, alias)
+                     for n in tree.find_all(nodes.FromImport) for imported in n.names)
+        direct = {known for known, function in self.filters.items() if self.globals.get(known) is function} - bound
         if direct:
             tree = _DirectCalls(direct).visit(tree)
         if self.catalog is None or bound & set(_GETTEXT):
