@@ -23,9 +23,9 @@ def tool_url(endpoint: str) -> str:
     which picks among an endpoint's rules). A cookieless session's links carry its token
     (``url_defaults``): built afresh."""
     public = components().settings.public_url
-    if not has_request_context() or g.get("session_url_token"):
+    adapter = request_ctx.url_adapter if has_request_context() else None  # None: the host was refused
+    if adapter is None or g.get("session_url_token"):
         return _tool_url(endpoint, public)
-    adapter = request_ctx.url_adapter
     key = (endpoint, public, adapter.url_scheme, adapter.server_name, adapter.script_name, adapter.subdomain,
            adapter.default_method)
     found = _TOOL_URLS.get(key)

@@ -37,3 +37,12 @@ def test_each_address_is_the_one_url_for_builds_in_that_request(tmp_path, public
             assert tool_links.tool_url(endpoint) == expected, (base_url, method, token, endpoint)
             assert ("cb_s=" in expected) == bool(token)
     assert len(tool_links._TOOL_URLS) > len(ENDPOINTS)  # remembered, per request's address
+
+
+def test_a_request_whose_host_was_refused_gets_what_url_for_says(tmp_path):
+    app = create_app(Settings.from_env({"COACHBRIDGE_INSTANCE": str(tmp_path)}), TRUSTED_HOSTS=["tool.test"])
+    with app.test_request_context("/lti/login", base_url="http://elsewhere.test/"):
+        with pytest.raises(Exception) as built:  # Flask 3.1: its URL adapter is None
+            url_for("lti.launch", _external=True)
+        with pytest.raises(type(built.value)):
+            tool_links.tool_url("lti.launch")
