@@ -126,7 +126,7 @@ def check_jwt_format(a: LaunchAttempt) -> Rejection | None:
         header, payload = _json(header_bytes), _json(payload_bytes)
         if not isinstance(header, dict) or not isinstance(payload, dict):
             raise ValueError("header and payload must be JSON objects")
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+    except (ValueError, binascii.Error, UnicodeDecodeError, RecursionError):  # JSON nested past the parser's depth
         return bad_request("id_token_malformed", N_("The id_token is not a JSON Web Token."))
     a.header, a.claims = header, payload
     a.signing_input = a.id_token[:len(parts[0]) + len(parts[1]) + 1]
