@@ -13,7 +13,13 @@ import json
 import re
 from typing import Any
 
+import hashlib
+
 import jwt
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 
 from .errors import N_, Rejection, bad_request, unauthorized
 from .launch_checks import LaunchAttempt
@@ -75,12 +81,26 @@ def _json(data: bytes) -> Any:
     return json.loads(data)  # trailing whitespace or data, another encoding, not an object
 
 
+_PKCS1V15 = padding.PKCS1v15()
+_PREHASHED_SHA256 = Prehashed(hashes.SHA256())
+
+
+def _rs256_verifies(message: bytes, key: rsa.RSAPublicKey, signature: bytes) -> bool:
+    """What PyJWT's RS256 does (RSASSA-PKCS1-v1_5, SHA-256) with cryptography, the digest by
+    hashlib and the padding objects made once: ~3 us less per launch in place."""
+    try:
+        key.verify(signature, hashlib.sha256(message).digest(), _PKCS1V15, _PREHASHED_SHA256)
+    except InvalidSignature:
+        return False
+    return True
+
+
 def signature_verifies(a: LaunchAttempt, key: Any) -> bool:
-    """The JWS signature check of ``jwt.decode`` (PyJWT's algorithm objects), on the token
-    as :func:`check_jwt_format` split it, without its per-character Python scan: every
-    segment strictly base64url, no unencoded (``b64: false``) payload, no critical header
-    extension, and the signature valid for ``header.alg`` (already on the allow-list)
-    with the platform's key."""
+    """The JWS signature check of ``jwt.decode``, on the token as :func:`check_jwt_format`
+    split it, without its per-character Python scan: every segment strictly base64url, no
+    unencoded (``b64: false``) payload, no critical header extension, and the signature
+    valid for ``header.alg`` (already on the allow-list) with the platform's key — RS256,
+    LTI's, with cryptography directly, the others with PyJWT's algorithm objects."""
     header = a.header
     try:
         if not a.segments_strict or "crit" in header or header.get("b64", True) is not True:
@@ -88,6 +108,8 @@ def signature_verifies(a: LaunchAttempt, key: Any) -> bool:
         signature, strict = _segment(a.signature_segment)
         if not strict:
             return False
+        if header["alg"] == "RS256" and isinstance(key, rsa.RSAPublicKey):
+            return _rs256_verifies(a.signing_input.encode("ascii"), key, signature)
         algorithm = jwt.get_algorithm_by_name(header["alg"])
         return bool(algorithm.verify(a.signing_input.encode("ascii"), algorithm.prepare_key(key), signature))
     except (ValueError, TypeError, binascii.Error, UnicodeError, NotImplementedError, jwt.PyJWTError):

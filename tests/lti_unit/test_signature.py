@@ -94,6 +94,25 @@ def test_other_key_unencoded_payload_critical_extensions_and_key_type_mismatch()
     assert not signature_verifies(parsed(t), ec_key.public_key())  # RS256 header, EC key
 
 
+@pytest.mark.parametrize("algorithm", ["RS384", "RS512", "PS256", "PS384", "PS512", "ES256"])
+def test_the_other_allowed_algorithms_verify_through_pyjwt_and_a_swapped_alg_is_refused(algorithm):
+    """RS256 with an RSA key is verified by cryptography directly; every other algorithm on
+    the allow-list by PyJWT's algorithm objects. A header that names another algorithm than
+    the one that signed fails either way."""
+    key = ec.generate_private_key(ec.SECP256R1()) if algorithm == "ES256" else KEY
+    t = token(algorithm=algorithm, key=key)
+    assert signature_verifies(parsed(t), key.public_key())
+    swapped = "RS256" if algorithm != "RS256" else "RS384"
+    assert not signature_verifies(parsed(t, {**header_of(t), "alg": swapped}), key.public_key())
+    assert not signature_verifies(parsed(tampered_payload(t)), key.public_key())
+
+
+def test_an_rs256_signature_under_another_header_alg_is_refused():
+    t = token()
+    for alg in ("RS384", "PS256", "ES256"):
+        assert not signature_verifies(parsed(t, {**header_of(t), "alg": alg}), KEY.public_key())
+
+
 def round_trip(segment: str) -> tuple[bytes | None, bool]:
     """The definition _segment keeps: the lenient decoding the launch always used (None
     where it raises), and strictness as decoding and encoding again (RFC 7515's base64url,
