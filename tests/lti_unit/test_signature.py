@@ -51,6 +51,11 @@ def tampered_payload(t):
     return f"{h}.{b64(json.dumps({**CLAIMS, 'sub': 'eve'}).encode())}.{s}"
 
 
+def tampered_header(t):
+    _, p, s = t.split(".")
+    return f"{b64(json.dumps({'alg': 'RS256', 'kid': 'k1', 'typ': 'JWT', 'x': 1}).encode())}.{p}.{s}"
+
+
 def stray_character(t):
     h, p, s = t.split(".")
     return f"{h}.{p[:10]}!{p[10:]}.{s}"
@@ -75,13 +80,14 @@ def too_much_padding(t):
     return t + "==="
 
 
-@pytest.mark.parametrize("mangle", [tampered_payload, stray_character, non_canonical_signature, non_canonical_header,
+@pytest.mark.parametrize("mangle", [tampered_payload, tampered_header, stray_character, non_canonical_signature, non_canonical_header,
                                     too_much_padding])
 def test_mangled_tokens_are_refused_as_pyjwt_refuses_them(mangle):
     t = mangle(token())
     with pytest.raises(jwt.InvalidTokenError):
         jwt.decode(t, KEY.public_key(), algorithms=["RS256"], options={"verify_aud": False})
     assert not signature_verifies(parsed(t, header_of(token())), KEY.public_key())
+    assert not signature_verifies(parsed(t), KEY.public_key())  # with the header it carries
 
 
 def test_other_key_unencoded_payload_critical_extensions_and_key_type_mismatch():
