@@ -62,8 +62,8 @@ def test_the_secret_is_long_and_never_shown():
 @pytest.mark.parametrize("secret", [b"k" * 32, b"s" * 64, b"long" * 25])  # shorter than, as long as, longer than a block
 @pytest.mark.parametrize("data", [b"", b"login", bytes(range(256)) * 3])
 def test_tags_are_hmac_sha256_of_purpose_and_data(secret, data):
-    """The tags are computed from SHA-256 states keyed once (RFC 2104's construction, by
-    hand): they must be exactly HMAC-SHA256, truncated."""
+    """The tags come from an HMAC keyed once and copied per tag: they must be exactly
+    HMAC-SHA256 of the purpose and the data, truncated, whatever the secret's length."""
     states = LoginStates(secret)
     for purpose in (b"state:", b"nonce:"):
         assert states._tag(purpose, data) == hmac.new(secret, purpose + data, hashlib.sha256).digest()[:16]
