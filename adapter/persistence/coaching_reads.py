@@ -7,6 +7,9 @@ from typing import Any, Iterator
 
 from sqlalchemy import Connection
 
+from adapter.domain.people import shown_name
+from adapter.domain.source_text import Translate, english
+
 from . import driver_rows, driver_sql
 from .coaching_store import LIVE, REFLECTION
 from .people_store import NAMED_LINK, named_links_sql
@@ -16,11 +19,11 @@ from .people_store import NAMED_LINK, named_links_sql
 _NAMES = driver_rows.with_ids("SELECT id, name, email, sub FROM people WHERE id {in_ids}")
 
 
-def names(conn: Connection, person_ids: set[int]) -> dict[int, str]:
-    """What each person is called: their name, else their email, else their LMS user id."""
+def names(conn: Connection, person_ids: set[int], translate: Translate = english) -> dict[int, str]:
+    """What each person is called (people.shown_name: an erased one's words in ``translate``'s language)."""
     if not person_ids:
         return {}
-    return {person_id: name or email or sub for person_id, name, email, sub
+    return {person_id: shown_name(name, email, sub, translate) for person_id, name, email, sub
             in driver_sql.run(conn, _NAMES, {"ids": driver_rows.ids(conn, person_ids)})}
 
 
