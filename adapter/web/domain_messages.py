@@ -64,6 +64,5 @@ def invalid(error: Any, name: str) -> Markup:
 def init_app(app: Flask) -> None:
     app.add_template_filter(row_problem)
     app.add_template_filter(shown_figure, "figure")
-    for beside_a_field in (field_error, invalid):  # a global, and a filter for how it is compiled
-        app.add_template_global(beside_a_field)
-        app.add_template_filter(beside_a_field)
+    app.add_template_global(field_error)
+    app.add_template_global(invalid)

@@ -139,34 +139,9 @@ class TranslatedTemplates(Environment):
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
         tree = super()._parse(source, name, filename)
-        bound = {n.name for n in tree.find_all(nodes.Name) if n.ctx != "load"}
-        bound.update(n.target for n in tree.find_all(nodes.Import))
-        bound.update(imported if isinstance(imported, str) else imported[1]  # (name, alias)
-                     for n in tree.find_all(nodes.FromImport) for imported in n.names)
-        direct = {known for known, function in self.filters.items() if self.globals.get(known) is function} - bound
-        if direct:
-            tree = _DirectCalls(direct).visit(tree)
-        if self.catalog is None or bound & set(_GETTEXT):
+        if self.catalog is None or any(n.name in _GETTEXT and n.ctx != "load" for n in tree.find_all(nodes.Name)):
             return tree
         return _FixedTexts(self.catalog).visit(tree)
-
-
-class _DirectCalls(NodeTransformer):
-    """``name(a, b)`` compiled as ``a|name(b)`` for a template global that is also registered as
-    a filter, the same function (``field_error``, ``invalid``: ~10 calls on a form page). Jinja
-    calls a filter directly and a global through ``Context.call`` (~0.7 µs a call: it asks the
-    callable whether it wants the context). Not where the template binds the name itself; a
-    render passing a value of that name would not be seen, so none does (a test checks)."""
-
-    def __init__(self, names: set[str]) -> None:
-        self.names = names
-
-    def visit_Call(self, node: nodes.Call) -> nodes.Node:
-        node = self.generic_visit(node)
-        if not (isinstance(node.node, nodes.Name) and node.node.name in self.names and node.args):
-            return node
-        return nodes.Filter(node.args[0], node.node.name, node.args[1:], node.kwargs, node.dyn_args,
-                            node.dyn_kwargs, lineno=node.lineno)
 
 
 class _FixedTexts(NodeTransformer):

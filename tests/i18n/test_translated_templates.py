@@ -35,14 +35,6 @@ TEMPLATES = {
     "printed.txt": "{{ who }}|{{ safe }}|{{ html }}|{{ number }}",
     "switched.html": "{% autoescape switch %}{{ who }}|{{ safe }}{% endautoescape %}|"
                      "{% autoescape false %}{{ who }}{% endautoescape %}|{{ who }}",
-    # A global that is also the same filter: compiled as the filter; not where a template binds the name.
-    "direct.html": "{{ mark(who) }}|{{ mark(who, end='!') }}|{{ mark(*[who]) }}|{% macro m(x) %}{{ mark(x) }}{% endmacro %}"
-                   "{{ m(who) }}|{{ mark(who) }}",
-    "direct_loop.html": "{% for mark in [upper] %}{{ mark(who) }}{% endfor %}",
-    "direct_set.html": "{% set mark = upper %}{{ mark(who) }}",
-    "direct_macro.html": "{% macro m(mark) %}{{ mark(who) }}{% endmacro %}{{ m(upper) }}",
-    "direct_import.html": "{% from 'direct_lib.html' import upper as mark %}{{ mark(who) }}",
-    "direct_lib.html": "{% macro upper(x) %}{{ x|upper }}{% endmacro %}",
 }
 
 
@@ -79,14 +71,7 @@ def environments(app):
     jinja = Environment(**options)
     jinja.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
     jinja.policies["ext.i18n.trimmed"] = True
-    for environment in (ours, jinja):
-        environment.globals.update(mark=_mark, upper=str.upper)
-        environment.filters["mark"] = _mark
     return ours, jinja
-
-
-def _mark(text, end="."):
-    return Markup("<mark>%s%s</mark>") % (text, end)
 
 
 @pytest.mark.parametrize("locale", ["en", "fr", "fr_CA", "de", "es"])
@@ -161,18 +146,3 @@ def test_a_strictly_undefined_value_still_fails_when_printed(app):
     ours.undefined = StrictUndefined
     with app.test_request_context(), pytest.raises(UndefinedError):
         ours.get_template("printed.html").render({})
-
-
-def test_a_global_that_is_also_a_filter_is_compiled_as_the_filter_where_the_template_leaves_it_alone(app):
-    ours, jinja = environments(app)
-    calls = []
-    ours.globals["mark"] = ours.filters["mark"] = lambda *a, **k: calls.append(a) or _mark(*a, **k)
-    with app.test_request_context():
-        for name in ("direct.html", "direct_loop.html", "direct_set.html", "direct_macro.html", "direct_import.html"):
-            assert ours.get_template(name).render(VALUES) == jinja.get_template(name).render(VALUES)
-        assert len(calls) == 5  # direct.html's five calls of the global, none of upper
-        source = ours.loader.get_source(ours, "direct.html")[0]
-        assert "environment.filters['mark']" in ours.compile(source, "direct.html", raw=True)
-        for name in ("direct_loop.html", "direct_set.html", "direct_macro.html", "direct_import.html"):
-            source = ours.loader.get_source(ours, name)[0]
-            assert "filters['mark']" not in ours.compile(source, name, raw=True)
