@@ -2,12 +2,13 @@
 the page can afford (adapter/services/coaching_views.py cuts it to what the viewer may see)."""
 from __future__ import annotations
 
-from typing import Any
+from operator import itemgetter
+from typing import Any, Iterator
 
 from sqlalchemy import Connection
 
 from . import driver_rows, driver_sql
-from .coaching_tables import reflections
+from .coaching_store import REFLECTION
 from .people_store import NAMED_LINK, named_links_sql
 
 
@@ -48,6 +49,7 @@ def learner_has(conn: Connection, learner_id: int, resource_link_pk: int | None)
 _COURSE_LINKS_OF, _COURSE_LINKS_OF_EACH = driver_rows.one_and_each(named_links_sql(
     "ORDER BY r.title, r.id", columns=", memberships.person_id",
     join=" JOIN memberships ON memberships.context_pk = r.context_pk AND memberships.person_id {in_ids}"))
+_MEMBER = itemgetter(len(NAMED_LINK))  # the member a row of the team's links was read for, after the link
 
 
 def course_links_of(conn: Connection, learner_id: int) -> list[dict[str, Any]]:
@@ -58,12 +60,10 @@ def course_links_of(conn: Connection, learner_id: int) -> list[dict[str, Any]]:
 
 def course_links_of_each(conn: Connection, learner_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     """:func:`course_links_of` for each of these learners, in one statement."""
-    each: dict[int, list[dict[str, Any]]] = {learner_id: [] for learner_id in learner_ids}
-    if each:
-        values = driver_sql.run(conn, _COURSE_LINKS_OF_EACH, {"ids": driver_rows.ids(conn, each)})
-        for link, row in zip(NAMED_LINK.rows(conn, values), values):
-            each[row[len(NAMED_LINK)]].append(link)
-    return each
+    def read(ids: str) -> Iterator[tuple[int, dict[str, Any]]]:  # each link with the member it was read for
+        values = driver_sql.run(conn, _COURSE_LINKS_OF_EACH, {"ids": ids})
+        return zip(map(_MEMBER, values), NAMED_LINK.rows(conn, values))
+    return driver_rows.grouped_by_id(conn, learner_ids, read)
 
 
 _LINKS_REFLECTED_ON, _LINKS_REFLECTED_ON_EACH = driver_rows.one_and_each(
@@ -76,11 +76,8 @@ def links_reflected_on(conn: Connection, learner_id: int) -> set[int]:
 
 def links_reflected_on_each(conn: Connection, learner_ids: list[int]) -> dict[int, set[int]]:
     """:func:`links_reflected_on` for each of these learners, in one statement."""
-    each: dict[int, set[int]] = {learner_id: set() for learner_id in learner_ids}
-    if each:
-        for learner_id, link in driver_sql.run(conn, _LINKS_REFLECTED_ON_EACH, {"ids": driver_rows.ids(conn, each)}):
-            each[learner_id].add(link)
-    return each
+    return driver_rows.grouped_by_id(conn, learner_ids, lambda ids: driver_sql.run(
+        conn, _LINKS_REFLECTED_ON_EACH, {"ids": ids}), collect=set)
 
 
 _LINKS_NAMED = driver_rows.with_ids(named_links_sql("WHERE r.id {in_ids}"))
@@ -93,15 +90,14 @@ def links_named(conn: Connection, link_ids: set[int]) -> dict[int, dict[str, Any
     return {row["id"]: row for row in NAMED_LINK.read(conn, _LINKS_NAMED, {"ids": driver_rows.ids(conn, link_ids)})}
 
 
-_REFLECTION = driver_rows.Columns(reflections)
 _LIVE_REFLECTIONS = driver_sql.both(
-    f"SELECT {_REFLECTION.sql} FROM reflections WHERE learner_id = :learner_id AND withdrawn_at IS NULL"
+    f"SELECT {REFLECTION.sql} FROM reflections WHERE learner_id = :learner_id AND withdrawn_at IS NULL"
     " ORDER BY updated_at DESC, id DESC")
 
 
 def live_reflections(conn: Connection, learner_id: int) -> list[dict[str, Any]]:
     """The learner's live reflections, latest first."""
-    return _REFLECTION.read(conn, _LIVE_REFLECTIONS, {"learner_id": learner_id})
+    return REFLECTION.read(conn, _LIVE_REFLECTIONS, {"learner_id": learner_id})
 
 
 # An instructor's launch lands on these figures: one statement for the whole course, not three

@@ -32,7 +32,8 @@ def _activity_values(activity: ActivityRef) -> dict[str, Any]:
     return {name: getattr(activity, name) for name in _ACTIVITY}
 
 
-_REFLECTION, _CONVERSATION, _ACTION = (driver_rows.Columns(table) for table in (reflections, conversations, agreed_actions))
+REFLECTION = driver_rows.Columns(reflections)  # coaching_reads reads the learner page's reflections with it too
+_CONVERSATION, _ACTION = (driver_rows.Columns(table) for table in (conversations, agreed_actions))
 _LIVE = "withdrawn_at IS NULL"  # in every read here, so a withdrawn record is gone from every page and action
 
 
@@ -46,6 +47,27 @@ def _record(conn: Connection, columns: driver_rows.Columns, sql: dict[str, str],
     """The record ``record_id`` as ``sql`` (:func:`_by_id`) reads it, built by ``build``."""
     rows = columns.read(conn, sql, {"id": record_id})
     return build(rows[0]) if rows else None
+
+
+def _records_of_each(conn: Connection, learner_ids: list[int], columns: driver_rows.Columns, sql: dict[str, str],
+                     build: Callable[[Any], R]) -> dict[int, list[R]]:
+    """Several learners' records as ``sql`` (its ``:ids`` the learners) reads them, built by ``build``, by learner."""
+    return driver_rows.grouped_by_id(conn, learner_ids, lambda ids: [
+        (row["learner_id"], build(row)) for row in columns.read(conn, sql, {"ids": ids})])
+
+
+class _ReadOnLink:
+    """A read of a learner's records on a resource link, or on none (``resource_link_pk IS
+    NULL``, as SQLAlchemy writes ``== None``): ``sql`` says ``{on_link}`` where the link is compared."""
+
+    def __init__(self, sql: str) -> None:
+        self._linked, self._unlinked = (driver_sql.both(sql.replace("{on_link}", clause)) for clause in ("= :link", "IS NULL"))
+
+    def statement(self, learner_id: int, resource_link_pk: int | None) -> tuple[dict[str, str], dict[str, Any]]:
+        """The statement for this learner and link (or none), and its parameters."""
+        if resource_link_pk is None:
+            return self._unlinked, {"learner_id": learner_id}
+        return self._linked, {"learner_id": learner_id, "link": resource_link_pk}
 
 
 def _insert(conn: Connection, table, values: dict[str, Any], now: float) -> int:
@@ -82,7 +104,7 @@ _WITHDRAWAL_OF = {record_type: driver_sql.both(
     + ", ".join(f"'{audited}'" for audited in _AUDITED_AS[record_type])
     + ") AND action LIKE :withdrawn ORDER BY id DESC LIMIT 1)"
     f" FROM {table.name} WHERE id = :id") for record_type, table in _WITHDRAWN_TABLES.items()}
-_WITHDRAWN = {"reflection": (_REFLECTION, reflections), "conversation": (_CONVERSATION, conversations)}
+_WITHDRAWN = {"reflection": (REFLECTION, reflections), "conversation": (_CONVERSATION, conversations)}
 _WITHDRAWN_BY_ID = {record_type: _by_id(columns, table, "withdrawn_at IS NOT NULL")
                     for record_type, (columns, table) in _WITHDRAWN.items()}
 
@@ -134,24 +156,20 @@ def save_reflection(conn: Connection, r: Reflection, now: float) -> None:
     _update(conn, reflections, r.id, _reflection_values(r), now)
 
 
-_REFLECTION_BY_ID = _by_id(_REFLECTION, reflections)
+_REFLECTION_BY_ID = _by_id(REFLECTION, reflections)
 
 
 def get_reflection(conn: Connection, record_id: int) -> Reflection | None:
-    return _record(conn, _REFLECTION, _REFLECTION_BY_ID, record_id, _reflection)
+    return _record(conn, REFLECTION, _REFLECTION_BY_ID, record_id, _reflection)
 
 
-# On a link, or on none (``resource_link_pk IS NULL``, as SQLAlchemy writes ``== None``).
-_REFLECTION_ON = {linked: driver_sql.both(
-    f"SELECT {_REFLECTION.sql} FROM reflections WHERE learner_id = :learner_id AND resource_link_pk "
-    + ("= :link" if linked else "IS NULL") + f" AND {_LIVE} ORDER BY id DESC LIMIT 1")
-    for linked in (True, False)}
+_REFLECTION_ON = _ReadOnLink(f"SELECT {REFLECTION.sql} FROM reflections WHERE learner_id = :learner_id"
+                             f" AND resource_link_pk {{on_link}} AND {_LIVE} ORDER BY id DESC LIMIT 1")
 
 
 def reflection_on(conn: Connection, learner_id: int, resource_link_pk: int | None) -> Reflection | None:
     """The learner's latest live reflection on the link."""
-    params = {"learner_id": learner_id, **({"link": resource_link_pk} if resource_link_pk is not None else {})}
-    rows = _REFLECTION.read(conn, _REFLECTION_ON[resource_link_pk is not None], params)
+    rows = REFLECTION.read(conn, *_REFLECTION_ON.statement(learner_id, resource_link_pk))
     return _reflection(rows[0]) if rows else None
 
 
@@ -197,17 +215,7 @@ def conversations_of(conn: Connection, learner_id: int) -> list[Conversation]:
 
 def conversations_of_each(conn: Connection, learner_ids: list[int]) -> dict[int, list[Conversation]]:
     """:func:`conversations_of` for each of these learners, in one statement."""
-    return _each(learner_ids, lambda ids: [_conversation(row) for row in _CONVERSATION.read(
-        conn, _CONVERSATIONS_OF_EACH, {"ids": driver_rows.ids(conn, ids)})])
-
-
-def _each(learner_ids: list[int], read: Callable[[list[int]], list[R]]) -> dict[int, list[R]]:
-    """Records of several learners (``read`` of their ids, each learner's in its order), by learner."""
-    each: dict[int, list[R]] = {learner_id: [] for learner_id in learner_ids}
-    if each:
-        for record in read(list(each)):
-            each[record.learner_id].append(record)
-    return each
+    return _records_of_each(conn, learner_ids, _CONVERSATION, _CONVERSATIONS_OF_EACH, _conversation)
 
 
 def _action(row: Any) -> AgreedAction:
@@ -256,8 +264,7 @@ def actions_of(conn: Connection, learner_id: int, open_only: bool = False) -> li
 
 def actions_of_each(conn: Connection, learner_ids: list[int], open_only: bool = False) -> dict[int, list[AgreedAction]]:
     """:func:`actions_of` for each of these learners, in one statement."""
-    return _each(learner_ids, lambda ids: [_action(row) for row in _ACTION.read(
-        conn, _ACTIONS_OF[open_only][1], {"ids": driver_rows.ids(conn, ids)})])
+    return _records_of_each(conn, learner_ids, _ACTION, _ACTIONS_OF[open_only][1], _action)
 
 
 # --- validation ----------------------------------------------------------------------------
@@ -307,11 +314,9 @@ _LIVE_REQUEST = "validation_requests.withdrawn_at IS NULL"
 _VALIDATION = driver_sql.both(_validations_sql(f"validation_requests.id = :id AND {_LIVE_REQUEST}"))
 _WITHDRAWN_VALIDATION = driver_sql.both(_validations_sql(
     "validation_requests.id = :id AND validation_requests.withdrawn_at IS NOT NULL"))
-# On a link, or on none (as reflection_on).
-_OPEN_VALIDATION_ON = {linked: driver_sql.both(_validations_sql(
-    "validation_requests.learner_id = :learner_id AND validation_requests.resource_link_pk "
-    + ("= :link" if linked else "IS NULL") + f" AND validation_requests.status != 'validated' AND {_LIVE_REQUEST}"))
-    for linked in (True, False)}
+_OPEN_VALIDATION_ON = _ReadOnLink(_validations_sql(
+    "validation_requests.learner_id = :learner_id AND validation_requests.resource_link_pk {on_link}"
+    f" AND validation_requests.status != 'validated' AND {_LIVE_REQUEST}"))
 _VALIDATIONS_OF, _VALIDATIONS_OF_EACH = driver_rows.one_and_each(_validations_sql(
     f"validation_requests.learner_id {{in_ids}} AND {_LIVE_REQUEST}", order="validation_requests.id DESC"))
 
@@ -322,8 +327,7 @@ def get_validation(conn: Connection, record_id: int) -> ValidationRequest | None
 
 def open_validation_on(conn: Connection, learner_id: int, resource_link_pk: int | None) -> ValidationRequest | None:
     """The learner's request on this activity that is not validated yet, if any."""
-    params = {"learner_id": learner_id, **({"link": resource_link_pk} if resource_link_pk is not None else {})}
-    return next(iter(_validations(conn, _OPEN_VALIDATION_ON[resource_link_pk is not None], params)), None)
+    return next(iter(_validations(conn, *_OPEN_VALIDATION_ON.statement(learner_id, resource_link_pk))), None)
 
 
 def validations_of(conn: Connection, learner_id: int) -> list[ValidationRequest]:
@@ -333,7 +337,8 @@ def validations_of(conn: Connection, learner_id: int) -> list[ValidationRequest]
 
 def validations_of_each(conn: Connection, learner_ids: list[int]) -> dict[int, list[ValidationRequest]]:
     """:func:`validations_of` for each of these learners, in one statement."""
-    return _each(learner_ids, lambda ids: _validations(conn, _VALIDATIONS_OF_EACH, {"ids": driver_rows.ids(conn, ids)}))
+    return driver_rows.grouped_by_id(conn, learner_ids, lambda ids: [
+        (v.learner_id, v) for v in _validations(conn, _VALIDATIONS_OF_EACH, {"ids": ids})])
 
 
 # --- audit trail ---------------------------------------------------------------------------

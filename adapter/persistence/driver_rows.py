@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence, TypeVar
 
 from sqlalchemy import JSON, BigInteger, Boolean, Connection, Date, Float, Integer, String, Table
 
 from . import driver_sql
 
+V = TypeVar("V")  # a value read for an id
 # Column types whose values the SQLite driver returns as SQLAlchemy would, or the parse that
 # makes them so; any other type is refused when the columns are named, not misread later.
 _AS_IS = (Integer, BigInteger, Float, String)
@@ -74,9 +75,9 @@ def _sqlite_parse(column) -> Callable[[Any], Any] | None:
     raise TypeError(f"{column.table.name}.{column.name}: {column.type!r} is not read on the driver here")
 
 
-# ``column = ANY(…)`` / ``column IN (…)`` over a set of ids given as one parameter, ``:ids``:
-# the statement stays the same whatever the number of ids.
-_IN_IDS = {"sqlite": "IN (SELECT value FROM json_each(:ids))", "postgresql": "= ANY(CAST(:ids AS INTEGER[]))"}
+# ``column = ANY(…)`` / ``column IN (…)`` over a set of ids given as one parameter, ``:ids``
+# (:func:`ids`): the statement stays the same whatever the number of ids (the outbox's too).
+IN_IDS = {"sqlite": "IN (SELECT value FROM json_each(:ids))", "postgresql": "= ANY(CAST(:ids AS INTEGER[]))"}
 
 
 def with_ids(sql: str | dict[str, str]) -> dict[str, str]:
@@ -84,13 +85,13 @@ def with_ids(sql: str | dict[str, str]) -> dict[str, str]:
     parameters in each driver's style and ``{in_ids}``, if it has one, where a column is
     compared with the ``ids`` parameter (:func:`ids`)."""
     return {name: driver_sql.for_dialect((sql if isinstance(sql, str) else sql[name]).replace("{in_ids}", in_ids), name)
-            for name, in_ids in _IN_IDS.items()}
+            for name, in_ids in IN_IDS.items()}
 
 
 def one_and_each(sql: str | dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
     """``sql`` (as :func:`with_ids` takes it) for one id, ``{in_ids}`` read as ``= :id``, and
     for a set of ``ids``: a page's read of one learner's rows and of a whole team's."""
-    one = {name: (sql if isinstance(sql, str) else sql[name]).replace("{in_ids}", "= :id") for name in _IN_IDS}
+    one = {name: (sql if isinstance(sql, str) else sql[name]).replace("{in_ids}", "= :id") for name in IN_IDS}
     return with_ids(one), with_ids(sql)
 
 
@@ -99,3 +100,17 @@ def ids(conn: Connection, values: Iterable[int]) -> str:
     if conn.dialect.name == "postgresql":
         return driver_sql.pg_int_array(values)
     return json.dumps([int(value) for value in values])
+
+
+def grouped_by_id(conn: Connection, wanted: Iterable[int], read: Callable[[str], Iterable[tuple[int, V]]],
+                  collect: type[list] | type[set] = list) -> dict[int, Any]:
+    """Values read for several ids at once (a team's records by learner), by id: ``read`` runs
+    its statement with the ``ids`` parameter (:func:`ids`) and gives (id, value) pairs, each
+    id's collected in a list (in ``read``'s order) or a set. Every id has its collection,
+    empty when nothing was read for it; no ids, no statement."""
+    each = {key: collect() for key in wanted}
+    if each:
+        add = list.append if collect is list else set.add
+        for key, value in read(ids(conn, each)):
+            add(each[key], value)
+    return each

@@ -12,6 +12,7 @@ the payload last: the fields of ``outbox_store.OutboxMessage``, in order.
 """
 from __future__ import annotations
 
+from .driver_rows import IN_IDS
 from .driver_sql import for_dialect
 
 _DUE = "status = 'pending' AND next_attempt_at <= :now AND (claimed_until IS NULL OR claimed_until < :now)"
@@ -44,6 +45,7 @@ ENQUEUE = {
         " FROM new_key)"
         " INSERT INTO outbox_payloads (id, payload) SELECT id, CAST(:payload AS TEXT) FROM new_key", "postgresql"),),
 }
+_BATCH = {name: "id " + in_ids for name, in_ids in IN_IDS.items()}  # the rows whose ids are :ids
 _SETTLE = "UPDATE outbox SET {values}, claimed_until = NULL, claimed_by = NULL WHERE {ids}"
 
 
@@ -67,8 +69,8 @@ SQLITE = {
              f" WHERE {_TARGET_DUE} ORDER BY next_attempt_at, id LIMIT :limit)"
              " RETURNING id, target, message_id, attempts, next_attempt_at",
     # As UTF-8 bytes: no decoding into str, and they go into a request body as they are.
-    "read": "SELECT id, CAST(payload AS BLOB) FROM outbox_payloads WHERE id IN (SELECT value FROM json_each(:ids))",
-    **_settlements("id IN (SELECT value FROM json_each(:ids))"),
+    "read": "SELECT id, CAST(payload AS BLOB) FROM outbox_payloads WHERE " + _BATCH["sqlite"],
+    **_settlements(_BATCH["sqlite"]),
 }
 
 # ``id = ANY(ARRAY(due))`` looks the claimed ids up in the primary key (``id IN (due)`` is
@@ -82,7 +84,7 @@ _PG_CLAIM = (
     " RETURNING id, target, message_id, attempts, next_attempt_at)"
     " SELECT claimed.id, claimed.target, claimed.message_id, claimed.attempts, claimed.next_attempt_at,"
     " (SELECT payload FROM outbox_payloads WHERE outbox_payloads.id = claimed.id) FROM claimed")
-_PG_SETTLE = _settlements("id = ANY(CAST(:ids AS INTEGER[]))")
+_PG_SETTLE = _settlements(_BATCH["postgresql"])
 # A claim held by its transaction (outbox_held.py): the batch locked, not written. NO KEY
 # UPDATE is the lock its settlement takes anyway; the payloads come as UTF-8 bytes (read
 # in binary), spliced into a request body as they are, each looked up by its id in a
@@ -107,7 +109,7 @@ POSTGRESQL = {name: for_dialect(sql, "postgresql") for name, sql in {
     "claim_marking": "WITH delivered AS (" + _PG_SETTLE["delivered"] + "), " + _PG_CLAIM,
     "hold": _PG_HOLD.format(after=""),
     "hold_after": _PG_HOLD.format(after=_PG_AFTER),
-    **_settlements("id = ANY(CAST(:ids AS INTEGER[]))", held=True),
+    **_settlements(_BATCH["postgresql"], held=True),
     **_PG_SETTLE,
 }.items()}
 
