@@ -29,7 +29,7 @@ def login(state: str, expires_at: float) -> PendingLogin:
                         issuer="https://lms.example.org", client_id="c1", browser_binding="b", expires_at=expires_at)
 
 
-def test_the_worker_forgets_expired_sessions_and_pending_logins(database_url):
+def test_the_worker_forgets_expired_sessions_and_used_logins(database_url):
     engine = make_engine(database_url)
     upgrade(engine)
     now = time.time()
