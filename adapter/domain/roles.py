@@ -1,7 +1,7 @@
 """Which coachbridge roles a launch grants, from its LTI roles and the role map."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from lti.roles import parse_role
 
@@ -13,7 +13,6 @@ class RoleMap:
     by_scope: dict[str, dict[str, str]]
     landing_priority: tuple[str, ...]
     default: str = "learner"
-    _cache: dict = field(default_factory=dict, compare=False, repr=False)
 
     def grants(self, lti_roles: list[str]) -> tuple[list[str], bool]:
         """:meth:`app_roles` and :meth:`is_mentor` at once, each role parsed once (every
