@@ -14,6 +14,7 @@ import hashlib
 import secrets
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable, Mapping
 from urllib.parse import quote_plus, urlencode, urlsplit
 
@@ -25,6 +26,9 @@ LOGIN_LIFETIME = 600.0
 # The authentication request's parameters that are the same for every login, first in its query.
 _FIXED_QUERY = urlencode({"scope": "openid", "response_type": "id_token", "response_mode": "form_post",
                           "prompt": "none"})
+# quote_plus of what is the same login after login: the registration's client_id and the tool's
+# launch address (a URL, quoted character by character: ~4 µs).
+_quoted_constant = lru_cache(maxsize=256)(quote_plus)
 
 
 @dataclass(frozen=True)
@@ -90,9 +94,9 @@ def start_login(
                          clock() + LOGIN_LIFETIME, through_storage=through_storage)
     # urlencode's text for the same parameters in the same order: the fixed ones encoded once,
     # each other value quote_plus'd as urlencode does (~7 µs less than urlencode of all nine).
-    query = (f"{_FIXED_QUERY}&client_id={quote_plus(login.client_id)}&redirect_uri={quote_plus(redirect_uri)}"
-             f"&login_hint={quote_plus(params['login_hint'])}&state={quote_plus(login.state)}"
-             f"&nonce={quote_plus(login.nonce)}")
+    query = (f"{_FIXED_QUERY}&client_id={_quoted_constant(login.client_id)}"
+             f"&redirect_uri={_quoted_constant(redirect_uri)}&login_hint={quote_plus(params['login_hint'])}"
+             f"&state={quote_plus(login.state)}&nonce={quote_plus(login.nonce)}")
     if params.get("lti_message_hint"):
         query += f"&lti_message_hint={quote_plus(params['lti_message_hint'])}"
     base = registration.auth_login_url

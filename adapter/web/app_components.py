@@ -95,9 +95,11 @@ class _RequestConnection:
 
 def release_page_connection(error: BaseException | None = None) -> None:
     """At the end of a request (and of an app context): the request's connection handed back as
-    the pool takes one back — a transaction left open rolled back (on SQLite the write lock free)."""
-    g.pop("db_connection", None)
-    lease = g.pop("db_lease", None)
+    the pool takes one back — a transaction left open rolled back (on SQLite the write lock free).
+    Runs twice per request (request and app context): ``g`` taken from its proxy once."""
+    state = g._get_current_object()
+    state.pop("db_connection", None)
+    lease = state.pop("db_lease", None)
     if lease is not None:
         lease.__exit__(type(error) if error is not None else None, error, None)
 

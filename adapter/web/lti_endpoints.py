@@ -57,11 +57,12 @@ def found(url: str):
 
 @bp.route("/lti/login", methods=["GET", "POST"])
 def login():
-    params = request.values.to_dict()
+    asked = request._get_current_object()  # once: each read through Flask's proxy costs ~1 µs
+    params = asked.values.to_dict()
     probed = params.pop(PROBE_PARAM, None) is not None
-    cookie = request.cookies.get(BROWSER_COOKIE)
+    cookie = asked.cookies.get(BROWSER_COOKIE)
     target = params.get("lti_storage_target")
-    binding = client_storage.login_binding(bool(cookie), probed, request.headers.get("Sec-Fetch-Dest"), target)
+    binding = client_storage.login_binding(bool(cookie), probed, asked.headers.get("Sec-Fetch-Dest"), target)
     if binding == client_storage.PROBE:
         response = found(login_url(params, probe=True))
         set_cookie(response, BROWSER_COOKIE, new_browser_id(), max_age=int(LOGIN_LIFETIME))

@@ -2,6 +2,9 @@
 werkzeug makes of them for every response."""
 from __future__ import annotations
 
+import re
+from functools import lru_cache
+
 from flask import Response
 from werkzeug.datastructures import Headers
 from werkzeug.urls import iri_to_uri
@@ -27,8 +30,31 @@ class ToolResponse(Response):
             elif lowered == "content-length":
                 length = value
         if locations and (len(locations) > 1 or self.autocorrect_location_header
-                          or iri_to_uri(locations[0]) != locations[0]):
+                          or not _already_uri(locations[0])):
             return super().get_wsgi_headers(environ)
         if length is None and self.automatically_set_content_length and self.is_sequence:
             headers.add("Content-Length", str(sum(len(part) for part in self.iter_encoded())))
         return headers
+
+
+# A query iri_to_uri leaves as it is: only the characters ``quote`` keeps with werkzeug's safe set
+# for a query (never "#", a space, a tab or a line break, nothing outside ASCII).
+_URI_QUERY = re.compile(r"[A-Za-z0-9_.~%!$&'()*+,/:;=?@-]+")
+
+
+def _already_uri(location: str) -> bool:
+    """``iri_to_uri(location) == location``, the address before a query looked at once per
+    address: a login's Location is the platform's (same) address and a fresh query of ~300
+    characters (state, nonce), all of them kept, and iri_to_uri of all of it costs ~10 µs.
+    ``urlsplit`` finds the scheme, host and path before the first "?" and the query after it,
+    and ``urlunsplit`` puts a non-empty query back after "?" as it was, so the whole is
+    unchanged exactly when the address is."""
+    address, mark, query = location.partition("?")
+    if "#" in location or mark and not _URI_QUERY.fullmatch(query):
+        return iri_to_uri(location) == location
+    return _address_is_uri(address)
+
+
+@lru_cache(maxsize=256)  # the platforms' login addresses, the tool's own pages
+def _address_is_uri(address: str) -> bool:
+    return iri_to_uri(address) == address

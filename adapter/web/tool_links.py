@@ -5,14 +5,38 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from flask import Flask, g, has_request_context, request, url_for
+from flask.globals import request_ctx
 
 from adapter.services.tool_configuration import ToolUrls
 
 from .app_components import components
 
 
+_TOOL_URLS: dict[tuple, str] = {}
+_TOOL_URLS_KEPT = 1024  # keyed by the host a request names, any text: start over rather than grow
+
+
 def tool_url(endpoint: str) -> str:
+    """``endpoint``'s address from the public URL, else from the request (a login sends the LMS
+    its launch address), remembered per endpoint and what ``url_for`` builds it from: the public
+    URL and the request's URL adapter (scheme, host, script root, subdomain, and the method,
+    which picks among an endpoint's rules). A cookieless session's links carry its token
+    (``url_defaults``): built afresh."""
     public = components().settings.public_url
+    adapter = request_ctx.url_adapter if has_request_context() else None  # None: the host was refused
+    if adapter is None or g.get("session_url_token"):
+        return _tool_url(endpoint, public)
+    key = (endpoint, public, adapter.url_scheme, adapter.server_name, adapter.script_name, adapter.subdomain,
+           adapter.default_method)
+    found = _TOOL_URLS.get(key)
+    if found is None:
+        if len(_TOOL_URLS) >= _TOOL_URLS_KEPT:
+            _TOOL_URLS.clear()
+        found = _TOOL_URLS[key] = _tool_url(endpoint, public)
+    return found
+
+
+def _tool_url(endpoint: str, public: str) -> str:
     return public + url_for(endpoint) if public else url_for(endpoint, _external=True)
 
 

@@ -4,6 +4,7 @@ when that copy would change nothing)."""
 from __future__ import annotations
 
 import io
+import random
 
 import pytest
 from flask import Response
@@ -49,3 +50,36 @@ def cases():
 @pytest.mark.parametrize("method", ["GET", "HEAD"])
 def test_the_server_gets_what_flasks_response_gives(build, method):
     assert served(ToolResponse, method, **build()) == served(Response, method, **build())
+
+
+def test_a_location_is_taken_as_a_uri_exactly_when_iri_to_uri_leaves_it_as_it_is():
+    """``_already_uri`` (the address before the query looked at once) against werkzeug's
+    ``iri_to_uri`` on 4,000 random addresses: hosts in capitals, IDN, IPv6, ports, user info;
+    paths and queries with every kind of character, an empty query, several "?" and "#"."""
+    from werkzeug.urls import iri_to_uri
+
+    from adapter.web.responses import _already_uri
+    rng = random.Random(18)
+    starts = ["https://lms.test", "https://LMS.test:443", "http://127.0.0.1:5000", "https://[::1]:8443", "HTTPS://lms.test",
+              "https://\u2603.net", "https://user:pw@lms.test", "https://lms.test:0", "", "//lms.test", " https://lms.test",
+              "mailto:", "https://lms.test:65536"]
+    alphabet = list("aZ09_.~-%!$&'()*+,/:;=?@#[] \t\n\u00e5\u2028\"<>\\^`{|}") + ["%2F", "%zz", "%", "é"]
+
+    def text(most: int) -> str:
+        return "".join(rng.choice(alphabet) if rng.random() < 0.3 else rng.choice("abcXYZ019-_") for _ in range(
+            rng.randrange(most)))
+
+    locations = [f"{rng.choice(starts)}{rng.choice(['', '/', '/auth', '/a b/'])}{text(8)}"
+                 f"{rng.choice(['', '?', '?' + text(40), '?state=' + text(3) + '&nonce=abc.DEF_-'])}"
+                 for _ in range(4000)]
+
+    def outcome(check, location: str) -> bool | type:
+        try:
+            return check(location)
+        except ValueError as error:  # a port out of range, a bad IPv6 host: both refuse the same way
+            return type(error)
+
+    found = [outcome(_already_uri, location) for location in locations]
+    assert found == [outcome(lambda location: iri_to_uri(location) == location, location) for location in locations]
+    with_query = sum(1 for location, answer in zip(locations, found) if answer is True and "?" in location)
+    assert with_query > 150 and found.count(False) > 300 and found.count(ValueError) > 30  # each answer exercised

@@ -266,3 +266,17 @@ def test_a_line_with_every_field_is_what_the_json_encoder_writes():
                     assert line == _encode(expected)
                     cases += 1
     assert cases == len(texts) * 6 * 9 * 2
+
+
+def test_a_request_id_is_taken_from_a_trusted_proxy_only(tmp_path):
+    """Behind no trusted proxy a sent X-Request-Id is the client's text and is not kept; behind
+    one, a printable id of at most 64 characters is (the proxy sets it); anything else is replaced."""
+    sent = ["proxy-id-1", "x" * 64, "x" * 65, "tab\there", ""]
+    for proxies, kept in (("0", [False] * 5), ("1", [True, True, False, False, False])):
+        app = create_app(Settings.from_env({"COACHBRIDGE_INSTANCE": str(tmp_path / proxies),
+                                            "COACHBRIDGE_TRUSTED_PROXIES": proxies}))
+        client = app.test_client()
+        for text, keep in zip(sent, kept):
+            answered = client.get("/healthz", headers={"X-Request-Id": text}).headers["X-Request-Id"]
+            assert (answered == text) == keep, (proxies, text)
+            assert keep or (len(answered) == 32 and int(answered, 16) >= 0)
