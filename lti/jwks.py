@@ -88,7 +88,8 @@ class PlatformKeys:
             response.raise_for_status()
             document = response.json()
             keys = {k["kid"]: k for k in document.get("keys", []) if isinstance(k, dict) and k.get("kid")}
-        except (requests.RequestException, FetchRefused, ValueError, AttributeError, TypeError) as exc:
+        except (requests.RequestException, FetchRefused, ValueError, AttributeError, TypeError,
+                RecursionError) as exc:  # RecursionError: JSON nested past the parser's depth
             if cached is not None:
                 return cached
             raise KeySetUnavailable(f"could not fetch the platform keys from {url}") from exc

@@ -32,6 +32,10 @@ class LaunchAttempt:
     storage_value: str | None = None  # read back from the platform frame (client-side storage)
     header: dict[str, Any] = field(default_factory=dict)
     claims: dict[str, Any] = field(default_factory=dict)
+    # The token as check_jwt_format split it, for the signature check.
+    signing_input: str = ""
+    signature_segment: str = ""
+    segments_strict: bool = False  # the header and payload segments strict, canonical base64url
     login: PendingLogin | None = None
     login_used: bool = False  # asked of the store only for a launch refused otherwise (launch_validation)
     registration: Registration | None = None

@@ -143,7 +143,7 @@ class LaunchValidator:
                              N_("The LMS's public keys could not be fetched; try again shortly."), 503)
         if key is None:
             return unauthorized("kid_unknown", N_("The id_token is signed with a key the LMS does not publish."))
-        if not signature_verifies(a.id_token, a.header, key):
+        if not signature_verifies(a, key):
             return unauthorized("signature_invalid", N_("The id_token's signature does not verify."))
         return None
 

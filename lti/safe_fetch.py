@@ -59,7 +59,12 @@ class Fetched:
         return 200 <= self.status < 300
 
     def json(self) -> Any:
-        return json.loads(self.body)  # ValueError when it is not JSON
+        """The body as JSON; ValueError when it is not JSON the tool can read (nested past
+        the parser's depth too: json.loads raises RecursionError for that)."""
+        try:
+            return json.loads(self.body)
+        except RecursionError:
+            raise ValueError("JSON nested deeper than the parser goes") from None
 
 
 def is_public(address: str) -> bool:

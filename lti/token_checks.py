@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import re
 from typing import Any
 
 import jwt
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 
 from .errors import N_, Rejection, bad_request, unauthorized
 from .launch_checks import LaunchAttempt
@@ -22,23 +27,20 @@ MAX_TOKEN_BYTES = 64 * 1024
 ALLOWED_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"})
 
 
-def _b64_json(segment: str) -> Any:
-    padded = segment + "=" * (-len(segment) % 4)
-    return json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-
-
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
 _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 # Bits of a last character that no byte uses, by the number of characters in the last group.
 _UNUSED_BITS = {0: 0, 2: 0b1111, 3: 0b11}
+_TO_STANDARD_ALPHABET = bytes.maketrans(b"-_", b"+/")
+_PADDING = (b"", b"", b"==", b"=")  # by length % 4 (1: none, so that length is refused)
+_JSON = json.JSONDecoder()
 
 
 def _is_strict_base64url(segment: str) -> bool:
     """A JWS segment as RFC 7515 and PyJWT want it: the URL-safe alphabet only, at most
     two ``=`` of padding, and the canonical encoding (no stray trailing bits: the bits of
     the last character that no byte uses are zero, so decoding and encoding again gives
-    the same text). Checked without decoding: the header and payload were decoded once
-    already (check_jwt_format)."""
+    the same text)."""
     stripped = segment.rstrip("=")
     padding = len(segment) - len(stripped)
     rest = len(stripped) % 4
@@ -47,29 +49,68 @@ def _is_strict_base64url(segment: str) -> bool:
     return not rest or not _ALPHABET.index(stripped[-1]) & _UNUSED_BITS[rest]
 
 
-def _strict_base64url(segment: str) -> bytes:
-    """A segment that passes :func:`_is_strict_base64url`, decoded."""
-    if not _is_strict_base64url(segment):
-        raise ValueError("not strict, canonical base64url")
-    stripped = segment.rstrip("=")
-    return base64.urlsafe_b64decode(stripped + "=" * (-len(stripped) % 4))
+def _segment(segment: str) -> tuple[bytes, bool]:
+    """A JWS segment decoded as the launch always decoded it (leniently: stray characters
+    dropped, missing padding added), and whether it is strict, canonical base64url
+    (:func:`_is_strict_base64url`: what the signature check asks). One pass for the
+    usual segment (no ``=``, ``+`` or ``/``): the strict decoder refuses any other
+    character and a length no encoding has, so only the last character's unused bits
+    are left to check; any other segment takes the lenient decoder and the full check."""
+    if "=" not in segment and "+" not in segment and "/" not in segment:
+        rest = len(segment) % 4
+        try:
+            data = binascii.a2b_base64(segment.encode("ascii").translate(_TO_STANDARD_ALPHABET) + _PADDING[rest],
+                                       strict_mode=True)
+        except (binascii.Error, UnicodeEncodeError):
+            pass
+        else:
+            return data, not rest or not _ALPHABET.index(segment[-1]) & _UNUSED_BITS[rest]
+    padded = segment + "=" * (-len(segment) % 4)
+    return base64.urlsafe_b64decode(padded.encode("ascii")), _is_strict_base64url(segment)
 
 
-def signature_verifies(id_token: str, header: dict[str, Any], key: Any) -> bool:
-    """The JWS signature check of ``jwt.decode`` (PyJWT's algorithm objects), without its
-    per-character Python scan of the token: every segment strictly base64url, no
-    unencoded (``b64: false``) payload, no critical header extension, and the signature
-    valid for ``header.alg`` (already on the allow-list) with the platform's key."""
+def _json(data: bytes) -> Any:
+    """``json.loads(data)``, without its encoding detection for the usual case: a text
+    that opens an object ('{' then a byte that is not NUL) is UTF-8 to json.loads too."""
+    if data[:1] == b"{" and data[1:2] != b"\0":
+        text = data.decode("utf-8", "surrogatepass")  # json.loads's decoding of UTF-8
+        value, end = _JSON.raw_decode(text)
+        if end == len(text):
+            return value
+    return json.loads(data)  # trailing whitespace or data, another encoding, not an object
+
+
+_PKCS1V15 = padding.PKCS1v15()
+_PREHASHED_SHA256 = Prehashed(hashes.SHA256())
+
+
+def _rs256_verifies(message: bytes, key: rsa.RSAPublicKey, signature: bytes) -> bool:
+    """What PyJWT's RS256 does (RSASSA-PKCS1-v1_5, SHA-256) with cryptography, the digest by
+    hashlib and the padding objects made once (~3 µs less per launch in place)."""
     try:
-        header_segment, payload_segment, signature_segment = id_token.split(".")
-        if not (_is_strict_base64url(header_segment) and _is_strict_base64url(payload_segment)):
+        key.verify(signature, hashlib.sha256(message).digest(), _PKCS1V15, _PREHASHED_SHA256)
+    except InvalidSignature:
+        return False
+    return True
+
+
+def signature_verifies(a: LaunchAttempt, key: Any) -> bool:
+    """The JWS signature check of ``jwt.decode``, on the token as :func:`check_jwt_format`
+    split it, without its per-character Python scan: every segment strictly base64url, no
+    unencoded (``b64: false``) payload, no critical header extension, and the signature
+    valid for ``header.alg`` (already on the allow-list) with the platform's key — RS256,
+    LTI's, with cryptography directly, the others with PyJWT's algorithm objects."""
+    header = a.header
+    try:
+        if not a.segments_strict or "crit" in header or header.get("b64", True) is not True:
             return False
-        signature = _strict_base64url(signature_segment)
-        if "crit" in header or header.get("b64", True) is not True:
+        signature, strict = _segment(a.signature_segment)
+        if not strict:
             return False
+        if header["alg"] == "RS256" and isinstance(key, rsa.RSAPublicKey):
+            return _rs256_verifies(a.signing_input.encode("ascii"), key, signature)
         algorithm = jwt.get_algorithm_by_name(header["alg"])
-        return bool(algorithm.verify(f"{header_segment}.{payload_segment}".encode("ascii"),
-                                     algorithm.prepare_key(key), signature))
+        return bool(algorithm.verify(a.signing_input.encode("ascii"), algorithm.prepare_key(key), signature))
     except (ValueError, TypeError, binascii.Error, UnicodeError, NotImplementedError, jwt.PyJWTError):
         return False
 
@@ -95,16 +136,22 @@ def check_token_size(a: LaunchAttempt) -> Rejection | None:
 
 
 def check_jwt_format(a: LaunchAttempt) -> Rejection | None:
+    """Three segments, the first two JSON objects, decoded once here: the signature check
+    uses what this keeps (the signing input, the signature segment, whether the first two
+    segments were strict base64url)."""
     parts = a.id_token.split(".")
     try:
         if len(parts) != 3:
             raise ValueError("a JWT has three parts")
-        header, payload = _b64_json(parts[0]), _b64_json(parts[1])
+        (header_bytes, header_strict), (payload_bytes, payload_strict) = _segment(parts[0]), _segment(parts[1])
+        header, payload = _json(header_bytes), _json(payload_bytes)
         if not isinstance(header, dict) or not isinstance(payload, dict):
             raise ValueError("header and payload must be JSON objects")
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+    except (ValueError, binascii.Error, UnicodeDecodeError, RecursionError):  # JSON nested past the parser's depth
         return bad_request("id_token_malformed", N_("The id_token is not a JSON Web Token."))
     a.header, a.claims = header, payload
+    a.signing_input = a.id_token[:len(parts[0]) + len(parts[1]) + 1]
+    a.signature_segment, a.segments_strict = parts[2], header_strict and payload_strict
     return None
 
 

@@ -19,7 +19,7 @@ from flask import Flask, Response, abort, jsonify, render_template_string, reque
 PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Demo LRS</title>
 <style>body{font-family:system-ui,sans-serif;margin:1rem}td,th{text-align:left;padding:.25rem .5rem;
 border-bottom:1px solid #ccc;vertical-align:top}code{font-size:.85em}</style></head><body>
-<h1>Demo LRS: {{ statements|length }} statement(s)</h1>
+<h1>Demo LRS: {{ statements|length }} {{ "statement" if statements|length == 1 else "statements" }}</h1>
 <p>What coachbridge sent, newest first (memory only: a restart forgets them). Reload to see new ones.</p>
 <table><thead><tr><th>Timestamp</th><th>Actor</th><th>Verb</th><th>Object</th><th>Statement</th></tr></thead><tbody>
 {% for s in statements %}<tr><td>{{ s.timestamp }}</td><td>{{ actor(s) }}</td><td>{{ s.verb.display.values()|first }}</td>

@@ -100,7 +100,7 @@ class SmtpServer:
 
 
 PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Demo mail catcher</title></head><body>
-<h1>Demo mail catcher: {{ messages|length }} message(s)</h1>
+<h1>Demo mail catcher: {{ messages|length }} {{ "message" if messages|length == 1 else "messages" }}</h1>
 <p>What coachbridge emailed, newest first (memory only: a restart forgets them). Reload to see new ones.
 Nothing here leaves this machine.</p>
 {% for m in messages %}<article><h2>{{ m["Subject"] }}</h2>

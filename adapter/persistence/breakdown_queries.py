@@ -9,6 +9,7 @@ from typing import Iterable
 from sqlalchemy import Connection, select, update
 
 from adapter.domain.admin_scope import AdminScope
+from adapter.domain.people import shown_name
 from adapter.domain.small_groups import DEFAULT_MIN_LEARNERS
 
 from .breakdown_tables import report_privacy
@@ -24,7 +25,7 @@ def manager_names(conn: Connection, scope: AdminScope) -> dict[int, str]:
     query = (select(m.c.id, m.c.name, m.c.email, m.c.sub).distinct()
              .join(manager_links, manager_links.c.manager_id == m.c.id)
              .where(manager_links.c.ended_at.is_(None), within(scope, m.c.platform_id)))
-    return {row.id: row.name or row.email or row.sub for row in conn.execute(query)}
+    return {row.id: shown_name(row.name, row.email, row.sub) for row in conn.execute(query)}
 
 
 def team_names(conn: Connection, scope: AdminScope) -> list[str]:

@@ -7,8 +7,11 @@ from typing import Any, Iterator
 
 from sqlalchemy import Connection
 
+from adapter.domain.people import shown_name
+from adapter.domain.source_text import Translate, english
+
 from . import driver_rows, driver_sql
-from .coaching_store import REFLECTION
+from .coaching_store import LIVE, REFLECTION
 from .people_store import NAMED_LINK, named_links_sql
 
 
@@ -16,11 +19,11 @@ from .people_store import NAMED_LINK, named_links_sql
 _NAMES = driver_rows.with_ids("SELECT id, name, email, sub FROM people WHERE id {in_ids}")
 
 
-def names(conn: Connection, person_ids: set[int]) -> dict[int, str]:
-    """What each person is called: their name, else their email, else their LMS user id."""
+def names(conn: Connection, person_ids: set[int], translate: Translate = english) -> dict[int, str]:
+    """What each person is called (people.shown_name: an erased one's words in ``translate``'s language)."""
     if not person_ids:
         return {}
-    return {person_id: name or email or sub for person_id, name, email, sub
+    return {person_id: shown_name(name, email, sub, translate) for person_id, name, email, sub
             in driver_sql.run(conn, _NAMES, {"ids": driver_rows.ids(conn, person_ids)})}
 
 
@@ -28,10 +31,10 @@ def names(conn: Connection, person_ids: set[int]) -> dict[int, str]:
 # learner page answers every learner launch, and a section with nothing in it then costs
 # no query (a learner who just arrived costs this one). SQL text: driver_sql.py says why.
 _LEARNER_HAS_SECTIONS = {
-    "reflections": "reflections WHERE learner_id = :me AND withdrawn_at IS NULL",
-    "conversations": "conversations WHERE learner_id = :me AND withdrawn_at IS NULL",
-    "validation_requests": "validation_requests WHERE learner_id = :me AND withdrawn_at IS NULL",
-    "agreed_actions": "agreed_actions WHERE learner_id = :me AND withdrawn_at IS NULL",
+    "reflections": f"reflections WHERE learner_id = :me AND {LIVE}",
+    "conversations": f"conversations WHERE learner_id = :me AND {LIVE}",
+    "validation_requests": f"validation_requests WHERE learner_id = :me AND {LIVE}",
+    "agreed_actions": f"agreed_actions WHERE learner_id = :me AND {LIVE}",
     "manager_links": "manager_links WHERE learner_id = :me AND ended_at IS NULL",
     "manager_nominations": "manager_nominations WHERE learner_id = :me AND status = 'pending'",
 }
@@ -67,7 +70,7 @@ def course_links_of_each(conn: Connection, learner_ids: list[int]) -> dict[int, 
 
 
 _LINKS_REFLECTED_ON, _LINKS_REFLECTED_ON_EACH = driver_rows.one_and_each(
-    "SELECT learner_id, resource_link_pk FROM reflections WHERE learner_id {in_ids} AND withdrawn_at IS NULL")
+    f"SELECT learner_id, resource_link_pk FROM reflections WHERE learner_id {{in_ids}} AND {LIVE}")
 
 
 def links_reflected_on(conn: Connection, learner_id: int) -> set[int]:
@@ -91,7 +94,7 @@ def links_named(conn: Connection, link_ids: set[int]) -> dict[int, dict[str, Any
 
 
 _LIVE_REFLECTIONS = driver_sql.both(
-    f"SELECT {REFLECTION.sql} FROM reflections WHERE learner_id = :learner_id AND withdrawn_at IS NULL"
+    f"SELECT {REFLECTION.sql} FROM reflections WHERE learner_id = :learner_id AND {LIVE}"
     " ORDER BY updated_at DESC, id DESC")
 
 
@@ -109,7 +112,7 @@ _PROGRESS = {
        for status in ("pending", "validated", "needs_more_evidence")}}
 _COURSE_ACTIVITY_PROGRESS = driver_rows.with_ids(named_links_sql(
     "WHERE r.context_pk = :context_pk ORDER BY r.title, r.id", columns="".join(
-        f", (SELECT {figure} FROM {table} WHERE resource_link_pk = r.id AND withdrawn_at IS NULL{which})"
+        f", (SELECT {figure} FROM {table} WHERE resource_link_pk = r.id AND {LIVE}{which})"
         for figure, table, which in _PROGRESS.values())))
 
 

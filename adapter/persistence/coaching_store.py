@@ -1,7 +1,7 @@
 """Loading and saving coaching records (domain values): writes with SQLAlchemy Core, reads as
 SQL text on the driver (pages and forms read them on every visit, a learner's landing on every
 launch: driver_sql.py says why; driver_rows.py makes their rows what SQLAlchemy's would be),
-each filtering out withdrawn records as ``_LIVE`` says, but for the reads of a withdrawn record
+each filtering out withdrawn records as ``LIVE`` says, but for the reads of a withdrawn record
 (undoing a withdrawal)."""
 from __future__ import annotations
 
@@ -34,10 +34,11 @@ def _activity_values(activity: ActivityRef) -> dict[str, Any]:
 
 REFLECTION = driver_rows.Columns(reflections)  # coaching_reads reads the learner page's reflections with it too
 _CONVERSATION, _ACTION = (driver_rows.Columns(table) for table in (conversations, agreed_actions))
-_LIVE = "withdrawn_at IS NULL"  # in every read here, so a withdrawn record is gone from every page and action
+# In every read here and in coaching_reads, so a withdrawn record is gone from every page and action.
+LIVE = "withdrawn_at IS NULL"
 
 
-def _by_id(columns: driver_rows.Columns, table, where: str = _LIVE) -> dict[str, str]:
+def _by_id(columns: driver_rows.Columns, table, where: str = LIVE) -> dict[str, str]:
     """The statement reading record ``:id`` of ``table`` (live, or as ``where`` says)."""
     return driver_sql.both(f"SELECT {columns.sql} FROM {table.name} WHERE id = :id AND {where}")
 
@@ -164,7 +165,7 @@ def get_reflection(conn: Connection, record_id: int) -> Reflection | None:
 
 
 _REFLECTION_ON = _ReadOnLink(f"SELECT {REFLECTION.sql} FROM reflections WHERE learner_id = :learner_id"
-                             f" AND resource_link_pk {{on_link}} AND {_LIVE} ORDER BY id DESC LIMIT 1")
+                             f" AND resource_link_pk {{on_link}} AND {LIVE} ORDER BY id DESC LIMIT 1")
 
 
 def reflection_on(conn: Connection, learner_id: int, resource_link_pk: int | None) -> Reflection | None:
@@ -204,7 +205,7 @@ def get_conversation(conn: Connection, record_id: int) -> Conversation | None:
 
 
 _CONVERSATIONS_OF, _CONVERSATIONS_OF_EACH = driver_rows.one_and_each(
-    f"SELECT {_CONVERSATION.sql} FROM conversations WHERE learner_id {{in_ids}} AND {_LIVE}"
+    f"SELECT {_CONVERSATION.sql} FROM conversations WHERE learner_id {{in_ids}} AND {LIVE}"
     " ORDER BY held_on DESC, id DESC")
 
 
@@ -239,7 +240,7 @@ def save_action_status(conn: Connection, a: AgreedAction, now: float) -> None:
 
 _ACTION_BY_ID = _by_id(_ACTION, agreed_actions)
 _ACTIONS_AGREED_IN = driver_sql.both(
-    f"SELECT {_ACTION.sql} FROM agreed_actions WHERE conversation_id = :conversation_id AND {_LIVE} ORDER BY id")
+    f"SELECT {_ACTION.sql} FROM agreed_actions WHERE conversation_id = :conversation_id AND {LIVE} ORDER BY id")
 
 
 def get_action(conn: Connection, record_id: int) -> AgreedAction | None:
@@ -252,7 +253,7 @@ def actions_agreed_in(conn: Connection, conversation_id: int) -> list[AgreedActi
 
 # Per open_only: (one learner's, several learners').
 _ACTIONS_OF = {open_only: driver_rows.one_and_each(
-    f"SELECT {_ACTION.sql} FROM agreed_actions WHERE learner_id {{in_ids}} AND {_LIVE}"
+    f"SELECT {_ACTION.sql} FROM agreed_actions WHERE learner_id {{in_ids}} AND {LIVE}"
     + (" AND status = 'open'" if open_only else "") + " ORDER BY due_on, id") for open_only in (False, True)}
 
 
@@ -310,7 +311,7 @@ def save_validation(conn: Connection, v: ValidationRequest, before: ValidationRe
             evidence_seen=d.evidence_seen, request_version=d.request_version, decided_at=now))
 
 
-_LIVE_REQUEST = "validation_requests.withdrawn_at IS NULL"
+_LIVE_REQUEST = f"validation_requests.{LIVE}"
 _VALIDATION = driver_sql.both(_validations_sql(f"validation_requests.id = :id AND {_LIVE_REQUEST}"))
 _WITHDRAWN_VALIDATION = driver_sql.both(_validations_sql(
     "validation_requests.id = :id AND validation_requests.withdrawn_at IS NOT NULL"))

@@ -10,6 +10,9 @@ from typing import Any, Iterable, Iterator
 
 from sqlalchemy import Connection, func, insert, or_, select, update
 
+from adapter.domain.people import shown_name
+from adapter.domain.source_text import Translate, english
+
 from . import driver_sql
 from .key_cipher import KeyCipher
 from .locale_tables import locale_choices, platform_locales
@@ -77,13 +80,13 @@ def set_preference(conn: Connection, person_id: int, kind: str, wanted: bool, no
         conn.execute(insert(t).values(person_id=person_id, kind=kind, wanted=wanted, updated_at=now))
 
 
-def contact(conn: Connection, person_id: int) -> dict[str, Any] | None:
-    return contacts(conn, [person_id]).get(person_id)
+def contact(conn: Connection, person_id: int, translate: Translate = english) -> dict[str, Any] | None:
+    return contacts(conn, [person_id], translate).get(person_id)
 
 
-def contacts(conn: Connection, person_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
-    """Name (or email, or LMS id), email and language (their own choice, else their platform's
-    default, else None) of each person, read in chunks."""
+def contacts(conn: Connection, person_ids: Iterable[int], translate: Translate = english) -> dict[int, dict[str, Any]]:
+    """Name (people.shown_name: an erased person's words as ``translate`` writes them), email and
+    language (their own choice, else their platform's default, else None) of each person, read in chunks."""
     found: dict[int, dict[str, Any]] = {}
     language = func.coalesce(locale_choices.c.locale, platform_locales.c.default_locale)
     joined = people.outerjoin(locale_choices, locale_choices.c.person_id == people.c.id) \
@@ -92,7 +95,7 @@ def contacts(conn: Connection, person_ids: Iterable[int]) -> dict[int, dict[str,
         for row in conn.execute(select(people.c.id, people.c.name, people.c.email, people.c.sub,
                                        language.label("locale"))
                                 .select_from(joined).where(people.c.id.in_(chunk))).mappings():
-            found[row["id"]] = {"id": row["id"], "name": row["name"] or row["email"] or row["sub"],
+            found[row["id"]] = {"id": row["id"], "name": shown_name(row["name"], row["email"], row["sub"], translate),
                                 "email": row["email"], "locale": row["locale"]}
     return found
 

@@ -5,6 +5,8 @@ from typing import Any, Iterable
 
 from sqlalchemy import Connection, select, update
 
+from adapter.domain.people import shown_name
+
 from . import driver_rows, driver_sql
 from .tables import contexts, memberships, people
 
@@ -58,7 +60,7 @@ def roster_summary(conn: Connection, context_pk: int) -> dict[str, Any]:
     """
     members = _MEMBER.read(conn, _ACTIVE_MEMBERS, {"context_pk": context_pk})
     learners = [m for m in members if "learner" in (m["app_roles"] or [])]
-    not_started = sorted(m["name"] or m["email"] or m["sub"] for m in learners if m["last_launch_at"] is None)
+    not_started = sorted(shown_name(m["name"], m["email"], m["sub"]) for m in learners if m["last_launch_at"] is None)
     (memberships_url, roster_synced_at), = driver_sql.run(conn, _ROSTER_KNOWN, {"context_pk": context_pk})
     return {"members": len(members), "learners": len(learners), "not_started": not_started,
             "started": sum(m["last_launch_at"] is not None for m in learners),

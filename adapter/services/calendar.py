@@ -15,6 +15,8 @@ from icalendar import Calendar, Event, vCalAddress, vText
 from adapter.domain.source_text import Translate, english
 from adapter.domain.translatable import N_
 
+from .mail_messages import Text
+
 PRODID = "-//coachbridge//check-ins//EN"
 
 
@@ -41,8 +43,8 @@ def _event(plan: PlannedCheckIn, domain: str, stamp: datetime, organizer_address
     event.add("dtstamp", stamp)
     event.add("dtstart", plan.planned_on)  # an all-day event: the day agreed, the hour is theirs to pick
     event.add("dtend", plan.planned_on + timedelta(days=1))
-    event.add("summary", translate(N_("Check-in: %(manager)s and %(learner)s"), manager=plan.manager["name"],
-                                   learner=plan.learner["name"]))
+    event.add("summary", translate(N_("Check-in: %(manager)s and %(learner)s"), manager=_name(plan.manager, translate),
+                                   learner=_name(plan.learner, translate)))
     event.add("description", translate(N_("The next check-in you agreed in coachbridge. Your activity: %(url)s"),
                                        url=plan.url) if plan.url
               else translate(N_("The next check-in you agreed in coachbridge.")))
@@ -56,10 +58,16 @@ def _event(plan: PlannedCheckIn, domain: str, stamp: datetime, organizer_address
     for person in (plan.manager, plan.learner):
         if person.get("email"):
             attendee = vCalAddress(f"mailto:{person['email']}")
-            attendee.params["cn"] = vText(person["name"])
+            attendee.params["cn"] = vText(_name(person, translate))
             attendee.params["role"] = vText("REQ-PARTICIPANT")
             event.add("attendee", attendee)
     return event
+
+
+def _name(person: dict, translate: Translate) -> str:
+    """What the reader calls them: an erased person's name is mail's Text (people.shown_name)."""
+    name = person["name"]
+    return translate(name.msgid, **name.values) if isinstance(name, Text) else name
 
 
 def _calendar(method: str | None) -> Calendar:

@@ -11,6 +11,8 @@ from sqlalchemy import Connection
 
 from adapter.domain.authorization import NotFound, Viewer
 from adapter.domain.coaching import Conversation, next_date_label
+from adapter.domain.people import shown_name
+from adapter.domain.source_text import Translate, english
 from adapter.domain.templates import TemplateCatalog
 from adapter.domain.translatable import N_
 from adapter.domain.withdrawal import UNDO_WINDOW_SECONDS
@@ -77,9 +79,10 @@ def validation_view(v, who: dict[int, str]) -> dict:
 
 
 def learner_page(conn: Connection, viewer: Viewer, resource_link_pk: int | None,
-                 catalog: TemplateCatalog) -> dict[str, Any]:
+                 catalog: TemplateCatalog, translate: Translate = english) -> dict[str, Any]:
     """The launched activity (``link``: its title, or None without a resource link) and
-    the learner's own records: one query per table at most, none for an empty table."""
+    the learner's own records: one query per table at most, none for an empty table.
+    ``translate`` writes the name of an erased manager (people.shown_name)."""
     me = viewer.person_id
     has = reads.learner_has(conn, me, resource_link_pk)
     reflection = store.reflection_on(conn, me, resource_link_pk) if has["reflections"] else None
@@ -89,7 +92,7 @@ def learner_page(conn: Connection, viewer: Viewer, resource_link_pk: int | None,
     actions = store.actions_of(conn, me) if has["agreed_actions"] else []
     managers = managers_of(conn, me) if has["manager_links"] else []
     who = reads.names(conn, {*managers, *(c.manager_id for c in talks), *(a.manager_id for a in actions),
-                       *(d.manager_id for v in validations for d in v.decisions)})
+                       *(d.manager_id for v in validations for d in v.decisions)}, translate)
     titles = reads.links_named(conn, {*(c.activity.resource_link_pk for c in talks),
                                 *(a.activity.resource_link_pk for a in actions)} - {None})
     return {
@@ -128,7 +131,7 @@ def team_page(conn: Connection, viewer: Viewer, focus_link_pk: int | None = None
         talks, validations = talks_of[learner_id], validations_of[learner_id]
         activities = _statuses(links_of[learner_id], reflected_of[learner_id], validations)
         team.append({
-            "id": learner_id, "name": mentee["name"] or mentee["email"] or mentee["sub"],
+            "id": learner_id, "name": shown_name(mentee["name"], mentee["email"], mentee["sub"]),
             "sources": mentee["sources"],
             "focus_status": next((a["status"] for a in activities if a["id"] == focus_link_pk), N_("not started")),
             "activities": activities,
@@ -158,13 +161,15 @@ def _statuses(links: list[dict[str, Any]], reflected: set[int], validations) -> 
     return statuses
 
 
-def mentee_page(conn: Connection, viewer: Viewer, learner_id: int, catalog: TemplateCatalog) -> dict[str, Any]:
+def mentee_page(conn: Connection, viewer: Viewer, learner_id: int, catalog: TemplateCatalog,
+                translate: Translate = english) -> dict[str, Any]:
+    """A mentee's records; ``translate`` writes the name of an erased earlier manager (people.shown_name)."""
     viewer.require_mentee(learner_id)
     talks = store.conversations_of(conn, learner_id)
     validations = store.validations_of(conn, learner_id)
     actions = store.actions_of(conn, learner_id)
     who = reads.names(conn, {learner_id, *(c.manager_id for c in talks), *(a.manager_id for a in actions),
-                       *(d.manager_id for v in validations for d in v.decisions)})
+                       *(d.manager_id for v in validations for d in v.decisions)}, translate)
     reflection_rows = reads.live_reflections(conn, learner_id)
     titles = reads.links_named(conn, {*(c.activity.resource_link_pk for c in talks),
                                       *(a.activity.resource_link_pk for a in actions),

@@ -96,7 +96,7 @@ class MailOnEvents:
         if plan is None:
             return
         settings = mail_store.load_settings(conn)
-        manager, learner = mail_store.contact(conn, plan["manager_id"]), mail_store.contact(conn, plan["learner_id"])
+        manager, learner = (mail_store.contact(conn, plan[role], Text) for role in ("manager_id", "learner_id"))
         if settings is None or manager is None or learner is None:
             return
         planned = PlannedCheckIn(plan["id"], plan["planned_on"], plan["sequence"],

@@ -29,6 +29,7 @@ from sqlalchemy import Connection, Engine
 from adapter.domain import events as ev
 from adapter.domain.coaching import ActivityRef
 from adapter.domain.mail import WEEKLY_DIGEST
+from adapter.domain.people import ERASED_PREFIX, is_erased, shown_name
 from adapter.domain.activity_names import activity_name
 from adapter.domain.source_text import Translate, english
 from adapter.domain.translatable import N_, Np_, Translatable
@@ -39,7 +40,6 @@ from . import event_handlers
 
 EXPORT_SCHEMA = "person-export.schema.json"  # in adapter/web/static/, served at /static/
 EXPORT_FORMAT = 1
-ERASED_PREFIX = "erased-"  # the LMS user id of a tombstone: what an erasure leaves of a person's row
 
 
 class PersonNotFound(LookupError):
@@ -62,7 +62,7 @@ class Actor:
 def is_known(profile: dict[str, Any] | None, platform_id: int | None = None) -> bool:
     """Whether ``profile`` is a person of the platform (any platform: None), not an
     erased person's tombstone."""
-    return profile is not None and not profile["sub"].startswith(ERASED_PREFIX) and \
+    return profile is not None and not is_erased(profile["sub"]) and \
         platform_id in (None, profile["platform_id"])
 
 
@@ -92,9 +92,12 @@ def _clean(row: dict[str, Any], drop: tuple[str, ...] = ()) -> dict[str, Any]:
 
 
 def _who(names: dict[int, dict[str, Any]], person_id: int | None) -> dict[str, Any] | None:
+    """Someone an export names; an erased one by id and the words NAME_REMOVED, not the pseudonym."""
     if person_id is None:
         return None
     p = names.get(person_id)
+    if p and is_erased(p["sub"]):
+        return {"id": person_id, "name": shown_name(p["name"], p["email"], p["sub"]), "email": "", "lms_user_id": ""}
     return {"id": person_id, "name": p["name"], "email": p["email"], "lms_user_id": p["sub"]} if p else \
         {"id": person_id, "name": "", "email": "", "lms_user_id": ""}
 

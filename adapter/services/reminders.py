@@ -41,8 +41,9 @@ def scan(conn: Connection, mailer: Mailer, now: float) -> int:
                  + due_queries.cadence_check_ins_between(conn, *window))
     actions = due_queries.actions_due_between(conn, window[0], end_of_week(today))
     validations = due_queries.pending_validations_by_manager(conn)
+    # An erased person's name as Text, written in each recipient's language (people.shown_name).
     people = mail_store.contacts(conn, {p for row in (*check_ins, *actions, *validations)
-                                        for p in (row["learner_id"], row["manager_id"])})
+                                        for p in (row["learner_id"], row["manager_id"])}, Text)
 
     urls: dict[int | None, str] = {}
 

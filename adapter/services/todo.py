@@ -14,7 +14,9 @@ from adapter.domain.authorization import NotFound, Viewer
 from adapter.domain.due import (
     CheckInPlan, action_due_this_week, check_cadence, check_in_due_on, check_in_state, end_of_week,
 )
+from adapter.domain.people import shown_name
 from adapter.domain.rules import named
+from adapter.domain.source_text import Translate, english
 from adapter.persistence import coaching_store, due_queries
 from adapter.persistence.coaching_reads import links_named, names
 from adapter.persistence.people_store import context_of_link, current_mentees
@@ -24,7 +26,7 @@ from .coaching_views import activity_statuses
 
 
 def manager_todo(conn: Connection, viewer: Viewer, today: date, now: float) -> dict[str, Any]:
-    team = {m["id"]: m["name"] or m["email"] or m["sub"] for m in current_mentees(conn, viewer.person_id)}
+    team = {m["id"]: shown_name(m["name"], m["email"], m["sub"]) for m in current_mentees(conn, viewer.person_id)}
     cadence = due_queries.cadence_of(conn, viewer.person_id)
     pending = due_queries.pending_validations(conn, team)
     named = links_named(conn, {v["resource_link_pk"] for v in pending} - {None})  # pages name them with activity_name
@@ -49,7 +51,8 @@ def manager_todo(conn: Connection, viewer: Viewer, today: date, now: float) -> d
             "cadence_weeks": cadence // 7 if cadence else None, "team_size": len(team), "today": today}
 
 
-def learner_todo(conn: Connection, viewer: Viewer, today: date) -> dict[str, Any]:
+def learner_todo(conn: Connection, viewer: Viewer, today: date, translate: Translate = english) -> dict[str, Any]:
+    """What waits for the learner; ``translate`` writes the name of an erased manager (people.shown_name)."""
     me = viewer.person_id
     validations = coaching_store.validations_of(conn, me)
     activities = activity_statuses(conn, me, validations)
@@ -63,7 +66,7 @@ def learner_todo(conn: Connection, viewer: Viewer, today: date) -> dict[str, Any
     actions = [a for a in coaching_store.actions_of(conn, me, open_only=True) 
                if a.owner == "learner" and action_due_this_week(a.due_on, today)]
     to_rate = due_queries.unrated_conversations(conn, me)
-    who = names(conn, {c["manager_id"] for c in to_rate})
+    who = names(conn, {c["manager_id"] for c in to_rate}, translate)
     return {
         "activities": activities,
         "more_evidence": more_evidence,

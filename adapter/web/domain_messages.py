@@ -44,20 +44,21 @@ def _locale_number(value: float, decimals: int) -> str:
 # template macros (a macro call builds a frame and a context per call, ~100 per page).
 _FIELD_ERROR = Markup('<span class="field-error" id="{0}-error">{1}.</span>')
 _INVALID = Markup('aria-invalid="true" aria-describedby="{0}-error"')
+_NOTHING = Markup()  # what each prints for a field without a problem: one object, not one per call
 
 
 def field_error(error: Any, name: str) -> Markup:
     """A form field's own problems (``error``: the form's RuleViolation, or none)."""
     if not error:
-        return Markup()
-    return Markup().join(_FIELD_ERROR.format(name, rule_problem(e)) for e in error.all if e.name == name)
+        return _NOTHING
+    return _NOTHING.join(_FIELD_ERROR.format(name, rule_problem(e)) for e in error.all if e.name == name)
 
 
 def invalid(error: Any, name: str) -> Markup:
     """The attributes that tie a field to its problem, if the form has one for it."""
     if error and any(e.name == name for e in error.all):
         return _INVALID.format(name)
-    return Markup()
+    return _NOTHING
 
 
 def init_app(app: Flask) -> None:

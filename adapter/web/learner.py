@@ -45,7 +45,7 @@ def _page(error: RuleViolation | None = None, status: int = 200):
     session = current_session()
     with page_connection() as conn:
         me = current_viewer()
-        page = learner_page(conn, me, session.resource_link_pk, catalog())
+        page = learner_page(conn, me, session.resource_link_pk, catalog(), _)
         undo = withdrawn_undo(conn, "learner.undo_withdrawal", WITHDRAWABLE)
     return render_template("learner/home.html", context=session.launch.get("context") or {},
                            error=error, form=request.form if error else {}, manages=bool(me.mentee_ids),
@@ -140,7 +140,7 @@ def undo_withdrawal(record_type: str, record_id: int):
 @personal_pages
 def todo():
     with page_connection() as conn:
-        page = learner_todo(conn, current_viewer(), today_of(now()))
+        page = learner_todo(conn, current_viewer(), today_of(now()), _)
     return render_template("learner/todo.html", saved=saved_message(SAVED), **page)
 
 

@@ -67,7 +67,7 @@ def mentee(learner_id: int):
 
 def _mentee_page(learner_id: int, error: RuleViolation | None = None, status: int = 200):
     with page_connection() as conn:
-        page = mentee_page(conn, current_viewer(), learner_id, catalog())
+        page = mentee_page(conn, current_viewer(), learner_id, catalog(), _)
         undo = withdrawn_undo(conn, "manager.undo_withdrawal", ("conversation",))
     return render_template("manager/mentee.html", saved=saved_message(SAVED), error=error, undo=undo,
                            form=request.form if error else {},

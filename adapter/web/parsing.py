@@ -102,11 +102,29 @@ def _read_body(environ: dict, length: int, limit: int) -> bytes:
 
 
 def _holds_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_holds_nul(key) or _holds_nul(inner) for key, inner in value.items())
-    return isinstance(value, list) and any(_holds_nul(inner) for inner in value)
+    """Walked with a list, not by recursion: a document the parser read can nest nearly as deep
+    as the interpreter's recursion limit, and this runs some frames deeper than the parser did."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item)
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
+
+
+def _json_body(asked: Request) -> Any:
+    """The JSON body, or None when it is not JSON this check can read: nested past the parser's
+    depth (a RecursionError, not a ValueError); the endpoint refuses such a body itself."""
+    try:
+        return asked.get_json(silent=True)
+    except RecursionError:
+        return None
 
 
 def _refuse_nul() -> None:
@@ -115,7 +133,7 @@ def _refuse_nul() -> None:
     query, form = asked.args, asked.form  # both parsed first: a body over the limit is a 413 whatever it holds
     if ("\x00" in asked.path or _holds_nul_text(query) or _holds_nul_text(form)
             or (asked.environ.get("CONTENT_TYPE") not in (None, "", URLENCODED) and asked.is_json
-                and b"\\u0000" in asked.get_data(cache=True).lower() and _holds_nul(asked.get_json(silent=True)))):
+                and b"\\u0000" in asked.get_data(cache=True).lower() and _holds_nul(_json_body(asked)))):
         abort(400, description="The request holds a NUL character, which no field accepts.")
 
 

@@ -55,7 +55,7 @@ def provisioner() -> Provisioner:
 def payload() -> object:
     try:
         return json.loads(request.get_data(cache=True) or b"null")
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested past the parser's depth
         raise _Malformed from None
 
 

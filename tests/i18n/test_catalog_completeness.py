@@ -95,6 +95,30 @@ def test_translations_keep_the_placeholders_of_their_msgid(locale):
     assert wrong == []
 
 
+# A plural written as a bracketed ending ("3 learner(s)", "mort(s)", "Nachricht(en)") instead of
+# ngettext's forms. "Redirect URI(s)" is not a count: it is the field name LMS registration forms use.
+BRACKETED_PLURAL = re.compile(r"\w\((?:s|es|n|en|x)\)")
+LMS_FIELD_NAMES = {"Redirect URI(s)"}
+
+
+@pytest.mark.parametrize("locale", ["en", *sorted(CATALOGS)])
+def test_no_text_writes_a_plural_as_a_bracketed_ending(locale):
+    path = translations.TEMPLATE if locale == "en" else CATALOGS[locale]
+    bracketed = [text for message in translations.read_catalog(path, None if locale == "en" else locale)
+                 if message.id and message.id not in LMS_FIELD_NAMES
+                 for text in (*_texts(message.id), *_texts(message.string)) if BRACKETED_PLURAL.search(text)]
+    assert bracketed == [], "mark a count with ngettext / Np_ and its singular and plural (README \"Languages\")"
+
+
+def test_the_bracketed_plural_check_sees_one():
+    assert all(BRACKETED_PLURAL.search(text) for text in ("3 learner(s)", "%(num)d mort(s)", "Nachricht(en)"))
+    assert not any(BRACKETED_PLURAL.search(text) for text in ("%(num)d learners", "OIDC (login)", "%(name)s"))
+
+
+def _texts(text: str | tuple) -> tuple:
+    return (text,) if isinstance(text, str) else tuple(text)
+
+
 def _placeholders(text: str) -> set[str]:
     """Its %-placeholders, and "%" for a stray percent sign (as the msgid has it, or not)."""
     found = set(PLACEHOLDER.findall(text))

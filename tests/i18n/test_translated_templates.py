@@ -1,10 +1,12 @@
 """Templates' fixed texts are translated when a template is compiled for a catalog
-(web/translated_templates.py), and render exactly what Jinja's new-style gettext renders."""
+(web/translated_templates.py), and render exactly what Jinja's new-style gettext renders;
+every value they print, exactly what Jinja's escaping prints."""
 from __future__ import annotations
 
 import pytest
 from flask_babel import force_locale, gettext, ngettext
-from jinja2 import DictLoader, Environment, select_autoescape
+from jinja2 import DictLoader, Environment, StrictUndefined, UndefinedError, select_autoescape
+from markupsafe import Markup
 
 from adapter.config import Settings
 from adapter.web import create_app
@@ -25,8 +27,33 @@ TEMPLATES = {
     "lib.html": "{% macro names() %}{{ extra|default('no extra') }}|{{ range(2)|list }}|{{ who is defined }}{% endmacro %}",
     "imports.html": "{% from 'lib.html' import names %}{{ names() }}|{{ extra|default('no extra') }}|{{ who }}"
                     "|{{ joiner is string }}",
+    # Every kind of value a page prints, escaped (or not) as Jinja's own code would.
+    "printed.html": "{{ who }}|{{ safe }}|{{ own_markup }}|{{ html }}|{{ number }}|{{ 2.5 }}|{{ nothing }}|"
+                    "{{ unknown }}|{{ who|safe }}|{{ who ~ safe }}|{{ [who] }}|{{ text_like }}|"
+                    "{% macro m() %}<{{ who }}>{% endmacro %}{{ m() }}|{% set kept %}{{ who }}{% endset %}{{ kept }}|"
+                    "{% for w in [who, safe] %}{{ w }}{% endfor %}",
+    "printed.txt": "{{ who }}|{{ safe }}|{{ html }}|{{ number }}",
+    "switched.html": "{% autoescape switch %}{{ who }}|{{ safe }}{% endautoescape %}|"
+                     "{% autoescape false %}{{ who }}{% endautoescape %}|{{ who }}",
 }
-VALUES = {"who": "<b>Ana & \"Ben\"</b>", "link": "/x?a=1&b='2'", "word": "Language"}
+
+
+class _OwnMarkup(Markup):
+    pass
+
+
+class _Html:
+    def __html__(self):
+        return "<i>as its own html</i>"
+
+
+class _TextLike(str):
+    pass
+
+
+VALUES = {"who": "<b>Ana & \"Ben\"</b>", "link": "/x?a=1&b='2'", "word": "Language", "safe": Markup("<em>&amp;</em>"),
+          "own_markup": _OwnMarkup("<u>x</u>"), "html": _Html(), "number": 12, "nothing": None,
+          "text_like": _TextLike("<s>"), "switch": True}
 
 
 @pytest.fixture(scope="module")
@@ -97,3 +124,25 @@ def test_renders_and_imports_see_the_names_jinja_gives_them(app, extra):
     assert rendered[0] == rendered[1]
     assert rendered[0].startswith("&lt;own global&gt;|[0, 1]|False|" if extra else "no extra|[0, 1]|False|")
     assert rendered[0].endswith("|True" if extra else "|False")
+
+
+@pytest.mark.parametrize("switch", [True, False])
+def test_printed_values_are_what_jinjas_escaping_prints(app, switch):
+    """The tool's templates print a value with ``_printed`` (markupsafe's escape without a Markup
+    wrapper): the same text for a string, Markup and its subclasses, ``__html__``, numbers,
+    None, an undefined name, inside macros, ``set`` blocks, loops, and where autoescaping is
+    switched while rendering (Jinja's own choice there)."""
+    ours, jinja = environments(app)
+    values = {**VALUES, "switch": switch}
+    with app.test_request_context():
+        for name in ("printed.html", "printed.txt", "switched.html"):
+            assert ours.get_template(name).render(values) == jinja.get_template(name).render(values)
+    assert "&lt;b&gt;Ana &amp; &#34;Ben&#34;&lt;/b&gt;|<em>&amp;</em>|<u>x</u>|<i>as its own html</i>|12|2.5|None||" in (
+        ours.get_template("printed.html").render(values))
+
+
+def test_a_strictly_undefined_value_still_fails_when_printed(app):
+    ours, _ = environments(app)
+    ours.undefined = StrictUndefined
+    with app.test_request_context(), pytest.raises(UndefinedError):
+        ours.get_template("printed.html").render({})

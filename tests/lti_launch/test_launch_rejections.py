@@ -97,6 +97,12 @@ def not_a_jwt(peers, claims):
     return "this-is-not-a-jwt"
 
 
+def nested_past_the_parsers_depth(peers, claims):
+    header = b64(json.dumps({"alg": "RS256", "typ": "JWT", "kid": peers.lms.registration.signing_key.kid}).encode())
+    payload = b64(b'{"roles": ' + b"[" * 20_000)
+    return f"{header}.{payload}.{signed(peers, claims).split('.')[2]}"
+
+
 def drop_resource_link_id(claims):
     claims[c.RESOURCE_LINK] = {"title": "no id"}
 
@@ -119,6 +125,7 @@ CASES = [
     ("wrong LTI version", setting(c.VERSION, "1.1.0"), None, 400, "lti_version_unsupported"),
     ("missing LTI version", without(c.VERSION), None, 400, "lti_version_missing"),
     ("not a JWT", None, not_a_jwt, 400, "id_token_malformed"),
+    ("JSON nested deeper than any parser goes", None, nested_past_the_parsers_depth, 400, "id_token_malformed"),
     ("a JWT that is not an LTI message", strip_lti_claims, None, 400, "not_lti_message"),
     ("missing message_type", without(c.MESSAGE_TYPE), None, 400, "message_type_missing"),
     ("unsupported message_type", setting(c.MESSAGE_TYPE, "LtiSubmissionReviewRequest"), None, 400,

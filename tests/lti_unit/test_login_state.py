@@ -2,6 +2,9 @@
 the tool issued, or nothing."""
 from __future__ import annotations
 
+import hashlib
+import hmac
+
 import pytest
 
 from lti.client_storage import is_storage_state
@@ -54,3 +57,13 @@ def test_the_secret_is_long_and_never_shown():
     with pytest.raises(ValueError):
         LoginStates(b"short")
     assert "kkkk" not in repr(STATES)
+
+
+@pytest.mark.parametrize("secret", [b"k" * 32, b"s" * 64, b"long" * 25])  # shorter than, as long as, longer than a block
+@pytest.mark.parametrize("data", [b"", b"login", bytes(range(256)) * 3])
+def test_tags_are_hmac_sha256_of_purpose_and_data(secret, data):
+    """The tags come from an HMAC keyed once and copied per tag: they must be exactly
+    HMAC-SHA256 of the purpose and the data, truncated, whatever the secret's length."""
+    states = LoginStates(secret)
+    for purpose in (b"state:", b"nonce:"):
+        assert states._tag(purpose, data) == hmac.new(secret, purpose + data, hashlib.sha256).digest()[:16]

@@ -110,3 +110,19 @@ def test_malformed_jwks_entries_are_ignored(keys):
     platform_keys = PlatformKeys(MemoryKeySetCache(), clock=Clock())
     assert platform_keys.find_key(URL, "broken") is None
     assert platform_keys.find_key(URL, keys[0].kid) is not None
+
+
+@responses.activate
+def test_a_key_set_nested_past_the_json_parsers_depth_is_an_unusable_answer(keys):
+    """It raised RecursionError out of the launch (a 500); it is an answer the tool cannot
+    use, as malformed JSON is: the cached keys go on serving, and without them the launch
+    says the keys could not be fetched."""
+    responses.add(responses.GET, URL, json={"keys": [keys[0].public_jwk()]}, headers={"Cache-Control": "max-age=1"})
+    clock = Clock()
+    platform_keys = PlatformKeys(MemoryKeySetCache(), clock=clock, refetch_interval=1)
+    platform_keys.find_key(URL, keys[0].kid)
+    responses.replace(responses.GET, URL, body=b'{"keys": ' + b"[" * 100_000, content_type="application/json")
+    clock.now += 5
+    assert platform_keys.find_key(URL, keys[0].kid) is not None
+    with pytest.raises(KeySetUnavailable):
+        PlatformKeys(MemoryKeySetCache(), clock=clock).find_key(URL, keys[0].kid)

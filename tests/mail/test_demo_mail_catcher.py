@@ -17,5 +17,5 @@ def test_the_catcher_page_lists_messages_with_their_invitations(smtp):
         client.send_message(message)
     smtp.catcher.wait_for(1)
     page = create_app(smtp).test_client().get("/").get_data(as_text=True)
-    assert "1 message(s)" in page and "Check-in &lt;soon&gt;" in page
+    assert "catcher: 1 message<" in page and "Check-in &lt;soon&gt;" in page
     assert "with a calendar invitation (REQUEST)" in page and "Hello Ana" in page

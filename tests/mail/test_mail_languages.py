@@ -18,7 +18,10 @@ from babel.support import Translations
 from icalendar import Calendar
 
 from adapter import translations as catalogs
-from adapter.persistence import locale_store
+from adapter.persistence import locale_store, mail_store
+from adapter.services.calendar import PlannedCheckIn, invitation
+from adapter.services.mail_messages import Language, Text
+from adapter.services.personal_data import Actor, erase_person_by_id
 from adapter.services.reminders import ReminderScan
 from adapter.translations.pseudo import ACCENTED, pseudo_text
 
@@ -104,3 +107,19 @@ def test_the_digest_subject_takes_the_french_plural_form_of_its_count(team, smtp
                                  n) % {"num": n} for n in (1, 3))
     assert one != many  # the catalog has the forms (the singular is not the plural with a number)
     assert one in {m["Subject"] for m in to(smtp.messages, "maria")}
+
+
+
+def test_an_invitation_names_an_erased_person_in_its_recipients_words(team, smtp):
+    """A plan's manager erased: their contact's name is Text, and the invitation written for a
+    French recipient says "Nom supprimé" where it named them, not the pseudonym."""
+    erase_person_by_id(team.engine, team.platform_id, team.people["maria"], Actor(None, "test"), time.time())
+    with team.engine.connect() as conn:
+        maria, ana = (mail_store.contact(conn, team.people[name], Text) for name in ("maria", "ana"))
+    plan = PlannedCheckIn(7, in_days(3), 1, True, maria, ana)
+    french = Language("fr")
+    ics = invitation(plan, "coachbridge.test", "coaching@example.org", time.time(), french.gettext)
+    event = Calendar.from_ical(ics).walk("VEVENT")[0]
+    assert str(event["SUMMARY"]) == french.gettext("Check-in: %(manager)s and %(learner)s", manager="Nom supprimé",
+                                                   learner="Ana")
+    assert "erased-" not in ics

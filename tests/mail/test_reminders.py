@@ -8,6 +8,7 @@ import threading
 import time
 from datetime import timedelta
 
+import pytest
 from babel.dates import format_date
 from sqlalchemy import func, select, update
 
@@ -15,12 +16,13 @@ from adapter.domain.due import end_of_week
 from adapter.domain.relationships import ManagerLink
 from adapter.persistence import people_store
 from adapter.persistence.relationships_store import link_manager
-from adapter.persistence.tables import outbox, outbox_payloads, resource_links
+from adapter.persistence.tables import outbox, outbox_payloads, people, resource_links
 from adapter.services import coaching
 from adapter.services.personal_data import Actor, erase_person_by_id
 from adapter.services.reminders import SCAN_EVERY, ReminderScan
 
 from .conftest import ACTIVITY_URL, PUBLIC_URL, in_days, today
+from .test_mail_languages import choose
 
 
 def _mail_rows(engine) -> int:
@@ -175,3 +177,23 @@ def test_a_managers_erasure_cancels_their_queued_digest(team, smtp):
     erase_person_by_id(team.engine, team.platform_id, team.people["maria"], Actor(None, "test"), time.time())
     assert _pending_mail_to(team.engine, team.people["maria"]) == []
     assert team.drain() == 0
+
+
+@pytest.mark.parametrize("locale, agreed_with", [
+    (None, "An action you agreed with Name removed is due on"),
+    ("fr", "Une action convenue avec Nom supprimé arrive à échéance le")])
+def test_an_action_reminder_names_an_erased_manager_in_words_not_by_pseudonym(team, smtp, locale, agreed_with):
+    """Maria agreed the action with Ana, then was erased: the action stays Ana's, and its
+    reminder says "Name removed" in Ana's language where it named Maria."""
+    team.check_in(due_on=in_days(1))
+    erase_person_by_id(team.engine, team.platform_id, team.people["maria"], Actor(None, "test"), time.time())
+    with team.engine.connect() as conn:
+        pseudonym = conn.execute(select(people.c.sub).where(people.c.id == team.people["maria"])).scalar_one()
+    if locale:
+        choose(team, "ana", locale)
+    assert ReminderScan(team.engine, PUBLIC_URL).run_once() == 1  # Ana's; Maria has no address left
+    assert team.drain() == 1
+    (reminder,) = smtp.catcher.wait_for(1)
+    bodies = [reminder.get_body((kind,)).get_content() for kind in ("plain", "html")]
+    assert reminder["To"].startswith("Ana") and all(agreed_with in body for body in bodies)
+    assert all(pseudonym not in body for body in bodies) and pseudonym not in reminder.as_string()

@@ -147,3 +147,13 @@ def test_nul_characters_and_overlong_names_are_invalid_values(api, scim_db):
     assert counts(scim_db) == before
     long_name = api.post("/Users", json={**user(new_name()), "displayName": "N" * 400})
     assert long_name.status_code == 201  # kept as sent; the person's name in coachbridge is cut to fit
+
+
+@pytest.mark.parametrize("inner", ['"x"', '"\\u0000"'])  # the second also meets the NUL check every request passes
+def test_json_nested_past_the_parsers_depth_is_invalid_syntax(api, scim_db, inner):
+    """~30,000 '[' fit under the body limit; Python's JSON parser gives up long before (a
+    RecursionError, not a ValueError): the client gets a SCIM 400, not a server error."""
+    before = counts(scim_db)
+    body = "[" * 30_000 + inner + "]" * 30_000
+    assert_scim_error(api.post("/Users", data=body), 400, "invalidSyntax")
+    assert counts(scim_db) == before

@@ -120,6 +120,28 @@ def test_delivery_page_shows_dead_messages_and_requeues_them(peers, admin):
     box.mark_dead(box.claim_due("admin-dead", 10, _now())[0].id, "left dead for the next run")
 
 
+@pytest.mark.parametrize("language, one, two", [
+    ("en", "Requeue 1 dead message", "Requeue 2 dead messages"),
+    ("de", "1 unzustellbare Nachricht erneut einreihen", "2 unzustellbare Nachrichten erneut einreihen"),
+    ("es", "Volver a poner en cola 1 mensaje muerto", "Volver a poner en cola 2 mensajes muertos"),
+    ("fr", "Remettre en file 1 message mort", "Remettre en file 2 messages morts")])
+def test_the_requeue_button_counts_in_words_of_its_language(peers, admin, language, one, two):
+    """One dead message or two: the singular or the plural, never a "(s)" form."""
+    box = SqlOutbox(peers.engine, "xapi")
+    for target, dead in ((f"plural-one-{language}", 1), (f"plural-two-{language}", 2)):
+        with peers.engine.begin() as conn:
+            for n in range(dead):
+                enqueue(conn, "xapi", target, f"{target}-{n}", {"id": n}, time.time(), source=f"reflection {n} v1")
+        for row in box.claim_due(target, 10, _now()):
+            box.mark_dead(row.id, "400 rejected")
+    page = admin.get(peers.tool_url + "/admin/delivery", headers={"Accept-Language": language}).text
+    row_of = {target: page.split(f">{target}<")[1].split("</tr>")[0]
+              for target in (f"plural-one-{language}", f"plural-two-{language}")}
+    assert f">{one}</button>" in row_of[f"plural-one-{language}"]
+    assert f">{two}</button>" in row_of[f"plural-two-{language}"]
+    assert "(s)" not in page
+
+
 def test_every_form_needs_the_csrf_token(peers, admin):
     for path in ("/admin/lrs/new", "/admin/lrs/privacy/1", "/admin/delivery/retry-dead"):
         assert admin.post(peers.tool_url + path, data={"identity_format": "account"}).status_code == 403
