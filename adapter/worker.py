@@ -123,7 +123,7 @@ class XapiDelivery:
 def default_jobs(engine: Engine, cipher: KeyCipher | None, lease: float = CLAIM_LEASE_SECONDS,
                  allow_private_addresses: bool = False) -> list[DeliveryJob]:
     """xAPI statements to the LRSs, AGS scores to the LMSs' gradebooks, mail, and forgetting
-    expired sessions and pending logins."""
+    expired sessions and the logins used."""
     access = LmsAccess(engine, ToolKeyStore(engine, cipher), cipher, allow_private_addresses)
     return [XapiDelivery(engine, cipher, lease=lease, allow_private_addresses=allow_private_addresses),
             ScoreDeliveryJob(access, lease=lease),

@@ -115,3 +115,9 @@ class LoginStates:
             return _same(tag, self._tag(b"nonce:", _unb64(login_id)))
         except ValueError:  # not base64
             return False
+
+
+def nonce_login_id(nonce: str) -> str:
+    """The login id (:attr:`PendingLogin.login_id`) of the login a nonce issued by this tool
+    was derived from: the nonce is used when that login is."""
+    return nonce.partition(".")[0]

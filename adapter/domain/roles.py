@@ -1,7 +1,7 @@
 """Which coachbridge roles a launch grants, from its LTI roles and the role map."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from lti.roles import parse_role
 
@@ -13,19 +13,25 @@ class RoleMap:
     by_scope: dict[str, dict[str, str]]
     landing_priority: tuple[str, ...]
     default: str = "learner"
-    _cache: dict = field(default_factory=dict, compare=False, repr=False)
 
-    def app_roles(self, lti_roles: list[str]) -> list[str]:
-        """The coachbridge roles, most powerful landing first; never empty."""
+    def grants(self, lti_roles: list[str]) -> tuple[list[str], bool]:
+        """:meth:`app_roles` and :meth:`is_mentor` at once, each role parsed once (every
+        launch asks both)."""
         granted: set[str] = set()
+        mentor = False
         for uri in lti_roles:
             role = parse_role(uri)
             app_role = self.by_scope.get(role.scope, {}).get(role.name)
             if app_role:
                 granted.add(app_role)
+            mentor = mentor or role.name == "Mentor"
         if not granted:
             granted.add(self.default)
-        return [r for r in self.landing_priority if r in granted]
+        return [r for r in self.landing_priority if r in granted], mentor
+
+    def app_roles(self, lti_roles: list[str]) -> list[str]:
+        """The coachbridge roles, most powerful landing first; never empty."""
+        return self.grants(lti_roles)[0]
 
     def is_mentor(self, lti_roles: list[str]) -> bool:
-        return any(parse_role(uri).name == "Mentor" for uri in lti_roles)
+        return self.grants(lti_roles)[1]

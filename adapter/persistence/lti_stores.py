@@ -20,12 +20,13 @@ from typing import Callable
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from lti.login_state import nonce_login_id
 from lti.storage import CachedKeySet, PendingLogin, Registration
 
 from . import driver_sql
 from .database import one_statement
 from .platform_store import REGISTRATION_CACHES, platform_page_urls
-from .tables import deployments, key_set_cache, pending_logins, platforms
+from .tables import deployments, key_set_cache, platforms, used_logins
 
 REGISTRATION_TTL = 5.0
 
@@ -100,14 +101,10 @@ class SqlRegistrationStore:
 
 
 # Every launch runs the INSERT (driver_sql.py says why as SQL text); a refused one also the
-# first SELECT. A row is a used login, under its login id (its state is longer than the
-# column, and only the launch that consumes it writes); the target link is not kept.
+# SELECT. A row is a used login under its login id, the one thing a launch writes about it.
 _CONSUME_LOGIN = driver_sql.both(
-    "INSERT INTO pending_logins (state, nonce, issuer, client_id, browser_binding, target_link_uri, expires_at,"
-    " consumed_at) VALUES (:state, :nonce, :issuer, :client_id, :browser_binding, '', :expires_at, :now)"
-    " ON CONFLICT DO NOTHING")
-_LOGIN_USED = driver_sql.both("SELECT 1 FROM pending_logins WHERE state = :state")
-_NONCE_USED = driver_sql.both("SELECT 1 FROM pending_logins WHERE nonce = :nonce")
+    "INSERT INTO used_logins (login_id, expires_at) VALUES (:login_id, :expires_at) ON CONFLICT DO NOTHING")
+_LOGIN_USED = driver_sql.both("SELECT 1 FROM used_logins WHERE login_id = :login_id")
 
 
 class SqlLoginStore:
@@ -131,25 +128,22 @@ class SqlLoginStore:
 
     def consume_login(self, login: PendingLogin, now: float) -> bool:
         # One insert that does nothing if the login is there: whichever worker's lands first wins.
-        params = {"state": login.login_id, "nonce": login.nonce, "issuer": login.issuer, "client_id": login.client_id,
-                  "browser_binding": login.browser_binding, "expires_at": login.expires_at, "now": now}
+        params = {"login_id": login.login_id, "expires_at": login.expires_at}
         with self._connection(write=True) as conn:
             return driver_sql.run_count(conn, _CONSUME_LOGIN, params) == 1
 
-    def _found(self, statement: dict[str, str], params: dict) -> bool:
-        with self._connection(write=False) as conn:
-            return bool(driver_sql.run(conn, statement, params))
-
     def login_used(self, login_id: str) -> bool:
-        return self._found(_LOGIN_USED, {"state": login_id})
+        with self._connection(write=False) as conn:
+            return bool(driver_sql.run(conn, _LOGIN_USED, {"login_id": login_id}))
 
     def nonce_used(self, nonce: str) -> bool:
-        return self._found(_NONCE_USED, {"nonce": nonce})
+        """A nonce is used with its login, the one it was derived from."""
+        return self.login_used(nonce_login_id(nonce))
 
     def purge_expired(self, now: float, keep_for: float = 3600.0) -> int:
         """Forget logins long expired; kept an hour so a late replay still reads as a replay."""
         with self.engine.begin() as conn:
-            return conn.execute(delete(pending_logins).where(pending_logins.c.expires_at < now - keep_for)).rowcount
+            return conn.execute(delete(used_logins).where(used_logins.c.expires_at < now - keep_for)).rowcount
 
 
 class SqlKeySetCache:

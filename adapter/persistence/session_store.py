@@ -1,9 +1,10 @@
 """Server-side web sessions: the browser holds a random token, the database its hash."""
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
-import secrets
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,19 +44,32 @@ class WebSession:
     expires_at: float
 
 
+_TOKEN_BYTES = 32  # a session token's and a CSRF token's randomness
+
+
+def _urlsafe(random: bytes) -> str:
+    """As ``secrets.token_urlsafe`` encodes its bytes."""
+    return base64.urlsafe_b64encode(random).rstrip(b"=").decode("ascii")
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def start_session(conn: Connection, *, now: float, lifetime: float, **fields: Any) -> tuple[str, WebSession]:
+def start_session(conn: Connection, *, now: float, lifetime: float, person_id: int | None = None,
+                  platform_id: int | None = None, context_pk: int | None = None, resource_link_pk: int | None = None,
+                  app_role: str, app_roles: list[str], launch: dict[str, Any]) -> tuple[str, WebSession]:
     """Store a new session; return the browser's token and the session as loaded later."""
-    token = secrets.token_urlsafe(32)
-    values = {"csrf_token": secrets.token_urlsafe(32), "expires_at": now + lifetime, **fields}
-    row = {name: values.get(name) for name in WebSession.__dataclass_fields__}
-    row.update(token_hash=token_hash(token), created_at=now, app_roles=json.dumps(row["app_roles"]),
-               launch=json.dumps(row["launch"]))
-    driver_sql.run(conn, _INSERT_SESSION, row)
-    return token, WebSession(**{k: values.get(k) for k in WebSession.__dataclass_fields__})
+    # Both tokens from one read of the system's random source (token_urlsafe(32) each, as before).
+    random = os.urandom(2 * _TOKEN_BYTES)
+    token, csrf_token = _urlsafe(random[:_TOKEN_BYTES]), _urlsafe(random[_TOKEN_BYTES:])
+    session = WebSession(person_id, platform_id, context_pk, resource_link_pk, app_role, app_roles, launch,
+                         csrf_token, now + lifetime)
+    driver_sql.run(conn, _INSERT_SESSION, {
+        "token_hash": token_hash(token), "person_id": person_id, "platform_id": platform_id, "context_pk": context_pk,
+        "resource_link_pk": resource_link_pk, "app_role": app_role, "app_roles": json.dumps(app_roles),
+        "launch": json.dumps(launch), "csrf_token": csrf_token, "created_at": now, "expires_at": session.expires_at})
+    return token, session
 
 
 def create_session(conn: Connection, *, now: float, lifetime: float, **fields: Any) -> str:

@@ -74,16 +74,15 @@ tool_keys = Table(
     Column("published_until", Float, nullable=True),
 )
 
-pending_logins = Table(
-    "pending_logins", metadata,
-    Column("state", String(100), primary_key=True),
-    Column("nonce", String(100), nullable=False, unique=True),
-    Column("issuer", String(255), nullable=False),
-    Column("client_id", String(255), nullable=False),
-    Column("browser_binding", String(100), nullable=False),
-    Column("target_link_uri", Text, nullable=False),
-    Column("expires_at", Float, nullable=False, index=True),
-    Column("consumed_at", Float, nullable=True),
+# A login used by its launch, under its login id (lti/login_state.py: the login itself
+# travels in its state), kept until an hour after it expired so a replay reads as one.
+# One B-tree on SQLite (no rowid, no other index): each launch inserts here, and a purge
+# scanning it costs less than keeping an index of expiries would.
+used_logins = Table(
+    "used_logins", metadata,
+    Column("login_id", String(100), primary_key=True),
+    Column("expires_at", Float, nullable=False),
+    sqlite_with_rowid=False,
 )
 
 key_set_cache = Table(

@@ -16,7 +16,7 @@ PURGE_EVERY = 300.0  # seconds; several workers purging at once only repeat a de
 
 
 class PurgeExpired:
-    """Deletes expired web sessions and pending logins at most every ``interval`` seconds."""
+    """Deletes expired web sessions and logins used at most every ``interval`` seconds."""
 
     def __init__(self, engine: Engine, interval: float = PURGE_EVERY, clock: Callable[[], float] = time.time) -> None:
         self.engine = engine

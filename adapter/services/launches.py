@@ -59,7 +59,7 @@ def open_session(conn: Connection, launch: ValidLaunch, role_map: RoleMap, now: 
     """
     platform_id = launch.registration.ref
     lti_roles = [r for r in launch.roles if isinstance(r, str)]
-    app_roles = role_map.app_roles(lti_roles)
+    app_roles, mentor = role_map.grants(lti_roles)
     context_claim = launch.claim(c.CONTEXT)
     link_claim = launch.claim(c.RESOURCE_LINK)
     custom = launch.claim(c.CUSTOM)
@@ -103,7 +103,7 @@ def open_session(conn: Connection, launch: ValidLaunch, role_map: RoleMap, now: 
     if context_pk is not None:
         membership = known.membership if known.person and known.person["id"] == person_id else None
         people_store.save_membership(conn, context_pk, person_id, app_roles, lti_roles, now, stored=membership)
-    if role_map.is_mentor(lti_roles):
+    if mentor:
         # role_scope_mentor is trusted only with the Mentor role (validation refuses
         # it otherwise); an empty or absent list means "no mentees through the LMS".
         mentees = launch.claims.get(c.ROLE_SCOPE_MENTOR) or []

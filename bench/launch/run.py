@@ -217,7 +217,9 @@ def main() -> int:
             import sqlite3
             db = sqlite3.connect(work / "coachbridge" / "coachbridge.db")
             sessions = db.execute("SELECT count(*) FROM web_sessions").fetchone()[0]
-            consumed = db.execute("SELECT count(*) FROM pending_logins WHERE consumed_at IS NOT NULL").fetchone()[0]
+            tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            consumed = db.execute("SELECT count(*) FROM used_logins" if "used_logins" in tables  # since 0018u
+                                  else "SELECT count(*) FROM pending_logins WHERE consumed_at IS NOT NULL").fetchone()[0]
             db.close()
             counted = sum(r.launches for (name, _), r in results.items() if name == "coachbridge")
             print(f"coachbridge database: {consumed} logins consumed, {sessions} sessions written "

@@ -26,7 +26,7 @@ def instance(tmp_path, monkeypatch):
 def test_db_upgrade_creates_the_schema(instance, capsys):
     assert main(["db", "upgrade"]) == 0
     engine = make_engine(f"sqlite:///{instance / 'coachbridge.db'}")
-    assert {"platforms", "pending_logins", "web_sessions"} <= set(inspect(engine).get_table_names())
+    assert {"platforms", "used_logins", "web_sessions"} <= set(inspect(engine).get_table_names())
     assert migrations_current(engine)
     assert main(["db", "upgrade"]) == 0  # idempotent
 

@@ -18,7 +18,7 @@ from adapter.logging_setup import redact_every_log
 from adapter.persistence.database import make_engine, upgrade
 from adapter.persistence.lti_stores import SqlLoginStore
 from adapter.persistence.session_store import create_session
-from adapter.persistence.tables import pending_logins, web_sessions
+from adapter.persistence.tables import used_logins, web_sessions
 from adapter.services.admin_access import issue_admin_link
 from adapter.worker import Worker, default_jobs
 from lti.storage import PendingLogin
@@ -29,7 +29,7 @@ def login(state: str, expires_at: float) -> PendingLogin:
                         issuer="https://lms.example.org", client_id="c1", browser_binding="b", expires_at=expires_at)
 
 
-def test_the_worker_forgets_expired_sessions_and_pending_logins(database_url):
+def test_the_worker_forgets_expired_sessions_and_used_logins(database_url):
     engine = make_engine(database_url)
     upgrade(engine)
     now = time.time()
@@ -48,7 +48,7 @@ def test_the_worker_forgets_expired_sessions_and_pending_logins(database_url):
         while True:
             with engine.connect() as conn:
                 sessions = conn.execute(select(web_sessions.c.expires_at)).scalars().all()
-                states = set(conn.execute(select(pending_logins.c.state)).scalars())
+                states = set(conn.execute(select(used_logins.c.login_id)).scalars())
             if (len(sessions) == 1 and "long-expired" not in states) or time.monotonic() > deadline:
                 break
             time.sleep(0.05)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, update
 
-from adapter.persistence.tables import key_set_cache, manager_links, memberships, pending_logins, people
+from adapter.persistence.tables import key_set_cache, manager_links, memberships, people, used_logins
 from lti import claims as c
+from lti.login_state import nonce_login_id
 from tests.peers.lti_platform import browser, demo_platform_id, full_launch, launch_session, post_launch, start_login
 
 
@@ -80,8 +81,8 @@ def test_the_launch_answers_with_the_page_and_consumes_its_login(peers):
     assert page.headers["Cache-Control"] == "no-store"
     assert launch_session(peers, page)["resource_link_pk"] is not None
     with peers.engine.connect() as conn:
-        consumed = conn.execute(select(pending_logins.c.consumed_at).where(pending_logins.c.nonce == login.nonce)
-                                ).scalar()
+        consumed = conn.execute(select(used_logins.c.login_id).where(
+            used_logins.c.login_id == nonce_login_id(login.nonce))).scalar()
     assert consumed is not None
     landing = login.client.get(peers.tool_url + "/learner/")
     assert landing.status_code == 200 and "Giving feedback" in landing.text

@@ -82,7 +82,7 @@ def test_a_repeated_launch_writes_only_its_session_and_its_login(peers):
         assert post_launch(peers, login, token).status_code == 200
     writes = [s.split("(")[0].split(" SET ")[0] for s in statements
               if s.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))]
-    assert writes == ["INSERT INTO web_sessions ", "INSERT INTO pending_logins "], statements
+    assert writes == ["INSERT INTO web_sessions ", "INSERT INTO used_logins "], statements
 
 
 # A repeated launch by a learner with no records yet, both requests: SQLite's statements
