@@ -16,7 +16,8 @@ from adapter.domain.due import CADENCE_PARAMETER, CheckInPlan, check_in_due_on, 
 
 from . import driver_rows, driver_sql
 from .coaching_tables import agreed_actions, conversations, validation_requests
-from .reminder_tables import check_in_cadences
+from .plan_store import CANCELLED
+from .reminder_tables import check_in_cadences, check_in_plans
 from .tables import manager_links, memberships, resource_links
 
 def _live(table):
@@ -134,16 +135,23 @@ def _superseded():
         later.c.held_on > c.c.held_on, and_(later.c.held_on == c.c.held_on, later.c.id > c.c.id)))
 
 
+def _plan_cancelled():
+    """The check-in this conversation planned was cancelled while the conversation stays (an
+    erasure of its manager or learner told the other so): nobody is reminded of it."""
+    c, p = conversations, check_in_plans
+    return exists().where(p.c.learner_id == c.c.learner_id, p.c.conversation_id == c.c.id, p.c.status == CANCELLED)
+
+
 def planned_check_ins_between(conn: Connection, start: date, end: date) -> list[dict[str, Any]]:
     """Check-ins planned for start..end by a learner's latest conversation, to each current
-    manager of that learner."""
+    manager of that learner, unless that check-in was cancelled."""
     c, superseded = conversations, _superseded()
     pairs = _current_pairs()
     return [dict(r) for r in conn.execute(
         select(c.c.id.label("conversation_id"), c.c.learner_id, pairs.c.manager_id, c.c.next_on.label("due_on"),
                c.c.resource_link_pk)
         .join(pairs, pairs.c.learner_id == c.c.learner_id)
-        .where(c.c.next_on >= start, c.c.next_on <= end, _live(c), ~superseded)).mappings()]
+        .where(c.c.next_on >= start, c.c.next_on <= end, _live(c), ~superseded, ~_plan_cancelled())).mappings()]
 
 
 _CADENCED = driver_rows.Columns(memberships, ("person_id",)) + driver_rows.Columns(resource_links, ("custom",))

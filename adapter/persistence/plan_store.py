@@ -57,6 +57,13 @@ def _set_status(conn: Connection, conversation_id: int, was: str, becomes: str, 
     return {**dict(row), **changed}
 
 
+def conversations_planning_with(conn: Connection, person_id: int) -> set[int]:
+    """The conversations behind the live plans the person takes part in (as manager or learner)."""
+    t = check_in_plans
+    return set(conn.execute(select(t.c.conversation_id).where(
+        or_(t.c.manager_id == person_id, t.c.learner_id == person_id), t.c.status == PLANNED)).scalars())
+
+
 def upcoming_for(conn: Connection, person_id: int, since: date) -> list[dict[str, Any]]:
     """Plans the person takes part in (as manager or learner) from ``since`` on."""
     t = check_in_plans

@@ -4,7 +4,8 @@
 - validation decided -> the learner, with the manager's feedback;
 - a conversation planning a next date -> an invitation (METHOD:REQUEST) to manager and
   learner, again with a higher SEQUENCE when the date changes;
-- the planning conversation withdrawn -> METHOD:CANCEL to both; that withdrawal undone ->
+- the planning conversation withdrawn -> METHOD:CANCEL to both (an erasure of either sends the
+  same withdrawal event, adapter/services/personal_data.py); that withdrawal undone ->
   the same invitation again (same UID, a higher SEQUENCE), unless a later conversation
   planned a date since (that one stands).
 Private notes are never in an event, so never in a mail.

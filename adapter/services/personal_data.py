@@ -11,6 +11,8 @@ The erasure rule, as the README states it for DPOs:
 - every statement sent about or by them is voided at each LRS through the outbox (an LRS
   outage delays the voids and loses none); the voids name a pseudonym, never the person;
   pending messages about them are cancelled and no copy of what was sent is kept;
+- every check-in planned with them is cancelled, whatever an LRS holds, by the same
+  withdrawal event that voids statements: the other person is told once, and no reminder follows;
 - their share of the report summaries goes; LMS gradebook entries are listed for the
   admin (the scores are the LMS's data); one tombstone audit entry without personal data
   records the erasure. Erasing again finds nobody: a no-op.
@@ -35,6 +37,7 @@ from adapter.domain.source_text import Translate, english
 from adapter.domain.translatable import N_, Np_, Translatable
 from adapter.persistence import audit_store, mail_store, outbox_store, person_data_store as store, report_summaries
 from adapter.persistence.coaching_store import audit
+from adapter.persistence.plan_store import conversations_planning_with
 
 from . import event_handlers
 
@@ -354,14 +357,17 @@ def _void_and_forget(conn: Connection, profile: dict[str, Any], records, now: fl
     # the week's digest again without them), no copy kept if sent.
     outbox_store.forget(conn, mail_store.mail_to(conn, WEEKLY_DIGEST, store.managers_of_learner(conn, person_id)))
     at = datetime.fromtimestamp(now, timezone.utc)
-    held = {_record_source(m.source) for m in naming}
+    # A withdrawal event per record an LRS was sent (each LRS voids what it holds) and per conversation
+    # planning a live check-in with them, LRS or not: the withdrawal's path cancels it and tells the other once.
+    held, planning = {_record_source(m.source) for m in naming}, conversations_planning_with(conn, person_id)
     others = store.learner_record_rows(conn, store.learners_managed_by(conn, person_id))
     events: dict[str, ev.RecordEvent] = {}
     for group in (records, others):
         for key, name in store.RECORD_KEYS.items():
             for row in group[key]:
                 source = f"{store.event_record_type(name, row)} {row['id']}"
-                if source in held and row["withdrawn_at"] is None:  # a withdrawal voided the others already
+                withdraw = source in held or (key == "conversations" and row["id"] in planning)
+                if withdraw and row["withdrawn_at"] is None:  # a withdrawal voided and cancelled the others already
                     events[source] = _withdrawal(store.event_record_type(name, row), row, person_id, at)
     event_handlers.publish(conn, list(events.values()))
 
@@ -382,9 +388,10 @@ class _StoredRecord:
 
 
 def _withdrawal(record_type: str, row: dict[str, Any], person_id: int, at: datetime) -> ev.RecordEvent:
-    """The event that makes the bridge void what each LRS holds for the record (the one
-    voiding path; the record itself is deleted or kept by the erasure, not withdrawn). It
-    names no manager, and its actor is the erased person, by then a pseudonym."""
+    """The event that makes the bridge void what each LRS holds for the record, and the
+    calendar cancel the check-in it planned (the one path for both; the record itself is
+    deleted or kept by the erasure, not withdrawn). It names no manager, and its actor is
+    the erased person, by then a pseudonym."""
     record = _StoredRecord(row["id"], row["version"], row["learner_id"], ActivityRef(
         platform_id=row["platform_id"], context_pk=row["context_pk"], resource_link_pk=row["resource_link_pk"],
         activity_iri=row["activity_iri"]))

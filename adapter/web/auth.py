@@ -76,10 +76,10 @@ def _load_session() -> None:
     """The session from its cookie; or, for a launch made without cookies (through
     platform storage), from the tool's own links and forms, which carry it then."""
     asked = request._get_current_object()  # once: each read through Flask's proxy costs ~1 µs
-    token = _first(asked.cookies, SESSION_COOKIE)
+    token = first_value(asked.cookies, SESSION_COOKIE)
     from_url = not token and asked.endpoint != "lti.launch"
     if from_url:
-        token = _first(asked.args, URL_SESSION_PARAM) or _first(asked.form, URL_SESSION_PARAM)
+        token = first_value(asked.args, URL_SESSION_PARAM) or first_value(asked.form, URL_SESSION_PARAM)
     session = load_session(components().engine, token, time.time()) if token else None
     if session is not None and from_url:
         if not session.launch.get("session_in_urls"):
@@ -93,7 +93,7 @@ def _load_session() -> None:
     g.web_session = session
 
 
-def _first(values: MultiDict, key: str) -> str | None:
+def first_value(values: MultiDict, key: str) -> str | None:
     """``values.get(key)``, without the exception werkzeug raises and catches when the key is
     missing (~1.5 µs; most requests carry no session in the cookie, the query or the form)."""
     return values.get(key) if key in values else None

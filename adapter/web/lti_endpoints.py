@@ -24,7 +24,7 @@ from lti.keys import jwks_document
 from lti.oidc import LOGIN_LIFETIME, LoginRedirect, new_browser_id, start_login
 
 from .app_components import components
-from .auth import BROWSER_COOKIE, SESSION_COOKIE, set_cookie
+from .auth import BROWSER_COOKIE, SESSION_COOKIE, first_value, set_cookie
 from .instructor import deep_link_page
 from .tool_links import tool_url
 
@@ -94,14 +94,16 @@ def launch():
     is refused with "launch again from your course".
     """
     parts = components()
-    id_token, state = request.form.get("id_token", ""), request.form.get("state", "")
-    storage_value = request.form.get(client_storage.VALUE_FIELD)
+    asked = request._get_current_object()  # once: each read through Flask's proxy costs ~1 µs
+    form = asked.form
+    id_token, state = form.get("id_token", ""), form.get("state", "")
+    storage_value = first_value(form, client_storage.VALUE_FIELD)  # sent only through platform storage
     if storage_value is None and client_storage.is_storage_state(state):
         page = storage_launch_page(parts, id_token, state)
         if page is not None:
             return page
     if storage_value is not None and not client_storage.value_posted_by_tool(
-            request.headers.get("Sec-Fetch-Site"), request.headers.get("Origin"),
+            asked.headers.get("Sec-Fetch-Site"), asked.headers.get("Origin"),
             client_storage.web_origin(tool_url("lti.launch"))):
         record_launch("state_storage_cross_site")
         return rejected(forbidden("state_storage_cross_site",
@@ -115,8 +117,8 @@ def launch():
     with thread_connection(parts.engine) as conn:
         logins = parts.logins.within(conn)
         with conn.begin() as transaction:
-            outcome = parts.validator.validate(id_token, state, request.cookies.get(BROWSER_COOKIE), storage_value,
-                                               logins=logins, consume=False)
+            outcome = parts.validator.validate(id_token, state, first_value(asked.cookies, BROWSER_COOKIE),
+                                               storage_value, logins=logins, consume=False)
             opened = None if isinstance(outcome, Rejection) else open_session(
                 conn, outcome, parts.role_map, time.time(), parts.settings.session_lifetime,
                 session_in_urls=through_storage)
@@ -130,13 +132,15 @@ def launch():
             return rejected(outcome)
         record_launch("ok")
         reads_only(conn)  # the landing page's reads
-        session = g.web_session = opened.session  # the page is rendered for the session just opened
+        request_globals = g._get_current_object()  # flask.g, taken from its proxy once
+        session = request_globals.web_session = opened.session  # the page is rendered for the session just opened
         if through_storage:
-            g.session_url_token = opened.token
-        g.saved_languages = opened.languages  # read with the launch (i18n.select_locale)
-        section, g.navigation, g.asker = landing(conn, session.person_id, session.platform_id, session.app_roles,
-                                                 session.context_pk, session.launch.get("signed_in_by"))
-        g.db_connection = conn
+            request_globals.session_url_token = opened.token
+        request_globals.saved_languages = opened.languages  # read with the launch (i18n.select_locale)
+        section, request_globals.navigation, request_globals.asker = landing(
+            conn, session.person_id, session.platform_id, session.app_roles, session.context_pk,
+            session.launch.get("signed_in_by"))
+        request_globals.db_connection = conn
         view = deep_link_page if opened.message_type == "LtiDeepLinkingRequest" else current_app.view_functions[
             LANDING[section]]
         response = make_response(view())

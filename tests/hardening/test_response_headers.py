@@ -8,6 +8,7 @@ import random
 
 import pytest
 from flask import Response
+from werkzeug.datastructures import Headers
 
 from adapter.web.responses import ToolResponse
 
@@ -44,6 +45,16 @@ def cases():
                                      "headers": {"ETag": "e", "Content-Encoding": "gzip"}}
     yield lambda: {"response": iter([b"streamed", b" body"]), "status": 200}
     yield lambda: {"response": [b"a", b"bc"], "status": 200, "extra": [("Content-Length", "3")]}
+    # Where the type comes from: none given (a page: ToolResponse names the default type itself),
+    # empty headers of either kind, a type or mimetype given, a type in the headers.
+    yield lambda: {"response": "<p>caf\u00e9</p>"}
+    yield lambda: {"response": "x", "headers": Headers()}
+    yield lambda: {"response": "x", "headers": {}, "status": 404}
+    yield lambda: {"response": "{}", "mimetype": "application/json"}
+    yield lambda: {"response": "x", "mimetype": "text/plain"}
+    yield lambda: {"response": "x", "content_type": "text/csv; charset=utf-8"}
+    yield lambda: {"response": "x", "headers": {"Content-Type": "text/plain"}}
+    yield lambda: {"response": "x", "headers": Headers([("X-A", "1")])}
 
 
 @pytest.mark.parametrize("build", list(cases()))

@@ -12,11 +12,9 @@ from sqlalchemy import select
 
 from adapter.persistence.key_cipher import KeyCipher
 from adapter.persistence.reminder_tables import mail_settings
-from adapter.persistence.tables import people
 from adapter.persistence.session_store import create_session
 from adapter.services import mail_settings as settings_service
 from adapter.services.admin_access import OPERATOR_SIGN_IN
-from adapter.services.personal_data import Actor, erase_person_by_id
 from adapter.web.auth import SESSION_COOKIE
 
 from .conftest import in_days
@@ -57,20 +55,6 @@ def test_the_calendar_feed_parses_in_two_parsers_and_can_be_revoked(team, smtp):
     client.post("/notifications/feed/revocation", data={"csrf_token": _csrf(page)})
     assert client.get(path).status_code == 404
     assert team.app.test_client().get("/mail/calendar/not-a-token.ics").status_code == 404
-
-
-def test_the_feed_names_an_erased_manager_in_words_not_by_pseudonym(team, smtp):
-    team.check_in(next_on=in_days(9))
-    erase_person_by_id(team.engine, team.platform_id, team.people["maria"], Actor(None, "test"), time.time())
-    with team.engine.connect() as conn:
-        pseudonym = conn.execute(select(people.c.sub).where(people.c.id == team.people["maria"])).scalar_one()
-    client = _signed_in(team, "ana")
-    page = client.get("/notifications/").get_data(as_text=True)
-    made = client.post("/notifications/feed", data={"csrf_token": _csrf(page)}).get_data(as_text=True)
-    body = client.get(urlsplit(re.search(r'id="feed-url" readonly size="60" value="([^"]+)"', made).group(1)).path
-                      ).get_data(as_text=True)
-    event = Calendar.from_ical(body).walk("VEVENT")[0]  # the check-in they planned stays the learner's
-    assert "Check-in: Name removed and Ana" == str(event["SUMMARY"]) and pseudonym not in body
 
 
 def test_a_person_turns_kinds_off_on_their_page(team, smtp):

@@ -167,6 +167,20 @@ def test_a_claim_resumes_after_the_last_and_takes_rows_passed_by_when_it_comes_s
     assert box.claim_due("lrs-a", 2, now()) == []
 
 
+def test_rows_a_dead_claim_left_marked_are_passed_by_and_taken_from_the_head(engine):
+    fill(engine, 8)
+    box, gone = SqlOutbox(engine, "xapi", hold_claims=True), SqlOutbox(engine, "xapi", hold_claims=True)
+    box.mark_delivered([m.id for m in box.claim_due("lrs-a", 2, now())])
+    assert [m.statement_id for m in gone.claim_due("lrs-a", 2, now())] == ["id-2", "id-3"]
+    with engine.connect() as conn:  # its transaction ends without a write (a killed worker): its rows are free
+        conn.exec_driver_sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                             " WHERE state = 'idle in transaction' AND datname = current_database()")
+    assert [m.statement_id for m in box.claim_due("lrs-a", 2, now())] == ["id-4", "id-5"]  # resumed: passes them by
+    assert [m.statement_id for m in box.claim_due("lrs-a", 2, now())] == ["id-6", "id-7"]
+    assert [m.statement_id for m in box.claim_due("lrs-a", 2, now())] == ["id-2", "id-3"]  # nothing after: the head
+    assert box.claim_due("lrs-a", 2, now()) == []
+
+
 def test_a_claim_starts_from_the_head_again_once_head_every_has_passed(engine):
     fill(engine, 10)
     moment = [1000.0]
