@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from . import driver_sql
-from .expected_people_store import WAITING_FROM
+from .expected_people_store import WAITING_BY_EMAIL, WAITING_BY_SUB
 from .locale_store import LocaleChoice
 from .placement_store import placement_of
 
@@ -38,7 +38,7 @@ def _known(placement_waits: str) -> dict[str, str]:
     return driver_sql.both(
         "SELECT " + ", ".join(f"{alias}.{name}" for alias, names in _COLUMNS for name in names) + ", a.url,"
         " lc.locale, lc.chosen_over, (SELECT default_locale FROM platform_locales WHERE platform_id = :platform_id),"
-        f" {placement_waits}, EXISTS (SELECT 1{WAITING_FROM})"
+        f" {placement_waits}, EXISTS (SELECT 1{WAITING_BY_SUB}) OR EXISTS (SELECT 1{WAITING_BY_EMAIL})"
         " FROM (SELECT 1 AS one) AS launch"
         " LEFT JOIN contexts AS c ON c.platform_id = :platform_id AND c.deployment_id = :deployment_id"
         " AND c.context_id = :context_id"

@@ -6,7 +6,7 @@ it so Alembic sees one metadata.
 """
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, Float, ForeignKey, Index, Integer, String, Table, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Column, Float, ForeignKey, Index, Integer, String, Table, UniqueConstraint, func
 
 from .tables import metadata
 
@@ -23,7 +23,8 @@ expected_people = Table(
     Column("matched_at", Float, nullable=True),
     Column("matched_by", String(10), nullable=True),  # sub | email
 )
-Index("ix_expected_people_email", expected_people.c.platform_id, expected_people.c.email)
+# A launch looks its email up here (expected_people_store.WAITING_BY_EMAIL), as lower(email).
+Index("ix_expected_people_lower_email", expected_people.c.platform_id, func.lower(expected_people.c.email))
 
 # SCIM provisioning (0016b): bearer tokens per platform, stored as hashes only.
 scim_tokens = Table(

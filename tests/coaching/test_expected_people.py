@@ -14,7 +14,7 @@ from adapter.domain.relationships import parse_relationship_csv
 from adapter.persistence.coaching_tables import audit_events
 from adapter.persistence.people_tables import expected_people
 from adapter.persistence.tables import manager_links, people
-from adapter.persistence.expected_people_store import match_expected
+from adapter.persistence.expected_people_store import expect_person, match_expected, waiting_count
 from adapter.services.launches import vouched_email
 from adapter.services.relationships import import_relationships
 from tests.peers.lti_platform import browser, full_launch
@@ -138,3 +138,20 @@ def test_a_learner_can_name_a_manager_who_never_opened_coachbridge(peers, launch
     assert confirmed.status_code == 200 and peers.lms.people[learner].name in confirmed.text
     [boss] = rows_for(peers, peers.lms.people[manager].email)
     assert boss["sub"] == manager and matches(peers, boss["id"]) == [{"by": "email", "source": "nomination"}]
+
+
+def test_a_launch_on_a_platform_where_many_wait_for_others_lands_and_matches_nobody(peers):
+    learner, manager = newcomers(peers)
+    full_launch(peers, manager)
+    platform_id = platform_of(peers, manager)
+    with peers.engine.begin() as conn:
+        for n in range(2000):  # named by email only, and by LMS user id: none of them launches here
+            expect_person(conn, platform_id, source="import", now=time.time(), email=f"many-{learner}-{n}@example.org",
+                          **({"user_id": f"many-{learner}-{n}"} if n % 2 else {}))
+        waiting = waiting_count(conn, platform_id)
+    page = full_launch(peers, learner)
+    assert "Giving feedback" in page.text
+    [row] = rows_for(peers, peers.lms.people[learner].email)
+    assert row["sub"] == learner and matches(peers, row["id"]) == []
+    with peers.engine.connect() as conn:
+        assert waiting_count(conn, platform_id) == waiting
