@@ -7,7 +7,7 @@ from datetime import date, datetime, timezone
 from functools import partial
 
 from flask import Blueprint, redirect, render_template, request, url_for
-from flask_babel import get_locale, gettext
+from flask_babel import gettext
 
 from adapter.domain.authorization import Forbidden, NotFound, Viewer, may_use_personal_pages
 from adapter.domain.rules import RuleViolation, whole_number
@@ -19,12 +19,13 @@ from adapter.translations.pseudo import PSEUDO_LOCALES, RTL, pseudo_text
 from .app_components import components
 from .auth import allowed
 from .i18n import translate
+from .request_locale import current_locale
 
 
 def catalog() -> TemplateCatalog:
     """The templates (validated when the app's parts were built, adapter/bootstrap.py), their
     texts in the page's language; in a test pseudo-locale, pseudo-translated like the catalogs."""
-    templates, locale = components().parts.templates, str(get_locale() or "")
+    templates, locale = components().parts.templates, str(current_locale() or "")
     if locale in PSEUDO_LOCALES:
         return templates.with_texts(partial(pseudo_text, right_to_left=locale == RTL))
     return templates.in_language(locale)

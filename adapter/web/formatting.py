@@ -9,13 +9,15 @@ from typing import Any, Mapping
 
 from flask import Flask
 from babel import Locale, numbers
-from flask_babel import format_date, format_decimal, format_percent, format_timedelta, get_locale, gettext
+from flask_babel import format_date, format_decimal, format_percent, format_timedelta, gettext
 from jinja2 import pass_context
 from markupsafe import Markup
 
 from adapter.domain import activity_names
 from adapter.domain.translatable import N_
 from adapter.reports.dashboards import Group
+
+from .request_locale import current_locale
 
 
 def as_date(value: float | date | str) -> date:
@@ -34,12 +36,12 @@ def day(value: float | date | str | None) -> Markup:
     element that keeps the ISO date for machines."""
     if value is None or value == "":
         return Markup("")
-    return _day(as_date(value), get_locale())
+    return _day(as_date(value), current_locale())
 
 
 def day_text(value: float | date | str | None) -> str:
     """The same day as plain text, for attributes (aria-label, data-label) and CSV-free places."""
-    return "" if value is None or value == "" else _day_text(as_date(value), get_locale())
+    return "" if value is None or value == "" else _day_text(as_date(value), current_locale())
 
 
 @lru_cache(maxsize=4096)  # pages write the same days again and again (Babel takes ~10 µs a day)
@@ -49,18 +51,18 @@ def _day(the_day: date, locale: Locale | None) -> Markup:
 
 @lru_cache(maxsize=4096)
 def _day_text(the_day: date, locale: Locale | None) -> str:
-    return format_date(the_day, "medium")  # in get_locale(), which is ``locale``
+    return format_date(the_day, "medium")  # in current_locale(), which is ``locale``
 
 
 def number(value: float | int | None) -> str:
     """A count or a mean as the reader's locale writes it (1,234.5 / 1 234,5)."""
-    return "" if value is None else _number(value, get_locale())
+    return "" if value is None else _number(value, current_locale())
 
 
 @pass_context  # so Jinja never runs it while compiling (on a constant), in whatever locale that is
 def numbered(_context: Any, values: tuple[int, ...]) -> tuple[tuple[int, str], ...]:
     """Each value with how the reader's locale writes it, the locale found once (a scale's 1–5)."""
-    locale = get_locale()
+    locale = current_locale()
     return _numbered(values, locale) if locale is not None else tuple((v, _number(v, locale)) for v in values)
 
 
@@ -85,7 +87,7 @@ def percent(value: float | None, digits: int = 0) -> str:
     if not digits:
         return format_percent(value)
     # The locale's own pattern ("#,##0 %" in French), with decimals after its last digit.
-    pattern = (get_locale() or Locale.parse("en")).percent_formats[None].pattern
+    pattern = (current_locale() or Locale.parse("en")).percent_formats[None].pattern
     return format_percent(value, re.sub(r"0(?!.*0)", "0." + "0" * digits, pattern, count=1))
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from flask import Flask, g, request
-from flask_babel import Babel, get_locale, gettext
+from flask_babel import Babel, gettext
 from jinja2 import pass_eval_context
 from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
@@ -34,6 +34,7 @@ from adapter.translations.pseudo import PSEUDO_LOCALES
 
 from .app_components import EXTENSION, components, page_connection
 from .auth import current_session
+from .request_locale import current_locale
 
 
 def offered_locales() -> tuple[str, ...]:
@@ -72,7 +73,7 @@ class LanguageChoice:
 
 def language_choices() -> tuple[LanguageChoice, ...]:
     """The languages offered, for the switcher and the admin's default."""
-    current = get_locale()
+    current = current_locale()
     return _choices(offered_locales(), str(current) if current is not None else None,
                     current.territory if current is not None else None)
 
@@ -175,11 +176,11 @@ def translate(text: object) -> str:
 
 def html_lang() -> str:
     """The page's ``lang``: BCP 47 (``fr-FR``); a pseudo-locale's modifier as a private-use subtag."""
-    return _written(get_locale())[0]
+    return _written(current_locale())[0]
 
 
 def text_direction() -> str:
-    return _written(get_locale())[1]
+    return _written(current_locale())[1]
 
 
 @lru_cache(maxsize=256)  # every page says both; Babel's text_direction reads the locale's data each time
@@ -200,7 +201,7 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def page_language() -> dict[str, Any]:
-        locale = get_locale()
+        locale = current_locale()
         return _page_language(templates.for_locale(locale).catalog, locale)
 
     app.add_template_filter(translate)

@@ -5,7 +5,6 @@ launch's roles alone; looked up once per page, only when the page is rendered.""
 from __future__ import annotations
 
 from flask import Flask, Request, g, has_request_context, request
-from flask_babel import get_locale
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
@@ -15,6 +14,7 @@ from adapter.services.navigation import Navigation, navigation_for
 
 from .app_components import page_connection
 from .auth import csrf_field, current_session
+from .request_locale import current_locale
 
 
 def current_navigation() -> Navigation | None:
@@ -57,7 +57,7 @@ def page_header(context: Context, nav: Navigation | None) -> Markup:
     if nav is None or not has_request_context() or g.get("session_url_token"):
         return Markup(environment.get_template(_HEADER).render({**context.get_all(), "nav": nav}))
     asked = request._get_current_object()
-    key = (get_locale(), asked.script_root, tuple(nav.sections), page_section(asked),
+    key = (current_locale(), asked.script_root, tuple(nav.sections), page_section(asked),
            bool(context.resolve("web_session")), asked.full_path if asked.method == "GET" else asked.path)
     kept: dict[tuple, list[str]] = environment.__dict__.setdefault("page_headers", {})
     parts = kept.get(key)

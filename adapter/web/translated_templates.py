@@ -20,7 +20,7 @@ from typing import Any, Mapping, MutableMapping
 
 from babel import Locale
 from flask.templating import Environment
-from flask_babel import get_locale, get_translations
+from flask_babel import get_translations
 from jinja2 import Template, nodes
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.environment import TemplateModule
@@ -28,6 +28,8 @@ from jinja2.runtime import Context, new_context
 from jinja2.utils import internalcode
 from jinja2.visitor import NodeTransformer
 from markupsafe import Markup, _escape_inner
+
+from .request_locale import current_locale
 
 _GETTEXT = ("_", "gettext")
 
@@ -112,7 +114,7 @@ class TranslatedTemplates(Environment):
         self._by_locale: dict[Locale, TranslatedTemplates] = {}
 
     def for_locale(self, locale: Locale | None) -> TranslatedTemplates:
-        """The overlay of the render's catalog; ``locale`` is the render's (``get_locale()``, from
+        """The overlay of the render's catalog; ``locale`` is the render's (``current_locale()``, from
         a caller that has it). Flask-Babel keeps one catalog per locale for the app's life, so
         its ``get_translations`` (~5 µs of context lookups per call, twice per render) is asked
         once per locale, the first time it is rendered in."""
@@ -135,7 +137,7 @@ class TranslatedTemplates(Environment):
     def _load_template(self, name: str, globals: MutableMapping[str, Any] | None) -> Template:
         if self.catalog is not None:
             return super()._load_template(name, globals)
-        return self.for_locale(get_locale())._load_template(name, globals)
+        return self.for_locale(current_locale())._load_template(name, globals)
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
         tree = super()._parse(source, name, filename)
