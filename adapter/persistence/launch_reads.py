@@ -3,8 +3,9 @@
 A launch saves its course, resource link, activity address, person and membership; most
 launches repeat what is stored, so each save first compares (upsert.upsert_if_changed).
 One statement reads all five rows (and whether an expected person waits for this launch
-or a placement waits for its first launch, and the person's saved language for the landing
-page) instead of one read each: fewer round trips on PostgreSQL, fewer statements through
+or a placement waits for its first launch, the person's saved language for the landing
+page, and whether they lead a team or have nominations waiting, so that the landing need
+not ask) instead of one read each: fewer round trips on PostgreSQL, fewer statements through
 the driver on both databases.
 """
 from __future__ import annotations
@@ -32,13 +33,20 @@ _COLUMNS = [("c", CONTEXT), ("r", LINK), ("p", PERSON), ("m", MEMBERSHIP)]
 # name none, and the test cost a twelfth of the read to answer a known "no").
 _PLACEMENT_WAITS = ("EXISTS (SELECT 1 FROM placements WHERE placements.id = :placement AND placements.context_pk = c.id"
                     " AND placements.resource_link_pk IS NULL)")
+# relationships_store.team_and_nominations finds nothing when this is false (the landing then
+# need not ask it); by the indexes on (manager_id, ended_at) and (manager_id, status).
+_HAS_TEAM_OR_NOMINATIONS = (
+    "EXISTS (SELECT 1 FROM manager_links WHERE manager_links.manager_id = p.id AND manager_links.ended_at IS NULL)"
+    " OR EXISTS (SELECT 1 FROM manager_nominations WHERE manager_nominations.manager_id = p.id"
+    " AND manager_nominations.status = 'pending')")
 
 
 def _known(placement_waits: str) -> dict[str, str]:
     return driver_sql.both(
         "SELECT " + ", ".join(f"{alias}.{name}" for alias, names in _COLUMNS for name in names) + ", a.url,"
         " lc.locale, lc.chosen_over, (SELECT default_locale FROM platform_locales WHERE platform_id = :platform_id),"
-        f" {placement_waits}, EXISTS (SELECT 1{WAITING_BY_SUB}) OR EXISTS (SELECT 1{WAITING_BY_EMAIL})"
+        f" {placement_waits}, EXISTS (SELECT 1{WAITING_BY_SUB}) OR EXISTS (SELECT 1{WAITING_BY_EMAIL}),"
+        f" {_HAS_TEAM_OR_NOMINATIONS}"
         " FROM (SELECT 1 AS one) AS launch"
         " LEFT JOIN contexts AS c ON c.platform_id = :platform_id AND c.deployment_id = :deployment_id"
         " AND c.context_id = :context_id"
@@ -66,6 +74,8 @@ class Known:
     platform_locale: str | None
     placement_waits: bool  # the link's custom parameters name a placement not yet opened
     person_expected: bool  # an expected person may be matched by this launch
+    # The stored person leads a current team or has nominations waiting for their answer.
+    team_or_nominations: bool
 
 
 def known_for_launch(conn: Connection, platform_id: int, deployment_id: str, context_id: str | None,
@@ -81,7 +91,8 @@ def known_for_launch(conn: Connection, platform_id: int, deployment_id: str, con
         values = row[at:at + len(names)]
         rows.append(dict(zip(names, values)) if values[0] is not None else None)
         at += len(names)
-    url, locale, chosen_over, platform_locale, placement_waits, person_expected = row[at:]
+    url, locale, chosen_over, platform_locale, placement_waits, person_expected, team_or_nominations = row[at:]
     choice = LocaleChoice(locale, chosen_over) if locale is not None else None
     return Known(*rows, activity_url=url, locale_choice=choice, platform_locale=platform_locale,
-                 placement_waits=bool(placement_waits), person_expected=bool(person_expected))
+                 placement_waits=bool(placement_waits), person_expected=bool(person_expected),
+                 team_or_nominations=bool(team_or_nominations))

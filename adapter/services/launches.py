@@ -30,6 +30,10 @@ class OpenedSession:
     session: WebSession
     message_type: str
     languages: SavedLanguages  # the person's, as read before the session opened (for the page)
+    # The person leads no team and has no nomination waiting, as this launch leaves them:
+    # known from the launch's read when nothing the launch wrote can change it (False: not
+    # known, the landing asks).
+    no_team: bool = False
 
     @property
     def app_role(self) -> str:
@@ -115,5 +119,8 @@ def open_session(conn: Connection, launch: ValidLaunch, role_map: RoleMap, now: 
     token, session = start_session(conn, now=now, lifetime=lifetime, person_id=person_id,
                                    platform_id=platform_id, context_pk=context_pk, resource_link_pk=link_pk,
                                    app_role=app_roles[0], app_roles=app_roles, launch=kept)
+    # Of the launch's writes only the mentor claim's touches a team (an expected person's match
+    # came before the read above); a person new to the tool is left to the landing's read.
+    no_team = not (mentor or known.team_or_nominations) and known.person is not None and known.person["id"] == person_id
     return OpenedSession(token=token, session=session, message_type=launch.message_type,
-                         languages=SavedLanguages(known.locale_choice, known.platform_locale))
+                         languages=SavedLanguages(known.locale_choice, known.platform_locale), no_team=no_team)

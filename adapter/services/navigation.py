@@ -45,15 +45,17 @@ def navigation_for(conn: Connection | None, person_id: int | None, app_roles: li
 
 
 def landing(conn: Connection, person_id: int, platform_id: int, app_roles: list[str], context_pk: int | None,
-            signed_in_by: str | None) -> tuple[str, Navigation, Asker]:
+            signed_in_by: str | None, no_team: bool = False) -> tuple[str, Navigation, Asker]:
     """Where a launch lands, that page's navigation, and who is asking (the page's permission
     checks), read together: the person's current mentees (whether they manage anyone) and
     the nominations waiting for their answer, in one statement.
 
     The launch role's page, except that a learner by launch role who manages someone
     lands on their team when they launched from a course one of their team is in (they
-    came to follow the team); with the other view one click away either way."""
-    mentee_ids, nominations = team_and_nominations(conn, person_id)
+    came to follow the team); with the other view one click away either way.
+
+    ``no_team``: the launch's own read found no mentees and no nominations (not read again)."""
+    mentee_ids, nominations = (frozenset(), []) if no_team else team_and_nominations(conn, person_id)
     asker = load_asker(conn, person_id, platform_id, app_roles, context_pk, signed_in_by, nominations, mentee_ids)
     manages = bool(mentee_ids)
     navigation = navigation_for(conn, person_id, app_roles, manages, nominations)

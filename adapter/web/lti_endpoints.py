@@ -139,7 +139,7 @@ def launch():
         request_globals.saved_languages = opened.languages  # read with the launch (i18n.select_locale)
         section, request_globals.navigation, request_globals.asker = landing(
             conn, session.person_id, session.platform_id, session.app_roles, session.context_pk,
-            session.launch.get("signed_in_by"))
+            session.launch.get("signed_in_by"), opened.no_team)
         request_globals.db_connection = conn
         view = deep_link_page if opened.message_type == "LtiDeepLinkingRequest" else current_app.view_functions[
             LANDING[section]]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from adapter.demo.lms import ROLE_INSTRUCTOR, DemoPerson
+from adapter.demo.lms import ROLE_INSTRUCTOR, ROLE_LEARNER, ROLE_MENTOR, DemoPerson
 from tests.peers.lti_platform import full_launch
 
 NAV = re.compile(r'<nav aria-label="Sections">(.*?)</nav>', re.S)
@@ -78,3 +78,36 @@ def test_a_mentor_launch_still_lands_on_the_team_and_a_plain_learner_sees_no_tea
     assert sections(page.text) == ["Your team"]
     learner = launch(team.learner)
     assert sections(learner.get("/learner/").text) == ["Your activity"]
+
+
+def test_the_landing_told_by_the_launchs_read_is_the_one_it_reads_itself(peers, team, launch, monkeypatch):
+    """When the launch's own read says the person leads no team and has no nomination waiting,
+    the landing does not ask again: for every kind of launch its answer (section, navigation,
+    who is asking) must be what reading after the launch's writes gives."""
+    from adapter.web import lti_endpoints
+    landing, landed = lti_endpoints.landing, []
+
+    def compared(conn, *args):  # (told, its answer, the answer when it reads them itself)
+        answer = landing(conn, *args)
+        landed.append((args[-1], answer, landing(conn, *args[:-1], False)))
+        return answer
+
+    monkeypatch.setattr(lti_endpoints, "landing", compared)
+    mentor = peers.lms.people[team.manager]
+    peers.lms.people[team.manager] = DemoPerson(mentor.user_id, mentor.name, mentor.email, [ROLE_LEARNER])
+    launch(team.learner)  # new to the tool
+    launch(team.learner)  # known, no team
+    learner = launch(team.other_learner)
+    launch(team.manager)  # new to the tool
+    launch(team.manager)  # known as a learner
+    learner.post("/learner/nomination", {"manager_email": f"{team.learner}@example.org"}, "/learner/")
+    launch(team.learner)  # a nomination waits for them
+    peers.lms.people[team.manager] = DemoPerson(mentor.user_id, mentor.name, mentor.email,
+                                                [ROLE_LEARNER, ROLE_MENTOR], mentees=mentor.mentees)
+    launch(team.manager)  # known, and this launch's mentor claim makes their team
+    launch(team.manager)  # leads a team
+    peers.lms.people[team.manager] = DemoPerson(mentor.user_id, mentor.name, mentor.email, [ROLE_LEARNER])
+    launch(team.manager)  # the team it led stays (no mentor claim to end it)
+    assert [told for told, _, _ in landed] == [False, True, False, False, True, False, False, False, False]
+    for _, answer, read in landed:
+        assert answer == read
