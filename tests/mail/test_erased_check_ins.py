@@ -14,7 +14,7 @@ from icalendar import Calendar
 from sqlalchemy import select
 
 from adapter.domain.relationships import ManagerLink
-from adapter.persistence import lrs_store, people_store
+from adapter.persistence import due_queries, lrs_store, people_store
 from adapter.persistence.coaching_tables import conversations
 from adapter.persistence.relationships_store import link_manager
 from adapter.persistence.tables import outbox, people
@@ -112,3 +112,53 @@ def test_an_erased_learners_planned_check_in_is_cancelled_for_the_manager(team, 
     assert cancellation["To"].startswith("Maria") and str(event["STATUS"]) == "CANCELLED"
     assert str(event["SUMMARY"]) == "Check-in: Maria and Name removed" and pseudonym not in cancellation.as_string()
     assert _feed_events(team, "maria") == []
+
+
+def test_a_new_managers_pages_do_not_show_the_check_in_the_erasure_cancelled(team, smtp):
+    team.check_in(next_on=in_days(2))
+    _erase(team, "maria")
+    with team.engine.begin() as conn:  # Nadia takes Ana over
+        team.people["nadia"] = people_store.save_person(conn, team.platform_id, "sub-nadia", {
+            "name": "Nadia", "email": "nadia@example.org"}, time.time())
+        link_manager(conn, ManagerLink(team.people["ana"], team.people["nadia"]), "import", time.time())
+    nadia = _signed_in(team, "nadia", roles=("manager",))
+    team_page = nadia.get("/manager/").get_data(as_text=True)
+    todo = nadia.get("/manager/todo").get_data(as_text=True)
+    (ana,) = re.findall(r"<tr>\s*<th scope=\"row\"><a [^>]*>Ana</a>.*?</tr>", team_page, re.S)
+    assert 'data-label="Next check-in">not planned</td>' in ana
+    assert "Check in with Ana" not in todo and "Nothing is waiting for you today." in todo
+
+
+def test_the_erasures_confirmation_says_how_many_planned_check_ins_it_cancelled(team, smtp):
+    team.check_in(next_on=in_days(2))
+    admin = _signed_in(team, None, roles=("admin",))
+    path = f"/admin/people/{team.people['maria']}/erase"
+    told = {"en": "1 check-in planned with them: cancelled, and the other person told",
+            "fr": "1 point d’étape prévu avec cette personne\u00a0: annulé, et l’autre personne prévenue",
+            "de": "1 mit der Person geplanter Check-in: abgesagt, die andere Person benachrichtigt",
+            "es": "1 reunión de seguimiento prevista con esta persona: cancelada, y la otra persona avisada"}
+    for language, line in told.items():
+        page = admin.get(path, headers={"Accept-Language": language}).get_data(as_text=True)
+        assert f"<li>{line}</li>" in page, language
+    confirm = admin.get(path).get_data(as_text=True)
+    done = admin.post(path, data={"csrf_token": _csrf(confirm), "confirm": "erase"}).get_data(as_text=True)
+    assert "<h1>Erased</h1>" in done and f"<li>{told['en']}</li>" in done
+    assert team.drain() >= 1 and any(m["To"].startswith("Ana") for m in smtp.catcher.wait_for(3))
+    # Ana's own erasure then finds no check-in planned with her any more: no such line.
+    again = admin.get(f"/admin/people/{team.people['ana']}/erase").get_data(as_text=True)
+    assert "<h1>Erase" in again and "check-in planned with" not in again
+
+
+def test_a_new_managers_rhythm_counts_from_the_conversation_whose_check_in_was_cancelled(team, smtp):
+    team.check_in(held_on=in_days(-16), next_on=in_days(2))
+    _erase(team, "maria")
+    with team.engine.begin() as conn:  # Nadia takes Ana over and checks in every two weeks
+        team.people["nadia"] = people_store.save_person(conn, team.platform_id, "sub-nadia", {
+            "name": "Nadia", "email": "nadia@example.org"}, time.time())
+        link_manager(conn, ManagerLink(team.people["ana"], team.people["nadia"]), "import", time.time())
+        due_queries.set_cadence(conn, team.people["nadia"], 14, time.time())
+    todo = _signed_in(team, "nadia", roles=("manager",)).get("/manager/todo").get_data(as_text=True)
+    assert "Check in with Ana" in todo and "overdue:" in todo  # held 16 days ago, every 14 days: 2 days late
+    assert ReminderScan(team.engine, PUBLIC_URL).run_once() >= 1 and team.drain() >= 1
+    to_nadia = [m["Subject"] for m in smtp.catcher.wait_for(3) if m["To"].startswith("Nadia")]
+    assert "Overdue check-in with Ana" in to_nadia, to_nadia
