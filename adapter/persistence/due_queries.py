@@ -146,7 +146,8 @@ def planned_check_ins_between(conn: Connection, start: date, end: date) -> list[
         select(c.c.id.label("conversation_id"), c.c.learner_id, pairs.c.manager_id, c.c.next_on.label("due_on"),
                c.c.resource_link_pk)
         .join(pairs, pairs.c.learner_id == c.c.learner_id)
-        .where(c.c.next_on >= start, c.c.next_on <= end, _live(c), ~superseded, text(f"NOT {PLAN_CANCELLED}"))).mappings()]
+        .where(c.c.next_on >= start, c.c.next_on <= end, _live(c), ~superseded, text(f"NOT {PLAN_CANCELLED}"))
+    ).mappings()]
 
 
 _CADENCED = driver_rows.Columns(memberships, ("person_id",)) + driver_rows.Columns(resource_links, ("custom",))
@@ -174,8 +175,8 @@ def course_cadences(conn: Connection, learner_ids: Iterable[int] | None = None) 
 
 def cadence_check_ins_between(conn: Connection, start: date, end: date) -> list[dict[str, Any]]:
     """Learners whose latest conversation planned no date (or one since cancelled) and whose
-    rhythm (their manager's, else their courses') falls due in start..end. Only learners with a rhythm are read:
-    managers who set one, courses whose instructor did."""
+    rhythm (their manager's, else their courses') falls due in start..end. Only learners with
+    a rhythm are read: managers who set one, courses whose instructor did."""
     c, superseded, pairs = conversations, _superseded(), _current_pairs()
     by_course = course_cadences(conn)
     query = (select(c.c.id.label("conversation_id"), c.c.learner_id, pairs.c.manager_id, c.c.held_on,

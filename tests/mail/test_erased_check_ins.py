@@ -1,7 +1,9 @@
 """A check-in planned with someone who is then erased is cancelled, whatever an LRS holds
 of the conversation that planned it: the other person gets the cancellation once (mail and
 METHOD:CANCEL, in their language), their calendar feed drops it, and no reminder for it
-follows, while the conversation itself stays the learner's record. Delivered through a real
+follows, while the conversation itself stays the learner's record. A new manager's pages
+show it as no date planned (their rhythm counts from that conversation), and the erasure's
+confirmation says how many check-ins it cancels. Delivered through a real
 SMTP server (aiosmtpd), and in the LRS case after the statements reached a real ralph."""
 from __future__ import annotations
 
@@ -62,6 +64,16 @@ def _feed_events(team, name: str) -> list:
     return Calendar.from_ical(client.get(urlsplit(url).path).get_data(as_text=True)).walk("VEVENT")
 
 
+def _nadia_takes_ana_over(team, every_days: int | None = None) -> None:
+    """Nadia becomes Ana's manager (imported), checking in every ``every_days`` if given."""
+    with team.engine.begin() as conn:
+        team.people["nadia"] = people_store.save_person(conn, team.platform_id, "sub-nadia", {
+            "name": "Nadia", "email": "nadia@example.org"}, time.time())
+        link_manager(conn, ManagerLink(team.people["ana"], team.people["nadia"]), "import", time.time())
+        if every_days:
+            due_queries.set_cadence(conn, team.people["nadia"], every_days, time.time())
+
+
 def test_an_erased_managers_planned_check_in_is_cancelled_for_the_learner_once(team, smtp, lrs_holds):
     choose(team, "ana", "fr")
     held = team.check_in(next_on=in_days(2))
@@ -91,11 +103,7 @@ def test_an_erased_managers_planned_check_in_is_cancelled_for_the_learner_once(t
         kept = conn.execute(select(conversations.c.next_on, conversations.c.withdrawn_at)
                             .where(conversations.c.id == held.id)).one()
     assert tuple(kept) == (in_days(2), None)
-    # Nadia takes Ana over: the check-in Ana was told is cancelled is reminded to neither.
-    with team.engine.begin() as conn:
-        nadia = people_store.save_person(conn, team.platform_id, "sub-nadia", {
-            "name": "Nadia", "email": "nadia@example.org"}, time.time())
-        link_manager(conn, ManagerLink(team.people["ana"], nadia), "import", time.time())
+    _nadia_takes_ana_over(team)  # the check-in Ana was told is cancelled is reminded to neither
     assert ReminderScan(team.engine, PUBLIC_URL).run_once() == 0
     assert not erase_person_by_id(team.engine, team.platform_id, team.people["maria"], Actor(None, "test"),
                                   time.time()).erased
@@ -117,10 +125,7 @@ def test_an_erased_learners_planned_check_in_is_cancelled_for_the_manager(team, 
 def test_a_new_managers_pages_do_not_show_the_check_in_the_erasure_cancelled(team, smtp):
     team.check_in(next_on=in_days(2))
     _erase(team, "maria")
-    with team.engine.begin() as conn:  # Nadia takes Ana over
-        team.people["nadia"] = people_store.save_person(conn, team.platform_id, "sub-nadia", {
-            "name": "Nadia", "email": "nadia@example.org"}, time.time())
-        link_manager(conn, ManagerLink(team.people["ana"], team.people["nadia"]), "import", time.time())
+    _nadia_takes_ana_over(team)
     nadia = _signed_in(team, "nadia", roles=("manager",))
     team_page = nadia.get("/manager/").get_data(as_text=True)
     todo = nadia.get("/manager/todo").get_data(as_text=True)
@@ -152,11 +157,7 @@ def test_the_erasures_confirmation_says_how_many_planned_check_ins_it_cancelled(
 def test_a_new_managers_rhythm_counts_from_the_conversation_whose_check_in_was_cancelled(team, smtp):
     team.check_in(held_on=in_days(-16), next_on=in_days(2))
     _erase(team, "maria")
-    with team.engine.begin() as conn:  # Nadia takes Ana over and checks in every two weeks
-        team.people["nadia"] = people_store.save_person(conn, team.platform_id, "sub-nadia", {
-            "name": "Nadia", "email": "nadia@example.org"}, time.time())
-        link_manager(conn, ManagerLink(team.people["ana"], team.people["nadia"]), "import", time.time())
-        due_queries.set_cadence(conn, team.people["nadia"], 14, time.time())
+    _nadia_takes_ana_over(team, every_days=14)
     todo = _signed_in(team, "nadia", roles=("manager",)).get("/manager/todo").get_data(as_text=True)
     assert "Check in with Ana" in todo and "overdue:" in todo  # held 16 days ago, every 14 days: 2 days late
     assert ReminderScan(team.engine, PUBLIC_URL).run_once() >= 1 and team.drain() >= 1
