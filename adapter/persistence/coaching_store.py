@@ -204,19 +204,13 @@ def get_conversation(conn: Connection, record_id: int) -> Conversation | None:
     return _record(conn, _CONVERSATION, _CONVERSATION_BY_ID, record_id, _conversation)
 
 
-_CONVERSATIONS_OF, _CONVERSATIONS_OF_EACH = driver_rows.one_and_each(
-    f"SELECT {_CONVERSATION.sql} FROM conversations WHERE learner_id {{in_ids}} AND {LIVE}"
-    " ORDER BY held_on DESC, id DESC")
+_CONVERSATIONS_OF = driver_sql.both(
+    f"SELECT {_CONVERSATION.sql} FROM conversations WHERE learner_id = :id AND {LIVE} ORDER BY held_on DESC, id DESC")
 
 
 def conversations_of(conn: Connection, learner_id: int) -> list[Conversation]:
     """The learner's live conversations, latest first."""
     return [_conversation(row) for row in _CONVERSATION.read(conn, _CONVERSATIONS_OF, {"id": learner_id})]
-
-
-def conversations_of_each(conn: Connection, learner_ids: list[int]) -> dict[int, list[Conversation]]:
-    """:func:`conversations_of` for each of these learners, in one statement."""
-    return _records_of_each(conn, learner_ids, _CONVERSATION, _CONVERSATIONS_OF_EACH, _conversation)
 
 
 def _action(row: Any) -> AgreedAction:

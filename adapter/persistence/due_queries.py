@@ -9,15 +9,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Iterable
 
-from sqlalchemy import Connection, and_, exists, insert, or_, select, update
+from sqlalchemy import Connection, and_, exists, insert, or_, select, text, update
 from sqlalchemy.orm import aliased
 
 from adapter.domain.due import CADENCE_PARAMETER, CheckInPlan, check_in_due_on, course_cadence_days
 
 from . import driver_rows, driver_sql
 from .coaching_tables import agreed_actions, conversations, validation_requests
-from .plan_store import CANCELLED
-from .reminder_tables import check_in_cadences, check_in_plans
+from .plan_store import PLAN_CANCELLED
+from .reminder_tables import check_in_cadences
 from .tables import manager_links, memberships, resource_links
 
 def _live(table):
@@ -51,13 +51,15 @@ def pending_validations(conn: Connection, learner_ids: Iterable[int]) -> list[di
 
 _LATEST = driver_rows.Columns(conversations, ("id", "learner_id", "held_on", "next_on"), alias="ranked")
 _LATEST_CONVERSATIONS = driver_rows.with_ids(
-    f"SELECT {_LATEST.sql} FROM (SELECT id, learner_id, held_on, next_on, row_number() OVER"
+    f"SELECT {_LATEST.sql} FROM (SELECT id, learner_id, held_on,"
+    f" CASE WHEN {PLAN_CANCELLED} THEN NULL ELSE next_on END AS next_on, row_number() OVER"
     " (PARTITION BY learner_id ORDER BY held_on DESC, id DESC) AS n FROM conversations"
     " WHERE learner_id {in_ids} AND withdrawn_at IS NULL) AS ranked WHERE ranked.n = 1")
 
 
 def latest_conversations(conn: Connection, learner_ids: Iterable[int]) -> dict[int, CheckInPlan]:
-    """Each learner's last live conversation (with any manager): when, and what it planned."""
+    """Each learner's last live conversation (with any manager): when, and what it planned
+    (no date if that check-in was cancelled)."""
     ids = list(learner_ids)
     if not ids:
         return {}
@@ -135,13 +137,6 @@ def _superseded():
         later.c.held_on > c.c.held_on, and_(later.c.held_on == c.c.held_on, later.c.id > c.c.id)))
 
 
-def _plan_cancelled():
-    """The check-in this conversation planned was cancelled while the conversation stays (an
-    erasure of its manager or learner told the other so): nobody is reminded of it."""
-    c, p = conversations, check_in_plans
-    return exists().where(p.c.learner_id == c.c.learner_id, p.c.conversation_id == c.c.id, p.c.status == CANCELLED)
-
-
 def planned_check_ins_between(conn: Connection, start: date, end: date) -> list[dict[str, Any]]:
     """Check-ins planned for start..end by a learner's latest conversation, to each current
     manager of that learner, unless that check-in was cancelled."""
@@ -151,7 +146,8 @@ def planned_check_ins_between(conn: Connection, start: date, end: date) -> list[
         select(c.c.id.label("conversation_id"), c.c.learner_id, pairs.c.manager_id, c.c.next_on.label("due_on"),
                c.c.resource_link_pk)
         .join(pairs, pairs.c.learner_id == c.c.learner_id)
-        .where(c.c.next_on >= start, c.c.next_on <= end, _live(c), ~superseded, ~_plan_cancelled())).mappings()]
+        .where(c.c.next_on >= start, c.c.next_on <= end, _live(c), ~superseded, text(f"NOT {PLAN_CANCELLED}"))
+    ).mappings()]
 
 
 _CADENCED = driver_rows.Columns(memberships, ("person_id",)) + driver_rows.Columns(resource_links, ("custom",))
@@ -178,15 +174,15 @@ def course_cadences(conn: Connection, learner_ids: Iterable[int] | None = None) 
 
 
 def cadence_check_ins_between(conn: Connection, start: date, end: date) -> list[dict[str, Any]]:
-    """Learners whose latest conversation planned no date and whose rhythm (their manager's,
-    else their courses') falls due in start..end. Only learners with a rhythm are read:
-    managers who set one, courses whose instructor did."""
+    """Learners whose latest conversation planned no date (or one since cancelled) and whose
+    rhythm (their manager's, else their courses') falls due in start..end. Only learners with
+    a rhythm are read: managers who set one, courses whose instructor did."""
     c, superseded, pairs = conversations, _superseded(), _current_pairs()
     by_course = course_cadences(conn)
     query = (select(c.c.id.label("conversation_id"), c.c.learner_id, pairs.c.manager_id, c.c.held_on,
                     c.c.resource_link_pk, check_in_cadences.c.every_days)
              .join(pairs, pairs.c.learner_id == c.c.learner_id)
-             .where(c.c.next_on.is_(None), _live(c), ~superseded))
+             .where(or_(c.c.next_on.is_(None), text(PLAN_CANCELLED)), _live(c), ~superseded))
     if by_course:
         query = query.outerjoin(check_in_cadences, check_in_cadences.c.manager_id == pairs.c.manager_id)
     else:

@@ -10,6 +10,13 @@ from .reminder_tables import check_in_plans
 
 PLANNED, CANCELLED = "planned", "cancelled"
 
+# The check-in a conversation (a row of ``conversations``) planned was cancelled while the
+# conversation stays (an erasure of its manager or learner told the other so): nobody is
+# reminded of it and no page shows it as the next check-in. SQL text, so the reminder scan's
+# Core query and the pages' driver SQL share it.
+PLAN_CANCELLED = ("EXISTS (SELECT 1 FROM check_in_plans WHERE check_in_plans.learner_id = conversations.learner_id"
+                  f" AND check_in_plans.conversation_id = conversations.id AND check_in_plans.status = '{CANCELLED}')")
+
 
 def plan_next(conn: Connection, manager_id: int, learner_id: int, conversation_id: int, planned_on: date,
               now: float) -> dict[str, Any] | None:

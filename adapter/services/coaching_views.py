@@ -18,6 +18,7 @@ from adapter.domain.translatable import N_
 from adapter.domain.withdrawal import UNDO_WINDOW_SECONDS
 from adapter.persistence import coaching_reads as reads
 from adapter.persistence import coaching_store as store
+from adapter.persistence import due_queries
 from adapter.persistence import roster_store
 from adapter.persistence.people_store import current_mentees
 from adapter.persistence.placement_store import unopened_placements
@@ -122,21 +123,21 @@ def team_page(conn: Connection, viewer: Viewer, focus_link_pk: int | None = None
     focus = reads.links_named(conn, {focus_link_pk}).get(focus_link_pk) if focus_link_pk is not None else None
     mentees = current_mentees(conn, viewer.person_id)
     ids = [mentee["id"] for mentee in mentees]
-    talks_of, validations_of = store.conversations_of_each(conn, ids), store.validations_of_each(conn, ids)
+    latest, validations_of = due_queries.latest_conversations(conn, ids), store.validations_of_each(conn, ids)
     open_actions_of = store.actions_of_each(conn, ids, open_only=True)
     links_of, reflected_of = reads.course_links_of_each(conn, ids), reads.links_reflected_on_each(conn, ids)
     team = []
     for mentee in mentees:
         learner_id = mentee["id"]
-        talks, validations = talks_of[learner_id], validations_of[learner_id]
+        last, validations = latest.get(learner_id), validations_of[learner_id]
         activities = _statuses(links_of[learner_id], reflected_of[learner_id], validations)
         team.append({
             "id": learner_id, "name": shown_name(mentee["name"], mentee["email"], mentee["sub"]),
             "sources": mentee["sources"],
             "focus_status": next((a["status"] for a in activities if a["id"] == focus_link_pk), N_("not started")),
             "activities": activities,
-            "last_check_in": talks[0].held_on if talks else None,
-            "next_check_in": talks[0].next_on if talks else None,
+            "last_check_in": last.last_held_on if last else None,
+            "next_check_in": last.next_on if last else None,  # none when that check-in was cancelled
             "open_actions": len(open_actions_of[learner_id]),
             "pending_validations": sum(v.status == "pending" for v in validations),
         })

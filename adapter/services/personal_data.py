@@ -194,6 +194,7 @@ class ErasurePlan:
     authored_kept: int = 0  # conversations they wrote about others, kept for those learners
     statements_to_void: int = 0
     gradebook_entries: list[dict[str, Any]] = field(default_factory=list)
+    check_ins_cancelled: int = 0  # check-ins planned with them: cancelled, the other person told
 
     def messages(self) -> list[tuple[Translatable, dict[str, Any]]]:
         """What goes, as (text marked with ``N_`` or ``Np_``, its values)."""
@@ -212,6 +213,10 @@ class ErasurePlan:
                          "%(num)d statements sent to LRSs about or naming them: voided"),
                      {"num": self.statements_to_void}),
                     (N_("their share of the report summaries: removed"), {})]
+        if self.check_ins_cancelled:
+            messages.append((Np_("%(num)d check-in planned with them: cancelled, and the other person told",
+                                 "%(num)d check-ins planned with them: cancelled, and the other people told"),
+                             {"num": self.check_ins_cancelled}))
         if self.authored_kept:
             messages.append((Np_("%(num)d conversation they recorded about others: kept for that learner, "
                                  "author anonymised, private notes deleted",
@@ -249,7 +254,8 @@ def _plan(conn: Connection, profile: dict[str, Any]) -> ErasurePlan:
         counts={key: len(rows) for key, rows in about.items()},
         authored_kept=sum(1 for r in records["conversations"] if r["learner_id"] != person_id),
         statements_to_void=sum(1 for m in naming if m.channel == "xapi" and not m.source.endswith(" voids")),
-        gradebook_entries=store.gradebook_entries(conn, person_id))
+        gradebook_entries=store.gradebook_entries(conn, person_id),
+        check_ins_cancelled=len(conversations_planning_with(conn, person_id)))
 
 
 def _messages_naming(conn: Connection, profile: dict[str, Any], records) -> list[outbox_store.HeldMessage]:

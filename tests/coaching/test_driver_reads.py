@@ -292,8 +292,7 @@ def test_a_teams_reads_give_each_learner_what_their_own_read_gives(engine, world
     nobody = world.extra["other_manager"]
     team = [other.learner_id, nobody, world.learner_id]
     with engine.connect() as conn:
-        for each, one in ((store.conversations_of_each, store.conversations_of),
-                          (store.validations_of_each, store.validations_of),
+        for each, one in ((store.validations_of_each, store.validations_of),
                           (coaching_reads.course_links_of_each, coaching_reads.course_links_of),
                           (coaching_reads.links_reflected_on_each, coaching_reads.links_reflected_on),
                           (store.actions_of_each, store.actions_of),
