@@ -335,7 +335,8 @@ def erase_person_by_id(engine: Engine, platform_id: int, person_id: int, actor: 
         audit(conn, at=now, actor_id=actor.person_id, platform_id=platform_id, action="person.erased",
               record_type="person", record_id=person_id,
               detail={"via": actor.via, **plan.counts, "statements_voided": plan.statements_to_void,
-                      "authored_kept": plan.authored_kept, "gradebook_entries": len(plan.gradebook_entries)})
+                      "authored_kept": plan.authored_kept, "gradebook_entries": len(plan.gradebook_entries),
+                      "check_ins_cancelled": plan.check_ins_cancelled})
     store.purge_freed_space(engine)
     return ErasureResult(True, plan)
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from adapter.domain.relationships import ManagerLink
 from adapter.persistence import due_queries, lrs_store, people_store
-from adapter.persistence.coaching_tables import conversations
+from adapter.persistence.coaching_tables import audit_events, conversations
 from adapter.persistence.relationships_store import link_manager
 from adapter.persistence.tables import outbox, people
 from adapter.services.mail_messages import Language
@@ -120,6 +120,9 @@ def test_an_erased_learners_planned_check_in_is_cancelled_for_the_manager(team, 
     assert cancellation["To"].startswith("Maria") and str(event["STATUS"]) == "CANCELLED"
     assert str(event["SUMMARY"]) == "Check-in: Maria and Name removed" and pseudonym not in cancellation.as_string()
     assert _feed_events(team, "maria") == []
+    with team.engine.connect() as conn:  # the erasure's audit entry says what it cancelled, for the DPO
+        (detail,) = conn.execute(select(audit_events.c.detail).where(audit_events.c.action == "person.erased")).scalars()
+    assert detail["check_ins_cancelled"] == 1
 
 
 def test_a_new_managers_pages_do_not_show_the_check_in_the_erasure_cancelled(team, smtp):
