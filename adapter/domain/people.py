@@ -22,4 +22,4 @@ def shown_name(name: str | None, email: str | None, sub: str, translate: Callabl
     """Their name, else their email, else their LMS user id; an erased person (nothing left but
     the pseudonym) as ``translate`` writes NAME_REMOVED: ``gettext`` on a page, mail's ``Text``
     to write it later in the recipient's language, English by default."""
-    return name or email or (translate(NAME_REMOVED) if sub.startswith(ERASED_PREFIX) else sub)
+    return name or email or (translate(NAME_REMOVED) if is_erased(sub) else sub)

@@ -50,13 +50,6 @@ def _record(conn: Connection, columns: driver_rows.Columns, sql: dict[str, str],
     return build(rows[0]) if rows else None
 
 
-def _records_of_each(conn: Connection, learner_ids: list[int], columns: driver_rows.Columns, sql: dict[str, str],
-                     build: Callable[[Any], R]) -> dict[int, list[R]]:
-    """Several learners' records as ``sql`` (its ``:ids`` the learners) reads them, built by ``build``, by learner."""
-    return driver_rows.grouped_by_id(conn, learner_ids, lambda ids: [
-        (row["learner_id"], build(row)) for row in columns.read(conn, sql, {"ids": ids})])
-
-
 class _ReadOnLink:
     """A read of a learner's records on a resource link, or on none (``resource_link_pk IS
     NULL``, as SQLAlchemy writes ``== None``): ``sql`` says ``{on_link}`` where the link is compared."""
@@ -259,7 +252,8 @@ def actions_of(conn: Connection, learner_id: int, open_only: bool = False) -> li
 
 def actions_of_each(conn: Connection, learner_ids: list[int], open_only: bool = False) -> dict[int, list[AgreedAction]]:
     """:func:`actions_of` for each of these learners, in one statement."""
-    return _records_of_each(conn, learner_ids, _ACTION, _ACTIONS_OF[open_only][1], _action)
+    return driver_rows.grouped_by_id(conn, learner_ids, lambda ids: [
+        (row["learner_id"], _action(row)) for row in _ACTION.read(conn, _ACTIONS_OF[open_only][1], {"ids": ids})])
 
 
 # --- validation ----------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from sqlalchemy.orm import aliased
 from adapter.domain.due import CADENCE_PARAMETER, CheckInPlan, check_in_due_on, course_cadence_days
 
 from . import driver_rows, driver_sql
+from .coaching_store import LIVE
 from .coaching_tables import agreed_actions, conversations, validation_requests
 from .plan_store import PLAN_CANCELLED
 from .reminder_tables import check_in_cadences
@@ -38,7 +39,7 @@ _PENDING_VALIDATIONS = driver_rows.with_ids(
     f"SELECT {_PENDING.sql} FROM validation_requests LEFT OUTER JOIN resource_links"
     " ON resource_links.id = validation_requests.resource_link_pk"
     " WHERE validation_requests.learner_id {in_ids} AND validation_requests.status = 'pending'"
-    " AND validation_requests.withdrawn_at IS NULL ORDER BY validation_requests.updated_at, validation_requests.id")
+    f" AND validation_requests.{LIVE} ORDER BY validation_requests.updated_at, validation_requests.id")
 
 
 def pending_validations(conn: Connection, learner_ids: Iterable[int]) -> list[dict[str, Any]]:
@@ -54,7 +55,7 @@ _LATEST_CONVERSATIONS = driver_rows.with_ids(
     f"SELECT {_LATEST.sql} FROM (SELECT id, learner_id, held_on,"
     f" CASE WHEN {PLAN_CANCELLED} THEN NULL ELSE next_on END AS next_on, row_number() OVER"
     " (PARTITION BY learner_id ORDER BY held_on DESC, id DESC) AS n FROM conversations"
-    " WHERE learner_id {in_ids} AND withdrawn_at IS NULL) AS ranked WHERE ranked.n = 1")
+    f" WHERE learner_id {{in_ids}} AND {LIVE}) AS ranked WHERE ranked.n = 1")
 
 
 def latest_conversations(conn: Connection, learner_ids: Iterable[int]) -> dict[int, CheckInPlan]:
@@ -71,7 +72,7 @@ _DUE = driver_rows.Columns(agreed_actions, ("id", "learner_id", "manager_id", "d
                                             "resource_link_pk"))
 _OPEN_ACTIONS_DUE_BY = driver_rows.with_ids(
     f"SELECT {_DUE.sql} FROM agreed_actions WHERE learner_id {{in_ids}} AND status = 'open' AND due_on <= :until"
-    " AND withdrawn_at IS NULL ORDER BY due_on, id")
+    f" AND {LIVE} ORDER BY due_on, id")
 
 
 def open_actions_due_by(conn: Connection, learner_ids: Iterable[int], until: date) -> list[dict[str, Any]]:
@@ -83,9 +84,9 @@ def open_actions_due_by(conn: Connection, learner_ids: Iterable[int], until: dat
 
 _REFLECTED_WITHOUT_TALKING = driver_rows.with_ids(
     "SELECT DISTINCT reflections.learner_id FROM reflections WHERE reflections.learner_id {in_ids}"
-    " AND reflections.withdrawn_at IS NULL AND NOT (EXISTS (SELECT * FROM conversations"
+    f" AND reflections.{LIVE} AND NOT (EXISTS (SELECT * FROM conversations"
     " WHERE conversations.learner_id = reflections.learner_id AND conversations.manager_id = :manager_id"
-    " AND conversations.withdrawn_at IS NULL))")
+    f" AND conversations.{LIVE}))")
 
 
 def reflected_without_talking(conn: Connection, manager_id: int, learner_ids: Iterable[int]) -> list[int]:
@@ -100,7 +101,7 @@ def reflected_without_talking(conn: Connection, manager_id: int, learner_ids: It
 _UNRATED = driver_rows.Columns(conversations, ("id", "held_on", "manager_id", "kind"))
 _UNRATED_CONVERSATIONS = driver_sql.both(
     f"SELECT {_UNRATED.sql} FROM conversations WHERE learner_id = :learner_id AND rating IS NULL"
-    " AND withdrawn_at IS NULL ORDER BY held_on DESC")
+    f" AND {LIVE} ORDER BY held_on DESC")
 
 
 def unrated_conversations(conn: Connection, learner_id: int) -> list[dict[str, Any]]:

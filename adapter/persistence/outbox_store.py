@@ -83,8 +83,6 @@ def enqueue_many(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
             run_many(conn, sql, rows)
 
 
-
-
 def _epoch(moment: datetime) -> float:
     return moment.timestamp()
 
