@@ -130,3 +130,52 @@ def test_the_null_session_is_flasks():
         assert response.status_code == 200 and "Set-Cookie" not in response.headers
         assert flask_app.session_interface.is_null_session(seen[-1])
     assert all(type(each) is NullSession for each in seen)
+
+
+def _recording_app(app_class: type[Flask], calls: list) -> Flask:
+    """An app whose hooks, at the app and on a blueprint nested in another, record what runs."""
+    from flask import Blueprint, after_this_request, request
+
+    app = app_class(__name__)
+    outer, inner = Blueprint("outer", __name__, url_prefix="/outer"), Blueprint("inner", __name__, url_prefix="/inner")
+
+    @inner.route("/<int:number>")
+    def page(number: int):
+        @after_this_request
+        def once(response):
+            calls.append(("after this request", number))
+            return response
+        if number == 3:
+            raise RuntimeError("the view fails")
+        return f"page {number}"
+
+    for where, scope in (("app", app), ("outer", outer), ("inner", inner)):
+        scope.url_value_preprocessor(lambda endpoint, values, where=where: calls.append(("values", where, endpoint,
+                                                                                         dict(values or {}))))
+        for order in (1, 2):
+            scope.before_request(lambda where=where, order=order: calls.append(("before", where, order)) or (
+                request.args.get("stop") if where == "inner" and order == 2 else None))
+            scope.after_request(lambda response, where=where, order=order: calls.append(
+                ("after", where, order, response.status_code)) or response)
+            scope.teardown_request(lambda exc, where=where, order=order: calls.append(
+                ("teardown", where, order, repr(exc))))
+    outer.register_blueprint(inner)
+    app.register_blueprint(outer)
+    return app
+
+
+def test_the_hooks_run_as_flasks_do():
+    """Order, arguments, a before-request hook's answer (even an empty one) stopping the rest,
+    the error a teardown is given, and a 404 (no blueprint): the same calls and answers as Flask's."""
+    seen = {}
+    for app_class in (Flask, ToolFlask):
+        calls: list = []
+        client = _recording_app(app_class, calls).test_client()
+        answers = []
+        for path in ("/outer/inner/1", "/outer/inner/2?stop=stopped", "/outer/inner/2?stop=", "/outer/inner/3", "/missing", "/outer/inner/x"):
+            answer = client.get(path)
+            answers.append((answer.status_code, answer.get_data()))
+            calls.append("--")
+        seen[app_class] = (answers, calls)
+    assert seen[ToolFlask] == seen[Flask]
+    assert len(seen[Flask][1]) > 60  # every kind of hook ran
