@@ -22,6 +22,7 @@ from . import (
 from .app_components import EXTENSION, release_page_connection, web_components
 from .domain_messages import init_app as init_domain_messages
 from .responses import ToolResponse
+from .tool_flask import ToolFlask
 from .translated_templates import TranslatedTemplates
 
 # Every page, by audience: each module's one blueprint, registered in this order.
@@ -38,7 +39,7 @@ BLUEPRINTS = (
 def create_app(settings: Settings | None = None, migrate: bool = True, **overrides: Any) -> Flask:
     settings = settings or Settings.from_env()
     settings.check()
-    app = Flask(__name__)
+    app = ToolFlask(__name__)
     app.jinja_environment = TranslatedTemplates  # before anything creates app.jinja_env
     app.response_class = ToolResponse
     parsing.init_app(app)

@@ -80,6 +80,12 @@ class FormRequest(Request):
         key of the environ to find it (~3 µs a request)."""
         return parse_cookie(self.environ.get("HTTP_COOKIE", ""), cls=self.dict_storage_class)
 
+    def close(self) -> None:
+        """werkzeug's closes the files of a multipart form read, and there are none unless one
+        was: it is not asked to walk an empty or unread ``files`` (~2 µs at every request's end)."""
+        if self.__dict__.get("files"):
+            super().close()
+
 
 def _read_body(environ: dict, length: int, limit: int) -> bytes:
     """The body as werkzeug's limited stream reads it: its ``length`` bytes, a failing read the

@@ -141,3 +141,14 @@ def test_a_form_read_outside_the_app_is_werkzeugs_too():
     tool = parsing.FormRequest({**environ, "wsgi.input": io.BytesIO(body)})
     plain = Request({**environ, "wsgi.input": io.BytesIO(body)})
     assert list(tool.form.items(multi=True)) == list(plain.form.items(multi=True)) == [("a", "1"), ("b", "\u00e9")]
+
+
+@pytest.mark.parametrize("request_class", [Request, parsing.FormRequest])
+def test_an_uploaded_file_is_closed_when_the_request_ends(request_class):
+    body = (b"--b\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a.txt\"\r\n\r\nfile\r\n"
+            b"--b\r\nContent-Disposition: form-data; name=\"t\"\r\n\r\ntext\r\n--b--\r\n")
+    app, kept = Flask(__name__), []
+    app.request_class = request_class
+    app.add_url_rule("/", "upload", lambda: kept.append(request.files["f"]) or "kept", methods=["POST"])
+    assert answer(app, body, "multipart/form-data; boundary=b", len(body), False) == (200, "kept")
+    assert kept[0].closed

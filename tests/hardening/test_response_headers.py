@@ -25,7 +25,9 @@ def served(response_class: type[Response], method: str = "GET", **build) -> tupl
     environ = {"REQUEST_METHOD": method, "SERVER_NAME": "tool.test", "SERVER_PORT": "443", "PATH_INFO": "/",
                "wsgi.url_scheme": "https", "wsgi.input": io.BytesIO()}
     started = []
-    body = b"".join(response(environ, lambda status, headers, exc_info=None: started.append((status, headers))))
+    answer = response(environ, lambda status, headers, exc_info=None: started.append((status, headers)))
+    body = b"".join(answer)
+    getattr(answer, "close", lambda: None)()  # as a server does once it has sent the body
     assert response(environ, lambda *answer: None) is not None  # answering twice changes nothing either
     return started[0][0], started[0][1], body
 
@@ -45,6 +47,9 @@ def cases():
                                      "headers": {"ETag": "e", "Content-Encoding": "gzip"}}
     yield lambda: {"response": iter([b"streamed", b" body"]), "status": 200}
     yield lambda: {"response": [b"a", b"bc"], "status": 200, "extra": [("Content-Length", "3")]}
+    yield lambda: {"response": ["caf\u00e9", b" x", ""], "status": 201}
+    yield lambda: {"response": ("a", b"b"), "status": 200}
+    yield lambda: {"response": io.BytesIO(b"a file"), "status": 200}
     # Where the type comes from: none given (a page: ToolResponse names the default type itself),
     # empty headers of either kind, a type or mimetype given, a type in the headers.
     yield lambda: {"response": "<p>caf\u00e9</p>"}
@@ -61,6 +66,30 @@ def cases():
 @pytest.mark.parametrize("method", ["GET", "HEAD"])
 def test_the_server_gets_what_flasks_response_gives(build, method):
     assert served(ToolResponse, method, **build()) == served(Response, method, **build())
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+@pytest.mark.parametrize("body", [lambda: "page", lambda: ["a", b"b"], lambda: iter([b"streamed"]),
+                                  lambda: io.BytesIO(b"a file")])
+@pytest.mark.parametrize("callback", [True, False])
+def test_what_is_to_run_on_close_runs_when_the_server_closes_the_body(method, body, callback):
+    """A page's body goes to the server as a list (ToolResponse.get_app_iter) only when nothing
+    is to run on close: a callback given to ``call_on_close`` still runs, once, at the close, and
+    a body that can be closed (a file) is closed then."""
+    ran = {}
+    for response_class in (Response, ToolResponse):
+        closed: list = []
+        response = response_class(body())
+        if callback:
+            response.call_on_close(lambda closed=closed: closed.append("closed"))
+        answer = response({"REQUEST_METHOD": method, "SERVER_NAME": "tool.test", "SERVER_PORT": "443",
+                           "wsgi.url_scheme": "https"}, lambda *started: None)
+        sent = b"".join(answer)
+        before = list(closed)
+        getattr(answer, "close", lambda: None)()  # a list has none
+        ran[response_class] = (sent, before, closed, getattr(response.response, "closed", None))
+    assert ran[ToolResponse] == ran[Response]
+    assert ran[Response][1:3] == ([], ["closed"] if callback else [])
 
 
 def test_a_location_is_taken_as_a_uri_exactly_when_iri_to_uri_leaves_it_as_it_is():
