@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Flask, request
+from flask import Request, Response, request
 
 from .app_components import components
 
@@ -62,16 +62,12 @@ def frame_ancestors(endpoint: str | None) -> list[str]:
     return ["'self'", *sorted(origins), *parts.settings.frame_ancestors]
 
 
-def _add_policy(response):
+def add_policy(asked: Request, response: Response) -> Response:
     if response.mimetype == "text/html":
-        endpoint = request.endpoint
+        endpoint = asked.endpoint
         forms = [] if endpoint in OFF_SITE_FORMS else ["form-action 'self'"]
         response.headers["Content-Security-Policy"] = "; ".join(
             [*_FIXED, *forms, "frame-ancestors " + " ".join(frame_ancestors(endpoint))])
     elif "Content-Security-Policy" not in response.headers:
         response.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'"
     return response
-
-
-def init_app(app: Flask) -> None:
-    app.after_request(_add_policy)
