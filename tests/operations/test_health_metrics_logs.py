@@ -228,18 +228,23 @@ def test_request_lines_take_a_record_when_anything_else_would_see_it(caplog):
 
 
 def test_redaction_skips_only_what_cannot_match():
-    """A text without "=" or ":" is not searched for a secret's name and value: the same result
-    as every pattern applied."""
+    """A text without "=" or ":" is not searched for a secret's name and value, one of letters and
+    digits alone not at all: the same result as every pattern applied."""
     texts = ["/lti/launch", "Bearer abc.def-123", "basic\tdXNlcjpwYXNz", "id_token=eyJhbGciOiJSUzI1NiJ9.x",
              "password : hunter2", "PASSWORD=hunter2", "nonce:'n-1'", "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhYmMifQ.c2ln",
              "/calendar/Zx9_feed-Token1.ics", "/unsubscribe/reminders/Un5ub-Token2", "/lti/register/inv-42",
-             "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----", "state", "cb_s = x"]
-    for text in texts:
+             "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----", "state", "cb_s = x",
+             "Bearer\u00a0abc", "Basic\u2003abc", "eyJhbGciOiJSUzI1NiJ9\u2024eyJzdWIiOiJhYmMifQ.c2ln"]
+    alphanumeric = ["request", "0123456789abcdef0123456789abcdef", "GET", "BearerAbc", "passwordhunter2", "caf\u00e9",
+                    "eyJhbGciOiJSUzI1NiJ9eyJzdWIiOiJhYmMifQ", "\u00b2\u0661"]
+    for text in alphanumeric:
+        assert text.isalnum() and all(pattern.sub(replacement, text) == text for pattern, replacement in REDACTIONS)
+    for text in texts + alphanumeric:
         expected = text
         for pattern, replacement in REDACTIONS:
             expected = pattern.sub(replacement, expected)
         assert redact(text) == expected
-    assert sum(redact(text) != text for text in texts) == len(texts) - 2  # all but "/lti/launch" and "state"
+    assert sum(redact(text) != text for text in texts) == len(texts) - 3  # all but "/lti/launch", "state", U+2024
 
 
 def test_a_line_with_every_field_is_what_the_json_encoder_writes():
