@@ -74,6 +74,12 @@ class FormRequest(Request):
         loaded["form"], loaded["files"] = form or self.parameter_storage_class(), self.parameter_storage_class()
 
     @cached_property
+    def args(self) -> ImmutableMultiDict[str, str]:
+        """werkzeug's ``args``; a request without a query (a launch's POST, most pages) gets its
+        empty one without ``parse_qsl`` (~2 µs)."""
+        return super().args if self.query_string else self.parameter_storage_class()
+
+    @cached_property
     def cookies(self) -> ImmutableMultiDict[str, str]:
         """werkzeug's ``parse_cookie`` of the one ``HTTP_COOKIE`` key a server sets (several Cookie
         headers joined in it), read directly: werkzeug's ``headers.getlist("Cookie")`` walks every

@@ -141,3 +141,12 @@ def test_a_form_read_outside_the_app_is_werkzeugs_too():
     tool = parsing.FormRequest({**environ, "wsgi.input": io.BytesIO(body)})
     plain = Request({**environ, "wsgi.input": io.BytesIO(body)})
     assert list(tool.form.items(multi=True)) == list(plain.form.items(multi=True)) == [("a", "1"), ("b", "\u00e9")]
+
+
+@pytest.mark.parametrize("query", ["", "a=1", "a=1&a=2&b", "x=%00", "&&", "=", "a=%ff%fe+b", "cb_s=t&q=caf%C3%A9"])
+def test_the_query_is_what_werkzeug_parses(query):
+    """A request without a query gets its empty args without werkzeug's parse, of the same type."""
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/", "QUERY_STRING": query, "SERVER_NAME": "tool.test",
+               "SERVER_PORT": "443", "wsgi.url_scheme": "https"}
+    tool, plain = parsing.FormRequest(environ).args, Request(environ).args
+    assert type(tool) is type(plain) and list(tool.lists()) == list(plain.lists())
