@@ -305,3 +305,27 @@ def test_answers_refused_before_their_view_get_every_after_request_rule_in_order
         assert (response.headers["X-Request-Id"], status) in logged
     assert "form-action 'self'" in answers[0][1].headers["Content-Security-Policy"]
     assert answers[-1][1].headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
+
+
+def test_request_ids_are_uuid4_hex_and_each_forked_worker_has_its_own():
+    """health.request_id_of writes 128 random bits as ``uuid.UUID(int=…, version=4).hex`` does; the
+    generator is seeded again in a forked worker, whose ids are not its parent's."""
+    import os
+    import random
+    import uuid
+
+    from adapter.web import health
+
+    for bits in [0, 2 ** 128 - 1, *(random.getrandbits(128) for _ in range(2000))]:
+        assert health.request_id_of(bits) == uuid.UUID(int=bits, version=4).hex
+    state = health._ids.getstate()
+    reading, writing = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the forked worker
+        os.write(writing, str(health._ids.getrandbits(128)).encode())
+        os._exit(0)
+    os.waitpid(child, 0)
+    os.close(writing)
+    forked = int(os.read(reading, 100))
+    os.close(reading)
+    assert health._ids.getstate() == state and forked != health._ids.getrandbits(128)
