@@ -44,6 +44,8 @@ _ANY_SECRET_BUT_NAMED = re.compile("|".join(_scoped(pattern) for pattern, _ in R
 
 
 def redact(text: str) -> str:
+    if text.isalnum():  # every pattern needs a space, "=", ":", ".", "-" or "/": a request id, method or message
+        return text
     search = _ANY_SECRET.search if "=" in text or ":" in text else _ANY_SECRET_BUT_NAMED.search
     if search(text) is None:
         return text

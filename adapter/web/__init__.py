@@ -14,10 +14,10 @@ from adapter.config import Settings
 
 from . import (
     admin, admin_audit, admin_delivery, admin_invitations, admin_lrs, admin_mail, admin_people, admin_platforms,
-    admin_relationships, admin_reports, admin_retention, auth, breakdown_pages, content_policy, formatting, health,
-    home, i18n, instructor, instructor_reports, languages, learner, lti_endpoints, manager, manager_breakdown,
+    admin_relationships, admin_reports, admin_retention, auth, breakdown_pages, formatting, health, home,
+    i18n, instructor, instructor_reports, languages, learner, lti_endpoints, manager, manager_breakdown,
     manager_reports, navigation, notifications, parsing, recognition_page, registration, report_api,
-    report_api_tokens, scim, tool_links, trend_pages, xapi_public,
+    report_api_tokens, request_hooks, scim, tool_links, trend_pages, xapi_public,
 )
 from .app_components import EXTENSION, release_page_connection, web_components
 from .domain_messages import init_app as init_domain_messages
@@ -58,12 +58,11 @@ def create_app(settings: Settings | None = None, migrate: bool = True, **overrid
     app.extensions[EXTENSION] = parts
     app.teardown_request(release_page_connection)
     app.teardown_appcontext(release_page_connection)  # a page read outside a request
-    health.init_request_logging(app)
+    request_hooks.init_app(app)
     i18n.init_app(app)
     formatting.init_app(app)
     auth.init_app(app)
     navigation.init_app(app)
-    content_policy.init_app(app)
     init_domain_messages(app)
     tool_links.init_app(app)
     for blueprint in BLUEPRINTS:

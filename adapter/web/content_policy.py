@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Flask, request
+from flask import Request, Response
 
 from .app_components import components
 
@@ -53,25 +53,25 @@ def origin(url: str) -> str | None:
     return f"{parts.scheme}://{host}" + (f":{port}" if port else "")
 
 
-def frame_ancestors(endpoint: str | None) -> list[str]:
-    parts = components()
-    urls = parts.registrations.page_urls()
-    if endpoint in REGISTRATION_ENDPOINTS:
-        urls.append(request.values.get("openid_configuration", ""))
-    origins = {found for found in map(origin, urls) if found}
-    return ["'self'", *sorted(origins), *parts.settings.frame_ancestors]
+@lru_cache(maxsize=64)  # the same for every page while the registered platforms stay the same
+def _page_policy(own_forms: bool, page_urls: tuple[str, ...], listed_ancestors: tuple[str, ...]) -> str:
+    """A page's policy: its forms post to the tool only (``own_forms``), and the platforms'
+    pages (and the origins the settings list) may frame it."""
+    origins = sorted({found for found in map(origin, page_urls) if found})
+    forms = ["form-action 'self'"] if own_forms else []
+    return "; ".join([*_FIXED, *forms, "frame-ancestors " + " ".join(["'self'", *origins, *listed_ancestors])])
 
 
-def _add_policy(response):
+def add_policy(asked: Request, response: Response) -> Response:
     if response.mimetype == "text/html":
-        endpoint = request.endpoint
-        forms = [] if endpoint in OFF_SITE_FORMS else ["form-action 'self'"]
-        response.headers["Content-Security-Policy"] = "; ".join(
-            [*_FIXED, *forms, "frame-ancestors " + " ".join(frame_ancestors(endpoint))])
+        endpoint, parts = asked.endpoint, components()
+        urls = parts.registrations.page_urls()
+        made = _page_policy
+        if endpoint in REGISTRATION_ENDPOINTS:  # the client's text: made afresh, never kept
+            urls.append(asked.values.get("openid_configuration", ""))
+            made = _page_policy.__wrapped__
+        response.headers["Content-Security-Policy"] = made(endpoint not in OFF_SITE_FORMS, tuple(urls),
+                                                           parts.settings.frame_ancestors)
     elif "Content-Security-Policy" not in response.headers:
         response.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'"
     return response
-
-
-def init_app(app: Flask) -> None:
-    app.after_request(_add_policy)

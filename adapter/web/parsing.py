@@ -7,7 +7,7 @@ from itertools import chain
 from typing import Any
 from urllib.parse import parse_qsl
 
-from flask import Flask, Request, abort, current_app, has_app_context, request
+from flask import Flask, Request, abort, current_app, has_app_context
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
 from werkzeug.routing import BaseConverter, ValidationError
@@ -74,6 +74,12 @@ class FormRequest(Request):
         loaded["form"], loaded["files"] = form or self.parameter_storage_class(), self.parameter_storage_class()
 
     @cached_property
+    def args(self) -> ImmutableMultiDict[str, str]:
+        """werkzeug's ``args``; a request without a query (a launch's POST, most pages) gets its
+        empty one without ``parse_qsl`` (~2 µs)."""
+        return super().args if self.query_string else self.parameter_storage_class()
+
+    @cached_property
     def cookies(self) -> ImmutableMultiDict[str, str]:
         """werkzeug's ``parse_cookie`` of the one ``HTTP_COOKIE`` key a server sets (several Cookie
         headers joined in it), read directly: werkzeug's ``headers.getlist("Cookie")`` walks every
@@ -133,9 +139,8 @@ def _json_body(asked: Request) -> Any:
         return None
 
 
-def _refuse_nul() -> None:
+def refuse_nul(asked: Request) -> None:
     """In the path, the query, a form or a JSON body (SCIM): nothing stores a NUL character."""
-    asked = request._get_current_object()  # once: each read through Flask's proxy costs ~1 µs
     query, form = asked.args, asked.form  # both parsed first: a body over the limit is a 413 whatever it holds
     if ("\x00" in asked.path or _holds_nul_text(query) or _holds_nul_text(form)
             or (asked.environ.get("CONTENT_TYPE") not in (None, "", URLENCODED) and asked.is_json
@@ -153,4 +158,3 @@ def init_app(app: Flask) -> None:
     """Before any blueprint is registered: their rules are built with the converter."""
     app.url_map.converters["int"] = RecordIdConverter
     app.request_class = FormRequest
-    app.before_request(_refuse_nul)

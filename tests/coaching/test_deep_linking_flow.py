@@ -123,3 +123,15 @@ def test_a_placed_activity_shows_in_the_course_before_anyone_opens_it(peers, tea
     course = launch("instructor-ivan").get("/instructor/").text
     assert course.count("Validate: before the first launch") == 1 and "added, not opened yet" not in \
         course.split("Validate: before the first launch")[1].split("</tr>")[0]
+
+
+def test_only_the_deep_linking_answer_may_post_its_form_off_site(peers):
+    """Its form posts to the LMS (content_policy.OFF_SITE_FORMS): its page's policy has no
+    form-action; the picker the launch showed keeps its forms on the tool."""
+    client = browser()
+    picker = full_launch(peers, "instructor-ivan", "deep-link", client=client)
+    _, answer = deep_link_answer(peers)
+    assert "; form-action 'self'; frame-ancestors 'self' " in picker.headers["Content-Security-Policy"]
+    assert "form-action" not in answer.headers["Content-Security-Policy"]
+    assert answer.headers["Content-Security-Policy"].replace("; frame-ancestors", "; form-action 'self'; frame-ancestors") \
+        == picker.headers["Content-Security-Policy"]

@@ -142,7 +142,7 @@ def test_every_answer_carries_the_strict_headers_unless_its_view_set_one(peers):
 def test_the_strict_headers_are_what_setdefault_gives_in_one_pass():
     from flask import Response
 
-    from adapter.web.auth import SECURE_HEADERS, _secure_headers
+    from adapter.web.auth import SECURE_HEADERS, add_secure_headers
 
     for view_set in ([], [("cache-control", "public, max-age=300")], [("Referrer-Policy", "origin"), ("X-A", "1")],
                      [("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "same-origin")]):
@@ -152,4 +152,4 @@ def test_the_strict_headers_are_what_setdefault_gives_in_one_pass():
             expected.headers.add(name, value)
         for name, value in SECURE_HEADERS:
             expected.headers.setdefault(name, value)
-        assert list(_secure_headers(ours).headers) == list(expected.headers)
+        assert list(add_secure_headers(ours).headers) == list(expected.headers)

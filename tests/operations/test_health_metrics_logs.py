@@ -228,18 +228,23 @@ def test_request_lines_take_a_record_when_anything_else_would_see_it(caplog):
 
 
 def test_redaction_skips_only_what_cannot_match():
-    """A text without "=" or ":" is not searched for a secret's name and value: the same result
-    as every pattern applied."""
+    """A text without "=" or ":" is not searched for a secret's name and value, one of letters and
+    digits alone not at all: the same result as every pattern applied."""
     texts = ["/lti/launch", "Bearer abc.def-123", "basic\tdXNlcjpwYXNz", "id_token=eyJhbGciOiJSUzI1NiJ9.x",
              "password : hunter2", "PASSWORD=hunter2", "nonce:'n-1'", "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhYmMifQ.c2ln",
              "/calendar/Zx9_feed-Token1.ics", "/unsubscribe/reminders/Un5ub-Token2", "/lti/register/inv-42",
-             "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----", "state", "cb_s = x"]
-    for text in texts:
+             "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----", "state", "cb_s = x",
+             "Bearer\u00a0abc", "Basic\u2003abc", "eyJhbGciOiJSUzI1NiJ9\u2024eyJzdWIiOiJhYmMifQ.c2ln"]
+    alphanumeric = ["request", "0123456789abcdef0123456789abcdef", "GET", "BearerAbc", "passwordhunter2", "caf\u00e9",
+                    "eyJhbGciOiJSUzI1NiJ9eyJzdWIiOiJhYmMifQ", "\u00b2\u0661"]
+    for text in alphanumeric:
+        assert text.isalnum() and all(pattern.sub(replacement, text) == text for pattern, replacement in REDACTIONS)
+    for text in texts + alphanumeric:
         expected = text
         for pattern, replacement in REDACTIONS:
             expected = pattern.sub(replacement, expected)
         assert redact(text) == expected
-    assert sum(redact(text) != text for text in texts) == len(texts) - 2  # all but "/lti/launch" and "state"
+    assert sum(redact(text) != text for text in texts) == len(texts) - 3  # all but "/lti/launch", "state", U+2024
 
 
 def test_a_line_with_every_field_is_what_the_json_encoder_writes():
@@ -280,3 +285,47 @@ def test_a_request_id_is_taken_from_a_trusted_proxy_only(tmp_path):
             answered = client.get("/healthz", headers={"X-Request-Id": text}).headers["X-Request-Id"]
             assert (answered == text) == keep, (proxies, text)
             assert keep or (len(answered) == 32 and int(answered, 16) >= 0)
+
+
+def test_answers_refused_before_their_view_get_every_after_request_rule_in_order(peers, caplog):
+    """The rules run as one hook each way (adapter/web/request_hooks.py), in the order Flask ran them
+    as separate hooks: a request refused before its view (a NUL, no CSRF token) or by no route still
+    gets the policy, the strict headers and its request id, in that order, and its log line."""
+    caplog.set_level(logging.INFO, logger="coachbridge.requests")
+    client = browser()
+    rules_headers = ["Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy", "Cache-Control",
+                     "X-Request-Id"]
+    answers = [(200, client.get(peers.tool_url + "/")), (400, client.get(peers.tool_url + "/", params={"q": "a\x00"})),
+               (403, client.post(peers.tool_url + "/sign-out")), (404, client.get(peers.tool_url + "/no-such-page")),
+               (200, client.get(peers.tool_url + "/healthz"))]
+    logged = [(r.request_id, r.status) for r in caplog.records if r.name == "coachbridge.requests"]
+    for status, response in answers:
+        assert response.status_code == status
+        assert [name for name in response.raw.headers if name in rules_headers] == rules_headers, status
+        assert (response.headers["X-Request-Id"], status) in logged
+    assert "form-action 'self'" in answers[0][1].headers["Content-Security-Policy"]
+    assert answers[-1][1].headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
+
+
+def test_request_ids_are_uuid4_hex_and_each_forked_worker_has_its_own():
+    """health.request_id_of writes 128 random bits as ``uuid.UUID(int=…, version=4).hex`` does; the
+    generator is seeded again in a forked worker, whose ids are not its parent's."""
+    import os
+    import random
+    import uuid
+
+    from adapter.web import health
+
+    for bits in [0, 2 ** 128 - 1, *(random.getrandbits(128) for _ in range(2000))]:
+        assert health.request_id_of(bits) == uuid.UUID(int=bits, version=4).hex
+    state = health._ids.getstate()
+    reading, writing = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the forked worker
+        os.write(writing, str(health._ids.getrandbits(128)).encode())
+        os._exit(0)
+    os.waitpid(child, 0)
+    os.close(writing)
+    forked = int(os.read(reading, 100))
+    os.close(reading)
+    assert health._ids.getstate() == state and forked != health._ids.getrandbits(128)
