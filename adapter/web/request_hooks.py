@@ -14,11 +14,13 @@ from . import auth, content_policy, health, parsing
 
 
 def before_each_request() -> None:
-    """In the order Flask ran them as four hooks: a refusal (a NUL, a failed CSRF check) ends the
-    request there, and the after-request rules still run on its answer."""
+    """The request id and start time first, so that every answer, a refused one too, carries its
+    id and is logged with its duration; then the NUL check, the session and the CSRF check. A
+    refusal (a NUL, a failed CSRF check) ends the request there, and the after-request rules
+    still run on its answer."""
     asked, state = request._get_current_object(), g._get_current_object()
-    parsing.refuse_nul(asked)
     health.start_request(asked, state)
+    parsing.refuse_nul(asked)
     auth.load_request_session(asked, state)
     auth.check_csrf(asked, state)
 

@@ -290,7 +290,8 @@ def test_a_request_id_is_taken_from_a_trusted_proxy_only(tmp_path):
 def test_answers_refused_before_their_view_get_every_after_request_rule_in_order(peers, caplog):
     """The rules run as one hook each way (adapter/web/request_hooks.py), in the order Flask ran them
     as separate hooks: a request refused before its view (a NUL, no CSRF token) or by no route still
-    gets the policy, the strict headers and its request id, in that order, and its log line."""
+    gets the policy, the strict headers and its request id, in that order, and its log line — with
+    its id and duration, a NUL's refusal too (its id was made after the check, so it had none)."""
     caplog.set_level(logging.INFO, logger="coachbridge.requests")
     client = browser()
     rules_headers = ["Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy", "Cache-Control",
@@ -299,8 +300,11 @@ def test_answers_refused_before_their_view_get_every_after_request_rule_in_order
                (403, client.post(peers.tool_url + "/sign-out")), (404, client.get(peers.tool_url + "/no-such-page")),
                (200, client.get(peers.tool_url + "/healthz"))]
     logged = [(r.request_id, r.status) for r in caplog.records if r.name == "coachbridge.requests"]
+    durations = [r.duration_ms for r in caplog.records if r.name == "coachbridge.requests"]
+    assert len(durations) == len(answers) and all(0 <= duration < 60_000 for duration in durations), durations
     for status, response in answers:
         assert response.status_code == status
+        assert len(response.headers["X-Request-Id"]) == 32, status
         assert [name for name in response.raw.headers if name in rules_headers] == rules_headers, status
         assert (response.headers["X-Request-Id"], status) in logged
     assert "form-action 'self'" in answers[0][1].headers["Content-Security-Policy"]
