@@ -15,7 +15,7 @@ from adapter.config import Settings
 from . import (
     admin, admin_audit, admin_delivery, admin_invitations, admin_lrs, admin_mail, admin_people, admin_platforms,
     admin_relationships, admin_reports, admin_retention, auth, breakdown_pages, content_policy, formatting, health,
-    home, i18n, instructor, instructor_reports, languages, learner, lti_endpoints, manager, manager_breakdown,
+    home, i18n, instructor, instructor_reports, kept_fragments, languages, learner, lti_endpoints, manager, manager_breakdown,
     manager_reports, navigation, notifications, parsing, recognition_page, registration, report_api,
     report_api_tokens, scim, tool_links, trend_pages, xapi_public,
 )
@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None, migrate: bool = True, **overrid
     content_policy.init_app(app)
     init_domain_messages(app)
     tool_links.init_app(app)
+    kept_fragments.init_app(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
         # Flask (since 2.0) seeds every blueprint with its default context processor, as the app's:
