@@ -15,9 +15,9 @@ from adapter.config import Settings
 from . import (
     admin, admin_audit, admin_delivery, admin_invitations, admin_lrs, admin_mail, admin_people, admin_platforms,
     admin_relationships, admin_reports, admin_retention, auth, breakdown_pages, content_policy, formatting, health,
-    home, i18n, instructor, instructor_reports, kept_fragments, languages, learner, lti_endpoints, manager, manager_breakdown,
-    manager_reports, navigation, notifications, parsing, recognition_page, registration, report_api,
-    report_api_tokens, scim, tool_links, trend_pages, xapi_public,
+    home, i18n, instructor, instructor_reports, kept_fragments, languages, learner, lti_endpoints, manager,
+    manager_breakdown, manager_reports, navigation, notifications, parsing, recognition_page, registration,
+    report_api, report_api_tokens, scim, tool_links, trend_pages, xapi_public,
 )
 from .app_components import EXTENSION, release_page_connection, web_components
 from .domain_messages import init_app as init_domain_messages

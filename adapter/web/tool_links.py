@@ -79,8 +79,10 @@ _URL_FORS_KEPT = 64  # each is page-pure, so kept for the app's life
 
 def _template_url_for() -> dict[str, Any]:
     """Templates' ``url_for``, given per render (a context processor): one per script root, the
-    same object each time, so a kept part of a page (kept_fragments) has it in its key. A
-    cookieless session's links carry its token: Flask's, built afresh."""
+    same object each time, so a kept part of a page (kept_fragments) has it in its key — page-pure
+    for the calls a kept part may make, a fixed endpoint without options (what a relative endpoint
+    or ``_external`` would read of the request is not in its key). A cookieless session's links
+    carry its token: Flask's, built afresh (and no part is kept)."""
     if not has_request_context() or g.get("session_url_token"):
         return {}
     script_root = request.script_root

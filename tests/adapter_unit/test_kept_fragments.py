@@ -4,17 +4,12 @@ cannot vouch for is rendered each time."""
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from flask_babel import force_locale
 from jinja2 import Template, TemplateSyntaxError
 
-from adapter.persistence import people_store
-from adapter.persistence.session_store import start_session
-from adapter.web.auth import SESSION_COOKIE
-
-from .signed_in import signed_in_learner
+from .signed_in import another_learner, signed_in_learner
 
 KEPT = "adapter.web.kept_fragments.KeptFragments"
 
@@ -119,14 +114,9 @@ def test_what_a_kept_part_cannot_vouch_for_is_refused_when_compiled(app, body):
 def test_each_learner_landing_has_its_own_csrf_field_and_the_kept_rest(tmp_path):
     engine, first = signed_in_learner(tmp_path)
     app = first.application
-    with engine.begin() as conn:
+    with engine.connect() as conn:
         platform_id = conn.exec_driver_sql("SELECT id FROM platforms").scalar()
-        person_id = people_store.save_person(conn, platform_id, "u2", {"name": "Dana"}, time.time())
-        token, _ = start_session(conn, now=time.time(), lifetime=600, person_id=person_id, platform_id=platform_id,
-                                 context_pk=None, resource_link_pk=None, app_role="learner", app_roles=["learner"],
-                                 launch={})
-    second = app.test_client()
-    second.set_cookie(SESSION_COOKIE, token, domain="localhost")
+    second = another_learner(app, platform_id, "u2", "Dana")
 
     pages = [client.get("/learner/").get_data(as_text=True) for client in (first, second, first, second)]
     tokens = [set(re.findall(r'name="csrf_token" value="([^"]*)"', page)) for page in pages]
