@@ -40,7 +40,7 @@ PURE_FILTERS = frozenset({"activity_name", "day", "day_text", "number", "numbere
                           "first", "join", "length", "selectattr", "string"})
 PURE_TESTS = frozenset({"none", "eq"})
 KEPT_MACROS = ("_macros.html",)  # templates whose macros a kept part may call
-_KEPT = 1024  # texts per environment (catalog), keyed by their values: start over rather than grow
+_KEPT = 256  # texts per environment (catalog; a learner landing ~6 KB): start over rather than grow
 _REFUSED = (nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends, nodes.Block, nodes.ContextReference,
             nodes.DerivedContextReference, nodes.EvalContextModifier, nodes.ExtensionAttribute, nodes.ImportedName)
 
