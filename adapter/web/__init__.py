@@ -15,9 +15,9 @@ from adapter.config import Settings
 from . import (
     admin, admin_audit, admin_delivery, admin_invitations, admin_lrs, admin_mail, admin_people, admin_platforms,
     admin_relationships, admin_reports, admin_retention, auth, breakdown_pages, formatting, health, home,
-    i18n, instructor, instructor_reports, languages, learner, lti_endpoints, manager, manager_breakdown,
-    manager_reports, navigation, notifications, parsing, recognition_page, registration, report_api,
-    report_api_tokens, request_hooks, scim, tool_links, trend_pages, xapi_public,
+    i18n, instructor, instructor_reports, kept_fragments, languages, learner, lti_endpoints, manager,
+    manager_breakdown, manager_reports, navigation, notifications, parsing, recognition_page, registration,
+    report_api, report_api_tokens, request_hooks, scim, tool_links, trend_pages, xapi_public,
 )
 from .app_components import EXTENSION, release_page_connection, web_components
 from .domain_messages import init_app as init_domain_messages
@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None, migrate: bool = True, **overrid
     navigation.init_app(app)
     init_domain_messages(app)
     tool_links.init_app(app)
+    kept_fragments.init_app(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
         # Flask (since 2.0) seeds every blueprint with its default context processor, as the app's:

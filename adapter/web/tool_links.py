@@ -10,6 +10,7 @@ from flask.globals import request_ctx
 from adapter.services.tool_configuration import ToolUrls
 
 from .app_components import components
+from .kept_fragments import page_pure
 
 
 _TOOL_URLS: dict[tuple, str] = {}
@@ -72,12 +73,25 @@ def _page_url_for(script_root: str) -> Callable[..., str]:
     return page_url_for
 
 
+_URL_FORS: dict[str, Callable[..., str]] = {}
+_URL_FORS_KEPT = 64  # each is page-pure, so kept for the app's life
+
+
 def _template_url_for() -> dict[str, Any]:
-    """Templates' ``url_for``, bound once per render (a context processor) to the request's
-    script root. A cookieless session's links carry its token: Flask's, built afresh."""
+    """Templates' ``url_for``, given per render (a context processor): one per script root, the
+    same object each time, so a kept part of a page (kept_fragments) has it in its key — page-pure
+    for the calls a kept part may make, a fixed endpoint without options (what a relative endpoint
+    or ``_external`` would read of the request is not in its key). A cookieless session's links
+    carry its token: Flask's, built afresh (and no part is kept)."""
     if not has_request_context() or g.get("session_url_token"):
         return {}
-    return {"url_for": _page_url_for(request.script_root)}
+    script_root = request.script_root
+    found = _URL_FORS.get(script_root)
+    if found is None:
+        if len(_URL_FORS) >= _URL_FORS_KEPT:  # more roots than a deployment has: not kept, not remembered
+            return {"url_for": _page_url_for(script_root)}
+        found = _URL_FORS[script_root] = page_pure(_page_url_for(script_root))
+    return {"url_for": found}
 
 
 def init_app(app: Flask) -> None:

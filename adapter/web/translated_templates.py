@@ -29,6 +29,7 @@ from jinja2.utils import internalcode
 from jinja2.visitor import NodeTransformer
 from markupsafe import Markup, _escape_inner
 
+from .kept_fragments import bind_reads
 from .request_locale import current_locale
 
 _GETTEXT = ("_", "gettext")
@@ -141,9 +142,9 @@ class TranslatedTemplates(Environment):
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
         tree = super()._parse(source, name, filename)
-        if self.catalog is None or any(n.name in _GETTEXT and n.ctx != "load" for n in tree.find_all(nodes.Name)):
-            return tree
-        return _FixedTexts(self.catalog).visit(tree)
+        if self.catalog is not None and not any(n.name in _GETTEXT and n.ctx != "load" for n in tree.find_all(nodes.Name)):
+            tree = _FixedTexts(self.catalog).visit(tree)
+        return bind_reads(tree, name)  # what each kept part reads, once its fixed texts are in
 
 
 class _FixedTexts(NodeTransformer):

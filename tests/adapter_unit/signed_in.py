@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Engine
 
@@ -23,11 +24,16 @@ def signed_in_learner(instance, database_url: str | None = None) -> tuple[Engine
     platform_id = register_platform(engine, PlatformSpec(issuer="https://lms.example.org", client_id="c",
                                                          auth_login_url="https://lms.example.org/a",
                                                          key_set_url="https://lms.example.org/k"))
-    with engine.begin() as conn:
-        person_id = people_store.save_person(conn, platform_id, "u1", {"name": "Una"}, time.time())
+    return engine, another_learner(app, platform_id, "u1", "Una")
+
+
+def another_learner(app: Flask, platform_id: int, sub: str, name: str) -> FlaskClient:
+    """A test client signed in as a new learner of the platform, in the same app."""
+    with app.extensions["coachbridge"].engine.begin() as conn:
+        person_id = people_store.save_person(conn, platform_id, sub, {"name": name}, time.time())
         token, _ = start_session(conn, now=time.time(), lifetime=600, person_id=person_id, platform_id=platform_id,
                                  context_pk=None, resource_link_pk=None, app_role="learner", app_roles=["learner"],
                                  launch={})
     client = app.test_client()
     client.set_cookie(SESSION_COOKIE, token, domain="localhost")
-    return engine, client
+    return client
