@@ -8,13 +8,14 @@ once; one of them claims each day's retention run).
 import gc
 import os
 
-from adapter import server_date
+from adapter import server_date, server_peers
 from adapter.logging_setup import configure_logging
 from adapter.web import create_app
 from adapter.worker import DELIVERY_THREAD, Worker, background_jobs
 
 configure_logging(os.environ.get("COACHBRIDGE_LOG_LEVEL", "INFO"))
 server_date.install()
+server_peers.install()
 app = create_app(migrate=False)
 # What startup built (modules, the app, SQLAlchemy's tables, Babel's data: ~170,000 objects)
 # lives as long as the worker; frozen, the collector's full passes skip it. Unfrozen, each

@@ -26,9 +26,15 @@ LOGIN_LIFETIME = 600.0
 # The authentication request's parameters that are the same for every login, first in its query.
 _FIXED_QUERY = urlencode({"scope": "openid", "response_type": "id_token", "response_mode": "form_post",
                           "prompt": "none"})
-# quote_plus of what is the same login after login: the registration's client_id and the tool's
-# launch address (a URL, quoted character by character: ~4 µs).
-_quoted_constant = lru_cache(maxsize=256)(quote_plus)
+
+
+@lru_cache(maxsize=256)
+def _request_start(auth_login_url: str, client_id: str, redirect_uri: str) -> str:
+    """The authentication request up to the login hint's value: the same login after login of a
+    registration (quote_plus of a URL goes character by character, ~4 µs)."""
+    separator = "&" if urlsplit(auth_login_url).query else "?"
+    return (f"{auth_login_url}{separator}{_FIXED_QUERY}&client_id={quote_plus(client_id)}"
+            f"&redirect_uri={quote_plus(redirect_uri)}&login_hint=")
 
 
 @dataclass(frozen=True)
@@ -92,13 +98,11 @@ def start_login(
         return forbidden("registration_disabled", N_("This LMS registration is disabled."))
     login = states.issue(registration.issuer, registration.client_id, browser_binding(browser_id),
                          clock() + LOGIN_LIFETIME, through_storage=through_storage)
-    # urlencode's text for the same parameters in the same order: the fixed ones encoded once,
-    # each other value quote_plus'd as urlencode does (~7 µs less than urlencode of all nine).
-    query = (f"{_FIXED_QUERY}&client_id={_quoted_constant(login.client_id)}"
-             f"&redirect_uri={_quoted_constant(redirect_uri)}&login_hint={quote_plus(params['login_hint'])}"
-             f"&state={quote_plus(login.state)}&nonce={quote_plus(login.nonce)}")
+    # urlencode's text for the same parameters in the same order: what is the same for the
+    # registration made once, the hints quote_plus'd as urlencode does; the state and nonce are
+    # base64url and "." (and "cs."), which quote_plus leaves as they are.
+    url = (f"{_request_start(registration.auth_login_url, login.client_id, redirect_uri)}"
+           f"{quote_plus(params['login_hint'])}&state={login.state}&nonce={login.nonce}")
     if params.get("lti_message_hint"):
-        query += f"&lti_message_hint={quote_plus(params['lti_message_hint'])}"
-    base = registration.auth_login_url
-    separator = "&" if urlsplit(base).query else "?"
-    return LoginRedirect(url=f"{base}{separator}{query}", login=login)
+        url += f"&lti_message_hint={quote_plus(params['lti_message_hint'])}"
+    return LoginRedirect(url=url, login=login)

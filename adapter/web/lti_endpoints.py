@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, g, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
+from werkzeug.utils import get_content_type
 
 from adapter.metrics import record_launch
 from adapter.persistence.database import reads_only, thread_connection
@@ -48,21 +49,28 @@ def login_url(params: Mapping[str, str], probe: bool = False) -> str:
     return tool_url("lti.login") + "?" + urlencode({**params, **({PROBE_PARAM: "1"} if probe else {})})
 
 
+# What werkzeug makes of ``mimetype="text/html"``: made once, not per redirect.
+_HTML = get_content_type("text/html", "utf-8")
+
+
 def found(url: str):
     """A 302 to ``url`` with an empty body: the browser follows the Location and never shows
     one, so werkzeug's ``redirect`` would build and escape an HTML page for nothing. Still
-    ``text/html``, so it carries the same Content-Security-Policy as before."""
-    return current_app.response_class(status=302, headers={"Location": url}, mimetype="text/html")
+    ``text/html``, so it carries the same Content-Security-Policy as before. The headers as a
+    list with the type given: a dict and a mimetype take werkzeug's generic paths (~3 µs)."""
+    return current_app.response_class(status=302, headers=[("Location", url)], content_type=_HTML)
 
 
 @bp.route("/lti/login", methods=["GET", "POST"])
 def login():
     asked = request._get_current_object()  # once: each read through Flask's proxy costs ~1 µs
-    params = asked.values.to_dict()
+    # A GET's values are its query's (werkzeug's ``values`` leaves a GET's body out).
+    params = (asked.args if asked.method == "GET" else asked.values).to_dict()
     probed = params.pop(PROBE_PARAM, None) is not None
-    cookie = asked.cookies.get(BROWSER_COOKIE)
+    cookie = first_value(asked.cookies, BROWSER_COOKIE)
     target = params.get("lti_storage_target")
-    binding = client_storage.login_binding(bool(cookie), probed, asked.headers.get("Sec-Fetch-Dest"), target)
+    fetch_dest = asked.environ.get("HTTP_SEC_FETCH_DEST")  # headers.get raises and catches a KeyError when missing
+    binding = client_storage.login_binding(bool(cookie), probed, fetch_dest, target)
     if binding == client_storage.PROBE:
         response = found(login_url(params, probe=True))
         set_cookie(response, BROWSER_COOKIE, new_browser_id(), max_age=int(LOGIN_LIFETIME))

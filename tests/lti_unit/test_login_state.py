@@ -67,3 +67,12 @@ def test_tags_are_hmac_sha256_of_purpose_and_data(secret, data):
     states = LoginStates(secret)
     for purpose in (b"state:", b"nonce:"):
         assert states._tag(purpose, data) == hmac.new(secret, purpose + data, hashlib.sha256).digest()[:16]
+
+
+def test_states_and_nonces_are_what_quote_plus_leaves_as_they_are():
+    """The login's redirect carries them unquoted (lti.oidc.start_login)."""
+    from urllib.parse import quote_plus
+    for n in range(2000):
+        login = STATES.issue(ISSUER + "/\u00e9 ?&=" * (n % 3), f"c{n} +/&", browser_binding(f"b{n}"), 1e9 + n,
+                             through_storage=bool(n % 2))
+        assert quote_plus(login.state) == login.state and quote_plus(login.nonce) == login.nonce
