@@ -153,3 +153,23 @@ def test_an_endpoint_that_cannot_be_set_up_does_not_hold_up_the_others(world, en
     assert len(lrs.statements) == 1
     assert "LRS unusable-proxy: cannot connect as configured" in caplog.text
     assert counts(engine, "unusable-proxy") == {"pending": 1}  # kept for when it is fixed
+
+
+def test_a_stop_asked_while_the_worker_starts_ends_it_cleanly(tmp_path):
+    """A SIGTERM while ``coachbridge worker`` migrates and connects (a process manager stopping it
+    at once, a deployment rolled back) ends it with 0 and its "stopped" line, as a later one does:
+    the worker hears it from the start and stops once it is up, instead of dying by the signal."""
+    script = ("import os, signal, sys\n"
+              "from adapter.cli import main, worker\n"
+              "starting = worker.app_parts\n"
+              "def stopped_while_starting(settings):\n"
+              "    os.kill(os.getpid(), signal.SIGTERM)\n"
+              "    return starting(settings)\n"
+              "worker.app_parts = stopped_while_starting\n"
+              "sys.exit(main(['worker', '--idle-wait', '0.1']))\n")
+    env = {**os.environ, "COACHBRIDGE_INSTANCE": str(tmp_path / "instance")}
+    env.pop("DATABASE_URL", None)
+    done = subprocess.run([sys.executable, "-c", script], cwd=REPO_ROOT, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "coachbridge worker: stopped" in done.stdout
