@@ -30,8 +30,6 @@ REDACTIONS = [
 ]
 
 
-
-
 def _scoped(pattern: re.Pattern) -> str:
     flags = "i" * bool(pattern.flags & re.IGNORECASE) + "s" * bool(pattern.flags & re.DOTALL)
     return f"(?{flags}:{pattern.pattern})"

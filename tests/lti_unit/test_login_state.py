@@ -31,7 +31,7 @@ def test_each_login_is_new_and_its_state_is_compact():
     one, two = (STATES.issue("https://lms.example.org", "client-1", browser_binding("b"), 1e9) for _ in range(2))
     assert len({one.state, two.state}) == 2 and len({one.nonce, two.nonce}) == 2
     assert len({one.login_id, two.login_id}) == 2
-    assert len(one.state) <= 130 and len(one.nonce) <= 50 and len(one.login_id) <= 100  # the table's columns
+    assert len(one.state) <= 130 and len(one.nonce) <= 50 and len(one.login_id) <= 100  # used_logins' column; a short redirect
 
 
 def test_anything_else_opens_to_nothing():
