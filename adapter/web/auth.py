@@ -161,6 +161,21 @@ def csrf_field() -> Markup:
     return field[1]
 
 
+def with_csrf_field(kept: dict, key: tuple, limit: int, render: Callable[[], str]) -> Markup:
+    """A text rendered once per ``key`` and kept, with the asking request's CSRF field put in:
+    the one per-session text of a kept page part (the header, a landing's content). Every value a
+    page prints is escaped, so only ``csrf()`` prints an ``<input``: the text is kept split at the
+    field it was rendered with. At most ``limit`` texts: start over rather than grow."""
+    field = csrf_field()
+    parts = kept.get(key)
+    if parts is None:
+        text = str(render())
+        if len(kept) >= limit:
+            kept.clear()
+        parts = kept[key] = text.split(field)
+    return Markup(str.join(field, parts))
+
+
 def asker() -> Asker | None:
     """Who is asking (None: no session), loaded on one connection the first time a request asks."""
     if "asker" not in g:

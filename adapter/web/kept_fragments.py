@@ -31,7 +31,7 @@ from jinja2.ext import Extension
 from jinja2.runtime import Macro
 from markupsafe import Markup
 
-from .auth import csrf_field
+from .auth import with_csrf_field
 from .request_locale import current_locale
 
 # Filters and tests whose output depends only on their arguments and the render's locale
@@ -134,13 +134,7 @@ class KeptFragments(Extension):
         key = self._key(values) if has_request_context() else None
         if key is None:
             return caller(*values)
-        key, field = (part, current_locale(), key), str(csrf_field())
-        parts = self.texts.get(key)
-        if parts is None:
-            if len(self.texts) >= _KEPT:
-                self.texts.clear()
-            parts = self.texts[key] = str(caller(*values)).split(field)
-        return Markup(str.join(field, parts))
+        return with_csrf_field(self.texts, (part, current_locale(), key), _KEPT, lambda: caller(*values))
 
     def _key(self, values: list[Any]) -> tuple | None:
         """The values as a key: plain data as data with its type, page-pure callables and kept

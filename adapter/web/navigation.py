@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from adapter.services.navigation import Navigation, navigation_for
 
 from .app_components import page_connection
-from .auth import csrf_field, current_session
+from .auth import current_session, with_csrf_field
 from .request_locale import current_locale
 
 
@@ -39,9 +39,6 @@ def page_section(asked: Request | None = None) -> str:
 
 
 _HEADER = "_page_header.html"
-# Where the header has the session's CSRF field while it is rendered for keeping. Every value the
-# header prints is escaped, so no value can print a "<": only the template's own csrf() can.
-_CSRF_MARK = Markup("<csrf-field>")
 _HEADERS_KEPT = 1024  # keyed by the page's path too: start over rather than grow
 
 
@@ -60,17 +57,8 @@ def page_header(context: Context, nav: Navigation | None) -> Markup:
     key = (current_locale(), asked.script_root, tuple(nav.sections), page_section(asked),
            bool(context.resolve("web_session")), asked.full_path if asked.method == "GET" else asked.path)
     kept: dict[tuple, list[str]] = environment.__dict__.setdefault("page_headers", {})
-    parts = kept.get(key)
-    if parts is None:
-        text = environment.get_template(_HEADER).render({**context.get_all(), "nav": nav, "csrf": _marked_csrf})
-        if len(kept) >= _HEADERS_KEPT:
-            kept.clear()
-        parts = kept[key] = text.split(_CSRF_MARK)
-    return Markup(str.join(csrf_field(), parts))
-
-
-def _marked_csrf() -> Markup:
-    return _CSRF_MARK
+    return with_csrf_field(kept, key, _HEADERS_KEPT,
+                           lambda: environment.get_template(_HEADER).render({**context.get_all(), "nav": nav}))
 
 
 def init_app(app: Flask) -> None:
