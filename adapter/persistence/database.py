@@ -123,7 +123,10 @@ class _KeptConnections:
     def take(self) -> Connection | None:
         if self.pid != os.getpid():  # a forked child never touches its parent's
             self.idle, self.pid = [], os.getpid()
-        return self.idle.pop() if self.idle else None
+        try:
+            return self.idle.pop()  # atomic: another thread may take the last one between a test and a pop
+        except IndexError:
+            return None
 
     def __del__(self) -> None:
         if self.pid == os.getpid():

@@ -4,6 +4,7 @@ it back as the pool takes a connection back (nothing left open, the write lock f
 keeps the pool."""
 from __future__ import annotations
 
+import sys
 import threading
 
 from sqlalchemy import create_engine, text
@@ -100,3 +101,36 @@ def test_an_engine_not_made_here_uses_the_pool(tmp_path):
         pass
     assert first.closed
     engine.dispose()
+
+
+def test_threads_taking_at_once_never_share_a_connection(engine):
+    """Many threads at once, one kept connection to start with: each gets one of its own (the
+    kept one, taken once, or a new one), and uses it alone."""
+    with thread_connection(engine):
+        pass
+    starts = threading.Barrier(8)
+    held: list = []
+    errors: list = []
+
+    def take_and_hold():
+        try:
+            starts.wait(10)
+            for _ in range(50):
+                with thread_connection(engine) as conn:
+                    held.append(conn)
+                    assert held.count(conn) == 1
+                    held.remove(conn)
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    switching = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads switch between any two bytecodes, as under load
+    try:
+        threads = [threading.Thread(target=take_and_hold) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    finally:
+        sys.setswitchinterval(switching)
+    assert errors == [] and held == []
