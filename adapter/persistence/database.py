@@ -151,8 +151,9 @@ class _KeptConnection:
         return conn
 
     def __exit__(self, *exc_info) -> None:
-        conn = self.conn
-        assert conn is not None
+        conn, self.conn = self.conn, None
+        if conn is None:
+            return  # handed back already: never kept twice (two users would share it)
         if conn.closed or conn.invalidated or conn.get_execution_options() != self.engine.get_execution_options():
             # Closed by its user, broken, or given an isolation level or other option: the pool
             # resets those when it takes the connection back, so it goes back there, not kept.
