@@ -134,3 +134,13 @@ def test_threads_taking_at_once_never_share_a_connection(engine):
     finally:
         sys.setswitchinterval(switching)
     assert errors == [] and held == []
+
+
+def test_a_connection_handed_back_twice_is_kept_once(engine):
+    lease = thread_connection(engine)
+    conn = lease.__enter__()
+    lease.__exit__(None, None, None)
+    lease.__exit__(None, None, None)  # e.g. a request's end and its app context's end
+    with thread_connection(engine) as first:
+        with thread_connection(engine) as second:
+            assert first is conn and second is not conn
