@@ -44,7 +44,7 @@ def make_engine(database_url: str) -> Engine:
         engine = create_engine(database_url, connect_args=connect_args)
         event.listen(engine, "connect", _tune_sqlite)
         if write_lock is not None:
-            engine.kept_by_thread = _KeptByThread()  # thread_connection
+            engine.kept_connections = _KeptConnections()  # thread_connection
         return engine
     engine = create_engine(database_url, pool_size=10, max_overflow=20)
     _ping_when_idle(engine)
@@ -94,81 +94,81 @@ def one_statement(engine: Engine) -> AbstractContextManager[Connection]:
 
 
 def thread_connection(engine: Engine) -> AbstractContextManager[Connection]:
-    """A connection for one request's statements: on a SQLite file the calling thread's own,
-    kept open from one request to the next, else (PostgreSQL, or the thread already using
-    its own) one from the pool, closed after use.
+    """A connection for one request's statements: on a SQLite file one of the process's kept
+    connections, the one handed back last, kept open from one request to the next; else
+    (PostgreSQL) one from the pool, closed after use.
 
     The pool's checkout and return, and SQLAlchemy's Connection around them, cost ~60 µs of
     CPU per request in place (bench/launch/HISTORY.md, issue 18's sixth session); a launch
-    takes two (the login, the id_token POST). PostgreSQL keeps the pool: its checkout is
-    where a connection idle too long is pinged (_ping_when_idle).
+    takes two (the login, the id_token POST). The last one handed back goes out first (not the
+    calling thread's own, not the longest idle): SQLite drops a connection's page cache when
+    another connection wrote since its last read, so the connection that wrote last reads its
+    pages from its cache, and one alone at a time (one browser) keeps using the same warm one.
+    PostgreSQL keeps the pool: its checkout is where a connection idle too long is pinged
+    (_ping_when_idle).
     """
-    kept_by_thread = getattr(engine, "kept_by_thread", None)
-    return engine.connect() if kept_by_thread is None else _ThreadConnection(engine, kept_by_thread)
+    kept = getattr(engine, "kept_connections", None)
+    return engine.connect() if kept is None else _KeptConnection(engine, kept)
 
 
-class _Kept:
-    """One thread's connection; back to the pool when the thread ends."""
+class _KeptConnections:
+    """The process's kept connections not in use, the one handed back last at the end (a
+    list's ``append`` and ``pop`` are atomic), never more than were in use at once; closed
+    when the engine goes."""
 
     def __init__(self) -> None:
-        self.conn: Connection | None = None
-        self.busy = False
+        self.idle: list[Connection] = []
         self.pid = os.getpid()
 
+    def take(self) -> Connection | None:
+        if self.pid != os.getpid():  # a forked child never touches its parent's
+            self.idle, self.pid = [], os.getpid()
+        try:
+            return self.idle.pop()  # atomic: another thread may take the last one between a test and a pop
+        except IndexError:
+            return None
+
     def __del__(self) -> None:
-        if self.conn is not None and self.pid == os.getpid():
-            self.conn.close()
+        if self.pid == os.getpid():
+            for conn in self.idle:
+                conn.close()
 
 
-class _KeptByThread(threading.local):
-    kept: _Kept | None = None
+class _KeptConnection:
+    """Hands out a kept connection (or a new one, when all are in use) and, when done, keeps it
+    as the pool leaves a connection it takes back: no transaction open, the write lock released."""
 
-
-class _ThreadConnection:
-    """Hands out the thread's kept connection and, when done, leaves it as the pool leaves a
-    connection it takes back: no transaction open, the write lock released."""
-
-    def __init__(self, engine: Engine, kept_by_thread: _KeptByThread) -> None:
+    def __init__(self, engine: Engine, kept: _KeptConnections) -> None:
         self.engine = engine
-        self.kept_by_thread = kept_by_thread
-        self.kept: _Kept | None = None
-        self.pooled: Connection | None = None
+        self.kept = kept
+        self.conn: Connection | None = None
 
     def __enter__(self) -> Connection:
-        kept = self.kept_by_thread.kept
-        if kept is None or kept.pid != os.getpid():  # a forked child never touches its parent's
-            kept = self.kept_by_thread.kept = _Kept()
-        if kept.busy:  # asked again while in use: a connection of its own
-            self.pooled = self.engine.connect()
-            return self.pooled
-        if kept.conn is None or kept.conn.closed or kept.conn.invalidated:
-            kept.conn = self.engine.connect()
-        kept.busy, self.kept = True, kept
-        return kept.conn
+        conn = self.kept.take()
+        if conn is None:
+            conn = self.engine.connect()
+        self.conn = conn
+        return conn
 
     def __exit__(self, *exc_info) -> None:
-        if self.pooled is not None:
-            self.pooled.close()
-            return
-        kept = self.kept
-        assert kept is not None and kept.conn is not None
-        if kept.conn.invalidated or kept.conn.get_execution_options() != self.engine.get_execution_options():
-            # Broken, or given an isolation level or other option: the pool resets those when it
-            # takes the connection back, so it goes back there, and the next use connects anew.
-            conn, kept.conn, kept.busy = kept.conn, None, False
+        conn, self.conn = self.conn, None
+        if conn is None:
+            return  # handed back already: never kept twice (two users would share it)
+        if conn.closed or conn.invalidated or conn.get_execution_options() != self.engine.get_execution_options():
+            # Closed by its user, broken, or given an isolation level or other option: the pool
+            # resets those when it takes the connection back, so it goes back there, not kept.
             conn.close()
             return
         try:
-            if kept.conn.in_transaction():
-                kept.conn.rollback()
-            raw = kept.conn.connection.dbapi_connection
+            if conn.in_transaction():
+                conn.rollback()
+            raw = conn.connection.dbapi_connection
             if raw.in_transaction or raw.writing:  # a write on the driver's connection (driver_sql)
                 raw.rollback()
         except BaseException:
-            kept.conn.invalidate()  # closed; the next request connects anew
+            conn.invalidate()  # closed; not kept
             raise
-        finally:
-            kept.busy = False
+        self.kept.idle.append(conn)
 
 
 def reads_only(conn: Connection) -> None:

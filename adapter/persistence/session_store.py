@@ -77,8 +77,8 @@ def create_session(conn: Connection, *, now: float, lifetime: float, **fields: A
 
 
 def load_session(engine: Engine, token: str, now: float) -> WebSession | None:
-    """Every request with a session cookie asks: on SQLite on the thread's kept connection, as SQL
-    text on the driver (SQLAlchemy's statement, its transaction and rows cost ~3x the read)."""
+    """Every request with a session cookie asks: on SQLite on a kept connection (thread_connection),
+    as SQL text on the driver (SQLAlchemy's statement, its transaction and rows cost ~3x the read)."""
     with thread_connection(engine) as conn:
         rows = _SESSION_COLUMNS.read(conn, _SESSION_BY_HASH, {"token_hash": token_hash(token), "now": now})
     return WebSession(**rows[0]) if rows else None

@@ -61,7 +61,7 @@ def components() -> Components:
 def page_connection() -> AbstractContextManager[Connection]:
     """A connection to read a page's data on: the request's own. A launch renders its landing
     page on the connection that recorded it; otherwise the request's first read takes one —
-    on a SQLite file the thread's kept connection (database.thread_connection), on PostgreSQL
+    on a SQLite file a kept connection (database.thread_connection), on PostgreSQL
     one from the pool — and every later read of the request uses it until the request ends
     (release_page_connection): one checkout and return per request instead of one per read
     (a page with a session read on four or five, ~60 µs each in place on SQLite, more with

@@ -121,7 +121,7 @@ def launch():
     # the launch and opens the session; the landing page is read on it after the commit. The consumption
     # comes last, so SQLite's write lock (taken at the transaction's first write) is held
     # for as few statements as possible; a launch that loses the race rolls back everything.
-    # On SQLite the thread's kept connection (no pool checkout and return per launch).
+    # On SQLite a kept connection (no pool checkout and return per launch).
     with thread_connection(parts.engine) as conn:
         logins = parts.logins.within(conn)
         with conn.begin() as transaction:
