@@ -6,8 +6,10 @@ from dataclasses import dataclass, field
 from lti.roles import parse_role
 
 APP_ROLES = ("learner", "manager", "instructor", "admin")
-# Role lists whose grants a map keeps: a platform sends a few lists over and over.
+# Role lists whose grants a map keeps (a platform sends a few lists over and over), each of at
+# most GRANTS_KEPT_ROLES roles, so that what is kept stays small whatever a token carries.
 GRANTS_KEPT = 256
+GRANTS_KEPT_ROLES = 16
 
 
 @dataclass(frozen=True)
@@ -23,8 +25,8 @@ class RoleMap:
         """:meth:`app_roles` and :meth:`is_mentor` at once (every launch asks both), kept per
         role list: parsing each role into a ``Role`` cost a launch ~8 µs in place."""
         try:
-            key = tuple(lti_roles)
-            kept = self._granted.get(key)
+            key = tuple(lti_roles) if len(lti_roles) <= GRANTS_KEPT_ROLES else None
+            kept = self._granted.get(key) if key is not None else None
         except TypeError:  # a role that is no string and not hashable: not kept
             key, kept = None, None
         if kept is None:

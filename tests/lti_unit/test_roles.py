@@ -58,7 +58,8 @@ def test_grants_kept_per_role_list_answer_as_parsed_afresh():
             "Instructor", "Learner", "Mentor", "", "http://example.org/custom#Role", 7, None]
     rng = random.Random(18)
     lists = [[rng.choice(pool) for _ in range(rng.randrange(0, 4))] for _ in range(3 * domain_roles.GRANTS_KEPT)]
-    lists += [[{"not": "hashable"}, LIS + "membership#Instructor"], [[LIS + "membership#Mentor"]]]
+    lists += [[{"not": "hashable"}, LIS + "membership#Instructor"], [[LIS + "membership#Mentor"]],
+              [LIS + "membership#Learner"] * domain_roles.GRANTS_KEPT_ROLES + [LIS + "membership#Mentor"]]
     for lti_roles in lists * 2:
         expected = fresh._grant(lti_roles)
         answer = role_map.grants(lti_roles)
@@ -66,4 +67,5 @@ def test_grants_kept_per_role_list_answer_as_parsed_afresh():
         answer[0].append("admin")  # the caller's own list
         assert role_map.grants(lti_roles)[0] == list(expected[0])
     assert len(role_map._granted) <= domain_roles.GRANTS_KEPT
+    assert all(len(key) <= domain_roles.GRANTS_KEPT_ROLES for key in role_map._granted)
     assert role_map == fresh  # the kept answers are no part of the map's value
