@@ -2,10 +2,11 @@
 as SQLAlchemy's own reading of the row, on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import String, select
 
 from adapter.persistence.database import make_engine, upgrade
 from adapter.persistence.session_store import (
@@ -58,3 +59,21 @@ def test_an_expired_or_unknown_session_is_none(engine):
     assert load_session(engine, token, now + 599) is not None
     assert load_session(engine, token, now + 600) is None
     assert load_session(engine, token + "x", now) is None
+
+
+def test_the_roles_are_stored_as_json_dumps_writes_each_list(engine):
+    """start_session keeps each roles list's JSON text (session_store._roles_json): every
+    session stores its own list's, in the same text, whichever lists came before."""
+    now = time.time()
+    lists = [["learner"], ["admin", "learner"], ["learner"], [], ["manager", "instructor", "learner"],
+             ["admin", "learner"], ["learner", "admin"], ["learner"]]
+    for app_roles in lists:
+        with engine.begin() as conn:
+            token, _ = start_session(conn, now=now, lifetime=600, person_id=None, platform_id=None,
+                                     context_pk=None, resource_link_pk=None, app_role="learner",
+                                     app_roles=app_roles, launch={})
+        with engine.connect() as conn:
+            stored = conn.execute(select(web_sessions.c.app_roles.cast(String))
+                                  .where(web_sessions.c.token_hash == token_hash(token))).scalar_one()
+        assert stored == json.dumps(app_roles)
+        assert load_session(engine, token, now + 1).app_roles == app_roles
