@@ -27,7 +27,6 @@ from adapter.metrics import peer_latency, record_report, time_peer_requests
 from adapter.persistence import lrs_store
 from adapter.persistence.key_cipher import KeyCipher, KeyEncryptionError
 from adapter.persistence.key_store import ToolKeyStore
-from adapter.persistence.outbox_calls import BacklogCalls
 from adapter.persistence.outbox_store import CLAIM_LEASE_SECONDS, SqlOutbox
 from adapter.services.gradebook import ScoreDeliveryJob
 from adapter.services.housekeeping import PurgeExpired
@@ -50,13 +49,6 @@ class DeliveryJob(Protocol):
         """Deliver what is due now; how many messages were settled."""
 
 
-class CalledJob(DeliveryJob, Protocol):
-    """A job that other workers can call in when they find a backlog (xAPI statements)."""
-
-    def listen(self, heard: threading.Event, stop: threading.Event) -> threading.Thread | None:
-        """Set ``heard`` whenever called in, until ``stop``; the listening thread, if any."""
-
-
 class XapiDelivery:
     """One :class:`Deliverer` per active LRS endpoint over the ``xapi`` outbox channel.
 
@@ -70,10 +62,6 @@ class XapiDelivery:
     at most its read timeout, after which it backs off. Each LRS is reached only where its
     endpoint may reach (``allow_private_addresses``: see adapter/services/lrs_settings.py);
     a refused connection backs off like any other failure.
-
-    When a turn after an idle one starts with a full batch, the other workers are called in
-    (:class:`BacklogCalls`, PostgreSQL): a backlog is taken up by every worker at once, not
-    by each as its idle poll comes round.
     """
 
     def __init__(self, engine: Engine, cipher: KeyCipher | None, lease: float = CLAIM_LEASE_SECONDS,
@@ -89,16 +77,6 @@ class XapiDelivery:
         self.turn_seconds = turn_seconds
         self._deliverers: dict[str, tuple[lrs_store.LrsEndpoint, Deliverer]] = {}
         self._read_at: float | None = None
-        self.calls = BacklogCalls(engine, XAPI)
-        self._idle = True  # the last turn settled nothing
-
-    def listen(self, heard: threading.Event, stop: threading.Event) -> threading.Thread | None:
-        return self.calls.listen(heard, stop)
-
-    def _found_backlog(self) -> None:
-        if self._idle:
-            self._idle = False  # once per busy spell, not at every turn of it
-            self.calls.call()
 
     def deliverers(self) -> list[Deliverer]:
         now = self.outbox.clock()
@@ -126,8 +104,7 @@ class XapiDelivery:
             except ValueError as error:  # e.g. a proxy URL in the environment it cannot use
                 log.error("LRS %s: cannot connect as configured: %s", endpoint.name, error)
                 continue
-            current[endpoint.name] = (endpoint, Deliverer(self.outbox, LrsSender(client), self.policy,
-                                                          on_backlog=self._found_backlog))
+            current[endpoint.name] = (endpoint, Deliverer(self.outbox, LrsSender(client), self.policy))
         for _, gone in self._deliverers.values():
             gone.close()
         self._deliverers = current
@@ -140,7 +117,6 @@ class XapiDelivery:
             settled += report.delivered + report.dead
             if report.dead:
                 log.warning("LRS %s: %d statement(s) dead-lettered", deliverer.target, report.dead)
-        self._idle = not settled
         return settled
 
 
@@ -177,19 +153,13 @@ class Worker:
         self.idle_wait = idle_wait
         self.stop_event = threading.Event()
         self._threads: list[threading.Thread] = []
-        self._called = [threading.Event() for _ in self.jobs]  # set: look again now, not after idle_wait
 
     def start(self) -> "Worker":
         """Run every job in a daemon thread and return (``serve`` and ``demo``)."""
-        self._threads = [threading.Thread(target=self._loop, args=(job, called), daemon=True,
-                                          name=f"delivery-{type(job).__name__}")
-                         for job, called in zip(self.jobs, self._called)]
+        self._threads = [threading.Thread(target=self._loop, args=(job,), daemon=True,
+                                          name=f"delivery-{type(job).__name__}") for job in self.jobs]
         for thread in self._threads:
             thread.start()
-        for job, called in zip(self.jobs, self._called):
-            listen = getattr(job, "listen", None)  # a CalledJob
-            if listen is not None and (listener := listen(called, self.stop_event)) is not None:
-                self._threads.append(listener)
         return self
 
     def run(self) -> None:
@@ -201,20 +171,17 @@ class Worker:
 
     def stop(self) -> None:
         self.stop_event.set()
-        for called in self._called:
-            called.set()
 
     def join(self, timeout: float | None = None) -> None:
         for thread in self._threads:
             thread.join(timeout)
 
-    def _loop(self, job: DeliveryJob, called: threading.Event) -> None:
+    def _loop(self, job: DeliveryJob) -> None:
         while not self.stop_event.is_set():
-            called.clear()  # a call heard from here on finds this run's outcome, or ends the wait below
             try:
                 settled = job.run_once()
             except Exception:  # a bug or a database hiccup must not end deliveries for good
                 log.exception("delivery job %s failed; retrying", type(job).__name__)
                 settled = 0
             if not settled:
-                called.wait(self.idle_wait)
+                self.stop_event.wait(self.idle_wait)

@@ -97,12 +97,8 @@ class Deliverer:
         policy: RetryPolicy | None = None,
         clock: Callable[[], datetime] = utc_now,
         draw: Callable[[], float] = random.random,
-        on_backlog: Callable[[], None] | None = None,
     ) -> None:
         self.outbox = outbox
-        # called when the first claim of a :meth:`deliver` comes back full: more rows may be
-        # due than this deliverer sends at a time (other workers may help)
-        self.on_backlog = on_backlog
         self.sender = sender
         self.target = sender.target
         self.policy = policy or RetryPolicy()
@@ -130,8 +126,6 @@ class Deliverer:
             return BatchReport(paused_until=self.paused_until)
         report = BatchReport()
         rows = self.outbox.claim_due(self.target, self.batch_limit, now)
-        if self.on_backlog is not None and len(rows) >= self.batch_limit:
-            self.on_backlog()
         stored: Settlement | None = None  # every row delivered: marked while the next batch is out
         batches = 0
         while rows:

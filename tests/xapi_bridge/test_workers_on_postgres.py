@@ -19,16 +19,14 @@ import uuid
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from adapter.persistence import lrs_store
 from adapter.persistence.database import make_engine, upgrade
-from adapter.persistence.outbox_calls import CHANNEL as CALLS
 from adapter.persistence.outbox_store import enqueue_many
 from adapter.persistence.tables import outbox
 from adapter.services.platforms import PlatformSpec, register_platform
 from adapter.services.xapi_bridge import outbox_rows
-from adapter.worker import Worker, XapiDelivery, drain
 from tests.peers.ralph_lrs import REPO_ROOT
 from tests.xapi.xapi_fault_lrs import FaultLrs
 
@@ -166,52 +164,3 @@ def test_a_worker_killed_mid_run_loses_nothing(pg_engine, tmp_path):
     # (one is marked while the next is out); a batch of a live worker is only re-sent if
     # it stays idle in its transaction longer than the lease on a stalled machine.
     assert lrs.resent_known <= 2 * BATCH, lrs.resent_known
-
-
-class CountingRuns:
-    """A worker's xAPI job, counting its runs (how often its worker looked at the outbox)."""
-
-    def __init__(self, job: XapiDelivery) -> None:
-        self.job = job
-        self.runs = 0
-
-    def run_once(self) -> int:
-        self.runs += 1
-        return self.job.run_once()
-
-    def listen(self, heard, stop):
-        return self.job.listen(heard, stop)
-
-
-def listening(engine) -> int:
-    with engine.connect() as conn:
-        return conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                                 " AND query = :q"),
-                            {"q": "LISTEN " + CALLS}).scalar()
-
-
-def test_an_idle_worker_is_called_in_when_another_finds_a_backlog(pg_engine):
-    """A worker whose next poll is an hour away looks again at once when another worker
-    starts a busy spell with a full batch; a trickle (a batch not full) calls nobody."""
-    with running(FaultLrs()) as (lrs, _):
-        queue_for_new_lrs(pg_engine, "calls-trickle", lrs, BATCH // 2)
-        drain([XapiDelivery(pg_engine, None, allow_private_addresses=True)])
-        idle = CountingRuns(XapiDelivery(pg_engine, None, allow_private_addresses=True))
-        worker = Worker([idle], idle_wait=3600).start()
-        try:
-            wait_for(lambda: idle.runs == 1 and listening(pg_engine) == 1, 20, "the idle worker listening", [])
-            queue_for_new_lrs(pg_engine, "calls-trickle-2", lrs, BATCH // 2)
-            busy = XapiDelivery(pg_engine, None, allow_private_addresses=True)
-            assert busy.run_once() == BATCH // 2
-            time.sleep(1.0)
-            assert idle.runs == 1  # not called in for a batch that was not full
-            queue_for_new_lrs(pg_engine, "calls-backlog", lrs, 10 * BATCH)
-            busy = XapiDelivery(pg_engine, None, allow_private_addresses=True)
-            busy.run_once()
-            wait_for(lambda: idle.runs >= 2, 20, "the idle worker called in", [])
-        finally:
-            worker.stop()
-            worker.join(10)
-        wait_for(lambda: listening(pg_engine) == 0, 10, "the listener's connection closed", [])
-        drain([XapiDelivery(pg_engine, None, allow_private_addresses=True)])
-        assert delivered(pg_engine, "calls-backlog") == {"delivered": 10 * BATCH}
