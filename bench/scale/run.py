@@ -22,7 +22,8 @@ database for the launches and a fresh one for each drain level.
   workers' ``--idle-wait``). The other idle workers join within their ``--idle-wait``:
   ``all-in/s`` counts only the rows left once every worker has been seen holding a batch
   (``pg_stat_activity``, each worker's connections named by ``application_name``), over
-  the time from then. The stand-in must then hold exactly that many new statement ids.
+  the time from then; ``all-in`` is that moment, in seconds after the first claim. The
+  stand-in must then hold exactly that many new statement ids.
 
 CPU columns are cores (CPU seconds per wall second) of the tool (gunicorn master + workers
 or the worker processes), PostgreSQL (all its processes), the driver (this process) and,
@@ -243,8 +244,9 @@ def drain_level(cluster, args, work: Path, lrs, factory, name: str, source: Path
             raise RuntimeError(f"the LRS gained {gained} of {args.statements}; dead {status.dead}")
         rate = args.statements / elapsed
         all_in_rate = f"{left_then / (end - all_in):9.0f}" if all_in is not None else f"{'-':>9}"
+        joined = f"{all_in - start:6.2f}" if all_in is not None else f"{'-':>6}"
         row = (f"{name:<11} {workers:>7} {args.batch_size:>6} {args.statements:>7} {rate:10.0f} {all_in_rate}"
-               f" {elapsed:8.2f} {start - committed:7.2f} {tool:8.2f} {pg:8.2f} {lrs_cores:6.2f} {driver:8.2f}"
+               f" {elapsed:8.2f} {start - committed:7.2f} {joined} {tool:8.2f} {pg:8.2f} {lrs_cores:6.2f} {driver:8.2f}"
                f" {1e6 * tool / rate:10.0f} {1e6 * pg / rate:8.0f}   {load0:.1f}")
         print(row, flush=True)
         return row
@@ -256,7 +258,7 @@ def drain_level(cluster, args, work: Path, lrs, factory, name: str, source: Path
 
 LAUNCH_HEADER = ("tool        workers threads browsers launches/s   p50 ms   p99 ms errors tool-cores pg-cores drv-cores "
                  "tool-ms   load")
-DRAIN_HEADER = ("tool        workers  batch   stmts    stmts/s  all-in/s  seconds  pickup wrk-cores  pg-cores  LRS  drv-cores "
+DRAIN_HEADER = ("tool        workers  batch   stmts    stmts/s  all-in/s  seconds  pickup all-in wrk-cores  pg-cores  LRS  drv-cores "
                 "wrk-µs/st pg-µs/st   load")
 
 
