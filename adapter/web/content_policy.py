@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from flask import Request, Response
 
 from .app_components import components
+from .responses import put_header
 
 REGISTRATION_ENDPOINTS = {"registration.confirm", "registration.register"}
 # Pages whose form posts to the LMS (the Deep Linking answer); every other form posts to the tool.
@@ -62,7 +63,9 @@ def _page_policy(own_forms: bool, page_urls: tuple[str, ...], listed_ancestors: 
     return "; ".join([*_FIXED, *forms, "frame-ancestors " + " ".join(["'self'", *origins, *listed_ancestors])])
 
 
-def add_policy(asked: Request, response: Response) -> Response:
+def add_policy(asked: Request, response: Response, names: set[str]) -> Response:
+    """A page's policy in place of any the view set; any other answer's own, or none at all.
+    ``names``: the response's header names, lower-cased (``responses.header_names``)."""
     if response.mimetype == "text/html":
         endpoint, parts = asked.endpoint, components()
         urls = parts.registrations.page_urls()
@@ -70,8 +73,8 @@ def add_policy(asked: Request, response: Response) -> Response:
         if endpoint in REGISTRATION_ENDPOINTS:  # the client's text: made afresh, never kept
             urls.append(asked.values.get("openid_configuration", ""))
             made = _page_policy.__wrapped__
-        response.headers["Content-Security-Policy"] = made(endpoint not in OFF_SITE_FORMS, tuple(urls),
-                                                           parts.settings.frame_ancestors)
-    elif "Content-Security-Policy" not in response.headers:
-        response.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'"
+        put_header(response.headers, names, "Content-Security-Policy",
+                   made(endpoint not in OFF_SITE_FORMS, tuple(urls), parts.settings.frame_ancestors))
+    elif "content-security-policy" not in names:
+        put_header(response.headers, names, "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
     return response

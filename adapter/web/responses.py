@@ -63,6 +63,23 @@ class ToolResponse(Response):
         return [part.encode() if isinstance(part, str) else part for part in self.response]
 
 
+def header_names(headers: Headers) -> set[str]:
+    """The names ``headers`` hold, lower-cased: what the after-request rules ask before they put one."""
+    return {name.lower() for name, _ in headers}
+
+
+def put_header(headers: Headers, names: set[str], name: str, value: str) -> None:
+    """``headers[name] = value`` — werkzeug's ``set``: the first header of that name replaced, any
+    other dropped, else added last — without its scan of every header (each name lower-cased) when
+    ``names`` (``header_names``, kept up to date here) says the response has none: then added."""
+    lowered = name.lower()
+    if lowered in names:
+        headers.set(name, value)
+    else:
+        headers.add(name, value)
+        names.add(lowered)
+
+
 # A query iri_to_uri leaves as it is: only the characters ``quote`` keeps with werkzeug's safe set
 # for a query (never "#", a space, a tab or a line break, nothing outside ASCII).
 _URI_QUERY = re.compile(r"[A-Za-z0-9_.~%!$&'()*+,/:;=?@-]+")

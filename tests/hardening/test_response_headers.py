@@ -123,3 +123,20 @@ def test_a_location_is_taken_as_a_uri_exactly_when_iri_to_uri_leaves_it_as_it_is
     assert found == [outcome(lambda location: iri_to_uri(location) == location, location) for location in locations]
     with_query = sum(1 for location, answer in zip(locations, found) if answer is True and "?" in location)
     assert with_query > 150 and found.count(False) > 300 and found.count(ValueError) > 30  # each answer exercised
+
+
+def test_put_header_leaves_the_headers_as_werkzeugs_set_and_keeps_the_names_up_to_date():
+    from adapter.web.responses import header_names, put_header
+
+    rng = random.Random(18)
+    names = ["X-Request-Id", "x-request-id", "X-REQUEST-ID", "Content-Security-Policy", "content-security-policy",
+             "Cache-Control", "Set-Cookie", "Content-Type"]
+    for _ in range(2000):
+        start = [(rng.choice(names), f"v{n}") for n in range(rng.randrange(6))]
+        ours, theirs = Headers(start), Headers(start)
+        kept = header_names(ours)
+        for n in range(rng.randrange(1, 4)):  # a name put twice: the second replaces the first
+            name, value = rng.choice(names), f"put{n}"
+            put_header(ours, kept, name, value)
+            theirs.set(name, value)
+            assert list(ours) == list(theirs) and kept == header_names(theirs), (start, name)
