@@ -74,8 +74,9 @@ for owner, name, label in [
     # The learner landing page's view (learner.home): its reads and its render.
     (learner, "_page", "learner page"), (learner, "learner_page", "  learner_page (reads)"),
     (learner, "withdrawn_undo", "  withdrawn_undo"), (learner, "render_template", "  render_template"),
+    (learner, "render_page", "  render_page (kept, or render_template)"),
 ]:
-    if not OUTER or not label.startswith(" "):
+    if (not OUTER or not label.startswith(" ")) and hasattr(owner, name):  # render_page: newer trees
         measure(owner, name, label)
 # Each named check, in its list.
 for checks in () if OUTER else ("REQUEST_CHECKS", "LOGIN_CHECKS", "AUDIENCE_CHECKS", "TIME_CHECKS", "MESSAGE_CHECKS"):
