@@ -55,7 +55,14 @@ _PAGE_INPUTS: dict[int, tuple[Callable, Callable[[dict[str, Any]], Any]]] = {}
 def page_pure(function: Callable) -> Callable:
     """Declares that ``function``'s output depends only on its arguments and the render's locale
     and catalog (or is the request's CSRF field): a kept part may call it."""
-    _PAGE_PURE[id(function)] = function
+    _PAGE_PURE[id(_by_identity(function))] = function
+    return function
+
+
+def _by_identity(function: Callable) -> Callable:
+    """A key holds it by identity: it may not be one of the types that start a plain value (_put)."""
+    if function in _SCALARS or function in _CONTAINERS:
+        raise TypeError(f"{function} starts a plain value in a key: it cannot be kept by identity")
     return function
 
 
@@ -66,7 +73,7 @@ def page_input(key_of: Callable[[dict[str, Any]], Any]) -> Callable[[Callable], 
     call it (:func:`render_page`), its key holding that answer."""
 
     def declared(function: Callable) -> Callable:
-        _PAGE_INPUTS[id(function)] = (function, key_of)
+        _PAGE_INPUTS[id(_by_identity(function))] = (function, key_of)
         return function
 
     return declared
@@ -181,18 +188,18 @@ class KeptFragments(Extension):
         on a page (``page``: the render's values) a page input by identity with its key; None:
         not kept."""
         macros = self.macros if self.macros is not None else self._kept_macros()
-        key = []
+        key: list[Any] = []
+        put = key.append
         for value in values:
             kind = type(value)
             if kind in _SCALARS:
-                key.append((kind, value))
+                put(kind)
+                put(value)
             elif kind in _CONTAINERS:
-                try:
-                    key.append(_plain(value))
-                except _Unkept:
+                if not _put(value, put):
                     return None
             elif _PAGE_PURE.get(id(value)) is value or macros.get(id(value)) is value:
-                key.append(value)
+                put(value)
             else:
                 declared = _PAGE_INPUTS.get(id(value)) if page is not None else None
                 if declared is None or declared[0] is not value:
@@ -200,7 +207,8 @@ class KeptFragments(Extension):
                 input_key = declared[1](page)
                 if input_key is None:
                     return None
-                key.append((value, input_key))
+                put(value)
+                put(input_key)
         return tuple(key)
 
     def page_key(self, name: str, values: dict[str, Any]) -> tuple | None:
@@ -263,35 +271,43 @@ class KeptFragments(Extension):
         return self.macros
 
 
-class _Unkept(Exception):
-    pass
-
-
 _MISSING = object()
-
-
 _SCALARS = frozenset({str, int, bool, type(None)})
 _CONTAINERS = frozenset({list, tuple, dict})
 
 
-def _plain(value: Any) -> Any:
-    """``value`` as a key, with its type (1, True and "1" print differently), if it is plain data."""
+def _put(value: Any, put: Callable[[Any], None]) -> bool:
+    """Puts ``value`` in a key (``put``: its list's append) if it is plain data (False: it is not):
+    its type (1, True and "1" print differently), then the scalar, or a container's length and
+    items. A key is one flat tuple (hashed and compared in one pass, where nested pairs took a
+    tuple each) that reads one way only: a type of these seven starts a value, and an object
+    kept by identity (page-pure, a kept macro, a page input) is never one of them."""
     kind = type(value)
     if kind in _SCALARS:
-        return kind, value
+        put(kind)
+        put(value)
+        return True
     if kind is list or kind is tuple:
-        return kind, tuple([_plain(item) for item in value])
+        put(kind)
+        put(len(value))
+        for item in value:
+            if not _put(item, put):
+                return False
+        return True
     if kind is dict:
-        return kind, tuple([(_plain(k), _plain(v)) for k, v in value.items()])
-    raise _Unkept(value)
+        put(kind)
+        put(len(value))
+        for item in value.items():
+            if not (_put(item[0], put) and _put(item[1], put)):
+                return False
+        return True
+    return False
 
 
-def plain_key(value: Any) -> Any:
-    """``value`` as a key (:func:`_plain`) if it is plain data; None: it cannot be kept."""
-    try:
-        return _plain(value)
-    except _Unkept:
-        return None
+def plain_key(value: Any) -> tuple | None:
+    """``value`` as a key if it is plain data; None: it cannot be kept."""
+    key: list[Any] = []
+    return tuple(key) if _put(value, key.append) else None
 
 
 def _is_kept(block: nodes.CallBlock) -> bool:
