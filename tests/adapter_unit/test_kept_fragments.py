@@ -50,6 +50,16 @@ def test_plain_values_print_what_they_would_each_by_its_own_type(app):
         assert kept == not_kept, value
 
 
+def test_values_of_one_shape_flattened_alike_are_other_keys(app):
+    """A key is flat (kept_fragments._put): a container's length keeps [[1], 2] from [[1, 2]]."""
+    body = "{{ value }}"
+    template = compiled(app, "{% kept %}" + body + "{% endkept %}")
+    app.jinja_env.extensions[KEPT].texts.clear()
+    for value in [[[1], 2], [[1, 2]], [1, [2]], [[], [1]], [[1], []], {"a": (1,)}, {"a": [1]}, {"a": 1, "b": {}},
+                  {"a": {1: "b"}}]:
+        assert rendered(app, template, value=value) == rendered(app, body, value=value), value
+
+
 def test_every_value_read_is_in_the_key(app):
     body = "{% set shown = b if a else c %}{{ shown }}{% for x in d %}{{ x.get('n') }}{% endfor %}"
     template = compiled(app, "{% kept %}" + body + "{% endkept %}")
