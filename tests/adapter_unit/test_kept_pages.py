@@ -17,7 +17,8 @@ from adapter.services.navigation import Navigation
 from adapter.web.kept_fragments import KeptFragments, render_page
 from adapter.web.navigation import _navigation_key
 
-from .signed_in import another_learner, signed_in_learner
+from .signed_in import another_learner, signed_in_learner, two_learners
+from .test_kept_fragments import Changing
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]*)"')
 
@@ -84,15 +85,6 @@ def test_a_name_a_template_binds_only_sometimes_is_read_from_the_values(app):
         assert kept == rendered == values["m"]
 
 
-class Changing:
-    def __init__(self) -> None:
-        self.count = 0
-
-    def __str__(self) -> str:
-        self.count += 1
-        return str(self.count)
-
-
 def test_what_the_key_cannot_vouch_for_is_rendered_each_time(app):
     value = Changing()
     with app.test_request_context("/learner/"):
@@ -151,11 +143,7 @@ def fresh(client, path: str = "/learner/", **headers) -> str:
 
 
 def test_each_learner_landing_is_the_kept_page_with_its_own_csrf_field(tmp_path):
-    engine, first = signed_in_learner(tmp_path)
-    app = first.application
-    with engine.connect() as conn:
-        platform_id = conn.exec_driver_sql("SELECT id FROM platforms").scalar()
-    second = another_learner(app, platform_id, "u2", "Dana")
+    app, first, second = two_learners(tmp_path)
 
     pages = [landing(client) for client in (first, second, first, second)]
     tokens = [set(TOKEN.findall(page)) for page in pages]
