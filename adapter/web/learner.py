@@ -49,8 +49,8 @@ def _page(error: RuleViolation | None = None, status: int = 200):
         page = learner_page(conn, me, session.resource_link_pk, catalog(), _)
         undo = withdrawn_undo(conn, "learner.undo_withdrawal", WITHDRAWABLE)
     return render_page("learner/home.html", context=session.launch.get("context") or {},
-                           error=error, form=request.form if error else {}, manages=bool(me.mentee_ids),
-                           saved=saved_message(SAVED), undo=undo, **page), status
+                       error=error, form=request.form if error else {}, manages=bool(me.mentee_ids),
+                       saved=saved_message(SAVED), undo=undo, **page), status
 
 
 def _run(action, message: str, record_id: int | None = None):

@@ -51,8 +51,8 @@ _HEADERS_KEPT = 1024  # keyed by the page's path too: start over rather than gro
 
 
 def _header_key(values: dict) -> tuple | None:
-    """What the kept header depends on beside ``nav``'s sections (a template's ``web_session``:
-    ``values``'); None: rendered each time (a cookieless session's links carry its token)."""
+    """What the kept header depends on beside ``nav``'s sections (``values``: the render's, for
+    its ``web_session``); None: rendered each time (a cookieless session's links carry its token)."""
     if not has_request_context() or g._get_current_object().get("session_url_token"):  # ~1 µs a proxy
         return None
     asked = request._get_current_object()
