@@ -14,6 +14,9 @@ request's CSRF field is the one per-session text: the kept text is split at it a
 the asking request's field (every printed value is escaped, so only ``csrf()`` prints an
 ``<input``; a session's token is random, so no template text holds it).
 
+A whole page is kept the same way by :func:`render_page` (the names its templates read, the ones it
+extends included; the navigation and the header as page inputs, :func:`page_input`, with their keys).
+
 Why: the learner's landing is the same for every learner who has no records yet on an activity
 (every first launch into it), but for the session's token; its content is ~135 µs of a launch's
 render, a kept text's lookup a few µs.
