@@ -34,6 +34,7 @@ from adapter.translations.pseudo import PSEUDO_LOCALES
 
 from .app_components import EXTENSION, components, page_connection
 from .auth import current_session
+from .kept_fragments import page_pure
 from .request_locale import current_locale
 
 
@@ -225,11 +226,13 @@ def _page_language(catalog: Any, locale: Locale | None) -> dict[str, Any]:
     ``render_template`` keep Flask-Babel's, which say the same.
     """
 
+    @page_pure  # bound to the catalog: its identity says which
     @pass_eval_context
     def template_gettext(eval_ctx, string: str, **variables: Any) -> str:
         text = catalog.ugettext(string)
         return (Markup(text) if eval_ctx.autoescape else text) % variables
 
+    @page_pure
     @pass_eval_context
     def template_ngettext(eval_ctx, singular: str, plural: str, num: int, **variables: Any) -> str:
         variables.setdefault("num", num)

@@ -14,16 +14,21 @@ request's CSRF field is the one per-session text: the kept text is split at it a
 the asking request's field (every printed value is escaped, so only ``csrf()`` prints an
 ``<input``; a session's token is random, so no template text holds it).
 
+A whole page is kept the same way by :func:`render_page` (the names its templates read, the ones it
+extends included; the navigation and the header as page inputs, :func:`page_input`, with their keys).
+
 Why: the learner's landing is the same for every learner who has no records yet on an activity
 (every first launch into it), but for the session's token; its content is ~135 µs of a launch's
 render, a kept text's lookup a few µs.
 """
 from __future__ import annotations
 
+import threading
 import uuid
 from typing import Any, Callable
 
-from flask import Flask, has_request_context
+from flask import Flask, current_app, has_request_context
+from flask.signals import before_render_template, template_rendered
 from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import TemplateSyntaxError
@@ -47,13 +52,35 @@ _REFUSED = (nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends, nodes.
 _READING_METHODS = frozenset({"get", "items", "keys", "values"})  # a dict's, reading it
 _MACRO_NAMES = frozenset({"caller", "varargs", "kwargs"})  # a caller's own: not a kept part's
 _PAGE_PURE: dict[int, Callable] = {}  # each kept alive here: no other object can take its identity
+# A page input's key, per callable (kept alive here too): what its output depends on beside its arguments.
+_PAGE_INPUTS: dict[int, tuple[Callable, Callable[[dict[str, Any]], Any]]] = {}
 
 
 def page_pure(function: Callable) -> Callable:
     """Declares that ``function``'s output depends only on its arguments and the render's locale
     and catalog (or is the request's CSRF field): a kept part may call it."""
-    _PAGE_PURE[id(function)] = function
+    _PAGE_PURE[id(_by_identity(function))] = function
     return function
+
+
+def _by_identity(function: Callable) -> Callable:
+    """A key holds it by identity: it may not be one of the types that start a plain value (_put)."""
+    if function in _SCALARS or function in _CONTAINERS:
+        raise TypeError(f"{function} starts a plain value in a key: it cannot be kept by identity")
+    return function
+
+
+def page_input(key_of: Callable[[dict[str, Any]], Any]) -> Callable[[Callable], Callable]:
+    """Declares that a callable's output depends only on its arguments, the render's locale and
+    catalog, and what ``key_of(values)`` answers in the asking request (``values``: the render's,
+    the context processors' under the view's; None: the page cannot be kept): a kept page may
+    call it (:func:`render_page`), its key holding that answer."""
+
+    def declared(function: Callable) -> Callable:
+        _PAGE_INPUTS[id(_by_identity(function))] = (function, key_of)
+        return function
+
+    return declared
 
 
 class _Reads(CodeGenerator):
@@ -78,12 +105,18 @@ def names_read(environment: Any, body: list[nodes.Node]) -> list[str]:
     return sorted(reads.names)
 
 
-def _checked(body: list[nodes.Node], name: str | None, lineno: int) -> None:
+def _checked(body: list[nodes.Node], name: str | None, lineno: int, page: bool = False) -> None:
     """What a kept part (or a kept macro) may do: pure filters and tests, no other template, no
     method but a plain value's reading ones, ``url_for`` of a fixed endpoint without options
-    (one that a relative endpoint's blueprint, or the request's host, would change)."""
-    for node in nodes.Template(body).find_all((nodes.Filter, nodes.Test, nodes.Call, *_REFUSED)):
-        if isinstance(node, nodes.Filter):
+    (one that a relative endpoint's blueprint, or the request's host, would change). A kept
+    page (``page``) may also extend a template by name, have blocks, kept parts and the kept
+    macros imported without context, but not refer to ``self`` or ``super``."""
+    for node in nodes.Template(body).find_all((nodes.Filter, nodes.Test, nodes.Call, nodes.Name, *_REFUSED)):
+        if isinstance(node, nodes.Name):
+            refused = node.name if page and node.name in _PAGE_REFUSED_NAMES else None
+        elif page and isinstance(node, _PAGE_NODES):
+            refused = None if _page_may(node) else f"this {node.__class__.__name__}"
+        elif isinstance(node, nodes.Filter):
             refused = None if node.name in PURE_FILTERS else f"the filter {node.name}"
             if node.name == "selectattr" and len(node.args) > 1 and not (  # its test, by name
                     isinstance(node.args[1], nodes.Const) and node.args[1].value in PURE_TESTS):
@@ -96,6 +129,20 @@ def _checked(body: list[nodes.Node], name: str | None, lineno: int) -> None:
             refused = node.__class__.__name__
         if refused:
             raise TemplateSyntaxError(f"a kept part may not use {refused}", node.lineno or lineno, name)
+
+
+_PAGE_NODES = (nodes.Extends, nodes.Block, nodes.FromImport, nodes.ExtensionAttribute)
+_PAGE_REFUSED_NAMES = frozenset({"self", "super"})  # the template's blocks, as the render resolves them
+
+
+def _page_may(node: nodes.Node) -> bool:
+    if isinstance(node, nodes.Extends):
+        return isinstance(node.template, nodes.Const) and isinstance(node.template.value, str)
+    if isinstance(node, nodes.FromImport):
+        return isinstance(node.template, nodes.Const) and node.template.value in KEPT_MACROS and not node.with_context
+    if isinstance(node, nodes.ExtensionAttribute):
+        return node.identifier == KeptFragments.identifier  # a kept part's call
+    return True  # a block: the template's own, found by name (the key has the template's name)
 
 
 def _refused_call(call: nodes.Call) -> str | None:
@@ -116,10 +163,16 @@ class KeptFragments(Extension):
         super().__init__(environment)
         self.texts: dict[tuple, list[str]] = {}
         self.macros: dict[int, Macro] | None = None
+        self.pages: dict[tuple, list[str]] = {}  # kept pages (render_page)
+        self.page_reads: dict[str, tuple[str, ...]] = {}  # per template: the names its page reads
+        # One thread finds what a page or the kept macros read (~40 ms for the learner page); a worker's
+        # other threads, racing to their first page, wait for it rather than each doing it again.
+        self.analysing = threading.Lock()
 
     def bind(self, environment: Any) -> Extension:
         bound = super().bind(environment)
         bound.texts, bound.macros = {}, None  # an overlay (a catalog) keeps its own
+        bound.pages, bound.page_reads, bound.analysing = {}, {}, threading.Lock()
         return bound
 
     def parse(self, parser: Any) -> nodes.Node:
@@ -136,76 +189,188 @@ class KeptFragments(Extension):
             return caller(*values)
         return with_csrf_field(self.texts, (part, current_locale(), key), _KEPT, lambda: caller(*values))
 
-    def _key(self, values: list[Any]) -> tuple | None:
+    def _key(self, values: list[Any], page: dict[str, Any] | None = None) -> tuple | None:
         """The values as a key: plain data as data with its type, page-pure callables and kept
-        macros by identity (kept alive by the key: no other object can take their identity);
-        None: not kept."""
+        macros by identity (kept alive by the key: no other object can take their identity),
+        on a page (``page``: the render's values) a page input by identity with its key; None:
+        not kept."""
         macros = self.macros if self.macros is not None else self._kept_macros()
-        key = []
+        key: list[Any] = []
+        put = key.append
         for value in values:
             kind = type(value)
             if kind in _SCALARS:
-                key.append((kind, value))
+                put(kind)
+                put(value)
             elif kind in _CONTAINERS:
-                try:
-                    key.append(_plain(value))
-                except _Unkept:
+                if not _put(value, put):
                     return None
             elif _PAGE_PURE.get(id(value)) is value or macros.get(id(value)) is value:
-                key.append(value)
+                put(value)
             else:
-                return None
+                declared = _PAGE_INPUTS.get(id(value)) if page is not None else None
+                if declared is None or declared[0] is not value:
+                    return None
+                input_key = declared[1](page)
+                if input_key is None:
+                    return None
+                put(value)
+                put(input_key)
         return tuple(key)
+
+    def page_key(self, name: str, values: dict[str, Any]) -> tuple | None:
+        """The key of the page ``name`` rendered with ``values`` (the render's, processors' included):
+        the value of every name it reads, as the render would resolve it; None: not kept."""
+        reads = self.page_reads.get(name)
+        if reads is None:
+            with self.analysing:
+                reads = self.page_reads.get(name)
+                if reads is None:
+                    reads = self.page_reads[name] = self._page_reads(name)
+        names = self.environment.globals
+        found = []
+        for read in reads:
+            value = values.get(read, _MISSING)
+            if value is _MISSING:
+                value = names.get(read, _MISSING)
+                if value is _MISSING:  # undefined: rendered each time
+                    return None
+            found.append(value)
+        return self._key(found, values)
+
+    def _page_reads(self, name: str) -> tuple[str, ...]:
+        """Every name the page reads (its templates' names, globals included), but the kept macros
+        and the macros the template itself binds first, at its top, and nowhere else: checked
+        as a kept part is, with the page's own rules."""
+        environment = self.environment
+        reads: set[str] = set()
+        stored: set[str] = set()
+        imported: set[str] = set()
+        template: str | None = name
+        while template is not None:
+            tree = environment.parse(environment.loader.get_source(environment, template)[0], template)
+            _checked(tree.body, template, 1, page=True)
+            reads.update(names_read(environment, tree.body))
+            passed = {id(arg) for block in tree.find_all(nodes.CallBlock) if _is_kept(block) for arg in block.args}
+            stored.update(node.name for node in tree.find_all(nodes.Name) if node.ctx != "load" and id(node) not in passed)
+            if template == name:  # bound before any block or parent renders
+                for node in tree.body:
+                    if isinstance(node, nodes.FromImport):
+                        imported.update(item[1] if isinstance(item, tuple) else item for item in node.names)
+                    elif isinstance(node, nodes.Macro):  # what it reads is read (names_read)
+                        imported.add(node.name)
+            parent = tree.find(nodes.Extends)
+            template = parent.template.value if parent is not None else None
+        return tuple(sorted(reads - (imported - stored)))
 
     def _kept_macros(self) -> dict[int, Macro]:
         """The macros of :data:`KEPT_MACROS` as imported without context, once their templates are
         found to read only page-pure globals and to use only pure filters and tests."""
-        if self.macros is None:
-            macros = {}
-            for name in KEPT_MACROS:
-                template = self.environment.get_template(name)
-                tree = self.environment.parse(self.environment.loader.get_source(self.environment, name)[0], name)
-                _checked(tree.body, name, 1)
-                for read in names_read(self.environment, tree.body):
-                    value = template.globals.get(read)
-                    if _PAGE_PURE.get(id(value)) is not value:
-                        raise TemplateSyntaxError(f"{name} reads {read}, not page-pure: its macros cannot be kept", 1, name)
-                macros.update((id(value), value) for value in vars(template.module).values() if isinstance(value, Macro))
-            self.macros = macros
+        with self.analysing:
+            if self.macros is None:
+                self.macros = self._checked_macros()
         return self.macros
 
+    def _checked_macros(self) -> dict[int, Macro]:
+        macros = {}
+        for name in KEPT_MACROS:
+            template = self.environment.get_template(name)
+            tree = self.environment.parse(self.environment.loader.get_source(self.environment, name)[0], name)
+            _checked(tree.body, name, 1)
+            for read in names_read(self.environment, tree.body):
+                value = template.globals.get(read)
+                if _PAGE_PURE.get(id(value)) is not value:
+                    raise TemplateSyntaxError(f"{name} reads {read}, not page-pure: its macros cannot be kept", 1, name)
+            macros.update((id(value), value) for value in vars(template.module).values() if isinstance(value, Macro))
+        return macros
 
-class _Unkept(Exception):
-    pass
 
-
+_MISSING = object()
 _SCALARS = frozenset({str, int, bool, type(None)})
 _CONTAINERS = frozenset({list, tuple, dict})
 
 
-def _plain(value: Any) -> Any:
-    """``value`` as a key, with its type (1, True and "1" print differently), if it is plain data."""
+def _put(value: Any, put: Callable[[Any], None]) -> bool:
+    """Puts ``value`` in a key (``put``: its list's append) if it is plain data (False: it is not):
+    its type (1, True and "1" print differently), then the scalar, or a container's length and
+    items. A key is one flat tuple (hashed and compared in one pass, where nested pairs took a
+    tuple each) that reads one way only: a type of these seven starts a value, and an object
+    kept by identity (page-pure, a kept macro, a page input) is never one of them."""
     kind = type(value)
     if kind in _SCALARS:
-        return kind, value
+        put(kind)
+        put(value)
+        return True
     if kind is list or kind is tuple:
-        return kind, tuple([_plain(item) for item in value])
+        put(kind)
+        put(len(value))
+        for item in value:
+            if not _put(item, put):
+                return False
+        return True
     if kind is dict:
-        return kind, tuple([(_plain(k), _plain(v)) for k, v in value.items()])
-    raise _Unkept(value)
+        put(kind)
+        put(len(value))
+        for item in value.items():
+            if not (_put(item[0], put) and _put(item[1], put)):
+                return False
+        return True
+    return False
+
+
+def plain_key(value: Any) -> tuple | None:
+    """``value`` as a key if it is plain data; None: it cannot be kept."""
+    key: list[Any] = []
+    return tuple(key) if _put(value, key.append) else None
+
+
+def _is_kept(block: nodes.CallBlock) -> bool:
+    return isinstance(block.call.node, nodes.ExtensionAttribute) and block.call.node.identifier == KeptFragments.identifier
 
 
 def bind_reads(tree: nodes.Template, name: str | None) -> nodes.Template:
     """Each kept part's caller takes, and its call passes, every name the part reads."""
     for block in tree.find_all(nodes.CallBlock):
         call = block.call
-        if isinstance(call.node, nodes.ExtensionAttribute) and call.node.identifier == KeptFragments.identifier:
+        if _is_kept(block):
             reads = names_read(tree.environment, block.body)
             if _MACRO_NAMES.intersection(reads):
                 raise TemplateSyntaxError("a kept part may not read caller, varargs or kwargs", block.lineno, name)
             call.args[1] = nodes.List([nodes.Name(read, "load") for read in reads])
             block.args = [nodes.Name(read, "param") for read in reads]
     return tree
+
+
+def render_page(template: str, **values: Any) -> str:
+    """Flask's ``render_template`` of a whole page, kept as a kept part is: per template, locale
+    and the value of every name its templates read (the view's and the context processors'
+    values, the globals), when each is plain data, page-pure, a kept macro or a page input
+    (:func:`page_input`: with its key), the request's CSRF field put in. Rendered as Flask
+    renders otherwise, and while anything listens to Flask's template signals (a kept page
+    would not send them).
+
+    Why: the learner's landing on a launch is the same page for every learner without records
+    on an activity but for the token; its render, base.html's parts and Flask's glue, was
+    ~180 µs of a launch under load, where the kept page is its key and a join."""
+    app = current_app._get_current_object()
+    app.update_template_context(values)  # the processors' values, under the view's
+    if before_render_template.receivers or template_rendered.receivers or not has_request_context():
+        return _rendered(app, template, values)
+    locale = current_locale()
+    kept = app.jinja_env.for_locale(locale).extensions[KeptFragments.identifier]
+    key = kept.page_key(template, values)
+    if key is None:
+        return _rendered(app, template, values)
+    return with_csrf_field(kept.pages, (template, locale, key), _KEPT, lambda: _rendered(app, template, values))
+
+
+def _rendered(app: Flask, name: str, values: dict[str, Any]) -> str:
+    """Flask's ``render_template`` after its context processors (``values`` has theirs)."""
+    template = app.jinja_env.get_or_select_template(name)
+    before_render_template.send(app, _async_wrapper=app.ensure_sync, template=template, context=values)
+    text = template.render(values)
+    template_rendered.send(app, _async_wrapper=app.ensure_sync, template=template, context=values)
+    return text
 
 
 def init_app(app: Flask) -> None:

@@ -18,6 +18,7 @@ from .auth import current_session, personal_pages, session_token
 from .coaching_support import (
     about_record, answer_refusals, catalog, current_viewer, done, now, saved_message, today_of, withdrawn_undo,
 )
+from .kept_fragments import render_page
 
 bp = Blueprint("learner", __name__, url_prefix="/learner")
 answer_refusals(bp)
@@ -47,9 +48,9 @@ def _page(error: RuleViolation | None = None, status: int = 200):
         me = current_viewer()
         page = learner_page(conn, me, session.resource_link_pk, catalog(), _)
         undo = withdrawn_undo(conn, "learner.undo_withdrawal", WITHDRAWABLE)
-    return render_template("learner/home.html", context=session.launch.get("context") or {},
-                           error=error, form=request.form if error else {}, manages=bool(me.mentee_ids),
-                           saved=saved_message(SAVED), undo=undo, **page), status
+    return render_page("learner/home.html", context=session.launch.get("context") or {},
+                       error=error, form=request.form if error else {}, manages=bool(me.mentee_ids),
+                       saved=saved_message(SAVED), undo=undo, **page), status
 
 
 def _run(action, message: str, record_id: int | None = None):

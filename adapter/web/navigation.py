@@ -14,9 +14,17 @@ from adapter.services.navigation import Navigation, navigation_for
 
 from .app_components import page_connection
 from .auth import current_session, with_csrf_field
+from .kept_fragments import page_input, plain_key
 from .request_locale import current_locale
 
 
+def _navigation_key(values: dict) -> tuple | None:
+    """A kept page's key of the navigation it reads: every field, as plain data."""
+    navigation = current_navigation()
+    return (None,) if navigation is None else plain_key([navigation.sections, navigation.nominations])
+
+
+@page_input(_navigation_key)
 def current_navigation() -> Navigation | None:
     session = current_session()
     if session is None:
@@ -42,6 +50,17 @@ _HEADER = "_page_header.html"
 _HEADERS_KEPT = 1024  # keyed by the page's path too: start over rather than grow
 
 
+def _header_key(values: dict) -> tuple | None:
+    """What the kept header depends on beside ``nav``'s sections (``values``: the render's, for
+    its ``web_session``); None: rendered each time (a cookieless session's links carry its token)."""
+    if not has_request_context() or g._get_current_object().get("session_url_token"):  # ~1 µs a proxy
+        return None
+    asked = request._get_current_object()
+    return (current_locale(), asked.script_root, page_section(asked), bool(values.get("web_session")),
+            asked.full_path if asked.method == "GET" else asked.path)
+
+
+@page_input(_header_key)
 @pass_context
 def page_header(context: Context, nav: Navigation | None) -> Markup:
     """base.html's stylesheet links, skip link and header (the sections, the language switcher,
@@ -51,11 +70,10 @@ def page_header(context: Context, nav: Navigation | None) -> Markup:
     template has it. Without a navigation (no session) or with a cookieless session (its links
     carry its token) it is rendered each time."""
     environment = context.environment
-    if nav is None or not has_request_context() or g.get("session_url_token"):
+    key = _header_key(context) if nav is not None else None
+    if key is None:
         return Markup(environment.get_template(_HEADER).render({**context.get_all(), "nav": nav}))
-    asked = request._get_current_object()
-    key = (current_locale(), asked.script_root, tuple(nav.sections), page_section(asked),
-           bool(context.resolve("web_session")), asked.full_path if asked.method == "GET" else asked.path)
+    key = (*key, tuple(nav.sections))
     kept: dict[tuple, list[str]] = environment.__dict__.setdefault("page_headers", {})
     return with_csrf_field(kept, key, _HEADERS_KEPT,
                            lambda: environment.get_template(_HEADER).render({**context.get_all(), "nav": nav}))

@@ -8,7 +8,9 @@ A part's cost in a real launch is several times what a hot loop of it says (the 
 the test client and SQLite evict the caches between two launches), so levers are measured here
 as well as alone. Prints µs per launch (each accumulator's total over every launch run, warm-ups
 included); a part called by another is indented under it. Each wrapper adds ~0.5 µs.
-Run the old and the new tree alternately. ``--outer``: the parts that nothing else measured
+Run the old and the new tree alternately. Beside each mean, the median call after the warm-ups:
+the mean carries each process's one-time work (templates compiled on the first render, ~0.2–0.3 s
+spread over the launches), the median does not. ``--outer``: the parts that nothing else measured
 contains only (a wrapper's own ``process_time`` calls, ~1 µs, count in the part around it:
 ``validate`` holds 28 wrappers otherwise).
 """
@@ -39,6 +41,7 @@ import lti.launch_validation as validation  # noqa: E402
 from sqlalchemy.engine import base  # noqa: E402
 
 spent: dict[str, float] = {}
+calls: dict[str, list[float]] = {}  # each call's CPU, for the median after the warm-ups
 
 
 def measure(owner, name: str, label: str) -> None:
@@ -50,7 +53,9 @@ def measure(owner, name: str, label: str) -> None:
         try:
             return function(*args, **kwargs)
         finally:
-            spent[label] = spent.get(label, 0.0) + time.process_time() - started
+            took = time.process_time() - started
+            spent[label] = spent.get(label, 0.0) + took
+            calls.setdefault(label, []).append(took)
 
     setattr(owner, name, measured)
 
@@ -74,8 +79,9 @@ for owner, name, label in [
     # The learner landing page's view (learner.home): its reads and its render.
     (learner, "_page", "learner page"), (learner, "learner_page", "  learner_page (reads)"),
     (learner, "withdrawn_undo", "  withdrawn_undo"), (learner, "render_template", "  render_template"),
+    (learner, "render_page", "  render_page"),
 ]:
-    if not OUTER or not label.startswith(" "):
+    if (not OUTER or not label.startswith(" ")) and hasattr(owner, name):  # render_page: newer trees
         measure(owner, name, label)
 # Each named check, in its list.
 for checks in () if OUTER else ("REQUEST_CHECKS", "LOGIN_CHECKS", "AUDIENCE_CHECKS", "TIME_CHECKS", "MESSAGE_CHECKS"):
@@ -102,5 +108,9 @@ try:
     runpy.run_path(str(TREE / "bench" / "launch" / "profile_launch.py"), run_name="__main__")
 except SystemExit:
     pass
+print(f"{'':36s} {'per launch':>11s} {'median call':>12s} {'calls/launch':>12s}")
 for label, seconds in spent.items():
-    print(f"{label:36s} {seconds / (2 * LAUNCHES + WARM_UPS) * 1e6:8.1f} µs")
+    launches = 2 * LAUNCHES + WARM_UPS
+    later = sorted(calls[label][len(calls[label]) * WARM_UPS // launches:])  # the warm-ups' calls left out
+    print(f"{label:36s} {seconds / launches * 1e6:8.1f} µs {later[len(later) // 2] * 1e6:9.1f} µs"
+          f" {len(calls[label]) / launches:12.1f}")

@@ -37,3 +37,11 @@ def another_learner(app: Flask, platform_id: int, sub: str, name: str) -> FlaskC
     client = app.test_client()
     client.set_cookie(SESSION_COOKIE, token, domain="localhost")
     return client
+
+
+def two_learners(instance) -> tuple[Flask, FlaskClient, FlaskClient]:
+    """The app and two test clients, each signed in as a learner of the same platform."""
+    engine, first = signed_in_learner(instance)
+    with engine.connect() as conn:
+        platform_id = conn.exec_driver_sql("SELECT id FROM platforms").scalar()
+    return first.application, first, another_learner(first.application, platform_id, "u2", "Dana")

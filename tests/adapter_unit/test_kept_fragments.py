@@ -9,7 +9,7 @@ import pytest
 from flask_babel import force_locale
 from jinja2 import Template, TemplateSyntaxError
 
-from .signed_in import another_learner, signed_in_learner
+from .signed_in import signed_in_learner, two_learners
 
 KEPT = "adapter.web.kept_fragments.KeptFragments"
 
@@ -48,6 +48,16 @@ def test_plain_values_print_what_they_would_each_by_its_own_type(app):
                   [[True], {"x": (None,)}], [[1], {"x": (None,)}], "<b>&</b>"]:
         kept, not_kept = both(app, template, body, value=value)
         assert kept == not_kept, value
+
+
+def test_values_of_one_shape_flattened_alike_are_other_keys(app):
+    """A key is flat (kept_fragments._put): a container's length keeps [[1], 2] from [[1, 2]]."""
+    body = "{{ value }}"
+    template = compiled(app, "{% kept %}" + body + "{% endkept %}")
+    app.jinja_env.extensions[KEPT].texts.clear()
+    for value in [[[1], 2], [[1, 2]], [1, [2]], [[], [1]], [[1], []], {"a": (1,)}, {"a": [1]}, {"a": 1, "b": {}},
+                  {"a": {1: "b"}}]:
+        assert rendered(app, template, value=value) == rendered(app, body, value=value), value
 
 
 def test_every_value_read_is_in_the_key(app):
@@ -114,11 +124,7 @@ def test_what_a_kept_part_cannot_vouch_for_is_refused_when_compiled(app, body):
 
 
 def test_each_learner_landing_has_its_own_csrf_field_and_the_kept_rest(tmp_path):
-    engine, first = signed_in_learner(tmp_path)
-    app = first.application
-    with engine.connect() as conn:
-        platform_id = conn.exec_driver_sql("SELECT id FROM platforms").scalar()
-    second = another_learner(app, platform_id, "u2", "Dana")
+    app, first, second = two_learners(tmp_path)
 
     pages = [client.get("/learner/").get_data(as_text=True) for client in (first, second, first, second)]
     tokens = [set(re.findall(r'name="csrf_token" value="([^"]*)"', page)) for page in pages]
