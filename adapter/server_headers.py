@@ -14,9 +14,11 @@ from __future__ import annotations
 from gunicorn import util
 from gunicorn.http import wsgi
 
+from adapter.domain.kept_answers import KeptAnswers
+
 _gunicorns = wsgi.Response.process_headers
-_plain_names: dict[str, bool] = {}  # a name gunicorn accepts and passes on: is it Content-Length?
-_KEPT = 256  # the names the tool answers with: a few; start over rather than grow
+# A name gunicorn accepts and passes on: is it Content-Length? (The tool answers with a few.)
+_plain_names = KeptAnswers(256)
 
 
 def process_headers(response: wsgi.Response, headers) -> None:
@@ -27,9 +29,7 @@ def process_headers(response: wsgi.Response, headers) -> None:
         if length is None or type(value) is not str or not (value.isascii() and value.isprintable()):
             _gunicorns(response, ((name, value),))  # raises for a name or value gunicorn refuses
             if length is None and type(name) is str and not util.is_hoppish(name):
-                if len(_plain_names) >= _KEPT:
-                    _plain_names.clear()
-                _plain_names[name] = name.lower() == "content-length"
+                _plain_names.keep(name, name.lower() == "content-length")
             continue
         value = value.strip(" \t")
         if length:

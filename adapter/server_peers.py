@@ -10,20 +10,17 @@ from __future__ import annotations
 
 from gunicorn.http import message
 
+from adapter.domain.kept_answers import KeptAnswers
+
 _gunicorns = message._ip_in_allow_list
-_answers: dict[tuple[str, ...], bool] = {}
-_KEPT = 1024  # keyed by peers' addresses: start over rather than grow
+_answers = KeptAnswers(1024)  # keyed by peers' addresses
 
 
 def ip_in_allow_list(ip_str: str, allow_list: list[str], networks: list) -> bool:
     """``gunicorn.http.message._ip_in_allow_list``: the same answer, kept."""
     key = (ip_str, *allow_list)
     answer = _answers.get(key)
-    if answer is None:
-        if len(_answers) >= _KEPT:
-            _answers.clear()
-        answer = _answers[key] = _gunicorns(ip_str, allow_list, networks)
-    return answer
+    return answer if answer is not None else _answers.keep(key, _gunicorns(ip_str, allow_list, networks))
 
 
 def install() -> None:

@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 
 from lti.roles import parse_role
 
+from .kept_answers import KeptAnswers
+
 APP_ROLES = ("learner", "manager", "instructor", "admin")
 # Role lists whose grants a map keeps (a platform sends a few lists over and over), each of at
 # most GRANTS_KEPT_ROLES roles, so that what is kept stays small whatever a token carries.
@@ -18,8 +20,8 @@ class RoleMap:
     landing_priority: tuple[str, ...]
     default: str = "learner"
     # What grants() answered, by role list; the map is set up once and never changed.
-    _granted: dict[tuple, tuple[tuple[str, ...], bool]] = field(default_factory=dict, init=False, repr=False,
-                                                                compare=False)
+    _granted: KeptAnswers = field(default_factory=lambda: KeptAnswers(GRANTS_KEPT), init=False, repr=False,
+                                  compare=False)
 
     def grants(self, lti_roles: list[str]) -> tuple[list[str], bool]:
         """:meth:`app_roles` and :meth:`is_mentor` at once (every launch asks both), kept per
@@ -32,9 +34,7 @@ class RoleMap:
         if kept is None:
             kept = self._grant(lti_roles)
             if key is not None:
-                if len(self._granted) >= GRANTS_KEPT:
-                    self._granted.clear()
-                self._granted[key] = kept
+                self._granted.keep(key, kept)
         return list(kept[0]), kept[1]
 
     def _grant(self, lti_roles: list[str]) -> tuple[tuple[str, ...], bool]:

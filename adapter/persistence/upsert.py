@@ -6,6 +6,8 @@ from typing import Any
 
 from sqlalchemy import JSON, Connection, Table
 
+from adapter.domain.kept_answers import KeptAnswers
+
 from . import driver_sql
 
 # Every launch runs several upserts, so each shape (dialect, table, columns) is written
@@ -80,7 +82,7 @@ _JSON_COLUMNS: dict[Table, frozenset[str]] = {}
 # characters, at most JSON_TEXTS_KEPT of them (all forgotten when full).
 JSON_TEXT_KEPT = 2048
 JSON_TEXTS_KEPT = 512
-_PARSED: dict[str, Any] = {}
+_PARSED = KeptAnswers(JSON_TEXTS_KEPT)
 
 
 def _parsed(text: str) -> Any:
@@ -89,9 +91,7 @@ def _parsed(text: str) -> Any:
     if value is _PARSED:
         value = json.loads(text)
         if len(text) <= JSON_TEXT_KEPT:
-            if len(_PARSED) >= JSON_TEXTS_KEPT:
-                _PARSED.clear()
-            _PARSED[text] = value
+            _PARSED.keep(text, value)
     return value
 
 

@@ -23,6 +23,7 @@ from werkzeug.http import http_date
 from adapter.domain import authorization
 from adapter.domain.admin_scope import AdminScope
 from adapter.domain.authorization import Asker, Decision
+from adapter.domain.kept_answers import KeptAnswers
 from adapter.persistence.session_store import WebSession, end_session, load_session
 from adapter.services.askers import load_asker
 
@@ -163,18 +164,15 @@ def csrf_field() -> Markup:
     return field[1]
 
 
-def with_csrf_field(kept: dict, key: tuple, limit: int, render: Callable[[], str]) -> Markup:
+def with_csrf_field(kept: KeptAnswers, key: tuple, render: Callable[[], str]) -> Markup:
     """A text rendered once per ``key`` and kept, with the asking request's CSRF field put in:
     the one per-session text of a kept page part (the header, a landing's content). Every value a
     page prints is escaped, so only ``csrf()`` prints an ``<input``: the text is kept split at the
-    field it was rendered with. At most ``limit`` texts: start over rather than grow."""
+    field it was rendered with."""
     field = csrf_field()
     parts = kept.get(key)
     if parts is None:
-        text = str(render())
-        if len(kept) >= limit:
-            kept.clear()
-        parts = kept[key] = text.split(field)
+        parts = kept.keep(key, str(render()).split(field))
     return Markup(str.join(field, parts))
 
 

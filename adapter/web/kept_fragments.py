@@ -36,6 +36,8 @@ from jinja2.ext import Extension
 from jinja2.runtime import Macro
 from markupsafe import Markup
 
+from adapter.domain.kept_answers import KeptAnswers
+
 from .auth import with_csrf_field
 from .request_locale import current_locale
 
@@ -45,7 +47,7 @@ PURE_FILTERS = frozenset({"activity_name", "day", "day_text", "number", "numbere
                           "first", "join", "length", "selectattr", "string"})
 PURE_TESTS = frozenset({"none", "eq"})
 KEPT_MACROS = ("_macros.html",)  # templates whose macros a kept part may call
-_KEPT = 256  # texts per environment (catalog; a learner landing ~6 KB): start over rather than grow
+_KEPT = 256  # texts per environment (catalog; a learner landing ~6 KB)
 _REFUSED = (nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends, nodes.Block, nodes.ContextReference,
             nodes.DerivedContextReference, nodes.EvalContextModifier, nodes.ExtensionAttribute, nodes.ImportedName)
 
@@ -161,9 +163,9 @@ class KeptFragments(Extension):
 
     def __init__(self, environment: Any) -> None:
         super().__init__(environment)
-        self.texts: dict[tuple, list[str]] = {}
+        self.texts = KeptAnswers(_KEPT)
         self.macros: dict[int, Macro] | None = None
-        self.pages: dict[tuple, list[str]] = {}  # kept pages (render_page)
+        self.pages = KeptAnswers(_KEPT)  # kept pages (render_page)
         self.page_reads: dict[str, tuple[str, ...]] = {}  # per template: the names its page reads
         # One thread finds what a page or the kept macros read (~40 ms for the learner page); a worker's
         # other threads, racing to their first page, wait for it rather than each doing it again.
@@ -171,8 +173,8 @@ class KeptFragments(Extension):
 
     def bind(self, environment: Any) -> Extension:
         bound = super().bind(environment)
-        bound.texts, bound.macros = {}, None  # an overlay (a catalog) keeps its own
-        bound.pages, bound.page_reads, bound.analysing = {}, {}, threading.Lock()
+        bound.texts, bound.macros = KeptAnswers(_KEPT), None  # an overlay (a catalog) keeps its own
+        bound.pages, bound.page_reads, bound.analysing = KeptAnswers(_KEPT), {}, threading.Lock()
         return bound
 
     def parse(self, parser: Any) -> nodes.Node:
@@ -187,7 +189,7 @@ class KeptFragments(Extension):
         key = self._key(values) if has_request_context() else None
         if key is None:
             return caller(*values)
-        return with_csrf_field(self.texts, (part, current_locale(), key), _KEPT, lambda: caller(*values))
+        return with_csrf_field(self.texts, (part, current_locale(), key), lambda: caller(*values))
 
     def _key(self, values: list[Any], page: dict[str, Any] | None = None) -> tuple | None:
         """The values as a key: plain data as data with its type, page-pure callables and kept
@@ -361,7 +363,7 @@ def render_page(template: str, **values: Any) -> str:
     key = kept.page_key(template, values)
     if key is None:
         return _rendered(app, template, values)
-    return with_csrf_field(kept.pages, (template, locale, key), _KEPT, lambda: _rendered(app, template, values))
+    return with_csrf_field(kept.pages, (template, locale, key), lambda: _rendered(app, template, values))
 
 
 def _rendered(app: Flask, name: str, values: dict[str, Any]) -> str:

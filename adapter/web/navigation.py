@@ -10,6 +10,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 
+from adapter.domain.kept_answers import KeptAnswers
 from adapter.services.navigation import Navigation, navigation_for
 
 from .app_components import page_connection
@@ -47,7 +48,7 @@ def page_section(asked: Request | None = None) -> str:
 
 
 _HEADER = "_page_header.html"
-_HEADERS_KEPT = 1024  # keyed by the page's path too: start over rather than grow
+_HEADERS_KEPT = 1024  # keyed by the page's path too
 
 
 def _header_key(values: dict) -> tuple | None:
@@ -74,9 +75,10 @@ def page_header(context: Context, nav: Navigation | None) -> Markup:
     if key is None:
         return Markup(environment.get_template(_HEADER).render({**context.get_all(), "nav": nav}))
     key = (*key, tuple(nav.sections))
-    kept: dict[tuple, list[str]] = environment.__dict__.setdefault("page_headers", {})
-    return with_csrf_field(kept, key, _HEADERS_KEPT,
-                           lambda: environment.get_template(_HEADER).render({**context.get_all(), "nav": nav}))
+    kept = environment.__dict__.get("page_headers")
+    if kept is None:
+        kept = environment.__dict__.setdefault("page_headers", KeptAnswers(_HEADERS_KEPT))
+    return with_csrf_field(kept, key, lambda: environment.get_template(_HEADER).render({**context.get_all(), "nav": nav}))
 
 
 def init_app(app: Flask) -> None:

@@ -7,14 +7,14 @@ from typing import Any, Callable
 from flask import Flask, g, has_request_context, request, url_for
 from flask.globals import request_ctx
 
+from adapter.domain.kept_answers import KeptAnswers
 from adapter.services.tool_configuration import ToolUrls
 
 from .app_components import components
 from .kept_fragments import page_pure
 
 
-_TOOL_URLS: dict[tuple, str] = {}
-_TOOL_URLS_KEPT = 1024  # keyed by the host a request names, any text: start over rather than grow
+_TOOL_URLS = KeptAnswers(1024)  # keyed by the host a request names, any text
 
 
 def tool_url(endpoint: str) -> str:
@@ -30,11 +30,7 @@ def tool_url(endpoint: str) -> str:
     key = (endpoint, public, adapter.url_scheme, adapter.server_name, adapter.script_name, adapter.subdomain,
            adapter.default_method)
     found = _TOOL_URLS.get(key)
-    if found is None:
-        if len(_TOOL_URLS) >= _TOOL_URLS_KEPT:
-            _TOOL_URLS.clear()
-        found = _TOOL_URLS[key] = _tool_url(endpoint, public)
-    return found
+    return found if found is not None else _TOOL_URLS.keep(key, _tool_url(endpoint, public))
 
 
 def _tool_url(endpoint: str, public: str) -> str:
@@ -46,8 +42,7 @@ def tool_urls() -> ToolUrls:
     return ToolUrls.for_base(components().settings.public_url or request.host_url)
 
 
-_PAGE_URLS: dict[tuple, str] = {}
-_PAGE_URLS_KEPT = 4096  # a page's links with record ids vary; start over rather than grow
+_PAGE_URLS = KeptAnswers(4096)  # a page's links with record ids vary
 
 
 def _page_url_for(script_root: str) -> Callable[..., str]:
@@ -65,10 +60,7 @@ def _page_url_for(script_root: str) -> Callable[..., str]:
             pass
         except TypeError:  # a value that cannot be a key (a list of tags, say)
             return url_for(endpoint, **values)
-        if len(_PAGE_URLS) >= _PAGE_URLS_KEPT:
-            _PAGE_URLS.clear()
-        found = _PAGE_URLS[key] = url_for(endpoint, **values)
-        return found
+        return _PAGE_URLS.keep(key, url_for(endpoint, **values))
 
     return page_url_for
 

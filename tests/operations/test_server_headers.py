@@ -12,6 +12,7 @@ from gunicorn.http.message import Request
 from gunicorn.http.unreader import IterUnreader
 
 from adapter import server_headers
+from adapter.domain.kept_answers import KeptAnswers
 
 GUNICORNS = server_headers._gunicorns
 NAMES = ["Content-Type", "Content-Length", "content-length", "Set-Cookie", "Content-Security-Policy", "X-Request-Id",
@@ -25,7 +26,7 @@ VALUES = ["text/html; charset=utf-8", "5321", "0", " 12 ", "no-store", "upgrade"
 
 @pytest.fixture
 def kept(monkeypatch):
-    monkeypatch.setattr(server_headers, "_plain_names", {})
+    monkeypatch.setattr(server_headers, "_plain_names", KeptAnswers(256))
     return server_headers._plain_names
 
 
@@ -56,8 +57,8 @@ def test_every_header_list_is_processed_as_gunicorn_processes_it(kept):
     assert kept["content-length"] and kept["Content-Length"] and not kept["Content-Type"]
 
 
-def test_what_is_kept_starts_over_rather_than_grows(kept, monkeypatch):
-    monkeypatch.setattr(server_headers, "_KEPT", 10)
+def test_what_is_kept_starts_over_rather_than_grows(kept):
+    kept.limit = 10
     asked = request()
     for n in range(25):
         assert outcome(server_headers.process_headers, asked, [(f"X-Name-{n}", "v")])[0] == [(f"X-Name-{n}", "v")]

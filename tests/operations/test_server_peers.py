@@ -11,6 +11,7 @@ from gunicorn.http.message import Request
 from gunicorn.http.unreader import IterUnreader
 
 from adapter import server_peers
+from adapter.domain.kept_answers import KeptAnswers
 
 GUNICORNS = message._ip_in_allow_list
 LISTS = [["127.0.0.1", "::1"], ["*"], ["10.0.0.0/8", "192.168.1.7", "fd00::/8"], ["::ffff:10.1.2.3"], [],
@@ -28,7 +29,7 @@ def addresses(rng: random.Random) -> list[str]:
 
 @pytest.fixture
 def kept(monkeypatch):
-    monkeypatch.setattr(server_peers, "_answers", {})
+    monkeypatch.setattr(server_peers, "_answers", KeptAnswers(10_000))  # all kept: the second asks are answered from them
     return server_peers._answers
 
 
@@ -39,8 +40,7 @@ def allowing(allowed: list[str]) -> tuple[list[str], list]:
     return cfg.forwarded_allow_ips, cfg.forwarded_allow_networks()
 
 
-def test_each_peer_is_answered_as_gunicorn_answers_it(kept, monkeypatch):
-    monkeypatch.setattr(server_peers, "_KEPT", 10_000)  # all kept: the second asks are answered from them
+def test_each_peer_is_answered_as_gunicorn_answers_it(kept):
     rng = random.Random(18)
     asked = [(address, allowing(allowed)) for allowed in LISTS for address in addresses(rng)]
     asked += rng.sample(asked, len(asked) // 2)  # asked again: answered from what was kept
@@ -51,8 +51,8 @@ def test_each_peer_is_answered_as_gunicorn_answers_it(kept, monkeypatch):
     assert len(kept) == len({(address, *allowed) for address, (allowed, _) in asked})
 
 
-def test_what_is_kept_starts_over_rather_than_grows(kept, monkeypatch):
-    monkeypatch.setattr(server_peers, "_KEPT", 10)
+def test_what_is_kept_starts_over_rather_than_grows(kept):
+    kept.limit = 10
     allowed, networks = allowing(["10.0.0.0/29"])
     for n in range(25):
         assert server_peers.ip_in_allow_list(f"10.0.0.{n}", allowed, networks) is (n < 8)
