@@ -163,6 +163,14 @@ class KeptFragments(Extension):
 
     def __init__(self, environment: Any) -> None:
         super().__init__(environment)
+        self._keep_nothing_yet()
+
+    def bind(self, environment: Any) -> Extension:
+        bound = super().bind(environment)
+        bound._keep_nothing_yet()  # an overlay (a catalog) keeps its own
+        return bound
+
+    def _keep_nothing_yet(self) -> None:
         self.texts = KeptAnswers(_KEPT)
         self.macros: dict[int, Macro] | None = None
         self.pages = KeptAnswers(_KEPT)  # kept pages (render_page)
@@ -170,12 +178,6 @@ class KeptFragments(Extension):
         # One thread finds what a page or the kept macros read (~40 ms for the learner page); a worker's
         # other threads, racing to their first page, wait for it rather than each doing it again.
         self.analysing = threading.Lock()
-
-    def bind(self, environment: Any) -> Extension:
-        bound = super().bind(environment)
-        bound.texts, bound.macros = KeptAnswers(_KEPT), None  # an overlay (a catalog) keeps its own
-        bound.pages, bound.page_reads, bound.analysing = KeptAnswers(_KEPT), {}, threading.Lock()
-        return bound
 
     def parse(self, parser: Any) -> nodes.Node:
         lineno = next(parser.stream).lineno
@@ -250,7 +252,7 @@ class KeptFragments(Extension):
         imported: set[str] = set()
         template: str | None = name
         while template is not None:
-            tree = environment.parse(environment.loader.get_source(environment, template)[0], template)
+            tree = _source_tree(environment, template)
             _checked(tree.body, template, 1, page=True)
             reads.update(names_read(environment, tree.body))
             passed = {id(arg) for block in tree.find_all(nodes.CallBlock) if _is_kept(block) for arg in block.args}
@@ -277,7 +279,7 @@ class KeptFragments(Extension):
         macros = {}
         for name in KEPT_MACROS:
             template = self.environment.get_template(name)
-            tree = self.environment.parse(self.environment.loader.get_source(self.environment, name)[0], name)
+            tree = _source_tree(self.environment, name)
             _checked(tree.body, name, 1)
             for read in names_read(self.environment, tree.body):
                 value = template.globals.get(read)
@@ -324,6 +326,11 @@ def plain_key(value: Any) -> tuple | None:
     """``value`` as a key if it is plain data; None: it cannot be kept."""
     key: list[Any] = []
     return tuple(key) if _put(value, key.append) else None
+
+
+def _source_tree(environment: Any, name: str) -> nodes.Template:
+    """Template ``name``'s syntax tree, parsed from its source (a loaded template keeps none)."""
+    return environment.parse(environment.loader.get_source(environment, name)[0], name)
 
 
 def _is_kept(block: nodes.CallBlock) -> bool:
