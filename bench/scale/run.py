@@ -2,8 +2,8 @@
 the outbox drain rate with 1, 2 and 4 delivery worker processes.
 
     .venv/bin/python bench/scale/run.py [--workers 1,2,4] [--browsers 16] [--seconds 10]
-                                        [--statements 20000] [--batch-size 100] [--skip-launch] [--skip-drain]
-                                        [--baseline TREE]
+                                        [--statements 20000] [--batch-size 100] [--lrs-delays 0,0.01]
+                                        [--skip-launch] [--skip-drain] [--baseline TREE]
 
 Everything runs on 127.0.0.1 and free ports and is stopped afterwards: a throwaway
 PostgreSQL cluster (tests/peers/postgres.py: fsync and synchronous_commit off), one
@@ -14,7 +14,11 @@ database for the launches and a fresh one for each drain level.
   --no-worker --workers N --threads T`` and ``--browsers`` simulated browsers launching back
   to back for ``--seconds`` after ``--warmup``. Each launch is a new visitor.
 - **Drain**: the fast LRS stand-in of bench/xapi (uvicorn + a bare ASGI app); an LRS
-  endpoint registered for it (no auth, ``--batch-size``); per level, N ``coachbridge
+  endpoint registered for it (no auth, ``--batch-size``). Once per ``--lrs-delays``: the
+  stand-in answering at once (0: the LRS's work, on the same 2 cores, is what a delivery
+  worker waits on least, so the drain is bound by the machine's CPU), and answering each
+  batch after 10 ms without using a core meanwhile (an LRS on a machine of its own, as
+  in a deployment; the real LRS of the tests takes ~30 ms a batch of 100 here). Per level, N ``coachbridge
   worker`` processes are started and left idle, then ``--statements`` pre-serialized
   statements are queued in one transaction, and the clock runs from the first claim of one
   of them until the outbox has no pending row left (polled every 20 ms through the
@@ -140,15 +144,16 @@ def launch_level(cluster, args, work: Path, lms, env: dict[str, str], name: str,
 def run_drain(cluster, args, work: Path) -> list[str]:
     FastLrs = _bench_xapi().FastLrs
     trees = [("coachbridge", None)] + ([("baseline", Path(args.baseline).resolve())] if args.baseline else [])
-    lrs = FastLrs(work, args.lrs_processes)
     factory = _bench_xapi().StatementFactory()  # one for the run: new statement ids at every level
     rows = []
-    try:
-        for workers in args.workers:
-            for name, source in trees:  # interleaved: before/after at each level
-                rows.append(drain_level(cluster, args, work, lrs, factory, name, source, workers))
-    finally:
-        lrs.stop()
+    for delay in args.lrs_delays:
+        lrs = FastLrs(work, args.lrs_processes, delay)
+        try:
+            for workers in args.workers:
+                for name, source in trees:  # interleaved: before/after at each level
+                    rows.append(drain_level(cluster, args, work, lrs, factory, name, source, workers, delay))
+        finally:
+            lrs.stop()
     return rows
 
 
@@ -166,7 +171,8 @@ def holding_workers(engine) -> set[str]:
             {"app": WORKER_APP + "%"}).scalars())
 
 
-def drain_level(cluster, args, work: Path, lrs, factory, name: str, source: Path | None, workers: int) -> str:
+def drain_level(cluster, args, work: Path, lrs, factory, name: str, source: Path | None, workers: int,
+                delay: float) -> str:
     """One level on a fresh database (a drain leaves its rows behind as history; a level
     after another must not find a bigger table), migrated by the tree under test."""
 
@@ -245,7 +251,7 @@ def drain_level(cluster, args, work: Path, lrs, factory, name: str, source: Path
         rate = args.statements / elapsed
         all_in_rate = f"{left_then / (end - all_in):9.0f}" if all_in is not None else f"{'-':>9}"
         joined = f"{all_in - start:6.2f}" if all_in is not None else f"{'-':>6}"
-        row = (f"{name:<11} {workers:>7} {args.batch_size:>6} {args.statements:>7} {rate:10.0f} {all_in_rate}"
+        row = (f"{name:<11} {workers:>7} {1000 * delay:6g} {args.batch_size:>6} {args.statements:>7} {rate:10.0f} {all_in_rate}"
                f" {elapsed:8.2f} {start - committed:7.2f} {joined} {tool:8.2f} {pg:8.2f} {lrs_cores:6.2f} {driver:8.2f}"
                f" {1e6 * tool / rate:10.0f} {1e6 * pg / rate:8.0f}   {load0:.1f}")
         print(row, flush=True)
@@ -258,7 +264,7 @@ def drain_level(cluster, args, work: Path, lrs, factory, name: str, source: Path
 
 LAUNCH_HEADER = ("tool        workers threads browsers launches/s   p50 ms   p99 ms errors tool-cores pg-cores drv-cores "
                  "tool-ms   load")
-DRAIN_HEADER = ("tool        workers  batch   stmts    stmts/s  all-in/s  seconds  pickup all-in wrk-cores  pg-cores  LRS  drv-cores "
+DRAIN_HEADER = ("tool        workers LRS-ms  batch   stmts    stmts/s  all-in/s  seconds  pickup all-in wrk-cores  pg-cores  LRS  drv-cores "
                 "wrk-µs/st pg-µs/st   load")
 
 
@@ -279,12 +285,15 @@ def main() -> int:
     parser.add_argument("--baseline", metavar="TREE", help="launches and drains also from another source tree (a git "
                         "worktree of an earlier commit with the same outbox tables) as 'baseline', interleaved "
                         "with this one's")
+    parser.add_argument("--lrs-delays", default="0,0.01",
+                        help="seconds the LRS stand-in takes to answer each batch, a drain of every level per value")
     parser.add_argument("--lrs-processes", type=int, default=1,
                         help="processes of the LRS stand-in (one process was what 4 workers waited on)")
     parser.add_argument("--skip-launch", action="store_true")
     parser.add_argument("--skip-drain", action="store_true")
     args = parser.parse_args()
     args.workers = [int(n) for n in args.workers.split(",")]
+    args.lrs_delays = [float(s) for s in args.lrs_delays.split(",")]
 
     from tests.peers.postgres import PostgresCluster
 
@@ -302,7 +311,8 @@ def main() -> int:
             print(LAUNCH_HEADER)
             run_launches(cluster, args, work)
         if not args.skip_drain:
-            print("\noutbox drain to the fast LRS stand-in (`coachbridge worker` processes)")
+            print("\noutbox drain to the fast LRS stand-in (`coachbridge worker` processes; LRS-ms: how long it takes"
+                  " to answer a batch)")
             print(DRAIN_HEADER)
             run_drain(cluster, args, work)
         return 0

@@ -3,15 +3,22 @@ that does the least an LRS must: parse the statements, remember their ids, answe
 new ids (200) or nothing new (204). Only ids are kept: holding every parsed statement
 would grow the heap run after run and make the garbage collector's pauses, not the
 client, decide the figures. POST batches and PUT ?statementId= (what TinCanPython
-uses for one statement with an id). ``GET /stats`` tells how many it holds."""
+uses for one statement with an id). ``GET /stats`` tells how many it holds.
+
+``FAST_LRS_DELAY`` (seconds): each POST of statements is answered that long after it
+arrived, without using the CPU meanwhile — an LRS on a machine of its own, whose time a
+batch is spent away from the client's cores (ralph, the real LRS of the tests, takes
+~30 ms a batch of 100 on this machine: bench/xapi/HISTORY.md)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from urllib.parse import parse_qs
 
 STORE: set[str] = set()
+DELAY = float(os.environ.get("FAST_LRS_DELAY") or 0)
 # Served by several processes (FAST_LRS_COUNTS: a directory), each keeps its own ids and
 # writes how many into a file of its own there; /stats answers the sum.
 COUNTS = os.environ.get("FAST_LRS_COUNTS")
@@ -44,6 +51,8 @@ async def app(scope, receive, send):
         batch = batch if isinstance(batch, list) else [batch]
         new = [s["id"] for s in batch if s["id"] not in STORE]
         _keep(new)
+        if DELAY:
+            await asyncio.sleep(DELAY)
         await _answer(send, 200 if new else 204, json.dumps(new).encode() if new else b"")
     elif path.endswith("/statements") and method == "PUT":
         statement = json.loads(body)

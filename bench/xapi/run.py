@@ -211,11 +211,12 @@ def measure(contestant: Contestant, target: Target, statements: list[dict],
 
 
 class FastLrs:
-    def __init__(self, work_dir: Path, processes: int = 1) -> None:
+    def __init__(self, work_dir: Path, processes: int = 1, delay: float = 0.0) -> None:
         """``processes`` > 1: uvicorn's worker processes on one socket (``Target.pid`` is
-        their parent's), their stored ids counted together."""
+        their parent's), their stored ids counted together. ``delay``: seconds before each
+        POST of statements is answered (fast_lrs.py's ``FAST_LRS_DELAY``)."""
         self.log_path = work_dir / "fast_lrs.log"
-        env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent)}
+        env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent), "FAST_LRS_DELAY": str(delay)}
         if processes > 1:
             env["FAST_LRS_COUNTS"] = str(work_dir / "fast_lrs_counts")
             os.makedirs(env["FAST_LRS_COUNTS"], exist_ok=True)
