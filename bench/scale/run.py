@@ -14,11 +14,12 @@ database for the launches and a fresh one for each drain level.
   --no-worker --workers N --threads T`` and ``--browsers`` simulated browsers launching back
   to back for ``--seconds`` after ``--warmup``. Each launch is a new visitor.
 - **Drain**: the fast LRS stand-in of bench/xapi (uvicorn + a bare ASGI app); an LRS
-  endpoint registered for it (no auth, ``--batch-size``). Once per ``--lrs-delays``: the
-  stand-in answering at once (0: the LRS's work, on the same 2 cores, is what a delivery
-  worker waits on least, so the drain is bound by the machine's CPU), and answering each
-  batch after 10 ms without using a core meanwhile (an LRS on a machine of its own, as
-  in a deployment; the real LRS of the tests takes ~30 ms a batch of 100 here). Per level, N ``coachbridge
+  endpoint registered for it (no auth, ``--batch-size``). Every level runs once per
+  ``--lrs-delays`` value, the seconds the stand-in waits before answering a batch, without
+  using a core meanwhile: 0, answering at once (the worker, PostgreSQL and the stand-in
+  then share this machine's 2 cores, which bound the drain), and 0.01, an LRS on a machine
+  of its own as in a deployment (ralph, the real LRS of the tests, takes ~30 ms a batch of
+  100 here; an LRS across a network, more). Per level, N ``coachbridge
   worker`` processes are started and left idle, then ``--statements`` pre-serialized
   statements are queued in one transaction, and the clock runs from the first claim of one
   of them until the outbox has no pending row left (polled every 20 ms through the
