@@ -8,7 +8,7 @@ once; one of them claims each day's retention run).
 import gc
 import os
 
-from adapter import server_date, server_headers, server_peers, server_settings
+from adapter import server_date, server_errors, server_headers, server_peers, server_settings
 from adapter.logging_setup import configure_logging
 from adapter.web import create_app
 from adapter.worker import DELIVERY_THREAD, Worker, background_jobs
@@ -18,6 +18,7 @@ server_date.install()
 server_peers.install()
 server_headers.install()
 server_settings.install()
+server_errors.install()
 app = create_app(migrate=False)
 # What startup built (modules, the app, SQLAlchemy's tables, Babel's data: ~170,000 objects)
 # lives as long as the worker; frozen, the collector's full passes skip it. Unfrozen, each

@@ -24,11 +24,14 @@ from flask_babel import Babel, gettext
 from jinja2 import pass_eval_context
 from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.datastructures import LanguageAccept
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import parse_accept_header
 
 from adapter import translations
+from adapter.domain.kept_answers import KeptAnswers
 from adapter.domain.translatable import N_
-from adapter.persistence.session_store import CHOSEN_LOCALE
+from adapter.persistence.session_store import CHOSEN_LOCALE, WebSession
 from adapter.services.languages import SavedLanguages, saved_languages
 from adapter.translations.pseudo import PSEUDO_LOCALES
 
@@ -94,33 +97,62 @@ def _own_name(locale: str) -> tuple[str, str]:
 
 def launch_locale() -> str | None:
     """What the session's launch asked for (``launch_presentation.locale``), when the tool speaks it."""
-    session = current_session()
+    return _launch_locale(current_session())
+
+
+def _launch_locale(session: WebSession | None) -> str | None:
     presentation = session.launch.get("launch_presentation") if session else None
     return supported_locale(presentation.get("locale")) if isinstance(presentation, dict) else None
 
 
-def _saved() -> SavedLanguages:
-    if "saved_languages" not in g:
-        session = current_session()
+_NOTHING_SAVED = SavedLanguages(None, None)
+
+
+def _saved(request_globals: Any, session: WebSession) -> SavedLanguages:
+    """The session's person's and platform's saved languages, read once per request (a launch
+    hands over what it read with the launch: ``lti_endpoints``)."""
+    saved = request_globals.get("saved_languages")
+    if saved is None:
         try:
             with page_connection() as conn:
-                g.saved_languages = saved_languages(conn, session and session.person_id,
-                                                    session and session.platform_id)
+                saved = saved_languages(conn, session.person_id, session.platform_id)
         except SQLAlchemyError:  # an error page while the database is down still renders
-            g.saved_languages = SavedLanguages(None, None)
-    return g.saved_languages
+            saved = _NOTHING_SAVED
+        request_globals.saved_languages = saved
+    return saved
+
+
+_BROWSER_ANSWERS = KeptAnswers(256)  # keyed by a header's text, any text: bounded
+BROWSER_HEADER_KEPT = 256  # characters; a longer Accept-Language is answered afresh
+_NOT_KEPT = object()
 
 
 def browser_locale() -> str | None:
-    """The first language of the browser's Accept-Language (by preference) that the tool speaks."""
-    return next(filter(None, (supported_locale(tag) for tag, _quality in request.accept_languages)), None)
+    """The first language of the browser's Accept-Language (by preference) that the tool speaks.
+
+    Kept per header text (as werkzeug reads it: repeated headers joined) and offered locales: a
+    browser sends the same text with every request, and werkzeug parses and sorts it afresh for
+    each (~13 µs for ``fr-FR,fr;q=0.9,en;q=0.8``). No header, or an empty one, is no language
+    (werkzeug's parse of it is empty), answered without parsing."""
+    header = request.environ.get("HTTP_ACCEPT_LANGUAGE")
+    if not header:
+        return None
+    offered = offered_locales()
+    found = _BROWSER_ANSWERS.get((header, offered), _NOT_KEPT)
+    if found is not _NOT_KEPT:
+        return found
+    languages = parse_accept_header(header, LanguageAccept)
+    answer = next(filter(None, (supported_locale(tag) for tag, _quality in languages)), None)
+    return _BROWSER_ANSWERS.keep((header, offered), answer) if len(header) <= BROWSER_HEADER_KEPT else answer
 
 
 def select_locale() -> Locale:
-    session = current_session()
-    saved = _saved() if session is not None else SavedLanguages(None, None)
+    """The request's locale (the module's docstring), ``g`` read once, not through its proxy."""
+    request_globals = g._get_current_object()
+    session = request_globals.get("web_session")  # current_session()
+    saved = _saved(request_globals, session) if session is not None else _NOTHING_SAVED
     chosen = supported_locale(saved.choice.locale if saved.choice else session and session.launch.get(CHOSEN_LOCALE))
-    launched = launch_locale()
+    launched = _launch_locale(session)
     if launched and not (chosen and saved.choice.chosen_over == launched):
         return _locale(launched)
     return _locale(chosen or browser_locale() or supported_locale(saved.platform_default)

@@ -102,6 +102,19 @@ class ToolFlask(Flask):
                 self.ensure_sync(func)(exc)
         request_tearing_down.send(self, _async_wrapper=self.ensure_sync, exc=exc)
 
+    def update_template_context(self, context: dict[str, Any]) -> None:
+        """Flask 3.1's, the request's blueprints read from its context (Flask asks the ``request``
+        proxy twice, for its truth and its blueprints: ~1 µs of ~5.6 a render, every page)."""
+        try:
+            names = (None, *reversed(request_ctx._get_current_object().request.blueprints))
+        except RuntimeError:  # no request (an email): the app's processors, as Flask's
+            names = (None,)
+        given = context.copy()  # the view's values win over the processors'
+        for name in names:
+            for func in self.template_context_processors.get(name, ()):
+                context.update(self.ensure_sync(func)())
+        context.update(given)
+
     def create_url_adapter(self, request: Request | None) -> MapAdapter | None:
         """Flask 3.1's adapter, built without werkzeug's ``Map.bind_to_environ``, which finds the
         Host again, decodes three environ values, looks for a WebSocket upgrade and IDNA-encodes

@@ -179,3 +179,53 @@ def test_the_hooks_run_as_flasks_do():
         seen[app_class] = (answers, calls)
     assert seen[ToolFlask] == seen[Flask]
     assert len(seen[Flask][1]) > 60  # every kind of hook ran
+
+
+def _processing_app(app_class: type[Flask], calls: list) -> Flask:
+    """An app with context processors at the app and on a blueprint nested in another, each giving
+    its own name and names the others and the view give too; views that show the context they get."""
+    from flask import Blueprint
+
+    app = app_class(__name__)
+    outer, inner = Blueprint("outer", __name__, url_prefix="/outer"), Blueprint("inner", __name__, url_prefix="/inner")
+
+    def shown(values: dict) -> str:
+        app.update_template_context(values)
+        return repr([(name, value if isinstance(value, (str, int)) else type(value).__name__)
+                     for name, value in values.items()])
+
+    @inner.route("/<int:number>")
+    def page(number: int):
+        return shown({"shared": "view", f"view_{number}": number})
+
+    @app.route("/top")
+    def top():
+        return shown({})
+
+    for where, scope in (("app", app), ("outer", outer), ("inner", inner)):
+        for order in (1, 2):
+            scope.context_processor(lambda where=where, order=order: calls.append((where, order)) or {
+                "shared": f"{where} {order}", "where": where, f"{where}_{order}": order})
+    outer.register_blueprint(inner)
+    app.register_blueprint(outer)
+    return app
+
+
+def test_the_context_processors_run_as_flasks_do():
+    """Which processors run, in which order, whose value wins, the context's names in order: in a
+    nested blueprint's view, at the app's, without a request, and after a processor list changed."""
+    seen = {}
+    for app_class in (Flask, ToolFlask):
+        calls: list = []
+        app = _processing_app(app_class, calls)
+        client = app.test_client()
+        answers = [client.get(path).get_data(as_text=True) for path in ("/outer/inner/1", "/top", "/outer/inner/2")]
+        with app.app_context():
+            context = {"shared": "given"}
+            app.update_template_context(context)
+            answers.append(repr(context))
+        app.template_context_processors["outer"].append(lambda: {"late": 1, "where": "late"})
+        answers.append(client.get("/outer/inner/3").get_data(as_text=True))
+        seen[app_class] = (answers, calls)
+    assert seen[ToolFlask] == seen[Flask]
+    assert "inner_2" in seen[Flask][0][0] and "late" in seen[Flask][0][-1] and len(seen[Flask][1]) > 20
