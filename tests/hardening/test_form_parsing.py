@@ -156,8 +156,30 @@ def test_an_uploaded_file_is_closed_when_the_request_ends(request_class):
 
 @pytest.mark.parametrize("query", ["", "a=1", "a=1&a=2&b", "x=%00", "&&", "=", "a=%ff%fe+b", "cb_s=t&q=caf%C3%A9"])
 def test_the_query_is_what_werkzeug_parses(query):
-    """A request without a query gets its empty args without werkzeug's parse, of the same type."""
+    """A request without a query gets its empty args without werkzeug's parse, of the same type
+    (werkzeug's, with RequestParameters' ``get``)."""
     environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/", "QUERY_STRING": query, "SERVER_NAME": "tool.test",
                "SERVER_PORT": "443", "wsgi.url_scheme": "https"}
     tool, plain = parsing.FormRequest(environ).args, Request(environ).args
-    assert type(tool) is type(plain) and list(tool.lists()) == list(plain.lists())
+    assert type(tool) is parsing.RequestParameters and isinstance(tool, type(plain))
+    assert list(tool.lists()) == list(plain.lists())
+
+
+def test_a_parameter_is_read_as_werkzeug_reads_it_present_absent_repeated_or_converted():
+    """``RequestParameters.get`` answers an absent name without werkzeug's caught exception;
+    every answer is werkzeug's own, for the query and the form."""
+    from werkzeug.datastructures import ImmutableMultiDict
+
+    pairs = [("done", "rating"), ("page", "3"), ("page", "4"), ("empty", ""), ("n", "x1")]
+    theirs, ours = ImmutableMultiDict(pairs), parsing.RequestParameters(pairs)
+    for name in ("done", "page", "empty", "n", "undo", ""):
+        for default in (None, "", "fallback"):
+            for convert in (None, int, str.upper):
+                assert ours.get(name, default, convert) == theirs.get(name, default, convert), (name, default, convert)
+        assert ours.get(name) == theirs.get(name)
+    with TOOL.test_request_context("/?done=rating&page=2", method="POST", data={"undo": "reflection-7"}):
+        assert isinstance(request.args, parsing.RequestParameters) and isinstance(request.form, parsing.RequestParameters)
+        assert (request.args.get("done"), request.args.get("page", type=int), request.args.get("undo", "")) == ("rating", 2, "")
+        assert (request.form.get("undo"), request.form.get("done", "none")) == ("reflection-7", "none")
+    with TOOL.test_request_context("/"):
+        assert request.args.get("undo", "") == "" and isinstance(request.args, parsing.RequestParameters)
