@@ -28,6 +28,7 @@ from adapter.persistence.session_store import WebSession, end_session, load_sess
 from adapter.services.askers import load_asker
 
 from .app_components import components, page_connection
+from .responses import default_header
 
 if TYPE_CHECKING:
     from flask.ctx import _AppCtxGlobals
@@ -132,12 +133,8 @@ def add_secure_headers(response: Response, names: set[str]) -> Response:
     each, asking the response's header ``names`` (lower-cased: ``responses.header_names``, kept
     up to date) instead (setdefault scans the headers three times and raises and catches an
     exception for every missing one: ~6 µs a response)."""
-    headers = response.headers
     for name, value in SECURE_HEADERS:
-        lowered = name.lower()
-        if lowered not in names:
-            headers.add(name, value)
-            names.add(lowered)
+        default_header(response.headers, names, name, value)
     return response
 
 

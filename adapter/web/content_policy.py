@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from flask import Request, Response
 
 from .app_components import components
-from .responses import put_header
+from .responses import default_header, put_header
 
 REGISTRATION_ENDPOINTS = {"registration.confirm", "registration.register"}
 # Pages whose form posts to the LMS (the Deep Linking answer); every other form posts to the tool.
@@ -75,6 +75,6 @@ def add_policy(asked: Request, response: Response, names: set[str]) -> Response:
             made = _page_policy.__wrapped__
         put_header(response.headers, names, "Content-Security-Policy",
                    made(endpoint not in OFF_SITE_FORMS, tuple(urls), parts.settings.frame_ancestors))
-    elif "content-security-policy" not in names:
-        put_header(response.headers, names, "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+    else:
+        default_header(response.headers, names, "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
     return response

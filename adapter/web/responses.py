@@ -72,12 +72,19 @@ def put_header(headers: Headers, names: set[str], name: str, value: str) -> None
     """``headers[name] = value`` — werkzeug's ``set``: the first header of that name replaced, any
     other dropped, else added last — without its scan of every header (each name lower-cased) when
     ``names`` (``header_names``, kept up to date here) says the response has none: then added."""
+    if not default_header(headers, names, name, value):
+        headers.set(name, value)
+
+
+def default_header(headers: Headers, names: set[str], name: str, value: str) -> bool:
+    """``headers.setdefault(name, value)``: added last when ``names`` (``header_names``, kept up
+    to date here) says the response has none of that name; whether it was added."""
     lowered = name.lower()
     if lowered in names:
-        headers.set(name, value)
-    else:
-        headers.add(name, value)
-        names.add(lowered)
+        return False
+    headers.add(name, value)
+    names.add(lowered)
+    return True
 
 
 # A query iri_to_uri leaves as it is: only the characters ``quote`` keeps with werkzeug's safe set

@@ -140,3 +140,24 @@ def test_put_header_leaves_the_headers_as_werkzeugs_set_and_keeps_the_names_up_t
             put_header(ours, kept, name, value)
             theirs.set(name, value)
             assert list(ours) == list(theirs) and kept == header_names(theirs), (start, name)
+
+
+def test_default_header_leaves_the_headers_as_werkzeugs_setdefault_and_keeps_the_names_up_to_date():
+    from adapter.web.responses import default_header, header_names
+
+    rng = random.Random(18)
+    names = ["X-Frame-Options", "x-frame-options", "Content-Security-Policy", "content-security-policy",
+             "Cache-Control", "Set-Cookie"]
+    added = kept_as_was = 0
+    for _ in range(2000):
+        start = [(rng.choice(names), f"v{n}") for n in range(rng.randrange(5))]
+        ours, theirs = Headers(start), Headers(start)
+        kept = header_names(ours)
+        for n in range(rng.randrange(1, 4)):  # a name defaulted twice: the first stays
+            name, value = rng.choice(names), f"default{n}"
+            had = name.lower() in header_names(theirs)
+            assert default_header(ours, kept, name, value) is not had
+            theirs.setdefault(name, value)
+            assert list(ours) == list(theirs) and kept == header_names(theirs), (start, name)
+            added, kept_as_was = added + (not had), kept_as_was + had
+    assert added > 1000 and kept_as_was > 1000  # both answers exercised
