@@ -48,6 +48,7 @@ PURE_FILTERS = frozenset({"activity_name", "day", "day_text", "number", "numbere
 PURE_TESTS = frozenset({"none", "eq"})
 KEPT_MACROS = ("_macros.html",)  # templates whose macros a kept part may call
 _KEPT = 256  # texts per environment (catalog; a learner landing ~6 KB)
+_HEADERS_KEPT = 1024  # page headers per environment (navigation.page_header): keyed by the page's path too
 _REFUSED = (nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends, nodes.Block, nodes.ContextReference,
             nodes.DerivedContextReference, nodes.EvalContextModifier, nodes.ExtensionAttribute, nodes.ImportedName)
 
@@ -174,6 +175,7 @@ class KeptFragments(Extension):
         self.texts = KeptAnswers(_KEPT)
         self.macros: dict[int, Macro] | None = None
         self.pages = KeptAnswers(_KEPT)  # kept pages (render_page)
+        self.headers = KeptAnswers(_HEADERS_KEPT)  # kept page headers (navigation.page_header)
         self.page_reads: dict[str, tuple[str, ...]] = {}  # per template: the names its page reads
         # One thread finds what a page or the kept macros read (~40 ms for the learner page); a worker's
         # other threads, racing to their first page, wait for it rather than each doing it again.

@@ -10,12 +10,11 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 
-from adapter.domain.kept_answers import KeptAnswers
 from adapter.services.navigation import Navigation, navigation_for
 
 from .app_components import page_connection
 from .auth import current_session, with_csrf_field
-from .kept_fragments import page_input, plain_key
+from .kept_fragments import KeptFragments, page_input, plain_key
 from .request_locale import current_locale
 
 
@@ -48,7 +47,6 @@ def page_section(asked: Request | None = None) -> str:
 
 
 _HEADER = "_page_header.html"
-_HEADERS_KEPT = 1024  # keyed by the page's path too
 
 
 def _header_key(values: dict) -> tuple | None:
@@ -67,17 +65,15 @@ def page_header(context: Context, nav: Navigation | None) -> Markup:
     """base.html's stylesheet links, skip link and header (the sections, the language switcher,
     sign-out), ~45 µs of every page's render. The same text for every page with the same
     language, sections, current section, path and script root: rendered once per those and kept
-    (per app, in its template environment), with the session's CSRF field put in where the
-    template has it. Without a navigation (no session) or with a cookieless session (its links
-    carry its token) it is rendered each time."""
+    (per template environment, with its other kept texts: ``KeptFragments.headers``), with the
+    session's CSRF field put in where the template has it. Without a navigation (no session) or
+    with a cookieless session (its links carry its token) it is rendered each time."""
     environment = context.environment
     key = _header_key(context) if nav is not None else None
     if key is None:
         return Markup(environment.get_template(_HEADER).render({**context.get_all(), "nav": nav}))
     key = (*key, tuple(nav.sections))
-    kept = environment.__dict__.get("page_headers")
-    if kept is None:
-        kept = environment.__dict__.setdefault("page_headers", KeptAnswers(_HEADERS_KEPT))
+    kept = environment.extensions[KeptFragments.identifier].headers
     return with_csrf_field(kept, key, lambda: environment.get_template(_HEADER).render({**context.get_all(), "nav": nav}))
 
 
